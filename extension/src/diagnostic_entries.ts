@@ -1,0 +1,94 @@
+/** Turns denied checks of a trace session into Problems entries (pure data; the adapter makes vscode.Diagnostics). */
+
+import type { Recommendation } from "../../shared/event.ts";
+import { CAPABILITIES_DOC_URL } from "../../shared/capabilities.ts";
+import type { SessionNode } from "./trace_model.ts";
+
+/** One problem to show: a file, a 1-based line (0 when unknown: the first line), and what to say. */
+export interface DiagnosticEntry {
+  file: string;
+  /** 1-based line, or 0 when only the file is known. */
+  line: number;
+  message: string;
+  /** Upper-case capability name, e.g. "CAP_CHOWN", used as the diagnostic code. */
+  code: string;
+  /** Where the code links to. */
+  url: string;
+}
+
+/**
+ * One entry per denied capability and call site with a known file; denials without a known line become one entry per capability on the program or script file. Allowed checks never become entries.
+ *
+ * @example
+ * ```ts
+ * import { TraceModel } from "./trace_model.ts";
+ * import { diagnosticEntries } from "./diagnostic_entries.ts";
+ * const m = new TraceModel();
+ * const s = m.startSession({ label: "x" });
+ * if (diagnosticEntries(s).length !== 0) throw new Error("unexpected");
+ * ```
+ */
+export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
+  const located = new Map<string, DiagnosticEntry & { count: number; syscalls: Set<string> }>();
+  const unlocated = new Map<string, DiagnosticEntry & { count: number; syscalls: Set<string> }>();
+  for (const process of session.processes.values()) {
+    for (const cap of process.capabilities.values()) {
+      for (const site of cap.sites.values()) {
+        if (site.denied === 0) continue;
+        const code = cap.name.toUpperCase();
+        const hasLine = site.file !== null && site.line !== null && site.line > 0;
+        const file = hasLine ? site.file : site.script ?? site.file ?? process.filename ?? session.program;
+        if (file === null) continue;
+        const line = hasLine ? site.line! : 0;
+        const key = `${file}\0${line}\0${code}`;
+        const into = hasLine ? located : unlocated;
+        let entry = into.get(key);
+        if (!entry) {
+          entry = {
+            file,
+            line,
+            code,
+            url: CAPABILITIES_DOC_URL,
+            message: "",
+            count: 0,
+            syscalls: new Set(),
+          };
+          into.set(key, entry);
+        }
+        entry.count += site.denied;
+        if (site.syscall) entry.syscalls.add(site.syscall);
+      }
+    }
+  }
+  const grant = _grantHint(session.summary?.recommendation ?? null);
+  const out: DiagnosticEntry[] = [];
+  for (const [map, where] of [[located, ""], [unlocated, " (call site unknown)"]] as const) {
+    for (const e of map.values()) {
+      const calls = e.syscalls.size > 0 ? ` in ${[...e.syscalls].join(", ")}` : "";
+      const times = e.count === 1 ? "once" : `${e.count} times`;
+      out.push({
+        file: e.file,
+        line: e.line,
+        code: e.code,
+        url: e.url,
+        message: `${e.code} denied${calls}, ${times}${where}. Grant ${e.code}${grant}.`,
+      });
+    }
+  }
+  return out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.code.localeCompare(b.code));
+}
+
+function _grantHint(rec: Recommendation | null): string {
+  return rec && rec.setcap ? ` (e.g. ${rec.setcap})` : "";
+}
+
+/** Groups entries by file, so each file's problems are replaced with one call. */
+export function groupByFile(entries: readonly DiagnosticEntry[]): Map<string, DiagnosticEntry[]> {
+  const byFile = new Map<string, DiagnosticEntry[]>();
+  for (const e of entries) {
+    const list = byFile.get(e.file) ?? [];
+    list.push(e);
+    byFile.set(e.file, list);
+  }
+  return byFile;
+}

@@ -1,0 +1,54 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { loadEvents } from "./_testdata.ts";
+import { TraceModel } from "./trace_model.ts";
+import { CAPABILITIES_DOC_URL } from "../../shared/capabilities.ts";
+import { diagnosticEntries, groupByFile } from "./diagnostic_entries.ts";
+
+function session(drop: (type: string) => boolean = () => false) {
+  const model = new TraceModel();
+  const s = model.startSession({ label: "/ws/deny", program: "/ws/deny", cwd: "/ws" });
+  for (const e of loadEvents("deny_chown")) if (!drop(e.type)) model.apply(s.id, e);
+  return s;
+}
+
+Deno.test("diagnostics put each denied capability on its call site line", () => {
+  const entries = diagnosticEntries(session());
+  assertEquals(entries.map((e) => [e.file, e.line, e.code]), [
+    ["/ws/deny.c", 12, "CAP_CHOWN"],
+    ["/ws/deny.c", 20, "CAP_NET_RAW"],
+    ["/ws/limit.py", 0, "CAP_SYS_RESOURCE"],
+  ]);
+  assertEquals(
+    entries[0]!.message,
+    "CAP_CHOWN denied in chown, 2 times. Grant CAP_CHOWN (e.g. setcap cap_chown,cap_net_raw+ep /ws/deny).",
+  );
+  assertEquals(entries[0]!.url, CAPABILITIES_DOC_URL);
+});
+
+Deno.test("diagnostics without a summary still name the capability to grant", () => {
+  const entries = diagnosticEntries(session((t) => t === "summary"));
+  assertEquals(entries[1]!.message, "CAP_NET_RAW denied in socket, once. Grant CAP_NET_RAW.");
+  assertEquals(
+    entries[2]!.message,
+    "CAP_SYS_RESOURCE denied in setrlimit, once (call site unknown). Grant CAP_SYS_RESOURCE.",
+  );
+});
+
+Deno.test("allowed checks never become diagnostics", () => {
+  const entries = diagnosticEntries(session());
+  assertEquals(entries.some((e) => e.code === "CAP_SYS_ADMIN"), false);
+});
+
+Deno.test("denials without a line fall back to the program file", () => {
+  const model = new TraceModel();
+  const s = model.startSession({ label: "/ws/deny", program: "/ws/deny" });
+  const [, , check] = loadEvents("deny_chown");
+  model.apply(s.id, { ...check!, site: null, site_reason: "no debug information" } as typeof check & object);
+  assertEquals(diagnosticEntries(s).map((e) => [e.file, e.line]), [["/ws/deny", 0]]);
+});
+
+Deno.test("entries are grouped per file", () => {
+  const grouped = groupByFile(diagnosticEntries(session()));
+  assertEquals([...grouped.keys()], ["/ws/deny.c", "/ws/limit.py"]);
+  assertEquals(grouped.get("/ws/deny.c")!.length, 2);
+});

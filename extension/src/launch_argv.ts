@@ -1,0 +1,202 @@
+/** Turns a launch configuration into the argv of a traced command, and that into captrace's argv (never a shell string). */
+
+/** The subset of a launch.json configuration that matters here. */
+export interface LaunchConfig {
+  type?: string;
+  name?: string;
+  request?: string;
+  program?: unknown;
+  args?: unknown;
+  cwd?: unknown;
+  env?: unknown;
+  runtimeExecutable?: unknown;
+  runtimeArgs?: unknown;
+  python?: unknown;
+  processId?: unknown;
+  [key: string]: unknown;
+}
+
+/** Values for `${…}` variables in launch configurations. */
+export interface VariableContext {
+  workspaceFolder: string | null;
+  /** The active editor's file, for `${file}`. */
+  file: string | null;
+  env: Readonly<Record<string, string | undefined>>;
+  userHome: string;
+}
+
+/** A command to trace: argv, working directory and extra environment. */
+export interface TracedCommand {
+  argv: string[];
+  cwd: string | null;
+  env: Record<string, string>;
+  /** The file shown as "the program" in the views (the script for interpreters). */
+  program: string;
+}
+
+/**
+ * Replaces the common VS Code variables; an unknown variable is a TypeError rather than a silently wrong path.
+ *
+ * @example
+ * ```ts
+ * import { substituteVariables } from "./launch_argv.ts";
+ * const ctx = { workspaceFolder: "/ws", file: null, env: {}, userHome: "/home/u" };
+ * if (substituteVariables("${workspaceFolder}/a.out", ctx) !== "/ws/a.out") throw new Error("unexpected");
+ * ```
+ */
+export function substituteVariables(value: string, ctx: VariableContext): string {
+  return value.replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
+    if (name.startsWith("env:")) return ctx.env[name.slice(4)] ?? "";
+    switch (name) {
+      case "workspaceFolder":
+      case "workspaceRoot":
+        return _need(ctx.workspaceFolder, whole);
+      case "workspaceFolderBasename":
+        return _need(ctx.workspaceFolder, whole).split("/").pop() ?? "";
+      case "file":
+        return _need(ctx.file, whole);
+      case "fileBasename":
+        return _need(ctx.file, whole).split("/").pop() ?? "";
+      case "fileDirname":
+        return _need(ctx.file, whole).replace(/\/[^/]*$/, "") || "/";
+      case "fileBasenameNoExtension":
+        return (_need(ctx.file, whole).split("/").pop() ?? "").replace(/\.[^.]*$/, "");
+      case "userHome":
+        return ctx.userHome;
+      case "pathSeparator":
+        return "/";
+      default:
+        throw new TypeError(`Unsupported variable ${whole} in launch configuration`);
+    }
+  });
+}
+
+function _need(value: string | null, variable: string): string {
+  if (value === null) throw new TypeError(`Cannot resolve ${variable} here`);
+  return value;
+}
+
+function _strings(value: unknown, what: string, ctx: VariableContext): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+    throw new TypeError(`${what} must be an array of strings`);
+  }
+  return value.map((v) => substituteVariables(v, ctx));
+}
+
+const NODE_TYPES = new Set(["node", "pwa-node", "node2"]);
+const PYTHON_TYPES = new Set(["python", "debugpy"]);
+
+/**
+ * The command a launch configuration runs: native programs directly, Node.js and Python scripts through their runtime.
+ *
+ * @example
+ * ```ts
+ * import { commandFromLaunchConfig } from "./launch_argv.ts";
+ * const ctx = { workspaceFolder: "/ws", file: null, env: {}, userHome: "/root" };
+ * const c = commandFromLaunchConfig({ type: "node", program: "${workspaceFolder}/a.js", args: ["x"] }, ctx);
+ * if (c.argv.join(" ") !== "node /ws/a.js x") throw new Error(c.argv.join(" "));
+ * ```
+ */
+export function commandFromLaunchConfig(config: LaunchConfig, ctx: VariableContext): TracedCommand {
+  if (typeof config.program !== "string" || config.program.trim() === "") {
+    throw new TypeError(
+      `Launch configuration ${JSON.stringify(config.name ?? "")} has no program to run`,
+    );
+  }
+  const program = _absolute(substituteVariables(config.program, ctx), ctx.workspaceFolder);
+  if (typeof config.args === "string") {
+    throw new TypeError("args given as one string cannot be split safely; use an array");
+  }
+  const args = _strings(config.args, "args", ctx);
+  const cwd = typeof config.cwd === "string"
+    ? _absolute(substituteVariables(config.cwd, ctx), ctx.workspaceFolder)
+    : ctx.workspaceFolder;
+  const env: Record<string, string> = {};
+  if (config.env !== undefined && config.env !== null) {
+    if (typeof config.env !== "object" || Array.isArray(config.env)) {
+      throw new TypeError("env must be an object");
+    }
+    for (const [k, v] of Object.entries(config.env as Record<string, unknown>)) {
+      if (v === null || v === undefined) continue;
+      env[k] = substituteVariables(String(v), ctx);
+    }
+  }
+  let argv: string[];
+  const type = config.type ?? "";
+  if (NODE_TYPES.has(type)) {
+    const runtime = typeof config.runtimeExecutable === "string"
+      ? substituteVariables(config.runtimeExecutable, ctx)
+      : "node";
+    argv = [runtime, ..._strings(config.runtimeArgs, "runtimeArgs", ctx), program, ...args];
+  } else if (PYTHON_TYPES.has(type)) {
+    const python = typeof config.python === "string" ? substituteVariables(config.python, ctx) : "python3";
+    argv = [python, program, ...args];
+  } else {
+    argv = [program, ...args];
+  }
+  return { argv, cwd, env, program };
+}
+
+function _absolute(path: string, base: string | null): string {
+  if (path.startsWith("/") || base === null) return path;
+  return `${base.replace(/\/$/, "")}/${path.replace(/^\.\//, "")}`;
+}
+
+/** How captrace gets root: not at all (it has it), through `sudo -n`, or through `pkexec`. */
+export type Elevation = "none" | "sudo" | "pkexec";
+
+/** What to trace: a command captrace launches, or a running process tree. */
+export type TraceTarget = { command: TracedCommand } | { pid: number };
+
+/** Everything needed to build captrace's argv. */
+export interface CaptraceOptions {
+  binary: string;
+  elevation: Elevation;
+  /** Run the command as this user (`-u`); null keeps captrace's own user. */
+  user: string | null;
+  /** Where captrace writes NDJSON (a FIFO the extension reads). */
+  output: string;
+  /** Ask for source locations (`--sites`). */
+  sites: boolean;
+  target: TraceTarget;
+}
+
+/**
+ * The argv to spawn: elevation prefix, captrace with `--json --summary --stdin-control -o FIFO`, then the target.
+ * Environment and working directory travel through `env` when they would otherwise be lost to sudo/pkexec.
+ *
+ * @example
+ * ```ts
+ * import { captraceArgv } from "./launch_argv.ts";
+ * const argv = captraceArgv({ binary: "/usr/bin/captrace", elevation: "sudo", user: "me", output: "/tmp/f",
+ *   sites: false, target: { pid: 42 } });
+ * if (argv.join(" ") !== "sudo -n -- /usr/bin/captrace --json --summary --stdin-control -o /tmp/f --pid 42") {
+ *   throw new Error(argv.join(" "));
+ * }
+ * ```
+ */
+export function captraceArgv(o: CaptraceOptions): string[] {
+  const prefix = o.elevation === "sudo" ? ["sudo", "-n", "--"] : o.elevation === "pkexec" ? ["pkexec"] : [];
+  const argv = [...prefix, o.binary, "--json", "--summary", "--stdin-control", "-o", o.output];
+  if (o.sites) argv.push("--sites");
+  if ("pid" in o.target) {
+    if (!Number.isInteger(o.target.pid) || o.target.pid <= 0) {
+      throw new RangeError(`Invalid process id ${o.target.pid}`);
+    }
+    argv.push("--pid", String(o.target.pid));
+    return argv;
+  }
+  if (o.user !== null) argv.push("-u", o.user);
+  argv.push("--");
+  const { command } = o.target;
+  const vars = Object.entries(command.env).map(([k, v]) => {
+    if (k === "" || k.includes("=")) throw new TypeError(`Invalid environment variable name ${JSON.stringify(k)}`);
+    return `${k}=${v}`;
+  });
+  // pkexec starts in another directory and both sudo and pkexec reset the environment: carry them in env's argv.
+  const chdir = o.elevation === "pkexec" && command.cwd !== null ? [`--chdir=${command.cwd}`] : [];
+  if (vars.length > 0 || chdir.length > 0) argv.push("env", ...chdir, ...vars);
+  argv.push(...command.argv);
+  return argv;
+}

@@ -1,0 +1,120 @@
+import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
+import { captraceArgv, commandFromLaunchConfig, substituteVariables, type VariableContext } from "./launch_argv.ts";
+
+const ctx: VariableContext = {
+  workspaceFolder: "/ws",
+  file: "/ws/src/a.c",
+  env: { HOME: "/home/u" },
+  userHome: "/home/u",
+};
+
+Deno.test("variables are substituted, unknown ones refused", () => {
+  assertEquals(substituteVariables("${fileDirname}/${fileBasenameNoExtension}", ctx), "/ws/src/a");
+  assertEquals(substituteVariables("${env:HOME}/${env:NOPE}x", ctx), "/home/u/x");
+  assertEquals(substituteVariables("${workspaceFolderBasename}", ctx), "ws");
+  throws(() => substituteVariables("${command:pickProcess}", ctx), TypeError);
+  throws(() => substituteVariables("${file}", { ...ctx, file: null }), TypeError);
+});
+
+Deno.test("native launch configuration becomes program and args", () => {
+  const c = commandFromLaunchConfig({
+    type: "cppdbg",
+    program: "${workspaceFolder}/deny",
+    args: ["a b", "$HOME"],
+    cwd: "build",
+    env: { A: "1", B: 2, C: null },
+  }, ctx);
+  assertEquals(c, {
+    argv: ["/ws/deny", "a b", "$HOME"],
+    cwd: "/ws/build",
+    env: { A: "1", B: "2" },
+    program: "/ws/deny",
+  });
+});
+
+Deno.test("node and python configurations run through their runtime", () => {
+  assertEquals(
+    commandFromLaunchConfig({
+      type: "pwa-node",
+      program: "main.js",
+      runtimeExecutable: "/opt/node",
+      runtimeArgs: ["--no-warnings"],
+    }, ctx).argv,
+    ["/opt/node", "--no-warnings", "/ws/main.js"],
+  );
+  assertEquals(
+    commandFromLaunchConfig({ type: "debugpy", program: "${file}", args: ["-v"] }, ctx).argv,
+    ["python3", "/ws/src/a.c", "-v"],
+  );
+});
+
+Deno.test("configurations without program or with string args are refused", () => {
+  throws(() => commandFromLaunchConfig({ name: "x", type: "node", request: "attach" }, ctx), TypeError);
+  throws(() => commandFromLaunchConfig({ program: "/a", args: "-x -y" }, ctx), TypeError);
+  throws(() => commandFromLaunchConfig({ program: "/a", args: [1] }, ctx), TypeError);
+});
+
+Deno.test("captrace argv for a command: options, user, separator, then the program's argv", () => {
+  const command = { argv: ["/ws/deny", "x y"], cwd: "/ws", env: {}, program: "/ws/deny" };
+  assertEquals(
+    captraceArgv({
+      binary: "/opt/captrace",
+      elevation: "none",
+      user: "nobody",
+      output: "/tmp/d/fifo",
+      sites: true,
+      target: { command },
+    }),
+    [
+      "/opt/captrace",
+      "--json",
+      "--summary",
+      "--stdin-control",
+      "-o",
+      "/tmp/d/fifo",
+      "--sites",
+      "-u",
+      "nobody",
+      "--",
+      "/ws/deny",
+      "x y",
+    ],
+  );
+});
+
+Deno.test("captrace argv carries env and cwd through env(1) under elevation", () => {
+  const command = { argv: ["/ws/deny"], cwd: "/ws", env: { A: "1 2" }, program: "/ws/deny" };
+  assertEquals(
+    captraceArgv({ binary: "c", elevation: "pkexec", user: null, output: "f", sites: false, target: { command } }),
+    [
+      "pkexec",
+      "c",
+      "--json",
+      "--summary",
+      "--stdin-control",
+      "-o",
+      "f",
+      "--",
+      "env",
+      "--chdir=/ws",
+      "A=1 2",
+      "/ws/deny",
+    ],
+  );
+  throws(() =>
+    captraceArgv({
+      binary: "c",
+      elevation: "none",
+      user: null,
+      output: "f",
+      sites: false,
+      target: { command: { ...command, env: { "A=B": "x" } } },
+    }), TypeError);
+});
+
+Deno.test("captrace argv for a pid refuses a bad pid", () => {
+  throws(
+    () => captraceArgv({ binary: "c", elevation: "none", user: null, output: "f", sites: false, target: { pid: 0 } }),
+    RangeError,
+  );
+});

