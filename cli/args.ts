@@ -1,0 +1,186 @@
+/** Command-line parsing: strace-style flags, the original captrace's Go-style flags, and the help text. */
+
+import { parseArgs } from "node:util";
+import { CaptraceError, ExitCode } from "./exit_codes.ts";
+
+/** Everything the command line decides. */
+export interface Options {
+  mode: "command" | "pid" | "system";
+  command: string[];
+  pid: number | null;
+  follow: boolean;
+  output: string | null;
+  user: string | null;
+  json: boolean;
+  summary: boolean;
+  verbose: boolean;
+  unique: boolean;
+  sites: boolean;
+  baseline: string | null;
+  probe: "auto" | "tracepoint" | "kprobe";
+  bpftrace: string;
+  debug: boolean;
+  stdinControl: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+/** captrace's version. */
+export const VERSION = "0.1.0";
+
+/** The --help text. */
+export const HELP = `Usage: captrace [options] [--] command [args...]
+       captrace [options] -p PID
+       captrace [options]                 (the whole system)
+
+Reports every kernel capability check (cap_capable) the traced processes make:
+capability, process and thread, syscall, audit flags, and the verdict
+(-> 0 allowed, -> -1 denied). Needs root (bpftrace loads BPF programs).
+
+Modes:
+  command               launch it and trace it and all its children; the command
+                        starts only once the probes are attached
+  -p, --pid PID         trace a running process, its threads and children
+  (neither)             trace the whole system until Ctrl-C
+
+Output:
+  -o, --output FILE     write the trace to FILE instead of stderr (a FIFO works)
+      --json            NDJSON events (schema v1, see shared/NDJSON.md)
+  -c, --summary         at exit: exact per-capability counts and the minimal
+                        capability set, ready to paste (setcap, systemd, docker,
+                        compose, Kubernetes)
+  -v, --verbose         also show no-audit checks (memory accounting, probing);
+                        they are hidden by default but always counted
+      --unique          show each distinct (process, capability, verdict,
+                        syscall, call site) once; the kernel counts repeats
+      --sites           find the source line of each check in the program
+                        (needs debug info: build with -g)
+
+Tracing:
+  -u, --user USER       run the command as USER (uid, gid and supplementary
+                        groups) while captrace itself stays root
+      --no-follow       trace only the root process and its threads
+      --probe KIND      auto (default), tracepoint or kprobe
+      --baseline FILE   exit 5 when a capability outside FILE is needed; FILE
+                        is a --json summary or a list of capability names
+      --stdin-control   the command gets /dev/null as stdin; captrace stops the
+                        trace when its own stdin closes (for IDEs)
+      --bpftrace PATH   bpftrace to run (default: bpftrace from PATH)
+      --debug           show the bpftrace program, its stderr and odd lines
+
+  -h, --help            this help;   -V, --version  print the version
+
+Single-dash long flags of the original captrace work too: -pid N,
+-bpftrace PATH, -debug.
+
+Exit status: the command's own (128+N if killed by signal N); otherwise
+0 ok, 1 the trace failed, 2 usage error, 3 cannot trace here (privileges,
+bpftrace, probes), 4 no such process, 5 baseline exceeded, 126 command not
+executable, 127 command not found.
+
+Examples:
+  sudo captrace -u nobody -- chown nobody /tmp/file
+  sudo captrace -c -u "$USER" -- ./myserver --port 80
+  sudo captrace --json -o trace.ndjson -p 1234
+`;
+
+const VALUE_FLAGS = new Set(["-p", "--pid", "-o", "--output", "-u", "--user", "--probe", "--bpftrace", "--baseline"]);
+const GO_FLAGS: Record<string, string> = { "-pid": "--pid", "-bpftrace": "--bpftrace", "-debug": "--debug" };
+
+function _usage(message: string): CaptraceError {
+  return new CaptraceError(message, "Run 'captrace --help' for usage", ExitCode.USAGE);
+}
+
+/** Split argv into captrace's own flags and the command: at `--`, or at the first word that is no flag. */
+function _split(argv: readonly string[]): { flags: string[]; command: string[] } {
+  const flags: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i]!;
+    if (a === "--") return { flags, command: argv.slice(i + 1) };
+    const eq = a.indexOf("=");
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (GO_FLAGS[name]) a = GO_FLAGS[name] + (eq > 0 ? a.slice(eq) : "");
+    if (!a.startsWith("-") || a === "-") return { flags, command: argv.slice(i) };
+    flags.push(a);
+    if (VALUE_FLAGS.has(a) && i + 1 < argv.length) flags.push(argv[++i]!);
+  }
+  return { flags, command: [] };
+}
+
+/**
+ * Parse captrace's arguments. Throws a CaptraceError with exit code 2 on a usage error.
+ *
+ * @example
+ * ```ts
+ * import { parseOptions } from "./args.ts";
+ * const o = parseOptions(["-c", "--", "ls", "-l"]);
+ * console.assert(o.summary && o.command.join(" ") === "ls -l");
+ * ```
+ */
+export function parseOptions(argv: readonly string[]): Options {
+  const { flags, command } = _split(argv);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: flags,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        pid: { type: "string", short: "p" },
+        output: { type: "string", short: "o" },
+        user: { type: "string", short: "u" },
+        json: { type: "boolean" },
+        summary: { type: "boolean", short: "c" },
+        verbose: { type: "boolean", short: "v" },
+        unique: { type: "boolean" },
+        sites: { type: "boolean" },
+        "no-follow": { type: "boolean" },
+        follow: { type: "boolean", short: "f" },
+        probe: { type: "string" },
+        baseline: { type: "string" },
+        bpftrace: { type: "string" },
+        debug: { type: "boolean" },
+        "stdin-control": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    }));
+  } catch (e) {
+    throw _usage((e as Error).message.replace(/\. To specify.*$/s, "").replace(/\.$/, ""));
+  }
+  let pid: number | null = null;
+  if (values.pid !== undefined) {
+    if (!/^\d+$/.test(values.pid) || Number(values.pid) <= 0) throw _usage(`Invalid pid '${values.pid}'`);
+    pid = Number(values.pid);
+  }
+  if (pid !== null && command.length > 0) throw _usage("Give either a command or --pid, not both");
+  const probe = values.probe ?? "auto";
+  if (probe !== "auto" && probe !== "tracepoint" && probe !== "kprobe") {
+    throw _usage(`Unknown probe '${probe}' (use auto, tracepoint or kprobe)`);
+  }
+  if (values.user !== undefined && command.length === 0) throw _usage("--user needs a command to launch");
+  const mode = command.length > 0 ? "command" : pid !== null ? "pid" : "system";
+  if (values["stdin-control"] && mode === "system") {
+    // Fine: stops the system-wide trace when stdin closes.
+  }
+  return {
+    mode,
+    command,
+    pid,
+    follow: !values["no-follow"],
+    output: values.output ?? null,
+    user: values.user ?? null,
+    json: values.json ?? false,
+    summary: values.summary ?? false,
+    verbose: values.verbose ?? false,
+    unique: values.unique ?? false,
+    sites: values.sites ?? false,
+    baseline: values.baseline ?? null,
+    probe,
+    bpftrace: values.bpftrace ?? "bpftrace",
+    debug: values.debug ?? false,
+    stdinControl: values["stdin-control"] ?? false,
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
+}

@@ -1,0 +1,23 @@
+/** Reads a --baseline file. */
+
+import { parseBaseline } from "../shared/baseline.ts";
+import { CaptraceError, ExitCode } from "./exit_codes.ts";
+
+/** The capability names in the baseline file; throws a usage error when it is unreadable or invalid. */
+export async function readBaseline(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new CaptraceError(`Cannot read the baseline '${path}': ${(e as Error).message}`, null, ExitCode.USAGE);
+  }
+  try {
+    return parseBaseline(text);
+  } catch (e) {
+    throw new CaptraceError(
+      `The baseline '${path}' is not valid: ${(e as Error).message}`,
+      "Use a --json trace with a summary, or capability names",
+      ExitCode.USAGE,
+    );
+  }
+}

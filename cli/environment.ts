@@ -1,0 +1,115 @@
+/** What this machine offers for tracing: privileges, tracefs, bpftrace and its probes. */
+
+import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import type { ProbeSupport } from "../shared/probe_choice.ts";
+
+const TRACEFS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+
+async function _exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Throws unless this process may load BPF programs (root, or CAP_BPF with CAP_PERFMON). */
+export async function checkPrivileges(): Promise<void> {
+  if (Deno.uid() === 0) return;
+  const status = await Deno.readTextFile("/proc/self/status").catch(() => "");
+  const eff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  const bits = eff ? BigInt("0x" + eff) : 0n;
+  if ((bits >> 38n & 1n) && (bits >> 39n & 1n)) return;
+  throw new CaptraceError(
+    "captrace needs root (or CAP_BPF and CAP_PERFMON) to load its BPF program",
+    "Run it with sudo, e.g. 'sudo captrace -u $USER -- ./program'",
+    ExitCode.CANNOT_TRACE,
+  );
+}
+
+/** Mounts tracefs when no copy is mounted, since bpftrace finds tracepoints there; returns a note if it did. */
+export async function ensureTracefs(): Promise<string | null> {
+  for (const dir of TRACEFS) if (await _exists(`${dir}/events`)) return null;
+  const out = await new Deno.Command("mount", {
+    args: ["-t", "tracefs", "nodev", TRACEFS[0]!],
+    stdout: "null",
+    stderr: "piped",
+  }).output().catch((e) => ({ success: false, stderr: new TextEncoder().encode(String(e)) }));
+  if (!out.success || !(await _exists(`${TRACEFS[0]}/events`))) {
+    throw new CaptraceError(
+      "tracefs is not mounted and captrace could not mount it",
+      "Mount it with 'mount -t tracefs nodev /sys/kernel/tracing'",
+      ExitCode.CANNOT_TRACE,
+    );
+  }
+  return `mounted tracefs at ${TRACEFS[0]} (it was not mounted)`;
+}
+
+async function _run(bin: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  try {
+    const out = await new Deno.Command(bin, { args, stdin: "null", stdout: "piped", stderr: "piped" }).output();
+    const dec = new TextDecoder();
+    return { ok: out.success, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new CaptraceError(
+        `bpftrace was not found (tried '${bin}')`,
+        "Install it (Debian/Ubuntu: apt-get install bpftrace; Fedora: dnf install bpftrace) or pass --bpftrace PATH",
+        ExitCode.CANNOT_TRACE,
+      );
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new CaptraceError(
+        `bpftrace at '${bin}' cannot be run`,
+        "Check that it is executable",
+        ExitCode.CANNOT_TRACE,
+      );
+    }
+    throw e;
+  }
+}
+
+/** Oldest bpftrace known to handle the programs captrace generates. */
+export const MIN_BPFTRACE: readonly [number, number] = [0, 16];
+
+/** bpftrace's version string (e.g. "v0.17.0"); throws when it is missing or too old. */
+export async function bpftraceVersion(bin: string): Promise<string> {
+  const out = await _run(bin, ["--version"]);
+  const m = /v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(out.stdout);
+  if (!out.ok || !m) {
+    throw new CaptraceError(
+      `'${bin} --version' did not print a bpftrace version`,
+      "Check --bpftrace, or reinstall bpftrace",
+      ExitCode.CANNOT_TRACE,
+    );
+  }
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (major < MIN_BPFTRACE[0] || (major === MIN_BPFTRACE[0] && minor < MIN_BPFTRACE[1])) {
+    throw new CaptraceError(
+      `bpftrace ${m[0]} is too old (captrace needs ${MIN_BPFTRACE.join(".")} or newer)`,
+      "Install a newer bpftrace from your distribution or from its releases",
+      ExitCode.CANNOT_TRACE,
+    );
+  }
+  return m[0].startsWith("v") ? m[0] : `v${m[0]}`;
+}
+
+/** Which cap_capable probes bpftrace can attach on this kernel. */
+export async function probeSupport(bin: string): Promise<ProbeSupport> {
+  const [tp, kp] = await Promise.all([
+    _run(bin, ["-l", "tracepoint:capability:cap_capable"]),
+    _run(bin, ["-l", "kprobe:cap_capable"]),
+  ]);
+  return {
+    tracepoint: /^tracepoint:capability:cap_capable$/m.test(tp.stdout),
+    kprobe: /^kprobe:cap_capable$/m.test(kp.stdout),
+  };
+}
+
+/** The BTF name of cap_capable's 4th parameter ("opts" since Linux 5.1, "audit" before), or null if unknown. */
+export async function capableOptsParam(bin: string): Promise<string | null> {
+  const out = await _run(bin, ["-lv", "kfunc:cap_capable"]).catch(() => null);
+  const m = out && /\b(?:unsigned )?int (opts|audit)\b/.exec(out.stdout);
+  return m ? m[1]! : null;
+}

@@ -1,0 +1,113 @@
+/** Launches the traced command held at a gate, so it runs only once the probes are attached. */
+
+import { CaptraceError, ExitCode } from "./exit_codes.ts";
+
+/** A user to run the command as. */
+export interface User {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+/** Look a user up by name or number in the system's user database (getent), as strace -u does. */
+export async function resolveUser(spec: string): Promise<User> {
+  const out = await new Deno.Command("getent", { args: ["passwd", spec], stdout: "piped", stderr: "null" })
+    .output();
+  const f = new TextDecoder().decode(out.stdout).split("\n")[0]?.split(":") ?? [];
+  if (!out.success || f.length < 4) {
+    throw new CaptraceError(`No such user '${spec}'`, "Give a user name or uid from /etc/passwd", ExitCode.USAGE);
+  }
+  return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]) };
+}
+
+/** Find the program the way execvp would; throws with exit code 127 or 126 like a shell. */
+export async function resolveCommand(name: string, path = Deno.env.get("PATH") ?? "/usr/bin:/bin"): Promise<string> {
+  const candidates = name.includes("/") ? [name] : path.split(":").map((d) => `${d || "."}/${name}`);
+  let found: string | null = null;
+  for (const c of candidates) {
+    try {
+      const st = await Deno.stat(c);
+      if (!st.isFile) continue;
+      if (((st.mode ?? 0) & 0o111) !== 0) return c.startsWith("/") ? c : await Deno.realPath(c);
+      found ??= c;
+    } catch {
+      // not here
+    }
+  }
+  if (found) {
+    throw new CaptraceError(
+      `Command '${name}' is not executable`,
+      `Make it executable with 'chmod +x ${found}'`,
+      ExitCode.NOT_EXECUTABLE,
+    );
+  }
+  throw new CaptraceError(
+    `Command '${name}' was not found`,
+    name.includes("/") ? "Check the path" : "Check the name, or give its path",
+    ExitCode.NOT_FOUND,
+  );
+}
+
+/** A launched command held at the gate. */
+export interface Gated {
+  child: Deno.ChildProcess;
+  pid: number;
+  /** How many execs happen in the root process before the target runs (the launcher's own). */
+  launcherExecs: number;
+  /** Let the command run. */
+  release(): Promise<void>;
+  /** Kill the launcher if it was never released. */
+  abort(): void;
+  /** Remove the gate's temporary directory. */
+  cleanup(): Promise<void>;
+}
+
+// The gate: block on opening a FIFO until captrace writes to it, then exec the target in place, so the
+// launcher's pid becomes the command's pid.
+const GATE = 'read -r _ < "$0" || exit 125; exec "$@"';
+
+/** Start `argv` (argv[0] already resolved) behind a gate, optionally as another user. */
+export async function launchGated(
+  argv: readonly string[],
+  options: { user: User | null; stdin: "inherit" | "null" },
+): Promise<Gated> {
+  const dir = await Deno.makeTempDir({ prefix: "captrace-" });
+  const fifo = `${dir}/gate`;
+  const mk = await new Deno.Command("mkfifo", { args: ["-m", "600", fifo], stderr: "piped" }).output();
+  if (!mk.success) {
+    await Deno.remove(dir, { recursive: true });
+    throw new CaptraceError("Could not create the launch gate (mkfifo failed)", null, ExitCode.TRACE_FAILED);
+  }
+  const target = options.user
+    ? ["setpriv", `--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, "--init-groups", "--", ...argv]
+    : [...argv];
+  const child = new Deno.Command("/bin/sh", {
+    args: ["-c", GATE, fifo, ...target],
+    stdin: options.stdin,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  let released = false;
+  return {
+    child,
+    pid: child.pid,
+    launcherExecs: options.user ? 2 : 1,
+    async release() {
+      released = true;
+      const f = await Deno.open(fifo, { write: true });
+      await f.write(new TextEncoder().encode("go\n"));
+      f.close();
+    },
+    abort() {
+      if (released) return;
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    },
+    async cleanup() {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,485 @@
+/** One trace from start to end: check the machine, start bpftrace, release the command, stream, summarize. */
+
+import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import type { Options } from "./args.ts";
+import { bpftraceVersion, capableOptsParam, checkPrivileges, ensureTracefs, probeSupport } from "./environment.ts";
+import { type Gated, launchGated, resolveCommand, resolveUser } from "./launcher.ts";
+import { Sink } from "./sink.ts";
+import { descendantsOf, processExists } from "./procfs.ts";
+import { readBaseline } from "./baseline.ts";
+import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
+import { generateProgram } from "../shared/program.ts";
+import { LineParser, MAX_LINE } from "../shared/parse_line.ts";
+import { LineSplitter } from "../shared/line_splitter.ts";
+import { Correlator, type Output } from "../shared/correlator.ts";
+import type { Event, ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
+import { formatCheck, formatExec, formatExit } from "../shared/format_text.ts";
+import { signalName, signalNumber } from "../shared/signals.ts";
+import { recommend } from "../shared/recommend.ts";
+import { formatCompleteness, formatSummary, summarize, summaryEvent } from "../shared/summary.ts";
+import { compareBaseline } from "../shared/baseline.ts";
+
+/** Anything that adds source locations to check events before they are printed (see --sites). */
+export interface SiteAnnotator {
+  annotate(batch: Output[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Hooks for parts built elsewhere. */
+export interface SessionHooks {
+  /** Builds the annotator for --sites; called once the probe is known. */
+  sites?: (options: Options) => SiteAnnotator;
+}
+
+/** How long bpftrace may take to attach its probes before captrace gives up. */
+const START_TIMEOUT_MS = 60_000;
+/** After the command has exited, how long to wait for bpftrace to stop on its own. */
+const DRAIN_TIMEOUT_MS = 3_000;
+
+const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
+
+/** Human notices (header, completeness, warnings) go to stderr unless the trace itself is NDJSON there. */
+function _notice(options: Options, sink: Sink, text: string): void {
+  if (options.json && sink.isStderr) return;
+  sink.flush();
+  Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
+}
+
+/** Run the trace described by `options`; returns the exit code. Throws CaptraceError for reportable failures. */
+export async function runSession(options: Options, hooks: SessionHooks = {}): Promise<number> {
+  const baseline = options.baseline ? await readBaseline(options.baseline) : null;
+  await checkPrivileges();
+  const mounted = await ensureTracefs();
+  const version = await bpftraceVersion(options.bpftrace);
+  const support = await probeSupport(options.bpftrace);
+  const choice = chooseProbe(options.probe, support);
+  if (typeof choice !== "string") {
+    throw new CaptraceError(
+      `${choice.error} (kernel ${Deno.osRelease()})`,
+      options.probe === "auto" ? "Tried the tracepoint, then kprobes" : "Try --probe auto",
+      ExitCode.CANNOT_TRACE,
+    );
+  }
+  const probe: ProbeKind = choice;
+  const arch = Deno.build.arch;
+  const limits = probeLimits(probe, arch);
+  const optsArg = probe === "kprobe"
+    ? kprobeOptsArg(await capableOptsParam(options.bpftrace), Deno.osRelease())
+    : "opts";
+
+  let rootPid: number | null = null;
+  let preTracked: number[] = [];
+  let binary: string | undefined;
+  let argv: string[] = [];
+  if (options.mode === "pid") {
+    rootPid = options.pid!;
+    if (!(await processExists(rootPid))) {
+      throw new CaptraceError(
+        `No process with pid ${rootPid}`,
+        "Check the pid with 'ps -p PID'",
+        ExitCode.NO_SUCH_PROCESS,
+      );
+    }
+    if (options.follow) preTracked = await descendantsOf(rootPid);
+  } else if (options.mode === "command") {
+    binary = await resolveCommand(options.command[0]!);
+    argv = [binary, ...options.command.slice(1)];
+  }
+  const user = options.user ? await resolveUser(options.user) : null;
+  const sink = options.output
+    ? await Sink.open(options.output).catch((e) => {
+      throw new CaptraceError(
+        `Cannot write the trace to '${options.output}': ${(e as Error).message}`,
+        null,
+        ExitCode.USAGE,
+      );
+    })
+    : Sink.stderr();
+  if (mounted) _notice(options, sink, `captrace: ${mounted}`);
+
+  let gate: Gated | null = null;
+  if (options.mode === "command") {
+    gate = await launchGated(argv, { user, stdin: options.stdinControl ? "null" : "inherit" });
+    rootPid = gate.pid;
+  }
+
+  const program = generateProgram({
+    probe,
+    kprobeOptsArg: optsArg,
+    mode: options.mode,
+    ...(rootPid !== null ? { rootPid } : {}),
+    follow: options.follow,
+    launcherExecs: gate?.launcherExecs ?? 0,
+    unique: options.unique,
+    sites: options.sites,
+    preTracked,
+    excludePids: [Deno.pid],
+    arch,
+  });
+  if (options.debug) _notice(options, sink, `captrace: bpftrace program:\n${program}`);
+
+  const tracer = new Deno.Command(options.bpftrace, {
+    args: ["-B", "line", "-e", program],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: {
+      BPFTRACE_STRLEN: "200",
+      BPFTRACE_MAP_KEYS_MAX: "1000000",
+      BPFTRACE_PERF_RB_PAGES: "1024",
+      BPFTRACE_NO_USER_SYMBOLS: "1",
+    },
+  }).spawn();
+
+  const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer);
+  const annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
+  try {
+    const code = await state.run(annotator);
+    const summary = state.summary(binary);
+    if (baseline && summary) {
+      const diff = compareBaseline(baseline, summary.recommendation.capabilities);
+      if (diff.length > 0) {
+        _notice(options, sink, `captrace: needs ${diff.join(", ")}, not in baseline ${options.baseline}`);
+        if (options.json) {
+          sink.line(
+            JSON.stringify(
+              _error(
+                `Capabilities not in the baseline: ${diff.join(", ")}`,
+                "Grant them, or update the baseline",
+                ExitCode.BASELINE_EXCEEDED,
+              ),
+            ),
+          );
+        }
+        sink.close();
+        return ExitCode.BASELINE_EXCEEDED;
+      }
+    }
+    sink.close();
+    return code;
+  } finally {
+    await annotator?.close();
+    gate?.abort();
+    await gate?.cleanup();
+    sink.close();
+  }
+}
+
+function _error(message: string, hint: string | null, exit_code: number | null): Event {
+  return { v: 1, type: "error", message, hint, exit_code };
+}
+
+/** The running state of one trace. */
+class _Session {
+  readonly parser = new LineParser();
+  readonly splitter = new LineSplitter(MAX_LINE);
+  readonly correlator: Correlator;
+  shown = 0;
+  hiddenNoaudit = 0;
+  ready = false;
+  stderrLines: string[] = [];
+  stopping = 0;
+  tracerStatus: Deno.CommandStatus | null = null;
+  childStatus: Deno.CommandStatus | null = null;
+  #signalHandlers: [Deno.Signal, () => void][] = [];
+
+  constructor(
+    readonly options: Options,
+    readonly sink: Sink,
+    readonly probe: ProbeKind,
+    readonly limits: string[],
+    readonly version: string,
+    readonly rootPid: number | null,
+    readonly gate: Gated | null,
+    readonly tracer: Deno.ChildProcess,
+  ) {
+    this.correlator = new Correlator({ probe, arch: Deno.build.arch });
+  }
+
+  async run(annotator: SiteAnnotator | null): Promise<number> {
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      const h = () => this.stop(sig);
+      Deno.addSignalListener(sig, h);
+      this.#signalHandlers.push([sig, h]);
+    }
+    const stdinWatch = this.options.stdinControl ? this.#watchStdin() : null;
+    const stderrDone = this.#readStderr();
+    const startTimer = setTimeout(() => {
+      if (!this.ready) {
+        this.stderrLines.push(`bpftrace did not attach its probes within ${START_TIMEOUT_MS / 1000} s`);
+        this.#killTracer("SIGKILL");
+      }
+    }, START_TIMEOUT_MS);
+    const childDone = this.gate ? this.#watchChild() : null;
+    try {
+      await this.#readStdout(annotator);
+      this.tracerStatus = await this.tracer.status;
+      await stderrDone;
+    } finally {
+      clearTimeout(startTimer);
+      for (const [sig, h] of this.#signalHandlers) Deno.removeSignalListener(sig, h);
+    }
+    void stdinWatch;
+
+    if (!this.ready) {
+      this.gate?.abort();
+      throw new CaptraceError(
+        `bpftrace could not start the trace: ${this.#tracerError()}`,
+        "Run with --debug to see the program and bpftrace's messages",
+        ExitCode.CANNOT_TRACE,
+      );
+    }
+    const complete = this.correlator.summaryComplete;
+    if (!complete) {
+      // The tracer died mid-trace: do not leave the command running untraced.
+      if (this.gate && this.childStatus === null) await this.#terminateChild();
+      this.#finish();
+      throw new CaptraceError(
+        `bpftrace stopped unexpectedly (${this.#describeStatus(this.tracerStatus)}): ${this.#tracerError()}`,
+        "The trace above is incomplete; run with --debug for details",
+        ExitCode.TRACE_FAILED,
+      );
+    }
+    if (childDone) await childDone;
+    this.#finish();
+    if (this.gate && this.childStatus) {
+      const s = this.childStatus;
+      return s.signal ? 128 + (signalNumber(s.signal) ?? 0) : s.code;
+    }
+    return ExitCode.OK;
+  }
+
+  /** Summary counts and recommendation; null before the kernel's counts arrived. */
+  summary(binary: string | undefined): SummaryEvent | null {
+    if (!this.correlator.summaryComplete) return null;
+    return this.#summary ??= this.#buildSummary(binary);
+  }
+  #summary: SummaryEvent | undefined;
+
+  #buildSummary(binary: string | undefined): SummaryEvent {
+    const c = this.correlator;
+    const rows = summarize(c.agg, Deno.build.arch);
+    const rec = recommend({
+      agg: c.agg,
+      narrowings: c.narrowings,
+      sysAdminAlone: c.sysAdminAlone,
+      ...(binary ? { binary } : {}),
+    });
+    const seen = c.totals.get("n") ?? c.checks;
+    const totals = {
+      seen,
+      shown: this.shown,
+      hidden: Math.max(0, seen - this.shown - c.lost),
+      lost: c.lost,
+      malformed: c.malformed,
+    };
+    return summaryEvent(rows, rec, totals, this.probe, this.limits);
+  }
+
+  #finish(): void {
+    const c = this.correlator;
+    const s = this.#buildSummary(undefined);
+    if (c.summaryComplete) {
+      const full = this.summary(this.gate ? this.options.command[0] : undefined);
+      if (full && this.options.json) this.sink.line(JSON.stringify(full));
+      if (full && this.options.summary && !this.options.json) {
+        this.sink.line("");
+        this.sink.line(formatSummary(full));
+      }
+    }
+    const repeats = Math.max(0, s.totals.seen - c.checks - c.lost);
+    const line = formatCompleteness(
+      s.totals,
+      this.probe === "tracepoint" ? "tracepoint:capability:cap_capable" : "kprobe:cap_capable",
+      this.limits,
+      {
+        noaudit: this.hiddenNoaudit,
+        repeats,
+        launcher: c.totals.get("launcher") ?? 0,
+      },
+    );
+    if (c.unmatched > 0) {
+      _notice(this.options, this.sink, `captrace: ${c.unmatched} kprobe entries had no matching return`);
+    }
+    if (c.lost > 0) {
+      _notice(this.options, this.sink, `captrace: ${c.lost} events lost by the tracer; summary counts are still exact`);
+    }
+    _notice(this.options, this.sink, line);
+    this.sink.flush();
+  }
+
+  stop(sig: Deno.Signal): void {
+    this.stopping++;
+    if (this.gate) {
+      if (!this.ready) {
+        this.gate.abort();
+        this.#killTracer("SIGINT");
+        return;
+      }
+      // Forward to the command; its exit ends the trace. A second request does not wait for it.
+      if (this.childStatus === null) {
+        try {
+          Deno.kill(this.gate.pid, this.stopping > 1 ? "SIGKILL" : sig);
+        } catch {
+          // already gone
+        }
+      }
+      if (this.stopping > 1) this.#killTracer("SIGINT");
+      return;
+    }
+    this.#killTracer(this.stopping > 2 ? "SIGKILL" : "SIGINT");
+  }
+
+  #killTracer(sig: Deno.Signal): void {
+    try {
+      this.tracer.kill(sig);
+    } catch {
+      // already gone
+    }
+  }
+
+  async #watchStdin(): Promise<void> {
+    const buf = new Uint8Array(4096);
+    try {
+      while ((await Deno.stdin.read(buf)) !== null) {
+        // Anything written is ignored: only the end of input means stop.
+      }
+    } catch {
+      // closed
+    }
+    if (this.tracerStatus === null) this.stop("SIGTERM");
+  }
+
+  async #watchChild(): Promise<void> {
+    this.childStatus = await this.gate!.child.status;
+    // The tracer quits by itself when it sees the root process exit; this is only a net for a lost exit.
+    const timer = setTimeout(() => this.#killTracer("SIGINT"), DRAIN_TIMEOUT_MS);
+    await this.tracer.status;
+    clearTimeout(timer);
+  }
+
+  async #terminateChild(): Promise<void> {
+    try {
+      Deno.kill(this.gate!.pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    const t = setTimeout(() => {
+      try {
+        Deno.kill(this.gate!.pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }, 2000);
+    this.childStatus = await this.gate!.child.status;
+    clearTimeout(t);
+  }
+
+  async #readStderr(): Promise<void> {
+    const splitter = new LineSplitter(4096);
+    const dec = new TextDecoder();
+    const handle = (line: string) => {
+      if (HARMLESS_STDERR.some((re) => re.test(line)) && !this.options.debug) return;
+      if (this.stderrLines.length < 200) this.stderrLines.push(line);
+      if (this.options.debug) _notice(this.options, this.sink, `bpftrace: ${line}`);
+    };
+    for await (const chunk of this.tracer.stderr) {
+      for (const l of splitter.push(dec.decode(chunk, { stream: true }))) handle(l);
+    }
+    for (const l of splitter.end()) handle(l);
+  }
+
+  async #readStdout(annotator: SiteAnnotator | null): Promise<void> {
+    const dec = new TextDecoder();
+    for await (const chunk of this.tracer.stdout) {
+      const outs = this.#lines(this.splitter.push(dec.decode(chunk, { stream: true })));
+      if (annotator && outs.length) await annotator.annotate(outs);
+      await this.#emit(outs);
+    }
+    const rest = this.#lines(this.splitter.end());
+    for (const r of this.parser.end()) rest.push(...this.correlator.push(r));
+    if (annotator && rest.length) await annotator.annotate(rest);
+    await this.#emit(rest);
+    this.sink.flush();
+  }
+
+  #lines(lines: string[]): Output[] {
+    const outs: Output[] = [];
+    for (const line of lines) {
+      for (const rec of this.parser.push(line)) {
+        if (rec.kind === "malformed" && this.options.debug) {
+          _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
+        }
+        if (rec.kind === "ready" && !this.ready) {
+          outs.push(...this.correlator.push(rec));
+          outs.push({ event: this.#readyEvent() });
+          continue;
+        }
+        outs.push(...this.correlator.push(rec));
+      }
+    }
+    return outs;
+  }
+
+  #readyEvent(): ReadyEvent {
+    return {
+      v: 1,
+      type: "ready",
+      probe: this.probe,
+      kernel: Deno.osRelease(),
+      bpftrace: this.version,
+      mode: this.options.mode,
+      pid: this.rootPid,
+      limits: this.limits,
+    };
+  }
+
+  async #emit(outs: Output[]): Promise<void> {
+    const o = this.options;
+    for (const { event } of outs) {
+      switch (event.type) {
+        case "ready":
+          this.ready = true;
+          if (!o.json) {
+            _notice(o, this.sink, `Tracing capability checks (${this.probe})… Hit Ctrl-C to end.`);
+          } else this.sink.line(JSON.stringify(event));
+          this.sink.flush();
+          // Only now may the command run: every probe is attached.
+          if (this.gate) await this.gate.release();
+          continue;
+        case "check":
+          if (!o.verbose && !event.audit) {
+            this.hiddenNoaudit++;
+            continue;
+          }
+          this.shown++;
+          this.sink.line(o.json ? JSON.stringify(event) : formatCheck(event));
+          continue;
+        case "exec":
+          if (o.json) this.sink.line(JSON.stringify(event));
+          else if (o.verbose) this.sink.line(formatExec(event));
+          continue;
+        case "exit":
+          this.sink.line(o.json ? JSON.stringify(event) : formatExit(event, signalName));
+          continue;
+        case "lost":
+          if (o.json) this.sink.line(JSON.stringify(event));
+          else this.sink.line(`captrace: tracer lost ${event.count} events`);
+          continue;
+        default:
+          if (o.json) this.sink.line(JSON.stringify(event));
+      }
+    }
+    this.sink.flush();
+  }
+
+  #tracerError(): string {
+    const err = this.stderrLines.find((l) => /ERROR|error/.test(l)) ?? this.stderrLines[0];
+    return err ? err.replace(/^ERROR:\s*/, "").trim() : "it printed nothing";
+  }
+
+  #describeStatus(s: Deno.CommandStatus | null): string {
+    if (!s) return "no status";
+    return s.signal ? `killed by ${s.signal}` : `exit status ${s.code}`;
+  }
+}

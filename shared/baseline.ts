@@ -1,0 +1,43 @@
+/** Baselines for CI: the capabilities a program is known to need, and what a new run needs beyond them. */
+
+import { capConstant, parseCap } from "./capabilities.ts";
+
+/**
+ * Capability names (upper case) from a baseline file: a `--json` trace (its summary line), a summary object,
+ * or a plain list of names separated by spaces, commas or new lines (`#` starts a comment).
+ * Throws a SyntaxError naming the first word that is no capability.
+ *
+ * @example
+ * ```ts
+ * import { parseBaseline } from "./baseline.ts";
+ * console.assert(parseBaseline("cap_chown, CAP_NET_RAW").join() === "CAP_CHOWN,CAP_NET_RAW");
+ * ```
+ */
+export function parseBaseline(text: string): string[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("{")) {
+    for (const line of trimmed.split("\n").reverse()) {
+      if (!line.trim().startsWith("{")) continue;
+      const obj = JSON.parse(line);
+      const caps = obj?.recommendation?.capabilities;
+      if (obj?.type === "summary" && Array.isArray(caps)) return caps.map(String);
+    }
+    throw new SyntaxError("The baseline JSON has no summary event (make it with --json)");
+  }
+  const out: string[] = [];
+  for (const raw of trimmed.split("\n")) {
+    const line = raw.replace(/#.*/, "");
+    for (const word of line.split(/[\s,]+/).filter(Boolean)) {
+      const cap = parseCap(word);
+      if (cap === null) throw new SyntaxError(`'${word}' is not a capability name`);
+      out.push(capConstant(cap));
+    }
+  }
+  return out;
+}
+
+/** Capabilities needed now that the baseline does not list. */
+export function compareBaseline(baseline: readonly string[], needed: readonly string[]): string[] {
+  const known = new Set(baseline.map((c) => c.toUpperCase()));
+  return needed.filter((c) => !known.has(c.toUpperCase()));
+}

@@ -1,0 +1,87 @@
+/** The Linux capability table: numbers, names and documentation links. */
+
+/** Capability names indexed by number, as in linux/capability.h (lower case, as libcap prints them). */
+export const CAPABILITY_NAMES: readonly string[] = [
+  "cap_chown",
+  "cap_dac_override",
+  "cap_dac_read_search",
+  "cap_fowner",
+  "cap_fsetid",
+  "cap_kill",
+  "cap_setgid",
+  "cap_setuid",
+  "cap_setpcap",
+  "cap_linux_immutable",
+  "cap_net_bind_service",
+  "cap_net_broadcast",
+  "cap_net_admin",
+  "cap_net_raw",
+  "cap_ipc_lock",
+  "cap_ipc_owner",
+  "cap_sys_module",
+  "cap_sys_rawio",
+  "cap_sys_chroot",
+  "cap_sys_ptrace",
+  "cap_sys_pacct",
+  "cap_sys_admin",
+  "cap_sys_boot",
+  "cap_sys_nice",
+  "cap_sys_resource",
+  "cap_sys_time",
+  "cap_sys_tty_config",
+  "cap_mknod",
+  "cap_lease",
+  "cap_audit_write",
+  "cap_audit_control",
+  "cap_setfcap",
+  "cap_mac_override",
+  "cap_mac_admin",
+  "cap_syslog",
+  "cap_wake_alarm",
+  "cap_block_suspend",
+  "cap_audit_read",
+  "cap_perfmon",
+  "cap_bpf",
+  "cap_checkpoint_restore",
+];
+
+/** CAP_SYS_ADMIN, the catch-all that narrow capabilities were split from. */
+export const CAP_SYS_ADMIN = 21;
+/** Narrow capabilities the kernel tries before falling back to CAP_SYS_ADMIN. */
+export const NARROW_OF_SYS_ADMIN: ReadonlySet<number> = new Set([38, 39, 40]);
+
+/**
+ * The lower-case name of a capability number, or null for a number this table does not know.
+ *
+ * @example
+ * ```ts
+ * import { capName } from "./capabilities.ts";
+ * console.assert(capName(13) === "cap_net_raw");
+ * console.assert(capName(99) === null);
+ * ```
+ */
+export function capName(cap: number): string | null {
+  return CAPABILITY_NAMES[cap] ?? null;
+}
+
+/** The name to print: the known name, or the number itself for a capability from a newer kernel. */
+export function capLabel(cap: number): string {
+  return capName(cap) ?? String(cap);
+}
+
+/** Upper-case name as systemd, docker and capabilities(7) spell it, e.g. "CAP_CHOWN"; "CAP_<n>" when unknown. */
+export function capConstant(cap: number): string {
+  return (capName(cap) ?? `cap_${cap}`).toUpperCase();
+}
+
+/** Parse a capability given by name ("cap_chown", "CAP_CHOWN", "chown") or number; null when unknown. */
+export function parseCap(text: string): number | null {
+  const t = text.trim().toLowerCase();
+  if (/^\d+$/.test(t)) return Number(t);
+  const name = t.startsWith("cap_") ? t : `cap_${t}`;
+  const i = CAPABILITY_NAMES.indexOf(name);
+  return i < 0 ? null : i;
+}
+
+/** The man page that documents every capability. */
+export const CAPABILITIES_DOC_URL = "https://man7.org/linux/man-pages/man7/capabilities.7.html";

@@ -1,0 +1,258 @@
+/** Turns parsed tracer records into v1 events: pairs kprobe entries with returns, decodes flags, keeps counts. */
+
+import { CAP_OPT_INSETID, isAudited, optsFromStack } from "./audit.ts";
+import { CAP_SYS_ADMIN, capName, NARROW_OF_SYS_ADMIN } from "./capabilities.ts";
+import { errnoName } from "./errno.ts";
+import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
+import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
+import { syscallName } from "./syscalls.ts";
+
+/** A check event with the raw user-space return address the kernel captured, for later source lookup. */
+export interface Output {
+  event: Event;
+  /** Raw return address and code start, when captured (checks only). */
+  raw?: { ra: bigint; cs: bigint };
+}
+
+/** One entry of the in-kernel aggregate, as read at the end. */
+export interface AggEntry {
+  pid: number;
+  cap: number;
+  ret: number;
+  sys: number;
+  opts: number;
+  count: number;
+}
+
+/** Options of a correlator. */
+export interface CorrelatorOptions {
+  probe: ProbeKind;
+  /** Kernel architecture, for syscall names. */
+  arch?: string;
+  /** Wall-clock milliseconds now; called once when the ready record arrives, to date kernel timestamps. */
+  now?: () => number;
+  /** Most kprobe entries waiting for their return; the oldest is dropped (and counted) beyond it. */
+  maxPending?: number;
+}
+
+/** A narrow capability that was denied right before CAP_SYS_ADMIN was checked in the same syscall. */
+export interface Narrowing {
+  cap: number;
+  count: number;
+}
+
+/**
+ * Correlates records into events. Feed records in arrival order; read the counters at the end.
+ *
+ * @example
+ * ```ts
+ * import { Correlator } from "./correlator.ts";
+ * const c = new Correlator({ probe: "kprobe", now: () => 0 });
+ * c.push({ kind: "entry", ts: 1, pid: 7, tid: 8, ppid: 1, uid: 0, euid: 0, cap: 13, opts: 0, sys: 41,
+ *   userns: 1, targetNs: 1, ra: 0n, cs: 0n, comm: "ping" });
+ * const [out] = c.push({ kind: "return", ts: 2, tid: 8, ret: -1 });
+ * console.assert(out?.event.type === "check");
+ * ```
+ */
+export class Correlator {
+  readonly probe: ProbeKind;
+  #arch: string;
+  #now: () => number;
+  #offsetNs = 0;
+  #maxPending: number;
+  #pending = new Map<number, EntryRecord>();
+  #last = new Map<number, { cap: number; ret: number; sys: number }>();
+  #narrow = new Map<number, number>();
+  #sysAdminAlone = 0;
+
+  /** Entries dropped because too many were waiting, and returns with no entry. */
+  unmatched = 0;
+  /** Lines the parser could not read. */
+  malformed = 0;
+  /** Events the tracer reported lost. */
+  lost = 0;
+  /** Checks turned into events. */
+  checks = 0;
+  /** The in-kernel aggregate, filled at the end. */
+  readonly agg: AggEntry[] = [];
+  /** Named in-kernel totals, e.g. n (checks) and launcher. */
+  readonly totals = new Map<string, number>();
+  /** True once the end-of-trace summary has been read completely. */
+  summaryComplete = false;
+  /** Kernel timestamp of the ready record, or null before it. */
+  readyTs: number | null = null;
+
+  constructor(options: CorrelatorOptions) {
+    this.probe = options.probe;
+    this.#arch = options.arch ?? "x86_64";
+    this.#now = options.now ?? Date.now;
+    this.#maxPending = options.maxPending ?? 65536;
+  }
+
+  /** Number of kprobe entries waiting for their return. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Narrow capabilities that CAP_SYS_ADMIN stood in for, by capability. */
+  get narrowings(): Narrowing[] {
+    return [...this.#narrow].map(([cap, count]) => ({ cap, count }));
+  }
+
+  /** Audited CAP_SYS_ADMIN checks seen that were not a fallback after a narrow capability. */
+  get sysAdminAlone(): number {
+    return this.#sysAdminAlone;
+  }
+
+  /** Consume one record; returns the events it completes. */
+  push(rec: TraceRecord): Output[] {
+    switch (rec.kind) {
+      case "ready":
+        this.readyTs = rec.ts;
+        this.#offsetNs = this.#now() * 1e6 - rec.ts;
+        return [];
+      case "check":
+        return [this.#fromCheck(rec)];
+      case "entry":
+        return this.#entry(rec);
+      case "return": {
+        const e = this.#pending.get(rec.tid);
+        if (!e) {
+          this.unmatched++;
+          return [];
+        }
+        this.#pending.delete(rec.tid);
+        return [this.#build(e, rec.ts, rec.ret, e.opts, "read")];
+      }
+      case "exec":
+        return [{ event: this.#exec(rec) }];
+      case "exit":
+        return [{ event: this.#exit(rec) }];
+      case "lost":
+        this.lost += rec.count;
+        return [{ event: { v: 1, type: "lost", count: rec.count } }];
+      case "total":
+        this.totals.set(rec.name, rec.value);
+        return [];
+      case "agg": {
+        const opts = rec.opts ?? optsFromStack(rec.stack ?? []);
+        this.agg.push({ pid: rec.pid, cap: rec.cap, ret: rec.ret, sys: rec.sys, opts, count: rec.count });
+        return [];
+      }
+      case "summary_begin":
+        return [];
+      case "summary_end":
+        this.summaryComplete = true;
+        return [];
+      case "malformed":
+        this.malformed++;
+        return [];
+    }
+  }
+
+  #entry(rec: EntryRecord): Output[] {
+    // A new entry on a tid whose previous entry never returned: that one is lost for good.
+    if (this.#pending.has(rec.tid)) {
+      this.unmatched++;
+      this.#pending.delete(rec.tid);
+    }
+    this.#pending.set(rec.tid, rec);
+    if (this.#pending.size > this.#maxPending) {
+      const oldest = this.#pending.keys().next().value as number;
+      this.#pending.delete(oldest);
+      this.unmatched++;
+    }
+    return [];
+  }
+
+  #fromCheck(rec: CheckRecord): Output {
+    return this.#build(rec, rec.ts, rec.ret, optsFromStack(rec.stack), "inferred");
+  }
+
+  #build(
+    r: CheckRecord | EntryRecord,
+    ts: number,
+    ret: number,
+    opts: number,
+    source: "read" | "inferred",
+  ): Output {
+    this.checks++;
+    const audit = isAudited(opts);
+    this.#trackNarrowing(r.tid, r.cap, ret, r.sys, audit);
+    const event: CheckEvent = {
+      v: 1,
+      type: "check",
+      ts,
+      time: this.#time(ts),
+      pid: r.pid,
+      tid: r.tid,
+      ppid: r.ppid,
+      uid: r.uid,
+      euid: r.euid,
+      comm: r.comm,
+      cap: r.cap,
+      cap_name: capName(r.cap),
+      ret,
+      verdict: ret === 0 ? "allowed" : "denied",
+      errno: ret < 0 ? errnoName(-ret) : null,
+      syscall: r.sys < 0 ? null : r.sys,
+      syscall_name: syscallName(r.sys, this.#arch),
+      opts,
+      audit,
+      insetid: (opts & CAP_OPT_INSETID) !== 0,
+      opts_source: source,
+      userns: r.userns || null,
+      target_userns: r.targetNs || null,
+      site: null,
+      site_reason: null,
+      script: null,
+    };
+    return r.ra !== 0n || r.cs !== 0n ? { event, raw: { ra: r.ra, cs: r.cs } } : { event };
+  }
+
+  #trackNarrowing(tid: number, cap: number, ret: number, sys: number, audit: boolean): void {
+    const prev = this.#last.get(tid);
+    if (cap === CAP_SYS_ADMIN && audit) {
+      // perfmon_capable() and friends: the narrow capability first, CAP_SYS_ADMIN only when it was refused.
+      if (prev && NARROW_OF_SYS_ADMIN.has(prev.cap) && prev.ret !== 0 && prev.sys === sys) {
+        this.#narrow.set(prev.cap, (this.#narrow.get(prev.cap) ?? 0) + 1);
+      } else {
+        this.#sysAdminAlone++;
+      }
+    }
+    if (audit) {
+      this.#last.set(tid, { cap, ret, sys });
+      if (this.#last.size > this.#maxPending) this.#last.delete(this.#last.keys().next().value as number);
+    }
+  }
+
+  #exec(rec: { ts: number; pid: number; ppid: number; filename: string }): ExecEvent {
+    const base = rec.filename.slice(rec.filename.lastIndexOf("/") + 1);
+    return {
+      v: 1,
+      type: "exec",
+      ts: rec.ts,
+      pid: rec.pid,
+      ppid: rec.ppid,
+      comm: base.slice(0, 15),
+      filename: rec.filename,
+    };
+  }
+
+  #exit(rec: { ts: number; pid: number; status: number; root: boolean }): ExitEvent {
+    const signal = rec.status & 0x7f;
+    return {
+      v: 1,
+      type: "exit",
+      ts: rec.ts,
+      pid: rec.pid,
+      code: signal === 0 ? (rec.status >> 8) & 0xff : null,
+      signal: signal === 0 ? null : signal,
+      root: rec.root,
+    };
+  }
+
+  #time(ts: number): string {
+    return new Date((this.#offsetNs + ts) / 1e6).toISOString();
+  }
+}

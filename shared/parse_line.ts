@@ -1,0 +1,298 @@
+/** Turns bpftrace's output lines (see program.ts for the record formats) into typed records. */
+
+/** A capability check from the tracepoint, with its kernel stack frames (symbol+offset). */
+export interface CheckRecord {
+  kind: "check";
+  ts: number;
+  pid: number;
+  tid: number;
+  ppid: number;
+  uid: number;
+  euid: number;
+  cap: number;
+  ret: number;
+  sys: number;
+  userns: number;
+  targetNs: number;
+  /** Raw user return address into the program (0 when not captured). */
+  ra: bigint;
+  /** The process's code start at the time of the check (0 when not captured). */
+  cs: bigint;
+  comm: string;
+  stack: string[];
+}
+
+/** kprobe entry: the arguments of cap_capable, waiting for the return value. */
+export interface EntryRecord extends Omit<CheckRecord, "kind" | "ret" | "stack"> {
+  kind: "entry";
+  opts: number;
+}
+
+/** Parsed tracer output. */
+export type TraceRecord =
+  | { kind: "ready"; ts: number }
+  | CheckRecord
+  | EntryRecord
+  | { kind: "return"; ts: number; tid: number; ret: number }
+  | { kind: "exec"; ts: number; pid: number; ppid: number; filename: string }
+  | { kind: "exit"; ts: number; pid: number; status: number; root: boolean }
+  | { kind: "lost"; count: number }
+  | { kind: "total"; name: string; value: number }
+  | {
+    kind: "agg";
+    pid: number;
+    cap: number;
+    ret: number;
+    sys: number;
+    stack: string[] | null;
+    opts: number | null;
+    count: number;
+  }
+  | { kind: "summary_begin" }
+  | { kind: "summary_end" }
+  | { kind: "malformed"; line: string; reason: string };
+
+/** Longest line accepted; longer ones are reported as malformed, never buffered without bound. */
+export const MAX_LINE = 64 * 1024;
+/** Most stack frames collected for one record, so a missing terminator cannot grow memory. */
+const MAX_FRAMES = 64;
+
+const INT = /^-?\d+$/;
+const HEX = /^[0-9a-f]+$/;
+
+function _ints(fields: string[], from: number, to: number): number[] | null {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) {
+    const f = fields[i];
+    if (f === undefined || !INT.test(f)) return null;
+    out.push(Number(f));
+  }
+  return out;
+}
+
+function _hex(f: string | undefined): bigint | null {
+  return f !== undefined && HEX.test(f) ? BigInt("0x" + f) : null;
+}
+
+/** Split off `count` space-separated fields; the rest of the line (which may hold spaces) is the last item. */
+function _split(line: string, count: number): string[] | null {
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const sp = line.indexOf(" ", at);
+    if (sp < 0) return null;
+    out.push(line.slice(at, sp));
+    at = sp + 1;
+  }
+  out.push(line.slice(at));
+  return out;
+}
+
+/**
+ * A stateful parser: feed it lines (without the newline) in order; it returns a record when one is complete.
+ *
+ * @example
+ * ```ts
+ * import { LineParser } from "./parse_line.ts";
+ * const p = new LineParser();
+ * const [r] = p.push("R 10 42 -1");
+ * console.assert(r?.kind === "return");
+ * ```
+ */
+export class LineParser {
+  #pending: CheckRecord | null = null;
+  #agg: { head: string; stack: string[] } | null = null;
+  #inSummary = false;
+  #summaryDone = false;
+
+  /** Parse one line; returns the records it completes (none while a multi-line record is open). */
+  push(raw: string): TraceRecord[] {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (this.#pending && !(line === "" || /^\s/.test(line))) {
+      // Not a frame: the check ended without its blank line. Emit it, then parse this line on its own.
+      const rec = this.#pending;
+      this.#pending = null;
+      const next = this.#one(line);
+      return next ? [rec, next] : [rec];
+    }
+    const r = this.#one(line);
+    return r ? [r] : [];
+  }
+
+  #one(raw: string): TraceRecord | null {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (line.length > MAX_LINE) {
+      return this.#malformed(line.slice(0, 200) + "…", `line longer than ${MAX_LINE} bytes`);
+    }
+    if (this.#pending) return this.#stackLine(line);
+    if (this.#agg) return this.#aggLine(line);
+    if (this.#summaryDone) return null; // bpftrace prints cleared maps after END: nothing of ours follows
+    if (line === "") return null;
+    const tag = line.slice(0, 2);
+    switch (tag) {
+      case "C ":
+        return this.#check(line);
+      case "B ":
+        return this.#entry(line);
+      case "R ": {
+        const f = line.split(" ");
+        const n = f.length === 4 ? _ints(f, 1, 4) : null;
+        if (!n) return this.#malformed(line, "bad return record");
+        return { kind: "return", ts: n[0]!, tid: n[1]!, ret: n[2]! };
+      }
+      case "E ": {
+        const f = _split(line, 4);
+        const n = f ? _ints(f, 1, 4) : null;
+        if (!f || !n) return this.#malformed(line, "bad exec record");
+        return { kind: "exec", ts: n[0]!, pid: n[1]!, ppid: n[2]!, filename: f[4]! };
+      }
+      case "X ": {
+        const f = line.split(" ");
+        const n = f.length === 5 ? _ints(f, 1, 5) : null;
+        if (!n) return this.#malformed(line, "bad exit record");
+        return { kind: "exit", ts: n[0]!, pid: n[1]!, status: n[2]!, root: n[3] === 1 };
+      }
+      case "S ":
+        if (line === "S begin") {
+          this.#inSummary = true;
+          return { kind: "summary_begin" };
+        }
+        if (line === "S end") {
+          this.#inSummary = false;
+          this.#summaryDone = true;
+          return { kind: "summary_end" };
+        }
+        return this.#malformed(line, "bad summary marker");
+    }
+    if (line.startsWith("READY ")) {
+      const ts = line.slice(6);
+      if (!INT.test(ts)) return this.#malformed(line, "bad ready record");
+      return { kind: "ready", ts: Number(ts) };
+    }
+    const lost = /^Lost (\d+) events$/.exec(line);
+    if (lost) return { kind: "lost", count: Number(lost[1]) };
+    if (/^Attaching \d+ probes?\.\.\.$/.test(line)) return null;
+    if (this.#inSummary) {
+      const total = /^@(\w+): (\d+)$/.exec(line);
+      if (total) return { kind: "total", name: total[1]!, value: Number(total[2]) };
+      if (line.startsWith("@agg[")) {
+        if (line.endsWith("]: ") || /\]: \d+$/.test(line)) return this.#aggDone(line, []);
+        this.#agg = { head: line, stack: [] };
+        return null;
+      }
+    }
+    return this.#malformed(line, "unknown record");
+  }
+
+  /** Call at end of input: returns a record cut short, if any. */
+  end(): TraceRecord[] {
+    if (this.#pending) {
+      const r = this.#pending;
+      this.#pending = null;
+      return [r]; // a check whose stack was cut off is still a check
+    }
+    if (this.#agg) {
+      const head = this.#agg.head;
+      this.#agg = null;
+      return [this.#malformed(head, "summary entry cut short")];
+    }
+    return [];
+  }
+
+  #malformed(line: string, reason: string): TraceRecord {
+    return { kind: "malformed", line, reason };
+  }
+
+  #check(line: string): TraceRecord | null {
+    const f = _split(line, 14);
+    const n = f ? _ints(f, 1, 12) : null;
+    const ra = _hex(f?.[12]);
+    const cs = _hex(f?.[13]);
+    if (!f || !n || ra === null || cs === null) return this.#malformed(line, "bad check record");
+    this.#pending = {
+      kind: "check",
+      ts: n[0]!,
+      pid: n[1]!,
+      tid: n[2]!,
+      ppid: n[3]!,
+      uid: n[4]!,
+      euid: n[5]!,
+      cap: n[6]!,
+      ret: n[7]!,
+      sys: n[8]!,
+      userns: n[9]!,
+      targetNs: n[10]!,
+      ra,
+      cs,
+      comm: f[14]!,
+      stack: [],
+    };
+    return null;
+  }
+
+  #entry(line: string): TraceRecord {
+    const f = _split(line, 14);
+    const n = f ? _ints(f, 1, 12) : null;
+    const ra = _hex(f?.[12]);
+    const cs = _hex(f?.[13]);
+    if (!f || !n || ra === null || cs === null) return this.#malformed(line, "bad entry record");
+    return {
+      kind: "entry",
+      ts: n[0]!,
+      pid: n[1]!,
+      tid: n[2]!,
+      ppid: n[3]!,
+      uid: n[4]!,
+      euid: n[5]!,
+      cap: n[6]!,
+      opts: n[7]!,
+      sys: n[8]!,
+      userns: n[9]!,
+      targetNs: n[10]!,
+      ra,
+      cs,
+      comm: f[14]!,
+    };
+  }
+
+  #stackLine(line: string): TraceRecord | null {
+    const rec = this.#pending!;
+    if (line === "") {
+      this.#pending = null;
+      return rec;
+    }
+    if (rec.stack.length < MAX_FRAMES) rec.stack.push(line.trim());
+    return null;
+  }
+
+  #aggLine(line: string): TraceRecord | null {
+    const agg = this.#agg!;
+    const done = /^\]: (\d+)$/.exec(line);
+    if (done) {
+      this.#agg = null;
+      return this.#aggDone(agg.head + "]: " + done[1], agg.stack);
+    }
+    if (agg.stack.length >= MAX_FRAMES) {
+      this.#agg = null;
+      return this.#malformed(agg.head, "summary entry too long");
+    }
+    agg.stack.push(line.trim());
+    return null;
+  }
+
+  #aggDone(line: string, stack: string[]): TraceRecord {
+    // @agg[pid, cap, ret, sys, <stack or opts>]: count
+    const m = /^@agg\[(-?\d+), (-?\d+), (-?\d+), (-?\d+), ?(-?\d+)?\]: (\d+)$/.exec(line);
+    if (!m) return this.#malformed(line, "bad summary entry");
+    return {
+      kind: "agg",
+      pid: Number(m[1]),
+      cap: Number(m[2]),
+      ret: Number(m[3]),
+      sys: Number(m[4]),
+      stack: m[5] === undefined ? stack : null,
+      opts: m[5] === undefined ? null : Number(m[5]),
+      count: Number(m[6]),
+    };
+  }
+}

@@ -1,0 +1,215 @@
+/** Generates the bpftrace program for either probe kind, with the traced set kept in the kernel. */
+
+import type { ProbeKind } from "./event.ts";
+
+/** What the generated program should trace and how. */
+export interface ProgramOptions {
+  probe: ProbeKind;
+  /** Meaning of cap_capable's 4th argument on the kprobe path: a CAP_OPT_* bitmask (5.1+) or the old audit int. */
+  kprobeOptsArg?: "opts" | "audit";
+  mode: "command" | "pid" | "system";
+  /** Root process of the traced tree (command and pid modes). */
+  rootPid?: number;
+  /** Follow children through fork/clone (default true). */
+  follow?: boolean;
+  /** Command mode: how many execs the launcher makes before the target runs; checks before are the launcher's. */
+  launcherExecs?: number;
+  /** Print each distinct (process, capability, verdict, syscall, stack, site) once; the kernel counts the rest. */
+  unique?: boolean;
+  /** Capture the user return address and code start for source locations. */
+  sites?: boolean;
+  /** Pid mode: descendants that existed before attaching, tracked from the start. */
+  preTracked?: readonly number[];
+  /** System mode: processes to leave out (captrace and its tracer). */
+  excludePids?: readonly number[];
+  /** Kernel architecture; the syscall number is read from saved registers only on x86_64. */
+  arch?: string;
+}
+
+/** Frames of kernel stack printed with each tracepoint check, enough to see the audit-relevant caller. */
+export const KSTACK_DEPTH = 4;
+
+/** How many words of the user stack are scanned for a return address into the program. */
+export const SITE_SCAN_WORDS = 32;
+
+// x86_64: pt_regs sits at the top of the 16 KiB kernel stack; orig_ax holds the syscall number.
+const REGS = "$regs = (struct pt_regs *)((uint64)curtask->stack + 16384 - sizeof(struct pt_regs));";
+
+function _syscallExpr(arch: string): { setup: string; value: string } {
+  if (arch !== "x86_64") return { setup: "", value: "(int64)-1" };
+  return {
+    setup: REGS,
+    value: "(curtask->mm == 0 ? (int64)-1 : (int64)$regs->orig_ax)",
+  };
+}
+
+function _siteCode(options: ProgramOptions, arch: string): string {
+  if (!options.sites || arch !== "x86_64") {
+    return "$ra = (uint64)0; $cs = (uint64)0;";
+  }
+  // libc's syscall wrappers push no frame, so ustack misses the caller: scan the raw user stack instead.
+  return [
+    "$ra = (uint64)0; $cs = (uint64)0;",
+    "if (curtask->mm != 0) {",
+    "    $cs = (uint64)curtask->mm->start_code; $ce = (uint64)curtask->mm->end_code; $sp = (uint64)$regs->sp;",
+    `    unroll(${SITE_SCAN_WORDS}) { if ($ra == 0) { $w = (uint64)*(uint64 *)uptr($sp);`,
+    "      if ($w >= $cs && $w < $ce) { $ra = $w; } $sp += 8; } }",
+    "  }",
+  ].join("\n  ");
+}
+
+/** The predicate selecting traced tasks, or "" for the whole system. */
+function _tracked(options: ProgramOptions): string {
+  if (options.mode === "system") {
+    const ex = (options.excludePids ?? []).map((p) => `pid != ${p}`);
+    return ex.join(" && ");
+  }
+  const root = _root(options);
+  if (options.follow === false) return `pid == ${root}`;
+  return `(pid == ${root} || @t[tid])`;
+}
+
+function _root(options: ProgramOptions): number {
+  const root = options.rootPid;
+  if (root === undefined || !Number.isInteger(root) || root <= 0) {
+    throw new RangeError(`A root pid is needed in ${options.mode} mode`);
+  }
+  return root;
+}
+
+/** Launcher checks happen in the root process before the target's exec: gate on the exec count. */
+function _gated(options: ProgramOptions, tracked: string): string {
+  if (options.mode !== "command" || !(options.launcherExecs ?? 0)) return tracked;
+  return `@go && ${tracked}`;
+}
+
+function _and(...parts: string[]): string {
+  const p = parts.filter((x) => x !== "");
+  return p.length === 0 ? "" : `/${p.join(" && ")}/`;
+}
+
+/**
+ * The bpftrace program text.
+ *
+ * Records, one per line (fields separated by single spaces, free text last):
+ * - `READY <nsecs>` from BEGIN, once every probe is attached;
+ * - `C <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <ret> <sys> <userns> <target_ns> <ra> <cs> <comm>` then
+ *   `KSTACK_DEPTH` indented kernel frames and an empty line (tracepoint);
+ * - `B <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <opts> <sys> <userns> <target_ns> <ra> <cs> <comm>` at
+ *   kprobe entry and `R <ts> <tid> <ret>` at return (kprobe);
+ * - `E <ts> <pid> <ppid> <filename>` for an exec, `X <ts> <pid> <exit_code> <root>` for a process's end;
+ * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
+ *   per-key counts `@agg[pid, cap, ret, sys, kstack or opts]: n`.
+ */
+export function generateProgram(options: ProgramOptions): string {
+  const arch = options.arch ?? "x86_64";
+  const tracked = _tracked(options);
+  const gated = _gated(options, tracked);
+  const sys = _syscallExpr(arch);
+  const site = _siteCode(options, arch);
+  const follow = options.mode !== "system" && options.follow !== false;
+  const out: string[] = [];
+
+  out.push("BEGIN {");
+  for (const p of options.preTracked ?? []) out.push(`  @t[${p}] = 1;`);
+  out.push('  printf("READY %llu\\n", nsecs);', "}", "");
+
+  if (options.probe === "tracepoint") {
+    out.push(`tracepoint:capability:cap_capable ${_and(gated)} {`);
+    if (sys.setup || options.sites) out.push(`  ${REGS}`);
+    out.push(`  $sys = ${sys.value};`, `  ${site}`);
+    out.push(`  @n = count();`);
+    const key = `pid, args->cap, args->ret, $sys, kstack(${KSTACK_DEPTH})`;
+    out.push(`  @agg[${key}] = count();`);
+    const print = [
+      `  printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,`,
+      "    curtask->real_parent->tgid, args->cred->uid.val, args->cred->euid.val, args->cap, args->ret, $sys,",
+      `    args->cred->user_ns->ns.inum, args->target_ns->ns.inum, $ra, $cs, comm, kstack(${KSTACK_DEPTH}));`,
+    ];
+    if (options.unique) {
+      out.push(`  if (@seen[${key}, $ra] == 0) {`, `    @seen[${key}, $ra] = 1;`);
+      out.push(...print.map((l) => `  ${l}`), "  }");
+    } else {
+      out.push(...print);
+    }
+    out.push("}", "");
+  } else {
+    const opts = options.kprobeOptsArg === "audit"
+      // Before 5.1 the 4th argument was `int audit` (1 = audit): map it onto CAP_OPT_NOAUDIT (2).
+      ? "(arg3 == 0 ? 2 : 0)"
+      : "arg3";
+    out.push(`kprobe:cap_capable ${_and(gated)} {`);
+    if (sys.setup || options.sites) out.push(`  ${REGS}`);
+    out.push(`  $sys = ${sys.value};`, `  ${site}`);
+    out.push(
+      "  @cap[tid] = arg2; @opt[tid] = " + opts + "; @sys[tid] = $sys;",
+      `  printf("B %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s\\n", nsecs, pid, tid,`,
+      "    curtask->real_parent->tgid, ((struct cred *)arg0)->uid.val, ((struct cred *)arg0)->euid.val, arg2, " +
+        opts + ", $sys,",
+      "    ((struct cred *)arg0)->user_ns->ns.inum, ((struct user_namespace *)arg1)->ns.inum, $ra, $cs, comm);",
+      "}",
+      "",
+    );
+    // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
+    out.push(`kretprobe:cap_capable ${_and(gated, "@cap[tid] != 0 || @opt[tid] != 0 || @sys[tid] != 0")} {`);
+    out.push("  @n = count();");
+    const key = "pid, @cap[tid], retval, @sys[tid], @opt[tid]";
+    if (options.unique) {
+      out.push(`  if (@seen[${key}] == 0) {`, `    @seen[${key}] = 1;`);
+      out.push('    printf("R %llu %d %d\\n", nsecs, tid, retval);', "  }");
+    } else {
+      out.push('  printf("R %llu %d %d\\n", nsecs, tid, retval);');
+    }
+    out.push(`  @agg[${key}] = count();`);
+    out.push("  delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]);", "}", "");
+  }
+
+  if (options.mode === "command" && (options.launcherExecs ?? 0) > 0) {
+    const root = _root(options);
+    const hook = options.probe === "tracepoint" ? "tracepoint:capability:cap_capable" : "kprobe:cap_capable";
+    out.push(`${hook} /!@go && pid == ${root}/ { @launcher = count(); }`, "");
+    out.push(`tracepoint:sched:sched_process_exec /pid == ${root}/ {`);
+    out.push("  @execs++;");
+    out.push(`  if (@execs == ${options.launcherExecs}) { @go = 1; }`, "}", "");
+  }
+
+  if (follow) {
+    out.push(`tracepoint:sched:sched_process_fork ${_and(gated)} { @t[args->child_pid] = 1; }`, "");
+  }
+
+  if (options.mode !== "system") {
+    out.push(`tracepoint:sched:sched_process_exec ${_and(gated)} {`);
+    out.push(
+      '  printf("E %llu %d %d %s\\n", nsecs, pid, curtask->real_parent->tgid, str(args->filename));',
+      "}",
+      "",
+    );
+    const root = _root(options);
+    out.push(`tracepoint:sched:sched_process_exit ${_and(tracked)} {`);
+    // signal->live drops to zero when the last thread of the process exits (group_dead is not on older kernels).
+    out.push("  if (curtask->signal->live.counter == 0) {");
+    out.push(`    printf("X %llu %d %d %d\\n", nsecs, pid, curtask->exit_code, pid == ${root} ? 1 : 0);`);
+    out.push(`    if (pid == ${root}) { @done = 1; exit(); }`, "  }");
+    if (follow) out.push("  delete(@t[tid]);");
+    out.push("}", "");
+    // exit() from a busy probe can be dropped under load: keep asking until bpftrace stops.
+    out.push("interval:ms:100 /@done/ { exit(); }", "");
+  }
+
+  out.push("END {");
+  out.push('  printf("S begin\\n");');
+  out.push("  print(@n);");
+  if (options.mode === "command" && (options.launcherExecs ?? 0) > 0) out.push("  print(@launcher);");
+  out.push("  print(@agg);", '  printf("S end\\n");');
+  const maps = ["@agg", "@n", "@t", "@seen", "@go", "@execs", "@launcher", "@done", "@cap", "@opt", "@sys"];
+  for (const m of maps) {
+    if (_uses(out, m)) out.push(`  clear(${m});`);
+  }
+  out.push("}");
+  return out.join("\n") + "\n";
+}
+
+function _uses(lines: string[], map: string): boolean {
+  const re = new RegExp(`${map}\\b`);
+  return lines.some((l) => !l.includes("clear(") && re.test(l));
+}

@@ -1,0 +1,71 @@
+/** The minimal capability set a traced program needs, printed ready to paste for each way of granting it. */
+
+import { CAP_SYS_ADMIN, capConstant } from "./capabilities.ts";
+import type { Recommendation } from "./event.ts";
+import type { AggEntry, Narrowing } from "./correlator.ts";
+
+/** What the recommendation is computed from. */
+export interface RecommendInput {
+  /** Exact in-kernel counts. */
+  agg: readonly AggEntry[];
+  /** Narrow capabilities that CAP_SYS_ADMIN stood in for. */
+  narrowings: readonly Narrowing[];
+  /** Audited CAP_SYS_ADMIN checks seen that were no fallback for a narrow capability. */
+  sysAdminAlone: number;
+  /** Path of the program, for the setcap line; a placeholder when unknown. */
+  binary?: string;
+}
+
+const NOTE = "Covers only the code paths this run exercised; no-audit probing checks are left out.";
+
+/**
+ * The capabilities the program used or was refused in audited checks, narrowed where the kernel tried a narrow
+ * capability (CAP_PERFMON, CAP_BPF, CAP_CHECKPOINT_RESTORE) before falling back to CAP_SYS_ADMIN.
+ *
+ * @example
+ * ```ts
+ * import { recommend } from "./recommend.ts";
+ * const r = recommend({ agg: [{ pid: 1, cap: 0, ret: -1, sys: 260, opts: 0, count: 1 }], narrowings: [],
+ *   sysAdminAlone: 0, binary: "/usr/bin/chown" });
+ * console.assert(r.setcap === "setcap cap_chown+ep /usr/bin/chown");
+ * ```
+ */
+export function recommend(input: RecommendInput): Recommendation {
+  const caps = new Set<number>();
+  for (const a of input.agg) if ((a.opts & 2) === 0 && a.count > 0) caps.add(a.cap);
+  const narrowed: Recommendation["narrowed"] = [];
+  for (const n of input.narrowings) {
+    caps.add(n.cap);
+    narrowed.push({
+      cap: capConstant(n.cap),
+      instead_of: "CAP_SYS_ADMIN",
+      reason: `the kernel checked ${capConstant(n.cap)} first and fell back to CAP_SYS_ADMIN (${n.count}×)`,
+    });
+  }
+  if (narrowed.length > 0 && input.sysAdminAlone === 0) caps.delete(CAP_SYS_ADMIN);
+  const list = [...caps].sort((a, b) => a - b).map(capConstant);
+  return { capabilities: list, narrowed, ...formats(list, input.binary ?? "/path/to/program"), note: NOTE };
+}
+
+/** Each paste-ready form of a capability list (upper-case names such as "CAP_CHOWN"). */
+export function formats(
+  list: readonly string[],
+  binary: string,
+): Pick<Recommendation, "setcap" | "systemd" | "docker" | "compose" | "kubernetes"> {
+  const bare = list.map((c) => c.replace(/^CAP_/, ""));
+  const lower = list.map((c) => c.toLowerCase());
+  const q = (s: string) => /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+  return {
+    setcap: list.length ? `setcap ${lower.join(",")}+ep ${q(binary)}` : `setcap -r ${q(binary)}`,
+    systemd: `CapabilityBoundingSet=${list.join(" ")}\nAmbientCapabilities=${list.join(" ")}`,
+    docker: ["docker run --cap-drop=ALL", ...bare.map((c) => `--cap-add=${c}`), "IMAGE"].join(" "),
+    compose: ["cap_drop:", "  - ALL", ...(bare.length ? ["cap_add:", ...bare.map((c) => `  - ${c}`)] : [])]
+      .join("\n"),
+    kubernetes: [
+      "securityContext:",
+      "  capabilities:",
+      '    drop: ["ALL"]',
+      ...(bare.length ? [`    add: [${bare.map((c) => JSON.stringify(c)).join(", ")}]`] : []),
+    ].join("\n"),
+  };
+}

@@ -1,0 +1,117 @@
+/** The end-of-trace summary: exact per-capability counts, the recommendation, and the completeness line. */
+
+import { capLabel, capName } from "./capabilities.ts";
+import type { AggEntry } from "./correlator.ts";
+import type { CapabilitySummary, ProbeKind, Recommendation, SummaryEvent, Totals } from "./event.ts";
+import { syscallName } from "./syscalls.ts";
+
+/**
+ * Per-capability rows from the in-kernel aggregate, ordered by capability number.
+ *
+ * @example
+ * ```ts
+ * import { summarize } from "./summary.ts";
+ * const [row] = summarize([{ pid: 5, cap: 0, ret: -1, sys: 260, opts: 0, count: 3 }]);
+ * console.assert(row?.denied === 3 && row.syscalls[0] === "fchownat");
+ * ```
+ */
+export function summarize(agg: readonly AggEntry[], arch = "x86_64"): CapabilitySummary[] {
+  const rows = new Map<number, CapabilitySummary & { _sys: Set<string>; _pids: Set<number> }>();
+  for (const a of agg) {
+    let r = rows.get(a.cap);
+    if (!r) {
+      r = {
+        cap: a.cap,
+        cap_name: capName(a.cap),
+        checks: 0,
+        allowed: 0,
+        denied: 0,
+        audited: 0,
+        noaudit: 0,
+        syscalls: [],
+        pids: [],
+        _sys: new Set(),
+        _pids: new Set(),
+      };
+      rows.set(a.cap, r);
+    }
+    r.checks += a.count;
+    if (a.ret === 0) r.allowed += a.count;
+    else r.denied += a.count;
+    if ((a.opts & 2) === 0) r.audited += a.count;
+    else r.noaudit += a.count;
+    r._sys.add(a.sys < 0 ? "-" : syscallName(a.sys, arch) ?? String(a.sys));
+    r._pids.add(a.pid);
+  }
+  return [...rows.values()].sort((a, b) => a.cap - b.cap).map(({ _sys, _pids, ...r }) => ({
+    ...r,
+    syscalls: [..._sys].sort(),
+    pids: [..._pids].sort((a, b) => a - b),
+  }));
+}
+
+/** The summary event. */
+export function summaryEvent(
+  capabilities: CapabilitySummary[],
+  recommendation: Recommendation,
+  totals: Totals,
+  probe: ProbeKind,
+  limits: string[],
+): SummaryEvent {
+  return { v: 1, type: "summary", capabilities, recommendation, totals, probe, limits };
+}
+
+function _list(items: readonly (string | number)[], width: number): string {
+  const s = items.join(",");
+  return s.length <= width ? s : s.slice(0, width - 1) + "…";
+}
+
+/** The summary as a text table (under 80 columns), then the recommendation in every format. */
+export function formatSummary(s: SummaryEvent): string {
+  const out: string[] = [];
+  out.push(
+    "capability             checks allowed  denied audited noaudit syscalls",
+    "---------------------- ------ ------- ------- ------- ------- --------------------",
+  );
+  for (const r of s.capabilities) {
+    out.push(
+      capLabel(r.cap).padEnd(22) + " " +
+        [r.checks, r.allowed, r.denied, r.audited, r.noaudit].map((n, i) => String(n).padStart(i ? 7 : 6))
+          .join(" ") +
+        " " + _list(r.syscalls, 20),
+    );
+  }
+  if (s.capabilities.length === 0) out.push("(no capability checks)");
+  out.push("");
+  const rec = s.recommendation;
+  if (rec.capabilities.length === 0) {
+    out.push("Recommendation: no capabilities needed.");
+  } else {
+    out.push(`Recommendation: ${rec.capabilities.join(" ")}`);
+  }
+  for (const n of rec.narrowed) out.push(`  ${n.cap} instead of ${n.instead_of}: ${n.reason}`);
+  out.push(`  ${rec.note}`, "", "setcap:", `  ${rec.setcap}`, "systemd unit ([Service]):");
+  out.push(...rec.systemd.split("\n").map((l) => `  ${l}`));
+  out.push("docker:", `  ${rec.docker}`, "docker compose (service):");
+  out.push(...rec.compose.split("\n").map((l) => `  ${l}`));
+  out.push("Kubernetes (container):", ...rec.kubernetes.split("\n").map((l) => `  ${l}`));
+  return out.join("\n");
+}
+
+/** The one-line completeness report written at the end of every trace. */
+export function formatCompleteness(
+  t: Totals,
+  probe: string,
+  limits: readonly string[],
+  detail: { noaudit: number; repeats: number; launcher: number },
+): string {
+  const parts = [
+    `${t.seen} checks seen`,
+    `${t.shown} shown`,
+    `${t.hidden} hidden (${detail.noaudit} no-audit, ${detail.repeats} repeats, launcher ${detail.launcher} more)`,
+    `${t.lost} lost`,
+  ];
+  if (t.malformed) parts.push(`${t.malformed} unreadable tracer lines`);
+  const lim = limits.length ? ` (${limits.join("; ")})` : "";
+  return `captrace: ${parts.join(", ")}; probe ${probe}${lim}`;
+}
