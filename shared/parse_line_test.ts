@@ -1,0 +1,333 @@
+/** Tests of the tracer line parser: every record type, the multi-line ones, and what it must survive. */
+
+import assert from "node:assert/strict";
+import { LineParser, MAX_LINE, type TraceRecord } from "./parse_line.ts";
+import { LineSplitter } from "./line_splitter.ts";
+
+function parseAll(lines: string[]): TraceRecord[] {
+  const p = new LineParser();
+  const out: TraceRecord[] = [];
+  for (const l of lines) out.push(...p.push(l));
+  out.push(...p.end());
+  return out;
+}
+
+const CHECK =
+  "C 832350166387 9135 9136 9038 65534 65534 0 -1 260 4026531837 4026531838 55d1a0001189 55d1a0000000 chown";
+const STACK = [
+  "        cap_capable+131",
+  "        security_capable+59",
+  "        ns_capable+45",
+  "        chown_ok+120",
+];
+
+Deno.test("parser reads the READY record", () => {
+  assert.deepEqual(parseAll(["READY 832305798223"]), [{ kind: "ready", ts: 832305798223 }]);
+});
+
+Deno.test("parser reports a READY record without a number as malformed", () => {
+  const [r] = parseAll(["READY soon"]);
+  assert.equal(r?.kind, "malformed");
+});
+
+Deno.test("parser reads a check with its multi-line kernel stack ended by a blank line", () => {
+  const p = new LineParser();
+  assert.deepEqual(p.push(CHECK), []);
+  for (const f of STACK) assert.deepEqual(p.push(f), []);
+  const [r] = p.push("");
+  assert.deepEqual(r, {
+    kind: "check",
+    ts: 832350166387,
+    pid: 9135,
+    tid: 9136,
+    ppid: 9038,
+    uid: 65534,
+    euid: 65534,
+    cap: 0,
+    ret: -1,
+    sys: 260,
+    userns: 4026531837,
+    targetNs: 4026531838,
+    ra: 0x55d1a0001189n,
+    cs: 0x55d1a0000000n,
+    comm: "chown",
+    stack: ["cap_capable+131", "security_capable+59", "ns_capable+45", "chown_ok+120"],
+  });
+  assert.deepEqual(p.end(), []);
+});
+
+Deno.test("parser keeps spaces inside the comm of a check", () => {
+  const [r] = parseAll([CHECK.replace(/chown$/, "Web Content"), ""]);
+  assert.equal(r?.kind === "check" && r.comm, "Web Content");
+});
+
+Deno.test("parser keeps leading and trailing spaces of a comm", () => {
+  const [r] = parseAll([CHECK.replace(/chown$/, " a b "), ""]);
+  assert.equal(r?.kind === "check" && r.comm, " a b ");
+});
+
+Deno.test("parser accepts a capability number it does not know", () => {
+  const [r] = parseAll([CHECK.replace(" 0 -1 260 ", " 41 -1 260 "), ""]);
+  assert.equal(r?.kind === "check" && r.cap, 41);
+});
+
+Deno.test("parser reads a syscall of -1 (no syscall in progress)", () => {
+  const [r] = parseAll([CHECK.replace(" -1 260 ", " 0 -1 "), ""]);
+  assert.ok(r?.kind === "check");
+  assert.equal(r.sys, -1);
+  assert.equal(r.ret, 0);
+});
+
+Deno.test("parser emits a check cut off without its blank line when the next record starts", () => {
+  const next = "E 832347207198 9135 9038 /usr/bin/chown";
+  const recs = parseAll([CHECK, ...STACK, next]);
+  assert.deepEqual(recs.map((r) => r.kind), ["check", "exec"]);
+  assert.equal(recs[0]?.kind === "check" && recs[0].stack.length, 4);
+});
+
+Deno.test("parser emits a check cut off by another check, then completes the second", () => {
+  const second = CHECK.replace("chown", "true");
+  const recs = parseAll([CHECK, STACK[0]!, second, ...STACK, ""]);
+  assert.deepEqual(recs.map((r) => r.kind === "check" && r.comm), ["chown", "true"]);
+  assert.deepEqual(recs.map((r) => r.kind === "check" && r.stack.length), [1, 4]);
+});
+
+Deno.test("parser emits a check cut off by the end of input", () => {
+  const recs = parseAll([CHECK, STACK[0]!]);
+  assert.equal(recs.length, 1);
+  assert.ok(recs[0]?.kind === "check");
+  assert.deepEqual(recs[0].stack, ["cap_capable+131"]);
+});
+
+Deno.test("parser bounds the frames kept for a check whose blank line never comes", () => {
+  const frames = Array.from({ length: 1000 }, (_, i) => `        f${i}+1`);
+  const [r] = parseAll([CHECK, ...frames, ""]);
+  assert.ok(r?.kind === "check");
+  assert.equal(r.stack.length, 64);
+  assert.equal(r.stack[0], "f0+1");
+});
+
+Deno.test("parser reports check records with missing or bad fields as malformed", () => {
+  for (
+    const line of [
+      "C 1 2 3",
+      "C 1 2 3 4 5 6 7 8 9 10 11 0 0",
+      CHECK.replace("9135", "x"),
+      CHECK.replace("55d1a0001189", "0xZZ"),
+      CHECK.replace(" 65534 65534 ", " 65534  "),
+    ]
+  ) {
+    const recs = parseAll([line]);
+    assert.deepEqual(recs.map((r) => r.kind), ["malformed"], line);
+    assert.ok(recs[0]?.kind === "malformed" && recs[0].reason === "bad check record");
+  }
+});
+
+Deno.test("parser reads a kprobe entry record with opts", () => {
+  const [r] = parseAll(["B 1000300100 201 202 200 1000 1000 13 2 41 4026531837 4026531837 0 0 Web Content"]);
+  assert.deepEqual(r, {
+    kind: "entry",
+    ts: 1000300100,
+    pid: 201,
+    tid: 202,
+    ppid: 200,
+    uid: 1000,
+    euid: 1000,
+    cap: 13,
+    opts: 2,
+    sys: 41,
+    userns: 4026531837,
+    targetNs: 4026531837,
+    ra: 0n,
+    cs: 0n,
+    comm: "Web Content",
+  });
+});
+
+Deno.test("parser reports a short entry record as malformed", () => {
+  const [r] = parseAll(["B 1 2 3 4 5 6 7 8"]);
+  assert.ok(r?.kind === "malformed" && r.reason === "bad entry record");
+});
+
+Deno.test("parser reads a kprobe return record", () => {
+  assert.deepEqual(parseAll(["R 10 42 -1"]), [{ kind: "return", ts: 10, tid: 42, ret: -1 }]);
+});
+
+Deno.test("parser reports return records with the wrong field count as malformed", () => {
+  for (const line of ["R 10 42", "R 10 42 -1 7", "R a b c"]) {
+    const [r] = parseAll([line]);
+    assert.ok(r?.kind === "malformed" && r.reason === "bad return record", line);
+  }
+});
+
+Deno.test("parser reads an exec record whose filename holds spaces", () => {
+  assert.deepEqual(parseAll(["E 5 201 200 /opt/My App/bin/run"]), [
+    { kind: "exec", ts: 5, pid: 201, ppid: 200, filename: "/opt/My App/bin/run" },
+  ]);
+});
+
+Deno.test("parser reports a short exec record as malformed", () => {
+  const [r] = parseAll(["E 5 201 200"]);
+  assert.ok(r?.kind === "malformed" && r.reason === "bad exec record");
+});
+
+Deno.test("parser reads exit records and the root flag", () => {
+  assert.deepEqual(parseAll(["X 9 9038 768 1", "X 10 9135 256 0"]), [
+    { kind: "exit", ts: 9, pid: 9038, status: 768, root: true },
+    { kind: "exit", ts: 10, pid: 9135, status: 256, root: false },
+  ]);
+});
+
+Deno.test("parser reports an exit record with a missing field as malformed", () => {
+  const [r] = parseAll(["X 9 9038 768"]);
+  assert.ok(r?.kind === "malformed" && r.reason === "bad exit record");
+});
+
+Deno.test("parser reads lost-events lines", () => {
+  assert.deepEqual(parseAll(["Lost 12 events"]), [{ kind: "lost", count: 12 }]);
+});
+
+Deno.test("parser ignores bpftrace's attaching line, singular and plural", () => {
+  assert.deepEqual(parseAll(["Attaching 7 probes...", "Attaching 1 probe..."]), []);
+});
+
+Deno.test("parser ignores blank lines between records", () => {
+  assert.deepEqual(parseAll(["", "", "R 1 2 0", ""]).map((r) => r.kind), ["return"]);
+});
+
+const SUMMARY = [
+  "S begin",
+  "@n: 117",
+  "@launcher: 4",
+  "@agg[9137, 6, 0, 116, ",
+  "    cap_capable+131",
+  "    security_capable+59",
+  "    ns_capable_setid+45",
+  "    __do_sys_setgroups+55",
+  "]: 1",
+  "@agg[200, 12, -1, 54, 2]: 3",
+  "S end",
+];
+
+Deno.test("parser reads the END summary: totals, multi-line stack keys and single-line opts keys", () => {
+  assert.deepEqual(parseAll(SUMMARY), [
+    { kind: "summary_begin" },
+    { kind: "total", name: "n", value: 117 },
+    { kind: "total", name: "launcher", value: 4 },
+    {
+      kind: "agg",
+      pid: 9137,
+      cap: 6,
+      ret: 0,
+      sys: 116,
+      stack: ["cap_capable+131", "security_capable+59", "ns_capable_setid+45", "__do_sys_setgroups+55"],
+      opts: null,
+      count: 1,
+    },
+    { kind: "agg", pid: 200, cap: 12, ret: -1, sys: 54, stack: null, opts: 2, count: 3 },
+    { kind: "summary_end" },
+  ]);
+});
+
+Deno.test("parser reads a stack-keyed summary entry with an empty stack", () => {
+  const recs = parseAll(["S begin", "@agg[1, 21, 0, -1, ", "]: 5", "S end"]);
+  assert.deepEqual(recs[1], { kind: "agg", pid: 1, cap: 21, ret: 0, sys: -1, stack: [], opts: null, count: 5 });
+});
+
+Deno.test("parser ignores what bpftrace prints after S end", () => {
+  const recs = parseAll([...SUMMARY, "", "", "@n: 0", "@agg[1, 2, 3, 4, 5]: 6", "garbage", "C 1 2"]);
+  assert.equal(recs.at(-1)?.kind, "summary_end");
+  assert.equal(recs.filter((r) => r.kind === "malformed").length, 0);
+});
+
+Deno.test("parser treats map lines outside the summary as malformed", () => {
+  const recs = parseAll(["@n: 5", "@agg[1, 2, 3, 4, 5]: 6"]);
+  assert.deepEqual(recs.map((r) => r.kind), ["malformed", "malformed"]);
+});
+
+Deno.test("parser reports a summary entry cut short by the end of input", () => {
+  const recs = parseAll(["S begin", "@agg[1, 2, 3, 4, ", "    cap_capable+131"]);
+  assert.deepEqual(recs.map((r) => r.kind), ["summary_begin", "malformed"]);
+  assert.ok(recs[1]?.kind === "malformed" && recs[1].reason === "summary entry cut short");
+});
+
+Deno.test("parser gives up on a summary entry with too many frames", () => {
+  const frames = Array.from({ length: 100 }, () => "    f+1");
+  const recs = parseAll(["S begin", "@agg[1, 2, 3, 4, ", ...frames]);
+  assert.ok(recs[1]?.kind === "malformed" && recs[1].reason === "summary entry too long");
+});
+
+Deno.test("parser reports a bad summary marker and a bad summary entry", () => {
+  const recs = parseAll(["S middle", "S begin", "@agg[x, 2, 3, 4, 5]: 6"]);
+  assert.deepEqual(recs.map((r) => r.kind), ["malformed", "summary_begin", "malformed"]);
+});
+
+Deno.test("parser reports unknown and junk lines as malformed, keeping the line", () => {
+  for (const line of ["hello", "Z 1 2 3", "c 1 2 3", "READY", "Lost many events", "ERROR: something"]) {
+    const [r] = parseAll([line]);
+    assert.ok(r?.kind === "malformed", line);
+    assert.equal(r.line, line);
+  }
+});
+
+Deno.test("parser strips CRLF line endings from every record type", () => {
+  const crlf = [
+    "READY 5",
+    CHECK,
+    ...STACK,
+    "",
+    "B 1 2 3 4 5 6 7 8 9 10 11 0 0 x y",
+    "R 1 2 -1",
+    "E 1 2 3 /bin/true",
+    "X 1 2 0 1",
+    "Lost 3 events",
+    ...SUMMARY,
+  ].map((l) => l + "\r");
+  const recs = parseAll(crlf);
+  assert.equal(recs.filter((r) => r.kind === "malformed").length, 0);
+  assert.deepEqual(recs.map((r) => r.kind), [
+    "ready",
+    "check",
+    "entry",
+    "return",
+    "exec",
+    "exit",
+    "lost",
+    "summary_begin",
+    "total",
+    "total",
+    "agg",
+    "agg",
+    "summary_end",
+  ]);
+  const check = recs[1]!;
+  assert.ok(check.kind === "check");
+  assert.equal(check.comm, "chown");
+  assert.equal(check.stack[3], "chown_ok+120");
+  const entry = recs[2]!;
+  assert.ok(entry.kind === "entry" && entry.comm === "x y");
+});
+
+Deno.test("parser reports a 1 MiB line from the splitter as malformed without crashing", () => {
+  const splitter = new LineSplitter(MAX_LINE);
+  const parser = new LineParser();
+  const huge = "C " + "7".repeat(1024 * 1024);
+  const recs: TraceRecord[] = [];
+  // Arrives in 64 KiB chunks, as a pipe delivers it, followed by a good record.
+  const text = huge + "\nR 1 2 0\n";
+  for (let i = 0; i < text.length; i += 65536) {
+    for (const l of splitter.push(text.slice(i, i + 65536))) recs.push(...parser.push(l));
+  }
+  for (const l of splitter.end()) recs.push(...parser.push(l));
+  recs.push(...parser.end());
+  assert.deepEqual(recs.map((r) => r.kind), ["malformed", "return"]);
+  const bad = recs[0]!;
+  assert.ok(bad.kind === "malformed");
+  assert.match(bad.reason, /longer than/);
+  assert.ok(bad.line.length < 300);
+});
+
+Deno.test("parser reports an over-long line given directly as malformed", () => {
+  const [r] = parseAll(["x".repeat(MAX_LINE + 1)]);
+  assert.ok(r?.kind === "malformed" && /longer than/.test(r.reason));
+});

@@ -1,0 +1,189 @@
+/** The CLI against the real kernel and the real bpftrace: launch, follow, threads, --pid, exit status, signals. */
+
+import assert from "node:assert/strict";
+import { fixture, MAIN, ndjson, processesMatching, requireTracing, rootOwnedFile, runCli, runJson } from "./helpers.ts";
+
+const CHOWN_DENIED =
+  /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d chown {12}(\d+) opt=0 "cap_chown" -> -1 \(operation not permitted\) syscall=fchownat$/m;
+
+Deno.test("chown as nobody (-u) gives a denied cap_chown in the original's line format", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const r = await runCli(["-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
+  assert.match(r.stderr, /^Tracing capability checks \(tracepoint\)… Hit Ctrl-C to end\.$/m);
+  assert.match(r.stderr, CHOWN_DENIED);
+  assert.match(r.stderr, /Operation not permitted/); // chown's own message still reaches stderr
+  assert.equal(r.code, 1, "exit status is chown's own");
+  assert.match(r.stderr, /^captrace: \d+ checks seen, 1 shown, \d+ hidden .* 0 lost; probe tracepoint/m);
+});
+
+Deno.test("chown under setpriv as nobody is traced through the setpriv exec", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const r = await runCli([
+    "--",
+    "/usr/bin/setpriv",
+    "--reuid=65534",
+    "--regid=65534",
+    "--clear-groups",
+    "--",
+    "/usr/bin/chown",
+    "65534",
+    file,
+  ]);
+  assert.match(r.stderr, CHOWN_DENIED);
+  // setpriv itself, as root, changes ids: those checks are allowed and insetid.
+  assert.match(r.stderr, /setpriv +\d+ opt=4 "cap_setuid" -> 0 syscall=setresuid$/m);
+  assert.equal(r.code, 1);
+});
+
+Deno.test("a child of sh -c is followed and keeps its own pid", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const r = await runJson(["-u", "nobody", "--", "/bin/sh", "-c", `/usr/bin/chown nobody ${file}; exit 3`]);
+  assert.equal(r.code, 3, "exit status is the shell's");
+  const events = r.events;
+  const ready = events.find((e) => e.type === "ready");
+  assert.ok(ready, "a ready event comes first");
+  const root = ready.pid as number;
+  const check = events.find((e) => e.type === "check" && e.cap_name === "cap_chown");
+  assert.ok(check, "the child's cap_chown check is reported");
+  assert.notEqual(check.pid, root);
+  assert.equal(check.ppid, root);
+  assert.equal(check.verdict, "denied");
+  assert.equal(check.uid, 65534);
+  const exits = events.filter((e) => e.type === "exit");
+  assert.deepEqual(exits.map((e) => [e.pid === root, e.code]).sort(), [[false, 1], [true, 3]]);
+});
+
+Deno.test("each thread of a multi-threaded program shows its own tid", async () => {
+  await requireTracing();
+  const bin = await fixture("caps_threads");
+  const file = await rootOwnedFile();
+  const r = await runCli(["-u", "nobody", "--", bin, file]);
+  assert.equal(r.code, 0);
+  const lines = [
+    ...r.stderr.matchAll(
+      /caps_threads +(\d+)\+\{(\d+)\} opt=0 "cap_chown" -> -1 \(operation not permitted\) syscall=chown$/gm,
+    ),
+  ];
+  assert.equal(lines.length, 4, r.stderr);
+  const pids = new Set(lines.map((m) => m[1]));
+  const tids = new Set(lines.map((m) => m[2]));
+  assert.equal(pids.size, 1, "one process");
+  assert.equal(tids.size, 4, "four distinct threads");
+  assert.ok(!tids.has([...pids][0]!), "no worker thread is the main thread");
+});
+
+Deno.test("--pid traces a running process and ends when it exits", async () => {
+  await requireTracing();
+  const bin = await fixture("wait_signal");
+  const target = new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", bin],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = target.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = await reader.read();
+  const pid = Number(/ready (\d+)/.exec(first.value ?? "")?.[1]);
+  assert.ok(pid > 0, "the target printed its pid");
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const tracer = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "--json", "-o", out, "-p", String(pid)],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    // Wait for the ready event before poking: checks before the attach are not traced.
+    for (let i = 0; i < 200 && !(await Deno.readTextFile(out)).includes('"ready"'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    Deno.kill(pid, "SIGUSR1");
+    assert.match((await reader.read()).value ?? "", /poked/);
+    Deno.kill(pid, "SIGTERM");
+    const status = await tracer.output();
+    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+    const events = ndjson(await Deno.readTextFile(out));
+    const nice = events.find((e) => e.type === "check" && e.cap_name === "cap_sys_nice");
+    assert.ok(nice, "the poke's cap_sys_nice check is traced");
+    assert.equal(nice.pid, pid);
+    assert.equal(nice.verdict, "denied");
+    assert.equal(nice.syscall_name, "setpriority");
+    const exit = events.find((e) => e.type === "exit" && e.pid === pid);
+    assert.equal(exit?.signal, 15);
+    assert.equal(events.at(-1)?.type, "summary");
+  } finally {
+    reader.releaseLock();
+    await target.stdout.cancel().catch(() => {});
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await target.status;
+    await Deno.remove(out);
+  }
+});
+
+Deno.test("the command's exit status and death by signal are passed through", async () => {
+  await requireTracing();
+  assert.equal((await runCli(["--", "/bin/sh", "-c", "exit 42"])).code, 42);
+  assert.equal((await runCli(["--", "/bin/sh", "-c", "kill -TERM $$"])).code, 128 + 15);
+});
+
+Deno.test("SIGINT mid-trace stops the command and bpftrace and leaves nothing behind", async () => {
+  await requireTracing();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const marker = "31.4159";
+  const p = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "--json", "-o", out, "--", "/bin/sleep", marker],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let ready: Record<string, unknown> | undefined;
+  for (let i = 0; i < 200 && !ready; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    ready = ndjson(await Deno.readTextFile(out)).find((e) => e.type === "ready");
+  }
+  assert.ok(ready, "the trace started");
+  p.kill("SIGINT");
+  const status = await p.output();
+  assert.equal(status.code, 128 + 2, "sleep was killed by the forwarded SIGINT");
+  assert.deepEqual(await processesMatching(marker), [], "the command is gone");
+  assert.deepEqual(await processesMatching(`pid == ${ready.pid}`), [], "its bpftrace is gone");
+  const events = ndjson(await Deno.readTextFile(out));
+  assert.equal(events.at(-1)?.type, "summary", "the summary was still written");
+  await Deno.remove(out);
+});
+
+Deno.test("nothing is lost between exec and the first checks: the stream matches the kernel's count", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const { events } = await runJson(["-v", "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
+  const exec = events.find((e) => e.type === "exec");
+  assert.equal(exec?.filename, "/usr/bin/chown");
+  const checks = events.filter((e) => e.type === "check");
+  const summary = events.at(-1)!;
+  assert.equal(summary.type, "summary");
+  const totals = summary.totals as Record<string, number>;
+  assert.equal(totals.lost, 0);
+  assert.equal(totals.seen, checks.length, "every check the kernel counted was printed");
+  assert.ok(checks.length > 5, "the dynamic loader's first mmaps are there");
+  assert.equal(checks[0]!.comm, "chown");
+  assert.ok((checks[0]!.ts as number) > (exec!.ts as number));
+});
+
+Deno.test("a command that does not exist fails with 127 and starts nothing", async () => {
+  await requireTracing();
+  const r = await runCli(["--", "/no/such/program-xyz"]);
+  assert.equal(r.code, 127);
+  assert.match(r.stderr, /^captrace: Command '\/no\/such\/program-xyz' was not found\nCheck the path\n$/);
+  assert.deepEqual(await processesMatching("program-xyz"), []);
+});
+
+Deno.test("--pid of a process that does not exist fails with 4", async () => {
+  await requireTracing();
+  const r = await runCli(["-p", "999999999"]);
+  assert.equal(r.code, 4);
+  assert.match(r.stderr, /No process with pid 999999999/);
+});

@@ -1,0 +1,93 @@
+/** Shared helpers of the end-to-end tests: run the real CLI, build C fixtures, insist on root and bpftrace. */
+
+const ROOT = new URL("..", import.meta.url).pathname;
+/** The CLI entry point, run exactly as the `captrace` task runs it. */
+export const MAIN = `${ROOT}cli/main.ts`;
+
+/** What a CLI run produced. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI with explicit arguments (no shell), as the compiled binary would be run. */
+export async function runCli(
+  args: string[],
+  options: { stdin?: "null" | "piped"; env?: Record<string, string> } = {},
+): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    stdin: options.stdin ?? "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { TZ: "UTC", NO_COLOR: "1", ...options.env },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Fail loudly (never skip) when this machine cannot run real traces. */
+export async function requireTracing(): Promise<void> {
+  if (Deno.uid() !== 0) throw new Error("These tests need root: run the suite with sudo");
+  const which = await new Deno.Command("sh", { args: ["-c", "command -v bpftrace"], stdout: "null" }).output();
+  if (!which.success) throw new Error("These tests need bpftrace: apt-get install -y bpftrace");
+}
+
+const built = new Map<string, string>();
+
+/** Compile test/fixtures/NAME.c (once per run) and return the binary's path. */
+export async function fixture(name: string, flags: string[] = ["-O0", "-g"]): Promise<string> {
+  const key = `${name} ${flags.join(" ")}`;
+  const have = built.get(key);
+  if (have) return have;
+  const dir = `${ROOT}test/fixtures/bin`;
+  await Deno.mkdir(dir, { recursive: true });
+  const suffix = key === `${name} -O0 -g` ? "" : "-" + flags.join("").replace(/[^\w]/g, "");
+  const out = `${dir}/${name}${suffix}`;
+  const cc = await new Deno.Command("gcc", {
+    args: [...flags, "-pthread", "-o", out, `${ROOT}test/fixtures/${name}.c`],
+    stderr: "piped",
+  }).output();
+  if (!cc.success) throw new Error(`gcc failed for ${name}: ${new TextDecoder().decode(cc.stderr)}`);
+  await Deno.chmod(out, 0o755);
+  await Deno.chmod(dir, 0o755);
+  built.set(key, out);
+  return out;
+}
+
+/** A root-owned file in a temporary directory that nobody can reach. */
+export async function rootOwnedFile(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  await Deno.chmod(dir, 0o755);
+  const file = `${dir}/owned-by-root`;
+  await Deno.writeTextFile(file, "x");
+  return file;
+}
+
+/** Run the CLI with `--json -o FILE` prepended and return the events from FILE along with the run. */
+export async function runJson(args: string[]): Promise<Run & { events: Record<string, unknown>[] }> {
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  try {
+    const r = await runCli(["--json", "-o", out, ...args]);
+    return { ...r, events: ndjson(await Deno.readTextFile(out)) };
+  } finally {
+    await Deno.remove(out);
+  }
+}
+
+/** Parse NDJSON text into objects, failing on any line that is not JSON. */
+export function ndjson(text: string): Record<string, unknown>[] {
+  return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+}
+
+/** Processes whose command line mentions `needle` (excluding this test runner). */
+export async function processesMatching(needle: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
+    const cmd = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
+    if (cmd.includes(needle)) out.push(`${e.name}: ${cmd.replaceAll("\0", " ")}`);
+  }
+  return out;
+}
