@@ -1,0 +1,143 @@
+/** The CLI against a stand-in tracer replaying recorded output: both probe paths, tracer failures, bad input. */
+
+import assert from "node:assert/strict";
+import { ndjson, processesMatching, runCli } from "./helpers.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const FAKE = `${ROOT}test/fixtures/fake_bpftrace.sh`;
+const TRACEPOINT = `${ROOT}shared/testdata/tracepoint_pid.txt`;
+const KPROBE = `${ROOT}shared/testdata/kprobe_pid.txt`;
+const STAMP = String.raw`\d{4}/\d\d/\d\d \d\d:\d\d:\d\d`;
+
+function fake(env: Record<string, string>, args: string[]) {
+  return runCli(["--bpftrace", FAKE, ...args], { env: { FAKE_PROBES: "tracepoint kprobe", ...env } });
+}
+
+async function temp(text: string): Promise<string> {
+  const f = await Deno.makeTempFile();
+  await Deno.writeTextFile(f, text);
+  return f;
+}
+
+Deno.test("recorded tracepoint output: lines, completeness and the exact summary", async () => {
+  const r = await fake({ FAKE_REPLAY: TRACEPOINT }, ["-c", "-p", String(Deno.pid)]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(`^${STAMP} chown {12}\\d+ opt=0 "cap_chown" -> -1 \\(operation not permitted\\) syscall=fchownat$`, "m"),
+  );
+  assert.match(
+    r.stderr,
+    /^captrace: 117 checks seen, \d+ shown, \d+ hidden .* 0 lost; probe tracepoint:capability:cap_capable \(audit flags inferred from the kernel caller\)$/m,
+  );
+  assert.match(r.stderr, /^cap_chown +\d+ +\d+ +\d+ /m);
+  assert.match(r.stderr, /^Recommendation: .*CAP_CHOWN/m);
+  // cap_bpf and cap_perfmon were refused right before cap_sys_admin was granted: the narrow ones are enough.
+  assert.match(r.stderr, /^ {2}CAP_PERFMON instead of CAP_SYS_ADMIN: /m);
+});
+
+Deno.test("recorded kprobe output: auto picks kprobes when there is no tracepoint, pairs entry and return", async () => {
+  const prog = await Deno.makeTempFile();
+  const out = await Deno.makeTempFile();
+  const r = await fake(
+    { FAKE_PROBES: "kprobe", FAKE_REPLAY: KPROBE, FAKE_PROGRAM_OUT: prog, FAKE_OPTS_PARAM: "opts" },
+    ["--json", "-o", out, "-v", "-p", String(Deno.pid)],
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const program = await Deno.readTextFile(prog);
+  assert.match(program, /^kprobe:cap_capable /m);
+  assert.match(program, /^kretprobe:cap_capable /m);
+  const events = ndjson(await Deno.readTextFile(out));
+  assert.equal(events[0]?.type, "ready");
+  assert.equal(events[0]?.probe, "kprobe");
+  const checks = events.filter((e) => e.type === "check");
+  assert.ok(checks.length > 0);
+  assert.ok(checks.every((c) => c.opts_source === "read"));
+  const raw = checks.find((c) => c.cap === 13);
+  assert.equal(raw?.comm, "Web Content", "a comm with spaces survives");
+  assert.equal(raw?.tid, 202);
+  assert.equal(raw?.verdict, "allowed");
+  const unknown = checks.find((c) => c.cap === 41);
+  assert.equal(unknown?.cap_name, null, "an unknown capability number stays a number");
+  assert.ok(events.some((e) => e.type === "lost" && e.count === 2));
+  assert.equal(events.at(-1)?.type, "summary");
+  await Deno.remove(prog);
+  await Deno.remove(out);
+});
+
+Deno.test("no usable probe: exit 3 naming what was tried and the kernel", async () => {
+  const r = await fake({ FAKE_PROBES: "" }, ["-p", String(Deno.pid)]);
+  assert.equal(r.code, 3);
+  assert.match(
+    r.stderr,
+    /^captrace: This kernel has neither the capability:cap_capable tracepoint nor kprobes on cap_capable \(kernel .+\)\nTried the tracepoint, then kprobes\n$/,
+  );
+});
+
+Deno.test("--probe tracepoint on a kernel without the tracepoint fails with 3", async () => {
+  const r = await fake({ FAKE_PROBES: "kprobe" }, ["--probe", "tracepoint", "-p", String(Deno.pid)]);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /no capability:cap_capable tracepoint \(it appeared in Linux 6\.14\)/);
+});
+
+Deno.test("bpftrace missing or too old: exit 3 with a hint", async () => {
+  const missing = await runCli(["--bpftrace", "/no/such/bpftrace", "-p", String(Deno.pid)]);
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /^captrace: bpftrace was not found \(tried '\/no\/such\/bpftrace'\)\nInstall it/);
+  const old = await fake({ FAKE_VERSION: "bpftrace v0.9.4" }, ["-p", String(Deno.pid)]);
+  assert.equal(old.code, 3);
+  assert.match(old.stderr, /bpftrace v0\.9\.4 is too old \(captrace needs 0\.16 or newer\)/);
+});
+
+Deno.test("bpftrace failing to start: exit 3 with its error, and the command never runs", async () => {
+  const marker = await Deno.makeTempFile();
+  await Deno.remove(marker);
+  const r = await fake(
+    { FAKE_STDERR: "ERROR: Could not resolve symbol: cap_capable", FAKE_EXIT: "1" },
+    ["--", "/usr/bin/touch", marker],
+  );
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /^captrace: bpftrace could not start the trace: Could not resolve symbol: cap_capable$/m);
+  await assert.rejects(Deno.stat(marker), "the gated command was never released");
+});
+
+Deno.test("bpftrace dying mid-trace: reported, exit 1, and the command is not orphaned", async () => {
+  const replay = await temp("READY 1000\nC 2000 5 5 1 0 0 0 -1 92 1 1 0 0 chown\n    cap_capable+131\n\n");
+  const marker = "27.1828";
+  const r = await fake({ FAKE_REPLAY: replay, FAKE_EXIT: "1", FAKE_STDERR: "ERROR: perf buffer gone" }, [
+    "--",
+    "/bin/sleep",
+    marker,
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^captrace: bpftrace stopped unexpectedly \(exit status 1\): perf buffer gone$/m);
+  assert.match(r.stderr, /"cap_chown" -> -1/, "what was traced before is still shown");
+  assert.deepEqual(await processesMatching(marker), []);
+  await Deno.remove(replay);
+});
+
+Deno.test("malformed and oversized tracer lines are counted, shown with --debug, and never crash", async () => {
+  const huge = "C " + "9".repeat(1 << 20);
+  const replay = await temp(
+    "READY 1000\r\nthis is not a record\n" + huge + "\nC 1 2 x\n" +
+      "C 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nS begin\n@n: 1\nS end\n",
+  );
+  const quiet = await fake({ FAKE_REPLAY: replay }, ["-p", String(Deno.pid)]);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.match(quiet.stderr, /"cap_net_raw" -> -1 \(operation not permitted\) syscall=socket$/m);
+  assert.match(quiet.stderr, /, 3 unreadable tracer lines;/);
+  assert.doesNotMatch(quiet.stderr, /this is not a record/);
+  const debug = await fake({ FAKE_REPLAY: replay }, ["--debug", "-p", String(Deno.pid)]);
+  assert.match(debug.stderr, /unreadable tracer line \(unknown record\): this is not a record/);
+  assert.match(debug.stderr, /unreadable tracer line \(line longer than 65536 bytes\)/);
+  await Deno.remove(replay);
+});
+
+Deno.test("the original's Go-style flags work: -pid N -bpftrace PATH -debug", async () => {
+  const r = await runCli(["-bpftrace", FAKE, "-debug", "-pid", String(Deno.pid)], {
+    env: { FAKE_PROBES: "tracepoint", FAKE_REPLAY: TRACEPOINT },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^captrace: bpftrace program:$/m);
+  assert.match(r.stderr, new RegExp(`pid == ${Deno.pid}`));
+});
