@@ -58,7 +58,9 @@ export class Correlator {
   readonly probe: ProbeKind;
   #arch: string;
   #now: () => number;
-  #offsetNs = 0;
+  // Wall-clock ms and kernel ns of the ready record; kept apart because ms * 1e6 exceeds 2^53 and loses precision.
+  #baseMs = 0;
+  #baseTs = 0;
   #maxPending: number;
   #pending = new Map<number, EntryRecord>();
   #last = new Map<number, { cap: number; ret: number; sys: number }>();
@@ -109,7 +111,8 @@ export class Correlator {
     switch (rec.kind) {
       case "ready":
         this.readyTs = rec.ts;
-        this.#offsetNs = this.#now() * 1e6 - rec.ts;
+        this.#baseMs = this.#now();
+        this.#baseTs = rec.ts;
         return [];
       case "check":
         return [this.#fromCheck(rec)];
@@ -253,6 +256,6 @@ export class Correlator {
   }
 
   #time(ts: number): string {
-    return new Date((this.#offsetNs + ts) / 1e6).toISOString();
+    return new Date(this.#baseMs + Math.floor((ts - this.#baseTs) / 1e6)).toISOString();
   }
 }
