@@ -32,7 +32,9 @@ export function formatCheck(e: CheckEvent): string {
   const task = e.tid !== e.pid ? `+{${e.tid}}` : "";
   const detail = e.ret < 0 ? ` (${errnoText(-e.ret)})` : "";
   const sys = e.syscall_name ?? (e.syscall === null ? "-" : String(e.syscall));
-  let line = `${logStamp(new Date(e.time))} ${e.comm.padEnd(16)} ${e.pid}${task} opt=${e.opts} ` +
+  // Go's %-16s counts runes, not UTF-16 units: an emoji in a thread name is one column of padding.
+  const comm = e.comm + " ".repeat(Math.max(0, 16 - [...e.comm].length));
+  let line = `${logStamp(new Date(e.time))} ${comm} ${e.pid}${task} opt=${e.opts} ` +
     `${JSON.stringify(capLabel(e.cap))} -> ${e.ret}${detail} syscall=${sys}`;
   if (e.site?.file && e.site.line !== null) {
     line += ` at ${e.site.file}:${e.site.line}` + (e.site.function ? ` (${e.site.function})` : "");
