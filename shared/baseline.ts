@@ -16,9 +16,9 @@ import { capConstant, parseCap } from "./capabilities.ts";
 export function parseBaseline(text: string): string[] {
   const trimmed = text.trim();
   if (trimmed.startsWith("{")) {
-    for (const line of trimmed.split("\n").reverse()) {
-      if (!line.trim().startsWith("{")) continue;
-      const obj = JSON.parse(line);
+    // The whole text (a pretty-printed summary object), else the last summary line of an NDJSON trace.
+    for (const candidate of [trimmed, ...trimmed.split("\n").reverse()]) {
+      const obj = _object(candidate);
       const caps = obj?.recommendation?.capabilities;
       if (obj?.type === "summary" && Array.isArray(caps)) return caps.map(String);
     }
@@ -34,6 +34,17 @@ export function parseBaseline(text: string): string[] {
     }
   }
   return out;
+}
+
+/** A JSON object, or null for anything else (other text mixed into a trace, a line cut short). */
+function _object(text: string): { type?: unknown; recommendation?: { capabilities?: unknown } } | null {
+  const t = text.trim();
+  if (!t.startsWith("{")) return null;
+  try {
+    return JSON.parse(t);
+  } catch {
+    return null;
+  }
 }
 
 /** Capabilities needed now that the baseline does not list. */
