@@ -131,11 +131,11 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
     },
   }).spawn();
 
-  const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer);
+  const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary);
   const annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
   try {
     const code = await state.run(annotator);
-    const summary = state.summary(binary);
+    const summary = state.summary();
     if (baseline && summary) {
       const diff = compareBaseline(baseline, summary.recommendation.capabilities);
       if (diff.length > 0) {
@@ -192,6 +192,7 @@ class _Session {
     readonly rootPid: number | null,
     readonly gate: Gated | null,
     readonly tracer: Deno.ChildProcess,
+    readonly binary: string | undefined,
   ) {
     this.correlator = new Correlator({ probe, arch: Deno.build.arch });
   }
@@ -250,9 +251,9 @@ class _Session {
   }
 
   /** Summary counts and recommendation; null before the kernel's counts arrived. */
-  summary(binary: string | undefined): SummaryEvent | null {
+  summary(): SummaryEvent | null {
     if (!this.correlator.summaryComplete) return null;
-    return this.#summary ??= this.#buildSummary(binary);
+    return this.#summary ??= this.#buildSummary(this.binary);
   }
   #summary: SummaryEvent | undefined;
 
@@ -278,13 +279,12 @@ class _Session {
 
   #finish(): void {
     const c = this.correlator;
-    const s = this.#buildSummary(undefined);
+    const s = this.summary() ?? this.#buildSummary(this.binary);
     if (c.summaryComplete) {
-      const full = this.summary(this.gate ? this.options.command[0] : undefined);
-      if (full && this.options.json) this.sink.line(JSON.stringify(full));
-      if (full && this.options.summary && !this.options.json) {
+      if (this.options.json) this.sink.line(JSON.stringify(s));
+      if (this.options.summary && !this.options.json) {
         this.sink.line("");
-        this.sink.line(formatSummary(full));
+        this.sink.line(formatSummary(s));
       }
     }
     const repeats = Math.max(0, s.totals.seen - c.checks - c.lost);

@@ -108,9 +108,10 @@ export function formatCompleteness(
   const parts = [
     `${t.seen} checks seen`,
     `${t.shown} shown`,
-    `${t.hidden} hidden (${detail.noaudit} no-audit, ${detail.repeats} repeats, launcher ${detail.launcher} more)`,
+    `${t.hidden} hidden (${detail.noaudit} no-audit, ${detail.repeats} repeats)`,
     `${t.lost} lost`,
   ];
+  if (detail.launcher) parts.push(`${detail.launcher} launcher checks before exec left out`);
   if (t.malformed) parts.push(`${t.malformed} unreadable tracer lines`);
   const lim = limits.length ? ` (${limits.join("; ")})` : "";
   return `captrace: ${parts.join(", ")}; probe ${probe}${lim}`;
