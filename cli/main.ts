@@ -3,6 +3,7 @@
 import { HELP, parseOptions, VERSION } from "./args.ts";
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { runSession } from "./session.ts";
+import { siteAnnotator } from "./site_resolver.ts";
 
 function _report(e: CaptraceError, json: boolean): void {
   const text = json
@@ -23,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
       Deno.stdout.writeSync(new TextEncoder().encode(`captrace ${VERSION}\n`));
       return ExitCode.OK;
     }
-    return await runSession(options);
+    return await runSession(options, { sites: siteAnnotator });
   } catch (e) {
     if (e instanceof CaptraceError) {
       _report(e, json);

@@ -77,7 +77,7 @@ export interface CheckEvent {
   target_userns: number | null;
   /** Where in the program the check came from; null when unknown (see site_reason). */
   site: Site | null;
-  /** Why `site` is null, or null when it is known or was not asked for. */
+  /** Why `site` is null or has no line (e.g. "no debug info (build with -g)"); null when known or not asked for. */
   site_reason: string | null;
   /** For interpreters (python, node, sh): the script path from argv, when known. */
   script: string | null;

@@ -1,0 +1,421 @@
+/** The --sites adapter: learns each traced process's executable and resolves return addresses with binutils. */
+
+import type { Options } from "./args.ts";
+import type { SiteAnnotator } from "./session.ts";
+import { resolveCommand } from "./launcher.ts";
+import type { Output } from "../shared/correlator.ts";
+import type { CheckEvent, Site } from "../shared/event.ts";
+import { type ElfLayout, isStatic, parseElfLayout } from "../shared/elf_layout.ts";
+import { hexAddress, linkAddress } from "../shared/site_address.ts";
+import { callSiteFrame, parseAddr2line, type SourceFrame } from "../shared/addr2line.ts";
+import { interpreterName, parseShebang, scriptFromArgv } from "../shared/interpreter.ts";
+
+/** Most addresses given to one addr2line run (its command line stays far below ARG_MAX). */
+const ADDR2LINE_BATCH = 500;
+/** How long readelf or addr2line may take on one binary before its addresses are given up. */
+const TOOL_TIMEOUT_MS = 20_000;
+/** Exec images remembered per process (a process that execs in a loop must not grow memory). */
+const HISTORY = 8;
+/** Processes remembered; the oldest are forgotten beyond this. */
+const MAX_PROCS = 65_536;
+/** Addresses remembered per binary. */
+const MAX_ADDRESSES = 100_000;
+
+/** Reasons given in `site_reason`, one sentence fragment each. */
+export const Reason = {
+  notCaptured: "no user-space return address was captured (kernel thread, or not x86_64)",
+  notFound: "executable not found",
+  notElf: "not an ELF executable",
+  stripped: "stripped binary: no symbols or debug info",
+  noDebug: "no debug info (build with -g)",
+  staticLib: "static binary: the call site is in library code linked into the program",
+  noLine: "no debug info for this address (start-up or library code)",
+  noTools: "binutils not found (install it for readelf and addr2line)",
+} as const;
+
+/** A resolved executable file, keyed by path, inode and mtime. */
+interface _Binary {
+  path: string;
+  layout: ElfLayout | null;
+  /** Why the file cannot be used, when layout is null. */
+  error: string | null;
+  interpreter: string | null;
+  /** addr2line's answer by link address; a string is the reason it failed. */
+  frames: Map<bigint, SourceFrame | string>;
+}
+
+/** What a process was running at some point: the binary and, for an interpreter, the script. */
+interface _Image {
+  binary: _Binary | null;
+  reason: string | null;
+  script: string | null;
+  /** The process's start_code as first seen with this image, to catch a wrong guess. */
+  cs: bigint | null;
+}
+
+interface _Entry {
+  ts: number;
+  image: _Image | null;
+  pending: Promise<_Image> | null;
+}
+
+interface _Proc {
+  history: _Entry[];
+  exitedTs: number | null;
+}
+
+type _Check = { event: CheckEvent; ra: bigint; cs: bigint };
+
+async function _run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string; missing: boolean }> {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), TOOL_TIMEOUT_MS);
+  try {
+    const r = await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped", signal: ctl.signal })
+      .output();
+    return { ok: r.success, out: new TextDecoder().decode(r.stdout), missing: false };
+  } catch (e) {
+    return { ok: false, out: "", missing: e instanceof Deno.errors.NotFound };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function _readHead(path: string): Promise<Uint8Array | null> {
+  try {
+    using f = await Deno.open(path);
+    const buf = new Uint8Array(256);
+    const n = await f.read(buf);
+    return buf.subarray(0, n ?? 0);
+  } catch {
+    return null;
+  }
+}
+
+async function _readlink(path: string): Promise<string | null> {
+  try {
+    return await Deno.readLink(path);
+  } catch {
+    return null;
+  }
+}
+
+function _isAbsolute(p: string): boolean {
+  return p.startsWith("/");
+}
+
+/**
+ * Fills `site`, `site_reason` and `script` of check events. Everything known is filled synchronously; only
+ * new processes, new binaries and new addresses wait, and those are gathered per chunk and per binary into
+ * one addr2line run.
+ */
+export class SiteResolver implements SiteAnnotator {
+  #options: Options;
+  #rootPid: number | null = null;
+  #procs = new Map<number, _Proc>();
+  #binaries = new Map<string, Promise<_Binary>>();
+  #inflight = new Set<Promise<unknown>>();
+
+  constructor(options: Options) {
+    this.#options = options;
+  }
+
+  annotate(batch: Output[]): Promise<void> {
+    const slow: _Check[] = [];
+    for (const out of batch) {
+      const e = out.event;
+      switch (e.type) {
+        case "ready":
+          this.#rootPid = e.pid;
+          if (e.pid !== null && this.#options.mode === "command") this.#learnRoot(e.pid);
+          continue;
+        case "exec":
+          this.#learnExec(e.pid, e.ts, e.filename);
+          continue;
+        case "exit":
+          this.#proc(e.pid).exitedTs = e.ts;
+          continue;
+        case "check":
+          if (!this.#options.verbose && !e.audit) continue; // never printed: not worth resolving
+          if (!out.raw) {
+            e.site_reason = Reason.notCaptured;
+            continue;
+          }
+          if (!this.#fill({ event: e, ra: out.raw.ra, cs: out.raw.cs })) {
+            slow.push({ event: e, ra: out.raw.ra, cs: out.raw.cs });
+          }
+      }
+    }
+    return slow.length === 0 ? Promise.resolve() : this.#resolve(slow);
+  }
+
+  async close(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight.add(p);
+    p.finally(() => this.#inflight.delete(p)).catch(() => {});
+    return p;
+  }
+
+  #proc(pid: number): _Proc {
+    let p = this.#procs.get(pid);
+    if (!p) {
+      p = { history: [], exitedTs: null };
+      this.#procs.set(pid, p);
+      if (this.#procs.size > MAX_PROCS) this.#procs.delete(this.#procs.keys().next().value as number);
+    }
+    return p;
+  }
+
+  #push(pid: number, ts: number, pending: Promise<_Image>): void {
+    const proc = this.#proc(pid);
+    const entry: _Entry = { ts, image: null, pending };
+    pending.then((img) => {
+      entry.image = img;
+      entry.pending = null;
+    });
+    // A new process that reuses an exited pid starts with no history.
+    if (proc.exitedTs !== null && ts > proc.exitedTs) {
+      proc.history = [];
+      proc.exitedTs = null;
+    }
+    proc.history.push(entry);
+    proc.history.sort((a, b) => a.ts - b.ts);
+    if (proc.history.length > HISTORY) proc.history.shift();
+  }
+
+  #learnRoot(pid: number): void {
+    const name = this.#options.command[0];
+    if (name === undefined) return;
+    // The launcher's own execs are not traced: the root runs the command from its first shown check on.
+    const p = this.#track(
+      resolveCommand(name).then((path) => this.#imageFromPath(path, pid), () => this.#imageFromProc(pid)),
+    );
+    this.#push(pid, 0, p);
+  }
+
+  #learnExec(pid: number, ts: number, filename: string): void {
+    // Read /proc now, while the process most likely still exists: argv and cwd are gone once it exits.
+    const p = this.#track((async () => {
+      let path: string | null = filename;
+      if (!_isAbsolute(filename)) {
+        const cwd = await _readlink(`/proc/${pid}/cwd`);
+        path = cwd ? `${cwd}/${filename}` : null;
+      }
+      return path ? await this.#imageFromPath(path, pid) : await this.#imageFromProc(pid);
+    })());
+    this.#push(pid, ts, p);
+  }
+
+  /** The history entry of the image a check ran in, or null when the process is not known yet. */
+  #imageAt(e: CheckEvent): _Entry | null {
+    const proc = this.#procs.get(e.pid);
+    if (proc && !(proc.exitedTs !== null && e.ts > proc.exitedTs)) {
+      for (let i = proc.history.length - 1; i >= 0; i--) {
+        const h = proc.history[i]!;
+        if (h.ts <= e.ts) return h;
+      }
+    }
+    return null;
+  }
+
+  #fill(c: _Check): boolean {
+    const entry = this.#imageAt(c.event);
+    if (!entry?.image) return false;
+    return this.#fillFrom(c, entry.image, false);
+  }
+
+  /** Fill the event from a known image; false when an address still needs addr2line (unless `final`). */
+  #fillFrom(c: _Check, image: _Image, final: boolean): boolean {
+    const e = c.event;
+    e.script = image.script;
+    if (image.reason !== null || !image.binary) {
+      e.site_reason = image.reason ?? Reason.notFound;
+      return true;
+    }
+    const bin = image.binary;
+    if (!bin.layout) {
+      e.site_reason = bin.error ?? Reason.notElf;
+      return true;
+    }
+    image.cs ??= c.cs;
+    if (bin.interpreter) {
+      e.site_reason = `interpreter ${bin.interpreter}: the line in the script is not known`;
+      return true;
+    }
+    const link = linkAddress(c.ra, c.cs, bin.layout);
+    if ("reason" in link) {
+      e.site_reason = link.reason;
+      return true;
+    }
+    const frame = bin.frames.get(link.address);
+    if (frame === undefined && !final) return false;
+    const site: Site = { binary: bin.path, address: hexAddress(link.address), function: null, file: null, line: null };
+    if (typeof frame === "string" || frame === undefined) {
+      e.site = site;
+      e.site_reason = frame ?? Reason.noTools;
+      return true;
+    }
+    site.function = frame.function;
+    site.file = frame.file;
+    site.line = frame.line;
+    e.site = site;
+    e.site_reason = frame.file && frame.line !== null ? null : _whyNoLine(bin.layout);
+    return true;
+  }
+
+  async #resolve(checks: _Check[]): Promise<void> {
+    // 1. The image of every check: await the ones being learned, look up the unknown ones.
+    const images = await Promise.all(checks.map((c) => this.#imageFor(c)));
+    // 2. Per binary, the addresses addr2line has not answered yet: one run each, all binaries at once.
+    const misses = new Map<_Binary, Set<bigint>>();
+    checks.forEach((c, i) => {
+      const bin = images[i]!.binary;
+      if (!bin?.layout || bin.interpreter || images[i]!.reason) return;
+      const link = linkAddress(c.ra, c.cs, bin.layout);
+      if ("reason" in link || bin.frames.has(link.address)) return;
+      let set = misses.get(bin);
+      if (!set) misses.set(bin, set = new Set());
+      set.add(link.address);
+    });
+    await Promise.all([...misses].map(([bin, addrs]) => this.#track(this.#lookup(bin, [...addrs]))));
+    checks.forEach((c, i) => this.#fillFrom(c, images[i]!, true));
+  }
+
+  #imageFor(c: _Check): Promise<_Image> {
+    let entry = this.#imageAt(c.event);
+    if (!entry) {
+      // Remembered at once, so further checks of this process in the batch share the lookup.
+      this.#push(c.event.pid, 0, this.#track(this.#guess(c)));
+      entry = this.#imageAt(c.event)!;
+    }
+    return entry.image ? Promise.resolve(entry.image) : entry.pending!;
+  }
+
+  /** A process not seen exec'ing runs what /proc says, or (gone already) what its parent ran when it forked. */
+  async #guess(c: _Check): Promise<_Image> {
+    const e = c.event;
+    const exe = await _readlink(`/proc/${e.pid}/exe`);
+    if (exe && !exe.endsWith(" (deleted)")) return await this.#imageFromPath(exe, e.pid);
+    const parent = this.#imageAt({ ...e, pid: e.ppid });
+    const img = parent ? (parent.image ?? await parent.pending!) : null;
+    // A forked child shares its parent's mapping: the same code start, or it is something else.
+    if (img && (img.cs === null || img.cs === c.cs)) return img;
+    return _gone();
+  }
+
+  async #imageFromProc(pid: number): Promise<_Image> {
+    const exe = await _readlink(`/proc/${pid}/exe`);
+    return exe && !exe.endsWith(" (deleted)") ? await this.#imageFromPath(exe, pid) : _gone();
+  }
+
+  /** The image for a file that was exec'd: an ELF program, or a `#!` script run by its interpreter. */
+  async #imageFromPath(path: string, pid: number): Promise<_Image> {
+    const head = await _readHead(path);
+    if (!head) return { binary: null, reason: `${Reason.notFound}: ${path}`, script: null, cs: null };
+    let binPath = path;
+    let script: string | null = null;
+    if (head[0] === 0x23 && head[1] === 0x21) {
+      script = path;
+      const words = parseShebang(new TextDecoder().decode(head));
+      // The kernel ran the interpreter: /proc has its exact path; the #! line is the fallback.
+      const exe = await _readlink(`/proc/${pid}/exe`);
+      let interp = exe && !exe.endsWith(" (deleted)") ? exe : words?.[0] ?? null;
+      if (!exe && words && /\/env$/.test(words[0]!)) {
+        const name = words.slice(1).find((w) => !w.startsWith("-"));
+        interp = name ? await resolveCommand(name).catch(() => null) : null;
+      }
+      if (!interp) return { binary: null, reason: `${Reason.notFound}: interpreter of ${path}`, script, cs: null };
+      binPath = interp;
+    } else if (!(head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46)) {
+      return { binary: null, reason: `${Reason.notElf}: ${path}`, script: null, cs: null };
+    }
+    const binary = await this.#binary(binPath);
+    if (binary.interpreter && script === null) script = await this.#scriptOf(pid);
+    return { binary, reason: null, script, cs: null };
+  }
+
+  async #scriptOf(pid: number): Promise<string | null> {
+    let argv: string[];
+    try {
+      argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`)).split("\0");
+    } catch {
+      return null;
+    }
+    if (argv.at(-1) === "") argv.pop();
+    const s = scriptFromArgv(argv);
+    if (s === null || _isAbsolute(s)) return s;
+    const cwd = await _readlink(`/proc/${pid}/cwd`);
+    return cwd ? `${cwd}/${s}` : s;
+  }
+
+  #binary(path: string): Promise<_Binary> {
+    return this.#track((async () => {
+      let key: string;
+      try {
+        const st = await Deno.stat(path);
+        key = `${path}\0${st.ino}\0${st.mtime?.getTime()}`;
+      } catch {
+        return _unusable(path, `${Reason.notFound}: ${path}`);
+      }
+      let p = this.#binaries.get(key);
+      if (!p) {
+        p = _loadBinary(path);
+        this.#binaries.set(key, p);
+      }
+      return await p;
+    })());
+  }
+
+  async #lookup(bin: _Binary, addrs: bigint[]): Promise<void> {
+    for (let i = 0; i < addrs.length; i += ADDR2LINE_BATCH) {
+      const part = addrs.slice(i, i + ADDR2LINE_BATCH);
+      // A return address is the instruction after the call; the call itself is one byte before.
+      const args = ["-a", "-f", "-p", "-i", "-C", "-e", bin.path, ...part.map((a) => hexAddress(a - 1n))];
+      const r = await _run("addr2line", args);
+      const parsed = r.ok ? parseAddr2line(r.out) : [];
+      const byAddr = new Map(parsed.map((p) => [p.address + 1n, callSiteFrame(p)]));
+      if (bin.frames.size + part.length > MAX_ADDRESSES) bin.frames.clear();
+      for (const a of part) {
+        bin.frames.set(a, byAddr.get(a) ?? (r.missing ? Reason.noTools : "addr2line could not read this binary"));
+      }
+    }
+  }
+}
+
+function _gone(): _Image {
+  return {
+    binary: null,
+    reason: `${Reason.notFound} (the process exited before it was looked up)`,
+    script: null,
+    cs: null,
+  };
+}
+
+function _unusable(path: string, error: string): _Binary {
+  return { path, layout: null, error, interpreter: null, frames: new Map() };
+}
+
+async function _loadBinary(path: string): Promise<_Binary> {
+  const interpreter = interpreterName(path);
+  const r = await _run("readelf", ["-lSW", path]);
+  if (r.missing) return _unusable(path, Reason.noTools);
+  try {
+    return { path, layout: parseElfLayout(r.out), error: null, interpreter, frames: new Map() };
+  } catch {
+    return _unusable(path, `${Reason.notElf}: ${path}`);
+  }
+}
+
+function _whyNoLine(layout: ElfLayout): string {
+  if (!layout.debugLines && !layout.symbols && !layout.debugLink) return Reason.stripped;
+  if (!layout.debugLines && !layout.debugLink) return Reason.noDebug;
+  if (isStatic(layout)) return Reason.staticLib;
+  return Reason.noLine;
+}
+
+/** The annotator session.ts asks for with --sites. */
+export function siteAnnotator(options: Options): SiteAnnotator {
+  return new SiteResolver(options);
+}

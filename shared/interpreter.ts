@@ -1,0 +1,94 @@
+/** Recognizes script interpreters and finds the script a process runs from its argv or a `#!` line. */
+
+const INTERPRETERS =
+  /^(?:python|pypy|node|nodejs|bun|sh|bash|dash|ash|zsh|ksh|mksh|fish|perl|ruby|php|lua|luajit|tclsh|wish|Rscript|gawk|mawk|awk)(?:[\d.]*)$/;
+
+/** Per interpreter family, options after which there is no script file (inline code, a module, stdin). */
+const NO_SCRIPT: [RegExp, Set<string>][] = [
+  [/^(?:sh|bash|dash|ash|zsh|ksh|mksh|fish)/, new Set(["-c", "-s", "-"])],
+  [/^(?:python|pypy)/, new Set(["-c", "-m", "-"])],
+  [/^(?:node|nodejs|bun)/, new Set(["-e", "-p", "--eval", "--print", "-"])],
+  [/^(?:perl|ruby|lua|luajit)/, new Set(["-e", "-E", "-"])],
+  [/^php/, new Set(["-r", "-"])],
+];
+/** Options that consume the following argument (which is not the script). */
+const TAKES_VALUE = new Set([
+  "-W", // python warnings
+  "-X", // python implementation options
+  "-r", // node --require
+  "--require",
+  "--import",
+  "--loader",
+  "--experimental-loader",
+  "-o", // sh/bash set -o
+  "+o",
+  "-O", // bash shopt
+  "+O",
+  "-I", // ruby/perl include directory, when given apart
+]);
+
+/**
+ * The interpreter's base name when `path` is a known script interpreter (python3.11, node, sh, bash, perl…),
+ * else null.
+ *
+ * @example
+ * ```ts
+ * import { interpreterName } from "./interpreter.ts";
+ * console.assert(interpreterName("/usr/bin/python3.11") === "python3.11");
+ * console.assert(interpreterName("/usr/bin/chown") === null);
+ * ```
+ */
+export function interpreterName(path: string): string | null {
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  return INTERPRETERS.test(base) ? base : null;
+}
+
+/**
+ * The script an interpreter runs, from its argv (argv[0] is the interpreter): the first argument that is not
+ * an option. Null when it runs code given inline (`-c`, `-e`), a module (`-m`) or standard input.
+ *
+ * @example
+ * ```ts
+ * import { scriptFromArgv } from "./interpreter.ts";
+ * console.assert(scriptFromArgv(["python3", "-u", "app.py", "--port", "80"]) === "app.py");
+ * console.assert(scriptFromArgv(["sh", "-c", "chown 0 f"]) === null);
+ * ```
+ */
+export function scriptFromArgv(argv: readonly string[]): string | null {
+  const name = interpreterName(argv[0] ?? "") ?? "";
+  const awk = /awk$/.test(name);
+  const noScript = NO_SCRIPT.find(([re]) => re.test(name))?.[1] ?? new Set(["-"]);
+  const shell = NO_SCRIPT[0]![0].test(name);
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") return argv[i + 1] ?? null;
+    if (awk && a === "-f") return argv[i + 1] ?? null;
+    if (noScript.has(a)) return null;
+    if (TAKES_VALUE.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith("-") || a.startsWith("+")) {
+      // A shell's bundled short options such as `-ec` end in the inline-code flag too.
+      if (shell && /^-[a-zA-Z]*c$/.test(a)) return null;
+      continue;
+    }
+    return awk ? null : a; // awk's first operand is the program text itself
+  }
+  return null;
+}
+
+/**
+ * The interpreter command of a `#!` line (the file's first line), as words; null when it is no `#!` line.
+ *
+ * @example
+ * ```ts
+ * import { parseShebang } from "./interpreter.ts";
+ * console.assert(parseShebang("#!/usr/bin/env python3\n")?.join(" ") === "/usr/bin/env python3");
+ * ```
+ */
+export function parseShebang(firstLine: string): string[] | null {
+  if (!firstLine.startsWith("#!")) return null;
+  const words = firstLine.slice(2).split("\n")[0]!.trim().split(/[ \t]+/).filter((w) => w !== "");
+  return words.length > 0 ? words : null;
+}

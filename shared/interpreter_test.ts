@@ -1,0 +1,38 @@
+/** Tests of interpreter recognition and finding the script in argv or a #! line. */
+
+import assert from "node:assert/strict";
+import { interpreterName, parseShebang, scriptFromArgv } from "./interpreter.ts";
+
+Deno.test("interpreters are recognized by base name, versions included", () => {
+  for (const p of ["/usr/bin/python3", "python3.11", "/bin/sh", "/usr/bin/bash", "/usr/bin/perl5.36.0", "node"]) {
+    assert.notEqual(interpreterName(p), null, p);
+  }
+  for (const p of ["/usr/bin/chown", "/tmp/shell", "pythonic", "/usr/bin/nodemon"]) {
+    assert.equal(interpreterName(p), null, p);
+  }
+});
+
+Deno.test("script from argv: first non-option argument, skipping option values", () => {
+  assert.equal(scriptFromArgv(["/usr/bin/python3", "-u", "-W", "ignore", "app.py", "x"]), "app.py");
+  assert.equal(scriptFromArgv(["node", "--require", "./hook.js", "server.js"]), "server.js");
+  assert.equal(scriptFromArgv(["bash", "-e", "-o", "pipefail", "/srv/run.sh"]), "/srv/run.sh");
+  assert.equal(scriptFromArgv(["/bin/sh", "/tmp/x.sh"]), "/tmp/x.sh");
+  assert.equal(scriptFromArgv(["perl", "--", "-odd-name.pl"]), "-odd-name.pl");
+  assert.equal(scriptFromArgv(["awk", "-f", "prog.awk", "data"]), "prog.awk");
+});
+
+Deno.test("script from argv: inline code, modules and stdin have no script", () => {
+  assert.equal(scriptFromArgv(["sh", "-c", "chown 0 f"]), null);
+  assert.equal(scriptFromArgv(["bash", "-ec", "true"]), null);
+  assert.equal(scriptFromArgv(["python3", "-m", "http.server"]), null);
+  assert.equal(scriptFromArgv(["node", "-e", "1"]), null);
+  assert.equal(scriptFromArgv(["python3"]), null);
+  assert.equal(scriptFromArgv(["awk", "{print}", "file"]), null);
+});
+
+Deno.test("shebang lines split into words; other text is no shebang", () => {
+  assert.deepEqual(parseShebang("#!/bin/sh -e\necho"), ["/bin/sh", "-e"]);
+  assert.deepEqual(parseShebang("#! /usr/bin/env  python3\n"), ["/usr/bin/env", "python3"]);
+  assert.equal(parseShebang("\x7fELF"), null);
+  assert.equal(parseShebang("#!\n"), null);
+});
