@@ -151,7 +151,7 @@ export function generateProgram(options: ProgramOptions): string {
       "",
     );
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
-    out.push(`kretprobe:cap_capable ${_and(gated, "@cap[tid] != 0 || @opt[tid] != 0 || @sys[tid] != 0")} {`);
+    out.push(`kretprobe:cap_capable ${_and(gated, "(@cap[tid] != 0 || @opt[tid] != 0 || @sys[tid] != 0)")} {`);
     out.push("  @n = count();");
     const key = "pid, @cap[tid], retval, @sys[tid], @opt[tid]";
     if (options.unique) {
