@@ -3,7 +3,7 @@
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import type { Options } from "./args.ts";
 import { bpftraceVersion, capableOptsParam, checkPrivileges, ensureTracefs, probeSupport } from "./environment.ts";
-import { type Gated, launchGated, resolveCommand, resolveUser } from "./launcher.ts";
+import { type Gated, launchGated, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { Sink } from "./sink.ts";
 import { descendantsOf, processExists } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
@@ -47,6 +47,29 @@ function _notice(options: Options, sink: Sink, text: string): void {
 
 /** Run the trace described by `options`; returns the exit code. Throws CaptraceError for reportable failures. */
 export async function runSession(options: Options, hooks: SessionHooks = {}): Promise<number> {
+  const sink = options.output
+    ? await Sink.open(options.output).catch((e) => {
+      throw new CaptraceError(
+        `Cannot write the trace to '${options.output}': ${(e as Error).message}`,
+        null,
+        ExitCode.USAGE,
+      );
+    })
+    : Sink.stderr();
+  try {
+    return await _prepare(options, hooks, sink);
+  } catch (e) {
+    // A consumer reading only the trace (an editor on a FIFO) must learn why it ended.
+    if (e instanceof CaptraceError && options.json && !sink.isStderr) {
+      sink.line(JSON.stringify(_error(e.message, e.hint, e.exitCode)));
+    }
+    throw e;
+  } finally {
+    sink.close();
+  }
+}
+
+async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Promise<number> {
   const baseline = options.baseline ? await readBaseline(options.baseline) : null;
   await checkPrivileges();
   const mounted = await ensureTracefs();
@@ -86,16 +109,39 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
     argv = [binary, ...options.command.slice(1)];
   }
   const user = options.user ? await resolveUser(options.user) : null;
-  const sink = options.output
-    ? await Sink.open(options.output).catch((e) => {
-      throw new CaptraceError(
-        `Cannot write the trace to '${options.output}': ${(e as Error).message}`,
-        null,
-        ExitCode.USAGE,
-      );
-    })
-    : Sink.stderr();
   if (mounted) _notice(options, sink, `captrace: ${mounted}`);
+  return await _trace(options, hooks, sink, {
+    probe,
+    limits,
+    version,
+    optsArg,
+    rootPid,
+    preTracked,
+    binary,
+    argv,
+    user,
+    baseline,
+    arch,
+  });
+}
+
+interface _Plan {
+  probe: ProbeKind;
+  limits: string[];
+  version: string;
+  optsArg: "opts" | "audit";
+  rootPid: number | null;
+  preTracked: number[];
+  binary: string | undefined;
+  argv: string[];
+  user: User | null;
+  baseline: string[] | null;
+  arch: string;
+}
+
+async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _Plan): Promise<number> {
+  const { probe, limits, version, optsArg, preTracked, binary, argv, user, baseline, arch } = plan;
+  let rootPid = plan.rootPid;
 
   let gate: Gated | null = null;
   if (options.mode === "command") {
@@ -151,17 +197,14 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
             ),
           );
         }
-        sink.close();
         return ExitCode.BASELINE_EXCEEDED;
       }
     }
-    sink.close();
     return code;
   } finally {
     await annotator?.close();
     gate?.abort();
     await gate?.cleanup();
-    sink.close();
   }
 }
 

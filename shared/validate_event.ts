@@ -1,0 +1,117 @@
+/** Checks that a parsed JSON value is a valid NDJSON v1 event (the schema in NDJSON.md, the types in event.ts). */
+
+import type { Event } from "./event.ts";
+
+type Kind = "int" | "num" | "str" | "bool" | "int?" | "str?" | "bool?" | "obj?" | "array";
+
+// Field kinds per event type; every listed field is required (a "?" kind may be null).
+const SCHEMA: Record<Event["type"], Record<string, Kind>> = {
+  ready: { probe: "str", kernel: "str", bpftrace: "str", mode: "str", pid: "int?", limits: "array" },
+  check: {
+    ts: "num",
+    time: "str",
+    pid: "int",
+    tid: "int",
+    ppid: "int",
+    uid: "int",
+    euid: "int",
+    comm: "str",
+    cap: "int",
+    cap_name: "str?",
+    ret: "int",
+    verdict: "str",
+    errno: "str?",
+    syscall: "int?",
+    syscall_name: "str?",
+    opts: "int",
+    audit: "bool",
+    insetid: "bool",
+    opts_source: "str",
+    userns: "int?",
+    target_userns: "int?",
+    site: "obj?",
+    site_reason: "str?",
+    script: "str?",
+  },
+  exec: { ts: "num", pid: "int", ppid: "int", comm: "str", filename: "str" },
+  exit: { ts: "num", pid: "int", code: "int?", signal: "int?", root: "bool" },
+  lost: { count: "int" },
+  summary: { capabilities: "array", recommendation: "obj?", totals: "obj?", probe: "str", limits: "array" },
+  error: { message: "str", hint: "str?", exit_code: "int?" },
+};
+
+const ENUMS: Record<string, readonly string[]> = {
+  probe: ["tracepoint", "kprobe"],
+  mode: ["command", "pid", "system"],
+  verdict: ["allowed", "denied"],
+  opts_source: ["read", "inferred"],
+};
+
+function _is(kind: Kind, v: unknown): boolean {
+  const nullable = kind.endsWith("?");
+  if (nullable && v === null) return true;
+  switch (kind.replace("?", "")) {
+    case "int":
+      return Number.isInteger(v);
+    case "num":
+      return typeof v === "number" && Number.isFinite(v);
+    case "str":
+      return typeof v === "string";
+    case "bool":
+      return typeof v === "boolean";
+    case "obj":
+      return typeof v === "object" && v !== null && !Array.isArray(v);
+    case "array":
+      return Array.isArray(v);
+  }
+  return false;
+}
+
+/**
+ * The problems that keep `value` from being a v1 event; an empty list means it is valid.
+ *
+ * @example
+ * ```ts
+ * import { validateEvent } from "./validate_event.ts";
+ * console.assert(validateEvent({ v: 1, type: "lost", count: 3 }).length === 0);
+ * console.assert(validateEvent({ v: 1, type: "lost" })[0] === "lost.count: missing");
+ * ```
+ */
+export function validateEvent(value: unknown): string[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return ["not an object"];
+  const o = value as Record<string, unknown>;
+  if (o.v !== 1) return [`v: expected 1, got ${JSON.stringify(o.v)}`];
+  const type = o.type as Event["type"];
+  const fields = SCHEMA[type];
+  if (!fields) return [`type: unknown ${JSON.stringify(o.type)}`];
+  const problems: string[] = [];
+  for (const [name, kind] of Object.entries(fields)) {
+    if (!(name in o)) problems.push(`${type}.${name}: missing`);
+    else if (!_is(kind, o[name])) problems.push(`${type}.${name}: expected ${kind}, got ${JSON.stringify(o[name])}`);
+    else if (ENUMS[name] && !ENUMS[name].includes(o[name] as string)) {
+      problems.push(`${type}.${name}: ${JSON.stringify(o[name])} is not one of ${ENUMS[name].join(", ")}`);
+    }
+  }
+  for (const name of Object.keys(o)) {
+    if (name !== "v" && name !== "type" && !(name in fields)) problems.push(`${type}.${name}: not in the schema`);
+  }
+  if (type === "check" && o.site !== null && typeof o.site === "object") {
+    const s = o.site as Record<string, unknown>;
+    const site: Record<string, Kind> = { binary: "str", address: "str", function: "str?", file: "str?", line: "int?" };
+    for (const [name, kind] of Object.entries(site)) {
+      if (!_is(kind, s[name])) problems.push(`check.site.${name}: expected ${kind}, got ${JSON.stringify(s[name])}`);
+    }
+  }
+  if (type === "summary") {
+    const t = o.totals as Record<string, unknown> | null;
+    for (const name of ["seen", "shown", "hidden", "lost", "malformed"]) {
+      if (!t || !Number.isInteger(t[name])) problems.push(`summary.totals.${name}: expected int`);
+    }
+    const r = o.recommendation as Record<string, unknown> | null;
+    for (const name of ["setcap", "systemd", "docker", "compose", "kubernetes", "note"]) {
+      if (!r || typeof r[name] !== "string") problems.push(`summary.recommendation.${name}: expected str`);
+    }
+    if (!r || !Array.isArray(r.capabilities)) problems.push("summary.recommendation.capabilities: expected array");
+  }
+  return problems;
+}

@@ -1,0 +1,161 @@
+/** Real-kernel tests of the insight features: NDJSON schema, summary, recommendation, baseline, -u, --unique. */
+
+import assert from "node:assert/strict";
+import { validateEvent } from "../shared/validate_event.ts";
+import { fixture, requireTracing, rootOwnedFile, runCli, runJson } from "./helpers.ts";
+
+type Obj = Record<string, unknown>;
+
+interface Totals {
+  seen: number;
+  shown: number;
+  hidden: number;
+  lost: number;
+}
+
+function summaryOf(events: Obj[]): { caps: Obj[]; rec: Obj; totals: Totals } {
+  const s = events.at(-1)!;
+  assert.equal(s.type, "summary", "the summary comes last");
+  return { caps: s.capabilities as Obj[], rec: s.recommendation as Obj, totals: s.totals as Totals };
+}
+
+function assertChownEverywhere(rec: Obj): void {
+  assert.deepEqual(rec.capabilities, ["CAP_CHOWN"]);
+  assert.equal(rec.setcap, "setcap cap_chown+ep /usr/bin/chown");
+  assert.equal(rec.systemd, "CapabilityBoundingSet=CAP_CHOWN\nAmbientCapabilities=CAP_CHOWN");
+  assert.equal(rec.docker, "docker run --cap-drop=ALL --cap-add=CHOWN IMAGE");
+  assert.equal(rec.compose, "cap_drop:\n  - ALL\ncap_add:\n  - CHOWN");
+  assert.match(rec.kubernetes as string, /drop: \["ALL"\]\n {4}add: \["CHOWN"\]$/);
+}
+
+Deno.test("every --json line of a real trace validates against the v1 schema", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const { events } = await runJson([
+    "-v",
+    "-c",
+    "-u",
+    "nobody",
+    "--",
+    "/bin/sh",
+    "-c",
+    `/usr/bin/chown nobody ${file}`,
+  ]);
+  assert.ok(events.length > 10);
+  for (const e of events) assert.deepEqual(validateEvent(e), [], JSON.stringify(e));
+  const types = new Set(events.map((e) => e.type));
+  for (const t of ["ready", "check", "exec", "exit", "summary"]) assert.ok(types.has(t), `has a ${t} event`);
+});
+
+Deno.test("chown as nobody: summary has cap_chown denied and it is recommended in every format", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const { events, code } = await runJson(["-c", "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
+  assert.equal(code, 1);
+  const { caps, rec, totals } = summaryOf(events);
+  const chown = caps.find((c) => c.cap_name === "cap_chown");
+  assert.deepEqual([chown?.checks, chown?.allowed, chown?.denied, chown?.audited], [1, 0, 1, 1]);
+  assert.deepEqual(chown?.syscalls, ["fchownat"]);
+  assertChownEverywhere(rec);
+  assert.ok(totals.hidden > 0, "no-audit memory checks were hidden");
+  assert.equal(totals.seen, totals.shown + totals.hidden + totals.lost);
+});
+
+Deno.test("the text summary shows the table and every paste-ready format", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const r = await runCli(["-c", "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
+  assert.match(r.stderr, /^cap_chown {19}1 {7}0 {7}1 {7}1 {7}0 fchownat$/m);
+  assert.match(r.stderr, /^Recommendation: CAP_CHOWN$/m);
+  assert.match(r.stderr, /^ {2}setcap cap_chown\+ep \/usr\/bin\/chown$/m);
+  assert.match(r.stderr, /^ {2}docker run --cap-drop=ALL --cap-add=CHOWN IMAGE$/m);
+});
+
+Deno.test("the same chown as root is allowed and gives the same recommendation", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const { events, code } = await runJson(["-c", "--", "/usr/bin/chown", "nobody", file]);
+  assert.equal(code, 0);
+  const { caps, rec } = summaryOf(events);
+  const chown = caps.find((c) => c.cap_name === "cap_chown");
+  assert.deepEqual([chown?.allowed, chown?.denied], [1, 0]);
+  assertChownEverywhere(rec);
+  assert.equal((await Deno.stat(file)).uid, 65534, "root really changed the owner");
+});
+
+Deno.test("a program that does nothing privileged needs no capabilities", async () => {
+  await requireTracing();
+  const { events } = await runJson(["-c", "-u", "nobody", "--", "/bin/true"]);
+  const { rec } = summaryOf(events);
+  assert.deepEqual(rec.capabilities, []);
+  assert.equal(rec.docker, "docker run --cap-drop=ALL IMAGE");
+  const r = await runCli(["-c", "-u", "nobody", "--", "/bin/true"]);
+  assert.match(r.stderr, /^Recommendation: no capabilities needed\.$/m);
+});
+
+Deno.test("--baseline passes when nothing new is needed and fails with 5 naming what is", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const list = await Deno.makeTempFile();
+  await Deno.writeTextFile(list, "# known needs\ncap_chown\n");
+  const ok = await runCli(["--baseline", list, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
+  assert.equal(ok.code, 1, "within the baseline: chown's own status");
+  await Deno.writeTextFile(list, "CAP_NET_RAW\n");
+  const bad = await runCli(["--baseline", list, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
+  assert.equal(bad.code, 5);
+  assert.match(bad.stderr, new RegExp(`^captrace: needs CAP_CHOWN, not in baseline ${list}$`, "m"));
+  // A previous --json trace works as a baseline too.
+  const { events } = await runJson(["-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
+  await Deno.writeTextFile(list, events.map((e) => JSON.stringify(e)).join("\n") + "\n");
+  assert.equal((await runCli(["--baseline", list, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file])).code, 1);
+  await Deno.writeTextFile(list, "cap_nonsense\n");
+  const invalid = await runCli(["--baseline", list, "--", "/bin/true"]);
+  assert.equal(invalid.code, 2);
+  assert.match(invalid.stderr, /'cap_nonsense' is not a capability name/);
+  await Deno.remove(list);
+});
+
+Deno.test("-u sets the user's supplementary groups, not just the uid", async () => {
+  await requireTracing();
+  const user = "captrace-test";
+  const exists = await new Deno.Command("id", { args: [user], stdout: "null", stderr: "null" }).output();
+  if (!exists.success) {
+    const add = await new Deno.Command("useradd", {
+      args: ["--no-create-home", "--shell", "/usr/sbin/nologin", "--groups", "audio,video", user],
+    }).output();
+    assert.ok(add.success, "could create a test user with supplementary groups");
+  }
+  const expected = new TextDecoder().decode((await new Deno.Command("id", { args: ["-G", user] }).output()).stdout);
+  assert.ok(expected.trim().split(" ").length >= 3, "the test user has supplementary groups");
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      new URL("../cli/main.ts", import.meta.url).pathname,
+      "-u",
+      user,
+      "--",
+      "/usr/bin/id",
+      "-G",
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert.equal(out.code, 0);
+  assert.equal(new TextDecoder().decode(out.stdout), expected);
+});
+
+Deno.test("--unique on 300,000 denied checks prints each once and the summary counts all of them", async () => {
+  await requireTracing();
+  const bin = await fixture("caps_loop");
+  const { events, code } = await runJson(["--unique", "-c", "-u", "nobody", "--", bin, "300000"]);
+  assert.equal(code, 0);
+  const setgid = events.filter((e) => e.type === "check" && e.cap_name === "cap_setgid");
+  assert.equal(setgid.length, 1, "one line for the repeated check");
+  assert.equal(setgid[0]!.syscall_name, "setgroups");
+  const { caps, totals } = summaryOf(events);
+  const row = caps.find((c) => c.cap_name === "cap_setgid");
+  assert.equal(row?.denied, 300000, "exact count from the kernel");
+  assert.equal(totals.lost, 0);
+  assert.ok(!events.some((e) => e.type === "lost"));
+});
