@@ -22,7 +22,7 @@ export async function checkPrivileges(): Promise<void> {
   const bits = eff ? BigInt("0x" + eff) : 0n;
   if ((bits >> 38n & 1n) && (bits >> 39n & 1n)) return;
   throw new CaptraceError(
-    "captrace needs root (or CAP_BPF and CAP_PERFMON) to load its BPF program",
+    "Tracing needs root (or CAP_BPF and CAP_PERFMON) to load the BPF program",
     "Run it with sudo, e.g. 'sudo captrace -u $USER -- ./program'",
     ExitCode.CANNOT_TRACE,
   );

@@ -187,3 +187,76 @@ Deno.test("--pid of a process that does not exist fails with 4", async () => {
   assert.equal(r.code, 4);
   assert.match(r.stderr, /No process with pid 999999999/);
 });
+
+async function waitForReady(file: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 300; i++) {
+    const ready = ndjson(await Deno.readTextFile(file)).find((e) => e.type === "ready");
+    if (ready) return ready;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the trace never became ready");
+}
+
+Deno.test("--stdin-control: closing captrace's stdin stops the command and the trace", async () => {
+  await requireTracing();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const marker = "29.9792";
+  const p = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "--stdin-control", "--json", "-o", out, "--", "/bin/sleep", marker],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await waitForReady(out);
+  await p.stdin.close();
+  const status = await p.output();
+  assert.equal(status.code, 128 + 15, "sleep got SIGTERM");
+  assert.deepEqual(await processesMatching(marker), []);
+  const events = ndjson(await Deno.readTextFile(out));
+  assert.equal(events.at(-1)?.type, "summary");
+  await Deno.remove(out);
+});
+
+Deno.test("system-wide mode sees any process until Ctrl-C, then exits 0 with a summary", async () => {
+  await requireTracing();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const p = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "--json", "-c", "-o", out],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const ready = await waitForReady(out);
+  assert.equal(ready.mode, "system");
+  const file = await rootOwnedFile();
+  const chown = await new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/usr/bin/chown", "65534", file],
+    stderr: "null",
+  }).spawn();
+  const chownPid = chown.pid;
+  await chown.status;
+  // The event may still be in flight: wait until it is in the file before stopping.
+  for (let i = 0; i < 100; i++) {
+    if (ndjson(await Deno.readTextFile(out)).some((e) => e.pid === chownPid && e.cap_name === "cap_chown")) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  p.kill("SIGINT");
+  const status = await p.output();
+  assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+  const events = ndjson(await Deno.readTextFile(out));
+  const check = events.find((e) => e.type === "check" && e.pid === chownPid && e.cap_name === "cap_chown");
+  assert.equal(check?.verdict, "denied");
+  assert.equal(events.at(-1)?.type, "summary");
+  await Deno.remove(out);
+});
+
+Deno.test("-o FILE takes the text trace, leaving stderr to the program", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const out = await Deno.makeTempFile();
+  const r = await runCli(["-o", out, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
+  assert.equal(r.code, 1);
+  assert.match(await Deno.readTextFile(out), CHOWN_DENIED);
+  assert.doesNotMatch(r.stderr, /cap_chown/);
+  assert.match(r.stderr, /Operation not permitted/);
+  await Deno.remove(out);
+});

@@ -141,3 +141,61 @@ Deno.test("the original's Go-style flags work: -pid N -bpftrace PATH -debug", as
   assert.match(r.stderr, /^captrace: bpftrace program:$/m);
   assert.match(r.stderr, new RegExp(`pid == ${Deno.pid}`));
 });
+
+Deno.test("without root: exit 3 saying what privilege is needed", async () => {
+  const denoDir = await Deno.makeTempDir();
+  await Deno.chmod(denoDir, 0o777);
+  const out = await new Deno.Command("setpriv", {
+    args: [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      "--",
+      Deno.execPath(),
+      "run",
+      "--allow-all",
+      `${ROOT}cli/main.ts`,
+      "-p",
+      "1",
+    ],
+    env: { DENO_DIR: denoDir, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 3);
+  assert.equal(
+    new TextDecoder().decode(out.stderr),
+    "captrace: Tracing needs root (or CAP_BPF and CAP_PERFMON) to load the BPF program\n" +
+      "Run it with sudo, e.g. 'sudo captrace -u $USER -- ./program'\n",
+  );
+  await Deno.remove(denoDir, { recursive: true });
+});
+
+Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2 and a hint", async () => {
+  const help = await runCli(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: captrace \[options\] \[--\] command \[args\.\.\.\]$/m);
+  assert.equal(help.stderr, "");
+  for (
+    const [args, message] of [
+      [["--bogus"], "Unknown option '--bogus'"],
+      [["-p", "abc"], "Invalid pid 'abc'"],
+      [["-p", "1", "--", "ls"], "Give either a command or --pid, not both"],
+      [["--probe", "fentry"], "Unknown probe 'fentry' (use auto, tracepoint or kprobe)"],
+      [["-u", "nobody"], "--user needs a command to launch"],
+    ] as const
+  ) {
+    const r = await runCli([...args]);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr, `captrace: ${message}\nRun 'captrace --help' for usage\n`);
+  }
+  const json = await runCli(["--json", "--bogus"]);
+  assert.deepEqual(JSON.parse(json.stderr), {
+    v: 1,
+    type: "error",
+    message: "Unknown option '--bogus'",
+    hint: "Run 'captrace --help' for usage",
+    exit_code: 2,
+  });
+});
