@@ -1,0 +1,95 @@
+/** Tests of baselines: plain lists, JSON summaries, errors, and the comparison. */
+
+import assert from "node:assert/strict";
+import { compareBaseline, parseBaseline } from "./baseline.ts";
+
+const SUMMARY = {
+  v: 1,
+  type: "summary",
+  capabilities: [],
+  recommendation: { capabilities: ["CAP_CHOWN", "CAP_NET_RAW"] },
+  totals: { seen: 1, shown: 1, hidden: 0, lost: 0, malformed: 0 },
+  probe: "tracepoint",
+  limits: [],
+};
+
+Deno.test("parseBaseline reads a plain list separated by spaces, commas and new lines", () => {
+  assert.deepEqual(parseBaseline("cap_chown, CAP_NET_RAW\nsys_admin 1\n\n"), [
+    "CAP_CHOWN",
+    "CAP_NET_RAW",
+    "CAP_SYS_ADMIN",
+    "CAP_DAC_OVERRIDE",
+  ]);
+});
+
+Deno.test("parseBaseline ignores comments and blank lines", () => {
+  assert.deepEqual(parseBaseline("# needed by ping\ncap_net_raw # raw sockets\n   \n# end"), ["CAP_NET_RAW"]);
+});
+
+Deno.test("parseBaseline gives an empty list for an empty file", () => {
+  assert.deepEqual(parseBaseline(""), []);
+  assert.deepEqual(parseBaseline("# nothing\n"), []);
+});
+
+Deno.test("parseBaseline keeps an unknown capability number as CAP_<n>", () => {
+  assert.deepEqual(parseBaseline("41"), ["CAP_41"]);
+});
+
+Deno.test("parseBaseline throws a SyntaxError naming the first word that is no capability", () => {
+  assert.throws(() => parseBaseline("cap_chown cap_fly cap_swim"), {
+    name: "SyntaxError",
+    message: "'cap_fly' is not a capability name",
+  });
+});
+
+Deno.test("parseBaseline reads the summary line of a --json trace", () => {
+  const trace = [
+    { v: 1, type: "ready", probe: "tracepoint" },
+    { v: 1, type: "check", cap: 0 },
+    SUMMARY,
+    { v: 1, type: "error", message: "Capabilities not in the baseline", hint: null, exit_code: 5 },
+  ].map((o) => JSON.stringify(o)).join("\n") + "\n";
+  assert.deepEqual(parseBaseline(trace), ["CAP_CHOWN", "CAP_NET_RAW"]);
+});
+
+Deno.test("parseBaseline reads a summary object on one line or pretty-printed", () => {
+  assert.deepEqual(parseBaseline(JSON.stringify(SUMMARY)), ["CAP_CHOWN", "CAP_NET_RAW"]);
+  assert.deepEqual(parseBaseline(JSON.stringify(SUMMARY, null, 2)), ["CAP_CHOWN", "CAP_NET_RAW"]);
+});
+
+Deno.test("parseBaseline skips other text and cut lines in a trace", () => {
+  const trace = [
+    '{"v":1,"type":"ready"}',
+    "chown: changing ownership of 'x': Operation not permitted",
+    JSON.stringify(SUMMARY),
+    '{"v":1,"type":"err',
+  ].join("\n");
+  assert.deepEqual(parseBaseline(trace), ["CAP_CHOWN", "CAP_NET_RAW"]);
+});
+
+Deno.test("parseBaseline takes the last summary when a trace holds several", () => {
+  const first = { ...SUMMARY, recommendation: { capabilities: ["CAP_KILL"] } };
+  assert.deepEqual(parseBaseline([first, SUMMARY].map((o) => JSON.stringify(o)).join("\n")), [
+    "CAP_CHOWN",
+    "CAP_NET_RAW",
+  ]);
+});
+
+Deno.test("parseBaseline reads an empty recommendation as an empty baseline", () => {
+  assert.deepEqual(parseBaseline(JSON.stringify({ ...SUMMARY, recommendation: { capabilities: [] } })), []);
+});
+
+Deno.test("parseBaseline throws a SyntaxError for JSON without a summary event", () => {
+  for (const text of ['{"v":1,"type":"ready"}', "{}", "{ not json"]) {
+    assert.throws(() => parseBaseline(text), {
+      name: "SyntaxError",
+      message: "The baseline JSON has no summary event (make it with --json)",
+    }, text);
+  }
+});
+
+Deno.test("compareBaseline names what is needed beyond the baseline, ignoring case", () => {
+  assert.deepEqual(compareBaseline(["cap_chown"], ["CAP_CHOWN", "CAP_NET_RAW"]), ["CAP_NET_RAW"]);
+  assert.deepEqual(compareBaseline(["CAP_CHOWN", "CAP_KILL"], ["CAP_CHOWN"]), []);
+  assert.deepEqual(compareBaseline([], []), []);
+});

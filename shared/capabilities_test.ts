@@ -1,0 +1,75 @@
+/** Tests of the capability table and its name conversions. */
+
+import assert from "node:assert/strict";
+import {
+  CAP_SYS_ADMIN,
+  CAPABILITIES_DOC_URL,
+  CAPABILITY_NAMES,
+  capConstant,
+  capLabel,
+  capName,
+  NARROW_OF_SYS_ADMIN,
+  parseCap,
+} from "./capabilities.ts";
+
+Deno.test("capability table follows linux/capability.h up to cap_checkpoint_restore", () => {
+  assert.equal(CAPABILITY_NAMES.length, 41);
+  const spots: [number, string][] = [
+    [0, "cap_chown"],
+    [7, "cap_setuid"],
+    [12, "cap_net_admin"],
+    [13, "cap_net_raw"],
+    [21, "cap_sys_admin"],
+    [31, "cap_setfcap"],
+    [37, "cap_audit_read"],
+    [38, "cap_perfmon"],
+    [39, "cap_bpf"],
+    [40, "cap_checkpoint_restore"],
+  ];
+  for (const [n, name] of spots) assert.equal(CAPABILITY_NAMES[n], name);
+  assert.equal(new Set(CAPABILITY_NAMES).size, CAPABILITY_NAMES.length);
+  for (const n of CAPABILITY_NAMES) assert.match(n, /^cap_[a-z_]+$/);
+});
+
+Deno.test("CAP_SYS_ADMIN and its narrow capabilities have the kernel's numbers", () => {
+  assert.equal(CAP_SYS_ADMIN, 21);
+  assert.deepEqual([...NARROW_OF_SYS_ADMIN].sort(), [38, 39, 40]);
+});
+
+Deno.test("capName gives null for a capability number it does not know", () => {
+  assert.equal(capName(0), "cap_chown");
+  assert.equal(capName(41), null);
+  assert.equal(capName(-1), null);
+});
+
+Deno.test("capLabel shows an unknown capability as its number", () => {
+  assert.equal(capLabel(13), "cap_net_raw");
+  assert.equal(capLabel(63), "63");
+});
+
+Deno.test("capConstant gives the upper-case name, CAP_<n> when unknown", () => {
+  assert.equal(capConstant(0), "CAP_CHOWN");
+  assert.equal(capConstant(40), "CAP_CHECKPOINT_RESTORE");
+  assert.equal(capConstant(41), "CAP_41");
+});
+
+Deno.test("parseCap reads names in any case, with or without the cap_ prefix, and numbers", () => {
+  assert.equal(parseCap("cap_chown"), 0);
+  assert.equal(parseCap("CAP_NET_RAW"), 13);
+  assert.equal(parseCap("sys_admin"), 21);
+  assert.equal(parseCap("  Bpf "), 39);
+  assert.equal(parseCap("7"), 7);
+  assert.equal(parseCap("41"), 41);
+});
+
+Deno.test("parseCap gives null for what is no capability", () => {
+  for (const t of ["", "cap_", "cap_fly", "-1", "1.5", "chown2"]) assert.equal(parseCap(t), null, t);
+});
+
+Deno.test("capability names round-trip through capConstant and parseCap", () => {
+  for (let n = 0; n < CAPABILITY_NAMES.length; n++) assert.equal(parseCap(capConstant(n)), n);
+});
+
+Deno.test("the capabilities documentation link is the man page", () => {
+  assert.equal(CAPABILITIES_DOC_URL, "https://man7.org/linux/man-pages/man7/capabilities.7.html");
+});

@@ -1,0 +1,353 @@
+/** Tests of the correlator: tracepoint checks, kprobe entry/return pairing, narrowing and counters. */
+
+import assert from "node:assert/strict";
+import { Correlator, type Output } from "./correlator.ts";
+import type { CheckEvent } from "./event.ts";
+import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
+
+const NOW = 1_700_000_000_000;
+
+function check(over: Partial<CheckRecord> = {}): CheckRecord {
+  return {
+    kind: "check",
+    ts: 2_000_000_000,
+    pid: 100,
+    tid: 100,
+    ppid: 1,
+    uid: 65534,
+    euid: 65534,
+    cap: 0,
+    ret: -1,
+    sys: 260,
+    userns: 4026531837,
+    targetNs: 4026531837,
+    ra: 0n,
+    cs: 0n,
+    comm: "chown",
+    stack: ["cap_capable+131", "security_capable+59", "ns_capable+45", "chown_ok+120"],
+    ...over,
+  };
+}
+
+function entry(over: Partial<EntryRecord> = {}): EntryRecord {
+  return {
+    kind: "entry",
+    ts: 2_000_000_000,
+    pid: 200,
+    tid: 200,
+    ppid: 1,
+    uid: 1000,
+    euid: 1000,
+    cap: 13,
+    opts: 0,
+    sys: 41,
+    userns: 4026531837,
+    targetNs: 4026531837,
+    ra: 0n,
+    cs: 0n,
+    comm: "ping",
+    ...over,
+  };
+}
+
+function ret(tid: number, value: number, ts = 2_000_000_500): TraceRecord {
+  return { kind: "return", ts, tid, ret: value };
+}
+
+function checks(outs: Output[]): CheckEvent[] {
+  return outs.map((o) => o.event).filter((e): e is CheckEvent => e.type === "check");
+}
+
+function feed(c: Correlator, recs: TraceRecord[]): Output[] {
+  return recs.flatMap((r) => c.push(r));
+}
+
+function ready(c: Correlator, ts = 1_000_000_000): void {
+  assert.deepEqual(c.push({ kind: "ready", ts }), []);
+}
+
+Deno.test("correlator turns a tracepoint check into an audited event with every field", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  ready(c);
+  const [out] = c.push(check());
+  assert.deepEqual(out, {
+    event: {
+      v: 1,
+      type: "check",
+      ts: 2_000_000_000,
+      time: new Date(NOW + 1000).toISOString(),
+      pid: 100,
+      tid: 100,
+      ppid: 1,
+      uid: 65534,
+      euid: 65534,
+      comm: "chown",
+      cap: 0,
+      cap_name: "cap_chown",
+      ret: -1,
+      verdict: "denied",
+      errno: "EPERM",
+      syscall: 260,
+      syscall_name: "fchownat",
+      opts: 0,
+      audit: true,
+      insetid: false,
+      opts_source: "inferred",
+      userns: 4026531837,
+      target_userns: 4026531837,
+      site: null,
+      site_reason: null,
+      script: null,
+    },
+  });
+  assert.equal(c.checks, 1);
+  assert.equal(c.readyTs, 1_000_000_000);
+});
+
+Deno.test("correlator infers no-audit from a memory-accounting caller on the tracepoint", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  const stack = ["cap_capable+131", "security_vm_enough_memory_mm+54", "__mmap_region+3409", "do_mmap+1172"];
+  const [e] = checks(c.push(check({ cap: 21, ret: 0, sys: 9, stack })));
+  assert.equal(e?.opts, 2);
+  assert.equal(e?.audit, false);
+  assert.equal(e?.insetid, false);
+  assert.equal(e?.verdict, "allowed");
+  assert.equal(e?.errno, null);
+  assert.equal(e?.syscall_name, "mmap");
+});
+
+Deno.test("correlator infers insetid from ns_capable_setid on the tracepoint", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  const stack = ["cap_capable+131", "security_capable+59", "ns_capable_setid+45", "__sys_setresuid+234"];
+  const [e] = checks(c.push(check({ cap: 7, ret: 0, sys: 117, stack })));
+  assert.equal(e?.opts, 4);
+  assert.equal(e?.audit, true);
+  assert.equal(e?.insetid, true);
+  assert.equal(e?.cap_name, "cap_setuid");
+});
+
+Deno.test("correlator keeps unknown capabilities, no-syscall checks and missing namespaces as nulls", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  const [e] = checks(c.push(check({ cap: 41, ret: -13, sys: -1, userns: 0, targetNs: 0 })));
+  assert.equal(e?.cap_name, null);
+  assert.equal(e?.errno, "EACCES");
+  assert.equal(e?.syscall, null);
+  assert.equal(e?.syscall_name, null);
+  assert.equal(e?.userns, null);
+  assert.equal(e?.target_userns, null);
+});
+
+Deno.test("correlator passes the raw return address on only when one was captured", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  const [withSite] = c.push(check({ ra: 0x55d1a0001189n, cs: 0x55d1a0000000n }));
+  assert.deepEqual(withSite?.raw, { ra: 0x55d1a0001189n, cs: 0x55d1a0000000n });
+  const [without] = c.push(check());
+  assert.equal(without && "raw" in without, false);
+});
+
+Deno.test("correlator dates kernel timestamps from the ready record, calling now once", () => {
+  let calls = 0;
+  const c = new Correlator({ probe: "tracepoint", now: () => (calls++, NOW) });
+  ready(c, 5_000_000_000);
+  const [a] = checks(c.push(check({ ts: 5_000_000_000 })));
+  const [b] = checks(c.push(check({ ts: 7_250_000_000 })));
+  assert.equal(a?.time, new Date(NOW).toISOString());
+  assert.equal(b?.time, new Date(NOW + 2250).toISOString());
+  assert.equal(calls, 1);
+});
+
+Deno.test("correlator pairs entry and exit on the same tid", () => {
+  const c = new Correlator({ probe: "kprobe", now: () => NOW });
+  ready(c);
+  assert.deepEqual(c.push(entry({ opts: 0 })), []);
+  assert.equal(c.pending, 1);
+  const [e] = checks(c.push(ret(200, -1)));
+  assert.equal(c.pending, 0);
+  assert.equal(e?.ts, 2_000_000_500);
+  assert.equal(e?.cap_name, "cap_net_raw");
+  assert.equal(e?.ret, -1);
+  assert.equal(e?.verdict, "denied");
+  assert.equal(e?.syscall_name, "socket");
+  assert.equal(e?.opts_source, "read");
+  assert.equal(e?.comm, "ping");
+  assert.equal(c.unmatched, 0);
+});
+
+Deno.test("correlator takes audit flags from the kprobe argument", () => {
+  const c = new Correlator({ probe: "kprobe", now: () => NOW });
+  const [noaudit] = checks(feed(c, [entry({ opts: 2 }), ret(200, 0)]));
+  assert.equal(noaudit?.audit, false);
+  assert.equal(noaudit?.opts, 2);
+  const [setid] = checks(feed(c, [entry({ opts: 4, cap: 7 }), ret(200, 0)]));
+  assert.equal(setid?.insetid, true);
+  assert.equal(setid?.audit, true);
+});
+
+Deno.test("correlator pairs interleaved threads by tid, not by order", () => {
+  const c = new Correlator({ probe: "kprobe", now: () => NOW });
+  const outs = feed(c, [
+    entry({ tid: 201, cap: 21, opts: 2, sys: 9 }),
+    entry({ tid: 202, cap: 13, sys: 41 }),
+    entry({ tid: 203, cap: 12, sys: 54 }),
+    ret(202, 0),
+    ret(203, -1),
+    ret(201, 0),
+  ]);
+  assert.deepEqual(checks(outs).map((e) => [e.tid, e.cap, e.ret, e.syscall_name]), [
+    [202, 13, 0, "socket"],
+    [203, 12, -1, "setsockopt"],
+    [201, 21, 0, "mmap"],
+  ]);
+  assert.equal(c.pending, 0);
+  assert.equal(c.unmatched, 0);
+});
+
+Deno.test("correlator counts a return without an entry as unmatched and emits nothing", () => {
+  const c = new Correlator({ probe: "kprobe", now: () => NOW });
+  assert.deepEqual(c.push(ret(999, -1)), []);
+  assert.equal(c.unmatched, 1);
+  assert.equal(c.checks, 0);
+});
+
+Deno.test("correlator counts an entry replaced by a newer one on the same tid as unmatched", () => {
+  const c = new Correlator({ probe: "kprobe", now: () => NOW });
+  const [e] = checks(feed(c, [entry({ cap: 1 }), entry({ cap: 2 }), ret(200, 0)]));
+  assert.equal(e?.cap, 2);
+  assert.equal(c.unmatched, 1);
+  assert.equal(c.pending, 0);
+});
+
+Deno.test("correlator keeps at most maxPending entries without return, dropping the oldest", () => {
+  const c = new Correlator({ probe: "kprobe", now: () => NOW, maxPending: 100 });
+  for (let tid = 1; tid <= 10_000; tid++) c.push(entry({ tid }));
+  assert.equal(c.pending, 100);
+  assert.equal(c.unmatched, 9_900);
+  // The oldest are gone, the newest still pair.
+  assert.deepEqual(c.push(ret(1, 0)), []);
+  assert.equal(checks(c.push(ret(10_000, 0))).length, 1);
+  assert.equal(c.pending, 99);
+});
+
+Deno.test("correlator narrows: denied cap_perfmon then cap_sys_admin in the same tid and syscall", () => {
+  const c = new Correlator({ probe: "kprobe", now: () => NOW });
+  feed(c, [
+    entry({ tid: 5, cap: 38, sys: 298 }),
+    ret(5, -1),
+    entry({ tid: 5, cap: 21, sys: 298 }),
+    ret(5, 0),
+  ]);
+  assert.deepEqual(c.narrowings, [{ cap: 38, count: 1 }]);
+  assert.equal(c.sysAdminAlone, 0);
+});
+
+Deno.test("correlator narrows on the tracepoint too and counts each fallback", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  for (const cap of [39, 38, 38]) {
+    c.push(check({ cap, ret: -1, sys: 321 }));
+    c.push(check({ cap: 21, ret: 0, sys: 321 }));
+  }
+  assert.deepEqual(c.narrowings, [{ cap: 39, count: 1 }, { cap: 38, count: 2 }]);
+  assert.equal(c.sysAdminAlone, 0);
+});
+
+Deno.test("correlator does not narrow when a no-audit check comes in between", () => {
+  const c = new Correlator({ probe: "kprobe", now: () => NOW });
+  feed(c, [
+    entry({ cap: 40, sys: 310 }),
+    ret(200, -1),
+    entry({ cap: 21, opts: 2, sys: 310 }),
+    ret(200, 0),
+    entry({ cap: 21, sys: 310 }),
+    ret(200, 0),
+  ]);
+  assert.deepEqual(c.narrowings, [{ cap: 40, count: 1 }]);
+  assert.equal(c.sysAdminAlone, 0);
+});
+
+Deno.test("correlator counts cap_sys_admin as standalone in another syscall, thread, or after an allowed narrow check", () => {
+  const cases: TraceRecord[][] = [
+    [entry({ tid: 5, cap: 38, sys: 298 }), ret(5, -1), entry({ tid: 5, cap: 21, sys: 321 }), ret(5, 0)],
+    [entry({ tid: 5, cap: 38, sys: 298 }), ret(5, -1), entry({ tid: 6, cap: 21, sys: 298 }), ret(6, 0)],
+    [entry({ tid: 5, cap: 38, sys: 298 }), ret(5, 0), entry({ tid: 5, cap: 21, sys: 298 }), ret(5, 0)],
+    [entry({ tid: 5, cap: 13, sys: 298 }), ret(5, -1), entry({ tid: 5, cap: 21, sys: 298 }), ret(5, 0)],
+    [entry({ tid: 5, cap: 21, sys: 298 }), ret(5, 0)],
+  ];
+  for (const [i, recs] of cases.entries()) {
+    const c = new Correlator({ probe: "kprobe", now: () => NOW });
+    feed(c, recs);
+    assert.deepEqual(c.narrowings, [], `case ${i}`);
+    assert.equal(c.sysAdminAlone, 1, `case ${i}`);
+  }
+});
+
+Deno.test("correlator does not count a no-audit cap_sys_admin check as standalone", () => {
+  const c = new Correlator({ probe: "kprobe", now: () => NOW });
+  feed(c, [entry({ cap: 21, opts: 2 }), ret(200, 0)]);
+  assert.equal(c.sysAdminAlone, 0);
+});
+
+Deno.test("correlator turns exec records into events with a comm from the file name", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  const [out] = c.push({ kind: "exec", ts: 9, pid: 7, ppid: 6, filename: "/usr/lib/a-very-long-program-name" });
+  assert.deepEqual(out?.event, {
+    v: 1,
+    type: "exec",
+    ts: 9,
+    pid: 7,
+    ppid: 6,
+    comm: "a-very-long-pro",
+    filename: "/usr/lib/a-very-long-program-name",
+  });
+});
+
+Deno.test("correlator decodes exit statuses into code or signal", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  const exit = (status: number, root = false) => c.push({ kind: "exit", ts: 1, pid: 7, status, root })[0]?.event;
+  assert.deepEqual(exit(768, true), { v: 1, type: "exit", ts: 1, pid: 7, code: 3, signal: null, root: true });
+  assert.deepEqual(exit(0), { v: 1, type: "exit", ts: 1, pid: 7, code: 0, signal: null, root: false });
+  assert.deepEqual(exit(9), { v: 1, type: "exit", ts: 1, pid: 7, code: null, signal: 9, root: false });
+  // SIGSEGV with a core dump sets bit 7; the signal is the low seven bits.
+  assert.deepEqual(exit(0x80 | 11), { v: 1, type: "exit", ts: 1, pid: 7, code: null, signal: 11, root: false });
+});
+
+Deno.test("correlator counts lost events and passes them on", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  assert.deepEqual(c.push({ kind: "lost", count: 3 }), [{ event: { v: 1, type: "lost", count: 3 } }]);
+  c.push({ kind: "lost", count: 4 });
+  assert.equal(c.lost, 7);
+});
+
+Deno.test("correlator collects totals and the aggregate, inferring opts from stack keys", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  const outs = feed(c, [
+    { kind: "summary_begin" },
+    { kind: "total", name: "n", value: 12 },
+    { kind: "total", name: "launcher", value: 2 },
+    {
+      kind: "agg",
+      pid: 1,
+      cap: 21,
+      ret: 0,
+      sys: 9,
+      stack: ["cap_capable+131", "security_vm_enough_memory_mm+54"],
+      opts: null,
+      count: 10,
+    },
+    { kind: "agg", pid: 1, cap: 0, ret: -1, sys: 260, stack: null, opts: 4, count: 2 },
+  ]);
+  assert.deepEqual(outs, []);
+  assert.equal(c.summaryComplete, false);
+  c.push({ kind: "summary_end" });
+  assert.equal(c.summaryComplete, true);
+  assert.deepEqual(Object.fromEntries(c.totals), { n: 12, launcher: 2 });
+  assert.deepEqual(c.agg, [
+    { pid: 1, cap: 21, ret: 0, sys: 9, opts: 2, count: 10 },
+    { pid: 1, cap: 0, ret: -1, sys: 260, opts: 4, count: 2 },
+  ]);
+});
+
+Deno.test("correlator counts malformed lines without emitting events", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  assert.deepEqual(c.push({ kind: "malformed", line: "x", reason: "unknown record" }), []);
+  assert.equal(c.malformed, 1);
+});

@@ -1,0 +1,237 @@
+/** Tests of the generated bpftrace program: predicates, record formats and options, for both probe kinds. */
+
+import assert from "node:assert/strict";
+import { generateProgram, KSTACK_DEPTH, type ProgramOptions, SITE_SCAN_WORDS } from "./program.ts";
+
+function gen(over: Partial<ProgramOptions> = {}): string {
+  return generateProgram({ probe: "tracepoint", mode: "pid", rootPid: 4242, ...over } as ProgramOptions);
+}
+
+/** The body of the first probe whose header starts with `header`. */
+function probe(program: string, header: string): string {
+  const at = program.indexOf(header);
+  assert.ok(at >= 0, `no probe ${header} in:\n${program}`);
+  const end = program.indexOf("\n}", at);
+  return program.slice(at, end + 2);
+}
+
+const C_PRINTF = 'printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,';
+const B_PRINTF = 'printf("B %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s\\n", nsecs, pid, tid,';
+const R_PRINTF = 'printf("R %llu %d %d\\n", nsecs, tid, retval);';
+
+Deno.test("program prints READY from BEGIN, once every probe is attached", () => {
+  assert.ok(gen().startsWith('BEGIN {\n  printf("READY %llu\\n", nsecs);\n}\n'));
+});
+
+Deno.test("program's tracepoint check prints the C record with the kernel stack", () => {
+  const p = probe(gen(), "tracepoint:capability:cap_capable");
+  assert.ok(p.includes(C_PRINTF), p);
+  assert.ok(p.includes(`comm, kstack(${KSTACK_DEPTH}));`));
+  assert.ok(p.includes("args->cred->uid.val, args->cred->euid.val, args->cap, args->ret, $sys,"));
+  assert.ok(p.includes("args->cred->user_ns->ns.inum, args->target_ns->ns.inum, $ra, $cs"));
+  assert.ok(p.includes("curtask->real_parent->tgid"));
+  assert.ok(p.includes("@n = count();"));
+  assert.ok(p.includes(`@agg[pid, args->cap, args->ret, $sys, kstack(${KSTACK_DEPTH})] = count();`));
+  assert.equal(KSTACK_DEPTH, 4);
+});
+
+Deno.test("program reads the syscall number from saved registers on x86_64", () => {
+  const p = probe(gen(), "tracepoint:capability:cap_capable");
+  assert.ok(p.includes("$regs = (struct pt_regs *)((uint64)curtask->stack + 16384 - sizeof(struct pt_regs));"));
+  assert.ok(p.includes("$sys = (curtask->mm == 0 ? (int64)-1 : (int64)$regs->orig_ax);"));
+  assert.ok(!/raw_syscalls|sys_enter/.test(gen()));
+});
+
+Deno.test("program reports no syscall and no site on other architectures", () => {
+  const p = probe(gen({ arch: "aarch64", sites: true }), "tracepoint:capability:cap_capable");
+  assert.ok(p.includes("$sys = (int64)-1;"));
+  assert.ok(p.includes("$ra = (uint64)0; $cs = (uint64)0;"));
+  assert.ok(!p.includes("orig_ax"));
+  assert.ok(!p.includes("unroll"));
+});
+
+Deno.test("program in pid mode traces the root and tracked descendants", () => {
+  const prog = gen();
+  assert.ok(prog.includes("tracepoint:capability:cap_capable /(pid == 4242 || @t[tid])/ {"));
+  assert.ok(
+    prog.includes("tracepoint:sched:sched_process_fork /(pid == 4242 || @t[tid])/ { @t[args->child_pid] = 1; }"),
+  );
+  assert.ok(!prog.includes("@go"));
+  assert.ok(!prog.includes("@launcher"));
+});
+
+Deno.test("program in pid mode tracks descendants that existed before attaching", () => {
+  const begin = probe(gen({ preTracked: [4243, 4250] }), "BEGIN");
+  assert.ok(begin.includes("  @t[4243] = 1;\n  @t[4250] = 1;\n"));
+  assert.ok(begin.indexOf("@t[4250]") < begin.indexOf("READY"));
+});
+
+Deno.test("program prints exec and exit records and quits when the root exits", () => {
+  const prog = gen();
+  const exec = probe(prog, "tracepoint:sched:sched_process_exec");
+  assert.ok(
+    exec.includes('printf("E %llu %d %d %s\\n", nsecs, pid, curtask->real_parent->tgid, str(args->filename));'),
+  );
+  const exit = probe(prog, "tracepoint:sched:sched_process_exit /(pid == 4242 || @t[tid])/");
+  assert.ok(exit.includes("if (curtask->signal->live.counter == 0) {"));
+  assert.ok(exit.includes('printf("X %llu %d %d %d\\n", nsecs, pid, curtask->exit_code, pid == 4242 ? 1 : 0);'));
+  assert.ok(exit.includes("if (pid == 4242) { @done = 1; exit(); }"));
+  assert.ok(exit.includes("delete(@t[tid]);"));
+  assert.ok(prog.includes("interval:ms:100 /@done/ { exit(); }"));
+});
+
+Deno.test("program prints the summary between S begin and S end at END, then clears its maps", () => {
+  const end = probe(gen(), "END");
+  const order = ['printf("S begin\\n");', "print(@n);", "print(@agg);", 'printf("S end\\n");'];
+  const at = order.map((s) => end.indexOf(s));
+  assert.ok(at.every((i) => i >= 0), end);
+  assert.deepEqual([...at].sort((a, b) => a - b), at);
+  for (const m of ["@agg", "@n", "@t", "@done"]) assert.ok(end.includes(`clear(${m});`), m);
+  // Maps the program does not use are not cleared (bpftrace rejects unknown maps).
+  for (const m of ["@seen", "@go", "@execs", "@launcher", "@cap", "@opt", "@sys"]) {
+    assert.ok(!end.includes(`clear(${m});`), m);
+  }
+  assert.ok(end.lastIndexOf("clear(") > end.indexOf("S end"));
+});
+
+Deno.test("program with --no-follow traces only the root process and its threads", () => {
+  const prog = gen({ follow: false });
+  assert.ok(prog.includes("tracepoint:capability:cap_capable /pid == 4242/ {"));
+  assert.ok(prog.includes("tracepoint:sched:sched_process_exit /pid == 4242/ {"));
+  assert.ok(!prog.includes("sched_process_fork"));
+  assert.ok(!prog.includes("@t["));
+});
+
+Deno.test("program in command mode gates on the launcher's execs and counts the launcher's checks", () => {
+  const prog = gen({ mode: "command", launcherExecs: 2 });
+  assert.ok(prog.includes("tracepoint:capability:cap_capable /@go && (pid == 4242 || @t[tid])/ {"));
+  assert.ok(prog.includes("tracepoint:capability:cap_capable /!@go && pid == 4242/ { @launcher = count(); }"));
+  const gate = probe(prog, "tracepoint:sched:sched_process_exec /pid == 4242/");
+  assert.ok(gate.includes("@execs++;"));
+  assert.ok(gate.includes("if (@execs == 2) { @go = 1; }"));
+  // The gate flips before the exec record of the same exec is printed.
+  assert.ok(prog.indexOf("@execs++") < prog.indexOf('printf("E '));
+  assert.ok(prog.includes("tracepoint:sched:sched_process_exec /@go && (pid == 4242 || @t[tid])/ {"));
+  assert.ok(prog.includes("tracepoint:sched:sched_process_fork /@go && (pid == 4242 || @t[tid])/"));
+  // The exit of the root is seen even before the gate opens (a launcher that fails to exec).
+  assert.ok(prog.includes("tracepoint:sched:sched_process_exit /(pid == 4242 || @t[tid])/ {"));
+  const end = probe(prog, "END");
+  assert.ok(end.indexOf("print(@launcher);") > end.indexOf("print(@n);"));
+  for (const m of ["@go", "@execs", "@launcher"]) assert.ok(end.includes(`clear(${m});`), m);
+});
+
+Deno.test("program in command mode without launcher execs is not gated", () => {
+  const prog = gen({ mode: "command", launcherExecs: 0 });
+  assert.ok(!prog.includes("@go"));
+  assert.ok(prog.includes("tracepoint:capability:cap_capable /(pid == 4242 || @t[tid])/ {"));
+});
+
+Deno.test("program in system mode excludes captrace's own processes and has no exec or exit records", () => {
+  const prog = generateProgram({ probe: "tracepoint", mode: "system", excludePids: [100, 101] });
+  assert.ok(prog.includes("tracepoint:capability:cap_capable /pid != 100 && pid != 101/ {"));
+  for (const s of ["sched_process_fork", "sched_process_exec", "sched_process_exit", "interval:", "@t["]) {
+    assert.ok(!prog.includes(s), s);
+  }
+});
+
+Deno.test("program in system mode without exclusions has no predicate", () => {
+  const prog = generateProgram({ probe: "tracepoint", mode: "system" });
+  assert.match(prog, /^tracepoint:capability:cap_capable +\{$/m);
+  assert.ok(!/cap_capable \/.*\//.test(prog));
+});
+
+Deno.test("program needs a positive integer root pid in command and pid modes", () => {
+  for (const rootPid of [undefined, 0, -1, 1.5, NaN]) {
+    for (const mode of ["pid", "command"] as const) {
+      const options = { probe: "tracepoint", mode, ...(rootPid === undefined ? {} : { rootPid }) } as const;
+      assert.throws(() => generateProgram(options), {
+        name: "RangeError",
+        message: `A root pid is needed in ${mode} mode`,
+      });
+    }
+  }
+});
+
+Deno.test("program with --unique prints each distinct check once and still counts all", () => {
+  const p = probe(gen({ unique: true }), "tracepoint:capability:cap_capable");
+  const key = `pid, args->cap, args->ret, $sys, kstack(${KSTACK_DEPTH}), $ra`;
+  assert.ok(p.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n    ${C_PRINTF}`), p);
+  assert.ok(p.indexOf("@n = count();") < p.indexOf("if (@seen"));
+  assert.ok(p.indexOf("@agg[") < p.indexOf("if (@seen"));
+  assert.ok(probe(gen({ unique: true }), "END").includes("clear(@seen);"));
+});
+
+Deno.test("program with sites scans the user stack for a return address into the program", () => {
+  const p = probe(gen({ sites: true }), "tracepoint:capability:cap_capable");
+  assert.ok(p.includes("$cs = (uint64)curtask->mm->start_code; $ce = (uint64)curtask->mm->end_code;"));
+  assert.ok(p.includes(`unroll(${SITE_SCAN_WORDS}) { if ($ra == 0) { $w = (uint64)*(uint64 *)uptr($sp);`));
+  assert.ok(p.includes("if ($w >= $cs && $w < $ce) { $ra = $w; }"));
+  assert.ok(!probe(gen(), "tracepoint:capability:cap_capable").includes("unroll"));
+});
+
+Deno.test("program's kprobe entry prints the B record with opts read from the 4th argument", () => {
+  const prog = gen({ probe: "kprobe" });
+  assert.ok(!prog.includes("tracepoint:capability"));
+  const entry = probe(prog, "kprobe:cap_capable /(pid == 4242 || @t[tid])/");
+  assert.ok(entry.includes(B_PRINTF), entry);
+  assert.ok(entry.includes("@cap[tid] = arg2; @opt[tid] = arg3; @sys[tid] = $sys;"));
+  assert.ok(entry.includes("((struct cred *)arg0)->uid.val, ((struct cred *)arg0)->euid.val, arg2, arg3, $sys,"));
+  assert.ok(entry.includes("((struct cred *)arg0)->user_ns->ns.inum, ((struct user_namespace *)arg1)->ns.inum"));
+  assert.ok(!entry.includes("kstack"));
+});
+
+Deno.test("program maps the old int audit argument onto CAP_OPT_NOAUDIT on old kernels", () => {
+  const entry = probe(gen({ probe: "kprobe", kprobeOptsArg: "audit" }), "kprobe:cap_capable");
+  assert.ok(entry.includes("@opt[tid] = (arg3 == 0 ? 2 : 0);"));
+  assert.ok(entry.includes("arg2, (arg3 == 0 ? 2 : 0), $sys,"));
+  assert.ok(!entry.includes("@opt[tid] = arg3;"));
+});
+
+Deno.test("program's kretprobe prints R only for a tracked task whose entry was seen, then forgets it", () => {
+  const ret = probe(gen({ probe: "kprobe" }), "kretprobe:cap_capable");
+  assert.ok(
+    ret.startsWith(
+      "kretprobe:cap_capable /(pid == 4242 || @t[tid]) && (@cap[tid] != 0 || @opt[tid] != 0 || @sys[tid] != 0)/ {",
+    ),
+    ret,
+  );
+  assert.ok(ret.includes(R_PRINTF));
+  assert.ok(ret.includes("@n = count();"));
+  assert.ok(ret.includes("@agg[pid, @cap[tid], retval, @sys[tid], @opt[tid]] = count();"));
+  assert.ok(ret.indexOf("@agg[") < ret.indexOf("delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]);"));
+  const end = probe(gen({ probe: "kprobe" }), "END");
+  for (const m of ["@cap", "@opt", "@sys"]) assert.ok(end.includes(`clear(${m});`), m);
+});
+
+Deno.test("program's kretprobe keeps the exclusions of system mode for every return", () => {
+  const ret = probe(generateProgram({ probe: "kprobe", mode: "system", excludePids: [7] }), "kretprobe:cap_capable");
+  assert.ok(ret.startsWith("kretprobe:cap_capable /pid != 7 && (@cap[tid] != 0 || "), ret);
+});
+
+Deno.test("program's kprobe path with --unique prints each distinct return once", () => {
+  const ret = probe(gen({ probe: "kprobe", unique: true }), "kretprobe:cap_capable");
+  const key = "pid, @cap[tid], retval, @sys[tid], @opt[tid]";
+  assert.ok(ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n    ${R_PRINTF}\n  }`), ret);
+});
+
+Deno.test("program's kprobe path in command mode gates entries and counts launcher checks on the kprobe", () => {
+  const prog = gen({ probe: "kprobe", mode: "command", launcherExecs: 1 });
+  assert.ok(prog.includes("kprobe:cap_capable /@go && (pid == 4242 || @t[tid])/ {"));
+  assert.ok(prog.includes("kretprobe:cap_capable /@go && (pid == 4242 || @t[tid]) && (@cap[tid]"));
+  assert.ok(prog.includes("kprobe:cap_capable /!@go && pid == 4242/ { @launcher = count(); }"));
+  assert.ok(prog.includes("if (@execs == 1) { @go = 1; }"));
+});
+
+Deno.test("program ends with a newline and has balanced braces", () => {
+  for (
+    const o of [
+      {},
+      { probe: "kprobe" as const, unique: true, sites: true },
+      { mode: "command" as const, launcherExecs: 2, unique: true, sites: true },
+    ]
+  ) {
+    const prog = gen(o);
+    assert.ok(prog.endsWith("}\n"));
+    assert.equal(prog.split("{").length, prog.split("}").length);
+  }
+});

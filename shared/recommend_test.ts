@@ -1,0 +1,108 @@
+/** Tests of the recommendation: which capabilities, narrowing, and every paste-ready format. */
+
+import assert from "node:assert/strict";
+import { formats, recommend } from "./recommend.ts";
+import type { AggEntry } from "./correlator.ts";
+
+function agg(cap: number, over: Partial<AggEntry> = {}): AggEntry {
+  return { pid: 1, cap, ret: 0, sys: 260, opts: 0, count: 1, ...over };
+}
+
+Deno.test("recommend lists audited capabilities, used or refused, sorted by number, once each", () => {
+  const r = recommend({
+    agg: [agg(13, { ret: -1 }), agg(0), agg(0, { pid: 2 }), agg(12)],
+    narrowings: [],
+    sysAdminAlone: 0,
+  });
+  assert.deepEqual(r.capabilities, ["CAP_CHOWN", "CAP_NET_ADMIN", "CAP_NET_RAW"]);
+  assert.deepEqual(r.narrowed, []);
+});
+
+Deno.test("recommend leaves out no-audit checks and empty counts", () => {
+  const r = recommend({
+    agg: [agg(21, { opts: 2, count: 40 }), agg(21, { opts: 6 }), agg(7, { opts: 4 }), agg(5, { count: 0 })],
+    narrowings: [],
+    sysAdminAlone: 0,
+  });
+  assert.deepEqual(r.capabilities, ["CAP_SETUID"]);
+});
+
+Deno.test("recommend gives an empty set and formats that grant nothing", () => {
+  const r = recommend({ agg: [], narrowings: [], sysAdminAlone: 0, binary: "/usr/bin/true" });
+  assert.deepEqual(r.capabilities, []);
+  assert.equal(r.setcap, "setcap -r /usr/bin/true");
+  assert.equal(r.systemd, "CapabilityBoundingSet=\nAmbientCapabilities=");
+  assert.equal(r.docker, "docker run --cap-drop=ALL IMAGE");
+  assert.equal(r.compose, "cap_drop:\n  - ALL");
+  assert.equal(r.kubernetes, 'securityContext:\n  capabilities:\n    drop: ["ALL"]');
+  assert.match(r.note, /only the code paths this run exercised/);
+});
+
+Deno.test("recommend writes every format for a capability list", () => {
+  const r = recommend({ agg: [agg(0, { ret: -1 }), agg(13)], narrowings: [], sysAdminAlone: 0, binary: "/bin/x" });
+  assert.equal(r.setcap, "setcap cap_chown,cap_net_raw+ep /bin/x");
+  assert.equal(r.systemd, "CapabilityBoundingSet=CAP_CHOWN CAP_NET_RAW\nAmbientCapabilities=CAP_CHOWN CAP_NET_RAW");
+  assert.equal(r.docker, "docker run --cap-drop=ALL --cap-add=CHOWN --cap-add=NET_RAW IMAGE");
+  assert.equal(r.compose, "cap_drop:\n  - ALL\ncap_add:\n  - CHOWN\n  - NET_RAW");
+  assert.equal(
+    r.kubernetes,
+    'securityContext:\n  capabilities:\n    drop: ["ALL"]\n    add: ["CHOWN", "NET_RAW"]',
+  );
+});
+
+Deno.test("recommend uses a placeholder binary when none is known", () => {
+  const r = recommend({ agg: [agg(0)], narrowings: [], sysAdminAlone: 0 });
+  assert.equal(r.setcap, "setcap cap_chown+ep /path/to/program");
+});
+
+Deno.test("recommend quotes a binary path with spaces or quotes for the shell", () => {
+  assert.equal(formats(["CAP_CHOWN"], "/opt/my app/x").setcap, "setcap cap_chown+ep '/opt/my app/x'");
+  assert.equal(formats([], "/tmp/it's").setcap, "setcap -r '/tmp/it'\\''s'");
+});
+
+Deno.test("recommend names an unknown capability number as CAP_<n>", () => {
+  const r = recommend({ agg: [agg(41)], narrowings: [], sysAdminAlone: 0 });
+  assert.deepEqual(r.capabilities, ["CAP_41"]);
+  assert.equal(r.docker, "docker run --cap-drop=ALL --cap-add=41 IMAGE");
+});
+
+Deno.test("recommend narrowing replaces CAP_SYS_ADMIN when it was only a fallback", () => {
+  const r = recommend({
+    agg: [agg(38, { ret: -1, sys: 298 }), agg(21, { sys: 298, count: 2 }), agg(39, { ret: -1, sys: 321 })],
+    narrowings: [{ cap: 38, count: 2 }, { cap: 39, count: 1 }],
+    sysAdminAlone: 0,
+  });
+  assert.deepEqual(r.capabilities, ["CAP_PERFMON", "CAP_BPF"]);
+  assert.deepEqual(r.narrowed, [
+    {
+      cap: "CAP_PERFMON",
+      instead_of: "CAP_SYS_ADMIN",
+      reason: "the kernel checked CAP_PERFMON first and fell back to CAP_SYS_ADMIN (2×)",
+    },
+    {
+      cap: "CAP_BPF",
+      instead_of: "CAP_SYS_ADMIN",
+      reason: "the kernel checked CAP_BPF first and fell back to CAP_SYS_ADMIN (1×)",
+    },
+  ]);
+});
+
+Deno.test("recommend keeps CAP_SYS_ADMIN when it was also checked on its own", () => {
+  const r = recommend({
+    agg: [agg(38, { ret: -1 }), agg(21, { count: 2 })],
+    narrowings: [{ cap: 38, count: 1 }],
+    sysAdminAlone: 1,
+  });
+  assert.deepEqual(r.capabilities, ["CAP_SYS_ADMIN", "CAP_PERFMON"]);
+  assert.equal(r.narrowed.length, 1);
+});
+
+Deno.test("recommend keeps CAP_SYS_ADMIN when nothing was narrowed", () => {
+  const r = recommend({ agg: [agg(21)], narrowings: [], sysAdminAlone: 1 });
+  assert.deepEqual(r.capabilities, ["CAP_SYS_ADMIN"]);
+});
+
+Deno.test("recommend adds a narrowed capability even when the aggregate lost it", () => {
+  const r = recommend({ agg: [agg(21)], narrowings: [{ cap: 40, count: 1 }], sysAdminAlone: 0 });
+  assert.deepEqual(r.capabilities, ["CAP_CHECKPOINT_RESTORE"]);
+});

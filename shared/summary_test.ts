@@ -1,0 +1,191 @@
+/** Tests of the summary: exact per-capability counts, the text table and the completeness line. */
+
+import assert from "node:assert/strict";
+import { formatCompleteness, formatSummary, summarize, summaryEvent } from "./summary.ts";
+import { recommend } from "./recommend.ts";
+import type { AggEntry } from "./correlator.ts";
+
+const AGG: AggEntry[] = [
+  { pid: 9135, cap: 0, ret: -1, sys: 260, opts: 0, count: 1 },
+  { pid: 9137, cap: 0, ret: -1, sys: 92, opts: 0, count: 3 },
+  { pid: 9135, cap: 21, ret: 0, sys: 9, opts: 2, count: 40 },
+  { pid: 9136, cap: 21, ret: -1, sys: 59, opts: 2, count: 5 },
+  { pid: 9141, cap: 21, ret: 0, sys: 321, opts: 0, count: 1 },
+  { pid: 9135, cap: 7, ret: 0, sys: 117, opts: 4, count: 2 },
+  { pid: 9135, cap: 21, ret: 0, sys: -1, opts: 2, count: 1 },
+  { pid: 1, cap: 41, ret: -1, sys: 9999, opts: 0, count: 1 },
+];
+
+Deno.test("summarize counts exactly per capability: allowed/denied and audited/noaudit", () => {
+  const rows = summarize(AGG);
+  assert.deepEqual(rows.map((r) => r.cap), [0, 7, 21, 41]);
+  assert.deepEqual(rows[0], {
+    cap: 0,
+    cap_name: "cap_chown",
+    checks: 4,
+    allowed: 0,
+    denied: 4,
+    audited: 4,
+    noaudit: 0,
+    syscalls: ["chown", "fchownat"],
+    pids: [9135, 9137],
+  });
+  assert.deepEqual(rows[1], {
+    cap: 7,
+    cap_name: "cap_setuid",
+    checks: 2,
+    allowed: 2,
+    denied: 0,
+    audited: 2,
+    noaudit: 0,
+    syscalls: ["setresuid"],
+    pids: [9135],
+  });
+  assert.deepEqual(rows[2], {
+    cap: 21,
+    cap_name: "cap_sys_admin",
+    checks: 47,
+    allowed: 42,
+    denied: 5,
+    audited: 1,
+    noaudit: 46,
+    syscalls: ["-", "bpf", "execve", "mmap"],
+    pids: [9135, 9136, 9141],
+  });
+});
+
+Deno.test("summarize shows unknown capabilities and syscalls by number", () => {
+  const row = summarize(AGG).at(-1)!;
+  assert.equal(row.cap_name, null);
+  assert.deepEqual(row.syscalls, ["9999"]);
+});
+
+Deno.test("summarize does not name syscalls on other architectures", () => {
+  assert.deepEqual(summarize([AGG[0]!], "aarch64")[0]?.syscalls, ["260"]);
+});
+
+Deno.test("summarize gives no rows for an empty aggregate", () => {
+  assert.deepEqual(summarize([]), []);
+});
+
+const TOTALS = { seen: 54, shown: 6, hidden: 46, lost: 2, malformed: 0 };
+
+Deno.test("formatSummary prints an aligned table under 80 columns, then every format", () => {
+  const rows = summarize(AGG);
+  const rec = recommend({ agg: AGG, narrowings: [], sysAdminAlone: 1, binary: "/usr/bin/chown" });
+  const text = formatSummary(summaryEvent(rows, rec, TOTALS, "tracepoint", []));
+  const lines = text.split("\n");
+  assert.deepEqual(lines.slice(0, 6), [
+    "capability             checks allowed  denied audited noaudit syscalls",
+    "---------------------- ------ ------- ------- ------- ------- -----------------",
+    "cap_chown                   4       0       4       4       0 chown,fchownat",
+    "cap_setuid                  2       2       0       2       0 setresuid",
+    "cap_sys_admin              47      42       5       1      46 -,bpf,execve,mmap",
+    "41                          1       0       1       1       0 9999",
+  ]);
+  for (const l of lines.slice(0, 6)) assert.ok(l.length < 80, l);
+  assert.deepEqual(lines.slice(6), [
+    "",
+    "Recommendation: CAP_CHOWN CAP_SETUID CAP_SYS_ADMIN CAP_41",
+    "  Covers only the code paths this run exercised; no-audit probing checks are left out.",
+    "",
+    "setcap:",
+    "  setcap cap_chown,cap_setuid,cap_sys_admin,cap_41+ep /usr/bin/chown",
+    "systemd unit ([Service]):",
+    "  CapabilityBoundingSet=CAP_CHOWN CAP_SETUID CAP_SYS_ADMIN CAP_41",
+    "  AmbientCapabilities=CAP_CHOWN CAP_SETUID CAP_SYS_ADMIN CAP_41",
+    "docker:",
+    "  docker run --cap-drop=ALL --cap-add=CHOWN --cap-add=SETUID --cap-add=SYS_ADMIN --cap-add=41 IMAGE",
+    "docker compose (service):",
+    "  cap_drop:",
+    "    - ALL",
+    "  cap_add:",
+    "    - CHOWN",
+    "    - SETUID",
+    "    - SYS_ADMIN",
+    "    - 41",
+    "Kubernetes (container):",
+    "  securityContext:",
+    "    capabilities:",
+    '      drop: ["ALL"]',
+    '      add: ["CHOWN", "SETUID", "SYS_ADMIN", "41"]',
+  ]);
+});
+
+Deno.test("formatSummary cuts a long syscall list to 17 columns with an ellipsis", () => {
+  const agg = ["read", "write", "open", "close", "stat", "fstat"].map((_, sys) => ({
+    pid: 1,
+    cap: 0,
+    ret: 0,
+    sys,
+    opts: 0,
+    count: 1,
+  }));
+  const rec = recommend({ agg, narrowings: [], sysAdminAlone: 0 });
+  const row = formatSummary(summaryEvent(summarize(agg), rec, TOTALS, "tracepoint", [])).split("\n")[2]!;
+  assert.equal(row, "cap_chown                   6       6       0       6       0 close,fstat,open…");
+});
+
+Deno.test("formatSummary says so when there were no checks and nothing is needed", () => {
+  const rec = recommend({ agg: [], narrowings: [], sysAdminAlone: 0, binary: "/usr/bin/true" });
+  const text = formatSummary(summaryEvent([], rec, TOTALS, "tracepoint", []));
+  assert.ok(text.includes("\n(no capability checks)\n"));
+  assert.ok(text.includes("\nRecommendation: no capabilities needed.\n"));
+  assert.ok(text.includes("\n  setcap -r /usr/bin/true\n"));
+});
+
+Deno.test("formatSummary explains each narrowed capability", () => {
+  const agg: AggEntry[] = [
+    { pid: 1, cap: 38, ret: -1, sys: 298, opts: 0, count: 1 },
+    { pid: 1, cap: 21, ret: 0, sys: 298, opts: 0, count: 1 },
+  ];
+  const rec = recommend({ agg, narrowings: [{ cap: 38, count: 1 }], sysAdminAlone: 0 });
+  const text = formatSummary(summaryEvent(summarize(agg), rec, TOTALS, "kprobe", []));
+  assert.ok(text.includes("\nRecommendation: CAP_PERFMON\n"));
+  assert.ok(
+    text.includes(
+      "\n  CAP_PERFMON instead of CAP_SYS_ADMIN: the kernel checked CAP_PERFMON first and fell back to " +
+        "CAP_SYS_ADMIN (1×)\n",
+    ),
+  );
+});
+
+Deno.test("summaryEvent builds a v1 summary object", () => {
+  const rec = recommend({ agg: [], narrowings: [], sysAdminAlone: 0 });
+  assert.deepEqual(summaryEvent([], rec, TOTALS, "kprobe", ["x"]), {
+    v: 1,
+    type: "summary",
+    capabilities: [],
+    recommendation: rec,
+    totals: TOTALS,
+    probe: "kprobe",
+    limits: ["x"],
+  });
+});
+
+Deno.test("formatCompleteness reports seen, shown, hidden with reasons, lost and the probe's limits", () => {
+  assert.equal(
+    formatCompleteness(TOTALS, "tracepoint:capability:cap_capable", ["audit flags inferred from the kernel caller"], {
+      noaudit: 40,
+      repeats: 4,
+      launcher: 3,
+    }),
+    "captrace: 54 checks seen, 6 shown, 46 hidden (40 no-audit, 4 repeats), 2 lost, " +
+      "3 launcher checks before exec left out; " +
+      "probe tracepoint:capability:cap_capable (audit flags inferred from the kernel caller)",
+  );
+});
+
+Deno.test("formatCompleteness mentions launcher checks and unreadable tracer lines only when there were some", () => {
+  const detail = { noaudit: 0, repeats: 0, launcher: 0 };
+  const t = { seen: 1, shown: 1, hidden: 0, lost: 0, malformed: 0 };
+  assert.equal(
+    formatCompleteness(t, "kprobe:cap_capable", [], detail),
+    "captrace: 1 checks seen, 1 shown, 0 hidden (0 no-audit, 0 repeats), 0 lost; " +
+      "probe kprobe:cap_capable",
+  );
+  assert.match(
+    formatCompleteness({ ...t, malformed: 3 }, "kprobe:cap_capable", ["a", "b"], detail),
+    /, 0 lost, 3 unreadable tracer lines; probe kprobe:cap_capable \(a; b\)$/,
+  );
+});
