@@ -112,9 +112,10 @@ function _split(argv: readonly string[]): { flags: string[]; command: string[] }
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseOptions } from "./args.ts";
  * const o = parseOptions(["-c", "--", "ls", "-l"]);
- * console.assert(o.summary && o.command.join(" ") === "ls -l");
+ * assert(o.summary && o.command.join(" ") === "ls -l");
  * ```
  */
 export function parseOptions(argv: readonly string[]): Options {

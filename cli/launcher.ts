@@ -78,15 +78,25 @@ export async function launchGated(
     await Deno.remove(dir, { recursive: true });
     throw new CaptraceError("Could not create the launch gate (mkfifo failed)", null, ExitCode.TRACE_FAILED);
   }
+  // Held open read-write by captrace for the whole trace: the launcher's open never blocks, a write never
+  // blocks, and if captrace dies the launcher reads end-of-file and exits instead of running untraced.
+  const gate = await Deno.open(fifo, { read: true, write: true });
   const target = options.user
     ? ["setpriv", `--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, "--init-groups", "--", ...argv]
     : [...argv];
-  const child = new Deno.Command("/bin/sh", {
-    args: ["-c", GATE, fifo, ...target],
-    stdin: options.stdin,
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("/bin/sh", {
+      args: ["-c", GATE, fifo, ...target],
+      stdin: options.stdin,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (e) {
+    gate.close();
+    await Deno.remove(dir, { recursive: true });
+    throw e;
+  }
   let released = false;
   return {
     child,
@@ -94,9 +104,7 @@ export async function launchGated(
     launcherExecs: options.user ? 2 : 1,
     async release() {
       released = true;
-      const f = await Deno.open(fifo, { write: true });
-      await f.write(new TextEncoder().encode("go\n"));
-      f.close();
+      await gate.write(new TextEncoder().encode("go\n"));
     },
     abort() {
       if (released) return;
@@ -107,6 +115,11 @@ export async function launchGated(
       }
     },
     async cleanup() {
+      try {
+        gate.close();
+      } catch {
+        // closed already
+      }
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };

@@ -222,6 +222,7 @@ class _Session {
   ready = false;
   stderrLines: string[] = [];
   stopping = 0;
+  stopSignal: Deno.Signal | null = null;
   tracerStatus: Deno.CommandStatus | null = null;
   childStatus: Deno.CommandStatus | null = null;
   #signalHandlers: [Deno.Signal, () => void][] = [];
@@ -267,6 +268,8 @@ class _Session {
 
     if (!this.ready) {
       this.gate?.abort();
+      // Stopped by the user before the probes were attached: the command never ran.
+      if (this.stopSignal) return 128 + (signalNumber(this.stopSignal) ?? 0);
       throw new CaptraceError(
         `bpftrace could not start the trace: ${this.#tracerError()}`,
         "Run with --debug to see the program and bpftrace's messages",
@@ -353,6 +356,7 @@ class _Session {
 
   stop(sig: Deno.Signal): void {
     this.stopping++;
+    this.stopSignal ??= sig;
     if (this.gate) {
       if (!this.ready) {
         this.gate.abort();

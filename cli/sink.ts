@@ -42,6 +42,11 @@ export class Sink {
   /** Write out what is queued. */
   flush(): void {
     if (this.#buf.length === 0) return;
+    if (this.#broken) {
+      this.#buf = [];
+      this.#size = 0;
+      return;
+    }
     const data = enc.encode(this.#buf.join("\n") + "\n");
     this.#buf = [];
     this.#size = 0;

@@ -41,9 +41,10 @@ export function parseFrame(text: string): SourceFrame {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAddr2line } from "./addr2line.ts";
  * const [a] = parseAddr2line("0x0000000000001080: helper at /src/t.c:3\n (inlined by) main at /src/t.c:6\n");
- * console.assert(a?.frames.length === 2 && a.frames[0]?.line === 3);
+ * assert(a?.frames.length === 2 && a.frames[0]?.line === 3);
  * ```
  */
 export function parseAddr2line(text: string): AddressFrames[] {

@@ -24,9 +24,10 @@ function _fn(frame: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { optsFromStack } from "./audit.ts";
- * console.assert(optsFromStack(["cap_capable+131", "security_vm_enough_memory_mm+54"]) === 2);
- * console.assert(optsFromStack(["cap_capable+131", "security_capable+59", "ns_capable_setid+45"]) === 4);
+ * assert(optsFromStack(["cap_capable+131", "security_vm_enough_memory_mm+54"]) === 2);
+ * assert(optsFromStack(["cap_capable+131", "security_capable+59", "ns_capable_setid+45"]) === 4);
  * ```
  */
 export function optsFromStack(stack: readonly string[]): number {

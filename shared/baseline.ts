@@ -9,8 +9,9 @@ import { capConstant, parseCap } from "./capabilities.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseBaseline } from "./baseline.ts";
- * console.assert(parseBaseline("cap_chown, CAP_NET_RAW").join() === "CAP_CHOWN,CAP_NET_RAW");
+ * assert(parseBaseline("cap_chown, CAP_NET_RAW").join() === "CAP_CHOWN,CAP_NET_RAW");
  * ```
  */
 export function parseBaseline(text: string): string[] {

@@ -55,9 +55,10 @@ export const NARROW_OF_SYS_ADMIN: ReadonlySet<number> = new Set([38, 39, 40]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { capName } from "./capabilities.ts";
- * console.assert(capName(13) === "cap_net_raw");
- * console.assert(capName(99) === null);
+ * assert(capName(13) === "cap_net_raw");
+ * assert(capName(99) === null);
  * ```
  */
 export function capName(cap: number): string | null {

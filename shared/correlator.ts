@@ -46,12 +46,13 @@ export interface Narrowing {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Correlator } from "./correlator.ts";
  * const c = new Correlator({ probe: "kprobe", now: () => 0 });
  * c.push({ kind: "entry", ts: 1, pid: 7, tid: 8, ppid: 1, uid: 0, euid: 0, cap: 13, opts: 0, sys: 41,
  *   userns: 1, targetNs: 1, ra: 0n, cs: 0n, comm: "ping" });
  * const [out] = c.push({ kind: "return", ts: 2, tid: 8, ret: -1 });
- * console.assert(out?.event.type === "check");
+ * assert(out?.event.type === "check");
  * ```
  */
 export class Correlator {

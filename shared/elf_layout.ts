@@ -35,12 +35,13 @@ const SECTION = /^\s*\[\s*\d+\]\s+(\S+)/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseElfLayout } from "./elf_layout.ts";
  * const l = parseElfLayout([
  *   "Elf file type is DYN (Position-Independent Executable file)",
  *   "  LOAD 0x001000 0x0000000000001000 0x0000000000001000 0x0001d9 0x0001d9 R E 0x1000",
  * ].join("\n"));
- * console.assert(l.type === "DYN" && l.loads[0]?.exec === true);
+ * assert(l.type === "DYN" && l.loads[0]?.exec === true);
  * ```
  */
 export function parseElfLayout(text: string): ElfLayout {

@@ -33,9 +33,10 @@ const TAKES_VALUE = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { interpreterName } from "./interpreter.ts";
- * console.assert(interpreterName("/usr/bin/python3.11") === "python3.11");
- * console.assert(interpreterName("/usr/bin/chown") === null);
+ * assert(interpreterName("/usr/bin/python3.11") === "python3.11");
+ * assert(interpreterName("/usr/bin/chown") === null);
  * ```
  */
 export function interpreterName(path: string): string | null {
@@ -49,9 +50,10 @@ export function interpreterName(path: string): string | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { scriptFromArgv } from "./interpreter.ts";
- * console.assert(scriptFromArgv(["python3", "-u", "app.py", "--port", "80"]) === "app.py");
- * console.assert(scriptFromArgv(["sh", "-c", "chown 0 f"]) === null);
+ * assert(scriptFromArgv(["python3", "-u", "app.py", "--port", "80"]) === "app.py");
+ * assert(scriptFromArgv(["sh", "-c", "chown 0 f"]) === null);
  * ```
  */
 export function scriptFromArgv(argv: readonly string[]): string | null {
@@ -83,8 +85,9 @@ export function scriptFromArgv(argv: readonly string[]): string | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseShebang } from "./interpreter.ts";
- * console.assert(parseShebang("#!/usr/bin/env python3\n")?.join(" ") === "/usr/bin/env python3");
+ * assert(parseShebang("#!/usr/bin/env python3\n")?.join(" ") === "/usr/bin/env python3");
  * ```
  */
 export function parseShebang(firstLine: string): string[] | null {

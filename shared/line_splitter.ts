@@ -11,10 +11,11 @@ export interface SplitResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LineSplitter } from "./line_splitter.ts";
  * const s = new LineSplitter(100);
- * console.assert(s.push("a\nb").length === 1);
- * console.assert(s.push("c\n")[0] === "bc");
+ * assert(s.push("a\nb").length === 1);
+ * assert(s.push("c\n")[0] === "bc");
  * ```
  */
 export class LineSplitter {

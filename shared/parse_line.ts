@@ -93,10 +93,11 @@ function _split(line: string, count: number): string[] | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LineParser } from "./parse_line.ts";
  * const p = new LineParser();
  * const [r] = p.push("R 10 42 -1");
- * console.assert(r?.kind === "return");
+ * assert(r?.kind === "return");
  * ```
  */
 export class LineParser {

@@ -14,8 +14,9 @@ export interface ProbeSupport {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { chooseProbe } from "./probe_choice.ts";
- * console.assert(chooseProbe("auto", { tracepoint: false, kprobe: true }) === "kprobe");
+ * assert(chooseProbe("auto", { tracepoint: false, kprobe: true }) === "kprobe");
  * ```
  */
 export function chooseProbe(

@@ -142,7 +142,7 @@ export function generateProgram(options: ProgramOptions): string {
     if (sys.setup || options.sites) out.push(`  ${REGS}`);
     out.push(`  $sys = ${sys.value};`, `  ${site}`);
     out.push(
-      "  @cap[tid] = arg2; @opt[tid] = " + opts + "; @sys[tid] = $sys;",
+      "  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = " + opts + "; @sys[tid] = $sys;",
       `  printf("B %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s\\n", nsecs, pid, tid,`,
       "    curtask->real_parent->tgid, ((struct cred *)arg0)->uid.val, ((struct cred *)arg0)->euid.val, arg2, " +
         opts + ", $sys,",
@@ -151,7 +151,7 @@ export function generateProgram(options: ProgramOptions): string {
       "",
     );
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
-    out.push(`kretprobe:cap_capable ${_and(gated, "(@cap[tid] != 0 || @opt[tid] != 0 || @sys[tid] != 0)")} {`);
+    out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]")} {`);
     out.push("  @n = count();");
     const key = "pid, @cap[tid], retval, @sys[tid], @opt[tid]";
     if (options.unique) {
@@ -161,7 +161,7 @@ export function generateProgram(options: ProgramOptions): string {
       out.push('  printf("R %llu %d %d\\n", nsecs, tid, retval);');
     }
     out.push(`  @agg[${key}] = count();`);
-    out.push("  delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]);", "}", "");
+    out.push("  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]);", "}", "");
   }
 
   if (options.mode === "command" && (options.launcherExecs ?? 0) > 0) {
@@ -201,7 +201,7 @@ export function generateProgram(options: ProgramOptions): string {
   out.push("  print(@n);");
   if (options.mode === "command" && (options.launcherExecs ?? 0) > 0) out.push("  print(@launcher);");
   out.push("  print(@agg);", '  printf("S end\\n");');
-  const maps = ["@agg", "@n", "@t", "@seen", "@go", "@execs", "@launcher", "@done", "@cap", "@opt", "@sys"];
+  const maps = ["@agg", "@n", "@t", "@seen", "@go", "@execs", "@launcher", "@done", "@in", "@cap", "@opt", "@sys"];
   for (const m of maps) {
     if (_uses(out, m)) out.push(`  clear(${m});`);
   }

@@ -191,7 +191,7 @@ Deno.test("program's kretprobe prints R only for a tracked task whose entry was 
   const ret = probe(gen({ probe: "kprobe" }), "kretprobe:cap_capable");
   assert.ok(
     ret.startsWith(
-      "kretprobe:cap_capable /(pid == 4242 || @t[tid]) && (@cap[tid] != 0 || @opt[tid] != 0 || @sys[tid] != 0)/ {",
+      "kretprobe:cap_capable /(pid == 4242 || @t[tid]) && @in[tid]/ {",
     ),
     ret,
   );
@@ -205,7 +205,7 @@ Deno.test("program's kretprobe prints R only for a tracked task whose entry was 
 
 Deno.test("program's kretprobe keeps the exclusions of system mode for every return", () => {
   const ret = probe(generateProgram({ probe: "kprobe", mode: "system", excludePids: [7] }), "kretprobe:cap_capable");
-  assert.ok(ret.startsWith("kretprobe:cap_capable /pid != 7 && (@cap[tid] != 0 || "), ret);
+  assert.ok(ret.startsWith("kretprobe:cap_capable /pid != 7 && @in[tid]/"), ret);
 });
 
 Deno.test("program's kprobe path with --unique prints each distinct return once", () => {
@@ -217,7 +217,7 @@ Deno.test("program's kprobe path with --unique prints each distinct return once"
 Deno.test("program's kprobe path in command mode gates entries and counts launcher checks on the kprobe", () => {
   const prog = gen({ probe: "kprobe", mode: "command", launcherExecs: 1 });
   assert.ok(prog.includes("kprobe:cap_capable /@go && (pid == 4242 || @t[tid])/ {"));
-  assert.ok(prog.includes("kretprobe:cap_capable /@go && (pid == 4242 || @t[tid]) && (@cap[tid]"));
+  assert.ok(prog.includes("kretprobe:cap_capable /@go && (pid == 4242 || @t[tid]) && @in[tid]/"));
   assert.ok(prog.includes("kprobe:cap_capable /!@go && pid == 4242/ { @launcher = count(); }"));
   assert.ok(prog.includes("if (@execs == 1) { @go = 1; }"));
 });

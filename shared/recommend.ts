@@ -24,10 +24,11 @@ const NOTE = "Covers only the code paths this run exercised; no-audit probing ch
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { recommend } from "./recommend.ts";
  * const r = recommend({ agg: [{ pid: 1, cap: 0, ret: -1, sys: 260, opts: 0, count: 1 }], narrowings: [],
  *   sysAdminAlone: 0, binary: "/usr/bin/chown" });
- * console.assert(r.setcap === "setcap cap_chown+ep /usr/bin/chown");
+ * assert(r.setcap === "setcap cap_chown+ep /usr/bin/chown");
  * ```
  */
 export function recommend(input: RecommendInput): Recommendation {

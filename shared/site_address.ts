@@ -19,11 +19,12 @@ export const NO_RETURN_ADDRESS = "address not in program code (no return address
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { linkAddress } from "./site_address.ts";
  * import { parseElfLayout } from "./elf_layout.ts";
- * const pie = parseElfLayout("Elf file type is DYN (x)\n LOAD 0x1000 0x1000 0x1000 0x1d9 0x1d9 R E 0x1000\n");
+ * const pie = parseElfLayout("Elf file type is DYN (x)\n LOAD 0x1000 0x1000 0x1000 0x2000 0x2000 R E 0x1000\n");
  * const r = linkAddress(0x55e1d19938ecn, 0x55e1d1992000n, pie);
- * console.assert("address" in r && r.address === 0x18ecn);
+ * assert("address" in r && r.address === 0x28ecn);
  * ```
  */
 export function linkAddress(ra: bigint, cs: bigint, layout: ElfLayout): LinkAddress {

@@ -10,9 +10,10 @@ import { syscallName } from "./syscalls.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { summarize } from "./summary.ts";
  * const [row] = summarize([{ pid: 5, cap: 0, ret: -1, sys: 260, opts: 0, count: 3 }]);
- * console.assert(row?.denied === 3 && row.syscalls[0] === "fchownat");
+ * assert(row?.denied === 3 && row.syscalls[0] === "fchownat");
  * ```
  */
 export function summarize(agg: readonly AggEntry[], arch = "x86_64"): CapabilitySummary[] {

@@ -7,9 +7,10 @@ import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { syscallName } from "./syscalls.ts";
- * console.assert(syscallName(260) === "fchownat");
- * console.assert(syscallName(-1) === null);
+ * assert(syscallName(260) === "fchownat");
+ * assert(syscallName(-1) === null);
  * ```
  */
 export function syscallName(nr: number, arch = "x86_64"): string | null {

@@ -72,9 +72,10 @@ function _is(kind: Kind, v: unknown): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateEvent } from "./validate_event.ts";
- * console.assert(validateEvent({ v: 1, type: "lost", count: 3 }).length === 0);
- * console.assert(validateEvent({ v: 1, type: "lost" })[0] === "lost.count: missing");
+ * assert(validateEvent({ v: 1, type: "lost", count: 3 }).length === 0);
+ * assert(validateEvent({ v: 1, type: "lost" })[0] === "lost.count: missing");
  * ```
  */
 export function validateEvent(value: unknown): string[] {
