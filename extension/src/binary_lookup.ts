@@ -35,28 +35,36 @@ export interface LookupInput {
 export function findBinary(input: LookupInput): LookupResult {
   const setting = input.setting.trim();
   if (setting !== "") {
-    if (input.isExecutable(setting)) return { path: setting, source: "setting" };
+    if (input.isExecutable(setting)) {
+      return { path: setting, source: "setting" };
+    }
     return {
       path: null,
-      message: `The captrace.path setting points to ${setting}, which is not an executable file.`,
+      message:
+        `The captrace.path setting points to ${setting}, which is not an executable file.`,
       searched: [setting],
     };
   }
   const searched: string[] = [];
   for (const candidate of input.bundled) {
     searched.push(candidate);
-    if (input.isExecutable(candidate)) return { path: candidate, source: "bundled" };
+    if (input.isExecutable(candidate)) {
+      return { path: candidate, source: "bundled" };
+    }
   }
   const name = input.name ?? "captrace";
   for (const dir of input.pathEnv.split(":")) {
     if (dir === "" || !dir.startsWith("/")) continue; // relative PATH entries would depend on the cwd
     const candidate = `${dir.replace(/\/$/, "")}/${name}`;
     searched.push(candidate);
-    if (input.isExecutable(candidate)) return { path: candidate, source: "path" };
+    if (input.isExecutable(candidate)) {
+      return { path: candidate, source: "path" };
+    }
   }
   return {
     path: null,
-    message: "captrace was not found: set captrace.path, or put captrace on PATH.",
+    message:
+      "captrace was not found: set captrace.path, or put captrace on PATH.",
     searched,
   };
 }

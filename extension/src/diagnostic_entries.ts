@@ -29,15 +29,24 @@ export interface DiagnosticEntry {
  * ```
  */
 export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
-  const located = new Map<string, DiagnosticEntry & { count: number; syscalls: Set<string> }>();
-  const unlocated = new Map<string, DiagnosticEntry & { count: number; syscalls: Set<string> }>();
+  const located = new Map<
+    string,
+    DiagnosticEntry & { count: number; syscalls: Set<string> }
+  >();
+  const unlocated = new Map<
+    string,
+    DiagnosticEntry & { count: number; syscalls: Set<string> }
+  >();
   for (const process of session.processes.values()) {
     for (const cap of process.capabilities.values()) {
       for (const site of cap.sites.values()) {
         if (site.denied === 0) continue;
         const code = cap.name.toUpperCase();
-        const hasLine = site.file !== null && site.line !== null && site.line > 0;
-        const file = hasLine ? site.file : site.script ?? site.file ?? process.filename ?? session.program;
+        const hasLine = site.file !== null && site.line !== null &&
+          site.line > 0;
+        const file = hasLine
+          ? site.file
+          : site.script ?? site.file ?? process.filename ?? session.program;
         if (file === null) continue;
         const line = hasLine ? site.line! : 0;
         const key = `${file}\0${line}\0${code}`;
@@ -62,20 +71,31 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
   }
   const grant = _grantHint(session.summary?.recommendation ?? null);
   const out: DiagnosticEntry[] = [];
-  for (const [map, where] of [[located, ""], [unlocated, " (call site unknown)"]] as const) {
+  for (
+    const [map, where] of [[located, ""], [
+      unlocated,
+      " (call site unknown)",
+    ]] as const
+  ) {
     for (const e of map.values()) {
-      const calls = e.syscalls.size > 0 ? ` in ${[...e.syscalls].join(", ")}` : "";
+      const calls = e.syscalls.size > 0
+        ? ` in ${[...e.syscalls].join(", ")}`
+        : "";
       const times = e.count === 1 ? "once" : `${e.count} times`;
       out.push({
         file: e.file,
         line: e.line,
         code: e.code,
         url: e.url,
-        message: `${e.code} denied${calls}, ${times}${where}. Grant ${e.code}${grant}.`,
+        message:
+          `${e.code} denied${calls}, ${times}${where}. Grant ${e.code}${grant}.`,
       });
     }
   }
-  return out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.code.localeCompare(b.code));
+  return out.sort((a, b) =>
+    a.file.localeCompare(b.file) || a.line - b.line ||
+    a.code.localeCompare(b.code)
+  );
 }
 
 function _grantHint(rec: Recommendation | null): string {
@@ -83,7 +103,9 @@ function _grantHint(rec: Recommendation | null): string {
 }
 
 /** Groups entries by file, so each file's problems are replaced with one call. */
-export function groupByFile(entries: readonly DiagnosticEntry[]): Map<string, DiagnosticEntry[]> {
+export function groupByFile(
+  entries: readonly DiagnosticEntry[],
+): Map<string, DiagnosticEntry[]> {
   const byFile = new Map<string, DiagnosticEntry[]>();
   for (const e of entries) {
     const list = byFile.get(e.file) ?? [];

@@ -6,8 +6,14 @@ import { diagnosticEntries, groupByFile } from "./diagnostic_entries.ts";
 
 function session(drop: (type: string) => boolean = () => false) {
   const model = new TraceModel();
-  const s = model.startSession({ label: "/ws/deny", program: "/ws/deny", cwd: "/ws" });
-  for (const e of loadEvents("deny_chown")) if (!drop(e.type)) model.apply(s.id, e);
+  const s = model.startSession({
+    label: "/ws/deny",
+    program: "/ws/deny",
+    cwd: "/ws",
+  });
+  for (const e of loadEvents("deny_chown")) {
+    if (!drop(e.type)) model.apply(s.id, e);
+  }
   return s;
 }
 
@@ -27,7 +33,10 @@ Deno.test("diagnostics put each denied capability on its call site line", () => 
 
 Deno.test("diagnostics without a summary still name the capability to grant", () => {
   const entries = diagnosticEntries(session((t) => t === "summary"));
-  assertEquals(entries[1]!.message, "CAP_NET_RAW denied in socket, once. Grant CAP_NET_RAW.");
+  assertEquals(
+    entries[1]!.message,
+    "CAP_NET_RAW denied in socket, once. Grant CAP_NET_RAW.",
+  );
   assertEquals(
     entries[2]!.message,
     "CAP_SYS_RESOURCE denied in setrlimit, once (call site unknown). Grant CAP_SYS_RESOURCE.",
@@ -43,8 +52,16 @@ Deno.test("denials without a line fall back to the program file", () => {
   const model = new TraceModel();
   const s = model.startSession({ label: "/ws/deny", program: "/ws/deny" });
   const [, , check] = loadEvents("deny_chown");
-  model.apply(s.id, { ...check!, site: null, site_reason: "no debug information" } as typeof check & object);
-  assertEquals(diagnosticEntries(s).map((e) => [e.file, e.line]), [["/ws/deny", 0]]);
+  model.apply(
+    s.id,
+    { ...check!, site: null, site_reason: "no debug information" } as
+      & typeof check
+      & object,
+  );
+  assertEquals(diagnosticEntries(s).map((e) => [e.file, e.line]), [[
+    "/ws/deny",
+    0,
+  ]]);
 });
 
 Deno.test("entries are grouped per file", () => {

@@ -44,7 +44,10 @@ export interface TracedCommand {
  * if (substituteVariables("${workspaceFolder}/a.out", ctx) !== "/ws/a.out") throw new Error("unexpected");
  * ```
  */
-export function substituteVariables(value: string, ctx: VariableContext): string {
+export function substituteVariables(
+  value: string,
+  ctx: VariableContext,
+): string {
   return value.replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
     if (name.startsWith("env:")) return ctx.env[name.slice(4)] ?? "";
     switch (name) {
@@ -60,13 +63,18 @@ export function substituteVariables(value: string, ctx: VariableContext): string
       case "fileDirname":
         return _need(ctx.file, whole).replace(/\/[^/]*$/, "") || "/";
       case "fileBasenameNoExtension":
-        return (_need(ctx.file, whole).split("/").pop() ?? "").replace(/\.[^.]*$/, "");
+        return (_need(ctx.file, whole).split("/").pop() ?? "").replace(
+          /\.[^.]*$/,
+          "",
+        );
       case "userHome":
         return ctx.userHome;
       case "pathSeparator":
         return "/";
       default:
-        throw new TypeError(`Unsupported variable ${whole} in launch configuration`);
+        throw new TypeError(
+          `Unsupported variable ${whole} in launch configuration`,
+        );
     }
   });
 }
@@ -76,7 +84,11 @@ function _need(value: string | null, variable: string): string {
   return value;
 }
 
-function _strings(value: unknown, what: string, ctx: VariableContext): string[] {
+function _strings(
+  value: unknown,
+  what: string,
+  ctx: VariableContext,
+): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
     throw new TypeError(`${what} must be an array of strings`);
@@ -98,15 +110,25 @@ const PYTHON_TYPES = new Set(["python", "debugpy"]);
  * if (c.argv.join(" ") !== "node /ws/a.js x") throw new Error(c.argv.join(" "));
  * ```
  */
-export function commandFromLaunchConfig(config: LaunchConfig, ctx: VariableContext): TracedCommand {
+export function commandFromLaunchConfig(
+  config: LaunchConfig,
+  ctx: VariableContext,
+): TracedCommand {
   if (typeof config.program !== "string" || config.program.trim() === "") {
     throw new TypeError(
-      `Launch configuration ${JSON.stringify(config.name ?? "")} has no program to run`,
+      `Launch configuration ${
+        JSON.stringify(config.name ?? "")
+      } has no program to run`,
     );
   }
-  const program = _absolute(substituteVariables(config.program, ctx), ctx.workspaceFolder);
+  const program = _absolute(
+    substituteVariables(config.program, ctx),
+    ctx.workspaceFolder,
+  );
   if (typeof config.args === "string") {
-    throw new TypeError("args given as one string cannot be split safely; use an array");
+    throw new TypeError(
+      "args given as one string cannot be split safely; use an array",
+    );
   }
   const args = _strings(config.args, "args", ctx);
   const cwd = typeof config.cwd === "string"
@@ -117,7 +139,9 @@ export function commandFromLaunchConfig(config: LaunchConfig, ctx: VariableConte
     if (typeof config.env !== "object" || Array.isArray(config.env)) {
       throw new TypeError("env must be an object");
     }
-    for (const [k, v] of Object.entries(config.env as Record<string, unknown>)) {
+    for (
+      const [k, v] of Object.entries(config.env as Record<string, unknown>)
+    ) {
       if (v === null || v === undefined) continue;
       env[k] = substituteVariables(String(v), ctx);
     }
@@ -128,9 +152,16 @@ export function commandFromLaunchConfig(config: LaunchConfig, ctx: VariableConte
     const runtime = typeof config.runtimeExecutable === "string"
       ? substituteVariables(config.runtimeExecutable, ctx)
       : "node";
-    argv = [runtime, ..._strings(config.runtimeArgs, "runtimeArgs", ctx), program, ...args];
+    argv = [
+      runtime,
+      ..._strings(config.runtimeArgs, "runtimeArgs", ctx),
+      program,
+      ...args,
+    ];
   } else if (PYTHON_TYPES.has(type)) {
-    const python = typeof config.python === "string" ? substituteVariables(config.python, ctx) : "python3";
+    const python = typeof config.python === "string"
+      ? substituteVariables(config.python, ctx)
+      : "python3";
     argv = [python, program, ...args];
   } else {
     argv = [program, ...args];
@@ -177,8 +208,20 @@ export interface CaptraceOptions {
  * ```
  */
 export function captraceArgv(o: CaptraceOptions): string[] {
-  const prefix = o.elevation === "sudo" ? ["sudo", "-n", "--"] : o.elevation === "pkexec" ? ["pkexec"] : [];
-  const argv = [...prefix, o.binary, "--json", "--summary", "--stdin-control", "-o", o.output];
+  const prefix = o.elevation === "sudo"
+    ? ["sudo", "-n", "--"]
+    : o.elevation === "pkexec"
+    ? ["pkexec"]
+    : [];
+  const argv = [
+    ...prefix,
+    o.binary,
+    "--json",
+    "--summary",
+    "--stdin-control",
+    "-o",
+    o.output,
+  ];
   if (o.sites) argv.push("--sites");
   if ("pid" in o.target) {
     if (!Number.isInteger(o.target.pid) || o.target.pid <= 0) {
@@ -191,12 +234,64 @@ export function captraceArgv(o: CaptraceOptions): string[] {
   argv.push("--");
   const { command } = o.target;
   const vars = Object.entries(command.env).map(([k, v]) => {
-    if (k === "" || k.includes("=")) throw new TypeError(`Invalid environment variable name ${JSON.stringify(k)}`);
+    if (k === "" || k.includes("=")) {
+      throw new TypeError(
+        `Invalid environment variable name ${JSON.stringify(k)}`,
+      );
+    }
     return `${k}=${v}`;
   });
   // pkexec starts in another directory and both sudo and pkexec reset the environment: carry them in env's argv.
-  const chdir = o.elevation === "pkexec" && command.cwd !== null ? [`--chdir=${command.cwd}`] : [];
+  const chdir = o.elevation === "pkexec" && command.cwd !== null
+    ? [`--chdir=${command.cwd}`]
+    : [];
   if (vars.length > 0 || chdir.length > 0) argv.push("env", ...chdir, ...vars);
   argv.push(...command.argv);
+  return argv;
+}
+
+/**
+ * Splits a typed command line into argv the way a user expects from a shell, but without any expansion:
+ * whitespace separates words, single quotes keep text as is, double quotes allow `\"` and `\\`, a backslash escapes outside quotes.
+ *
+ * @example
+ * ```ts
+ * import { splitCommandLine } from "./launch_argv.ts";
+ * const argv = splitCommandLine(`./a.out 'x y' "\\"z\\"" $HOME`);
+ * if (JSON.stringify(argv) !== JSON.stringify(["./a.out", "x y", '"z"', "$HOME"])) throw new Error(String(argv));
+ * ```
+ */
+export function splitCommandLine(line: string): string[] {
+  const argv: string[] = [];
+  let word = "";
+  let inWord = false;
+  let quote: "'" | '"' | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quote === "'") {
+      if (ch === "'") quote = null;
+      else word += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = null;
+      else if (ch === "\\" && (line[i + 1] === '"' || line[i + 1] === "\\")) {
+        word += line[++i];
+      } else word += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      inWord = true;
+    } else if (ch === "\\" && i + 1 < line.length) {
+      word += line[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) argv.push(word);
+      word = "";
+      inWord = false;
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  if (quote !== null) throw new SyntaxError(`Unterminated ${quote} quote`);
+  if (inWord) argv.push(word);
   return argv;
 }

@@ -1,5 +1,11 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { captraceArgv, commandFromLaunchConfig, substituteVariables, type VariableContext } from "./launch_argv.ts";
+import {
+  captraceArgv,
+  commandFromLaunchConfig,
+  splitCommandLine,
+  substituteVariables,
+  type VariableContext,
+} from "./launch_argv.ts";
 
 const ctx: VariableContext = {
   workspaceFolder: "/ws",
@@ -9,11 +15,20 @@ const ctx: VariableContext = {
 };
 
 Deno.test("variables are substituted, unknown ones refused", () => {
-  assertEquals(substituteVariables("${fileDirname}/${fileBasenameNoExtension}", ctx), "/ws/src/a");
-  assertEquals(substituteVariables("${env:HOME}/${env:NOPE}x", ctx), "/home/u/x");
+  assertEquals(
+    substituteVariables("${fileDirname}/${fileBasenameNoExtension}", ctx),
+    "/ws/src/a",
+  );
+  assertEquals(
+    substituteVariables("${env:HOME}/${env:NOPE}x", ctx),
+    "/home/u/x",
+  );
   assertEquals(substituteVariables("${workspaceFolderBasename}", ctx), "ws");
   throws(() => substituteVariables("${command:pickProcess}", ctx), TypeError);
-  throws(() => substituteVariables("${file}", { ...ctx, file: null }), TypeError);
+  throws(
+    () => substituteVariables("${file}", { ...ctx, file: null }),
+    TypeError,
+  );
 });
 
 Deno.test("native launch configuration becomes program and args", () => {
@@ -43,19 +58,41 @@ Deno.test("node and python configurations run through their runtime", () => {
     ["/opt/node", "--no-warnings", "/ws/main.js"],
   );
   assertEquals(
-    commandFromLaunchConfig({ type: "debugpy", program: "${file}", args: ["-v"] }, ctx).argv,
+    commandFromLaunchConfig({
+      type: "debugpy",
+      program: "${file}",
+      args: ["-v"],
+    }, ctx).argv,
     ["python3", "/ws/src/a.c", "-v"],
   );
 });
 
 Deno.test("configurations without program or with string args are refused", () => {
-  throws(() => commandFromLaunchConfig({ name: "x", type: "node", request: "attach" }, ctx), TypeError);
-  throws(() => commandFromLaunchConfig({ program: "/a", args: "-x -y" }, ctx), TypeError);
-  throws(() => commandFromLaunchConfig({ program: "/a", args: [1] }, ctx), TypeError);
+  throws(
+    () =>
+      commandFromLaunchConfig(
+        { name: "x", type: "node", request: "attach" },
+        ctx,
+      ),
+    TypeError,
+  );
+  throws(
+    () => commandFromLaunchConfig({ program: "/a", args: "-x -y" }, ctx),
+    TypeError,
+  );
+  throws(
+    () => commandFromLaunchConfig({ program: "/a", args: [1] }, ctx),
+    TypeError,
+  );
 });
 
 Deno.test("captrace argv for a command: options, user, separator, then the program's argv", () => {
-  const command = { argv: ["/ws/deny", "x y"], cwd: "/ws", env: {}, program: "/ws/deny" };
+  const command = {
+    argv: ["/ws/deny", "x y"],
+    cwd: "/ws",
+    env: {},
+    program: "/ws/deny",
+  };
   assertEquals(
     captraceArgv({
       binary: "/opt/captrace",
@@ -83,9 +120,21 @@ Deno.test("captrace argv for a command: options, user, separator, then the progr
 });
 
 Deno.test("captrace argv carries env and cwd through env(1) under elevation", () => {
-  const command = { argv: ["/ws/deny"], cwd: "/ws", env: { A: "1 2" }, program: "/ws/deny" };
+  const command = {
+    argv: ["/ws/deny"],
+    cwd: "/ws",
+    env: { A: "1 2" },
+    program: "/ws/deny",
+  };
   assertEquals(
-    captraceArgv({ binary: "c", elevation: "pkexec", user: null, output: "f", sites: false, target: { command } }),
+    captraceArgv({
+      binary: "c",
+      elevation: "pkexec",
+      user: null,
+      output: "f",
+      sites: false,
+      target: { command },
+    }),
     [
       "pkexec",
       "c",
@@ -114,7 +163,27 @@ Deno.test("captrace argv carries env and cwd through env(1) under elevation", ()
 
 Deno.test("captrace argv for a pid refuses a bad pid", () => {
   throws(
-    () => captraceArgv({ binary: "c", elevation: "none", user: null, output: "f", sites: false, target: { pid: 0 } }),
+    () =>
+      captraceArgv({
+        binary: "c",
+        elevation: "none",
+        user: null,
+        output: "f",
+        sites: false,
+        target: { pid: 0 },
+      }),
     RangeError,
   );
+});
+
+Deno.test("typed command lines split into argv without expansion", () => {
+  assertEquals(splitCommandLine("  a  'b c'\td\\ e \"f\\\"g\" ''  "), [
+    "a",
+    "b c",
+    "d e",
+    'f"g',
+    "",
+  ]);
+  assertEquals(splitCommandLine("echo $(id) *"), ["echo", "$(id)", "*"]);
+  throws(() => splitCommandLine("a 'b"), SyntaxError);
 });

@@ -17,7 +17,9 @@ Deno.test("line splitter returns a last line without newline on flush", () => {
 });
 
 Deno.test("parser accepts every v1 event type", () => {
-  for (const type of ["ready", "check", "exec", "exit", "lost", "summary", "error"]) {
+  for (
+    const type of ["ready", "check", "exec", "exit", "lost", "summary", "error"]
+  ) {
     const r = parseEventLine(JSON.stringify({ v: 1, type }));
     assertEquals("event" in r, true, type);
   }

@@ -3,7 +3,9 @@ import { loadEvents } from "./_testdata.ts";
 import { formatEvent } from "./output_lines.ts";
 
 Deno.test("output channel lines for a recorded trace", () => {
-  const lines = loadEvents("deny_chown").map(formatEvent).join("\n").split("\n");
+  const lines = loadEvents("deny_chown").map(formatEvent).join("\n").split(
+    "\n",
+  );
   assertEquals(lines.slice(0, 3), [
     "Tracing capability checks (tracepoint, bpftrace v0.17.0, kernel 6.18.0), pid 4242",
     "  limit: Audit flags are inferred from the kernel caller.",
@@ -15,6 +17,12 @@ Deno.test("output channel lines for a recorded trace", () => {
   );
   assertEquals(lines[8], "+++ 4243 exited with 1 +++");
   assertEquals(lines[10], "Summary: 5 checks seen, 5 shown, 0 hidden, 0 lost");
-  assertEquals(lines[11], "  cap_chown                   0 allowed      2 denied  chown");
-  assertEquals(lines.at(-1), "Recommendation: setcap cap_chown,cap_net_raw+ep /ws/deny");
+  assertEquals(
+    lines[11],
+    "  cap_chown                   0 allowed      2 denied  chown",
+  );
+  assertEquals(
+    lines.at(-1),
+    "Recommendation: setcap cap_chown,cap_net_raw+ep /ws/deny",
+  );
 });

@@ -18,7 +18,10 @@ export interface ProcessEntry {
  * if (p?.comm !== "a) b" || p.ppid !== 1 || p.argv[1] !== "x.js") throw new Error("unexpected");
  * ```
  */
-export function parseProcEntry(stat: string, cmdline: string): ProcessEntry | null {
+export function parseProcEntry(
+  stat: string,
+  cmdline: string,
+): ProcessEntry | null {
   const open = stat.indexOf("(");
   const close = stat.lastIndexOf(")");
   if (open < 0 || close < open) return null;
@@ -53,12 +56,16 @@ export function findProgramProcess(
     p.argv.some((a) => a === program || a.endsWith(`=${program}`))
   );
   const ids = new Set(matches.map((p) => p.pid));
-  const top = matches.filter((p) => !ids.has(p.ppid)).sort((a, b) => a.pid - b.pid);
+  const top = matches.filter((p) => !ids.has(p.ppid)).sort((a, b) =>
+    a.pid - b.pid
+  );
   return top[0]?.pid ?? null;
 }
 
 /** The label of a process in the picker: pid, comm, and the command line cut to a readable length. */
-export function processLabel(p: ProcessEntry): { label: string; description: string } {
+export function processLabel(
+  p: ProcessEntry,
+): { label: string; description: string } {
   const cmd = p.argv.join(" ");
   return {
     label: `${p.comm} (${p.pid})`,

@@ -1,5 +1,9 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { findProgramProcess, parseProcEntry, processLabel } from "./process_match.ts";
+import {
+  findProgramProcess,
+  parseProcEntry,
+  processLabel,
+} from "./process_match.ts";
 
 Deno.test("proc stat with odd comm is parsed", () => {
   assertEquals(parseProcEntry("12 ((sd-pam)) S 3 12 12 0", "(sd-pam)\0"), {
@@ -15,17 +19,30 @@ Deno.test("proc stat with odd comm is parsed", () => {
 Deno.test("debuggee is the topmost new process naming the program", () => {
   const procs = [
     { pid: 100, ppid: 1, comm: "node", argv: ["node", "/ws/old.js"] },
-    { pid: 200, ppid: 150, comm: "setpriv", argv: ["setpriv", "--bounding-set=-chown", "node", "/ws/chown.js"] },
+    {
+      pid: 200,
+      ppid: 150,
+      comm: "setpriv",
+      argv: ["setpriv", "--bounding-set=-chown", "node", "/ws/chown.js"],
+    },
     { pid: 201, ppid: 200, comm: "node", argv: ["node", "/ws/chown.js"] },
     { pid: 300, ppid: 1, comm: "node", argv: ["node", "/ws/chown.js"] },
   ];
   assertEquals(findProgramProcess(procs, "/ws/chown.js", new Set([300])), 200);
-  assertEquals(findProgramProcess(procs, "/ws/chown.js", new Set([300]), new Set([200])), 201);
+  assertEquals(
+    findProgramProcess(procs, "/ws/chown.js", new Set([300]), new Set([200])),
+    201,
+  );
   assertEquals(findProgramProcess(procs, "/ws/none.js", new Set()), null);
 });
 
 Deno.test("picker label cuts long command lines", () => {
-  const l = processLabel({ pid: 1, ppid: 0, comm: "x", argv: ["a".repeat(200)] });
+  const l = processLabel({
+    pid: 1,
+    ppid: 0,
+    comm: "x",
+    argv: ["a".repeat(200)],
+  });
   assertEquals(l.label, "x (1)");
   assertEquals(l.description.length, 118);
 });

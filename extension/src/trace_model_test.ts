@@ -21,11 +21,14 @@ Deno.test("tree model groups checks by process, capability and call site", () =>
   assertEquals(deny.comm, "deny");
   assertEquals(deny.filename, "/ws/deny");
   assertEquals(deny.exit, { code: 1, signal: null });
-  assertEquals([...deny.capabilities.values()].map((c) => [c.name, c.allowed, c.denied]), [
-    ["cap_chown", 0, 2],
-    ["cap_net_raw", 0, 1],
-    ["cap_sys_admin", 1, 0],
-  ]);
+  assertEquals(
+    [...deny.capabilities.values()].map((c) => [c.name, c.allowed, c.denied]),
+    [
+      ["cap_chown", 0, 2],
+      ["cap_net_raw", 0, 1],
+      ["cap_sys_admin", 1, 0],
+    ],
+  );
   const chownSites = [...deny.capabilities.get(0)!.sites.values()];
   assertEquals(chownSites.length, 1);
   assertEquals(chownSites[0]!.file, "/ws/deny.c");
@@ -44,24 +47,37 @@ Deno.test("tree model resolves relative source paths against the session's cwd",
 
 Deno.test("tree model keys unknown call sites by syscall and keeps the reason", () => {
   const { session } = traced();
-  const admin = [...session.processes.get(4242)!.capabilities.get(21)!.sites.values()];
+  const admin = [
+    ...session.processes.get(4242)!.capabilities.get(21)!.sites.values(),
+  ];
   assertEquals(admin.map((s) => [s.key, s.syscall, s.reason]), [
     ["syscall:none", null, "not in a syscall"],
   ]);
-  const py = [...session.processes.get(4243)!.capabilities.get(24)!.sites.values()];
+  const py = [
+    ...session.processes.get(4243)!.capabilities.get(24)!.sites.values(),
+  ];
   assertEquals(py[0]!.script, "/ws/limit.py");
 });
 
 Deno.test("tree model counts session totals and keeps the summary", () => {
   const { session } = traced();
   assertEquals([session.allowed, session.denied], [1, 4]);
-  assertEquals(session.summary?.recommendation.capabilities, ["CAP_CHOWN", "CAP_NET_RAW"]);
+  assertEquals(session.summary?.recommendation.capabilities, [
+    "CAP_CHOWN",
+    "CAP_NET_RAW",
+  ]);
 });
 
 Deno.test("tree model marks a session that never became ready as failed", () => {
   const model = new TraceModel();
   const s = model.startSession({ label: "x" });
-  model.apply(s.id, { v: 1, type: "error", message: "bpftrace not found", hint: null, exit_code: 1 });
+  model.apply(s.id, {
+    v: 1,
+    type: "error",
+    message: "bpftrace not found",
+    hint: null,
+    exit_code: 1,
+  });
   model.endSession(s.id, 1);
   assertEquals(s.state, "failed");
   assertEquals(s.errors.length, 1);
@@ -79,6 +95,9 @@ Deno.test("unknown capability numbers get a numeric name", () => {
   const model = new TraceModel();
   const s = model.startSession({ label: "x" });
   const [, , check] = loadEvents("deny_chown");
-  model.apply(s.id, { ...check!, cap: 45, cap_name: null } as typeof check & object);
+  model.apply(
+    s.id,
+    { ...check!, cap: 45, cap_name: null } as typeof check & object,
+  );
   assertEquals(s.processes.get(4242)!.capabilities.get(45)!.name, "cap_45");
 });

@@ -1,0 +1,287 @@
+/** The command handlers: pick what to run, debug or attach to, and hand it to the trace manager. */
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { DebugTracing } from "./debug_tracing.ts";
+import {
+  commandFromLaunchConfig,
+  type LaunchConfig,
+  splitCommandLine,
+  type TracedCommand,
+  type VariableContext,
+} from "./launch_argv.ts";
+import { processLabel } from "./process_match.ts";
+import { readProcessTable } from "./proc_table.ts";
+import type { TraceManager } from "./trace_manager.ts";
+import type { SessionNode, TraceModel } from "./trace_model.ts";
+
+interface ConfigPick extends vscode.QuickPickItem {
+  what: "config" | "file" | "command";
+  config?: LaunchConfig;
+  folder?: vscode.WorkspaceFolder;
+}
+
+/** Launch configurations of every workspace folder, with their folder. */
+function launchConfigs(): {
+  config: LaunchConfig;
+  folder: vscode.WorkspaceFolder;
+}[] {
+  const out: { config: LaunchConfig; folder: vscode.WorkspaceFolder }[] = [];
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const configs = vscode.workspace.getConfiguration("launch", folder.uri).get<
+      LaunchConfig[]
+    >("configurations") ?? [];
+    for (const config of configs) {
+      if (config && typeof config === "object") out.push({ config, folder });
+    }
+  }
+  return out;
+}
+
+function variables(
+  folder: vscode.WorkspaceFolder | undefined,
+): VariableContext {
+  return {
+    workspaceFolder: folder?.uri.fsPath ??
+      vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? null,
+    file: vscode.window.activeTextEditor?.document.uri.scheme === "file"
+      ? vscode.window.activeTextEditor.document.uri.fsPath
+      : null,
+    env: process.env,
+    userHome: os.homedir(),
+  };
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Asks what to run: a launch configuration with a program, the active file if executable, or a typed command. */
+async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
+  const configs = launchConfigs().filter(({ config }) =>
+    typeof config.program === "string"
+  );
+  if (typeof name === "string") {
+    const found = configs.find(({ config }) => config.name === name);
+    if (!found) {
+      throw new TypeError(
+        `No launch configuration named ${JSON.stringify(name)} has a program`,
+      );
+    }
+    return commandFromLaunchConfig(found.config, variables(found.folder));
+  }
+  const items: ConfigPick[] = configs.map(({ config, folder }) => ({
+    what: "config",
+    config,
+    folder,
+    label: config.name ?? String(config.program),
+    description: String(config.program),
+    detail: `launch.json · ${folder.name}`,
+  }));
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active?.scheme === "file" && isExecutableFile(active.fsPath)) {
+    items.push({
+      what: "file",
+      label: "Active file",
+      description: active.fsPath,
+    });
+  }
+  items.push({
+    what: "command",
+    label: "Enter a command…",
+    description: "program and arguments, no shell",
+  });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: "Run with Capability Trace",
+    placeHolder: "Launch configuration or command to run",
+  });
+  if (!pick) return undefined;
+  if (pick.what === "config") {
+    return commandFromLaunchConfig(pick.config!, variables(pick.folder));
+  }
+  const cwd = variables(undefined).workspaceFolder;
+  if (pick.what === "file") {
+    return {
+      argv: [active!.fsPath],
+      cwd: path.dirname(active!.fsPath),
+      env: {},
+      program: active!.fsPath,
+    };
+  }
+  const line = await vscode.window.showInputBox({
+    title: "Run with Capability Trace",
+    prompt: "Command and arguments (quotes group words; nothing is expanded)",
+    validateInput: (v) => {
+      try {
+        return splitCommandLine(v).length === 0 ? "Enter a command" : undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    },
+  });
+  if (line === undefined) return undefined;
+  const argv = splitCommandLine(line);
+  const first = argv[0]!;
+  const program = first.includes("/") && cwd !== null
+    ? path.resolve(cwd, first)
+    : first;
+  return { argv, cwd, env: {}, program };
+}
+
+/** "Run with Capability Trace": launches the program under captrace. */
+export async function runCommand(
+  manager: TraceManager,
+  onStart: (s: SessionNode) => void,
+  name?: unknown,
+): Promise<SessionNode | undefined> {
+  let command: TracedCommand | undefined;
+  try {
+    command = await pickCommand(name);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Captrace: ${(e as Error).message}`);
+    return undefined;
+  }
+  if (!command) return undefined;
+  const session = manager.start({
+    label: command.argv.join(" "),
+    target: { command },
+    cwd: command.cwd,
+    program: command.program,
+  });
+  if (session) onStart(session);
+  return session;
+}
+
+/** "Debug with Capability Trace": starts a launch configuration with a trace attached to its process. */
+export async function debugCommand(
+  debug: DebugTracing,
+  name?: unknown,
+): Promise<boolean> {
+  const configs = launchConfigs();
+  let chosen = typeof name === "string"
+    ? configs.find(({ config }) => config.name === name)
+    : undefined;
+  if (typeof name === "string" && !chosen) {
+    void vscode.window.showErrorMessage(
+      `Captrace: no launch configuration named ${JSON.stringify(name)}`,
+    );
+    return false;
+  }
+  if (!chosen) {
+    if (configs.length === 0) {
+      void vscode.window.showErrorMessage(
+        "Captrace: add a launch configuration (launch.json) to debug with a trace",
+      );
+      return false;
+    }
+    const pick = await vscode.window.showQuickPick(
+      configs.map((c) => ({
+        ...c,
+        label: c.config.name ?? "(unnamed)",
+        description: `${c.config.type} · ${c.config.request}`,
+      })),
+      {
+        title: "Debug with Capability Trace",
+        placeHolder: "Launch configuration to debug",
+      },
+    );
+    if (!pick) return false;
+    chosen = pick;
+  }
+  return await debug.startDebugging(
+    chosen.folder,
+    chosen.config as vscode.DebugConfiguration,
+  );
+}
+
+/** "Attach to Process…": picks a running process and traces it and its children. */
+export async function attachCommand(
+  manager: TraceManager,
+  onStart: (s: SessionNode) => void,
+  pidArg?: unknown,
+): Promise<SessionNode | undefined> {
+  let pid = typeof pidArg === "number" ? pidArg : undefined;
+  if (pid === undefined) {
+    const me = process.pid;
+    const items = readProcessTable()
+      .filter((p) => p.pid !== me && p.argv.length > 0)
+      .sort((a, b) => b.pid - a.pid)
+      .map((p) => ({ ...processLabel(p), pid: p.pid }));
+    const pick = await vscode.window.showQuickPick(items, {
+      title: "Attach Capability Trace to Process",
+      placeHolder: "Process to trace (its children are followed)",
+      matchOnDescription: true,
+    });
+    if (!pick) return undefined;
+    pid = pick.pid;
+  }
+  const session = manager.start({
+    label: `pid ${pid}`,
+    target: { pid },
+    cwd: null,
+    program: null,
+    note:
+      "Attached to a running process: checks made before the attach are not shown.",
+  });
+  if (session) onStart(session);
+  return session;
+}
+
+const FORMATS = [
+  "setcap",
+  "systemd",
+  "docker",
+  "compose",
+  "kubernetes",
+] as const;
+
+/** "Copy Recommendation": copies one format of the latest (or given) session's recommendation. */
+export async function copyRecommendation(
+  model: TraceModel,
+  node?: unknown,
+  format?: unknown,
+): Promise<string | undefined> {
+  const given =
+    node && typeof node === "object" && (node as SessionNode).kind === "session"
+      ? node as SessionNode
+      : undefined;
+  const session = given ??
+    [...model.sessions].reverse().find((s) => s.summary !== null);
+  const rec = session?.summary?.recommendation;
+  if (!rec) {
+    void vscode.window.showInformationMessage(
+      "Captrace: no recommendation yet; it arrives when a trace ends.",
+    );
+    return undefined;
+  }
+  let chosen = FORMATS.find((f) => f === format);
+  if (!chosen) {
+    const pick = await vscode.window.showQuickPick(
+      FORMATS.map((f) => ({
+        label: f,
+        detail: rec[f].split("\n")[0] ?? "",
+        format: f,
+      })),
+      {
+        title: `Copy Recommendation (${
+          rec.capabilities.join(", ") || "no capabilities needed"
+        })`,
+      },
+    );
+    if (!pick) return undefined;
+    chosen = pick.format;
+  }
+  await vscode.env.clipboard.writeText(rec[chosen]);
+  void vscode.window.setStatusBarMessage(
+    `Captrace: ${chosen} recommendation copied`,
+    3000,
+  );
+  return rec[chosen];
+}

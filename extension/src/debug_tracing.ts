@@ -1,0 +1,195 @@
+/**
+ * Attaches captrace to debugged processes: the pid comes from the DAP `process` event (systemProcessId), else an
+ * attach configuration's processId, else the process table (a new process whose argv names the configured program).
+ */
+
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { findProgramProcess } from "./process_match.ts";
+import { currentPids, readProcessTable } from "./proc_table.ts";
+import { readSettings } from "./settings.ts";
+import type { TraceManager } from "./trace_manager.ts";
+
+/** Marks a configuration started by "Debug with Capability Trace". */
+export const TRACE_MARKER = "__captrace";
+
+const POLL_MS = 100;
+const POLL_LIMIT_MS = 30_000;
+const NOTE =
+  "Attached to a running process: checks made before the attach are not shown.";
+
+interface Tracked {
+  root: vscode.DebugSession;
+  before: Set<number>;
+  traceSession: number | null;
+  poll: ReturnType<typeof setInterval> | null;
+}
+
+/** How the pid was found, for the log and the e2e test. */
+export type PidSource = "dap-process-event" | "attach-config" | "process-table";
+
+/** Registers a tracker factory for every debug type and owns the resulting traces. */
+export class DebugTracing implements vscode.Disposable {
+  readonly #manager: TraceManager;
+  readonly #log: vscode.LogOutputChannel;
+  readonly #tracked = new Map<string, Tracked>();
+  readonly #disposables: vscode.Disposable[] = [];
+  /** Pids that existed before each marked session started, by marker token. */
+  readonly #before = new Map<string, Set<number>>();
+  #nextToken = 1;
+  /** Last way a pid was found; read by the integration tests. */
+  lastPidSource: PidSource | null = null;
+
+  constructor(manager: TraceManager, log: vscode.LogOutputChannel) {
+    this.#manager = manager;
+    this.#log = log;
+    this.#disposables.push(
+      vscode.debug.registerDebugAdapterTrackerFactory("*", {
+        createDebugAdapterTracker: (s) => this.#createTracker(s),
+      }),
+      vscode.debug.onDidTerminateDebugSession((s) => this.#terminated(s)),
+    );
+  }
+
+  /** Starts debugging a configuration with a trace attached as soon as its pid is known. */
+  async startDebugging(
+    folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): Promise<boolean> {
+    const token = `t${this.#nextToken++}`;
+    this.#before.set(token, currentPids());
+    try {
+      return await vscode.debug.startDebugging(folder, {
+        ...config,
+        [TRACE_MARKER]: token,
+      });
+    } finally {
+      setTimeout(() => this.#before.delete(token), POLL_LIMIT_MS);
+    }
+  }
+
+  #createTracker(
+    session: vscode.DebugSession,
+  ): vscode.DebugAdapterTracker | undefined {
+    const root = _root(session);
+    const token = root.configuration[TRACE_MARKER];
+    const wanted = typeof token === "string" ||
+      readSettings().traceDebugSessions;
+    if (!wanted) return undefined;
+    let tracked = this.#tracked.get(root.id);
+    if (!tracked) {
+      const before =
+        (typeof token === "string" ? this.#before.get(token) : undefined) ??
+          currentPids();
+      tracked = { root, before, traceSession: null, poll: null };
+      this.#tracked.set(root.id, tracked);
+      this.#log.info(
+        `Debug session "${root.name}" (${root.type}): waiting for the debuggee's pid`,
+      );
+      const pid = root.configuration.request === "attach"
+        ? Number(root.configuration.processId)
+        : NaN;
+      if (Number.isInteger(pid) && pid > 0) {
+        this.#attach(tracked, pid, "attach-config");
+      } else this.#startPolling(tracked);
+    }
+    const t = tracked;
+    return {
+      onDidSendMessage: (
+        m: {
+          type?: string;
+          event?: string;
+          body?: { systemProcessId?: unknown };
+        },
+      ) => {
+        if (m.type === "event" && m.event === "process") {
+          const pid = m.body?.systemProcessId;
+          if (typeof pid === "number" && Number.isInteger(pid) && pid > 0) {
+            this.#attach(t, pid, "dap-process-event");
+          }
+        }
+      },
+    };
+  }
+
+  #startPolling(t: Tracked): void {
+    const config = t.root.configuration;
+    if (typeof config.program !== "string" || config.program === "") {
+      this.#log.warn(
+        `Debug session "${t.root.name}": no program in its configuration, so only a DAP process event can tell the pid`,
+      );
+      return;
+    }
+    const folder = t.root.workspaceFolder?.uri.fsPath;
+    const program = path.isAbsolute(config.program) || !folder
+      ? config.program
+      : path.join(folder, config.program);
+    const started = Date.now();
+    const exclude = new Set([process.pid]);
+    t.poll = setInterval(() => {
+      if (t.traceSession !== null || Date.now() - started > POLL_LIMIT_MS) {
+        this.#stopPolling(t);
+        if (t.traceSession === null) {
+          this.#log.warn(
+            `Debug session "${t.root.name}": no process running ${program} appeared`,
+          );
+        }
+        return;
+      }
+      const pid = findProgramProcess(
+        readProcessTable(),
+        program,
+        t.before,
+        exclude,
+      );
+      if (pid !== null) this.#attach(t, pid, "process-table");
+    }, POLL_MS);
+  }
+
+  #stopPolling(t: Tracked): void {
+    if (t.poll) clearInterval(t.poll);
+    t.poll = null;
+  }
+
+  #attach(t: Tracked, pid: number, source: PidSource): void {
+    if (t.traceSession !== null) return;
+    this.#stopPolling(t);
+    this.lastPidSource = source;
+    this.#log.info(
+      `Debug session "${t.root.name}": debuggee pid ${pid} (from ${source})`,
+    );
+    const session = this.#manager.start({
+      label: `debug ${t.root.name} (pid ${pid})`,
+      target: { pid },
+      cwd: t.root.workspaceFolder?.uri.fsPath ?? null,
+      program: typeof t.root.configuration.program === "string"
+        ? t.root.configuration.program
+        : null,
+      note: NOTE,
+    });
+    t.traceSession = session?.id ?? -1;
+  }
+
+  #terminated(s: vscode.DebugSession): void {
+    const t = this.#tracked.get(s.id);
+    if (!t) return;
+    this.#stopPolling(t);
+    this.#tracked.delete(s.id);
+    // captrace --pid ends by itself when the tree exits; this covers a debuggee that outlives its session.
+    if (t.traceSession !== null && t.traceSession > 0) {
+      this.#manager.stop(t.traceSession);
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.#tracked.values()) this.#stopPolling(t);
+    this.#tracked.clear();
+    for (const d of this.#disposables) d.dispose();
+  }
+}
+
+function _root(s: vscode.DebugSession): vscode.DebugSession {
+  let r = s;
+  while (r.parentSession) r = r.parentSession;
+  return r;
+}

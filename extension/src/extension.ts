@@ -1,0 +1,119 @@
+/** Entry point: activate() only builds the adapters and registers them; deactivate() stops every trace. */
+
+import * as vscode from "vscode";
+import {
+  attachCommand,
+  copyRecommendation,
+  debugCommand,
+  runCommand,
+} from "./commands.ts";
+import { DebugTracing } from "./debug_tracing.ts";
+import { Problems } from "./problems.ts";
+import { TraceStatusBar } from "./status_bar.ts";
+import { TraceManager } from "./trace_manager.ts";
+import { type SessionNode, TraceModel } from "./trace_model.ts";
+import { CaptraceTree, openSite } from "./tree_view.ts";
+
+/** What activate() returns; the integration tests read it. */
+export interface CaptraceApi {
+  model: TraceModel;
+  manager: TraceManager;
+  debug: DebugTracing;
+  problems: Problems;
+}
+
+let manager: TraceManager | undefined;
+
+/** Builds the adapters and wires them together. */
+export function activate(context: vscode.ExtensionContext): CaptraceApi {
+  const log = vscode.window.createOutputChannel("Captrace Log", { log: true });
+  const output = vscode.window.createOutputChannel("Captrace");
+  const model = new TraceModel();
+  const tree = new CaptraceTree(model);
+  const view = vscode.window.createTreeView("captrace.tree", {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+  });
+  const problems = new Problems();
+  const status = new TraceStatusBar(model);
+  manager = new TraceManager(model, output, log, context.extensionPath);
+  const m = manager;
+  const debug = new DebugTracing(m, log);
+
+  const onStart = (s: SessionNode) => {
+    problems.follow(s);
+    output.show(true);
+  };
+  const updateViews = () => {
+    tree.scheduleRefresh();
+    problems.scheduleUpdate();
+    status.update();
+    const latest = model.sessions.at(-1);
+    view.message = latest?.note &&
+        (latest.state === "running" || latest.state === "starting")
+      ? latest.note
+      : "";
+  };
+  const sessionsSeen = new Set<number>();
+
+  context.subscriptions.push(
+    log,
+    output,
+    tree,
+    view,
+    problems,
+    status,
+    m,
+    debug,
+    m.onDidChange((s) => {
+      // Sessions started by the debug tracker also replace the problems of earlier traces.
+      if (!sessionsSeen.has(s.id)) {
+        sessionsSeen.add(s.id);
+        problems.follow(s);
+      }
+      updateViews();
+    }),
+    vscode.commands.registerCommand(
+      "captrace.run",
+      (name?: unknown) => runCommand(m, onStart, name),
+    ),
+    vscode.commands.registerCommand(
+      "captrace.debug",
+      (name?: unknown) => debugCommand(debug, name),
+    ),
+    vscode.commands.registerCommand(
+      "captrace.attach",
+      (pid?: unknown) => attachCommand(m, onStart, pid),
+    ),
+    vscode.commands.registerCommand("captrace.stop", (node?: unknown) => {
+      const id = node && typeof node === "object" &&
+          (node as SessionNode).kind === "session"
+        ? (node as SessionNode).id
+        : undefined;
+      m.stop(id);
+    }),
+    vscode.commands.registerCommand("captrace.clear", () => {
+      model.clearFinished();
+      problems.clear();
+      output.clear();
+      updateViews();
+    }),
+    vscode.commands.registerCommand(
+      "captrace.copyRecommendation",
+      (node?: unknown, format?: unknown) =>
+        copyRecommendation(model, node, format),
+    ),
+    vscode.commands.registerCommand(
+      "captrace.openSite",
+      (file: string, line: number) => openSite(file, line),
+    ),
+  );
+  status.update();
+  log.info("Captrace activated");
+  return { model, manager: m, debug, problems };
+}
+
+/** Stops every running trace and waits for them to end. */
+export async function deactivate(): Promise<void> {
+  await manager?.stopAll();
+}

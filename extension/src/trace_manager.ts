@@ -1,0 +1,225 @@
+/** Starts and stops captrace runs and feeds their events to the model, the output channel and the views. */
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as vscode from "vscode";
+import { findBinary } from "./binary_lookup.ts";
+import { captraceArgv, type TraceTarget } from "./launch_argv.ts";
+import { formatEvent } from "./output_lines.ts";
+import { ProgramTerminal } from "./program_terminal.ts";
+import { openSetting, readSettings } from "./settings.ts";
+import type { SessionNode, TraceModel } from "./trace_model.ts";
+import { TraceProcess } from "./trace_process.ts";
+
+/** What to trace and how to show it. */
+export interface StartRequest {
+  /** Session label in the tree, e.g. the command line. */
+  label: string;
+  target: TraceTarget;
+  /** Working directory for captrace (the command's cwd). */
+  cwd: string | null;
+  /** The program file, for problems without a known line. */
+  program: string | null;
+  /** A note for the view (e.g. that checks before an attach are not shown). */
+  note?: string | null;
+}
+
+interface Run {
+  session: SessionNode;
+  process: TraceProcess;
+  terminal: ProgramTerminal | null;
+}
+
+/** Owns every running captrace process; `dispose()` and `stopAll()` leave none behind. */
+export class TraceManager implements vscode.Disposable {
+  readonly #model: TraceModel;
+  readonly #output: vscode.OutputChannel;
+  readonly #log: vscode.LogOutputChannel;
+  readonly #extensionPath: string;
+  readonly #runs = new Map<number, Run>();
+  readonly #changed = new vscode.EventEmitter<SessionNode>();
+  readonly #pending: string[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  #notFoundShown = false;
+
+  /** Fires (unthrottled) whenever a session changed; views throttle themselves. */
+  readonly onDidChange = this.#changed.event;
+
+  constructor(
+    model: TraceModel,
+    output: vscode.OutputChannel,
+    log: vscode.LogOutputChannel,
+    extensionPath: string,
+  ) {
+    this.#model = model;
+    this.#output = output;
+    this.#log = log;
+    this.#extensionPath = extensionPath;
+  }
+
+  /** Number of captrace processes still running. */
+  get runningCount(): number {
+    return this.#runs.size;
+  }
+
+  /** Resolves the binary, starts captrace and returns the new session, or undefined when it could not start. */
+  start(req: StartRequest): SessionNode | undefined {
+    const settings = readSettings();
+    const found = findBinary({
+      setting: settings.path,
+      bundled: [`${this.#extensionPath}/bin/captrace`],
+      pathEnv: process.env.PATH ?? "",
+      isExecutable: _isExecutable,
+    });
+    if (found.path === null) {
+      this.#log.error(
+        `${found.message} Searched: ${found.searched.join(", ")}`,
+      );
+      if (!this.#notFoundShown) {
+        this.#notFoundShown = true;
+        void vscode.window.showErrorMessage(found.message, "Open Setting").then(
+          (choice) => {
+            if (choice) void openSetting("captrace.path");
+          },
+        );
+      }
+      return undefined;
+    }
+    this.#notFoundShown = false;
+    const user = settings.user !== ""
+      ? settings.user
+      : settings.elevation !== "none"
+      ? os.userInfo().username
+      : null;
+    const argv = captraceArgv({
+      binary: found.path,
+      elevation: settings.elevation,
+      user,
+      output: TraceProcess.OUTPUT,
+      sites: settings.sites,
+      target: req.target,
+    });
+    const session = this.#model.startSession({
+      label: req.label,
+      program: req.program,
+      cwd: req.cwd,
+      note: req.note ?? null,
+    });
+    this.#log.info(
+      `Session ${session.id}: ${
+        argv.map((a) => a === TraceProcess.OUTPUT ? "FIFO" : a).join(" ")
+      }`,
+    );
+    const terminal = "command" in req.target
+      ? new ProgramTerminal(
+        `Captrace: ${req.label}`.slice(0, 60),
+        () => this.stop(session.id),
+      )
+      : null;
+    terminal?.show();
+    this.#line(`[${session.id}] Starting: ${req.label}`);
+    if (req.note) this.#line(`[${session.id}] ${req.note}`);
+    const run: Run = {
+      session,
+      terminal,
+      process: null as unknown as TraceProcess,
+    };
+    run.process = new TraceProcess(argv, {
+      onEvent: (event) => {
+        this.#model.apply(session.id, event);
+        this.#line(formatEvent(event));
+        if (event.type === "error") {
+          this.#log.warn(`Session ${session.id}: ${event.message}`);
+        }
+        this.#changed.fire(session);
+      },
+      onOutput: (text) => {
+        if (terminal) terminal.write(text);
+        else this.#log.info(`Session ${session.id}: ${text.trimEnd()}`);
+      },
+      onProblem: (message) =>
+        this.#log.warn(`Session ${session.id}: ${message}`),
+      onExit: (code, signal) => {
+        this.#runs.delete(session.id);
+        this.#model.endSession(session.id, code);
+        const how = signal ? `killed by ${signal}` : `exited with ${code}`;
+        this.#line(`[${session.id}] captrace ${how}`);
+        this.#log.info(`Session ${session.id}: captrace ${how}`);
+        terminal?.write(`\n[captrace ${how}]\n`);
+        if (session.state === "failed" && session.errors.length === 0) {
+          void vscode.window.showErrorMessage(
+            `Captrace could not start tracing (${how}). See the terminal or the "Captrace Log" output.`,
+          );
+        }
+        this.#changed.fire(session);
+      },
+    }, req.cwd ?? undefined);
+    this.#runs.set(session.id, run);
+    try {
+      run.process.start();
+    } catch (e) {
+      this.#runs.delete(session.id);
+      this.#model.endSession(session.id, null);
+      this.#log.error(`Session ${session.id}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(`Captrace: ${(e as Error).message}`);
+    }
+    this.#changed.fire(session);
+    return session;
+  }
+
+  /** Stops one session, or all when no id is given. */
+  stop(sessionId?: number): void {
+    for (const [id, run] of this.#runs) {
+      if (sessionId === undefined || id === sessionId) {
+        this.#log.info(`Session ${id}: stopping`);
+        run.process.stop();
+      }
+    }
+  }
+
+  /** The promise of a running session's end, if it is running. */
+  done(sessionId: number): Promise<number | null> | undefined {
+    return this.#runs.get(sessionId)?.process.done;
+  }
+
+  /** Stops every run and waits (up to `timeoutMs`) until they ended. */
+  async stopAll(timeoutMs = 8000): Promise<void> {
+    const all = [...this.#runs.values()].map((r) => r.process.done);
+    this.stop();
+    await Promise.race([
+      Promise.all(all),
+      new Promise((r) => setTimeout(r, timeoutMs)),
+    ]);
+  }
+
+  // Output lines are batched: appending per event would flood the channel on busy traces.
+  #line(text: string): void {
+    this.#pending.push(text);
+    if (this.#flushTimer) return;
+    this.#flushTimer = setTimeout(() => this.flushOutput(), 100);
+  }
+
+  /** Writes the batched output lines now. */
+  flushOutput(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    if (this.#pending.length === 0) return;
+    this.#output.append(this.#pending.join("\n") + "\n");
+    this.#pending.length = 0;
+  }
+
+  dispose(): void {
+    this.stop();
+    this.flushOutput();
+    this.#changed.dispose();
+  }
+}
+
+function _isExecutable(path: string): boolean {
+  try {
+    return fs.statSync(path).isFile() &&
+      (fs.accessSync(path, fs.constants.X_OK), true);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,188 @@
+/** Runs one captrace process: NDJSON events from a FIFO, the traced program's own output to a callback, stop through stdin. */
+
+import * as cp from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Event } from "../../shared/event.ts";
+import { LineSplitter, parseEventLine } from "./ndjson.ts";
+
+/** Where a run reports to. */
+export interface TraceProcessHandlers {
+  onEvent(event: Event): void;
+  /** Output of the traced program and captrace's own messages (stdout and stderr, as they come). */
+  onOutput(text: string): void;
+  /** A line on the event stream that is not a v1 event. */
+  onProblem(message: string): void;
+  /** captrace ended: its exit code (the command's status) or the signal that killed it. */
+  onExit(code: number | null, signal: string | null): void;
+}
+
+/** How long a stop waits after closing stdin before it sends signals (which only work when not elevated). */
+const STOP_GRACE_MS = 5000;
+
+/**
+ * One captrace child process. The argv is spawned directly, never through a shell. Stopping closes captrace's stdin
+ * (`--stdin-control`), which works even when captrace runs as root through sudo or pkexec.
+ */
+export class TraceProcess {
+  readonly #argv: readonly string[];
+  readonly #handlers: TraceProcessHandlers;
+  readonly #cwd: string | undefined;
+  #dir: string | null = null;
+  #child: cp.ChildProcess | null = null;
+  #events: net.Socket | null = null;
+  #exited = false;
+  #sawEvents = false;
+  #killTimer: ReturnType<typeof setTimeout> | null = null;
+  #done: Promise<number | null>;
+  #resolveDone!: (code: number | null) => void;
+
+  /** `argv` must contain `OUTPUT` where the FIFO path goes (the value of `-o`). */
+  constructor(
+    argv: readonly string[],
+    handlers: TraceProcessHandlers,
+    cwd?: string,
+  ) {
+    this.#argv = argv;
+    this.#handlers = handlers;
+    this.#cwd = cwd;
+    this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
+  }
+
+  /** The FIFO path placeholder to put in the argv given to the constructor. */
+  static readonly OUTPUT = "\0captrace-output\0";
+
+  /** Resolves with captrace's exit code once it ended and every event was read. */
+  get done(): Promise<number | null> {
+    return this.#done;
+  }
+
+  /** The process id of the spawned child (sudo or pkexec when elevated). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  get running(): boolean {
+    return this.#child !== null && !this.#exited;
+  }
+
+  /** Creates the FIFO, opens it for reading, then spawns captrace. Throws if the FIFO cannot be made. */
+  start(): void {
+    this.#dir = fs.mkdtempSync(path.join(os.tmpdir(), "captrace-"));
+    const fifo = path.join(this.#dir, "events.ndjson");
+    cp.execFileSync("mkfifo", ["-m", "600", fifo]);
+    // Non-blocking open: a FIFO without writer reads as "not yet" (no EOF) until captrace opens it.
+    const fd = fs.openSync(
+      fifo,
+      fs.constants.O_RDONLY | fs.constants.O_NONBLOCK,
+    );
+    const events = new net.Socket({ fd, readable: true, writable: false });
+    this.#events = events;
+    const splitter = new LineSplitter();
+    events.setEncoding("utf8");
+    events.on("data", (chunk: string) => this.#lines(splitter.push(chunk)));
+    const eventsEnded = new Promise<void>((resolve) => {
+      events.on("close", () => {
+        this.#lines(splitter.flush());
+        resolve();
+      });
+      events.on(
+        "error",
+        (e) => this.#handlers.onProblem(`Reading events failed: ${e.message}`),
+      );
+    });
+
+    const argv = this.#argv.map((a) => a === TraceProcess.OUTPUT ? fifo : a);
+    const [file, ...args] = argv;
+    if (file === undefined) throw new TypeError("Empty argv");
+    const child = cp.spawn(file, args, {
+      cwd: this.#cwd,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true, // own process group, so a last-resort kill reaches the whole tree
+    });
+    this.#child = child;
+    child.stdout?.setEncoding("utf8");
+    child.stderr?.setEncoding("utf8");
+    child.stdout?.on("data", (t: string) => this.#handlers.onOutput(t));
+    const errSplitter = new LineSplitter();
+    child.stderr?.on("data", (t: string) => this.#stderr(errSplitter.push(t)));
+    child.stderr?.on("end", () => this.#stderr(errSplitter.flush()));
+    child.stdin?.on("error", () => {}); // EPIPE after captrace exited is expected
+    const exited = new Promise<{ code: number | null; signal: string | null }>(
+      (resolve) => {
+        child.on("error", (e) => {
+          this.#handlers.onOutput(`Cannot start ${file}: ${e.message}\n`);
+          resolve({ code: null, signal: null });
+        });
+        child.on("exit", (code, signal) => resolve({ code, signal }));
+      },
+    );
+    void exited.then(async ({ code, signal }) => {
+      this.#exited = true;
+      if (this.#killTimer) clearTimeout(this.#killTimer);
+      // captrace may have died before opening the FIFO; then nothing will ever close it for us.
+      const grace = this.#sawEvents ? 5000 : 1000;
+      const ended = await Promise.race([
+        eventsEnded.then(() => true),
+        _delay(grace).then(() => false),
+      ]);
+      if (!ended) events.destroy();
+      await eventsEnded;
+      this.#cleanup();
+      this.#handlers.onExit(code, signal);
+      this.#resolveDone(code);
+    });
+  }
+
+  #lines(lines: string[]): void {
+    if (lines.length > 0) this.#sawEvents = true;
+    for (const line of lines) {
+      const r = parseEventLine(line);
+      if ("event" in r) this.#handlers.onEvent(r.event);
+      else this.#handlers.onProblem(r.problem);
+    }
+  }
+
+  #stderr(lines: string[]): void {
+    for (const line of lines) {
+      // In --json mode a fatal error arrives as one JSON object on stderr.
+      if (line.startsWith("{")) {
+        const r = parseEventLine(line);
+        if ("event" in r) {
+          this.#handlers.onEvent(r.event);
+          continue;
+        }
+      }
+      this.#handlers.onOutput(line + "\n");
+    }
+  }
+
+  /** Asks captrace to stop (closes its stdin); signals the process group only if it is still there after a grace period. */
+  stop(): void {
+    const child = this.#child;
+    if (!child || this.#exited) return;
+    child.stdin?.end();
+    if (this.#killTimer) return;
+    this.#killTimer = setTimeout(() => {
+      if (this.#exited || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // Elevated children cannot be signalled; closing stdin is what stops them.
+      }
+    }, STOP_GRACE_MS);
+  }
+
+  #cleanup(): void {
+    if (this.#dir) {
+      fs.rmSync(this.#dir, { recursive: true, force: true });
+      this.#dir = null;
+    }
+  }
+}
+
+function _delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

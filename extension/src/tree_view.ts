@@ -1,0 +1,226 @@
+/** The "Capability Checks" tree: session → process → capability → call site, refreshed at most a few times a second. */
+
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { SessionNode, TraceModel, TreeNode } from "./trace_model.ts";
+
+const REFRESH_MS = 250;
+
+/** What the tree shows for a node; pure, so the mocha suite can compare labels. */
+export function nodeLabel(
+  node: TreeNode,
+): { label: string; description: string } {
+  switch (node.kind) {
+    case "session": {
+      const state = node.state === "exited"
+        ? `exited ${node.exitCode ?? "?"}`
+        : node.state === "failed"
+        ? "failed"
+        : node.state;
+      const lost = node.lost > 0 ? `, ${node.lost} lost` : "";
+      return {
+        label: node.label,
+        description:
+          `${state} · ${node.allowed} allowed, ${node.denied} denied${lost}`,
+      };
+    }
+    case "process": {
+      const exit = node.exit === null
+        ? ""
+        : node.exit.signal !== null
+        ? ` · killed by signal ${node.exit.signal}`
+        : ` · exited ${node.exit.code}`;
+      return {
+        label: `${node.comm} (${node.pid})`,
+        description: exit.slice(3),
+      };
+    }
+    case "capability":
+      return {
+        label: node.name,
+        description: `${node.allowed} allowed, ${node.denied} denied`,
+      };
+    case "site": {
+      const where = node.file !== null
+        ? `${node.function ?? "?"} ${path.basename(node.file)}:${
+          node.line ?? "?"
+        }`
+        : node.function !== null
+        ? `${node.function} (${path.basename(node.binary ?? "?")})`
+        : node.script !== null
+        ? path.basename(node.script)
+        : "unknown site";
+      const count = node.allowed + node.denied;
+      return {
+        label: where,
+        description: `${node.syscall ?? "no syscall"} ×${count}`,
+      };
+    }
+  }
+}
+
+/** Tree data provider over the model; parents are tracked so reveal() and ids work. */
+export class CaptraceTree
+  implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  readonly #model: TraceModel;
+  readonly #changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly #parents = new WeakMap<object, TreeNode>();
+  readonly #ids = new WeakMap<object, string>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  readonly onDidChangeTreeData = this.#changed.event;
+
+  constructor(model: TraceModel) {
+    this.#model = model;
+  }
+
+  /** Asks for a refresh; many calls within REFRESH_MS become one. */
+  scheduleRefresh(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#changed.fire(undefined);
+    }, REFRESH_MS);
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    let children: TreeNode[];
+    let prefix: string;
+    if (!node) {
+      children = [...this.#model.sessions].reverse();
+      prefix = "";
+    } else {
+      prefix = this.#ids.get(node) ?? "";
+      switch (node.kind) {
+        case "session":
+          children = [...node.processes.values()];
+          break;
+        case "process":
+          children = [...node.capabilities.values()].sort((a, b) =>
+            b.denied - a.denied || a.cap - b.cap
+          );
+          break;
+        case "capability":
+          children = [...node.sites.values()].sort((a, b) =>
+            b.denied - a.denied
+          );
+          break;
+        case "site":
+          children = [];
+      }
+    }
+    for (const c of children) {
+      if (node) this.#parents.set(c, node);
+      const own = c.kind === "session"
+        ? `s${c.id}`
+        : c.kind === "process"
+        ? `p${c.pid}`
+        : c.kind === "capability"
+        ? `c${c.cap}`
+        : c.key;
+      this.#ids.set(c, `${prefix}/${own}`);
+    }
+    return children;
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return this.#parents.get(node);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const { label, description } = nodeLabel(node);
+    const C = vscode.TreeItemCollapsibleState;
+    const item = new vscode.TreeItem(
+      label,
+      node.kind === "site" ? C.None : C.Expanded,
+    );
+    const id = this.#ids.get(node);
+    if (id !== undefined) item.id = id;
+    item.description = description;
+    switch (node.kind) {
+      case "session":
+        item.contextValue = `session-${node.state}`;
+        item.iconPath = node.state === "running" || node.state === "starting"
+          ? new vscode.ThemeIcon("sync~spin")
+          : node.state === "failed"
+          ? new vscode.ThemeIcon(
+            "error",
+            new vscode.ThemeColor("errorForeground"),
+          )
+          : new vscode.ThemeIcon("debug-stop");
+        item.tooltip = _sessionTooltip(node);
+        break;
+      case "process":
+        item.contextValue = "process";
+        item.iconPath = new vscode.ThemeIcon("terminal");
+        break;
+      case "capability":
+        item.contextValue = node.denied > 0
+          ? "capability-denied"
+          : "capability-allowed";
+        item.collapsibleState = C.Collapsed;
+        if (node.denied > 0) item.collapsibleState = C.Expanded;
+        item.iconPath = node.denied > 0
+          ? new vscode.ThemeIcon(
+            "error",
+            new vscode.ThemeColor("errorForeground"),
+          )
+          : new vscode.ThemeIcon(
+            "pass",
+            new vscode.ThemeColor("testing.iconPassed"),
+          );
+        break;
+      case "site":
+        item.contextValue = "site";
+        item.iconPath = new vscode.ThemeIcon(
+          node.file ? "symbol-function" : "question",
+        );
+        item.tooltip = [
+          node.file ? `${node.file}:${node.line ?? "?"}` : null,
+          node.binary ? `binary: ${node.binary}` : null,
+          node.reason ? `no source location: ${node.reason}` : null,
+          `${node.allowed} allowed, ${node.denied} denied`,
+        ].filter((l) => l !== null).join("\n");
+        if (node.file !== null) {
+          item.command = {
+            command: "captrace.openSite",
+            title: "Open Call Site",
+            arguments: [node.file, node.line ?? 1],
+          };
+        }
+        break;
+    }
+    return item;
+  }
+
+  dispose(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#changed.dispose();
+  }
+}
+
+function _sessionTooltip(s: SessionNode): string {
+  const lines = [s.label];
+  if (s.note) lines.push(s.note);
+  if (s.ready) {
+    lines.push(`probe: ${s.ready.probe}, bpftrace ${s.ready.bpftrace}`);
+  }
+  for (const e of s.errors) {
+    lines.push(`error: ${e.message}${e.hint ? ` (${e.hint})` : ""}`);
+  }
+  if (s.summary?.recommendation.capabilities.length) {
+    lines.push(
+      `recommendation: ${s.summary.recommendation.capabilities.join(" ")}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Opens a file at a 1-based line. */
+export async function openSite(file: string, line: number): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  const pos = new vscode.Position(Math.max(0, line - 1), 0);
+  await vscode.window.showTextDocument(doc, {
+    selection: new vscode.Range(pos, pos),
+    preview: true,
+  });
+}

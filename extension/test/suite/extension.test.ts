@@ -1,0 +1,222 @@
+/**
+ * Integration tests inside a real extension host. The workspace is test/extension/workspace (copied and built by
+ * the e2e script), and captrace.path points at the real CLI, so these run against the real kernel.
+ */
+
+import * as assert from "node:assert/strict";
+import * as cp from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { CaptraceApi } from "../../src/extension.ts";
+import type { SessionNode } from "../../src/trace_model.ts";
+
+const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
+
+async function api(): Promise<CaptraceApi> {
+  const ext = vscode.extensions.all.find((e) =>
+    e.packageJSON.name === "captrace"
+  );
+  assert.ok(ext, "the captrace extension is installed");
+  return (await ext.activate()) as CaptraceApi;
+}
+
+async function until<T>(
+  what: string,
+  f: () => T | undefined | null | false,
+  ms = 30_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+suite("captrace extension", () => {
+  test("registers its commands", async () => {
+    await api();
+    const commands = await vscode.commands.getCommands(true);
+    for (
+      const c of [
+        "run",
+        "debug",
+        "attach",
+        "stop",
+        "clear",
+        "copyRecommendation",
+      ]
+    ) assert.ok(commands.includes(`captrace.${c}`), c);
+  });
+
+  test("run traces the C program: denied cap_chown at deny.c line 6, a problem there, a recommendation", async () => {
+    const { model, manager } = await api();
+    const session =
+      (await vscode.commands.executeCommand("captrace.run", "deny (C)")) as
+        | SessionNode
+        | undefined;
+    assert.ok(session, "a session started");
+    await manager.done(session.id);
+    assert.equal(session.state, "exited", JSON.stringify(session.errors));
+    assert.equal(session.exitCode, 1);
+    const proc = [...session.processes.values()].find((p) => p.comm === "deny");
+    assert.ok(proc, "process deny seen");
+    const cap = proc.capabilities.get(0);
+    assert.ok(cap && cap.denied >= 1, "cap_chown denied");
+    const site = [...cap.sites.values()][0]!;
+    assert.equal(site.file, path.join(ws, "deny.c"));
+    assert.equal(site.line, 6);
+    assert.equal(site.function, "give_away");
+    const diags = await until("diagnostics", () => {
+      const d = vscode.languages.getDiagnostics(
+        vscode.Uri.file(path.join(ws, "deny.c")),
+      );
+      return d.length > 0 ? d : undefined;
+    }, 5000);
+    assert.equal(diags[0]!.range.start.line, 5);
+    assert.equal((diags[0]!.code as { value: string }).value, "CAP_CHOWN");
+    assert.match(diags[0]!.message, /CAP_CHOWN denied in chown/);
+    const copied = await vscode.commands.executeCommand(
+      "captrace.copyRecommendation",
+      undefined,
+      "setcap",
+    );
+    assert.match(String(copied), /^setcap cap_chown\+ep /);
+    assert.equal(await vscode.env.clipboard.readText(), copied);
+    assert.equal(model.sessions.includes(session), true);
+  });
+
+  test("attach traces a running process and its later checks", async () => {
+    const { manager } = await api();
+    const child = cp.spawn("setpriv", [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      "--",
+      "node",
+      path.join(ws, "chown.js"),
+      path.join(ws, "owned.txt"),
+    ], { stdio: "ignore" });
+    try {
+      const session = (await vscode.commands.executeCommand(
+        "captrace.attach",
+        child.pid,
+      )) as SessionNode;
+      assert.ok(session);
+      await until(
+        "a denied cap_chown",
+        () => session.processes.get(child.pid!)?.capabilities.get(0)?.denied,
+      );
+      assert.match(session.note ?? "", /before the attach are not shown/);
+      child.kill();
+      await manager.done(session.id);
+      assert.equal(session.state, "exited");
+    } finally {
+      child.kill();
+    }
+  });
+
+  test("stop ends a running trace and its program, leaving no process behind", async () => {
+    const { manager } = await api();
+    const before = manager.runningCount;
+    await vscode.commands.executeCommand("captrace.clear");
+    const session = await manager.start({
+      label: "sleep 60",
+      target: {
+        command: {
+          argv: ["/usr/bin/sleep", "60"],
+          cwd: ws,
+          env: {},
+          program: "/usr/bin/sleep",
+        },
+      },
+      cwd: ws,
+      program: "/usr/bin/sleep",
+    });
+    assert.ok(session);
+    await until("ready", () => session.ready);
+    const pid = session.ready!.pid!;
+    assert.ok(alive(pid));
+    const t0 = Date.now();
+    await vscode.commands.executeCommand("captrace.stop");
+    await manager.done(session.id);
+    assert.ok(
+      Date.now() - t0 < 5000,
+      "stopped within 5 s (stdin control, not the kill fallback)",
+    );
+    await until("sleep gone", () => !alive(pid), 3000);
+    assert.equal(manager.runningCount, before);
+  });
+
+  test("a wrong captrace.path gives one error and starts nothing", async () => {
+    const { manager, model } = await api();
+    const conf = vscode.workspace.getConfiguration("captrace");
+    const old = conf.inspect<string>("path");
+    await conf.update(
+      "path",
+      "/nonexistent/captrace",
+      vscode.ConfigurationTarget.Global,
+    );
+    try {
+      const n = model.sessions.length;
+      const s = await vscode.commands.executeCommand(
+        "captrace.run",
+        "deny (C)",
+      );
+      assert.equal(s, undefined);
+      assert.equal(model.sessions.length, n);
+      assert.equal(manager.runningCount, 0);
+    } finally {
+      await conf.update(
+        "path",
+        old?.globalValue,
+        vscode.ConfigurationTarget.Global,
+      );
+    }
+  });
+
+  test("debug attaches through the process-table fallback and sees the denied chown", async () => {
+    const { model, debug } = await api();
+    const n = model.sessions.length;
+    const ok = await vscode.commands.executeCommand(
+      "captrace.debug",
+      "chown (Node.js)",
+    );
+    assert.equal(ok, true, "debugging started");
+    const session = await until(
+      "trace session",
+      () => model.sessions.slice(n).find((s) => s.label.startsWith("debug")),
+    );
+    await until(
+      "a denied cap_chown from node",
+      () =>
+        [...session.processes.values()].some((p) =>
+          (p.capabilities.get(0)?.denied ?? 0) > 0
+        ),
+    );
+    assert.equal(debug.lastPidSource, "process-table");
+    await vscode.debug.stopDebugging();
+    await until(
+      "trace ended",
+      () => session.state === "exited" || session.state === "failed",
+      15_000,
+    );
+  });
+
+  test("no captrace process is left running", async () => {
+    const { manager } = await api();
+    await until("all traces ended", () => manager.runningCount === 0, 15_000);
+    assert.equal(fs.existsSync("/proc"), true);
+  });
+});
