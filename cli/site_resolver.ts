@@ -28,7 +28,8 @@ export const Reason = {
   notElf: "not an ELF executable",
   stripped: "stripped binary: no symbols or debug info",
   noDebug: "no debug info (build with -g)",
-  staticLib: "static binary: the call site is in library code linked into the program",
+  static:
+    "static binary: its C library is part of the program's code, so the program's own call site cannot be told apart",
   noLine: "no debug info for this address (start-up or library code)",
   noTools: "binutils not found (install it for readelf and addr2line)",
 } as const;
@@ -129,7 +130,7 @@ export class SiteResolver implements SiteAnnotator {
           if (e.pid !== null && this.#options.mode === "command") this.#learnRoot(e.pid);
           continue;
         case "exec":
-          this.#learnExec(e.pid, e.ts, e.filename);
+          this.#learnExec(e.pid, e.ppid, e.ts, e.filename);
           continue;
         case "exit":
           this.#proc(e.pid).exitedTs = e.ts;
@@ -195,15 +196,21 @@ export class SiteResolver implements SiteAnnotator {
     this.#push(pid, 0, p);
   }
 
-  #learnExec(pid: number, ts: number, filename: string): void {
+  #learnExec(pid: number, ppid: number, ts: number, filename: string): void {
     // Read /proc now, while the process most likely still exists: argv and cwd are gone once it exits.
     const p = this.#track((async () => {
       let path: string | null = filename;
       if (!_isAbsolute(filename)) {
-        const cwd = await _readlink(`/proc/${pid}/cwd`);
+        // A short-lived child is often gone already; it forked from its parent (a shell) with the same cwd.
+        const cwd = (await _readlink(`/proc/${pid}/cwd`)) ?? (await _readlink(`/proc/${ppid}/cwd`));
         path = cwd ? `${cwd}/${filename}` : null;
       }
-      return path ? await this.#imageFromPath(path, pid) : await this.#imageFromProc(pid);
+      if (path) return await this.#imageFromPath(path, pid);
+      const img = await this.#imageFromProc(pid);
+      if (img.reason === _gone().reason) {
+        img.reason = `${Reason.notFound} (relative path ${filename}; the process exited before its directory was read)`;
+      }
+      return img;
     })());
     this.#push(pid, ts, p);
   }
@@ -244,6 +251,10 @@ export class SiteResolver implements SiteAnnotator {
       e.site_reason = `interpreter ${bin.interpreter}: the line in the script is not known`;
       return true;
     }
+    if (isStatic(bin.layout)) {
+      e.site_reason = Reason.static;
+      return true;
+    }
     const link = linkAddress(c.ra, c.cs, bin.layout);
     if ("reason" in link) {
       e.site_reason = link.reason;
@@ -272,7 +283,7 @@ export class SiteResolver implements SiteAnnotator {
     const misses = new Map<_Binary, Set<bigint>>();
     checks.forEach((c, i) => {
       const bin = images[i]!.binary;
-      if (!bin?.layout || bin.interpreter || images[i]!.reason) return;
+      if (!bin?.layout || bin.interpreter || isStatic(bin.layout) || images[i]!.reason) return;
       const link = linkAddress(c.ra, c.cs, bin.layout);
       if ("reason" in link || bin.frames.has(link.address)) return;
       let set = misses.get(bin);
@@ -411,7 +422,6 @@ async function _loadBinary(path: string): Promise<_Binary> {
 function _whyNoLine(layout: ElfLayout): string {
   if (!layout.debugLines && !layout.symbols && !layout.debugLink) return Reason.stripped;
   if (!layout.debugLines && !layout.debugLink) return Reason.noDebug;
-  if (isStatic(layout)) return Reason.staticLib;
   return Reason.noLine;
 }
 
