@@ -1,0 +1,147 @@
+/** Tests of the --sites adapter on synthetic events and a real gcc build: caching, batching, reasons. */
+
+import assert from "node:assert/strict";
+import { Reason, SiteResolver } from "./site_resolver.ts";
+import { parseOptions } from "./args.ts";
+import type { Output } from "../shared/correlator.ts";
+import type { CheckEvent, Event } from "../shared/event.ts";
+
+const SOURCE = new URL("../test/fixtures/site_setuid.c", import.meta.url).pathname;
+/** A process id that does not exist (above the kernel's pid_max limit). */
+const GONE = 4_194_400;
+
+async function _build(): Promise<{ dir: string; bin: string; link: bigint; line: number }> {
+  const dir = await Deno.makeTempDir({ prefix: "captrace-resolver-" });
+  const bin = `${dir}/prog`;
+  const cc = await new Deno.Command("gcc", { args: ["-g", "-O0", "-o", bin, SOURCE], stderr: "piped" }).output();
+  if (!cc.success) throw new Error(`gcc failed: ${new TextDecoder().decode(cc.stderr)}`);
+  // The return address after `call setuid@plt` is the instruction that follows it.
+  const dis = new TextDecoder().decode((await new Deno.Command("objdump", { args: ["-d", bin] }).output()).stdout);
+  const lines = dis.split("\n");
+  const i = lines.findIndex((l) => /call.*<setuid@plt>/.test(l));
+  const next = /^\s*([0-9a-f]+):/.exec(lines[i + 1] ?? "");
+  if (i < 0 || !next) throw new Error("No call to setuid in the build");
+  const line = Deno.readTextFileSync(SOURCE).split("\n").findIndex((l) => l.includes("/* site: setuid */")) + 1;
+  return { dir, bin, link: BigInt("0x" + next[1]), line };
+}
+
+function check(pid: number, over: Partial<CheckEvent> = {}): CheckEvent {
+  return {
+    v: 1,
+    type: "check",
+    ts: 2_000,
+    time: "2026-01-01T00:00:00.000Z",
+    pid,
+    tid: pid,
+    ppid: 1,
+    uid: 65534,
+    euid: 65534,
+    comm: "prog",
+    cap: 7,
+    cap_name: "cap_setuid",
+    ret: -1,
+    verdict: "denied",
+    errno: "EPERM",
+    syscall: 105,
+    syscall_name: "setuid",
+    opts: 4,
+    audit: true,
+    insetid: true,
+    opts_source: "inferred",
+    userns: null,
+    target_userns: null,
+    site: null,
+    site_reason: null,
+    script: null,
+    ...over,
+  };
+}
+
+const exec = (pid: number, filename: string, ts = 1_000): Event => ({
+  v: 1,
+  type: "exec",
+  ts,
+  pid,
+  ppid: 1,
+  comm: "prog",
+  filename,
+});
+
+// A PIE loaded at this base: start_code is base + the code segment's p_vaddr (0x1000 with gcc here).
+const BASE = 0x5566aa000000n;
+
+Deno.test("site resolver: a PIE's return address resolves to file:line, then from the cache synchronously", async () => {
+  const { dir, bin, link, line } = await _build();
+  try {
+    const r = new SiteResolver(parseOptions(["--sites", "-p", "1"]));
+    const raw = { ra: BASE + link, cs: BASE + 0x1000n };
+    const first = check(GONE);
+    await r.annotate([{ event: exec(GONE, bin) }, { event: first, raw }]);
+    assert.deepEqual(first.site, {
+      binary: bin,
+      address: `0x${link.toString(16)}`,
+      function: "main",
+      file: SOURCE,
+      line,
+    });
+    assert.equal(first.site_reason, null);
+
+    const again = check(GONE, { ts: 3_000 });
+    const p = r.annotate([{ event: again, raw }]);
+    assert.equal(again.site?.line, line, "a known process and address are filled before the promise settles");
+    await p;
+    await r.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("site resolver: reasons for no address, no program code and a vanished relative exec", async () => {
+  const { dir, bin, link } = await _build();
+  try {
+    const r = new SiteResolver(parseOptions(["--sites", "-p", "1"]));
+    const none = check(GONE);
+    const outside = check(GONE);
+    const relative = check(GONE + 1);
+    const batch: Output[] = [
+      { event: exec(GONE, bin) },
+      { event: exec(GONE + 1, "./prog") },
+      { event: none },
+      { event: outside, raw: { ra: 0n, cs: BASE + 0x1000n } },
+      { event: relative, raw: { ra: BASE + link, cs: BASE + 0x1000n } },
+    ];
+    await r.annotate(batch);
+    assert.equal(none.site_reason, Reason.notCaptured);
+    assert.equal(outside.site, null);
+    assert.match(outside.site_reason ?? "", /^address not in program code/);
+    assert.equal(relative.site, null);
+    assert.match(relative.site_reason ?? "", /^executable not found \(relative path \.\/prog/);
+    await r.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("site resolver: a #! script's check names the script and the interpreter, not a guessed line", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "captrace-resolver-" });
+  try {
+    await Deno.writeTextFile(`${dir}/run.sh`, "#!/bin/sh\ntrue\n");
+    const r = new SiteResolver(parseOptions(["--sites", "-p", "1"]));
+    const c = check(GONE, { comm: "run.sh" });
+    await r.annotate([{ event: exec(GONE, `${dir}/run.sh`) }, { event: c, raw: { ra: 0x1234n, cs: 0x1000n } }]);
+    assert.equal(c.site, null);
+    assert.equal(c.script, `${dir}/run.sh`);
+    assert.equal(c.site_reason, "interpreter sh: the line in the script is not known");
+    await r.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("site resolver: no-audit checks are not resolved unless shown (-v)", async () => {
+  const r = new SiteResolver(parseOptions(["--sites", "-p", "1"]));
+  const c = check(GONE, { audit: false });
+  await r.annotate([{ event: c, raw: { ra: 0x1234n, cs: 0x1000n } }]);
+  assert.equal(c.site_reason, null);
+  await r.close();
+});
