@@ -33,8 +33,10 @@ export interface SessionHooks {
 
 /** How long bpftrace may take to attach its probes before captrace gives up. */
 const START_TIMEOUT_MS = 60_000;
-/** After the command has exited, how long to wait for bpftrace to stop on its own. */
-const DRAIN_TIMEOUT_MS = 3_000;
+/** After the command has exited, how long to wait for bpftrace to stop before interrupting it anyway. */
+const DRAIN_TIMEOUT_MS = 5_000;
+/** After the root process's exit record, how long bpftrace's output must stay quiet before it is stopped. */
+const QUIET_MS = 40;
 
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
@@ -262,6 +264,7 @@ class _Session {
       await stderrDone;
     } finally {
       clearTimeout(startTimer);
+      clearInterval(this.#quietTimer);
       for (const [sig, h] of this.#signalHandlers) Deno.removeSignalListener(sig, h);
     }
     void stdinWatch;
@@ -377,6 +380,22 @@ class _Session {
     this.#killTracer(this.stopping > 2 ? "SIGKILL" : "SIGINT");
   }
 
+  #lastOutput = 0;
+  #quietTimer: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * The root process is gone: stop bpftrace once its output has been quiet for a moment. SIGINT makes it run END
+   * and then drain every buffer, so checks still unread on other CPUs are not lost (an exit() would drop them).
+   */
+  #stopWhenQuiet(): void {
+    if (this.#quietTimer !== undefined) return;
+    this.#quietTimer = setInterval(() => {
+      if (performance.now() - this.#lastOutput < QUIET_MS) return;
+      clearInterval(this.#quietTimer);
+      this.#killTracer("SIGINT");
+    }, QUIET_MS / 2);
+  }
+
   #killTracer(sig: Deno.Signal): void {
     try {
       this.tracer.kill(sig);
@@ -439,6 +458,7 @@ class _Session {
   async #readStdout(annotator: SiteAnnotator | null): Promise<void> {
     const dec = new TextDecoder();
     for await (const chunk of this.tracer.stdout) {
+      this.#lastOutput = performance.now();
       const outs = this.#lines(this.splitter.push(dec.decode(chunk, { stream: true })));
       if (annotator && outs.length) await annotator.annotate(outs);
       await this.#emit(outs);
@@ -508,6 +528,7 @@ class _Session {
           continue;
         case "exit":
           this.sink.line(o.json ? JSON.stringify(event) : formatExit(event, signalName));
+          if (event.root) this.#stopWhenQuiet();
           continue;
         case "lost":
           if (o.json) this.sink.line(JSON.stringify(event));

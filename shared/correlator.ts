@@ -76,6 +76,8 @@ export class Correlator {
   lost = 0;
   /** Checks turned into events. */
   checks = 0;
+  /** Records received that the kernel counts as printed (checks, entries, returns, execs, exits). */
+  records = 0;
   /** The in-kernel aggregate, filled at the end. */
   readonly agg: AggEntry[] = [];
   /** Named in-kernel totals, e.g. n (checks) and launcher. */
@@ -109,6 +111,12 @@ export class Correlator {
 
   /** Consume one record; returns the events it completes. */
   push(rec: TraceRecord): Output[] {
+    if (
+      rec.kind === "check" || rec.kind === "entry" || rec.kind === "return" || rec.kind === "exec" ||
+      rec.kind === "exit"
+    ) {
+      this.records++;
+    }
     switch (rec.kind) {
       case "ready":
         this.readyTs = rec.ts;
@@ -145,9 +153,14 @@ export class Correlator {
       }
       case "summary_begin":
         return [];
-      case "summary_end":
+      case "summary_end": {
         this.summaryComplete = true;
-        return [];
+        // Records the kernel printed that never arrived (bpftrace drops what it reads after an exit()).
+        const undelivered = (this.totals.get("p") ?? this.records) - this.records;
+        if (undelivered <= 0) return [];
+        this.lost += undelivered;
+        return [{ event: { v: 1, type: "lost", count: undelivered } }];
+      }
       case "malformed":
         this.malformed++;
         return [];
@@ -257,6 +270,14 @@ export class Correlator {
   }
 
   #time(ts: number): string {
-    return new Date(this.#baseMs + Math.floor((ts - this.#baseTs) / 1e6)).toISOString();
+    const ms = this.#baseMs + Math.floor((ts - this.#baseTs) / 1e6);
+    // Checks come in bursts within one millisecond: format each millisecond once.
+    if (ms !== this.#lastMs) {
+      this.#lastMs = ms;
+      this.#lastTime = new Date(ms).toISOString();
+    }
+    return this.#lastTime;
   }
+  #lastMs = NaN;
+  #lastTime = "";
 }

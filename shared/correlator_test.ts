@@ -351,3 +351,22 @@ Deno.test("correlator counts malformed lines without emitting events", () => {
   assert.deepEqual(c.push({ kind: "malformed", line: "x", reason: "unknown record" }), []);
   assert.equal(c.malformed, 1);
 });
+
+Deno.test("correlator reports records the kernel printed but that never arrived as lost", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => 0 });
+  c.push({ kind: "ready", ts: 0 });
+  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, filename: "/bin/x" });
+  c.push({ kind: "summary_begin" });
+  c.push({ kind: "total", name: "p", value: 3 });
+  const out = c.push({ kind: "summary_end" });
+  assert.deepEqual(out.map((o) => o.event), [{ v: 1, type: "lost", count: 2 }]);
+  assert.equal(c.lost, 2);
+});
+
+Deno.test("correlator reports nothing lost when every printed record arrived", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => 0 });
+  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, filename: "/bin/x" });
+  c.push({ kind: "total", name: "p", value: 1 });
+  assert.deepEqual(c.push({ kind: "summary_end" }), []);
+  assert.equal(c.lost, 0);
+});

@@ -127,8 +127,9 @@ export class LineParser {
     }
     if (this.#pending) return this.#stackLine(line);
     if (this.#agg) return this.#aggLine(line);
-    if (this.#summaryDone) return null; // bpftrace prints cleared maps after END: nothing of ours follows
     if (line === "") return null;
+    // After END, bpftrace prints the maps END cleared; records still unread at END (drained after it) may follow.
+    if (this.#summaryDone && line.startsWith("@")) return null;
     const tag = line.slice(0, 2);
     switch (tag) {
       case "C ":

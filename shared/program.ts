@@ -29,6 +29,12 @@ export interface ProgramOptions {
 /** Frames of kernel stack printed with each tracepoint check, enough to see the audit-relevant caller. */
 export const KSTACK_DEPTH = 4;
 
+/**
+ * After the root process ended, how long the program waits for captrace to stop it before it calls exit()
+ * itself (a safety net only: see the exit probe).
+ */
+export const EXIT_FALLBACK_MS = 3000;
+
 /** How many words of the user stack are scanned for a return address into the program. */
 export const SITE_SCAN_WORDS = 32;
 
@@ -122,6 +128,7 @@ export function generateProgram(options: ProgramOptions): string {
     const key = `pid, args->cap, args->ret, $sys, kstack(${KSTACK_DEPTH})`;
     out.push(`  @agg[${key}] = count();`);
     const print = [
+      "  @p = count();",
       `  printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,`,
       "    curtask->real_parent->tgid, args->cred->uid.val, args->cred->euid.val, args->cap, args->ret, $sys,",
       `    args->cred->user_ns->ns.inum, args->target_ns->ns.inum, $ra, $cs, comm, kstack(${KSTACK_DEPTH}));`,
@@ -142,7 +149,7 @@ export function generateProgram(options: ProgramOptions): string {
     if (sys.setup || options.sites) out.push(`  ${REGS}`);
     out.push(`  $sys = ${sys.value};`, `  ${site}`);
     out.push(
-      "  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = " + opts + "; @sys[tid] = $sys;",
+      "  @p = count(); @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = " + opts + "; @sys[tid] = $sys;",
       `  printf("B %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s\\n", nsecs, pid, tid,`,
       "    curtask->real_parent->tgid, ((struct cred *)arg0)->uid.val, ((struct cred *)arg0)->euid.val, arg2, " +
         opts + ", $sys,",
@@ -156,9 +163,9 @@ export function generateProgram(options: ProgramOptions): string {
     const key = "pid, @cap[tid], retval, @sys[tid], @opt[tid]";
     if (options.unique) {
       out.push(`  if (@seen[${key}] == 0) {`, `    @seen[${key}] = 1;`);
-      out.push('    printf("R %llu %d %d\\n", nsecs, tid, retval);', "  }");
+      out.push('    @p = count(); printf("R %llu %d %d\\n", nsecs, tid, retval);', "  }");
     } else {
-      out.push('  printf("R %llu %d %d\\n", nsecs, tid, retval);');
+      out.push('  @p = count(); printf("R %llu %d %d\\n", nsecs, tid, retval);');
     }
     out.push(`  @agg[${key}] = count();`);
     out.push("  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]);", "}", "");
@@ -180,7 +187,7 @@ export function generateProgram(options: ProgramOptions): string {
   if (options.mode !== "system") {
     out.push(`tracepoint:sched:sched_process_exec ${_and(gated)} {`);
     out.push(
-      '  printf("E %llu %d %d %s\\n", nsecs, pid, curtask->real_parent->tgid, str(args->filename));',
+      '  @p = count(); printf("E %llu %d %d %s\\n", nsecs, pid, curtask->real_parent->tgid, str(args->filename));',
       "}",
       "",
     );
@@ -188,20 +195,36 @@ export function generateProgram(options: ProgramOptions): string {
     out.push(`tracepoint:sched:sched_process_exit ${_and(tracked)} {`);
     // signal->live drops to zero when the last thread of the process exits (group_dead is not on older kernels).
     out.push("  if (curtask->signal->live.counter == 0) {");
-    out.push(`    printf("X %llu %d %d %d\\n", nsecs, pid, curtask->exit_code, pid == ${root} ? 1 : 0);`);
-    out.push(`    if (pid == ${root}) { @done = 1; exit(); }`, "  }");
+    out.push(`    @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, curtask->exit_code, pid == ${root} ? 1 : 0);`);
+    out.push(`    if (pid == ${root}) { @done = 1; }`, "  }");
     if (follow) out.push("  delete(@t[tid]);");
     out.push("}", "");
-    // exit() from a busy probe can be dropped under load: keep asking until bpftrace stops.
-    out.push("interval:ms:100 /@done/ { exit(); }", "");
+    // No exit() here: bpftrace ignores every event it reads after processing an exit(), and records made
+    // just before on another CPU may still be unread. captrace sends SIGINT once the stream is quiet (bpftrace
+    // then drains every buffer after END); exit() only happens if that never comes.
+    out.push(`interval:ms:${EXIT_FALLBACK_MS / 4} /@done/ { @done++; if (@done > 4) { exit(); } }`, "");
   }
 
   out.push("END {");
   out.push('  printf("S begin\\n");');
-  out.push("  print(@n);");
+  out.push("  print(@n);", "  print(@p);");
   if (options.mode === "command" && (options.launcherExecs ?? 0) > 0) out.push("  print(@launcher);");
   out.push("  print(@agg);", '  printf("S end\\n");');
-  const maps = ["@agg", "@n", "@t", "@seen", "@go", "@execs", "@launcher", "@done", "@in", "@cap", "@opt", "@sys"];
+  const maps = [
+    "@agg",
+    "@n",
+    "@t",
+    "@seen",
+    "@go",
+    "@execs",
+    "@launcher",
+    "@done",
+    "@p",
+    "@in",
+    "@cap",
+    "@opt",
+    "@sys",
+  ];
   for (const m of maps) {
     if (_uses(out, m)) out.push(`  clear(${m});`);
   }
