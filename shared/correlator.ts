@@ -42,6 +42,20 @@ export interface Narrowing {
 }
 
 /**
+ * The oldest key of `map`, read from a cursor that lives as long as the map. A fresh `map.keys()` would skip
+ * every deleted slot at the front of V8's table each time, which made evicting one entry per new one quadratic.
+ * Only evictions advance the cursor, so every live key lies after it, oldest first.
+ */
+function _oldest<K, V>(map: Map<K, V>, order: { keys: MapIterator<K> }): K {
+  let next = order.keys.next();
+  if (next.done) {
+    order.keys = map.keys();
+    next = order.keys.next();
+  }
+  return next.value as K;
+}
+
+/**
  * Correlates records into events. Feed records in arrival order; read the counters at the end.
  *
  * @example
@@ -64,7 +78,9 @@ export class Correlator {
   #baseTs = 0;
   #maxPending: number;
   #pending = new Map<number, EntryRecord>();
+  #pendingOrder = { keys: this.#pending.keys() };
   #last = new Map<number, { cap: number; ret: number; sys: number }>();
+  #lastOrder = { keys: this.#last.keys() };
   #narrow = new Map<number, number>();
   #sysAdminAlone = 0;
 
@@ -175,8 +191,7 @@ export class Correlator {
     }
     this.#pending.set(rec.tid, rec);
     if (this.#pending.size > this.#maxPending) {
-      const oldest = this.#pending.keys().next().value as number;
-      this.#pending.delete(oldest);
+      this.#pending.delete(_oldest(this.#pending, this.#pendingOrder));
       this.unmatched++;
     }
     return [];
@@ -239,7 +254,7 @@ export class Correlator {
     }
     if (audit) {
       this.#last.set(tid, { cap, ret, sys });
-      if (this.#last.size > this.#maxPending) this.#last.delete(this.#last.keys().next().value as number);
+      if (this.#last.size > this.#maxPending) this.#last.delete(_oldest(this.#last, this.#lastOrder));
     }
   }
 
