@@ -26,3 +26,12 @@ export function currentPids(): Set<number> {
     fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n)).map(Number),
   );
 }
+
+/** The working directory of a process, or null when it is gone or not readable. */
+export function processCwd(pid: number): string | null {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
+  }
+}

@@ -37,6 +37,7 @@ export function parseProcEntry(
 /**
  * The process that runs `program`, among those not in `before` (the pids that existed when debugging started):
  * one whose argv names the program, preferring the topmost of a chain (a wrapper that exec'd or forked it) so children are followed.
+ * Relative argv entries (the JavaScript debugger runs `node ./main.js`) are resolved against `cwdOf(pid)`.
  *
  * @example
  * ```ts
@@ -50,16 +51,31 @@ export function findProgramProcess(
   program: string,
   before: ReadonlySet<number>,
   exclude: ReadonlySet<number> = new Set(),
+  cwdOf: (pid: number) => string | null = () => null,
 ): number | null {
-  const matches = processes.filter((p) =>
-    !before.has(p.pid) && !exclude.has(p.pid) &&
-    p.argv.some((a) => a === program || a.endsWith(`=${program}`))
-  );
+  const base = program.slice(program.lastIndexOf("/") + 1);
+  const names = (p: ProcessEntry, a: string) => {
+    if (a === program || a.endsWith(`=${program}`)) return true;
+    if (a.startsWith("/") || (a !== base && !a.endsWith(`/${base}`))) {
+      return false;
+    }
+    const cwd = cwdOf(p.pid);
+    return cwd !== null && _join(cwd, a) === program;
+  };
+  const matches = processes.filter((p) => !before.has(p.pid) && !exclude.has(p.pid) && p.argv.some((a) => names(p, a)));
   const ids = new Set(matches.map((p) => p.pid));
-  const top = matches.filter((p) => !ids.has(p.ppid)).sort((a, b) =>
-    a.pid - b.pid
-  );
+  const top = matches.filter((p) => !ids.has(p.ppid)).sort((a, b) => a.pid - b.pid);
   return top[0]?.pid ?? null;
+}
+
+function _join(dir: string, rel: string): string {
+  const parts = dir.split("/").filter((x) => x !== "");
+  for (const seg of rel.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") parts.pop();
+    else parts.push(seg);
+  }
+  return `/${parts.join("/")}`;
 }
 
 /** The label of a process in the picker: pid, comm, and the command line cut to a readable length. */

@@ -1,9 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import {
-  findProgramProcess,
-  parseProcEntry,
-  processLabel,
-} from "./process_match.ts";
+import { findProgramProcess, parseProcEntry, processLabel } from "./process_match.ts";
 
 Deno.test("proc stat with odd comm is parsed", () => {
   assertEquals(parseProcEntry("12 ((sd-pam)) S 3 12 12 0", "(sd-pam)\0"), {
@@ -34,6 +30,28 @@ Deno.test("debuggee is the topmost new process naming the program", () => {
     201,
   );
   assertEquals(findProgramProcess(procs, "/ws/none.js", new Set()), null);
+});
+
+Deno.test("debuggee started with a relative program path is found through its cwd", () => {
+  const procs = [
+    { pid: 7, ppid: 1, comm: "node", argv: ["node", "./chown.js", "x"] },
+    { pid: 8, ppid: 1, comm: "node", argv: ["node", "sub/../chown.js"] },
+  ];
+  const cwd = (pid: number) => pid === 7 ? "/elsewhere" : "/ws";
+  assertEquals(
+    findProgramProcess(procs, "/ws/chown.js", new Set(), new Set(), cwd),
+    8,
+  );
+  assertEquals(
+    findProgramProcess(
+      procs,
+      "/ws/chown.js",
+      new Set(),
+      new Set([8]),
+      () => "/ws",
+    ),
+    7,
+  );
 });
 
 Deno.test("picker label cuts long command lines", () => {

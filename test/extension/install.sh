@@ -10,6 +10,9 @@ mkdir -p "$CACHE"
 
 log() { echo "install: $*" >&2; }
 
+# `install.sh node` installs only Node 24 (enough to package the extension).
+ONLY="${1:-all}"
+
 # Debian packages: the browser, the headers code-server's native modules need, and the C toolchain for the fixture.
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
@@ -17,7 +20,7 @@ dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
 command -v gcc >/dev/null || need_apt+=(gcc)
 command -v addr2line >/dev/null || need_apt+=(binutils)
 command -v bpftrace >/dev/null || need_apt+=(bpftrace)
-if [ ${#need_apt[@]} -gt 0 ]; then
+if [ "$ONLY" = all ] && [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
@@ -35,6 +38,7 @@ if [ ! -x "$NODE_DIR/bin/node" ]; then
 fi
 export PATH="$NODE_DIR/bin:$PATH"
 export npm_config_nodedir="$NODE_DIR"
+if [ "$ONLY" = node ]; then exit 0; fi
 
 # code-server and playwright-core, built against Node 24.
 APP_DIR="$CACHE/app"

@@ -1,5 +1,6 @@
 /** Mocha entry point that VS Code's extension host calls (`extensionTestsPath`); it reports `N passed, N failed`. */
 
+import * as fs from "node:fs";
 import * as path from "node:path";
 import Mocha from "mocha";
 
@@ -7,12 +8,25 @@ import Mocha from "mocha";
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "tdd", timeout: 60_000, color: false });
   mocha.addFile(path.join(__dirname, "extension.test.js"));
+  const failed: string[] = [];
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;
       console.log(`captrace-suite: ${passed} passed, ${failures} failed`);
+      // The e2e driver reads the counts from this file (the host's console is not always forwarded).
+      const out = process.env.CAPTRACE_SUITE_RESULT;
+      if (out) {
+        fs.writeFileSync(
+          out,
+          JSON.stringify({ passed, failed: failures, failures: failed }),
+        );
+      }
       if (failures > 0) reject(new Error(`${failures} tests failed`));
       else resolve();
     });
+    runner.on(
+      "fail",
+      (t, err) => failed.push(`${t.fullTitle()}: ${(err as Error).message}`),
+    );
   });
 }

@@ -1,0 +1,557 @@
+// End-to-end test of the packaged extension in a real VS Code (code-server) driven by Chromium, against the real CLI
+// and kernel. Run by test/extension/run.sh with Node 24; prints `N passed, N failed` and exits non-zero on failure.
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "../..");
+const EXT = path.join(ROOT, "extension");
+const CACHE = process.env.CAPTRACE_E2E_CACHE ?? "/var/cache/captrace-e2e";
+const APP = path.join(CACHE, "app");
+const ARTIFACTS = path.join(HERE, "artifacts");
+const VSIX = path.join(EXT, "captrace.vsix");
+const CODE_SERVER = path.join(APP, "node_modules/.bin/code-server");
+const { chromium } = createRequire(path.join(APP, "package.json"))(
+  "playwright-core",
+);
+
+const results = [];
+let server = null;
+let context = null;
+
+function log(msg) {
+  console.error(`e2e: ${msg}`);
+}
+
+/** Runs one named check; a failure is recorded with its message and a screenshot, never skipped. */
+async function check(name, page, fn) {
+  const t0 = Date.now();
+  // Development aid only: E2E_ONLY=regex runs a subset (the closing line then says "partial").
+  if (process.env.E2E_ONLY && !new RegExp(process.env.E2E_ONLY).test(name)) {
+    console.log(`skip ${name} (E2E_ONLY)`);
+    results.push({ name, ok: false, skipped: true });
+    return;
+  }
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}: ${e?.stack ?? e}`);
+    if (page) {
+      await page.screenshot({
+        path: path.join(ARTIFACTS, `fail-${name.replace(/\W+/g, "_")}.png`),
+      }).catch(() => {});
+    }
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+async function freePort() {
+  return await new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", ...opts });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr || r.stdout}`);
+  }
+  return r.stdout;
+}
+
+/** A fresh work folder: home, settings, extensions, the fixture workspace (C program built with -g), the CLI wrapper. */
+function prepare() {
+  const work = fs.mkdtempSync("/tmp/captrace-e2e-");
+  fs.chmodSync(work, 0o755); // nobody must reach the workspace
+  const dirs = {};
+  for (
+    const d of [
+      "home",
+      "tmp",
+      "xdg-config",
+      "xdg-data",
+      "xdg-cache",
+      "ud",
+      "exts",
+      "bin",
+      "chromium",
+    ]
+  ) {
+    dirs[d] = path.join(work, d);
+    fs.mkdirSync(dirs[d], { recursive: true });
+  }
+  fs.chmodSync(dirs.tmp, 0o1777);
+  const ws = path.join(work, "workspace");
+  fs.cpSync(path.join(HERE, "workspace"), ws, { recursive: true });
+  run("gcc", [
+    "-g",
+    "-O0",
+    "-o",
+    path.join(ws, "deny"),
+    path.join(ws, "deny.c"),
+  ]);
+  fs.writeFileSync(path.join(ws, "owned.txt"), "owned by root\n", {
+    mode: 0o644,
+  });
+  const wrapper = path.join(dirs.bin, "captrace");
+  fs.writeFileSync(
+    wrapper,
+    `#!/bin/sh\n# The real CLI from this checkout (no compiled binary here).\n` +
+      `DENO_DIR=\${DENO_DIR:-${CACHE}/deno} exec deno run -A ${ROOT}/cli/main.ts "$@"\n`,
+    { mode: 0o755 },
+  );
+  const settings = {
+    "captrace.path": wrapper,
+    "captrace.user": "nobody",
+    "telemetry.telemetryLevel": "off",
+    "workbench.startupEditor": "none",
+    "chat.disableAIFeatures": true,
+    "security.workspace.trust.enabled": false,
+    "workbench.tips.enabled": false,
+    "extensions.autoUpdate": false,
+    "extensions.autoCheckUpdates": false,
+    "debug.openDebug": "neverOpen",
+    "debug.internalConsoleOptions": "neverOpen",
+    "window.commandCenter": false,
+  };
+  for (const scope of ["User", "Machine"]) {
+    fs.mkdirSync(path.join(dirs.ud, scope), { recursive: true });
+    fs.writeFileSync(
+      path.join(dirs.ud, scope, "settings.json"),
+      JSON.stringify(settings, null, 2),
+    );
+  }
+  fs.writeFileSync(path.join(work, "config.yaml"), "");
+  return { work, ws, dirs };
+}
+
+function env(p) {
+  return {
+    ...process.env,
+    HOME: p.dirs.home,
+    TMPDIR: p.dirs.tmp,
+    XDG_CONFIG_HOME: p.dirs["xdg-config"],
+    XDG_DATA_HOME: p.dirs["xdg-data"],
+    XDG_CACHE_HOME: p.dirs["xdg-cache"],
+    CAPTRACE_SUITE_RESULT: path.join(p.work, "suite.json"),
+  };
+}
+
+async function startServer(p, port) {
+  run(CODE_SERVER, [
+    "--extensions-dir",
+    p.dirs.exts,
+    "--user-data-dir",
+    p.dirs.ud,
+    "--install-extension",
+    VSIX,
+  ], {
+    env: env(p),
+  });
+  const out = fs.openSync(path.join(ARTIFACTS, "code-server.log"), "w");
+  const child = spawn(CODE_SERVER, [
+    "--config",
+    path.join(p.work, "config.yaml"),
+    "--bind-addr",
+    `127.0.0.1:${port}`,
+    "--auth",
+    "none",
+    "--disable-telemetry",
+    "--disable-update-check",
+    "--disable-workspace-trust",
+    "--disable-getting-started-override",
+    "--vscode-option",
+    "enable-smoke-test-driver",
+    "--user-data-dir",
+    p.dirs.ud,
+    "--extensions-dir",
+    p.dirs.exts,
+    p.ws,
+  ], { env: env(p), detached: true, stdio: ["ignore", out, out] });
+  const end = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (r.ok) return child;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > end) {
+      throw new Error("code-server did not become healthy in 60 s");
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Kills the whole process group of code-server (extension host and everything it started). */
+async function stopServer() {
+  if (!server?.pid) return;
+  try {
+    process.kill(-server.pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50; i++) {
+    try {
+      process.kill(-server.pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  try {
+    process.kill(-server.pid, "SIGKILL");
+  } catch {
+    // gone
+  }
+}
+
+/** Processes whose command line mentions the work folder (captrace's -o FIFO lives in its tmp). */
+function leftovers(work) {
+  const found = [];
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0")
+        .join(" ");
+      if (cmd.includes(work)) found.push(`${name}: ${cmd.slice(0, 160)}`);
+    } catch {
+      // exited
+    }
+  }
+  return found;
+}
+
+async function palette(page, command) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget .quick-input-box input");
+  await input.waitFor({ state: "visible", timeout: 10_000 });
+  await input.fill(`>${command}`);
+  const row = page.locator(".quick-input-widget .monaco-list-row", {
+    hasText: command,
+  }).first();
+  await row.waitFor({ state: "visible", timeout: 10_000 });
+  await input.press("Enter");
+}
+
+async function pickItem(page, label) {
+  const row = page.locator(".quick-input-widget .monaco-list-row", {
+    hasText: label,
+  }).first();
+  await row.waitFor({ state: "visible", timeout: 15_000 });
+  await page.locator(".quick-input-widget .quick-input-box input").fill(label);
+  await page.waitForTimeout(200);
+  await page.keyboard.press("Enter");
+}
+
+/** Shows one output channel by its exact name ("Captrace" and "Captrace Log" both match a fuzzy pick). */
+async function showChannel(page, name) {
+  await palette(page, "Output: Show Output Channels");
+  await page.locator(".quick-input-widget .quick-input-box input").fill(name);
+  const exact = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+  const row = page.locator(".quick-input-widget .monaco-list-row", {
+    has: page.locator(".label-name", { hasText: exact }),
+  }).first();
+  await row.waitFor({ state: "visible", timeout: 10_000 });
+  await row.click();
+  await page.locator(".output-view .view-lines").first().waitFor({ timeout: 10_000 });
+  await page.waitForTimeout(300);
+}
+
+async function outputText(page) {
+  return (await page.locator(".output-view .view-lines").allInnerTexts()).join(
+    "\n",
+  ).replace(/\u00a0/g, " ");
+}
+
+async function waitFor(what, fn, ms = 60_000) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last.ok) return last.value;
+    if (Date.now() > end) {
+      throw new Error(
+        `Timed out waiting for ${what}; last seen:\n${last.seen ?? ""}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function sideRows(page) {
+  return (await page.locator(".part.sidebar .monaco-list-row").allInnerTexts())
+    .map((t) => t.replace(/\s+/g, " "));
+}
+
+async function problemRows(page) {
+  return (await page.locator(".markers-panel .monaco-list-row").allInnerTexts())
+    .map((t) => t.replace(/\s+/g, " "));
+}
+
+async function main() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  assert(fs.existsSync(VSIX), `${VSIX} is missing: run deno task package`);
+  const p = prepare();
+  log(`work folder ${p.work}`);
+  const port = await freePort();
+  const t0 = Date.now();
+  server = await startServer(p, port);
+  log(`code-server healthy on ${port} after ${Date.now() - t0} ms`);
+  context = await chromium.launchPersistentContext(p.dirs.chromium, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1600, height: 1000 },
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(p.ws)}`;
+
+  await check("workbench loads with the extension", page, async () => {
+    await page.goto(url);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    await page.locator(".activitybar [aria-label^='Captrace']").first().waitFor(
+      { timeout: 60_000 },
+    );
+  });
+
+  await check(
+    "Run with Capability Trace from the command palette",
+    page,
+    async () => {
+      await palette(page, "Captrace: Run with Capability Trace");
+      await pickItem(page, "deny (C)");
+      const text = await waitFor(
+        "the trace in the Captrace output channel",
+        async () => {
+          const t = await outputText(page);
+          return { ok: /captrace exited with 1/.test(t), value: t, seen: t };
+        },
+      );
+      fs.writeFileSync(path.join(ARTIFACTS, "output-run.txt"), text);
+      assert(
+        /Tracing capability checks \(tracepoint/.test(text),
+        "a start line",
+      );
+      assert(
+        /deny +\d+ opt=0 "cap_chown" -> -1 \(operation not permitted\) syscall=chown/
+          .test(text),
+        "the check line",
+      );
+      assert(
+        /at \S*deny\.c:6 \(give_away\)/.test(text),
+        "the call site in the check line",
+      );
+      assert(/exited with 1 \+\+\+/.test(text), "the exit marker");
+    },
+  );
+
+  await check(
+    "tree shows process, denied capability and call site at deny.c:6",
+    page,
+    async () => {
+      await palette(page, "Captrace: Focus on Capability Checks View");
+      const rows = await waitFor("tree rows", async () => {
+        const r = await sideRows(page);
+        const ok = r.some((x) => /workspace\/owned\.txt\s*exited 1 · 0 allowed, 1 denied/.test(x)) &&
+          r.some((x) => /^deny \(\d+\)\s*exited 1/.test(x)) &&
+          r.some((x) => /cap_chown\s*0 allowed, 1 denied/.test(x)) &&
+          r.some((x) => /give_away deny\.c:6\s*chown ×1/.test(x));
+        return { ok, value: r, seen: r.join("\n") };
+      }, 15_000);
+      fs.writeFileSync(path.join(ARTIFACTS, "tree-run.txt"), rows.join("\n"));
+    },
+  );
+
+  await check("Problems shows CAP_CHOWN at deny.c line 6", page, async () => {
+    await palette(page, "View: Focus Problems");
+    const rows = await waitFor("problem rows", async () => {
+      const r = await problemRows(page);
+      return {
+        ok: r.some((x) => /CAP_CHOWN denied in chown, once.*\[Ln 6, Col 1\]/.test(x)),
+        value: r,
+        seen: r.join("\n"),
+      };
+    }, 15_000);
+    assert(rows.some((x) => /deny\.c/.test(x)), "grouped under deny.c");
+    fs.writeFileSync(path.join(ARTIFACTS, "problems-run.txt"), rows.join("\n"));
+  });
+
+  await check(
+    "clicking the call site opens deny.c at line 6",
+    page,
+    async () => {
+      await page.locator(".part.sidebar .monaco-list-row", {
+        hasText: "give_away deny.c:6",
+      }).first().click();
+      await page.locator(".tabs-container .tab.active", { hasText: "deny.c" })
+        .waitFor({ timeout: 10_000 });
+      await waitFor("cursor on line 6", async () => {
+        const t = await page.locator(".statusbar").innerText();
+        return { ok: /Ln 6, Col 1/.test(t), seen: t };
+      }, 10_000);
+      await page.waitForTimeout(500);
+      const shot = path.join(ARTIFACTS, "run-tree-problems.png");
+      await page.screenshot({ path: shot });
+      fs.copyFileSync(shot, path.join(EXT, "screenshot.png"));
+    },
+  );
+
+  await check(
+    "Debug with Capability Trace (JavaScript debugger) attaches and sees the denied chown",
+    page,
+    async () => {
+      await palette(page, "Captrace: Debug with Capability Trace");
+      await pickItem(page, "chown (Node.js)");
+      await palette(page, "Captrace: Focus on Capability Checks View");
+      const rows = await waitFor(
+        "the debug session's denied cap_chown in the tree",
+        async () => {
+          const r = await sideRows(page);
+          const i = r.findIndex((x) => /^debug chown \(Node\.js\) \(pid \d+\)/.test(x));
+          const after = i >= 0 ? r.slice(i) : [];
+          const ok = i >= 0 && after.some((x) => /^node \(\d+\)/.test(x)) &&
+            after.some((x) => /cap_chown\s*0 allowed, [1-9]\d* denied/.test(x)) &&
+            after.some((x) => /fchownat|chown/.test(x));
+          return { ok, value: r, seen: r.join("\n") };
+        },
+        60_000,
+      );
+      fs.writeFileSync(path.join(ARTIFACTS, "tree-debug.txt"), rows.join("\n"));
+      await page.screenshot({ path: path.join(ARTIFACTS, "debug-tree.png") });
+      await showChannel(page, "Captrace");
+      const text = await outputText(page);
+      assert(/checks made before the attach are not shown/.test(text), "the attach note in the output");
+      assert(/node +\d+ opt=0 "cap_chown" -> -1 .*syscall=(fchownat|chown)/.test(text), "node's denied check line");
+      await page.keyboard.press("Shift+F5"); // stop debugging, if the script has not ended by itself
+      await palette(page, "Captrace: Focus on Capability Checks View");
+      await waitFor("the debug trace to end", async () => {
+        const r = await sideRows(page);
+        return { ok: r.some((x) => /^debug chown \(Node\.js\) \(pid \d+\)\s*exited/.test(x)), seen: r.join("\n") };
+      }, 30_000);
+    },
+  );
+
+  await check(
+    "log channel records the pid source (process-table fallback)",
+    page,
+    async () => {
+      await showChannel(page, "Captrace Log");
+      const t = await waitFor("the log", async () => {
+        const t = await outputText(page);
+        return {
+          ok: /debuggee pid \d+ \(from process-table\)/.test(t),
+          value: t,
+          seen: t,
+        };
+      }, 10_000);
+      fs.writeFileSync(path.join(ARTIFACTS, "log.txt"), t);
+    },
+  );
+
+  // The extension's own mocha suite, inside code-server's real extension host (development extension from source).
+  const suiteFile = path.join(p.work, "suite.json");
+  await check("integration suite in the extension host", null, async () => {
+    await page.close();
+    const suitePage = await context.newPage();
+    let exitCode = null;
+    await suitePage.exposeFunction("codeAutomationExit", (code) => {
+      exitCode = code;
+    });
+    const remote = (abs) => `vscode-remote://127.0.0.1:${port}${abs}`;
+    const payload = JSON.stringify([
+      ["extensionDevelopmentPath", remote(EXT)],
+      ["extensionTestsPath", remote(path.join(EXT, "dist/test/suite"))],
+    ]);
+    await suitePage.goto(
+      `http://127.0.0.1:${port}/?folder=${encodeURIComponent(p.ws)}&payload=${encodeURIComponent(payload)}`,
+    );
+    await waitFor(
+      "the suite to finish",
+      () => Promise.resolve({ ok: exitCode !== null || fs.existsSync(suiteFile) }),
+      300_000,
+    );
+    await suitePage.waitForTimeout(500);
+    await suitePage.screenshot({ path: path.join(ARTIFACTS, "suite.png") });
+    assert(
+      fs.existsSync(suiteFile),
+      `the suite wrote no result (exit code ${exitCode})`,
+    );
+    const r = JSON.parse(fs.readFileSync(suiteFile, "utf8"));
+    console.log(`     suite: ${r.passed} passed, ${r.failed} failed`);
+    for (const f of r.failures) console.log(`     suite FAIL ${f}`);
+    for (let i = 0; i < r.passed; i++) {
+      results.push({ name: "suite", ok: true });
+    }
+    for (let i = 0; i < r.failed; i++) {
+      results.push({ name: "suite", ok: false });
+    }
+    assert(
+      r.failed === 0 && r.passed > 0,
+      `suite: ${r.passed} passed, ${r.failed} failed`,
+    );
+    await suitePage.close();
+  });
+
+  await check(
+    "no captrace, bpftrace or traced process is left behind",
+    null,
+    async () => {
+      await context.close();
+      context = null;
+      await stopServer();
+      let left = [];
+      for (let i = 0; i < 50; i++) {
+        left = leftovers(p.work);
+        if (left.length === 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      for (const l of left) {
+        try {
+          process.kill(Number(l.split(":")[0]), "SIGKILL"); // ours: they name our unique work folder
+        } catch {
+          // gone
+        }
+      }
+      assert(left.length === 0, `left running:\n${left.join("\n")}`);
+    },
+  );
+}
+
+let crashed = false;
+try {
+  await main();
+} catch (e) {
+  crashed = true;
+  console.log(`FAIL e2e setup: ${e?.stack ?? e}`);
+} finally {
+  await context?.close().catch(() => {});
+  await stopServer();
+}
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed + (crashed ? 1 : 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
