@@ -115,6 +115,9 @@ Deno.test("parser reports check records with missing or bad fields as malformed"
       CHECK.replace("9135", "x"),
       CHECK.replace("55d1a0001189", "0xZZ"),
       CHECK.replace(" 65534 65534 ", " 65534  "),
+      CHECK.replace(" -1 ", " - "),
+      CHECK.replace(" 260 ", " 2x60 "),
+      CHECK.replace(" 9136 ", " +9136 "),
     ]
   ) {
     const recs = parseAll([line]);
@@ -153,8 +156,19 @@ Deno.test("parser reads a kprobe return record", () => {
   assert.deepEqual(parseAll(["R 10 42 -1"]), [{ kind: "return", ts: 10, tid: 42, ret: -1 }]);
 });
 
+Deno.test("parser reads numbers beyond 2^53 as Number() rounds them, and negative ones", () => {
+  const big = "18446744073709551615";
+  const [r] = parseAll([CHECK.replace("832350166387", big).replace(" 260 ", " -1 "), ...STACK, ""]);
+  assert.ok(r?.kind === "check");
+  assert.equal(r.ts, Number(big));
+  assert.equal(r.sys, -1);
+  assert.deepEqual(parseAll(["R 9007199254740993 7 -13"]), [
+    { kind: "return", ts: Number("9007199254740993"), tid: 7, ret: -13 },
+  ]);
+});
+
 Deno.test("parser reports return records with the wrong field count as malformed", () => {
-  for (const line of ["R 10 42", "R 10 42 -1 7", "R a b c"]) {
+  for (const line of ["R 10 42", "R 10 42 -1 7", "R a b c", "R 10 42 -1 ", "R 10 42 -"]) {
     const [r] = parseAll([line]);
     assert.ok(r?.kind === "malformed" && r.reason === "bad return record", line);
   }
