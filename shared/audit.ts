@@ -32,10 +32,20 @@ function _fn(frame: string): string {
  */
 export function optsFromStack(stack: readonly string[]): number {
   let opts = 0;
-  for (const frame of stack) {
+  for (const frame of stack) opts |= _frameOpts(frame);
+  return opts;
+}
+
+// Every check brings its stack, but a kernel has few distinct call sites: decide each frame once.
+const _frames = new Map<string, number>();
+
+function _frameOpts(frame: string): number {
+  let opts = _frames.get(frame);
+  if (opts === undefined) {
     const fn = _fn(frame);
-    if (NOAUDIT_CALLERS.includes(fn)) opts |= CAP_OPT_NOAUDIT;
-    if (INSETID_CALLERS.includes(fn)) opts |= CAP_OPT_INSETID;
+    opts = (NOAUDIT_CALLERS.includes(fn) ? CAP_OPT_NOAUDIT : 0) | (INSETID_CALLERS.includes(fn) ? CAP_OPT_INSETID : 0);
+    if (_frames.size >= 65536) _frames.clear();
+    _frames.set(frame, opts);
   }
   return opts;
 }

@@ -14,6 +14,45 @@ export function logStamp(date: Date): string {
     `${_pad(date.getHours())}:${_pad(date.getMinutes())}:${_pad(date.getSeconds())}`;
 }
 
+// Formatting runs once per check, up to millions of times a second: the parts that repeat are computed once.
+// Checks come in time order, so the stamp changes once a second; comms and capabilities are few.
+let _stampKey = "";
+let _stampText = "";
+const _comms = new Map<string, string>();
+const _caps = new Map<number, string>();
+const _CACHE_MAX = 4096;
+
+/** logStamp of an ISO time, recomputed only when its second changes (zone offsets are whole seconds). */
+function _stamp(iso: string): string {
+  const key = iso.slice(0, 19);
+  if (key !== _stampKey) {
+    _stampKey = key;
+    _stampText = logStamp(new Date(iso));
+  }
+  return _stampText;
+}
+
+/** The comm padded to 16 columns. Go's %-16s counts runes, not UTF-16 units: an emoji is one column. */
+function _paddedComm(comm: string): string {
+  let p = _comms.get(comm);
+  if (p === undefined) {
+    p = comm + " ".repeat(Math.max(0, 16 - [...comm].length));
+    if (_comms.size >= _CACHE_MAX) _comms.clear();
+    _comms.set(comm, p);
+  }
+  return p;
+}
+
+function _quotedCap(cap: number): string {
+  let q = _caps.get(cap);
+  if (q === undefined) {
+    q = JSON.stringify(capLabel(cap));
+    if (_caps.size >= _CACHE_MAX) _caps.clear();
+    _caps.set(cap, q);
+  }
+  return q;
+}
+
 /**
  * One check as the original captrace printed it, with the syscall (and the source line, when known) appended:
  * `2026/11/29 00:45:01 chown            2155 opt=0 "cap_chown" -> -1 (operation not permitted) syscall=fchownat`.
@@ -33,10 +72,8 @@ export function formatCheck(e: CheckEvent): string {
   const task = e.tid !== e.pid ? `+{${e.tid}}` : "";
   const detail = e.ret < 0 ? ` (${errnoText(-e.ret)})` : "";
   const sys = e.syscall_name ?? (e.syscall === null ? "-" : String(e.syscall));
-  // Go's %-16s counts runes, not UTF-16 units: an emoji in a thread name is one column of padding.
-  const comm = e.comm + " ".repeat(Math.max(0, 16 - [...e.comm].length));
-  let line = `${logStamp(new Date(e.time))} ${comm} ${e.pid}${task} opt=${e.opts} ` +
-    `${JSON.stringify(capLabel(e.cap))} -> ${e.ret}${detail} syscall=${sys}`;
+  let line = `${_stamp(e.time)} ${_paddedComm(e.comm)} ${e.pid}${task} opt=${e.opts} ` +
+    `${_quotedCap(e.cap)} -> ${e.ret}${detail} syscall=${sys}`;
   if (e.site?.file && e.site.line !== null) {
     line += ` at ${e.site.file}:${e.site.line}` + (e.site.function ? ` (${e.site.function})` : "");
   } else if (e.site?.function) {
