@@ -65,7 +65,9 @@ function isExecutableFile(file: string): boolean {
 
 /** Asks what to run: a launch configuration with a program, the active file if executable, or a typed command. */
 async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
-  const configs = launchConfigs().filter(({ config }) => typeof config.program === "string");
+  const configs = launchConfigs().filter(({ config }) =>
+    typeof config.program === "string"
+  );
   if (typeof name === "string") {
     const found = configs.find(({ config }) => config.name === name);
     if (!found) {
@@ -127,7 +129,9 @@ async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
   if (line === undefined) return undefined;
   const argv = splitCommandLine(line);
   const first = argv[0]!;
-  const program = first.includes("/") && cwd !== null ? path.resolve(cwd, first) : first;
+  const program = first.includes("/") && cwd !== null
+    ? path.resolve(cwd, first)
+    : first;
   return { argv, cwd, env: {}, program };
 }
 
@@ -146,7 +150,10 @@ export async function runCommand(
   }
   if (!command) return undefined;
   const session = manager.start({
-    label: command.argv.join(" "),
+    label: [
+      path.basename(command.argv[0] ?? ""),
+      ...command.argv.slice(1).map(_short),
+    ].join(" "),
     target: { command },
     cwd: command.cwd,
     program: command.program,
@@ -155,13 +162,20 @@ export async function runCommand(
   return session;
 }
 
+// Session labels stay readable in the tree: workspace paths lose their directory, the full command is in the log.
+function _short(arg: string): string {
+  return arg.startsWith("/") && arg.length > 24 ? path.basename(arg) : arg;
+}
+
 /** "Debug with Capability Trace": starts a launch configuration with a trace attached to its process. */
 export async function debugCommand(
   debug: DebugTracing,
   name?: unknown,
 ): Promise<boolean> {
   const configs = launchConfigs();
-  let chosen = typeof name === "string" ? configs.find(({ config }) => config.name === name) : undefined;
+  let chosen = typeof name === "string"
+    ? configs.find(({ config }) => config.name === name)
+    : undefined;
   if (typeof name === "string" && !chosen) {
     void vscode.window.showErrorMessage(
       `Captrace: no launch configuration named ${JSON.stringify(name)}`,
@@ -221,7 +235,8 @@ export async function attachCommand(
     target: { pid },
     cwd: null,
     program: null,
-    note: "Attached to a running process: checks made before the attach are not shown.",
+    note:
+      "Attached to a running process: checks made before the attach are not shown.",
   });
   if (session) onStart(session);
   return session;
@@ -241,9 +256,10 @@ export async function copyRecommendation(
   node?: unknown,
   format?: unknown,
 ): Promise<string | undefined> {
-  const given = node && typeof node === "object" && (node as SessionNode).kind === "session"
-    ? node as SessionNode
-    : undefined;
+  const given =
+    node && typeof node === "object" && (node as SessionNode).kind === "session"
+      ? node as SessionNode
+      : undefined;
   const session = given ??
     [...model.sessions].reverse().find((s) => s.summary !== null);
   const rec = session?.summary?.recommendation;
@@ -262,7 +278,9 @@ export async function copyRecommendation(
         format: f,
       })),
       {
-        title: `Copy Recommendation (${rec.capabilities.join(", ") || "no capabilities needed"})`,
+        title: `Copy Recommendation (${
+          rec.capabilities.join(", ") || "no capabilities needed"
+        })`,
       },
     );
     if (!pick) return undefined;

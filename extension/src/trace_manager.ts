@@ -86,7 +86,11 @@ export class TraceManager implements vscode.Disposable {
       return undefined;
     }
     this.#notFoundShown = false;
-    const user = settings.user !== "" ? settings.user : settings.elevation !== "none" ? os.userInfo().username : null;
+    const user = settings.user !== ""
+      ? settings.user
+      : settings.elevation !== "none"
+      ? os.userInfo().username
+      : null;
     const argv = captraceArgv({
       binary: found.path,
       elevation: settings.elevation,
@@ -102,7 +106,9 @@ export class TraceManager implements vscode.Disposable {
       note: req.note ?? null,
     });
     this.#log.info(
-      `Session ${session.id}: ${argv.map((a) => a === TraceProcess.OUTPUT ? "FIFO" : a).join(" ")}`,
+      `Session ${session.id}: ${
+        argv.map((a) => a === TraceProcess.OUTPUT ? "FIFO" : a).join(" ")
+      }`,
     );
     const terminal = "command" in req.target
       ? new ProgramTerminal(
@@ -117,6 +123,7 @@ export class TraceManager implements vscode.Disposable {
       terminal,
       process: null as unknown as TraceProcess,
     };
+    let tail = ""; // last output, to explain a failed start (e.g. sudo wanting a password)
     run.process = new TraceProcess(argv, {
       onEvent: (event) => {
         this.#model.apply(session.id, event);
@@ -127,10 +134,12 @@ export class TraceManager implements vscode.Disposable {
         this.#changed.fire(session);
       },
       onOutput: (text) => {
+        tail = (tail + text).slice(-2000);
         if (terminal) terminal.write(text);
         else this.#log.info(`Session ${session.id}: ${text.trimEnd()}`);
       },
-      onProblem: (message) => this.#log.warn(`Session ${session.id}: ${message}`),
+      onProblem: (message) =>
+        this.#log.warn(`Session ${session.id}: ${message}`),
       onExit: (code, signal) => {
         this.#runs.delete(session.id);
         this.#model.endSession(session.id, code);
@@ -138,10 +147,23 @@ export class TraceManager implements vscode.Disposable {
         this.#line(`[${session.id}] captrace ${how}`);
         this.#log.info(`Session ${session.id}: captrace ${how}`);
         terminal?.write(`\n[captrace ${how}]\n`);
-        if (session.state === "failed" && session.errors.length === 0) {
+        if (session.state === "failed") {
+          const last = tail.trim().split("\n").at(-1)?.trim() ?? "";
+          const err = session.errors.at(-1);
+          const hint = err
+            ? ` ${err.message}${err.hint ? ` (${err.hint})` : ""}`
+            : /password is required|a terminal is required/.test(tail)
+            ? " sudo needs a password here: allow captrace in sudoers (NOPASSWD) or use pkexec."
+            : last !== ""
+            ? ` ${last}`
+            : "";
           void vscode.window.showErrorMessage(
-            `Captrace could not start tracing (${how}). See the terminal or the "Captrace Log" output.`,
-          );
+            `Captrace could not start tracing (${how}).${hint}`,
+            "Show Log",
+          )
+            .then((choice) => {
+              if (choice) this.#log.show();
+            });
         }
         this.#changed.fire(session);
       },

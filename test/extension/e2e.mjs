@@ -21,6 +21,7 @@ const { chromium } = createRequire(path.join(APP, "package.json"))(
 
 const results = [];
 let server = null;
+let workFolder = null;
 let context = null;
 
 function log(msg) {
@@ -128,6 +129,7 @@ function prepare() {
     "debug.openDebug": "neverOpen",
     "debug.internalConsoleOptions": "neverOpen",
     "window.commandCenter": false,
+    "workbench.secondarySideBar.defaultVisibility": "hidden",
   };
   for (const scope of ["User", "Machine"]) {
     fs.mkdirSync(path.join(dirs.ud, scope), { recursive: true });
@@ -269,7 +271,9 @@ async function showChannel(page, name) {
   }).first();
   await row.waitFor({ state: "visible", timeout: 10_000 });
   await row.click();
-  await page.locator(".output-view .view-lines").first().waitFor({ timeout: 10_000 });
+  await page.locator(".output-view .view-lines").first().waitFor({
+    timeout: 10_000,
+  });
   await page.waitForTimeout(300);
 }
 
@@ -308,6 +312,7 @@ async function main() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   assert(fs.existsSync(VSIX), `${VSIX} is missing: run deno task package`);
   const p = prepare();
+  workFolder = p.work;
   log(`work folder ${p.work}`);
   const port = await freePort();
   const t0 = Date.now();
@@ -376,8 +381,12 @@ async function main() {
       await palette(page, "Captrace: Focus on Capability Checks View");
       const rows = await waitFor("tree rows", async () => {
         const r = await sideRows(page);
-        const ok = r.some((x) => /workspace\/owned\.txt\s*exited 1 · 0 allowed, 1 denied/.test(x)) &&
-          r.some((x) => /^deny \(\d+\)\s*exited 1/.test(x)) &&
+        const ok = r.some((x) =>
+          /^deny owned\.txt\s*exited 1 · 0 allowed, 1 denied/.test(x)
+        ) &&
+          r.some((x) =>
+            /^deny \(\d+\)\s*exited 1/.test(x)
+          ) &&
           r.some((x) => /cap_chown\s*0 allowed, 1 denied/.test(x)) &&
           r.some((x) => /give_away deny\.c:6\s*chown ×1/.test(x));
         return { ok, value: r, seen: r.join("\n") };
@@ -391,7 +400,9 @@ async function main() {
     const rows = await waitFor("problem rows", async () => {
       const r = await problemRows(page);
       return {
-        ok: r.some((x) => /CAP_CHOWN denied in chown, once.*\[Ln 6, Col 1\]/.test(x)),
+        ok: r.some((x) =>
+          /CAP_CHOWN denied in chown, once.*\[Ln 6, Col 1\]/.test(x)
+        ),
         value: r,
         seen: r.join("\n"),
       };
@@ -431,10 +442,14 @@ async function main() {
         "the debug session's denied cap_chown in the tree",
         async () => {
           const r = await sideRows(page);
-          const i = r.findIndex((x) => /^debug chown \(Node\.js\) \(pid \d+\)/.test(x));
+          const i = r.findIndex((x) =>
+            /^debug chown \(Node\.js\) \(pid \d+\)/.test(x)
+          );
           const after = i >= 0 ? r.slice(i) : [];
           const ok = i >= 0 && after.some((x) => /^node \(\d+\)/.test(x)) &&
-            after.some((x) => /cap_chown\s*0 allowed, [1-9]\d* denied/.test(x)) &&
+            after.some((x) =>
+              /cap_chown\s*0 allowed, [1-9]\d* denied/.test(x)
+            ) &&
             after.some((x) => /fchownat|chown/.test(x));
           return { ok, value: r, seen: r.join("\n") };
         },
@@ -444,13 +459,26 @@ async function main() {
       await page.screenshot({ path: path.join(ARTIFACTS, "debug-tree.png") });
       await showChannel(page, "Captrace");
       const text = await outputText(page);
-      assert(/checks made before the attach are not shown/.test(text), "the attach note in the output");
-      assert(/node +\d+ opt=0 "cap_chown" -> -1 .*syscall=(fchownat|chown)/.test(text), "node's denied check line");
+      assert(
+        /checks made before the attach are not shown/.test(text),
+        "the attach note in the output",
+      );
+      assert(
+        /node +\d+ opt=0 "cap_chown" -> -1 .*syscall=(fchownat|chown)/.test(
+          text,
+        ),
+        "node's denied check line",
+      );
       await page.keyboard.press("Shift+F5"); // stop debugging, if the script has not ended by itself
       await palette(page, "Captrace: Focus on Capability Checks View");
       await waitFor("the debug trace to end", async () => {
         const r = await sideRows(page);
-        return { ok: r.some((x) => /^debug chown \(Node\.js\) \(pid \d+\)\s*exited/.test(x)), seen: r.join("\n") };
+        return {
+          ok: r.some((x) =>
+            /^debug chown \(Node\.js\) \(pid \d+\)\s*exited/.test(x)
+          ),
+          seen: r.join("\n"),
+        };
       }, 30_000);
     },
   );
@@ -487,11 +515,14 @@ async function main() {
       ["extensionTestsPath", remote(path.join(EXT, "dist/test/suite"))],
     ]);
     await suitePage.goto(
-      `http://127.0.0.1:${port}/?folder=${encodeURIComponent(p.ws)}&payload=${encodeURIComponent(payload)}`,
+      `http://127.0.0.1:${port}/?folder=${encodeURIComponent(p.ws)}&payload=${
+        encodeURIComponent(payload)
+      }`,
     );
     await waitFor(
       "the suite to finish",
-      () => Promise.resolve({ ok: exitCode !== null || fs.existsSync(suiteFile) }),
+      () =>
+        Promise.resolve({ ok: exitCode !== null || fs.existsSync(suiteFile) }),
       300_000,
     );
     await suitePage.waitForTimeout(500);
@@ -550,6 +581,8 @@ try {
 } finally {
   await context?.close().catch(() => {});
   await stopServer();
+  // The screenshots and texts are in test/extension/artifacts; the work folder is only needed to debug a failure.
+  if (workFolder && !process.env.E2E_KEEP) fs.rmSync(workFolder, { recursive: true, force: true });
 }
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed + (crashed ? 1 : 0);

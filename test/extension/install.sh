@@ -47,7 +47,8 @@ if [ ! -f "$stamp" ]; then
   log "code-server $CODE_SERVER_VERSION and playwright-core $PLAYWRIGHT_VERSION (a few minutes the first time)"
   mkdir -p "$APP_DIR"
   [ -f "$APP_DIR/package.json" ] || echo '{"name":"captrace-e2e","private":true}' >"$APP_DIR/package.json"
-  (cd "$APP_DIR" && npm install --no-audit --no-fund --loglevel=error \
+  # `deno task` exports npm_config_user_agent=deno/…, which code-server's postinstall cannot parse.
+  (cd "$APP_DIR" && env -u npm_config_user_agent npm install --no-audit --no-fund --loglevel=error \
     "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION")
   touch "$stamp"
 fi

@@ -14,7 +14,9 @@ import type { SessionNode } from "../../src/trace_model.ts";
 const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
 
 async function api(): Promise<CaptraceApi> {
-  const ext = vscode.extensions.all.find((e) => e.packageJSON.name === "captrace");
+  const ext = vscode.extensions.all.find((e) =>
+    e.packageJSON.name === "captrace"
+  );
   assert.ok(ext, "the captrace extension is installed");
   return (await ext.activate()) as CaptraceApi;
 }
@@ -60,9 +62,10 @@ suite("captrace extension", () => {
 
   test("run traces the C program: denied cap_chown at deny.c line 6, a problem there, a recommendation", async () => {
     const { model, manager } = await api();
-    const session = (await vscode.commands.executeCommand("captrace.run", "deny (C)")) as
-      | SessionNode
-      | undefined;
+    const session =
+      (await vscode.commands.executeCommand("captrace.run", "deny (C)")) as
+        | SessionNode
+        | undefined;
     assert.ok(session, "a session started");
     await manager.done(session.id);
     assert.equal(session.state, "exited", JSON.stringify(session.errors));
@@ -197,7 +200,10 @@ suite("captrace extension", () => {
     );
     await until(
       "a denied cap_chown from node",
-      () => [...session.processes.values()].some((p) => (p.capabilities.get(0)?.denied ?? 0) > 0),
+      () =>
+        [...session.processes.values()].some((p) =>
+          (p.capabilities.get(0)?.denied ?? 0) > 0
+        ),
     );
     assert.equal(debug.lastPidSource, "process-table");
     await vscode.debug.stopDebugging();
@@ -206,6 +212,47 @@ suite("captrace extension", () => {
       () => session.state === "exited" || session.state === "failed",
       15_000,
     );
+  });
+
+  test("traceDebugSessions attaches to a debug session started the ordinary way", async () => {
+    const { model } = await api();
+    const conf = vscode.workspace.getConfiguration("captrace");
+    await conf.update(
+      "traceDebugSessions",
+      true,
+      vscode.ConfigurationTarget.Global,
+    );
+    try {
+      const n = model.sessions.length;
+      const folder = vscode.workspace.workspaceFolders![0];
+      assert.equal(
+        await vscode.debug.startDebugging(folder, "chown (Node.js)"),
+        true,
+      );
+      const session = await until(
+        "trace session",
+        () => model.sessions.slice(n).find((s) => s.label.startsWith("debug")),
+      );
+      await until(
+        "a denied cap_chown",
+        () =>
+          [...session.processes.values()].some((p) =>
+            (p.capabilities.get(0)?.denied ?? 0) > 0
+          ),
+      );
+      await vscode.debug.stopDebugging();
+      await until(
+        "trace ended",
+        () => session.state === "exited" || session.state === "failed",
+        15_000,
+      );
+    } finally {
+      await conf.update(
+        "traceDebugSessions",
+        undefined,
+        vscode.ConfigurationTarget.Global,
+      );
+    }
   });
 
   test("no captrace process is left running", async () => {
