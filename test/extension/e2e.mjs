@@ -381,12 +381,8 @@ async function main() {
       await palette(page, "Captrace: Focus on Capability Checks View");
       const rows = await waitFor("tree rows", async () => {
         const r = await sideRows(page);
-        const ok = r.some((x) =>
-          /^deny owned\.txt\s*exited 1 · 0 allowed, 1 denied/.test(x)
-        ) &&
-          r.some((x) =>
-            /^deny \(\d+\)\s*exited 1/.test(x)
-          ) &&
+        const ok = r.some((x) => /^deny owned\.txt\s*exited 1 · 0 allowed, 1 denied/.test(x)) &&
+          r.some((x) => /^deny \(\d+\)\s*exited 1/.test(x)) &&
           r.some((x) => /cap_chown\s*0 allowed, 1 denied/.test(x)) &&
           r.some((x) => /give_away deny\.c:6\s*chown ×1/.test(x));
         return { ok, value: r, seen: r.join("\n") };
@@ -400,9 +396,7 @@ async function main() {
     const rows = await waitFor("problem rows", async () => {
       const r = await problemRows(page);
       return {
-        ok: r.some((x) =>
-          /CAP_CHOWN denied in chown, once.*\[Ln 6, Col 1\]/.test(x)
-        ),
+        ok: r.some((x) => /CAP_CHOWN denied in chown, once.*\[Ln 6, Col 1\]/.test(x)),
         value: r,
         seen: r.join("\n"),
       };
@@ -442,14 +436,10 @@ async function main() {
         "the debug session's denied cap_chown in the tree",
         async () => {
           const r = await sideRows(page);
-          const i = r.findIndex((x) =>
-            /^debug chown \(Node\.js\) \(pid \d+\)/.test(x)
-          );
+          const i = r.findIndex((x) => /^debug chown \(Node\.js\) \(pid \d+\)/.test(x));
           const after = i >= 0 ? r.slice(i) : [];
           const ok = i >= 0 && after.some((x) => /^node \(\d+\)/.test(x)) &&
-            after.some((x) =>
-              /cap_chown\s*0 allowed, [1-9]\d* denied/.test(x)
-            ) &&
+            after.some((x) => /cap_chown\s*0 allowed, [1-9]\d* denied/.test(x)) &&
             after.some((x) => /fchownat|chown/.test(x));
           return { ok, value: r, seen: r.join("\n") };
         },
@@ -474,9 +464,7 @@ async function main() {
       await waitFor("the debug trace to end", async () => {
         const r = await sideRows(page);
         return {
-          ok: r.some((x) =>
-            /^debug chown \(Node\.js\) \(pid \d+\)\s*exited/.test(x)
-          ),
+          ok: r.some((x) => /^debug chown \(Node\.js\) \(pid \d+\)\s*exited/.test(x)),
           seen: r.join("\n"),
         };
       }, 30_000);
@@ -515,14 +503,11 @@ async function main() {
       ["extensionTestsPath", remote(path.join(EXT, "dist/test/suite"))],
     ]);
     await suitePage.goto(
-      `http://127.0.0.1:${port}/?folder=${encodeURIComponent(p.ws)}&payload=${
-        encodeURIComponent(payload)
-      }`,
+      `http://127.0.0.1:${port}/?folder=${encodeURIComponent(p.ws)}&payload=${encodeURIComponent(payload)}`,
     );
     await waitFor(
       "the suite to finish",
-      () =>
-        Promise.resolve({ ok: exitCode !== null || fs.existsSync(suiteFile) }),
+      () => Promise.resolve({ ok: exitCode !== null || fs.existsSync(suiteFile) }),
       300_000,
     );
     await suitePage.waitForTimeout(500);
