@@ -40,8 +40,7 @@ export function findBinary(input: LookupInput): LookupResult {
     }
     return {
       path: null,
-      message:
-        `The captrace.path setting points to ${setting}, which is not an executable file.`,
+      message: `The captrace.path setting points to ${setting}, which is not an executable file.`,
       searched: [setting],
     };
   }
@@ -63,8 +62,7 @@ export function findBinary(input: LookupInput): LookupResult {
   }
   return {
     path: null,
-    message:
-      "captrace was not found: set captrace.path, or put captrace on PATH.",
+    message: "captrace was not found: set captrace.path, or put captrace on PATH.",
     searched,
   };
 }

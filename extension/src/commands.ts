@@ -65,9 +65,7 @@ function isExecutableFile(file: string): boolean {
 
 /** Asks what to run: a launch configuration with a program, the active file if executable, or a typed command. */
 async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
-  const configs = launchConfigs().filter(({ config }) =>
-    typeof config.program === "string"
-  );
+  const configs = launchConfigs().filter(({ config }) => typeof config.program === "string");
   if (typeof name === "string") {
     const found = configs.find(({ config }) => config.name === name);
     if (!found) {
@@ -129,9 +127,7 @@ async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
   if (line === undefined) return undefined;
   const argv = splitCommandLine(line);
   const first = argv[0]!;
-  const program = first.includes("/") && cwd !== null
-    ? path.resolve(cwd, first)
-    : first;
+  const program = first.includes("/") && cwd !== null ? path.resolve(cwd, first) : first;
   return { argv, cwd, env: {}, program };
 }
 
@@ -173,9 +169,7 @@ export async function debugCommand(
   name?: unknown,
 ): Promise<boolean> {
   const configs = launchConfigs();
-  let chosen = typeof name === "string"
-    ? configs.find(({ config }) => config.name === name)
-    : undefined;
+  let chosen = typeof name === "string" ? configs.find(({ config }) => config.name === name) : undefined;
   if (typeof name === "string" && !chosen) {
     void vscode.window.showErrorMessage(
       `Captrace: no launch configuration named ${JSON.stringify(name)}`,
@@ -235,8 +229,7 @@ export async function attachCommand(
     target: { pid },
     cwd: null,
     program: null,
-    note:
-      "Attached to a running process: checks made before the attach are not shown.",
+    note: "Attached to a running process: checks made before the attach are not shown.",
   });
   if (session) onStart(session);
   return session;
@@ -256,10 +249,9 @@ export async function copyRecommendation(
   node?: unknown,
   format?: unknown,
 ): Promise<string | undefined> {
-  const given =
-    node && typeof node === "object" && (node as SessionNode).kind === "session"
-      ? node as SessionNode
-      : undefined;
+  const given = node && typeof node === "object" && (node as SessionNode).kind === "session"
+    ? node as SessionNode
+    : undefined;
   const session = given ??
     [...model.sessions].reverse().find((s) => s.summary !== null);
   const rec = session?.summary?.recommendation;
@@ -278,9 +270,7 @@ export async function copyRecommendation(
         format: f,
       })),
       {
-        title: `Copy Recommendation (${
-          rec.capabilities.join(", ") || "no capabilities needed"
-        })`,
+        title: `Copy Recommendation (${rec.capabilities.join(", ") || "no capabilities needed"})`,
       },
     );
     if (!pick) return undefined;

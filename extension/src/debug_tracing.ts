@@ -15,8 +15,7 @@ export const TRACE_MARKER = "__captrace";
 
 const POLL_MS = 100;
 const POLL_LIMIT_MS = 30_000;
-const NOTE =
-  "Attached to a running process: checks made before the attach are not shown.";
+const NOTE = "Attached to a running process: checks made before the attach are not shown.";
 
 interface Tracked {
   root: vscode.DebugSession;
@@ -78,17 +77,14 @@ export class DebugTracing implements vscode.Disposable {
     if (!wanted) return undefined;
     let tracked = this.#tracked.get(root.id);
     if (!tracked) {
-      const before =
-        (typeof token === "string" ? this.#before.get(token) : undefined) ??
-          currentPids();
+      const before = (typeof token === "string" ? this.#before.get(token) : undefined) ??
+        currentPids();
       tracked = { root, before, traceSession: null, poll: null };
       this.#tracked.set(root.id, tracked);
       this.#log.info(
         `Debug session "${root.name}" (${root.type}): waiting for the debuggee's pid`,
       );
-      const pid = root.configuration.request === "attach"
-        ? Number(root.configuration.processId)
-        : NaN;
+      const pid = root.configuration.request === "attach" ? Number(root.configuration.processId) : NaN;
       if (Number.isInteger(pid) && pid > 0) {
         this.#attach(tracked, pid, "attach-config");
       } else this.#startPolling(tracked);
@@ -121,9 +117,7 @@ export class DebugTracing implements vscode.Disposable {
       return;
     }
     const folder = t.root.workspaceFolder?.uri.fsPath;
-    const program = path.isAbsolute(config.program) || !folder
-      ? config.program
-      : path.join(folder, config.program);
+    const program = path.isAbsolute(config.program) || !folder ? config.program : path.join(folder, config.program);
     const started = Date.now();
     const exclude = new Set([process.pid]);
     this.#log.info(
@@ -134,9 +128,7 @@ export class DebugTracing implements vscode.Disposable {
         this.#poll(t, program, started, exclude);
       } catch (e) {
         this.#log.error(
-          `Debug session "${t.root.name}": reading the process table failed: ${
-            (e as Error).message
-          }`,
+          `Debug session "${t.root.name}": reading the process table failed: ${(e as Error).message}`,
         );
         this.#stopPolling(t);
       }
@@ -184,9 +176,7 @@ export class DebugTracing implements vscode.Disposable {
       label: `debug ${t.root.name} (pid ${pid})`,
       target: { pid },
       cwd: t.root.workspaceFolder?.uri.fsPath ?? null,
-      program: typeof t.root.configuration.program === "string"
-        ? t.root.configuration.program
-        : null,
+      program: typeof t.root.configuration.program === "string" ? t.root.configuration.program : null,
       note: NOTE,
     });
     t.traceSession = session?.id ?? -1;

@@ -44,9 +44,7 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
         const code = cap.name.toUpperCase();
         const hasLine = site.file !== null && site.line !== null &&
           site.line > 0;
-        const file = hasLine
-          ? site.file
-          : site.script ?? site.file ?? process.filename ?? session.program;
+        const file = hasLine ? site.file : site.script ?? site.file ?? process.filename ?? session.program;
         if (file === null) continue;
         const line = hasLine ? site.line! : 0;
         const key = `${file}\0${line}\0${code}`;
@@ -78,17 +76,14 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
     ]] as const
   ) {
     for (const e of map.values()) {
-      const calls = e.syscalls.size > 0
-        ? ` in ${[...e.syscalls].join(", ")}`
-        : "";
+      const calls = e.syscalls.size > 0 ? ` in ${[...e.syscalls].join(", ")}` : "";
       const times = e.count === 1 ? "once" : `${e.count} times`;
       out.push({
         file: e.file,
         line: e.line,
         code: e.code,
         url: e.url,
-        message:
-          `${e.code} denied${calls}, ${times}${where}. Grant ${e.code}${grant}.`,
+        message: `${e.code} denied${calls}, ${times}${where}. Grant ${e.code}${grant}.`,
       });
     }
   }

@@ -1,12 +1,7 @@
 /** Entry point: activate() only builds the adapters and registers them; deactivate() stops every trace. */
 
 import * as vscode from "vscode";
-import {
-  attachCommand,
-  copyRecommendation,
-  debugCommand,
-  runCommand,
-} from "./commands.ts";
+import { attachCommand, copyRecommendation, debugCommand, runCommand } from "./commands.ts";
 import { DebugTracing } from "./debug_tracing.ts";
 import { Problems } from "./problems.ts";
 import { TraceStatusBar } from "./status_bar.ts";
@@ -100,8 +95,7 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
     }),
     vscode.commands.registerCommand(
       "captrace.copyRecommendation",
-      (node?: unknown, format?: unknown) =>
-        copyRecommendation(model, node, format),
+      (node?: unknown, format?: unknown) => copyRecommendation(model, node, format),
     ),
     vscode.commands.registerCommand(
       "captrace.openSite",

@@ -116,9 +116,7 @@ export function commandFromLaunchConfig(
 ): TracedCommand {
   if (typeof config.program !== "string" || config.program.trim() === "") {
     throw new TypeError(
-      `Launch configuration ${
-        JSON.stringify(config.name ?? "")
-      } has no program to run`,
+      `Launch configuration ${JSON.stringify(config.name ?? "")} has no program to run`,
     );
   }
   const program = _absolute(
@@ -159,9 +157,7 @@ export function commandFromLaunchConfig(
       ...args,
     ];
   } else if (PYTHON_TYPES.has(type)) {
-    const python = typeof config.python === "string"
-      ? substituteVariables(config.python, ctx)
-      : "python3";
+    const python = typeof config.python === "string" ? substituteVariables(config.python, ctx) : "python3";
     argv = [python, program, ...args];
   } else {
     argv = [program, ...args];
@@ -208,11 +204,7 @@ export interface CaptraceOptions {
  * ```
  */
 export function captraceArgv(o: CaptraceOptions): string[] {
-  const prefix = o.elevation === "sudo"
-    ? ["sudo", "-n", "--"]
-    : o.elevation === "pkexec"
-    ? ["pkexec"]
-    : [];
+  const prefix = o.elevation === "sudo" ? ["sudo", "-n", "--"] : o.elevation === "pkexec" ? ["pkexec"] : [];
   const argv = [
     ...prefix,
     o.binary,
@@ -242,9 +234,7 @@ export function captraceArgv(o: CaptraceOptions): string[] {
     return `${k}=${v}`;
   });
   // pkexec starts in another directory and both sudo and pkexec reset the environment: carry them in env's argv.
-  const chdir = o.elevation === "pkexec" && command.cwd !== null
-    ? [`--chdir=${command.cwd}`]
-    : [];
+  const chdir = o.elevation === "pkexec" && command.cwd !== null ? [`--chdir=${command.cwd}`] : [];
   if (vars.length > 0 || chdir.length > 0) argv.push("env", ...chdir, ...vars);
   argv.push(...command.argv);
   return argv;

@@ -1,11 +1,7 @@
 /** The text the "Captrace" output channel shows for each event: the CLI's own human format (shared/format_text.ts) plus start, lost and summary lines. */
 
 import type { Event } from "../../shared/event.ts";
-import {
-  formatCheck,
-  formatExec,
-  formatExit,
-} from "../../shared/format_text.ts";
+import { formatCheck, formatExec, formatExit } from "../../shared/format_text.ts";
 import { signalName } from "../../shared/signals.ts";
 import { capabilityName } from "./trace_model.ts";
 
@@ -41,9 +37,7 @@ export function formatEvent(e: Event): string {
       ];
       for (const c of e.capabilities) {
         lines.push(
-          `  ${capabilityName(c.cap, c.cap_name).padEnd(22)} ${
-            String(c.allowed).padStart(6)
-          } allowed ` +
+          `  ${capabilityName(c.cap, c.cap_name).padEnd(22)} ${String(c.allowed).padStart(6)} allowed ` +
             `${String(c.denied).padStart(6)} denied  ${c.syscalls.join(",")}`,
         );
       }

@@ -62,13 +62,9 @@ export function findProgramProcess(
     const cwd = cwdOf(p.pid);
     return cwd !== null && _join(cwd, a) === program;
   };
-  const matches = processes.filter((p) =>
-    !before.has(p.pid) && !exclude.has(p.pid) && p.argv.some((a) => names(p, a))
-  );
+  const matches = processes.filter((p) => !before.has(p.pid) && !exclude.has(p.pid) && p.argv.some((a) => names(p, a)));
   const ids = new Set(matches.map((p) => p.pid));
-  const top = matches.filter((p) => !ids.has(p.ppid)).sort((a, b) =>
-    a.pid - b.pid
-  );
+  const top = matches.filter((p) => !ids.has(p.ppid)).sort((a, b) => a.pid - b.pid);
   return top[0]?.pid ?? null;
 }
 

@@ -1,9 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import {
-  findProgramProcess,
-  parseProcEntry,
-  processLabel,
-} from "./process_match.ts";
+import { findProgramProcess, parseProcEntry, processLabel } from "./process_match.ts";
 
 Deno.test("proc stat with odd comm is parsed", () => {
   assertEquals(parseProcEntry("12 ((sd-pam)) S 3 12 12 0", "(sd-pam)\0"), {

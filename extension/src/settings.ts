@@ -19,9 +19,7 @@ export function readSettings(): Settings {
   const elevation = c.get<string>("elevation", "none");
   return {
     path: c.get<string>("path", ""),
-    elevation: elevation === "sudo" || elevation === "pkexec"
-      ? elevation
-      : "none",
+    elevation: elevation === "sudo" || elevation === "pkexec" ? elevation : "none",
     user: c.get<string>("user", ""),
     sites: c.get<boolean>("sites", true),
     traceDebugSessions: c.get<boolean>("traceDebugSessions", false),

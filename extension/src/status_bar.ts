@@ -20,9 +20,7 @@ export class TraceStatusBar implements vscode.Disposable {
 
   /** Re-reads the model. */
   update(): void {
-    const running = this.#model.sessions.filter((s) =>
-      s.state === "running" || s.state === "starting"
-    );
+    const running = this.#model.sessions.filter((s) => s.state === "running" || s.state === "starting");
     void vscode.commands.executeCommand(
       "setContext",
       "captrace.tracing",
@@ -35,11 +33,8 @@ export class TraceStatusBar implements vscode.Disposable {
     const allowed = running.reduce((n, s) => n + s.allowed, 0);
     const denied = running.reduce((n, s) => n + s.denied, 0);
     this.#item.text = `$(shield) ${allowed} $(error) ${denied}`;
-    this.#item.tooltip =
-      `Captrace: ${running.length} trace(s) running, ${allowed} checks allowed, ${denied} denied`;
-    this.#item.backgroundColor = denied > 0
-      ? new vscode.ThemeColor("statusBarItem.warningBackground")
-      : undefined;
+    this.#item.tooltip = `Captrace: ${running.length} trace(s) running, ${allowed} checks allowed, ${denied} denied`;
+    this.#item.backgroundColor = denied > 0 ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
     this.#item.show();
   }
 

@@ -86,11 +86,7 @@ export class TraceManager implements vscode.Disposable {
       return undefined;
     }
     this.#notFoundShown = false;
-    const user = settings.user !== ""
-      ? settings.user
-      : settings.elevation !== "none"
-      ? os.userInfo().username
-      : null;
+    const user = settings.user !== "" ? settings.user : settings.elevation !== "none" ? os.userInfo().username : null;
     const argv = captraceArgv({
       binary: found.path,
       elevation: settings.elevation,
@@ -106,9 +102,7 @@ export class TraceManager implements vscode.Disposable {
       note: req.note ?? null,
     });
     this.#log.info(
-      `Session ${session.id}: ${
-        argv.map((a) => a === TraceProcess.OUTPUT ? "FIFO" : a).join(" ")
-      }`,
+      `Session ${session.id}: ${argv.map((a) => a === TraceProcess.OUTPUT ? "FIFO" : a).join(" ")}`,
     );
     const terminal = "command" in req.target
       ? new ProgramTerminal(
@@ -138,8 +132,7 @@ export class TraceManager implements vscode.Disposable {
         if (terminal) terminal.write(text);
         else this.#log.info(`Session ${session.id}: ${text.trimEnd()}`);
       },
-      onProblem: (message) =>
-        this.#log.warn(`Session ${session.id}: ${message}`),
+      onProblem: (message) => this.#log.warn(`Session ${session.id}: ${message}`),
       onExit: (code, signal) => {
         this.#runs.delete(session.id);
         this.#model.endSession(session.id, code);

@@ -1,12 +1,6 @@
 /** The tree the extension shows, built from NDJSON v1 events: trace session → process → capability → call site. */
 
-import type {
-  CheckEvent,
-  ErrorEvent,
-  Event,
-  ReadyEvent,
-  SummaryEvent,
-} from "../../shared/event.ts";
+import type { CheckEvent, ErrorEvent, Event, ReadyEvent, SummaryEvent } from "../../shared/event.ts";
 
 /** One call site of a capability within a process: a source location, or the syscall when none is known. */
 export interface SiteNode {
@@ -147,9 +141,7 @@ export class TraceModel {
 
   /** Removes every session that is no longer running. */
   clearFinished(): void {
-    this.#sessions = this.#sessions.filter((s) =>
-      s.state === "starting" || s.state === "running"
-    );
+    this.#sessions = this.#sessions.filter((s) => s.state === "starting" || s.state === "running");
   }
 
   /** Applies one event to a session; events for unknown sessions are ignored. */

@@ -20,8 +20,7 @@ export function nodeLabel(
       const lost = node.lost > 0 ? `, ${node.lost} lost` : "";
       return {
         label: node.label,
-        description:
-          `${state} · ${node.allowed} allowed, ${node.denied} denied${lost}`,
+        description: `${state} · ${node.allowed} allowed, ${node.denied} denied${lost}`,
       };
     }
     case "process": {
@@ -42,9 +41,7 @@ export function nodeLabel(
       };
     case "site": {
       const where = node.file !== null
-        ? `${node.function ?? "?"} ${path.basename(node.file)}:${
-          node.line ?? "?"
-        }`
+        ? `${node.function ?? "?"} ${path.basename(node.file)}:${node.line ?? "?"}`
         : node.function !== null
         ? `${node.function} (${path.basename(node.binary ?? "?")})`
         : node.script !== null
@@ -60,8 +57,7 @@ export function nodeLabel(
 }
 
 /** Tree data provider over the model; parents are tracked so reveal() and ids work. */
-export class CaptraceTree
-  implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   readonly #model: TraceModel;
   readonly #changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly #parents = new WeakMap<object, TreeNode>();
@@ -95,14 +91,10 @@ export class CaptraceTree
           children = [...node.processes.values()];
           break;
         case "process":
-          children = [...node.capabilities.values()].sort((a, b) =>
-            b.denied - a.denied || a.cap - b.cap
-          );
+          children = [...node.capabilities.values()].sort((a, b) => b.denied - a.denied || a.cap - b.cap);
           break;
         case "capability":
-          children = [...node.sites.values()].sort((a, b) =>
-            b.denied - a.denied
-          );
+          children = [...node.sites.values()].sort((a, b) => b.denied - a.denied);
           break;
         case "site":
           children = [];
@@ -154,9 +146,7 @@ export class CaptraceTree
         item.iconPath = new vscode.ThemeIcon("terminal");
         break;
       case "capability":
-        item.contextValue = node.denied > 0
-          ? "capability-denied"
-          : "capability-allowed";
+        item.contextValue = node.denied > 0 ? "capability-denied" : "capability-allowed";
         item.collapsibleState = C.Collapsed;
         if (node.denied > 0) item.collapsibleState = C.Expanded;
         item.iconPath = node.denied > 0

@@ -14,9 +14,7 @@ import type { SessionNode } from "../../src/trace_model.ts";
 const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
 
 async function api(): Promise<CaptraceApi> {
-  const ext = vscode.extensions.all.find((e) =>
-    e.packageJSON.name === "captrace"
-  );
+  const ext = vscode.extensions.all.find((e) => e.packageJSON.name === "captrace");
   assert.ok(ext, "the captrace extension is installed");
   return (await ext.activate()) as CaptraceApi;
 }
@@ -62,10 +60,9 @@ suite("captrace extension", () => {
 
   test("run traces the C program: denied cap_chown at deny.c line 6, a problem there, a recommendation", async () => {
     const { model, manager } = await api();
-    const session =
-      (await vscode.commands.executeCommand("captrace.run", "deny (C)")) as
-        | SessionNode
-        | undefined;
+    const session = (await vscode.commands.executeCommand("captrace.run", "deny (C)")) as
+      | SessionNode
+      | undefined;
     assert.ok(session, "a session started");
     await manager.done(session.id);
     assert.equal(session.state, "exited", JSON.stringify(session.errors));
@@ -200,10 +197,7 @@ suite("captrace extension", () => {
     );
     await until(
       "a denied cap_chown from node",
-      () =>
-        [...session.processes.values()].some((p) =>
-          (p.capabilities.get(0)?.denied ?? 0) > 0
-        ),
+      () => [...session.processes.values()].some((p) => (p.capabilities.get(0)?.denied ?? 0) > 0),
     );
     assert.equal(debug.lastPidSource, "process-table");
     await vscode.debug.stopDebugging();
@@ -235,10 +229,7 @@ suite("captrace extension", () => {
       );
       await until(
         "a denied cap_chown",
-        () =>
-          [...session.processes.values()].some((p) =>
-            (p.capabilities.get(0)?.denied ?? 0) > 0
-          ),
+        () => [...session.processes.values()].some((p) => (p.capabilities.get(0)?.denied ?? 0) > 0),
       );
       await vscode.debug.stopDebugging();
       await until(
