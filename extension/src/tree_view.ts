@@ -1,60 +1,10 @@
 /** The "Capability Checks" tree: session → process → capability → call site, refreshed at most a few times a second. */
 
-import * as path from "node:path";
 import * as vscode from "vscode";
 import type { SessionNode, TraceModel, TreeNode } from "./trace_model.ts";
+import { nodeLabel } from "./tree_labels.ts";
 
 const REFRESH_MS = 250;
-
-/** What the tree shows for a node; pure, so the mocha suite can compare labels. */
-export function nodeLabel(
-  node: TreeNode,
-): { label: string; description: string } {
-  switch (node.kind) {
-    case "session": {
-      const state = node.state === "exited"
-        ? `exited ${node.exitCode ?? "?"}`
-        : node.state === "failed"
-        ? "failed"
-        : node.state;
-      const lost = node.lost > 0 ? `, ${node.lost} lost` : "";
-      return {
-        label: node.label,
-        description: `${state} · ${node.allowed} allowed, ${node.denied} denied${lost}`,
-      };
-    }
-    case "process": {
-      const exit = node.exit === null
-        ? ""
-        : node.exit.signal !== null
-        ? ` · killed by signal ${node.exit.signal}`
-        : ` · exited ${node.exit.code}`;
-      return {
-        label: `${node.comm} (${node.pid})`,
-        description: exit.slice(3),
-      };
-    }
-    case "capability":
-      return {
-        label: node.name,
-        description: `${node.allowed} allowed, ${node.denied} denied`,
-      };
-    case "site": {
-      const where = node.file !== null
-        ? `${node.function ?? "?"} ${path.basename(node.file)}:${node.line ?? "?"}`
-        : node.function !== null
-        ? `${node.function} (${path.basename(node.binary ?? "?")})`
-        : node.script !== null
-        ? path.basename(node.script)
-        : "unknown site";
-      const count = node.allowed + node.denied;
-      return {
-        label: where,
-        description: `${node.syscall ?? "no syscall"} ×${count}`,
-      };
-    }
-  }
-}
 
 /** Tree data provider over the model; parents are tracked so reveal() and ids work. */
 export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {

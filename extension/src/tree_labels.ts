@@ -1,0 +1,57 @@
+/** The label and description of each tree row, from the model (pure, so it is unit-tested without VS Code). */
+
+import type { TreeNode } from "./trace_model.ts";
+
+/** What the tree shows for a node; pure, so the mocha suite can compare labels. */
+export function nodeLabel(
+  node: TreeNode,
+): { label: string; description: string } {
+  switch (node.kind) {
+    case "session": {
+      const state = node.state === "exited"
+        ? `exited ${node.exitCode ?? "?"}`
+        : node.state === "failed"
+        ? "failed"
+        : node.state;
+      const lost = node.lost > 0 ? `, ${node.lost} lost` : "";
+      return {
+        label: node.label,
+        description: `${state} · ${node.allowed} allowed, ${node.denied} denied${lost}`,
+      };
+    }
+    case "process": {
+      const exit = node.exit === null
+        ? ""
+        : node.exit.signal !== null
+        ? ` · killed by signal ${node.exit.signal}`
+        : ` · exited ${node.exit.code}`;
+      return {
+        label: `${node.comm} (${node.pid})`,
+        description: exit.slice(3),
+      };
+    }
+    case "capability":
+      return {
+        label: node.name,
+        description: `${node.allowed} allowed, ${node.denied} denied`,
+      };
+    case "site": {
+      const where = node.file !== null
+        ? `${node.function ?? "?"} ${_basename(node.file)}:${node.line ?? "?"}`
+        : node.function !== null
+        ? `${node.function} (${_basename(node.binary ?? "?")})`
+        : node.script !== null
+        ? _basename(node.script)
+        : "unknown site";
+      const count = node.allowed + node.denied;
+      return {
+        label: where,
+        description: `${node.syscall ?? "no syscall"} ×${count}`,
+      };
+    }
+  }
+}
+
+function _basename(p: string): string {
+  return p.slice(p.lastIndexOf("/") + 1);
+}
