@@ -39,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
     problems.follow(s);
     output.show(true);
   };
-  const updateViews = () => {
+  const updateNow = () => {
     tree.scheduleRefresh();
     problems.scheduleUpdate();
     status.update();
@@ -48,6 +48,15 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
         (latest.state === "running" || latest.state === "starting")
       ? latest.note
       : "";
+  };
+  // Events can arrive by the thousand per second: views are updated at most four times a second.
+  let viewTimer: ReturnType<typeof setTimeout> | undefined;
+  const updateViews = () => {
+    if (viewTimer) return;
+    viewTimer = setTimeout(() => {
+      viewTimer = undefined;
+      updateNow();
+    }, 250);
   };
   const sessionsSeen = new Set<number>();
 
@@ -91,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
       model.clearFinished();
       problems.clear();
       output.clear();
-      updateViews();
+      updateNow();
     }),
     vscode.commands.registerCommand(
       "captrace.copyRecommendation",
@@ -102,6 +111,7 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
       (file: string, line: number) => openSite(file, line),
     ),
   );
+  context.subscriptions.push({ dispose: () => clearTimeout(viewTimer) });
   status.update();
   log.info("Captrace activated");
   return { model, manager: m, debug, problems };
