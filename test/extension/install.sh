@@ -20,6 +20,7 @@ dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
 command -v gcc >/dev/null || need_apt+=(gcc)
 command -v addr2line >/dev/null || need_apt+=(binutils)
 command -v bpftrace >/dev/null || need_apt+=(bpftrace)
+command -v sudo >/dev/null || need_apt+=(sudo) # the suite runs captrace through `sudo -n`
 if [ "$ONLY" = all ] && [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   apt-get update -qq

@@ -156,6 +156,35 @@ suite("captrace extension", () => {
     assert.equal(manager.runningCount, before);
   });
 
+  test("elevation sudo: the trace runs through sudo -n and Stop still ends it through stdin", async () => {
+    const { manager } = await api();
+    const conf = vscode.workspace.getConfiguration("captrace");
+    await conf.update("elevation", "sudo", vscode.ConfigurationTarget.Global);
+    try {
+      const run = (await vscode.commands.executeCommand("captrace.run", "deny (C)")) as SessionNode | undefined;
+      assert.ok(run, "a session started");
+      await manager.done(run.id);
+      assert.equal(run.state, "exited", JSON.stringify(run.errors));
+      assert.ok([...run.processes.values()].some((p) => (p.capabilities.get(0)?.denied ?? 0) > 0), "cap_chown denied");
+      const sleep = manager.start({
+        label: "sleep 60",
+        target: { command: { argv: ["/usr/bin/sleep", "60"], cwd: ws, env: {}, program: "/usr/bin/sleep" } },
+        cwd: ws,
+        program: "/usr/bin/sleep",
+      });
+      assert.ok(sleep);
+      await until("ready", () => sleep.ready);
+      const pid = sleep.ready!.pid!;
+      const t0 = Date.now();
+      manager.stop(sleep.id);
+      await manager.done(sleep.id);
+      assert.ok(Date.now() - t0 < 5000, "stopped within 5 s through sudo");
+      await until("sleep gone", () => !alive(pid), 3000);
+    } finally {
+      await conf.update("elevation", undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test("a wrong captrace.path gives one error and starts nothing", async () => {
     const { manager, model } = await api();
     const conf = vscode.workspace.getConfiguration("captrace");
