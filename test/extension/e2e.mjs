@@ -15,6 +15,7 @@ const APP = path.join(CACHE, "app");
 const ARTIFACTS = path.join(HERE, "artifacts");
 const VSIX = path.join(EXT, "captrace.vsix");
 const CODE_SERVER = path.join(APP, "node_modules/.bin/code-server");
+const NODE_BIN = path.join(CACHE, "node-24.22.3/bin");
 const { chromium } = createRequire(path.join(APP, "package.json"))(
   "playwright-core",
 );
@@ -70,7 +71,7 @@ async function freePort() {
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: "utf8", ...opts });
   if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr || r.stdout}`);
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${(r.stderr || r.stdout).slice(-2000)}`);
   }
   return r.stdout;
 }
@@ -145,6 +146,7 @@ function prepare() {
 function env(p) {
   return {
     ...process.env,
+    PATH: `${NODE_BIN}:${process.env.PATH}`, // code-server needs Node 24, whatever node runs this script
     HOME: p.dirs.home,
     TMPDIR: p.dirs.tmp,
     XDG_CONFIG_HOME: p.dirs["xdg-config"],
@@ -492,6 +494,55 @@ async function main() {
       fs.writeFileSync(path.join(ARTIFACTS, "log.txt"), t);
     },
   );
+
+  await check("Attach to Process… from the picker traces a running process", page, async () => {
+    const child = spawn("setpriv", [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      "--",
+      process.execPath,
+      path.join(p.ws, "chown.js"),
+      path.join(p.ws, "owned.txt"),
+    ], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // let setpriv exec node, so the picker shows it
+      await palette(page, "Captrace: Attach to Process…");
+      await pickItem(page, `(${child.pid})`);
+      await palette(page, "Captrace: Focus on Capability Checks View");
+      await waitFor("the attached process's denied cap_chown", async () => {
+        const r = await sideRows(page);
+        const i = r.findIndex((x) => new RegExp(`^pid ${child.pid}\\s*running`).test(x));
+        const after = i >= 0 ? r.slice(i) : [];
+        const ok = i >= 0 && after.some((x) => /cap_chown\s*0 allowed, [1-9]\d* denied/.test(x));
+        return { ok, seen: r.join("\n") };
+      }, 30_000);
+      child.kill();
+      await waitFor("the attach trace to end", async () => {
+        const r = await sideRows(page);
+        return { ok: r.some((x) => new RegExp(`^pid ${child.pid}\\s*exited`).test(x)), seen: r.join("\n") };
+      }, 20_000);
+    } finally {
+      child.kill();
+    }
+  });
+
+  await check("Copy Recommendation and Clear from the command palette", page, async () => {
+    await palette(page, "Captrace: Copy Recommendation");
+    await pickItem(page, "setcap");
+    await waitFor("the copied message", async () => {
+      const t = await page.locator(".statusbar").innerText();
+      return { ok: /setcap recommendation copied/.test(t), seen: t };
+    }, 10_000);
+    await palette(page, "Captrace: Clear");
+    await palette(page, "Captrace: Focus on Capability Checks View");
+    await waitFor("the empty tree's welcome text", async () => {
+      const t = await page.locator(".part.sidebar").innerText();
+      return { ok: /No capability trace yet/.test(t), seen: t };
+    }, 10_000);
+    const problems = await problemRows(page);
+    assert(!problems.some((x) => /CAP_CHOWN/.test(x)), "Clear removes the problems");
+  });
 
   // The extension's own mocha suite, inside code-server's real extension host (development extension from source).
   const suiteFile = path.join(p.work, "suite.json");
