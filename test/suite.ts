@@ -43,7 +43,16 @@ tally((await step("lint", ["lint"])).ok);
 tally((await step("type check", ["check", "cli/", "shared/", "test/"])).ok);
 
 const junit = await Deno.makeTempFile({ suffix: ".xml" });
-await step("tests", ["test", "--allow-all", "--doc", `--junit-path=${junit}`, "shared/", "cli/", "test/", "extension/src/"], {
+await step("tests", [
+  "test",
+  "--allow-all",
+  "--doc",
+  `--junit-path=${junit}`,
+  "shared/",
+  "cli/",
+  "test/",
+  "extension/src/",
+], {
   TZ: "UTC",
 });
 const counts = junitCounts(await Deno.readTextFile(junit).catch(() => ""));
