@@ -41,6 +41,8 @@ const tally = (ok: boolean) => ok ? passed++ : failed++;
 tally((await step("format", ["fmt", "--check"])).ok);
 tally((await step("lint", ["lint"])).ok);
 tally((await step("type check", ["check", "cli/", "shared/", "test/"])).ok);
+const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks ?? {};
+if (tasks["check:extension"]) tally((await step("extension type check", ["task", "check:extension"])).ok);
 
 const junit = await Deno.makeTempFile({ suffix: ".xml" });
 await step("tests", [
@@ -60,7 +62,6 @@ await Deno.remove(junit).catch(() => {});
 passed += counts.passed;
 failed += counts.failed;
 
-const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks ?? {};
 if (tasks["test:extension"]) {
   const ext = await step("extension end-to-end", ["task", "test:extension"]);
   const m = [...ext.out.matchAll(/^(\d+) passed, (\d+) failed/gm)].at(-1);
