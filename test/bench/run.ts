@@ -1,0 +1,429 @@
+/**
+ * captrace's benchmark suite (`deno task bench`): six measurements of issue 6, each against a baseline measured
+ * in the same run, printed as one table. `--write FILE` also writes the table with the date and machine to FILE;
+ * `--only N,M` runs some sections; `--quick` does fewer runs.
+ */
+
+import { parseArgs } from "node:util";
+import { fixture } from "../helpers.ts";
+import { background, type Row, show, spread, table, timed } from "./measure.ts";
+import { writeStream } from "./stream.ts";
+import { generateProgram } from "../../shared/program.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const MAIN = `${ROOT}cli/main.ts`;
+const FAKE = `${ROOT}test/fixtures/fake_bpftrace.sh`;
+const DENO = Deno.execPath();
+const CAPTRACE = [DENO, "run", "--allow-all", MAIN];
+const AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
+const READY = 'BEGIN { printf("READY\\n"); }';
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: { write: { type: "string" }, only: { type: "string" }, quick: { type: "boolean" } },
+});
+const RUNS = flags.quick ? 1 : 3;
+const only = flags.only ? new Set(flags.only.split(",").map(Number)) : null;
+const rows: Row[] = [];
+const started = performance.now();
+
+function _log(text: string): void {
+  console.error(`bench: ${text}`);
+}
+
+function _fmt(x: number, digits = 0): string {
+  return x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+async function _repeat<T>(n: number, f: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(await f(i));
+  return out;
+}
+
+/** Parse the "<ns> <count>" line caps_timed prints; throws when a run went wrong. */
+function _loopMs(r: { code: number; stdout: string; stderr: string }, what: string): number {
+  const m = /^(\d+) \d+$/m.exec(r.stdout);
+  if (r.code !== 0 || !m) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.slice(-400)}`);
+  return Number(m[1]) / 1e6;
+}
+
+/** The kernel's comm of a program: its file name cut to 15 bytes. */
+function _comm(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1).slice(0, 15);
+}
+
+/** A traced-process placeholder for --pid runs against the fake tracer (it never really gets traced). */
+function _idle(): Deno.ChildProcess {
+  return new Deno.Command("sleep", { args: ["3600"], stdin: "null", stdout: "null", stderr: "null" }).spawn();
+}
+
+function _kill(child: Deno.ChildProcess): Promise<Deno.CommandStatus> {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // gone
+  }
+  return child.status;
+}
+
+// 1 and 2: the user-space pipeline on recorded streams, through the real CLI and the stand-in tracer.
+async function pipeline(tmp: string): Promise<void> {
+  const LINES = 2_000_000;
+  const mix = `${tmp}/mix.txt`;
+  const unmatched = `${tmp}/unmatched.txt`;
+  const unmatchedSmall = `${tmp}/unmatched-small.txt`;
+  _log("writing the synthetic streams");
+  await writeStream(mix, "mix", LINES);
+  await writeStream(unmatched, "unmatched", 1_000_000);
+  await writeStream(unmatchedSmall, "unmatched", 100_000);
+  const idle = _idle();
+  try {
+    const cli = (replay: string, extra: string[]) =>
+      timed([...CAPTRACE, "--bpftrace", FAKE, "-p", String(idle.pid), ...extra], {
+        env: { FAKE_PROBES: "tracepoint kprobe", FAKE_REPLAY: replay, TZ: "UTC" },
+        rss: true,
+      }).then((r) => {
+        if (r.code !== 0) throw new Error(`captrace on ${replay} failed (exit ${r.code}): ${r.stderr.slice(-400)}`);
+        return r;
+      });
+    _log("pipeline: baseline (read lines, do nothing)");
+    const base = await _repeat(
+      RUNS + 2,
+      () => timed([DENO, "run", "--allow-all", `${ROOT}test/bench/read_lines.ts`, mix], { rss: true }),
+    );
+    const baseMs = spread(base.map((r) => r.ms));
+    const variants: [string, string[]][] = [
+      ["text → /dev/null", ["-o", "/dev/null"]],
+      ["text → file", ["-o", `${tmp}/trace.txt`]],
+      ["--json → file", ["--json", "-o", `${tmp}/trace.ndjson`]],
+    ];
+    let rssMix: number[] = [];
+    for (const [name, extra] of variants) {
+      _log(`pipeline: ${name}`);
+      const runs = await _repeat(RUNS, () => cli(mix, extra));
+      if (rssMix.length === 0) rssMix = runs.map((r) => r.rssMb!);
+      const ms = spread(runs.map((r) => r.ms));
+      const rate = spread(runs.map((r) => LINES / (r.ms / 1000)));
+      const ratio = ms.median / baseMs.median;
+      rows.push({
+        figure: `1. pipeline 2M lines, ${name}`,
+        value: show(rate, " lines/s"),
+        baseline: show(spread(base.map((r) => LINES / (r.ms / 1000))), " lines/s"),
+        ratio: `${_fmt(ratio, 2)}× time`,
+        target: "≥1,000,000 lines/s, ≤2×",
+        pass: rate.median >= 1_000_000 && ratio <= 2,
+      });
+    }
+    const rss = spread(rssMix);
+    rows.push({
+      figure: "2. peak RSS, 2M-line stream",
+      value: show(rss, " MB"),
+      baseline: show(spread(base.map((r) => r.rssMb!)), " MB"),
+      ratio: `${_fmt(rss.median / spread(base.map((r) => r.rssMb!)).median, 2)}×`,
+      target: "≤120 MB",
+      pass: rss.median <= 120,
+    });
+    _log("memory: 1,000,000 kprobe entries without returns (and 100,000 as the baseline)");
+    const big = spread((await _repeat(RUNS, () => cli(unmatched, ["-o", "/dev/null"]))).map((r) => r.rssMb!));
+    const small = spread((await _repeat(RUNS, () => cli(unmatchedSmall, ["-o", "/dev/null"]))).map((r) => r.rssMb!));
+    const growth = big.median / small.median;
+    rows.push({
+      figure: "2. peak RSS, 1M unmatched entries",
+      value: show(big, " MB"),
+      baseline: `${show(small, " MB")} (100k)`,
+      ratio: `${_fmt(growth, 2)}×`,
+      target: "≤120 MB, flat (≤1.15×)",
+      pass: big.median <= 120 && growth <= 1.15,
+    });
+  } finally {
+    await _kill(idle);
+  }
+}
+
+/** A bpftrace program running in the background until stopped; resolves once its BEGIN printed READY. */
+async function _bare(program: string): Promise<ReturnType<typeof background>> {
+  const b = background(["bpftrace", "-B", "line", "-e", program], "stdout", { BPFTRACE_PERF_RB_PAGES: "1024" });
+  await b.until(/^READY/);
+  return b;
+}
+
+// 3: what tracing costs the traced program, per check.
+async function overhead(): Promise<void> {
+  // Cheap cases run long enough to time (1M checks); per-event ones shorter. Compared per check.
+  const CHEAP = 1_000_000;
+  const DEAR = 100_000;
+  const ct = await fixture("caps_timed", ["-O2"]);
+  const untraced = async (n = CHEAP) => _loopMs(await timed([...AS_NOBODY, ct, String(n)]), "caps_timed") / n;
+  const underBare = async (program: string, n: number) => {
+    const b = await _bare(program);
+    try {
+      return await untraced(n);
+    } finally {
+      await b.stop();
+    }
+  };
+  const traced = async (extra: string[]) =>
+    _loopMs(
+      await timed([...CAPTRACE, ...extra, "-u", "nobody", "--", ct, String(DEAR)], { stderr: "null" }),
+      "captrace",
+    ) / DEAR;
+  // The floor counts in the kernel only; the decompositions show what each kind of per-check kernel work costs.
+  const tp = `${READY}\ntracepoint:capability:cap_capable /comm == "${_comm(ct)}"/`;
+  // captrace's own kernel program (system mode), its output read and thrown away: no parsing competes for CPU.
+  const own = generateProgram({ probe: "tracepoint", mode: "system", excludePids: [Deno.pid], arch: Deno.build.arch });
+  const FLOOR = "floor: bpftrace count() only";
+  const cases: [string, () => Promise<number>][] = [
+    ["untraced", () => untraced()],
+    [FLOOR, () => underBare(`${tp} { @n = count(); }`, CHEAP)],
+    [
+      "bpftrace count() + kstack(4) map",
+      () => underBare(`${tp} { @n = count(); @a[pid, kstack(4)] = count(); }`, DEAR),
+    ],
+    ["bpftrace count() + printf per check", () => underBare(`${tp} { @n = count(); printf("C %d\\n", tid); }`, DEAR)],
+    ["bpftrace with captrace's program, no parsing", () => underBare(own, DEAR)],
+    ["captrace (default)", () => traced([])],
+    ["captrace --unique", () => traced(["--unique"])],
+    ["captrace --json", () => traced(["--json"])],
+  ];
+  const results = new Map<string, number[]>();
+  for (let i = 0; i < RUNS; i++) {
+    // Interleaved, so a burst of load elsewhere on the machine spreads over all cases.
+    for (const [name, f] of cases) {
+      _log(`overhead: ${name} (run ${i + 1})`);
+      results.set(name, [...(results.get(name) ?? []), await f()]);
+    }
+  }
+  const floor = spread(results.get(FLOOR)!.map((ms) => ms * 1000));
+  for (const [name] of cases) {
+    const s = spread(results.get(name)!.map((ms) => ms * 1000));
+    const ratio = s.median / floor.median;
+    const isCaptrace = name.startsWith("captrace");
+    rows.push({
+      figure: `3. denied checks, ${name}`,
+      value: show(s, " µs/check", 3),
+      baseline: name === "untraced" || name === FLOOR ? "" : show(floor, " µs (floor)", 3),
+      ratio: name === FLOOR ? "" : `${_fmt(ratio, 2)}×`,
+      target: isCaptrace ? "≤1.3× floor" : "",
+      pass: isCaptrace ? ratio <= 1.3 : null,
+    });
+  }
+}
+
+// 4: what tracing one program costs an unrelated one.
+async function collateral(): Promise<void> {
+  const N = 1_000_000;
+  const ct = await fixture("caps_timed", ["-O2"]);
+  const loads: [string, string[]][] = [
+    ["capability checks (setgroups as nobody)", [...AS_NOBODY, ct, String(N)]],
+    ["plain syscalls (getppid)", [ct, String(N), "0", "plain"]],
+  ];
+  const runs = RUNS + 2;
+  const untraced = new Map<string, number[]>();
+  const during = new Map<string, number[]>();
+  const measure = async (into: Map<string, number[]>) => {
+    for (const [name, argv] of loads) into.set(name, [...(into.get(name) ?? []), _loopMs(await timed(argv), name)]);
+  };
+  _log("collateral: untraced");
+  for (let i = 0; i < runs; i++) await measure(untraced);
+  const target = _idle();
+  const tracer = background([...CAPTRACE, "-p", String(target.pid), "-o", "/dev/null"], "stderr");
+  try {
+    await tracer.until(/^Tracing capability checks/);
+    _log("collateral: while captrace traces another process");
+    for (let i = 0; i < runs; i++) await measure(during);
+  } finally {
+    await _kill(target);
+    // The traced process is gone: captrace ends by itself; the signal is only a net.
+    const t = setTimeout(() => tracer.child.kill("SIGINT"), 5000);
+    await tracer.wait();
+    clearTimeout(t);
+  }
+  _log("collateral: untraced again");
+  for (let i = 0; i < runs; i++) await measure(untraced);
+  for (const [name] of loads) {
+    const base = spread(untraced.get(name)!);
+    const s = spread(during.get(name)!);
+    const ratio = s.median / base.median;
+    rows.push({
+      figure: `4. unrelated ${_fmt(N)} ${name}`,
+      value: show(s, " ms"),
+      baseline: show(base, " ms (untraced)"),
+      ratio: `${_fmt(ratio, 3)}×`,
+      target: "≤1.02×",
+      pass: ratio <= 1.02,
+    });
+  }
+}
+
+interface LossRun {
+  rate: number;
+  achieved: number;
+  shown: number;
+  lost: number;
+  summaryDenied: number;
+  n: number;
+}
+
+// 5: the highest rate at which every check is printed, and exact summary counts above it.
+async function loss(tmp: string): Promise<void> {
+  const ct = await fixture("caps_timed", ["-O2"]);
+  const RATES = [25_000, 50_000, 100_000, 150_000, 200_000, 300_000, 0];
+  const out = `${tmp}/loss.ndjson`;
+  const comm = _comm(ct);
+  const one = async (rate: number): Promise<LossRun> => {
+    const n = rate === 0 ? 200_000 : Math.max(rate / 2, 25_000);
+    const r = await timed(
+      [...CAPTRACE, "--json", "-o", out, "-u", "nobody", "--", ct, String(n), String(rate)],
+      { stderr: "piped" },
+    );
+    const ms = _loopMs(r, "captrace");
+    let shown = 0;
+    let lost = 0;
+    let summaryDenied = -1;
+    const text = await Deno.readTextFile(out);
+    for (const line of text.split("\n")) {
+      if (line === "") continue;
+      const e = JSON.parse(line);
+      if (e.type === "check" && e.comm === comm && e.cap === 6 && e.ret < 0) shown++;
+      if (e.type === "lost") lost += e.count;
+      if (e.type === "summary") {
+        summaryDenied = e.capabilities.find((c: { cap: number }) => c.cap === 6)?.denied ?? 0;
+      }
+    }
+    return { rate, achieved: n / (ms / 1000), shown, lost, summaryDenied, n };
+  };
+  const byRate = new Map<number, LossRun[]>();
+  for (let i = 0; i < RUNS; i++) {
+    for (const rate of RATES) {
+      _log(`loss: ${rate ? _fmt(rate) + " checks/s" : "unpaced"} (run ${i + 1})`);
+      byRate.set(rate, [...(byRate.get(rate) ?? []), await one(rate)]);
+    }
+  }
+  let lossless = 0;
+  let exact = true;
+  for (const rate of RATES) {
+    const runs = byRate.get(rate)!;
+    // Per-event tracing slows the program itself: a rate counts as lossless at what the program achieved.
+    const ok = runs.every((r) => r.shown === r.n && r.lost === 0);
+    const achieved = spread(runs.map((r) => r.achieved)).median;
+    if (ok) lossless = Math.max(lossless, rate > 0 ? Math.min(rate, achieved) : achieved);
+    exact &&= runs.every((r) => r.summaryDenied === r.n);
+    const shownPct = spread(runs.map((r) => (100 * r.shown) / r.n));
+    rows.push({
+      figure: `5. ${rate ? _fmt(rate) + " checks/s" : "unpaced"} (achieved ${
+        show(spread(runs.map((r) => r.achieved)), "/s")
+      })`,
+      value: `${show(shownPct, " %", 2)} printed, ${show(spread(runs.map((r) => r.lost)))} lost`,
+      baseline: `${_fmt(runs[0]!.n)} checks made`,
+      ratio: "",
+      target: "summary exact",
+      pass: runs.every((r) => r.summaryDenied === r.n),
+    });
+  }
+  rows.push({
+    figure: "5. highest lossless rate (every check printed)",
+    value: `${_fmt(lossless)} checks/s`,
+    baseline: "",
+    ratio: "",
+    target: "≥150,000 checks/s; summary exact at all rates",
+    pass: lossless >= 150_000 && exact,
+  });
+}
+
+// 6: start-up and shutdown against bare bpftrace.
+async function startup(): Promise<void> {
+  const runs = RUNS + 2;
+  const bare: number[] = [];
+  const ours: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    _log(`start-up: run ${i + 1}`);
+    const b = await timed(["bpftrace", "-e", "BEGIN { exit(); }"]);
+    if (b.code !== 0) throw new Error(`bare bpftrace failed: ${b.stderr}`);
+    bare.push(b.ms);
+    const c = await timed([...CAPTRACE, "--", "/bin/true"]);
+    if (c.code !== 0) throw new Error(`captrace -- /bin/true failed: ${c.stderr}`);
+    ours.push(c.ms);
+  }
+  const bs = spread(bare);
+  const os = spread(ours);
+  rows.push({
+    figure: "6. start-up: captrace -- /bin/true",
+    value: show(os, " ms"),
+    baseline: show(bs, " ms (bpftrace BEGIN{exit()})"),
+    ratio: `+${_fmt(os.median - bs.median)} ms`,
+    target: "≤ bare + 150 ms",
+    pass: os.median <= bs.median + 150,
+  });
+
+  // Shutdown: from the command's last output (just before it exits) to the tracer's exit.
+  const stamp = ["sh", "-c", "sleep 1; exec date +%s%N"];
+  const bareExit: number[] = [];
+  const oursExit: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    _log(`shutdown: run ${i + 1}`);
+    const cmd = new Deno.Command(stamp[0]!, { args: stamp.slice(1), stdout: "piped", stdin: "null" }).spawn();
+    const b = background(
+      ["bpftrace", "-B", "line", "-e", `${READY}\ntracepoint:sched:sched_process_exit /pid == ${cmd.pid}/ { exit(); }`],
+      "stdout",
+    );
+    await b.wait();
+    const exited = Date.now();
+    const printed = Number(new TextDecoder().decode((await cmd.output()).stdout).trim()) / 1e6;
+    if (!b.text().includes("READY")) throw new Error("bare bpftrace attached after the command ended");
+    bareExit.push(exited - printed);
+    const t0 = Date.now();
+    const c = await timed([...CAPTRACE, "--", ...stamp]);
+    const end = Date.now();
+    const p = Number(c.stdout.trim()) / 1e6;
+    if (c.code !== 0 || !(p > t0)) throw new Error(`captrace -- date failed: ${c.stderr}`);
+    oursExit.push(end - p);
+  }
+  const be = spread(bareExit);
+  const oe = spread(oursExit);
+  rows.push({
+    figure: "6. shutdown: command exit → captrace exit",
+    value: show(oe, " ms"),
+    baseline: show(be, " ms (bare bpftrace exit())"),
+    ratio: `+${_fmt(oe.median - be.median)} ms`,
+    target: "",
+    pass: null,
+  });
+}
+
+async function _machine(): Promise<string> {
+  const cpu = /model name\s*:\s*(.*)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ?? "unknown CPU";
+  const bt = (await timed(["bpftrace", "--version"])).stdout.trim();
+  return `Linux ${Deno.osRelease()} ${Deno.build.arch}, ${navigator.hardwareConcurrency} × ${cpu}, ` +
+    `${Math.round(Deno.systemMemoryInfo().total / 2 ** 30)} GiB; Deno ${Deno.version.deno}, ${bt}`;
+}
+
+if (import.meta.main) {
+  if (Deno.uid() !== 0) {
+    console.error("bench: needs root (bpftrace); run it with sudo");
+    Deno.exit(2);
+  }
+  const tmp = await Deno.makeTempDir({ prefix: "captrace-bench-" });
+  try {
+    const sections: [number, () => Promise<void>][] = [
+      [1, () => pipeline(tmp)],
+      [3, overhead],
+      [4, collateral],
+      [5, () => loss(tmp)],
+      [6, startup],
+    ];
+    for (const [n, f] of sections) {
+      if (!only || only.has(n) || (n === 1 && only.has(2))) await f();
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+  const minutes = (performance.now() - started) / 60_000;
+  const machine = await _machine();
+  const text = `${table(rows)}\n\nRuns per figure: ${RUNS} (medians [min–max]); whole run ${_fmt(minutes, 1)} min.`;
+  console.log(`${machine}\n\n${text}`);
+  if (flags.write) {
+    const date = new Date().toISOString().slice(0, 16).replace("T", " ");
+    await Deno.writeTextFile(flags.write, `# Benchmark results\n\n${date} UTC, ${machine}\n\n${text}\n`);
+  }
+}
