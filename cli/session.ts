@@ -37,6 +37,8 @@ const START_TIMEOUT_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 5_000;
 /** After the root process's exit record, how long bpftrace's output must stay quiet before it is stopped. */
 const QUIET_MS = 40;
+/** How long bpftrace may stay silent after a SIGINT before it is sent another. */
+const SIGINT_RETRY_MS = 1_000;
 
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
@@ -265,6 +267,7 @@ class _Session {
     } finally {
       clearTimeout(startTimer);
       clearInterval(this.#quietTimer);
+      clearInterval(this.#retryTimer);
       for (const [sig, h] of this.#signalHandlers) Deno.removeSignalListener(sig, h);
     }
     void stdinWatch;
@@ -374,10 +377,11 @@ class _Session {
           // already gone
         }
       }
-      if (this.stopping > 1) this.#killTracer("SIGINT");
+      if (this.stopping > 1) this.#interruptTracer();
       return;
     }
-    this.#killTracer(this.stopping > 2 ? "SIGKILL" : "SIGINT");
+    if (this.stopping > 2) this.#killTracer("SIGKILL");
+    else this.#interruptTracer();
   }
 
   #lastOutput = 0;
@@ -392,8 +396,32 @@ class _Session {
     this.#quietTimer = setInterval(() => {
       if (performance.now() - this.#lastOutput < QUIET_MS) return;
       clearInterval(this.#quietTimer);
-      this.#killTracer("SIGINT");
+      this.#interruptTracer();
     }, QUIET_MS / 2);
+  }
+
+  #retryTimer: ReturnType<typeof setInterval> | undefined;
+  #summaryBegun = false;
+
+  /**
+   * SIGINT to bpftrace, repeated while it shows no sign of stopping. bpftrace only acts on SIGINT inside its
+   * epoll wait or on the next event, so one that arrives while it is busy, with no event after, is never acted
+   * on. A repeat is sent only while nothing at all has come out since the last one: once END has begun, a
+   * second SIGINT would cut bpftrace's drain of the buffers short.
+   */
+  #interruptTracer(): void {
+    this.#killTracer("SIGINT");
+    if (this.#retryTimer !== undefined) return;
+    let sentAt = performance.now();
+    this.#retryTimer = setInterval(() => {
+      if (this.#summaryBegun || this.tracerStatus !== null) {
+        clearInterval(this.#retryTimer);
+        return;
+      }
+      if (this.#lastOutput > sentAt || performance.now() - sentAt < SIGINT_RETRY_MS) return;
+      sentAt = performance.now();
+      this.#killTracer("SIGINT");
+    }, SIGINT_RETRY_MS / 4);
   }
 
   #killTracer(sig: Deno.Signal): void {
@@ -419,7 +447,7 @@ class _Session {
   async #watchChild(): Promise<void> {
     this.childStatus = await this.gate!.child.status;
     // The tracer quits by itself when it sees the root process exit; this is only a net for a lost exit.
-    const timer = setTimeout(() => this.#killTracer("SIGINT"), DRAIN_TIMEOUT_MS);
+    const timer = setTimeout(() => this.#interruptTracer(), DRAIN_TIMEOUT_MS);
     await this.tracer.status;
     clearTimeout(timer);
   }
@@ -477,6 +505,7 @@ class _Session {
         if (rec.kind === "malformed" && this.options.debug) {
           _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
         }
+        if (rec.kind === "summary_begin") this.#summaryBegun = true;
         if (rec.kind === "ready" && !this.ready) {
           outs.push(...this.correlator.push(rec));
           outs.push({ event: this.#readyEvent() });

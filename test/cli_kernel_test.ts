@@ -263,3 +263,30 @@ Deno.test("-o FILE takes the text trace, leaving stderr to the program", async (
   assert.match(r.stderr, /Operation not permitted/);
   await Deno.remove(out);
 });
+
+Deno.test("Ctrl-C on --pid of an idle process ends the trace (repeated if bpftrace missed it) and leaves the process", async () => {
+  await requireTracing();
+  const target = new Deno.Command("/bin/sleep", { args: ["37.77"] }).spawn();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const p = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "--json", "-o", out, "-p", String(target.pid)],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  try {
+    await waitForReady(out);
+    p.kill("SIGINT");
+    // A hang guard, not a speed target: bpftrace must stop even though no event follows the signal.
+    const guard = setTimeout(() => p.kill("SIGKILL"), 20_000);
+    const status = await p.output();
+    clearTimeout(guard);
+    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+    assert.equal(ndjson(await Deno.readTextFile(out)).at(-1)?.type, "summary");
+    assert.deepEqual(await processesMatching(`pid == ${target.pid}`), [], "its bpftrace is gone");
+    assert.equal((await processesMatching("37.77")).length, 1, "the traced process itself is left running");
+  } finally {
+    target.kill("SIGKILL");
+    await target.status;
+    await Deno.remove(out);
+  }
+});
