@@ -108,6 +108,8 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Prom
       );
     }
     if (options.follow) preTracked = await descendantsOf(rootPid);
+    // For the setcap line: the program the process runs.
+    binary = await Deno.readLink(`/proc/${rootPid}/exe`).catch(() => undefined);
   } else if (options.mode === "command") {
     binary = await resolveCommand(options.command[0]!);
     argv = [binary, ...options.command.slice(1)];

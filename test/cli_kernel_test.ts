@@ -114,7 +114,10 @@ Deno.test("--pid traces a running process and ends when it exits", async () => {
     assert.equal(nice.syscall_name, "setpriority");
     const exit = events.find((e) => e.type === "exit" && e.pid === pid);
     assert.equal(exit?.signal, 15);
-    assert.equal(events.at(-1)?.type, "summary");
+    const summary = events.at(-1)!;
+    assert.equal(summary.type, "summary");
+    const rec = summary.recommendation as Record<string, unknown>;
+    assert.equal(rec.setcap, `setcap cap_sys_nice+ep ${bin}`, "the setcap line names the traced program");
   } finally {
     reader.releaseLock();
     await target.stdout.cancel().catch(() => {});
