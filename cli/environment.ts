@@ -2,6 +2,8 @@
 
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import type { ProbeSupport } from "../shared/probe_choice.ts";
+import { parseBtf } from "../shared/btf.ts";
+import { type KernelOffsets, kernelOffsets } from "../shared/kernel_offsets.ts";
 
 const TRACEFS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
 
@@ -112,4 +114,13 @@ export async function capableOptsParam(bin: string): Promise<string | null> {
   const out = await _run(bin, ["-lv", "kfunc:cap_capable"]).catch(() => null);
   const m = out && /\b(?:unsigned )?int (opts|audit)\b/.exec(out.stdout);
   return m ? m[1]! : null;
+}
+
+/** Struct offsets from the running kernel's BTF, or null when it has none (the program then names structs). */
+export async function kernelOffsetsFromBtf(path = "/sys/kernel/btf/vmlinux"): Promise<KernelOffsets | null> {
+  try {
+    return kernelOffsets(parseBtf(await Deno.readFile(path)));
+  } catch {
+    return null;
+  }
 }

@@ -2,13 +2,21 @@
 
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import type { Options } from "./args.ts";
-import { bpftraceVersion, capableOptsParam, checkPrivileges, ensureTracefs, probeSupport } from "./environment.ts";
+import {
+  bpftraceVersion,
+  capableOptsParam,
+  checkPrivileges,
+  ensureTracefs,
+  kernelOffsetsFromBtf,
+  probeSupport,
+} from "./environment.ts";
 import { type Gated, launchGated, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { Sink } from "./sink.ts";
 import { descendantsOf, processExists } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import { generateProgram } from "../shared/program.ts";
+import type { KernelOffsets } from "../shared/kernel_offsets.ts";
 import { LineParser, MAX_LINE } from "../shared/parse_line.ts";
 import { LineSplitter } from "../shared/line_splitter.ts";
 import { Correlator, type Output } from "../shared/correlator.ts";
@@ -76,6 +84,10 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
 async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Promise<number> {
   const baseline = options.baseline ? await readBaseline(options.baseline) : null;
   await checkPrivileges();
+  // Parsing BTF takes ~0.1 s: do it while bpftrace is asked about itself and the kernel.
+  // CAPTRACE_BTF_OFFSETS=0 makes the program name the structs instead (slower start; for troubleshooting).
+  const useOffsets = Deno.build.arch === "x86_64" && Deno.env.get("CAPTRACE_BTF_OFFSETS") !== "0";
+  const offsets = useOffsets ? kernelOffsetsFromBtf() : Promise.resolve(null);
   const mounted = await ensureTracefs();
   const version = await bpftraceVersion(options.bpftrace);
   const support = await probeSupport(options.bpftrace);
@@ -128,6 +140,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Prom
     user,
     baseline,
     arch,
+    offsets: await offsets,
   });
 }
 
@@ -143,10 +156,11 @@ interface _Plan {
   user: User | null;
   baseline: string[] | null;
   arch: string;
+  offsets: KernelOffsets | null;
 }
 
 async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _Plan): Promise<number> {
-  const { probe, limits, version, optsArg, preTracked, binary, argv, user, baseline, arch } = plan;
+  const { probe, limits, version, optsArg, preTracked, binary, argv, user, baseline, arch, offsets } = plan;
   let rootPid = plan.rootPid;
 
   let gate: Gated | null = null;
@@ -167,6 +181,7 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     preTracked,
     excludePids: [Deno.pid],
     arch,
+    ...(offsets ? { offsets } : {}),
   });
   if (options.debug) _notice(options, sink, `captrace: bpftrace program:\n${program}`);
 

@@ -1,6 +1,7 @@
 /** Generates the bpftrace program for either probe kind, with the traced set kept in the kernel. */
 
 import type { ProbeKind } from "./event.ts";
+import type { KernelOffsets } from "./kernel_offsets.ts";
 
 /** What the generated program should trace and how. */
 export interface ProgramOptions {
@@ -24,6 +25,11 @@ export interface ProgramOptions {
   excludePids?: readonly number[];
   /** Kernel architecture; the syscall number is read from saved registers only on x86_64. */
   arch?: string;
+  /**
+   * Struct offsets from this kernel's BTF: fields are then read raw, which spares bpftrace about a second of
+   * compiling struct definitions at start. Without them the program names the structs.
+   */
+  offsets?: KernelOffsets;
 }
 
 /** Frames of kernel stack printed with each tracepoint check, enough to see the audit-relevant caller. */
@@ -38,26 +44,81 @@ export const EXIT_FALLBACK_MS = 3000;
 /** How many words of the user stack are scanned for a return address into the program. */
 export const SITE_SCAN_WORDS = 32;
 
-// x86_64: pt_regs sits at the top of the 16 KiB kernel stack; orig_ax holds the syscall number.
-const REGS = "$regs = (struct pt_regs *)((uint64)curtask->stack + 16384 - sizeof(struct pt_regs));";
+/** bpftrace expressions for the kernel fields the program reads. */
+interface _Fields {
+  /** Sets $regs: the task's saved user registers (x86_64: pt_regs at the top of the 16 KiB kernel stack). */
+  regs: string;
+  /** Non-zero when the task has a user address space (not a kernel thread). */
+  mm: string;
+  origAx: string;
+  sp: string;
+  startCode: string;
+  endCode: string;
+  ppid: string;
+  live: string;
+  exitCode: string;
+  /** uid, euid and user namespace inode of a `struct cred *` expression. */
+  uid(cred: string): string;
+  euid(cred: string): string;
+  credNs(cred: string): string;
+  /** Inode of a `struct user_namespace *` expression. */
+  nsInum(ns: string): string;
+}
 
-function _syscallExpr(arch: string): { setup: string; value: string } {
-  if (arch !== "x86_64") return { setup: "", value: "(int64)-1" };
+const TYPED: _Fields = {
+  regs: "$regs = (struct pt_regs *)((uint64)curtask->stack + 16384 - sizeof(struct pt_regs));",
+  mm: "curtask->mm",
+  origAx: "(int64)$regs->orig_ax",
+  sp: "(uint64)$regs->sp",
+  startCode: "(uint64)curtask->mm->start_code",
+  endCode: "(uint64)curtask->mm->end_code",
+  ppid: "curtask->real_parent->tgid",
+  live: "curtask->signal->live.counter",
+  exitCode: "curtask->exit_code",
+  uid: (c) => `${c}->uid.val`,
+  euid: (c) => `${c}->euid.val`,
+  credNs: (c) => `${c}->user_ns->ns.inum`,
+  nsInum: (n) => `${n}->ns.inum`,
+};
+
+function _raw(o: KernelOffsets): _Fields {
+  const task = (off: number) => `((uint64)curtask + ${off})`;
+  const ptr = (addr: string) => `*(uint64 *)${addr}`;
   return {
-    setup: REGS,
-    value: "(curtask->mm == 0 ? (int64)-1 : (int64)$regs->orig_ax)",
+    regs: `$regs = ${ptr(task(o.taskStack))} + 16384 - ${o.ptRegsSize};`,
+    mm: ptr(task(o.taskMm)),
+    origAx: `*(int64 *)($regs + ${o.ptRegsOrigAx})`,
+    sp: `*(uint64 *)($regs + ${o.ptRegsSp})`,
+    startCode: `*(uint64 *)(${ptr(task(o.taskMm))} + ${o.mmStartCode})`,
+    endCode: `*(uint64 *)(${ptr(task(o.taskMm))} + ${o.mmEndCode})`,
+    ppid: `*(int32 *)(${ptr(task(o.taskRealParent))} + ${o.taskTgid})`,
+    live: `*(int32 *)(${ptr(task(o.taskSignal))} + ${o.signalLive})`,
+    exitCode: `*(int32 *)${task(o.taskExitCode)}`,
+    uid: (c) => `*(uint32 *)((uint64)${c} + ${o.credUid})`,
+    euid: (c) => `*(uint32 *)((uint64)${c} + ${o.credEuid})`,
+    credNs: (c) => `*(uint32 *)(*(uint64 *)((uint64)${c} + ${o.credUserNs}) + ${o.nsInum})`,
+    nsInum: (n) => `*(uint32 *)((uint64)${n} + ${o.nsInum})`,
   };
 }
 
-function _siteCode(options: ProgramOptions, arch: string): string {
+// kprobe arguments of cap_capable(cred, targ_ns, cap, opts), typed for the named-struct form.
+const CRED0 = "((struct cred *)arg0)";
+const NS1 = "((struct user_namespace *)arg1)";
+
+function _syscallExpr(arch: string, f: _Fields): { setup: string; value: string } {
+  if (arch !== "x86_64") return { setup: "", value: "(int64)-1" };
+  return { setup: f.regs, value: `(${f.mm} == 0 ? (int64)-1 : ${f.origAx})` };
+}
+
+function _siteCode(options: ProgramOptions, arch: string, f: _Fields): string {
   if (!options.sites || arch !== "x86_64") {
     return "$ra = (uint64)0; $cs = (uint64)0;";
   }
   // libc's syscall wrappers push no frame, so ustack misses the caller: scan the raw user stack instead.
   return [
     "$ra = (uint64)0; $cs = (uint64)0;",
-    "if (curtask->mm != 0) {",
-    "    $cs = (uint64)curtask->mm->start_code; $ce = (uint64)curtask->mm->end_code; $sp = (uint64)$regs->sp;",
+    `if (${f.mm} != 0) {`,
+    `    $cs = ${f.startCode}; $ce = ${f.endCode}; $sp = ${f.sp};`,
     `    unroll(${SITE_SCAN_WORDS}) { if ($ra == 0) { $w = (uint64)*(uint64 *)uptr($sp);`,
     "      if ($w >= $cs && $w < $ce) { $ra = $w; } $sp += 8; } }",
     "  }",
@@ -111,8 +172,10 @@ export function generateProgram(options: ProgramOptions): string {
   const arch = options.arch ?? "x86_64";
   const tracked = _tracked(options);
   const gated = _gated(options, tracked);
-  const sys = _syscallExpr(arch);
-  const site = _siteCode(options, arch);
+  const f = options.offsets ? _raw(options.offsets) : TYPED;
+  const [cred0, ns1] = options.offsets ? ["arg0", "arg1"] : [CRED0, NS1];
+  const sys = _syscallExpr(arch, f);
+  const site = _siteCode(options, arch, f);
   const follow = options.mode !== "system" && options.follow !== false;
   const out: string[] = [];
 
@@ -120,43 +183,48 @@ export function generateProgram(options: ProgramOptions): string {
   for (const p of options.preTracked ?? []) out.push(`  @t[${p}] = 1;`);
   out.push('  printf("READY %llu\\n", nsecs);', "}", "");
 
+  // One program per hook: a second program on the same tracepoint costs bpftrace about 0.6 s more at start.
+  // With a launch gate the check hook takes the launcher's checks too, counting them until the target's exec.
+  const gate = options.mode === "command" && (options.launcherExecs ?? 0) > 0;
+  const hook = gate ? tracked : gated;
+  const wrap = (body: string[]): string[] =>
+    gate ? ["  if (@go == 0) {", "    @launcher = count();", "  } else {", ...body.map((l) => `  ${l}`), "  }"] : body;
+
   if (options.probe === "tracepoint") {
-    out.push(`tracepoint:capability:cap_capable ${_and(gated)} {`);
-    if (sys.setup || options.sites) out.push(`  ${REGS}`);
-    out.push(`  $sys = ${sys.value};`, `  ${site}`);
-    out.push(`  @n = count();`);
+    const body: string[] = [];
+    if (sys.setup || options.sites) body.push(`  ${f.regs}`);
+    body.push(`  $sys = ${sys.value};`, ...`  ${site}`.split("\n"));
+    body.push(`  @n = count();`);
     const key = `pid, args->cap, args->ret, $sys, kstack(${KSTACK_DEPTH})`;
-    out.push(`  @agg[${key}] = count();`);
+    body.push(`  @agg[${key}] = count();`);
     const print = [
       "  @p = count();",
       `  printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,`,
-      "    curtask->real_parent->tgid, args->cred->uid.val, args->cred->euid.val, args->cap, args->ret, $sys,",
-      `    args->cred->user_ns->ns.inum, args->target_ns->ns.inum, $ra, $cs, comm, kstack(${KSTACK_DEPTH}));`,
+      `    ${f.ppid}, ${f.uid("args->cred")}, ${f.euid("args->cred")}, args->cap, args->ret, $sys,`,
+      `    ${f.credNs("args->cred")}, ${f.nsInum("args->target_ns")}, $ra, $cs, comm, kstack(${KSTACK_DEPTH}));`,
     ];
     if (options.unique) {
-      out.push(`  if (@seen[${key}, $ra] == 0) {`, `    @seen[${key}, $ra] = 1;`);
-      out.push(...print.map((l) => `  ${l}`), "  }");
+      body.push(`  if (@seen[${key}, $ra] == 0) {`, `    @seen[${key}, $ra] = 1;`);
+      body.push(...print.map((l) => `  ${l}`), "  }");
     } else {
-      out.push(...print);
+      body.push(...print);
     }
-    out.push("}", "");
+    out.push(`tracepoint:capability:cap_capable ${_and(hook)} {`, ...wrap(body), "}", "");
   } else {
     const opts = options.kprobeOptsArg === "audit"
       // Before 5.1 the 4th argument was `int audit` (1 = audit): map it onto CAP_OPT_NOAUDIT (2).
       ? "(arg3 == 0 ? 2 : 0)"
       : "arg3";
-    out.push(`kprobe:cap_capable ${_and(gated)} {`);
-    if (sys.setup || options.sites) out.push(`  ${REGS}`);
-    out.push(`  $sys = ${sys.value};`, `  ${site}`);
-    out.push(
+    const body: string[] = [];
+    if (sys.setup || options.sites) body.push(`  ${f.regs}`);
+    body.push(`  $sys = ${sys.value};`, ...`  ${site}`.split("\n"));
+    body.push(
       "  @p = count(); @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = " + opts + "; @sys[tid] = $sys;",
       `  printf("B %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s\\n", nsecs, pid, tid,`,
-      "    curtask->real_parent->tgid, ((struct cred *)arg0)->uid.val, ((struct cred *)arg0)->euid.val, arg2, " +
-        opts + ", $sys,",
-      "    ((struct cred *)arg0)->user_ns->ns.inum, ((struct user_namespace *)arg1)->ns.inum, $ra, $cs, comm);",
-      "}",
-      "",
+      `    ${f.ppid}, ${f.uid(cred0)}, ${f.euid(cred0)}, arg2, ` + opts + ", $sys,",
+      `    ${f.credNs(cred0)}, ${f.nsInum(ns1)}, $ra, $cs, comm);`,
     );
+    out.push(`kprobe:cap_capable ${_and(hook)} {`, ...wrap(body), "}", "");
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
     out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]")} {`);
     out.push("  @n = count();");
@@ -171,31 +239,25 @@ export function generateProgram(options: ProgramOptions): string {
     out.push("  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]);", "}", "");
   }
 
-  if (options.mode === "command" && (options.launcherExecs ?? 0) > 0) {
-    const root = _root(options);
-    const hook = options.probe === "tracepoint" ? "tracepoint:capability:cap_capable" : "kprobe:cap_capable";
-    out.push(`${hook} /!@go && pid == ${root}/ { @launcher = count(); }`, "");
-    out.push(`tracepoint:sched:sched_process_exec /pid == ${root}/ {`);
-    out.push("  @execs++;");
-    out.push(`  if (@execs == ${options.launcherExecs}) { @go = 1; }`, "}", "");
-  }
-
   if (follow) {
     out.push(`tracepoint:sched:sched_process_fork ${_and(gated)} { @t[args->child_pid] = 1; }`, "");
   }
 
   if (options.mode !== "system") {
-    out.push(`tracepoint:sched:sched_process_exec ${_and(gated)} {`);
-    out.push(
-      '  @p = count(); printf("E %llu %d %d %s\\n", nsecs, pid, curtask->real_parent->tgid, str(args->filename));',
-      "}",
-      "",
-    );
+    const exec = `  @p = count(); printf("E %llu %d %d %s\\n", nsecs, pid, ${f.ppid}, str(args->filename));`;
+    if (gate) {
+      // The root's execs open the gate: the last of the launcher's is the target's.
+      out.push(`tracepoint:sched:sched_process_exec ${_and(tracked)} {`);
+      out.push(`  if (pid == ${_root(options)}) { @execs++; if (@execs == ${options.launcherExecs}) { @go = 1; } }`);
+      out.push("  if (@go) {", `  ${exec}`, "  }", "}", "");
+    } else {
+      out.push(`tracepoint:sched:sched_process_exec ${_and(gated)} {`, exec, "}", "");
+    }
     const root = _root(options);
     out.push(`tracepoint:sched:sched_process_exit ${_and(tracked)} {`);
     // signal->live drops to zero when the last thread of the process exits (group_dead is not on older kernels).
-    out.push("  if (curtask->signal->live.counter == 0) {");
-    out.push(`    @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, curtask->exit_code, pid == ${root} ? 1 : 0);`);
+    out.push(`  if (${f.live} == 0) {`);
+    out.push(`    @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, ${f.exitCode}, pid == ${root} ? 1 : 0);`);
     out.push(`    if (pid == ${root}) { @done = 1; }`, "  }");
     if (follow) out.push("  delete(@t[tid]);");
     out.push("}", "");

@@ -293,3 +293,31 @@ Deno.test("Ctrl-C on --pid of an idle process ends the trace (repeated if bpftra
     await Deno.remove(out);
   }
 });
+
+Deno.test("fields read at BTF offsets match the fields bpftrace resolves by struct name", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const pick = (events: Record<string, unknown>[]) =>
+    events.filter((e) => e.type === "check" && e.cap_name === "cap_chown").map((e) => [
+      e.comm,
+      e.uid,
+      e.euid,
+      e.syscall_name,
+      e.userns,
+      e.target_userns,
+      e.ppid === (events.find((x) => x.type === "ready")!.pid as number) ? "child of root" : e.ppid,
+    ]);
+  const args = ["-u", "nobody", "--", "/bin/sh", "-c", `/usr/bin/chown nobody ${file}`];
+  const raw = await runJson(args);
+  const out = await Deno.makeTempFile();
+  const typed = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "--json", "-o", out, ...args],
+    env: { CAPTRACE_BTF_OFFSETS: "0" },
+    stderr: "null",
+  }).output();
+  assert.equal(typed.code, 1);
+  const typedEvents = ndjson(await Deno.readTextFile(out));
+  await Deno.remove(out);
+  assert.deepEqual(pick(raw.events), [["chown", 65534, 65534, "fchownat", 4026531837, 4026531837, "child of root"]]);
+  assert.deepEqual(pick(typedEvents), pick(raw.events));
+});
