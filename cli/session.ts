@@ -417,6 +417,15 @@ class _Session {
     }, QUIET_MS / 2);
   }
 
+  /**
+   * After END, bpftrace only drains what is left and exits (~0.2 s more). Its probes are already detached, so once
+   * every record it counted has arrived there is nothing left to wait for: end it now.
+   */
+  #finishEarly(): void {
+    const printed = this.correlator.totals.get("p");
+    if (printed !== undefined && this.correlator.records >= printed) this.#killTracer("SIGKILL");
+  }
+
   #retryTimer: ReturnType<typeof setInterval> | undefined;
   #summaryBegun = false;
 
@@ -523,6 +532,7 @@ class _Session {
           _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
         }
         if (rec.kind === "summary_begin") this.#summaryBegun = true;
+        if (rec.kind === "summary_end") this.#finishEarly();
         if (rec.kind === "ready" && !this.ready) {
           outs.push(...this.correlator.push(rec));
           outs.push({ event: this.#readyEvent() });
