@@ -9,6 +9,7 @@ import { findProgramProcess } from "./process_match.ts";
 import { currentPids, processCwd, readProcessTable } from "./proc_table.ts";
 import { readSettings } from "./settings.ts";
 import type { TraceManager } from "./trace_manager.ts";
+import { pidFromAttachConfig, pidFromDapMessage } from "./debug_pid.ts";
 
 /** Marks a configuration started by "Debug with Capability Trace". */
 export const TRACE_MARKER = "__captrace";
@@ -84,26 +85,16 @@ export class DebugTracing implements vscode.Disposable {
       this.#log.info(
         `Debug session "${root.name}" (${root.type}): waiting for the debuggee's pid`,
       );
-      const pid = root.configuration.request === "attach" ? Number(root.configuration.processId) : NaN;
-      if (Number.isInteger(pid) && pid > 0) {
+      const pid = pidFromAttachConfig(root.configuration);
+      if (pid !== null) {
         this.#attach(tracked, pid, "attach-config");
       } else this.#startPolling(tracked);
     }
     const t = tracked;
     return {
-      onDidSendMessage: (
-        m: {
-          type?: string;
-          event?: string;
-          body?: { systemProcessId?: unknown };
-        },
-      ) => {
-        if (m.type === "event" && m.event === "process") {
-          const pid = m.body?.systemProcessId;
-          if (typeof pid === "number" && Number.isInteger(pid) && pid > 0) {
-            this.#attach(t, pid, "dap-process-event");
-          }
-        }
+      onDidSendMessage: (m: unknown) => {
+        const pid = pidFromDapMessage(m);
+        if (pid !== null) this.#attach(t, pid, "dap-process-event");
       },
     };
   }
