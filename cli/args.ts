@@ -59,6 +59,7 @@ Output:
 Tracing:
   -u, --user USER       run the command as USER (uid, gid and supplementary
                         groups) while captrace itself stays root
+  -f, --follow          follow children (the default, as strace -f)
       --no-follow       trace only the root process and its threads
       --probe KIND      auto (default), tracepoint or kprobe
       --baseline FILE   exit 5 when a capability outside FILE is needed; FILE
@@ -161,9 +162,6 @@ export function parseOptions(argv: readonly string[]): Options {
   }
   if (values.user !== undefined && command.length === 0) throw _usage("--user needs a command to launch");
   const mode = command.length > 0 ? "command" : pid !== null ? "pid" : "system";
-  if (values["stdin-control"] && mode === "system") {
-    // Fine: stops the system-wide trace when stdin closes.
-  }
   return {
     mode,
     command,

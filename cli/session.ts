@@ -268,7 +268,7 @@ class _Session {
       Deno.addSignalListener(sig, h);
       this.#signalHandlers.push([sig, h]);
     }
-    const stdinWatch = this.options.stdinControl ? this.#watchStdin() : null;
+    if (this.options.stdinControl) void this.#watchStdin();
     const stderrDone = this.#readStderr();
     const startTimer = setTimeout(() => {
       if (!this.ready) {
@@ -287,7 +287,6 @@ class _Session {
       clearInterval(this.#retryTimer);
       for (const [sig, h] of this.#signalHandlers) Deno.removeSignalListener(sig, h);
     }
-    void stdinWatch;
 
     if (!this.ready) {
       this.gate?.abort();
@@ -322,12 +321,13 @@ class _Session {
   /** Summary counts and recommendation; null before the kernel's counts arrived. */
   summary(): SummaryEvent | null {
     if (!this.correlator.summaryComplete) return null;
-    return this.#summary ??= this.#buildSummary(this.binary);
+    return this.#summary ??= this.#buildSummary();
   }
   #summary: SummaryEvent | undefined;
 
-  #buildSummary(binary: string | undefined): SummaryEvent {
+  #buildSummary(): SummaryEvent {
     const c = this.correlator;
+    const binary = this.binary;
     const rows = summarize(c.agg, Deno.build.arch);
     const rec = recommend({
       agg: c.agg,
@@ -348,7 +348,7 @@ class _Session {
 
   #finish(): void {
     const c = this.correlator;
-    const s = this.summary() ?? this.#buildSummary(this.binary);
+    const s = this.summary() ?? this.#buildSummary();
     if (c.summaryComplete) {
       if (this.options.json) this.sink.line(JSON.stringify(s));
       if (this.options.summary && !this.options.json) {
@@ -472,7 +472,8 @@ class _Session {
 
   async #watchChild(): Promise<void> {
     this.childStatus = await this.gate!.child.status;
-    // The tracer quits by itself when it sees the root process exit; this is only a net for a lost exit.
+    // The root's exit record makes captrace stop the tracer (#stopWhenQuiet); this is a net for a record that
+    // never comes.
     const timer = setTimeout(() => this.#interruptTracer(), DRAIN_TIMEOUT_MS);
     await this.tracer.status;
     clearTimeout(timer);
