@@ -68,21 +68,21 @@ function _list(items: readonly (string | number)[], width: number): string {
 }
 
 // The syscalls column takes what is left of 79 columns after the fixed ones (62).
-const SYSCALLS_WIDTH = 17;
+const SYSCALLS_WIDTH = 11;
 
 /** The summary as a text table (under 80 columns), then the recommendation in every format. */
 export function formatSummary(s: SummaryEvent): string {
   const out: string[] = [];
   out.push(
-    "capability             checks allowed  denied audited noaudit syscalls",
-    "---------------------- ------ ------- ------- ------- ------- -----------------",
+    "capability             checks allowed  denied audited noaudit procs syscalls",
+    "---------------------- ------ ------- ------- ------- ------- ----- -----------",
   );
   for (const r of s.capabilities) {
     out.push(
       capLabel(r.cap).padEnd(22) + " " +
         [r.checks, r.allowed, r.denied, r.audited, r.noaudit].map((n, i) => String(n).padStart(i ? 7 : 6))
           .join(" ") +
-        " " + _list(r.syscalls, SYSCALLS_WIDTH),
+        " " + String(r.pids.length).padStart(5) + " " + _list(r.syscalls, SYSCALLS_WIDTH),
     );
   }
   if (s.capabilities.length === 0) out.push("(no capability checks)");

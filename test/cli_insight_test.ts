@@ -65,7 +65,7 @@ Deno.test("the text summary shows the table and every paste-ready format", async
   await requireTracing();
   const file = await rootOwnedFile();
   const r = await runCli(["-c", "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
-  assert.match(r.stderr, /^cap_chown {19}1 {7}0 {7}1 {7}1 {7}0 fchownat$/m);
+  assert.match(r.stderr, /^cap_chown {19}1 {7}0 {7}1 {7}1 {7}0 {5}1 fchownat$/m);
   assert.match(r.stderr, /^Recommendation: CAP_CHOWN$/m);
   assert.match(r.stderr, /^ {2}setcap cap_chown\+ep \/usr\/bin\/chown$/m);
   assert.match(r.stderr, /^ {2}docker run --cap-drop=ALL --cap-add=CHOWN IMAGE$/m);
