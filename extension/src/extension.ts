@@ -98,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
     }),
     vscode.commands.registerCommand("captrace.clear", () => {
       model.clearFinished();
+      m.closeFinishedTerminals();
       problems.clear();
       output.clear();
       updateNow();

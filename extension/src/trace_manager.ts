@@ -30,6 +30,9 @@ interface Run {
   terminal: ProgramTerminal | null;
 }
 
+/** Program terminals of ended runs kept open at most; older ones are closed. */
+const FINISHED_TERMINALS = 3;
+
 /** Owns every running captrace process; `dispose()` and `stopAll()` leave none behind. */
 export class TraceManager implements vscode.Disposable {
   readonly #model: TraceModel;
@@ -37,6 +40,8 @@ export class TraceManager implements vscode.Disposable {
   readonly #log: vscode.LogOutputChannel;
   readonly #extensionPath: string;
   readonly #runs = new Map<number, Run>();
+  /** Program terminals of finished runs, oldest first: kept to read, closed by Clear or beyond the limit. */
+  readonly #finishedTerminals: ProgramTerminal[] = [];
   readonly #changed = new vscode.EventEmitter<SessionNode>();
   readonly #pending: string[] = [];
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -140,6 +145,7 @@ export class TraceManager implements vscode.Disposable {
         this.#line(`[${session.id}] captrace ${how}`);
         this.#log.info(`Session ${session.id}: captrace ${how}`);
         terminal?.write(`\n[captrace ${how}]\n`);
+        if (terminal) this.#keepFinished(terminal);
         if (session.state === "failed") {
           const last = tail.trim().split("\n").at(-1)?.trim() ?? "";
           const err = session.errors.at(-1);
@@ -172,6 +178,16 @@ export class TraceManager implements vscode.Disposable {
     }
     this.#changed.fire(session);
     return session;
+  }
+
+  #keepFinished(terminal: ProgramTerminal): void {
+    this.#finishedTerminals.push(terminal);
+    while (this.#finishedTerminals.length > FINISHED_TERMINALS) this.#finishedTerminals.shift()!.dispose();
+  }
+
+  /** Closes the program terminals of runs that have ended. */
+  closeFinishedTerminals(): void {
+    for (const t of this.#finishedTerminals.splice(0)) t.dispose();
   }
 
   /** Stops one session, or all when no id is given. */
@@ -217,6 +233,7 @@ export class TraceManager implements vscode.Disposable {
 
   dispose(): void {
     this.stop();
+    this.closeFinishedTerminals();
     this.flushOutput();
     this.#changed.dispose();
   }
