@@ -19,6 +19,8 @@ export const ExitCode = {
   NOT_FOUND: 127,
 } as const;
 
+import type { ErrorEvent } from "../shared/event.ts";
+
 /** A failure captrace reports as one sentence, a hint, and the exit code it ends with. */
 export class CaptraceError extends Error {
   readonly hint: string | null;
@@ -29,5 +31,10 @@ export class CaptraceError extends Error {
     this.name = "CaptraceError";
     this.hint = hint;
     this.exitCode = exitCode;
+  }
+
+  /** The NDJSON v1 `error` event that reports this failure. */
+  toEvent(): ErrorEvent {
+    return { v: 1, type: "error", message: this.message, hint: this.hint, exit_code: this.exitCode };
   }
 }

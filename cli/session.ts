@@ -20,7 +20,7 @@ import type { KernelOffsets } from "../shared/kernel_offsets.ts";
 import { LineParser, MAX_LINE } from "../shared/parse_line.ts";
 import { LineSplitter } from "../shared/line_splitter.ts";
 import { Correlator, type Output } from "../shared/correlator.ts";
-import type { Event, ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
+import type { ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
 import { formatCheck, formatExec, formatExit } from "../shared/format_text.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
 import { recommend } from "../shared/recommend.ts";
@@ -73,7 +73,7 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
   } catch (e) {
     // A consumer reading only the trace (an editor on a FIFO) must learn why it ended.
     if (e instanceof CaptraceError && options.json && !sink.isStderr) {
-      sink.line(JSON.stringify(_error(e.message, e.hint, e.exitCode)));
+      sink.line(JSON.stringify(e.toEvent()));
     }
     throw e;
   } finally {
@@ -208,15 +208,12 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
       if (diff.length > 0) {
         _notice(options, sink, `captrace: needs ${diff.join(", ")}, not in baseline ${options.baseline}`);
         if (options.json) {
-          sink.line(
-            JSON.stringify(
-              _error(
-                `Capabilities not in the baseline: ${diff.join(", ")}`,
-                "Grant them, or update the baseline",
-                ExitCode.BASELINE_EXCEEDED,
-              ),
-            ),
+          const e = new CaptraceError(
+            `Capabilities not in the baseline: ${diff.join(", ")}`,
+            "Grant them, or update the baseline",
+            ExitCode.BASELINE_EXCEEDED,
           );
+          sink.line(JSON.stringify(e.toEvent()));
         }
         return ExitCode.BASELINE_EXCEEDED;
       }
@@ -227,10 +224,6 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     gate?.abort();
     await gate?.cleanup();
   }
-}
-
-function _error(message: string, hint: string | null, exit_code: number | null): Event {
-  return { v: 1, type: "error", message, hint, exit_code };
 }
 
 /** The running state of one trace. */
