@@ -17,7 +17,7 @@ import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import { generateProgram } from "../shared/program.ts";
 import type { KernelOffsets } from "../shared/kernel_offsets.ts";
-import { LineParser, MAX_LINE } from "../shared/parse_line.ts";
+import { LineParser, MAX_LINE, type TraceRecord } from "../shared/parse_line.ts";
 import { LineSplitter } from "../shared/line_splitter.ts";
 import { Correlator, type Output } from "../shared/correlator.ts";
 import type { ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
@@ -512,30 +512,31 @@ class _Session {
       await this.#emit(outs);
     }
     const rest = this.#lines(this.splitter.end());
-    for (const r of this.parser.end()) rest.push(...this.correlator.push(r));
+    this.#records(this.parser.end(), rest);
     if (annotator && rest.length) await annotator.annotate(rest);
     await this.#emit(rest);
     this.sink.flush();
   }
 
+  /** The events completed by a batch of lines. Checks come by the million: one array per batch, not per line. */
   #lines(lines: string[]): Output[] {
+    const recs: TraceRecord[] = [];
+    for (const line of lines) this.parser.push(line, recs);
     const outs: Output[] = [];
-    for (const line of lines) {
-      for (const rec of this.parser.push(line)) {
-        if (rec.kind === "malformed" && this.options.debug) {
-          _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
-        }
-        if (rec.kind === "summary_begin") this.#summaryBegun = true;
-        if (rec.kind === "summary_end") this.#finishEarly();
-        if (rec.kind === "ready" && !this.ready) {
-          outs.push(...this.correlator.push(rec));
-          outs.push({ event: this.#readyEvent() });
-          continue;
-        }
-        outs.push(...this.correlator.push(rec));
-      }
-    }
+    this.#records(recs, outs);
     return outs;
+  }
+
+  #records(recs: TraceRecord[], outs: Output[]): void {
+    for (const rec of recs) {
+      if (rec.kind === "malformed" && this.options.debug) {
+        _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
+      }
+      if (rec.kind === "summary_begin") this.#summaryBegun = true;
+      if (rec.kind === "summary_end") this.#finishEarly();
+      this.correlator.push(rec, outs);
+      if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });
+    }
   }
 
   #readyEvent(): ReadyEvent {

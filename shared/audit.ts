@@ -6,17 +6,49 @@ export const CAP_OPT_NOAUDIT = 2;
 export const CAP_OPT_INSETID = 4;
 
 // Kernel functions that call cap_capable with CAP_OPT_NOAUDIT, and the one that passes CAP_OPT_INSETID.
-const NOAUDIT_CALLERS = [
-  "security_vm_enough_memory_mm",
-  "ns_capable_noaudit",
-  "has_ns_capability_noaudit",
-  "has_capability_noaudit",
+const CALLERS: readonly (readonly [string, number])[] = [
+  ["security_vm_enough_memory_mm", CAP_OPT_NOAUDIT],
+  ["ns_capable_noaudit", CAP_OPT_NOAUDIT],
+  ["has_ns_capability_noaudit", CAP_OPT_NOAUDIT],
+  ["has_capability_noaudit", CAP_OPT_NOAUDIT],
+  ["ns_capable_setid", CAP_OPT_INSETID],
 ];
-const INSETID_CALLERS = ["ns_capable_setid"];
 
-function _fn(frame: string): string {
-  const plus = frame.indexOf("+");
-  return plus < 0 ? frame : frame.slice(0, plus);
+/**
+ * CAP_OPT_* bits of one kernel stack frame ("ns_capable_setid+45"), as bpftrace prints it or trimmed: the flag of
+ * the caller it names, or 0. Every check brings its stack, so this looks at the frame where it lies (no trimmed
+ * copy, no table lookup) and trims only an odd frame.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { frameOpts } from "./audit.ts";
+ * assert(frameOpts("        ns_capable_setid+45") === 4);
+ * assert(frameOpts("ns_capable+45") === 0);
+ * ```
+ */
+export function frameOpts(frame: string): number {
+  let at = 0;
+  while (frame.charCodeAt(at) === 32) at++;
+  const c = frame.charCodeAt(at);
+  // Every caller's name starts with h, n or s; a frame starting with any other visible ASCII character is none.
+  if (c !== 104 && c !== 110 && c !== 115) return c > 32 && c < 127 ? 0 : _trimmedFrameOpts(frame);
+  for (const [fn, opts] of CALLERS) {
+    if (!frame.startsWith(fn, at)) continue;
+    const end = at + fn.length;
+    if (end === frame.length || frame.charCodeAt(end) === 43) return opts; // 43: "+"
+    return _trimmedFrameOpts(frame); // e.g. trailing blanks after the name
+  }
+  return 0;
+}
+
+/** The exact rule, for any frame: the function name is the trimmed frame up to its first "+". */
+function _trimmedFrameOpts(frame: string): number {
+  const f = frame.trim();
+  const plus = f.indexOf("+");
+  const fn = plus < 0 ? f : f.slice(0, plus);
+  for (const [name, opts] of CALLERS) if (fn === name) return opts;
+  return 0;
 }
 
 /**
@@ -32,21 +64,7 @@ function _fn(frame: string): string {
  */
 export function optsFromStack(stack: readonly string[]): number {
   let opts = 0;
-  for (const frame of stack) opts |= _frameOpts(frame);
-  return opts;
-}
-
-// Every check brings its stack, but a kernel has few distinct call sites: decide each frame once.
-const _frames = new Map<string, number>();
-
-function _frameOpts(frame: string): number {
-  let opts = _frames.get(frame);
-  if (opts === undefined) {
-    const fn = _fn(frame);
-    opts = (NOAUDIT_CALLERS.includes(fn) ? CAP_OPT_NOAUDIT : 0) | (INSETID_CALLERS.includes(fn) ? CAP_OPT_INSETID : 0);
-    if (_frames.size >= 65536) _frames.clear();
-    _frames.set(frame, opts);
-  }
+  for (const frame of stack) opts |= frameOpts(frame);
   return opts;
 }
 

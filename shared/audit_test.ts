@@ -1,7 +1,7 @@
 /** Tests of the CAP_OPT_* flags and their inference from kernel stacks. */
 
 import assert from "node:assert/strict";
-import { CAP_OPT_INSETID, CAP_OPT_NOAUDIT, isAudited, optsFromStack } from "./audit.ts";
+import { CAP_OPT_INSETID, CAP_OPT_NOAUDIT, frameOpts, isAudited, optsFromStack } from "./audit.ts";
 
 Deno.test("CAP_OPT constants match the kernel's bits", () => {
   assert.equal(CAP_OPT_NOAUDIT, 2);
@@ -44,4 +44,18 @@ Deno.test("isAudited is false exactly when CAP_OPT_NOAUDIT is set", () => {
   assert.equal(isAudited(4), true);
   assert.equal(isAudited(2), false);
   assert.equal(isAudited(6), false);
+});
+
+Deno.test("frameOpts reads frames as bpftrace indents them, and odd ones as trimmed", () => {
+  assert.equal(frameOpts("        ns_capable_setid+45"), CAP_OPT_INSETID);
+  assert.equal(frameOpts("        security_vm_enough_memory_mm+54"), CAP_OPT_NOAUDIT);
+  assert.equal(frameOpts("        security_capable+59"), 0);
+  assert.equal(frameOpts("        ns_capable_noaudit"), CAP_OPT_NOAUDIT);
+  assert.equal(frameOpts("\tns_capable_noaudit+1  "), CAP_OPT_NOAUDIT);
+  assert.equal(frameOpts("  ns_capable_noaudit  "), CAP_OPT_NOAUDIT);
+  assert.equal(frameOpts("\u00a0has_capability_noaudit+2"), CAP_OPT_NOAUDIT);
+  assert.equal(frameOpts("  ns_capable_noaudit_x+1"), 0);
+  assert.equal(frameOpts("  ns_capable_noaudit x+1"), 0);
+  assert.equal(frameOpts(""), 0);
+  assert.equal(frameOpts("        "), 0);
 });

@@ -79,8 +79,9 @@ export class Correlator {
   #maxPending: number;
   #pending = new Map<number, EntryRecord>();
   #pendingOrder = { keys: this.#pending.keys() };
-  #last = new Map<number, { cap: number; ret: number; sys: number }>();
-  #lastOrder = { keys: this.#last.keys() };
+  // Per tid whose last audited check was a denied narrow capability: that capability and the syscall.
+  #deniedNarrow = new Map<number, { cap: number; sys: number }>();
+  #deniedNarrowOrder = { keys: this.#deniedNarrow.keys() };
   #narrow = new Map<number, number>();
   #sysAdminAlone = 0;
 
@@ -125,90 +126,87 @@ export class Correlator {
     return this.#sysAdminAlone;
   }
 
-  /** Consume one record; returns the events it completes. */
-  push(rec: TraceRecord): Output[] {
-    if (
-      rec.kind === "check" || rec.kind === "entry" || rec.kind === "return" || rec.kind === "exec" ||
-      rec.kind === "exit"
-    ) {
-      this.records++;
-    }
+  /**
+   * Consume one record; appends the events it completes to `out` and returns it. A caller feeding millions of
+   * records passes one array per batch, rather than get a new one per record.
+   */
+  push(rec: TraceRecord, out: Output[] = []): Output[] {
     switch (rec.kind) {
       case "ready":
         this.readyTs = rec.ts;
         this.#baseMs = this.#now();
         this.#baseTs = rec.ts;
-        return [];
+        break;
       case "check":
-        return [this.#fromCheck(rec)];
+        this.records++;
+        out.push(this.#build(rec, rec.ts, rec.ret, "inferred"));
+        break;
       case "entry":
-        return this.#entry(rec);
+        this.records++;
+        this.#entry(rec);
+        break;
       case "return": {
+        this.records++;
         const e = this.#pending.get(rec.tid);
         if (!e) {
           this.unmatched++;
-          return [];
+          break;
         }
         this.#pending.delete(rec.tid);
-        return [this.#build(e, rec.ts, rec.ret, e.opts, "read")];
+        out.push(this.#build(e, rec.ts, rec.ret, "read"));
+        break;
       }
       case "exec":
-        return [{ event: this.#exec(rec) }];
+        this.records++;
+        out.push({ event: this.#exec(rec) });
+        break;
       case "exit":
-        return [{ event: this.#exit(rec) }];
+        this.records++;
+        out.push({ event: this.#exit(rec) });
+        break;
       case "lost":
         this.lost += rec.count;
-        return [{ event: { v: 1, type: "lost", count: rec.count } }];
+        out.push({ event: { v: 1, type: "lost", count: rec.count } });
+        break;
       case "total":
         this.totals.set(rec.name, rec.value);
-        return [];
+        break;
       case "agg": {
         const opts = rec.opts ?? optsFromStack(rec.stack ?? []);
         this.agg.push({ pid: rec.pid, cap: rec.cap, ret: rec.ret, sys: rec.sys, opts, count: rec.count });
-        return [];
+        break;
       }
       case "summary_begin":
-        return [];
+        break;
       case "summary_end": {
         this.summaryComplete = true;
         // Records the kernel printed that never arrived (bpftrace drops what it reads after an exit()).
         const undelivered = (this.totals.get("p") ?? this.records) - this.records;
-        if (undelivered <= 0) return [];
+        if (undelivered <= 0) break;
         this.lost += undelivered;
-        return [{ event: { v: 1, type: "lost", count: undelivered } }];
+        out.push({ event: { v: 1, type: "lost", count: undelivered } });
+        break;
       }
       case "malformed":
         this.malformed++;
-        return [];
+        break;
     }
+    return out;
   }
 
-  #entry(rec: EntryRecord): Output[] {
+  #entry(rec: EntryRecord): void {
     // A new entry on a tid whose previous entry never returned: that one is lost for good.
-    if (this.#pending.has(rec.tid)) {
-      this.unmatched++;
-      this.#pending.delete(rec.tid);
-    }
+    if (this.#pending.delete(rec.tid)) this.unmatched++;
     this.#pending.set(rec.tid, rec);
     if (this.#pending.size > this.#maxPending) {
       this.#pending.delete(_oldest(this.#pending, this.#pendingOrder));
       this.unmatched++;
     }
-    return [];
   }
 
-  #fromCheck(rec: CheckRecord): Output {
-    return this.#build(rec, rec.ts, rec.ret, optsFromStack(rec.stack), "inferred");
-  }
-
-  #build(
-    r: CheckRecord | EntryRecord,
-    ts: number,
-    ret: number,
-    opts: number,
-    source: "read" | "inferred",
-  ): Output {
+  #build(r: CheckRecord | EntryRecord, ts: number, ret: number, source: "read" | "inferred"): Output {
     this.checks++;
+    const opts = r.opts;
     const audit = isAudited(opts);
     this.#trackNarrowing(r.tid, r.cap, ret, r.sys, audit);
     const event: CheckEvent = {
@@ -242,19 +240,27 @@ export class Correlator {
     return r.ra !== 0n || r.cs !== 0n ? { event, raw: { ra: r.ra, cs: r.cs } } : { event };
   }
 
+  /**
+   * perfmon_capable() and friends check the narrow capability first, CAP_SYS_ADMIN only when it was refused: an
+   * audited CAP_SYS_ADMIN check right after an audited denied narrow one, in the same thread and syscall, stood in
+   * for it. Only such denials are remembered: the map is usually empty, and then a check does not look it up.
+   */
   #trackNarrowing(tid: number, cap: number, ret: number, sys: number, audit: boolean): void {
-    const prev = this.#last.get(tid);
-    if (cap === CAP_SYS_ADMIN && audit) {
-      // perfmon_capable() and friends: the narrow capability first, CAP_SYS_ADMIN only when it was refused.
-      if (prev && NARROW_OF_SYS_ADMIN.has(prev.cap) && prev.ret !== 0 && prev.sys === sys) {
+    if (!audit) return;
+    const denied = this.#deniedNarrow;
+    if (cap === CAP_SYS_ADMIN) {
+      const prev = denied.size > 0 ? denied.get(tid) : undefined;
+      if (prev !== undefined && prev.sys === sys) {
         this.#narrow.set(prev.cap, (this.#narrow.get(prev.cap) ?? 0) + 1);
       } else {
         this.#sysAdminAlone++;
       }
     }
-    if (audit) {
-      this.#last.set(tid, { cap, ret, sys });
-      if (this.#last.size > this.#maxPending) this.#last.delete(_oldest(this.#last, this.#lastOrder));
+    if (ret !== 0 && NARROW_OF_SYS_ADMIN.has(cap)) {
+      denied.set(tid, { cap, sys });
+      if (denied.size > this.#maxPending) denied.delete(_oldest(denied, this.#deniedNarrowOrder));
+    } else if (denied.size > 0) {
+      denied.delete(tid);
     }
   }
 

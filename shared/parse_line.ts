@@ -1,6 +1,8 @@
 /** Turns bpftrace's output lines (see program.ts for the record formats) into typed records. */
 
-/** A capability check from the tracepoint, with its kernel stack frames (symbol+offset). */
+import { frameOpts } from "./audit.ts";
+
+/** A capability check from the tracepoint, with the audit flags its kernel stack frames (symbol+offset) imply. */
 export interface CheckRecord {
   kind: "check";
   ts: number;
@@ -19,12 +21,14 @@ export interface CheckRecord {
   /** The process's code start at the time of the check (0 when not captured). */
   cs: bigint;
   comm: string;
-  stack: string[];
+  /** CAP_OPT_* bits inferred from the frames of the kernel stack (see audit.ts frameOpts). */
+  opts: number;
 }
 
 /** kprobe entry: the arguments of cap_capable, waiting for the return value. */
-export interface EntryRecord extends Omit<CheckRecord, "kind" | "ret" | "stack"> {
+export interface EntryRecord extends Omit<CheckRecord, "kind" | "ret" | "opts"> {
   kind: "entry";
+  /** CAP_OPT_* bits read from cap_capable's argument. */
   opts: number;
 }
 
@@ -54,7 +58,7 @@ export type TraceRecord =
 
 /** Longest line accepted; longer ones are reported as malformed, never buffered without bound. */
 export const MAX_LINE = 64 * 1024;
-/** Most stack frames collected for one record, so a missing terminator cannot grow memory. */
+/** Most stack frames read for one record, so a missing terminator cannot grow memory. */
 const MAX_FRAMES = 64;
 
 const INT = /^-?\d+$/;
@@ -70,9 +74,23 @@ function _ints(fields: string[], from: number, to: number): number[] | null {
   return out;
 }
 
-function _hex(f: string | undefined): bigint | null {
-  if (f === "0") return 0n; // no site captured: the usual case, and BigInt() is slow
-  return f !== undefined && HEX.test(f) ? BigInt("0x" + f) : null;
+/** The hex word `line[from, to)`, or null when it is not one. */
+function _hex(line: string, from: number, to: number): bigint | null {
+  // No site captured: the usual case, and BigInt() is slow.
+  if (to === from + 1 && line.charCodeAt(from) === 48) return 0n;
+  const f = line.slice(from, to);
+  return HEX.test(f) ? BigInt("0x" + f) : null;
+}
+
+/** True when `line` starts with white space (as /^\s/ tests, without running a regex for every stack frame). */
+function _startsBlank(line: string): boolean {
+  const c = line.charCodeAt(0);
+  return c === 32 || (c >= 9 && c <= 13) || (c > 127 && /^\s/.test(line));
+}
+
+/** `line` without one trailing carriage return. */
+function _noCr(line: string): string {
+  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
 }
 
 /**
@@ -103,21 +121,26 @@ function _scanInts(line: string, at: number, count: number, out: number[], lastA
   return at;
 }
 
+/** The common head of check and entry records, as `_head` reads it; one instance, reused for every record. */
+const _h = { n: new Array<number>(11).fill(0), ra: 0n, cs: 0n, comm: "" };
+
 /**
- * The common head of check and entry records after the tag: 11 integers, two hex words, then the comm (the rest
- * of the line, which may hold spaces). Null when malformed.
+ * Reads the common head of check and entry records after the tag into `_h`: 11 integers, two hex words, then the
+ * comm (the rest of the line, which may hold spaces). False when malformed.
  */
-function _head(line: string): { n: number[]; ra: bigint; cs: bigint; comm: string } | null {
-  const n: number[] = new Array(11);
-  const at = _scanInts(line, 2, 11, n);
-  if (at < 0) return null;
+function _head(line: string): boolean {
+  const at = _scanInts(line, 2, 11, _h.n);
+  if (at < 0) return false;
   const sp1 = line.indexOf(" ", at);
   const sp2 = sp1 < 0 ? -1 : line.indexOf(" ", sp1 + 1);
-  if (sp2 < 0) return null;
-  const ra = _hex(line.slice(at, sp1));
-  const cs = _hex(line.slice(sp1 + 1, sp2));
-  if (ra === null || cs === null) return null;
-  return { n, ra, cs, comm: line.slice(sp2 + 1) };
+  if (sp2 < 0) return false;
+  const ra = _hex(line, at, sp1);
+  const cs = _hex(line, sp1 + 1, sp2);
+  if (ra === null || cs === null) return false;
+  _h.ra = ra;
+  _h.cs = cs;
+  _h.comm = line.slice(sp2 + 1);
+  return true;
 }
 
 /** Split off `count` space-separated fields; the rest of the line (which may hold spaces) is the last item. */
@@ -148,26 +171,29 @@ function _split(line: string, count: number): string[] | null {
  */
 export class LineParser {
   #pending: CheckRecord | null = null;
+  #frames = 0;
   #agg: { head: string; stack: string[] } | null = null;
   #inSummary = false;
   #summaryDone = false;
 
-  /** Parse one line; returns the records it completes (none while a multi-line record is open). */
-  push(raw: string): TraceRecord[] {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (this.#pending && !(line === "" || /^\s/.test(line))) {
+  /**
+   * Parse one line; appends the records it completes (none while a multi-line record is open) to `out` and returns
+   * it. A caller reading millions of lines passes one array and empties it, rather than get a new one per line.
+   */
+  push(raw: string, out: TraceRecord[] = []): TraceRecord[] {
+    const line = _noCr(raw);
+    if (this.#pending && line !== "" && !_startsBlank(line)) {
       // Not a frame: the check ended without its blank line. Emit it, then parse this line on its own.
-      const rec = this.#pending;
+      out.push(this.#pending);
       this.#pending = null;
-      const next = this.#one(line);
-      return next ? [rec, next] : [rec];
     }
     const r = this.#one(line);
-    return r ? [r] : [];
+    if (r) out.push(r);
+    return out;
   }
 
   #one(raw: string): TraceRecord | null {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    const line = _noCr(raw);
     if (line.length > MAX_LINE) {
       return this.#malformed(line.slice(0, 200) + "…", `line longer than ${MAX_LINE} bytes`);
     }
@@ -176,30 +202,29 @@ export class LineParser {
     if (line === "") return null;
     // After END, bpftrace prints the maps END cleared; records still unread at END (drained after it) may follow.
     if (this.#summaryDone && line.startsWith("@")) return null;
-    const tag = line.slice(0, 2);
-    switch (tag) {
-      case "C ":
+    switch (line.charCodeAt(1) === 32 ? line[0] : "") {
+      case "C":
         return this.#check(line);
-      case "B ":
+      case "B":
         return this.#entry(line);
-      case "R ": {
+      case "R": {
         const n: number[] = [0, 0, 0];
         if (_scanInts(line, 2, 3, n, true) < 0) return this.#malformed(line, "bad return record");
         return { kind: "return", ts: n[0]!, tid: n[1]!, ret: n[2]! };
       }
-      case "E ": {
+      case "E": {
         const f = _split(line, 4);
         const n = f ? _ints(f, 1, 4) : null;
         if (!f || !n) return this.#malformed(line, "bad exec record");
         return { kind: "exec", ts: n[0]!, pid: n[1]!, ppid: n[2]!, filename: f[4]! };
       }
-      case "X ": {
+      case "X": {
         const f = line.split(" ");
         const n = f.length === 5 ? _ints(f, 1, 5) : null;
         if (!n) return this.#malformed(line, "bad exit record");
         return { kind: "exit", ts: n[0]!, pid: n[1]!, status: n[2]!, root: n[3] === 1 };
       }
-      case "S ":
+      case "S":
         if (line === "S begin") {
           this.#inSummary = true;
           return { kind: "summary_begin" };
@@ -251,9 +276,9 @@ export class LineParser {
   }
 
   #check(line: string): TraceRecord | null {
-    const h = _head(line);
-    if (!h) return this.#malformed(line, "bad check record");
-    const { n, ra, cs, comm } = h;
+    if (!_head(line)) return this.#malformed(line, "bad check record");
+    const n = _h.n;
+    this.#frames = 0;
     this.#pending = {
       kind: "check",
       ts: n[0]!,
@@ -267,18 +292,17 @@ export class LineParser {
       sys: n[8]!,
       userns: n[9]!,
       targetNs: n[10]!,
-      ra,
-      cs,
-      comm,
-      stack: [],
+      ra: _h.ra,
+      cs: _h.cs,
+      comm: _h.comm,
+      opts: 0,
     };
     return null;
   }
 
   #entry(line: string): TraceRecord {
-    const h = _head(line);
-    if (!h) return this.#malformed(line, "bad entry record");
-    const { n, ra, cs, comm } = h;
+    if (!_head(line)) return this.#malformed(line, "bad entry record");
+    const n = _h.n;
     return {
       kind: "entry",
       ts: n[0]!,
@@ -292,9 +316,9 @@ export class LineParser {
       sys: n[8]!,
       userns: n[9]!,
       targetNs: n[10]!,
-      ra,
-      cs,
-      comm,
+      ra: _h.ra,
+      cs: _h.cs,
+      comm: _h.comm,
     };
   }
 
@@ -304,7 +328,10 @@ export class LineParser {
       this.#pending = null;
       return rec;
     }
-    if (rec.stack.length < MAX_FRAMES) rec.stack.push(line.trim());
+    if (this.#frames < MAX_FRAMES) {
+      this.#frames++;
+      rec.opts |= frameOpts(line);
+    }
     return null;
   }
 

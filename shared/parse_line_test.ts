@@ -20,6 +20,8 @@ const STACK = [
   "        ns_capable+45",
   "        chown_ok+120",
 ];
+const NOAUDIT_FRAME = "        security_vm_enough_memory_mm+54";
+const SETID_FRAME = "        ns_capable_setid+45";
 
 Deno.test("parser reads the READY record", () => {
   assert.deepEqual(parseAll(["READY 832305798223"]), [{ kind: "ready", ts: 832305798223 }]);
@@ -51,7 +53,7 @@ Deno.test("parser reads a check with its multi-line kernel stack ended by a blan
     ra: 0x55d1a0001189n,
     cs: 0x55d1a0000000n,
     comm: "chown",
-    stack: ["cap_capable+131", "security_capable+59", "ns_capable+45", "chown_ok+120"],
+    opts: 0,
   });
   assert.deepEqual(p.end(), []);
 });
@@ -78,33 +80,42 @@ Deno.test("parser reads a syscall of -1 (no syscall in progress)", () => {
   assert.equal(r.ret, 0);
 });
 
+Deno.test("parser infers a check's opts from the callers in its stack", () => {
+  const opts = (frames: string[]) => parseAll([CHECK, ...frames, ""]).map((r) => r.kind === "check" && r.opts);
+  assert.deepEqual(opts(STACK), [0]);
+  assert.deepEqual(opts([STACK[0]!, NOAUDIT_FRAME, ...STACK.slice(2)]), [2]);
+  assert.deepEqual(opts([STACK[0]!, STACK[1]!, SETID_FRAME, STACK[3]!]), [4]);
+  assert.deepEqual(opts([]), [0]);
+});
+
 Deno.test("parser emits a check cut off without its blank line when the next record starts", () => {
   const next = "E 832347207198 9135 9038 /usr/bin/chown";
-  const recs = parseAll([CHECK, ...STACK, next]);
+  const recs = parseAll([CHECK, STACK[0]!, SETID_FRAME, next]);
   assert.deepEqual(recs.map((r) => r.kind), ["check", "exec"]);
-  assert.equal(recs[0]?.kind === "check" && recs[0].stack.length, 4);
+  assert.equal(recs[0]?.kind === "check" && recs[0].opts, 4);
 });
 
 Deno.test("parser emits a check cut off by another check, then completes the second", () => {
   const second = CHECK.replace("chown", "true");
-  const recs = parseAll([CHECK, STACK[0]!, second, ...STACK, ""]);
+  const recs = parseAll([CHECK, NOAUDIT_FRAME, second, SETID_FRAME, ...STACK, ""]);
   assert.deepEqual(recs.map((r) => r.kind === "check" && r.comm), ["chown", "true"]);
-  assert.deepEqual(recs.map((r) => r.kind === "check" && r.stack.length), [1, 4]);
+  assert.deepEqual(recs.map((r) => r.kind === "check" && r.opts), [2, 4]);
 });
 
 Deno.test("parser emits a check cut off by the end of input", () => {
-  const recs = parseAll([CHECK, STACK[0]!]);
+  const recs = parseAll([CHECK, NOAUDIT_FRAME]);
   assert.equal(recs.length, 1);
   assert.ok(recs[0]?.kind === "check");
-  assert.deepEqual(recs[0].stack, ["cap_capable+131"]);
+  assert.equal(recs[0].opts, 2);
 });
 
-Deno.test("parser bounds the frames kept for a check whose blank line never comes", () => {
+Deno.test("parser reads only the first 64 frames of a check whose blank line never comes", () => {
   const frames = Array.from({ length: 1000 }, (_, i) => `        f${i}+1`);
-  const [r] = parseAll([CHECK, ...frames, ""]);
+  const at = (i: number) => parseAll([CHECK, ...frames.toSpliced(i, 1, SETID_FRAME), ""]);
+  const [r] = at(63);
   assert.ok(r?.kind === "check");
-  assert.equal(r.stack.length, 64);
-  assert.equal(r.stack[0], "f0+1");
+  assert.equal(r.opts, 4);
+  assert.deepEqual(at(64).map((r) => r.kind === "check" && r.opts), [0]);
 });
 
 Deno.test("parser reports check records with missing or bad fields as malformed", () => {
@@ -288,7 +299,8 @@ Deno.test("parser strips CRLF line endings from every record type", () => {
   const crlf = [
     "READY 5",
     CHECK,
-    ...STACK,
+    ...STACK.slice(0, 2),
+    SETID_FRAME,
     "",
     "B 1 2 3 4 5 6 7 8 9 10 11 0 0 x y",
     "R 1 2 -1",
@@ -317,7 +329,7 @@ Deno.test("parser strips CRLF line endings from every record type", () => {
   const check = recs[1]!;
   assert.ok(check.kind === "check");
   assert.equal(check.comm, "chown");
-  assert.equal(check.stack[3], "chown_ok+120");
+  assert.equal(check.opts, 4);
   const entry = recs[2]!;
   assert.ok(entry.kind === "entry" && entry.comm === "x y");
 });
