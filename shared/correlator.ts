@@ -5,6 +5,7 @@ import { CAP_SYS_ADMIN, capName, NARROW_OF_SYS_ADMIN } from "./capabilities.ts";
 import { errnoName } from "./errno.ts";
 import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
+import { PendingEntries } from "./pending_entries.ts";
 import { syscallName } from "./syscalls.ts";
 
 /** A check event with the raw user-space return address the kernel captured, for later source lookup. */
@@ -77,8 +78,7 @@ export class Correlator {
   #baseMs = 0;
   #baseTs = 0;
   #maxPending: number;
-  #pending = new Map<number, EntryRecord>();
-  #pendingOrder = { keys: this.#pending.keys() };
+  #pending: PendingEntries;
   // Per tid whose last audited check was a denied narrow capability: that capability and the syscall.
   #deniedNarrow = new Map<number, { cap: number; sys: number }>();
   #deniedNarrowOrder = { keys: this.#deniedNarrow.keys() };
@@ -109,6 +109,7 @@ export class Correlator {
     this.#arch = options.arch ?? "x86_64";
     this.#now = options.now ?? Date.now;
     this.#maxPending = options.maxPending ?? 65536;
+    this.#pending = new PendingEntries(this.#maxPending);
   }
 
   /** Number of kprobe entries waiting for their return. */
@@ -143,16 +144,17 @@ export class Correlator {
         break;
       case "entry":
         this.records++;
-        this.#entry(rec);
+        // A new entry on a tid whose previous entry never returned: that one is lost for good, as is the oldest
+        // beyond maxPending.
+        this.unmatched += this.#pending.set(rec);
         break;
       case "return": {
         this.records++;
-        const e = this.#pending.get(rec.tid);
+        const e = this.#pending.take(rec.tid);
         if (!e) {
           this.unmatched++;
           break;
         }
-        this.#pending.delete(rec.tid);
         out.push(this.#build(e, rec.ts, rec.ret, "read"));
         break;
       }
@@ -192,16 +194,6 @@ export class Correlator {
         break;
     }
     return out;
-  }
-
-  #entry(rec: EntryRecord): void {
-    // A new entry on a tid whose previous entry never returned: that one is lost for good.
-    if (this.#pending.delete(rec.tid)) this.unmatched++;
-    this.#pending.set(rec.tid, rec);
-    if (this.#pending.size > this.#maxPending) {
-      this.#pending.delete(_oldest(this.#pending, this.#pendingOrder));
-      this.unmatched++;
-    }
   }
 
   #build(r: CheckRecord | EntryRecord, ts: number, ret: number, source: "read" | "inferred"): Output {
