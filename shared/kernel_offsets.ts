@@ -20,9 +20,25 @@ export interface KernelOffsets {
   ptRegsSize: number;
   ptRegsOrigAx: number;
   ptRegsSp: number;
+  /**
+   * Where the cap_capable tracepoint's fields sit in its record (`struct trace_event_raw_cap_capable`), when the
+   * kernel has that tracepoint. bpftrace 0.17 spends about 50 ms compiling each `args->` it meets, so the program
+   * reads `args` once and the fields at these offsets.
+   */
+  capTracepoint?: CapTracepointOffsets;
 }
 
-const FIELDS: Record<keyof KernelOffsets, [string, string | null]> = {
+/** Offsets of the cap_capable tracepoint's fields in its record. */
+export interface CapTracepointOffsets {
+  cred: number;
+  targetNs: number;
+  cap: number;
+  ret: number;
+}
+
+type _StructField = Exclude<keyof KernelOffsets, "capTracepoint">;
+
+const FIELDS: Record<_StructField, [string, string | null]> = {
   taskRealParent: ["task_struct", "real_parent"],
   taskTgid: ["task_struct", "tgid"],
   taskMm: ["task_struct", "mm"],
@@ -41,16 +57,31 @@ const FIELDS: Record<keyof KernelOffsets, [string, string | null]> = {
   ptRegsSp: ["pt_regs", "sp"],
 };
 
+const TRACEPOINT_RECORD = "trace_event_raw_cap_capable";
+const TRACEPOINT_FIELDS: Record<keyof CapTracepointOffsets, string> = {
+  cred: "cred",
+  targetNs: "target_ns",
+  cap: "cap",
+  ret: "ret",
+};
+
 /**
  * Every offset the program needs, or null when this kernel's BTF lacks any of them (the program then names the
  * structs and lets bpftrace resolve them, which is slower to start but works).
  */
 export function kernelOffsets(btf: Btf): KernelOffsets | null {
   const out: Partial<KernelOffsets> = {};
-  for (const [key, [struct, path]] of Object.entries(FIELDS) as [keyof KernelOffsets, [string, string | null]][]) {
+  for (const [key, [struct, path]] of Object.entries(FIELDS) as [_StructField, [string, string | null]][]) {
     const v = path === null ? btf.sizeOf(struct) : btf.offsetOf(struct, path);
     if (v === null) return null;
     out[key] = v;
   }
+  const tp: Partial<CapTracepointOffsets> = {};
+  for (const [key, field] of Object.entries(TRACEPOINT_FIELDS) as [keyof CapTracepointOffsets, string][]) {
+    const v = btf.offsetOf(TRACEPOINT_RECORD, field);
+    if (v === null) return out as KernelOffsets; // no such tracepoint (before 6.14): the kprobe path needs none
+    tp[key] = v;
+  }
+  out.capTracepoint = tp as CapTracepointOffsets;
   return out as KernelOffsets;
 }

@@ -300,6 +300,7 @@ Deno.test("fields read at BTF offsets match the fields bpftrace resolves by stru
   const pick = (events: Record<string, unknown>[]) =>
     events.filter((e) => e.type === "check" && e.cap_name === "cap_chown").map((e) => [
       e.comm,
+      e.ret,
       e.uid,
       e.euid,
       e.syscall_name,
@@ -318,6 +319,15 @@ Deno.test("fields read at BTF offsets match the fields bpftrace resolves by stru
   assert.equal(typed.code, 1);
   const typedEvents = ndjson(await Deno.readTextFile(out));
   await Deno.remove(out);
-  assert.deepEqual(pick(raw.events), [["chown", 65534, 65534, "fchownat", 4026531837, 4026531837, "child of root"]]);
+  assert.deepEqual(pick(raw.events), [[
+    "chown",
+    -1,
+    65534,
+    65534,
+    "fchownat",
+    4026531837,
+    4026531837,
+    "child of root",
+  ]]);
   assert.deepEqual(pick(typedEvents), pick(raw.events));
 });

@@ -34,3 +34,16 @@ Deno.test("every program variant compiles in bpftrace, with and without BTF offs
     assert.ok(r.ok && r.errors === "", `${JSON.stringify({ ...v, offsets: !!v.offsets })}\n${r.errors}`);
   }
 });
+
+Deno.test("the tracepoint record's field offsets from BTF match the tracepoint's format file", async () => {
+  await requireTracing();
+  const offsets = kernelOffsets(parseBtf(await Deno.readFile("/sys/kernel/btf/vmlinux")));
+  const format = await Deno.readTextFile("/sys/kernel/tracing/events/capability/cap_capable/format");
+  const at = (field: string) => Number(new RegExp(`[ *]${field};\\toffset:(\\d+);`).exec(format)?.[1]);
+  assert.deepEqual(offsets?.capTracepoint, {
+    cred: at("cred"),
+    targetNs: at("target_ns"),
+    cap: at("cap"),
+    ret: at("ret"),
+  });
+});
