@@ -192,7 +192,7 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     stderr: "piped",
     env: {
       BPFTRACE_STRLEN: "200",
-      BPFTRACE_MAP_KEYS_MAX: "1000000",
+      BPFTRACE_MAP_KEYS_MAX: String(options.mapKeys),
       BPFTRACE_PERF_RB_PAGES: "1024",
       BPFTRACE_NO_USER_SYMBOLS: "1",
     },
@@ -329,12 +329,15 @@ class _Session {
       ...(binary ? { binary } : {}),
     });
     const seen = c.totals.get("n") ?? c.checks;
+    // The exact counts come from a kernel map: keys that found it full were counted in @n only.
+    const summarized = c.agg.reduce((sum, a) => sum + a.count, 0);
     const totals = {
       seen,
       shown: this.shown,
       hidden: Math.max(0, seen - this.shown - c.lost),
       lost: c.lost,
       malformed: c.malformed,
+      unsummarized: c.summaryComplete ? Math.max(0, seen - summarized) : 0,
     };
     return summaryEvent(rows, rec, totals, this.probe, this.limits);
   }
@@ -363,7 +366,14 @@ class _Session {
     if (c.unmatched > 0) {
       _notice(this.options, this.sink, `captrace: ${c.unmatched} kprobe entries had no matching return`);
     }
-    if (c.lost > 0) {
+    if (s.totals.unsummarized > 0) {
+      _notice(
+        this.options,
+        this.sink,
+        `captrace: the kernel's map of exact counts was full: ${s.totals.unsummarized} checks are missing from ` +
+          `the summary and the recommendation\nRun again with --map-keys ${this.options.mapKeys * 4}`,
+      );
+    } else if (c.lost > 0) {
       _notice(this.options, this.sink, `captrace: ${c.lost} events lost by the tracer; summary counts are still exact`);
     }
     _notice(this.options, this.sink, line);

@@ -8,7 +8,7 @@ const SUMMARY = {
   type: "summary",
   capabilities: [],
   recommendation: { capabilities: ["CAP_CHOWN", "CAP_NET_RAW"] },
-  totals: { seen: 1, shown: 1, hidden: 0, lost: 0, malformed: 0 },
+  totals: { seen: 1, shown: 1, hidden: 0, lost: 0, malformed: 0, unsummarized: 0 },
   probe: "tracepoint",
   limits: [],
 };

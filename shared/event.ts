@@ -154,6 +154,8 @@ export interface Totals {
   lost: number;
   /** Tracer lines that could not be parsed. */
   malformed: number;
+  /** Checks counted but missing from the per-capability counts: the kernel's map of keys was full. */
+  unsummarized: number;
 }
 
 /** Written once at the end with --summary or --json. */

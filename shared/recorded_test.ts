@@ -40,7 +40,7 @@ function summaryOf(run: Run, probe: ProbeKind) {
   const c = run.correlator;
   const rec = recommend({ agg: c.agg, narrowings: c.narrowings, sysAdminAlone: c.sysAdminAlone });
   const seen = c.totals.get("n") ?? c.checks;
-  const totals = { seen, shown: c.checks, hidden: 0, lost: c.lost, malformed: c.malformed };
+  const totals = { seen, shown: c.checks, hidden: 0, lost: c.lost, malformed: c.malformed, unsummarized: 0 };
   return summaryEvent(summarize(c.agg), rec, totals, probe, probeLimits(probe, "x86_64"));
 }
 

@@ -117,6 +117,7 @@ export function formatCompleteness(
   ];
   if (detail.launcher) parts.push(`${detail.launcher} launcher checks before exec left out`);
   if (t.malformed) parts.push(`${t.malformed} unreadable tracer lines`);
+  if (t.unsummarized) parts.push(`${t.unsummarized} missing from the summary`);
   const lim = limits.length ? ` (${limits.join("; ")})` : "";
   return `captrace: ${parts.join(", ")}; probe ${probe}${lim}`;
 }

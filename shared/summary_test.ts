@@ -68,7 +68,7 @@ Deno.test("summarize gives no rows for an empty aggregate", () => {
   assert.deepEqual(summarize([]), []);
 });
 
-const TOTALS = { seen: 54, shown: 6, hidden: 46, lost: 2, malformed: 0 };
+const TOTALS = { seen: 54, shown: 6, hidden: 46, lost: 2, malformed: 0, unsummarized: 0 };
 
 Deno.test("formatSummary prints an aligned table under 80 columns, then every format", () => {
   const rows = summarize(AGG);
@@ -176,9 +176,9 @@ Deno.test("formatCompleteness reports seen, shown, hidden with reasons, lost and
   );
 });
 
-Deno.test("formatCompleteness mentions launcher checks and unreadable tracer lines only when there were some", () => {
+Deno.test("formatCompleteness mentions launcher checks, unreadable lines and a full map only when there were some", () => {
   const detail = { noaudit: 0, repeats: 0, launcher: 0 };
-  const t = { seen: 1, shown: 1, hidden: 0, lost: 0, malformed: 0 };
+  const t = { seen: 1, shown: 1, hidden: 0, lost: 0, malformed: 0, unsummarized: 0 };
   assert.equal(
     formatCompleteness(t, "kprobe:cap_capable", [], detail),
     "captrace: 1 checks seen, 1 shown, 0 hidden (0 no-audit, 0 repeats), 0 lost; " +
@@ -187,5 +187,9 @@ Deno.test("formatCompleteness mentions launcher checks and unreadable tracer lin
   assert.match(
     formatCompleteness({ ...t, malformed: 3 }, "kprobe:cap_capable", ["a", "b"], detail),
     /, 0 lost, 3 unreadable tracer lines; probe kprobe:cap_capable \(a; b\)$/,
+  );
+  assert.match(
+    formatCompleteness({ ...t, unsummarized: 7 }, "kprobe:cap_capable", [], detail),
+    /, 0 lost, 7 missing from the summary; probe kprobe:cap_capable$/,
   );
 });

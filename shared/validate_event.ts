@@ -105,7 +105,7 @@ export function validateEvent(value: unknown): string[] {
   }
   if (type === "summary") {
     const t = o.totals as Record<string, unknown> | null;
-    for (const name of ["seen", "shown", "hidden", "lost", "malformed"]) {
+    for (const name of ["seen", "shown", "hidden", "lost", "malformed", "unsummarized"]) {
       if (!t || !Number.isInteger(t[name])) problems.push(`summary.totals.${name}: expected int`);
     }
     const r = o.recommendation as Record<string, unknown> | null;

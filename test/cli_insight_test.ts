@@ -11,6 +11,7 @@ interface Totals {
   shown: number;
   hidden: number;
   lost: number;
+  unsummarized: number;
 }
 
 function summaryOf(events: Obj[]): { caps: Obj[]; rec: Obj; totals: Totals } {
@@ -158,4 +159,19 @@ Deno.test("--unique on 300,000 denied checks prints each once and the summary co
   assert.equal(row?.denied, 300000, "exact count from the kernel");
   assert.equal(totals.lost, 0);
   assert.ok(!events.some((e) => e.type === "lost"));
+});
+
+Deno.test("a kernel map too small for every key is reported, with the counts it could not keep", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  // 1,100 chown processes as nobody: each pid is a key of its own, more than the 1,024 the map holds.
+  const loop = `i=0; while [ $i -lt 1100 ]; do /usr/bin/chown nobody ${file} 2>/dev/null; i=$((i+1)); done`;
+  const { events, code, stderr } = await runJson(["--map-keys", "1024", "-u", "nobody", "--", "/bin/sh", "-c", loop]);
+  assert.equal(code, 0);
+  const { caps, totals } = summaryOf(events);
+  assert.ok(totals.unsummarized > 0, `a full map was reported: ${JSON.stringify(totals)}`);
+  const counted = caps.reduce((sum, c) => sum + (c.checks as number), 0);
+  assert.equal(counted + totals.unsummarized, totals.seen);
+  assert.match(stderr, /map of exact counts was full: \d+ checks are missing[^\n]*\nRun again with --map-keys 4096/);
+  assert.match(stderr, /, \d+ missing from the summary;/);
 });

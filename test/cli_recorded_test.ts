@@ -120,7 +120,7 @@ Deno.test("malformed and oversized tracer lines are counted, shown with --debug,
   const huge = "C " + "9".repeat(1 << 20);
   const replay = await temp(
     "READY 1000\r\nthis is not a record\n" + huge + "\nC 1 2 x\n" +
-      "C 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nS begin\n@n: 1\nS end\n",
+      "C 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nS begin\n@n: 1\n@agg[5, 13, -1, 41, 0]: 1\nS end\n",
   );
   const quiet = await fake({ FAKE_REPLAY: replay }, ["-p", String(Deno.pid)]);
   assert.equal(quiet.code, 0, quiet.stderr);
@@ -183,6 +183,8 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
       [["-p", "1", "--", "ls"], "Give either a command or --pid, not both"],
       [["--probe", "fentry"], "Unknown probe 'fentry' (use auto, tracepoint or kprobe)"],
       [["-u", "nobody"], "--user needs a command to launch"],
+      [["--map-keys", "100"], "Invalid --map-keys '100' (a number from 1024 to 67108864)"],
+      [["--map-keys", "lots"], "Invalid --map-keys 'lots' (a number from 1024 to 67108864)"],
     ] as const
   ) {
     const r = await runCli([...args]);
