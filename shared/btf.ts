@@ -41,7 +41,8 @@ interface _Type {
   name: string;
   /** Size for INT/STRUCT/UNION/ENUM, else the referenced type id. */
   sizeOrType: number;
-  members: _Member[] | null;
+  /** Struct and union members, read when first needed (a few of ~100,000 types ever are). */
+  members: (() => _Member[]) | null;
 }
 
 /** The parsed type section: enough to find struct sizes and member offsets. */
@@ -97,8 +98,9 @@ export class Btf {
   #find(id: number, name: string, depth = 0): _Member | null {
     const t = this.#types[id];
     if (!t?.members || depth > 8) return null;
-    for (const m of t.members) if (m.name === name) return m;
-    for (const m of t.members) {
+    const members = t.members();
+    for (const m of members) if (m.name === name) return m;
+    for (const m of members) {
       if (m.name !== "") continue;
       const inner = this.#find(this.#resolve(m.type), name, depth + 1);
       if (inner) return { name, type: inner.type, bits: m.bits + inner.bits };
@@ -154,7 +156,7 @@ export function parseBtf(data: Uint8Array): Btf {
     const vlen = info & 0xffff;
     const kindFlag = (info >>> 31) === 1;
     p += 12;
-    let members: _Member[] | null = null;
+    let members: (() => _Member[]) | null = null;
     switch (kind) {
       case KIND.INT:
       case KIND.VAR:
@@ -166,16 +168,8 @@ export function parseBtf(data: Uint8Array): Btf {
         break;
       case KIND.STRUCT:
       case KIND.UNION: {
-        members = [];
-        for (let i = 0; i < vlen; i++, p += 12) {
-          const off = view.getUint32(p + 8, true);
-          members.push({
-            name: str(view.getUint32(p, true)),
-            type: view.getUint32(p + 4, true),
-            // With kind_flag set, the top 8 bits hold a bitfield size.
-            bits: kindFlag ? off & 0xffffff : off,
-          });
-        }
+        members = _members(view, p, vlen, kindFlag, str);
+        p += vlen * 12;
         break;
       }
       case KIND.ENUM:
@@ -203,4 +197,29 @@ export function parseBtf(data: Uint8Array): Btf {
     types.push({ kind, name: kind === KIND.STRUCT ? str(nameOff) : "", sizeOrType, members });
   }
   return new Btf(types);
+}
+
+/** Reads the `vlen` members at `at` on first call, then returns the same array. */
+function _members(
+  view: DataView,
+  at: number,
+  vlen: number,
+  kindFlag: boolean,
+  str: (off: number) => string,
+): () => _Member[] {
+  let members: _Member[] | null = null;
+  return () => {
+    if (members) return members;
+    members = [];
+    for (let i = 0, p = at; i < vlen; i++, p += 12) {
+      const off = view.getUint32(p + 8, true);
+      members.push({
+        name: str(view.getUint32(p, true)),
+        type: view.getUint32(p + 4, true),
+        // With kind_flag set, the top 8 bits hold a bitfield size.
+        bits: kindFlag ? off & 0xffffff : off,
+      });
+    }
+    return members;
+  };
 }
