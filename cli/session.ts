@@ -47,6 +47,10 @@ const DRAIN_TIMEOUT_MS = 5_000;
 const QUIET_MS = 40;
 /** How long bpftrace may stay silent after a SIGINT before it is sent another. */
 const SIGINT_RETRY_MS = 1_000;
+/** How long the summary may take to begin once asked for, before bpftrace is stopped with SIGINT instead. */
+const SUMMARY_WAIT_MS = 500;
+/** After the summary, how long records it counts may take to arrive; the rest are reported lost. */
+const STRAGGLER_WAIT_MS = 1_000;
 
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
@@ -169,6 +173,8 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     rootPid = gate.pid;
   }
 
+  // captrace asks for the summary by chowning this file of its own (see ProgramOptions.controlPid).
+  const control = await Deno.makeTempFile({ prefix: "captrace-control-" });
   const program = generateProgram({
     probe,
     kprobeOptsArg: optsArg,
@@ -180,6 +186,7 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     sites: options.sites,
     preTracked,
     excludePids: [Deno.pid],
+    controlPid: Deno.pid,
     arch,
     ...(offsets ? { offsets } : {}),
   });
@@ -198,7 +205,7 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     },
   }).spawn();
 
-  const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary);
+  const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control);
   const annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
   try {
     const code = await state.run(annotator);
@@ -223,6 +230,7 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     await annotator?.close();
     gate?.abort();
     await gate?.cleanup();
+    await Deno.remove(control).catch(() => {});
   }
 }
 
@@ -251,6 +259,7 @@ class _Session {
     readonly gate: Gated | null,
     readonly tracer: Deno.ChildProcess,
     readonly binary: string | undefined,
+    readonly control: string,
   ) {
     this.correlator = new Correlator({ probe, arch: Deno.build.arch });
   }
@@ -272,10 +281,16 @@ class _Session {
     const childDone = this.gate ? this.#watchChild() : null;
     try {
       await this.#readStdout(annotator);
-      this.tracerStatus = await this.tracer.status;
-      await stderrDone;
+      // Ended by captrace with every record in: bpftrace takes ~75 ms per tracepoint to die, nothing to wait for.
+      if (!this.#complete) {
+        this.tracerStatus = await this.tracer.status;
+        await stderrDone;
+      }
     } finally {
+      this.#streamEnded.resolve();
       clearTimeout(startTimer);
+      clearTimeout(this.#summaryTimer);
+      clearTimeout(this.#stragglerTimer);
       clearInterval(this.#quietTimer);
       clearInterval(this.#retryTimer);
       for (const [sig, h] of this.#signalHandlers) Deno.removeSignalListener(sig, h);
@@ -401,6 +416,7 @@ class _Session {
       return;
     }
     if (this.stopping > 2) this.#killTracer("SIGKILL");
+    else if (this.stopping === 1 && this.ready) this.#requestSummary();
     else this.#interruptTracer();
   }
 
@@ -408,25 +424,68 @@ class _Session {
   #quietTimer: ReturnType<typeof setInterval> | undefined;
 
   /**
-   * The root process is gone: stop bpftrace once its output has been quiet for a moment. SIGINT makes it run END
-   * and then drain every buffer, so checks still unread on other CPUs are not lost (an exit() would drop them).
+   * The root process is gone: ask for the summary once bpftrace's output has been quiet for a moment. Records
+   * the summary counts that are still unread on other CPUs arrive after it and are waited for (#finishIfComplete).
    */
   #stopWhenQuiet(): void {
     if (this.#quietTimer !== undefined) return;
     this.#quietTimer = setInterval(() => {
       if (performance.now() - this.#lastOutput < QUIET_MS) return;
       clearInterval(this.#quietTimer);
-      this.#interruptTracer();
+      this.#requestSummary();
     }, QUIET_MS / 2);
   }
 
+  #summaryRequested = false;
+  #summaryTimer: ReturnType<typeof setTimeout> | undefined;
+
   /**
-   * After END, bpftrace only drains what is left and exits (~0.2 s more). Its probes are already detached, so once
-   * every record it counted has arrived there is nothing left to wait for: end it now.
+   * Ask the program for its summary: a chown of captrace's own file is a CAP_CHOWN check the program answers by
+   * printing its counts, probes still attached. SIGINT would make bpftrace detach every tracepoint first (about
+   * 75 ms each) before END prints the same. If the summary does not begin soon, SIGINT it is (END then prints
+   * the summary, unless the program already did).
    */
-  #finishEarly(): void {
-    const printed = this.correlator.totals.get("p");
-    if (printed !== undefined && this.correlator.records >= printed) this.#killTracer("SIGKILL");
+  #requestSummary(): void {
+    if (this.#summaryRequested) return;
+    this.#summaryRequested = true;
+    try {
+      Deno.chownSync(this.control, 1, 1);
+    } catch {
+      // Refused (captrace running with CAP_BPF but not as root) is still a check; gone, the timer covers it.
+    }
+    this.#summaryTimer = setTimeout(() => {
+      if (this.#summaryBegun) return;
+      if (this.options.debug) {
+        _notice(this.options, this.sink, `captrace: no summary ${SUMMARY_WAIT_MS} ms after asking: sending SIGINT`);
+      }
+      this.#interruptTracer();
+    }, SUMMARY_WAIT_MS);
+  }
+
+  #summaryEnded = false;
+  #complete = false;
+  #stragglerTimer: ReturnType<typeof setTimeout> | undefined;
+  #reader: ReadableStreamBYOBReader | null = null;
+  #streamEnded = Promise.withResolvers<void>();
+
+  /**
+   * Once the summary is in and every record it counts has arrived (or was reported lost), nothing is left to
+   * read: end bpftrace now rather than wait for it to detach its probes and exit. Records still missing a
+   * moment after the summary are reported lost.
+   */
+  #finishIfComplete(): void {
+    if (!this.#summaryEnded || this.#complete) return;
+    if (this.correlator.outstanding > 0) {
+      this.#stragglerTimer ??= setTimeout(() => this.#end(), STRAGGLER_WAIT_MS);
+      return;
+    }
+    this.#end();
+  }
+
+  #end(): void {
+    this.#complete = true;
+    this.#killTracer("SIGKILL");
+    void this.#reader?.cancel().catch(() => {});
   }
 
   #retryTimer: ReturnType<typeof setInterval> | undefined;
@@ -443,7 +502,7 @@ class _Session {
     if (this.#retryTimer !== undefined) return;
     let sentAt = performance.now();
     this.#retryTimer = setInterval(() => {
-      if (this.#summaryBegun || this.tracerStatus !== null) {
+      if (this.#summaryBegun || this.tracerStatus !== null || this.#complete) {
         clearInterval(this.#retryTimer);
         return;
       }
@@ -478,7 +537,7 @@ class _Session {
     // The root's exit record makes captrace stop the tracer (#stopWhenQuiet); this is a net for a record that
     // never comes.
     const timer = setTimeout(() => this.#interruptTracer(), DRAIN_TIMEOUT_MS);
-    await this.tracer.status;
+    await this.#streamEnded.promise;
     clearTimeout(timer);
   }
 
@@ -515,14 +574,22 @@ class _Session {
 
   async #readStdout(annotator: SiteAnnotator | null): Promise<void> {
     const dec = new TextDecoder();
-    for await (const chunk of this.tracer.stdout) {
+    const reader = this.#reader = this.tracer.stdout.getReader({ mode: "byob" });
+    let buf = new Uint8Array(1 << 16);
+    while (!this.#complete) {
+      const { value, done } = await reader.read(buf).catch(() => ({ value: undefined, done: true }));
+      if (done || !value) break;
+      const chunk = value;
+      buf = new Uint8Array(value.buffer);
       this.#lastOutput = performance.now();
       const outs = this.#lines(this.splitter.push(dec.decode(chunk, { stream: true })));
       if (annotator && outs.length) await annotator.annotate(outs);
       await this.#emit(outs);
+      this.#finishIfComplete();
     }
     const rest = this.#lines(this.splitter.end());
     this.#records(this.parser.end(), rest);
+    this.correlator.finish(rest);
     if (annotator && rest.length) await annotator.annotate(rest);
     await this.#emit(rest);
     this.sink.flush();
@@ -543,7 +610,7 @@ class _Session {
         _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
       }
       if (rec.kind === "summary_begin") this.#summaryBegun = true;
-      if (rec.kind === "summary_end") this.#finishEarly();
+      if (rec.kind === "summary_end") this.#summaryEnded = true;
       this.correlator.push(rec, outs);
       if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });
     }

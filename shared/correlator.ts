@@ -180,21 +180,40 @@ export class Correlator {
       }
       case "summary_begin":
         break;
-      case "summary_end": {
+      case "summary_end":
         this.summaryComplete = true;
-        // Records the kernel printed that never arrived (bpftrace drops what it reads after an exit()).
-        const undelivered = (this.totals.get("p") ?? this.records) - this.records;
-        if (undelivered <= 0) break;
-        this.lost += undelivered;
-        out.push({ event: { v: 1, type: "lost", count: undelivered } });
         break;
-      }
       case "malformed":
         this.malformed++;
         break;
     }
     return out;
   }
+
+  /**
+   * Records the kernel counted as printed (`@p` in the summary) that have neither arrived nor been reported
+   * lost by the tracer: 0 once the stream is complete. Records may still arrive after the summary.
+   */
+  get outstanding(): number {
+    const printed = this.totals.get("p");
+    return printed === undefined ? 0 : Math.max(0, printed - this.records - this.lost);
+  }
+
+  /**
+   * Call once at the end of the stream: reports the records the kernel printed that never arrived as lost
+   * (bpftrace drops what it reads after an exit(), and a trace ended early may leave some unread).
+   */
+  finish(out: Output[] = []): Output[] {
+    if (!this.summaryComplete || this.#finished) return out;
+    this.#finished = true;
+    // The tracer's own "Lost N events" were counted as printed too, and are already in `lost`.
+    const undelivered = (this.totals.get("p") ?? this.records) - this.records - this.lost;
+    if (undelivered <= 0) return out;
+    this.lost += undelivered;
+    out.push({ event: { v: 1, type: "lost", count: undelivered } });
+    return out;
+  }
+  #finished = false;
 
   #build(r: CheckRecord | EntryRecord, ts: number, ret: number, source: "read" | "inferred"): Output {
     this.checks++;

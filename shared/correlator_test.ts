@@ -356,9 +356,27 @@ Deno.test("correlator reports records the kernel printed but that never arrived 
   c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, filename: "/bin/x" });
   c.push({ kind: "summary_begin" });
   c.push({ kind: "total", name: "p", value: 3 });
-  const out = c.push({ kind: "summary_end" });
+  assert.deepEqual(c.push({ kind: "summary_end" }), []);
+  assert.equal(c.outstanding, 2, "the summary can come before the records it counts");
+  const out = c.finish();
   assert.deepEqual(out.map((o) => o.event), [{ v: 1, type: "lost", count: 2 }]);
   assert.equal(c.lost, 2);
+  assert.deepEqual(c.finish(), [], "reported once");
+});
+
+Deno.test("correlator counts records arriving after the summary, and those the tracer reported lost", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => 0 });
+  c.push({ kind: "ready", ts: 0 });
+  c.push({ kind: "summary_begin" });
+  c.push({ kind: "total", name: "p", value: 3 });
+  c.push({ kind: "summary_end" });
+  assert.equal(c.outstanding, 3);
+  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, filename: "/bin/x" });
+  c.push({ kind: "lost", count: 1 });
+  assert.equal(c.outstanding, 1);
+  c.push({ kind: "exit", ts: 2, pid: 5, status: 0, root: true });
+  assert.equal(c.outstanding, 0);
+  assert.deepEqual(c.finish(), []);
 });
 
 Deno.test("correlator reports nothing lost when every printed record arrived", () => {
@@ -366,5 +384,6 @@ Deno.test("correlator reports nothing lost when every printed record arrived", (
   c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, filename: "/bin/x" });
   c.push({ kind: "total", name: "p", value: 1 });
   assert.deepEqual(c.push({ kind: "summary_end" }), []);
+  assert.deepEqual(c.finish(), []);
   assert.equal(c.lost, 0);
 });

@@ -23,6 +23,12 @@ export interface ProgramOptions {
   preTracked?: readonly number[];
   /** System mode: processes to leave out (captrace and its tracer). */
   excludePids?: readonly number[];
+  /**
+   * captrace's own pid. A CAP_CHOWN check it makes on purpose (a chown of a file of its own) makes the program
+   * print its summary at once, probes still attached; stopping bpftrace with SIGINT instead makes it detach every
+   * tracepoint first, about 75 ms each, before END prints the same.
+   */
+  controlPid?: number;
   /** Kernel architecture; the syscall number is read from saved registers only on x86_64. */
   arch?: string;
   /**
@@ -203,9 +209,29 @@ export function generateProgram(options: ProgramOptions): string {
   const hook = gate ? tracked : gated;
   const wrap = (body: string[]): string[] =>
     gate ? ["  if (@go == 0) {", "    @launcher = count();", "  } else {", ...body.map((l) => `  ${l}`), "  }"] : body;
+  const summary = _summary(options);
+  // The check hook also hears captrace's own request for the summary (see controlPid).
+  const control = options.controlPid;
+  const checkHook = (header: string, fields: string[], cap: string, body: string[]): string[] => {
+    if (control === undefined) return [`${header} ${_and(hook)} {`, ...fields, ...wrap(body), "}", ""];
+    return [
+      `${header} ${hook ? `/(${hook}) || pid == ${control}/` : ""} {`,
+      ...fields,
+      `  if (pid == ${control}) {`,
+      `    if (${cap} == 0 && @fin == 0) {`,
+      "      @fin = 1;",
+      ...summary.map((l) => `      ${l}`),
+      "    }",
+      "  } else {",
+      ...wrap(body).map((l) => `  ${l}`),
+      "  }",
+      "}",
+      "",
+    ];
+  };
 
   if (options.probe === "tracepoint") {
-    const body: string[] = _tracepointFields(options.offsets);
+    const body: string[] = [];
     if (sys.setup || options.sites) body.push(`  ${f.regs}`);
     body.push(`  $sys = ${sys.value};`, ...`  ${site}`.split("\n"));
     body.push(`  @n = count();`);
@@ -223,7 +249,7 @@ export function generateProgram(options: ProgramOptions): string {
     } else {
       body.push(...print);
     }
-    out.push(`tracepoint:capability:cap_capable ${_and(hook)} {`, ...wrap(body), "}", "");
+    out.push(...checkHook("tracepoint:capability:cap_capable", _tracepointFields(options.offsets), "$cap", body));
   } else {
     const opts = options.kprobeOptsArg === "audit"
       // Before 5.1 the 4th argument was `int audit` (1 = audit): map it onto CAP_OPT_NOAUDIT (2).
@@ -238,7 +264,7 @@ export function generateProgram(options: ProgramOptions): string {
       `    ${f.ppid}, ${f.uid(cred0)}, ${f.euid(cred0)}, arg2, ` + opts + ", $sys,",
       `    ${f.credNs(cred0)}, ${f.nsInum(ns1)}, $ra, $cs, comm);`,
     );
-    out.push(`kprobe:cap_capable ${_and(hook)} {`, ...wrap(body), "}", "");
+    out.push(...checkHook("kprobe:cap_capable", [], "arg2", body));
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
     out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]")} {`);
     out.push("  @n = count();");
@@ -282,10 +308,8 @@ export function generateProgram(options: ProgramOptions): string {
   }
 
   out.push("END {");
-  out.push('  printf("S begin\\n");');
-  out.push("  print(@n);", "  print(@p);");
-  if (options.mode === "command" && (options.launcherExecs ?? 0) > 0) out.push("  print(@launcher);");
-  out.push("  print(@agg);", '  printf("S end\\n");');
+  if (control === undefined) out.push(...summary.map((l) => `  ${l}`));
+  else out.push("  if (@fin == 0) {", ...summary.map((l) => `    ${l}`), "  }");
   const maps = [
     "@agg",
     "@n",
@@ -296,6 +320,7 @@ export function generateProgram(options: ProgramOptions): string {
     "@launcher",
     "@done",
     "@p",
+    "@fin",
     "@in",
     "@cap",
     "@opt",
@@ -306,6 +331,14 @@ export function generateProgram(options: ProgramOptions): string {
   }
   out.push("}");
   return out.join("\n") + "\n";
+}
+
+/** The summary: the kernel's exact counts between markers. */
+function _summary(options: ProgramOptions): string[] {
+  const out = ['printf("S begin\\n");', "print(@n);", "print(@p);"];
+  if (options.mode === "command" && (options.launcherExecs ?? 0) > 0) out.push("print(@launcher);");
+  out.push("print(@agg);", 'printf("S end\\n");');
+  return out;
 }
 
 function _uses(lines: string[], map: string): boolean {

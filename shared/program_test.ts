@@ -279,3 +279,24 @@ Deno.test("program ends with a newline and has balanced braces", () => {
     assert.equal(prog.split("{").length, prog.split("}").length);
   }
 });
+
+Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN check, once, END only if not", () => {
+  const prog = gen({ controlPid: 77 });
+  const p = probe(prog, "tracepoint:capability:cap_capable");
+  assert.ok(p.startsWith("tracepoint:capability:cap_capable /((pid == 4242 || @t[tid])) || pid == 77/ {"), p);
+  const control = p.slice(p.indexOf("if (pid == 77) {"), p.indexOf("} else {"));
+  assert.ok(control.includes('if ($cap == 0 && @fin == 0) {\n      @fin = 1;\n      printf("S begin\\n");'), control);
+  assert.ok(control.includes('print(@agg);\n      printf("S end\\n");'));
+  assert.ok(!control.includes("count()"), "captrace's own checks are not counted");
+  assert.ok(p.slice(p.indexOf("} else {")).includes("@n = count();"));
+  const end = probe(prog, "END");
+  assert.ok(end.includes('  if (@fin == 0) {\n    printf("S begin\\n");'), end);
+  assert.ok(end.includes("clear(@fin);"));
+  const kp = probe(gen({ probe: "kprobe", controlPid: 77 }), "kprobe:cap_capable");
+  assert.ok(kp.includes("if (pid == 77) {\n    if (arg2 == 0 && @fin == 0) {"), kp);
+  // Whole-system mode leaves captrace's checks out of the trace, but still hears the request.
+  const sys = probe(gen({ mode: "system", excludePids: [77], controlPid: 77 }), "tracepoint:capability:cap_capable");
+  assert.ok(sys.startsWith("tracepoint:capability:cap_capable /(pid != 77) || pid == 77/ {"), sys);
+  // Without a control pid the program is as before: END prints the summary unconditionally.
+  assert.ok(probe(gen(), "END").startsWith('END {\n  printf("S begin\\n");'));
+});

@@ -33,6 +33,7 @@ function replay(text: string, probe: ProbeKind, now: number, chunk = 4093): Run 
   for (let i = 0; i < text.length; i += chunk) take(splitter.push(text.slice(i, i + chunk)));
   take(splitter.end());
   for (const rec of parser.end()) events.push(...correlator.push(rec).map((o) => o.event));
+  events.push(...correlator.finish().map((o) => o.event));
   return { events, correlator };
 }
 

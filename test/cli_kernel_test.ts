@@ -331,3 +331,20 @@ Deno.test("fields read at BTF offsets match the fields bpftrace resolves by stru
   ]]);
   assert.deepEqual(pick(typedEvents), pick(raw.events));
 });
+
+Deno.test("at the end bpftrace answers the summary request itself: no SIGINT, no detach wait, no file left", async () => {
+  await requireTracing();
+  const controls = async () => {
+    const names: string[] = [];
+    for await (const e of Deno.readDir("/tmp")) if (e.name.startsWith("captrace-control-")) names.push(e.name);
+    return names.sort();
+  };
+  const before = await controls();
+  const file = await rootOwnedFile();
+  const r = await runCli(["--debug", "-c", "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, CHOWN_DENIED);
+  assert.match(r.stderr, /^cap_chown +1 +0 +1 +1 +0 +1 fchownat$/m);
+  assert.doesNotMatch(r.stderr, /no summary \d+ ms after asking/);
+  assert.deepEqual(await controls(), before);
+});

@@ -23,10 +23,11 @@ Deno.test("every program variant compiles in bpftrace, with and without BTF offs
   for (const probe of ["tracepoint", "kprobe"] as const) {
     variants.push(
       { probe, mode: "command", rootPid: 4242, launcherExecs: 2, sites: true },
-      { probe, mode: "command", rootPid: 4242, launcherExecs: 1, unique: true, offsets },
+      { probe, mode: "command", rootPid: 4242, launcherExecs: 1, unique: true, offsets, controlPid: 7 },
       { probe, mode: "pid", rootPid: 4242, preTracked: [4243], follow: true, sites: true, offsets },
       { probe, mode: "pid", rootPid: 4242, follow: false, unique: true },
-      { probe, mode: "system", excludePids: [7], kprobeOptsArg: "audit", offsets },
+      { probe, mode: "system", excludePids: [7], kprobeOptsArg: "audit", offsets, controlPid: 7 },
+      { probe, mode: "pid", rootPid: 4242, follow: false, controlPid: 7 },
     );
   }
   for (const v of variants) {
