@@ -234,14 +234,15 @@ export function generateProgram(options: ProgramOptions): string {
     const body: string[] = [];
     if (sys.setup || options.sites) body.push(`  ${f.regs}`);
     body.push(`  $sys = ${sys.value};`, ...`  ${site}`.split("\n"));
-    body.push(`  @n = count();`);
-    const key = `pid, $cap, $ret, $sys, kstack(${KSTACK_DEPTH})`;
+    // Each kstack() is a stack walk of its own (bpf_get_stackid): take it once per check.
+    body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`);
+    const key = "pid, $cap, $ret, $sys, $k";
     body.push(`  @agg[${key}] = count();`);
     const print = [
       "  @p = count();",
       `  printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,`,
       `    ${f.ppid}, ${f.uid("$cred")}, ${f.euid("$cred")}, $cap, $ret, $sys,`,
-      `    ${f.credNs("$cred")}, ${f.nsInum("$tns")}, $ra, $cs, comm, kstack(${KSTACK_DEPTH}));`,
+      `    ${f.credNs("$cred")}, ${f.nsInum("$tns")}, $ra, $cs, comm, $k);`,
     ];
     if (options.unique) {
       body.push(`  if (@seen[${key}, $ra] == 0) {`, `    @seen[${key}, $ra] = 1;`);
