@@ -183,6 +183,7 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     follow: options.follow,
     launcherExecs: gate?.launcherExecs ?? 0,
     unique: options.unique,
+    summaryOnly: options.summaryOnly,
     sites: options.sites,
     preTracked,
     excludePids: [Deno.pid],
@@ -376,6 +377,7 @@ class _Session {
         noaudit: this.hiddenNoaudit,
         repeats,
         launcher: c.totals.get("launcher") ?? 0,
+        summaryOnly: this.options.summaryOnly,
       },
     );
     if (c.unmatched > 0) {

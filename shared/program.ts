@@ -17,6 +17,8 @@ export interface ProgramOptions {
   launcherExecs?: number;
   /** Print each distinct (process, capability, verdict, syscall, stack, site) once; the kernel counts the rest. */
   unique?: boolean;
+  /** Print no per-check records: the kernel only counts (the summary is all there is). */
+  summaryOnly?: boolean;
   /** Capture the user return address and code start for source locations. */
   sites?: boolean;
   /** Pid mode: descendants that existed before attaching, tracked from the start. */
@@ -244,7 +246,9 @@ export function generateProgram(options: ProgramOptions): string {
       `    ${f.ppid}, ${f.uid("$cred")}, ${f.euid("$cred")}, $cap, $ret, $sys,`,
       `    ${f.credNs("$cred")}, ${f.nsInum("$tns")}, $ra, $cs, comm, $k);`,
     ];
-    if (options.unique) {
+    if (options.summaryOnly) {
+      // counted above, printed never
+    } else if (options.unique) {
       body.push(`  if (@seen[${key}, $ra] == 0) {`, `    @seen[${key}, $ra] = 1;`);
       body.push(...print.map((l) => `  ${l}`), "  }");
     } else {
@@ -259,18 +263,23 @@ export function generateProgram(options: ProgramOptions): string {
     const body: string[] = [];
     if (sys.setup || options.sites) body.push(`  ${f.regs}`);
     body.push(`  $sys = ${sys.value};`, ...`  ${site}`.split("\n"));
-    body.push(
-      "  @p = count(); @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = " + opts + "; @sys[tid] = $sys;",
-      `  printf("B %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s\\n", nsecs, pid, tid,`,
-      `    ${f.ppid}, ${f.uid(cred0)}, ${f.euid(cred0)}, arg2, ` + opts + ", $sys,",
-      `    ${f.credNs(cred0)}, ${f.nsInum(ns1)}, $ra, $cs, comm);`,
-    );
+    body.push(`  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys;`);
+    if (!options.summaryOnly) {
+      body.push(
+        "  @p = count();",
+        `  printf("B %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s\\n", nsecs, pid, tid,`,
+        `    ${f.ppid}, ${f.uid(cred0)}, ${f.euid(cred0)}, arg2, ` + opts + ", $sys,",
+        `    ${f.credNs(cred0)}, ${f.nsInum(ns1)}, $ra, $cs, comm);`,
+      );
+    }
     out.push(...checkHook("kprobe:cap_capable", [], "arg2", body));
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
     out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]")} {`);
     out.push("  @n = count();");
     const key = "pid, @cap[tid], retval, @sys[tid], @opt[tid]";
-    if (options.unique) {
+    if (options.summaryOnly) {
+      // counted below, printed never
+    } else if (options.unique) {
       out.push(`  if (@seen[${key}] == 0) {`, `    @seen[${key}] = 1;`);
       out.push('    @p = count(); printf("R %llu %d %d\\n", nsecs, tid, retval);', "  }");
     } else {
@@ -336,7 +345,10 @@ export function generateProgram(options: ProgramOptions): string {
 
 /** The summary: the kernel's exact counts between markers. */
 function _summary(options: ProgramOptions): string[] {
-  const out = ['printf("S begin\\n");', "print(@n);", "print(@p);"];
+  const out = ['printf("S begin\\n");', "print(@n);"];
+  // @p counts printed records: with --summary-only, whole-system mode prints none (and bpftrace rejects a map
+  // that is never set).
+  if (!options.summaryOnly || options.mode !== "system") out.push("print(@p);");
   if (options.mode === "command" && (options.launcherExecs ?? 0) > 0) out.push("print(@launcher);");
   out.push("print(@agg);", 'printf("S end\\n");');
   return out;

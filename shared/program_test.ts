@@ -303,3 +303,17 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
   // Without a control pid the program is as before: END prints the summary unconditionally.
   assert.ok(probe(gen(), "END").startsWith('END {\n  printf("S begin\\n");'));
 });
+
+Deno.test("program with --summary-only counts every check in the kernel and prints none", () => {
+  for (const probeKind of ["tracepoint", "kprobe"] as const) {
+    const prog = gen({ probe: probeKind, summaryOnly: true });
+    assert.ok(!/printf\("[CBR] /.test(prog), prog);
+    assert.ok(prog.includes("@agg["));
+    assert.ok(prog.includes("@n = count();"));
+    assert.ok(prog.includes('printf("X '), "exit records still end the trace");
+    assert.ok(probe(prog, "END").includes("print(@p);"));
+  }
+  // Whole-system mode prints no record at all, so there is no @p to print.
+  const sys = generateProgram({ probe: "tracepoint", mode: "system", summaryOnly: true });
+  assert.ok(!sys.includes("@p"), sys);
+});

@@ -107,14 +107,10 @@ export function formatCompleteness(
   t: Totals,
   probe: string,
   limits: readonly string[],
-  detail: { noaudit: number; repeats: number; launcher: number },
+  detail: { noaudit: number; repeats: number; launcher: number; summaryOnly?: boolean },
 ): string {
-  const parts = [
-    `${t.seen} checks seen`,
-    `${t.shown} shown`,
-    `${t.hidden} hidden (${detail.noaudit} no-audit, ${detail.repeats} repeats)`,
-    `${t.lost} lost`,
-  ];
+  const why = detail.summaryOnly ? "--summary-only" : `${detail.noaudit} no-audit, ${detail.repeats} repeats`;
+  const parts = [`${t.seen} checks seen`, `${t.shown} shown`, `${t.hidden} hidden (${why})`, `${t.lost} lost`];
   if (detail.launcher) parts.push(`${detail.launcher} launcher checks before exec left out`);
   if (t.malformed) parts.push(`${t.malformed} unreadable tracer lines`);
   if (t.unsummarized) parts.push(`${t.unsummarized} missing from the summary`);

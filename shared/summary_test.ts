@@ -189,6 +189,10 @@ Deno.test("formatCompleteness mentions launcher checks, unreadable lines and a f
     /, 0 lost, 3 unreadable tracer lines; probe kprobe:cap_capable \(a; b\)$/,
   );
   assert.match(
+    formatCompleteness({ ...t, shown: 0, hidden: 1 }, "kprobe:cap_capable", [], { ...detail, summaryOnly: true }),
+    /^captrace: 1 checks seen, 0 shown, 1 hidden \(--summary-only\), 0 lost; probe kprobe:cap_capable$/,
+  );
+  assert.match(
     formatCompleteness({ ...t, unsummarized: 7 }, "kprobe:cap_capable", [], detail),
     /, 0 lost, 7 missing from the summary; probe kprobe:cap_capable$/,
   );

@@ -175,3 +175,17 @@ Deno.test("a kernel map too small for every key is reported, with the counts it 
   assert.match(stderr, /map of exact counts was full: \d+ checks are missing[^\n]*\nRun again with --map-keys 4096/);
   assert.match(stderr, /, \d+ missing from the summary;/);
 });
+
+Deno.test("--summary-only prints no check but the summary counts all 300,000 denied checks", async () => {
+  await requireTracing();
+  const bin = await fixture("caps_loop");
+  const { events, code, stderr } = await runJson(["--summary-only", "-u", "nobody", "--", bin, "300000"]);
+  assert.equal(code, 0);
+  assert.equal(events.filter((e) => e.type === "check").length, 0);
+  const { caps, totals } = summaryOf(events);
+  assert.equal(caps.find((c) => c.cap_name === "cap_setgid")?.denied, 300000, "exact count from the kernel");
+  assert.equal(totals.shown, 0);
+  assert.equal(totals.lost, 0);
+  assert.equal(totals.hidden, totals.seen);
+  assert.match(stderr, /, 0 shown, \d+ hidden \(--summary-only\), 0 lost/);
+});

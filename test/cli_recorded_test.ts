@@ -183,6 +183,7 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
       [["-p", "1", "--", "ls"], "Give either a command or --pid, not both"],
       [["--probe", "fentry"], "Unknown probe 'fentry' (use auto, tracepoint or kprobe)"],
       [["-u", "nobody"], "--user needs a command to launch"],
+      [["--summary-only", "--sites", "--", "ls"], "--sites needs per-check records: leave out --summary-only"],
       [["--map-keys", "100"], "Invalid --map-keys '100' (a number from 1024 to 67108864)"],
       [["--map-keys", "lots"], "Invalid --map-keys 'lots' (a number from 1024 to 67108864)"],
     ] as const

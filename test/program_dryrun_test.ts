@@ -28,6 +28,8 @@ Deno.test("every program variant compiles in bpftrace, with and without BTF offs
       { probe, mode: "pid", rootPid: 4242, follow: false, unique: true },
       { probe, mode: "system", excludePids: [7], kprobeOptsArg: "audit", offsets, controlPid: 7 },
       { probe, mode: "pid", rootPid: 4242, follow: false, controlPid: 7 },
+      { probe, mode: "system", excludePids: [7], summaryOnly: true, offsets, controlPid: 7 },
+      { probe, mode: "command", rootPid: 4242, launcherExecs: 1, summaryOnly: true, offsets, controlPid: 7 },
     );
   }
   for (const v of variants) {

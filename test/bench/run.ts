@@ -185,6 +185,7 @@ async function overhead(): Promise<void> {
     ["captrace (default)", () => traced([])],
     ["captrace --unique", () => traced(["--unique"])],
     ["captrace --json", () => traced(["--json"])],
+    ["captrace --summary-only", () => traced(["--summary-only"])],
   ];
   const results = new Map<string, number[]>();
   for (let i = 0; i < RUNS; i++) {
