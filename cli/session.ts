@@ -44,7 +44,7 @@ const START_TIMEOUT_MS = 60_000;
 /** After the command has exited, how long to wait for bpftrace to stop before interrupting it anyway. */
 const DRAIN_TIMEOUT_MS = 5_000;
 /** After the root process's exit record, how long bpftrace's output must stay quiet before it is stopped. */
-const QUIET_MS = 40;
+const QUIET_MS = 10;
 /** How long bpftrace may stay silent after a SIGINT before it is sent another. */
 const SIGINT_RETRY_MS = 1_000;
 /** How long the summary may take to begin once asked for, before bpftrace is stopped with SIGINT instead. */
