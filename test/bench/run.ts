@@ -14,7 +14,9 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 const MAIN = `${ROOT}cli/main.ts`;
 const FAKE = `${ROOT}test/fixtures/fake_bpftrace.sh`;
 const DENO = Deno.execPath();
-const CAPTRACE = [DENO, "run", "--allow-all", MAIN];
+/** captrace as `deno task captrace` runs it, V8 flags included. */
+const CAPTRACE = (JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks.captrace as string).split(" ")
+  .map((w) => w === "deno" ? DENO : w === "cli/main.ts" ? MAIN : w);
 const AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
 const READY = 'BEGIN { printf("READY\\n"); }';
 
