@@ -36,31 +36,44 @@ interface _Member {
   bits: number;
 }
 
-interface _Type {
-  kind: number;
-  name: string;
+/** Each type's fields, one typed array per field, indexed by type id: ~130,000 kernel types, no object each. */
+interface _Table {
+  kind: Uint8Array;
   /** Size for INT/STRUCT/UNION/ENUM, else the referenced type id. */
-  sizeOrType: number;
-  /** Struct and union members, read when first needed (a few of ~100,000 types ever are). */
-  members: (() => _Member[]) | null;
+  sizeOrType: Uint32Array;
+  nameOff: Uint32Array;
+  /** Byte offset of a struct's or union's members in the data. */
+  membersAt: Uint32Array;
+  /** Member count, with bit 16 set when kind_flag is (bitfield-encoded offsets). */
+  vlen: Uint32Array;
 }
 
-/** The parsed type section: enough to find struct sizes and member offsets. */
+/** Struct member offsets of one BTF blob. Members and names are decoded only when asked for. */
 export class Btf {
-  readonly #types: _Type[];
+  readonly #data: Uint8Array;
+  readonly #view: DataView;
+  readonly #strOff: number;
+  readonly #strEnd: number;
+  readonly #t: _Table;
+  readonly #count: number;
+  /** Struct ids by name, -1 for none, as looked up. */
   readonly #structs = new Map<string, number>();
+  readonly #members = new Map<number, _Member[]>();
+  readonly #dec = new TextDecoder();
 
-  constructor(types: _Type[]) {
-    this.#types = types;
-    types.forEach((t, id) => {
-      if (t.kind === KIND.STRUCT && t.name && !this.#structs.has(t.name)) this.#structs.set(t.name, id);
-    });
+  constructor(data: Uint8Array, strOff: number, strLen: number, table: _Table, count: number) {
+    this.#data = data;
+    this.#view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.#strOff = strOff;
+    this.#strEnd = strOff + strLen;
+    this.#t = table;
+    this.#count = count;
   }
 
   /** The size in bytes of `struct name`, or null when there is no such struct. */
   sizeOf(struct: string): number | null {
-    const id = this.#structs.get(struct);
-    return id === undefined ? null : this.#types[id]!.sizeOrType;
+    const id = this.#struct(struct);
+    return id === undefined ? null : this.#t.sizeOrType[id]!;
   }
 
   /**
@@ -68,7 +81,7 @@ export class Btf {
    * anonymous structs and unions are found as the kernel's C code finds them. Null when any step is missing.
    */
   offsetOf(struct: string, path: string): number | null {
-    let id = this.#structs.get(struct);
+    let id = this.#struct(struct);
     if (id === undefined) return null;
     let bits = 0;
     for (const name of path.split(".")) {
@@ -80,25 +93,76 @@ export class Btf {
     return bits % 8 === 0 ? bits / 8 : null;
   }
 
+  /** The first struct of that name (the kernel's BTF can hold several). Names are compared as bytes. */
+  #struct(name: string): number | undefined {
+    let id = this.#structs.get(name);
+    if (id !== undefined) return id < 0 ? undefined : id;
+    const want = new TextEncoder().encode(name);
+    id = -1;
+    for (let i = 1; i < this.#count; i++) {
+      if (this.#t.kind[i] === KIND.STRUCT && this.#nameIs(this.#t.nameOff[i]!, want)) {
+        id = i;
+        break;
+      }
+    }
+    this.#structs.set(name, id);
+    return id < 0 ? undefined : id;
+  }
+
+  #nameIs(off: number, want: Uint8Array): boolean {
+    const at = this.#strOff + off;
+    if (off === 0 || at + want.length >= this.#strEnd) return false;
+    for (let i = 0; i < want.length; i++) if (this.#data[at + i] !== want[i]) return false;
+    return this.#data[at + want.length] === 0;
+  }
+
+  #name(off: number): string {
+    if (off === 0) return "";
+    const start = this.#strOff + off;
+    const end = this.#data.indexOf(0, start);
+    return this.#dec.decode(this.#data.subarray(start, end < 0 || end > this.#strEnd ? this.#strEnd : end));
+  }
+
   /** Follow typedefs and qualifiers to the underlying type id. */
   #resolve(id: number): number {
     for (let i = 0; i < 32; i++) {
-      const t = this.#types[id];
-      if (!t) return id;
+      if (id <= 0 || id >= this.#count) return id;
+      const k = this.#t.kind[id];
       if (
-        t.kind !== KIND.TYPEDEF && t.kind !== KIND.VOLATILE && t.kind !== KIND.CONST &&
-        t.kind !== KIND.RESTRICT && t.kind !== KIND.TYPE_TAG
+        k !== KIND.TYPEDEF && k !== KIND.VOLATILE && k !== KIND.CONST && k !== KIND.RESTRICT && k !== KIND.TYPE_TAG
       ) return id;
-      id = t.sizeOrType;
+      id = this.#t.sizeOrType[id]!;
     }
     return id;
   }
 
+  /** A struct's or union's members, or null for other kinds. */
+  #membersOf(id: number): _Member[] | null {
+    if (id <= 0 || id >= this.#count) return null;
+    const k = this.#t.kind[id];
+    if (k !== KIND.STRUCT && k !== KIND.UNION) return null;
+    let members = this.#members.get(id);
+    if (!members) {
+      members = [];
+      const vlen = this.#t.vlen[id]! & 0xffff;
+      // With kind_flag set, the top 8 bits of an offset hold a bitfield size.
+      const mask = this.#t.vlen[id]! >>> 16 ? 0xffffff : 0xffffffff;
+      for (let i = 0, p = this.#t.membersAt[id]!; i < vlen; i++, p += 12) {
+        members.push({
+          name: this.#name(this.#view.getUint32(p, true)),
+          type: this.#view.getUint32(p + 4, true),
+          bits: (this.#view.getUint32(p + 8, true) & mask) >>> 0,
+        });
+      }
+      this.#members.set(id, members);
+    }
+    return members;
+  }
+
   /** A named member, looking inside anonymous struct/union members too; offsets in bits from `id`'s start. */
   #find(id: number, name: string, depth = 0): _Member | null {
-    const t = this.#types[id];
-    if (!t?.members || depth > 8) return null;
-    const members = t.members();
+    const members = depth > 8 ? null : this.#membersOf(id);
+    if (!members) return null;
     for (const m of members) if (m.name === name) return m;
     for (const m of members) {
       if (m.name !== "") continue;
@@ -110,13 +174,13 @@ export class Btf {
 }
 
 /**
- * Parse raw BTF (the contents of /sys/kernel/btf/vmlinux). Throws a SyntaxError when it is not BTF.
+ * Parse a raw BTF blob (as in /sys/kernel/btf/vmlinux). Throws SyntaxError when it is not BTF.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseBtf } from "./btf.ts";
- * assert.throws(() => parseBtf(new Uint8Array(8)), SyntaxError);
+ * assert.throws(() => parseBtf(new Uint8Array(24)), SyntaxError);
  * ```
  */
 export function parseBtf(data: Uint8Array): Btf {
@@ -131,32 +195,27 @@ export function parseBtf(data: Uint8Array): Btf {
   if (typeOff + typeLen > data.length || strOff + strLen > data.length) {
     throw new SyntaxError("Not BTF: sections out of bounds");
   }
-  const dec = new TextDecoder();
-  const names = new Map<number, string>();
-  const str = (off: number): string => {
-    if (off === 0) return "";
-    let s = names.get(off);
-    if (s === undefined) {
-      const start = strOff + off;
-      const end = data.indexOf(0, start);
-      s = dec.decode(data.subarray(start, end < 0 ? strOff + strLen : end));
-      names.set(off, s);
-    }
-    return s;
+  // At most one type per 12 bytes; type ids start at 1 (0 is void).
+  const cap = Math.floor(typeLen / 12) + 1;
+  const t: _Table = {
+    kind: new Uint8Array(cap),
+    sizeOrType: new Uint32Array(cap),
+    nameOff: new Uint32Array(cap),
+    membersAt: new Uint32Array(cap),
+    vlen: new Uint32Array(cap),
   };
-  // Type ids start at 1; id 0 is void.
-  const types: _Type[] = [{ kind: 0, name: "", sizeOrType: 0, members: null }];
+  let id = 1;
   let p = typeOff;
   const end = typeOff + typeLen;
   while (p + 12 <= end) {
-    const nameOff = view.getUint32(p, true);
     const info = view.getUint32(p + 4, true);
-    const sizeOrType = view.getUint32(p + 8, true);
     const kind = (info >>> 24) & 0x1f;
     const vlen = info & 0xffff;
-    const kindFlag = (info >>> 31) === 1;
+    t.kind[id] = kind;
+    t.nameOff[id] = view.getUint32(p, true);
+    t.sizeOrType[id] = view.getUint32(p + 8, true);
+    t.vlen[id] = vlen | (info >>> 31 ? 0x10000 : 0);
     p += 12;
-    let members: (() => _Member[]) | null = null;
     switch (kind) {
       case KIND.INT:
       case KIND.VAR:
@@ -167,11 +226,10 @@ export function parseBtf(data: Uint8Array): Btf {
         p += 12;
         break;
       case KIND.STRUCT:
-      case KIND.UNION: {
-        members = _members(view, p, vlen, kindFlag, str);
+      case KIND.UNION:
+        t.membersAt[id] = p;
         p += vlen * 12;
         break;
-      }
       case KIND.ENUM:
       case KIND.FUNC_PROTO:
         p += vlen * 8;
@@ -193,33 +251,7 @@ export function parseBtf(data: Uint8Array): Btf {
       default:
         throw new SyntaxError(`Unknown BTF kind ${kind}`);
     }
-    // Names are only needed for structs and their members; skip decoding the rest.
-    types.push({ kind, name: kind === KIND.STRUCT ? str(nameOff) : "", sizeOrType, members });
+    id++;
   }
-  return new Btf(types);
-}
-
-/** Reads the `vlen` members at `at` on first call, then returns the same array. */
-function _members(
-  view: DataView,
-  at: number,
-  vlen: number,
-  kindFlag: boolean,
-  str: (off: number) => string,
-): () => _Member[] {
-  let members: _Member[] | null = null;
-  return () => {
-    if (members) return members;
-    members = [];
-    for (let i = 0, p = at; i < vlen; i++, p += 12) {
-      const off = view.getUint32(p + 8, true);
-      members.push({
-        name: str(view.getUint32(p, true)),
-        type: view.getUint32(p + 4, true),
-        // With kind_flag set, the top 8 bits hold a bitfield size.
-        bits: kindFlag ? off & 0xffffff : off,
-      });
-    }
-    return members;
-  };
+  return new Btf(data, strOff, strLen, t, id);
 }
