@@ -49,8 +49,11 @@ const QUIET_MS = 10;
 const SIGINT_RETRY_MS = 1_000;
 /** How long the summary may take to begin once asked for, before bpftrace is stopped with SIGINT instead. */
 const SUMMARY_WAIT_MS = 500;
-/** After the summary, how long records it counts may take to arrive; the rest are reported lost. */
-const STRAGGLER_WAIT_MS = 1_000;
+/**
+ * After the summary, records it counts that have not arrived are waited for as long as bpftrace's output keeps
+ * coming; once it has been silent this long, the rest are reported lost.
+ */
+const STRAGGLER_QUIET_MS = 500;
 
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
@@ -291,7 +294,7 @@ class _Session {
       this.#streamEnded.resolve();
       clearTimeout(startTimer);
       clearTimeout(this.#summaryTimer);
-      clearTimeout(this.#stragglerTimer);
+      clearInterval(this.#stragglerTimer);
       clearInterval(this.#quietTimer);
       clearInterval(this.#retryTimer);
       for (const [sig, h] of this.#signalHandlers) Deno.removeSignalListener(sig, h);
@@ -466,19 +469,21 @@ class _Session {
 
   #summaryEnded = false;
   #complete = false;
-  #stragglerTimer: ReturnType<typeof setTimeout> | undefined;
+  #stragglerTimer: ReturnType<typeof setInterval> | undefined;
   #reader: ReadableStreamBYOBReader | null = null;
   #streamEnded = Promise.withResolvers<void>();
 
   /**
    * Once the summary is in and every record it counts has arrived (or was reported lost), nothing is left to
-   * read: end bpftrace now rather than wait for it to detach its probes and exit. Records still missing a
-   * moment after the summary are reported lost.
+   * read: end bpftrace now rather than wait for it to detach its probes and exit. Records still missing once
+   * bpftrace's output has been silent for a while after the summary are reported lost.
    */
   #finishIfComplete(): void {
     if (!this.#summaryEnded || this.#complete) return;
     if (this.correlator.outstanding > 0) {
-      this.#stragglerTimer ??= setTimeout(() => this.#end(), STRAGGLER_WAIT_MS);
+      this.#stragglerTimer ??= setInterval(() => {
+        if (performance.now() - this.#lastOutput >= STRAGGLER_QUIET_MS) this.#end();
+      }, STRAGGLER_QUIET_MS / 5);
       return;
     }
     this.#end();
