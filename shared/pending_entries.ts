@@ -1,5 +1,6 @@
 /** kprobe entries waiting for their return, kept in flat arrays so that thousands of them cost no garbage. */
 
+import { IntMap } from "./int_map.ts";
 import type { EntryRecord } from "./parse_line.ts";
 
 // Numeric fields of an entry, in the order they are stored in a slot.
@@ -25,11 +26,8 @@ const COMMS_MAX = 4096;
  */
 export class PendingEntries {
   readonly #max: number;
-  #slots = new Map<number, number>();
-  // A cursor over the map's keys that lives as long as the map: a fresh keys() would skip every deleted slot at
-  // the front of V8's table each time, which made evicting one entry per new one quadratic. Only evictions advance
-  // it, so every live key lies after it, oldest first.
-  #order = this.#slots.keys();
+  // tid → slot, oldest first. (A Map rebuilt its table every few thousand entries under this churn: garbage.)
+  #slots = new IntMap();
   #nums = new Float64Array(0);
   #addrs = new BigUint64Array(0);
   #comms: string[] = [];
@@ -101,12 +99,7 @@ export class PendingEntries {
   }
 
   #dropOldest(): void {
-    let next = this.#order.next();
-    if (next.done) {
-      this.#order = this.#slots.keys();
-      next = this.#order.next();
-    }
-    const tid = next.value as number;
+    const tid = this.#slots.oldest()!;
     this.#free.push(this.#slots.get(tid)!);
     this.#slots.delete(tid);
   }
