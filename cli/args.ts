@@ -35,6 +35,9 @@ export interface Options {
  */
 export const DEFAULT_MAP_KEYS = 131072;
 
+/** The largest --map-keys accepted. */
+export const MAX_MAP_KEYS = 1 << 26;
+
 /** captrace's version. */
 export const VERSION = "0.1.0";
 
@@ -195,8 +198,8 @@ export function parseOptions(argv: readonly string[]): Options {
   let mapKeys = DEFAULT_MAP_KEYS;
   if (values["map-keys"] !== undefined) {
     const n = values["map-keys"];
-    if (!/^\d+$/.test(n) || Number(n) < 1024 || Number(n) > 1 << 26) {
-      throw _usage(`Invalid --map-keys '${n}' (a number from 1024 to ${1 << 26})`);
+    if (!/^\d+$/.test(n) || Number(n) < 1024 || Number(n) > MAX_MAP_KEYS) {
+      throw _usage(`Invalid --map-keys '${n}' (a number from 1024 to ${MAX_MAP_KEYS})`);
     }
     mapKeys = Number(n);
   }

@@ -1,7 +1,7 @@
 /** One trace from start to end: check the machine, start bpftrace, release the command, stream, summarize. */
 
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
-import type { Options } from "./args.ts";
+import { MAX_MAP_KEYS, type Options } from "./args.ts";
 import {
   bpftraceVersion,
   capableOptsParam,
@@ -176,8 +176,6 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     rootPid = gate.pid;
   }
 
-  // captrace asks for the summary by chowning this file of its own (see ProgramOptions.controlPid).
-  const control = await Deno.makeTempFile({ prefix: "captrace-control-" });
   const program = generateProgram({
     probe,
     kprobeOptsArg: optsArg,
@@ -196,6 +194,9 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
   });
   if (options.debug) _notice(options, sink, `captrace: bpftrace program:\n${program}`);
 
+  // captrace asks for the summary by chowning a file of its own in here (see ProgramOptions.controlPid); a
+  // directory only root can enter, so nothing can swap the file for a link to another.
+  const control = await Deno.makeTempDir({ prefix: "captrace-control-" });
   const tracer = new Deno.Command(options.bpftrace, {
     args: ["-B", "line", "-e", program],
     stdin: "null",
@@ -234,7 +235,7 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     await annotator?.close();
     gate?.abort();
     await gate?.cleanup();
-    await Deno.remove(control).catch(() => {});
+    await Deno.remove(control, { recursive: true }).catch(() => {});
   }
 }
 
@@ -263,6 +264,7 @@ class _Session {
     readonly gate: Gated | null,
     readonly tracer: Deno.ChildProcess,
     readonly binary: string | undefined,
+    /** Private directory for the file chowned to ask for the summary. */
     readonly control: string,
   ) {
     this.correlator = new Correlator({ probe, arch: Deno.build.arch });
@@ -276,6 +278,8 @@ class _Session {
     }
     if (this.options.stdinControl) void this.#watchStdin();
     const stderrDone = this.#readStderr();
+    stderrDone.catch(() => {}); // not awaited when captrace ends bpftrace itself
+
     const startTimer = setTimeout(() => {
       if (!this.ready) {
         this.stderrLines.push(`bpftrace did not attach its probes within ${START_TIMEOUT_MS / 1000} s`);
@@ -294,6 +298,7 @@ class _Session {
       this.#streamEnded.resolve();
       clearTimeout(startTimer);
       clearTimeout(this.#summaryTimer);
+      clearTimeout(this.#partialTimer);
       clearInterval(this.#stragglerTimer);
       clearInterval(this.#quietTimer);
       clearInterval(this.#retryTimer);
@@ -391,7 +396,9 @@ class _Session {
         this.options,
         this.sink,
         `captrace: the kernel's map of exact counts was full: ${s.totals.unsummarized} checks are missing from ` +
-          `the summary and the recommendation\nRun again with --map-keys ${this.options.mapKeys * 4}`,
+          `the summary and the recommendation\nRun again with --map-keys ${
+            Math.min(this.options.mapKeys * 4, MAX_MAP_KEYS)
+          }`,
       );
     } else if (c.lost > 0) {
       _notice(this.options, this.sink, `captrace: ${c.lost} events lost by the tracer; summary counts are still exact`);
@@ -453,21 +460,36 @@ class _Session {
   #requestSummary(): void {
     if (this.#summaryRequested) return;
     this.#summaryRequested = true;
+    this.#lostAsked = this.correlator.lost;
     try {
-      Deno.chownSync(this.control, 1, 1);
+      const file = `${this.control}/ask`;
+      Deno.writeFileSync(file, new Uint8Array(), { mode: 0o600 });
+      Deno.chownSync(file, 1, 1);
     } catch {
-      // Refused (captrace running with CAP_BPF but not as root) is still a check; gone, the timer covers it.
+      // Refused (captrace running with CAP_BPF but not as root) is still a check; if none was made, the timer
+      // below falls back to SIGINT.
     }
     this.#summaryTimer = setTimeout(() => {
       if (this.#summaryBegun) return;
-      if (this.options.debug) {
-        _notice(this.options, this.sink, `captrace: no summary ${SUMMARY_WAIT_MS} ms after asking: sending SIGINT`);
-      }
-      this.#interruptTracer();
+      this.#fallBack(`no summary ${SUMMARY_WAIT_MS} ms after asking`);
     }, SUMMARY_WAIT_MS);
   }
 
+  #lostAsked = 0;
+  #fellBack = false;
+
+  /** The requested summary did not come, or came incomplete: SIGINT, and END prints it afresh. */
+  #fallBack(why: string): void {
+    if (this.#fellBack) return;
+    this.#fellBack = true;
+    if (this.options.debug) _notice(this.options, this.sink, `captrace: ${why}: sending SIGINT`);
+    // What came of the request is void: END's summary replaces it (and SIGINT is repeated until it begins).
+    this.#summaryBegun = this.#summaryEnded = false;
+    this.#interruptTracer();
+  }
+
   #summaryEnded = false;
+  #partialTimer: ReturnType<typeof setTimeout> | undefined;
   #complete = false;
   #stragglerTimer: ReturnType<typeof setInterval> | undefined;
   #reader: ReadableStreamBYOBReader | null = null;
@@ -479,7 +501,20 @@ class _Session {
    * bpftrace's output has been silent for a while after the summary are reported lost.
    */
   #finishIfComplete(): void {
-    if (!this.#summaryEnded || this.#complete) return;
+    if (this.#complete || this.#fellBack) return;
+    if (this.#summaryBegun && !this.#summaryEnded) {
+      // Begun but not ended: part of it may have been lost with other events. Give it a moment, then ask END.
+      this.#partialTimer ??= setTimeout(() => {
+        if (!this.#summaryEnded) this.#fallBack("the summary did not end");
+      }, SUMMARY_WAIT_MS);
+      return;
+    }
+    if (!this.#summaryEnded) return;
+    if (this.#summaryRequested && this.correlator.lost > this.#lostAsked) {
+      // Events were lost while the summary was printed: it may lack lines. END prints it again, whole.
+      this.#fallBack("events were lost around the summary");
+      return;
+    }
     if (this.correlator.outstanding > 0) {
       this.#stragglerTimer ??= setInterval(() => {
         if (performance.now() - this.#lastOutput >= STRAGGLER_QUIET_MS) this.#end();
@@ -594,8 +629,9 @@ class _Session {
       await this.#emit(outs);
       this.#finishIfComplete();
     }
-    const rest = this.#lines(this.splitter.end());
-    this.#records(this.parser.end(), rest);
+    // Ended by captrace: whatever is left is a line cut short by the kill, nothing the summary counts.
+    const rest = this.#complete ? [] : this.#lines(this.splitter.end());
+    if (!this.#complete) this.#records(this.parser.end(), rest);
     this.correlator.finish(rest);
     if (annotator && rest.length) await annotator.annotate(rest);
     await this.#emit(rest);

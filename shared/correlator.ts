@@ -179,6 +179,10 @@ export class Correlator {
         break;
       }
       case "summary_begin":
+        // A later summary replaces an earlier one: it counts the same checks (and any since).
+        this.agg.length = 0;
+        this.totals.clear();
+        this.summaryComplete = false;
         break;
       case "summary_end":
         this.summaryComplete = true;

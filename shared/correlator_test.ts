@@ -387,3 +387,18 @@ Deno.test("correlator reports nothing lost when every printed record arrived", (
   assert.deepEqual(c.finish(), []);
   assert.equal(c.lost, 0);
 });
+
+Deno.test("correlator replaces an earlier summary with a later one instead of adding them up", () => {
+  const c = new Correlator({ probe: "kprobe", now: () => 0 });
+  const summary = (n: number) => {
+    c.push({ kind: "summary_begin" });
+    c.push({ kind: "total", name: "n", value: n });
+    c.push({ kind: "agg", pid: 5, cap: 0, ret: -1, sys: 92, stack: null, opts: 0, count: n });
+    c.push({ kind: "summary_end" });
+  };
+  summary(3);
+  summary(4);
+  assert.deepEqual(c.agg, [{ pid: 5, cap: 0, ret: -1, sys: 92, opts: 0, count: 4 }]);
+  assert.deepEqual(Object.fromEntries(c.totals), { n: 4 });
+  assert.equal(c.summaryComplete, true);
+});

@@ -226,7 +226,9 @@ export class LineParser {
       }
       case "S":
         if (line === "S begin") {
+          // A second summary (END's, when the first came incomplete) is read like the first.
           this.#inSummary = true;
+          this.#summaryDone = false;
           return { kind: "summary_begin" };
         }
         if (line === "S end") {

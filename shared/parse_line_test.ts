@@ -357,3 +357,11 @@ Deno.test("parser reports an over-long line given directly as malformed", () => 
   const [r] = parseAll(["x".repeat(MAX_LINE + 1)]);
   assert.ok(r?.kind === "malformed" && /longer than/.test(r.reason));
 });
+
+Deno.test("parser reads a second summary after the first, as END prints one after an incomplete request", () => {
+  const p = new LineParser();
+  const kinds = ["S begin", "@n: 1", "S end", "@n: 0", "S begin", "@n: 2", "S end"].flatMap((l) =>
+    p.push(l).map((r) => r.kind === "total" ? `total ${r.value}` : r.kind)
+  );
+  assert.deepEqual(kinds, ["summary_begin", "total 1", "summary_end", "summary_begin", "total 2", "summary_end"]);
+});

@@ -212,6 +212,8 @@ export function generateProgram(options: ProgramOptions): string {
   const wrap = (body: string[]): string[] =>
     gate ? ["  if (@go == 0) {", "    @launcher = count();", "  } else {", ...body.map((l) => `  ${l}`), "  }"] : body;
   const summary = _summary(options);
+  // After the summary was asked for (see controlPid), the other probes stop counting and printing too.
+  const live = options.controlPid === undefined ? "" : "@fin == 0";
   // The check hook also hears captrace's own request for the summary (see controlPid).
   const control = options.controlPid;
   const checkHook = (header: string, fields: string[], cap: string, body: string[]): string[] => {
@@ -224,7 +226,8 @@ export function generateProgram(options: ProgramOptions): string {
       "      @fin = 1;",
       ...summary.map((l) => `      ${l}`),
       "    }",
-      "  } else {",
+      // Once the summary is asked for, nothing more is counted or printed: it and the stream stay in step.
+      "  } else if (@fin == 0) {",
       ...wrap(body).map((l) => `  ${l}`),
       "  }",
       "}",
@@ -274,7 +277,7 @@ export function generateProgram(options: ProgramOptions): string {
     }
     out.push(...checkHook("kprobe:cap_capable", [], "arg2", body));
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
-    out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]")} {`);
+    out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]", live)} {`);
     out.push("  @n = count();");
     const key = "pid, @cap[tid], retval, @sys[tid], @opt[tid]";
     if (options.summaryOnly) {
@@ -297,14 +300,14 @@ export function generateProgram(options: ProgramOptions): string {
     const exec = `  @p = count(); printf("E %llu %d %d %s\\n", nsecs, pid, ${f.ppid}, str(args->filename));`;
     if (gate) {
       // The root's execs open the gate: the last of the launcher's is the target's.
-      out.push(`tracepoint:sched:sched_process_exec ${_and(tracked)} {`);
+      out.push(`tracepoint:sched:sched_process_exec ${_and(tracked, live)} {`);
       out.push(`  if (pid == ${_root(options)}) { @execs++; if (@execs == ${options.launcherExecs}) { @go = 1; } }`);
       out.push("  if (@go) {", `  ${exec}`, "  }", "}", "");
     } else {
-      out.push(`tracepoint:sched:sched_process_exec ${_and(gated)} {`, exec, "}", "");
+      out.push(`tracepoint:sched:sched_process_exec ${_and(gated, live)} {`, exec, "}", "");
     }
     const root = _root(options);
-    out.push(`tracepoint:sched:sched_process_exit ${_and(tracked)} {`);
+    out.push(`tracepoint:sched:sched_process_exit ${_and(tracked, live)} {`);
     // signal->live drops to zero when the last thread of the process exits (group_dead is not on older kernels).
     out.push(`  if (${f.live} == 0) {`);
     out.push(`    @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, ${f.exitCode}, pid == ${root} ? 1 : 0);`);
@@ -318,8 +321,8 @@ export function generateProgram(options: ProgramOptions): string {
   }
 
   out.push("END {");
-  if (control === undefined) out.push(...summary.map((l) => `  ${l}`));
-  else out.push("  if (@fin == 0) {", ...summary.map((l) => `    ${l}`), "  }");
+  // Printed again even after the requested summary: captrace asks for END only when that one came incomplete.
+  out.push(...summary.map((l) => `  ${l}`));
   const maps = [
     "@agg",
     "@n",

@@ -287,16 +287,24 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
   const prog = gen({ controlPid: 77 });
   const p = probe(prog, "tracepoint:capability:cap_capable");
   assert.ok(p.startsWith("tracepoint:capability:cap_capable /((pid == 4242 || @t[tid])) || pid == 77/ {"), p);
-  const control = p.slice(p.indexOf("if (pid == 77) {"), p.indexOf("} else {"));
+  const control = p.slice(p.indexOf("if (pid == 77) {"), p.indexOf("} else if (@fin == 0) {"));
   assert.ok(control.includes('if ($cap == 0 && @fin == 0) {\n      @fin = 1;\n      printf("S begin\\n");'), control);
   assert.ok(control.includes('print(@agg);\n      printf("S end\\n");'));
   assert.ok(!control.includes("count()"), "captrace's own checks are not counted");
-  assert.ok(p.slice(p.indexOf("} else {")).includes("@n = count();"));
+  assert.ok(p.slice(p.indexOf("} else if (@fin == 0) {")).includes("@n = count();"), "frozen once asked");
+  // The other probes stop printing and counting then too, so the summary and the stream stay in step.
+  assert.ok(prog.includes("tracepoint:sched:sched_process_exec /(pid == 4242 || @t[tid]) && @fin == 0/ {"), prog);
+  assert.ok(prog.includes("tracepoint:sched:sched_process_exit /(pid == 4242 || @t[tid]) && @fin == 0/ {"));
   const end = probe(prog, "END");
-  assert.ok(end.includes('  if (@fin == 0) {\n    printf("S begin\\n");'), end);
+  assert.ok(end.startsWith('END {\n  printf("S begin\\n");'), end);
   assert.ok(end.includes("clear(@fin);"));
   const kp = probe(gen({ probe: "kprobe", controlPid: 77 }), "kprobe:cap_capable");
   assert.ok(kp.includes("if (pid == 77) {\n    if (arg2 == 0 && @fin == 0) {"), kp);
+  assert.ok(
+    gen({ probe: "kprobe", controlPid: 77 }).includes(
+      "kretprobe:cap_capable /(pid == 4242 || @t[tid]) && @in[tid] && @fin == 0/",
+    ),
+  );
   // Whole-system mode leaves captrace's checks out of the trace, but still hears the request.
   const sys = probe(gen({ mode: "system", excludePids: [77], controlPid: 77 }), "tracepoint:capability:cap_capable");
   assert.ok(sys.startsWith("tracepoint:capability:cap_capable /(pid != 77) || pid == 77/ {"), sys);

@@ -1,7 +1,7 @@
 /** The CLI against the real kernel and the real bpftrace: launch, follow, threads, --pid, exit status, signals. */
 
 import assert from "node:assert/strict";
-import { fixture, MAIN, ndjson, processesMatching, requireTracing, rootOwnedFile, runCli, runJson } from "./helpers.ts";
+import { CLI, fixture, ndjson, processesMatching, requireTracing, rootOwnedFile, runCli, runJson } from "./helpers.ts";
 
 const CHOWN_DENIED =
   /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d chown {12}(\d+) opt=0 "cap_chown" -> -1 \(operation not permitted\) syscall=fchownat$/m;
@@ -92,7 +92,7 @@ Deno.test("--pid traces a running process and ends when it exits", async () => {
   assert.ok(pid > 0, "the target printed its pid");
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const tracer = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "--json", "-o", out, "-p", String(pid)],
+    args: [...CLI, "--json", "-o", out, "-p", String(pid)],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -142,7 +142,7 @@ Deno.test("SIGINT mid-trace stops the command and bpftrace and leaves nothing be
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const marker = "31.4159";
   const p = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "--json", "-o", out, "--", "/bin/sleep", marker],
+    args: [...CLI, "--json", "-o", out, "--", "/bin/sleep", marker],
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -171,7 +171,7 @@ Deno.test("nothing is lost between exec and the first checks: the stream matches
   const checks = events.filter((e) => e.type === "check");
   const summary = events.at(-1)!;
   assert.equal(summary.type, "summary");
-  const totals = summary.totals as Record<string, number>;
+  const totals = summary.totals as { seen: number; shown: number; hidden: number; lost: number };
   assert.equal(totals.lost, 0);
   assert.equal(totals.seen, checks.length, "every check the kernel counted was printed");
   assert.ok(checks.length > 5, "the dynamic loader's first mmaps are there");
@@ -208,7 +208,7 @@ Deno.test("--stdin-control: closing captrace's stdin stops the command and the t
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const marker = "29.9792";
   const p = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "--stdin-control", "--json", "-o", out, "--", "/bin/sleep", marker],
+    args: [...CLI, "--stdin-control", "--json", "-o", out, "--", "/bin/sleep", marker],
     stdin: "piped",
     stdout: "null",
     stderr: "piped",
@@ -227,7 +227,7 @@ Deno.test("system-wide mode sees any process until Ctrl-C, then exits 0 with a s
   await requireTracing();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const p = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "--json", "-c", "-o", out],
+    args: [...CLI, "--json", "-c", "-o", out],
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -272,7 +272,7 @@ Deno.test("Ctrl-C on --pid of an idle process ends the trace (repeated if bpftra
   const target = new Deno.Command("/bin/sleep", { args: ["37.77"] }).spawn();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const p = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "--json", "-o", out, "-p", String(target.pid)],
+    args: [...CLI, "--json", "-o", out, "-p", String(target.pid)],
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -312,7 +312,7 @@ Deno.test("fields read at BTF offsets match the fields bpftrace resolves by stru
   const raw = await runJson(args);
   const out = await Deno.makeTempFile();
   const typed = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "--json", "-o", out, ...args],
+    args: [...CLI, "--json", "-o", out, ...args],
     env: { CAPTRACE_BTF_OFFSETS: "0" },
     stderr: "null",
   }).output();
@@ -347,4 +347,48 @@ Deno.test("at the end bpftrace answers the summary request itself: no SIGINT, no
   assert.match(r.stderr, /^cap_chown +1 +0 +1 +1 +0 +1 fchownat$/m);
   assert.doesNotMatch(r.stderr, /no summary \d+ ms after asking/);
   assert.deepEqual(await controls(), before);
+});
+
+Deno.test("Ctrl-C while checks keep coming: the summary counts exactly the checks the stream shows", async () => {
+  await requireTracing();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const file = await rootOwnedFile();
+  // Denied chowns as nobody, without pause, from before the stop until after it.
+  const loop = new Deno.Command("setpriv", {
+    args: [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      "/bin/sh",
+      "-c",
+      `while :; do chown 65534 ${file}; done`,
+    ],
+    stderr: "null",
+  }).spawn();
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [...CLI, "--json", "-c", "-o", out],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  try {
+    await waitForReady(out);
+    await new Promise((r) => setTimeout(r, 1500));
+    p.kill("SIGINT");
+    const status = await p.output();
+    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+  } finally {
+    loop.kill("SIGKILL");
+    await loop.status;
+  }
+  const events = ndjson(await Deno.readTextFile(out));
+  const shown = events.filter((e) => e.type === "check" && e.cap_name === "cap_chown").length;
+  const summary = events.at(-1)!;
+  assert.equal(summary.type, "summary");
+  const totals = summary.totals as { seen: number; shown: number; hidden: number; lost: number };
+  assert.equal(totals.lost, 0);
+  const row = (summary.capabilities as Record<string, unknown>[]).find((c) => c.cap_name === "cap_chown");
+  assert.ok(shown > 100, `the loop ran: ${shown} checks shown`);
+  assert.equal(row?.checks, shown, "no check counted that the stream lacks, or shown that the summary lacks");
+  assert.equal(totals.seen, totals.shown + totals.hidden + totals.lost);
+  await Deno.remove(out);
 });

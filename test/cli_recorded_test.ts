@@ -217,3 +217,17 @@ Deno.test("a tracer that ignores the summary request is stopped with SIGINT and 
   await Deno.remove(replay);
   await Deno.remove(end);
 });
+
+Deno.test("a summary that begins but never ends is replaced by END's, asked for with SIGINT", async () => {
+  const replay = await temp(
+    "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\nS begin\n@n: 1\n",
+  );
+  const end = await temp("S begin\n@n: 1\n@p: 2\n@agg[5, 13, -1, 41, 0]: 1\nS end\n");
+  const r = await fake({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end }, ["--debug", "-c", "-p", String(Deno.pid)]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^captrace: the summary did not end: sending SIGINT$/m);
+  assert.match(r.stderr, /^cap_net_raw +1 +0 +1 +1 +0 +1 socket$/m);
+  assert.match(r.stderr, /captrace: 1 checks seen, 1 shown, 0 hidden .* 0 lost;/);
+  await Deno.remove(replay);
+  await Deno.remove(end);
+});
