@@ -1,8 +1,12 @@
 /** Shared helpers of the end-to-end tests: run the real CLI, build C fixtures, insist on root and bpftrace. */
 
 const ROOT = new URL("..", import.meta.url).pathname;
-/** The CLI entry point, run exactly as the `captrace` task runs it. */
+/** The CLI entry point. */
 export const MAIN = `${ROOT}cli/main.ts`;
+
+/** Deno's arguments that run the CLI exactly as the `captrace` task in deno.json does, V8 flags included. */
+export const CLI: string[] = (JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks.captrace as string)
+  .split(" ").slice(1).map((w) => w === "cli/main.ts" ? MAIN : w);
 
 /** What a CLI run produced. */
 export interface Run {
@@ -17,7 +21,7 @@ export async function runCli(
   options: { stdin?: "null" | "piped"; env?: Record<string, string> } = {},
 ): Promise<Run> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
+    args: [...CLI, ...args],
     stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",

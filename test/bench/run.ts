@@ -5,18 +5,16 @@
  */
 
 import { parseArgs } from "node:util";
-import { fixture } from "../helpers.ts";
+import { CLI, fixture } from "../helpers.ts";
 import { background, type Row, show, spread, table, timed } from "./measure.ts";
 import { writeStream } from "./stream.ts";
 import { generateProgram } from "../../shared/program.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-const MAIN = `${ROOT}cli/main.ts`;
 const FAKE = `${ROOT}test/fixtures/fake_bpftrace.sh`;
 const DENO = Deno.execPath();
 /** captrace as `deno task captrace` runs it, V8 flags included. */
-const CAPTRACE = (JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks.captrace as string).split(" ")
-  .map((w) => w === "deno" ? DENO : w === "cli/main.ts" ? MAIN : w);
+const CAPTRACE = [DENO, ...CLI];
 const AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
 const READY = 'BEGIN { printf("READY\\n"); }';
 
@@ -334,6 +332,11 @@ async function loss(tmp: string): Promise<void> {
   });
 }
 
+/** A signed difference in milliseconds: "+389 ms", "−251 ms". */
+function _delta(ms: number): string {
+  return `${ms < 0 ? "−" : "+"}${_fmt(Math.abs(ms))} ms`;
+}
+
 // 6: start-up and shutdown against bare bpftrace.
 async function startup(): Promise<void> {
   const runs = RUNS + 2;
@@ -354,7 +357,7 @@ async function startup(): Promise<void> {
     figure: "6. start-up: captrace -- /bin/true",
     value: show(os, " ms"),
     baseline: show(bs, " ms (bpftrace BEGIN{exit()})"),
-    ratio: `+${_fmt(os.median - bs.median)} ms`,
+    ratio: _delta(os.median - bs.median),
     target: "≤ bare + 150 ms",
     pass: os.median <= bs.median + 150,
   });
@@ -388,7 +391,7 @@ async function startup(): Promise<void> {
     figure: "6. shutdown: command exit → captrace exit",
     value: show(oe, " ms"),
     baseline: show(be, " ms (bare bpftrace exit())"),
-    ratio: `+${_fmt(oe.median - be.median)} ms`,
+    ratio: _delta(oe.median - be.median),
     target: "",
     pass: null,
   });
