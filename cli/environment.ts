@@ -2,6 +2,7 @@
 
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import type { ProbeSupport } from "../shared/probe_choice.ts";
+import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
 import { type KernelOffsets, kernelOffsets } from "../shared/kernel_offsets.ts";
 
@@ -97,16 +98,17 @@ export async function bpftraceVersion(bin: string): Promise<string> {
   return m[0].startsWith("v") ? m[0] : `v${m[0]}`;
 }
 
-/** Which cap_capable probes bpftrace can attach on this kernel. */
-export async function probeSupport(bin: string): Promise<ProbeSupport> {
-  const [tp, kp] = await Promise.all([
-    _run(bin, ["-l", "tracepoint:capability:cap_capable"]),
-    _run(bin, ["-l", "kprobe:cap_capable"]),
-  ]);
-  return {
-    tracepoint: /^tracepoint:capability:cap_capable$/m.test(tp.stdout),
-    kprobe: /^kprobe:cap_capable$/m.test(kp.stdout),
-  };
+/**
+ * Which cap_capable probes bpftrace can attach on this kernel, as far as `requested` needs to know: a probe that
+ * cannot be chosen is not asked about (each `bpftrace -l` costs 30–40 ms of start-up) and is reported absent.
+ */
+export async function probeSupport(bin: string, requested: "auto" | ProbeKind = "auto"): Promise<ProbeSupport> {
+  const has = async (probe: string) => new RegExp(`^${probe}$`, "m").test((await _run(bin, ["-l", probe])).stdout);
+  const tracepoint = requested !== "kprobe" && await has("tracepoint:capability:cap_capable");
+  const kprobe = requested === "kprobe" || (requested === "auto" && !tracepoint)
+    ? await has("kprobe:cap_capable")
+    : false;
+  return { tracepoint, kprobe };
 }
 
 /** The BTF name of cap_capable's 4th parameter ("opts" since Linux 5.1, "audit" before), or null if unknown. */

@@ -96,8 +96,9 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Prom
   const useOffsets = Deno.build.arch === "x86_64" && Deno.env.get("CAPTRACE_BTF_OFFSETS") !== "0";
   const offsets = useOffsets ? kernelOffsetsFromBtf() : Promise.resolve(null);
   const mounted = await ensureTracefs();
+  // Asked in turn, not at once: on two cores, parallel bpftrace runs measured no faster.
   const version = await bpftraceVersion(options.bpftrace);
-  const support = await probeSupport(options.bpftrace);
+  const support = await probeSupport(options.bpftrace, options.probe);
   const choice = chooseProbe(options.probe, support);
   if (typeof choice !== "string") {
     throw new CaptraceError(
