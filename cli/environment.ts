@@ -126,3 +126,14 @@ export async function kernelOffsetsFromBtf(path = "/sys/kernel/btf/vmlinux"): Pr
     return null;
   }
 }
+
+/**
+ * util-linux's `setsid`, to start bpftrace in a session of its own, or null when there is none. A terminal's
+ * Ctrl-C then reaches captrace alone: bpftrace given SIGINT detaches every probe before it prints its counts
+ * (about 0.3 s), while captrace has the program print them at once. `setsid` execs bpftrace in place (a child
+ * is no process group leader), so bpftrace keeps the pid captrace spawned.
+ */
+export async function setsidPath(): Promise<string | null> {
+  for (const path of ["/usr/bin/setsid", "/bin/setsid"]) if (await _exists(path)) return path;
+  return null;
+}

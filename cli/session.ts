@@ -9,6 +9,7 @@ import {
   ensureTracefs,
   kernelOffsetsFromBtf,
   probeSupport,
+  setsidPath,
 } from "./environment.ts";
 import { type Gated, launchGated, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { Sink } from "./sink.ts";
@@ -198,8 +199,10 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
   // captrace asks for the summary by chowning a file of its own in here (see ProgramOptions.controlPid); a
   // directory only root can enter, so nothing can swap the file for a link to another.
   const control = await Deno.makeTempDir({ prefix: "captrace-control-" });
-  const tracer = new Deno.Command(options.bpftrace, {
-    args: ["-B", "line", "-e", program],
+  const setsid = await setsidPath();
+  const tracerArgv = [options.bpftrace, "-B", "line", "-e", program];
+  const tracer = new Deno.Command(setsid ?? options.bpftrace, {
+    args: setsid ? tracerArgv : tracerArgv.slice(1),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

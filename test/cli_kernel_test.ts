@@ -392,3 +392,34 @@ Deno.test("Ctrl-C while checks keep coming: the summary counts exactly the check
   assert.equal(totals.seen, totals.shown + totals.hidden + totals.lost);
   await Deno.remove(out);
 });
+
+Deno.test("a terminal's Ctrl-C reaches captrace alone: bpftrace runs in a session of its own", async () => {
+  await requireTracing();
+  const target = new Deno.Command("/bin/sleep", { args: ["41.41"] }).spawn();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  // captrace leads a session of its own here, so that signalling its process group stands in for a terminal's.
+  const p = new Deno.Command("setsid", {
+    args: [Deno.execPath(), ...CLI, "--debug", "--json", "-o", out, "-p", String(target.pid)],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  try {
+    await waitForReady(out);
+    const sid = async (pid: number | string) =>
+      (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1]!.split(" ")[3];
+    const [tracer] = (await processesMatching(`pid == ${target.pid}`)).map((l) => l.split(":")[0]!);
+    assert.ok(tracer, "bpftrace is running");
+    assert.equal((await Deno.readTextFile(`/proc/${tracer}/comm`)).trim(), "bpftrace");
+    assert.notEqual(await sid(tracer!), await sid(p.pid));
+    Deno.kill(-p.pid, "SIGINT");
+    const status = await p.output();
+    const stderr = new TextDecoder().decode(status.stderr);
+    assert.equal(status.code, 0, stderr);
+    assert.doesNotMatch(stderr, /sending SIGINT/);
+    assert.equal(ndjson(await Deno.readTextFile(out)).at(-1)?.type, "summary");
+  } finally {
+    target.kill("SIGKILL");
+    await target.status;
+    await Deno.remove(out);
+  }
+});
