@@ -111,10 +111,13 @@ function prepare() {
     mode: 0o644,
   });
   const wrapper = path.join(dirs.bin, "captrace");
+  // The real CLI from this checkout, run as the captrace task in deno.json runs it (V8 flags included).
+  const task = JSON.parse(fs.readFileSync(path.join(ROOT, "deno.json"), "utf8"))
+    .tasks.captrace.replace(" cli/main.ts", ` ${ROOT}/cli/main.ts`);
   fs.writeFileSync(
     wrapper,
     `#!/bin/sh\n# The real CLI from this checkout (no compiled binary here).\n` +
-      `DENO_DIR=\${DENO_DIR:-${CACHE}/deno} exec deno run -A ${ROOT}/cli/main.ts "$@"\n`,
+      `DENO_DIR=\${DENO_DIR:-${CACHE}/deno} exec ${task} "$@"\n`,
     { mode: 0o755 },
   );
   const settings = {
