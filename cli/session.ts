@@ -458,8 +458,7 @@ class _Session {
   /**
    * Ask the program for its summary: a chown of captrace's own file is a CAP_CHOWN check the program answers by
    * printing its counts, probes still attached. SIGINT would make bpftrace detach every tracepoint first (about
-   * 75 ms each) before END prints the same. If the summary does not begin soon, SIGINT it is (END then prints
-   * the summary, unless the program already did).
+   * 75 ms each) before END prints the same. If the summary does not begin soon, SIGINT it is (#fallBack).
    */
   #requestSummary(): void {
     if (this.#summaryRequested) return;
