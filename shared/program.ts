@@ -168,8 +168,12 @@ function _root(options: ProgramOptions): number {
 
 /** Launcher checks happen in the root process before the target's exec: gate on the exec count. */
 function _gated(options: ProgramOptions, tracked: string): string {
-  if (options.mode !== "command" || !(options.launcherExecs ?? 0)) return tracked;
-  return `@go && ${tracked}`;
+  return _hasGate(options) ? `@go && ${tracked}` : tracked;
+}
+
+/** Command mode with a launcher whose execs come before the target's: its checks are counted apart. */
+function _hasGate(options: ProgramOptions): boolean {
+  return options.mode === "command" && (options.launcherExecs ?? 0) > 0;
 }
 
 function _and(...parts: string[]): string {
@@ -207,15 +211,15 @@ export function generateProgram(options: ProgramOptions): string {
 
   // One program per hook: a second program on the same tracepoint costs bpftrace about 0.6 s more at start.
   // With a launch gate the check hook takes the launcher's checks too, counting them until the target's exec.
-  const gate = options.mode === "command" && (options.launcherExecs ?? 0) > 0;
+  const gate = _hasGate(options);
   const hook = gate ? tracked : gated;
   const wrap = (body: string[]): string[] =>
     gate ? ["  if (@go == 0) {", "    @launcher = count();", "  } else {", ...body.map((l) => `  ${l}`), "  }"] : body;
   const summary = _summary(options);
-  // After the summary was asked for (see controlPid), the other probes stop counting and printing too.
-  const live = options.controlPid === undefined ? "" : "@fin == 0";
-  // The check hook also hears captrace's own request for the summary (see controlPid).
+  // The check hook also hears captrace's own request for the summary (see controlPid); once it came, the other
+  // probes stop counting and printing too.
   const control = options.controlPid;
+  const live = control === undefined ? "" : "@fin == 0";
   const checkHook = (header: string, fields: string[], cap: string, body: string[]): string[] => {
     if (control === undefined) return [`${header} ${_and(hook)} {`, ...fields, ...wrap(body), "}", ""];
     return [
@@ -352,7 +356,7 @@ function _summary(options: ProgramOptions): string[] {
   // @p counts printed records: with --summary-only, whole-system mode prints none (and bpftrace rejects a map
   // that is never set).
   if (!options.summaryOnly || options.mode !== "system") out.push("print(@p);");
-  if (options.mode === "command" && (options.launcherExecs ?? 0) > 0) out.push("print(@launcher);");
+  if (_hasGate(options)) out.push("print(@launcher);");
   out.push("print(@agg);", 'printf("S end\\n");');
   return out;
 }
