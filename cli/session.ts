@@ -487,11 +487,10 @@ class _Session {
     this.#fellBack = true;
     if (this.options.debug) _notice(this.options, this.sink, `captrace: ${why}: sending SIGINT`);
     // What came of the request is void: END's summary replaces it (and SIGINT is repeated until it begins).
-    this.#summaryBegun = this.#summaryEnded = false;
+    this.#summaryBegun = false;
     this.#interruptTracer();
   }
 
-  #summaryEnded = false;
   #partialTimer: ReturnType<typeof setTimeout> | undefined;
   #complete = false;
   #stragglerTimer: ReturnType<typeof setInterval> | undefined;
@@ -505,14 +504,15 @@ class _Session {
    */
   #finishIfComplete(): void {
     if (this.#complete || this.#fellBack) return;
-    if (this.#summaryBegun && !this.#summaryEnded) {
+    const ended = () => this.correlator.summaryComplete;
+    if (this.#summaryBegun && !ended()) {
       // Begun but not ended: part of it may have been lost with other events. Give it a moment, then ask END.
       this.#partialTimer ??= setTimeout(() => {
-        if (!this.#summaryEnded) this.#fallBack("the summary did not end");
+        if (!ended()) this.#fallBack("the summary did not end");
       }, SUMMARY_WAIT_MS);
       return;
     }
-    if (!this.#summaryEnded) return;
+    if (!ended()) return;
     if (this.#summaryRequested && this.correlator.lost > this.#lostAsked) {
       // Events were lost while the summary was printed: it may lack lines. END prints it again, whole.
       this.#fallBack("events were lost around the summary");
@@ -632,9 +632,12 @@ class _Session {
       await this.#emit(outs);
       this.#finishIfComplete();
     }
-    // Ended by captrace: whatever is left is a line cut short by the kill, nothing the summary counts.
-    const rest = this.#complete ? [] : this.#lines(this.splitter.end());
-    if (!this.#complete) this.#records(this.parser.end(), rest);
+    // Ended by captrace, whatever is left is a line cut short by the kill, nothing the summary counts.
+    const rest: Output[] = [];
+    if (!this.#complete) {
+      rest.push(...this.#lines(this.splitter.end()));
+      this.#records(this.parser.end(), rest);
+    }
     this.correlator.finish(rest);
     if (annotator && rest.length) await annotator.annotate(rest);
     await this.#emit(rest);
@@ -656,7 +659,6 @@ class _Session {
         _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
       }
       if (rec.kind === "summary_begin") this.#summaryBegun = true;
-      if (rec.kind === "summary_end") this.#summaryEnded = true;
       this.correlator.push(rec, outs);
       if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });
     }
