@@ -353,8 +353,8 @@ export class LineParser {
   }
 
   #aggDone(line: string, stack: string[]): TraceRecord {
-    // @agg[pid, cap, ret, sys, <stack or opts>]: count
-    const m = /^@agg\[(-?\d+), (-?\d+), (-?\d+), (-?\d+), ?(-?\d+)?\]: (\d+)$/.exec(line);
+    // @agg[cpu, pid, cap, ret, sys, <stack or opts>]: count (the CPU only splits the count; see program.ts)
+    const m = /^@agg\[\d+, (-?\d+), (-?\d+), (-?\d+), (-?\d+), ?(-?\d+)?\]: (\d+)$/.exec(line);
     if (!m) return this.#malformed(line, "bad summary entry");
     return {
       kind: "agg",

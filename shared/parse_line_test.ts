@@ -224,13 +224,13 @@ const SUMMARY = [
   "S begin",
   "@n: 117",
   "@launcher: 4",
-  "@agg[9137, 6, 0, 116, ",
+  "@agg[1, 9137, 6, 0, 116, ",
   "    cap_capable+131",
   "    security_capable+59",
   "    ns_capable_setid+45",
   "    __do_sys_setgroups+55",
   "]: 1",
-  "@agg[200, 12, -1, 54, 2]: 3",
+  "@agg[0, 200, 12, -1, 54, 2]: 3",
   "S end",
 ];
 
@@ -255,36 +255,41 @@ Deno.test("parser reads the END summary: totals, multi-line stack keys and singl
 });
 
 Deno.test("parser reads a stack-keyed summary entry with an empty stack", () => {
-  const recs = parseAll(["S begin", "@agg[1, 21, 0, -1, ", "]: 5", "S end"]);
+  const recs = parseAll(["S begin", "@agg[0, 1, 21, 0, -1, ", "]: 5", "S end"]);
   assert.deepEqual(recs[1], { kind: "agg", pid: 1, cap: 21, ret: 0, sys: -1, stack: [], opts: null, count: 5 });
 });
 
 Deno.test("parser ignores the cleared maps bpftrace prints after S end, but still reads late records", () => {
-  const recs = parseAll([...SUMMARY, "", "", "@n: 0", "@agg[1, 2, 3, 4, 5]: 6", "E 5 6 7 /bin/late"]);
+  const recs = parseAll([...SUMMARY, "", "", "@n: 0", "@agg[0, 1, 2, 3, 4, 5]: 6", "E 5 6 7 /bin/late"]);
   assert.equal(recs.filter((r) => r.kind === "malformed").length, 0);
   assert.deepEqual(recs.slice(-2).map((r) => r.kind), ["summary_end", "exec"]);
 });
 
 Deno.test("parser treats map lines outside the summary as malformed", () => {
-  const recs = parseAll(["@n: 5", "@agg[1, 2, 3, 4, 5]: 6"]);
+  const recs = parseAll(["@n: 5", "@agg[0, 1, 2, 3, 4, 5]: 6"]);
   assert.deepEqual(recs.map((r) => r.kind), ["malformed", "malformed"]);
 });
 
 Deno.test("parser reports a summary entry cut short by the end of input", () => {
-  const recs = parseAll(["S begin", "@agg[1, 2, 3, 4, ", "    cap_capable+131"]);
+  const recs = parseAll(["S begin", "@agg[0, 1, 2, 3, 4, ", "    cap_capable+131"]);
   assert.deepEqual(recs.map((r) => r.kind), ["summary_begin", "malformed"]);
   assert.ok(recs[1]?.kind === "malformed" && recs[1].reason === "summary entry cut short");
 });
 
 Deno.test("parser gives up on a summary entry with too many frames", () => {
   const frames = Array.from({ length: 100 }, () => "    f+1");
-  const recs = parseAll(["S begin", "@agg[1, 2, 3, 4, ", ...frames]);
+  const recs = parseAll(["S begin", "@agg[0, 1, 2, 3, 4, ", ...frames]);
   assert.ok(recs[1]?.kind === "malformed" && recs[1].reason === "summary entry too long");
 });
 
 Deno.test("parser reports a bad summary marker and a bad summary entry", () => {
-  const recs = parseAll(["S middle", "S begin", "@agg[x, 2, 3, 4, 5]: 6"]);
+  const recs = parseAll(["S middle", "S begin", "@agg[0, x, 2, 3, 4, 5]: 6"]);
   assert.deepEqual(recs.map((r) => r.kind), ["malformed", "summary_begin", "malformed"]);
+});
+
+Deno.test("parser refuses a summary entry without its CPU, as an older program printed it", () => {
+  const recs = parseAll(["S begin", "@agg[200, 12, -1, 54, 2]: 3", "@agg[-1, 200, 12, -1, 54, 2]: 3", "S end"]);
+  assert.deepEqual(recs.map((r) => r.kind), ["summary_begin", "malformed", "malformed", "summary_end"]);
 });
 
 Deno.test("parser reports unknown and junk lines as malformed, keeping the line", () => {

@@ -120,7 +120,7 @@ Deno.test("malformed and oversized tracer lines are counted, shown with --debug,
   const huge = "C " + "9".repeat(1 << 20);
   const replay = await temp(
     "READY 1000\r\nthis is not a record\n" + huge + "\nC 1 2 x\n" +
-      "C 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nS begin\n@n: 1\n@agg[5, 13, -1, 41, 0]: 1\nS end\n",
+      "C 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nS begin\n@n: 1\n@agg[0, 5, 13, -1, 41, 0]: 1\nS end\n",
   );
   const quiet = await fake({ FAKE_REPLAY: replay }, ["-p", String(Deno.pid)]);
   assert.equal(quiet.code, 0, quiet.stderr);
@@ -208,7 +208,7 @@ Deno.test("a tracer that ignores the summary request is stopped with SIGINT and 
   const replay = await temp(
     "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n",
   );
-  const end = await temp("S begin\n@n: 1\n@p: 2\n@agg[5, 13, -1, 41, 0]: 1\nS end\n");
+  const end = await temp("S begin\n@n: 1\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: 1\nS end\n");
   const r = await fake({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end }, ["--debug", "-c", "-p", String(Deno.pid)]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^captrace: no summary 500 ms after asking: sending SIGINT$/m);
@@ -222,7 +222,7 @@ Deno.test("a summary that begins but never ends is replaced by END's, asked for 
   const replay = await temp(
     "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\nS begin\n@n: 1\n",
   );
-  const end = await temp("S begin\n@n: 1\n@p: 2\n@agg[5, 13, -1, 41, 0]: 1\nS end\n");
+  const end = await temp("S begin\n@n: 1\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: 1\nS end\n");
   const r = await fake({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end }, ["--debug", "-c", "-p", String(Deno.pid)]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^captrace: the summary did not end: sending SIGINT$/m);
