@@ -31,9 +31,15 @@ export async function checkPrivileges(): Promise<void> {
   );
 }
 
-/** Mounts tracefs when no copy is mounted, since bpftrace finds tracepoints there; returns a note if it did. */
-export async function ensureTracefs(): Promise<string | null> {
-  for (const dir of TRACEFS) if (await _exists(`${dir}/events`)) return null;
+/** Where tracefs is, and a note when captrace had to mount it there. */
+export interface Tracefs {
+  dir: string;
+  note: string | null;
+}
+
+/** Finds tracefs, mounting it when no copy is mounted, since bpftrace finds tracepoints there. */
+export async function ensureTracefs(): Promise<Tracefs> {
+  for (const dir of TRACEFS) if (await _exists(`${dir}/events`)) return { dir, note: null };
   const out = await new Deno.Command("mount", {
     args: ["-t", "tracefs", "nodev", TRACEFS[0]!],
     stdout: "null",
@@ -46,7 +52,7 @@ export async function ensureTracefs(): Promise<string | null> {
       ExitCode.CANNOT_TRACE,
     );
   }
-  return `mounted tracefs at ${TRACEFS[0]} (it was not mounted)`;
+  return { dir: TRACEFS[0]!, note: `mounted tracefs at ${TRACEFS[0]} (it was not mounted)` };
 }
 
 async function _run(bin: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
@@ -100,13 +106,18 @@ export async function bpftraceVersion(bin: string): Promise<string> {
 
 /**
  * Which cap_capable probes bpftrace can attach on this kernel, as far as `requested` needs to know: a probe that
- * cannot be chosen is not asked about (each `bpftrace -l` costs 30–40 ms of start-up) and is reported absent.
+ * cannot be chosen is not asked about, and is reported absent. The tracepoint is looked up in tracefs (`tracefs`,
+ * its mount), where `bpftrace -l` would look too, without the 40–50 ms a bpftrace run costs; kprobes are asked of
+ * bpftrace, which knows which functions it may attach to.
  */
-export async function probeSupport(bin: string, requested: "auto" | ProbeKind = "auto"): Promise<ProbeSupport> {
-  const has = async (probe: string) => new RegExp(`^${probe}$`, "m").test((await _run(bin, ["-l", probe])).stdout);
-  const tracepoint = requested !== "kprobe" && await has("tracepoint:capability:cap_capable");
+export async function probeSupport(
+  bin: string,
+  requested: "auto" | ProbeKind,
+  tracefs: string,
+): Promise<ProbeSupport> {
+  const tracepoint = requested !== "kprobe" && await _exists(`${tracefs}/events/capability/cap_capable`);
   const kprobe = requested === "kprobe" || (requested === "auto" && !tracepoint)
-    ? await has("kprobe:cap_capable")
+    ? /^kprobe:cap_capable$/m.test((await _run(bin, ["-l", "kprobe:cap_capable"])).stdout)
     : false;
   return { tracepoint, kprobe };
 }

@@ -92,16 +92,23 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
 async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Promise<number> {
   const baseline = options.baseline ? await readBaseline(options.baseline) : null;
   await checkPrivileges();
-  // Parsing BTF takes ~0.1 s: do it while bpftrace is asked about itself and the kernel.
+  // Reading and parsing BTF takes about 25 ms: done while the rest starts (up to the command's launcher).
   // CAPTRACE_BTF_OFFSETS=0 makes the program name the structs instead (slower start; for troubleshooting).
   const useOffsets = Deno.build.arch === "x86_64" && Deno.env.get("CAPTRACE_BTF_OFFSETS") !== "0";
   const offsets = useOffsets ? kernelOffsetsFromBtf() : Promise.resolve(null);
-  const mounted = await ensureTracefs();
-  // Asked in turn, not at once: on two cores, parallel bpftrace runs measured no faster.
-  const version = await bpftraceVersion(options.bpftrace);
-  const support = await probeSupport(options.bpftrace, options.probe);
+  const tracefs = await ensureTracefs();
+  // The version is only needed once bpftrace has attached its probes (for the ready event, and to refuse one too
+  // old before the command runs): asked alongside the rest of the start, it costs no time of its own.
+  const version = bpftraceVersion(options.bpftrace);
+  version.catch(() => {}); // awaited later: a failure is reported then
+  // A bpftrace too old to use may also fail these; its version is the error worth reporting then.
+  const support = await probeSupport(options.bpftrace, options.probe, tracefs.dir).catch(async (e) => {
+    await version;
+    throw e;
+  });
   const choice = chooseProbe(options.probe, support);
   if (typeof choice !== "string") {
+    await version;
     throw new CaptraceError(
       `${choice.error} (kernel ${Deno.osRelease()})`,
       options.probe === "auto" ? "Tried the tracepoint, then kprobes" : "Try --probe auto",
@@ -136,7 +143,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Prom
     argv = [binary, ...options.command.slice(1)];
   }
   const user = options.user ? await resolveUser(options.user) : null;
-  if (mounted) _notice(options, sink, `captrace: ${mounted}`);
+  if (tracefs.note) _notice(options, sink, `captrace: ${tracefs.note}`);
   return await _trace(options, hooks, sink, {
     probe,
     limits,
@@ -149,14 +156,15 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Prom
     user,
     baseline,
     arch,
-    offsets: await offsets,
+    offsets,
   });
 }
 
 interface _Plan {
   probe: ProbeKind;
   limits: string[];
-  version: string;
+  /** bpftrace's version; rejects with the error to report when it cannot be used. */
+  version: Promise<string>;
   optsArg: "opts" | "audit";
   rootPid: number | null;
   preTracked: number[];
@@ -165,11 +173,12 @@ interface _Plan {
   user: User | null;
   baseline: string[] | null;
   arch: string;
-  offsets: KernelOffsets | null;
+  /** Parsed from BTF while the command's launcher starts. */
+  offsets: Promise<KernelOffsets | null>;
 }
 
 async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _Plan): Promise<number> {
-  const { probe, limits, version, optsArg, preTracked, binary, argv, user, baseline, arch, offsets } = plan;
+  const { probe, limits, version, optsArg, preTracked, binary, argv, user, baseline, arch } = plan;
   let rootPid = plan.rootPid;
 
   let gate: Gated | null = null;
@@ -178,6 +187,7 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     rootPid = gate.pid;
   }
 
+  const offsets = await plan.offsets;
   const program = generateProgram({
     probe,
     kprobeOptsArg: optsArg,
@@ -199,24 +209,11 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
   // captrace asks for the summary by chowning a file of its own in here (see ProgramOptions.controlPid); a
   // directory only root can enter, so nothing can swap the file for a link to another.
   const control = await Deno.makeTempDir({ prefix: "captrace-control-" });
-  const setsid = await setsidPath();
-  const tracerArgv = [options.bpftrace, "-B", "line", "-e", program];
-  const tracer = new Deno.Command(setsid ?? options.bpftrace, {
-    args: setsid ? tracerArgv : tracerArgv.slice(1),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: {
-      BPFTRACE_STRLEN: "200",
-      BPFTRACE_MAP_KEYS_MAX: String(options.mapKeys),
-      BPFTRACE_PERF_RB_PAGES: "1024",
-      BPFTRACE_NO_USER_SYMBOLS: "1",
-    },
-  }).spawn();
-
-  const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control);
-  const annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
+  let annotator: SiteAnnotator | null = null;
   try {
+    const tracer = await _startTracer(options, program, version);
+    const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control);
+    annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
     const code = await state.run(annotator);
     const summary = state.summary();
     if (baseline && summary) {
@@ -243,6 +240,30 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
   }
 }
 
+/** Starts bpftrace on `program`, in a session of its own where util-linux's `setsid` is there (see setsidPath). */
+async function _startTracer(options: Options, program: string, version: Promise<string>): Promise<Deno.ChildProcess> {
+  const setsid = await setsidPath();
+  const argv = [options.bpftrace, "-B", "line", "-e", program];
+  const command = new Deno.Command(setsid ?? options.bpftrace, {
+    args: setsid ? argv : argv.slice(1),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: {
+      BPFTRACE_STRLEN: "200",
+      BPFTRACE_MAP_KEYS_MAX: String(options.mapKeys),
+      BPFTRACE_PERF_RB_PAGES: "1024",
+      BPFTRACE_NO_USER_SYMBOLS: "1",
+    },
+  });
+  try {
+    return command.spawn();
+  } catch (e) {
+    await version; // a missing or unusable bpftrace: the version check's error says which
+    throw e;
+  }
+}
+
 /** The running state of one trace. */
 class _Session {
   readonly parser = new LineParser();
@@ -263,7 +284,7 @@ class _Session {
     readonly sink: Sink,
     readonly probe: ProbeKind,
     readonly limits: string[],
-    readonly version: string,
+    readonly version: Promise<string>,
     readonly rootPid: number | null,
     readonly gate: Gated | null,
     readonly tracer: Deno.ChildProcess,
@@ -311,6 +332,7 @@ class _Session {
 
     if (!this.ready) {
       this.gate?.abort();
+      await this.version; // a bpftrace too old to use is the error to report
       // Stopped by the user before the probes were attached: the command never ran.
       if (this.stopSignal) return 128 + (signalNumber(this.stopSignal) ?? 0);
       throw new CaptraceError(
@@ -670,7 +692,7 @@ class _Session {
       type: "ready",
       probe: this.probe,
       kernel: Deno.osRelease(),
-      bpftrace: this.version,
+      bpftrace: "", // known by the time it is emitted
       mode: this.options.mode,
       pid: this.rootPid,
       limits: this.limits,
@@ -681,15 +703,22 @@ class _Session {
     const o = this.options;
     for (const { event } of outs) {
       switch (event.type) {
-        case "ready":
+        case "ready": {
+          // Nothing runs with a bpftrace too old to use: run() reports its version once the tracer is gone.
+          const version = await this.version.catch(() => null);
+          if (version === null) {
+            this.#killTracer("SIGKILL");
+            return;
+          }
           this.ready = true;
           if (!o.json) {
             _notice(o, this.sink, `Tracing capability checks (${this.probe})… Hit Ctrl-C to end.`);
-          } else this.sink.line(JSON.stringify(event));
+          } else this.sink.line(JSON.stringify({ ...event, bpftrace: version }));
           this.sink.flush();
           // Only now may the command run: every probe is attached.
           if (this.gate) await this.gate.release();
           continue;
+        }
         case "check":
           if (!o.verbose && !event.audit) {
             this.hiddenNoaudit++;

@@ -13,6 +13,24 @@ function fake(env: Record<string, string>, args: string[]) {
   return runCli(["--bpftrace", FAKE, ...args], { env: { FAKE_PROBES: "tracepoint kprobe", ...env } });
 }
 
+/**
+ * The stand-in tracer on a kernel without the capability:cap_capable tracepoint (before 6.14): captrace looks for
+ * it in tracefs, so it runs in a mount namespace of its own where an empty stand-in covers /sys/kernel/tracing.
+ */
+async function fakeWithoutTracepoint(env: Record<string, string>, args: string[]) {
+  const tracefs = await Deno.makeTempDir();
+  await Deno.mkdir(`${tracefs}/events/sched`, { recursive: true });
+  const cover = 'mount --bind "$0" /sys/kernel/tracing && exec "$@"';
+  try {
+    return await runCli(["--bpftrace", FAKE, ...args], {
+      env: { FAKE_PROBES: "kprobe", ...env },
+      wrapper: ["unshare", "--mount", "--propagation", "private", "sh", "-c", cover, tracefs],
+    });
+  } finally {
+    await Deno.remove(tracefs, { recursive: true });
+  }
+}
+
 async function temp(text: string): Promise<string> {
   const f = await Deno.makeTempFile();
   await Deno.writeTextFile(f, text);
@@ -20,7 +38,8 @@ async function temp(text: string): Promise<string> {
 }
 
 Deno.test("recorded tracepoint output: lines, completeness and the exact summary", async () => {
-  const r = await fake({ FAKE_REPLAY: TRACEPOINT }, ["-c", "-p", String(Deno.pid)]);
+  // The tracepoint is found in tracefs: bpftrace is not asked (this one would deny having it).
+  const r = await fake({ FAKE_PROBES: "", FAKE_REPLAY: TRACEPOINT }, ["-c", "-p", String(Deno.pid)]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stderr,
@@ -39,8 +58,8 @@ Deno.test("recorded tracepoint output: lines, completeness and the exact summary
 Deno.test("recorded kprobe output: auto picks kprobes when there is no tracepoint, pairs entry and return", async () => {
   const prog = await Deno.makeTempFile();
   const out = await Deno.makeTempFile();
-  const r = await fake(
-    { FAKE_PROBES: "kprobe", FAKE_REPLAY: KPROBE, FAKE_PROGRAM_OUT: prog, FAKE_OPTS_PARAM: "opts" },
+  const r = await fakeWithoutTracepoint(
+    { FAKE_REPLAY: KPROBE, FAKE_PROGRAM_OUT: prog, FAKE_OPTS_PARAM: "opts" },
     ["--json", "-o", out, "-v", "-p", String(Deno.pid)],
   );
   assert.equal(r.code, 0, r.stderr);
@@ -66,7 +85,7 @@ Deno.test("recorded kprobe output: auto picks kprobes when there is no tracepoin
 });
 
 Deno.test("no usable probe: exit 3 naming what was tried and the kernel", async () => {
-  const r = await fake({ FAKE_PROBES: "" }, ["-p", String(Deno.pid)]);
+  const r = await fakeWithoutTracepoint({ FAKE_PROBES: "" }, ["-p", String(Deno.pid)]);
   assert.equal(r.code, 3);
   assert.match(
     r.stderr,
@@ -75,7 +94,7 @@ Deno.test("no usable probe: exit 3 naming what was tried and the kernel", async 
 });
 
 Deno.test("--probe tracepoint on a kernel without the tracepoint fails with 3", async () => {
-  const r = await fake({ FAKE_PROBES: "kprobe" }, ["--probe", "tracepoint", "-p", String(Deno.pid)]);
+  const r = await fakeWithoutTracepoint({}, ["--probe", "tracepoint", "-p", String(Deno.pid)]);
   assert.equal(r.code, 3);
   assert.match(r.stderr, /no capability:cap_capable tracepoint \(it appeared in Linux 6\.14\)/);
 });
@@ -87,6 +106,24 @@ Deno.test("bpftrace missing or too old: exit 3 with a hint", async () => {
   const old = await fake({ FAKE_VERSION: "bpftrace v0.9.4" }, ["-p", String(Deno.pid)]);
   assert.equal(old.code, 3);
   assert.match(old.stderr, /bpftrace v0\.9\.4 is too old \(captrace needs 0\.16 or newer\)/);
+});
+
+Deno.test("a too-old bpftrace is refused even once its probes are attached: the command never runs", async () => {
+  // The version is asked while bpftrace starts; the answer is awaited before anything is released.
+  const marker = await Deno.makeTempFile();
+  await Deno.remove(marker);
+  const ready = await temp("READY 1\n");
+  const r = await fake(
+    { FAKE_VERSION: "bpftrace v0.9.4", FAKE_REPLAY: ready, FAKE_ON_SIGINT: ready },
+    ["--json", "--", "/usr/bin/touch", marker],
+  );
+  assert.equal(r.code, 3);
+  const [error] = ndjson(r.stderr);
+  assert.equal(error?.message, "bpftrace v0.9.4 is too old (captrace needs 0.16 or newer)");
+  assert.equal(r.stdout, "", "no ready event");
+  assert.equal(await Deno.stat(marker).then(() => true, () => false), false, "the command ran");
+  assert.deepEqual(await processesMatching(ready), [], "the stand-in tracer was left running");
+  await Deno.remove(ready);
 });
 
 Deno.test("bpftrace failing to start: exit 3 with its error, and the command never runs", async () => {

@@ -18,10 +18,11 @@ export interface Run {
 /** Run the CLI with explicit arguments (no shell), as the compiled binary would be run. */
 export async function runCli(
   args: string[],
-  options: { stdin?: "null" | "piped"; env?: Record<string, string> } = {},
+  options: { stdin?: "null" | "piped"; env?: Record<string, string>; wrapper?: string[] } = {},
 ): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...CLI, ...args],
+  const argv = [...(options.wrapper ?? []), Deno.execPath(), ...CLI, ...args];
+  const out = await new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
     stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
