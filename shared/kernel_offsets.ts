@@ -13,6 +13,7 @@ export interface KernelOffsets {
   signalLive: number;
   mmStartCode: number;
   mmEndCode: number;
+  mmEnvEnd: number;
   credUid: number;
   credEuid: number;
   credUserNs: number;
@@ -48,6 +49,7 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   signalLive: ["signal_struct", "live.counter"],
   mmStartCode: ["mm_struct", "start_code"],
   mmEndCode: ["mm_struct", "end_code"],
+  mmEnvEnd: ["mm_struct", "env_end"],
   credUid: ["cred", "uid.val"],
   credEuid: ["cred", "euid.val"],
   credUserNs: ["cred", "user_ns"],

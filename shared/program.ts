@@ -65,6 +65,12 @@ interface _Fields {
   ppid: string;
   live: string;
   exitCode: string;
+  /**
+   * The file name an exec was given, read where the kernel left it: on the new stack right after the environment
+   * strings (`mm->env_end`, the address AT_EXECFN gives the program). It is the string the exec tracepoint's
+   * `filename` holds, read without `args`, which bpftrace 0.17 compiles with clang (about 30 ms more at start).
+   */
+  execFilename: string;
   /** uid, euid and user namespace inode of a `struct cred *` expression. */
   uid(cred: string): string;
   euid(cred: string): string;
@@ -83,6 +89,7 @@ const TYPED: _Fields = {
   ppid: "curtask->real_parent->tgid",
   live: "curtask->signal->live.counter",
   exitCode: "curtask->exit_code",
+  execFilename: "str(uptr(curtask->mm->env_end))",
   uid: (c) => `${c}->uid.val`,
   euid: (c) => `${c}->euid.val`,
   credNs: (c) => `${c}->user_ns->ns.inum`,
@@ -102,6 +109,7 @@ function _raw(o: KernelOffsets): _Fields {
     ppid: `*(int32 *)(${ptr(task(o.taskRealParent))} + ${o.taskTgid})`,
     live: `*(int32 *)(${ptr(task(o.taskSignal))} + ${o.signalLive})`,
     exitCode: `*(int32 *)${task(o.taskExitCode)}`,
+    execFilename: `str(uptr(*(uint64 *)(${ptr(task(o.taskMm))} + ${o.mmEnvEnd})))`,
     uid: (c) => `*(uint32 *)((uint64)${c} + ${o.credUid})`,
     euid: (c) => `*(uint32 *)((uint64)${c} + ${o.credEuid})`,
     credNs: (c) => `*(uint32 *)(*(uint64 *)((uint64)${c} + ${o.credUserNs}) + ${o.nsInum})`,
@@ -301,7 +309,7 @@ export function generateProgram(options: ProgramOptions): string {
   }
 
   if (options.mode !== "system") {
-    const exec = `  @p = count(); printf("E %llu %d %d %s\\n", nsecs, pid, ${f.ppid}, str(args->filename));`;
+    const exec = `  @p = count(); printf("E %llu %d %d %s\\n", nsecs, pid, ${f.ppid}, ${f.execFilename});`;
     if (gate) {
       // The root's execs open the gate: the last of the launcher's is the target's.
       out.push(`tracepoint:sched:sched_process_exec ${_and(tracked, live)} {`);

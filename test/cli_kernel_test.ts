@@ -162,6 +162,14 @@ Deno.test("SIGINT mid-trace stops the command and bpftrace and leaves nothing be
   await Deno.remove(out);
 });
 
+Deno.test("exec events carry the file name as given to execve, relative and fd paths included", async () => {
+  await requireTracing();
+  const script = "cd /usr/bin && ./true && exec 3</bin/true && /usr/bin/env /dev/fd/3 2>/dev/null; exec ./true";
+  const { events } = await runJson(["-v", "--", "/bin/sh", "-c", script]);
+  const names = events.filter((e) => e.type === "exec").map((e) => e.filename);
+  assert.deepEqual(names.slice(1), ["./true", "/usr/bin/env", "/dev/fd/3", "./true"], JSON.stringify(names));
+});
+
 Deno.test("nothing is lost between exec and the first checks: the stream matches the kernel's count", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
