@@ -187,31 +187,32 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     rootPid = gate.pid;
   }
 
-  const offsets = await plan.offsets;
-  const program = generateProgram({
-    probe,
-    kprobeOptsArg: optsArg,
-    mode: options.mode,
-    ...(rootPid !== null ? { rootPid } : {}),
-    follow: options.follow,
-    launcherExecs: gate?.launcherExecs ?? 0,
-    unique: options.unique,
-    summaryOnly: options.summaryOnly,
-    sites: options.sites,
-    preTracked,
-    excludePids: [Deno.pid],
-    controlPid: Deno.pid,
-    arch,
-    ...(offsets ? { offsets } : {}),
-  });
-  if (options.debug) _notice(options, sink, `captrace: bpftrace program:\n${program}`);
-
-  // captrace asks for the summary by chowning a file of its own in here (see ProgramOptions.controlPid); a
+  // captrace asks for the summary by chowning a file of its own in `control` (see ProgramOptions.controlPid); a
   // directory only root can enter, so nothing can swap the file for a link to another.
-  const control = await Deno.makeTempDir({ prefix: "captrace-control-" });
+  let control: string | null = null;
+  let tracer: Deno.ChildProcess | null = null;
   let annotator: SiteAnnotator | null = null;
   try {
-    const tracer = await _startTracer(options, program, version);
+    const offsets = await plan.offsets;
+    const program = generateProgram({
+      probe,
+      kprobeOptsArg: optsArg,
+      mode: options.mode,
+      ...(rootPid !== null ? { rootPid } : {}),
+      follow: options.follow,
+      launcherExecs: gate?.launcherExecs ?? 0,
+      unique: options.unique,
+      summaryOnly: options.summaryOnly,
+      sites: options.sites,
+      preTracked,
+      excludePids: [Deno.pid],
+      controlPid: Deno.pid,
+      arch,
+      ...(offsets ? { offsets } : {}),
+    });
+    if (options.debug) _notice(options, sink, `captrace: bpftrace program:\n${program}`);
+    control = await Deno.makeTempDir({ prefix: "captrace-control-" });
+    tracer = await _startTracer(options, program, version);
     const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control);
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
     const code = await state.run(annotator);
@@ -232,11 +233,19 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
       }
     }
     return code;
+  } catch (e) {
+    // Normally the session has ended bpftrace; after an error before or outside it, nothing may be left running.
+    try {
+      tracer?.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    throw e;
   } finally {
     await annotator?.close();
     gate?.abort();
     await gate?.cleanup();
-    await Deno.remove(control, { recursive: true }).catch(() => {});
+    if (control) await Deno.remove(control, { recursive: true }).catch(() => {});
   }
 }
 
@@ -304,6 +313,8 @@ class _Session {
     if (this.options.stdinControl) void this.#watchStdin();
     const stderrDone = this.#readStderr();
     stderrDone.catch(() => {}); // not awaited when captrace ends bpftrace itself
+    // A bpftrace too old to use is not waited for: its version's error is reported once the tracer is gone.
+    this.version.catch(() => this.#killTracer("SIGKILL"));
 
     const startTimer = setTimeout(() => {
       if (!this.ready) {

@@ -358,17 +358,19 @@ export function generateProgram(options: ProgramOptions): string {
   return out.join("\n") + "\n";
 }
 
-/** The summary: the kernel's exact counts between markers. */
 /**
  * Counts one check under `key`, exactly, in `@agg`. A `count()` would make it a per-CPU map, which the kernel fills
  * at load with a per-CPU value for every entry: about 130 ms of start-up at 131,072 keys on two CPUs. A plain map
- * is one allocation, and keyed by CPU it stays exact without atomics: tracing programs run with preemption off and
- * never nest on a CPU (the kernel's bpf_prog_active guard), so no two increments of one entry ever interleave.
+ * is one allocation, and keyed by CPU it stays exact without atomics: kprobe, kretprobe and perf tracepoint programs
+ * all enter through trace_call_bpf, whose per-CPU bpf_prog_active guard skips a program rather than let it run
+ * inside another on the same CPU, and they cannot migrate while running. So no two increments of one entry ever
+ * interleave (the lookup and the update are two steps, as in `count()`).
  */
 function _countExact(key: string): string {
   return `@agg[cpu, ${key}]++;`;
 }
 
+/** The summary: the kernel's exact counts between markers. */
 function _summary(options: ProgramOptions): string[] {
   const out = ['printf("S begin\\n");', "print(@n);"];
   // @p counts printed records: with --summary-only, whole-system mode prints none (and bpftrace rejects a map

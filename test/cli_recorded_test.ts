@@ -1,7 +1,7 @@
 /** The CLI against a stand-in tracer replaying recorded output: both probe paths, tracer failures, bad input. */
 
 import assert from "node:assert/strict";
-import { ndjson, processesMatching, runCli } from "./helpers.ts";
+import { ndjson, onKernel, processesMatching, processesWithEnv, runCli } from "./helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const FAKE = `${ROOT}test/fixtures/fake_bpftrace.sh`;
@@ -9,26 +9,20 @@ const TRACEPOINT = `${ROOT}shared/testdata/tracepoint_pid.txt`;
 const KPROBE = `${ROOT}shared/testdata/kprobe_pid.txt`;
 const STAMP = String.raw`\d{4}/\d\d/\d\d \d\d:\d\d:\d\d`;
 
+/** The CLI on the stand-in tracer, on a kernel with the capability:cap_capable tracepoint (and kprobes). */
 function fake(env: Record<string, string>, args: string[]) {
-  return runCli(["--bpftrace", FAKE, ...args], { env: { FAKE_PROBES: "tracepoint kprobe", ...env } });
+  return onKernel(
+    true,
+    (wrapper) => runCli(["--bpftrace", FAKE, ...args], { env: { FAKE_PROBES: "kprobe", ...env }, wrapper }),
+  );
 }
 
-/**
- * The stand-in tracer on a kernel without the capability:cap_capable tracepoint (before 6.14): captrace looks for
- * it in tracefs, so it runs in a mount namespace of its own where an empty stand-in covers /sys/kernel/tracing.
- */
-async function fakeWithoutTracepoint(env: Record<string, string>, args: string[]) {
-  const tracefs = await Deno.makeTempDir();
-  await Deno.mkdir(`${tracefs}/events/sched`, { recursive: true });
-  const cover = 'mount --bind "$0" /sys/kernel/tracing && exec "$@"';
-  try {
-    return await runCli(["--bpftrace", FAKE, ...args], {
-      env: { FAKE_PROBES: "kprobe", ...env },
-      wrapper: ["unshare", "--mount", "--propagation", "private", "sh", "-c", cover, tracefs],
-    });
-  } finally {
-    await Deno.remove(tracefs, { recursive: true });
-  }
+/** The CLI on the stand-in tracer, on a kernel without the capability:cap_capable tracepoint (before 6.14). */
+function fakeWithoutTracepoint(env: Record<string, string>, args: string[]) {
+  return onKernel(
+    false,
+    (wrapper) => runCli(["--bpftrace", FAKE, ...args], { env: { FAKE_PROBES: "kprobe", ...env }, wrapper }),
+  );
 }
 
 async function temp(text: string): Promise<string> {
@@ -38,7 +32,7 @@ async function temp(text: string): Promise<string> {
 }
 
 Deno.test("recorded tracepoint output: lines, completeness and the exact summary", async () => {
-  // The tracepoint is found in tracefs: bpftrace is not asked (this one would deny having it).
+  // The tracepoint is found in tracefs: bpftrace is not asked (this one would deny having kprobes too).
   const r = await fake({ FAKE_PROBES: "", FAKE_REPLAY: TRACEPOINT }, ["-c", "-p", String(Deno.pid)]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(
@@ -118,12 +112,27 @@ Deno.test("a too-old bpftrace is refused even once its probes are attached: the 
     ["--json", "--", "/usr/bin/touch", marker],
   );
   assert.equal(r.code, 3);
-  const [error] = ndjson(r.stderr);
-  assert.equal(error?.message, "bpftrace v0.9.4 is too old (captrace needs 0.16 or newer)");
-  assert.equal(r.stdout, "", "no ready event");
+  const events = ndjson(r.stderr + r.stdout);
+  assert.equal(events[0]?.message, "bpftrace v0.9.4 is too old (captrace needs 0.16 or newer)");
+  assert.ok(!events.some((e) => e.type === "ready"), "no ready event");
   assert.equal(await Deno.stat(marker).then(() => true, () => false), false, "the command ran");
-  assert.deepEqual(await processesMatching(ready), [], "the stand-in tracer was left running");
+  assert.deepEqual(await processesWithEnv(ready), [], "the stand-in tracer was left running");
   await Deno.remove(ready);
+});
+
+Deno.test("a too-old bpftrace that never attaches is not waited for: exit 3 at once, nothing left running", async () => {
+  const hang = await temp("");
+  const r = await onKernel(true, (wrapper) =>
+    runCli(["--bpftrace", FAKE, "-p", String(Deno.pid)], {
+      env: { FAKE_VERSION: "bpftrace v0.9.4", FAKE_ON_SIGINT: hang },
+      wrapper,
+      // The start timeout is 60 s: ending before this deadline means the version's answer ended the wait.
+      killAfterMs: 20_000,
+    }));
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /bpftrace v0\.9\.4 is too old/);
+  assert.deepEqual(await processesWithEnv(hang), [], "the stand-in tracer was left running");
+  await Deno.remove(hang);
 });
 
 Deno.test("bpftrace failing to start: exit 3 with its error, and the command never runs", async () => {
@@ -171,9 +180,11 @@ Deno.test("malformed and oversized tracer lines are counted, shown with --debug,
 });
 
 Deno.test("the original's Go-style flags work: -pid N -bpftrace PATH -debug", async () => {
-  const r = await runCli(["-bpftrace", FAKE, "-debug", "-pid", String(Deno.pid)], {
-    env: { FAKE_PROBES: "tracepoint", FAKE_REPLAY: TRACEPOINT },
-  });
+  const r = await onKernel(
+    true,
+    (wrapper) =>
+      runCli(["-bpftrace", FAKE, "-debug", "-pid", String(Deno.pid)], { env: { FAKE_REPLAY: TRACEPOINT }, wrapper }),
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^captrace: bpftrace program:$/m);
   assert.match(r.stderr, new RegExp(`pid == ${Deno.pid}`));

@@ -18,18 +18,55 @@ export interface Run {
 /** Run the CLI with explicit arguments (no shell), as the compiled binary would be run. */
 export async function runCli(
   args: string[],
-  options: { stdin?: "null" | "piped"; env?: Record<string, string>; wrapper?: string[] } = {},
+  options: { stdin?: "null" | "piped"; env?: Record<string, string>; wrapper?: string[]; killAfterMs?: number } = {},
 ): Promise<Run> {
   const argv = [...(options.wrapper ?? []), Deno.execPath(), ...CLI, ...args];
-  const out = await new Deno.Command(argv[0]!, {
+  const child = new Deno.Command(argv[0]!, {
     args: argv.slice(1),
     stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
     env: { TZ: "UTC", NO_COLOR: "1", ...options.env },
-  }).output();
+  }).spawn();
+  // A deadline for runs that must end on their own: past it the CLI is killed, and its exit code says so (137).
+  const deadline = options.killAfterMs === undefined ? undefined : setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // ended meanwhile
+    }
+  }, options.killAfterMs);
+  const out = await child.output();
+  clearTimeout(deadline);
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/**
+ * Runs `run` with a command prefix that puts what follows in a mount namespace of its own, where a stand-in covers
+ * /sys/kernel/tracing: with or without the capability:cap_capable tracepoint. captrace looks the tracepoint up in
+ * tracefs, so this is how tests of the stand-in tracer choose the kernel they run on, whatever kernel runs them.
+ */
+export async function onKernel<T>(tracepoint: boolean, run: (wrapper: string[]) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "captrace-tracefs-" });
+  await Deno.mkdir(`${dir}/events/${tracepoint ? "capability/cap_capable" : "sched"}`, { recursive: true });
+  const cover = 'mount --bind "$0" /sys/kernel/tracing && exec "$@"';
+  try {
+    return await run(["unshare", "--mount", "--propagation", "private", "sh", "-c", cover, dir]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Processes other than this one whose environment holds `needle` (the stand-in tracer's settings, say). */
+export async function processesWithEnv(needle: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
+    const env = await Deno.readTextFile(`/proc/${e.name}/environ`).catch(() => "");
+    if (env.includes(needle)) out.push(e.name);
+  }
+  return out;
 }
 
 /** Fail loudly (never skip) when this machine cannot run real traces. */
