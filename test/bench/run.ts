@@ -54,6 +54,19 @@ function _comm(path: string): string {
 }
 
 /** A traced-process placeholder for --pid runs against the fake tracer (it never really gets traced). */
+/** Waits until no bpftrace process is left, exiting ones included (at most 10 s; the bench runs alone). */
+async function _noBpftrace(): Promise<void> {
+  const any = async () => {
+    for await (const e of Deno.readDir("/proc")) {
+      if (/^\d+$/.test(e.name) && (await Deno.readTextFile(`/proc/${e.name}/comm`).catch(() => "")) === "bpftrace\n") {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (let i = 0; i < 500 && await any(); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
 function _idle(): Deno.ChildProcess {
   return new Deno.Command("sleep", { args: ["3600"], stdin: "null", stdout: "null", stderr: "null" }).spawn();
 }
@@ -219,29 +232,36 @@ async function collateral(): Promise<void> {
     ["capability checks (setgroups as nobody)", [...AS_NOBODY, ct, String(N)]],
     ["plain syscalls (getppid)", [ct, String(N), "0", "plain"]],
   ];
-  const runs = RUNS + 2;
+  // Rounds alternate untraced and traced runs (and end untraced), so a drift in this machine's speed over the
+  // section weighs on both sides alike.
+  const rounds = RUNS * 2 + 1;
   const untraced = new Map<string, number[]>();
   const during = new Map<string, number[]>();
   const measure = async (into: Map<string, number[]>) => {
     for (const [name, argv] of loads) into.set(name, [...(into.get(name) ?? []), _loopMs(await timed(argv), name)]);
   };
-  _log("collateral: untraced");
-  for (let i = 0; i < runs; i++) await measure(untraced);
-  const target = _idle();
-  const tracer = background([...CAPTRACE, "-p", String(target.pid), "-o", "/dev/null"], "stderr");
-  try {
-    await tracer.until(/^Tracing capability checks/);
-    _log("collateral: while captrace traces another process");
-    for (let i = 0; i < runs; i++) await measure(during);
-  } finally {
-    await _kill(target);
-    // The traced process is gone: captrace ends by itself; the signal is only a net.
-    const t = setTimeout(() => tracer.child.kill("SIGINT"), 5000);
-    await tracer.wait();
-    clearTimeout(t);
+  for (let i = 0; i < rounds; i++) {
+    _log(`collateral: round ${i + 1}: untraced`);
+    await measure(untraced);
+    const target = _idle();
+    const tracer = background([...CAPTRACE, "-p", String(target.pid), "-o", "/dev/null"], "stderr");
+    try {
+      await tracer.until(/^Tracing capability checks/);
+      _log(`collateral: round ${i + 1}: while captrace traces another process`);
+      await measure(during);
+    } finally {
+      await _kill(target);
+      // The traced process is gone: captrace ends by itself; the signal is only a net.
+      const t = setTimeout(() => tracer.child.kill("SIGINT"), 5000);
+      await tracer.wait();
+      clearTimeout(t);
+      // captrace does not wait for bpftrace's teardown (up to 2 s here, its probes attached until the end of it):
+      // the next untraced runs must.
+      await _noBpftrace();
+    }
   }
-  _log("collateral: untraced again");
-  for (let i = 0; i < runs; i++) await measure(untraced);
+  _log("collateral: untraced, last");
+  await measure(untraced);
   for (const [name] of loads) {
     const base = spread(untraced.get(name)!);
     const s = spread(during.get(name)!);
