@@ -1,5 +1,7 @@
 /** captrace's exit codes. With a launched command, captrace otherwise exits with the command's own status. */
 
+import type { ErrorEvent } from "../shared/event.ts";
+
 export const ExitCode = {
   /** The trace ran and ended normally (pid and system modes). */
   OK: 0,
@@ -18,8 +20,6 @@ export const ExitCode = {
   /** The command was not found. */
   NOT_FOUND: 127,
 } as const;
-
-import type { ErrorEvent } from "../shared/event.ts";
 
 /** A failure captrace reports as one sentence, a hint, and the exit code it ends with. */
 export class CaptraceError extends Error {

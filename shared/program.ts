@@ -247,10 +247,12 @@ export function generateProgram(options: ProgramOptions): string {
     ];
   };
 
+  // Both check hooks begin alike: the saved registers when needed, the syscall number, the call site.
+  const prologue = [...(sys.setup || options.sites ? [`  ${f.regs}`] : []), `  $sys = ${sys.value};`];
+  prologue.push(...`  ${site}`.split("\n"));
+
   if (options.probe === "tracepoint") {
-    const body: string[] = [];
-    if (sys.setup || options.sites) body.push(`  ${f.regs}`);
-    body.push(`  $sys = ${sys.value};`, ...`  ${site}`.split("\n"));
+    const body = [...prologue];
     // Each kstack() is a stack walk of its own (bpf_get_stackid): take it once per check.
     body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`);
     const key = "pid, $cap, $ret, $sys, $k";
@@ -275,9 +277,7 @@ export function generateProgram(options: ProgramOptions): string {
       // Before 5.1 the 4th argument was `int audit` (1 = audit): map it onto CAP_OPT_NOAUDIT (2).
       ? "(arg3 == 0 ? 2 : 0)"
       : "arg3";
-    const body: string[] = [];
-    if (sys.setup || options.sites) body.push(`  ${f.regs}`);
-    body.push(`  $sys = ${sys.value};`, ...`  ${site}`.split("\n"));
+    const body = [...prologue];
     body.push(`  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys;`);
     if (!options.summaryOnly) {
       body.push(
