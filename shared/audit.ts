@@ -42,6 +42,37 @@ export function frameOpts(frame: string): number {
   return 0;
 }
 
+const CALLER_BYTES = CALLERS.map(([fn, opts]) => [new TextEncoder().encode(fn), opts] as const);
+
+/**
+ * frameOpts of the frame `buf[start, end)`, read as bytes: the stream of every check's stack never becomes strings.
+ * Returns -1 for an odd frame (not indented with spaces, or not ASCII), which frameOpts must decide on its text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { frameOptsAt } from "./audit.ts";
+ * const b = new TextEncoder().encode("        ns_capable_setid+45");
+ * assert(frameOptsAt(b, 0, b.length) === 4);
+ * ```
+ */
+export function frameOptsAt(buf: Uint8Array, start: number, end: number): number {
+  let at = start;
+  while (at < end && buf[at] === 32) at++;
+  const c = at < end ? buf[at]! : 0;
+  // As in frameOpts: every caller's name starts with h, n or s.
+  if (c !== 104 && c !== 110 && c !== 115) return c > 32 && c < 127 ? 0 : -1;
+  for (const [fn, opts] of CALLER_BYTES) {
+    const after = at + fn.length;
+    if (after > end) continue;
+    let i = 0;
+    while (i < fn.length && buf[at + i] === fn[i]) i++;
+    if (i < fn.length) continue;
+    return after === end || buf[after] === 43 ? opts : -1; // 43: "+"
+  }
+  return 0;
+}
+
 /** The exact rule, for any frame: the function name is the trimmed frame up to its first "+". */
 function _trimmedFrameOpts(frame: string): number {
   const f = frame.trim();

@@ -2,7 +2,6 @@
 
 import assert from "node:assert/strict";
 import { LineParser, MAX_LINE, type TraceRecord } from "./parse_line.ts";
-import { LineSplitter } from "./line_splitter.ts";
 
 function parseAll(lines: string[]): TraceRecord[] {
   const p = new LineParser();
@@ -339,23 +338,42 @@ Deno.test("parser strips CRLF line endings from every record type", () => {
   assert.ok(entry.kind === "entry" && entry.comm === "x y");
 });
 
-Deno.test("parser reports a 1 MiB line from the splitter as malformed without crashing", () => {
-  const splitter = new LineSplitter(MAX_LINE);
+Deno.test("parser reports a 1 MiB line in a stream as malformed without crashing", () => {
   const parser = new LineParser();
-  const huge = "C " + "7".repeat(1024 * 1024);
   const recs: TraceRecord[] = [];
   // Arrives in 64 KiB chunks, as a pipe delivers it, followed by a good record.
-  const text = huge + "\nR 1 2 0\n";
-  for (let i = 0; i < text.length; i += 65536) {
-    for (const l of splitter.push(text.slice(i, i + 65536))) recs.push(...parser.push(l));
-  }
-  for (const l of splitter.end()) recs.push(...parser.push(l));
+  const bytes = new TextEncoder().encode("C " + "7".repeat(1024 * 1024) + "\nR 1 2 0\n");
+  for (let i = 0; i < bytes.length; i += 65536) parser.pushChunk(bytes.subarray(i, i + 65536), recs);
   recs.push(...parser.end());
   assert.deepEqual(recs.map((r) => r.kind), ["malformed", "return"]);
   const bad = recs[0]!;
   assert.ok(bad.kind === "malformed");
   assert.match(bad.reason, /longer than/);
   assert.ok(bad.line.length < 300);
+});
+
+Deno.test("parser reads a stream in chunks as it reads its lines one by one, wherever the chunks end", async () => {
+  const text = await Deno.readTextFile(new URL("./testdata/tracepoint_pid.txt", import.meta.url)) +
+    "C 9 1 1 0 0 0 0 -1 105 1 1 0 0 ünï 🦕\r\n        ns_capable_setid+45\r\n\r\nR 10 1 -1\r\nR 11 1 0";
+  const byLine = parseAll(text.split("\n"));
+  assert.ok(byLine.length > 100);
+  assert.deepEqual(byLine.slice(-3).map((r) => r.kind), ["check", "return", "return"]);
+  const bytes = new TextEncoder().encode(text);
+  for (const size of [1, 2, 3, 7, 64, 4093, bytes.length]) {
+    const p = new LineParser();
+    const recs: TraceRecord[] = [];
+    for (let i = 0; i < bytes.length; i += size) p.pushChunk(bytes.subarray(i, i + size), recs);
+    recs.push(...p.end());
+    assert.deepEqual(recs, byLine, `chunks of ${size}`);
+  }
+});
+
+Deno.test("parser reads a line carried across chunks to its own end, not into what an earlier one left", () => {
+  const p = new LineParser();
+  const recs: TraceRecord[] = [];
+  const bytes = new TextEncoder().encode("R 1 2 3456789012\nR 1 2 3\n");
+  for (const [from, to] of [[0, 8], [8, 20], [20, 23], [23, bytes.length]]) p.pushChunk(bytes.subarray(from, to), recs);
+  assert.deepEqual(recs.map((r) => r.kind === "return" && r.ret), [3456789012, 3]);
 });
 
 Deno.test("parser reports an over-long line given directly as malformed", () => {

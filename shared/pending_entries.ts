@@ -3,9 +3,8 @@
 import { IntMap } from "./int_map.ts";
 import type { EntryRecord } from "./parse_line.ts";
 
-// Numeric fields of an entry, in the order they are stored in a slot.
-const FIELDS = ["ts", "pid", "tid", "ppid", "uid", "euid", "cap", "opts", "sys", "userns", "targetNs"] as const;
-const WIDTH = FIELDS.length;
+// Numeric fields of an entry stored in a slot: ts, pid, tid, ppid, uid, euid, cap, opts, sys, userns, targetNs.
+const WIDTH = 11;
 const COMMS_MAX = 4096;
 
 /**
@@ -59,7 +58,18 @@ export class PendingEntries {
     const slot = this.#free.pop() ?? this.#grow();
     const at = slot * WIDTH;
     const nums = this.#nums;
-    for (let i = 0; i < WIDTH; i++) nums[at + i] = rec[FIELDS[i]!];
+    // Field by field: a loop over the names made each store a keyed lookup.
+    nums[at] = rec.ts;
+    nums[at + 1] = rec.pid;
+    nums[at + 2] = rec.tid;
+    nums[at + 3] = rec.ppid;
+    nums[at + 4] = rec.uid;
+    nums[at + 5] = rec.euid;
+    nums[at + 6] = rec.cap;
+    nums[at + 7] = rec.opts;
+    nums[at + 8] = rec.sys;
+    nums[at + 9] = rec.userns;
+    nums[at + 10] = rec.targetNs;
     this.#addrs[2 * slot] = rec.ra;
     this.#addrs[2 * slot + 1] = rec.cs;
     this.#comms[slot] = this.#share(rec.comm);

@@ -1,8 +1,7 @@
 /** Golden tests: recorded bpftrace output through splitter, parser, correlator and formatters (see testdata/). */
 
 import assert from "node:assert/strict";
-import { LineSplitter } from "./line_splitter.ts";
-import { LineParser, MAX_LINE } from "./parse_line.ts";
+import { LineParser, type TraceRecord } from "./parse_line.ts";
 import { Correlator } from "./correlator.ts";
 import type { CheckEvent, Event, ProbeKind } from "./event.ts";
 import { formatCheck, formatExec, formatExit } from "./format_text.ts";
@@ -19,20 +18,17 @@ interface Run {
   correlator: Correlator;
 }
 
-/** Replays a recording as the CLI reads it: odd-sized chunks, split, parsed and correlated in order. */
+/** Replays a recording as the CLI reads it: odd-sized byte chunks, parsed and correlated in order. */
 function replay(text: string, probe: ProbeKind, now: number, chunk = 4093): Run {
-  const splitter = new LineSplitter(MAX_LINE);
+  const bytes = new TextEncoder().encode(text);
   const parser = new LineParser();
   const correlator = new Correlator({ probe, arch: "x86_64", now: () => now });
   const events: Event[] = [];
-  const take = (lines: string[]) => {
-    for (const line of lines) {
-      for (const rec of parser.push(line)) events.push(...correlator.push(rec).map((o) => o.event));
-    }
+  const take = (recs: TraceRecord[]) => {
+    for (const rec of recs) events.push(...correlator.push(rec).map((o) => o.event));
   };
-  for (let i = 0; i < text.length; i += chunk) take(splitter.push(text.slice(i, i + chunk)));
-  take(splitter.end());
-  for (const rec of parser.end()) events.push(...correlator.push(rec).map((o) => o.event));
+  for (let i = 0; i < bytes.length; i += chunk) take(parser.pushChunk(bytes.subarray(i, i + chunk)));
+  take(parser.end());
   events.push(...correlator.finish().map((o) => o.event));
   return { events, correlator };
 }
