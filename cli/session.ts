@@ -18,11 +18,11 @@ import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import { generateProgram } from "../shared/program.ts";
 import type { KernelOffsets } from "../shared/kernel_offsets.ts";
-import { LineParser, MAX_LINE, type TraceRecord } from "../shared/parse_line.ts";
+import { LineParser, type TraceRecord } from "../shared/parse_line.ts";
 import { LineSplitter } from "../shared/line_splitter.ts";
 import { Correlator, type Output } from "../shared/correlator.ts";
 import type { ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
-import { formatCheck, formatExec, formatExit } from "../shared/format_text.ts";
+import { formatExec, formatExit, writeCheck } from "../shared/format_text.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
 import { recommend } from "../shared/recommend.ts";
 import { formatCompleteness, formatSummary, summarize, summaryEvent } from "../shared/summary.ts";
@@ -276,7 +276,6 @@ async function _startTracer(options: Options, program: string, version: Promise<
 /** The running state of one trace. */
 class _Session {
   readonly parser = new LineParser();
-  readonly splitter = new LineSplitter(MAX_LINE);
   readonly correlator: Correlator;
   shown = 0;
   hiddenNoaudit = 0;
@@ -651,7 +650,6 @@ class _Session {
   }
 
   async #readStdout(annotator: SiteAnnotator | null): Promise<void> {
-    const dec = new TextDecoder();
     const reader = this.#reader = this.tracer.stdout.getReader({ mode: "byob" });
     let buf = new Uint8Array(1 << 16);
     while (!this.#complete) {
@@ -660,30 +658,19 @@ class _Session {
       const chunk = value;
       buf = new Uint8Array(value.buffer);
       this.#lastOutput = performance.now();
-      const outs = this.#lines(this.splitter.push(dec.decode(chunk, { stream: true })));
+      const outs: Output[] = [];
+      this.#records(this.parser.pushChunk(chunk), outs);
       if (annotator && outs.length) await annotator.annotate(outs);
       await this.#emit(outs);
       this.#finishIfComplete();
     }
     // Ended by captrace, whatever is left is a line cut short by the kill, nothing the summary counts.
     const rest: Output[] = [];
-    if (!this.#complete) {
-      rest.push(...this.#lines(this.splitter.end()));
-      this.#records(this.parser.end(), rest);
-    }
+    if (!this.#complete) this.#records(this.parser.end(), rest);
     this.correlator.finish(rest);
     if (annotator && rest.length) await annotator.annotate(rest);
     await this.#emit(rest);
     this.sink.flush();
-  }
-
-  /** The events completed by a batch of lines. Checks come by the million: one array per batch, not per line. */
-  #lines(lines: string[]): Output[] {
-    const recs: TraceRecord[] = [];
-    for (const line of lines) this.parser.push(line, recs);
-    const outs: Output[] = [];
-    this.#records(recs, outs);
-    return outs;
   }
 
   #records(recs: TraceRecord[], outs: Output[]): void {
@@ -736,7 +723,11 @@ class _Session {
             continue;
           }
           this.shown++;
-          this.sink.line(o.json ? JSON.stringify(event) : formatCheck(event));
+          if (o.json) this.sink.line(JSON.stringify(event));
+          else {
+            writeCheck(this.sink.out, event);
+            this.sink.endLine();
+          }
           continue;
         case "exec":
           if (o.json) this.sink.line(JSON.stringify(event));

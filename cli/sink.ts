@@ -1,12 +1,18 @@
 /** Where the trace goes: stderr or a file (or FIFO), written in batches so a busy trace stays cheap. */
 
-const enc = new TextEncoder();
+import { ByteBuffer } from "../shared/byte_buffer.ts";
 
-/** A line-oriented writer with a batch buffer. */
+/** Bytes queued before they are written out. */
+const BATCH = 1 << 16;
+
+/**
+ * A line-oriented writer with a batch buffer. Lines are queued as text (line) or written straight into the
+ * buffer as bytes (out, then endLine), as the formatters of checks do.
+ */
 export class Sink {
   #file: Deno.FsFile | null;
-  #buf: string[] = [];
-  #size = 0;
+  /** The queued bytes; a formatter writes a line here, then calls endLine(). */
+  readonly out = new ByteBuffer(BATCH * 2);
   /** True when the trace shares stderr with captrace's own messages. */
   readonly isStderr: boolean;
 
@@ -34,22 +40,22 @@ export class Sink {
 
   /** Queue one line. */
   line(text: string): void {
-    this.#buf.push(text);
-    this.#size += text.length;
-    if (this.#size > 1 << 16) this.flush();
+    this.out.text(text);
+    this.endLine();
+  }
+
+  /** Ends the line written into `out`. */
+  endLine(): void {
+    this.out.byte(10);
+    if (this.out.length > BATCH) this.flush();
   }
 
   /** Write out what is queued. */
   flush(): void {
-    if (this.#buf.length === 0) return;
-    if (this.#broken) {
-      this.#buf = [];
-      this.#size = 0;
-      return;
-    }
-    const data = enc.encode(this.#buf.join("\n") + "\n");
-    this.#buf = [];
-    this.#size = 0;
+    if (this.out.length === 0) return;
+    const data = this.out.view();
+    this.out.clear(); // the bytes stay valid until the next write into out
+    if (this.#broken) return;
     const w = this.#file ?? Deno.stderr;
     let off = 0;
     while (off < data.length) {

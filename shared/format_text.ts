@@ -1,5 +1,6 @@
 /** Human output: one line per check, compatible with the original captrace, plus the other event lines. */
 
+import { ByteBuffer } from "./byte_buffer.ts";
 import { capLabel } from "./capabilities.ts";
 import { errnoText } from "./errno.ts";
 import type { CheckEvent, ExecEvent, ExitEvent } from "./event.ts";
@@ -14,44 +15,104 @@ export function logStamp(date: Date): string {
     `${_pad(date.getHours())}:${_pad(date.getMinutes())}:${_pad(date.getSeconds())}`;
 }
 
-// Formatting runs once per check, up to millions of times a second: the parts that repeat are computed once.
-// Checks come in time order, so the stamp changes once a second; comms and capabilities are few.
+// Formatting runs once per check, up to millions of times a second: the parts that repeat are encoded once.
+// Checks come in time order, so the stamp changes once a second; comms, capabilities and syscalls are few.
+const _encoder = new TextEncoder();
+let _stampTime = "";
 let _stampKey = "";
-let _stampText = "";
-const _comms = new Map<string, string>();
-const _caps = new Map<number, string>();
+let _stampBytes = new Uint8Array(0);
+const _comms = new Map<string, Uint8Array>();
+const _caps: (Uint8Array | undefined)[] = []; // by capability number
+const _names = new Map<string, Uint8Array>();
+const _errnos: (Uint8Array | undefined)[] = []; // by errno
 const _CACHE_MAX = 4096;
+const _PLUS_BRACE = _encoder.encode("+{");
+const _OPT = _encoder.encode(" opt=");
+const _ARROW = _encoder.encode(" -> ");
+const _SYSCALL = _encoder.encode(" syscall=");
 
-/** logStamp of an ISO time, recomputed only when its second changes (zone offsets are whole seconds). */
-function _stamp(iso: string): string {
+/** The bytes for small number `n` from `table`, made on first use; numbers out of range are not kept. */
+function _indexed(table: (Uint8Array | undefined)[], n: number, make: (n: number) => string): Uint8Array {
+  let b = n >= 0 && n < 4096 ? table[n] : undefined;
+  if (b === undefined) {
+    b = _encoder.encode(make(n));
+    if (n >= 0 && n < 4096) table[n] = b;
+  }
+  return b;
+}
+
+function _cached<K>(map: Map<K, Uint8Array>, key: K, make: (key: K) => string): Uint8Array {
+  let b = map.get(key);
+  if (b === undefined) {
+    b = _encoder.encode(make(key));
+    if (map.size >= _CACHE_MAX) map.clear();
+    map.set(key, b);
+  }
+  return b;
+}
+
+/** logStamp of an ISO time and a space, recomputed only when its second changes (zone offsets are whole seconds). */
+function _stamp(iso: string): Uint8Array {
+  if (iso === _stampTime) return _stampBytes;
+  _stampTime = iso;
   const key = iso.slice(0, 19);
   if (key !== _stampKey) {
     _stampKey = key;
-    _stampText = logStamp(new Date(iso));
+    _stampBytes = _encoder.encode(logStamp(new Date(iso)) + " ");
   }
-  return _stampText;
+  return _stampBytes;
 }
 
-/** The comm padded to 16 columns. Go's %-16s counts runes, not UTF-16 units: an emoji is one column. */
+/** The comm padded to 16 columns and a space. Go's %-16s counts runes, not UTF-16 units: an emoji is one column. */
 function _paddedComm(comm: string): string {
-  let p = _comms.get(comm);
-  if (p === undefined) {
-    p = comm + " ".repeat(Math.max(0, 16 - [...comm].length));
-    if (_comms.size >= _CACHE_MAX) _comms.clear();
-    _comms.set(comm, p);
-  }
-  return p;
+  return comm + " ".repeat(Math.max(0, 16 - [...comm].length)) + " ";
 }
 
+/** The quoted capability name and the arrow. */
 function _quotedCap(cap: number): string {
-  let q = _caps.get(cap);
-  if (q === undefined) {
-    q = JSON.stringify(capLabel(cap));
-    if (_caps.size >= _CACHE_MAX) _caps.clear();
-    _caps.set(cap, q);
-  }
-  return q;
+  return JSON.stringify(capLabel(cap)) + " -> ";
 }
+
+/** The errno's text in parentheses, after a space. */
+function _errno(errno: number): string {
+  return ` (${errnoText(errno)})`;
+}
+
+function _same(s: string): string {
+  return s;
+}
+
+/**
+ * Writes one check as formatCheck() shows it, without its newline, into `out`: what the CLI does for each check,
+ * with no string made for it.
+ */
+export function writeCheck(out: ByteBuffer, e: CheckEvent): void {
+  out.raw(_stamp(e.time));
+  out.raw(_cached(_comms, e.comm, _paddedComm));
+  out.int(e.pid);
+  if (e.tid !== e.pid) {
+    out.raw(_PLUS_BRACE);
+    out.int(e.tid);
+    out.byte(125); // "}"
+  }
+  out.raw(_OPT);
+  out.int(e.opts);
+  out.byte(32);
+  out.raw(_indexed(_caps, e.cap, _quotedCap));
+  out.int(e.ret);
+  if (e.ret < 0) out.raw(_indexed(_errnos, -e.ret, _errno));
+  out.raw(_SYSCALL);
+  // The name or number: "-" outside a syscall.
+  out.raw(_cached(_names, e.syscall_name ?? (e.syscall === null ? "-" : String(e.syscall)), _same));
+  if (e.site?.file && e.site.line !== null) {
+    out.text(` at ${e.site.file}:${e.site.line}` + (e.site.function ? ` (${e.site.function})` : ""));
+  } else if (e.site?.function) {
+    out.text(` in ${e.site.function}`);
+  }
+}
+
+const _scratch = new ByteBuffer(256);
+const _decoder = new TextDecoder();
 
 /**
  * One check as the original captrace printed it, with the syscall (and the source line, when known) appended:
@@ -69,17 +130,9 @@ function _quotedCap(cap: number): string {
  * ```
  */
 export function formatCheck(e: CheckEvent): string {
-  const task = e.tid !== e.pid ? `+{${e.tid}}` : "";
-  const detail = e.ret < 0 ? ` (${errnoText(-e.ret)})` : "";
-  const sys = e.syscall_name ?? (e.syscall === null ? "-" : String(e.syscall));
-  let line = `${_stamp(e.time)} ${_paddedComm(e.comm)} ${e.pid}${task} opt=${e.opts} ` +
-    `${_quotedCap(e.cap)} -> ${e.ret}${detail} syscall=${sys}`;
-  if (e.site?.file && e.site.line !== null) {
-    line += ` at ${e.site.file}:${e.site.line}` + (e.site.function ? ` (${e.site.function})` : "");
-  } else if (e.site?.function) {
-    line += ` in ${e.site.function}`;
-  }
-  return line;
+  _scratch.clear();
+  writeCheck(_scratch, e);
+  return _decoder.decode(_scratch.view());
 }
 
 /** strace-style marker for an exec in the traced tree. */
