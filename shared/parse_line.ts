@@ -240,7 +240,8 @@ export class LineParser {
 
   /**
    * Parse one line (without its newline); appends the records it completes (none while a multi-line record is
-   * open) to `out` and returns it.
+   * open) to `out` and returns it. Feed a stream either by chunks or by lines: a line given here does not join a
+   * partial line left by pushChunk.
    */
   push(line: string, out: TraceRecord[] = []): TraceRecord[] {
     const b = _encoder.encode(line);
@@ -249,6 +250,9 @@ export class LineParser {
 
   /** The line `b[start, end)`. Checks, entries, returns and stack frames are read as bytes; the rest as text. */
   #line(b: Uint8Array, start: number, end: number, out: TraceRecord[]): TraceRecord[] {
+    // Measured before its carriage return goes: ByteLines cuts an over-long line to MAX_LINE + 1 bytes, which may
+    // end in one.
+    const tooLong = end - start > MAX_LINE;
     if (end > start && b[end - 1] === 13) end--; // a carriage return
     const c = end > start ? b[start]! : -1;
     const pending = this.#pending;
@@ -259,7 +263,7 @@ export class LineParser {
         return out;
       }
       if (c === 32 || (c >= 9 && c <= 13)) {
-        if (end - start > MAX_LINE) out.push(this.#tooLong(b, start));
+        if (tooLong) out.push(this.#tooLong(b, start));
         else if (this.#frames < MAX_FRAMES) {
           this.#frames++;
           const opts = frameOptsAt(b, start, end);
@@ -268,12 +272,12 @@ export class LineParser {
         return out;
       }
       // A line may also start with Unicode white space.
-      if (c > 127 && end - start <= MAX_LINE) return this.#textLine(_text(b, start, end), out);
+      if (c > 127 && !tooLong) return this.#textLine(_text(b, start, end), out);
       // Not a frame: the check ended without its blank line. Emit it, then parse this line on its own.
       this.#pending = null;
       out.push(pending);
     }
-    if (end - start > MAX_LINE) {
+    if (tooLong) {
       out.push(this.#tooLong(b, start));
       return out;
     }

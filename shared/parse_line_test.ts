@@ -352,6 +352,21 @@ Deno.test("parser reports a 1 MiB line in a stream as malformed without crashing
   assert.ok(bad.line.length < 300);
 });
 
+Deno.test("parser reports an over-long line as malformed however it is cut, a carriage return after the cut too", () => {
+  // Byte MAX_LINE + 1 is a carriage return: a line cut there must not pass for one of MAX_LINE bytes.
+  const bytes = new TextEncoder().encode("R 1 2 " + "0".repeat(MAX_LINE - 6) + "\rjunk\nR 3 4 0\n");
+  for (const size of [bytes.length, 65536, 4096]) {
+    const p = new LineParser();
+    const recs: TraceRecord[] = [];
+    for (let i = 0; i < bytes.length; i += size) p.pushChunk(bytes.subarray(i, i + size), recs);
+    recs.push(...p.end());
+    assert.deepEqual(recs.map((r) => r.kind === "malformed" ? r.reason : r.kind), [
+      `line longer than ${MAX_LINE} bytes`,
+      "return",
+    ], `chunks of ${size}`);
+  }
+});
+
 Deno.test("parser reads a stream in chunks as it reads its lines one by one, wherever the chunks end", async () => {
   const text = await Deno.readTextFile(new URL("./testdata/tracepoint_pid.txt", import.meta.url)) +
     "C 9 1 1 0 0 0 0 -1 105 1 1 0 0 ünï 🦕\r\n        ns_capable_setid+45\r\n\r\nR 10 1 -1\r\nR 11 1 0";
