@@ -53,7 +53,6 @@ function _comm(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1).slice(0, 15);
 }
 
-/** A traced-process placeholder for --pid runs against the fake tracer (it never really gets traced). */
 /** Waits until no bpftrace process is left, exiting ones included (at most 10 s; the bench runs alone). */
 async function _noBpftrace(): Promise<void> {
   const any = async () => {
@@ -67,6 +66,22 @@ async function _noBpftrace(): Promise<void> {
   for (let i = 0; i < 500 && await any(); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
+/**
+ * The CPU the measured loops of sections 3 and 4 run on: the last one this process may use. On the 2-core VM these
+ * figures come from, a tracepoint's program costs more than twice as much on CPU 0 as on CPU 1 (0.48 against 0.18
+ * µs a check with a bare count()), while untraced loops run alike on both. Left to the scheduler, the floor and
+ * captrace's runs landed on either, and their ratios swung by 2×.
+ */
+async function _loopCpu(): Promise<number> {
+  const status = await Deno.readTextFile("/proc/self/status");
+  const allowed = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1] ?? "0";
+  return Number(allowed.split(/[,-]/).at(-1));
+}
+const LOOP_CPU = await _loopCpu();
+/** A prefix for a loop's command line that keeps it on LOOP_CPU. */
+const PIN = ["taskset", "-c", String(LOOP_CPU)];
+
+/** A process to trace with --pid that makes no checks of its own (the stand-in tracer never really traces it). */
 function _idle(): Deno.ChildProcess {
   return new Deno.Command("sleep", { args: ["3600"], stdin: "null", stdout: "null", stderr: "null" }).spawn();
 }
@@ -167,7 +182,7 @@ async function overhead(): Promise<void> {
   const CHEAP = 1_000_000;
   const DEAR = 100_000;
   const ct = await fixture("caps_timed", ["-O2"]);
-  const untraced = async (n = CHEAP) => _loopMs(await timed([...AS_NOBODY, ct, String(n)]), "caps_timed") / n;
+  const untraced = async (n = CHEAP) => _loopMs(await timed([...PIN, ...AS_NOBODY, ct, String(n)]), "caps_timed") / n;
   const underBare = async (program: string, n: number) => {
     const b = await _bare(program);
     try {
@@ -178,7 +193,7 @@ async function overhead(): Promise<void> {
   };
   const traced = async (extra: string[]) =>
     _loopMs(
-      await timed([...CAPTRACE, ...extra, "-u", "nobody", "--", ct, String(DEAR)], { stderr: "null" }),
+      await timed([...CAPTRACE, ...extra, "-u", "nobody", "--", ...PIN, ct, String(DEAR)], { stderr: "null" }),
       "captrace",
     ) / DEAR;
   // The floor counts in the kernel only; the decompositions show what each kind of per-check kernel work costs.
@@ -205,6 +220,8 @@ async function overhead(): Promise<void> {
     // Interleaved, so a burst of load elsewhere on the machine spreads over all cases.
     for (const [name, f] of cases) {
       _log(`overhead: ${name} (run ${i + 1})`);
+      // The previous case's bpftrace may still be tearing down its probes, which slows every check meanwhile.
+      await _noBpftrace();
       results.set(name, [...(results.get(name) ?? []), await f()]);
     }
   }
@@ -229,8 +246,8 @@ async function collateral(): Promise<void> {
   const N = 1_000_000;
   const ct = await fixture("caps_timed", ["-O2"]);
   const loads: [string, string[]][] = [
-    ["capability checks (setgroups as nobody)", [...AS_NOBODY, ct, String(N)]],
-    ["plain syscalls (getppid)", [ct, String(N), "0", "plain"]],
+    ["capability checks (setgroups as nobody)", [...PIN, ...AS_NOBODY, ct, String(N)]],
+    ["plain syscalls (getppid)", [...PIN, ct, String(N), "0", "plain"]],
   ];
   // Rounds alternate untraced and traced runs (and end untraced), so a drift in this machine's speed over the
   // section weighs on both sides alike.
@@ -318,6 +335,7 @@ async function loss(tmp: string): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     for (const rate of RATES) {
       _log(`loss: ${rate ? _fmt(rate) + " checks/s" : "unpaced"} (run ${i + 1})`);
+      await _noBpftrace();
       byRate.set(rate, [...(byRate.get(rate) ?? []), await one(rate)]);
     }
   }
@@ -365,9 +383,12 @@ async function startup(): Promise<void> {
   const ours: number[] = [];
   for (let i = 0; i < runs; i++) {
     _log(`start-up: run ${i + 1}`);
+    // Each start waits for the teardown of the last bpftrace (captrace's outlives captrace), which would slow it.
+    await _noBpftrace();
     const b = await timed(["bpftrace", "-e", "BEGIN { exit(); }"]);
     if (b.code !== 0) throw new Error(`bare bpftrace failed: ${b.stderr}`);
     bare.push(b.ms);
+    await _noBpftrace();
     const c = await timed([...CAPTRACE, "--", "/bin/true"]);
     if (c.code !== 0) throw new Error(`captrace -- /bin/true failed: ${c.stderr}`);
     ours.push(c.ms);
@@ -380,6 +401,7 @@ async function startup(): Promise<void> {
   const oursExit: number[] = [];
   for (let i = 0; i < runs; i++) {
     _log(`shutdown: run ${i + 1}`);
+    await _noBpftrace();
     const cmd = new Deno.Command(stamp[0]!, { args: stamp.slice(1), stdout: "piped", stdin: "null" }).spawn();
     const b = background(
       ["bpftrace", "-B", "line", "-e", `${READY}\ntracepoint:sched:sched_process_exit /pid == ${cmd.pid}/ { exit(); }`],
@@ -390,6 +412,7 @@ async function startup(): Promise<void> {
     const printed = Number(new TextDecoder().decode((await cmd.output()).stdout).trim()) / 1e6;
     if (!b.text().includes("READY")) throw new Error("bare bpftrace attached after the command ended");
     bareExit.push(exited - printed);
+    await _noBpftrace();
     const t0 = Date.now();
     const c = await timed([...CAPTRACE, "--", ...stamp]);
     const end = Date.now();
@@ -445,7 +468,7 @@ if (import.meta.main) {
   const machine = await _machine();
   const text = `${table(rows)}\n\nRuns per figure: ${RUNS} or more (start-up and shutdown: ${
     RUNS * 3
-  }), medians [min–max]; whole run ${_fmt(minutes, 1)} min.`;
+  }), medians [min–max]; the loops of sections 3 and 4 run on CPU ${LOOP_CPU}; whole run ${_fmt(minutes, 1)} min.`;
   console.log(`${machine}\n\n${text}`);
   if (flags.write) {
     const date = new Date().toISOString().slice(0, 16).replace("T", " ");
