@@ -4,7 +4,7 @@ import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import type { ProbeSupport } from "../shared/probe_choice.ts";
 import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
-import { type KernelOffsets, kernelOffsets } from "../shared/kernel_offsets.ts";
+import { type KernelOffsets, kernelOffsets, readSavedOffsets, savedOffsets } from "../shared/kernel_offsets.ts";
 
 const TRACEFS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
 
@@ -129,13 +129,52 @@ export async function capableOptsParam(bin: string): Promise<string | null> {
   return m ? m[1]! : null;
 }
 
-/** Struct offsets from the running kernel's BTF, or null when it has none (the program then names structs). */
-export async function kernelOffsetsFromBtf(path = "/sys/kernel/btf/vmlinux"): Promise<KernelOffsets | null> {
+/** Where struct offsets read from the kernel's BTF are kept: /run is emptied at every boot, so they cannot go stale. */
+export const OFFSETS_DIR = "/run/captrace";
+
+/** Where kernelOffsetsFromBtf reads and keeps offsets; `dir` null keeps none. */
+export interface OffsetsCache {
+  dir: string | null;
+  /** The file naming this boot (the kernel's boot_id). */
+  bootId: string;
+}
+
+const _CACHE: OffsetsCache = { dir: OFFSETS_DIR, bootId: "/proc/sys/kernel/random/boot_id" };
+
+/**
+ * Struct offsets from the running kernel's BTF, or null when it has none (the program then names structs). Parsing
+ * the 5 MB of BTF takes 15–30 ms at every start, so the offsets are kept for the rest of the boot in `cache.dir`;
+ * a save that cannot be read or written is ignored.
+ */
+export async function kernelOffsetsFromBtf(
+  path = "/sys/kernel/btf/vmlinux",
+  cache: OffsetsCache = _CACHE,
+): Promise<KernelOffsets | null> {
+  const boot = cache.dir === null ? "" : (await Deno.readTextFile(cache.bootId).catch(() => "")).trim();
+  const file = /^[0-9a-f-]{8,64}$/.test(boot) ? `${cache.dir}/kernel-offsets-${boot}.json` : null;
+  if (file) {
+    const saved = readSavedOffsets(await Deno.readTextFile(file).catch(() => ""));
+    if (saved) return saved;
+  }
+  let offsets: KernelOffsets | null;
   try {
-    return kernelOffsets(parseBtf(await Deno.readFile(path)));
+    offsets = kernelOffsets(parseBtf(await Deno.readFile(path)));
   } catch {
     return null;
   }
+  if (file && offsets) await _save(cache.dir!, file, savedOffsets(offsets)).catch(() => {});
+  return offsets;
+}
+
+/** Writes `text` to `file` in `dir` (made private to its owner if new) at once: a reader sees all of it or none. */
+async function _save(dir: string, file: string, text: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const part = `${file}.${Deno.pid}.part`;
+  await Deno.writeTextFile(part, text, { mode: 0o600 });
+  await Deno.rename(part, file).catch(async (e) => {
+    await Deno.remove(part).catch(() => {});
+    throw e;
+  });
 }
 
 /**

@@ -87,3 +87,44 @@ export function kernelOffsets(btf: Btf): KernelOffsets | null {
   out.capTracepoint = tp as CapTracepointOffsets;
   return out as KernelOffsets;
 }
+
+/** What kernelOffsets reads, as text: offsets saved by one version of it are only good for the same. */
+const SPEC = JSON.stringify({ FIELDS, TRACEPOINT_RECORD, TRACEPOINT_FIELDS });
+
+/** `offsets` as text to keep for later (see readSavedOffsets). */
+export function savedOffsets(offsets: KernelOffsets): string {
+  return JSON.stringify({ spec: SPEC, offsets });
+}
+
+function _valid(x: unknown, keys: string[]): boolean {
+  if (typeof x !== "object" || x === null) return false;
+  const o = x as Record<string, unknown>;
+  return keys.every((k) => Number.isInteger(o[k]) && (o[k] as number) >= 0);
+}
+
+/**
+ * Offsets saved by savedOffsets, or null when `text` is not such a save, or one made for other fields.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readSavedOffsets } from "./kernel_offsets.ts";
+ * assert.equal(readSavedOffsets("{}"), null);
+ * ```
+ */
+export function readSavedOffsets(text: string): KernelOffsets | null {
+  let saved: { spec?: unknown; offsets?: Record<string, unknown> };
+  try {
+    saved = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (saved?.spec !== SPEC || !_valid(saved.offsets, Object.keys(FIELDS))) return null;
+  const o = saved.offsets!;
+  const out = Object.fromEntries(Object.keys(FIELDS).map((k) => [k, o[k]])) as unknown as KernelOffsets;
+  if (o.capTracepoint === undefined) return out;
+  if (!_valid(o.capTracepoint, Object.keys(TRACEPOINT_FIELDS))) return null;
+  const tp = o.capTracepoint as Record<string, number>;
+  out.capTracepoint = { cred: tp.cred!, targetNs: tp.targetNs!, cap: tp.cap!, ret: tp.ret! };
+  return out;
+}

@@ -1,0 +1,52 @@
+/** Tests of saved kernel offsets: what is written reads back, and nothing else does. */
+
+import assert from "node:assert/strict";
+import { type KernelOffsets, readSavedOffsets, savedOffsets } from "./kernel_offsets.ts";
+
+const BASE: KernelOffsets = {
+  taskRealParent: 1280,
+  taskTgid: 1268,
+  taskMm: 1136,
+  taskStack: 32,
+  taskSignal: 1848,
+  taskExitCode: 1164,
+  signalLive: 4,
+  mmStartCode: 472,
+  mmEndCode: 480,
+  mmEnvEnd: 504,
+  credUid: 8,
+  credEuid: 24,
+  credUserNs: 144,
+  nsInum: 240,
+  ptRegsSize: 168,
+  ptRegsOrigAx: 120,
+  ptRegsSp: 152,
+};
+const WITH_TP: KernelOffsets = { ...BASE, capTracepoint: { cred: 8, targetNs: 16, cap: 32, ret: 36 } };
+
+Deno.test("saved offsets read back the same, with and without the tracepoint's", () => {
+  assert.deepEqual(readSavedOffsets(savedOffsets(BASE)), BASE);
+  assert.deepEqual(readSavedOffsets(savedOffsets(WITH_TP)), WITH_TP);
+});
+
+Deno.test("saved offsets are refused when made for other fields, incomplete, or not offsets", () => {
+  const good = JSON.parse(savedOffsets(WITH_TP));
+  const variants: unknown[] = [
+    { ...good, spec: good.spec.replace("env_end", "arg_end") },
+    { spec: good.spec },
+    { ...good, offsets: { ...good.offsets, taskMm: undefined } },
+    { ...good, offsets: { ...good.offsets, taskMm: -8 } },
+    { ...good, offsets: { ...good.offsets, taskMm: 11.5 } },
+    { ...good, offsets: { ...good.offsets, taskMm: "1136" } },
+    { ...good, offsets: { ...good.offsets, capTracepoint: { cred: 8, targetNs: 16, cap: 32 } } },
+    { ...good, offsets: null },
+  ];
+  for (const v of variants) assert.equal(readSavedOffsets(JSON.stringify(v)), null, JSON.stringify(v).slice(-120));
+  for (const text of ["", "{", "null", "[]", "42"]) assert.equal(readSavedOffsets(text), null, text);
+});
+
+Deno.test("saved offsets keep only the known fields", () => {
+  const good = JSON.parse(savedOffsets(BASE));
+  const read = readSavedOffsets(JSON.stringify({ ...good, offsets: { ...good.offsets, extra: 1 } }));
+  assert.deepEqual(read, BASE);
+});
