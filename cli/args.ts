@@ -96,7 +96,7 @@ Single-dash long flags of the original captrace work too: -pid N,
 Environment: CAPTRACE_BTF_OFFSETS=0 names kernel structs in the program
 instead of reading fields at offsets from /sys/kernel/btf/vmlinux.
 
-Files: /run/captrace/ keeps those offsets until the next boot.
+Files: /run/captrace/ keeps those offsets for the boot (private to root).
 
 Exit status: the command's own (128+N if killed by signal N); otherwise
 0 ok, 1 the trace failed, 2 usage error, 3 cannot trace here (privileges,

@@ -1,6 +1,7 @@
 /** What this machine offers for tracing: privileges, tracefs, bpftrace and its probes. */
 
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import { VERSION } from "./args.ts";
 import type { ProbeSupport } from "../shared/probe_choice.ts";
 import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
@@ -129,7 +130,10 @@ export async function capableOptsParam(bin: string): Promise<string | null> {
   return m ? m[1]! : null;
 }
 
-/** Where struct offsets read from the kernel's BTF are kept: /run is emptied at every boot, so they cannot go stale. */
+/**
+ * Where struct offsets read from the kernel's BTF are kept, in a file named after the boot: they cannot change until
+ * the next one.
+ */
 export const OFFSETS_DIR = "/run/captrace";
 
 /** Where kernelOffsetsFromBtf reads and keeps offsets; `dir` null keeps none. */
@@ -140,20 +144,23 @@ export interface OffsetsCache {
 }
 
 const _CACHE: OffsetsCache = { dir: OFFSETS_DIR, bootId: "/proc/sys/kernel/random/boot_id" };
+const _SAVE_PREFIX = "kernel-offsets-";
 
 /**
  * Struct offsets from the running kernel's BTF, or null when it has none (the program then names structs). Parsing
- * the 5 MB of BTF takes 15–30 ms at every start, so the offsets are kept for the rest of the boot in `cache.dir`;
- * a save that cannot be read or written is ignored.
+ * the 5 MB of BTF takes 15–30 ms at every start, so the offsets are kept for the rest of the boot in `cache.dir`:
+ * a directory of this user's that no one else may enter (made so if missing; not used otherwise). A save that
+ * cannot be read or written is ignored; saves of other boots and captrace versions are removed.
  */
 export async function kernelOffsetsFromBtf(
   path = "/sys/kernel/btf/vmlinux",
   cache: OffsetsCache = _CACHE,
 ): Promise<KernelOffsets | null> {
   const boot = cache.dir === null ? "" : (await Deno.readTextFile(cache.bootId).catch(() => "")).trim();
-  const file = /^[0-9a-f-]{8,64}$/.test(boot) ? `${cache.dir}/kernel-offsets-${boot}.json` : null;
-  if (file) {
-    const saved = readSavedOffsets(await Deno.readTextFile(file).catch(() => ""));
+  const dir = /^[0-9a-f-]{8,64}$/.test(boot) ? await _privateDir(cache.dir!) : null;
+  const name = `${_SAVE_PREFIX}${VERSION}-${boot}.json`;
+  if (dir) {
+    const saved = await _readSave(`${dir}/${name}`);
     if (saved) return saved;
   }
   let offsets: KernelOffsets | null;
@@ -162,19 +169,40 @@ export async function kernelOffsetsFromBtf(
   } catch {
     return null;
   }
-  if (file && offsets) await _save(cache.dir!, file, savedOffsets(offsets)).catch(() => {});
+  if (dir && offsets) await _save(dir, name, savedOffsets(offsets)).catch(() => {});
   return offsets;
 }
 
-/** Writes `text` to `file` in `dir` (made private to its owner if new) at once: a reader sees all of it or none. */
-async function _save(dir: string, file: string, text: string): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const part = `${file}.${Deno.pid}.part`;
-  await Deno.writeTextFile(part, text, { mode: 0o600 });
-  await Deno.rename(part, file).catch(async (e) => {
+/** `dir`, made if missing, when it is a real directory of this user's that no one else may enter; else null. */
+async function _privateDir(dir: string): Promise<string | null> {
+  await Deno.mkdir(dir, { mode: 0o700 }).catch(() => {});
+  const st = await Deno.lstat(dir).catch(() => null);
+  return st?.isDirectory && st.uid === Deno.uid() && (st.mode! & 0o077) === 0 ? dir : null;
+}
+
+/** The offsets saved in `file`, if it is a plain file (never a FIFO or a link) holding a valid save. */
+async function _readSave(file: string): Promise<KernelOffsets | null> {
+  const st = await Deno.lstat(file).catch(() => null);
+  if (!st?.isFile || st.uid !== Deno.uid()) return null;
+  return readSavedOffsets(await Deno.readTextFile(file).catch(() => ""));
+}
+
+/** Writes `text` as `dir/name` at once (a reader sees all of it or none), then removes the saves of other boots. */
+async function _save(dir: string, name: string, text: string): Promise<void> {
+  const part = `${dir}/${name}.${Deno.pid}.part`;
+  try {
+    // A new file or none: never one that was there, nor through a link.
+    await Deno.writeTextFile(part, text, { createNew: true, mode: 0o600 });
+    await Deno.rename(part, `${dir}/${name}`);
+  } catch (e) {
     await Deno.remove(part).catch(() => {});
     throw e;
-  });
+  }
+  for await (const e of Deno.readDir(dir)) {
+    if (e.name.startsWith(_SAVE_PREFIX) && e.name !== name && !e.name.endsWith(".part")) {
+      await Deno.remove(`${dir}/${e.name}`).catch(() => {});
+    }
+  }
 }
 
 /**

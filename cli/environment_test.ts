@@ -1,51 +1,56 @@
-/** Tests of the kernel offsets kept for the boot: read back instead of parsing BTF, and never a wrong save. */
+/** Tests of the kernel offsets kept for the boot: read back instead of parsing BTF, and never a wrong or unsafe save. */
 
 import assert from "node:assert/strict";
-import { kernelOffsetsFromBtf } from "./environment.ts";
+import { kernelOffsetsFromBtf, type OffsetsCache } from "./environment.ts";
+import { VERSION } from "./args.ts";
 import { kernelOffsets, readSavedOffsets, savedOffsets } from "../shared/kernel_offsets.ts";
 import { parseBtf } from "../shared/btf.ts";
 
 const BTF = "/sys/kernel/btf/vmlinux";
 const BOOT = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+const NAME = `kernel-offsets-${VERSION}-${BOOT}.json`;
 
-/** A cache in a fresh directory, for a boot id written to a file of its own. */
-async function cacheFor(boot = BOOT) {
+/** Runs `f` with a cache in a fresh directory, for a boot id written to a file of its own. */
+async function withCache(f: (c: { root: string; cache: OffsetsCache; file: string }) => Promise<void>, boot = BOOT) {
   const root = await Deno.makeTempDir({ prefix: "captrace-offsets-" });
-  await Deno.writeTextFile(`${root}/boot_id`, boot + "\n");
-  return {
-    root,
-    cache: { dir: `${root}/run`, bootId: `${root}/boot_id` },
-    file: `${root}/run/kernel-offsets-${boot}.json`,
-  };
+  try {
+    await Deno.writeTextFile(`${root}/boot_id`, boot + "\n");
+    const cache = { dir: `${root}/run`, bootId: `${root}/boot_id` };
+    await f({ root, cache, file: `${cache.dir}/${NAME}` });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 }
 
+const ls = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+
 Deno.test("offsets parsed from BTF are kept for the boot, private, and read back the same", async () => {
-  const { root, cache, file } = await cacheFor();
-  try {
+  await withCache(async ({ root, cache, file }) => {
     const parsed = await kernelOffsetsFromBtf(BTF, cache);
     assert.ok(parsed, "this kernel has BTF with every offset captrace needs");
     assert.deepEqual(parsed, kernelOffsets(parseBtf(await Deno.readFile(BTF))));
     assert.deepEqual(readSavedOffsets(await Deno.readTextFile(file)), parsed);
-    assert.equal((await Deno.stat(cache.dir)).mode! & 0o777, 0o700);
+    assert.equal((await Deno.stat(cache.dir!)).mode! & 0o777, 0o700);
     assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
-    assert.deepEqual([...Deno.readDirSync(cache.dir)].map((e) => e.name), [`kernel-offsets-${BOOT}.json`]);
+    assert.deepEqual(ls(cache.dir!), [NAME]);
     // Read back without BTF: the save alone answers.
     assert.deepEqual(await kernelOffsetsFromBtf(`${root}/no-such-btf`, cache), parsed);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
 
-Deno.test("offsets saved in another boot, or saved wrong, are not used", async () => {
-  const { root, cache, file } = await cacheFor();
-  try {
+Deno.test("offsets saved in another boot or version, or saved wrong, are not used, and old saves go", async () => {
+  await withCache(async ({ root, cache, file }) => {
     const real = await kernelOffsetsFromBtf(BTF, { dir: null, bootId: "" });
     assert.ok(real);
     const wrong = savedOffsets({ ...real, taskMm: real.taskMm + 8 });
-    await Deno.mkdir(cache.dir);
-    // Another boot's save is not read: the offsets come from BTF.
-    await Deno.writeTextFile(`${cache.dir}/kernel-offsets-00000000-0000-0000-0000-000000000000.json`, wrong);
+    await Deno.mkdir(cache.dir!, { mode: 0o700 });
+    const others = [
+      `kernel-offsets-${VERSION}-00000000-0000-0000-0000-000000000000.json`,
+      `kernel-offsets-0.0.1-${BOOT}.json`,
+    ];
+    for (const other of others) await Deno.writeTextFile(`${cache.dir}/${other}`, wrong);
     assert.deepEqual(await kernelOffsetsFromBtf(BTF, cache), real);
+    assert.deepEqual(ls(cache.dir!), [NAME]);
     // A damaged save of this boot is replaced.
     await Deno.writeTextFile(file, wrong.slice(0, 40));
     assert.deepEqual(await kernelOffsetsFromBtf(BTF, cache), real);
@@ -53,21 +58,55 @@ Deno.test("offsets saved in another boot, or saved wrong, are not used", async (
     // No BTF and no usable save: none.
     await Deno.writeTextFile(file, "{}");
     assert.equal(await kernelOffsetsFromBtf(`${root}/no-such-btf`, cache), null);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
 
-Deno.test("offsets are not kept when the boot is unknown or keeping is off, nor when the directory is unusable", async () => {
-  const { root, cache } = await cacheFor("not a boot id");
-  try {
+Deno.test("offsets are not kept when the boot is unknown, keeping is off, or the directory is unusable", async () => {
+  await withCache(async ({ root, cache }) => {
     assert.ok(await kernelOffsetsFromBtf(BTF, cache));
     assert.ok(await kernelOffsetsFromBtf(BTF, { dir: null, bootId: cache.bootId }));
     await Deno.writeTextFile(`${root}/boot_id`, BOOT);
     await Deno.writeTextFile(`${root}/file`, "");
-    assert.ok(await kernelOffsetsFromBtf(BTF, { dir: `${root}/file/run`, bootId: cache.bootId }));
-    assert.deepEqual([...Deno.readDirSync(root)].map((e) => e.name).sort(), ["boot_id", "file"]);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+    assert.ok(await kernelOffsetsFromBtf(BTF, { dir: `${root}/file`, bootId: cache.bootId }));
+    assert.ok(await kernelOffsetsFromBtf(BTF, { dir: `${root}/no/such/dir`, bootId: cache.bootId }));
+    assert.deepEqual(ls(root), ["boot_id", "file"]);
+  }, "not a boot id");
+});
+
+Deno.test("offsets are not kept in a directory others may enter, nor through links, nor read from a FIFO", async () => {
+  await withCache(async ({ root, cache, file }) => {
+    const real = await kernelOffsetsFromBtf(BTF, { dir: null, bootId: "" });
+    assert.ok(real);
+    // A directory that was there, open to others: not used, not made private behind the owner's back.
+    await Deno.mkdir(cache.dir!);
+    await Deno.chmod(cache.dir!, 0o777);
+    assert.deepEqual(await kernelOffsetsFromBtf(BTF, cache), real);
+    assert.deepEqual(ls(cache.dir!), []);
+    assert.equal((await Deno.stat(cache.dir!)).mode! & 0o777, 0o777);
+    // A link to a private directory: not used either.
+    await Deno.remove(cache.dir!);
+    await Deno.mkdir(`${root}/elsewhere`, { mode: 0o700 });
+    await Deno.symlink(`${root}/elsewhere`, cache.dir!);
+    assert.deepEqual(await kernelOffsetsFromBtf(BTF, cache), real);
+    assert.deepEqual(ls(`${root}/elsewhere`), []);
+    // In a private directory: a side file planted as a link is not written through, a link as the save not read.
+    await Deno.remove(cache.dir!);
+    await Deno.mkdir(cache.dir!, { mode: 0o700 });
+    await Deno.writeTextFile(`${root}/victim`, "untouched");
+    await Deno.symlink(`${root}/victim`, `${file}.${Deno.pid}.part`);
+    assert.deepEqual(await kernelOffsetsFromBtf(BTF, cache), real);
+    assert.equal(await Deno.readTextFile(`${root}/victim`), "untouched");
+    await Deno.writeTextFile(`${root}/saved`, savedOffsets({ ...real, taskMm: real.taskMm + 8 }));
+    await Deno.remove(file).catch(() => {});
+    await Deno.symlink(`${root}/saved`, file);
+    assert.deepEqual(await kernelOffsetsFromBtf(`${root}/no-such-btf`, cache), null);
+    // A FIFO as the save: not opened (opening it would wait for a writer forever).
+    await Deno.remove(file);
+    new Deno.Command("mkfifo", { args: [file] }).outputSync();
+    assert.ok((await Deno.lstat(file)).isFile === false);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stuck = new Promise((_, reject) => timer = setTimeout(() => reject(new Error("opened the FIFO")), 5000));
+    assert.equal(await Promise.race([kernelOffsetsFromBtf(`${root}/no-such-btf`, cache), stuck]), null);
+    clearTimeout(timer);
+  });
 });

@@ -96,10 +96,13 @@ export function savedOffsets(offsets: KernelOffsets): string {
   return JSON.stringify({ spec: SPEC, offsets });
 }
 
+/** No kernel struct captrace reads comes near this size. */
+const MAX_OFFSET = 1 << 20;
+
 function _valid(x: unknown, keys: string[]): boolean {
   if (typeof x !== "object" || x === null) return false;
   const o = x as Record<string, unknown>;
-  return keys.every((k) => Number.isInteger(o[k]) && (o[k] as number) >= 0);
+  return keys.every((k) => Number.isInteger(o[k]) && (o[k] as number) >= 0 && (o[k] as number) < MAX_OFFSET);
 }
 
 /**

@@ -38,6 +38,8 @@ Deno.test("saved offsets are refused when made for other fields, incomplete, or 
     { ...good, offsets: { ...good.offsets, taskMm: -8 } },
     { ...good, offsets: { ...good.offsets, taskMm: 11.5 } },
     { ...good, offsets: { ...good.offsets, taskMm: "1136" } },
+    { ...good, offsets: { ...good.offsets, taskMm: 1e21 } },
+    { ...good, offsets: { ...good.offsets, taskMm: 1 << 20 } },
     { ...good, offsets: { ...good.offsets, capTracepoint: { cred: 8, targetNs: 16, cap: 32 } } },
     { ...good, offsets: null },
   ];

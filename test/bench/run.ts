@@ -63,7 +63,10 @@ async function _noBpftrace(): Promise<void> {
     }
     return false;
   };
-  for (let i = 0; i < 500 && await any(); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; await any(); i++) {
+    if (i === 500) return _log("warning: a bpftrace is still running after 10 s; measuring anyway");
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /**
@@ -74,8 +77,20 @@ async function _noBpftrace(): Promise<void> {
  */
 async function _loopCpu(): Promise<number> {
   const status = await Deno.readTextFile("/proc/self/status");
-  const allowed = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1] ?? "0";
-  return Number(allowed.split(/[,-]/).at(-1));
+  const allowed = _cpus(/^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1] ?? "0");
+  // The allowed list may name CPUs that are possible but offline.
+  const online = _cpus(await Deno.readTextFile("/sys/devices/system/cpu/online").catch(() => "0"));
+  return Math.max(0, ...[...allowed].filter((c) => online.has(c)));
+}
+
+/** The CPUs of a kernel CPU list such as "0-3,8-11". */
+function _cpus(list: string): Set<number> {
+  const out = new Set<number>();
+  for (const part of list.trim().split(",")) {
+    const [from, to = from] = part.split("-").map(Number);
+    for (let c = from!; c <= to!; c++) out.add(c);
+  }
+  return out;
 }
 const LOOP_CPU = await _loopCpu();
 /** A prefix for a loop's command line that keeps it on LOOP_CPU. */
