@@ -28,15 +28,15 @@ const _errnos: (Uint8Array | undefined)[] = []; // by errno
 const _CACHE_MAX = 4096;
 const _PLUS_BRACE = _encoder.encode("+{");
 const _OPT = _encoder.encode(" opt=");
-const _ARROW = _encoder.encode(" -> ");
 const _SYSCALL = _encoder.encode(" syscall=");
 
 /** The bytes for small number `n` from `table`, made on first use; numbers out of range are not kept. */
 function _indexed(table: (Uint8Array | undefined)[], n: number, make: (n: number) => string): Uint8Array {
-  let b = n >= 0 && n < 4096 ? table[n] : undefined;
+  const kept = n >= 0 && n < _CACHE_MAX;
+  let b = kept ? table[n] : undefined;
   if (b === undefined) {
     b = _encoder.encode(make(n));
-    if (n >= 0 && n < 4096) table[n] = b;
+    if (kept) table[n] = b;
   }
   return b;
 }

@@ -81,11 +81,6 @@ function _startsBlank(line: string): boolean {
   return c === 32 || (c >= 9 && c <= 13) || (c > 127 && /^\s/.test(line));
 }
 
-/** `line` without one trailing carriage return. */
-function _noCr(line: string): string {
-  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
-}
-
 // Lines are read as bytes (see LineParser.pushChunk); the rare ones that are not checks, entries, returns or
 // stack frames are decoded and parsed as text.
 const _decoder = new TextDecoder("utf-8", { ignoreBOM: true });
