@@ -14,10 +14,12 @@ const CALLERS: readonly (readonly [string, number])[] = [
   ["ns_capable_setid", CAP_OPT_INSETID],
 ];
 
+const _encoder = new TextEncoder();
+const CALLER_BYTES = CALLERS.map(([fn, opts]) => [_encoder.encode(fn), opts] as const);
+
 /**
  * CAP_OPT_* bits of one kernel stack frame ("ns_capable_setid+45"), as bpftrace prints it or trimmed: the flag of
- * the caller it names, or 0. Every check brings its stack, so this looks at the frame where it lies (no trimmed
- * copy, no table lookup) and trims only an odd frame.
+ * the caller it names, or 0. The stream's frames are read as bytes by frameOptsAt; this serves frames already text.
  *
  * @example
  * ```ts
@@ -28,25 +30,15 @@ const CALLERS: readonly (readonly [string, number])[] = [
  * ```
  */
 export function frameOpts(frame: string): number {
-  let at = 0;
-  while (frame.charCodeAt(at) === 32) at++;
-  const c = frame.charCodeAt(at);
-  // Every caller's name starts with h, n or s; a frame starting with any other visible ASCII character is none.
-  if (c !== 104 && c !== 110 && c !== 115) return c > 32 && c < 127 ? 0 : _trimmedFrameOpts(frame);
-  for (const [fn, opts] of CALLERS) {
-    if (!frame.startsWith(fn, at)) continue;
-    const end = at + fn.length;
-    if (end === frame.length || frame.charCodeAt(end) === 43) return opts; // 43: "+"
-    return _trimmedFrameOpts(frame); // e.g. trailing blanks after the name
-  }
-  return 0;
+  const b = _encoder.encode(frame);
+  const opts = frameOptsAt(b, 0, b.length);
+  return opts >= 0 ? opts : _trimmedFrameOpts(frame);
 }
 
-const CALLER_BYTES = CALLERS.map(([fn, opts]) => [new TextEncoder().encode(fn), opts] as const);
-
 /**
- * frameOpts of the frame `buf[start, end)`, read as bytes: the stream of every check's stack never becomes strings.
- * Returns -1 for an odd frame (not indented with spaces, or not ASCII), which frameOpts must decide on its text.
+ * frameOpts of the frame `buf[start, end)`, read as bytes where it lies: every check brings its stack, and the
+ * stream's frames never become strings. Returns -1 for an odd frame (not indented with spaces, not ASCII, or with
+ * something after the caller's name but its offset), which frameOpts must decide on its trimmed text.
  *
  * @example
  * ```ts
@@ -60,7 +52,7 @@ export function frameOptsAt(buf: Uint8Array, start: number, end: number): number
   let at = start;
   while (at < end && buf[at] === 32) at++;
   const c = at < end ? buf[at]! : 0;
-  // As in frameOpts: every caller's name starts with h, n or s.
+  // Every caller's name starts with h, n or s; a frame starting with any other visible ASCII character is none.
   if (c !== 104 && c !== 110 && c !== 115) return c > 32 && c < 127 ? 0 : -1;
   for (const [fn, opts] of CALLER_BYTES) {
     const after = at + fn.length;
