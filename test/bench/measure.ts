@@ -68,7 +68,7 @@ export interface Background {
   until(re: RegExp, timeoutMs?: number): Promise<void>;
   /** Wait for it to end by itself. */
   wait(): Promise<Deno.CommandStatus>;
-  /** Stop it with `signal` (if still running) and wait for its exit. */
+  /** Stop it with `signal` (if still running, repeated each second until it ends) and wait for its exit. */
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
@@ -112,14 +112,24 @@ export function background(argv: string[], watch: "stdout" | "stderr", env: Reco
       return status;
     },
     async stop(signal = "SIGINT") {
+      const send = () => {
+        try {
+          child.kill(signal);
+        } catch {
+          // already gone
+        }
+      };
+      // Repeated every second until it ends: bpftrace 0.17 does not always act on a SIGINT (in one bench run it
+      // stayed in its epoll wait, idle, until a second one came; captrace repeats its own SIGINT likewise).
+      send();
+      const repeat = setInterval(send, 1000);
       try {
-        child.kill(signal);
-      } catch {
-        // already gone
+        const status = await child.status;
+        await pump;
+        return status;
+      } finally {
+        clearInterval(repeat);
       }
-      const status = await child.status;
-      await pump;
-      return status;
     },
   };
 }
