@@ -139,8 +139,10 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Prom
     // For the setcap line: the program the process runs.
     binary = await Deno.readLink(`/proc/${rootPid}/exe`).catch(() => undefined);
   } else if (options.mode === "command") {
-    binary = await resolveCommand(options.command[0]!);
-    argv = [binary, ...options.command.slice(1)];
+    const path = await resolveCommand(options.command[0]!);
+    argv = [path, ...options.command.slice(1)];
+    // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
+    binary = await Deno.realPath(path).catch(() => path);
   }
   const user = options.user ? await resolveUser(options.user) : null;
   if (tracefs.note) _notice(options, sink, `captrace: ${tracefs.note}`);

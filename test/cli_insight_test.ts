@@ -62,6 +62,19 @@ Deno.test("chown as nobody: summary has cap_chown denied and it is recommended i
   assert.equal(totals.seen, totals.shown + totals.hidden + totals.lost);
 });
 
+Deno.test("a command launched through a symbolic link runs as named, and setcap names the file itself", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const link = `${file.slice(0, file.lastIndexOf("/"))}/my-chown`;
+  await Deno.symlink("/usr/bin/chown", link);
+  const { events, code } = await runJson(["-c", "-u", "nobody", "--", link, "nobody", file]);
+  assert.equal(code, 1);
+  const exec = events.find((e) => e.type === "exec");
+  assert.equal(exec?.filename, link, "the link is what runs (a multi-call binary goes by its name)");
+  // setcap refuses a symbolic link: the line must name what it points to.
+  assertChownEverywhere(summaryOf(events).rec);
+});
+
 Deno.test("the text summary shows the table and every paste-ready format", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
