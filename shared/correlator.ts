@@ -21,6 +21,8 @@ export interface AggEntry {
   cap: number;
   ret: number;
   sys: number;
+  /** False when the check was against a user namespace other than the initial one. */
+  initialNs: boolean;
   opts: number;
   count: number;
 }
@@ -175,7 +177,8 @@ export class Correlator {
         break;
       case "agg": {
         const opts = rec.opts ?? optsFromStack(rec.stack ?? []);
-        this.agg.push({ pid: rec.pid, cap: rec.cap, ret: rec.ret, sys: rec.sys, opts, count: rec.count });
+        const { pid, cap, ret, sys, initialNs, count } = rec;
+        this.agg.push({ pid, cap, ret, sys, initialNs, opts, count });
         break;
       }
       case "summary_begin":

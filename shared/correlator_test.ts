@@ -327,11 +327,12 @@ Deno.test("correlator collects totals and the aggregate, inferring opts from sta
       cap: 21,
       ret: 0,
       sys: 9,
+      initialNs: true,
       stack: ["cap_capable+131", "security_vm_enough_memory_mm+54"],
       opts: null,
       count: 10,
     },
-    { kind: "agg", pid: 1, cap: 0, ret: -1, sys: 260, stack: null, opts: 4, count: 2 },
+    { kind: "agg", pid: 1, cap: 0, ret: -1, sys: 260, initialNs: true, stack: null, opts: 4, count: 2 },
   ]);
   assert.deepEqual(outs, []);
   assert.equal(c.summaryComplete, false);
@@ -339,8 +340,8 @@ Deno.test("correlator collects totals and the aggregate, inferring opts from sta
   assert.equal(c.summaryComplete, true);
   assert.deepEqual(Object.fromEntries(c.totals), { n: 12, launcher: 2 });
   assert.deepEqual(c.agg, [
-    { pid: 1, cap: 21, ret: 0, sys: 9, opts: 2, count: 10 },
-    { pid: 1, cap: 0, ret: -1, sys: 260, opts: 4, count: 2 },
+    { pid: 1, cap: 21, ret: 0, sys: 9, initialNs: true, opts: 2, count: 10 },
+    { pid: 1, cap: 0, ret: -1, sys: 260, initialNs: true, opts: 4, count: 2 },
   ]);
 });
 
@@ -393,12 +394,12 @@ Deno.test("correlator replaces an earlier summary with a later one instead of ad
   const summary = (n: number) => {
     c.push({ kind: "summary_begin" });
     c.push({ kind: "total", name: "n", value: n });
-    c.push({ kind: "agg", pid: 5, cap: 0, ret: -1, sys: 92, stack: null, opts: 0, count: n });
+    c.push({ kind: "agg", pid: 5, cap: 0, ret: -1, sys: 92, initialNs: true, stack: null, opts: 0, count: n });
     c.push({ kind: "summary_end" });
   };
   summary(3);
   summary(4);
-  assert.deepEqual(c.agg, [{ pid: 5, cap: 0, ret: -1, sys: 92, opts: 0, count: 4 }]);
+  assert.deepEqual(c.agg, [{ pid: 5, cap: 0, ret: -1, sys: 92, initialNs: true, opts: 0, count: 4 }]);
   assert.deepEqual(Object.fromEntries(c.totals), { n: 4 });
   assert.equal(c.summaryComplete, true);
 });

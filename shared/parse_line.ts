@@ -49,6 +49,8 @@ export type TraceRecord =
     cap: number;
     ret: number;
     sys: number;
+    /** False when the check was against a user namespace other than the initial one. */
+    initialNs: boolean;
     stack: string[] | null;
     opts: number | null;
     count: number;
@@ -463,18 +465,26 @@ export class LineParser {
   }
 
   #aggDone(line: string, stack: string[]): TraceRecord {
-    // @agg[cpu, pid, cap, ret, sys, <stack or opts>]: count (the CPU only splits the count; see program.ts)
-    const m = /^@agg\[\d+, (-?\d+), (-?\d+), (-?\d+), (-?\d+), ?(-?\d+)?\]: (\d+)$/.exec(line);
-    if (!m) return this.#malformed(line, "bad summary entry");
+    // @agg[cpu, pid, cap, ret, sys, init, <stack or opts>]: count (the CPU only splits the count; see program.ts).
+    // Summaries made before `init` (whether the check was against the initial user namespace) was counted lack
+    // it: their checks count as made there.
+    const m = /^@agg\[\d+((?:, -?\d+)+)(, )?\]: (\d+)$/.exec(line);
+    const ints = m ? m[1]!.slice(2).split(", ").map(Number) : [];
+    const withStack = m?.[2] !== undefined;
+    const keyed = ints.length - (withStack ? 0 : 1); // pid, cap, ret, sys and perhaps init
+    if (!m || (keyed !== 4 && keyed !== 5) || (keyed === 5 && ints[4] !== 0 && ints[4] !== 1)) {
+      return this.#malformed(line, "bad summary entry");
+    }
     return {
       kind: "agg",
-      pid: Number(m[1]),
-      cap: Number(m[2]),
-      ret: Number(m[3]),
-      sys: Number(m[4]),
-      stack: m[5] === undefined ? stack : null,
-      opts: m[5] === undefined ? null : Number(m[5]),
-      count: Number(m[6]),
+      pid: ints[0]!,
+      cap: ints[1]!,
+      ret: ints[2]!,
+      sys: ints[3]!,
+      initialNs: keyed === 4 || ints[4] === 1,
+      stack: withStack ? stack : null,
+      opts: withStack ? null : ints.at(-1)!,
+      count: Number(m[3]),
     };
   }
 }

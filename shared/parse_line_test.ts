@@ -244,18 +244,62 @@ Deno.test("parser reads the END summary: totals, multi-line stack keys and singl
       cap: 6,
       ret: 0,
       sys: 116,
+      initialNs: true,
       stack: ["cap_capable+131", "security_capable+59", "ns_capable_setid+45", "__do_sys_setgroups+55"],
       opts: null,
       count: 1,
     },
-    { kind: "agg", pid: 200, cap: 12, ret: -1, sys: 54, stack: null, opts: 2, count: 3 },
+    { kind: "agg", pid: 200, cap: 12, ret: -1, sys: 54, initialNs: true, stack: null, opts: 2, count: 3 },
     { kind: "summary_end" },
   ]);
 });
 
+Deno.test("parser reads whether a summary entry's checks were against the initial user namespace", () => {
+  const recs = parseAll([
+    "S begin",
+    "@agg[1, 9137, 21, 0, 272, 0, ",
+    "    cap_capable+131",
+    "]: 3",
+    "@agg[1, 9137, 21, 0, 272, 1, ",
+    "    cap_capable+131",
+    "]: 4",
+    "@agg[0, 200, 12, -1, 54, 0, 2]: 5",
+    "@agg[0, 200, 12, -1, 54, 1, 0]: 6",
+    "S end",
+  ]);
+  const aggs = recs.filter((r) => r.kind === "agg");
+  assert.deepEqual(aggs.map((a) => [a.initialNs, a.stack, a.opts, a.count]), [
+    [false, ["cap_capable+131"], null, 3],
+    [true, ["cap_capable+131"], null, 4],
+    [false, null, 2, 5],
+    [true, null, 0, 6],
+  ]);
+  assert.deepEqual(aggs.map((a) => [a.pid, a.cap, a.ret, a.sys]), [
+    [9137, 21, 0, 272],
+    [9137, 21, 0, 272],
+    [200, 12, -1, 54],
+    [200, 12, -1, 54],
+  ]);
+});
+
+Deno.test("parser rejects a summary entry whose namespace field is not 0 or 1, or that has too many fields", () => {
+  const recs = parseAll(["S begin", "@agg[0, 1, 2, 3, 4, 2, 0]: 6", "@agg[0, 1, 2, 3, 4, 1, 0, 9]: 6", "S end"]);
+  assert.deepEqual(recs.map((r) => r.kind), ["summary_begin", "malformed", "malformed", "summary_end"]);
+});
+
 Deno.test("parser reads a stack-keyed summary entry with an empty stack", () => {
   const recs = parseAll(["S begin", "@agg[0, 1, 21, 0, -1, ", "]: 5", "S end"]);
-  assert.deepEqual(recs[1], { kind: "agg", pid: 1, cap: 21, ret: 0, sys: -1, stack: [], opts: null, count: 5 });
+  assert.deepEqual(recs[1], {
+    kind: "agg",
+    pid: 1,
+    cap: 21,
+    ret: 0,
+    sys: -1,
+    initialNs: true,
+    stack: [],
+    opts: null,
+    count: 5,
+  });
 });
 
 Deno.test("parser ignores the cleared maps bpftrace prints after S end, but still reads late records", () => {

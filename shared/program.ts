@@ -200,7 +200,8 @@ function _and(...parts: string[]): string {
  *   kprobe entry and `R <ts> <tid> <ret>` at return (kprobe);
  * - `E <ts> <pid> <ppid> <filename>` for an exec, `X <ts> <pid> <exit_code> <root>` for a process's end;
  * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
- *   per-key counts `@agg[cpu, pid, cap, ret, sys, kstack or opts]: n`, one per CPU the key was counted on.
+ *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, kstack or opts]: n`, one per CPU the key was counted on
+ *   (`init` is 1 when the check was against the initial user namespace, 0 for any other).
  */
 export function generateProgram(options: ProgramOptions): string {
   const arch = options.arch ?? "x86_64";
@@ -254,8 +255,8 @@ export function generateProgram(options: ProgramOptions): string {
   if (options.probe === "tracepoint") {
     const body = [...prologue];
     // Each kstack() is a stack walk of its own (bpf_get_stackid): take it once per check.
-    body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`);
-    const key = "pid, $cap, $ret, $sys, $k";
+    body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`, `  $init = ${_initNs(f, "$tns")};`);
+    const key = "pid, $cap, $ret, $sys, $init, $k";
     body.push(`  ${_countExact(key)}`);
     const print = [
       "  @p = count();",
@@ -278,7 +279,9 @@ export function generateProgram(options: ProgramOptions): string {
       ? "(arg3 == 0 ? 2 : 0)"
       : "arg3";
     const body = [...prologue];
-    body.push(`  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys;`);
+    body.push(
+      `  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys; @init[tid] = ${_initNs(f, ns1)};`,
+    );
     if (!options.summaryOnly) {
       body.push(
         "  @p = count();",
@@ -291,7 +294,7 @@ export function generateProgram(options: ProgramOptions): string {
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
     out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]", live)} {`);
     out.push("  @n = count();");
-    const key = "pid, @cap[tid], retval, @sys[tid], @opt[tid]";
+    const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]";
     if (options.summaryOnly) {
       // counted below, printed never
     } else if (options.unique) {
@@ -301,7 +304,11 @@ export function generateProgram(options: ProgramOptions): string {
       out.push('  @p = count(); printf("R %llu %d %d\\n", nsecs, tid, retval);');
     }
     out.push(`  ${_countExact(key)}`);
-    out.push("  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]);", "}", "");
+    out.push(
+      "  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);",
+      "}",
+      "",
+    );
   }
 
   if (follow) {
@@ -350,6 +357,7 @@ export function generateProgram(options: ProgramOptions): string {
     "@cap",
     "@opt",
     "@sys",
+    "@init",
   ];
   for (const m of maps) {
     if (_uses(out, m)) out.push(`  clear(${m});`);
@@ -368,6 +376,17 @@ export function generateProgram(options: ProgramOptions): string {
  */
 function _countExact(key: string): string {
   return `@agg[cpu, ${key}]++;`;
+}
+
+/** The inode number of the initial user namespace, the same on every kernel (PROC_USER_INIT_INO). */
+export const INIT_USER_NS = 4026531837;
+
+/**
+ * 1 when the check is against the initial user namespace, 0 for any other. A check allowed in another namespace
+ * (one the program made, as `unshare -U` does) needs no capability from outside it: the recommendation leaves it out.
+ */
+function _initNs(f: _Fields, ns: string): string {
+  return `(${f.nsInum(ns)} == ${INIT_USER_NS} ? 1 : 0)`;
 }
 
 /** The summary: the kernel's exact counts between markers. */

@@ -58,7 +58,8 @@ Deno.test("program's tracepoint check prints the C record with the kernel stack"
   assert.equal(p.match(/args->/g)?.length, 4);
   assert.ok(p.includes("curtask->real_parent->tgid"));
   assert.ok(p.includes("@n = count();"));
-  assert.ok(p.includes("@agg[cpu, pid, $cap, $ret, $sys, $k]++;"));
+  assert.ok(p.includes("$init = ($tns->ns.inum == 4026531837 ? 1 : 0);"));
+  assert.ok(p.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, $k]++;"));
   assert.equal(KSTACK_DEPTH, 4);
 });
 
@@ -208,7 +209,7 @@ Deno.test("program needs a positive integer root pid in command and pid modes", 
 
 Deno.test("program with --unique prints each distinct check once and still counts all", () => {
   const p = probe(gen({ unique: true }), "tracepoint:capability:cap_capable");
-  const key = "pid, $cap, $ret, $sys, $k, $ra";
+  const key = "pid, $cap, $ret, $sys, $init, $k, $ra";
   assert.equal(p.match(/kstack\(/g)?.length, 1, "one stack walk per check");
   assert.ok(p.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n    @p = count();\n    ${C_PRINTF}`), p);
   assert.ok(p.indexOf("@n = count();") < p.indexOf("if (@seen"));
@@ -230,6 +231,7 @@ Deno.test("program's kprobe entry prints the B record with opts read from the 4t
   const entry = probe(prog, "kprobe:cap_capable /(pid == 4242 || @t[tid])/");
   assert.ok(entry.includes(B_PRINTF), entry);
   assert.ok(entry.includes("@cap[tid] = arg2; @opt[tid] = arg3; @sys[tid] = $sys;"));
+  assert.ok(entry.includes("@init[tid] = (((struct user_namespace *)arg1)->ns.inum == 4026531837 ? 1 : 0);"));
   assert.ok(entry.includes("((struct cred *)arg0)->uid.val, ((struct cred *)arg0)->euid.val, arg2, arg3, $sys,"));
   assert.ok(entry.includes("((struct cred *)arg0)->user_ns->ns.inum, ((struct user_namespace *)arg1)->ns.inum"));
   assert.ok(!entry.includes("kstack"));
@@ -252,10 +254,11 @@ Deno.test("program's kretprobe prints R only for a tracked task whose entry was 
   );
   assert.ok(ret.includes(R_PRINTF));
   assert.ok(ret.includes("@n = count();"));
-  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], @opt[tid]]++;"));
-  assert.ok(ret.indexOf("@agg[") < ret.indexOf("delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]);"));
+  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]]++;"));
+  const forget = "delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);";
+  assert.ok(ret.indexOf("@agg[") < ret.indexOf(forget));
   const end = probe(gen({ probe: "kprobe" }), "END");
-  for (const m of ["@cap", "@opt", "@sys"]) assert.ok(end.includes(`clear(${m});`), m);
+  for (const m of ["@cap", "@opt", "@sys", "@init"]) assert.ok(end.includes(`clear(${m});`), m);
 });
 
 Deno.test("program's kretprobe keeps the exclusions of system mode for every return", () => {
@@ -265,7 +268,7 @@ Deno.test("program's kretprobe keeps the exclusions of system mode for every ret
 
 Deno.test("program's kprobe path with --unique prints each distinct return once", () => {
   const ret = probe(gen({ probe: "kprobe", unique: true }), "kretprobe:cap_capable");
-  const key = "pid, @cap[tid], retval, @sys[tid], @opt[tid]";
+  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]";
   assert.ok(
     ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n    @p = count(); ${R_PRINTF}\n  }`),
     ret,

@@ -20,20 +20,28 @@ const NOTE = "Covers only the code paths this run exercised; no-audit probing ch
 
 /**
  * The capabilities the program used or was refused in audited checks, narrowed where the kernel tried a narrow
- * capability (CAP_PERFMON, CAP_BPF, CAP_CHECKPOINT_RESTORE) before falling back to CAP_SYS_ADMIN.
+ * capability (CAP_PERFMON, CAP_BPF, CAP_CHECKPOINT_RESTORE) before falling back to CAP_SYS_ADMIN. A check allowed
+ * against a user namespace other than the initial one (one the program made, as `unshare -U` does) is left out: the
+ * program had the capability there and needs none from outside; one refused there is kept, since the capability
+ * granted outside would cover it.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { recommend } from "./recommend.ts";
- * const r = recommend({ agg: [{ pid: 1, cap: 0, ret: -1, sys: 260, opts: 0, count: 1 }], narrowings: [],
+ * const r = recommend({ agg: [{ pid: 1, cap: 0, ret: -1, sys: 260, initialNs: true, opts: 0, count: 1 }], narrowings: [],
  *   sysAdminAlone: 0, binary: "/usr/bin/chown" });
  * assert(r.setcap === "setcap cap_chown+ep /usr/bin/chown");
  * ```
  */
 export function recommend(input: RecommendInput): Recommendation {
   const caps = new Set<number>();
-  for (const a of input.agg) if ((a.opts & 2) === 0 && a.count > 0) caps.add(a.cap);
+  let elsewhere = 0;
+  for (const a of input.agg) {
+    if ((a.opts & 2) !== 0 || a.count === 0) continue;
+    if (a.ret === 0 && !a.initialNs) elsewhere += a.count;
+    else caps.add(a.cap);
+  }
   const narrowed: Recommendation["narrowed"] = [];
   for (const n of input.narrowings) {
     caps.add(n.cap);
@@ -45,7 +53,9 @@ export function recommend(input: RecommendInput): Recommendation {
   }
   if (narrowed.length > 0 && input.sysAdminAlone === 0) caps.delete(CAP_SYS_ADMIN);
   const list = [...caps].sort((a, b) => a - b).map(capConstant);
-  return { capabilities: list, narrowed, ...formats(list, input.binary ?? "/path/to/program"), note: NOTE };
+  const note = elsewhere === 0 ? NOTE : `${NOTE} So ${elsewhere === 1 ? "is 1 check" : `are ${elsewhere} checks`} ` +
+    "allowed in a user namespace other than the initial one: such checks need no capability outside it.";
+  return { capabilities: list, narrowed, ...formats(list, input.binary ?? "/path/to/program"), note };
 }
 
 /** Each paste-ready form of a capability list (upper-case names such as "CAP_CHOWN"). */

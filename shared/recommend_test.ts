@@ -5,7 +5,7 @@ import { formats, recommend } from "./recommend.ts";
 import type { AggEntry } from "./correlator.ts";
 
 function agg(cap: number, over: Partial<AggEntry> = {}): AggEntry {
-  return { pid: 1, cap, ret: 0, sys: 260, opts: 0, count: 1, ...over };
+  return { pid: 1, cap, ret: 0, sys: 260, initialNs: true, opts: 0, count: 1, ...over };
 }
 
 Deno.test("recommend lists audited capabilities, used or refused, sorted by number, once each", () => {
@@ -105,4 +105,22 @@ Deno.test("recommend keeps CAP_SYS_ADMIN when nothing was narrowed", () => {
 Deno.test("recommend adds a narrowed capability even when the aggregate lost it", () => {
   const r = recommend({ agg: [agg(21)], narrowings: [{ cap: 40, count: 1 }], sysAdminAlone: 0 });
   assert.deepEqual(r.capabilities, ["CAP_CHECKPOINT_RESTORE"]);
+});
+
+Deno.test("recommend leaves out checks allowed in another user namespace, and keeps those refused there", () => {
+  const r = recommend({
+    agg: [agg(21, { initialNs: false, count: 3 }), agg(12, { initialNs: false, ret: -1 }), agg(0)],
+    narrowings: [],
+    sysAdminAlone: 0,
+  });
+  assert.deepEqual(r.capabilities, ["CAP_CHOWN", "CAP_NET_ADMIN"]);
+  assert.ok(
+    r.note.endsWith(
+      " So are 3 checks allowed in a user namespace other than the initial one: such checks need no capability outside it.",
+    ),
+    r.note,
+  );
+  const initial = recommend({ agg: [agg(21), agg(0)], narrowings: [], sysAdminAlone: 0 });
+  assert.deepEqual(initial.capabilities, ["CAP_CHOWN", "CAP_SYS_ADMIN"]);
+  assert.ok(!initial.note.includes("namespace"), initial.note);
 });

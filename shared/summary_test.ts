@@ -6,14 +6,14 @@ import { recommend } from "./recommend.ts";
 import type { AggEntry } from "./correlator.ts";
 
 const AGG: AggEntry[] = [
-  { pid: 9135, cap: 0, ret: -1, sys: 260, opts: 0, count: 1 },
-  { pid: 9137, cap: 0, ret: -1, sys: 92, opts: 0, count: 3 },
-  { pid: 9135, cap: 21, ret: 0, sys: 9, opts: 2, count: 40 },
-  { pid: 9136, cap: 21, ret: -1, sys: 59, opts: 2, count: 5 },
-  { pid: 9141, cap: 21, ret: 0, sys: 321, opts: 0, count: 1 },
-  { pid: 9135, cap: 7, ret: 0, sys: 117, opts: 4, count: 2 },
-  { pid: 9135, cap: 21, ret: 0, sys: -1, opts: 2, count: 1 },
-  { pid: 1, cap: 41, ret: -1, sys: 9999, opts: 0, count: 1 },
+  { pid: 9135, cap: 0, ret: -1, sys: 260, initialNs: true, opts: 0, count: 1 },
+  { pid: 9137, cap: 0, ret: -1, sys: 92, initialNs: true, opts: 0, count: 3 },
+  { pid: 9135, cap: 21, ret: 0, sys: 9, initialNs: true, opts: 2, count: 40 },
+  { pid: 9136, cap: 21, ret: -1, sys: 59, initialNs: true, opts: 2, count: 5 },
+  { pid: 9141, cap: 21, ret: 0, sys: 321, initialNs: true, opts: 0, count: 1 },
+  { pid: 9135, cap: 7, ret: 0, sys: 117, initialNs: true, opts: 4, count: 2 },
+  { pid: 9135, cap: 21, ret: 0, sys: -1, initialNs: true, opts: 2, count: 1 },
+  { pid: 1, cap: 41, ret: -1, sys: 9999, initialNs: true, opts: 0, count: 1 },
 ];
 
 Deno.test("summarize counts exactly per capability: allowed/denied and audited/noaudit", () => {
@@ -118,6 +118,7 @@ Deno.test("formatSummary cuts a long syscall list to 11 columns with an ellipsis
     cap: 0,
     ret: 0,
     sys,
+    initialNs: true,
     opts: 0,
     count: 1,
   }));
@@ -136,8 +137,8 @@ Deno.test("formatSummary says so when there were no checks and nothing is needed
 
 Deno.test("formatSummary explains each narrowed capability", () => {
   const agg: AggEntry[] = [
-    { pid: 1, cap: 38, ret: -1, sys: 298, opts: 0, count: 1 },
-    { pid: 1, cap: 21, ret: 0, sys: 298, opts: 0, count: 1 },
+    { pid: 1, cap: 38, ret: -1, sys: 298, initialNs: true, opts: 0, count: 1 },
+    { pid: 1, cap: 21, ret: 0, sys: 298, initialNs: true, opts: 0, count: 1 },
   ];
   const rec = recommend({ agg, narrowings: [{ cap: 38, count: 1 }], sysAdminAlone: 0 });
   const text = formatSummary(summaryEvent(summarize(agg), rec, TOTALS, "kprobe", []));

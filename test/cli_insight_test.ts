@@ -202,3 +202,16 @@ Deno.test("--summary-only prints no check but the summary counts all 300,000 den
   assert.equal(totals.hidden, totals.seen);
   assert.match(stderr, /, 0 shown, \d+ hidden \(--summary-only\), 0 lost/);
 });
+
+Deno.test("checks allowed in a user namespace the program made are counted but not recommended", async () => {
+  await requireTracing();
+  for (const mode of [["-c"], ["--summary-only"]]) {
+    const { events, code } = await runJson([...mode, "-u", "nobody", "--", "/usr/bin/unshare", "-Ur", "/bin/true"]);
+    assert.equal(code, 0, "nobody may make a user namespace of its own here");
+    const { caps, rec } = summaryOf(events);
+    const admin = caps.find((c) => c.cap_name === "cap_sys_admin");
+    assert.ok((admin?.allowed as number) > 0, "unshare's writes of its id maps are allowed CAP_SYS_ADMIN checks");
+    assert.deepEqual(rec.capabilities, [], "they need no capability outside the namespace");
+    assert.match(rec.note as string, / allowed in a user namespace other than the initial one: /);
+  }
+});

@@ -95,7 +95,7 @@ export async function writeStream(path: string, kind: StreamKind, lines: number)
     }
     if (chunk.length >= 4096) await flush();
   }
-  out(`S begin\n@n: ${checks}\n@agg[0, 5000, 6, -1, 116, 0]: ${checks}\nS end\n`, 4);
+  out(`S begin\n@n: ${checks}\n@agg[0, 5000, 6, -1, 116, 1, 0]: ${checks}\nS end\n`, 4);
   await flush();
   file.close();
   return checks;
