@@ -143,6 +143,14 @@ function _split(argv: readonly string[]): { flags: string[]; command: string[] }
   return { flags, command: [] };
 }
 
+/** True when captrace's own flags (not the command's arguments) ask for --json: then errors are reported as JSON. */
+export function wantsJson(argv: readonly string[]): boolean {
+  return _split(argv).flags.includes("--json");
+}
+
+/** The highest pid Linux can give (PID_MAX_LIMIT on 64-bit). */
+const PID_MAX = 4_194_304;
+
 /**
  * Parse captrace's arguments. Throws a CaptraceError with exit code 2 on a usage error.
  *
@@ -189,7 +197,9 @@ export function parseOptions(argv: readonly string[]): Options {
   }
   let pid: number | null = null;
   if (values.pid !== undefined) {
-    if (!/^\d+$/.test(values.pid) || Number(values.pid) <= 0) throw _usage(`Invalid pid '${values.pid}'`);
+    if (!/^\d+$/.test(values.pid) || Number(values.pid) <= 0 || Number(values.pid) > PID_MAX) {
+      throw _usage(`Invalid pid '${values.pid}'`);
+    }
     pid = Number(values.pid);
   }
   if (pid !== null && command.length > 0) throw _usage("Give either a command or --pid, not both");
@@ -208,6 +218,12 @@ export function parseOptions(argv: readonly string[]): Options {
   const summaryOnly = values["summary-only"] ?? false;
   if (summaryOnly && values.sites) throw _usage("--sites needs per-check records: leave out --summary-only");
   if (values.user !== undefined && command.length === 0) throw _usage("--user needs a command to launch");
+  // An empty value (an unset $USER in `-u "$USER"`) must not mean "no user": the command would run as root.
+  if (values.user === "") throw _usage("Invalid user '' (a user name or uid)");
+  if (values.output === "") throw _usage("Invalid output file ''");
+  if (command.length === 0 && argv.includes("--") && pid === null) {
+    throw _usage("No command after '--' (leave out '--' to trace the whole system)");
+  }
   const mode = command.length > 0 ? "command" : pid !== null ? "pid" : "system";
   return {
     mode,

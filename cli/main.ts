@@ -1,6 +1,6 @@
 /** captrace's entry point: parse arguments, run the trace, and exit. The only place that exits. */
 
-import { HELP, parseOptions, VERSION } from "./args.ts";
+import { HELP, parseOptions, VERSION, wantsJson } from "./args.ts";
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { runSession } from "./session.ts";
 import { siteAnnotator } from "./site_resolver.ts";
@@ -11,7 +11,7 @@ function _report(e: CaptraceError, json: boolean): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const json = argv.includes("--json");
+  const json = wantsJson(argv);
   try {
     const options = parseOptions(argv);
     if (options.help) {

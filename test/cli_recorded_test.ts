@@ -234,6 +234,10 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
       [["--summary-only", "--sites", "--", "ls"], "--sites needs per-check records: leave out --summary-only"],
       [["--map-keys", "100"], "Invalid --map-keys '100' (a number from 1024 to 67108864)"],
       [["--map-keys", "lots"], "Invalid --map-keys 'lots' (a number from 1024 to 67108864)"],
+      [["-p", "99999999999999999999999"], "Invalid pid '99999999999999999999999'"],
+      [["-u", "", "--", "ls"], "Invalid user '' (a user name or uid)"],
+      [["-o", "", "--", "ls"], "Invalid output file ''"],
+      [["--"], "No command after '--' (leave out '--' to trace the whole system)"],
     ] as const
   ) {
     const r = await runCli([...args]);
@@ -249,6 +253,9 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
     hint: "Run 'captrace --help' for usage",
     exit_code: 2,
   });
+  // --json among the command's own arguments is the command's: captrace's errors stay text.
+  const text = await runCli(["--", "/nonexistent/cmd", "--json"]);
+  assert.equal(text.stderr, "captrace: Command '/nonexistent/cmd' was not found\nCheck the path\n");
 });
 
 /**
