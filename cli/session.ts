@@ -251,6 +251,20 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
   }
 }
 
+/**
+ * The command's exit status. Deno rejects it when a signal it has no name for ended the process (a real-time
+ * signal such as 36: "Invalid signal: 36"); the status then says 128 + N, as a shell would.
+ */
+async function _exitStatus(child: Deno.ChildProcess): Promise<Deno.CommandStatus> {
+  try {
+    return await child.status;
+  } catch (e) {
+    const n = /^Invalid signal: (\d+)$/.exec((e as Error)?.message ?? "");
+    if (!n) throw e;
+    return { success: false, code: 128 + Number(n[1]), signal: null };
+  }
+}
+
 /** Starts bpftrace on `program`, in a session of its own where util-linux's `setsid` is there (see setsidPath). */
 async function _startTracer(options: Options, program: string, version: Promise<string>): Promise<Deno.ChildProcess> {
   const setsid = await setsidPath();
@@ -612,7 +626,7 @@ class _Session {
   }
 
   async #watchChild(): Promise<void> {
-    this.childStatus = await this.gate!.child.status;
+    this.childStatus = await _exitStatus(this.gate!.child);
     // The root's exit record makes captrace stop the tracer (#stopWhenQuiet); this is a net for a record that
     // never comes.
     const timer = setTimeout(() => this.#interruptTracer(), DRAIN_TIMEOUT_MS);
@@ -633,7 +647,7 @@ class _Session {
         // gone
       }
     }, 2000);
-    this.childStatus = await this.gate!.child.status;
+    this.childStatus = await _exitStatus(this.gate!.child);
     clearTimeout(t);
   }
 

@@ -135,6 +135,10 @@ Deno.test("the command's exit status and death by signal are passed through", as
   await requireTracing();
   assert.equal((await runCli(["--", "/bin/sh", "-c", "exit 42"])).code, 42);
   assert.equal((await runCli(["--", "/bin/sh", "-c", "kill -TERM $$"])).code, 128 + 15);
+  // A real-time signal has no name Deno knows: its status is still read, and the exit line names it.
+  const rt = await runCli(["--", "/bin/sh", "-c", "kill -36 $$"]);
+  assert.equal(rt.code, 128 + 36, rt.stderr);
+  assert.match(rt.stderr, /^\+\+\+ \d+ killed by SIG36 \+\+\+$/m);
 });
 
 Deno.test("SIGINT mid-trace stops the command and bpftrace and leaves nothing behind", async () => {
