@@ -1,5 +1,6 @@
 /** Launches the traced command held at a gate, so it runs only once the probes are attached. */
 
+import { resolve } from "node:path";
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 
 /** A user to run the command as. */
@@ -25,14 +26,18 @@ export async function resolveCommand(name: string, path = Deno.env.get("PATH") ?
   const candidates = name.includes("/") ? [name] : path.split(":").map((d) => `${d || "."}/${name}`);
   let found: string | null = null;
   for (const c of candidates) {
-    try {
-      const st = await Deno.stat(c);
-      if (!st.isFile) continue;
-      if (((st.mode ?? 0) & 0o111) !== 0) return c.startsWith("/") ? c : await Deno.realPath(c);
-      found ??= c;
-    } catch {
-      // not here
+    const st = await Deno.stat(c).catch(() => null);
+    if (st?.isDirectory && name.includes("/")) {
+      throw new CaptraceError(
+        `Command '${name}' is a directory`,
+        "Give the path of a program",
+        ExitCode.NOT_EXECUTABLE,
+      );
     }
+    if (!st?.isFile) continue;
+    // Absolute, but not through realPath: a link must stay a link, as a multi-call binary goes by its name.
+    if (((st.mode ?? 0) & 0o111) !== 0) return resolve(c);
+    found ??= c;
   }
   if (found) {
     throw new CaptraceError(

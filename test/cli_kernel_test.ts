@@ -191,6 +191,24 @@ Deno.test("nothing is lost between exec and the first checks: the stream matches
   assert.ok((checks[0]!.ts as number) > (exec!.ts as number));
 });
 
+Deno.test("a command given by a relative path through a link runs under the link's name, made absolute", async () => {
+  await requireTracing();
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  await Deno.writeTextFile(`${dir}/real-name.sh`, '#!/bin/sh\necho "name: $0"\n', { mode: 0o755 });
+  await Deno.symlink("real-name.sh", `${dir}/link-name.sh`);
+  const r = await runCli(["--", "./link-name.sh"], { wrapper: ["env", "-C", dir] });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `name: ${dir}/link-name.sh\n`, "a multi-call program goes by the name it was run as");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a directory given as the command fails with 126, as a shell says", async () => {
+  await requireTracing();
+  const r = await runCli(["--", "/usr/bin/"]);
+  assert.equal(r.code, 126);
+  assert.equal(r.stderr, "captrace: Command '/usr/bin/' is a directory\nGive the path of a program\n");
+});
+
 Deno.test("a command that does not exist fails with 127 and starts nothing", async () => {
   await requireTracing();
   const r = await runCli(["--", "/no/such/program-xyz"]);
