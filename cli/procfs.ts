@@ -1,13 +1,21 @@
-/** Reading processes from /proc: existence, and the descendants of a process with all their threads. */
+/** Reading processes from /proc: their state, and the descendants of a process with all their threads. */
 
-/** True when a process with this pid exists. */
-export async function processExists(pid: number): Promise<boolean> {
-  try {
-    await Deno.stat(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
+/** What /proc says of a pid: gone, exited but not yet reaped (a zombie), a thread of process `tgid`, or running. */
+export type ProcessState = { kind: "gone" } | { kind: "zombie" } | { kind: "thread"; tgid: number } | { kind: "alive" };
+
+/** The state of `pid` now. */
+export async function processState(pid: number): Promise<ProcessState> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => null);
+  if (status === null) return { kind: "gone" };
+  return stateFromStatus(pid, status);
+}
+
+/** processState from the text of /proc/PID/status. */
+export function stateFromStatus(pid: number, status: string): ProcessState {
+  const state = /^State:\s*(\S)/m.exec(status)?.[1];
+  if (state === "Z" || state === "X") return { kind: "zombie" };
+  const tgid = Number(/^Tgid:\s*(\d+)/m.exec(status)?.[1] ?? pid);
+  return tgid !== pid ? { kind: "thread", tgid } : { kind: "alive" };
 }
 
 /** Parent pid from the text of /proc/PID/stat (the comm field may hold spaces and parentheses). */

@@ -13,7 +13,7 @@ import {
 } from "./environment.ts";
 import { type Gated, launchGated, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { Sink } from "./sink.ts";
-import { descendantsOf, processExists } from "./procfs.ts";
+import { descendantsOf, processState } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import { generateProgram } from "../shared/program.ts";
@@ -128,11 +128,20 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Prom
   let argv: string[] = [];
   if (options.mode === "pid") {
     rootPid = options.pid!;
-    if (!(await processExists(rootPid))) {
+    const state = await processState(rootPid);
+    if (state.kind === "gone" || state.kind === "zombie") {
       throw new CaptraceError(
-        `No process with pid ${rootPid}`,
+        state.kind === "gone" ? `No process with pid ${rootPid}` : `Process ${rootPid} has already exited`,
         "Check the pid with 'ps -p PID'",
         ExitCode.NO_SUCH_PROCESS,
+      );
+    }
+    if (state.kind === "thread") {
+      // The kernel program follows processes by their pid: a thread's id alone would match nothing.
+      throw new CaptraceError(
+        `${rootPid} is a thread of process ${state.tgid}`,
+        `Trace the process: captrace -p ${state.tgid}`,
+        ExitCode.USAGE,
       );
     }
     if (options.follow) preTracked = await descendantsOf(rootPid);
@@ -731,6 +740,15 @@ class _Session {
           this.sink.flush();
           // Only now may the command run: every probe is attached.
           if (this.gate) await this.gate.release();
+          // A process that ended after captrace first looked and before the probes were attached leaves no exit
+          // record to end the trace on: look again now.
+          if (o.mode === "pid" && this.rootPid !== null) {
+            const state = await processState(this.rootPid);
+            if (state.kind === "gone" || state.kind === "zombie") {
+              _notice(o, this.sink, `captrace: process ${this.rootPid} exited before the probes were attached`);
+              this.#stopWhenQuiet();
+            }
+          }
           continue;
         }
         case "check":

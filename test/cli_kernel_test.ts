@@ -219,9 +219,65 @@ Deno.test("a command that does not exist fails with 127 and starts nothing", asy
 
 Deno.test("--pid of a process that does not exist fails with 4", async () => {
   await requireTracing();
-  const r = await runCli(["-p", "999999999"]);
+  // The highest pid Linux can give; no process has it unless pid_max was raised and the pids ran that far.
+  assert.ok(!(await Deno.stat("/proc/4194303").catch(() => null)), "pid 4194303 is free");
+  const r = await runCli(["-p", "4194303"]);
   assert.equal(r.code, 4);
-  assert.match(r.stderr, /No process with pid 999999999/);
+  assert.match(r.stderr, /No process with pid 4194303/);
+});
+
+Deno.test("--pid of a zombie fails with 4; of a thread, with 2 and the process to trace instead", async () => {
+  await requireTracing();
+  // sh forks a short sleep, then becomes a long one that never reaps it: the short one stays a zombie.
+  const parent = new Deno.Command("sh", { args: ["-c", "sleep 0.01 & exec sleep 30"] }).spawn();
+  try {
+    let zombie = 0;
+    for (let i = 0; i < 100 && !zombie; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const kids = (await Deno.readTextFile(`/proc/${parent.pid}/task/${parent.pid}/children`)).trim();
+      const pid = Number(kids.split(" ")[0]);
+      if (pid && /^State:\s*Z/m.test(await Deno.readTextFile(`/proc/${pid}/status`).catch(() => ""))) zombie = pid;
+    }
+    assert.ok(zombie, "the child became a zombie");
+    const z = await runCli(["-p", String(zombie)], { killAfterMs: 20_000 });
+    assert.equal(z.code, 4, z.stderr);
+    assert.match(z.stderr, new RegExp(`^captrace: Process ${zombie} has already exited$`, "m"));
+  } finally {
+    parent.kill("SIGKILL");
+    await parent.status;
+  }
+  // Deno runs threads of its own beside the main one.
+  const child = new Deno.Command(Deno.execPath(), { args: ["eval", "setTimeout(() => {}, 30_000)"] }).spawn();
+  try {
+    let tid = 0;
+    for (let i = 0; i < 100 && !tid; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      for await (const t of Deno.readDir(`/proc/${child.pid}/task`)) {
+        if (Number(t.name) !== child.pid) tid = Number(t.name);
+      }
+    }
+    assert.ok(tid, "the program started its threads");
+    const r = await runCli(["-p", String(tid)], { killAfterMs: 20_000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      `captrace: ${tid} is a thread of process ${child.pid}\nTrace the process: captrace -p ${child.pid}\n`,
+    );
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+  }
+});
+
+Deno.test("--pid of a process that ends while the probes are attached ends the trace instead of waiting", async () => {
+  await requireTracing();
+  for (const delay of ["0.05", "0.2", "0.4"]) {
+    const target = new Deno.Command("sleep", { args: [delay] }).spawn();
+    const r = await runCli(["-p", String(target.pid)], { killAfterMs: 20_000 });
+    await target.status;
+    // Gone before captrace looked: 4. Gone before the attach, or after it: the trace ends by itself, 0.
+    assert.ok(r.code === 0 || r.code === 4, `sleep ${delay}: exit ${r.code}: ${r.stderr}`);
+  }
 });
 
 async function waitForReady(file: string): Promise<Record<string, unknown>> {
