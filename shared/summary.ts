@@ -12,7 +12,7 @@ import { syscallName } from "./syscalls.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { summarize } from "./summary.ts";
- * const [row] = summarize([{ pid: 5, cap: 0, ret: -1, sys: 260, opts: 0, count: 3 }]);
+ * const [row] = summarize([{ pid: 5, cap: 0, ret: -1, sys: 260, initialNs: true, opts: 0, count: 3 }]);
  * assert(row?.denied === 3 && row.syscalls[0] === "fchownat");
  * ```
  */
