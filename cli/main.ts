@@ -7,7 +7,11 @@ import { siteAnnotator } from "./site_resolver.ts";
 
 function _report(e: CaptraceError, json: boolean): void {
   const text = json ? JSON.stringify(e.toEvent()) : `captrace: ${e.message}` + (e.hint ? `\n${e.hint}` : "");
-  Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
+  try {
+    Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
+  } catch {
+    // stderr is gone or full: the exit status is all that is left to tell.
+  }
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -62,7 +62,11 @@ const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mism
 function _notice(options: Options, sink: Sink, text: string): void {
   if (options.json && sink.isStderr) return;
   sink.flush();
-  Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
+  try {
+    Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
+  } catch {
+    // Nobody reads captrace's stderr any more (a closed pipe): the trace goes on, and the exit status still tells.
+  }
 }
 
 /** Run the trace described by `options`; returns the exit code. Throws CaptraceError for reportable failures. */
@@ -71,7 +75,7 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
     ? await Sink.open(options.output).catch((e) => {
       throw new CaptraceError(
         `Cannot write the trace to '${options.output}': ${(e as Error).message}`,
-        null,
+        "Check the path, or leave out -o to write the trace to stderr",
         ExitCode.USAGE,
       );
     })
@@ -227,6 +231,13 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control);
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
     const code = await state.run(annotator);
+    if (sink.failure) {
+      throw new CaptraceError(
+        `Cannot write the trace${options.output ? ` to '${options.output}'` : ""}: ${sink.failure.message}`,
+        "Free some space, or write the trace elsewhere with -o FILE",
+        ExitCode.TRACE_FAILED,
+      );
+    }
     const summary = state.summary();
     if (baseline && summary) {
       const diff = compareBaseline(baseline, summary.recommendation.capabilities);
@@ -780,7 +791,13 @@ class _Session {
       }
     }
     this.sink.flush();
+    // The trace can no longer be written (a full disk): stop as Ctrl-C would; run()'s caller reports why.
+    if (this.sink.failure && !this.#stoppedForOutput) {
+      this.#stoppedForOutput = true;
+      this.stop("SIGTERM");
+    }
   }
+  #stoppedForOutput = false;
 
   #tracerError(): string {
     const err = this.stderrLines.find((l) => /ERROR|error/.test(l)) ?? this.stderrLines[0];

@@ -62,20 +62,25 @@ export class Sink {
       try {
         off += w.writeSync(data.subarray(off));
       } catch (e) {
-        // A reader that went away (closed FIFO, EPIPE) must not crash the trace: drop further output.
-        if (e instanceof Deno.errors.BrokenPipe) {
-          this.#broken = true;
-          return;
-        }
-        throw e;
+        // A reader that went away (closed FIFO, EPIPE) must not crash the trace: drop further output. Any other
+        // failure (a full disk) is kept for the session, which stops the trace and reports it.
+        this.#broken = true;
+        if (!(e instanceof Deno.errors.BrokenPipe)) this.#failure ??= e as Error;
+        return;
       }
     }
   }
 
   #broken = false;
-  /** True once the reader of the trace went away. */
+  /** True once the reader of the trace went away, or writing failed. */
   get broken(): boolean {
     return this.#broken;
+  }
+
+  #failure: Error | null = null;
+  /** Why writing the trace failed (other than its reader going away), or null. */
+  get failure(): Error | null {
+    return this.#failure;
   }
 
   /** Flush and close. */

@@ -166,6 +166,26 @@ Deno.test("SIGINT mid-trace stops the command and bpftrace and leaves nothing be
   await Deno.remove(out);
 });
 
+Deno.test("a trace that cannot be written stops the command and exits 1 with the reason", async () => {
+  await requireTracing();
+  // The command would say "alive" 3 s after its check, unless stopped; its sleep does not hold stderr open.
+  const script = "chown nobody /etc/hostname; sleep 3 >/dev/null 2>&1 & wait; echo alive >&2";
+  const r = await runCli(["-u", "nobody", "-o", "/dev/full", "--", "/bin/sh", "-c", script], { killAfterMs: 20_000 });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^captrace: Cannot write the trace to '\/dev\/full': No space left on device/m);
+  assert.match(r.stderr, /^Free some space, or write the trace elsewhere with -o FILE$/m);
+  assert.ok(!r.stderr.includes("alive"), "the command was stopped");
+});
+
+Deno.test("a reader of captrace's stderr that goes away early does not change the exit status", async () => {
+  await requireTracing();
+  const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
+  const command = "/bin/sh -c 'chown nobody /etc/hostname; exit 7'";
+  const script = `${cli} -u nobody -- ${command} 2>&1 | head -n 1 >/dev/null; exit \${PIPESTATUS[0]}`;
+  const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "null", stderr: "piped" }).output();
+  assert.equal(r.code, 7, new TextDecoder().decode(r.stderr));
+});
+
 Deno.test("exec events carry the file name as given to execve, relative and fd paths included", async () => {
   await requireTracing();
   const script = "cd /usr/bin && ./true && exec 3</bin/true && /usr/bin/env /dev/fd/3 2>/dev/null; exec ./true";
