@@ -448,13 +448,20 @@ class _Session {
         this.sink.line(formatSummary(s));
       }
     }
-    const repeats = Math.max(0, s.totals.seen - c.checks - c.lost);
+    let noaudit = this.hiddenNoaudit;
+    let repeats = Math.max(0, s.totals.seen - c.checks - c.lost);
+    // With --unique the kernel prints only a key's first check: how many of those it held back were no-audit
+    // checks is known from its exact counts, and the rest are repeats.
+    if (this.options.unique && !this.options.verbose && c.summaryComplete && s.totals.unsummarized === 0) {
+      noaudit = Math.min(s.totals.hidden, c.agg.reduce((n, a) => n + ((a.opts & 2) !== 0 ? a.count : 0), 0));
+      repeats = s.totals.hidden - noaudit;
+    }
     const line = formatCompleteness(
       s.totals,
       this.probe === "tracepoint" ? "tracepoint:capability:cap_capable" : "kprobe:cap_capable",
       this.limits,
       {
-        noaudit: this.hiddenNoaudit,
+        noaudit,
         repeats,
         launcher: c.totals.get("launcher") ?? 0,
         summaryOnly: this.options.summaryOnly,

@@ -162,7 +162,7 @@ Deno.test("-u sets the user's supplementary groups, not just the uid", async () 
 Deno.test("--unique on 300,000 denied checks prints each once and the summary counts all of them", async () => {
   await requireTracing();
   const bin = await fixture("caps_loop");
-  const { events, code } = await runJson(["--unique", "-c", "-u", "nobody", "--", bin, "300000"]);
+  const { events, code, stderr } = await runJson(["--unique", "-c", "-u", "nobody", "--", bin, "300000"]);
   assert.equal(code, 0);
   const setgid = events.filter((e) => e.type === "check" && e.cap_name === "cap_setgid");
   assert.equal(setgid.length, 1, "one line for the repeated check");
@@ -172,6 +172,13 @@ Deno.test("--unique on 300,000 denied checks prints each once and the summary co
   assert.equal(row?.denied, 300000, "exact count from the kernel");
   assert.equal(totals.lost, 0);
   assert.ok(!events.some((e) => e.type === "lost"));
+  // The hidden checks split into the no-audit ones (all of them, from the kernel's counts) and the repeats.
+  const m = /(\d+) hidden \((\d+) no-audit, (\d+) repeats\)/.exec(stderr);
+  assert.ok(m, stderr);
+  const noaudit = caps.reduce((n, c) => n + (c.noaudit as number), 0);
+  assert.ok(noaudit > 0, "the loader's memory checks are no-audit");
+  assert.deepEqual([Number(m[1]), Number(m[2]), Number(m[3])], [totals.hidden, noaudit, totals.hidden - noaudit]);
+  assert.ok(totals.hidden - noaudit >= 299999, "the setgroups checks after the first are repeats");
 });
 
 Deno.test("a kernel map too small for every key is reported, with the counts it could not keep", async () => {
