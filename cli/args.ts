@@ -68,7 +68,8 @@ Output:
   -v, --verbose         also show no-audit checks (memory accounting, probing);
                         they are hidden by default but always counted
       --unique          show each distinct (process, capability, verdict,
-                        syscall, call site) once; the kernel counts repeats
+                        syscall, and with --sites call site) once; the kernel
+                        counts repeats
       --sites           find the source line of each check in the program
                         (needs debug info: build with -g)
 

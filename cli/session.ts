@@ -242,7 +242,7 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     if (baseline && summary) {
       const diff = compareBaseline(baseline, summary.recommendation.capabilities);
       if (diff.length > 0) {
-        _notice(options, sink, `captrace: needs ${diff.join(", ")}, not in baseline ${options.baseline}`);
+        _notice(options, sink, `captrace: ${diff.join(" ")} needed, not in baseline ${options.baseline}`);
         if (options.json) {
           const e = new CaptraceError(
             `Capabilities not in the baseline: ${diff.join(", ")}`,

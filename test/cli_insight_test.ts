@@ -117,7 +117,7 @@ Deno.test("--baseline passes when nothing new is needed and fails with 5 naming 
   await Deno.writeTextFile(list, "CAP_NET_RAW\n");
   const bad = await runCli(["--baseline", list, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
   assert.equal(bad.code, 5);
-  assert.match(bad.stderr, new RegExp(`^captrace: needs CAP_CHOWN, not in baseline ${list}$`, "m"));
+  assert.match(bad.stderr, new RegExp(`^captrace: CAP_CHOWN needed, not in baseline ${list}$`, "m"));
   // A previous --json trace works as a baseline too.
   const { events } = await runJson(["-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
   await Deno.writeTextFile(list, events.map((e) => JSON.stringify(e)).join("\n") + "\n");
