@@ -85,7 +85,8 @@ Tracing:
       --baseline FILE   exit 5 when a capability outside FILE is needed; FILE
                         is a --json summary or a list of capability names
       --stdin-control   the command gets /dev/null as stdin; captrace stops the
-                        trace when its own stdin closes (for IDEs)
+                        trace when its own stdin closes (SIGTERM to the
+                        command, SIGKILL 3 s later; for IDEs)
       --bpftrace PATH   bpftrace to run (default: bpftrace from PATH)
       --debug           show the bpftrace program, its stderr and odd lines
 

@@ -55,6 +55,8 @@ const SUMMARY_WAIT_MS = 500;
  * coming; once it has been silent this long, the rest are reported lost.
  */
 const STRAGGLER_QUIET_MS = 500;
+/** With --stdin-control, how long a command may outlive the SIGTERM sent when stdin closed before it is killed. */
+const STDIN_GRACE_MS = 3_000;
 
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
@@ -649,7 +651,12 @@ class _Session {
     } catch {
       // closed
     }
-    if (this.tracerStatus === null) this.stop("SIGTERM");
+    if (this.tracerStatus !== null) return;
+    this.stop("SIGTERM");
+    // A command that ignores SIGTERM is then killed, as a second Ctrl-C would: the editor asked for the end.
+    const t = setTimeout(() => this.stop("SIGTERM"), STDIN_GRACE_MS);
+    await this.#streamEnded.promise;
+    clearTimeout(t);
   }
 
   async #watchChild(): Promise<void> {

@@ -329,6 +329,33 @@ Deno.test("--stdin-control: closing captrace's stdin stops the command and the t
   await Deno.remove(out);
 });
 
+Deno.test("--stdin-control: a command that ignores SIGTERM is killed after a grace period", async () => {
+  await requireTracing();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [
+      ...CLI,
+      "--stdin-control",
+      "--json",
+      "-o",
+      out,
+      "--",
+      "/bin/sh",
+      "-c",
+      "trap '' TERM; sleep 20 >/dev/null 2>&1; exit 3",
+    ],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await waitForReady(out);
+  await p.stdin.close();
+  const status = await p.output();
+  assert.equal(status.code, 128 + 9, "the shell ignored SIGTERM and was killed");
+  assert.equal(ndjson(await Deno.readTextFile(out)).at(-1)?.type, "summary");
+  await Deno.remove(out);
+});
+
 Deno.test("system-wide mode sees any process until Ctrl-C, then exits 0 with a summary", async () => {
   await requireTracing();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
