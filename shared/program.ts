@@ -326,17 +326,29 @@ export function generateProgram(options: ProgramOptions): string {
       out.push(`tracepoint:sched:sched_process_exec ${_and(gated, live)} {`, exec, "}", "");
     }
     const root = _root(options);
-    out.push(`tracepoint:sched:sched_process_exit ${_and(tracked, live)} {`);
     // signal->live drops to zero when the last thread of the process exits (group_dead is not on older kernels).
-    out.push(`  if (${f.live} == 0) {`);
-    out.push(`    @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, ${f.exitCode}, pid == ${root} ? 1 : 0);`);
-    out.push(`    if (pid == ${root}) { @done = 1; }`, "  }");
-    if (follow) out.push("  delete(@t[tid]);");
-    out.push("}", "");
+    const exit = [
+      `if (${f.live} == 0) {`,
+      `  @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, ${f.exitCode}, pid == ${root} ? 1 : 0);`,
+      `  if (pid == ${root}) { @done = 1; }`,
+      "}",
+      ...(follow ? ["delete(@t[tid]);"] : []),
+    ];
+    if (control === undefined) {
+      out.push(`tracepoint:sched:sched_process_exit ${_and(tracked, live)} {`, ...exit.map((l) => `  ${l}`), "}", "");
+    } else {
+      out.push(`tracepoint:sched:sched_process_exit /(${_and(tracked, live).slice(1, -1)}) || pid == ${control}/ {`);
+      out.push(`  if (pid == ${control}) {`, `    ${_orphaned(f)}`, "  } else {");
+      out.push(...exit.map((l) => `    ${l}`), "  }", "}", "");
+    }
     // No exit() here: bpftrace ignores every event it reads after processing an exit(), and records made
     // just before on another CPU may still be unread. captrace sends SIGINT once the stream is quiet (bpftrace
     // then drains every buffer after END); exit() only happens if that never comes.
     out.push(`interval:ms:${EXIT_FALLBACK_MS / 4} /@done/ { @done++; if (@done > 4) { exit(); } }`, "");
+  }
+
+  if (options.mode === "system" && control !== undefined) {
+    out.push(`tracepoint:sched:sched_process_exit /pid == ${control}/ {`, `  ${_orphaned(f)}`, "}", "");
   }
 
   out.push("END {");
@@ -376,6 +388,15 @@ export function generateProgram(options: ProgramOptions): string {
  */
 function _countExact(key: string): string {
   return `@agg[cpu, ${key}]++;`;
+}
+
+/**
+ * Run when captrace's own process exits: captrace always stops bpftrace before it exits, so if its last thread is
+ * gone with bpftrace still running, captrace was killed (SIGKILL, the OOM killer) and nobody reads the trace.
+ * Without this, bpftrace would trace on: until the root's exit with a command or a pid, forever system-wide.
+ */
+function _orphaned(f: _Fields): string {
+  return `if (${f.live} == 0) { exit(); }`;
 }
 
 /** The inode number of the initial user namespace, the same on every kernel (PROC_USER_INIT_INO). */

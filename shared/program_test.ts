@@ -308,7 +308,15 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
   assert.ok(p.slice(p.indexOf("} else if (@fin == 0) {")).includes("@n = count();"), "frozen once asked");
   // The other probes stop printing and counting then too, so the summary and the stream stay in step.
   assert.ok(prog.includes("tracepoint:sched:sched_process_exec /(pid == 4242 || @t[tid]) && @fin == 0/ {"), prog);
-  assert.ok(prog.includes("tracepoint:sched:sched_process_exit /(pid == 4242 || @t[tid]) && @fin == 0/ {"));
+  const exit = probe(prog, "tracepoint:sched:sched_process_exit");
+  assert.ok(
+    exit.startsWith("tracepoint:sched:sched_process_exit /((pid == 4242 || @t[tid]) && @fin == 0) || pid == 77/"),
+  );
+  // captrace's own end, with bpftrace still running, means it was killed: bpftrace ends too.
+  assert.ok(
+    exit.includes("  if (pid == 77) {\n    if (curtask->signal->live.counter == 0) { exit(); }\n  } else {"),
+    exit,
+  );
   const end = probe(prog, "END");
   assert.ok(end.startsWith('END {\n  printf("S begin\\n");'), end);
   assert.ok(end.includes("clear(@fin);"));
@@ -322,6 +330,15 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
   // Whole-system mode leaves captrace's checks out of the trace, but still hears the request.
   const sys = probe(gen({ mode: "system", excludePids: [77], controlPid: 77 }), "tracepoint:capability:cap_capable");
   assert.ok(sys.startsWith("tracepoint:capability:cap_capable /(pid != 77) || pid == 77/ {"), sys);
+  const sysExit = probe(
+    gen({ mode: "system", excludePids: [77], controlPid: 77 }),
+    "tracepoint:sched:sched_process_exit",
+  );
+  assert.equal(
+    sysExit,
+    "tracepoint:sched:sched_process_exit /pid == 77/ {\n  if (curtask->signal->live.counter == 0) { exit(); }\n}",
+  );
+  assert.ok(!gen({ mode: "system", excludePids: [77] }).includes("sched_process_exit"));
   // Without a control pid the program is as before: END prints the summary unconditionally.
   assert.ok(probe(gen(), "END").startsWith('END {\n  printf("S begin\\n");'));
 });

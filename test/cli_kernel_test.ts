@@ -356,6 +356,38 @@ Deno.test("--stdin-control: a command that ignores SIGTERM is killed after a gra
   await Deno.remove(out);
 });
 
+Deno.test("a captrace killed with SIGKILL takes its bpftrace with it, --pid and system-wide", async () => {
+  await requireTracing();
+  const idle = new Deno.Command("sleep", { args: ["31.4159"] }).spawn();
+  try {
+    for (const mode of [["-p", String(idle.pid)], []]) {
+      const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+      const p = new Deno.Command(Deno.execPath(), {
+        args: [...CLI, "--json", "-o", out, ...mode],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      await waitForReady(out);
+      // bpftrace's program names captrace's pid, the one that asks for the summary.
+      const marker = `pid == ${p.pid}/`;
+      assert.ok((await processesMatching(marker)).length > 0, "bpftrace is running");
+      p.kill("SIGKILL");
+      await p.status;
+      let left = await processesMatching(marker);
+      for (let i = 0; i < 100 && left.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = await processesMatching(marker);
+      }
+      assert.deepEqual(left, [], `bpftrace outlived captrace (${mode.join(" ") || "system-wide"})`);
+      await Deno.remove(out);
+    }
+  } finally {
+    idle.kill("SIGKILL");
+    await idle.status;
+  }
+});
+
 Deno.test("system-wide mode sees any process until Ctrl-C, then exits 0 with a summary", async () => {
   await requireTracing();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
