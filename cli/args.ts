@@ -195,7 +195,8 @@ export function parseOptions(argv: readonly string[]): Options {
       },
     }));
   } catch (e) {
-    throw _usage((e as Error).message.replace(/\. To specify.*$/s, "").replace(/\.$/, ""));
+    // node's messages run to several sentences, some on lines of their own: the first says what is wrong.
+    throw _usage((e as Error).message.split("\n")[0]!.replace(/\. To specify.*$/, "").replace(/\.$/, ""));
   }
   let pid: number | null = null;
   if (values.pid !== undefined) {

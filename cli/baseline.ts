@@ -9,7 +9,11 @@ export async function readBaseline(path: string): Promise<string[]> {
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    throw new CaptraceError(`Cannot read the baseline '${path}': ${(e as Error).message}`, null, ExitCode.USAGE);
+    throw new CaptraceError(
+      `Cannot read the baseline '${path}': ${(e as Error).message}`,
+      "Give a --json trace with a summary, or a file of capability names",
+      ExitCode.USAGE,
+    );
   }
   try {
     return parseBaseline(text);

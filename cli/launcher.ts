@@ -68,15 +68,29 @@ export interface Gated {
 }
 
 // The gate: block on opening a FIFO until captrace writes to it, then exec the target in place, so the
-// launcher's pid becomes the command's pid.
-const GATE = 'read -r _ < "$0" || exit 125; exec "$@"';
+// launcher's pid becomes the command's pid. Its $0 is "captrace", the name sh puts before an error of its own
+// (a bad interpreter: "captrace: 1: exec: ./prog: not found").
+const GATE = 'read -r _ < "$1" || exit 125; shift; exec "$@"';
+
+/** A new directory of captrace's own under TMPDIR; a usable error when TMPDIR is not a writable directory. */
+export async function privateTempDir(prefix: string): Promise<string> {
+  try {
+    return await Deno.makeTempDir({ prefix });
+  } catch (e) {
+    throw new CaptraceError(
+      `Cannot make a temporary directory: ${(e as Error).message}`,
+      "Check that TMPDIR names a writable directory, or unset it",
+      ExitCode.CANNOT_TRACE,
+    );
+  }
+}
 
 /** Start `argv` (argv[0] already resolved) behind a gate, optionally as another user. */
 export async function launchGated(
   argv: readonly string[],
   options: { user: User | null; stdin: "inherit" | "null" },
 ): Promise<Gated> {
-  const dir = await Deno.makeTempDir({ prefix: "captrace-" });
+  const dir = await privateTempDir("captrace-");
   const fifo = `${dir}/gate`;
   const mk = await new Deno.Command("mkfifo", { args: ["-m", "600", fifo], stderr: "piped" }).output();
   if (!mk.success) {
@@ -92,7 +106,7 @@ export async function launchGated(
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("/bin/sh", {
-      args: ["-c", GATE, fifo, ...target],
+      args: ["-c", GATE, "captrace", fifo, ...target],
       stdin: options.stdin,
       stdout: "inherit",
       stderr: "inherit",

@@ -11,7 +11,7 @@ import {
   probeSupport,
   setsidPath,
 } from "./environment.ts";
-import { type Gated, launchGated, resolveCommand, resolveUser, type User } from "./launcher.ts";
+import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { Sink } from "./sink.ts";
 import { descendantsOf, processState } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
@@ -228,7 +228,7 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
       ...(offsets ? { offsets } : {}),
     });
     if (options.debug) _notice(options, sink, `captrace: bpftrace program:\n${program}`);
-    control = await Deno.makeTempDir({ prefix: "captrace-control-" });
+    control = await privateTempDir("captrace-control-");
     tracer = await _startTracer(options, program, version);
     const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control);
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;

@@ -222,6 +222,27 @@ Deno.test("a command given by a relative path through a link runs under the link
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("a script whose interpreter is missing fails as in a shell, without naming captrace's files", async () => {
+  await requireTracing();
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  await Deno.writeTextFile(`${dir}/bad.sh`, "#!/nonexistent/interp\necho hi\n", { mode: 0o755 });
+  const r = await runCli(["--", `${dir}/bad.sh`]);
+  assert.equal(r.code, 127, r.stderr);
+  assert.match(r.stderr, new RegExp(`^captrace: 1: exec: ${dir}/bad.sh: not found$`, "m"));
+  assert.ok(!r.stderr.includes("/gate"), r.stderr);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("an unusable TMPDIR is a clear error (3), for a command and for --pid", async () => {
+  await requireTracing();
+  for (const args of [["--", "/bin/true"], ["-p", String(Deno.pid)]]) {
+    const r = await runCli(args, { env: { TMPDIR: "/nonexistent/tmp" }, killAfterMs: 20_000 });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^captrace: Cannot make a temporary directory: /m);
+    assert.match(r.stderr, /^Check that TMPDIR names a writable directory, or unset it$/m);
+  }
+});
+
 Deno.test("a directory given as the command fails with 126, as a shell says", async () => {
   await requireTracing();
   const r = await runCli(["--", "/usr/bin/"]);

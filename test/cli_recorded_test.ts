@@ -235,6 +235,7 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
       [["--map-keys", "100"], "Invalid --map-keys '100' (a number from 1024 to 67108864)"],
       [["--map-keys", "lots"], "Invalid --map-keys 'lots' (a number from 1024 to 67108864)"],
       [["-p", "99999999999999999999999"], "Invalid pid '99999999999999999999999'"],
+      [["-p", "-5"], "Option '-p' argument is ambiguous"],
       [["-u", "", "--", "ls"], "Invalid user '' (a user name or uid)"],
       [["-o", "", "--", "ls"], "Invalid output file ''"],
       [["--"], "No command after '--' (leave out '--' to trace the whole system)"],
@@ -253,6 +254,10 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
     hint: "Run 'captrace --help' for usage",
     exit_code: 2,
   });
+  const base = await runCli(["--baseline", "/nonexistent/base", "--", "ls"]);
+  assert.equal(base.code, 2);
+  assert.match(base.stderr, /^captrace: Cannot read the baseline '\/nonexistent\/base': /);
+  assert.match(base.stderr, /\nGive a --json trace with a summary, or a file of capability names\n$/);
   // --json among the command's own arguments is the command's: captrace's errors stay text.
   const text = await runCli(["--", "/nonexistent/cmd", "--json"]);
   assert.equal(text.stderr, "captrace: Command '/nonexistent/cmd' was not found\nCheck the path\n");
