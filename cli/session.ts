@@ -19,6 +19,7 @@ import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.
 import { generateProgram } from "../shared/program.ts";
 import type { KernelOffsets } from "../shared/kernel_offsets.ts";
 import { LineParser, type TraceRecord } from "../shared/parse_line.ts";
+import { TimeOrder } from "../shared/time_order.ts";
 import { LineSplitter } from "../shared/line_splitter.ts";
 import { Correlator, type Output } from "../shared/correlator.ts";
 import type { ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
@@ -55,6 +56,11 @@ const SUMMARY_WAIT_MS = 500;
  * coming; once it has been silent this long, the rest are reported lost.
  */
 const STRAGGLER_QUIET_MS = 500;
+/**
+ * How long events are held to be put back in time order (bpftrace reads each CPU's buffer in turn): an event is
+ * shown once events this much later have come, or once the stream has been quiet this long.
+ */
+const HOLD_MS = 10;
 /** With --stdin-control, how long a command may outlive the SIGTERM sent when stdin closed before it is killed. */
 const STDIN_GRACE_MS = 3_000;
 
@@ -270,6 +276,17 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     gate?.abort();
     await gate?.cleanup();
     if (control) await Deno.remove(control, { recursive: true }).catch(() => {});
+  }
+}
+
+/** What `promise` gives within `ms`, or null if it is not settled by then (it goes on regardless). */
+async function _within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), ms));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -701,26 +718,54 @@ class _Session {
 
   async #readStdout(annotator: SiteAnnotator | null): Promise<void> {
     const reader = this.#reader = this.tracer.stdout.getReader({ mode: "byob" });
-    let buf = new Uint8Array(1 << 16);
+    let read = reader.read(new Uint8Array(1 << 16)).catch(() => ({ value: undefined, done: true }));
     while (!this.#complete) {
-      const { value, done } = await reader.read(buf).catch(() => ({ value: undefined, done: true }));
+      // Events held for their order are shown once the stream has been quiet for HOLD_MS.
+      const r = this.#order.size === 0 ? await read : await _within(read, HOLD_MS);
+      if (r === null) {
+        await this.#emit(this.#order.takeAll([]));
+        continue;
+      }
+      const { value, done } = r;
       if (done || !value) break;
-      const chunk = value;
-      buf = new Uint8Array(value.buffer);
       this.#lastOutput = performance.now();
       const outs: Output[] = [];
-      this.#records(this.parser.pushChunk(chunk), outs);
+      this.#records(this.parser.pushChunk(value), outs);
       if (annotator && outs.length) await annotator.annotate(outs);
-      await this.#emit(outs);
+      await this.#emit(this.#hold(outs));
       this.#finishIfComplete();
+      // The chunk's bytes are no longer needed: its buffer takes the next one.
+      if (!this.#complete) {
+        read = reader.read(new Uint8Array(value.buffer)).catch(() => ({ value: undefined, done: true }));
+      }
     }
     // Ended by captrace, whatever is left is a line cut short by the kill, nothing the summary counts.
     const rest: Output[] = [];
     if (!this.#complete) this.#records(this.parser.end(), rest);
     this.correlator.finish(rest);
     if (annotator && rest.length) await annotator.annotate(rest);
-    await this.#emit(rest);
+    this.#hold(rest);
+    await this.#emit(this.#order.takeAll([]));
     this.sink.flush();
+  }
+
+  #order = new TimeOrder<Output>(HOLD_MS * 1e6);
+
+  /**
+   * Holds `outs` to be put back in time order and returns the events due now, oldest first. The ready event is
+   * never held (the command waits for it); a lost-events notice keeps its place in the stream.
+   */
+  #hold(outs: Output[]): Output[] {
+    const due: Output[] = [];
+    for (const o of outs) {
+      const e = o.event;
+      if (e.type === "ready") {
+        this.#order.takeAll(due).push(o);
+        continue;
+      }
+      this.#order.push("ts" in e ? e.ts : this.#order.newest, o);
+    }
+    return this.#order.takeSettled(due);
   }
 
   #records(recs: TraceRecord[], outs: Output[]): void {

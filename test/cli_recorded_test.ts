@@ -289,3 +289,21 @@ Deno.test("a tracer that ignores the summary request is stopped with SIGINT and 
 Deno.test("a summary that begins but never ends is replaced by END's, asked for with SIGINT", async () => {
   await summaryFromEnd("S begin\n@n: 1\n", /^captrace: the summary did not end: sending SIGINT$/m);
 });
+
+Deno.test("events read out of time order (one CPU's buffer after another's) are shown in time order", async () => {
+  // bpftrace read the exit of process 7 (CPU 0) before its thread's last check (CPU 1), and the root's exit last.
+  const check = (ts: number) => `C ${ts} 7 8 5 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\n`;
+  const replay = await temp(`READY 1000\n${check(2000)}X 6000 7 0 0\n${check(5000)}X 9000 5 0 1\n`);
+  const end = await temp("S begin\n@n: 2\n@p: 5\n@agg[0, 7, 13, -1, 41, 1, 0]: 2\nS end\n");
+  const r = await fake({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end }, ["-p", String(Deno.pid)]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.split("\n").filter((l) => / ping |\+\+\+/.test(l));
+  assert.deepEqual(lines.map((l) => l.includes(" ping ") ? "check" : l), [
+    "check",
+    "check",
+    "+++ 7 exited with 0 +++",
+    "+++ 5 exited with 0 +++",
+  ]);
+  await Deno.remove(replay);
+  await Deno.remove(end);
+});
