@@ -279,17 +279,6 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
   }
 }
 
-/** What `promise` gives within `ms`, or null if it is not settled by then (it goes on regardless). */
-async function _within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), ms));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * The command's exit status. Deno rejects it when a signal it has no name for ended the process (a real-time
  * signal such as 36: "Invalid signal: 36"); the status then says 128 + N, as a shell would.
@@ -392,6 +381,7 @@ class _Session {
       clearInterval(this.#stragglerTimer);
       clearInterval(this.#quietTimer);
       clearInterval(this.#retryTimer);
+      clearInterval(this.#holdTimer);
       for (const [sig, h] of this.#signalHandlers) Deno.removeSignalListener(sig, h);
     }
 
@@ -721,44 +711,57 @@ class _Session {
 
   async #readStdout(annotator: SiteAnnotator | null): Promise<void> {
     const reader = this.#reader = this.tracer.stdout.getReader({ mode: "byob" });
-    let read = reader.read(new Uint8Array(1 << 16)).catch(() => ({ value: undefined, done: true }));
-    while (!this.#complete) {
-      // Events held for their order are shown once the stream has been quiet for HOLD_MS.
-      const r = this.#order.size === 0 ? await read : await _within(read, HOLD_MS);
-      if (r === null) {
-        await this.#emit(this.#order.takeAll([]));
-        continue;
+    let buf = new Uint8Array(1 << 16);
+    // Events held for their order are shown once the stream has been quiet for HOLD_MS.
+    this.#holdTimer = setInterval(() => {
+      if (this.#order.size > 0 && performance.now() - this.#lastOutput >= HOLD_MS) {
+        void this.#show(this.#order.takeAll([]));
       }
-      const { value, done } = r;
+    }, HOLD_MS / 2);
+    while (!this.#complete) {
+      const { value, done } = await reader.read(buf).catch(() => ({ value: undefined, done: true }));
       if (done || !value) break;
+      const chunk = value;
+      buf = new Uint8Array(value.buffer);
       this.#lastOutput = performance.now();
       const outs: Output[] = [];
-      this.#records(this.parser.pushChunk(value), outs);
+      this.#records(this.parser.pushChunk(chunk), outs);
       if (annotator && outs.length) await annotator.annotate(outs);
-      await this.#emit(this.#hold(outs));
+      // A chunk that filled the buffer means more is waiting: bpftrace is busy and its reads of each CPU's buffer
+      // come in quick turns, so this chunk's events are put in order among themselves and none is held (held
+      // events outlive V8's young generation, and a busy trace's memory grows by half).
+      const busy = chunk.length === buf.length;
+      await this.#show(this.#hold(outs, busy));
       this.#finishIfComplete();
-      // The chunk's bytes are no longer needed: its buffer takes the next one.
-      if (!this.#complete) {
-        read = reader.read(new Uint8Array(value.buffer)).catch(() => ({ value: undefined, done: true }));
-      }
     }
+    clearInterval(this.#holdTimer);
     // Ended by captrace, whatever is left is a line cut short by the kill, nothing the summary counts.
     const rest: Output[] = [];
     if (!this.#complete) this.#records(this.parser.end(), rest);
     this.correlator.finish(rest);
     if (annotator && rest.length) await annotator.annotate(rest);
     this.#hold(rest);
-    await this.#emit(this.#order.takeAll([]));
+    await this.#show(this.#order.takeAll([]));
     this.sink.flush();
+  }
+
+  #holdTimer: ReturnType<typeof setInterval> | undefined;
+  #showing: Promise<void> = Promise.resolve();
+
+  /** Emits `outs` after whatever is being emitted: the reading loop and the quiet-stream flush take turns. */
+  #show(outs: Output[]): Promise<void> {
+    if (outs.length > 0) this.#showing = this.#showing.then(() => this.#emit(outs));
+    return this.#showing;
   }
 
   #order = new TimeOrder<Output>(HOLD_MS * 1e6);
 
   /**
-   * Holds `outs` to be put back in time order and returns the events due now, oldest first. The ready event is
-   * never held (the command waits for it); a lost-events notice keeps its place in the stream.
+   * Holds `outs` to be put back in time order and returns the events due now, oldest first; when `busy`, every
+   * event held is due. The ready event is never held (the command waits for it); a lost-events notice keeps its
+   * place in the stream.
    */
-  #hold(outs: Output[]): Output[] {
+  #hold(outs: Output[], busy = false): Output[] {
     const due: Output[] = [];
     for (const o of outs) {
       const e = o.event;
@@ -768,7 +771,7 @@ class _Session {
       }
       this.#order.push("ts" in e ? e.ts : this.#order.newest, o);
     }
-    return this.#order.takeSettled(due);
+    return busy ? this.#order.takeAll(due) : this.#order.takeSettled(due);
   }
 
   #records(recs: TraceRecord[], outs: Output[]): void {
