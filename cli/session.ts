@@ -12,6 +12,7 @@ import {
   setsidPath,
 } from "./environment.ts";
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
+import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
 import { descendantsOf, inTerminalForeground, processState } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
@@ -79,6 +80,15 @@ function _notice(options: Options, sink: Sink, text: string): void {
 
 /** Run the trace described by `options`; returns the exit code. Throws CaptraceError for reportable failures. */
 export async function runSession(options: Options, hooks: SessionHooks = {}): Promise<number> {
+  const signals = new SignalRelay();
+  try {
+    return await _run(options, hooks, signals);
+  } finally {
+    signals.close();
+  }
+}
+
+async function _run(options: Options, hooks: SessionHooks, signals: SignalRelay): Promise<number> {
   const sink = options.output
     ? await Sink.open(options.output).catch((e) => {
       throw new CaptraceError(
@@ -89,7 +99,7 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
     })
     : Sink.stderr();
   try {
-    return await _prepare(options, hooks, sink);
+    return await _prepare(options, hooks, sink, signals);
   } catch (e) {
     // A consumer reading only the trace (an editor on a FIFO) must learn why it ended.
     if (e instanceof CaptraceError && options.json && !sink.isStderr) {
@@ -101,7 +111,7 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
   }
 }
 
-async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Promise<number> {
+async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signals: SignalRelay): Promise<number> {
   const baseline = options.baseline ? await readBaseline(options.baseline) : null;
   await checkPrivileges();
   // Reading and parsing BTF takes about 25 ms: done while the rest starts (up to the command's launcher).
@@ -167,7 +177,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink): Prom
   }
   const user = options.user ? await resolveUser(options.user) : null;
   if (tracefs.note) _notice(options, sink, `captrace: ${tracefs.note}`);
-  return await _trace(options, hooks, sink, {
+  return await _trace(options, hooks, sink, signals, {
     probe,
     limits,
     version,
@@ -200,7 +210,13 @@ interface _Plan {
   offsets: Promise<KernelOffsets | null>;
 }
 
-async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _Plan): Promise<number> {
+async function _trace(
+  options: Options,
+  hooks: SessionHooks,
+  sink: Sink,
+  signals: SignalRelay,
+  plan: _Plan,
+): Promise<number> {
   const { probe, limits, version, optsArg, preTracked, binary, argv, user, baseline, arch } = plan;
   let rootPid = plan.rootPid;
 
@@ -235,8 +251,13 @@ async function _trace(options: Options, hooks: SessionHooks, sink: Sink, plan: _
     });
     if (options.debug) _notice(options, sink, `captrace: bpftrace program:\n${program}`);
     control = await privateTempDir("captrace-control-");
+    // Stopped before bpftrace starts: the command never runs, and what was made so far is removed below.
+    if (signals.pending) {
+      gate?.abort();
+      return 128 + (signalNumber(signals.pending) ?? 0);
+    }
     tracer = await _startTracer(options, program, version);
-    const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control);
+    const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control, signals);
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
     const code = await state.run(annotator);
     if (sink.failure) {
@@ -329,7 +350,6 @@ class _Session {
   stopSignal: Deno.Signal | null = null;
   tracerStatus: Deno.CommandStatus | null = null;
   childStatus: Deno.CommandStatus | null = null;
-  #signalHandlers: [Deno.Signal, () => void][] = [];
 
   constructor(
     readonly options: Options,
@@ -343,16 +363,13 @@ class _Session {
     readonly binary: string | undefined,
     /** Private directory for the file chowned to ask for the summary. */
     readonly control: string,
+    readonly signals: SignalRelay,
   ) {
     this.correlator = new Correlator({ probe, arch: Deno.build.arch });
   }
 
   async run(annotator: SiteAnnotator | null): Promise<number> {
-    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-      const h = () => this.stop(sig);
-      Deno.addSignalListener(sig, h);
-      this.#signalHandlers.push([sig, h]);
-    }
+    this.signals.attach((sig) => this.stop(sig));
     if (this.options.stdinControl) void this.#watchStdin();
     const stderrDone = this.#readStderr();
     stderrDone.catch(() => {}); // not awaited when captrace ends bpftrace itself
@@ -382,7 +399,7 @@ class _Session {
       clearInterval(this.#quietTimer);
       clearInterval(this.#retryTimer);
       clearInterval(this.#holdTimer);
-      for (const [sig, h] of this.#signalHandlers) Deno.removeSignalListener(sig, h);
+      this.signals.detach();
     }
 
     if (!this.ready) {

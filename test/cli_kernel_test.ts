@@ -186,6 +186,28 @@ Deno.test("a reader of captrace's stderr that goes away early does not change th
   assert.equal(r.code, 7, new TextDecoder().decode(r.stderr));
 });
 
+Deno.test("a SIGINT in captrace's first moments ends it cleanly: no files left, the command never runs", async () => {
+  await requireTracing();
+  const tmp = await Deno.makeTempDir({ prefix: "captrace-test-tmp-" });
+  const marker = "27.1828";
+  for (const ms of [30, 45, 60, 75, 90, 120, 160, 220]) {
+    const p = new Deno.Command(Deno.execPath(), {
+      args: [...CLI, "--", "/bin/sleep", marker],
+      env: { TMPDIR: tmp },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    await new Promise((r) => setTimeout(r, ms));
+    p.kill("SIGINT");
+    const status = await p.output();
+    // Before captrace listens, Deno's default action ends it (nothing made yet); after, captrace does: 130 both.
+    assert.equal(status.code, 128 + 2, `SIGINT at ${ms} ms: ${new TextDecoder().decode(status.stderr)}`);
+    assert.deepEqual([...Deno.readDirSync(tmp)].map((e) => e.name), [], `files left by a SIGINT at ${ms} ms`);
+    assert.deepEqual(await processesMatching(marker), [], `the command outlived a SIGINT at ${ms} ms`);
+  }
+  await Deno.remove(tmp);
+});
+
 Deno.test("exec events carry the file name as given to execve, relative and fd paths included", async () => {
   await requireTracing();
   const script = "cd /usr/bin && ./true && exec 3</bin/true && /usr/bin/env /dev/fd/3 2>/dev/null; exec ./true";
