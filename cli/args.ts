@@ -75,7 +75,8 @@ Output:
 
 Tracing:
   -u, --user USER       run the command as USER (uid, gid and supplementary
-                        groups) while captrace itself stays root
+                        groups; HOME, USER and LOGNAME set for USER) while
+                        captrace itself stays root
   -f, --follow          follow children (the default, as strace -f)
       --no-follow       trace only the root process and its threads
       --probe KIND      auto (default), tracepoint or kprobe

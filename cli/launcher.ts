@@ -8,6 +8,7 @@ export interface User {
   name: string;
   uid: number;
   gid: number;
+  home: string;
 }
 
 /** Look a user up by name or number in the system's user database (getent), as strace -u does. */
@@ -18,7 +19,7 @@ export async function resolveUser(spec: string): Promise<User> {
   if (!out.success || f.length < 4) {
     throw new CaptraceError(`No such user '${spec}'`, "Give a user name or uid from /etc/passwd", ExitCode.USAGE);
   }
-  return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]) };
+  return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5] || "/" };
 }
 
 /** Find the program the way execvp would; throws with exit code 127 or 126 like a shell. */
@@ -85,6 +86,11 @@ export async function privateTempDir(prefix: string): Promise<string> {
   }
 }
 
+/** HOME, USER and LOGNAME of `user`, as su sets them. */
+function _userEnv(user: User): Record<string, string> {
+  return { HOME: user.home, USER: user.name, LOGNAME: user.name };
+}
+
 /** Start `argv` (argv[0] already resolved) behind a gate, optionally as another user. */
 export async function launchGated(
   argv: readonly string[],
@@ -107,6 +113,9 @@ export async function launchGated(
   try {
     child = new Deno.Command("/bin/sh", {
       args: ["-c", GATE, "captrace", fifo, ...target],
+      // The user's HOME, USER and LOGNAME; the rest of the environment is kept, as strace -u keeps it all. A HOME
+      // left at root's would make the program's reads of its own files denied DAC checks, recommended for nothing.
+      ...(options.user ? { env: _userEnv(options.user) } : {}),
       stdin: options.stdin,
       stdout: "inherit",
       stderr: "inherit",

@@ -159,6 +159,18 @@ Deno.test("-u sets the user's supplementary groups, not just the uid", async () 
   assert.equal(new TextDecoder().decode(out.stdout), expected);
 });
 
+Deno.test("-u gives the command the user's HOME, USER and LOGNAME and keeps the rest of the environment", async () => {
+  await requireTracing();
+  const r = await runCli(["-u", "nobody", "--", "/bin/sh", "-c", 'echo "$HOME|$USER|$LOGNAME|$CAPTRACE_TEST_KEPT"'], {
+    env: { HOME: "/root", USER: "root", LOGNAME: "root", CAPTRACE_TEST_KEPT: "kept" },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const home =
+    new TextDecoder().decode((await new Deno.Command("getent", { args: ["passwd", "nobody"] }).output()).stdout)
+      .split(":")[5];
+  assert.equal(r.stdout, `${home}|nobody|nobody|kept\n`);
+});
+
 Deno.test("--unique on 300,000 denied checks prints each once and the summary counts all of them", async () => {
   await requireTracing();
   const bin = await fixture("caps_loop");
