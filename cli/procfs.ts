@@ -18,25 +18,6 @@ export function stateFromStatus(pid: number, status: string): ProcessState {
   return tgid !== pid ? { kind: "thread", tgid } : { kind: "alive" };
 }
 
-/**
- * True when `pid`'s process group is the foreground group of its terminal: a Ctrl-C typed there reaches it from
- * the terminal itself. False when it has no terminal or cannot be read.
- */
-export function inTerminalForeground(pid: number): boolean {
-  try {
-    return foregroundFromStat(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
-}
-
-/** inTerminalForeground from the text of /proc/PID/stat: its process group, terminal, and the terminal's group. */
-export function foregroundFromStat(stat: string): boolean {
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const [pgrp, tty, tpgid] = [Number(f[2]), Number(f[4]), Number(f[5])];
-  return tty !== 0 && tpgid > 0 && pgrp === tpgid;
-}
-
 /** Parent pid from the text of /proc/PID/stat (the comm field may hold spaces and parentheses). */
 export function ppidFromStat(stat: string): number | null {
   const close = stat.lastIndexOf(")");

@@ -14,7 +14,7 @@ import {
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
-import { descendantsOf, inTerminalForeground, processState } from "./procfs.ts";
+import { descendantsOf, processState } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import { generateProgram } from "../shared/program.ts";
@@ -521,11 +521,8 @@ class _Session {
         this.#killTracer("SIGINT");
         return;
       }
-      // Forward to the command; its exit ends the trace. A second request does not wait for it. A Ctrl-C typed
-      // in the terminal the command is in the foreground of already reached it: it gets one SIGINT, as without
-      // captrace (a program that quits on a second Ctrl-C would quit on the first).
-      const typed = sig === "SIGINT" && this.stopping === 1 && inTerminalForeground(this.gate.pid);
-      if (this.childStatus === null && !typed) {
+      // Forward to the command; its exit ends the trace. A second request does not wait for it.
+      if (this.childStatus === null) {
         try {
           Deno.kill(this.gate.pid, this.stopping > 1 ? "SIGKILL" : sig);
         } catch {

@@ -601,38 +601,6 @@ Deno.test("Ctrl-C while checks keep coming: the summary counts exactly the check
   await Deno.remove(out);
 });
 
-Deno.test("a Ctrl-C typed in the command's terminal reaches it once, as without captrace", async () => {
-  await requireTracing();
-  const bin = await fixture("count_sigint");
-  // script(1) runs captrace on a terminal of its own, in the foreground; a ^C written to it is a typed Ctrl-C.
-  const cli = [Deno.execPath(), ...CLI, "--", bin].map((w) => `'${w}'`).join(" ");
-  const p = new Deno.Command("script", {
-    args: ["-qec", cli, "/dev/null"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = p.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("ready")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  assert.ok(text.includes("ready"), text);
-  const writer = p.stdin.getWriter();
-  await writer.write(new TextEncoder().encode("\x03"));
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  await writer.close().catch(() => {});
-  const status = await p.status;
-  assert.match(text, /got 1 SIGINT/, text);
-  assert.equal(status.code, 0, text);
-});
-
 Deno.test("a terminal's Ctrl-C reaches captrace alone: bpftrace runs in a session of its own", async () => {
   await requireTracing();
   const target = new Deno.Command("/bin/sleep", { args: ["41.41"] }).spawn();
