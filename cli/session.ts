@@ -80,15 +80,7 @@ function _notice(options: Options, sink: Sink, text: string): void {
 
 /** Run the trace described by `options`; returns the exit code. Throws CaptraceError for reportable failures. */
 export async function runSession(options: Options, hooks: SessionHooks = {}): Promise<number> {
-  const signals = new SignalRelay();
-  try {
-    return await _run(options, hooks, signals);
-  } finally {
-    signals.close();
-  }
-}
-
-async function _run(options: Options, hooks: SessionHooks, signals: SignalRelay): Promise<number> {
+  // Opening a FIFO waits for its reader: until then a signal must end captrace as usual, with nothing to clean up.
   const sink = options.output
     ? await Sink.open(options.output).catch((e) => {
       throw new CaptraceError(
@@ -98,6 +90,7 @@ async function _run(options: Options, hooks: SessionHooks, signals: SignalRelay)
       );
     })
     : Sink.stderr();
+  const signals = new SignalRelay();
   try {
     return await _prepare(options, hooks, sink, signals);
   } catch (e) {
@@ -107,6 +100,7 @@ async function _run(options: Options, hooks: SessionHooks, signals: SignalRelay)
     }
     throw e;
   } finally {
+    signals.close();
     sink.close();
   }
 }

@@ -1,7 +1,7 @@
 /** The CLI against a stand-in tracer replaying recorded output: both probe paths, tracer failures, bad input. */
 
 import assert from "node:assert/strict";
-import { ndjson, onKernel, processesMatching, processesWithEnv, runCli } from "./helpers.ts";
+import { CLI, ndjson, onKernel, processesMatching, processesWithEnv, runCli } from "./helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const FAKE = `${ROOT}test/fixtures/fake_bpftrace.sh`;
@@ -306,4 +306,24 @@ Deno.test("events read out of time order (one CPU's buffer after another's) are 
   ]);
   await Deno.remove(replay);
   await Deno.remove(end);
+});
+
+Deno.test("Ctrl-C while captrace waits for a reader of its -o FIFO ends it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  const fifo = `${dir}/trace`;
+  const mk = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  assert.ok(mk.success);
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [...CLI, "-o", fifo, "--", "/bin/true"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 500)); // captrace is blocked opening the FIFO: no reader comes
+  p.kill("SIGINT");
+  const killer = setTimeout(() => p.kill("SIGKILL"), 10_000);
+  const status = await p.status;
+  clearTimeout(killer);
+  // Ended by the signal itself: nothing was made yet that would need removing.
+  assert.ok(status.signal === "SIGINT" || status.code === 130, JSON.stringify(status));
+  await Deno.remove(dir, { recursive: true });
 });
