@@ -21,7 +21,7 @@ export interface AggEntry {
   cap: number;
   ret: number;
   sys: number;
-  /** False when the check was against a user namespace other than the initial one. */
+  /** False when the checking process was in a user namespace other than the initial one. */
   initialNs: boolean;
   opts: number;
   count: number;

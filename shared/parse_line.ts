@@ -49,7 +49,7 @@ export type TraceRecord =
     cap: number;
     ret: number;
     sys: number;
-    /** False when the check was against a user namespace other than the initial one. */
+    /** False when the checking process was in a user namespace other than the initial one. */
     initialNs: boolean;
     stack: string[] | null;
     opts: number | null;
@@ -466,8 +466,8 @@ export class LineParser {
 
   #aggDone(line: string, stack: string[]): TraceRecord {
     // @agg[cpu, pid, cap, ret, sys, init, <stack or opts>]: count (the CPU only splits the count; see program.ts).
-    // Summaries made before `init` (whether the check was against the initial user namespace) was counted lack
-    // it: their checks count as made there.
+    // Summaries made before `init` (whether the checking process was in the initial user namespace) was counted
+    // lack it: their checks count as made there.
     const m = /^@agg\[\d+((?:, -?\d+)+)(, )?\]: (\d+)$/.exec(line);
     const ints = m ? m[1]!.slice(2).split(", ").map(Number) : [];
     const withStack = m?.[2] !== undefined;

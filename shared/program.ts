@@ -201,7 +201,7 @@ function _and(...parts: string[]): string {
  * - `E <ts> <pid> <ppid> <filename>` for an exec, `X <ts> <pid> <exit_code> <root>` for a process's end;
  * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
  *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, kstack or opts]: n`, one per CPU the key was counted on
- *   (`init` is 1 when the check was against the initial user namespace, 0 for any other).
+ *   (`init` is 1 when the checking process was in the initial user namespace, 0 for any other).
  */
 export function generateProgram(options: ProgramOptions): string {
   const arch = options.arch ?? "x86_64";
@@ -255,7 +255,7 @@ export function generateProgram(options: ProgramOptions): string {
   if (options.probe === "tracepoint") {
     const body = [...prologue];
     // Each kstack() is a stack walk of its own (bpf_get_stackid): take it once per check.
-    body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`, `  $init = ${_initNs(f, "$tns")};`);
+    body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`, `  $init = ${_initNs(f.credNs("$cred"))};`);
     const key = "pid, $cap, $ret, $sys, $init, $k";
     body.push(`  ${_countExact(key)}`);
     const print = [
@@ -280,7 +280,9 @@ export function generateProgram(options: ProgramOptions): string {
       : "arg3";
     const body = [...prologue];
     body.push(
-      `  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys; @init[tid] = ${_initNs(f, ns1)};`,
+      `  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys; @init[tid] = ${
+        _initNs(f.credNs(cred0))
+      };`,
     );
     if (!options.summaryOnly) {
       body.push(
@@ -403,11 +405,14 @@ function _orphaned(f: _Fields): string {
 export const INIT_USER_NS = 4026531837;
 
 /**
- * 1 when the check is against the initial user namespace, 0 for any other. A check allowed in another namespace
- * (one the program made, as `unshare -U` does) needs no capability from outside it: the recommendation leaves it out.
+ * 1 when the checking process is in the initial user namespace (`inum` is its credentials' namespace), 0 for any
+ * other. A process in another namespace (one it made, as `unshare -U` does, or a rootless container's) is allowed
+ * only what it holds there, which needs no capability from outside: the recommendation leaves those checks out. A
+ * process of the initial namespace allowed a check against another one may owe it to a capability it holds in the
+ * initial one, as root entering a container does: those count.
  */
-function _initNs(f: _Fields, ns: string): string {
-  return `(${f.nsInum(ns)} == ${INIT_USER_NS} ? 1 : 0)`;
+function _initNs(inum: string): string {
+  return `(${inum} == ${INIT_USER_NS} ? 1 : 0)`;
 }
 
 /** The summary: the kernel's exact counts between markers. */

@@ -58,7 +58,10 @@ Deno.test("program's tracepoint check prints the C record with the kernel stack"
   assert.equal(p.match(/args->/g)?.length, 4);
   assert.ok(p.includes("curtask->real_parent->tgid"));
   assert.ok(p.includes("@n = count();"));
-  assert.ok(p.includes("$init = ($tns->ns.inum == 4026531837 ? 1 : 0);"));
+  assert.ok(
+    p.includes("$init = ($cred->user_ns->ns.inum == 4026531837 ? 1 : 0);"),
+    "the checking process's own namespace",
+  );
   assert.ok(p.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, $k]++;"));
   assert.equal(KSTACK_DEPTH, 4);
 });
@@ -231,7 +234,7 @@ Deno.test("program's kprobe entry prints the B record with opts read from the 4t
   const entry = probe(prog, "kprobe:cap_capable /(pid == 4242 || @t[tid])/");
   assert.ok(entry.includes(B_PRINTF), entry);
   assert.ok(entry.includes("@cap[tid] = arg2; @opt[tid] = arg3; @sys[tid] = $sys;"));
-  assert.ok(entry.includes("@init[tid] = (((struct user_namespace *)arg1)->ns.inum == 4026531837 ? 1 : 0);"));
+  assert.ok(entry.includes("@init[tid] = (((struct cred *)arg0)->user_ns->ns.inum == 4026531837 ? 1 : 0);"));
   assert.ok(entry.includes("((struct cred *)arg0)->uid.val, ((struct cred *)arg0)->euid.val, arg2, arg3, $sys,"));
   assert.ok(entry.includes("((struct cred *)arg0)->user_ns->ns.inum, ((struct user_namespace *)arg1)->ns.inum"));
   assert.ok(!entry.includes("kstack"));

@@ -20,10 +20,10 @@ const NOTE = "Covers only the code paths this run exercised; no-audit probing ch
 
 /**
  * The capabilities the program used or was refused in audited checks, narrowed where the kernel tried a narrow
- * capability (CAP_PERFMON, CAP_BPF, CAP_CHECKPOINT_RESTORE) before falling back to CAP_SYS_ADMIN. A check allowed
- * against a user namespace other than the initial one (one the program made, as `unshare -U` does) is left out: the
- * program had the capability there and needs none from outside; one refused there is kept, since the capability
- * granted outside would cover it.
+ * capability (CAP_PERFMON, CAP_BPF, CAP_CHECKPOINT_RESTORE) before falling back to CAP_SYS_ADMIN. A check allowed to
+ * a process in a user namespace other than the initial one (one it made, as `unshare -U` does, or a rootless
+ * container's) is left out: it held the capability there and needs none from outside; one refused there is kept,
+ * since the capability granted outside would cover it.
  *
  * @example
  * ```ts
@@ -54,7 +54,7 @@ export function recommend(input: RecommendInput): Recommendation {
   if (narrowed.length > 0 && input.sysAdminAlone === 0) caps.delete(CAP_SYS_ADMIN);
   const list = [...caps].sort((a, b) => a - b).map(capConstant);
   const note = elsewhere === 0 ? NOTE : `${NOTE} So ${elsewhere === 1 ? "is 1 check" : `are ${elsewhere} checks`} ` +
-    "allowed in a user namespace other than the initial one: such checks need no capability outside it.";
+    "allowed to processes in a user namespace other than the initial one: they need no capability outside it.";
   return { capabilities: list, narrowed, ...formats(list, input.binary ?? "/path/to/program"), note };
 }
 

@@ -116,7 +116,7 @@ Deno.test("recommend leaves out checks allowed in another user namespace, and ke
   assert.deepEqual(r.capabilities, ["CAP_CHOWN", "CAP_NET_ADMIN"]);
   assert.ok(
     r.note.endsWith(
-      " So are 3 checks allowed in a user namespace other than the initial one: such checks need no capability outside it.",
+      " So are 3 checks allowed to processes in a user namespace other than the initial one: they need no capability outside it.",
     ),
     r.note,
   );

@@ -231,6 +231,6 @@ Deno.test("checks allowed in a user namespace the program made are counted but n
     const admin = caps.find((c) => c.cap_name === "cap_sys_admin");
     assert.ok((admin?.allowed as number) > 0, "unshare's writes of its id maps are allowed CAP_SYS_ADMIN checks");
     assert.deepEqual(rec.capabilities, [], "they need no capability outside the namespace");
-    assert.match(rec.note as string, / allowed in a user namespace other than the initial one: /);
+    assert.match(rec.note as string, / allowed to processes in a user namespace other than the initial one: /);
   }
 });
