@@ -234,3 +234,38 @@ Deno.test("checks allowed in a user namespace the program made are counted but n
     assert.match(rec.note as string, / allowed to processes in a user namespace other than the initial one: /);
   }
 });
+
+Deno.test("root entering another user namespace needs CAP_SYS_ADMIN of its own: that check counts", async () => {
+  await requireTracing();
+  // A process of nobody's in a user namespace of its own; root joins it with setns, a check against that namespace
+  // allowed only because root holds CAP_SYS_ADMIN in the initial one.
+  const inner = new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "unshare", "-U", "sleep", "30"],
+  }).spawn();
+  try {
+    for (let i = 0; i < 100; i++) {
+      const ns = await Deno.readLink(`/proc/${inner.pid}/ns/user`).catch(() => "");
+      if (ns && ns !== "user:[4026531837]") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { events, code } = await runJson([
+      "-c",
+      "--",
+      "/usr/bin/nsenter",
+      "-U",
+      "--preserve-credentials",
+      "-t",
+      String(inner.pid),
+      "/bin/true",
+    ]);
+    assert.equal(code, 0);
+    const setns = events.find((e) =>
+      e.type === "check" && e.cap_name === "cap_sys_admin" && e.syscall_name === "setns"
+    );
+    assert.ok(setns && setns.target_userns !== 4026531837 && setns.userns === 4026531837, JSON.stringify(setns));
+    assert.ok((summaryOf(events).rec.capabilities as string[]).includes("CAP_SYS_ADMIN"));
+  } finally {
+    inner.kill("SIGKILL");
+    await inner.status;
+  }
+});
