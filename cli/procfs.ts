@@ -13,7 +13,9 @@ export async function processState(pid: number): Promise<ProcessState> {
 /** processState from the text of /proc/PID/status. */
 export function stateFromStatus(pid: number, status: string): ProcessState {
   const state = /^State:\s*(\S)/m.exec(status)?.[1];
-  if (state === "Z" || state === "X") return { kind: "zombie" };
+  // A main thread that called pthread_exit shows Z too while its other threads run on: the process is alive.
+  const threads = Number(/^Threads:\s*(\d+)/m.exec(status)?.[1] ?? 1);
+  if ((state === "Z" || state === "X") && threads <= 1) return { kind: "zombie" };
   const tgid = Number(/^Tgid:\s*(\d+)/m.exec(status)?.[1] ?? pid);
   return tgid !== pid ? { kind: "thread", tgid } : { kind: "alive" };
 }
