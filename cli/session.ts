@@ -722,7 +722,7 @@ class _Session {
     let buf = new Uint8Array(1 << 16);
     // Events held for their order are shown once the stream has been quiet for HOLD_MS.
     this.#holdTimer = setInterval(() => {
-      if (this.#order.size > 0 && performance.now() - this.#lastOutput >= HOLD_MS) {
+      if (this.#order.size > 0 && !this.#annotating && performance.now() - this.#lastOutput >= HOLD_MS) {
         void this.#show(this.#order.takeAll([]));
       }
     }, HOLD_MS / 2);
@@ -734,7 +734,11 @@ class _Session {
       this.#lastOutput = performance.now();
       const outs: Output[] = [];
       this.#records(this.parser.pushChunk(chunk), outs);
-      if (annotator && outs.length) await annotator.annotate(outs);
+      if (annotator && outs.length) {
+        // Finding source lines can take a while: what is held must wait for this chunk, which may be older.
+        this.#annotating = true;
+        await annotator.annotate(outs).finally(() => this.#annotating = false);
+      }
       // A chunk that filled the buffer means more is waiting: bpftrace is busy and its reads of each CPU's buffer
       // come in quick turns, so this chunk's events are put in order among themselves and none is held (held
       // events outlive V8's young generation, and a busy trace's memory grows by half).
@@ -754,6 +758,7 @@ class _Session {
   }
 
   #holdTimer: ReturnType<typeof setInterval> | undefined;
+  #annotating = false;
   #showing: Promise<void> = Promise.resolve();
 
   /** Emits `outs` after whatever is being emitted: the reading loop and the quiet-stream flush take turns. */
