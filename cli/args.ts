@@ -151,8 +151,8 @@ export function wantsJson(argv: readonly string[]): boolean {
   return _split(argv).flags.includes("--json");
 }
 
-/** The highest pid Linux can give (PID_MAX_LIMIT on 64-bit). */
-const PID_MAX = 4_194_304;
+/** The highest pid Linux can give (PID_MAX_LIMIT on 64-bit is 2^22; pids stay below it). */
+const PID_MAX = 4_194_303;
 
 /**
  * Parse captrace's arguments. Throws a CaptraceError with exit code 2 on a usage error.
