@@ -402,11 +402,14 @@ Deno.test("--stdin-control: a command that ignores SIGTERM is killed after a gra
 Deno.test("a captrace killed with SIGKILL takes its bpftrace with it, --pid and system-wide", async () => {
   await requireTracing();
   const idle = new Deno.Command("sleep", { args: ["31.4159"] }).spawn();
+  // A captrace killed with SIGKILL cannot remove its files: they go to a directory of the test's.
+  const tmp = await Deno.makeTempDir({ prefix: "captrace-test-tmp-" });
   try {
     for (const mode of [["-p", String(idle.pid)], []]) {
       const out = await Deno.makeTempFile({ suffix: ".ndjson" });
       const p = new Deno.Command(Deno.execPath(), {
         args: [...CLI, "--json", "-o", out, ...mode],
+        env: { TMPDIR: tmp },
         stdin: "null",
         stdout: "null",
         stderr: "null",
@@ -428,6 +431,7 @@ Deno.test("a captrace killed with SIGKILL takes its bpftrace with it, --pid and 
   } finally {
     idle.kill("SIGKILL");
     await idle.status;
+    await Deno.remove(tmp, { recursive: true });
   }
 });
 
