@@ -441,7 +441,7 @@ class _Session {
     const rec = recommend({
       agg: c.agg,
       narrowings: c.narrowings,
-      sysAdminAlone: c.sysAdminAlone,
+      alone: c.alone,
       ...(binary ? { binary } : {}),
     });
     const seen = c.totals.get("n") ?? c.checks;

@@ -47,8 +47,14 @@ export const CAPABILITY_NAMES: readonly string[] = [
 
 /** CAP_SYS_ADMIN, the catch-all that narrow capabilities were split from. */
 export const CAP_SYS_ADMIN = 21;
-/** Narrow capabilities the kernel tries before falling back to CAP_SYS_ADMIN. */
-export const NARROW_OF_SYS_ADMIN: ReadonlySet<number> = new Set([38, 39, 40]);
+/**
+ * Narrow capabilities the kernel tries first, and the broad one it falls back to when they are refused:
+ * CAP_PERFMON, CAP_BPF and CAP_CHECKPOINT_RESTORE before CAP_SYS_ADMIN; and for a read or a search, which either
+ * allows, CAP_DAC_READ_SEARCH before CAP_DAC_OVERRIDE (generic_permission). Granting the narrow one is enough.
+ */
+export const FALLBACK_OF: ReadonlyMap<number, number> = new Map([[38, 21], [39, 21], [40, 21], [2, 1]]);
+/** The capabilities FALLBACK_OF falls back to. */
+export const BROAD: ReadonlySet<number> = new Set(FALLBACK_OF.values());
 
 /**
  * The lower-case name of a capability number, or null for a number this table does not know.

@@ -1,7 +1,7 @@
 /** Turns parsed tracer records into v1 events: pairs kprobe entries with returns, decodes flags, keeps counts. */
 
 import { CAP_OPT_INSETID, isAudited, optsFromStack } from "./audit.ts";
-import { CAP_SYS_ADMIN, capName, NARROW_OF_SYS_ADMIN } from "./capabilities.ts";
+import { BROAD, capName, FALLBACK_OF } from "./capabilities.ts";
 import { errnoName } from "./errno.ts";
 import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
@@ -38,10 +38,12 @@ export interface CorrelatorOptions {
   maxPending?: number;
 }
 
-/** A narrow capability that was denied right before CAP_SYS_ADMIN was checked in the same syscall. */
+/** A narrow capability that was denied right before its broad fallback was checked in the same syscall. */
 export interface Narrowing {
   cap: number;
   count: number;
+  /** The broad capability checked after it (FALLBACK_OF). */
+  insteadOf: number;
 }
 
 /**
@@ -85,7 +87,7 @@ export class Correlator {
   #deniedNarrow = new Map<number, { cap: number; sys: number }>();
   #deniedNarrowOrder = { keys: this.#deniedNarrow.keys() };
   #narrow = new Map<number, number>();
-  #sysAdminAlone = 0;
+  #alone = new Map<number, number>();
 
   /** Entries dropped because too many were waiting, and returns with no entry. */
   unmatched = 0;
@@ -119,14 +121,14 @@ export class Correlator {
     return this.#pending.size;
   }
 
-  /** Narrow capabilities that CAP_SYS_ADMIN stood in for, by capability. */
+  /** Narrow capabilities that a broad one stood in for, by capability. */
   get narrowings(): Narrowing[] {
-    return [...this.#narrow].map(([cap, count]) => ({ cap, count }));
+    return [...this.#narrow].map(([cap, count]) => ({ cap, count, insteadOf: FALLBACK_OF.get(cap)! }));
   }
 
-  /** Audited CAP_SYS_ADMIN checks seen that were not a fallback after a narrow capability. */
-  get sysAdminAlone(): number {
-    return this.#sysAdminAlone;
+  /** Per broad capability (BROAD), its audited checks that were not a fallback after a narrow capability. */
+  get alone(): ReadonlyMap<number, number> {
+    return this.#alone;
   }
 
   /**
@@ -259,22 +261,23 @@ export class Correlator {
   }
 
   /**
-   * perfmon_capable() and friends check the narrow capability first, CAP_SYS_ADMIN only when it was refused: an
-   * audited CAP_SYS_ADMIN check right after an audited denied narrow one, in the same thread and syscall, stood in
-   * for it. Only such denials are remembered: the map is usually empty, and then a check does not look it up.
+   * perfmon_capable() and friends check the narrow capability first, CAP_SYS_ADMIN only when it was refused, as
+   * generic_permission() does CAP_DAC_READ_SEARCH before CAP_DAC_OVERRIDE for a read: an audited broad check right
+   * after an audited denied narrow one that falls back to it, in the same thread and syscall, stood in for it. Only
+   * such denials are remembered: the map is usually empty, and then a check does not look it up.
    */
   #trackNarrowing(tid: number, cap: number, ret: number, sys: number, audit: boolean): void {
     if (!audit) return;
     const denied = this.#deniedNarrow;
-    if (cap === CAP_SYS_ADMIN) {
+    if (BROAD.has(cap)) {
       const prev = denied.size > 0 ? denied.get(tid) : undefined;
-      if (prev !== undefined && prev.sys === sys) {
+      if (prev !== undefined && prev.sys === sys && FALLBACK_OF.get(prev.cap) === cap) {
         this.#narrow.set(prev.cap, (this.#narrow.get(prev.cap) ?? 0) + 1);
       } else {
-        this.#sysAdminAlone++;
+        this.#alone.set(cap, (this.#alone.get(cap) ?? 0) + 1);
       }
     }
-    if (ret !== 0 && NARROW_OF_SYS_ADMIN.has(cap)) {
+    if (ret !== 0 && FALLBACK_OF.has(cap)) {
       denied.set(tid, { cap, sys });
       if (denied.size > this.#maxPending) denied.delete(_oldest(denied, this.#deniedNarrowOrder));
     } else if (denied.size > 0) {

@@ -234,8 +234,8 @@ Deno.test("correlator narrows: denied cap_perfmon then cap_sys_admin in the same
     entry({ tid: 5, cap: 21, sys: 298 }),
     ret(5, 0),
   ]);
-  assert.deepEqual(c.narrowings, [{ cap: 38, count: 1 }]);
-  assert.equal(c.sysAdminAlone, 0);
+  assert.deepEqual(c.narrowings, [{ cap: 38, count: 1, insteadOf: 21 }]);
+  assert.equal(c.alone.get(21) ?? 0, 0);
 });
 
 Deno.test("correlator narrows on the tracepoint too and counts each fallback", () => {
@@ -244,8 +244,8 @@ Deno.test("correlator narrows on the tracepoint too and counts each fallback", (
     c.push(check({ cap, ret: -1, sys: 321 }));
     c.push(check({ cap: 21, ret: 0, sys: 321 }));
   }
-  assert.deepEqual(c.narrowings, [{ cap: 39, count: 1 }, { cap: 38, count: 2 }]);
-  assert.equal(c.sysAdminAlone, 0);
+  assert.deepEqual(c.narrowings, [{ cap: 39, count: 1, insteadOf: 21 }, { cap: 38, count: 2, insteadOf: 21 }]);
+  assert.equal(c.alone.get(21) ?? 0, 0);
 });
 
 Deno.test("correlator does not narrow when a no-audit check comes in between", () => {
@@ -258,8 +258,8 @@ Deno.test("correlator does not narrow when a no-audit check comes in between", (
     entry({ cap: 21, sys: 310 }),
     ret(200, 0),
   ]);
-  assert.deepEqual(c.narrowings, [{ cap: 40, count: 1 }]);
-  assert.equal(c.sysAdminAlone, 0);
+  assert.deepEqual(c.narrowings, [{ cap: 40, count: 1, insteadOf: 21 }]);
+  assert.equal(c.alone.get(21) ?? 0, 0);
 });
 
 Deno.test("correlator counts cap_sys_admin as standalone in another syscall, thread, or after an allowed narrow check", () => {
@@ -274,14 +274,14 @@ Deno.test("correlator counts cap_sys_admin as standalone in another syscall, thr
     const c = new Correlator({ probe: "kprobe", now: () => NOW });
     feed(c, recs);
     assert.deepEqual(c.narrowings, [], `case ${i}`);
-    assert.equal(c.sysAdminAlone, 1, `case ${i}`);
+    assert.equal(c.alone.get(21) ?? 0, 1, `case ${i}`);
   }
 });
 
 Deno.test("correlator does not count a no-audit cap_sys_admin check as standalone", () => {
   const c = new Correlator({ probe: "kprobe", now: () => NOW });
   feed(c, [entry({ cap: 21, opts: 2 }), ret(200, 0)]);
-  assert.equal(c.sysAdminAlone, 0);
+  assert.equal(c.alone.get(21) ?? 0, 0);
 });
 
 Deno.test("correlator turns exec records into events with a comm from the file name", () => {
@@ -402,4 +402,18 @@ Deno.test("correlator replaces an earlier summary with a later one instead of ad
   assert.deepEqual(c.agg, [{ pid: 5, cap: 0, ret: -1, sys: 92, initialNs: true, opts: 0, count: 4 }]);
   assert.deepEqual(Object.fromEntries(c.totals), { n: 4 });
   assert.equal(c.summaryComplete, true);
+});
+
+Deno.test("correlator narrows a read's CAP_DAC_OVERRIDE to CAP_DAC_READ_SEARCH, and only that pair", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  // A read of a file nobody may read: CAP_DAC_READ_SEARCH refused, then CAP_DAC_OVERRIDE (openat).
+  c.push(check({ tid: 7, cap: 2, ret: -1, sys: 257 }));
+  c.push(check({ tid: 7, cap: 1, ret: -1, sys: 257 }));
+  // A write asks CAP_DAC_OVERRIDE alone.
+  c.push(check({ tid: 7, cap: 1, ret: -1, sys: 257 }));
+  // CAP_DAC_READ_SEARCH does not stand in for CAP_SYS_ADMIN.
+  c.push(check({ tid: 8, cap: 2, ret: -1, sys: 165 }));
+  c.push(check({ tid: 8, cap: 21, ret: -1, sys: 165 }));
+  assert.deepEqual(c.narrowings, [{ cap: 2, count: 1, insteadOf: 1 }]);
+  assert.deepEqual([...c.alone].sort(), [[1, 1], [21, 1]]);
 });

@@ -1,6 +1,6 @@
 /** The minimal capability set a traced program needs, printed ready to paste for each way of granting it. */
 
-import { CAP_SYS_ADMIN, capConstant } from "./capabilities.ts";
+import { capConstant } from "./capabilities.ts";
 import type { Recommendation } from "./event.ts";
 import type { AggEntry, Narrowing } from "./correlator.ts";
 
@@ -8,10 +8,10 @@ import type { AggEntry, Narrowing } from "./correlator.ts";
 export interface RecommendInput {
   /** Exact in-kernel counts. */
   agg: readonly AggEntry[];
-  /** Narrow capabilities that CAP_SYS_ADMIN stood in for. */
+  /** Narrow capabilities that a broad one stood in for. */
   narrowings: readonly Narrowing[];
-  /** Audited CAP_SYS_ADMIN checks seen that were no fallback for a narrow capability. */
-  sysAdminAlone: number;
+  /** Per broad capability, its audited checks seen that were no fallback for a narrow capability. */
+  alone: ReadonlyMap<number, number>;
   /** Path of the program, for the setcap line; a placeholder when unknown. */
   binary?: string;
 }
@@ -30,7 +30,7 @@ const NOTE = "Covers only the code paths this run exercised; no-audit probing ch
  * import assert from "node:assert/strict";
  * import { recommend } from "./recommend.ts";
  * const r = recommend({ agg: [{ pid: 1, cap: 0, ret: -1, sys: 260, initialNs: true, opts: 0, count: 1 }], narrowings: [],
- *   sysAdminAlone: 0, binary: "/usr/bin/chown" });
+ *   alone: new Map(), binary: "/usr/bin/chown" });
  * assert(r.setcap === "setcap cap_chown+ep /usr/bin/chown");
  * ```
  */
@@ -45,13 +45,15 @@ export function recommend(input: RecommendInput): Recommendation {
   const narrowed: Recommendation["narrowed"] = [];
   for (const n of input.narrowings) {
     caps.add(n.cap);
+    const broad = capConstant(n.insteadOf);
     narrowed.push({
       cap: capConstant(n.cap),
-      instead_of: "CAP_SYS_ADMIN",
-      reason: `the kernel checked ${capConstant(n.cap)} first and fell back to CAP_SYS_ADMIN (${n.count}×)`,
+      instead_of: broad,
+      reason: `the kernel checked ${capConstant(n.cap)} first and fell back to ${broad} (${n.count}×)`,
     });
   }
-  if (narrowed.length > 0 && input.sysAdminAlone === 0) caps.delete(CAP_SYS_ADMIN);
+  // A broad capability that only ever stood in for narrow ones is not needed: the narrow ones are.
+  for (const n of input.narrowings) if ((input.alone.get(n.insteadOf) ?? 0) === 0) caps.delete(n.insteadOf);
   const list = [...caps].sort((a, b) => a - b).map(capConstant);
   const note = elsewhere === 0 ? NOTE : `${NOTE} So ${elsewhere === 1 ? "is 1 check" : `are ${elsewhere} checks`} ` +
     "allowed to processes in a user namespace other than the initial one: they need no capability outside it.";

@@ -12,7 +12,7 @@ Deno.test("recommend lists audited capabilities, used or refused, sorted by numb
   const r = recommend({
     agg: [agg(13, { ret: -1 }), agg(0), agg(0, { pid: 2 }), agg(12)],
     narrowings: [],
-    sysAdminAlone: 0,
+    alone: new Map(),
   });
   assert.deepEqual(r.capabilities, ["CAP_CHOWN", "CAP_NET_ADMIN", "CAP_NET_RAW"]);
   assert.deepEqual(r.narrowed, []);
@@ -22,13 +22,13 @@ Deno.test("recommend leaves out no-audit checks and empty counts", () => {
   const r = recommend({
     agg: [agg(21, { opts: 2, count: 40 }), agg(21, { opts: 6 }), agg(7, { opts: 4 }), agg(5, { count: 0 })],
     narrowings: [],
-    sysAdminAlone: 0,
+    alone: new Map(),
   });
   assert.deepEqual(r.capabilities, ["CAP_SETUID"]);
 });
 
 Deno.test("recommend gives an empty set and formats that grant nothing", () => {
-  const r = recommend({ agg: [], narrowings: [], sysAdminAlone: 0, binary: "/usr/bin/true" });
+  const r = recommend({ agg: [], narrowings: [], alone: new Map(), binary: "/usr/bin/true" });
   assert.deepEqual(r.capabilities, []);
   assert.equal(r.setcap, "setcap -r /usr/bin/true");
   assert.equal(r.systemd, "CapabilityBoundingSet=\nAmbientCapabilities=");
@@ -39,7 +39,7 @@ Deno.test("recommend gives an empty set and formats that grant nothing", () => {
 });
 
 Deno.test("recommend writes every format for a capability list", () => {
-  const r = recommend({ agg: [agg(0, { ret: -1 }), agg(13)], narrowings: [], sysAdminAlone: 0, binary: "/bin/x" });
+  const r = recommend({ agg: [agg(0, { ret: -1 }), agg(13)], narrowings: [], alone: new Map(), binary: "/bin/x" });
   assert.equal(r.setcap, "setcap cap_chown,cap_net_raw+ep /bin/x");
   assert.equal(r.systemd, "CapabilityBoundingSet=CAP_CHOWN CAP_NET_RAW\nAmbientCapabilities=CAP_CHOWN CAP_NET_RAW");
   assert.equal(r.docker, "docker run --cap-drop=ALL --cap-add=CHOWN --cap-add=NET_RAW IMAGE");
@@ -51,7 +51,7 @@ Deno.test("recommend writes every format for a capability list", () => {
 });
 
 Deno.test("recommend uses a placeholder binary when none is known", () => {
-  const r = recommend({ agg: [agg(0)], narrowings: [], sysAdminAlone: 0 });
+  const r = recommend({ agg: [agg(0)], narrowings: [], alone: new Map() });
   assert.equal(r.setcap, "setcap cap_chown+ep /path/to/program");
 });
 
@@ -61,7 +61,7 @@ Deno.test("recommend quotes a binary path with spaces or quotes for the shell", 
 });
 
 Deno.test("recommend names an unknown capability number as CAP_<n>", () => {
-  const r = recommend({ agg: [agg(41)], narrowings: [], sysAdminAlone: 0 });
+  const r = recommend({ agg: [agg(41)], narrowings: [], alone: new Map() });
   assert.deepEqual(r.capabilities, ["CAP_41"]);
   assert.equal(r.docker, "docker run --cap-drop=ALL --cap-add=41 IMAGE");
 });
@@ -69,8 +69,8 @@ Deno.test("recommend names an unknown capability number as CAP_<n>", () => {
 Deno.test("recommend narrowing replaces CAP_SYS_ADMIN when it was only a fallback", () => {
   const r = recommend({
     agg: [agg(38, { ret: -1, sys: 298 }), agg(21, { sys: 298, count: 2 }), agg(39, { ret: -1, sys: 321 })],
-    narrowings: [{ cap: 38, count: 2 }, { cap: 39, count: 1 }],
-    sysAdminAlone: 0,
+    narrowings: [{ cap: 38, count: 2, insteadOf: 21 }, { cap: 39, count: 1, insteadOf: 21 }],
+    alone: new Map(),
   });
   assert.deepEqual(r.capabilities, ["CAP_PERFMON", "CAP_BPF"]);
   assert.deepEqual(r.narrowed, [
@@ -90,20 +90,20 @@ Deno.test("recommend narrowing replaces CAP_SYS_ADMIN when it was only a fallbac
 Deno.test("recommend keeps CAP_SYS_ADMIN when it was also checked on its own", () => {
   const r = recommend({
     agg: [agg(38, { ret: -1 }), agg(21, { count: 2 })],
-    narrowings: [{ cap: 38, count: 1 }],
-    sysAdminAlone: 1,
+    narrowings: [{ cap: 38, count: 1, insteadOf: 21 }],
+    alone: new Map([[21, 1]]),
   });
   assert.deepEqual(r.capabilities, ["CAP_SYS_ADMIN", "CAP_PERFMON"]);
   assert.equal(r.narrowed.length, 1);
 });
 
 Deno.test("recommend keeps CAP_SYS_ADMIN when nothing was narrowed", () => {
-  const r = recommend({ agg: [agg(21)], narrowings: [], sysAdminAlone: 1 });
+  const r = recommend({ agg: [agg(21)], narrowings: [], alone: new Map([[21, 1]]) });
   assert.deepEqual(r.capabilities, ["CAP_SYS_ADMIN"]);
 });
 
 Deno.test("recommend adds a narrowed capability even when the aggregate lost it", () => {
-  const r = recommend({ agg: [agg(21)], narrowings: [{ cap: 40, count: 1 }], sysAdminAlone: 0 });
+  const r = recommend({ agg: [agg(21)], narrowings: [{ cap: 40, count: 1, insteadOf: 21 }], alone: new Map() });
   assert.deepEqual(r.capabilities, ["CAP_CHECKPOINT_RESTORE"]);
 });
 
@@ -111,7 +111,7 @@ Deno.test("recommend leaves out checks allowed in another user namespace, and ke
   const r = recommend({
     agg: [agg(21, { initialNs: false, count: 3 }), agg(12, { initialNs: false, ret: -1 }), agg(0)],
     narrowings: [],
-    sysAdminAlone: 0,
+    alone: new Map(),
   });
   assert.deepEqual(r.capabilities, ["CAP_CHOWN", "CAP_NET_ADMIN"]);
   assert.ok(
@@ -120,7 +120,23 @@ Deno.test("recommend leaves out checks allowed in another user namespace, and ke
     ),
     r.note,
   );
-  const initial = recommend({ agg: [agg(21), agg(0)], narrowings: [], sysAdminAlone: 0 });
+  const initial = recommend({ agg: [agg(21), agg(0)], narrowings: [], alone: new Map() });
   assert.deepEqual(initial.capabilities, ["CAP_CHOWN", "CAP_SYS_ADMIN"]);
   assert.ok(!initial.note.includes("namespace"), initial.note);
+});
+
+Deno.test("recommend gives CAP_DAC_READ_SEARCH alone for reads, and keeps CAP_DAC_OVERRIDE a write needed", () => {
+  const reads = recommend({
+    agg: [agg(2, { ret: -1 }), agg(1, { ret: -1 })],
+    narrowings: [{ cap: 2, count: 1, insteadOf: 1 }],
+    alone: new Map(),
+  });
+  assert.deepEqual(reads.capabilities, ["CAP_DAC_READ_SEARCH"]);
+  assert.deepEqual(reads.narrowed.map((n) => [n.cap, n.instead_of]), [["CAP_DAC_READ_SEARCH", "CAP_DAC_OVERRIDE"]]);
+  const write = recommend({
+    agg: [agg(2, { ret: -1 }), agg(1, { ret: -1, count: 2 })],
+    narrowings: [{ cap: 2, count: 1, insteadOf: 1 }],
+    alone: new Map([[1, 1]]),
+  });
+  assert.deepEqual(write.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH"]);
 });

@@ -35,7 +35,7 @@ function replay(text: string, probe: ProbeKind, now: number, chunk = 4093): Run 
 
 function summaryOf(run: Run, probe: ProbeKind) {
   const c = run.correlator;
-  const rec = recommend({ agg: c.agg, narrowings: c.narrowings, sysAdminAlone: c.sysAdminAlone });
+  const rec = recommend({ agg: c.agg, narrowings: c.narrowings, alone: c.alone });
   const seen = c.totals.get("n") ?? c.checks;
   const totals = { seen, shown: c.checks, hidden: 0, lost: c.lost, malformed: c.malformed, unsummarized: 0 };
   return summaryEvent(summarize(c.agg), rec, totals, probe, probeLimits(probe, "x86_64"));
@@ -131,12 +131,16 @@ Deno.test("recorded tracepoint trace infers no-audit and insetid from the kernel
 
 Deno.test("recorded tracepoint trace narrows CAP_SYS_ADMIN to CAP_BPF and CAP_PERFMON", () => {
   const run = replay(TP, "tracepoint", UTC_NOW);
-  assert.deepEqual(run.correlator.narrowings, [{ cap: 39, count: 1 }, { cap: 38, count: 3 }]);
+  assert.deepEqual(run.correlator.narrowings, [{ cap: 39, count: 1, insteadOf: 21 }, {
+    cap: 38,
+    count: 3,
+    insteadOf: 21,
+  }]);
   const s = summaryOf(run, "tracepoint");
   assert.ok(s.recommendation.capabilities.includes("CAP_CHOWN"));
   assert.ok(s.recommendation.capabilities.includes("CAP_BPF"));
   assert.ok(s.recommendation.capabilities.includes("CAP_PERFMON"));
-  assert.equal(s.recommendation.capabilities.includes("CAP_SYS_ADMIN"), run.correlator.sysAdminAlone > 0);
+  assert.equal(s.recommendation.capabilities.includes("CAP_SYS_ADMIN"), (run.correlator.alone.get(21) ?? 0) > 0);
 });
 
 Deno.test("recorded tracepoint trace ends with the root's exit status", () => {
@@ -170,7 +174,7 @@ Deno.test("synthesized kprobe trace pairs interleaved threads and counts what di
   assert.equal(c.lost, 2);
   assert.equal(c.malformed, 0);
   assert.equal(c.totals.get("n"), c.checks + c.lost);
-  assert.deepEqual(c.narrowings, [{ cap: 38, count: 1 }]);
+  assert.deepEqual(c.narrowings, [{ cap: 38, count: 1, insteadOf: 21 }]);
   const s = summaryOf(run, "kprobe");
   assert.deepEqual(s.recommendation.capabilities, [
     "CAP_SETUID",

@@ -72,7 +72,7 @@ const TOTALS = { seen: 54, shown: 6, hidden: 46, lost: 2, malformed: 0, unsummar
 
 Deno.test("formatSummary prints an aligned table under 80 columns, then every format", () => {
   const rows = summarize(AGG);
-  const rec = recommend({ agg: AGG, narrowings: [], sysAdminAlone: 1, binary: "/usr/bin/chown" });
+  const rec = recommend({ agg: AGG, narrowings: [], alone: new Map([[21, 1]]), binary: "/usr/bin/chown" });
   const text = formatSummary(summaryEvent(rows, rec, TOTALS, "tracepoint", []));
   const lines = text.split("\n");
   assert.deepEqual(lines.slice(0, 6), [
@@ -122,13 +122,13 @@ Deno.test("formatSummary cuts a long syscall list to 11 columns with an ellipsis
     opts: 0,
     count: 1,
   }));
-  const rec = recommend({ agg, narrowings: [], sysAdminAlone: 0 });
+  const rec = recommend({ agg, narrowings: [], alone: new Map() });
   const row = formatSummary(summaryEvent(summarize(agg), rec, TOTALS, "tracepoint", [])).split("\n")[2]!;
   assert.equal(row, "cap_chown                   6       6       0       6       0     1 close,fsta…");
 });
 
 Deno.test("formatSummary says so when there were no checks and nothing is needed", () => {
-  const rec = recommend({ agg: [], narrowings: [], sysAdminAlone: 0, binary: "/usr/bin/true" });
+  const rec = recommend({ agg: [], narrowings: [], alone: new Map(), binary: "/usr/bin/true" });
   const text = formatSummary(summaryEvent([], rec, TOTALS, "tracepoint", []));
   assert.ok(text.includes("\n(no capability checks)\n"));
   assert.ok(text.includes("\nRecommendation: no capabilities needed.\n"));
@@ -140,7 +140,7 @@ Deno.test("formatSummary explains each narrowed capability", () => {
     { pid: 1, cap: 38, ret: -1, sys: 298, initialNs: true, opts: 0, count: 1 },
     { pid: 1, cap: 21, ret: 0, sys: 298, initialNs: true, opts: 0, count: 1 },
   ];
-  const rec = recommend({ agg, narrowings: [{ cap: 38, count: 1 }], sysAdminAlone: 0 });
+  const rec = recommend({ agg, narrowings: [{ cap: 38, count: 1, insteadOf: 21 }], alone: new Map() });
   const text = formatSummary(summaryEvent(summarize(agg), rec, TOTALS, "kprobe", []));
   assert.ok(text.includes("\nRecommendation: CAP_PERFMON\n"));
   assert.ok(
@@ -152,7 +152,7 @@ Deno.test("formatSummary explains each narrowed capability", () => {
 });
 
 Deno.test("summaryEvent builds a v1 summary object", () => {
-  const rec = recommend({ agg: [], narrowings: [], sysAdminAlone: 0 });
+  const rec = recommend({ agg: [], narrowings: [], alone: new Map() });
   assert.deepEqual(summaryEvent([], rec, TOTALS, "kprobe", ["x"]), {
     v: 1,
     type: "summary",

@@ -75,6 +75,19 @@ Deno.test("a command launched through a symbolic link runs as named, and setcap 
   assertChownEverywhere(summaryOf(events).rec);
 });
 
+Deno.test("reading a file takes CAP_DAC_READ_SEARCH alone; writing one still needs CAP_DAC_OVERRIDE", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  await Deno.chmod(file, 0o600);
+  const read = await runJson(["-c", "-u", "nobody", "--", "/bin/cat", file]);
+  const r = summaryOf(read.events).rec;
+  assert.deepEqual(r.capabilities, ["CAP_DAC_READ_SEARCH"], JSON.stringify(r));
+  const narrowed = r.narrowed as { cap: string; instead_of: string }[];
+  assert.deepEqual(narrowed.map((n) => [n.cap, n.instead_of]), [["CAP_DAC_READ_SEARCH", "CAP_DAC_OVERRIDE"]]);
+  const write = await runJson(["-c", "-u", "nobody", "--", "/bin/sh", "-c", `: >> ${file}`]);
+  assert.ok((summaryOf(write.events).rec.capabilities as string[]).includes("CAP_DAC_OVERRIDE"));
+});
+
 Deno.test("the text summary shows the table and every paste-ready format", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
