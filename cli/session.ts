@@ -752,8 +752,7 @@ class _Session {
     if (!this.#complete) this.#records(this.parser.end(), rest);
     this.correlator.finish(rest);
     if (annotator && rest.length) await annotator.annotate(rest);
-    this.#hold(rest);
-    await this.#show(this.#order.takeAll([]));
+    await this.#show(this.#hold(rest, true));
     this.sink.flush();
   }
 

@@ -327,3 +327,14 @@ Deno.test("Ctrl-C while captrace waits for a reader of its -o FIFO ends it", asy
   assert.ok(status.signal === "SIGINT" || status.code === 130, JSON.stringify(status));
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("an event still held for its order when the stream ends is shown, even after a later last record", async () => {
+  // The last record comes without its terminator: the parser gives it at the end, 60 ms after the one held.
+  const check = (ts: number, comm: string) => `C ${ts} 5 5 1 0 0 13 -1 41 1 1 0 0 ${comm}\n    cap_capable+131`;
+  const replay = await temp(`READY 1000\n${check(2000, "first")}\n\n${check(60_000_000, "second")}`);
+  const r = await fake({ FAKE_REPLAY: replay }, ["-p", String(Deno.pid)]);
+  assert.match(r.stderr, / first +5 opt=0 "cap_net_raw"/);
+  assert.match(r.stderr, / second +5 opt=0 "cap_net_raw"/);
+  assert.ok(r.stderr.indexOf(" first ") < r.stderr.indexOf(" second "), r.stderr);
+  await Deno.remove(replay);
+});
