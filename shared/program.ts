@@ -185,8 +185,18 @@ function _hasGate(options: ProgramOptions): boolean {
 }
 
 function _and(...parts: string[]): string {
-  const p = parts.filter((x) => x !== "");
-  return p.length === 0 ? "" : `/${p.join(" && ")}/`;
+  const all = _all(...parts);
+  return all === "" ? "" : `/${all}/`;
+}
+
+/** The conditions that are not empty, joined with &&: a filter's condition without its slashes. */
+function _all(...parts: string[]): string {
+  return parts.filter((x) => x !== "").join(" && ");
+}
+
+/** A filter for `cond`, or for `pid` itself (captrace's own process); none when `cond` is empty. */
+function _orPid(cond: string, pid: number): string {
+  return cond === "" ? "" : `/(${cond}) || pid == ${pid}/`;
 }
 
 /**
@@ -232,7 +242,7 @@ export function generateProgram(options: ProgramOptions): string {
   const checkHook = (header: string, fields: string[], cap: string, body: string[]): string[] => {
     if (control === undefined) return [`${header} ${_and(hook)} {`, ...fields, ...wrap(body), "}", ""];
     return [
-      `${header} ${hook ? `/(${hook}) || pid == ${control}/` : ""} {`,
+      `${header} ${_orPid(hook, control)} {`,
       ...fields,
       `  if (pid == ${control}) {`,
       `    if (${cap} == 0 && @fin == 0) {`,
@@ -339,7 +349,7 @@ export function generateProgram(options: ProgramOptions): string {
     if (control === undefined) {
       out.push(`tracepoint:sched:sched_process_exit ${_and(tracked, live)} {`, ...exit.map((l) => `  ${l}`), "}", "");
     } else {
-      out.push(`tracepoint:sched:sched_process_exit /(${_and(tracked, live).slice(1, -1)}) || pid == ${control}/ {`);
+      out.push(`tracepoint:sched:sched_process_exit ${_orPid(_all(tracked, live), control)} {`);
       out.push(`  if (pid == ${control}) {`, `    ${_orphaned(f)}`, "  } else {");
       out.push(...exit.map((l) => `    ${l}`), "  }", "}", "");
     }
