@@ -3,6 +3,11 @@
 /** What /proc says of a pid: gone, exited but not yet reaped (a zombie), a thread of process `tgid`, or running. */
 export type ProcessState = { kind: "gone" } | { kind: "zombie" } | { kind: "thread"; tgid: number } | { kind: "alive" };
 
+/** True when the process is gone or a zombie: it has ended, and no exit record of it will come. */
+export function hasEnded(state: ProcessState): boolean {
+  return state.kind === "gone" || state.kind === "zombie";
+}
+
 /** The state of `pid` now. */
 export async function processState(pid: number): Promise<ProcessState> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => null);

@@ -14,7 +14,7 @@ import {
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
-import { descendantsOf, processState } from "./procfs.ts";
+import { descendantsOf, hasEnded, processState } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import { generateProgram } from "../shared/program.ts";
@@ -145,7 +145,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
   if (options.mode === "pid") {
     rootPid = options.pid!;
     const state = await processState(rootPid);
-    if (state.kind === "gone" || state.kind === "zombie") {
+    if (hasEnded(state)) {
       throw new CaptraceError(
         state.kind === "gone" ? `No process with pid ${rootPid}` : `Process ${rootPid} has already exited`,
         "Check the pid with 'ps -p PID'",
@@ -245,11 +245,8 @@ async function _trace(
     });
     if (options.debug) _notice(options, sink, `captrace: bpftrace program:\n${program}`);
     control = await privateTempDir("captrace-control-");
-    // Stopped before bpftrace starts: the command never runs, and what was made so far is removed below.
-    if (signals.pending) {
-      gate?.abort();
-      return 128 + (signalNumber(signals.pending) ?? 0);
-    }
+    // Stopped before bpftrace starts: the command never runs (the gate is aborted below), what was made is removed.
+    if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
     tracer = await _startTracer(options, program, version);
     const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control, signals);
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
@@ -831,8 +828,7 @@ class _Session {
           // A process that ended after captrace first looked and before the probes were attached leaves no exit
           // record to end the trace on: look again now.
           if (o.mode === "pid" && this.rootPid !== null) {
-            const state = await processState(this.rootPid);
-            if (state.kind === "gone" || state.kind === "zombie") {
+            if (hasEnded(await processState(this.rootPid))) {
               _notice(o, this.sink, `captrace: process ${this.rootPid} exited before the probes were attached`);
               this.#stopWhenQuiet();
             }
