@@ -352,12 +352,13 @@ async function waitForReady(file: string): Promise<Record<string, unknown>> {
   throw new Error("the trace never became ready");
 }
 
-Deno.test("--stdin-control: closing captrace's stdin stops the command and the trace", async () => {
-  await requireTracing();
+/** Runs `command` under --stdin-control and closes captrace's stdin once the trace is ready. */
+async function closeStdinOf(
+  command: string[],
+): Promise<{ status: Deno.CommandOutput; events: Record<string, unknown>[] }> {
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-  const marker = "29.9792";
   const p = new Deno.Command(Deno.execPath(), {
-    args: [...CLI, "--stdin-control", "--json", "-o", out, "--", "/bin/sleep", marker],
+    args: [...CLI, "--stdin-control", "--json", "-o", out, "--", ...command],
     stdin: "piped",
     stdout: "null",
     stderr: "piped",
@@ -365,38 +366,25 @@ Deno.test("--stdin-control: closing captrace's stdin stops the command and the t
   await waitForReady(out);
   await p.stdin.close();
   const status = await p.output();
+  const events = ndjson(await Deno.readTextFile(out));
+  await Deno.remove(out);
+  return { status, events };
+}
+
+Deno.test("--stdin-control: closing captrace's stdin stops the command and the trace", async () => {
+  await requireTracing();
+  const marker = "29.9792";
+  const { status, events } = await closeStdinOf(["/bin/sleep", marker]);
   assert.equal(status.code, 128 + 15, "sleep got SIGTERM");
   assert.deepEqual(await processesMatching(marker), []);
-  const events = ndjson(await Deno.readTextFile(out));
   assert.equal(events.at(-1)?.type, "summary");
-  await Deno.remove(out);
 });
 
 Deno.test("--stdin-control: a command that ignores SIGTERM is killed after a grace period", async () => {
   await requireTracing();
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-  const p = new Deno.Command(Deno.execPath(), {
-    args: [
-      ...CLI,
-      "--stdin-control",
-      "--json",
-      "-o",
-      out,
-      "--",
-      "/bin/sh",
-      "-c",
-      "trap '' TERM; exec sleep 20",
-    ],
-    stdin: "piped",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  await waitForReady(out);
-  await p.stdin.close();
-  const status = await p.output();
+  const { status, events } = await closeStdinOf(["/bin/sh", "-c", "trap '' TERM; exec sleep 20"]);
   assert.equal(status.code, 128 + 9, "the command ignored SIGTERM and was killed");
-  assert.equal(ndjson(await Deno.readTextFile(out)).at(-1)?.type, "summary");
-  await Deno.remove(out);
+  assert.equal(events.at(-1)?.type, "summary");
 });
 
 Deno.test("a captrace killed with SIGKILL takes its bpftrace with it, --pid and system-wide", async () => {
