@@ -470,7 +470,7 @@ class _Session {
     // With --unique the kernel prints only a key's first check: how many of those it held back were no-audit
     // checks is known from its exact counts, and the rest are repeats.
     if (this.options.unique && !this.options.verbose && c.summaryComplete && s.totals.unsummarized === 0) {
-      noaudit = Math.min(s.totals.hidden, c.agg.reduce((n, a) => n + ((a.opts & 2) !== 0 ? a.count : 0), 0));
+      noaudit = Math.min(s.totals.hidden, s.capabilities.reduce((n, r) => n + r.noaudit, 0));
       repeats = s.totals.hidden - noaudit;
     }
     const line = formatCompleteness(

@@ -1,5 +1,6 @@
 /** The minimal capability set a traced program needs, printed ready to paste for each way of granting it. */
 
+import { isAudited } from "./audit.ts";
 import { capConstant } from "./capabilities.ts";
 import type { Recommendation } from "./event.ts";
 import type { AggEntry, Narrowing } from "./correlator.ts";
@@ -38,7 +39,7 @@ export function recommend(input: RecommendInput): Recommendation {
   const caps = new Set<number>();
   let elsewhere = 0;
   for (const a of input.agg) {
-    if ((a.opts & 2) !== 0 || a.count === 0) continue;
+    if (!isAudited(a.opts) || a.count === 0) continue;
     if (a.ret === 0 && !a.initialNs) elsewhere += a.count;
     else caps.add(a.cap);
   }

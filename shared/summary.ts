@@ -1,5 +1,6 @@
 /** The end-of-trace summary: exact per-capability counts, the recommendation, and the completeness line. */
 
+import { isAudited } from "./audit.ts";
 import { capLabel, capName } from "./capabilities.ts";
 import type { AggEntry } from "./correlator.ts";
 import type { CapabilitySummary, ProbeKind, Recommendation, SummaryEvent, Totals } from "./event.ts";
@@ -39,7 +40,7 @@ export function summarize(agg: readonly AggEntry[], arch = "x86_64"): Capability
     r.checks += a.count;
     if (a.ret === 0) r.allowed += a.count;
     else r.denied += a.count;
-    if ((a.opts & 2) === 0) r.audited += a.count;
+    if (isAudited(a.opts)) r.audited += a.count;
     else r.noaudit += a.count;
     r._sys.add(a.sys < 0 ? "-" : syscallName(a.sys, arch) ?? String(a.sys));
     r._pids.add(a.pid);
