@@ -26,7 +26,9 @@ import { Correlator, type Output } from "../shared/correlator.ts";
 import type { ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
 import { formatExec, formatExit, writeCheck } from "../shared/format_text.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
-import { recommend } from "../shared/recommend.ts";
+import { recommend, UNKNOWN_PROGRAM } from "../shared/recommend.ts";
+import type { ProgramFile } from "../shared/program_map.ts";
+import { programFile, ProgramFiles } from "./program_files.ts";
 import { formatCompleteness, formatSummary, summarize, summaryEvent } from "../shared/summary.ts";
 import { compareBaseline } from "../shared/baseline.ts";
 
@@ -140,7 +142,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
 
   let rootPid: number | null = null;
   let preTracked: number[] = [];
-  let binary: string | undefined;
+  let binary: ProgramFile | undefined;
   let argv: string[] = [];
   if (options.mode === "pid") {
     rootPid = options.pid!;
@@ -162,12 +164,13 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
     }
     if (options.follow) preTracked = await descendantsOf(rootPid);
     // For the setcap line: the program the process runs.
-    binary = await Deno.readLink(`/proc/${rootPid}/exe`).catch(() => undefined);
+    const exe = await Deno.readLink(`/proc/${rootPid}/exe`).catch(() => undefined);
+    binary = exe === undefined ? undefined : { path: exe, script: false };
   } else if (options.mode === "command") {
     const path = await resolveCommand(options.command[0]!);
     argv = [path, ...options.command.slice(1)];
     // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
-    binary = await Deno.realPath(path).catch(() => path);
+    binary = await programFile(path);
   }
   const user = options.user ? await resolveUser(options.user) : null;
   if (tracefs.note) _notice(options, sink, `captrace: ${tracefs.note}`);
@@ -195,7 +198,7 @@ interface _Plan {
   optsArg: "opts" | "audit";
   rootPid: number | null;
   preTracked: number[];
-  binary: string | undefined;
+  binary: ProgramFile | undefined;
   argv: string[];
   user: User | null;
   baseline: string[] | null;
@@ -351,13 +354,17 @@ class _Session {
     readonly rootPid: number | null,
     readonly gate: Gated | null,
     readonly tracer: Deno.ChildProcess,
-    readonly binary: string | undefined,
+    binary: ProgramFile | undefined,
     /** Private directory for the file chowned to ask for the summary. */
     readonly control: string,
     readonly signals: SignalRelay,
   ) {
     this.correlator = new Correlator({ probe, arch: Deno.build.arch });
+    this.programs = new ProgramFiles(binary ?? { path: UNKNOWN_PROGRAM, script: false });
   }
+
+  /** What each traced process ran, for the setcap lines. */
+  readonly programs: ProgramFiles;
 
   async run(annotator: SiteAnnotator | null): Promise<number> {
     this.signals.attach((sig) => this.stop(sig));
@@ -408,6 +415,7 @@ class _Session {
     if (!complete) {
       // The tracer died mid-trace: do not leave the command running untraced.
       if (this.gate && this.childStatus === null) await this.#terminateChild();
+      await this.programs.settled();
       this.#finish();
       throw new CaptraceError(
         `bpftrace stopped unexpectedly (${this.#describeStatus(this.tracerStatus)}): ${this.#tracerError()}`,
@@ -416,6 +424,7 @@ class _Session {
       );
     }
     if (childDone) await childDone;
+    await this.programs.settled();
     this.#finish();
     if (this.gate && this.childStatus) {
       const s = this.childStatus;
@@ -433,13 +442,14 @@ class _Session {
 
   #buildSummary(): SummaryEvent {
     const c = this.correlator;
-    const binary = this.binary;
+    const programs = this.programs.map;
     const rows = summarize(c.agg, Deno.build.arch);
     const rec = recommend({
       agg: c.agg,
       narrowings: c.narrowings,
       alone: c.alone,
-      ...(binary ? { binary } : {}),
+      binary: programs.root.path,
+      programOf: (pid) => programs.programOf(pid),
     });
     const seen = c.totals.get("n") ?? c.checks;
     // The exact counts come from a kernel map: keys that found it full were counted in @n only.
@@ -789,6 +799,9 @@ class _Session {
         _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
       }
       if (rec.kind === "summary_begin") this.#summaryBegun = true;
+      // Found as soon as read, not once shown: a relative path needs the process's working directory, and a
+      // short-lived process may be gone already.
+      else if (rec.kind === "exec") this.programs.exec(rec.pid, rec.ppid, rec.filename);
       this.correlator.push(rec, outs);
       if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });
     }
@@ -836,6 +849,7 @@ class _Session {
           continue;
         }
         case "check":
+          this.programs.map.parent(event.pid, event.ppid);
           if (!o.verbose && !event.audit) {
             this.hiddenNoaudit++;
             continue;

@@ -4,6 +4,7 @@ import { isAudited } from "./audit.ts";
 import { capConstant } from "./capabilities.ts";
 import type { Recommendation } from "./event.ts";
 import type { AggEntry, Narrowing } from "./correlator.ts";
+import type { ProgramFile } from "./program_map.ts";
 
 /** What the recommendation is computed from. */
 export interface RecommendInput {
@@ -15,7 +16,15 @@ export interface RecommendInput {
   alone: ReadonlyMap<number, number>;
   /** Path of the program, for the setcap line; a placeholder when unknown. */
   binary?: string;
+  /**
+   * The program each process ran (see ProgramMap), for one setcap line per program; without it, every check is the
+   * binary's.
+   */
+  programOf?: (pid: number) => ProgramFile;
 }
+
+/** The setcap lines' path when the program is not known (a system-wide trace). */
+export const UNKNOWN_PROGRAM = "/path/to/program";
 
 const NOTE = "Covers only the code paths this run exercised; no-audit probing checks are left out.";
 
@@ -36,12 +45,22 @@ const NOTE = "Covers only the code paths this run exercised; no-audit probing ch
  * ```
  */
 export function recommend(input: RecommendInput): Recommendation {
+  const root: ProgramFile = { path: input.binary ?? UNKNOWN_PROGRAM, script: false };
+  const programOf = input.programOf ?? (() => root);
   const caps = new Set<number>();
+  // Per program path, the capabilities its processes' checks asked for.
+  const byProgram = new Map<string, { file: ProgramFile; caps: Set<number> }>();
   let elsewhere = 0;
   for (const a of input.agg) {
     if (!isAudited(a.opts) || a.count === 0) continue;
-    if (a.ret === 0 && !a.initialNs) elsewhere += a.count;
-    else caps.add(a.cap);
+    if (a.ret === 0 && !a.initialNs) {
+      elsewhere += a.count;
+      continue;
+    }
+    caps.add(a.cap);
+    const file = programOf(a.pid);
+    const entry = byProgram.get(file.path) ?? byProgram.set(file.path, { file, caps: new Set() }).get(file.path)!;
+    entry.caps.add(a.cap);
   }
   const narrowed: Recommendation["narrowed"] = [];
   for (const n of input.narrowings) {
@@ -55,10 +74,60 @@ export function recommend(input: RecommendInput): Recommendation {
   }
   // A broad capability that only ever stood in for narrow ones is not needed: the narrow ones are.
   for (const n of input.narrowings) if ((input.alone.get(n.insteadOf) ?? 0) === 0) caps.delete(n.insteadOf);
-  const list = [...caps].sort((a, b) => a - b).map(capConstant);
+  const sorted = [...caps].sort((a, b) => a - b);
+  const list = sorted.map(capConstant);
   const note = elsewhere === 0 ? NOTE : `${NOTE} So ${elsewhere === 1 ? "is 1 check" : `are ${elsewhere} checks`} ` +
     "allowed to processes in a user namespace other than the initial one: they need no capability outside it.";
-  return { capabilities: list, narrowed, ...formats(list, input.binary ?? "/path/to/program"), note };
+  const programs = _programs(sorted, byProgram, root);
+  return {
+    capabilities: list,
+    narrowed,
+    ...formats(list, root.path),
+    setcap: _setcapLines(programs, root),
+    programs,
+    note,
+  };
+}
+
+/**
+ * Each program's share of the capability list (`sorted`, numbers), the root program first: what its processes
+ * asked for, less the broad capabilities that only stood in for narrow ones. A capability no program's check
+ * asked for (a narrowing alone) is the root program's.
+ */
+function _programs(
+  sorted: readonly number[],
+  byProgram: ReadonlyMap<string, { file: ProgramFile; caps: ReadonlySet<number> }>,
+  root: ProgramFile,
+): Recommendation["programs"] {
+  const claimed = new Set<number>();
+  const out: Recommendation["programs"] = [];
+  const entries = [...byProgram.values()].sort((a, b) =>
+    a.file.path === root.path ? -1 : b.file.path === root.path ? 1 : a.file.path < b.file.path ? -1 : 1
+  );
+  for (const { file, caps } of entries) {
+    const own = sorted.filter((c) => caps.has(c));
+    own.forEach((c) => claimed.add(c));
+    if (own.length) out.push({ path: file.path, script: file.script, capabilities: own.map(capConstant) });
+  }
+  const rest = sorted.filter((c) => !claimed.has(c)).map(capConstant);
+  if (rest.length) {
+    const mine = out.find((p) => p.path === root.path);
+    if (mine) {
+      mine.capabilities = sorted.map(capConstant).filter((c) => mine.capabilities.includes(c) || rest.includes(c));
+    } else out.unshift({ path: root.path, script: root.script, capabilities: rest });
+  }
+  return out;
+}
+
+/** One setcap line per program; a script gets a comment instead, since setcap on it has no effect. */
+function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): string {
+  if (programs.length === 0) return formats([], root.path).setcap;
+  return programs.map((p) => {
+    if (!p.script) return formats(p.capabilities, p.path).setcap;
+    const lower = p.capabilities.map((c) => c.toLowerCase()).join(",");
+    return `# ${_shellWord(p.path)} is a script: the kernel ignores file capabilities on scripts; grant ${lower} ` +
+      "to its service or container instead (below)";
+  }).join("\n");
 }
 
 /** Each paste-ready form of a capability list (upper-case names such as "CAP_CHOWN"). */
@@ -68,7 +137,7 @@ export function formats(
 ): Pick<Recommendation, "setcap" | "systemd" | "docker" | "compose" | "kubernetes"> {
   const bare = list.map((c) => c.replace(/^CAP_/, ""));
   const lower = list.map((c) => c.toLowerCase());
-  const q = (s: string) => /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+  const q = _shellWord;
   return {
     setcap: list.length ? `setcap ${lower.join(",")}+ep ${q(binary)}` : `setcap -r ${q(binary)}`,
     systemd: `CapabilityBoundingSet=${list.join(" ")}\nAmbientCapabilities=${list.join(" ")}`,
@@ -82,4 +151,9 @@ export function formats(
       ...(bare.length ? [`    add: [${bare.map((c) => JSON.stringify(c)).join(", ")}]`] : []),
     ].join("\n"),
   };
+}
+
+/** `s` as one shell word: as is when it holds nothing the shell would read, else single-quoted. */
+function _shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }

@@ -140,3 +140,97 @@ Deno.test("recommend gives CAP_DAC_READ_SEARCH alone for reads, and keeps CAP_DA
   });
   assert.deepEqual(write.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH"]);
 });
+
+Deno.test("recommend gives one setcap line per program, the root program first", () => {
+  const programs = new Map([
+    [2, { path: "/usr/bin/ping", script: false }],
+    [3, { path: "/usr/bin/chown", script: false }],
+  ]);
+  const root = { path: "/usr/bin/make", script: false };
+  const r = recommend({
+    agg: [
+      agg(13, { pid: 2 }),
+      agg(0, { pid: 3, ret: -1 }),
+      agg(12, { pid: 2 }),
+      agg(7, { pid: 1 }),
+      agg(13, { pid: 3 }),
+    ],
+    narrowings: [],
+    alone: new Map(),
+    binary: root.path,
+    programOf: (pid) => programs.get(pid) ?? root,
+  });
+  assert.deepEqual(r.capabilities, ["CAP_CHOWN", "CAP_SETUID", "CAP_NET_ADMIN", "CAP_NET_RAW"]);
+  assert.equal(
+    r.setcap,
+    [
+      "setcap cap_setuid+ep /usr/bin/make",
+      "setcap cap_chown,cap_net_raw+ep /usr/bin/chown",
+      "setcap cap_net_admin,cap_net_raw+ep /usr/bin/ping",
+    ].join("\n"),
+  );
+  assert.deepEqual(r.programs.map((p) => [p.path, p.capabilities]), [
+    ["/usr/bin/make", ["CAP_SETUID"]],
+    ["/usr/bin/chown", ["CAP_CHOWN", "CAP_NET_RAW"]],
+    ["/usr/bin/ping", ["CAP_NET_ADMIN", "CAP_NET_RAW"]],
+  ]);
+  // The other forms grant the whole set, to the service or container that runs them all.
+  assert.equal(
+    r.docker,
+    "docker run --cap-drop=ALL --cap-add=CHOWN --cap-add=SETUID --cap-add=NET_ADMIN --cap-add=NET_RAW IMAGE",
+  );
+});
+
+Deno.test("recommend comments out setcap for a script, and names its capabilities", () => {
+  const script = { path: "/opt/my tool/run.sh", script: true };
+  const r = recommend({
+    agg: [agg(24, { pid: 5 }), agg(0, { pid: 6, ret: -1 })],
+    narrowings: [],
+    alone: new Map(),
+    binary: script.path,
+    programOf: (pid) => pid === 6 ? { path: "/usr/bin/chown", script: false } : script,
+  });
+  assert.equal(
+    r.setcap,
+    "# '/opt/my tool/run.sh' is a script: the kernel ignores file capabilities on scripts; grant cap_sys_resource " +
+      "to its service or container instead (below)\nsetcap cap_chown+ep /usr/bin/chown",
+  );
+  assert.deepEqual(r.programs[0], { path: "/opt/my tool/run.sh", script: true, capabilities: ["CAP_SYS_RESOURCE"] });
+});
+
+Deno.test("recommend drops a broad capability from each program when it only stood in for a narrow one", () => {
+  const root = { path: "/usr/bin/perf", script: false };
+  const r = recommend({
+    // perf made a denied CAP_PERFMON check and CAP_SYS_ADMIN fell back for it; nothing else asked for CAP_SYS_ADMIN.
+    agg: [agg(38, { pid: 1, ret: -1 }), agg(21, { pid: 1, ret: -1 }), agg(13, { pid: 2 })],
+    narrowings: [{ cap: 38, insteadOf: 21, count: 1 }],
+    alone: new Map(),
+    binary: root.path,
+    programOf: (pid) => pid === 2 ? { path: "/usr/bin/ping", script: false } : root,
+  });
+  assert.equal(r.setcap, "setcap cap_perfmon+ep /usr/bin/perf\nsetcap cap_net_raw+ep /usr/bin/ping");
+});
+
+Deno.test("recommend gives the root program a narrow capability no program's check asked for", () => {
+  const root = { path: "/usr/bin/make", script: false };
+  const r = recommend({
+    agg: [agg(13, { pid: 2 })],
+    narrowings: [{ cap: 38, insteadOf: 21, count: 1 }],
+    alone: new Map(),
+    binary: root.path,
+    programOf: (pid) => pid === 2 ? { path: "/usr/bin/ping", script: false } : root,
+  });
+  assert.equal(r.setcap, "setcap cap_perfmon+ep /usr/bin/make\nsetcap cap_net_raw+ep /usr/bin/ping");
+});
+
+Deno.test("recommend removes capabilities from the root program's file when nothing is needed", () => {
+  const r = recommend({
+    agg: [agg(13, { pid: 2, opts: 2 })],
+    narrowings: [],
+    alone: new Map(),
+    binary: "/usr/bin/make",
+    programOf: () => ({ path: "/usr/bin/ping", script: false }),
+  });
+  assert.equal(r.setcap, "setcap -r /usr/bin/make");
+  assert.deepEqual(r.programs, []);
+});

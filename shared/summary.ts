@@ -95,7 +95,7 @@ export function formatSummary(s: SummaryEvent): string {
     out.push(`Recommendation: ${rec.capabilities.join(" ")}`);
   }
   for (const n of rec.narrowed) out.push(`  ${n.cap} instead of ${n.instead_of}: ${n.reason}`);
-  out.push(`  ${rec.note}`, "", "setcap:", `  ${rec.setcap}`, "systemd unit ([Service]):");
+  out.push(`  ${rec.note}`, "", "setcap:", ...rec.setcap.split("\n").map((l) => `  ${l}`), "systemd unit ([Service]):");
   out.push(...rec.systemd.split("\n").map((l) => `  ${l}`));
   out.push("docker:", `  ${rec.docker}`, "docker compose (service):");
   out.push(...rec.compose.split("\n").map((l) => `  ${l}`));

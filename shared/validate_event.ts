@@ -113,6 +113,15 @@ export function validateEvent(value: unknown): string[] {
       if (!r || typeof r[name] !== "string") problems.push(`summary.recommendation.${name}: expected str`);
     }
     if (!r || !Array.isArray(r.capabilities)) problems.push("summary.recommendation.capabilities: expected array");
+    const programs = r?.programs;
+    if (!Array.isArray(programs)) problems.push("summary.recommendation.programs: expected array");
+    else {
+      for (const [i, p] of programs.entries()) {
+        if (typeof p?.path !== "string" || typeof p.script !== "boolean" || !Array.isArray(p.capabilities)) {
+          problems.push(`summary.recommendation.programs[${i}]: expected {path, script, capabilities}`);
+        }
+      }
+    }
   }
   return problems;
 }

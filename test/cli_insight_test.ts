@@ -75,6 +75,33 @@ Deno.test("a command launched through a symbolic link runs as named, and setcap 
   assertChownEverywhere(summaryOf(events).rec);
 });
 
+Deno.test("a script's checks and its programs' get one setcap line each, the script's commented out", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  await Deno.symlink("/usr/bin/chown", `${dir}/my-chown`);
+  // The shell itself raises a limit it lowered (CAP_SYS_RESOURCE, refused to nobody); chown, run through a link,
+  // asks for CAP_CHOWN. (A relative path would race the process's exit: its working directory places it.)
+  await Deno.writeTextFile(
+    `${dir}/run.sh`,
+    `#!/bin/sh\n${dir}/my-chown nobody ${file}\nulimit -n 100\nulimit -n 101\nexit 0\n`,
+  );
+  await Deno.chmod(`${dir}/run.sh`, 0o755);
+  const { events, code } = await runJson(["-u", "nobody", "--", `${dir}/run.sh`]);
+  assert.equal(code, 0);
+  const rec = summaryOf(events).rec;
+  assert.deepEqual(rec.capabilities, ["CAP_CHOWN", "CAP_SYS_RESOURCE"], JSON.stringify(rec));
+  assert.deepEqual(rec.programs, [
+    { path: `${dir}/run.sh`, script: true, capabilities: ["CAP_SYS_RESOURCE"] },
+    { path: "/usr/bin/chown", script: false, capabilities: ["CAP_CHOWN"] },
+  ]);
+  assert.equal(
+    rec.setcap,
+    `# ${dir}/run.sh is a script: the kernel ignores file capabilities on scripts; grant cap_sys_resource to its ` +
+      "service or container instead (below)\nsetcap cap_chown+ep /usr/bin/chown",
+  );
+});
+
 Deno.test("reading a file takes CAP_DAC_READ_SEARCH alone; writing one still needs CAP_DAC_OVERRIDE", async () => {
   await requireTracing();
   const file = await rootOwnedFile();

@@ -67,7 +67,7 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
       }
     }
   }
-  const grant = _grantHint(session.summary?.recommendation ?? null);
+  const rec = session.summary?.recommendation ?? null;
   const out: DiagnosticEntry[] = [];
   for (
     const [map, where] of [[located, ""], [
@@ -83,7 +83,7 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
         line: e.line,
         code: e.code,
         url: e.url,
-        message: `${e.code} denied${calls}, ${times}${where}. Grant ${e.code}${grant}.`,
+        message: `${e.code} denied${calls}, ${times}${where}. Grant ${e.code}${_grantHint(rec, e.code)}.`,
       });
     }
   }
@@ -93,8 +93,14 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
   );
 }
 
-function _grantHint(rec: Recommendation | null): string {
-  return rec && rec.setcap ? ` (e.g. ${rec.setcap})` : "";
+/** The setcap line (one per program) that grants `code`, as an example; none when no line does (a script's). */
+function _grantHint(rec: Recommendation | null, code: string): string {
+  const cap = code.toLowerCase();
+  const line = rec?.setcap.split("\n").find((l) =>
+    l.startsWith("setcap ") &&
+    (l.split(" ")[1] ?? "").replace(/\+ep$/, "").split(",").includes(cap)
+  );
+  return line ? ` (e.g. ${line})` : "";
 }
 
 /** Groups entries by file, so each file's problems are replaced with one call. */

@@ -69,3 +69,21 @@ Deno.test("entries are grouped per file", () => {
   assertEquals([...grouped.keys()], ["/ws/deny.c", "/ws/limit.py"]);
   assertEquals(grouped.get("/ws/deny.c")!.length, 2);
 });
+
+Deno.test("diagnostics give as example the setcap line that grants the capability, or none", () => {
+  const s = session();
+  s.summary = {
+    ...s.summary!,
+    recommendation: {
+      ...s.summary!.recommendation,
+      setcap: "# /ws/limit.py is a script: …\nsetcap cap_chown+ep /usr/bin/chown\nsetcap cap_net_raw+ep /ws/deny",
+    },
+  };
+  const messages = diagnosticEntries(s).map((e) => e.message);
+  assertEquals(messages, [
+    "CAP_CHOWN denied in chown, 2 times. Grant CAP_CHOWN (e.g. setcap cap_chown+ep /usr/bin/chown).",
+    "CAP_NET_RAW denied in socket, once. Grant CAP_NET_RAW (e.g. setcap cap_net_raw+ep /ws/deny).",
+    // The script's line is a comment: no setcap line grants its capability.
+    "CAP_SYS_RESOURCE denied in setrlimit, once (call site unknown). Grant CAP_SYS_RESOURCE.",
+  ]);
+});

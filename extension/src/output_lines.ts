@@ -42,7 +42,11 @@ export function formatEvent(e: Event): string {
         );
       }
       if (e.recommendation.capabilities.length > 0) {
-        lines.push(`Recommendation: ${e.recommendation.setcap}`);
+        // One setcap line per program, aligned under the first.
+        const label = "Recommendation: ";
+        e.recommendation.setcap.split("\n").forEach((l, i) =>
+          lines.push(`${i ? " ".repeat(label.length) : label}${l}`)
+        );
       }
       return lines.join("\n");
     }

@@ -26,3 +26,19 @@ Deno.test("output channel lines for a recorded trace", () => {
     "Recommendation: setcap cap_chown,cap_net_raw+ep /ws/deny",
   );
 });
+
+Deno.test("output channel aligns one setcap line per program under the first", () => {
+  const summary = loadEvents("deny_chown").find((e) => e.type === "summary")!;
+  if (summary.type !== "summary") throw new Error("no summary");
+  const lines = formatEvent({
+    ...summary,
+    recommendation: {
+      ...summary.recommendation,
+      setcap: "setcap cap_chown+ep /usr/bin/chown\nsetcap cap_net_raw+ep /ws/deny",
+    },
+  }).split("\n");
+  assertEquals(lines.slice(-2), [
+    "Recommendation: setcap cap_chown+ep /usr/bin/chown",
+    "                setcap cap_net_raw+ep /ws/deny",
+  ]);
+});

@@ -1,0 +1,56 @@
+/** Tests of ProgramMap: which program each process ran. */
+
+import assert from "node:assert/strict";
+import { ProgramMap } from "./program_map.ts";
+
+const ROOT = { path: "/usr/bin/make", script: false };
+
+Deno.test("ProgramMap gives a process the file it executed, and a fork its parent's", () => {
+  const m = new ProgramMap(ROOT);
+  m.exec(10, 1, { path: "/opt/run.sh", script: true });
+  m.exec(11, 10, { path: "/usr/bin/ping", script: false });
+  m.parent(12, 11);
+  m.parent(13, 12);
+  assert.deepEqual(m.programOf(10), { path: "/opt/run.sh", script: true });
+  assert.equal(m.programOf(11).path, "/usr/bin/ping");
+  assert.equal(m.programOf(13).path, "/usr/bin/ping", "a fork of a fork of ping runs ping");
+});
+
+Deno.test("ProgramMap falls back to the root's program for a process it knows nothing of", () => {
+  const m = new ProgramMap(ROOT);
+  m.parent(20, 19);
+  assert.equal(m.programOf(20), ROOT);
+  assert.equal(m.programOf(99), ROOT);
+});
+
+Deno.test("ProgramMap keeps a process's last exec, and its first parent", () => {
+  const m = new ProgramMap(ROOT);
+  m.parent(30, 5);
+  m.exec(5, 1, { path: "/bin/a", script: false });
+  m.exec(30, 7, { path: "/bin/sh", script: false });
+  m.exec(30, 7, { path: "/bin/chown", script: false });
+  assert.equal(m.programOf(30).path, "/bin/chown");
+  m.parent(31, 30);
+  assert.equal(m.programOf(31).path, "/bin/chown");
+  // Reparented (its parent died): the program it forked from is still the first parent's.
+  m.parent(32, 5);
+  m.parent(32, 1);
+  assert.equal(m.programOf(32).path, "/bin/a");
+});
+
+Deno.test("ProgramMap ignores a process as its own parent and stops on a loop of parents", () => {
+  const m = new ProgramMap(ROOT);
+  m.parent(40, 40);
+  m.parent(41, 42);
+  m.parent(42, 41);
+  assert.equal(m.programOf(40), ROOT);
+  assert.equal(m.programOf(41), ROOT, "a loop ends at the root's program");
+});
+
+Deno.test("ProgramMap forgets the oldest processes beyond its bound", () => {
+  const m = new ProgramMap(ROOT);
+  m.exec(1_000_000, 0, { path: "/bin/first", script: false });
+  for (let pid = 1; pid <= 65536; pid++) m.exec(pid, 1, { path: "/bin/many", script: false });
+  assert.equal(m.programOf(1_000_000), ROOT, "the oldest was forgotten");
+  assert.equal(m.programOf(65536).path, "/bin/many");
+});
