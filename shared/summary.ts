@@ -63,12 +63,25 @@ export function summaryEvent(
   return { v: 1, type: "summary", capabilities, recommendation, totals, probe, limits };
 }
 
-function _list(items: readonly (string | number)[], width: number): string {
-  const s = items.join(",");
-  return s.length <= width ? s : s.slice(0, width - 1) + "…";
+/**
+ * `items` joined with commas in lines of at most `width` columns, broken after a comma; an item longer than the
+ * width has a line of its own. Nothing is cut: the table is the only place a reader sees every syscall.
+ */
+function _wrapped(items: readonly (string | number)[], width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const [i, item] of items.entries()) {
+    const word = `${item}${i < items.length - 1 ? "," : ""}`;
+    if (line !== "" && line.length + word.length > width) {
+      lines.push(line);
+      line = "";
+    }
+    line += word;
+  }
+  return [...lines, line];
 }
 
-// The syscalls column takes what is left of 79 columns after the fixed ones (62).
+// The syscalls column takes what is left of 79 columns after the fixed ones (62); longer lists go on below.
 const SYSCALLS_WIDTH = 11;
 
 /** The summary as a text table (under 80 columns), then the recommendation in every format. */
@@ -79,12 +92,11 @@ export function formatSummary(s: SummaryEvent): string {
     "---------------------- ------ ------- ------- ------- ------- ----- -----------",
   );
   for (const r of s.capabilities) {
-    out.push(
-      capLabel(r.cap).padEnd(22) + " " +
-        [r.checks, r.allowed, r.denied, r.audited, r.noaudit].map((n, i) => String(n).padStart(i ? 7 : 6))
-          .join(" ") +
-        " " + String(r.pids.length).padStart(5) + " " + _list(r.syscalls, SYSCALLS_WIDTH),
-    );
+    const fixed = capLabel(r.cap).padEnd(22) + " " +
+      [r.checks, r.allowed, r.denied, r.audited, r.noaudit].map((n, i) => String(n).padStart(i ? 7 : 6)).join(" ") +
+      " " + String(r.pids.length).padStart(5) + " ";
+    const [first, ...more] = _wrapped(r.syscalls, SYSCALLS_WIDTH);
+    out.push(fixed + first, ...more.map((l) => " ".repeat(fixed.length) + l));
   }
   if (s.capabilities.length === 0) out.push("(no capability checks)");
   out.push("");
