@@ -98,9 +98,22 @@ export async function fixture(name: string, flags: string[] = ["-O0", "-g"]): Pr
   return out;
 }
 
-/** A root-owned file in a temporary directory that nobody can reach. */
+// Directories made for the tests of this module, removed when it unloads.
+const _made: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const dir of _made) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** A root-owned file in a temporary directory that nobody can reach (removed when the test module unloads). */
 export async function rootOwnedFile(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  _made.push(dir);
   await Deno.chmod(dir, 0o755);
   const file = `${dir}/owned-by-root`;
   await Deno.writeTextFile(file, "x");
