@@ -168,7 +168,10 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
     binary = exe === undefined ? undefined : { path: exe, script: false };
   } else if (options.mode === "command") {
     const path = await resolveCommand(options.command[0]!);
-    argv = [path, ...options.command.slice(1)];
+    // A name found on PATH is passed as given, as a shell passes it: the launcher's exec finds the same file on the
+    // same PATH, and the program sees in argv[0] the name it was called by ("bash", not "/usr/bin/bash").
+    const name = options.command[0]!;
+    argv = [name.includes("/") ? path : name, ...options.command.slice(1)];
     // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
     binary = await programFile(path);
   }

@@ -233,6 +233,19 @@ Deno.test("nothing is lost between exec and the first checks: the stream matches
   assert.ok((checks[0]!.ts as number) > (exec!.ts as number));
 });
 
+Deno.test("a command found on PATH gets the name it was given as argv[0], as from a shell", async () => {
+  await requireTracing();
+  for (const user of [[], ["-u", "nobody"]]) {
+    const r = await runCli([...user, "--json", "--", "bash", "-c", 'echo "name: $0"']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.split("\n").find((l) => l.startsWith("name: ")), "name: bash", JSON.stringify(user));
+    // The kernel's record of the exec still names the file run.
+    const exec = r.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
+      .find((e) => e.type === "exec");
+    assert.equal(await Deno.realPath(exec?.filename), await Deno.realPath("/usr/bin/bash"));
+  }
+});
+
 Deno.test("a command given by a relative path through a link runs under the link's name, made absolute", async () => {
   await requireTracing();
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
