@@ -33,6 +33,42 @@ export function ppidFromStat(stat: string): number | null {
   return close < 0 || !Number.isInteger(ppid) ? null : ppid;
 }
 
+/** The terminal fields of /proc/PID/stat: process group, controlling terminal (0: none), its foreground group. */
+export interface TerminalFields {
+  pgrp: number;
+  tty: number;
+  tpgid: number;
+}
+
+/** terminalFields from the text of /proc/PID/stat; null when it cannot be read. */
+export function terminalFromStat(stat: string): TerminalFields | null {
+  const close = stat.lastIndexOf(")");
+  const f = stat.slice(close + 2).split(" ");
+  const [pgrp, tty, tpgid] = [Number(f[2]), Number(f[4]), Number(f[5])];
+  return close < 0 || ![pgrp, tty, tpgid].every(Number.isInteger) ? null : { pgrp, tty, tpgid };
+}
+
+/** The terminal fields of `pid` now, or null when it is gone. */
+export function terminalFields(pid: number | "self"): TerminalFields | null {
+  try {
+    return terminalFromStat(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True when a Ctrl-C typed at captrace's terminal reaches `pid` from the terminal itself: captrace reads the
+ * terminal, leads its foreground process group, and `pid` is in that group. A SIGINT captrace gets then most likely
+ * came from there, and the command has it already (Deno does not tell who sent a signal).
+ */
+export function terminalSignalsReach(pid: number): boolean {
+  if (!Deno.stdin.isTerminal()) return false;
+  const self = terminalFields("self");
+  const other = terminalFields(pid);
+  return self !== null && other !== null && self.tty !== 0 && self.pgrp === self.tpgid && other.pgrp === self.pgrp;
+}
+
 /** Thread ids of every process below `root` (not root itself, whose threads the program matches by pid). */
 export async function descendantsOf(root: number): Promise<number[]> {
   const children = new Map<number, number[]>();

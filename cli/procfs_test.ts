@@ -1,7 +1,7 @@
 /** Tests of reading a process's state from /proc/PID/status. */
 
 import assert from "node:assert/strict";
-import { stateFromStatus } from "./procfs.ts";
+import { stateFromStatus, terminalFromStat } from "./procfs.ts";
 
 Deno.test("stateFromStatus tells a running process, a zombie and a thread of another process apart", () => {
   assert.deepEqual(stateFromStatus(10, "Name:\tsleep\nState:\tS (sleeping)\nTgid:\t10\nPid:\t10\n"), { kind: "alive" });
@@ -14,4 +14,12 @@ Deno.test("stateFromStatus tells a running process, a zombie and a thread of ano
     kind: "thread",
     tgid: 12,
   });
+});
+
+Deno.test("terminalFromStat reads the process group, terminal and foreground group past an odd comm", () => {
+  // pid (comm) state ppid pgrp session tty_nr tpgid ...
+  const stat = "4242 (a) b (c)) S 4000 4242 4000 34817 4242 4194560 0 0";
+  assert.deepEqual(terminalFromStat(stat), { pgrp: 4242, tty: 34817, tpgid: 4242 });
+  assert.deepEqual(terminalFromStat("7 (daemon) S 1 7 7 0 -1 0"), { pgrp: 7, tty: 0, tpgid: -1 });
+  assert.equal(terminalFromStat("garbage"), null);
 });

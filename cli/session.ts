@@ -14,7 +14,7 @@ import {
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
-import { descendantsOf, hasEnded, processState } from "./procfs.ts";
+import { descendantsOf, hasEnded, processState, terminalSignalsReach } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import { generateProgram } from "../shared/program.ts";
@@ -66,6 +66,8 @@ const STRAGGLER_QUIET_MS = 500;
 const HOLD_MS = 10;
 /** With --stdin-control, how long a command may outlive the SIGTERM sent when stdin closed before it is killed. */
 const STDIN_GRACE_MS = 3_000;
+/** How long a command that got a typed Ctrl-C from the terminal may take to end before captrace forwards its own. */
+const TYPED_INT_GRACE_MS = 5_000;
 
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
@@ -400,6 +402,7 @@ class _Session {
       clearInterval(this.#quietTimer);
       clearInterval(this.#retryTimer);
       clearInterval(this.#holdTimer);
+      clearTimeout(this.#typedTimer);
       this.signals.detach();
     }
 
@@ -527,10 +530,14 @@ class _Session {
       }
       // Forward to the command; its exit ends the trace. A second request does not wait for it.
       if (this.childStatus === null) {
-        try {
-          Deno.kill(this.gate.pid, this.stopping > 1 ? "SIGKILL" : sig);
-        } catch {
-          // already gone
+        if (this.stopping === 1 && sig === "SIGINT" && terminalSignalsReach(this.gate.pid)) {
+          // A Ctrl-C typed at the terminal: the command has its own SIGINT, and a second one is "force quit" to many
+          // programs. Sent only if it still runs a while later, as it would be if the SIGINT came from elsewhere.
+          this.#typedTimer = setTimeout(() => {
+            if (this.childStatus === null && this.stopping === 1) this.#signalChild("SIGINT");
+          }, TYPED_INT_GRACE_MS);
+        } else {
+          this.#signalChild(this.stopping > 1 ? "SIGKILL" : sig);
         }
       }
       if (this.stopping > 1) this.#interruptTracer();
@@ -539,6 +546,16 @@ class _Session {
     if (this.stopping > 2) this.#killTracer("SIGKILL");
     else if (this.stopping === 1 && this.ready) this.#requestSummary();
     else this.#interruptTracer();
+  }
+
+  #typedTimer: ReturnType<typeof setTimeout> | undefined;
+
+  #signalChild(sig: Deno.Signal): void {
+    try {
+      Deno.kill(this.gate!.pid, sig);
+    } catch {
+      // already gone
+    }
   }
 
   #lastOutput = 0;

@@ -636,3 +636,63 @@ Deno.test("a terminal's Ctrl-C reaches captrace alone: bpftrace runs in a sessio
     await Deno.remove(out);
   }
 });
+
+/**
+ * Runs captrace on count_sigint in a terminal of its own (script(1) makes one; captrace leads its foreground process
+ * group, as when typed at a shell), and gives `act` captrace's pid once the command is ready. Returns the terminal's
+ * output, captrace's exit code and how long the command took from `act` to its end.
+ */
+async function inTerminal(act: (captrace: number, type: (bytes: number[]) => Promise<void>) => Promise<void>) {
+  await requireTracing();
+  const bin = await fixture("count_sigint");
+  const cmd = [Deno.execPath(), ...CLI, "--", bin].map((a) => `'${a}'`).join(" ");
+  const p = new Deno.Command("script", {
+    args: ["-qefc", cmd, "/dev/null"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { TZ: "UTC" },
+  }).spawn();
+  const killer = setTimeout(() => p.kill("SIGKILL"), 30_000);
+  const writer = p.stdin.getWriter();
+  let out = "";
+  const dec = new TextDecoder();
+  const reading = (async () => {
+    for await (const c of p.stdout) out += dec.decode(c, { stream: true });
+  })();
+  try {
+    for (let i = 0; !out.includes("ready"); i++) {
+      if (i === 300) throw new Error(`the command never became ready: ${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    let captrace: number | undefined;
+    for (const pid of (await processesMatching(bin)).map((l) => parseInt(l))) {
+      // Not script(1) or a shell, whose command lines name the same files.
+      if ((await Deno.readTextFile(`/proc/${pid}/comm`).catch(() => "")) === "deno\n") captrace = pid;
+    }
+    assert.ok(captrace, "captrace is running");
+    const t0 = performance.now();
+    await act(captrace, (bytes) => writer.write(new Uint8Array(bytes)));
+    await reading;
+    const ms = performance.now() - t0;
+    return { out, code: (await p.status).code, ms };
+  } finally {
+    clearTimeout(killer);
+    await writer.close().catch(() => {});
+  }
+}
+
+Deno.test("a Ctrl-C typed at the terminal reaches the command once: the terminal's, not also a forwarded one", async () => {
+  const { out, code } = await inTerminal((_, type) => type([3]));
+  assert.match(out, /^\^Csigints 1\r$/m, out);
+  assert.equal(code, 0, out);
+  assert.match(out, /\+\+\+ \d+ exited with 0 \+\+\+/, "the trace followed the command to its end");
+  assert.match(out, /^captrace: \d+ checks seen/m);
+});
+
+Deno.test("a SIGINT sent to captrace alone in a terminal's foreground still reaches the command, after a grace", async () => {
+  const { out, code, ms } = await inTerminal((captrace) => Promise.resolve(Deno.kill(captrace, "SIGINT")));
+  assert.match(out, /^sigints 1\r$/m, out);
+  assert.equal(code, 0, out);
+  assert.ok(ms >= 4_500, `forwarded after the grace, not at once (${Math.round(ms)} ms)`);
+});
