@@ -136,12 +136,12 @@ export interface Recommendation {
   narrowed: { cap: string; instead_of: string; reason: string }[];
   /**
    * One line per program whose processes made audited checks (the root program first): `setcap CAPS+ep PATH`, or
-   * for a script a `#` comment, since the kernel ignores file capabilities on scripts; `setcap -r PATH` when
-   * nothing is needed.
+   * a `#` comment for a script (the kernel ignores file capabilities on scripts) or an interpreter (they would
+   * reach every script it runs); `setcap -r PATH` when nothing is needed.
    */
   setcap: string;
   /** Each program (the file a process executed, or its parent's for a fork) and the capabilities its checks asked for. */
-  programs: { path: string; script: boolean; capabilities: string[] }[];
+  programs: { path: string; script: boolean; interpreter: boolean; capabilities: string[] }[];
   systemd: string;
   docker: string;
   compose: string;

@@ -5,6 +5,7 @@ import { capConstant } from "./capabilities.ts";
 import type { Recommendation } from "./event.ts";
 import type { AggEntry, Narrowing } from "./correlator.ts";
 import type { ProgramFile } from "./program_map.ts";
+import { interpreterName } from "./interpreter.ts";
 
 /** What the recommendation is computed from. */
 export interface RecommendInput {
@@ -107,26 +108,35 @@ function _programs(
   for (const { file, caps } of entries) {
     const own = sorted.filter((c) => caps.has(c));
     own.forEach((c) => claimed.add(c));
-    if (own.length) out.push({ path: file.path, script: file.script, capabilities: own.map(capConstant) });
+    if (own.length) out.push(_program(file, own.map(capConstant)));
   }
   const rest = sorted.filter((c) => !claimed.has(c)).map(capConstant);
   if (rest.length) {
     const mine = out.find((p) => p.path === root.path);
     if (mine) {
       mine.capabilities = sorted.map(capConstant).filter((c) => mine.capabilities.includes(c) || rest.includes(c));
-    } else out.unshift({ path: root.path, script: root.script, capabilities: rest });
+    } else out.unshift(_program(root, rest));
   }
   return out;
 }
 
-/** One setcap line per program; a script gets a comment instead, since setcap on it has no effect. */
+function _program(file: ProgramFile, capabilities: string[]): Recommendation["programs"][number] {
+  return { path: file.path, script: file.script, interpreter: interpreterName(file.path) !== null, capabilities };
+}
+
+/**
+ * One setcap line per program; a script or an interpreter gets a comment instead: setcap has no effect on a script,
+ * and on an interpreter (python3, sh, node…) it would grant the capabilities to every script it runs.
+ */
 function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): string {
   if (programs.length === 0) return formats([], root.path).setcap;
   return programs.map((p) => {
-    if (!p.script) return formats(p.capabilities, p.path).setcap;
+    if (!p.script && !p.interpreter) return formats(p.capabilities, p.path).setcap;
     const lower = p.capabilities.map((c) => c.toLowerCase()).join(",");
-    return `# ${_shellWord(p.path)} is a script: the kernel ignores file capabilities on scripts; grant ${lower} ` +
-      "to its service or container instead (below)";
+    const why = p.script
+      ? "is a script: the kernel ignores file capabilities on scripts"
+      : `is an interpreter: setcap on it would grant ${lower} to every script it runs`;
+    return `# ${_shellWord(p.path)} ${why}; grant ${lower} to its service or container instead (below)`;
   }).join("\n");
 }
 

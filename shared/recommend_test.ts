@@ -195,7 +195,31 @@ Deno.test("recommend comments out setcap for a script, and names its capabilitie
     "# '/opt/my tool/run.sh' is a script: the kernel ignores file capabilities on scripts; grant cap_sys_resource " +
       "to its service or container instead (below)\nsetcap cap_chown+ep /usr/bin/chown",
   );
-  assert.deepEqual(r.programs[0], { path: "/opt/my tool/run.sh", script: true, capabilities: ["CAP_SYS_RESOURCE"] });
+  assert.deepEqual(r.programs[0], {
+    path: "/opt/my tool/run.sh",
+    script: true,
+    interpreter: false,
+    capabilities: ["CAP_SYS_RESOURCE"],
+  });
+});
+
+Deno.test("recommend comments out setcap for an interpreter, which would pass it to every script", () => {
+  const r = recommend({
+    agg: [agg(13, { pid: 5 })],
+    narrowings: [],
+    alone: new Map(),
+    binary: "/usr/bin/python3.11",
+  });
+  assert.equal(
+    r.setcap,
+    "# /usr/bin/python3.11 is an interpreter: setcap on it would grant cap_net_raw to every script it runs; grant " +
+      "cap_net_raw to its service or container instead (below)",
+  );
+  assert.deepEqual(r.programs, [
+    { path: "/usr/bin/python3.11", script: false, interpreter: true, capabilities: ["CAP_NET_RAW"] },
+  ]);
+  // Nothing needed: removing capabilities from an interpreter's file is harmless.
+  assert.equal(recommend({ agg: [], narrowings: [], alone: new Map(), binary: "/bin/sh" }).setcap, "setcap -r /bin/sh");
 });
 
 Deno.test("recommend drops a broad capability from each program when it only stood in for a narrow one", () => {

@@ -117,8 +117,9 @@ export function validateEvent(value: unknown): string[] {
     if (!Array.isArray(programs)) problems.push("summary.recommendation.programs: expected array");
     else {
       for (const [i, p] of programs.entries()) {
-        if (typeof p?.path !== "string" || typeof p.script !== "boolean" || !Array.isArray(p.capabilities)) {
-          problems.push(`summary.recommendation.programs[${i}]: expected {path, script, capabilities}`);
+        const flags = typeof p?.script === "boolean" && typeof p?.interpreter === "boolean";
+        if (typeof p?.path !== "string" || !flags || !Array.isArray(p.capabilities)) {
+          problems.push(`summary.recommendation.programs[${i}]: expected {path, script, interpreter, capabilities}`);
         }
       }
     }

@@ -92,8 +92,8 @@ Deno.test("a script's checks and its programs' get one setcap line each, the scr
   const rec = summaryOf(events).rec;
   assert.deepEqual(rec.capabilities, ["CAP_CHOWN", "CAP_SYS_RESOURCE"], JSON.stringify(rec));
   assert.deepEqual(rec.programs, [
-    { path: `${dir}/run.sh`, script: true, capabilities: ["CAP_SYS_RESOURCE"] },
-    { path: "/usr/bin/chown", script: false, capabilities: ["CAP_CHOWN"] },
+    { path: `${dir}/run.sh`, script: true, interpreter: false, capabilities: ["CAP_SYS_RESOURCE"] },
+    { path: "/usr/bin/chown", script: false, interpreter: false, capabilities: ["CAP_CHOWN"] },
   ]);
   assert.equal(
     rec.setcap,

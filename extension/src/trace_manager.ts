@@ -182,9 +182,7 @@ export class TraceManager implements vscode.Disposable {
 
   #keepFinished(terminal: ProgramTerminal): void {
     this.#finishedTerminals.push(terminal);
-    while (this.#finishedTerminals.length > FINISHED_TERMINALS) {
-      this.#finishedTerminals.shift()!.dispose();
-    }
+    while (this.#finishedTerminals.length > FINISHED_TERMINALS) this.#finishedTerminals.shift()!.dispose();
   }
 
   /** Closes the program terminals of runs that have ended. */

@@ -5,48 +5,24 @@ import { nodeLabel } from "./tree_labels.ts";
 
 Deno.test("tree rows: session, process, capability with counts, call site with syscall and count", () => {
   const model = new TraceModel();
-  const s = model.startSession({
-    label: "deny owned.txt",
-    program: "/ws/deny",
-    cwd: "/ws",
-  });
+  const s = model.startSession({ label: "deny owned.txt", program: "/ws/deny", cwd: "/ws" });
   for (const e of loadEvents("deny_chown")) model.apply(s.id, e);
   model.endSession(s.id, 1);
-  assertEquals(nodeLabel(s), {
-    label: "deny owned.txt",
-    description: "exited 1 · 1 allowed, 4 denied",
-  });
+  assertEquals(nodeLabel(s), { label: "deny owned.txt", description: "exited 1 · 1 allowed, 4 denied" });
   const p = s.processes.get(4242)!;
   assertEquals(nodeLabel(p), { label: "deny (4242)", description: "exited 1" });
   const cap = p.capabilities.get(0)!;
-  assertEquals(nodeLabel(cap), {
-    label: "cap_chown",
-    description: "0 allowed, 2 denied",
-  });
-  assertEquals(nodeLabel([...cap.sites.values()][0]!), {
-    label: "main deny.c:12",
-    description: "chown ×2",
-  });
+  assertEquals(nodeLabel(cap), { label: "cap_chown", description: "0 allowed, 2 denied" });
+  assertEquals(nodeLabel([...cap.sites.values()][0]!), { label: "main deny.c:12", description: "chown ×2" });
   const unknown = [...p.capabilities.get(21)!.sites.values()][0]!;
-  assertEquals(nodeLabel(unknown), {
-    label: "unknown site",
-    description: "no syscall ×1",
-  });
-  const script = [
-    ...s.processes.get(4243)!.capabilities.get(24)!.sites.values(),
-  ][0]!;
-  assertEquals(nodeLabel(script), {
-    label: "limit.py",
-    description: "setrlimit ×1",
-  });
+  assertEquals(nodeLabel(unknown), { label: "unknown site", description: "no syscall ×1" });
+  const script = [...s.processes.get(4243)!.capabilities.get(24)!.sites.values()][0]!;
+  assertEquals(nodeLabel(script), { label: "limit.py", description: "setrlimit ×1" });
 });
 
 Deno.test("tree rows: a running session with lost events says so", () => {
   const model = new TraceModel();
   const s = model.startSession({ label: "x" });
   model.apply(s.id, { v: 1, type: "lost", count: 7 });
-  assertEquals(
-    nodeLabel(s).description,
-    "starting · 0 allowed, 0 denied, 7 lost",
-  );
+  assertEquals(nodeLabel(s).description, "starting · 0 allowed, 0 denied, 7 lost");
 });
