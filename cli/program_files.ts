@@ -3,25 +3,50 @@
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
 
 /**
- * The file setcap needs for `path` as executed: its real path, since setcap refuses a symbolic link, and whether it
- * is a script. A relative path is looked for in the working directory of each process of `cwdOf` in turn (the one
- * that ran it, then its parent: a short-lived process may be gone before its exec record is read). What cannot be
- * resolved is kept as given.
+ * The file setcap needs for `path` as executed by process `pid`: its real path (setcap refuses a symbolic link) and
+ * whether it is a script.
+ * - An absolute path is resolved as it is.
+ * - A path that depends on the process (relative to its working directory, or naming its own files, such as
+ *   `/proc/self/exe` or `/dev/fd/3`) is read through the process's /proc entry, never captrace's own. It is
+ *   trusted only when it leads to the binary the process runs (`/proc/PID/exe`) or to a script; otherwise that
+ *   binary is named. Once the process is gone, the path is kept as given.
+ * Only regular files are opened, so a path naming a terminal or a FIFO cannot block captrace.
  */
-export async function programFile(path: string, cwdOf: readonly number[] = []): Promise<ProgramFile> {
-  if (path.startsWith("/")) {
+export async function programFile(path: string, pid?: number): Promise<ProgramFile> {
+  const own = pid === undefined ? null : _ownPath(path, pid);
+  if (own === null) {
     const real = await Deno.realPath(path).catch(() => path);
     return { path: real, script: await _isScript(real) };
   }
-  for (const pid of cwdOf) {
+  const exe = await Deno.readLink(`/proc/${pid}/exe`).catch(() => null);
+  let candidate = own;
+  if (!own.startsWith("/")) {
     const cwd = await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null);
-    const real = cwd === null ? null : await Deno.realPath(`${cwd.replace(/\/$/, "")}/${path}`).catch(() => null);
-    if (real !== null) return { path: real, script: await _isScript(real) };
+    candidate = cwd === null ? "" : `${cwd.replace(/\/$/, "")}/${own}`;
   }
-  return { path, script: false };
+  const real = candidate === "" ? null : await Deno.realPath(candidate).catch(() => null);
+  if (real !== null && real === exe) return { path: real, script: false };
+  if (real !== null && await _isScript(real)) return { path: real, script: true };
+  return exe !== null ? { path: exe, script: false } : { path, script: false };
 }
 
+/**
+ * `path` as the process itself would see it, when that differs from what captrace sees: `/proc/self/…` and
+ * `/dev/fd/N` made `/proc/PID/…`, a relative path as is; null for any other absolute path.
+ */
+function _ownPath(path: string, pid: number): string | null {
+  if (!path.startsWith("/")) return path;
+  const self = /^\/proc\/(?:self|thread-self)(\/.*)$/.exec(path);
+  if (self) return `/proc/${pid}${self[1]}`;
+  const fd = /^\/dev\/fd\/(\d+)$/.exec(path) ?? /^\/dev\/std(in|out|err)$/.exec(path);
+  if (fd) return `/proc/${pid}/fd/${({ in: 0, out: 1, err: 2 } as Record<string, number>)[fd[1]!] ?? fd[1]}`;
+  return path.startsWith("/proc/") ? path : null;
+}
+
+/** True when `path` is a regular file that starts with `#!`. */
 async function _isScript(path: string): Promise<boolean> {
+  const st = await Deno.stat(path).catch(() => null);
+  if (!st?.isFile) return false;
   let file: Deno.FsFile | null = null;
   try {
     file = await Deno.open(path);
@@ -34,26 +59,41 @@ async function _isScript(path: string): Promise<boolean> {
   }
 }
 
-/** A ProgramMap fed with exec records as they arrive; their files are resolved in the background. */
+/**
+ * A ProgramMap fed with exec records. Each file is looked up as soon as its record is read (`resolve`), while the
+ * process still runs, and enters the map when the record is shown (`exec`), in time order with the checks.
+ */
 export class ProgramFiles {
   readonly map: ProgramMap;
   #pending = new Set<Promise<void>>();
+  #resolving = new Map<string, ProgramFile>();
 
   constructor(root: ProgramFile) {
     this.map = new ProgramMap(root);
   }
 
-  /** `pid`, child of `ppid`, executed `filename`: recorded as given now, as resolved once known. */
-  exec(pid: number, ppid: number, filename: string): void {
+  /** Starts looking up the file of the exec record (`pid`, `ts`, `filename`). */
+  resolve(pid: number, ts: number, filename: string): void {
+    const key = `${pid} ${ts}`;
+    if (this.#resolving.has(key)) return;
     const file = { path: filename, script: false };
-    this.map.exec(pid, ppid, file);
-    const p: Promise<void> = programFile(filename, [pid, ppid]).then((resolved) => {
+    this.#resolving.set(key, file);
+    const p: Promise<void> = programFile(filename, pid).then((resolved) => {
       Object.assign(file, resolved);
     }).finally(() => this.#pending.delete(p));
     this.#pending.add(p);
   }
 
-  /** Resolves once every exec recorded so far has its file resolved. */
+  /** The exec record is shown: `pid`, child of `ppid`, runs its file from now on (as given until looked up). */
+  exec(pid: number, ppid: number, ts: number, filename: string): void {
+    const key = `${pid} ${ts}`;
+    this.resolve(pid, ts, filename);
+    const file = this.#resolving.get(key)!;
+    this.#resolving.delete(key);
+    this.map.exec(pid, ppid, file);
+  }
+
+  /** Resolves once every file looked up so far is known. */
   async settled(): Promise<void> {
     await Promise.all(this.#pending);
   }

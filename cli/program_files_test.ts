@@ -1,4 +1,4 @@
-/** Tests of programFile and ProgramFiles against real files and a real process. */
+/** Tests of programFile and ProgramFiles against real files and real processes. */
 
 import assert from "node:assert/strict";
 import { programFile, ProgramFiles } from "./program_files.ts";
@@ -8,47 +8,84 @@ async function _dir(): Promise<string> {
   await Deno.writeTextFile(`${dir}/tool`, "\x7fELF not really");
   await Deno.writeTextFile(`${dir}/run.sh`, "#!/bin/sh\nexit 0\n");
   await Deno.symlink(`${dir}/tool`, `${dir}/link`);
+  await Deno.symlink("/usr/bin/sleep", `${dir}/my-sleep`);
   return dir;
 }
 
-Deno.test("programFile resolves links and tells scripts from binaries", async () => {
+/** Runs `f` with a directory of files and a `sleep` started there by sh, with fd 3 open on run.sh. */
+async function _withSleeper(f: (dir: string, pid: number) => Promise<void>): Promise<void> {
+  const dir = await _dir();
+  const child = new Deno.Command("/bin/sh", {
+    args: ["-c", "exec 3<run.sh; exec sleep 30"],
+    cwd: dir,
+    stdin: "piped",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    // Until sh has exec'd sleep, /proc/PID/exe is sh's.
+    while (!(await Deno.readLink(`/proc/${child.pid}/exe`)).endsWith("/sleep")) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await f(dir, child.pid);
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+    await child.stdin.close().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("programFile resolves links and tells scripts from binaries, and opens no device", async () => {
   const dir = await _dir();
   try {
     assert.deepEqual(await programFile(`${dir}/link`), { path: `${dir}/tool`, script: false });
     assert.deepEqual(await programFile(`${dir}/run.sh`), { path: `${dir}/run.sh`, script: true });
     assert.deepEqual(await programFile(`${dir}/missing`), { path: `${dir}/missing`, script: false });
+    const fifo = `${dir}/fifo`;
+    assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    // Opening a FIFO would wait for a writer: it is not a script, and it is not opened.
+    assert.deepEqual(await programFile(fifo), { path: fifo, script: false });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("programFile resolves a relative path in the working directory of the first process that has it", async () => {
-  const dir = await _dir();
-  const child = new Deno.Command("sleep", { args: ["30"], cwd: dir, stdout: "null", stderr: "null" }).spawn();
-  try {
-    assert.deepEqual(await programFile("./run.sh", [child.pid]), { path: `${dir}/run.sh`, script: true });
-    assert.deepEqual(await programFile("link", [999999999, child.pid]), { path: `${dir}/tool`, script: false });
-  } finally {
-    child.kill("SIGKILL");
-    await child.status;
-    await Deno.remove(dir, { recursive: true });
-  }
-  // Once the processes are gone, a relative path cannot be placed: it is kept as given.
-  assert.deepEqual(await programFile("./run.sh", [child.pid]), { path: "./run.sh", script: false });
+Deno.test("programFile reads paths that depend on the process through its /proc entry", async () => {
+  await _withSleeper(async (dir, pid) => {
+    // Relative to its working directory: a script, or a link to the binary it runs.
+    assert.deepEqual(await programFile("./run.sh", pid), { path: `${dir}/run.sh`, script: true });
+    assert.deepEqual(await programFile("my-sleep", pid), { path: "/usr/bin/sleep", script: false });
+    // A relative path that leads elsewhere (the process moved, or it is gone and its pid reused) is not trusted:
+    // the binary the process runs is named.
+    assert.deepEqual(await programFile("link", pid), { path: "/usr/bin/sleep", script: false });
+    // Its own files, not captrace's.
+    assert.deepEqual(await programFile("/proc/self/exe", pid), { path: "/usr/bin/sleep", script: false });
+    assert.deepEqual(await programFile("/dev/fd/3", pid), { path: `${dir}/run.sh`, script: true });
+    // Its stdin is a pipe: nothing to open, and nothing waits for it.
+    assert.deepEqual(await programFile("/dev/stdin", pid), { path: "/usr/bin/sleep", script: false });
+  });
 });
 
-Deno.test("ProgramFiles records an exec at once and its resolved file once settled", async () => {
-  const dir = await _dir();
-  try {
+Deno.test("programFile keeps a process's path as given once the process is gone", async () => {
+  const child = new Deno.Command("true").spawn();
+  await child.status;
+  assert.deepEqual(await programFile("./run.sh", child.pid), { path: "./run.sh", script: false });
+  assert.deepEqual(await programFile("/proc/self/exe", child.pid), { path: "/proc/self/exe", script: false });
+});
+
+Deno.test("ProgramFiles looks a file up when its record is read and maps it when the record is shown", async () => {
+  await _withSleeper(async (dir, pid) => {
     const files = new ProgramFiles({ path: "/bin/sh", script: false });
-    files.exec(100, 1, `${dir}/run.sh`);
-    assert.equal(files.map.programOf(100).path, `${dir}/run.sh`, "known before it is resolved");
+    files.resolve(pid, 1000, "./run.sh");
+    assert.equal(files.map.programOf(pid).path, "/bin/sh", "not mapped before it is shown");
     await files.settled();
-    assert.deepEqual(files.map.programOf(100), { path: `${dir}/run.sh`, script: true });
-    files.exec(101, 100, `${dir}/link`);
+    files.exec(pid, 1, 1000, "./run.sh");
+    assert.deepEqual(files.map.programOf(pid), { path: `${dir}/run.sh`, script: true });
+    // A record shown without having been read first is looked up then.
+    files.exec(pid + 1_000_000, pid, 2000, `${dir}/link`);
+    assert.equal(files.map.programOf(pid + 1_000_000).path, `${dir}/link`, "as given until looked up");
     await files.settled();
-    assert.equal(files.map.programOf(101).path, `${dir}/tool`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+    assert.equal(files.map.programOf(pid + 1_000_000).path, `${dir}/tool`);
+  });
 });

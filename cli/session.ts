@@ -14,16 +14,24 @@ import {
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
-import { descendantsOf, hasEnded, processState, terminalSignalsReach } from "./procfs.ts";
+import {
+  descendantsOf,
+  hasEnded,
+  processState,
+  type RunningProgram,
+  runningPrograms,
+  terminalSignalsReach,
+} from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
-import { generateProgram } from "../shared/program.ts";
+import { generateProgram, INIT_USER_NS } from "../shared/program.ts";
+import { type BroadRole, ProgramUsage } from "../shared/program_usage.ts";
 import type { KernelOffsets } from "../shared/kernel_offsets.ts";
 import { LineParser, type TraceRecord } from "../shared/parse_line.ts";
 import { TimeOrder } from "../shared/time_order.ts";
 import { LineSplitter } from "../shared/line_splitter.ts";
 import { Correlator, type Output } from "../shared/correlator.ts";
-import type { ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
+import type { CheckEvent, ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
 import { formatExec, formatExit, writeCheck } from "../shared/format_text.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
 import { recommend, UNKNOWN_PROGRAM } from "../shared/recommend.ts";
@@ -144,6 +152,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
 
   let rootPid: number | null = null;
   let preTracked: number[] = [];
+  let running: RunningProgram[] = [];
   let binary: ProgramFile | undefined;
   let argv: string[] = [];
   if (options.mode === "pid") {
@@ -165,6 +174,8 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
       );
     }
     if (options.follow) preTracked = await descendantsOf(rootPid);
+    // For the setcap lines: what the processes already running run; they have no exec record to come.
+    running = await runningPrograms(preTracked);
     // For the setcap line: the program the process runs.
     const exe = await Deno.readLink(`/proc/${rootPid}/exe`).catch(() => undefined);
     binary = exe === undefined ? undefined : { path: exe, script: false };
@@ -186,6 +197,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
     optsArg,
     rootPid,
     preTracked,
+    running,
     binary,
     argv,
     user,
@@ -203,6 +215,8 @@ interface _Plan {
   optsArg: "opts" | "audit";
   rootPid: number | null;
   preTracked: number[];
+  /** Processes below the root that run already (--pid), with their binaries. */
+  running: RunningProgram[];
   binary: ProgramFile | undefined;
   argv: string[];
   user: User | null;
@@ -257,6 +271,7 @@ async function _trace(
     if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
     tracer = await _startTracer(options, program, version);
     const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control, signals);
+    for (const r of plan.running) state.programs.map.exec(r.pid, r.ppid, { path: r.exe, script: false });
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
     const code = await state.run(annotator);
     if (sink.failure) {
@@ -368,8 +383,9 @@ class _Session {
     this.programs = new ProgramFiles(binary ?? { path: UNKNOWN_PROGRAM, script: false });
   }
 
-  /** What each traced process ran, for the setcap lines. */
+  /** What each traced process ran, and what it asked for while it did, for the setcap lines. */
   readonly programs: ProgramFiles;
+  readonly usage = new ProgramUsage();
 
   async run(annotator: SiteAnnotator | null): Promise<number> {
     this.signals.attach((sig) => this.stop(sig));
@@ -456,6 +472,7 @@ class _Session {
       alone: c.alone,
       binary: programs.root.path,
       programOf: (pid) => programs.programOf(pid),
+      usage: this.usage,
     });
     const seen = c.totals.get("n") ?? c.checks;
     // The exact counts come from a kernel map: keys that found it full were counted in @n only.
@@ -819,9 +836,9 @@ class _Session {
         _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
       }
       if (rec.kind === "summary_begin") this.#summaryBegun = true;
-      // Found as soon as read, not once shown: a relative path needs the process's working directory, and a
+      // Looked up as soon as read, not once shown: a relative path needs the process's working directory, and a
       // short-lived process may be gone already.
-      else if (rec.kind === "exec") this.programs.exec(rec.pid, rec.ppid, rec.filename);
+      else if (rec.kind === "exec") this.programs.resolve(rec.pid, rec.ts, rec.filename);
       this.correlator.push(rec, outs);
       if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });
     }
@@ -842,7 +859,7 @@ class _Session {
 
   async #emit(outs: Output[]): Promise<void> {
     const o = this.options;
-    for (const { event } of outs) {
+    for (const { event, role } of outs) {
       switch (event.type) {
         case "ready": {
           // Nothing runs with a bpftrace too old to use: run() reports its version once the tracer is gone.
@@ -869,7 +886,7 @@ class _Session {
           continue;
         }
         case "check":
-          this.programs.map.parent(event.pid, event.ppid);
+          this.#charge(event, role);
           if (!o.verbose && !event.audit) {
             this.hiddenNoaudit++;
             continue;
@@ -882,10 +899,12 @@ class _Session {
           }
           continue;
         case "exec":
+          this.programs.exec(event.pid, event.ppid, event.ts, event.filename);
           if (o.json) this.sink.line(JSON.stringify(event));
           else if (o.verbose) this.sink.line(formatExec(event));
           continue;
         case "exit":
+          this.programs.map.exited(event.pid);
           this.sink.line(o.json ? JSON.stringify(event) : formatExit(event, signalName));
           if (event.root) this.#stopWhenQuiet();
           continue;
@@ -905,6 +924,14 @@ class _Session {
     }
   }
   #stoppedForOutput = false;
+
+  /** Charges a check to the program its process runs now, when it counts for the recommendation (see recommend). */
+  #charge(event: CheckEvent, role: BroadRole | undefined): void {
+    const map = this.programs.map;
+    map.parent(event.pid, event.ppid);
+    if (!event.audit || (event.ret === 0 && event.userns !== null && event.userns !== INIT_USER_NS)) return;
+    this.usage.note(event.pid, event.cap, map.programOf(event.pid), role);
+  }
 
   #tracerError(): string {
     const err = this.stderrLines.find((l) => /ERROR|error/.test(l)) ?? this.stderrLines[0];

@@ -6,6 +6,7 @@ import { errnoName } from "./errno.ts";
 import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
 import { PendingEntries } from "./pending_entries.ts";
+import type { BroadRole } from "./program_usage.ts";
 import { syscallName } from "./syscalls.ts";
 
 /** A check event with the raw user-space return address the kernel captured, for later source lookup. */
@@ -13,6 +14,8 @@ export interface Output {
   event: Event;
   /** Raw return address and code start, when captured (checks only). */
   raw?: { ra: bigint; cs: bigint };
+  /** For an audited check of a broad capability: on its own, or a fallback after a denied narrow one. */
+  role?: BroadRole;
 }
 
 /** One entry of the in-kernel aggregate, as read at the end. */
@@ -228,7 +231,7 @@ export class Correlator {
     this.checks++;
     const opts = r.opts;
     const audit = isAudited(opts);
-    this.#trackNarrowing(r.tid, r.cap, ret, r.sys, audit);
+    const role = this.#trackNarrowing(r.tid, r.cap, ret, r.sys, audit);
     const event: CheckEvent = {
       v: 1,
       type: "check",
@@ -257,7 +260,9 @@ export class Correlator {
       site_reason: null,
       script: null,
     };
-    return r.ra !== 0n || r.cs !== 0n ? { event, raw: { ra: r.ra, cs: r.cs } } : { event };
+    const out: Output = r.ra !== 0n || r.cs !== 0n ? { event, raw: { ra: r.ra, cs: r.cs } } : { event };
+    if (role !== null) out.role = role;
+    return out;
   }
 
   /**
@@ -266,15 +271,18 @@ export class Correlator {
    * after an audited denied narrow one that falls back to it, in the same thread and syscall, stood in for it. Only
    * such denials are remembered: the map is usually empty, and then a check does not look it up.
    */
-  #trackNarrowing(tid: number, cap: number, ret: number, sys: number, audit: boolean): void {
-    if (!audit) return;
+  #trackNarrowing(tid: number, cap: number, ret: number, sys: number, audit: boolean): BroadRole | null {
+    if (!audit) return null;
     const denied = this.#deniedNarrow;
+    let role: BroadRole | null = null;
     if (BROAD.has(cap)) {
       const prev = denied.size > 0 ? denied.get(tid) : undefined;
       if (prev !== undefined && prev.sys === sys && FALLBACK_OF.get(prev.cap) === cap) {
         this.#narrow.set(prev.cap, (this.#narrow.get(prev.cap) ?? 0) + 1);
+        role = "fallback";
       } else {
         this.#alone.set(cap, (this.#alone.get(cap) ?? 0) + 1);
+        role = "alone";
       }
     }
     if (ret !== 0 && FALLBACK_OF.has(cap)) {
@@ -283,6 +291,7 @@ export class Correlator {
     } else if (denied.size > 0) {
       denied.delete(tid);
     }
+    return role;
   }
 
   #exec(rec: { ts: number; pid: number; ppid: number; filename: string }): ExecEvent {

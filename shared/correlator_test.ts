@@ -417,3 +417,13 @@ Deno.test("correlator narrows a read's CAP_DAC_OVERRIDE to CAP_DAC_READ_SEARCH, 
   assert.deepEqual(c.narrowings, [{ cap: 2, count: 1, insteadOf: 1 }]);
   assert.deepEqual([...c.alone].sort(), [[1, 1], [21, 1]]);
 });
+
+Deno.test("correlator marks each audited broad check as a fallback or on its own, and nothing else", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  const role = (r: TraceRecord) => c.push(r).map((o) => o.role);
+  assert.deepEqual(role(check({ cap: 38, ret: -1, sys: 298 })), [undefined], "a narrow capability has no role");
+  assert.deepEqual(role(check({ cap: 21, ret: 0, sys: 298 })), ["fallback"]);
+  assert.deepEqual(role(check({ cap: 21, ret: 0, sys: 298 })), ["alone"]);
+  assert.deepEqual(role(check({ cap: 1, ret: -1, sys: 2 })), ["alone"]);
+  assert.deepEqual(role(check({ cap: 13, ret: 0, sys: 41 })), [undefined]);
+});

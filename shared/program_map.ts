@@ -32,6 +32,11 @@ export class ProgramMap {
   readonly root: ProgramFile;
   #exec = new Map<number, ProgramFile>();
   #parent = new Map<number, number>();
+  #ended = new Set<number>();
+  // Where the search for the oldest entry goes on from: the maps are bounded by dropping the oldest, and starting
+  // over from the first key each time would cost more the more keys were deleted before it.
+  #execOrder = { keys: this.#exec.keys() };
+  #parentOrder = { keys: this.#parent.keys() };
 
   constructor(root: ProgramFile) {
     this.root = root;
@@ -39,14 +44,25 @@ export class ProgramMap {
 
   /** `pid`, child of `ppid`, executed `file` (the last exec counts: its checks come after it). */
   exec(pid: number, ppid: number, file: ProgramFile): void {
+    this.#reused(pid);
     this.#exec.delete(pid);
-    _bounded(this.#exec, pid, file);
+    _bounded(this.#exec, pid, file, this.#execOrder);
     this.parent(pid, ppid);
   }
 
   /** `pid` is a child of `ppid`. Called for every check: costs one lookup once the pid is known. */
   parent(pid: number, ppid: number): void {
-    if (ppid > 0 && ppid !== pid && !this.#parent.has(pid)) _bounded(this.#parent, pid, ppid);
+    if (this.#ended.size > 0) this.#reused(pid);
+    if (ppid > 0 && ppid !== pid && !this.#parent.has(pid)) _bounded(this.#parent, pid, ppid, this.#parentOrder);
+  }
+
+  /**
+   * `pid` exited. What it ran is kept (its checks are still to be charged), but a process that later gets the same
+   * pid starts afresh.
+   */
+  exited(pid: number): void {
+    if (this.#ended.size >= MAX_PROCESSES) this.#ended.clear();
+    this.#ended.add(pid);
   }
 
   /** The program `pid` ran: its own exec, else its nearest ancestor's, else the root's. */
@@ -59,9 +75,22 @@ export class ProgramMap {
     }
     return this.root;
   }
+
+  #reused(pid: number): void {
+    if (!this.#ended.delete(pid)) return;
+    this.#exec.delete(pid);
+    this.#parent.delete(pid);
+  }
 }
 
-function _bounded<V>(map: Map<number, V>, key: number, value: V): void {
-  if (map.size >= MAX_PROCESSES) map.delete(map.keys().next().value!);
+function _bounded<V>(map: Map<number, V>, key: number, value: V, order: { keys: MapIterator<number> }): void {
+  if (map.size >= MAX_PROCESSES) {
+    let next = order.keys.next();
+    if (next.done) {
+      order.keys = map.keys();
+      next = order.keys.next();
+    }
+    map.delete(next.value!);
+  }
   map.set(key, value);
 }

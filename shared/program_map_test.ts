@@ -54,3 +54,20 @@ Deno.test("ProgramMap forgets the oldest processes beyond its bound", () => {
   assert.equal(m.programOf(1_000_000), ROOT, "the oldest was forgotten");
   assert.equal(m.programOf(65536).path, "/bin/many");
 });
+
+Deno.test("ProgramMap starts afresh for a pid used again after its process exited", () => {
+  const m = new ProgramMap(ROOT);
+  m.exec(50, 1, { path: "/bin/old", script: false });
+  m.exited(50);
+  assert.equal(m.programOf(50).path, "/bin/old", "an exited process keeps its program for its checks");
+  m.parent(50, 60); // a new process with the same pid, forked by 60
+  m.exec(60, 1, { path: "/bin/new-parent", script: false });
+  assert.equal(m.programOf(50).path, "/bin/new-parent");
+});
+
+Deno.test("ProgramMap evicts in insertion order however many were evicted before", () => {
+  const m = new ProgramMap(ROOT);
+  for (let pid = 1; pid <= 3 * 65536; pid++) m.exec(pid, 0, { path: `/bin/p${pid % 7}`, script: false });
+  assert.equal(m.programOf(2 * 65536), ROOT, "evicted");
+  assert.equal(m.programOf(2 * 65536 + 1).path, `/bin/p${(2 * 65536 + 1) % 7}`);
+});

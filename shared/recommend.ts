@@ -5,6 +5,7 @@ import { capConstant } from "./capabilities.ts";
 import type { Recommendation } from "./event.ts";
 import type { AggEntry, Narrowing } from "./correlator.ts";
 import type { ProgramFile } from "./program_map.ts";
+import type { ProgramShare, ProgramUsage } from "./program_usage.ts";
 import { interpreterName } from "./interpreter.ts";
 
 /** What the recommendation is computed from. */
@@ -19,9 +20,11 @@ export interface RecommendInput {
   binary?: string;
   /**
    * The program each process ran (see ProgramMap), for one setcap line per program; without it, every check is the
-   * binary's.
+   * binary's. Checks `usage` has charged already are not charged again by pid.
    */
   programOf?: (pid: number) => ProgramFile;
+  /** The checks charged to programs as the stream showed them, in time order (see ProgramUsage). */
+  usage?: ProgramUsage;
 }
 
 /** The setcap lines' path when the program is not known (a system-wide trace). */
@@ -49,8 +52,9 @@ export function recommend(input: RecommendInput): Recommendation {
   const root: ProgramFile = { path: input.binary ?? UNKNOWN_PROGRAM, script: false };
   const programOf = input.programOf ?? (() => root);
   const caps = new Set<number>();
-  // Per program path, the capabilities its processes' checks asked for.
-  const byProgram = new Map<string, { file: ProgramFile; caps: Set<number> }>();
+  // Per program path, what its checks asked for: as the stream charged them, then by pid for the rest.
+  const byProgram = new Map<string, ProgramShare>();
+  for (const share of input.usage?.shares() ?? []) _share(byProgram, share.file, share);
   let elsewhere = 0;
   for (const a of input.agg) {
     if (!isAudited(a.opts) || a.count === 0) continue;
@@ -59,9 +63,7 @@ export function recommend(input: RecommendInput): Recommendation {
       continue;
     }
     caps.add(a.cap);
-    const file = programOf(a.pid);
-    const entry = byProgram.get(file.path) ?? byProgram.set(file.path, { file, caps: new Set() }).get(file.path)!;
-    entry.caps.add(a.cap);
+    if (!input.usage?.seen(a.pid, a.cap)) _share(byProgram, programOf(a.pid)).caps.add(a.cap);
   }
   const narrowed: Recommendation["narrowed"] = [];
   for (const n of input.narrowings) {
@@ -90,14 +92,27 @@ export function recommend(input: RecommendInput): Recommendation {
   };
 }
 
+/** The share of `file` in `byProgram` (keyed by path: two records may name one file), with `from` merged in. */
+function _share(byProgram: Map<string, ProgramShare>, file: ProgramFile, from?: ProgramShare): ProgramShare {
+  let share = byProgram.get(file.path);
+  if (share === undefined) {
+    share = { file, caps: new Set(), alone: new Set(), fallback: new Set() };
+    byProgram.set(file.path, share);
+  }
+  for (const c of from?.caps ?? []) share.caps.add(c);
+  for (const c of from?.alone ?? []) share.alone.add(c);
+  for (const c of from?.fallback ?? []) share.fallback.add(c);
+  return share;
+}
+
 /**
  * Each program's share of the capability list (`sorted`, numbers), the root program first: what its processes
- * asked for, less the broad capabilities that only stood in for narrow ones. A capability no program's check
- * asked for (a narrowing alone) is the root program's.
+ * asked for, less the broad capabilities that only stood in for narrow ones in that program. A capability no
+ * program's check asked for (a narrowing alone) is the root program's.
  */
 function _programs(
   sorted: readonly number[],
-  byProgram: ReadonlyMap<string, { file: ProgramFile; caps: ReadonlySet<number> }>,
+  byProgram: ReadonlyMap<string, ProgramShare>,
   root: ProgramFile,
 ): Recommendation["programs"] {
   const claimed = new Set<number>();
@@ -105,8 +120,8 @@ function _programs(
   const entries = [...byProgram.values()].sort((a, b) =>
     a.file.path === root.path ? -1 : b.file.path === root.path ? 1 : a.file.path < b.file.path ? -1 : 1
   );
-  for (const { file, caps } of entries) {
-    const own = sorted.filter((c) => caps.has(c));
+  for (const { file, caps, alone, fallback } of entries) {
+    const own = sorted.filter((c) => caps.has(c) && (alone.has(c) || !fallback.has(c)));
     own.forEach((c) => claimed.add(c));
     if (own.length) out.push(_program(file, own.map(capConstant)));
   }

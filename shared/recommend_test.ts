@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { formats, recommend } from "./recommend.ts";
 import type { AggEntry } from "./correlator.ts";
+import { ProgramUsage } from "./program_usage.ts";
 
 function agg(cap: number, over: Partial<AggEntry> = {}): AggEntry {
   return { pid: 1, cap, ret: 0, sys: 260, initialNs: true, opts: 0, count: 1, ...over };
@@ -257,4 +258,46 @@ Deno.test("recommend removes capabilities from the root program's file when noth
   });
   assert.equal(r.setcap, "setcap -r /usr/bin/make");
   assert.deepEqual(r.programs, []);
+});
+
+Deno.test("recommend charges checks to the program that made them, before and after an exec", () => {
+  const script = { path: "/opt/run.sh", script: true };
+  const chown = { path: "/usr/bin/chown", script: false };
+  const usage = new ProgramUsage();
+  usage.note(7, 24, script); // ulimit in the script, then `exec chown`
+  usage.note(7, 0, chown);
+  const r = recommend({
+    // The kernel's counts are by pid: both checks are pid 7's.
+    agg: [agg(24, { pid: 7, ret: -1 }), agg(0, { pid: 7, ret: -1 }), agg(13, { pid: 8 })],
+    narrowings: [],
+    alone: new Map(),
+    binary: script.path,
+    programOf: (pid) => pid === 8 ? { path: "/usr/bin/ping", script: false } : chown,
+    usage,
+  });
+  assert.deepEqual(r.programs.map((p) => [p.path, p.capabilities]), [
+    ["/opt/run.sh", ["CAP_SYS_RESOURCE"]],
+    ["/usr/bin/chown", ["CAP_CHOWN"]],
+    // Not in the stream (lost, or --summary-only): charged by pid.
+    ["/usr/bin/ping", ["CAP_NET_RAW"]],
+  ]);
+});
+
+Deno.test("recommend drops a broad capability only from the programs where it stood in for a narrow one", () => {
+  const cat = { path: "/usr/bin/cat", script: false };
+  const touch = { path: "/usr/bin/touch", script: false };
+  const usage = new ProgramUsage();
+  usage.note(2, 2, cat); // CAP_DAC_READ_SEARCH denied, then CAP_DAC_OVERRIDE as its fallback
+  usage.note(2, 1, cat, "fallback");
+  usage.note(3, 1, touch, "alone"); // a write: CAP_DAC_OVERRIDE on its own
+  const r = recommend({
+    agg: [agg(2, { pid: 2, ret: -1 }), agg(1, { pid: 2, ret: -1 }), agg(1, { pid: 3, ret: -1 })],
+    narrowings: [{ cap: 2, insteadOf: 1, count: 1 }],
+    alone: new Map([[1, 1]]),
+    binary: "/bin/sh",
+    programOf: () => ({ path: "/bin/sh", script: false }),
+    usage,
+  });
+  assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH"]);
+  assert.equal(r.setcap, "setcap cap_dac_read_search+ep /usr/bin/cat\nsetcap cap_dac_override+ep /usr/bin/touch");
 });

@@ -84,7 +84,10 @@ function _wrapped(items: readonly (string | number)[], width: number): string[] 
 // The syscalls column takes what is left of 79 columns after the fixed ones (62); longer lists go on below.
 const SYSCALLS_WIDTH = 11;
 
-/** The summary as a text table (under 80 columns), then the recommendation in every format. */
+/**
+ * The summary as a text table (under 80 columns, but for a syscall name longer than its column), then the
+ * recommendation in every format.
+ */
 export function formatSummary(s: SummaryEvent): string {
   const out: string[] = [];
   out.push(

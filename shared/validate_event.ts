@@ -113,9 +113,11 @@ export function validateEvent(value: unknown): string[] {
       if (!r || typeof r[name] !== "string") problems.push(`summary.recommendation.${name}: expected str`);
     }
     if (!r || !Array.isArray(r.capabilities)) problems.push("summary.recommendation.capabilities: expected array");
+    // Added within v1: summaries written before it have none.
     const programs = r?.programs;
-    if (!Array.isArray(programs)) problems.push("summary.recommendation.programs: expected array");
-    else {
+    if (programs !== undefined && !Array.isArray(programs)) {
+      problems.push("summary.recommendation.programs: expected array");
+    } else if (programs) {
       for (const [i, p] of programs.entries()) {
         const flags = typeof p?.script === "boolean" && typeof p?.interpreter === "boolean";
         if (typeof p?.path !== "string" || !flags || !Array.isArray(p.capabilities)) {

@@ -102,6 +102,45 @@ Deno.test("a script's checks and its programs' get one setcap line each, the scr
   );
 });
 
+Deno.test("checks a wrapper script makes before it execs its program are the script's, not the program's", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  await Deno.writeTextFile(
+    `${dir}/wrap.sh`,
+    `#!/bin/sh\nulimit -n 100\nulimit -n 101\nexec /usr/bin/chown nobody ${file}\n`,
+  );
+  await Deno.chmod(`${dir}/wrap.sh`, 0o755);
+  const { events, code } = await runJson(["-u", "nobody", "--", `${dir}/wrap.sh`]);
+  assert.equal(code, 1, "chown's own status");
+  const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
+  // One process throughout: the kernel's counts by pid cannot tell the two programs apart, the stream can.
+  assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [
+    [`${dir}/wrap.sh`, ["CAP_SYS_RESOURCE"]],
+    ["/usr/bin/chown", ["CAP_CHOWN"]],
+  ]);
+});
+
+Deno.test("a program whose reads fell back to CAP_DAC_OVERRIDE gets CAP_DAC_READ_SEARCH, another's writes keep it", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  await Deno.chmod(file, 0o600);
+  const { events } = await runJson([
+    "-u",
+    "nobody",
+    "--",
+    "/bin/sh",
+    "-c",
+    `/usr/bin/cat ${file}; /usr/bin/touch ${file}`,
+  ]);
+  const rec = summaryOf(events).rec;
+  assert.ok((rec.capabilities as string[]).includes("CAP_DAC_OVERRIDE"), "touch's write needs it");
+  const of = (path: string) =>
+    (rec.programs as { path: string; capabilities: string[] }[]).find((p) => p.path === path);
+  assert.deepEqual(of("/usr/bin/cat")?.capabilities, ["CAP_DAC_READ_SEARCH"], JSON.stringify(rec.programs));
+  assert.ok(of("/usr/bin/touch")?.capabilities.includes("CAP_DAC_OVERRIDE"), JSON.stringify(rec.programs));
+});
+
 Deno.test("reading a file takes CAP_DAC_READ_SEARCH alone; writing one still needs CAP_DAC_OVERRIDE", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
@@ -182,6 +221,7 @@ Deno.test("-u sets the user's supplementary groups, not just the uid", async () 
   const expected = new TextDecoder().decode((await new Deno.Command("id", { args: ["-G", user] }).output()).stdout);
   assert.ok(expected.trim().split(" ").length >= 3, "the test user has supplementary groups");
   const out = await new Deno.Command(Deno.execPath(), {
+    stdin: "null",
     args: [
       "run",
       "--allow-all",

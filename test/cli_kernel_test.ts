@@ -92,6 +92,7 @@ Deno.test("--pid traces a running process and ends when it exits", async () => {
   assert.ok(pid > 0, "the target printed its pid");
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const tracer = new Deno.Command(Deno.execPath(), {
+    stdin: "null",
     args: [...CLI, "--json", "-o", out, "-p", String(pid)],
     stdout: "piped",
     stderr: "piped",
@@ -131,6 +132,49 @@ Deno.test("--pid traces a running process and ends when it exits", async () => {
   }
 });
 
+Deno.test("--pid charges a child that ran before the attach to its own program, not the traced parent's", async () => {
+  await requireTracing();
+  const bin = await fixture("wait_signal");
+  // A shell (the traced process) whose child, started before the attach, never executes anything after it.
+  const shell = new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sh", "-c", `${bin} & wait`],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = shell.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const child = Number(/ready (\d+)/.exec((await reader.read()).value ?? "")?.[1]);
+  assert.ok(child > 0, "the child printed its pid");
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const tracer = new Deno.Command(Deno.execPath(), {
+    args: [...CLI, "--json", "-o", out, "-p", String(shell.pid)],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    await waitForReady(out);
+    Deno.kill(child, "SIGUSR1");
+    assert.match((await reader.read()).value ?? "", /poked/);
+    Deno.kill(child, "SIGTERM"); // the shell's wait ends, and so does the shell: the trace ends
+    const status = await tracer.output();
+    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+    const rec = ndjson(await Deno.readTextFile(out)).at(-1)?.recommendation as Record<string, unknown>;
+    assert.deepEqual(rec.programs, [{ path: bin, script: false, interpreter: false, capabilities: ["CAP_SYS_NICE"] }]);
+  } finally {
+    reader.releaseLock();
+    await shell.stdout.cancel().catch(() => {});
+    for (const pid of [child, shell.pid]) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await shell.status;
+    await Deno.remove(out);
+  }
+});
+
 Deno.test("the command's exit status and death by signal are passed through", async () => {
   await requireTracing();
   assert.equal((await runCli(["--", "/bin/sh", "-c", "exit 42"])).code, 42);
@@ -146,6 +190,7 @@ Deno.test("SIGINT mid-trace stops the command and bpftrace and leaves nothing be
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const marker = "31.4159";
   const p = new Deno.Command(Deno.execPath(), {
+    stdin: "null",
     args: [...CLI, "--json", "-o", out, "--", "/bin/sleep", marker],
     stdout: "null",
     stderr: "piped",
@@ -192,6 +237,7 @@ Deno.test("a SIGINT in captrace's first moments ends it cleanly: no files left, 
   const marker = "27.1828";
   for (const ms of [30, 45, 60, 75, 90, 120, 160, 220]) {
     const p = new Deno.Command(Deno.execPath(), {
+      stdin: "null",
       args: [...CLI, "--", "/bin/sleep", marker],
       env: { TMPDIR: tmp },
       stdout: "null",
@@ -323,7 +369,8 @@ Deno.test("--pid of a zombie fails with 4; of a thread, with 2 and the process t
     await parent.status;
   }
   // Deno runs threads of its own beside the main one.
-  const child = new Deno.Command(Deno.execPath(), { args: ["eval", "setTimeout(() => {}, 30_000)"] }).spawn();
+  const child = new Deno.Command(Deno.execPath(), { stdin: "null", args: ["eval", "setTimeout(() => {}, 30_000)"] })
+    .spawn();
   try {
     let tid = 0;
     for (let i = 0; i < 100 && !tid; i++) {
@@ -440,6 +487,7 @@ Deno.test("system-wide mode sees any process until Ctrl-C, then exits 0 with a s
   await requireTracing();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const p = new Deno.Command(Deno.execPath(), {
+    stdin: "null",
     args: [...CLI, "--json", "-c", "-o", out],
     stdout: "null",
     stderr: "piped",
@@ -485,6 +533,7 @@ Deno.test("Ctrl-C on --pid of an idle process ends the trace (repeated if bpftra
   const target = new Deno.Command("/bin/sleep", { args: ["37.77"] }).spawn();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const p = new Deno.Command(Deno.execPath(), {
+    stdin: "null",
     args: [...CLI, "--json", "-o", out, "-p", String(target.pid)],
     stdout: "null",
     stderr: "piped",
@@ -525,6 +574,7 @@ Deno.test("fields read at BTF offsets match the fields bpftrace resolves by stru
   const raw = await runJson(args);
   const out = await Deno.makeTempFile();
   const typed = await new Deno.Command(Deno.execPath(), {
+    stdin: "null",
     args: [...CLI, "--json", "-o", out, ...args],
     env: { CAPTRACE_BTF_OFFSETS: "0" },
     stderr: "null",
@@ -579,6 +629,7 @@ Deno.test("Ctrl-C while checks keep coming: the summary counts exactly the check
     stderr: "null",
   }).spawn();
   const p = new Deno.Command(Deno.execPath(), {
+    stdin: "null",
     args: [...CLI, "--json", "-c", "-o", out],
     stdout: "null",
     stderr: "piped",

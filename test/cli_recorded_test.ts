@@ -314,6 +314,7 @@ Deno.test("Ctrl-C while captrace waits for a reader of its -o FIFO ends it", asy
   const mk = await new Deno.Command("mkfifo", { args: [fifo] }).output();
   assert.ok(mk.success);
   const p = new Deno.Command(Deno.execPath(), {
+    stdin: "null",
     args: [...CLI, "-o", fifo, "--", "/bin/true"],
     stdout: "null",
     stderr: "null",

@@ -1,0 +1,36 @@
+/** Tests of the v1 schema check on summaries' recommendation programs, a field added within v1. */
+
+import assert from "node:assert/strict";
+import { validateEvent } from "./validate_event.ts";
+
+function summary(programs?: unknown): Record<string, unknown> {
+  const recommendation: Record<string, unknown> = {
+    capabilities: [],
+    narrowed: [],
+    setcap: "setcap -r /bin/true",
+    systemd: "",
+    docker: "",
+    compose: "",
+    kubernetes: "",
+    note: "",
+  };
+  if (programs !== undefined) recommendation.programs = programs;
+  return {
+    v: 1,
+    type: "summary",
+    capabilities: [],
+    recommendation,
+    totals: { seen: 0, shown: 0, hidden: 0, lost: 0, malformed: 0, unsummarized: 0 },
+    probe: "tracepoint",
+    limits: [],
+  };
+}
+
+Deno.test("validateEvent accepts a summary with or without recommendation.programs, and checks it when present", () => {
+  assert.deepEqual(validateEvent(summary()), [], "written before the field existed");
+  assert.deepEqual(validateEvent(summary([{ path: "/x", script: false, interpreter: false, capabilities: [] }])), []);
+  assert.deepEqual(validateEvent(summary("no")), ["summary.recommendation.programs: expected array"]);
+  assert.deepEqual(validateEvent(summary([{ path: "/x", capabilities: [] }])), [
+    "summary.recommendation.programs[0]: expected {path, script, interpreter, capabilities}",
+  ]);
+});
