@@ -101,6 +101,10 @@ instead of reading fields at offsets from /sys/kernel/btf/vmlinux.
 
 Files: /run/captrace/ keeps those offsets for the boot (private to root).
 
+Signals: SIGINT, SIGTERM and SIGHUP go on to the command, and a second one
+kills it. A Ctrl-C typed at captrace's terminal already reaches the command:
+captrace traces it until it exits, and a second Ctrl-C kills it.
+
 Exit status: the command's own (128+N if killed by signal N); otherwise
 0 ok, 1 the trace failed, 2 usage error, 3 cannot trace here (privileges,
 bpftrace, probes), 4 no such process, 5 baseline exceeded, 126 command not

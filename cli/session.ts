@@ -74,8 +74,6 @@ const STRAGGLER_QUIET_MS = 500;
 const HOLD_MS = 10;
 /** With --stdin-control, how long a command may outlive the SIGTERM sent when stdin closed before it is killed. */
 const STDIN_GRACE_MS = 3_000;
-/** How long a command that got a typed Ctrl-C from the terminal may take to end before captrace forwards its own. */
-const TYPED_INT_GRACE_MS = 5_000;
 
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
@@ -418,7 +416,6 @@ class _Session {
       clearInterval(this.#quietTimer);
       clearInterval(this.#retryTimer);
       clearInterval(this.#holdTimer);
-      clearTimeout(this.#typedTimer);
       this.signals.detach();
     }
 
@@ -549,10 +546,9 @@ class _Session {
       if (this.childStatus === null) {
         if (this.stopping === 1 && sig === "SIGINT" && terminalSignalsReach(this.gate.pid)) {
           // A Ctrl-C typed at the terminal: the command has its own SIGINT, and a second one is "force quit" to many
-          // programs. Sent only if it still runs a while later, as it would be if the SIGINT came from elsewhere.
-          this.#typedTimer = setTimeout(() => {
-            if (this.childStatus === null && this.stopping === 1) this.#signalChild("SIGINT");
-          }, TYPED_INT_GRACE_MS);
+          // programs (or a stray interrupt to a REPL). The trace follows the command to its end; a second signal
+          // kills it, as it would have if this one had come from elsewhere.
+          _notice(this.options, this.sink, "captrace: Ctrl-C: tracing the command until it exits (again to kill it)");
         } else {
           this.#signalChild(this.stopping > 1 ? "SIGKILL" : sig);
         }
@@ -564,8 +560,6 @@ class _Session {
     else if (this.stopping === 1 && this.ready) this.#requestSummary();
     else this.#interruptTracer();
   }
-
-  #typedTimer: ReturnType<typeof setTimeout> | undefined;
 
   #signalChild(sig: Deno.Signal): void {
     try {

@@ -735,15 +735,23 @@ async function inTerminal(act: (captrace: number, type: (bytes: number[]) => Pro
 
 Deno.test("a Ctrl-C typed at the terminal reaches the command once: the terminal's, not also a forwarded one", async () => {
   const { out, code } = await inTerminal((_, type) => type([3]));
-  assert.match(out, /^\^Csigints 1\r$/m, out);
+  assert.match(out, /^sigints 1\r$/m, out);
+  assert.match(out, /captrace: Ctrl-C: tracing the command until it exits \(again to kill it\)\r$/m);
   assert.equal(code, 0, out);
   assert.match(out, /\+\+\+ \d+ exited with 0 \+\+\+/, "the trace followed the command to its end");
   assert.match(out, /^captrace: \d+ checks seen/m);
 });
 
-Deno.test("a SIGINT sent to captrace alone in a terminal's foreground still reaches the command, after a grace", async () => {
-  const { out, code, ms } = await inTerminal((captrace) => Promise.resolve(Deno.kill(captrace, "SIGINT")));
-  assert.match(out, /^sigints 1\r$/m, out);
-  assert.equal(code, 0, out);
-  assert.ok(ms >= 4_500, `forwarded after the grace, not at once (${Math.round(ms)} ms)`);
+Deno.test("in a terminal, a second Ctrl-C kills a command that goes on after the first", async () => {
+  const { out, code } = await inTerminal(async (captrace, type) => {
+    await type([3]);
+    // The command counts its SIGINT and goes on for half a second: the trace goes on with it.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(Deno.readTextFileSync(`/proc/${captrace}/stat`), "captrace still runs");
+    await type([3]);
+  });
+  assert.match(out, /captrace: Ctrl-C: tracing the command until it exits \(again to kill it\)\r$/m, out);
+  assert.doesNotMatch(out, /sigints/, "killed before it could print");
+  assert.equal(code, 137, out);
+  assert.match(out, /^captrace: \d+ checks seen/m, "the trace ended with its summary line");
 });
