@@ -893,6 +893,7 @@ class _Session {
           }
           continue;
         case "exec":
+          this.usage.exec(event.pid, this.programs.map.programOf(event.pid));
           this.programs.exec(event.pid, event.ppid, event.ts, event.filename);
           if (o.json) this.sink.line(JSON.stringify(event));
           else if (o.verbose) this.sink.line(formatExec(event));
@@ -919,12 +920,11 @@ class _Session {
   }
   #stoppedForOutput = false;
 
-  /** Charges a check to the program its process runs now, when it counts for the recommendation (see recommend). */
+  /** Notes a check for the setcap lines: its process's parent, and the check if it counts (see recommend). */
   #charge(event: CheckEvent, role: BroadRole | undefined): void {
-    const map = this.programs.map;
-    map.parent(event.pid, event.ppid);
-    if (!event.audit || (event.ret === 0 && event.userns !== null && event.userns !== INIT_USER_NS)) return;
-    this.usage.note(event.pid, event.cap, map.programOf(event.pid), role);
+    const counts = event.audit && (event.ret === 0 ? event.userns === null || event.userns === INIT_USER_NS : true);
+    if (this.usage.check(event.pid, event.cap, counts)) this.programs.map.parent(event.pid, event.ppid);
+    if (counts && role !== undefined) this.usage.role(this.programs.map.programOf(event.pid), event.cap, role);
   }
 
   #tracerError(): string {

@@ -1,7 +1,8 @@
 /**
- * Which program asked for which capability, charged check by check as the stream shows them, for the setcap lines:
- * a process that checks a capability and then executes another program (a wrapper script ending in `exec prog`)
- * made that check as the first program, which the kernel's counts (by pid) cannot tell.
+ * Which program asked for which capability, for the setcap lines. The kernel counts checks by pid, and a pid may run
+ * several programs (a wrapper script ending in `exec prog`): the checks the stream shows before an exec are charged
+ * to the program the process ran until then. Checks of a process that executes nothing later need no charge of
+ * their own: its pid's counts are all its program's.
  */
 
 import type { ProgramFile } from "./program_map.ts";
@@ -9,7 +10,7 @@ import type { ProgramFile } from "./program_map.ts";
 /** How a check of a broad capability (CAP_SYS_ADMIN, CAP_DAC_OVERRIDE) stood, as the correlator saw it. */
 export type BroadRole = "alone" | "fallback";
 
-/** One program's share: the capabilities its checks asked for, and how its broad ones stood. */
+/** One program's share: the capabilities charged to it, and how its broad ones stood. */
 export interface ProgramShare {
   file: ProgramFile;
   caps: Set<number>;
@@ -19,52 +20,108 @@ export interface ProgramShare {
   fallback: Set<number>;
 }
 
-/** Most (pid, capability) pairs remembered as seen; past it, further pairs are charged by pid at the end. */
-const MAX_SEEN = 1 << 18;
+/** Per pid, the capabilities its counted checks asked for since its last exec, and before it (bits 0–63). */
+interface _PidCaps {
+  lo: number;
+  hi: number;
+  beforeLo: number;
+  beforeHi: number;
+}
+
+/** Most pids followed; checks of further pids are charged by pid at the end. */
+const MAX_PIDS = 1 << 18;
 
 /**
- * Collects program shares from the checks that count for the recommendation (audited; not allowed in another user
- * namespace), in time order.
+ * Follows the checks that count for the recommendation (audited; not allowed in another user namespace) in time
+ * order, with the execs between them. Each check costs one lookup by pid.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { ProgramUsage } from "./program_usage.ts";
+ * const script = { path: "/opt/run.sh", script: true };
+ * const chown = { path: "/usr/bin/chown", script: false };
  * const u = new ProgramUsage();
- * u.note(10, 24, { path: "/opt/run.sh", script: true }); // ulimit in the script
- * u.note(10, 0, { path: "/usr/bin/chown", script: false }); // after exec chown
- * assert.deepEqual([...u.shares()].map((s) => [s.file.path, [...s.caps]]), [["/opt/run.sh", [24]], ["/usr/bin/chown", [0]]]);
- * assert(u.seen(10, 24) && !u.seen(11, 24));
+ * u.check(10, 24); // ulimit in the script
+ * u.exec(10, script); // exec chown: what came before was the script's
+ * u.check(10, 0);
+ * assert.deepEqual([...u.shares()].map((s) => [s.file.path, [...s.caps]]), [["/opt/run.sh", [24]]]);
+ * // At the end, the kernel's counts for pid 10: CAP_CHOWN is chown's (its program then), CAP_SYS_RESOURCE charged.
+ * assert.equal(u.chargeTo(10, 0, chown), chown);
+ * assert.equal(u.chargeTo(10, 24, chown), null);
  * ```
  */
 export class ProgramUsage {
+  #pids = new Map<number, _PidCaps>();
   #shares = new Map<string, ProgramShare>();
-  #seen = new Set<number>();
+  #lastPid = -1;
+  #last: _PidCaps | undefined;
 
-  /** Process `pid`, running `file`, made a check of `cap` that counts; `role` for a broad capability. */
-  note(pid: number, cap: number, file: ProgramFile, role?: BroadRole): void {
+  /**
+   * A check of `cap` by `pid`, counted for the recommendation when `counts`. Returns true the first time `pid` is
+   * seen.
+   */
+  check(pid: number, cap: number, counts = true): boolean {
+    // Checks come in bursts from one process: the last one's entry is kept at hand.
+    let p = pid === this.#lastPid ? this.#last : this.#pids.get(pid);
+    const first = p === undefined;
+    if (p === undefined) {
+      if (this.#pids.size >= MAX_PIDS) return true;
+      p = { lo: 0, hi: 0, beforeLo: 0, beforeHi: 0 };
+      this.#pids.set(pid, p);
+    }
+    this.#lastPid = pid;
+    this.#last = p;
+    if (counts) {
+      if (cap < 32) p.lo |= 1 << cap;
+      else if (cap < 64) p.hi |= 1 << (cap - 32);
+    }
+    return first;
+  }
+
+  /** A broad capability's check by a process running `file`: how it stood (see BroadRole). */
+  role(file: ProgramFile, cap: number, role: BroadRole): void {
+    const share = this.#share(file);
+    (role === "alone" ? share.alone : share.fallback).add(cap);
+  }
+
+  /** `pid` executes another program: the checks it made since its last exec were `previous`'s. */
+  exec(pid: number, previous: ProgramFile): void {
+    const p = this.#pids.get(pid);
+    if (p === undefined || (p.lo | p.hi) === 0) return;
+    const share = this.#share(previous);
+    for (let cap = 0; cap < 64; cap++) if (_has(p.lo, p.hi, cap)) share.caps.add(cap);
+    p.beforeLo |= p.lo;
+    p.beforeHi |= p.hi;
+    p.lo = 0;
+    p.hi = 0;
+  }
+
+  /**
+   * The program to charge the kernel's count of `cap` by `pid` to, given the program the pid runs at the end
+   * (`last`): null when its checks came before an exec only, and were charged then.
+   */
+  chargeTo(pid: number, cap: number, last: ProgramFile): ProgramFile | null {
+    const p = this.#pids.get(pid);
+    if (p === undefined || _has(p.lo, p.hi, cap) || !_has(p.beforeLo, p.beforeHi, cap)) return last;
+    return null;
+  }
+
+  /** The shares charged so far (before execs, and broad capabilities' roles), in the order first charged. */
+  shares(): IterableIterator<ProgramShare> {
+    return this.#shares.values();
+  }
+
+  #share(file: ProgramFile): ProgramShare {
     let share = this.#shares.get(file.path);
     if (share === undefined) {
       share = { file, caps: new Set(), alone: new Set(), fallback: new Set() };
       this.#shares.set(file.path, share);
     }
-    share.caps.add(cap);
-    if (role === "alone") share.alone.add(cap);
-    else if (role === "fallback") share.fallback.add(cap);
-    if (this.#seen.size < MAX_SEEN) this.#seen.add(_key(pid, cap));
-  }
-
-  /** True when a check of `cap` by `pid` was charged here. */
-  seen(pid: number, cap: number): boolean {
-    return this.#seen.has(_key(pid, cap));
-  }
-
-  /** Each program's share, in the order the programs were first charged. */
-  shares(): IterableIterator<ProgramShare> {
-    return this.#shares.values();
+    return share;
   }
 }
 
-function _key(pid: number, cap: number): number {
-  return pid * 128 + (cap & 127);
+function _has(lo: number, hi: number, cap: number): boolean {
+  return cap < 32 ? (lo & (1 << cap)) !== 0 : cap < 64 && (hi & (1 << (cap - 32))) !== 0;
 }

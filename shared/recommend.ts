@@ -20,10 +20,10 @@ export interface RecommendInput {
   binary?: string;
   /**
    * The program each process ran (see ProgramMap), for one setcap line per program; without it, every check is the
-   * binary's. Checks `usage` has charged already are not charged again by pid.
+   * binary's; `usage` says which checks came before an exec.
    */
   programOf?: (pid: number) => ProgramFile;
-  /** The checks charged to programs as the stream showed them, in time order (see ProgramUsage). */
+  /** The checks and execs of the stream, in time order (see ProgramUsage). */
   usage?: ProgramUsage;
 }
 
@@ -52,7 +52,8 @@ export function recommend(input: RecommendInput): Recommendation {
   const root: ProgramFile = { path: input.binary ?? UNKNOWN_PROGRAM, script: false };
   const programOf = input.programOf ?? (() => root);
   const caps = new Set<number>();
-  // Per program path, what its checks asked for: as the stream charged them, then by pid for the rest.
+  // Per program path, what its checks asked for: what the stream charged before execs, then the kernel's counts by
+  // pid, each to the program its pid ran at the end unless charged before.
   const byProgram = new Map<string, ProgramShare>();
   for (const share of input.usage?.shares() ?? []) _share(byProgram, share.file, share);
   let elsewhere = 0;
@@ -63,7 +64,9 @@ export function recommend(input: RecommendInput): Recommendation {
       continue;
     }
     caps.add(a.cap);
-    if (!input.usage?.seen(a.pid, a.cap)) _share(byProgram, programOf(a.pid)).caps.add(a.cap);
+    const last = programOf(a.pid);
+    const to = input.usage ? input.usage.chargeTo(a.pid, a.cap, last) : last;
+    if (to !== null) _share(byProgram, to).caps.add(a.cap);
   }
   const narrowed: Recommendation["narrowed"] = [];
   for (const n of input.narrowings) {

@@ -264,8 +264,9 @@ Deno.test("recommend charges checks to the program that made them, before and af
   const script = { path: "/opt/run.sh", script: true };
   const chown = { path: "/usr/bin/chown", script: false };
   const usage = new ProgramUsage();
-  usage.note(7, 24, script); // ulimit in the script, then `exec chown`
-  usage.note(7, 0, chown);
+  usage.check(7, 24); // ulimit in the script, then `exec chown`
+  usage.exec(7, script);
+  usage.check(7, 0);
   const r = recommend({
     // The kernel's counts are by pid: both checks are pid 7's.
     agg: [agg(24, { pid: 7, ret: -1 }), agg(0, { pid: 7, ret: -1 }), agg(13, { pid: 8 })],
@@ -287,15 +288,17 @@ Deno.test("recommend drops a broad capability only from the programs where it st
   const cat = { path: "/usr/bin/cat", script: false };
   const touch = { path: "/usr/bin/touch", script: false };
   const usage = new ProgramUsage();
-  usage.note(2, 2, cat); // CAP_DAC_READ_SEARCH denied, then CAP_DAC_OVERRIDE as its fallback
-  usage.note(2, 1, cat, "fallback");
-  usage.note(3, 1, touch, "alone"); // a write: CAP_DAC_OVERRIDE on its own
+  usage.check(2, 2); // CAP_DAC_READ_SEARCH denied, then CAP_DAC_OVERRIDE as its fallback
+  usage.check(2, 1);
+  usage.role(cat, 1, "fallback");
+  usage.check(3, 1); // a write: CAP_DAC_OVERRIDE on its own
+  usage.role(touch, 1, "alone");
   const r = recommend({
     agg: [agg(2, { pid: 2, ret: -1 }), agg(1, { pid: 2, ret: -1 }), agg(1, { pid: 3, ret: -1 })],
     narrowings: [{ cap: 2, insteadOf: 1, count: 1 }],
     alone: new Map([[1, 1]]),
     binary: "/bin/sh",
-    programOf: () => ({ path: "/bin/sh", script: false }),
+    programOf: (pid) => pid === 2 ? cat : touch,
     usage,
   });
   assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH"]);

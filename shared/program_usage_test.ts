@@ -1,0 +1,44 @@
+/** Tests of ProgramUsage: charging checks to the program that made them, across execs. */
+
+import assert from "node:assert/strict";
+import { ProgramUsage } from "./program_usage.ts";
+
+const A = { path: "/bin/a", script: false };
+const B = { path: "/bin/b", script: false };
+const C = { path: "/bin/c", script: false };
+
+Deno.test("ProgramUsage charges checks before each exec to the program run until then, the rest to the last", () => {
+  const u = new ProgramUsage();
+  assert.equal(u.check(5, 38), true, "a new pid");
+  assert.equal(u.check(5, 7), false);
+  u.check(5, 0, false); // not counted (no-audit, or allowed in another namespace)
+  u.exec(5, A);
+  u.check(5, 7);
+  u.check(5, 39);
+  u.exec(5, B);
+  u.check(5, 12);
+  const shares = [...u.shares()].map((s) => [s.file.path, [...s.caps].sort((x, y) => x - y)]);
+  assert.deepEqual(shares, [["/bin/a", [7, 38]], ["/bin/b", [7, 39]]]);
+  // The kernel's counts by pid at the end; C is what pid 5 runs then.
+  assert.equal(u.chargeTo(5, 12, C), C, "checked after the last exec");
+  assert.equal(u.chargeTo(5, 38, C), null, "charged to A already");
+  assert.equal(u.chargeTo(5, 0, C), C, "never counted in the stream (lost, or not shown): by pid");
+  assert.equal(u.chargeTo(6, 38, C), C, "a pid the stream never showed");
+});
+
+Deno.test("ProgramUsage charges nothing at an exec with no counted check before it", () => {
+  const u = new ProgramUsage();
+  u.check(9, 21, false);
+  u.exec(9, A);
+  u.exec(10, A);
+  assert.deepEqual([...u.shares()], []);
+});
+
+Deno.test("ProgramUsage keeps how broad capabilities stood, per program", () => {
+  const u = new ProgramUsage();
+  u.role(A, 21, "fallback");
+  u.role(B, 21, "alone");
+  u.role(A, 1, "alone");
+  const shares = [...u.shares()].map((s) => [s.file.path, [...s.alone], [...s.fallback]]);
+  assert.deepEqual(shares, [["/bin/a", [1], [21]], ["/bin/b", [21], []]]);
+});
