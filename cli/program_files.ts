@@ -9,7 +9,7 @@ import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
  * - A path that depends on the process (relative to its working directory, or naming its own files, such as
  *   `/proc/self/exe` or `/dev/fd/3`) is read through the process's /proc entry, never captrace's own. It is
  *   trusted only when it leads to the binary the process runs (`/proc/PID/exe`) or to a script; otherwise that
- *   binary is named. Once the process is gone, the path is kept as given.
+ *   binary is named if it has the path's file name. Else, as once the process is gone, the path is kept as given.
  * Only regular files are opened, so a path naming a terminal or a FIFO cannot block captrace.
  */
 export async function programFile(path: string, pid?: number): Promise<ProgramFile> {
@@ -27,7 +27,14 @@ export async function programFile(path: string, pid?: number): Promise<ProgramFi
   const real = candidate === "" ? null : await Deno.realPath(candidate).catch(() => null);
   if (real !== null && real === exe) return { path: real, script: false };
   if (real !== null && await _isScript(real)) return { path: real, script: true };
-  return exe !== null ? { path: exe, script: false } : { path, script: false };
+  // The process moved, or already runs something else (it exec'd again): its binary is the file only if it goes by
+  // the same name.
+  if (exe !== null && _base(exe) === _base(path)) return { path: exe, script: false };
+  return { path, script: false };
+}
+
+function _base(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 /**

@@ -56,14 +56,15 @@ Deno.test("programFile reads paths that depend on the process through its /proc 
     // Relative to its working directory: a script, or a link to the binary it runs.
     assert.deepEqual(await programFile("./run.sh", pid), { path: `${dir}/run.sh`, script: true });
     assert.deepEqual(await programFile("my-sleep", pid), { path: "/usr/bin/sleep", script: false });
-    // A relative path that leads elsewhere (the process moved, or it is gone and its pid reused) is not trusted:
-    // the binary the process runs is named.
-    assert.deepEqual(await programFile("link", pid), { path: "/usr/bin/sleep", script: false });
+    // A relative path that leads elsewhere or nowhere (the process moved, or exec'd again) is not trusted: the
+    // binary the process runs is named when it has the path's file name, else the path is kept as given.
+    assert.deepEqual(await programFile("./bin/sleep", pid), { path: "/usr/bin/sleep", script: false });
+    assert.deepEqual(await programFile("link", pid), { path: "link", script: false });
     // Its own files, not captrace's.
     assert.deepEqual(await programFile("/proc/self/exe", pid), { path: "/usr/bin/sleep", script: false });
     assert.deepEqual(await programFile("/dev/fd/3", pid), { path: `${dir}/run.sh`, script: true });
     // Its stdin is a pipe: nothing to open, and nothing waits for it.
-    assert.deepEqual(await programFile("/dev/stdin", pid), { path: "/usr/bin/sleep", script: false });
+    assert.deepEqual(await programFile("/dev/stdin", pid), { path: "/dev/stdin", script: false });
   });
 });
 

@@ -463,10 +463,14 @@ class _Session {
     const c = this.correlator;
     const programs = this.programs.map;
     const rows = summarize(c.agg, Deno.build.arch);
+    // --unique prints a key's first check only: a broad capability's check on its own may have been held back as a
+    // repeat of one that was a fallback, so the broad capability is not narrowed away (as with --summary-only).
+    const unique = this.options.unique;
+    this.usage.complete = !unique && c.lost === 0;
     const rec = recommend({
       agg: c.agg,
-      narrowings: c.narrowings,
-      alone: c.alone,
+      narrowings: unique ? [] : c.narrowings,
+      alone: unique ? new Map() : c.alone,
       binary: programs.root.path,
       programOf: (pid) => programs.programOf(pid),
       usage: this.usage,
@@ -899,6 +903,7 @@ class _Session {
           else if (o.verbose) this.sink.line(formatExec(event));
           continue;
         case "exit":
+          this.usage.exited(event.pid, this.programs.map.programOf(event.pid));
           this.programs.map.exited(event.pid);
           this.sink.line(o.json ? JSON.stringify(event) : formatExit(event, signalName));
           if (event.root) this.#stopWhenQuiet();
@@ -924,7 +929,9 @@ class _Session {
   #charge(event: CheckEvent, role: BroadRole | undefined): void {
     const counts = event.audit && (event.ret === 0 ? event.userns === null || event.userns === INIT_USER_NS : true);
     if (this.usage.check(event.pid, event.cap, counts)) this.programs.map.parent(event.pid, event.ppid);
-    if (counts && role !== undefined) this.usage.role(this.programs.map.programOf(event.pid), event.cap, role);
+    if (counts && role !== undefined && !this.options.unique) {
+      this.usage.role(this.programs.map.programOf(event.pid), event.cap, role);
+    }
   }
 
   #tracerError(): string {

@@ -26,6 +26,8 @@ interface _PidCaps {
   hi: number;
   beforeLo: number;
   beforeHi: number;
+  /** The process exited: a check by this pid is a new process's. */
+  ended: boolean;
 }
 
 /** Most pids followed; checks of further pids are charged by pid at the end. */
@@ -64,11 +66,14 @@ export class ProgramUsage {
   check(pid: number, cap: number, counts = true): boolean {
     // Checks come in bursts from one process: the last one's entry is kept at hand.
     let p = pid === this.#lastPid ? this.#last : this.#pids.get(pid);
-    const first = p === undefined;
+    let first = p === undefined;
     if (p === undefined) {
       if (this.#pids.size >= MAX_PIDS) return true;
-      p = { lo: 0, hi: 0, beforeLo: 0, beforeHi: 0 };
+      p = { lo: 0, hi: 0, beforeLo: 0, beforeHi: 0, ended: false };
       this.#pids.set(pid, p);
+    } else if (p.ended) {
+      p.ended = false;
+      first = true;
     }
     this.#lastPid = pid;
     this.#last = p;
@@ -85,6 +90,13 @@ export class ProgramUsage {
     (role === "alone" ? share.alone : share.fallback).add(cap);
   }
 
+  /** `pid` exited: its checks since its last exec were `file`'s, and a later process with its pid is another. */
+  exited(pid: number, file: ProgramFile): void {
+    this.exec(pid, file);
+    const p = this.#pids.get(pid);
+    if (p !== undefined) p.ended = true;
+  }
+
   /** `pid` executes another program: the checks it made since its last exec were `previous`'s. */
   exec(pid: number, previous: ProgramFile): void {
     const p = this.#pids.get(pid);
@@ -99,13 +111,19 @@ export class ProgramUsage {
 
   /**
    * The program to charge the kernel's count of `cap` by `pid` to, given the program the pid runs at the end
-   * (`last`): null when its checks came before an exec only, and were charged then.
+   * (`last`): null when its checks came before an exec (or before its process exited) only, and were charged then.
    */
   chargeTo(pid: number, cap: number, last: ProgramFile): ProgramFile | null {
     const p = this.#pids.get(pid);
-    if (p === undefined || _has(p.lo, p.hi, cap) || !_has(p.beforeLo, p.beforeHi, cap)) return last;
+    if (!this.complete || p === undefined || _has(p.lo, p.hi, cap) || !_has(p.beforeLo, p.beforeHi, cap)) return last;
     return null;
   }
+
+  /**
+   * False when the stream did not show every check (`--unique` shows a key's first only; events were lost): a
+   * check after an exec may then be missing, and what a pid checked before one is charged to its last program too.
+   */
+  complete = true;
 
   /** The shares charged so far (before execs, and broad capabilities' roles), in the order first charged. */
   shares(): IterableIterator<ProgramShare> {

@@ -42,3 +42,21 @@ Deno.test("ProgramUsage keeps how broad capabilities stood, per program", () => 
   const shares = [...u.shares()].map((s) => [s.file.path, [...s.alone], [...s.fallback]]);
   assert.deepEqual(shares, [["/bin/a", [1], [21]], ["/bin/b", [21], []]]);
 });
+
+Deno.test("ProgramUsage charges a process's checks at its exit, and a later process with its pid afresh", () => {
+  const u = new ProgramUsage();
+  u.check(20, 0); // chown, which exits
+  u.exited(20, A);
+  assert.equal(u.check(20, 24), true, "the pid's next check is a new process's first");
+  assert.deepEqual([...u.shares()].map((s) => [s.file.path, [...s.caps]]), [["/bin/a", [0]]]);
+  assert.equal(u.chargeTo(20, 24, B), B, "the new process's, to what it runs at the end");
+  assert.equal(u.chargeTo(20, 0, B), null, "the old process's, charged at its exit");
+});
+
+Deno.test("ProgramUsage charges what came before an exec to the last program too when the stream is incomplete", () => {
+  const u = new ProgramUsage();
+  u.check(30, 24);
+  u.exec(30, A); // the program's own check of 24 was held back (--unique) or lost
+  u.complete = false;
+  assert.equal(u.chargeTo(30, 24, B), B);
+});

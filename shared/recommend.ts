@@ -27,6 +27,9 @@ export interface RecommendInput {
   usage?: ProgramUsage;
 }
 
+/** Multi-call binaries: one file that is every command it is called as (a link's name), sh included. */
+const MULTI_CALL = /^(?:busybox|toybox)$/;
+
 /** The setcap lines' path when the program is not known (a system-wide trace). */
 export const UNKNOWN_PROGRAM = "/path/to/program";
 
@@ -143,17 +146,26 @@ function _program(file: ProgramFile, capabilities: string[]): Recommendation["pr
 }
 
 /**
- * One setcap line per program; a script or an interpreter gets a comment instead: setcap has no effect on a script,
- * and on an interpreter (python3, sh, node…) it would grant the capabilities to every script it runs.
+ * One setcap line per program; a script, an interpreter, a multi-call binary or a file captrace could not find gets a
+ * comment instead: setcap has no effect on a script, on an interpreter (python3, sh, node…) it would grant the
+ * capabilities to every script it runs, and on busybox to every command it provides.
  */
 function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): string {
   if (programs.length === 0) return formats([], root.path).setcap;
   return programs.map((p) => {
-    if (!p.script && !p.interpreter) return formats(p.capabilities, p.path).setcap;
     const lower = p.capabilities.map((c) => c.toLowerCase()).join(",");
+    // A path as the process gave it, which captrace could not place (relative, or one of the process's own files).
+    if (!p.path.startsWith("/") || /^\/(?:proc|dev)\//.test(p.path)) {
+      return `# ${_shellWord(p.path)} (as it was run; captrace could not find the file): grant ${lower} to that file ` +
+        "by its full path, or to its service or container (below)";
+    }
+    const multiCall = MULTI_CALL.test(p.path.slice(p.path.lastIndexOf("/") + 1));
+    if (!p.script && !p.interpreter && !multiCall) return formats(p.capabilities, p.path).setcap;
     const why = p.script
       ? "is a script: the kernel ignores file capabilities on scripts"
-      : `is an interpreter: setcap on it would grant ${lower} to every script it runs`;
+      : p.interpreter
+      ? `is an interpreter: setcap on it would grant ${lower} to every script it runs`
+      : `is a multi-call binary: setcap on it would grant ${lower} to every command it provides`;
     return `# ${_shellWord(p.path)} ${why}; grant ${lower} to its service or container instead (below)`;
   }).join("\n");
 }

@@ -304,3 +304,29 @@ Deno.test("recommend drops a broad capability only from the programs where it st
   assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH"]);
   assert.equal(r.setcap, "setcap cap_dac_read_search+ep /usr/bin/cat\nsetcap cap_dac_override+ep /usr/bin/touch");
 });
+
+Deno.test("recommend comments out setcap for a file it could not find and for a multi-call binary", () => {
+  const files = new Map([
+    [2, { path: "./my tool", script: false }],
+    [3, { path: "/dev/fd/3", script: false }],
+    [4, { path: "/bin/busybox", script: false }],
+  ]);
+  const r = recommend({
+    agg: [agg(0, { pid: 2 }), agg(13, { pid: 3 }), agg(12, { pid: 4 })],
+    narrowings: [],
+    alone: new Map(),
+    binary: "/usr/bin/make",
+    programOf: (pid) => files.get(pid)!,
+  });
+  assert.equal(
+    r.setcap,
+    [
+      "# './my tool' (as it was run; captrace could not find the file): grant cap_chown to that file by its full " +
+      "path, or to its service or container (below)",
+      "# /bin/busybox is a multi-call binary: setcap on it would grant cap_net_admin to every command it provides; " +
+      "grant cap_net_admin to its service or container instead (below)",
+      "# /dev/fd/3 (as it was run; captrace could not find the file): grant cap_net_raw to that file by its full path, " +
+      "or to its service or container (below)",
+    ].join("\n"),
+  );
+});

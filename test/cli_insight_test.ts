@@ -121,6 +121,26 @@ Deno.test("checks a wrapper script makes before it execs its program are the scr
   ]);
 });
 
+Deno.test("with --unique a capability checked before an exec is charged to the program exec'd too", async () => {
+  await requireTracing();
+  // prlimit's own check of CAP_SYS_RESOURCE repeats the shell's key: --unique does not print it.
+  const cmd = "ulimit -n 100; ulimit -n 101; exec /usr/bin/prlimit --nofile=102:102 /bin/true";
+  const { events } = await runJson(["--unique", "-u", "nobody", "--", "/bin/sh", "-c", cmd]);
+  const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
+  const prlimit = programs.find((p) => p.path === "/usr/bin/prlimit");
+  assert.deepEqual(prlimit?.capabilities, ["CAP_SYS_RESOURCE"], JSON.stringify(programs));
+});
+
+Deno.test("a program run by a relative path is not named after what it exec'd next", async () => {
+  await requireTracing();
+  const { events } = await runJson(["--", "/bin/sh", "-c", "cd /usr/sbin && ./chroot / /bin/sleep 0.2"]);
+  const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
+  const chroot = programs.filter((p) => p.capabilities.includes("CAP_SYS_CHROOT")).map((p) => p.path);
+  // Found in the shell's directory, or left as it was run when the process had moved on: never sleep.
+  assert.equal(chroot.length, 1, JSON.stringify(programs));
+  assert.ok(["/usr/sbin/chroot", "./chroot"].includes(chroot[0]!), JSON.stringify(programs));
+});
+
 Deno.test("a program whose reads fell back to CAP_DAC_OVERRIDE gets CAP_DAC_READ_SEARCH, another's writes keep it", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
@@ -152,6 +172,19 @@ Deno.test("reading a file takes CAP_DAC_READ_SEARCH alone; writing one still nee
   assert.deepEqual(narrowed.map((n) => [n.cap, n.instead_of]), [["CAP_DAC_READ_SEARCH", "CAP_DAC_OVERRIDE"]]);
   const write = await runJson(["-c", "-u", "nobody", "--", "/bin/sh", "-c", `: >> ${file}`]);
   assert.ok((summaryOf(write.events).rec.capabilities as string[]).includes("CAP_DAC_OVERRIDE"));
+});
+
+Deno.test("--unique does not narrow: a write's CAP_DAC_OVERRIDE may repeat a read's fallback and go unprinted", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  await Deno.chmod(file, 0o600);
+  const cmd = `read x < ${file} || true; true >> ${file}`;
+  const plain = summaryOf((await runJson(["-u", "nobody", "--", "/bin/sh", "-c", cmd])).events).rec;
+  const unique = summaryOf((await runJson(["--unique", "-u", "nobody", "--", "/bin/sh", "-c", cmd])).events).rec;
+  for (const rec of [plain, unique]) {
+    assert.ok((rec.capabilities as string[]).includes("CAP_DAC_OVERRIDE"), JSON.stringify(rec.capabilities));
+  }
+  assert.deepEqual(unique.narrowed, []);
 });
 
 Deno.test("the text summary shows the table and every paste-ready format", async () => {
