@@ -58,12 +58,13 @@ export function terminalFields(pid: number | "self"): TerminalFields | null {
 }
 
 /**
- * True when a Ctrl-C typed at captrace's terminal reaches `pid` from the terminal itself: captrace reads the
- * terminal, leads its foreground process group, and `pid` is in that group. A SIGINT captrace gets then most likely
- * came from there, and the command has it already (Deno does not tell who sent a signal).
+ * True when a Ctrl-C typed at captrace's terminal reaches `pid` from the terminal itself: captrace uses the terminal
+ * (one of its standard streams is one), is in its foreground process group, and so is `pid`. A SIGINT captrace gets
+ * then most likely came from there, and the command has it already (Deno does not tell who sent a signal). Run with
+ * every stream redirected (as by a test runner or an editor), captrace is not treated as typed at.
  */
 export function terminalSignalsReach(pid: number): boolean {
-  if (!Deno.stdin.isTerminal()) return false;
+  if (![Deno.stdin, Deno.stdout, Deno.stderr].some((f) => f.isTerminal())) return false;
   const self = terminalFields("self");
   const other = terminalFields(pid);
   return self !== null && other !== null && self.tty !== 0 && self.pgrp === self.tpgid && other.pgrp === self.pgrp;

@@ -74,6 +74,8 @@ const STRAGGLER_QUIET_MS = 500;
 const HOLD_MS = 10;
 /** With --stdin-control, how long a command may outlive the SIGTERM sent when stdin closed before it is killed. */
 const STDIN_GRACE_MS = 3_000;
+/** After a typed Ctrl-C, how long another one kills the command; a later one is a first one again. */
+const TYPED_AGAIN_MS = 3_000;
 
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
@@ -548,11 +550,19 @@ class _Session {
       }
       // Forward to the command; its exit ends the trace. A second request does not wait for it.
       if (this.childStatus === null) {
-        if (this.stopping === 1 && sig === "SIGINT" && terminalSignalsReach(this.gate.pid)) {
+        const typed = sig === "SIGINT" && terminalSignalsReach(this.gate.pid);
+        // A typed Ctrl-C long after the last one (a REPL the user went on with) is a first one again.
+        if (typed && this.stopping > 1 && performance.now() - this.#typedAt > TYPED_AGAIN_MS) this.stopping = 1;
+        if (typed && this.stopping === 1) {
           // A Ctrl-C typed at the terminal: the command has its own SIGINT, and a second one is "force quit" to many
           // programs (or a stray interrupt to a REPL). The trace follows the command to its end; a second signal
-          // kills it, as it would have if this one had come from elsewhere.
-          _notice(this.options, this.sink, "captrace: Ctrl-C: tracing the command until it exits (again to kill it)");
+          // soon after kills it, as it would have if this one had come from elsewhere.
+          this.#typedAt = performance.now();
+          _notice(
+            this.options,
+            this.sink,
+            `captrace: Ctrl-C: tracing the command until it exits (again within ${TYPED_AGAIN_MS / 1000} s to kill it)`,
+          );
         } else {
           this.#signalChild(this.stopping > 1 ? "SIGKILL" : sig);
         }
@@ -564,6 +574,8 @@ class _Session {
     else if (this.stopping === 1 && this.ready) this.#requestSummary();
     else this.#interruptTracer();
   }
+
+  #typedAt = -Infinity;
 
   #signalChild(sig: Deno.Signal): void {
     try {

@@ -689,14 +689,19 @@ Deno.test("a terminal's Ctrl-C reaches captrace alone: bpftrace runs in a sessio
 });
 
 /**
- * Runs captrace on count_sigint in a terminal of its own (script(1) makes one; captrace leads its foreground process
- * group, as when typed at a shell), and gives `act` captrace's pid once the command is ready. Returns the terminal's
- * output, captrace's exit code and how long the command took from `act` to its end.
+ * Runs captrace on count_sigint (going on `ms` after its first SIGINT) in a terminal of its own (script(1) makes one;
+ * captrace leads its foreground process group, as when typed at a shell), its streams redirected as `redirect` says,
+ * and gives `act` captrace's pid once the command is ready. Returns the terminal's output, captrace's exit code and
+ * how long the command took from `act` to its end.
  */
-async function inTerminal(act: (captrace: number, type: (bytes: number[]) => Promise<void>) => Promise<void>) {
+async function inTerminal(
+  act: (captrace: number, type: (bytes: number[]) => Promise<void>) => Promise<void>,
+  options: { ms?: number; redirect?: string } = {},
+) {
   await requireTracing();
   const bin = await fixture("count_sigint");
-  const cmd = [Deno.execPath(), ...CLI, "--", bin].map((a) => `'${a}'`).join(" ");
+  const cmd = [Deno.execPath(), ...CLI, "--", bin, String(options.ms ?? 500)].map((a) => `'${a}'`).join(" ") +
+    (options.redirect ?? "");
   const p = new Deno.Command("script", {
     args: ["-qefc", cmd, "/dev/null"],
     stdin: "piped",
@@ -736,10 +741,27 @@ async function inTerminal(act: (captrace: number, type: (bytes: number[]) => Pro
 Deno.test("a Ctrl-C typed at the terminal reaches the command once: the terminal's, not also a forwarded one", async () => {
   const { out, code } = await inTerminal((_, type) => type([3]));
   assert.match(out, /^sigints 1\r$/m, out);
-  assert.match(out, /captrace: Ctrl-C: tracing the command until it exits \(again to kill it\)\r$/m);
+  assert.match(out, /captrace: Ctrl-C: tracing the command until it exits \(again within 3 s to kill it\)\r$/m);
   assert.equal(code, 0, out);
   assert.match(out, /\+\+\+ \d+ exited with 0 \+\+\+/, "the trace followed the command to its end");
   assert.match(out, /^captrace: \d+ checks seen/m);
+});
+
+Deno.test("a typed Ctrl-C reaches the command once also when captrace's stdin is not the terminal", async () => {
+  const { out, code } = await inTerminal((_, type) => type([3]), { redirect: " < /dev/null" });
+  assert.match(out, /^sigints 1\r$/m, out);
+  assert.equal(code, 0, out);
+});
+
+Deno.test("a typed Ctrl-C long after the first is a first one again: the command goes on", async () => {
+  const { out, code } = await inTerminal(async (_, type) => {
+    await type([3]);
+    await new Promise((r) => setTimeout(r, 3_300));
+    await type([3]);
+  }, { ms: 4_500 });
+  assert.match(out, /^sigints 2\r$/m, out);
+  assert.equal(code, 0, out);
+  assert.equal(out.match(/captrace: Ctrl-C: tracing the command/g)?.length, 2, out);
 });
 
 Deno.test("in a terminal, a second Ctrl-C kills a command that goes on after the first", async () => {
@@ -750,7 +772,7 @@ Deno.test("in a terminal, a second Ctrl-C kills a command that goes on after the
     assert.ok(Deno.readTextFileSync(`/proc/${captrace}/stat`), "captrace still runs");
     await type([3]);
   });
-  assert.match(out, /captrace: Ctrl-C: tracing the command until it exits \(again to kill it\)\r$/m, out);
+  assert.match(out, /captrace: Ctrl-C: tracing the command until it exits \(again within 3 s to kill it\)\r$/m, out);
   assert.doesNotMatch(out, /sigints/, "killed before it could print");
   assert.equal(code, 137, out);
   assert.match(out, /^captrace: \d+ checks seen/m, "the trace ended with its summary line");
