@@ -1,5 +1,7 @@
 /** Which program each traced process ran, from its exec records and its parent, for the recommendation's setcap lines. */
 
+import { IntMap } from "./int_map.ts";
+
 /** A program as the setcap lines name it. */
 export interface ProgramFile {
   /** Its path: what to give setcap. */
@@ -31,12 +33,13 @@ const MAX_DEPTH = 64;
 export class ProgramMap {
   readonly root: ProgramFile;
   #exec = new Map<number, ProgramFile>();
-  #parent = new Map<number, number>();
-  #ended = new Set<number>();
-  // Where the search for the oldest entry goes on from: the maps are bounded by dropping the oldest, and starting
-  // over from the first key each time would cost more the more keys were deleted before it.
+  // Parents and ended processes are numbers by pid, in typed arrays: thousands of processes, alive for the whole
+  // trace as objects, would grow V8's old generation as the trace goes.
+  #parent = new IntMap();
+  #ended = new IntMap();
+  // Where the search for the oldest exec goes on from: the map is bounded by dropping the oldest, and starting over
+  // from the first key each time would cost more the more keys were deleted before it.
   #execOrder = { keys: this.#exec.keys() };
-  #parentOrder = { keys: this.#parent.keys() };
 
   constructor(root: ProgramFile) {
     this.root = root;
@@ -46,14 +49,24 @@ export class ProgramMap {
   exec(pid: number, ppid: number, file: ProgramFile): void {
     this.#reused(pid);
     this.#exec.delete(pid);
-    _bounded(this.#exec, pid, file, this.#execOrder);
+    if (this.#exec.size >= MAX_PROCESSES) {
+      let next = this.#execOrder.keys.next();
+      if (next.done) {
+        this.#execOrder.keys = this.#exec.keys();
+        next = this.#execOrder.keys.next();
+      }
+      this.#exec.delete(next.value!);
+    }
+    this.#exec.set(pid, file);
     this.parent(pid, ppid);
   }
 
-  /** `pid` is a child of `ppid`. Called for every check: costs one lookup once the pid is known. */
+  /** `pid` is a child of `ppid`. */
   parent(pid: number, ppid: number): void {
     if (this.#ended.size > 0) this.#reused(pid);
-    if (ppid > 0 && ppid !== pid && !this.#parent.has(pid)) _bounded(this.#parent, pid, ppid, this.#parentOrder);
+    if (ppid <= 0 || ppid === pid || this.#parent.get(pid) !== undefined) return;
+    if (this.#parent.size >= MAX_PROCESSES) this.#parent.delete(this.#parent.oldest()!);
+    this.#parent.set(pid, ppid);
   }
 
   /**
@@ -61,8 +74,8 @@ export class ProgramMap {
    * pid starts afresh.
    */
   exited(pid: number): void {
-    if (this.#ended.size >= MAX_PROCESSES) this.#ended.clear();
-    this.#ended.add(pid);
+    if (this.#ended.size >= MAX_PROCESSES) this.#ended.delete(this.#ended.oldest()!);
+    this.#ended.set(pid, 1);
   }
 
   /** The program `pid` ran: its own exec, else its nearest ancestor's, else the root's. */
@@ -81,16 +94,4 @@ export class ProgramMap {
     this.#exec.delete(pid);
     this.#parent.delete(pid);
   }
-}
-
-function _bounded<V>(map: Map<number, V>, key: number, value: V, order: { keys: MapIterator<number> }): void {
-  if (map.size >= MAX_PROCESSES) {
-    let next = order.keys.next();
-    if (next.done) {
-      order.keys = map.keys();
-      next = order.keys.next();
-    }
-    map.delete(next.value!);
-  }
-  map.set(key, value);
 }

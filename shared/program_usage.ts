@@ -5,6 +5,7 @@
  * their own: its pid's counts are all its program's.
  */
 
+import { IntMap } from "./int_map.ts";
 import type { ProgramFile } from "./program_map.ts";
 
 /** How a check of a broad capability (CAP_SYS_ADMIN, CAP_DAC_OVERRIDE) stood, as the correlator saw it. */
@@ -18,16 +19,6 @@ export interface ProgramShare {
   alone: Set<number>;
   /** Broad capabilities checked only as a fallback after a denied narrow one, at least once. */
   fallback: Set<number>;
-}
-
-/** Per pid, the capabilities its counted checks asked for since its last exec, and before it (bits 0–63). */
-interface _PidCaps {
-  lo: number;
-  hi: number;
-  beforeLo: number;
-  beforeHi: number;
-  /** The process exited: a check by this pid is a new process's. */
-  ended: boolean;
 }
 
 /** Most pids followed; checks of further pids are charged by pid at the end. */
@@ -54,32 +45,41 @@ const MAX_PIDS = 1 << 18;
  * ```
  */
 export class ProgramUsage {
-  #pids = new Map<number, _PidCaps>();
+  // Per pid, a slot in typed arrays: the capabilities (bits 0–63 in two words) its counted checks asked for since
+  // its last exec, those charged at an exec or exit before, and whether its process exited. Nothing here is an object
+  // per pid: thousands of them, alive for the whole trace, would grow V8's old generation as the trace goes.
+  #slots = new IntMap();
+  #lo = new Int32Array(64);
+  #hi = new Int32Array(64);
+  #beforeLo = new Int32Array(64);
+  #beforeHi = new Int32Array(64);
+  #ended = new Uint8Array(64);
+  #used = 0;
   #shares = new Map<string, ProgramShare>();
   #lastPid = -1;
-  #last: _PidCaps | undefined;
+  #lastSlot = -1;
 
   /**
    * A check of `cap` by `pid`, counted for the recommendation when `counts`. Returns true the first time `pid` is
    * seen.
    */
   check(pid: number, cap: number, counts = true): boolean {
-    // Checks come in bursts from one process: the last one's entry is kept at hand.
-    let p = pid === this.#lastPid ? this.#last : this.#pids.get(pid);
-    let first = p === undefined;
-    if (p === undefined) {
-      if (this.#pids.size >= MAX_PIDS) return true;
-      p = { lo: 0, hi: 0, beforeLo: 0, beforeHi: 0, ended: false };
-      this.#pids.set(pid, p);
-    } else if (p.ended) {
-      p.ended = false;
+    // Checks come in bursts from one process: the last one's slot is kept at hand.
+    let slot = pid === this.#lastPid ? this.#lastSlot : this.#slots.get(pid);
+    let first = slot === undefined;
+    if (slot === undefined) {
+      if (this.#used >= MAX_PIDS) return true;
+      slot = this.#newSlot();
+      this.#slots.set(pid, slot);
+    } else if (this.#ended[slot] === 1) {
+      this.#ended[slot] = 0;
       first = true;
     }
     this.#lastPid = pid;
-    this.#last = p;
+    this.#lastSlot = slot;
     if (counts) {
-      if (cap < 32) p.lo |= 1 << cap;
-      else if (cap < 64) p.hi |= 1 << (cap - 32);
+      if (cap < 32) this.#lo[slot]! |= 1 << cap;
+      else if (cap < 64) this.#hi[slot]! |= 1 << (cap - 32);
     }
     return first;
   }
@@ -93,20 +93,23 @@ export class ProgramUsage {
   /** `pid` exited: its checks since its last exec were `file`'s, and a later process with its pid is another. */
   exited(pid: number, file: ProgramFile): void {
     this.exec(pid, file);
-    const p = this.#pids.get(pid);
-    if (p !== undefined) p.ended = true;
+    const slot = this.#slots.get(pid);
+    if (slot !== undefined) this.#ended[slot] = 1;
   }
 
   /** `pid` executes another program: the checks it made since its last exec were `previous`'s. */
   exec(pid: number, previous: ProgramFile): void {
-    const p = this.#pids.get(pid);
-    if (p === undefined || (p.lo | p.hi) === 0) return;
+    const slot = this.#slots.get(pid);
+    if (slot === undefined) return;
+    const lo = this.#lo[slot]!;
+    const hi = this.#hi[slot]!;
+    if ((lo | hi) === 0) return;
     const share = this.#share(previous);
-    for (let cap = 0; cap < 64; cap++) if (_has(p.lo, p.hi, cap)) share.caps.add(cap);
-    p.beforeLo |= p.lo;
-    p.beforeHi |= p.hi;
-    p.lo = 0;
-    p.hi = 0;
+    for (let cap = 0; cap < 64; cap++) if (_has(lo, hi, cap)) share.caps.add(cap);
+    this.#beforeLo[slot]! |= lo;
+    this.#beforeHi[slot]! |= hi;
+    this.#lo[slot] = 0;
+    this.#hi[slot] = 0;
   }
 
   /**
@@ -114,9 +117,10 @@ export class ProgramUsage {
    * (`last`): null when its checks came before an exec (or before its process exited) only, and were charged then.
    */
   chargeTo(pid: number, cap: number, last: ProgramFile): ProgramFile | null {
-    const p = this.#pids.get(pid);
-    if (!this.complete || p === undefined || _has(p.lo, p.hi, cap) || !_has(p.beforeLo, p.beforeHi, cap)) return last;
-    return null;
+    const slot = this.#slots.get(pid);
+    if (!this.complete || slot === undefined) return last;
+    if (_has(this.#lo[slot]!, this.#hi[slot]!, cap)) return last;
+    return _has(this.#beforeLo[slot]!, this.#beforeHi[slot]!, cap) ? null : last;
   }
 
   /**
@@ -130,6 +134,20 @@ export class ProgramUsage {
     return this.#shares.values();
   }
 
+  #newSlot(): number {
+    const slot = this.#used++;
+    if (slot === this.#lo.length) {
+      this.#lo = _doubled(this.#lo);
+      this.#hi = _doubled(this.#hi);
+      this.#beforeLo = _doubled(this.#beforeLo);
+      this.#beforeHi = _doubled(this.#beforeHi);
+      const ended = new Uint8Array(slot * 2);
+      ended.set(this.#ended);
+      this.#ended = ended;
+    }
+    return slot;
+  }
+
   #share(file: ProgramFile): ProgramShare {
     let share = this.#shares.get(file.path);
     if (share === undefined) {
@@ -138,6 +156,12 @@ export class ProgramUsage {
     }
     return share;
   }
+}
+
+function _doubled(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 function _has(lo: number, hi: number, cap: number): boolean {
