@@ -125,7 +125,11 @@ export function formatCompleteness(
   limits: readonly string[],
   detail: { noaudit: number; repeats: number; launcher: number; summaryOnly?: boolean },
 ): string {
-  const why = detail.summaryOnly ? "--summary-only" : `${detail.noaudit} no-audit, ${detail.repeats} repeats`;
+  // `hidden` is what the kernel counted less what was shown and lost; the tracer's lost events may include other
+  // records than checks, so with losses the no-audit checks received can outnumber it: the parts never exceed it.
+  const noaudit = Math.min(detail.noaudit, t.hidden);
+  const repeats = Math.min(detail.repeats, t.hidden - noaudit);
+  const why = detail.summaryOnly ? "--summary-only" : `${noaudit} no-audit, ${repeats} repeats`;
   const parts = [`${t.seen} checks seen`, `${t.shown} shown`, `${t.hidden} hidden (${why})`, `${t.lost} lost`];
   if (detail.launcher) parts.push(`${detail.launcher} launcher checks before exec left out`);
   if (t.malformed) parts.push(`${t.malformed} unreadable tracer lines`);

@@ -205,3 +205,17 @@ Deno.test("formatCompleteness mentions launcher checks, unreadable lines and a f
     /, 0 lost, 7 missing from the summary; probe kprobe:cap_capable$/,
   );
 });
+
+Deno.test("formatCompleteness never splits hidden checks into more than there are", () => {
+  // Lost events may be execs and exits, not only checks: hidden (seen - shown - lost) can fall below the no-audit
+  // checks received.
+  const t = { seen: 330, shown: 11, hidden: 309, lost: 10, malformed: 0, unsummarized: 0 };
+  assert.match(
+    formatCompleteness(t, "kprobe:cap_capable", [], { noaudit: 312, repeats: 0, launcher: 0 }),
+    / 309 hidden \(309 no-audit, 0 repeats\), 10 lost;/,
+  );
+  assert.match(
+    formatCompleteness(t, "kprobe:cap_capable", [], { noaudit: 300, repeats: 20, launcher: 0 }),
+    / 309 hidden \(300 no-audit, 9 repeats\), 10 lost;/,
+  );
+});
