@@ -70,23 +70,14 @@ export function terminalSignalsReach(pid: number): boolean {
   return self !== null && other !== null && self.tty !== 0 && self.pgrp === self.tpgid && other.pgrp === self.pgrp;
 }
 
-/** A running process and the binary it runs, as /proc shows them. */
-export interface RunningProgram {
-  pid: number;
-  ppid: number;
-  exe: string;
-}
-
-/** The processes the threads `tids` belong to, each once, with their parent and binary; those gone are left out. */
-export async function runningPrograms(tids: readonly number[]): Promise<RunningProgram[]> {
-  const out = new Map<number, RunningProgram>();
+/** The processes the threads `tids` belong to, each once, with their parent; those gone are left out. */
+export async function processesOf(tids: readonly number[]): Promise<{ pid: number; ppid: number }[]> {
+  const out = new Map<number, { pid: number; ppid: number }>();
   for (const tid of tids) {
     const status = await Deno.readTextFile(`/proc/${tid}/status`).catch(() => null);
     const pid = Number(/^Tgid:\s*(\d+)/m.exec(status ?? "")?.[1] ?? NaN);
     const ppid = Number(/^PPid:\s*(\d+)/m.exec(status ?? "")?.[1] ?? NaN);
-    if (!Number.isInteger(pid) || !Number.isInteger(ppid) || out.has(pid)) continue;
-    const exe = await Deno.readLink(`/proc/${pid}/exe`).catch(() => null);
-    if (exe !== null) out.set(pid, { pid, ppid, exe });
+    if (Number.isInteger(pid) && Number.isInteger(ppid) && !out.has(pid)) out.set(pid, { pid, ppid });
   }
   return [...out.values()];
 }

@@ -1,6 +1,7 @@
 /** Finds the file behind each exec record, for the recommendation's setcap lines (see shared/program_map.ts). */
 
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
+import { interpreterName, scriptFromArgv } from "../shared/interpreter.ts";
 
 /**
  * The file setcap needs for `path` as executed by process `pid`: its real path (setcap refuses a symbolic link) and
@@ -35,6 +36,24 @@ export async function programFile(path: string, pid?: number): Promise<ProgramFi
 
 function _base(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/**
+ * What a running process runs, for the setcap lines (`--pid` has no exec record for it): its binary, or, for an
+ * interpreter started on a script file (`python3 app.py`), that script, found in the process's working directory.
+ * Null when the process is gone.
+ */
+export async function runningProgram(pid: number): Promise<ProgramFile | null> {
+  const exe = await Deno.readLink(`/proc/${pid}/exe`).catch(() => null);
+  if (exe === null) return null;
+  if (interpreterName(exe) === null) return { path: exe, script: false };
+  const argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).split("\0");
+  // The interpreter's own name, not argv[0] (a #! script's argv[0] is the interpreter's path as the #! line gives it).
+  const script = scriptFromArgv([exe, ...argv.slice(1, argv.at(-1) === "" ? -1 : undefined)]);
+  if (script === null) return { path: exe, script: false };
+  const cwd = script.startsWith("/") ? "" : await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null);
+  const real = cwd === null ? null : await Deno.realPath(cwd === "" ? script : `${cwd}/${script}`).catch(() => null);
+  return real === null ? { path: exe, script: false } : { path: real, script: true };
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Tests of programFile and ProgramFiles against real files and real processes. */
 
 import assert from "node:assert/strict";
-import { programFile, ProgramFiles } from "./program_files.ts";
+import { programFile, ProgramFiles, runningProgram } from "./program_files.ts";
 
 async function _dir(): Promise<string> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-programs-" }));
@@ -89,4 +89,23 @@ Deno.test("ProgramFiles looks a file up when its record is read and maps it when
     await files.settled();
     assert.equal(files.map.programOf(pid + 1_000_000).path, `${dir}/tool`);
   });
+});
+
+Deno.test("runningProgram names a running process's binary, or the script file its interpreter was started on", async () => {
+  const dir = await _dir();
+  await Deno.writeTextFile(`${dir}/wait.sh`, "sleep 30\n"); // no #! line: sh was started on it
+  const shell = new Deno.Command("/bin/sh", { args: ["wait.sh"], cwd: dir, stdin: "null" }).spawn();
+  const inline = new Deno.Command("/bin/sh", { args: ["-c", "sleep 30; true"], stdin: "null" }).spawn();
+  try {
+    assert.deepEqual(await runningProgram(shell.pid), { path: `${dir}/wait.sh`, script: true });
+    const sh = await Deno.readLink(`/proc/${inline.pid}/exe`);
+    assert.deepEqual(await runningProgram(inline.pid), { path: sh, script: false }, "inline code: the interpreter");
+  } finally {
+    for (const c of [shell, inline]) {
+      c.kill("SIGKILL");
+      await c.status;
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.equal(await runningProgram(shell.pid), null, "gone");
 });

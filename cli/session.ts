@@ -14,14 +14,7 @@ import {
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
-import {
-  descendantsOf,
-  hasEnded,
-  processState,
-  type RunningProgram,
-  runningPrograms,
-  terminalSignalsReach,
-} from "./procfs.ts";
+import { descendantsOf, hasEnded, processesOf, processState, terminalSignalsReach } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import { generateProgram, INIT_USER_NS } from "../shared/program.ts";
@@ -36,7 +29,7 @@ import { formatExec, formatExit, writeCheck } from "../shared/format_text.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
 import { recommend, UNKNOWN_PROGRAM } from "../shared/recommend.ts";
 import type { ProgramFile } from "../shared/program_map.ts";
-import { programFile, ProgramFiles } from "./program_files.ts";
+import { programFile, ProgramFiles, runningProgram } from "./program_files.ts";
 import { formatCompleteness, formatSummary, summarize, summaryEvent } from "../shared/summary.ts";
 import { compareBaseline } from "../shared/baseline.ts";
 
@@ -152,7 +145,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
 
   let rootPid: number | null = null;
   let preTracked: number[] = [];
-  let running: RunningProgram[] = [];
+  let running: { pid: number; ppid: number; file: ProgramFile }[] = [];
   let binary: ProgramFile | undefined;
   let argv: string[] = [];
   if (options.mode === "pid") {
@@ -175,10 +168,12 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
     }
     if (options.follow) preTracked = await descendantsOf(rootPid);
     // For the setcap lines: what the processes already running run; they have no exec record to come.
-    running = await runningPrograms(preTracked);
+    for (const r of await processesOf(preTracked)) {
+      const file = await runningProgram(r.pid);
+      if (file) running.push({ pid: r.pid, ppid: r.ppid, file });
+    }
     // For the setcap line: the program the process runs.
-    const exe = await Deno.readLink(`/proc/${rootPid}/exe`).catch(() => undefined);
-    binary = exe === undefined ? undefined : { path: exe, script: false };
+    binary = await runningProgram(rootPid) ?? undefined;
   } else if (options.mode === "command") {
     const path = await resolveCommand(options.command[0]!);
     // A name found on PATH is passed as given, as a shell passes it: the launcher's exec finds the same file on the
@@ -216,7 +211,7 @@ interface _Plan {
   rootPid: number | null;
   preTracked: number[];
   /** Processes below the root that run already (--pid), with their binaries. */
-  running: RunningProgram[];
+  running: { pid: number; ppid: number; file: ProgramFile }[];
   binary: ProgramFile | undefined;
   argv: string[];
   user: User | null;
@@ -271,7 +266,7 @@ async function _trace(
     if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
     tracer = await _startTracer(options, program, version);
     const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control, signals);
-    for (const r of plan.running) state.programs.map.exec(r.pid, r.ppid, { path: r.exe, script: false });
+    for (const r of plan.running) state.programs.map.exec(r.pid, r.ppid, r.file);
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
     const code = await state.run(annotator);
     if (sink.failure) {
