@@ -51,9 +51,12 @@ export async function runningProgram(pid: number): Promise<ProgramFile | null> {
   // The interpreter's own name, not argv[0] (a #! script's argv[0] is the interpreter's path as the #! line gives it).
   const script = scriptFromArgv([exe, ...argv.slice(1, argv.at(-1) === "" ? -1 : undefined)]);
   if (script === null) return { path: exe, script: false };
-  const cwd = script.startsWith("/") ? "" : await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null);
-  const real = cwd === null ? null : await Deno.realPath(cwd === "" ? script : `${cwd}/${script}`).catch(() => null);
-  return real === null ? { path: exe, script: false } : { path: real, script: true };
+  // Read as the process sees it (`sh /dev/stdin` is its stdin, not captrace's); a script is a regular file.
+  const own = _ownPath(script, pid) ?? script;
+  const cwd = own.startsWith("/") ? "" : await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null);
+  const real = cwd === null ? null : await Deno.realPath(cwd === "" ? own : `${cwd}/${own}`).catch(() => null);
+  const regular = real !== null && (await Deno.stat(real).catch(() => null))?.isFile === true;
+  return regular ? { path: real, script: true } : { path: exe, script: false };
 }
 
 /**

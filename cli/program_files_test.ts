@@ -96,12 +96,19 @@ Deno.test("runningProgram names a running process's binary, or the script file i
   await Deno.writeTextFile(`${dir}/wait.sh`, "sleep 30\n"); // no #! line: sh was started on it
   const shell = new Deno.Command("/bin/sh", { args: ["wait.sh"], cwd: dir, stdin: "null" }).spawn();
   const inline = new Deno.Command("/bin/sh", { args: ["-c", "sleep 30; true"], stdin: "null" }).spawn();
+  // A script read from its stdin (a pipe here): neither the pipe nor captrace's own stdin is named.
+  const piped = new Deno.Command("/bin/sh", { args: ["/dev/stdin"], stdin: "piped" }).spawn();
   try {
+    const w = piped.stdin.getWriter();
+    await w.write(new TextEncoder().encode("sleep 30\n"));
+    const pipedSh = await Deno.readLink(`/proc/${piped.pid}/exe`);
+    assert.deepEqual(await runningProgram(piped.pid), { path: pipedSh, script: false });
+    await w.close();
     assert.deepEqual(await runningProgram(shell.pid), { path: `${dir}/wait.sh`, script: true });
     const sh = await Deno.readLink(`/proc/${inline.pid}/exe`);
     assert.deepEqual(await runningProgram(inline.pid), { path: sh, script: false }, "inline code: the interpreter");
   } finally {
-    for (const c of [shell, inline]) {
+    for (const c of [shell, inline, piped]) {
       c.kill("SIGKILL");
       await c.status;
     }
