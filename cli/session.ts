@@ -145,7 +145,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
 
   let rootPid: number | null = null;
   let preTracked: number[] = [];
-  let running: { pid: number; ppid: number; file: ProgramFile }[] = [];
+  const running: { pid: number; ppid: number; file: ProgramFile }[] = [];
   let binary: ProgramFile | undefined;
   let argv: string[] = [];
   if (options.mode === "pid") {
