@@ -51,12 +51,34 @@ export async function runningProgram(pid: number): Promise<ProgramFile | null> {
   // The interpreter's own name, not argv[0] (a #! script's argv[0] is the interpreter's path as the #! line gives it).
   const script = scriptFromArgv([exe, ...argv.slice(1, argv.at(-1) === "" ? -1 : undefined)]);
   if (script === null) return { path: exe, script: false };
+  // Interpreters keep their script open (dash on fd 10, bash on 255): its link names the file wherever the process
+  // has moved since it started, deleted or not.
+  const open = await _openFileEnding(pid, script);
+  if (open !== null) return { path: open, script: true };
   // Read as the process sees it (`sh /dev/stdin` is its stdin, not captrace's); a script is a regular file.
   const own = _ownPath(script, pid) ?? script;
   const cwd = own.startsWith("/") ? "" : await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null);
   const real = cwd === null ? null : await Deno.realPath(cwd === "" ? own : `${cwd}/${own}`).catch(() => null);
   const regular = real !== null && (await Deno.stat(real).catch(() => null))?.isFile === true;
   return regular ? { path: real, script: true } : { path: exe, script: false };
+}
+
+/**
+ * The file `pid` has open whose path ends with `path` (leading `./` and `../` dropped), without a " (deleted)" mark;
+ * null when none.
+ */
+async function _openFileEnding(pid: number, path: string): Promise<string | null> {
+  const tail = path.replace(/^(?:\.\.?\/)+/, "");
+  if (tail === "" || path.startsWith("/dev/") || path.startsWith("/proc/")) return null;
+  try {
+    for await (const e of Deno.readDir(`/proc/${pid}/fd`)) {
+      const target = (await Deno.readLink(`/proc/${pid}/fd/${e.name}`).catch(() => "")).replace(/ \(deleted\)$/, "");
+      if (target.startsWith("/") && (target === path || target.endsWith(`/${tail}`))) return target;
+    }
+  } catch {
+    // gone, or not ours to read
+  }
+  return null;
 }
 
 /**

@@ -116,3 +116,35 @@ Deno.test("runningProgram names a running process's binary, or the script file i
   }
   assert.equal(await runningProgram(shell.pid), null, "gone");
 });
+
+Deno.test("runningProgram names the script an interpreter has open, after a cd and after its deletion", async () => {
+  const dir = await _dir();
+  await Deno.mkdir(`${dir}/other`);
+  await Deno.writeTextFile(`${dir}/other/moves.sh`, "# a decoy of the same name where the script goes\n");
+  await Deno.writeTextFile(`${dir}/moves.sh`, "cd other\nsleep 30\n");
+  await Deno.writeTextFile(`${dir}/gone.sh`, "sleep 30\n");
+  const moves = new Deno.Command("/bin/sh", { args: ["moves.sh"], cwd: dir, stdin: "null" }).spawn();
+  const gone = new Deno.Command("/bin/sh", { args: ["./gone.sh"], cwd: dir, stdin: "null" }).spawn();
+  try {
+    // Until sh has read its `cd`, the answer would be right anyway: wait for the move.
+    while (await Deno.readLink(`/proc/${moves.pid}/cwd`) !== `${dir}/other`) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.deepEqual(await runningProgram(moves.pid), { path: `${dir}/moves.sh`, script: true });
+    const opened = async () => {
+      for (const e of Deno.readDirSync(`/proc/${gone.pid}/fd`)) {
+        if ((await Deno.readLink(`/proc/${gone.pid}/fd/${e.name}`).catch(() => "")).endsWith("/gone.sh")) return true;
+      }
+      return false;
+    };
+    while (!(await opened())) await new Promise((r) => setTimeout(r, 10));
+    await Deno.remove(`${dir}/gone.sh`);
+    assert.deepEqual(await runningProgram(gone.pid), { path: `${dir}/gone.sh`, script: true });
+  } finally {
+    for (const c of [moves, gone]) {
+      c.kill("SIGKILL");
+      await c.status;
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -468,7 +468,7 @@ class _Session {
       agg: c.agg,
       narrowings: unique ? [] : c.narrowings,
       alone: unique ? new Map() : c.alone,
-      binary: programs.root.path,
+      root: programs.root,
       programOf: (pid) => programs.programOf(pid),
       usage: this.usage,
     });

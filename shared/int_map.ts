@@ -41,7 +41,7 @@ export class IntMap {
     return this.#size;
   }
 
-  /** The value of `key`, or undefined. */
+  /** The value of `key`, or undefined (always for a key out of range, which `set` refuses). */
   get(key: number): number | undefined {
     const i = this.#find(key);
     return i < 0 ? undefined : this.#vals[i];
@@ -49,7 +49,7 @@ export class IntMap {
 
   /** Set `key` (a fresh key or an old one) to `value`; it becomes the newest. */
   set(key: number, value: number): void {
-    if (!Number.isInteger(key) || key < 0 || key > 0x7fffffff) throw new RangeError(`Key out of range: ${key}`);
+    if (!_inRange(key)) throw new RangeError(`Key out of range: ${key}`);
     if ((this.#size + 1) * 2 > this.#keys.length) this.#rehash(this.#keys.length * 2);
     let i = this.#find(key);
     if (i < 0) {
@@ -132,6 +132,8 @@ export class IntMap {
   }
 
   #find(key: number): number {
+    // EMPTY (-1) marks a free slot: it, or any key `set` refuses, must never match one.
+    if (!_inRange(key)) return -1;
     const mask = this.#keys.length - 1;
     for (let i = this.#slot(key);; i = (i + 1) & mask) {
       const k = this.#keys[i];
@@ -155,4 +157,9 @@ export class IntMap {
       this.#stamps[j] = stamps[i]!;
     }
   }
+}
+
+/** True for the keys an IntMap holds: integers from 0 to 2^31 - 1. */
+function _inRange(key: number): boolean {
+  return Number.isInteger(key) && key >= 0 && key <= 0x7fffffff;
 }

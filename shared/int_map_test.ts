@@ -47,3 +47,16 @@ Deno.test("int map rejects keys it cannot hold", () => {
   assert.throws(() => new IntMap().set(-1, 0), RangeError);
   assert.throws(() => new IntMap().set(2 ** 31, 0), RangeError);
 });
+
+Deno.test("IntMap finds nothing for a key out of range, -1 (its empty mark) included", () => {
+  const m = new IntMap();
+  assert.equal(m.get(-1), undefined);
+  assert.equal(m.delete(-1), false);
+  assert.equal(m.size, 0);
+  m.set(5, 1);
+  for (const k of [-1, 2 ** 31, 0.5]) {
+    assert.equal(m.get(k), undefined);
+    assert.equal(m.delete(k), false);
+  }
+  assert.equal(m.size, 1);
+});

@@ -10,6 +10,11 @@ export interface ProgramFile {
   script: boolean;
 }
 
+/** True for a process id the kernel can give (1 to 2^31 - 1); anything else in the tracer's output is bad input. */
+export function isPid(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && n <= 0x7fffffff;
+}
+
 /** Most processes remembered; beyond it the oldest are forgotten, and their checks go to the root's program. */
 const MAX_PROCESSES = 65536;
 /** Most parents followed for one process, so a loop in bad input cannot hang the walk. */
@@ -47,6 +52,7 @@ export class ProgramMap {
 
   /** `pid`, child of `ppid`, executed `file` (the last exec counts: its checks come after it). */
   exec(pid: number, ppid: number, file: ProgramFile): void {
+    if (!isPid(pid)) return;
     this.#reused(pid);
     this.#exec.delete(pid);
     if (this.#exec.size >= MAX_PROCESSES) {
@@ -63,8 +69,9 @@ export class ProgramMap {
 
   /** `pid` is a child of `ppid`. */
   parent(pid: number, ppid: number): void {
+    if (!isPid(pid)) return;
     if (this.#ended.size > 0) this.#reused(pid);
-    if (ppid <= 0 || ppid === pid || this.#parent.get(pid) !== undefined) return;
+    if (!isPid(ppid) || ppid === pid || this.#parent.get(pid) !== undefined) return;
     if (this.#parent.size >= MAX_PROCESSES) this.#parent.delete(this.#parent.oldest()!);
     this.#parent.set(pid, ppid);
   }
@@ -74,6 +81,7 @@ export class ProgramMap {
    * pid starts afresh.
    */
   exited(pid: number): void {
+    if (!isPid(pid)) return;
     if (this.#ended.size >= MAX_PROCESSES) this.#ended.delete(this.#ended.oldest()!);
     this.#ended.set(pid, 1);
   }

@@ -71,3 +71,18 @@ Deno.test("ProgramMap evicts in insertion order however many were evicted before
   assert.equal(m.programOf(2 * 65536), ROOT, "evicted");
   assert.equal(m.programOf(2 * 65536 + 1).path, `/bin/p${(2 * 65536 + 1) % 7}`);
 });
+
+Deno.test("ProgramMap ignores pids no kernel gives, from bad tracer input", () => {
+  const m = new ProgramMap(ROOT);
+  for (const bad of [-1, 0, 2 ** 31, 1.5, NaN]) {
+    m.exec(bad, 1, { path: "/bin/bad", script: false });
+    m.parent(bad, 1);
+    m.exited(bad);
+    m.parent(70, bad);
+  }
+  m.exec(71, 1, { path: "/bin/good", script: false });
+  m.parent(72, 71);
+  assert.equal(m.programOf(72).path, "/bin/good");
+  assert.equal(m.programOf(70), ROOT, "no parent was recorded from a bad ppid");
+  assert.equal(m.programOf(-1), ROOT);
+});

@@ -6,7 +6,7 @@
  */
 
 import { IntMap } from "./int_map.ts";
-import type { ProgramFile } from "./program_map.ts";
+import { isPid, type ProgramFile } from "./program_map.ts";
 
 /** How a check of a broad capability (CAP_SYS_ADMIN, CAP_DAC_OVERRIDE) stood, as the correlator saw it. */
 export type BroadRole = "alone" | "fallback";
@@ -68,6 +68,8 @@ export class ProgramUsage {
     let slot = pid === this.#lastPid ? this.#lastSlot : this.#slots.get(pid);
     let first = slot === undefined;
     if (slot === undefined) {
+      // A pid no kernel gives (bad tracer input) is not followed.
+      if (!isPid(pid)) return false;
       if (this.#used >= MAX_PIDS) return true;
       slot = this.#newSlot();
       this.#slots.set(pid, slot);

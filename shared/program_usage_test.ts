@@ -60,3 +60,15 @@ Deno.test("ProgramUsage charges what came before an exec to the last program too
   u.complete = false;
   assert.equal(u.chargeTo(30, 24, B), B);
 });
+
+Deno.test("ProgramUsage follows no pid a kernel cannot give, and charges nothing for it", () => {
+  const u = new ProgramUsage();
+  u.check(1, 0); // slot 0 holds pid 1's bits
+  for (const bad of [-1, 2 ** 31]) {
+    assert.equal(u.check(bad, 24), false);
+    u.exec(bad, A);
+    u.exited(bad, A);
+    assert.equal(u.chargeTo(bad, 24, B), B);
+  }
+  assert.deepEqual([...u.shares()], [], "pid 1's bits were not charged for -1");
+});

@@ -18,6 +18,8 @@ export interface RecommendInput {
   alone: ReadonlyMap<number, number>;
   /** Path of the program, for the setcap line; a placeholder when unknown. */
   binary?: string;
+  /** The traced program as a file (a script, for `--pid` of `python3 app.py`); `binary` when not given. */
+  root?: ProgramFile;
   /**
    * The program each process ran (see ProgramMap), for one setcap line per program; without it, every check is the
    * binary's; `usage` says which checks came before an exec.
@@ -52,7 +54,7 @@ const NOTE = "Covers only the code paths this run exercised; no-audit probing ch
  * ```
  */
 export function recommend(input: RecommendInput): Recommendation {
-  const root: ProgramFile = { path: input.binary ?? UNKNOWN_PROGRAM, script: false };
+  const root: ProgramFile = input.root ?? { path: input.binary ?? UNKNOWN_PROGRAM, script: false };
   const programOf = input.programOf ?? (() => root);
   const caps = new Set<number>();
   // Per program path, what its checks asked for: what the stream charged before execs, then the kernel's counts by

@@ -330,3 +330,15 @@ Deno.test("recommend comments out setcap for a file it could not find and for a 
     ].join("\n"),
   );
 });
+
+Deno.test("recommend keeps the root program a script when it is one, where it takes the unclaimed capabilities", () => {
+  const root = { path: "/srv/app.py", script: true };
+  const r = recommend({
+    agg: [],
+    narrowings: [{ cap: 38, insteadOf: 21, count: 1 }], // a capability no program's check was charged with
+    alone: new Map(),
+    root,
+    programOf: () => root,
+  });
+  assert.match(r.setcap, /^# \/srv\/app\.py is a script: /);
+});

@@ -10,10 +10,15 @@ const KPROBE = `${ROOT}shared/testdata/kprobe_pid.txt`;
 const STAMP = String.raw`\d{4}/\d\d/\d\d \d\d:\d\d:\d\d`;
 
 /** The CLI on the stand-in tracer, on a kernel with the capability:cap_capable tracepoint (and kprobes). */
-function fake(env: Record<string, string>, args: string[]) {
+function fake(env: Record<string, string>, args: string[], killAfterMs?: number) {
   return onKernel(
     true,
-    (wrapper) => runCli(["--bpftrace", FAKE, ...args], { env: { FAKE_PROBES: "kprobe", ...env }, wrapper }),
+    (wrapper) =>
+      runCli(["--bpftrace", FAKE, ...args], {
+        env: { FAKE_PROBES: "kprobe", ...env },
+        wrapper,
+        ...(killAfterMs ? { killAfterMs } : {}),
+      }),
   );
 }
 
@@ -338,4 +343,33 @@ Deno.test("an event still held for its order when the stream ends is shown, even
   assert.match(r.stderr, / second +5 opt=0 "cap_net_raw"/);
   assert.ok(r.stderr.indexOf(" first ") < r.stderr.indexOf(" second "), r.stderr);
   await Deno.remove(replay);
+});
+
+Deno.test("records with pids no kernel gives (bad tracer output) neither hang nor crash captrace", async () => {
+  const execs = Array.from({ length: 80 }, (_, i) => `E ${1_000_100_000 + i * 1000} -1 200 /usr/bin/true`);
+  const checks = Array.from({ length: 40 }, (_, i) => {
+    const ts = 1_000_200_000 + i * 1000;
+    return `C ${ts} ${300 + i} ${300 + i} 200 1000 1000 12 -1 54 4026531837 4026531837 0 0 x\n        ns_capable+45\n`;
+  });
+  const replay = await temp(
+    [
+      "Attaching 8 probes...",
+      "READY 1000000000",
+      ...execs,
+      ...checks,
+      "X 1000300000 3000000000 0 0",
+      "S begin",
+      "@n: 40",
+      "S end",
+      "",
+    ].join("\n"),
+  );
+  try {
+    const r = await fake({ FAKE_PROBES: "", FAKE_REPLAY: replay }, ["-c", "-p", String(Deno.pid)], 20_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^captrace: 40 checks seen/m);
+    assert.doesNotMatch(r.stderr, /Internal error/);
+  } finally {
+    await Deno.remove(replay);
+  }
 });
