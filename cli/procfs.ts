@@ -25,12 +25,21 @@ export function stateFromStatus(pid: number, status: string): ProcessState {
   return tgid !== pid ? { kind: "thread", tgid } : { kind: "alive" };
 }
 
-/** Parent pid from the text of /proc/PID/stat (the comm field may hold spaces and parentheses). */
-export function ppidFromStat(stat: string): number | null {
+/**
+ * The numeric fields of /proc/PID/stat from `indexes`, counted after the comm (0 is the state, 1 the parent pid):
+ * the comm may hold spaces and parentheses, so the fields start after its last ")". Null when one is not an integer.
+ */
+function _statFields(stat: string, indexes: readonly number[]): number[] | null {
   const close = stat.lastIndexOf(")");
+  if (close < 0) return null;
   const f = stat.slice(close + 2).split(" ");
-  const ppid = Number(f[1]);
-  return close < 0 || !Number.isInteger(ppid) ? null : ppid;
+  const out = indexes.map((i) => Number(f[i]));
+  return out.every(Number.isInteger) ? out : null;
+}
+
+/** Parent pid from the text of /proc/PID/stat. */
+export function ppidFromStat(stat: string): number | null {
+  return _statFields(stat, [1])?.[0] ?? null;
 }
 
 /** The terminal fields of /proc/PID/stat: process group, controlling terminal (0: none), its foreground group. */
@@ -42,10 +51,8 @@ export interface TerminalFields {
 
 /** terminalFields from the text of /proc/PID/stat; null when it cannot be read. */
 export function terminalFromStat(stat: string): TerminalFields | null {
-  const close = stat.lastIndexOf(")");
-  const f = stat.slice(close + 2).split(" ");
-  const [pgrp, tty, tpgid] = [Number(f[2]), Number(f[4]), Number(f[5])];
-  return close < 0 || ![pgrp, tty, tpgid].every(Number.isInteger) ? null : { pgrp, tty, tpgid };
+  const f = _statFields(stat, [2, 4, 5]);
+  return f === null ? null : { pgrp: f[0]!, tty: f[1]!, tpgid: f[2]! };
 }
 
 /** The terminal fields of `pid` now, or null when it is gone. */
@@ -70,20 +77,13 @@ export function terminalSignalsReach(pid: number): boolean {
   return self !== null && other !== null && self.tty !== 0 && self.pgrp === self.tpgid && other.pgrp === self.pgrp;
 }
 
-/** The processes the threads `tids` belong to, each once, with their parent; those gone are left out. */
-export async function processesOf(tids: readonly number[]): Promise<{ pid: number; ppid: number }[]> {
-  const out = new Map<number, { pid: number; ppid: number }>();
-  for (const tid of tids) {
-    const status = await Deno.readTextFile(`/proc/${tid}/status`).catch(() => null);
-    const pid = Number(/^Tgid:\s*(\d+)/m.exec(status ?? "")?.[1] ?? NaN);
-    const ppid = Number(/^PPid:\s*(\d+)/m.exec(status ?? "")?.[1] ?? NaN);
-    if (Number.isInteger(pid) && Number.isInteger(ppid) && !out.has(pid)) out.set(pid, { pid, ppid });
-  }
-  return [...out.values()];
-}
-
-/** Thread ids of every process below `root` (not root itself, whose threads the program matches by pid). */
-export async function descendantsOf(root: number): Promise<number[]> {
+/**
+ * Every process below `root` (not root itself, whose threads the program matches by pid), with its parent, and the
+ * thread ids of them all.
+ */
+export async function descendantsOf(
+  root: number,
+): Promise<{ processes: { pid: number; ppid: number }[]; tids: number[] }> {
   const children = new Map<number, number[]>();
   for await (const e of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
@@ -94,16 +94,18 @@ export async function descendantsOf(root: number): Promise<number[]> {
     list.push(Number(e.name));
     children.set(ppid, list);
   }
+  const processes: { pid: number; ppid: number }[] = [];
   const tids: number[] = [];
-  const todo = [...(children.get(root) ?? [])];
+  const todo = (children.get(root) ?? []).map((pid) => ({ pid, ppid: root }));
   while (todo.length) {
-    const pid = todo.pop()!;
-    todo.push(...(children.get(pid) ?? []));
+    const p = todo.pop()!;
+    todo.push(...(children.get(p.pid) ?? []).map((pid) => ({ pid, ppid: p.pid })));
     try {
-      for await (const t of Deno.readDir(`/proc/${pid}/task`)) tids.push(Number(t.name));
+      for await (const t of Deno.readDir(`/proc/${p.pid}/task`)) tids.push(Number(t.name));
+      processes.push(p);
     } catch {
       // exited meanwhile
     }
   }
-  return tids;
+  return { processes, tids };
 }

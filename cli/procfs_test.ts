@@ -1,7 +1,7 @@
 /** Tests of reading a process's state from /proc/PID/status. */
 
 import assert from "node:assert/strict";
-import { stateFromStatus, terminalFromStat } from "./procfs.ts";
+import { ppidFromStat, stateFromStatus, terminalFromStat } from "./procfs.ts";
 
 Deno.test("stateFromStatus tells a running process, a zombie and a thread of another process apart", () => {
   assert.deepEqual(stateFromStatus(10, "Name:\tsleep\nState:\tS (sleeping)\nTgid:\t10\nPid:\t10\n"), { kind: "alive" });
@@ -22,4 +22,6 @@ Deno.test("terminalFromStat reads the process group, terminal and foreground gro
   assert.deepEqual(terminalFromStat(stat), { pgrp: 4242, tty: 34817, tpgid: 4242 });
   assert.deepEqual(terminalFromStat("7 (daemon) S 1 7 7 0 -1 0"), { pgrp: 7, tty: 0, tpgid: -1 });
   assert.equal(terminalFromStat("garbage"), null);
+  assert.equal(ppidFromStat(stat), 4000);
+  assert.equal(ppidFromStat("garbage"), null);
 });

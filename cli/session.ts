@@ -14,7 +14,7 @@ import {
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
-import { descendantsOf, hasEnded, processesOf, processState, terminalSignalsReach } from "./procfs.ts";
+import { descendantsOf, hasEnded, processState, terminalSignalsReach } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import { generateProgram, INIT_USER_NS } from "../shared/program.ts";
@@ -166,11 +166,14 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
         ExitCode.USAGE,
       );
     }
-    if (options.follow) preTracked = await descendantsOf(rootPid);
-    // For the setcap lines: what the processes already running run; they have no exec record to come.
-    for (const r of await processesOf(preTracked)) {
-      const file = await runningProgram(r.pid);
-      if (file) running.push({ pid: r.pid, ppid: r.ppid, file });
+    if (options.follow) {
+      const below = await descendantsOf(rootPid);
+      preTracked = below.tids;
+      // For the setcap lines: what the processes already running run; they have no exec record to come.
+      for (const r of below.processes) {
+        const file = await runningProgram(r.pid);
+        if (file) running.push({ pid: r.pid, ppid: r.ppid, file });
+      }
     }
     // For the setcap line: the program the process runs.
     binary = await runningProgram(rootPid) ?? undefined;

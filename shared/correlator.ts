@@ -5,6 +5,7 @@ import { BROAD, capName, FALLBACK_OF } from "./capabilities.ts";
 import { errnoName } from "./errno.ts";
 import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
+import { oldestKey } from "./oldest_key.ts";
 import { PendingEntries } from "./pending_entries.ts";
 import type { BroadRole } from "./program_usage.ts";
 import { syscallName } from "./syscalls.ts";
@@ -47,20 +48,6 @@ export interface Narrowing {
   count: number;
   /** The broad capability checked after it (FALLBACK_OF). */
   insteadOf: number;
-}
-
-/**
- * The oldest key of `map`, read from a cursor that lives as long as the map. A fresh `map.keys()` would skip
- * every deleted slot at the front of V8's table each time, which made evicting one entry per new one quadratic.
- * Only evictions advance the cursor, so every live key lies after it, oldest first.
- */
-function _oldest<K, V>(map: Map<K, V>, order: { keys: MapIterator<K> }): K {
-  let next = order.keys.next();
-  if (next.done) {
-    order.keys = map.keys();
-    next = order.keys.next();
-  }
-  return next.value as K;
 }
 
 /**
@@ -261,7 +248,7 @@ export class Correlator {
       script: null,
     };
     // Every check's output has the same fields, set or not: millions of them pass through the same code.
-    return { event, raw: r.ra !== 0n || r.cs !== 0n ? { ra: r.ra, cs: r.cs } : undefined, role: role ?? undefined };
+    return { event, raw: r.ra !== 0n || r.cs !== 0n ? { ra: r.ra, cs: r.cs } : undefined, role };
   }
 
   /**
@@ -270,10 +257,10 @@ export class Correlator {
    * after an audited denied narrow one that falls back to it, in the same thread and syscall, stood in for it. Only
    * such denials are remembered: the map is usually empty, and then a check does not look it up.
    */
-  #trackNarrowing(tid: number, cap: number, ret: number, sys: number, audit: boolean): BroadRole | null {
-    if (!audit) return null;
+  #trackNarrowing(tid: number, cap: number, ret: number, sys: number, audit: boolean): BroadRole | undefined {
+    if (!audit) return undefined;
     const denied = this.#deniedNarrow;
-    let role: BroadRole | null = null;
+    let role: BroadRole | undefined;
     if (BROAD.has(cap)) {
       const prev = denied.size > 0 ? denied.get(tid) : undefined;
       if (prev !== undefined && prev.sys === sys && FALLBACK_OF.get(prev.cap) === cap) {
@@ -286,7 +273,7 @@ export class Correlator {
     }
     if (ret !== 0 && FALLBACK_OF.has(cap)) {
       denied.set(tid, { cap, sys });
-      if (denied.size > this.#maxPending) denied.delete(_oldest(denied, this.#deniedNarrowOrder));
+      if (denied.size > this.#maxPending) denied.delete(oldestKey(denied, this.#deniedNarrowOrder));
     } else if (denied.size > 0) {
       denied.delete(tid);
     }

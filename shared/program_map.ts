@@ -1,6 +1,7 @@
 /** Which program each traced process ran, from its exec records and its parent, for the recommendation's setcap lines. */
 
 import { IntMap } from "./int_map.ts";
+import { oldestKey } from "./oldest_key.ts";
 
 /** A program as the setcap lines name it. */
 export interface ProgramFile {
@@ -42,8 +43,7 @@ export class ProgramMap {
   // trace as objects, would grow V8's old generation as the trace goes.
   #parent = new IntMap();
   #ended = new IntMap();
-  // Where the search for the oldest exec goes on from: the map is bounded by dropping the oldest, and starting over
-  // from the first key each time would cost more the more keys were deleted before it.
+  // The map is bounded by dropping its oldest entry (see oldestKey).
   #execOrder = { keys: this.#exec.keys() };
 
   constructor(root: ProgramFile) {
@@ -55,14 +55,7 @@ export class ProgramMap {
     if (!isPid(pid)) return;
     this.#reused(pid);
     this.#exec.delete(pid);
-    if (this.#exec.size >= MAX_PROCESSES) {
-      let next = this.#execOrder.keys.next();
-      if (next.done) {
-        this.#execOrder.keys = this.#exec.keys();
-        next = this.#execOrder.keys.next();
-      }
-      this.#exec.delete(next.value!);
-    }
+    if (this.#exec.size >= MAX_PROCESSES) this.#exec.delete(oldestKey(this.#exec, this.#execOrder));
     this.#exec.set(pid, file);
     this.parent(pid, ppid);
   }

@@ -151,13 +151,18 @@ export class ProgramUsage {
   }
 
   #share(file: ProgramFile): ProgramShare {
-    let share = this.#shares.get(file.path);
-    if (share === undefined) {
-      share = { file, caps: new Set(), alone: new Set(), fallback: new Set() };
-      this.#shares.set(file.path, share);
-    }
-    return share;
+    return shareOf(this.#shares, file);
   }
+}
+
+/** The share of `file` in `shares`, keyed by path (two records may name one file); made empty when missing. */
+export function shareOf(shares: Map<string, ProgramShare>, file: ProgramFile): ProgramShare {
+  let share = shares.get(file.path);
+  if (share === undefined) {
+    share = { file, caps: new Set(), alone: new Set(), fallback: new Set() };
+    shares.set(file.path, share);
+  }
+  return share;
 }
 
 function _doubled(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {

@@ -5,7 +5,7 @@ import { capConstant } from "./capabilities.ts";
 import type { Recommendation } from "./event.ts";
 import type { AggEntry, Narrowing } from "./correlator.ts";
 import type { ProgramFile } from "./program_map.ts";
-import type { ProgramShare, ProgramUsage } from "./program_usage.ts";
+import { type ProgramShare, type ProgramUsage, shareOf } from "./program_usage.ts";
 import { interpreterName } from "./interpreter.ts";
 
 /** What the recommendation is computed from. */
@@ -60,7 +60,11 @@ export function recommend(input: RecommendInput): Recommendation {
   // Per program path, what its checks asked for: what the stream charged before execs, then the kernel's counts by
   // pid, each to the program its pid ran at the end unless charged before.
   const byProgram = new Map<string, ProgramShare>();
-  for (const share of input.usage?.shares() ?? []) _share(byProgram, share.file, share);
+  // A file's path is known once looked up, after it was charged: shares merge under the path they have now.
+  for (const from of input.usage?.shares() ?? []) {
+    const share = shareOf(byProgram, from.file);
+    for (const key of ["caps", "alone", "fallback"] as const) for (const c of from[key]) share[key].add(c);
+  }
   let elsewhere = 0;
   for (const a of input.agg) {
     if (!isAudited(a.opts) || a.count === 0) continue;
@@ -71,7 +75,7 @@ export function recommend(input: RecommendInput): Recommendation {
     caps.add(a.cap);
     const last = programOf(a.pid);
     const to = input.usage ? input.usage.chargeTo(a.pid, a.cap, last) : last;
-    if (to !== null) _share(byProgram, to).caps.add(a.cap);
+    if (to !== null) shareOf(byProgram, to).caps.add(a.cap);
   }
   const narrowed: Recommendation["narrowed"] = [];
   for (const n of input.narrowings) {
@@ -98,19 +102,6 @@ export function recommend(input: RecommendInput): Recommendation {
     programs,
     note,
   };
-}
-
-/** The share of `file` in `byProgram` (keyed by path: two records may name one file), with `from` merged in. */
-function _share(byProgram: Map<string, ProgramShare>, file: ProgramFile, from?: ProgramShare): ProgramShare {
-  let share = byProgram.get(file.path);
-  if (share === undefined) {
-    share = { file, caps: new Set(), alone: new Set(), fallback: new Set() };
-    byProgram.set(file.path, share);
-  }
-  for (const c of from?.caps ?? []) share.caps.add(c);
-  for (const c of from?.alone ?? []) share.alone.add(c);
-  for (const c of from?.fallback ?? []) share.fallback.add(c);
-  return share;
 }
 
 /**
