@@ -415,6 +415,7 @@ async function waitForReady(file: string): Promise<Record<string, unknown>> {
 /** Runs `command` under --stdin-control and closes captrace's stdin once the trace is ready. */
 async function closeStdinOf(
   command: string[],
+  running?: (events: Record<string, unknown>[]) => boolean,
 ): Promise<{ status: Deno.CommandOutput; events: Record<string, unknown>[] }> {
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const p = new Deno.Command(Deno.execPath(), {
@@ -424,6 +425,11 @@ async function closeStdinOf(
     stderr: "piped",
   }).spawn();
   await waitForReady(out);
+  // The command is released at the ready event: what it must have done before stdin closes is waited for too.
+  for (let i = 0; running && !running(ndjson(await Deno.readTextFile(out))); i++) {
+    if (i === 200) throw new Error("the command did not get going within 10 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await p.stdin.close();
   const status = await p.output();
   const events = ndjson(await Deno.readTextFile(out));
@@ -442,7 +448,11 @@ Deno.test("--stdin-control: closing captrace's stdin stops the command and the t
 
 Deno.test("--stdin-control: a command that ignores SIGTERM is killed after a grace period", async () => {
   await requireTracing();
-  const { status, events } = await closeStdinOf(["/bin/sh", "-c", "trap '' TERM; exec sleep 20"]);
+  // Its trap is set once it has exec'd sleep: a SIGTERM before that would end the shell.
+  const { status, events } = await closeStdinOf(
+    ["/bin/sh", "-c", "trap '' TERM; exec sleep 20"],
+    (events) => events.some((e) => e.type === "exec" && String(e.filename).endsWith("/sleep")),
+  );
   assert.equal(status.code, 128 + 9, "the command ignored SIGTERM and was killed");
   assert.equal(events.at(-1)?.type, "summary");
 });
