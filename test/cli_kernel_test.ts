@@ -710,14 +710,16 @@ async function inTerminal(
 ) {
   await requireTracing();
   const bin = await fixture("count_sigint");
-  const cmd = [Deno.execPath(), ...CLI, "--", bin, String(options.ms ?? 500)].map((a) => `'${a}'`).join(" ") +
+  // exec: a shell left waiting in between would take the Ctrl-C too, and die of it (dash does not exec by itself).
+  const cmd = "exec " + [Deno.execPath(), ...CLI, "--", bin, String(options.ms ?? 500)].map((a) => `'${a}'`).join(" ") +
     (options.redirect ?? "");
   const p = new Deno.Command("script", {
     args: ["-qefc", cmd, "/dev/null"],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
-    env: { TZ: "UTC" },
+    // script(1) runs $SHELL: the same shell wherever the suite runs.
+    env: { TZ: "UTC", SHELL: "/bin/sh" },
   }).spawn();
   const killer = setTimeout(() => p.kill("SIGKILL"), 30_000);
   const writer = p.stdin.getWriter();
