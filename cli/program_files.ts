@@ -11,9 +11,26 @@ import { interpreterName, scriptFromArgv } from "../shared/interpreter.ts";
  *   `/proc/self/exe` or `/dev/fd/3`) is read through the process's /proc entry, never captrace's own. It is
  *   trusted only when it leads to the binary the process runs (`/proc/PID/exe`) or to a script; otherwise that
  *   binary is named if it has the path's file name. Else, as once the process is gone, the path is kept as given.
+ * - For a process whose root is not captrace's (a chroot, a container), the path is looked up in its root, and
+ *   named from captrace's root under a chroot, or with its mount namespace otherwise (see ProgramFile). When the
+ *   process no longer runs that file, it may have changed its root since the exec (chroot(1) and nsenter exec in
+ *   captrace's root, then enter another and exec again): a file of that path in captrace's root is taken then.
  * Only regular files are opened, so a path naming a terminal or a FIFO cannot block captrace.
  */
 export async function programFile(path: string, pid?: number): Promise<ProgramFile> {
+  const root = pid === undefined ? null : await rootOf(pid);
+  if (pid === undefined || root === null || root.kind === "same") return await _inOurRoot(path, pid);
+  const there = await _inItsRoot(path, pid, root);
+  if (there?.runs) return there.file;
+  if (_ownPath(path, pid) === null) {
+    const here = await Deno.realPath(path).catch(() => null);
+    if (here !== null) return { path: here, script: await _isScript(here) };
+  }
+  return there?.file ?? { path, script: false };
+}
+
+/** programFile for a process with captrace's root, or gone. */
+async function _inOurRoot(path: string, pid?: number): Promise<ProgramFile> {
   const own = pid === undefined ? null : _ownPath(path, pid);
   if (own === null) {
     const real = await Deno.realPath(path).catch(() => path);
@@ -34,6 +51,106 @@ export async function programFile(path: string, pid?: number): Promise<ProgramFi
   return { path, script: false };
 }
 
+/**
+ * Where a process's file system is, against captrace's: the same; below a directory of captrace's (chroot); or out of
+ * its reach, in another mount namespace (a container's), whose files are read through `/proc/PID/root`.
+ */
+export type ProcessRoot = { kind: "same" } | { kind: "under"; dir: string } | { kind: "other"; ns: number };
+
+let ourRoot: Promise<Deno.FileInfo> | undefined;
+
+/** The root `pid` sees, compared with captrace's own; null when the process is gone or not ours to look at. */
+export async function rootOf(pid: number): Promise<ProcessRoot | null> {
+  ourRoot ??= Deno.stat("/");
+  const [theirs, ours] = await Promise.all([Deno.stat(`/proc/${pid}/root`), ourRoot]).catch(() => [null, null]);
+  if (theirs === null || ours === null) return null;
+  if (theirs.dev === ours.dev && theirs.ino === ours.ino) return { kind: "same" };
+  // A chroot's link names its directory; another namespace's root, out of captrace's tree, reads as "/".
+  const dir = await Deno.readLink(`/proc/${pid}/root`).catch(() => null);
+  const there = dir !== null && dir !== "/" ? await Deno.stat(dir).catch(() => null) : null;
+  if (there !== null && there.dev === theirs.dev && there.ino === theirs.ino) return { kind: "under", dir: dir! };
+  const ns = /^mnt:\[(\d+)\]$/.exec(await Deno.readLink(`/proc/${pid}/ns/mnt`).catch(() => ""));
+  return ns ? { kind: "other", ns: Number(ns[1]) } : null;
+}
+
+/**
+ * programFile for a process whose root is not captrace's: `path` is looked up in the process's own tree, its links
+ * followed there (an absolute link inside a container points into the container). `runs` when the process runs that
+ * file now, or runs an interpreter and the file is a script; null when the path leads nowhere there.
+ */
+async function _inItsRoot(
+  path: string,
+  pid: number,
+  root: Exclude<ProcessRoot, { kind: "same" }>,
+): Promise<{ file: ProgramFile; runs: boolean } | null> {
+  const base = root.kind === "under" ? root.dir : `/proc/${pid}/root`;
+  // The kernel's links (exe, cwd) name files from captrace's root under a chroot, from the process's otherwise.
+  const inside = (p: string | null): string | null => {
+    if (p === null || root.kind === "other") return p;
+    return p === root.dir ? "/" : p.startsWith(`${root.dir}/`) ? p.slice(root.dir.length) : null;
+  };
+  const named = (p: string, script: boolean): ProgramFile =>
+    root.kind === "under" ? { path: `${root.dir}${p}`, script } : { path: p, script, mountNs: root.ns };
+  const exe = inside(await Deno.readLink(`/proc/${pid}/exe`).catch(() => null));
+  const own = _ownPath(path, pid);
+  let wanted: string | null = path;
+  if (own !== null && own.startsWith("/")) wanted = inside(await Deno.realPath(own).catch(() => null));
+  else if (own !== null) {
+    const cwd = inside(await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null));
+    wanted = cwd === null ? null : `${cwd.replace(/\/$/, "")}/${own}`;
+  }
+  const found = wanted === null ? null : await resolveIn(base, wanted);
+  // The same file, not just the same path: a binary from before the root changed may have a namesake in the new one.
+  const [running, there] = await Promise.all([
+    Deno.stat(`/proc/${pid}/exe`).catch(() => null),
+    found === null ? null : Deno.stat(`${base}${found}`).catch(() => null),
+  ]);
+  const isExe = running !== null && there !== null && running.dev === there.dev && running.ino === there.ino;
+  const script = found !== null && !isExe && await _isScript(`${base}${found}`);
+  if (found !== null && (isExe || script || own === null)) {
+    return { file: named(found, script), runs: isExe || (script && exe !== null && interpreterName(exe) !== null) };
+  }
+  // As for captrace's root: a path of the process's own that leads elsewhere is its binary only by the same name.
+  if (own !== null && exe !== null && _base(exe) === _base(path)) return { file: named(exe, false), runs: true };
+  return null;
+}
+
+/**
+ * `path` with its links followed, every one inside `base` (a directory standing for a root: an absolute link starts
+ * again from `base`, and `..` stops there), as a path from that root; null when a part is missing or links loop.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveIn } from "./program_files.ts";
+ * assert.equal(await resolveIn("/", "/proc/../proc/self/.."), "/proc");
+ * ```
+ */
+export async function resolveIn(base: string, path: string): Promise<string | null> {
+  const prefix = base.replace(/\/+$/, "");
+  let done: string[] = [];
+  let rest = path.split("/").filter((c) => c !== "" && c !== ".");
+  for (let links = 0; rest.length > 0;) {
+    const part = rest.shift()!;
+    if (part === "..") {
+      done.pop();
+      continue;
+    }
+    const here = `${prefix}/${[...done, part].join("/")}`;
+    const st = await Deno.lstat(here).catch(() => null);
+    if (st === null) return null;
+    if (!st.isSymlink) {
+      done.push(part);
+      continue;
+    }
+    const target = await Deno.readLink(here).catch(() => null);
+    if (target === null || ++links > 40) return null;
+    if (target.startsWith("/")) done = [];
+    rest = [...target.split("/").filter((c) => c !== "" && c !== "."), ...rest];
+  }
+  return `/${done.join("/")}`;
+}
+
 function _base(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
@@ -44,17 +161,25 @@ function _base(path: string): string {
  * Null when the process is gone.
  */
 export async function runningProgram(pid: number): Promise<ProgramFile | null> {
+  const root = await rootOf(pid);
   const exe = await Deno.readLink(`/proc/${pid}/exe`).catch(() => null);
-  if (exe === null) return null;
-  if (interpreterName(exe) === null) return { path: exe, script: false };
+  if (exe === null || root === null) return null;
+  // The kernel's links name a file as captrace sees it, except in another mount namespace: as the process does.
+  const file = (path: string, script: boolean): ProgramFile =>
+    root.kind === "other" ? { path, script, mountNs: root.ns } : { path, script };
+  if (interpreterName(exe) === null) return file(exe, false);
   const argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).split("\0");
   // The interpreter's own name, not argv[0] (a #! script's argv[0] is the interpreter's path as the #! line gives it).
   const script = scriptFromArgv([exe, ...argv.slice(1, argv.at(-1) === "" ? -1 : undefined)]);
-  if (script === null) return { path: exe, script: false };
+  if (script === null) return file(exe, false);
   // Interpreters keep their script open (dash on fd 10, bash on 255): its link names the file wherever the process
   // has moved since it started, deleted or not.
   const open = await _openFileEnding(pid, script);
-  if (open !== null) return { path: open, script: true };
+  if (open !== null) return file(open, true);
+  if (root.kind !== "same") {
+    const found = await _inItsRoot(script, pid, root);
+    return found?.file.script ? found.file : file(exe, false);
+  }
   // Read as the process sees it (`sh /dev/stdin` is its stdin, not captrace's); a script is a regular file.
   const own = _ownPath(script, pid) ?? script;
   const cwd = own.startsWith("/") ? "" : await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null);

@@ -1,7 +1,7 @@
 /** Tests of programFile and ProgramFiles against real files and real processes. */
 
 import assert from "node:assert/strict";
-import { programFile, ProgramFiles, runningProgram } from "./program_files.ts";
+import { programFile, ProgramFiles, resolveIn, runningProgram } from "./program_files.ts";
 
 async function _dir(): Promise<string> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-programs-" }));
@@ -146,5 +146,26 @@ Deno.test("runningProgram names the script an interpreter has open, after a cd a
       await c.status;
     }
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resolveIn follows links inside its base: an absolute link starts again there, .. stops there", async () => {
+  const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-root-" }));
+  try {
+    await Deno.mkdir(`${base}/usr/bin`, { recursive: true });
+    await Deno.writeTextFile(`${base}/usr/bin/tool`, "");
+    await Deno.symlink("usr/bin", `${base}/bin`);
+    await Deno.symlink("/usr/bin/tool", `${base}/usr/bin/abs`);
+    await Deno.symlink("../../../../../usr/bin/tool", `${base}/usr/bin/up`);
+    await Deno.symlink("loop", `${base}/loop`);
+    assert.equal(await resolveIn(base, "/bin/tool"), "/usr/bin/tool");
+    // Read from captrace's root, this link would name /usr/bin/tool of this system.
+    assert.equal(await resolveIn(base, "/bin/abs"), "/usr/bin/tool");
+    assert.equal(await resolveIn(`${base}/`, "/bin/up"), "/usr/bin/tool");
+    assert.equal(await resolveIn(base, "/../../bin/./tool"), "/usr/bin/tool");
+    assert.equal(await resolveIn(base, "/bin/missing"), null);
+    assert.equal(await resolveIn(base, "/loop"), null);
+  } finally {
+    await Deno.remove(base, { recursive: true });
   }
 });

@@ -136,12 +136,23 @@ export interface Recommendation {
   narrowed: { cap: string; instead_of: string; reason: string }[];
   /**
    * One line per program whose processes made audited checks (the root program first): `setcap CAPS+ep PATH`, or
-   * a `#` comment for a script (the kernel ignores file capabilities on scripts) or an interpreter (they would
-   * reach every script it runs); `setcap -r PATH` when nothing is needed.
+   * a `#` comment for a script (the kernel ignores file capabilities on scripts), an interpreter (they would
+   * reach every script it runs) or a file of another mount namespace (the line to run there); `setcap -r PATH` when
+   * nothing is needed.
    */
   setcap: string;
-  /** Each program (the file a process executed, or its parent's for a fork) and the capabilities its checks asked for. */
-  programs: { path: string; script: boolean; interpreter: boolean; capabilities: string[] }[];
+  /**
+   * Each program (the file a process executed, or its parent's for a fork) and the capabilities its checks asked for.
+   * `mount_ns` is null for a file of captrace's own file system; for one in another mount namespace (a container's),
+   * that namespace's inode number, `path` then being the file's path there (absent from summaries before it).
+   */
+  programs: {
+    path: string;
+    mount_ns?: number | null;
+    script: boolean;
+    interpreter: boolean;
+    capabilities: string[];
+  }[];
   systemd: string;
   docker: string;
   compose: string;

@@ -9,6 +9,16 @@ export interface ProgramFile {
   path: string;
   /** True for a script (`#!`): the kernel ignores file capabilities on scripts. */
   script: boolean;
+  /**
+   * Set when the file is not in captrace's file system but in another mount namespace (a container's): that
+   * namespace's inode number; `path` is then the file's path as the processes in it see it.
+   */
+  mountNs?: number;
+}
+
+/** What tells two program files apart: their path, and the mount namespace it is read in. */
+export function programKey(file: ProgramFile): string {
+  return file.mountNs === undefined ? file.path : `mnt:[${file.mountNs}]${file.path}`;
 }
 
 /** True for a process id the kernel can give (1 to 2^31 - 1); anything else in the tracer's output is bad input. */

@@ -6,7 +6,7 @@
  */
 
 import { IntMap } from "./int_map.ts";
-import { isPid, type ProgramFile } from "./program_map.ts";
+import { isPid, type ProgramFile, programKey } from "./program_map.ts";
 
 /** How a check of a broad capability (CAP_SYS_ADMIN, CAP_DAC_OVERRIDE) stood, as the correlator saw it. */
 export type BroadRole = "alone" | "fallback";
@@ -155,12 +155,13 @@ export class ProgramUsage {
   }
 }
 
-/** The share of `file` in `shares`, keyed by path (two records may name one file); made empty when missing. */
+/** The share of `file` in `shares`, keyed by programKey (two records may name one file); made empty when missing. */
 export function shareOf(shares: Map<string, ProgramShare>, file: ProgramFile): ProgramShare {
-  let share = shares.get(file.path);
+  const key = programKey(file);
+  let share = shares.get(key);
   if (share === undefined) {
     share = { file, caps: new Set(), alone: new Set(), fallback: new Set() };
-    shares.set(file.path, share);
+    shares.set(key, share);
   }
   return share;
 }

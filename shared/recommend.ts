@@ -4,7 +4,7 @@ import { isAudited } from "./audit.ts";
 import { capConstant } from "./capabilities.ts";
 import type { Recommendation } from "./event.ts";
 import type { AggEntry, Narrowing } from "./correlator.ts";
-import type { ProgramFile } from "./program_map.ts";
+import { type ProgramFile, programKey } from "./program_map.ts";
 import { type ProgramShare, type ProgramUsage, shareOf } from "./program_usage.ts";
 import { interpreterName } from "./interpreter.ts";
 
@@ -116,17 +116,20 @@ function _programs(
 ): Recommendation["programs"] {
   const claimed = new Set<number>();
   const out: Recommendation["programs"] = [];
+  const rootKey = programKey(root);
+  const isRoot = (f: ProgramFile) => programKey(f) === rootKey;
   const entries = [...byProgram.values()].sort((a, b) =>
-    a.file.path === root.path ? -1 : b.file.path === root.path ? 1 : a.file.path < b.file.path ? -1 : 1
+    isRoot(a.file) ? -1 : isRoot(b.file) ? 1 : programKey(a.file) < programKey(b.file) ? -1 : 1
   );
+  let mine: Recommendation["programs"][number] | undefined;
   for (const { file, caps, alone, fallback } of entries) {
     const own = sorted.filter((c) => caps.has(c) && (alone.has(c) || !fallback.has(c)));
     own.forEach((c) => claimed.add(c));
     if (own.length) out.push(_program(file, own.map(capConstant)));
+    if (own.length && isRoot(file)) mine = out.at(-1);
   }
   const rest = sorted.filter((c) => !claimed.has(c)).map(capConstant);
   if (rest.length) {
-    const mine = out.find((p) => p.path === root.path);
     if (mine) {
       mine.capabilities = sorted.map(capConstant).filter((c) => mine.capabilities.includes(c) || rest.includes(c));
     } else out.unshift(_program(root, rest));
@@ -135,7 +138,13 @@ function _programs(
 }
 
 function _program(file: ProgramFile, capabilities: string[]): Recommendation["programs"][number] {
-  return { path: file.path, script: file.script, interpreter: interpreterName(file.path) !== null, capabilities };
+  return {
+    path: file.path,
+    mount_ns: file.mountNs ?? null,
+    script: file.script,
+    interpreter: interpreterName(file.path) !== null,
+    capabilities,
+  };
 }
 
 /**
@@ -153,13 +162,22 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
         "by its full path, or to its service or container (below)";
     }
     const multiCall = MULTI_CALL.test(p.path.slice(p.path.lastIndexOf("/") + 1));
-    if (!p.script && !p.interpreter && !multiCall) return formats(p.capabilities, p.path).setcap;
+    // A file of another mount namespace (a container's), not of this system: on the host the path may name another
+    // file, so the line is one to run there (in the image's build).
+    const ns = p.mount_ns === null || p.mount_ns === undefined ? null : `mnt:[${p.mount_ns}]`;
+    if (!p.script && !p.interpreter && !multiCall) {
+      const setcap = formats(p.capabilities, p.path).setcap;
+      return ns === null
+        ? setcap
+        : `# in mount namespace ${ns} (a container's files, not this system's), run there: ${setcap}`;
+    }
+    const where = ns === null ? "" : ` (in mount namespace ${ns})`;
     const why = p.script
       ? "is a script: the kernel ignores file capabilities on scripts"
       : p.interpreter
       ? `is an interpreter: setcap on it would grant ${lower} to every script it runs`
       : `is a multi-call binary: setcap on it would grant ${lower} to every command it provides`;
-    return `# ${_shellWord(p.path)} ${why}; grant ${lower} to its service or container instead (below)`;
+    return `# ${_shellWord(p.path)}${where} ${why}; grant ${lower} to its service or container instead (below)`;
   }).join("\n");
 }
 

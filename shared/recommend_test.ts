@@ -198,6 +198,7 @@ Deno.test("recommend comments out setcap for a script, and names its capabilitie
   );
   assert.deepEqual(r.programs[0], {
     path: "/opt/my tool/run.sh",
+    mount_ns: null,
     script: true,
     interpreter: false,
     capabilities: ["CAP_SYS_RESOURCE"],
@@ -217,10 +218,37 @@ Deno.test("recommend comments out setcap for an interpreter, which would pass it
       "cap_net_raw to its service or container instead (below)",
   );
   assert.deepEqual(r.programs, [
-    { path: "/usr/bin/python3.11", script: false, interpreter: true, capabilities: ["CAP_NET_RAW"] },
+    { path: "/usr/bin/python3.11", mount_ns: null, script: false, interpreter: true, capabilities: ["CAP_NET_RAW"] },
   ]);
   // Nothing needed: removing capabilities from an interpreter's file is harmless.
   assert.equal(recommend({ agg: [], narrowings: [], alone: new Map(), binary: "/bin/sh" }).setcap, "setcap -r /bin/sh");
+});
+
+Deno.test("recommend names a container's file with its mount namespace, apart from the host's file of that path", () => {
+  const host = { path: "/usr/bin/ping", script: false };
+  const inContainer = { path: "/usr/bin/ping", script: false, mountNs: 4026532301 };
+  const python = { path: "/usr/bin/python3", script: false, mountNs: 4026532301 };
+  const r = recommend({
+    agg: [agg(13, { pid: 1 }), agg(12, { pid: 2 }), agg(0, { pid: 3 })],
+    narrowings: [],
+    alone: new Map(),
+    binary: host.path,
+    programOf: (pid) => pid === 2 ? inContainer : pid === 3 ? python : host,
+  });
+  assert.equal(
+    r.setcap,
+    "setcap cap_net_raw+ep /usr/bin/ping\n" +
+      "# in mount namespace mnt:[4026532301] (a container's files, not this system's), run there: " +
+      "setcap cap_net_admin+ep /usr/bin/ping\n" +
+      "# /usr/bin/python3 (in mount namespace mnt:[4026532301]) is an interpreter: setcap on it would grant cap_chown " +
+      "to every script it runs; grant cap_chown to its service or container instead (below)",
+  );
+  // The host's files first, then each namespace's.
+  assert.deepEqual(r.programs.map((p) => [p.path, p.mount_ns, p.capabilities]), [
+    ["/usr/bin/ping", null, ["CAP_NET_RAW"]],
+    ["/usr/bin/ping", 4026532301, ["CAP_NET_ADMIN"]],
+    ["/usr/bin/python3", 4026532301, ["CAP_CHOWN"]],
+  ]);
 });
 
 Deno.test("recommend drops a broad capability from each program when it only stood in for a narrow one", () => {

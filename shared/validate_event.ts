@@ -123,6 +123,11 @@ export function validateEvent(value: unknown): string[] {
         if (typeof p?.path !== "string" || !flags || !Array.isArray(p.capabilities)) {
           problems.push(`summary.recommendation.programs[${i}]: expected {path, script, interpreter, capabilities}`);
         }
+        // Added later still: absent, null, or a namespace's inode number.
+        const ns = p?.mount_ns;
+        if (ns !== undefined && ns !== null && !(Number.isSafeInteger(ns) && ns > 0)) {
+          problems.push(`summary.recommendation.programs[${i}].mount_ns: expected null or a positive integer`);
+        }
       }
     }
   }

@@ -34,3 +34,15 @@ Deno.test("validateEvent accepts a summary with or without recommendation.progra
     "summary.recommendation.programs[0]: expected {path, script, interpreter, capabilities}",
   ]);
 });
+
+Deno.test("validateEvent accepts a program's mount_ns absent, null or an inode number, and nothing else", () => {
+  const program = { path: "/x", script: false, interpreter: false, capabilities: [] };
+  for (const mount_ns of [undefined, null, 4026532177]) {
+    assert.deepEqual(validateEvent(summary([{ ...program, mount_ns }])), [], String(mount_ns));
+  }
+  for (const mount_ns of ["4026532177", 0, 1.5]) {
+    assert.deepEqual(validateEvent(summary([{ ...program, mount_ns }])), [
+      "summary.recommendation.programs[0].mount_ns: expected null or a positive integer",
+    ]);
+  }
+});

@@ -92,8 +92,8 @@ Deno.test("a script's checks and its programs' get one setcap line each, the scr
   const rec = summaryOf(events).rec;
   assert.deepEqual(rec.capabilities, ["CAP_CHOWN", "CAP_SYS_RESOURCE"], JSON.stringify(rec));
   assert.deepEqual(rec.programs, [
-    { path: `${dir}/run.sh`, script: true, interpreter: false, capabilities: ["CAP_SYS_RESOURCE"] },
-    { path: "/usr/bin/chown", script: false, interpreter: false, capabilities: ["CAP_CHOWN"] },
+    { path: `${dir}/run.sh`, mount_ns: null, script: true, interpreter: false, capabilities: ["CAP_SYS_RESOURCE"] },
+    { path: "/usr/bin/chown", mount_ns: null, script: false, interpreter: false, capabilities: ["CAP_CHOWN"] },
   ]);
   assert.equal(
     rec.setcap,
@@ -139,6 +139,99 @@ Deno.test("a program run by a relative path is not named after what it exec'd ne
   // Found in the shell's directory, or left as it was run when the process had moved on: never sleep.
   assert.equal(chroot.length, 1, JSON.stringify(programs));
   assert.ok(["/usr/sbin/chroot", "./chroot"].includes(chroot[0]!), JSON.stringify(programs));
+});
+
+/**
+ * A root of its own for `f`: a directory with a static chown_in_root at /bin/prog, /bin/link a link to it by its path
+ * in that root (not captrace's), and /old for pivot_root. Removed after.
+ */
+async function withRoot(f: (dir: string) => Promise<void>): Promise<void> {
+  const prog = await fixture("chown_in_root", ["-O2", "-static"]);
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-root-" });
+  try {
+    await Deno.mkdir(`${dir}/bin`);
+    await Deno.mkdir(`${dir}/old`);
+    await Deno.copyFile(prog, `${dir}/bin/prog`);
+    await Deno.chmod(`${dir}/bin/prog`, 0o755);
+    await Deno.symlink("/bin/prog", `${dir}/bin/link`);
+    await f(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("a program run in a chroot is named by its path from here, its links followed inside the chroot", async () => {
+  await requireTracing();
+  await withRoot(async (dir) => {
+    const { events, code } = await runJson(["--", "chroot", dir, "/bin/link"]);
+    assert.equal(code, 0);
+    const rec = summaryOf(events).rec;
+    // chroot(8) itself ran in this root: it changed its root after its exec, before captrace looked its file up.
+    assert.equal(rec.setcap, `setcap cap_sys_chroot+ep /usr/sbin/chroot\nsetcap cap_chown+ep ${dir}/bin/prog`);
+  });
+});
+
+Deno.test("a program in another mount namespace gets its setcap line to run there, with the namespace", async () => {
+  await requireTracing();
+  await withRoot(async (dir) => {
+    // A container's start, as runtimes do it: a mount namespace of its own, pivot_root into the image, exec.
+    const script = `mount --make-rprivate / && mount --bind ${dir} ${dir} && cd ${dir} && pivot_root . old && ` +
+      "exec /bin/link";
+    const { events, code } = await runJson(["--", "unshare", "-m", "sh", "-c", script]);
+    assert.equal(code, 0);
+    const rec = summaryOf(events).rec;
+    const programs = rec.programs as { path: string; mount_ns: number | null; capabilities: string[] }[];
+    const prog = programs.find((p) => p.path === "/bin/prog");
+    assert.ok(prog, JSON.stringify(programs));
+    const ours = Number(/\d+/.exec(await Deno.readLink("/proc/self/ns/mnt"))![0]);
+    assert.ok(prog.mount_ns !== null && prog.mount_ns !== ours, `another namespace than ours (${ours})`);
+    assert.deepEqual(prog.capabilities, ["CAP_CHOWN"]);
+    assert.match(
+      rec.setcap as string,
+      new RegExp(
+        `^# in mount namespace mnt:\\[${prog.mount_ns}\\] \\(a container's files, not this system's\\), run there: ` +
+          "setcap cap_chown\\+ep /bin/prog$",
+        "m",
+      ),
+    );
+    // What ran before the pivot is this system's.
+    assert.ok(programs.some((p) => p.path === "/usr/bin/unshare" && p.mount_ns === null), JSON.stringify(programs));
+  });
+});
+
+Deno.test("--pid of a process in another mount namespace names its binary there, with the namespace", async () => {
+  await requireTracing();
+  await withRoot(async (dir) => {
+    const script = `mount --make-rprivate / && mount --bind ${dir} ${dir} && cd ${dir} && pivot_root . old && ` +
+      "exec /bin/link 1500";
+    // unshare and sh exec in place: the child's pid ends up running /bin/prog, waiting before its chown.
+    const child = new Deno.Command("unshare", { args: ["-m", "sh", "-c", script], stdin: "null" }).spawn();
+    try {
+      for (let i = 0; (await Deno.readLink(`/proc/${child.pid}/exe`).catch(() => "")) !== "/bin/prog"; i++) {
+        assert.ok(i < 200, "the program started in its namespace");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const ns = Number(/\d+/.exec(await Deno.readLink(`/proc/${child.pid}/ns/mnt`))![0]);
+      const { events, code } = await runJson(["-p", String(child.pid)]);
+      assert.equal(code, 0);
+      const rec = summaryOf(events).rec;
+      const programs = rec.programs as { path: string; mount_ns: number | null; capabilities: string[] }[];
+      assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [["/bin/prog", ["CAP_CHOWN"]]]);
+      assert.equal(programs[0]!.mount_ns, ns);
+      assert.match(
+        rec.setcap as string,
+        /^# in mount namespace mnt:\[\d+\] .*run there: setcap cap_chown\+ep \/bin\/prog$/,
+      );
+      assert.equal((await child.status).code, 0, "the program did its chown");
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // ended
+      }
+      await child.status;
+    }
+  });
 });
 
 Deno.test("a program whose reads fell back to CAP_DAC_OVERRIDE gets CAP_DAC_READ_SEARCH, another's writes keep it", async () => {
