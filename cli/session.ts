@@ -907,13 +907,13 @@ class _Session {
           }
           continue;
         case "exec":
-          this.usage.exec(event.pid, this.programs.map.programOf(event.pid));
+          this.usage.exec(event.pid, this.programs.map.programOf(event.pid), event.ts);
           this.programs.exec(event.pid, event.ppid, event.ts, event.filename);
           if (o.json) this.sink.line(JSON.stringify(event));
           else if (o.verbose) this.sink.line(formatExec(event));
           continue;
         case "exit":
-          this.usage.exited(event.pid, this.programs.map.programOf(event.pid));
+          this.usage.exited(event.pid, this.programs.map.programOf(event.pid), event.ts);
           this.programs.map.exited(event.pid);
           this.sink.line(o.json ? JSON.stringify(event) : formatExit(event, signalName));
           if (event.root) this.#stopWhenQuiet();
@@ -938,9 +938,14 @@ class _Session {
   /** Notes a check for the setcap lines: its process's parent, and the check if it counts (see recommend). */
   #charge(event: CheckEvent, role: BroadRole | undefined): void {
     const counts = event.audit && (event.ret === 0 ? event.userns === null || event.userns === INIT_USER_NS : true);
-    if (this.usage.check(event.pid, event.cap, counts)) this.programs.map.parent(event.pid, event.ppid);
+    // Made before the exec or exit of its process shown already (read late from another CPU): not a new process.
+    const earlier = this.usage.earlier(event.pid, event.ts);
+    if (earlier !== null && counts) this.usage.late(event.pid, event.cap, earlier);
+    else if (earlier === null && this.usage.check(event.pid, event.cap, counts)) {
+      this.programs.map.parent(event.pid, event.ppid);
+    }
     if (counts && role !== undefined && !this.options.unique) {
-      this.usage.role(this.programs.map.programOf(event.pid), event.cap, role);
+      this.usage.role(earlier ?? this.programs.map.programOf(event.pid), event.cap, role);
     }
   }
 

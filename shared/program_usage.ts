@@ -6,6 +6,7 @@
  */
 
 import { IntMap } from "./int_map.ts";
+import { oldestKey } from "./oldest_key.ts";
 import { isPid, type ProgramFile, programKey } from "./program_map.ts";
 
 /** How a check of a broad capability (CAP_SYS_ADMIN, CAP_DAC_OVERRIDE) stood, as the correlator saw it. */
@@ -23,6 +24,10 @@ export interface ProgramShare {
 
 /** Most pids followed; checks of further pids are charged by pid at the end. */
 const MAX_PIDS = 1 << 18;
+/** Most pids whose execs and exits are remembered for checks read after them (see ProgramUsage.earlier). */
+const MAX_TURNS = 4096;
+/** Most execs and exits remembered per pid. */
+const TURNS_PER_PID = 4;
 
 /**
  * Follows the checks that count for the recommendation (audited; not allowed in another user namespace) in time
@@ -54,6 +59,10 @@ export class ProgramUsage {
   #beforeLo = new Int32Array(64);
   #beforeHi = new Int32Array(64);
   #ended = new Uint8Array(64);
+  // The latest execs and exits shown, by pid, oldest first: when, and the program the pid ran until then. Only a
+  // check read soon after can be older; the pids that turned longest ago are forgotten (see oldestKey).
+  #turns = new Map<number, { ts: number; file: ProgramFile; exit: boolean }[]>();
+  #turnOrder = { keys: this.#turns.keys() };
   #used = 0;
   #shares = new Map<string, ProgramShare>();
   #lastPid = -1;
@@ -92,15 +101,25 @@ export class ProgramUsage {
     (role === "alone" ? share.alone : share.fallback).add(cap);
   }
 
-  /** `pid` exited: its checks since its last exec were `file`'s, and a later process with its pid is another. */
-  exited(pid: number, file: ProgramFile): void {
-    this.exec(pid, file);
+  /**
+   * `pid` exited at `ts`: its checks since its last exec were `file`'s, and a later process with its pid is another.
+   */
+  exited(pid: number, file: ProgramFile, ts = -1): void {
+    this.exec(pid, file, ts);
     const slot = this.#slots.get(pid);
     if (slot !== undefined) this.#ended[slot] = 1;
+    if (ts >= 0) this.#turns.get(pid)!.at(-1)!.exit = true;
   }
 
-  /** `pid` executes another program: the checks it made since its last exec were `previous`'s. */
-  exec(pid: number, previous: ProgramFile): void {
+  /** `pid` executes another program at `ts`: the checks it made since its last exec were `previous`'s. */
+  exec(pid: number, previous: ProgramFile, ts = -1): void {
+    if (ts >= 0) {
+      const turns = this.#turns.get(pid) ?? [];
+      this.#turns.delete(pid);
+      if (this.#turns.size >= MAX_TURNS) this.#turns.delete(oldestKey(this.#turns, this.#turnOrder));
+      if (turns.push({ ts, file: previous, exit: false }) > TURNS_PER_PID) turns.shift();
+      this.#turns.set(pid, turns);
+    }
     const slot = this.#slots.get(pid);
     if (slot === undefined) return;
     const lo = this.#lo[slot]!;
@@ -112,6 +131,30 @@ export class ProgramUsage {
     this.#beforeHi[slot]! |= hi;
     this.#lo[slot] = 0;
     this.#hi[slot] = 0;
+  }
+
+  /**
+   * The program `pid` ran when it made a check at `ts`, when that was before the pid's last exec or exit shown: a
+   * check read late, from another CPU's buffer, after the record of what the process did next. Null otherwise.
+   */
+  earlier(pid: number, ts: number): ProgramFile | null {
+    for (const turn of this.#turns.get(pid) ?? []) if (ts < turn.ts) return turn.file;
+    return null;
+  }
+
+  /** A counted check of `cap` by `pid` made while it ran `file` (see earlier): `file`'s, and charged already. */
+  late(pid: number, cap: number, file: ProgramFile): void {
+    this.#share(file).caps.add(cap);
+    let slot = this.#slots.get(pid);
+    if (slot === undefined) {
+      if (!isPid(pid) || this.#used >= MAX_PIDS) return;
+      slot = this.#newSlot();
+      this.#slots.set(pid, slot);
+      // Its process exited already: a later check of the pid is another process's.
+      if (this.#turns.get(pid)?.at(-1)?.exit) this.#ended[slot] = 1;
+    }
+    if (cap < 32) this.#beforeLo[slot]! |= 1 << cap;
+    else if (cap < 64) this.#beforeHi[slot]! |= 1 << (cap - 32);
   }
 
   /**

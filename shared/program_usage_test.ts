@@ -72,3 +72,38 @@ Deno.test("ProgramUsage follows no pid a kernel cannot give, and charges nothing
   }
   assert.deepEqual([...u.shares()], [], "pid 1's bits were not charged for -1");
 });
+
+Deno.test("ProgramUsage gives a check read after its process's exec or exit, but made before, to the program then", () => {
+  const u = new ProgramUsage();
+  u.check(5, 7);
+  u.exec(5, A, 2000); // A ran until 2000, B since
+  assert.equal(u.earlier(5, 2500), null, "made after the exec");
+  assert.equal(u.earlier(5, 1800), A, "made before it, read late from another CPU");
+  u.late(5, 13, A);
+  u.exited(5, B, 3000);
+  assert.equal(u.earlier(5, 2900), B, "made before the exit, read after it");
+  assert.equal(u.earlier(5, 1900), A, "made before the exec, read after the exit too");
+  u.late(5, 12, B);
+  assert.equal(u.earlier(6, 1), null, "a pid with no exec or exit shown");
+  // Charged to A and B as they came: the kernel's counts for pid 5 at the end go to nobody else.
+  const shares = [...u.shares()].map((s) => [s.file.path, [...s.caps].sort((x, y) => x - y)]);
+  assert.deepEqual(shares, [["/bin/a", [7, 13]], ["/bin/b", [12]]]);
+  for (const cap of [7, 12, 13]) assert.equal(u.chargeTo(5, cap, C), null, `cap ${cap}`);
+  // A later process with pid 5 is another: its checks come after the exit.
+  assert.equal(u.check(5, 21), true);
+  assert.equal(u.earlier(5, 3100), null);
+  assert.equal(u.chargeTo(5, 21, C), C);
+});
+
+Deno.test("ProgramUsage notes the exec of a pid that made no check yet, for a check of it read late", () => {
+  const u = new ProgramUsage();
+  u.exec(9, A, 500);
+  assert.equal(u.earlier(9, 400), A);
+  u.late(9, 0, A);
+  assert.deepEqual([...u.shares()].map((s) => [s.file.path, [...s.caps]]), [["/bin/a", [0]]]);
+  assert.equal(u.chargeTo(9, 0, B), null);
+  // Likewise for the exit of a pid that made no check yet: a check after it is a new process's.
+  u.exited(11, A, 700);
+  u.late(11, 0, u.earlier(11, 600)!);
+  assert.equal(u.check(11, 21), true, "a new process");
+});

@@ -313,6 +313,39 @@ Deno.test("events read out of time order (one CPU's buffer after another's) are 
   await Deno.remove(end);
 });
 
+Deno.test("a check read after its process's next exec or exit, but made before, is charged to the program then", async () => {
+  // Process 7 runs tool-a, then tool-b. Its CAP_NET_RAW check before that exec, and its CAP_SYS_ADMIN check before
+  // its exit, come from another CPU's buffer 0.2 s after the records that follow them: too late to be put in order.
+  const check = (ts: number, cap: number) => `C ${ts} 7 7 5 0 0 ${cap} -1 41 1 1 0 0 tool\n    cap_capable+131\n\n`;
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  const replay = await temp(
+    `READY 1000\nE 1500 7 5 ${dir}/tool-a\nE 2000 7 5 ${dir}/tool-b\n${check(2500, 12)}X 3000 7 0 0\n`,
+  );
+  const later = await temp(`${check(1800, 13)}${check(2900, 21)}X 9000 5 0 1\n`);
+  const end = await temp(
+    "S begin\n@n: 3\n@p: 7\n@agg[0, 7, 12, -1, 41, 1, 0]: 1\n@agg[0, 7, 13, -1, 41, 1, 0]: 1\n" +
+      "@agg[0, 7, 21, -1, 41, 1, 0]: 1\nS end\n",
+  );
+  const out = `${dir}/trace.ndjson`;
+  try {
+    const r = await fake(
+      { FAKE_REPLAY: replay, FAKE_REPLAY_LATER: later, FAKE_ON_SIGINT: end },
+      ["--json", "-o", out, "-p", String(Deno.pid)],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const summary = ndjson(await Deno.readTextFile(out)).at(-1)!;
+    const programs = (summary.recommendation as { programs: { path: string; capabilities: string[] }[] }).programs;
+    assert.deepEqual(
+      programs.filter((p) => p.path.startsWith(dir)).map((p) => [p.path, p.capabilities]),
+      [[`${dir}/tool-a`, ["CAP_NET_RAW"]], [`${dir}/tool-b`, ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]]],
+      JSON.stringify(programs),
+    );
+  } finally {
+    for (const f of [replay, later, end]) await Deno.remove(f);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("Ctrl-C while captrace waits for a reader of its -o FIFO ends it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
   const fifo = `${dir}/trace`;
