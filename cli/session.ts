@@ -847,6 +847,9 @@ class _Session {
       // Looked up as soon as read, not once shown: a relative path needs the process's working directory, and a
       // short-lived process may be gone already.
       else if (rec.kind === "exec") this.programs.resolve(rec.pid, rec.ts, rec.filename);
+      // With --summary-only, the parent of a process that never executes anything (a server's worker) is known from
+      // its fork alone: its checks are its parent's program's.
+      else if (rec.kind === "fork") this.programs.map.parent(rec.pid, rec.ppid);
       this.correlator.push(rec, outs);
       if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });
     }

@@ -160,6 +160,10 @@ export class Correlator {
         this.records++;
         out.push({ event: this.#exit(rec) });
         break;
+      case "fork":
+        // Counted as printed; its parent is for the caller's ProgramMap (no event of its own).
+        this.records++;
+        break;
       case "lost":
         this.lost += rec.count;
         out.push({ event: { v: 1, type: "lost", count: rec.count } });

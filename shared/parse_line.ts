@@ -41,6 +41,7 @@ export type TraceRecord =
   | { kind: "return"; ts: number; tid: number; ret: number }
   | { kind: "exec"; ts: number; pid: number; ppid: number; filename: string }
   | { kind: "exit"; ts: number; pid: number; status: number; root: boolean }
+  | { kind: "fork"; ts: number; pid: number; ppid: number }
   | { kind: "lost"; count: number }
   | { kind: "total"; name: string; value: number }
   | {
@@ -317,6 +318,12 @@ export class LineParser {
         const n = f ? _ints(f, 1, 4) : null;
         if (!f || !n) return this.#malformed(line, "bad exec record");
         return { kind: "exec", ts: n[0]!, pid: n[1]!, ppid: n[2]!, filename: f[4]! };
+      }
+      case "F": {
+        const f = line.split(" ");
+        const n = f.length === 4 ? _ints(f, 1, 4) : null;
+        if (!n) return this.#malformed(line, "bad fork record");
+        return { kind: "fork", ts: n[0]!, pid: n[1]!, ppid: n[2]! };
       }
       case "X": {
         const f = line.split(" ");

@@ -207,6 +207,14 @@ Deno.test("parser reports an exit record with a missing field as malformed", () 
   assert.ok(r?.kind === "malformed" && r.reason === "bad exit record");
 });
 
+Deno.test("parser reads fork records, and reports one with a missing or bad field as malformed", () => {
+  assert.deepEqual(parseAll(["F 9 301 300"]), [{ kind: "fork", ts: 9, pid: 301, ppid: 300 }]);
+  for (const line of ["F 9 301", "F 9 301 x", "F 9 301 300 1"]) {
+    const [r] = parseAll([line]);
+    assert.ok(r?.kind === "malformed" && r.reason === "bad fork record", line);
+  }
+});
+
 Deno.test("parser reads lost-events lines", () => {
   assert.deepEqual(parseAll(["Lost 12 events"]), [{ kind: "lost", count: 12 }]);
 });

@@ -209,6 +209,7 @@ function _orPid(cond: string, pid: number): string {
  * - `B <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <opts> <sys> <userns> <target_ns> <ra> <cs> <comm>` at
  *   kprobe entry and `R <ts> <tid> <ret>` at return (kprobe);
  * - `E <ts> <pid> <ppid> <filename>` for an exec, `X <ts> <pid> <exit_code> <root>` for a process's end;
+ * - `F <ts> <child> <pid>` for a fork or a new thread, with `--summary-only` only (other checks carry the parent);
  * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
  *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, kstack or opts]: n`, one per CPU the key was counted on
  *   (`init` is 1 when the checking process was in the initial user namespace, 0 for any other).
@@ -323,7 +324,13 @@ export function generateProgram(options: ProgramOptions): string {
     );
   }
 
-  if (follow) {
+  if (follow && options.summaryOnly) {
+    // No check record carries the parent of a process that never executes anything: say it at the fork (a thread's
+    // creation too; the tracepoint does not tell them apart), for the program its checks are charged to.
+    out.push(`tracepoint:sched:sched_process_fork ${_and(gated)} {`, "  @t[args->child_pid] = 1;");
+    const print = '@p = count(); printf("F %llu %d %d\\n", nsecs, args->child_pid, pid);';
+    out.push(live ? `  if (${live}) { ${print} }` : `  ${print}`, "}", "");
+  } else if (follow) {
     out.push(`tracepoint:sched:sched_process_fork ${_and(gated)} { @t[args->child_pid] = 1; }`, "");
   }
 

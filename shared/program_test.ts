@@ -359,3 +359,16 @@ Deno.test("program with --summary-only counts every check in the kernel and prin
   const sys = generateProgram({ probe: "tracepoint", mode: "system", summaryOnly: true });
   assert.ok(!sys.includes("@p"), sys);
 });
+
+Deno.test("program with --summary-only prints each fork with its parent, until the summary is asked for", () => {
+  const fork = (options: Partial<ProgramOptions>) => probe(gen(options), "tracepoint:sched:sched_process_fork");
+  assert.equal(
+    fork({ summaryOnly: true, controlPid: 7 }),
+    "tracepoint:sched:sched_process_fork /(pid == 4242 || @t[tid])/ {\n  @t[args->child_pid] = 1;\n" +
+      '  if (@fin == 0) { @p = count(); printf("F %llu %d %d\\n", nsecs, args->child_pid, pid); }\n}',
+  );
+  assert.ok(fork({ summaryOnly: true }).includes('\n  @p = count(); printf("F '));
+  // Otherwise the checks' own records carry the parent.
+  assert.ok(!gen({}).includes('printf("F '));
+  assert.ok(!gen({ summaryOnly: true, follow: false }).includes("sched_process_fork"));
+});

@@ -428,6 +428,17 @@ Deno.test("--summary-only prints no check but the summary counts all 300,000 den
   assert.match(stderr, /, 0 shown, \d+ hidden \(--summary-only\), 0 lost/);
 });
 
+Deno.test("--summary-only charges a forked child that executes nothing to its parent's program", async () => {
+  await requireTracing();
+  const bin = await fixture("fork_chown");
+  const file = await rootOwnedFile();
+  // sh runs the program as a child of its own; the program's child makes the check.
+  const { events, code } = await runJson(["--summary-only", "-u", "nobody", "--", "/bin/sh", "-c", `${bin} ${file}`]);
+  assert.equal(code, 3, "the child's chown was refused");
+  const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
+  assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [[bin, ["CAP_CHOWN"]]]);
+});
+
 Deno.test("checks allowed in a user namespace the program made are counted but not recommended", async () => {
   await requireTracing();
   for (const mode of [["-c"], ["--summary-only"]]) {
