@@ -63,6 +63,7 @@ export class ProgramUsage {
   // check read soon after can be older; the pids that turned longest ago are forgotten (see oldestKey).
   #turns = new Map<number, { ts: number; file: ProgramFile; exit: boolean }[]>();
   #turnOrder = { keys: this.#turns.keys() };
+  #newestTurn = -1;
   #used = 0;
   #shares = new Map<string, ProgramShare>();
   #lastPid = -1;
@@ -118,6 +119,7 @@ export class ProgramUsage {
       this.#turns.delete(pid);
       if (this.#turns.size >= MAX_TURNS) this.#turns.delete(oldestKey(this.#turns, this.#turnOrder));
       if (turns.push({ ts, file: previous, exit: false }) > TURNS_PER_PID) turns.shift();
+      if (ts > this.#newestTurn) this.#newestTurn = ts;
       this.#turns.set(pid, turns);
     }
     const slot = this.#slots.get(pid);
@@ -138,6 +140,8 @@ export class ProgramUsage {
    * check read late, from another CPU's buffer, after the record of what the process did next. Null otherwise.
    */
   earlier(pid: number, ts: number): ProgramFile | null {
+    // Most checks come after every exec and exit read so far: no lookup for them.
+    if (!(ts < this.#newestTurn)) return null;
     for (const turn of this.#turns.get(pid) ?? []) if (ts < turn.ts) return turn.file;
     return null;
   }
