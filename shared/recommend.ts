@@ -32,6 +32,9 @@ export interface RecommendInput {
 /** Multi-call binaries: one file that is every command it is called as (a link's name), sh included. */
 const MULTI_CALL = /^(?:busybox|toybox)$/;
 
+/** What a file of another mount namespace is, in its setcap line's comment. */
+const THERE = "a container's files, not this system's";
+
 /** The setcap lines' path when the program is not known (a system-wide trace). */
 export const UNKNOWN_PROGRAM = "/path/to/program";
 
@@ -118,9 +121,12 @@ function _programs(
   const out: Recommendation["programs"] = [];
   const rootKey = programKey(root);
   const isRoot = (f: ProgramFile) => programKey(f) === rootKey;
-  const entries = [...byProgram.values()].sort((a, b) =>
-    isRoot(a.file) ? -1 : isRoot(b.file) ? 1 : programKey(a.file) < programKey(b.file) ? -1 : 1
-  );
+  // The root program first, then this system's files by path, then each other namespace's.
+  const order = (f: ProgramFile): [number, number, string] => [isRoot(f) ? 0 : 1, f.mountNs ?? 0, f.path];
+  const entries = [...byProgram.values()].sort((a, b) => {
+    const [x, y] = [order(a.file), order(b.file)];
+    return x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0);
+  });
   let mine: Recommendation["programs"][number] | undefined;
   for (const { file, caps, alone, fallback } of entries) {
     const own = sorted.filter((c) => caps.has(c) && (alone.has(c) || !fallback.has(c)));
@@ -153,7 +159,13 @@ function _program(file: ProgramFile, capabilities: string[]): Recommendation["pr
  * capabilities to every script it runs, and on busybox to every command it provides.
  */
 function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): string {
-  if (programs.length === 0) return formats([], root.path).setcap;
+  if (programs.length === 0) {
+    const none = formats([], root.path).setcap;
+    // On the host, the same path may name another file, whose capabilities this would remove.
+    return root.mountNs === undefined
+      ? none
+      : `# in mount namespace mnt:[${root.mountNs}] (${THERE}), run there: ${none}`;
+  }
   return programs.map((p) => {
     const lower = p.capabilities.map((c) => c.toLowerCase()).join(",");
     // A path as the process gave it, which captrace could not place (relative, or one of the process's own files).
@@ -167,9 +179,7 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
     const ns = p.mount_ns === null || p.mount_ns === undefined ? null : `mnt:[${p.mount_ns}]`;
     if (!p.script && !p.interpreter && !multiCall) {
       const setcap = formats(p.capabilities, p.path).setcap;
-      return ns === null
-        ? setcap
-        : `# in mount namespace ${ns} (a container's files, not this system's), run there: ${setcap}`;
+      return ns === null ? setcap : `# in mount namespace ${ns} (${THERE}), run there: ${setcap}`;
     }
     const where = ns === null ? "" : ` (in mount namespace ${ns})`;
     const why = p.script

@@ -229,23 +229,33 @@ Deno.test("recommend names a container's file with its mount namespace, apart fr
   const inContainer = { path: "/usr/bin/ping", script: false, mountNs: 4026532301 };
   const python = { path: "/usr/bin/python3", script: false, mountNs: 4026532301 };
   const r = recommend({
-    agg: [agg(13, { pid: 1 }), agg(12, { pid: 2 }), agg(0, { pid: 3 })],
+    agg: [agg(13, { pid: 1 }), agg(12, { pid: 2 }), agg(0, { pid: 3 }), agg(7, { pid: 4 })],
     narrowings: [],
     alone: new Map(),
     binary: host.path,
-    programOf: (pid) => pid === 2 ? inContainer : pid === 3 ? python : host,
+    programOf: (pid) =>
+      pid === 2 ? inContainer : pid === 3 ? python : pid === 4 ? { path: "tools/run", script: false } : host,
   });
   assert.equal(
     r.setcap,
     "setcap cap_net_raw+ep /usr/bin/ping\n" +
+      "# tools/run (as it was run; captrace could not find the file): grant cap_setuid to that file by its full path, " +
+      "or to its service or container (below)\n" +
       "# in mount namespace mnt:[4026532301] (a container's files, not this system's), run there: " +
       "setcap cap_net_admin+ep /usr/bin/ping\n" +
       "# /usr/bin/python3 (in mount namespace mnt:[4026532301]) is an interpreter: setcap on it would grant cap_chown " +
       "to every script it runs; grant cap_chown to its service or container instead (below)",
   );
+  // Nothing needed: not a line to run on the host, where the path may name another file.
+  assert.equal(
+    recommend({ agg: [], narrowings: [], alone: new Map(), root: inContainer }).setcap,
+    "# in mount namespace mnt:[4026532301] (a container's files, not this system's), run there: " +
+      "setcap -r /usr/bin/ping",
+  );
   // The host's files first, then each namespace's.
   assert.deepEqual(r.programs.map((p) => [p.path, p.mount_ns, p.capabilities]), [
     ["/usr/bin/ping", null, ["CAP_NET_RAW"]],
+    ["tools/run", null, ["CAP_SETUID"]],
     ["/usr/bin/ping", 4026532301, ["CAP_NET_ADMIN"]],
     ["/usr/bin/python3", 4026532301, ["CAP_CHOWN"]],
   ]);
