@@ -4,6 +4,16 @@ import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
 import { interpreterName, scriptFromArgv } from "../shared/interpreter.ts";
 
 /**
+ * Where an exec looked its file up, as the kernel's record says: the mount namespace, and the root directory (device
+ * in the kernel's encoding, inode). Zero for what the record does not say.
+ */
+export interface ExecPlace {
+  mntNs: number;
+  rootDev: number;
+  rootIno: number;
+}
+
+/**
  * The file setcap needs for `path` as executed by process `pid`: its real path (setcap refuses a symbolic link) and
  * whether it is a script.
  * - An absolute path is resolved as it is.
@@ -11,22 +21,50 @@ import { interpreterName, scriptFromArgv } from "../shared/interpreter.ts";
  *   `/proc/self/exe` or `/dev/fd/3`) is read through the process's /proc entry, never captrace's own. It is
  *   trusted only when it leads to the binary the process runs (`/proc/PID/exe`) or to a script; otherwise that
  *   binary is named if it has the path's file name. Else, as once the process is gone, the path is kept as given.
- * - For a process whose root is not captrace's (a chroot, a container), the path is looked up in its root, and
- *   named from captrace's root under a chroot, or with its mount namespace otherwise (see ProgramFile). When the
- *   process no longer runs that file, it may have changed its root since the exec (chroot(1) and nsenter exec in
- *   captrace's root, then enter another and exec again): a file of that path in captrace's root is taken then.
+ * - An exec looked up elsewhere than captrace's root (`place`: a chroot, a container) is read in the process's root
+ *   while the process is still there: named from captrace's root under a chroot, or with its mount namespace
+ *   otherwise (see ProgramFile), unless it is the very file of that path here. A process that has moved on since
+ *   (chroot(8) execs here, then changes its root and execs again) is not read: the file keeps the name it was run by.
+ *   Without `place`, the process's root now is taken for the exec's.
  * Only regular files are opened, so a path naming a terminal or a FIFO cannot block captrace.
  */
-export async function programFile(path: string, pid?: number): Promise<ProgramFile> {
-  const root = pid === undefined ? null : await rootOf(pid);
-  if (pid === undefined || root === null || root.kind === "same") return await _inOurRoot(path, pid);
-  const there = await _inItsRoot(path, pid, root);
-  if (there?.runs) return there.file;
-  if (_ownPath(path, pid) === null) {
-    const here = await Deno.realPath(path).catch(() => null);
-    if (here !== null) return { path: here, script: await _isScript(here) };
+export async function programFile(
+  path: string,
+  pid?: number,
+  place?: ExecPlace,
+  ppid?: number,
+): Promise<ProgramFile> {
+  if (pid === undefined) return await _inOurRoot(path);
+  const now = await rootOf(pid);
+  const ours = await _ourRoot();
+  if (place !== undefined && place.mntNs !== 0 && ours !== null) {
+    const sameRoot = place.rootIno === 0 ? null : kernelDev(place.rootDev) === ours.dev && place.rootIno === ours.ino;
+    if (place.mntNs === ours.ns && sameRoot === true) return await _inOurRoot(path, pid);
+    const there = (r: ProcessRoot | null): r is Exclude<ProcessRoot, { kind: "same" }> =>
+      r !== null && r.kind !== "same" && r.ns === place.mntNs &&
+      (sameRoot === null || (kernelDev(place.rootDev) === r.dev && place.rootIno === r.ino));
+    if (place.mntNs === ours.ns && sameRoot === null && !there(now)) {
+      // The root is not known (bpftrace names no fields by type): captrace's, unless the process is elsewhere now.
+      return await _inOurRoot(path, pid);
+    }
+    if (!there(now)) {
+      // Gone, or moved on to another root since. Its parent, where the exec was, can still read an absolute path.
+      const parent = ppid === undefined || _ownPath(path, ppid) !== null ? null : await rootOf(ppid);
+      const found = there(parent) ? await _inItsRoot(path, ppid!, parent) : null;
+      if (found !== null) return found;
+      return place.mntNs === ours.ns ? { path, script: false } : { path, script: false, mountNs: place.mntNs };
+    }
   }
-  return there?.file ?? { path, script: false };
+  if (now === null || now.kind === "same") return await _inOurRoot(path, pid);
+  const other = now.kind === "other" ? { path, script: false, mountNs: now.ns } : { path, script: false };
+  return await _inItsRoot(path, pid, now) ?? other;
+}
+
+/** `dev` in the kernel's encoding (major << 20 | minor) as stat gives it. */
+export function kernelDev(dev: number): number {
+  const major = Math.floor(dev / 2 ** 20);
+  const minor = dev % 2 ** 20;
+  return (minor & 0xff) + major * 2 ** 8 + Math.floor(minor / 0x100) * 2 ** 20;
 }
 
 /** programFile for a process with captrace's root, or gone. */
@@ -52,45 +90,71 @@ async function _inOurRoot(path: string, pid?: number): Promise<ProgramFile> {
 }
 
 /**
- * Where a process's file system is, against captrace's: the same; below a directory of captrace's (chroot); or out of
- * its reach, in another mount namespace (a container's), whose files are read through `/proc/PID/root`.
+ * Where a process's file system is, against captrace's: the same (namespace and root); below a directory of
+ * captrace's (chroot); or out of its reach, in another mount namespace (a container's), whose files are read through
+ * `/proc/PID/root`. With the namespace's inode and the root's device and inode.
  */
-export type ProcessRoot = { kind: "same" } | { kind: "under"; dir: string } | { kind: "other"; ns: number };
+export type ProcessRoot =
+  & { ns: number; dev: number; ino: number }
+  & ({ kind: "same" } | { kind: "under"; dir: string } | { kind: "other" });
 
-let ourRoot: Promise<Deno.FileInfo> | undefined;
+let ours: Promise<{ ns: number; dev: number; ino: number } | null> | undefined;
+
+/** captrace's own mount namespace and root. */
+function _ourRoot(): Promise<{ ns: number; dev: number; ino: number } | null> {
+  ours ??= (async () => {
+    const [root, ns] = await Promise.all([Deno.stat("/"), _nsOf("self")]).catch(() => [null, null]);
+    return root === null || ns === null ? null : { ns, dev: root.dev, ino: root.ino! };
+  })();
+  return ours;
+}
+
+async function _nsOf(pid: number | "self"): Promise<number | null> {
+  const m = /^mnt:\[(\d+)\]$/.exec(await Deno.readLink(`/proc/${pid}/ns/mnt`).catch(() => ""));
+  return m ? Number(m[1]) : null;
+}
 
 /** The root `pid` sees, compared with captrace's own; null when the process is gone or not ours to look at. */
 export async function rootOf(pid: number): Promise<ProcessRoot | null> {
-  ourRoot ??= Deno.stat("/");
-  const [theirs, ours] = await Promise.all([Deno.stat(`/proc/${pid}/root`), ourRoot]).catch(() => [null, null]);
-  if (theirs === null || ours === null) return null;
-  if (theirs.dev === ours.dev && theirs.ino === ours.ino) return { kind: "same" };
-  // A chroot's link names its directory; another namespace's root, out of captrace's tree, reads as "/".
+  const [theirs, ns, mine] = await Promise.all([Deno.stat(`/proc/${pid}/root`), _nsOf(pid), _ourRoot()])
+    .catch(() => [null, null, null]);
+  if (theirs === null || ns === null || mine === null) return null;
+  const at = { ns, dev: theirs.dev, ino: theirs.ino! };
+  const sameRoot = theirs.dev === mine.dev && theirs.ino === mine.ino;
+  if (ns !== mine.ns) return { ...at, kind: "other" };
+  if (sameRoot) return { ...at, kind: "same" };
+  // A chroot's link names its directory; a root out of captrace's tree reads as "/".
   const dir = await Deno.readLink(`/proc/${pid}/root`).catch(() => null);
   const there = dir !== null && dir !== "/" ? await Deno.stat(dir).catch(() => null) : null;
-  if (there !== null && there.dev === theirs.dev && there.ino === theirs.ino) return { kind: "under", dir: dir! };
-  const ns = /^mnt:\[(\d+)\]$/.exec(await Deno.readLink(`/proc/${pid}/ns/mnt`).catch(() => ""));
-  return ns ? { kind: "other", ns: Number(ns[1]) } : null;
+  if (there !== null && there.dev === theirs.dev && there.ino === theirs.ino) {
+    return { ...at, kind: "under", dir: dir! };
+  }
+  return { ...at, kind: "other" };
 }
 
 /**
  * programFile for a process whose root is not captrace's: `path` is looked up in the process's own tree, its links
- * followed there (an absolute link inside a container points into the container). `runs` when the process runs that
- * file now, or runs an interpreter and the file is a script; null when the path leads nowhere there.
+ * followed there (an absolute link inside a container points into the container); null when it leads nowhere
+ * there. In another namespace, a file that is also the file of that path here (a namespace sharing captrace's
+ * files, as `unshare -m` makes) is named plainly.
  */
 async function _inItsRoot(
   path: string,
   pid: number,
   root: Exclude<ProcessRoot, { kind: "same" }>,
-): Promise<{ file: ProgramFile; runs: boolean } | null> {
+): Promise<ProgramFile | null> {
   const base = root.kind === "under" ? root.dir : `/proc/${pid}/root`;
   // The kernel's links (exe, cwd) name files from captrace's root under a chroot, from the process's otherwise.
   const inside = (p: string | null): string | null => {
     if (p === null || root.kind === "other") return p;
     return p === root.dir ? "/" : p.startsWith(`${root.dir}/`) ? p.slice(root.dir.length) : null;
   };
-  const named = (p: string, script: boolean): ProgramFile =>
-    root.kind === "under" ? { path: `${root.dir}${p}`, script } : { path: p, script, mountNs: root.ns };
+  const named = async (p: string, script: boolean): Promise<ProgramFile> => {
+    if (root.kind === "under") return { path: `${root.dir}${p}`, script };
+    const [there, here] = await Promise.all([Deno.stat(`${base}${p}`), Deno.stat(p)]).catch(() => [null, null]);
+    const same = there !== null && here !== null && there.dev === here.dev && there.ino === here.ino;
+    return same ? { path: p, script } : { path: p, script, mountNs: root.ns };
+  };
   const exe = inside(await Deno.readLink(`/proc/${pid}/exe`).catch(() => null));
   const own = _ownPath(path, pid);
   let wanted: string | null = path;
@@ -100,18 +164,16 @@ async function _inItsRoot(
     wanted = cwd === null ? null : `${cwd.replace(/\/$/, "")}/${own}`;
   }
   const found = wanted === null ? null : await resolveIn(base, wanted);
-  // The same file, not just the same path: a binary from before the root changed may have a namesake in the new one.
-  const [running, there] = await Promise.all([
-    Deno.stat(`/proc/${pid}/exe`).catch(() => null),
-    found === null ? null : Deno.stat(`${base}${found}`).catch(() => null),
-  ]);
-  const isExe = running !== null && there !== null && running.dev === there.dev && running.ino === there.ino;
-  const script = found !== null && !isExe && await _isScript(`${base}${found}`);
-  if (found !== null && (isExe || script || own === null)) {
-    return { file: named(found, script), runs: isExe || (script && exe !== null && interpreterName(exe) !== null) };
+  if (found !== null) {
+    // The same file, not just the same path: a binary from before the root changed may have a namesake here.
+    const [running, there] = await Promise.all([Deno.stat(`/proc/${pid}/exe`), Deno.stat(`${base}${found}`)])
+      .catch(() => [null, null]);
+    const isExe = running !== null && there !== null && running.dev === there.dev && running.ino === there.ino;
+    const script = !isExe && await _isScript(`${base}${found}`);
+    if (isExe || script || own === null) return await named(found, script);
   }
   // As for captrace's root: a path of the process's own that leads elsewhere is its binary only by the same name.
-  if (own !== null && exe !== null && _base(exe) === _base(path)) return { file: named(exe, false), runs: true };
+  if (own !== null && exe !== null && _base(exe) === _base(path)) return await named(exe, false);
   return null;
 }
 
@@ -164,21 +226,18 @@ export async function runningProgram(pid: number): Promise<ProgramFile | null> {
   const root = await rootOf(pid);
   const exe = await Deno.readLink(`/proc/${pid}/exe`).catch(() => null);
   if (exe === null || root === null) return null;
-  // The kernel's links name a file as captrace sees it, except in another mount namespace: as the process does.
-  const file = (path: string, script: boolean): ProgramFile =>
-    root.kind === "other" ? { path, script, mountNs: root.ns } : { path, script };
-  if (interpreterName(exe) === null) return file(exe, false);
+  if (interpreterName(exe) === null) return await _linked(root, `/proc/${pid}/exe`, exe, false);
   const argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).split("\0");
   // The interpreter's own name, not argv[0] (a #! script's argv[0] is the interpreter's path as the #! line gives it).
   const script = scriptFromArgv([exe, ...argv.slice(1, argv.at(-1) === "" ? -1 : undefined)]);
-  if (script === null) return file(exe, false);
+  if (script === null) return await _linked(root, `/proc/${pid}/exe`, exe, false);
   // Interpreters keep their script open (dash on fd 10, bash on 255): its link names the file wherever the process
   // has moved since it started, deleted or not.
   const open = await _openFileEnding(pid, script);
-  if (open !== null) return file(open, true);
+  if (open !== null) return await _linked(root, open.link, open.target, true);
   if (root.kind !== "same") {
     const found = await _inItsRoot(script, pid, root);
-    return found?.file.script ? found.file : file(exe, false);
+    return found?.script ? found : await _linked(root, `/proc/${pid}/exe`, exe, false);
   }
   // Read as the process sees it (`sh /dev/stdin` is its stdin, not captrace's); a script is a regular file.
   const own = _ownPath(script, pid) ?? script;
@@ -189,16 +248,29 @@ export async function runningProgram(pid: number): Promise<ProgramFile | null> {
 }
 
 /**
- * The file `pid` has open whose path ends with `path` (leading `./` and `../` dropped), without a " (deleted)" mark;
- * null when none.
+ * The file behind one of a process's links (`link`, such as /proc/PID/exe), which the kernel names `path`: as
+ * captrace sees it when it is the file of that path here (under a chroot, or a file from before the process entered
+ * another namespace); as the process sees it, with its namespace, otherwise.
  */
-async function _openFileEnding(pid: number, path: string): Promise<string | null> {
+async function _linked(root: ProcessRoot, link: string, path: string, script: boolean): Promise<ProgramFile> {
+  if (root.kind !== "other") return { path, script };
+  const [real, here] = await Promise.all([Deno.stat(link).catch(() => null), Deno.stat(path).catch(() => null)]);
+  const same = real !== null && here !== null && real.dev === here.dev && real.ino === here.ino;
+  return same ? { path, script } : { path, script, mountNs: root.ns };
+}
+
+/**
+ * The file `pid` has open whose path ends with `path` (leading `./` and `../` dropped), without a " (deleted)" mark,
+ * and the link it was read from; null when none.
+ */
+async function _openFileEnding(pid: number, path: string): Promise<{ target: string; link: string } | null> {
   const tail = path.replace(/^(?:\.\.?\/)+/, "");
   if (tail === "" || path.startsWith("/dev/") || path.startsWith("/proc/")) return null;
   try {
     for await (const e of Deno.readDir(`/proc/${pid}/fd`)) {
-      const target = (await Deno.readLink(`/proc/${pid}/fd/${e.name}`).catch(() => "")).replace(/ \(deleted\)$/, "");
-      if (target.startsWith("/") && (target === path || target.endsWith(`/${tail}`))) return target;
+      const link = `/proc/${pid}/fd/${e.name}`;
+      const target = (await Deno.readLink(link).catch(() => "")).replace(/ \(deleted\)$/, "");
+      if (target.startsWith("/") && (target === path || target.endsWith(`/${tail}`))) return { target, link };
     }
   } catch {
     // gone, or not ours to read
@@ -244,18 +316,31 @@ export class ProgramFiles {
   #pending = new Set<Promise<void>>();
   #resolving = new Map<string, ProgramFile>();
 
+  #ourNs: number | null = null;
+
   constructor(root: ProgramFile) {
     this.map = new ProgramMap(root);
+    void _ourRoot().then((o) => this.#ourNs = o?.ns ?? null);
   }
 
-  /** Starts looking up the file of the exec record (`pid`, `ts`, `filename`). */
-  resolve(pid: number, ts: number, filename: string): void {
+  /**
+   * Starts looking up the file of the exec record (`pid`, `ts`, `filename`, looked up by the kernel at `place`, by a
+   * child of `place.ppid`). A
+   * file of another mount namespace says so from the start: checks charged to it before the lookup ends are kept
+   * apart from this system's file of the same path.
+   */
+  resolve(pid: number, ts: number, filename: string, place?: ExecPlace & { ppid: number }): void {
+    const ppid = place?.ppid;
     const key = `${pid} ${ts}`;
     if (this.#resolving.has(key)) return;
-    const file = { path: filename, script: false };
+    const file: ProgramFile = { path: filename, script: false };
+    if (place && place.mntNs !== 0 && this.#ourNs !== null && place.mntNs !== this.#ourNs) file.mountNs = place.mntNs;
     this.#resolving.set(key, file);
-    const p: Promise<void> = programFile(filename, pid).then((resolved) => {
-      Object.assign(file, resolved);
+    const p: Promise<void> = programFile(filename, pid, place, ppid).then((resolved) => {
+      file.path = resolved.path;
+      file.script = resolved.script;
+      if (resolved.mountNs === undefined) delete file.mountNs;
+      else file.mountNs = resolved.mountNs;
     }).finally(() => this.#pending.delete(p));
     this.#pending.add(p);
   }

@@ -846,10 +846,10 @@ class _Session {
       if (rec.kind === "summary_begin") this.#summaryBegun = true;
       // Looked up as soon as read, not once shown: a relative path needs the process's working directory, and a
       // short-lived process may be gone already.
-      else if (rec.kind === "exec") this.programs.resolve(rec.pid, rec.ts, rec.filename);
+      else if (rec.kind === "exec") this.programs.resolve(rec.pid, rec.ts, rec.filename, rec);
       // With --summary-only, the parent of a process that never executes anything (a server's worker) is known from
       // its fork alone: its checks are its parent's program's.
-      else if (rec.kind === "fork") this.programs.map.parent(rec.pid, rec.ppid);
+      else if (rec.kind === "fork") this.programs.map.forked(rec.pid, rec.ppid);
       this.correlator.push(rec, outs);
       if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });
     }
@@ -910,13 +910,20 @@ class _Session {
           }
           continue;
         case "exec":
+          // Its parent first: a check of it read late is charged to what it ran before this exec, maybe its parent's.
+          this.programs.map.parent(event.pid, event.ppid);
           this.usage.exec(event.pid, this.programs.map.programOf(event.pid), event.ts);
           this.programs.exec(event.pid, event.ppid, event.ts, event.filename);
           if (o.json) this.sink.line(JSON.stringify(event));
           else if (o.verbose) this.sink.line(formatExec(event));
           continue;
         case "exit":
-          this.usage.exited(event.pid, this.programs.map.programOf(event.pid), event.ts);
+          this.usage.exited(
+            event.pid,
+            this.programs.map.programOf(event.pid),
+            event.ts,
+            this.programs.map.knows(event.pid),
+          );
           this.programs.map.exited(event.pid);
           this.sink.line(o.json ? JSON.stringify(event) : formatExit(event, signalName));
           if (event.root) this.#stopWhenQuiet();
@@ -942,7 +949,9 @@ class _Session {
   #charge(event: CheckEvent, role: BroadRole | undefined): void {
     const counts = event.audit && (event.ret === 0 ? event.userns === null || event.userns === INIT_USER_NS : true);
     // Made before the exec or exit of its process shown already (read late from another CPU): not a new process.
-    const earlier = this.usage.earlier(event.pid, event.ts);
+    const turn = this.usage.earlier(event.pid, event.ts);
+    // A process that exited before its first check was read: its program is its parent's, named by this check.
+    const earlier = turn === null ? null : turn.file ?? this.programs.map.programOf(event.ppid);
     if (earlier !== null && counts) this.usage.late(event.pid, event.cap, earlier);
     else if (earlier === null && this.usage.check(event.pid, event.cap, counts)) {
       this.programs.map.parent(event.pid, event.ppid);

@@ -21,6 +21,15 @@ export interface KernelOffsets {
   ptRegsSize: number;
   ptRegsOrigAx: number;
   ptRegsSp: number;
+  taskNsproxy: number;
+  nsproxyMntNs: number;
+  mntNsInum: number;
+  taskFs: number;
+  fsRootDentry: number;
+  dentryInode: number;
+  dentrySb: number;
+  inodeIno: number;
+  sbDev: number;
   /**
    * Where the cap_capable tracepoint's fields sit in its record (`struct trace_event_raw_cap_capable`), when the
    * kernel has that tracepoint. bpftrace 0.17 spends about 50 ms compiling each `args->` it meets, so the program
@@ -57,6 +66,15 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   ptRegsSize: ["pt_regs", null],
   ptRegsOrigAx: ["pt_regs", "orig_ax"],
   ptRegsSp: ["pt_regs", "sp"],
+  taskNsproxy: ["task_struct", "nsproxy"],
+  nsproxyMntNs: ["nsproxy", "mnt_ns"],
+  mntNsInum: ["mnt_namespace", "ns.inum"],
+  taskFs: ["task_struct", "fs"],
+  fsRootDentry: ["fs_struct", "root.dentry"],
+  dentryInode: ["dentry", "d_inode"],
+  dentrySb: ["dentry", "d_sb"],
+  inodeIno: ["inode", "i_ino"],
+  sbDev: ["super_block", "s_dev"],
 };
 
 const TRACEPOINT_RECORD = "trace_event_raw_cap_capable";

@@ -21,6 +21,15 @@ const BASE: KernelOffsets = {
   ptRegsSize: 168,
   ptRegsOrigAx: 120,
   ptRegsSp: 152,
+  taskNsproxy: 1840,
+  nsproxyMntNs: 24,
+  mntNsInum: 24,
+  taskFs: 1816,
+  fsRootDentry: 32,
+  dentryInode: 48,
+  dentrySb: 104,
+  inodeIno: 64,
+  sbDev: 16,
 };
 const WITH_TP: KernelOffsets = { ...BASE, capTracepoint: { cred: 8, targetNs: 16, cap: 32, ret: 36 } };
 

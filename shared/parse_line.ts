@@ -39,7 +39,17 @@ export type TraceRecord =
   | CheckRecord
   | EntryRecord
   | { kind: "return"; ts: number; tid: number; ret: number }
-  | { kind: "exec"; ts: number; pid: number; ppid: number; filename: string }
+  | {
+    kind: "exec";
+    ts: number;
+    pid: number;
+    ppid: number;
+    /** The mount namespace and root (device in the kernel's encoding, inode) the file was looked up in. */
+    mntNs: number;
+    rootDev: number;
+    rootIno: number;
+    filename: string;
+  }
   | { kind: "exit"; ts: number; pid: number; status: number; root: boolean }
   | { kind: "fork"; ts: number; pid: number; ppid: number }
   | { kind: "lost"; count: number }
@@ -314,10 +324,11 @@ export class LineParser {
     if (this.#summaryDone && line.startsWith("@")) return null;
     switch (line.charCodeAt(1) === 32 ? line[0] : "") {
       case "E": {
-        const f = _split(line, 4);
-        const n = f ? _ints(f, 1, 4) : null;
+        const f = _split(line, 7);
+        const n = f ? _ints(f, 1, 7) : null;
         if (!f || !n) return this.#malformed(line, "bad exec record");
-        return { kind: "exec", ts: n[0]!, pid: n[1]!, ppid: n[2]!, filename: f[4]! };
+        const [ts, pid, ppid, mntNs, rootDev, rootIno] = n as [number, number, number, number, number, number];
+        return { kind: "exec", ts, pid, ppid, mntNs, rootDev, rootIno, filename: f[7]! };
       }
       case "F": {
         const f = line.split(" ");

@@ -88,7 +88,7 @@ Deno.test("parser infers a check's opts from the callers in its stack", () => {
 });
 
 Deno.test("parser emits a check cut off without its blank line when the next record starts", () => {
-  const next = "E 832347207198 9135 9038 /usr/bin/chown";
+  const next = "E 832347207198 9135 9038 0 0 0 /usr/bin/chown";
   const recs = parseAll([CHECK, STACK[0]!, SETID_FRAME, next]);
   assert.deepEqual(recs.map((r) => r.kind), ["check", "exec"]);
   assert.equal(recs[0]?.kind === "check" && recs[0].opts, 4);
@@ -185,14 +185,25 @@ Deno.test("parser reports return records with the wrong field count as malformed
 });
 
 Deno.test("parser reads an exec record whose filename holds spaces", () => {
-  assert.deepEqual(parseAll(["E 5 201 200 /opt/My App/bin/run"]), [
-    { kind: "exec", ts: 5, pid: 201, ppid: 200, filename: "/opt/My App/bin/run" },
+  assert.deepEqual(parseAll(["E 5 201 200 4026531841 8388609 2 /opt/My App/bin/run"]), [
+    {
+      kind: "exec",
+      ts: 5,
+      pid: 201,
+      ppid: 200,
+      mntNs: 4026531841,
+      rootDev: 8388609,
+      rootIno: 2,
+      filename: "/opt/My App/bin/run",
+    },
   ]);
 });
 
 Deno.test("parser reports a short exec record as malformed", () => {
-  const [r] = parseAll(["E 5 201 200"]);
-  assert.ok(r?.kind === "malformed" && r.reason === "bad exec record");
+  for (const line of ["E 5 201 200", "E 5 201 200 /bin/true", "E 5 201 200 1 2 /bin/true"]) {
+    const [r] = parseAll([line]);
+    assert.ok(r?.kind === "malformed" && r.reason === "bad exec record", line);
+  }
 });
 
 Deno.test("parser reads exit records and the root flag", () => {
@@ -311,7 +322,7 @@ Deno.test("parser reads a stack-keyed summary entry with an empty stack", () => 
 });
 
 Deno.test("parser ignores the cleared maps bpftrace prints after S end, but still reads late records", () => {
-  const recs = parseAll([...SUMMARY, "", "", "@n: 0", "@agg[0, 1, 2, 3, 4, 5]: 6", "E 5 6 7 /bin/late"]);
+  const recs = parseAll([...SUMMARY, "", "", "@n: 0", "@agg[0, 1, 2, 3, 4, 5]: 6", "E 5 6 7 0 0 0 /bin/late"]);
   assert.equal(recs.filter((r) => r.kind === "malformed").length, 0);
   assert.deepEqual(recs.slice(-2).map((r) => r.kind), ["summary_end", "exec"]);
 });
@@ -360,7 +371,7 @@ Deno.test("parser strips CRLF line endings from every record type", () => {
     "",
     "B 1 2 3 4 5 6 7 8 9 10 11 0 0 x y",
     "R 1 2 -1",
-    "E 1 2 3 /bin/true",
+    "E 1 2 3 0 0 0 /bin/true",
     "X 1 2 0 1",
     "Lost 3 events",
     ...SUMMARY,

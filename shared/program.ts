@@ -71,6 +71,13 @@ interface _Fields {
    * `filename` holds, read without `args`, which bpftrace 0.17 compiles with clang (about 30 ms more at start).
    */
   execFilename: string;
+  /**
+   * The task's mount namespace (its inode) and root directory (its file system's device, in the kernel's encoding,
+   * and inode): where an exec looked its file up.
+   */
+  mntNs: string;
+  rootDev: string;
+  rootIno: string;
   /** uid, euid and user namespace inode of a `struct cred *` expression. */
   uid(cred: string): string;
   euid(cred: string): string;
@@ -90,6 +97,10 @@ const TYPED: _Fields = {
   live: "curtask->signal->live.counter",
   exitCode: "curtask->exit_code",
   execFilename: "str(uptr(curtask->mm->env_end))",
+  mntNs: "curtask->nsproxy->mnt_ns->ns.inum",
+  // bpftrace 0.17 finds no s_dev in super_block nor i_ino in inode by name: the root is then unknown (0 0).
+  rootDev: "(uint32)0",
+  rootIno: "(uint64)0",
   uid: (c) => `${c}->uid.val`,
   euid: (c) => `${c}->euid.val`,
   credNs: (c) => `${c}->user_ns->ns.inum`,
@@ -110,6 +121,13 @@ function _raw(o: KernelOffsets): _Fields {
     live: `*(int32 *)(${ptr(task(o.taskSignal))} + ${o.signalLive})`,
     exitCode: `*(int32 *)${task(o.taskExitCode)}`,
     execFilename: `str(uptr(*(uint64 *)(${ptr(task(o.taskMm))} + ${o.mmEnvEnd})))`,
+    mntNs: `*(uint32 *)(${ptr(`(${ptr(task(o.taskNsproxy))} + ${o.nsproxyMntNs})`)} + ${o.mntNsInum})`,
+    rootDev: `*(uint32 *)(${
+      ptr(`(${ptr(`(${ptr(task(o.taskFs))} + ${o.fsRootDentry})`)} + ${o.dentrySb})`)
+    } + ${o.sbDev})`,
+    rootIno: `*(uint64 *)(${
+      ptr(`(${ptr(`(${ptr(task(o.taskFs))} + ${o.fsRootDentry})`)} + ${o.dentryInode})`)
+    } + ${o.inodeIno})`,
     uid: (c) => `*(uint32 *)((uint64)${c} + ${o.credUid})`,
     euid: (c) => `*(uint32 *)((uint64)${c} + ${o.credEuid})`,
     credNs: (c) => `*(uint32 *)(*(uint64 *)((uint64)${c} + ${o.credUserNs}) + ${o.nsInum})`,
@@ -208,8 +226,9 @@ function _orPid(cond: string, pid: number): string {
  *   `KSTACK_DEPTH` indented kernel frames and an empty line (tracepoint);
  * - `B <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <opts> <sys> <userns> <target_ns> <ra> <cs> <comm>` at
  *   kprobe entry and `R <ts> <tid> <ret>` at return (kprobe);
- * - `E <ts> <pid> <ppid> <filename>` for an exec, `X <ts> <pid> <exit_code> <root>` for a process's end;
- * - `F <ts> <child> <pid>` for a fork or a new thread, with `--summary-only` only (other checks carry the parent);
+ * - `E <ts> <pid> <ppid> <mnt_ns> <root_dev> <root_ino> <filename>` for an exec (the namespace and root it looked
+ *   the file up in), `X <ts> <pid> <exit_code> <root>` for a process's end;
+ * - `F <ts> <child> <pid>` for a new process (not a thread), with `--summary-only` only (checks carry the parent);
  * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
  *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, kstack or opts]: n`, one per CPU the key was counted on
  *   (`init` is 1 when the checking process was in the initial user namespace, 0 for any other).
@@ -325,17 +344,20 @@ export function generateProgram(options: ProgramOptions): string {
   }
 
   if (follow && options.summaryOnly) {
-    // No check record carries the parent of a process that never executes anything: say it at the fork (a thread's
-    // creation too; the tracepoint does not tell them apart), for the program its checks are charged to.
-    out.push(`tracepoint:sched:sched_process_fork ${_and(gated)} {`, "  @t[args->child_pid] = 1;");
-    const print = '@p = count(); printf("F %llu %d %d\\n", nsecs, args->child_pid, pid);';
-    out.push(live ? `  if (${live}) { ${print} }` : `  ${print}`, "}", "");
+    // No check record carries the parent of a process that never executes anything: say it when the process is made,
+    // for the program its checks are charged to. task_newtask, unlike sched_process_fork, tells a new thread
+    // (CLONE_THREAD) from a new process, at the same cost.
+    out.push(`tracepoint:task:task_newtask ${_and(gated)} {`, "  @t[args->pid] = 1;");
+    const print = '@p = count(); printf("F %llu %d %d\\n", nsecs, args->pid, pid);';
+    out.push(`  if (${_all("!(args->clone_flags & 0x10000)", live)}) { ${print} }`, "}", "");
   } else if (follow) {
     out.push(`tracepoint:sched:sched_process_fork ${_and(gated)} { @t[args->child_pid] = 1; }`, "");
   }
 
   if (options.mode !== "system") {
-    const exec = `  @p = count(); printf("E %llu %d %d %s\\n", nsecs, pid, ${f.ppid}, ${f.execFilename});`;
+    const exec =
+      `  @p = count(); printf("E %llu %d %d %u %u %lu %s\\n", nsecs, pid, ${f.ppid}, ${f.mntNs}, ${f.rootDev}, ` +
+      `${f.rootIno}, ${f.execFilename});`;
     if (gate) {
       // The root's execs open the gate: the last of the launcher's is the target's.
       out.push(`tracepoint:sched:sched_process_exec ${_and(tracked, live)} {`);

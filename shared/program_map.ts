@@ -80,6 +80,18 @@ export class ProgramMap {
   }
 
   /**
+   * `pid` is a new process, made by `ppid` (a fork record): whatever an earlier process with its pid ran or descended
+   * from is forgotten, even without that one's exit seen.
+   */
+  forked(pid: number, ppid: number): void {
+    if (!isPid(pid)) return;
+    this.#exec.delete(pid);
+    this.#parent.delete(pid);
+    this.#ended.delete(pid);
+    this.parent(pid, ppid);
+  }
+
+  /**
    * `pid` exited. What it ran is kept (its checks are still to be charged), but a process that later gets the same
    * pid starts afresh.
    */
@@ -87,6 +99,11 @@ export class ProgramMap {
     if (!isPid(pid)) return;
     if (this.#ended.size >= MAX_PROCESSES) this.#ended.delete(this.#ended.oldest()!);
     this.#ended.set(pid, 1);
+  }
+
+  /** True when `pid`'s own exec or its parent is known: its program is more than the root's by default. */
+  knows(pid: number): boolean {
+    return this.#exec.has(pid) || this.#parent.get(pid) !== undefined;
   }
 
   /** The program `pid` ran: its own exec, else its nearest ancestor's, else the root's. */

@@ -86,3 +86,14 @@ Deno.test("ProgramMap ignores pids no kernel gives, from bad tracer input", () =
   assert.equal(m.programOf(70), ROOT, "no parent was recorded from a bad ppid");
   assert.equal(m.programOf(-1), ROOT);
 });
+
+Deno.test("ProgramMap takes a fork record's parent over what an earlier process with the pid ran", () => {
+  const m = new ProgramMap(ROOT);
+  m.exec(20, 1, { path: "/usr/bin/ping", script: false });
+  m.exec(30, 1, { path: "/usr/sbin/nginx", script: false });
+  // pid 20 used again, its old process's exit not seen: a fork of nginx now.
+  m.forked(20, 30);
+  assert.equal(m.programOf(20).path, "/usr/sbin/nginx");
+  assert.equal(m.knows(20), true);
+  assert.equal(m.knows(21), false);
+});

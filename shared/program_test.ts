@@ -35,6 +35,15 @@ const OFFSETS: KernelOffsets = {
   ptRegsSize: 168,
   ptRegsOrigAx: 120,
   ptRegsSp: 152,
+  taskNsproxy: 200,
+  nsproxyMntNs: 204,
+  mntNsInum: 208,
+  taskFs: 212,
+  fsRootDentry: 216,
+  dentryInode: 220,
+  dentrySb: 224,
+  inodeIno: 228,
+  sbDev: 232,
 };
 
 const C_PRINTF = 'printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,';
@@ -115,7 +124,8 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
   const exec = probe(prog, "tracepoint:sched:sched_process_exec");
   assert.ok(
     exec.includes(
-      'printf("E %llu %d %d %s\\n", nsecs, pid, curtask->real_parent->tgid, str(uptr(curtask->mm->env_end)));',
+      'printf("E %llu %d %d %u %u %lu %s\\n", nsecs, pid, curtask->real_parent->tgid, ' +
+        "curtask->nsproxy->mnt_ns->ns.inum, (uint32)0, (uint64)0, str(uptr(curtask->mm->env_end)));",
     ),
     exec,
   );
@@ -135,6 +145,18 @@ Deno.test("program reads an exec's file name from the new stack, at BTF offsets 
   const exec = probe(gen({ offsets: OFFSETS }), "tracepoint:sched:sched_process_exec");
   assert.ok(exec.includes(", str(uptr(*(uint64 *)(*(uint64 *)((uint64)curtask + 108) + 144))));"), exec);
   assert.ok(!exec.includes("args"));
+});
+
+Deno.test("program reads where an exec looked its file up, its mount namespace and root, at BTF offsets", () => {
+  const exec = probe(gen({ offsets: OFFSETS }), "tracepoint:sched:sched_process_exec");
+  const fs = "*(uint64 *)(*(uint64 *)((uint64)curtask + 212) + 216)";
+  assert.ok(
+    exec.includes(
+      "*(uint32 *)(*(uint64 *)(*(uint64 *)((uint64)curtask + 200) + 204) + 208), " +
+        `*(uint32 *)(*(uint64 *)(${fs} + 224) + 232), *(uint64 *)(*(uint64 *)(${fs} + 220) + 228), `,
+    ),
+    exec,
+  );
 });
 
 Deno.test("program prints the summary between S begin and S end at END, then clears its maps", () => {
@@ -360,15 +382,21 @@ Deno.test("program with --summary-only counts every check in the kernel and prin
   assert.ok(!sys.includes("@p"), sys);
 });
 
-Deno.test("program with --summary-only prints each fork with its parent, until the summary is asked for", () => {
-  const fork = (options: Partial<ProgramOptions>) => probe(gen(options), "tracepoint:sched:sched_process_fork");
+Deno.test("program with --summary-only prints each new process with its parent, until the summary is asked for", () => {
+  const newtask = (options: Partial<ProgramOptions>) => probe(gen(options), "tracepoint:task:task_newtask");
   assert.equal(
-    fork({ summaryOnly: true, controlPid: 7 }),
-    "tracepoint:sched:sched_process_fork /(pid == 4242 || @t[tid])/ {\n  @t[args->child_pid] = 1;\n" +
-      '  if (@fin == 0) { @p = count(); printf("F %llu %d %d\\n", nsecs, args->child_pid, pid); }\n}',
+    newtask({ summaryOnly: true, controlPid: 7 }),
+    "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  @t[args->pid] = 1;\n" +
+      "  if (!(args->clone_flags & 0x10000) && @fin == 0) { " +
+      '@p = count(); printf("F %llu %d %d\\n", nsecs, args->pid, pid); }\n}',
   );
-  assert.ok(fork({ summaryOnly: true }).includes('\n  @p = count(); printf("F '));
+  // Without a control pid, every new process (CLONE_THREAD not set) is printed.
+  assert.ok(
+    newtask({ summaryOnly: true }).includes('  if (!(args->clone_flags & 0x10000)) { @p = count(); printf("F '),
+  );
+  assert.ok(!gen({ summaryOnly: true }).includes("sched_process_fork"), "one hook follows the children");
   // Otherwise the checks' own records carry the parent.
   assert.ok(!gen({}).includes('printf("F '));
-  assert.ok(!gen({ summaryOnly: true, follow: false }).includes("sched_process_fork"));
+  assert.ok(!gen({}).includes("task_newtask"));
+  assert.ok(!gen({ summaryOnly: true, follow: false }).includes("task_newtask"));
 });

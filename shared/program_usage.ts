@@ -61,7 +61,7 @@ export class ProgramUsage {
   #ended = new Uint8Array(64);
   // The latest execs and exits shown, by pid, oldest first: when, and the program the pid ran until then. Only a
   // check read soon after can be older; the pids that turned longest ago are forgotten (see oldestKey).
-  #turns = new Map<number, { ts: number; file: ProgramFile; exit: boolean }[]>();
+  #turns = new Map<number, { ts: number; file: ProgramFile | null; exit: boolean }[]>();
   #turnOrder = { keys: this.#turns.keys() };
   #newestTurn = -1;
   #used = 0;
@@ -104,21 +104,22 @@ export class ProgramUsage {
 
   /**
    * `pid` exited at `ts`: its checks since its last exec were `file`'s, and a later process with its pid is another.
+   * `known` is false when `file` is only the default for a process whose parent is not known yet (see earlier).
    */
-  exited(pid: number, file: ProgramFile, ts = -1): void {
-    this.exec(pid, file, ts);
+  exited(pid: number, file: ProgramFile, ts = -1, known = true): void {
+    this.exec(pid, file, ts, known);
     const slot = this.#slots.get(pid);
     if (slot !== undefined) this.#ended[slot] = 1;
     if (ts >= 0) this.#turns.get(pid)!.at(-1)!.exit = true;
   }
 
   /** `pid` executes another program at `ts`: the checks it made since its last exec were `previous`'s. */
-  exec(pid: number, previous: ProgramFile, ts = -1): void {
+  exec(pid: number, previous: ProgramFile, ts = -1, known = true): void {
     if (ts >= 0) {
       const turns = this.#turns.get(pid) ?? [];
       this.#turns.delete(pid);
       if (this.#turns.size >= MAX_TURNS) this.#turns.delete(oldestKey(this.#turns, this.#turnOrder));
-      if (turns.push({ ts, file: previous, exit: false }) > TURNS_PER_PID) turns.shift();
+      if (turns.push({ ts, file: known ? previous : null, exit: false }) > TURNS_PER_PID) turns.shift();
       if (ts > this.#newestTurn) this.#newestTurn = ts;
       this.#turns.set(pid, turns);
     }
@@ -136,13 +137,15 @@ export class ProgramUsage {
   }
 
   /**
-   * The program `pid` ran when it made a check at `ts`, when that was before the pid's last exec or exit shown: a
-   * check read late, from another CPU's buffer, after the record of what the process did next. Null otherwise.
+   * When a check of `pid` at `ts` came before the pid's last exec or exit shown (a check read late, from another
+   * CPU's buffer, after the record of what the process did next): the program it ran then, null in `file` when that
+   * was its parent's, not known at the time. Null when the check is not such a one. A check older than the four
+   * turns kept is taken for the oldest's.
    */
-  earlier(pid: number, ts: number): ProgramFile | null {
+  earlier(pid: number, ts: number): { readonly file: ProgramFile | null } | null {
     // Most checks come after every exec and exit read so far: no lookup for them.
     if (!(ts < this.#newestTurn)) return null;
-    for (const turn of this.#turns.get(pid) ?? []) if (ts < turn.ts) return turn.file;
+    for (const turn of this.#turns.get(pid) ?? []) if (ts < turn.ts) return turn;
     return null;
   }
 

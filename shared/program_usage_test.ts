@@ -78,11 +78,11 @@ Deno.test("ProgramUsage gives a check read after its process's exec or exit, but
   u.check(5, 7);
   u.exec(5, A, 2000); // A ran until 2000, B since
   assert.equal(u.earlier(5, 2500), null, "made after the exec");
-  assert.equal(u.earlier(5, 1800), A, "made before it, read late from another CPU");
+  assert.equal(u.earlier(5, 1800)?.file, A, "made before it, read late from another CPU");
   u.late(5, 13, A);
   u.exited(5, B, 3000);
-  assert.equal(u.earlier(5, 2900), B, "made before the exit, read after it");
-  assert.equal(u.earlier(5, 1900), A, "made before the exec, read after the exit too");
+  assert.equal(u.earlier(5, 2900)?.file, B, "made before the exit, read after it");
+  assert.equal(u.earlier(5, 1900)?.file, A, "made before the exec, read after the exit too");
   u.late(5, 12, B);
   assert.equal(u.earlier(6, 1), null, "a pid with no exec or exit shown");
   // Charged to A and B as they came: the kernel's counts for pid 5 at the end go to nobody else.
@@ -98,12 +98,13 @@ Deno.test("ProgramUsage gives a check read after its process's exec or exit, but
 Deno.test("ProgramUsage notes the exec of a pid that made no check yet, for a check of it read late", () => {
   const u = new ProgramUsage();
   u.exec(9, A, 500);
-  assert.equal(u.earlier(9, 400), A);
+  assert.equal(u.earlier(9, 400)?.file, A);
   u.late(9, 0, A);
   assert.deepEqual([...u.shares()].map((s) => [s.file.path, [...s.caps]]), [["/bin/a", [0]]]);
   assert.equal(u.chargeTo(9, 0, B), null);
   // Likewise for the exit of a pid that made no check yet: a check after it is a new process's.
-  u.exited(11, A, 700);
-  u.late(11, 0, u.earlier(11, 600)!);
+  u.exited(11, A, 700, false);
+  assert.deepEqual(u.earlier(11, 600), { ts: 700, file: null, exit: true }, "its parent's program, not known then");
+  u.late(11, 0, B);
   assert.equal(u.check(11, 21), true, "a new process");
 });

@@ -199,6 +199,48 @@ Deno.test("a program in another mount namespace gets its setcap line to run ther
   });
 });
 
+Deno.test("a container's wrapper that execs again is still named in its namespace, though this system has its path", async () => {
+  await requireTracing();
+  await withRoot(async (dir) => {
+    // /usr/bin/true in the container is the program: it chowns, then execs /bin/prog, long before captrace looks.
+    await Deno.mkdir(`${dir}/usr/bin`, { recursive: true });
+    await Deno.copyFile(`${dir}/bin/prog`, `${dir}/usr/bin/true`);
+    await Deno.chmod(`${dir}/usr/bin/true`, 0o755);
+    const script = `mount --make-rprivate / && mount --bind ${dir} ${dir} && cd ${dir} && pivot_root . old && ` +
+      "exec /usr/bin/true 0 /bin/prog";
+    const { events, code } = await runJson(["--", "unshare", "-m", "sh", "-c", script]);
+    assert.equal(code, 0);
+    const programs = summaryOf(events).rec.programs as { path: string; mount_ns: number | null }[];
+    const wrapper = programs.find((p) => p.path === "/usr/bin/true");
+    assert.ok(wrapper && wrapper.mount_ns !== null, JSON.stringify(programs));
+    assert.ok(
+      programs.some((p) => p.path === "/bin/prog" && p.mount_ns === wrapper.mount_ns),
+      JSON.stringify(programs),
+    );
+  });
+});
+
+Deno.test("a file bind-mounted over in a private mount namespace is that namespace's, not this system's", async () => {
+  await requireTracing();
+  await withRoot(async (dir) => {
+    // Same root as captrace, another namespace: there, the path of a copy of /bin/true is the chowning program.
+    await Deno.copyFile("/bin/true", `${dir}/tool`);
+    const script = `mount --make-rprivate / && mount --bind ${dir}/bin/prog ${dir}/tool && exec ${dir}/tool`;
+    const { events, code } = await runJson(["--", "unshare", "-m", "sh", "-c", script]);
+    assert.equal(code, 0);
+    const programs = summaryOf(events).rec.programs as {
+      path: string;
+      mount_ns: number | null;
+      capabilities: string[];
+    }[];
+    const tool = programs.find((p) => p.capabilities.includes("CAP_CHOWN"));
+    assert.equal(tool?.path, `${dir}/tool`, JSON.stringify(programs));
+    assert.notEqual(tool?.mount_ns, null, "this system's file of that path is /bin/true");
+    // unshare and mount ran before, on this system's files.
+    assert.ok(programs.some((p) => p.path === "/usr/bin/mount" && p.mount_ns === null), JSON.stringify(programs));
+  });
+});
+
 Deno.test("--pid of a process in another mount namespace names its binary there, with the namespace", async () => {
   await requireTracing();
   await withRoot(async (dir) => {

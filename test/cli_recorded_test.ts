@@ -314,17 +314,21 @@ Deno.test("events read out of time order (one CPU's buffer after another's) are 
 });
 
 Deno.test("a check read after its process's next exec or exit, but made before, is charged to the program then", async () => {
-  // Process 7 runs tool-a, then tool-b. Its CAP_NET_RAW check before that exec, and its CAP_SYS_ADMIN check before
-  // its exit, come from another CPU's buffer 0.2 s after the records that follow them: too late to be put in order.
-  const check = (ts: number, cap: number) => `C ${ts} 7 7 5 0 0 ${cap} -1 41 1 1 0 0 tool\n    cap_capable+131\n\n`;
+  // Process 4200007 (above any pid: the kernel stops at 2^22) runs tool-a, then tool-b. Its CAP_NET_RAW check before
+  // that exec, and its CAP_SYS_ADMIN check before its exit, come from another CPU's buffer 0.2 s after the records
+  // that follow them: too late to be put in order.
+  const check = (ts: number, cap: number) =>
+    `C ${ts} 4200007 4200007 4200005 0 0 ${cap} -1 41 1 1 0 0 tool\n    cap_capable+131\n\n`;
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
   const replay = await temp(
-    `READY 1000\nE 1500 7 5 ${dir}/tool-a\nE 2000 7 5 ${dir}/tool-b\n${check(2500, 12)}X 3000 7 0 0\n`,
+    `READY 1000\nE 1500 4200007 4200005 0 0 0 ${dir}/tool-a\nE 2000 4200007 4200005 0 0 0 ${dir}/tool-b\n${
+      check(2500, 12)
+    }X 3000 4200007 0 0\n`,
   );
   const later = await temp(`${check(1800, 13)}${check(2900, 21)}X 9000 5 0 1\n`);
   const end = await temp(
-    "S begin\n@n: 3\n@p: 7\n@agg[0, 7, 12, -1, 41, 1, 0]: 1\n@agg[0, 7, 13, -1, 41, 1, 0]: 1\n" +
-      "@agg[0, 7, 21, -1, 41, 1, 0]: 1\nS end\n",
+    "S begin\n@n: 3\n@p: 7\n@agg[0, 4200007, 12, -1, 41, 1, 0]: 1\n@agg[0, 4200007, 13, -1, 41, 1, 0]: 1\n" +
+      "@agg[0, 4200007, 21, -1, 41, 1, 0]: 1\nS end\n",
   );
   const out = `${dir}/trace.ndjson`;
   try {
@@ -338,6 +342,42 @@ Deno.test("a check read after its process's next exec or exit, but made before, 
     assert.deepEqual(
       programs.filter((p) => p.path.startsWith(dir)).map((p) => [p.path, p.capabilities]),
       [[`${dir}/tool-a`, ["CAP_NET_RAW"]], [`${dir}/tool-b`, ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]]],
+      JSON.stringify(programs),
+    );
+  } finally {
+    for (const f of [replay, later, end]) await Deno.remove(f);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a fork's first check, read after the fork's exit or exec, is charged to its parent's program", async () => {
+  // Process 4200007 runs tool-a and forks 4200008 and 4200009 (above any pid). Their first checks come 0.2 s late,
+  // after the one's exit and the other's exec: until then nothing said whose children they were.
+  const check = (ts: number, pid: number, cap: number) =>
+    `C ${ts} ${pid} ${pid} 4200007 0 0 ${cap} -1 41 1 1 0 0 tool\n    cap_capable+131\n\n`;
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  const replay = await temp(
+    `READY 1000\nE 1500 4200007 4200005 0 0 0 ${dir}/tool-a\nX 2000 4200008 0 0\nE 2100 4200009 4200007 0 0 0 ${dir}/tool-b\n${
+      check(2500, 4200009, 12)
+    }`,
+  );
+  const later = await temp(`${check(1800, 4200008, 6)}${check(1900, 4200009, 13)}X 9000 5 0 1\n`);
+  const end = await temp(
+    "S begin\n@n: 3\n@p: 7\n@agg[0, 4200008, 6, -1, 41, 1, 0]: 1\n@agg[0, 4200009, 13, -1, 41, 1, 0]: 1\n" +
+      "@agg[0, 4200009, 12, -1, 41, 1, 0]: 1\nS end\n",
+  );
+  const out = `${dir}/trace.ndjson`;
+  try {
+    const r = await fake(
+      { FAKE_REPLAY: replay, FAKE_REPLAY_LATER: later, FAKE_ON_SIGINT: end },
+      ["--json", "-o", out, "-p", String(Deno.pid)],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const summary = ndjson(await Deno.readTextFile(out)).at(-1)!;
+    const programs = (summary.recommendation as { programs: { path: string; capabilities: string[] }[] }).programs;
+    assert.deepEqual(
+      programs.filter((p) => p.path.startsWith(dir)).map((p) => [p.path, p.capabilities]),
+      [[`${dir}/tool-a`, ["CAP_SETGID", "CAP_NET_RAW"]], [`${dir}/tool-b`, ["CAP_NET_ADMIN"]]],
       JSON.stringify(programs),
     );
   } finally {
@@ -379,7 +419,7 @@ Deno.test("an event still held for its order when the stream ends is shown, even
 });
 
 Deno.test("records with pids no kernel gives (bad tracer output) neither hang nor crash captrace", async () => {
-  const execs = Array.from({ length: 80 }, (_, i) => `E ${1_000_100_000 + i * 1000} -1 200 /usr/bin/true`);
+  const execs = Array.from({ length: 80 }, (_, i) => `E ${1_000_100_000 + i * 1000} -1 200 0 0 0 /usr/bin/true`);
   const checks = Array.from({ length: 40 }, (_, i) => {
     const ts = 1_000_200_000 + i * 1000;
     return `C ${ts} ${300 + i} ${300 + i} 200 1000 1000 12 -1 54 4026531837 4026531837 0 0 x\n        ns_capable+45\n`;
