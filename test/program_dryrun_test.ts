@@ -1,10 +1,12 @@
-/** Every program variant must compile in the real bpftrace (`-d` dry run), the kprobe ones included: this kernel
- * has no kprobes to attach them to, so this is where their syntax and types are checked. */
+/** The generated programs in the real bpftrace: every variant must compile (`-d` dry run), the kprobe ones included
+ * (this kernel has no kprobes to attach them to, so this is where their syntax and types are checked), and the fields
+ * read at BTF offsets must hold what the kernel says elsewhere. */
 
 import assert from "node:assert/strict";
 import { generateProgram, type ProgramOptions } from "../shared/program.ts";
 import { parseBtf } from "../shared/btf.ts";
 import { kernelOffsets } from "../shared/kernel_offsets.ts";
+import { kernelDev } from "../cli/program_files.ts";
 import { requireTracing } from "./helpers.ts";
 
 async function dryRun(program: string): Promise<{ ok: boolean; errors: string }> {
@@ -49,4 +51,53 @@ Deno.test("the tracepoint record's field offsets from BTF match the tracepoint's
     cap: at("cap"),
     ret: at("ret"),
   });
+});
+
+Deno.test("the exec record names the mount namespace and root the exec looked its file up in", async () => {
+  await requireTracing();
+  const offsets = kernelOffsets(parseBtf(await Deno.readFile("/sys/kernel/btf/vmlinux")));
+  assert.ok(offsets);
+  // The generated exec probe's body, on a program of a name nothing else runs.
+  const program = generateProgram({ probe: "tracepoint", mode: "pid", rootPid: 4242, offsets });
+  const from = program.indexOf("tracepoint:sched:sched_process_exec");
+  const body = program.slice(program.indexOf("{", from) + 1, program.indexOf("\n}", from));
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  const bin = `${dir}/ct-exec-probe`;
+  await Deno.copyFile("/bin/true", bin);
+  await Deno.chmod(bin, 0o755);
+  const tracer = new Deno.Command("bpftrace", {
+    args: [
+      "-e",
+      `BEGIN { printf("READY\\n"); } tracepoint:sched:sched_process_exec /comm == "ct-exec-probe"/ {${body} exit(); }`,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  try {
+    const reader = tracer.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!out.includes("READY\n")) out += (await reader.read()).value ?? "";
+    await new Deno.Command(bin).output();
+    while (!/^E .*\n/m.test(out)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    const e = /^E (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (.*)$/m.exec(out);
+    assert.ok(e, out);
+    const root = await Deno.stat("/");
+    assert.equal(Number(e[4]), Number(/\d+/.exec(await Deno.readLink("/proc/self/ns/mnt"))![0]), "mount namespace");
+    assert.equal(kernelDev(Number(e[5])), root.dev, "root's device");
+    assert.equal(Number(e[6]), root.ino, "root's inode");
+    assert.equal(e[7], bin);
+    reader.releaseLock();
+  } finally {
+    try {
+      tracer.kill("SIGKILL");
+    } catch {
+      // ended
+    }
+    await tracer.status;
+    await Deno.remove(dir, { recursive: true });
+  }
 });
