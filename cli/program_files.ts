@@ -4,13 +4,19 @@ import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
 import { interpreterName, scriptFromArgv } from "../shared/interpreter.ts";
 
 /**
- * Where an exec looked its file up, as the kernel's record says: the mount namespace, and the root directory (device
- * in the kernel's encoding, inode). Zero for what the record does not say.
+ * Where an exec looked its file up, as the kernel's record says: the mount namespace, and the root directory (its
+ * dentry's address, and its inode number, 0 when not known). A namespace of 0: the record does not say.
  */
 export interface ExecPlace {
   mntNs: number;
-  rootDev: number;
+  root: string;
   rootIno: number;
+}
+
+/** captrace's own mount namespace and root directory, as the kernel names them in exec records (the ready record). */
+export interface KernelRoot {
+  mntNs: number;
+  root: string;
 }
 
 /**
@@ -21,10 +27,10 @@ export interface ExecPlace {
  *   `/proc/self/exe` or `/dev/fd/3`) is read through the process's /proc entry, never captrace's own. It is
  *   trusted only when it leads to the binary the process runs (`/proc/PID/exe`) or to a script; otherwise that
  *   binary is named if it has the path's file name. Else, as once the process is gone, the path is kept as given.
- * - An exec looked up elsewhere than captrace's root (`place`: a chroot, a container) is read in the process's root
- *   while the process is still there: named from captrace's root under a chroot, or with its mount namespace
- *   otherwise (see ProgramFile), unless it is the very file of that path here. A process that has moved on since
- *   (chroot(8) execs here, then changes its root and execs again) is not read: the file keeps the name it was run by.
+ * - An exec looked up elsewhere than captrace's root (`place`, against `here`: a chroot, a container) is read in the
+ *   process's root while the process is still there, else through its parent (`ppid`) if that one is: named from
+ *   captrace's root under a chroot, or with its mount namespace otherwise (see ProgramFile), unless it is the very
+ *   file of that path here. Else it keeps the name it was run by, with its namespace, or marked unplaced in a chroot.
  *   Without `place`, the process's root now is taken for the exec's.
  * Only regular files are opened, so a path naming a terminal or a FIFO cannot block captrace.
  */
@@ -33,38 +39,30 @@ export async function programFile(
   pid?: number,
   place?: ExecPlace,
   ppid?: number,
+  here?: KernelRoot,
 ): Promise<ProgramFile> {
   if (pid === undefined) return await _inOurRoot(path);
   const now = await rootOf(pid);
-  const ours = await _ourRoot();
-  if (place !== undefined && place.mntNs !== 0 && ours !== null) {
-    const sameRoot = place.rootIno === 0 ? null : kernelDev(place.rootDev) === ours.dev && place.rootIno === ours.ino;
-    if (place.mntNs === ours.ns && sameRoot === true) return await _inOurRoot(path, pid);
+  if (place !== undefined && place.mntNs !== 0 && here !== undefined) {
+    if (place.mntNs === here.mntNs && place.root === here.root) return await _inOurRoot(path, pid);
+    // Still where the exec was: the same namespace, and in captrace's own namespace (a chroot) the same root. (A
+    // container's root is known by its namespace: on overlayfs, stat's inode number need not be the kernel's.)
     const there = (r: ProcessRoot | null): r is Exclude<ProcessRoot, { kind: "same" }> =>
       r !== null && r.kind !== "same" && r.ns === place.mntNs &&
-      (sameRoot === null || (kernelDev(place.rootDev) === r.dev && place.rootIno === r.ino));
-    if (place.mntNs === ours.ns && sameRoot === null && !there(now)) {
-      // The root is not known (bpftrace names no fields by type): captrace's, unless the process is elsewhere now.
-      return await _inOurRoot(path, pid);
-    }
-    if (!there(now)) {
-      // Gone, or moved on to another root since. Its parent, where the exec was, can still read an absolute path.
-      const parent = ppid === undefined || _ownPath(path, ppid) !== null ? null : await rootOf(ppid);
-      const found = there(parent) ? await _inItsRoot(path, ppid!, parent) : null;
-      if (found !== null) return found;
-      return place.mntNs === ours.ns ? { path, script: false } : { path, script: false, mountNs: place.mntNs };
-    }
+      (place.mntNs !== here.mntNs || place.rootIno === 0 || r.ino === place.rootIno);
+    const found = there(now) ? await _inItsRoot(path, pid, now) : null;
+    if (found !== null) return found;
+    // Gone, or moved on since: its parent, where the exec was, can still read an absolute path.
+    const parent = there(now) || ppid === undefined || _ownPath(path, ppid) !== null ? null : await rootOf(ppid);
+    const viaParent = there(parent) ? await _inItsRoot(path, ppid!, parent) : null;
+    if (viaParent !== null) return viaParent;
+    return place.mntNs === here.mntNs
+      ? { path, script: false, unplaced: true }
+      : { path, script: false, mountNs: place.mntNs };
   }
   if (now === null || now.kind === "same") return await _inOurRoot(path, pid);
   const other = now.kind === "other" ? { path, script: false, mountNs: now.ns } : { path, script: false };
   return await _inItsRoot(path, pid, now) ?? other;
-}
-
-/** `dev` in the kernel's encoding (major << 20 | minor) as stat gives it. */
-export function kernelDev(dev: number): number {
-  const major = Math.floor(dev / 2 ** 20);
-  const minor = dev % 2 ** 20;
-  return (minor & 0xff) + major * 2 ** 8 + Math.floor(minor / 0x100) * 2 ** 20;
 }
 
 /** programFile for a process with captrace's root, or gone. */
@@ -316,31 +314,31 @@ export class ProgramFiles {
   #pending = new Set<Promise<void>>();
   #resolving = new Map<string, ProgramFile>();
 
-  #ourNs: number | null = null;
+  /** captrace's own namespace and root as the kernel names them, from the ready record; unknown before it. */
+  here: KernelRoot | undefined;
 
   constructor(root: ProgramFile) {
     this.map = new ProgramMap(root);
-    void _ourRoot().then((o) => this.#ourNs = o?.ns ?? null);
   }
 
   /**
    * Starts looking up the file of the exec record (`pid`, `ts`, `filename`, looked up by the kernel at `place`, by a
-   * child of `place.ppid`). A
-   * file of another mount namespace says so from the start: checks charged to it before the lookup ends are kept
-   * apart from this system's file of the same path.
+   * child of `place.ppid`). A file of another mount namespace says so from the start: checks charged to it before
+   * the lookup ends are kept apart from this system's file of the same path.
    */
   resolve(pid: number, ts: number, filename: string, place?: ExecPlace & { ppid: number }): void {
-    const ppid = place?.ppid;
     const key = `${pid} ${ts}`;
     if (this.#resolving.has(key)) return;
+    const here = this.here;
     const file: ProgramFile = { path: filename, script: false };
-    if (place && place.mntNs !== 0 && this.#ourNs !== null && place.mntNs !== this.#ourNs) file.mountNs = place.mntNs;
+    if (place && here && place.mntNs !== 0 && place.mntNs !== here.mntNs) file.mountNs = place.mntNs;
     this.#resolving.set(key, file);
-    const p: Promise<void> = programFile(filename, pid, place, ppid).then((resolved) => {
+    const p: Promise<void> = programFile(filename, pid, place, place?.ppid, here).then((resolved) => {
       file.path = resolved.path;
       file.script = resolved.script;
       if (resolved.mountNs === undefined) delete file.mountNs;
       else file.mountNs = resolved.mountNs;
+      if (resolved.unplaced) file.unplaced = true;
     }).finally(() => this.#pending.delete(p));
     this.#pending.add(p);
   }

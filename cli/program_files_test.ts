@@ -169,3 +169,29 @@ Deno.test("resolveIn follows links inside its base: an absolute link starts agai
     await Deno.remove(base, { recursive: true });
   }
 });
+
+Deno.test("programFile reads a file where its exec looked it up, as the kernel's record says", async () => {
+  await _withSleeper(async (dir, pid) => {
+    const here = { mntNs: 4026531840, root: "ffff0001" };
+    // Looked up in captrace's own root: read here, its link followed.
+    const ours = { mntNs: here.mntNs, root: here.root, rootIno: 2 };
+    assert.deepEqual(await programFile(`${dir}/link`, pid, ours, undefined, here), {
+      path: `${dir}/tool`,
+      script: false,
+    });
+    // In a chroot of this namespace the process no longer is in, nor its parent: the name it was run by, unplaced.
+    const chroot = { mntNs: here.mntNs, root: "ffff0002", rootIno: 77 };
+    assert.deepEqual(await programFile(`${dir}/link`, pid, chroot, 1, here), {
+      path: `${dir}/link`,
+      script: false,
+      unplaced: true,
+    });
+    // In another namespace, its process gone: the name it was run by, in that namespace.
+    const container = { mntNs: 4026532999, root: "ffff0003", rootIno: 256 };
+    assert.deepEqual(await programFile("/usr/bin/ping", 0x7ffffff0, container, undefined, here), {
+      path: "/usr/bin/ping",
+      script: false,
+      mountNs: 4026532999,
+    });
+  });
+});

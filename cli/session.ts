@@ -844,12 +844,11 @@ class _Session {
         _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
       }
       if (rec.kind === "summary_begin") this.#summaryBegun = true;
-      // Looked up as soon as read, not once shown: a relative path needs the process's working directory, and a
+      else if (rec.kind === "ready" && rec.mntNs !== undefined) {
+        this.programs.here = { mntNs: rec.mntNs, root: rec.root! };
+      } // Looked up as soon as read, not once shown: a relative path needs the process's working directory, and a
       // short-lived process may be gone already.
       else if (rec.kind === "exec") this.programs.resolve(rec.pid, rec.ts, rec.filename, rec);
-      // With --summary-only, the parent of a process that never executes anything (a server's worker) is known from
-      // its fork alone: its checks are its parent's program's.
-      else if (rec.kind === "fork") this.programs.map.forked(rec.pid, rec.ppid);
       this.correlator.push(rec, outs);
       if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });
     }
@@ -927,6 +926,11 @@ class _Session {
           this.programs.map.exited(event.pid);
           this.sink.line(o.json ? JSON.stringify(event) : formatExit(event, signalName));
           if (event.root) this.#stopWhenQuiet();
+          continue;
+        case "fork":
+          // With --summary-only, the parent of a process that never executes anything (a server's worker) is known
+          // from its fork alone: its checks are its parent's program's. In time order, before its exec if any.
+          this.programs.map.forked(event.pid, event.ppid);
           continue;
         case "lost":
           if (o.json) this.sink.line(JSON.stringify(event));

@@ -10,9 +10,21 @@ import { PendingEntries } from "./pending_entries.ts";
 import type { BroadRole } from "./program_usage.ts";
 import { syscallName } from "./syscalls.ts";
 
+/**
+ * A new process and its parent (a fork record, with `--summary-only`): not an event of the schema, but kept in the
+ * stream's time order, for the program the process's checks are charged to.
+ */
+export interface ForkNote {
+  v: 1;
+  type: "fork";
+  ts: number;
+  pid: number;
+  ppid: number;
+}
+
 /** A check event with the raw user-space return address the kernel captured, for later source lookup. */
 export interface Output {
-  event: Event;
+  event: Event | ForkNote;
   /** Raw return address and code start, when captured (checks only). */
   raw?: { ra: bigint; cs: bigint } | undefined;
   /** For an audited check of a broad capability: on its own, or a fallback after a denied narrow one. */
@@ -161,8 +173,8 @@ export class Correlator {
         out.push({ event: this.#exit(rec) });
         break;
       case "fork":
-        // Counted as printed; its parent is for the caller's ProgramMap (no event of its own).
         this.records++;
+        out.push({ event: { v: 1, type: "fork", ts: rec.ts, pid: rec.pid, ppid: rec.ppid } });
         break;
       case "lost":
         this.lost += rec.count;

@@ -294,7 +294,7 @@ Deno.test("correlator turns exec records into events with a comm from the file n
     pid: 7,
     ppid: 6,
     mntNs: 0,
-    rootDev: 0,
+    root: "0",
     rootIno: 0,
     filename: "/usr/lib/a-very-long-program-name",
   });
@@ -365,7 +365,7 @@ Deno.test("correlator counts malformed lines without emitting events", () => {
 Deno.test("correlator reports records the kernel printed but that never arrived as lost", () => {
   const c = new Correlator({ probe: "tracepoint", now: () => 0 });
   c.push({ kind: "ready", ts: 0 });
-  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, rootDev: 0, rootIno: 0, filename: "/bin/x" });
+  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, root: "0", rootIno: 0, filename: "/bin/x" });
   c.push({ kind: "summary_begin" });
   c.push({ kind: "total", name: "p", value: 3 });
   assert.deepEqual(c.push({ kind: "summary_end" }), []);
@@ -383,7 +383,7 @@ Deno.test("correlator counts records arriving after the summary, and those the t
   c.push({ kind: "total", name: "p", value: 3 });
   c.push({ kind: "summary_end" });
   assert.equal(c.outstanding, 3);
-  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, rootDev: 0, rootIno: 0, filename: "/bin/x" });
+  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, root: "0", rootIno: 0, filename: "/bin/x" });
   c.push({ kind: "lost", count: 1 });
   assert.equal(c.outstanding, 1);
   c.push({ kind: "exit", ts: 2, pid: 5, status: 0, root: true });
@@ -393,7 +393,7 @@ Deno.test("correlator counts records arriving after the summary, and those the t
 
 Deno.test("correlator reports nothing lost when every printed record arrived", () => {
   const c = new Correlator({ probe: "tracepoint", now: () => 0 });
-  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, rootDev: 0, rootIno: 0, filename: "/bin/x" });
+  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, root: "0", rootIno: 0, filename: "/bin/x" });
   c.push({ kind: "total", name: "p", value: 1 });
   assert.deepEqual(c.push({ kind: "summary_end" }), []);
   assert.deepEqual(c.finish(), []);

@@ -148,6 +148,11 @@ export interface Recommendation {
    */
   programs: {
     path: string;
+    /**
+     * False when `path` is only the name the program was run by (relative, one of its process's own files, or in a
+     * root captrace could not look into); absent from summaries before it.
+     */
+    placed?: boolean;
     mount_ns?: number | null;
     script: boolean;
     interpreter: boolean;

@@ -27,9 +27,7 @@ export interface KernelOffsets {
   taskFs: number;
   fsRootDentry: number;
   dentryInode: number;
-  dentrySb: number;
   inodeIno: number;
-  sbDev: number;
   /**
    * Where the cap_capable tracepoint's fields sit in its record (`struct trace_event_raw_cap_capable`), when the
    * kernel has that tracepoint. bpftrace 0.17 spends about 50 ms compiling each `args->` it meets, so the program
@@ -72,9 +70,7 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   taskFs: ["task_struct", "fs"],
   fsRootDentry: ["fs_struct", "root.dentry"],
   dentryInode: ["dentry", "d_inode"],
-  dentrySb: ["dentry", "d_sb"],
   inodeIno: ["inode", "i_ino"],
-  sbDev: ["super_block", "s_dev"],
 };
 
 const TRACEPOINT_RECORD = "trace_event_raw_cap_capable";

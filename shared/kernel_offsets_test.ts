@@ -27,9 +27,7 @@ const BASE: KernelOffsets = {
   taskFs: 1816,
   fsRootDentry: 32,
   dentryInode: 48,
-  dentrySb: 104,
   inodeIno: 64,
-  sbDev: 16,
 };
 const WITH_TP: KernelOffsets = { ...BASE, capTracepoint: { cred: 8, targetNs: 16, cap: 32, ret: 36 } };
 

@@ -35,7 +35,13 @@ export interface EntryRecord extends Omit<CheckRecord, "kind" | "ret" | "opts"> 
 
 /** Parsed tracer output. */
 export type TraceRecord =
-  | { kind: "ready"; ts: number }
+  | {
+    kind: "ready";
+    ts: number;
+    /** bpftrace's (captrace's) mount namespace and root directory, as exec records give them; absent from old ones. */
+    mntNs?: number;
+    root?: string;
+  }
   | CheckRecord
   | EntryRecord
   | { kind: "return"; ts: number; tid: number; ret: number }
@@ -44,9 +50,12 @@ export type TraceRecord =
     ts: number;
     pid: number;
     ppid: number;
-    /** The mount namespace and root (device in the kernel's encoding, inode) the file was looked up in. */
+    /**
+     * The mount namespace and root directory the file was looked up in: the root's dentry address (hex, as printed)
+     * and inode number, 0 when not known.
+     */
     mntNs: number;
-    rootDev: number;
+    root: string;
     rootIno: number;
     filename: string;
   }
@@ -325,10 +334,11 @@ export class LineParser {
     switch (line.charCodeAt(1) === 32 ? line[0] : "") {
       case "E": {
         const f = _split(line, 7);
-        const n = f ? _ints(f, 1, 7) : null;
-        if (!f || !n) return this.#malformed(line, "bad exec record");
-        const [ts, pid, ppid, mntNs, rootDev, rootIno] = n as [number, number, number, number, number, number];
-        return { kind: "exec", ts, pid, ppid, mntNs, rootDev, rootIno, filename: f[7]! };
+        const n = f ? _ints(f, 1, 5) : null;
+        const ino = f ? _ints(f, 6, 7) : null;
+        if (!f || !n || !ino || !HEX.test(f[5]!)) return this.#malformed(line, "bad exec record");
+        const [ts, pid, ppid, mntNs] = n as [number, number, number, number];
+        return { kind: "exec", ts, pid, ppid, mntNs, root: f[5]!, rootIno: ino[0]!, filename: f[7]! };
       }
       case "F": {
         const f = line.split(" ");
@@ -357,9 +367,11 @@ export class LineParser {
         return this.#malformed(line, "bad summary marker");
     }
     if (line.startsWith("READY ")) {
-      const ts = line.slice(6);
-      if (!INT.test(ts)) return this.#malformed(line, "bad ready record");
-      return { kind: "ready", ts: Number(ts) };
+      const f = line.slice(6).split(" ");
+      if (!INT.test(f[0]!)) return this.#malformed(line, "bad ready record");
+      if (f.length === 1) return { kind: "ready", ts: Number(f[0]) };
+      if (f.length !== 3 || !INT.test(f[1]!) || !HEX.test(f[2]!)) return this.#malformed(line, "bad ready record");
+      return { kind: "ready", ts: Number(f[0]), mntNs: Number(f[1]), root: f[2]! };
     }
     const lost = /^Lost (\d+) events$/.exec(line);
     if (lost) return { kind: "lost", count: Number(lost[1]) };

@@ -185,22 +185,32 @@ Deno.test("parser reports return records with the wrong field count as malformed
 });
 
 Deno.test("parser reads an exec record whose filename holds spaces", () => {
-  assert.deepEqual(parseAll(["E 5 201 200 4026531841 8388609 2 /opt/My App/bin/run"]), [
+  assert.deepEqual(parseAll(["E 5 201 200 4026531841 ffff8a2c4d1e2f00 2 /opt/My App/bin/run"]), [
     {
       kind: "exec",
       ts: 5,
       pid: 201,
       ppid: 200,
       mntNs: 4026531841,
-      rootDev: 8388609,
+      root: "ffff8a2c4d1e2f00",
       rootIno: 2,
       filename: "/opt/My App/bin/run",
     },
   ]);
 });
 
+Deno.test("parser reads a READY record with captrace's namespace and root, and one without", () => {
+  assert.deepEqual(parseAll(["READY 9 4026531841 ffff8a2c4d1e2f00", "READY 10"]), [
+    { kind: "ready", ts: 9, mntNs: 4026531841, root: "ffff8a2c4d1e2f00" },
+    { kind: "ready", ts: 10 },
+  ]);
+  for (const line of ["READY 9 4026531841", "READY 9 x ffff", "READY 9 1 FFFF", "READY 9 1 ff 2"]) {
+    assert.equal(parseAll([line])[0]?.kind, "malformed", line);
+  }
+});
+
 Deno.test("parser reports a short exec record as malformed", () => {
-  for (const line of ["E 5 201 200", "E 5 201 200 /bin/true", "E 5 201 200 1 2 /bin/true"]) {
+  for (const line of ["E 5 201 200", "E 5 201 200 /bin/true", "E 5 201 200 1 2 /bin/true", "E 5 201 200 1 xz 2 /x"]) {
     const [r] = parseAll([line]);
     assert.ok(r?.kind === "malformed" && r.reason === "bad exec record", line);
   }

@@ -72,11 +72,11 @@ interface _Fields {
    */
   execFilename: string;
   /**
-   * The task's mount namespace (its inode) and root directory (its file system's device, in the kernel's encoding,
-   * and inode): where an exec looked its file up.
+   * The task's mount namespace (its inode) and root directory (its dentry's address, and its inode number): where an
+   * exec looked its file up.
    */
   mntNs: string;
-  rootDev: string;
+  rootPtr: string;
   rootIno: string;
   /** uid, euid and user namespace inode of a `struct cred *` expression. */
   uid(cred: string): string;
@@ -98,8 +98,8 @@ const TYPED: _Fields = {
   exitCode: "curtask->exit_code",
   execFilename: "str(uptr(curtask->mm->env_end))",
   mntNs: "curtask->nsproxy->mnt_ns->ns.inum",
-  // bpftrace 0.17 finds no s_dev in super_block nor i_ino in inode by name: the root is then unknown (0 0).
-  rootDev: "(uint32)0",
+  rootPtr: "(uint64)curtask->fs->root.dentry",
+  // bpftrace 0.17 finds no i_ino in inode by name: the root's inode is then not known (0).
   rootIno: "(uint64)0",
   uid: (c) => `${c}->uid.val`,
   euid: (c) => `${c}->euid.val`,
@@ -122,9 +122,7 @@ function _raw(o: KernelOffsets): _Fields {
     exitCode: `*(int32 *)${task(o.taskExitCode)}`,
     execFilename: `str(uptr(*(uint64 *)(${ptr(task(o.taskMm))} + ${o.mmEnvEnd})))`,
     mntNs: `*(uint32 *)(${ptr(`(${ptr(task(o.taskNsproxy))} + ${o.nsproxyMntNs})`)} + ${o.mntNsInum})`,
-    rootDev: `*(uint32 *)(${
-      ptr(`(${ptr(`(${ptr(task(o.taskFs))} + ${o.fsRootDentry})`)} + ${o.dentrySb})`)
-    } + ${o.sbDev})`,
+    rootPtr: ptr(`(${ptr(task(o.taskFs))} + ${o.fsRootDentry})`),
     rootIno: `*(uint64 *)(${
       ptr(`(${ptr(`(${ptr(task(o.taskFs))} + ${o.fsRootDentry})`)} + ${o.dentryInode})`)
     } + ${o.inodeIno})`,
@@ -221,13 +219,14 @@ function _orPid(cond: string, pid: number): string {
  * The bpftrace program text.
  *
  * Records, one per line (fields separated by single spaces, free text last):
- * - `READY <nsecs>` from BEGIN, once every probe is attached;
+ * - `READY <nsecs> <mnt_ns> <root>` from BEGIN, once every probe is attached, with bpftrace's (captrace's) mount
+ *   namespace and root directory, as an exec record gives them;
  * - `C <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <ret> <sys> <userns> <target_ns> <ra> <cs> <comm>` then
  *   `KSTACK_DEPTH` indented kernel frames and an empty line (tracepoint);
  * - `B <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <opts> <sys> <userns> <target_ns> <ra> <cs> <comm>` at
  *   kprobe entry and `R <ts> <tid> <ret>` at return (kprobe);
- * - `E <ts> <pid> <ppid> <mnt_ns> <root_dev> <root_ino> <filename>` for an exec (the namespace and root it looked
- *   the file up in), `X <ts> <pid> <exit_code> <root>` for a process's end;
+ * - `E <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>` for an exec (the namespace and root directory it
+ *   looked the file up in: the dentry's address in hex, and its inode, 0 when not known), `X <ts> <pid> <exit_code> <root>` for a process's end;
  * - `F <ts> <child> <pid>` for a new process (not a thread), with `--summary-only` only (checks carry the parent);
  * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
  *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, kstack or opts]: n`, one per CPU the key was counted on
@@ -246,7 +245,7 @@ export function generateProgram(options: ProgramOptions): string {
 
   out.push("BEGIN {");
   for (const p of options.preTracked ?? []) out.push(`  @t[${p}] = 1;`);
-  out.push('  printf("READY %llu\\n", nsecs);', "}", "");
+  out.push(`  printf("READY %llu %u %lx\\n", nsecs, ${f.mntNs}, ${f.rootPtr});`, "}", "");
 
   // One program per hook: a second program on the same tracepoint costs bpftrace about 0.6 s more at start.
   // With a launch gate the check hook takes the launcher's checks too, counting them until the target's exec.
@@ -356,7 +355,7 @@ export function generateProgram(options: ProgramOptions): string {
 
   if (options.mode !== "system") {
     const exec =
-      `  @p = count(); printf("E %llu %d %d %u %u %lu %s\\n", nsecs, pid, ${f.ppid}, ${f.mntNs}, ${f.rootDev}, ` +
+      `  @p = count(); printf("E %llu %d %d %u %lx %lu %s\\n", nsecs, pid, ${f.ppid}, ${f.mntNs}, ${f.rootPtr}, ` +
       `${f.rootIno}, ${f.execFilename});`;
     if (gate) {
       // The root's execs open the gate: the last of the launcher's is the target's.

@@ -14,6 +14,11 @@ export interface ProgramFile {
    * namespace's inode number; `path` is then the file's path as the processes in it see it.
    */
   mountNs?: number;
+  /**
+   * Set when `path` is only the name the program was run by, in a root captrace could not look into (a chroot its
+   * process had left, or exited from, before captrace looked).
+   */
+  unplaced?: true;
 }
 
 /** What tells two program files apart: their path, and the mount namespace it is read in. */

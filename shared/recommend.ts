@@ -144,8 +144,12 @@ function _programs(
 }
 
 function _program(file: ProgramFile, capabilities: string[]): Recommendation["programs"][number] {
+  // A path as the process gave it, which captrace could not place (relative, one of the process's own files, or in a
+  // root captrace could not look into).
+  const placed = !file.unplaced && file.path.startsWith("/") && !/^\/(?:proc|dev)\//.test(file.path);
   return {
     path: file.path,
+    placed,
     mount_ns: file.mountNs ?? null,
     script: file.script,
     interpreter: interpreterName(file.path) !== null,
@@ -168,8 +172,7 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
   }
   return programs.map((p) => {
     const lower = p.capabilities.map((c) => c.toLowerCase()).join(",");
-    // A path as the process gave it, which captrace could not place (relative, or one of the process's own files).
-    if (!p.path.startsWith("/") || /^\/(?:proc|dev)\//.test(p.path)) {
+    if (p.placed === false) {
       return `# ${_shellWord(p.path)} (as it was run; captrace could not find the file): grant ${lower} to that file ` +
         "by its full path, or to its service or container (below)";
     }

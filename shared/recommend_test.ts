@@ -198,6 +198,7 @@ Deno.test("recommend comments out setcap for a script, and names its capabilitie
   );
   assert.deepEqual(r.programs[0], {
     path: "/opt/my tool/run.sh",
+    placed: true,
     mount_ns: null,
     script: true,
     interpreter: false,
@@ -218,7 +219,14 @@ Deno.test("recommend comments out setcap for an interpreter, which would pass it
       "cap_net_raw to its service or container instead (below)",
   );
   assert.deepEqual(r.programs, [
-    { path: "/usr/bin/python3.11", mount_ns: null, script: false, interpreter: true, capabilities: ["CAP_NET_RAW"] },
+    {
+      path: "/usr/bin/python3.11",
+      placed: true,
+      mount_ns: null,
+      script: false,
+      interpreter: true,
+      capabilities: ["CAP_NET_RAW"],
+    },
   ]);
   // Nothing needed: removing capabilities from an interpreter's file is harmless.
   assert.equal(recommend({ agg: [], narrowings: [], alone: new Map(), binary: "/bin/sh" }).setcap, "setcap -r /bin/sh");

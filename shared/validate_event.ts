@@ -123,6 +123,9 @@ export function validateEvent(value: unknown): string[] {
         if (typeof p?.path !== "string" || !flags || !Array.isArray(p.capabilities)) {
           problems.push(`summary.recommendation.programs[${i}]: expected {path, script, interpreter, capabilities}`);
         }
+        if (p?.placed !== undefined && typeof p.placed !== "boolean") {
+          problems.push(`summary.recommendation.programs[${i}].placed: expected bool`);
+        }
         // Added later still: absent, null, or a namespace's inode number.
         const ns = p?.mount_ns;
         if (ns !== undefined && ns !== null && !(Number.isSafeInteger(ns) && ns > 0)) {

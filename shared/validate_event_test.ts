@@ -35,6 +35,14 @@ Deno.test("validateEvent accepts a summary with or without recommendation.progra
   ]);
 });
 
+Deno.test("validateEvent accepts a program's placed absent or a boolean", () => {
+  const program = { path: "./x", script: false, interpreter: false, capabilities: [] };
+  assert.deepEqual(validateEvent(summary([{ ...program, placed: false }])), []);
+  assert.deepEqual(validateEvent(summary([{ ...program, placed: "no" }])), [
+    "summary.recommendation.programs[0].placed: expected bool",
+  ]);
+});
+
 Deno.test("validateEvent accepts a program's mount_ns absent, null or an inode number, and nothing else", () => {
   const program = { path: "/x", script: false, interpreter: false, capabilities: [] };
   for (const mount_ns of [undefined, null, 4026532177]) {

@@ -92,8 +92,22 @@ Deno.test("a script's checks and its programs' get one setcap line each, the scr
   const rec = summaryOf(events).rec;
   assert.deepEqual(rec.capabilities, ["CAP_CHOWN", "CAP_SYS_RESOURCE"], JSON.stringify(rec));
   assert.deepEqual(rec.programs, [
-    { path: `${dir}/run.sh`, mount_ns: null, script: true, interpreter: false, capabilities: ["CAP_SYS_RESOURCE"] },
-    { path: "/usr/bin/chown", mount_ns: null, script: false, interpreter: false, capabilities: ["CAP_CHOWN"] },
+    {
+      path: `${dir}/run.sh`,
+      placed: true,
+      mount_ns: null,
+      script: true,
+      interpreter: false,
+      capabilities: ["CAP_SYS_RESOURCE"],
+    },
+    {
+      path: "/usr/bin/chown",
+      placed: true,
+      mount_ns: null,
+      script: false,
+      interpreter: false,
+      capabilities: ["CAP_CHOWN"],
+    },
   ]);
   assert.equal(
     rec.setcap,
@@ -168,6 +182,26 @@ Deno.test("a program run in a chroot is named by its path from here, its links f
     const rec = summaryOf(events).rec;
     // chroot(8) itself ran in this root: it changed its root after its exec, before captrace looked its file up.
     assert.equal(rec.setcap, `setcap cap_sys_chroot+ep /usr/sbin/chroot\nsetcap cap_chown+ep ${dir}/bin/prog`);
+  });
+});
+
+Deno.test("a chroot's program gone before captrace looks is never named as this system's file of its path", async () => {
+  await requireTracing();
+  await withRoot(async (dir) => {
+    // /usr/bin/true in the chroot chowns, fails to exec what is not there, and exits at once.
+    await Deno.mkdir(`${dir}/usr/bin`, { recursive: true });
+    await Deno.copyFile(`${dir}/bin/prog`, `${dir}/usr/bin/true`);
+    await Deno.chmod(`${dir}/usr/bin/true`, 0o755);
+    const { events } = await runJson(["--", "chroot", dir, "/usr/bin/true", "0", "/missing"]);
+    const rec = summaryOf(events).rec;
+    const programs = rec.programs as { path: string; placed: boolean; capabilities: string[] }[];
+    const prog = programs.find((p) => p.capabilities.includes("CAP_CHOWN"));
+    // Found in the chroot while it ran, or named as run and marked: never a setcap line for /usr/bin/true here.
+    assert.ok(
+      prog && (prog.path === `${dir}/usr/bin/true` || (prog.path === "/usr/bin/true" && !prog.placed)),
+      JSON.stringify(programs),
+    );
+    assert.doesNotMatch(rec.setcap as string, /^setcap \S+ \/usr\/bin\/true$/m);
   });
 });
 

@@ -160,7 +160,7 @@ Deno.test("--pid charges a child that ran before the attach to its own program, 
     assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
     const rec = ndjson(await Deno.readTextFile(out)).at(-1)?.recommendation as Record<string, unknown>;
     assert.deepEqual(rec.programs, [
-      { path: bin, mount_ns: null, script: false, interpreter: false, capabilities: ["CAP_SYS_NICE"] },
+      { path: bin, placed: true, mount_ns: null, script: false, interpreter: false, capabilities: ["CAP_SYS_NICE"] },
     ]);
   } finally {
     reader.releaseLock();

@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { generateProgram, type ProgramOptions } from "../shared/program.ts";
 import { parseBtf } from "../shared/btf.ts";
 import { kernelOffsets } from "../shared/kernel_offsets.ts";
-import { kernelDev } from "../cli/program_files.ts";
 import { requireTracing } from "./helpers.ts";
 
 async function dryRun(program: string): Promise<{ ok: boolean; errors: string }> {
@@ -53,44 +52,45 @@ Deno.test("the tracepoint record's field offsets from BTF match the tracepoint's
   });
 });
 
-Deno.test("the exec record names the mount namespace and root the exec looked its file up in", async () => {
+Deno.test("the exec record names the mount namespace and root the exec looked its file up in, as READY does", async () => {
   await requireTracing();
   const offsets = kernelOffsets(parseBtf(await Deno.readFile("/sys/kernel/btf/vmlinux")));
   assert.ok(offsets);
-  // The generated exec probe's body, on a program of a name nothing else runs.
+  // The generated BEGIN and exec probes' bodies, on a program of a name nothing else runs.
   const program = generateProgram({ probe: "tracepoint", mode: "pid", rootPid: 4242, offsets });
-  const from = program.indexOf("tracepoint:sched:sched_process_exec");
-  const body = program.slice(program.indexOf("{", from) + 1, program.indexOf("\n}", from));
+  const body = (header: string) => {
+    const from = program.indexOf(header);
+    return program.slice(program.indexOf("{", from) + 1, program.indexOf("\n}", from));
+  };
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
   const bin = `${dir}/ct-exec-probe`;
   await Deno.copyFile("/bin/true", bin);
   await Deno.chmod(bin, 0o755);
-  const tracer = new Deno.Command("bpftrace", {
-    args: [
-      "-e",
-      `BEGIN { printf("READY\\n"); } tracepoint:sched:sched_process_exec /comm == "ct-exec-probe"/ {${body} exit(); }`,
-    ],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
+  const text = `BEGIN {${body("BEGIN")}}\n` +
+    `tracepoint:sched:sched_process_exec /comm == "ct-exec-probe"/ {${
+      body("tracepoint:sched:sched_process_exec")
+    } exit(); }`;
+  const tracer = new Deno.Command("bpftrace", { args: ["-e", text], stdout: "piped", stderr: "null" }).spawn();
   try {
     const reader = tracer.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let out = "";
-    while (!out.includes("READY\n")) out += (await reader.read()).value ?? "";
+    while (!out.includes("READY ")) out += (await reader.read()).value ?? "";
     await new Deno.Command(bin).output();
     while (!/^E .*\n/m.test(out)) {
       const { value, done } = await reader.read();
       if (done) break;
       out += value;
     }
-    const e = /^E (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (.*)$/m.exec(out);
-    assert.ok(e, out);
-    const root = await Deno.stat("/");
-    assert.equal(Number(e[4]), Number(/\d+/.exec(await Deno.readLink("/proc/self/ns/mnt"))![0]), "mount namespace");
-    assert.equal(kernelDev(Number(e[5])), root.dev, "root's device");
-    assert.equal(Number(e[6]), root.ino, "root's inode");
-    assert.equal(e[7], bin);
     reader.releaseLock();
+    const ready = /^READY (\d+) (\d+) ([0-9a-f]+)$/m.exec(out);
+    const e = /^E (\d+) (\d+) (\d+) (\d+) ([0-9a-f]+) (\d+) (.*)$/m.exec(out);
+    assert.ok(ready && e, out);
+    const ns = Number(/\d+/.exec(await Deno.readLink("/proc/self/ns/mnt"))![0]);
+    assert.equal(Number(ready[2]), ns, "bpftrace's mount namespace is captrace's");
+    assert.equal(Number(e[4]), ns, "the exec's mount namespace");
+    assert.equal(e[5], ready[3], "the exec's root directory is bpftrace's");
+    assert.equal(Number(e[6]), (await Deno.stat("/")).ino, "the root's inode");
+    assert.equal(e[7], bin);
   } finally {
     try {
       tracer.kill("SIGKILL");
