@@ -70,7 +70,13 @@ Deno.test("the exec record names the mount namespace and root the exec looked it
     `tracepoint:sched:sched_process_exec /comm == "ct-exec-probe"/ {${
       body("tracepoint:sched:sched_process_exec")
     } exit(); }`;
-  const tracer = new Deno.Command("bpftrace", { args: ["-e", text], stdout: "piped", stderr: "null" }).spawn();
+  // As captrace runs it: strings up to 200 bytes (the suite's temporary directory makes a long path).
+  const tracer = new Deno.Command("bpftrace", {
+    args: ["-e", text],
+    env: { BPFTRACE_STRLEN: "200" },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
   try {
     const reader = tracer.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let out = "";
