@@ -3,6 +3,9 @@
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
 import { interpreterName, scriptFromArgv } from "../shared/interpreter.ts";
 
+/** The longest string bpftrace gives captrace, with its terminating NUL (BPFTRACE_STRLEN, see cli/session.ts). */
+export const MAX_PATH = 200;
+
 /**
  * Where an exec looked its file up, as the kernel's record says: the mount namespace, and the root directory (its
  * dentry's address, and its inode number, 0 when not known). A namespace of 0: the record does not say.
@@ -42,14 +45,15 @@ export async function programFile(
   here?: KernelRoot,
 ): Promise<ProgramFile> {
   if (pid === undefined) return await _inOurRoot(path);
+  // A path as long as bpftrace's strings may have been cut short: it may name another file.
+  if (new TextEncoder().encode(path).length >= MAX_PATH - 1) return { path, script: false, unplaced: true };
   const now = await rootOf(pid);
   if (place !== undefined && place.mntNs !== 0 && here !== undefined) {
     if (place.mntNs === here.mntNs && place.root === here.root) return await _inOurRoot(path, pid);
-    // Still where the exec was: the same namespace, and in captrace's own namespace (a chroot) the same root. (A
-    // container's root is known by its namespace: on overlayfs, stat's inode number need not be the kernel's.)
+    // Still where the exec was: the same namespace and the same root (by its inode number, when known: a chroot
+    // inside a container shares the container's namespace, not its root).
     const there = (r: ProcessRoot | null): r is Exclude<ProcessRoot, { kind: "same" }> =>
-      r !== null && r.kind !== "same" && r.ns === place.mntNs &&
-      (place.mntNs !== here.mntNs || place.rootIno === 0 || r.ino === place.rootIno);
+      r !== null && r.kind !== "same" && r.ns === place.mntNs && (place.rootIno === 0 || r.ino === place.rootIno);
     const found = there(now) ? await _inItsRoot(path, pid, now) : null;
     if (found !== null) return found;
     // Gone, or moved on since: its parent, where the exec was, can still read an absolute path.
@@ -149,6 +153,8 @@ async function _inItsRoot(
   };
   const named = async (p: string, script: boolean): Promise<ProgramFile> => {
     if (root.kind === "under") return { path: `${root.dir}${p}`, script };
+    // A root out of captrace's reach in its own namespace (a chroot whose directory is gone): no container's.
+    if (root.ns === (await _ourRoot())?.ns) return { path: p, script, unplaced: true };
     const [there, here] = await Promise.all([Deno.stat(`${base}${p}`), Deno.stat(p)]).catch(() => [null, null]);
     const same = there !== null && here !== null && there.dev === here.dev && there.ino === here.ino;
     return same ? { path: p, script } : { path: p, script, mountNs: root.ns };

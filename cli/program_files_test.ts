@@ -1,7 +1,7 @@
 /** Tests of programFile and ProgramFiles against real files and real processes. */
 
 import assert from "node:assert/strict";
-import { programFile, ProgramFiles, resolveIn, runningProgram } from "./program_files.ts";
+import { MAX_PATH, programFile, ProgramFiles, resolveIn, runningProgram } from "./program_files.ts";
 
 async function _dir(): Promise<string> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-programs-" }));
@@ -172,7 +172,7 @@ Deno.test("resolveIn follows links inside its base: an absolute link starts agai
 
 Deno.test("programFile reads a file where its exec looked it up, as the kernel's record says", async () => {
   await _withSleeper(async (dir, pid) => {
-    const here = { mntNs: 4026531840, root: "ffff0001" };
+    const here = { mntNs: 4026531840, root: "ffff0001:ffff00a0" };
     // Looked up in captrace's own root: read here, its link followed.
     const ours = { mntNs: here.mntNs, root: here.root, rootIno: 2 };
     assert.deepEqual(await programFile(`${dir}/link`, pid, ours, undefined, here), {
@@ -180,14 +180,25 @@ Deno.test("programFile reads a file where its exec looked it up, as the kernel's
       script: false,
     });
     // In a chroot of this namespace the process no longer is in, nor its parent: the name it was run by, unplaced.
-    const chroot = { mntNs: here.mntNs, root: "ffff0002", rootIno: 77 };
+    const chroot = { mntNs: here.mntNs, root: "ffff0002:ffff00a0", rootIno: 77 };
     assert.deepEqual(await programFile(`${dir}/link`, pid, chroot, 1, here), {
       path: `${dir}/link`,
       script: false,
       unplaced: true,
     });
+    // The same directory through another mount (a bind mount of /, where other file systems are not mounted): not
+    // captrace's root, whose files under mount points differ.
+    const bound = { mntNs: here.mntNs, root: "ffff0001:ffff00c0", rootIno: 2 };
+    assert.equal((await programFile(`${dir}/link`, pid, bound, 1, here)).unplaced, true);
+    // As long as bpftrace's strings: maybe cut short, never taken for a file.
+    const long = `${dir}/${"x".repeat(MAX_PATH)}`.slice(0, MAX_PATH - 1);
+    assert.deepEqual(await programFile(long, pid, ours, undefined, here), {
+      path: long,
+      script: false,
+      unplaced: true,
+    });
     // In another namespace, its process gone: the name it was run by, in that namespace.
-    const container = { mntNs: 4026532999, root: "ffff0003", rootIno: 256 };
+    const container = { mntNs: 4026532999, root: "ffff0003:ffff00b0", rootIno: 256 };
     assert.deepEqual(await programFile("/usr/bin/ping", 0x7ffffff0, container, undefined, here), {
       path: "/usr/bin/ping",
       script: false,

@@ -29,7 +29,7 @@ import { formatExec, formatExit, writeCheck } from "../shared/format_text.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
 import { recommend, UNKNOWN_PROGRAM } from "../shared/recommend.ts";
 import type { ProgramFile } from "../shared/program_map.ts";
-import { programFile, ProgramFiles, runningProgram } from "./program_files.ts";
+import { MAX_PATH, programFile, ProgramFiles, runningProgram } from "./program_files.ts";
 import { formatCompleteness, formatSummary, summarize, summaryEvent } from "../shared/summary.ts";
 import { compareBaseline } from "../shared/baseline.ts";
 
@@ -336,7 +336,7 @@ async function _startTracer(options: Options, program: string, version: Promise<
     stdout: "piped",
     stderr: "piped",
     env: {
-      BPFTRACE_STRLEN: "200",
+      BPFTRACE_STRLEN: String(MAX_PATH),
       BPFTRACE_MAP_KEYS_MAX: String(options.mapKeys),
       BPFTRACE_PERF_RB_PAGES: "1024",
       BPFTRACE_NO_USER_SYMBOLS: "1",

@@ -26,6 +26,7 @@ export interface KernelOffsets {
   mntNsInum: number;
   taskFs: number;
   fsRootDentry: number;
+  fsRootMnt: number;
   dentryInode: number;
   inodeIno: number;
   /**
@@ -69,6 +70,7 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   mntNsInum: ["mnt_namespace", "ns.inum"],
   taskFs: ["task_struct", "fs"],
   fsRootDentry: ["fs_struct", "root.dentry"],
+  fsRootMnt: ["fs_struct", "root.mnt"],
   dentryInode: ["dentry", "d_inode"],
   inodeIno: ["inode", "i_ino"],
 };

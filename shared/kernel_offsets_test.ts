@@ -26,6 +26,7 @@ const BASE: KernelOffsets = {
   mntNsInum: 24,
   taskFs: 1816,
   fsRootDentry: 32,
+  fsRootMnt: 24,
   dentryInode: 48,
   inodeIno: 64,
 };

@@ -51,8 +51,8 @@ export type TraceRecord =
     pid: number;
     ppid: number;
     /**
-     * The mount namespace and root directory the file was looked up in: the root's dentry address (hex, as printed)
-     * and inode number, 0 when not known.
+     * The mount namespace and root directory the file was looked up in: the root's dentry and mount addresses
+     * (`dentry:mount` in hex, as printed, "0" when not known) and its inode number (0 when not known).
      */
     mntNs: number;
     root: string;
@@ -86,6 +86,8 @@ const MAX_FRAMES = 64;
 
 const INT = /^-?\d+$/;
 const HEX = /^[0-9a-f]+$/;
+/** A root directory as the kernel program prints it: `dentry:mount` addresses in hex, or 0 when not known. */
+const ROOT = /^(?:[0-9a-f]+:[0-9a-f]+|0)$/;
 
 function _ints(fields: string[], from: number, to: number): number[] | null {
   const out: number[] = [];
@@ -336,7 +338,7 @@ export class LineParser {
         const f = _split(line, 7);
         const n = f ? _ints(f, 1, 5) : null;
         const ino = f ? _ints(f, 6, 7) : null;
-        if (!f || !n || !ino || !HEX.test(f[5]!)) return this.#malformed(line, "bad exec record");
+        if (!f || !n || !ino || !ROOT.test(f[5]!)) return this.#malformed(line, "bad exec record");
         const [ts, pid, ppid, mntNs] = n as [number, number, number, number];
         return { kind: "exec", ts, pid, ppid, mntNs, root: f[5]!, rootIno: ino[0]!, filename: f[7]! };
       }
@@ -370,7 +372,7 @@ export class LineParser {
       const f = line.slice(6).split(" ");
       if (!INT.test(f[0]!)) return this.#malformed(line, "bad ready record");
       if (f.length === 1) return { kind: "ready", ts: Number(f[0]) };
-      if (f.length !== 3 || !INT.test(f[1]!) || !HEX.test(f[2]!)) return this.#malformed(line, "bad ready record");
+      if (f.length !== 3 || !INT.test(f[1]!) || !ROOT.test(f[2]!)) return this.#malformed(line, "bad ready record");
       return { kind: "ready", ts: Number(f[0]), mntNs: Number(f[1]), root: f[2]! };
     }
     const lost = /^Lost (\d+) events$/.exec(line);

@@ -185,14 +185,14 @@ Deno.test("parser reports return records with the wrong field count as malformed
 });
 
 Deno.test("parser reads an exec record whose filename holds spaces", () => {
-  assert.deepEqual(parseAll(["E 5 201 200 4026531841 ffff8a2c4d1e2f00 2 /opt/My App/bin/run"]), [
+  assert.deepEqual(parseAll(["E 5 201 200 4026531841 ffff8a2c4d1e2f00:ffff8a2c40001200 2 /opt/My App/bin/run"]), [
     {
       kind: "exec",
       ts: 5,
       pid: 201,
       ppid: 200,
       mntNs: 4026531841,
-      root: "ffff8a2c4d1e2f00",
+      root: "ffff8a2c4d1e2f00:ffff8a2c40001200",
       rootIno: 2,
       filename: "/opt/My App/bin/run",
     },
@@ -200,11 +200,11 @@ Deno.test("parser reads an exec record whose filename holds spaces", () => {
 });
 
 Deno.test("parser reads a READY record with captrace's namespace and root, and one without", () => {
-  assert.deepEqual(parseAll(["READY 9 4026531841 ffff8a2c4d1e2f00", "READY 10"]), [
-    { kind: "ready", ts: 9, mntNs: 4026531841, root: "ffff8a2c4d1e2f00" },
+  assert.deepEqual(parseAll(["READY 9 4026531841 ffff8a2c4d1e2f00:ffff8a2c40001200", "READY 10"]), [
+    { kind: "ready", ts: 9, mntNs: 4026531841, root: "ffff8a2c4d1e2f00:ffff8a2c40001200" },
     { kind: "ready", ts: 10 },
   ]);
-  for (const line of ["READY 9 4026531841", "READY 9 x ffff", "READY 9 1 FFFF", "READY 9 1 ff 2"]) {
+  for (const line of ["READY 9 4026531841", "READY 9 x ffff", "READY 9 1 FFFF:1", "READY 9 1 ff", "READY 9 1 ff:1 2"]) {
     assert.equal(parseAll([line])[0]?.kind, "malformed", line);
   }
 });

@@ -72,11 +72,12 @@ interface _Fields {
    */
   execFilename: string;
   /**
-   * The task's mount namespace (its inode) and root directory (its dentry's address, and its inode number): where an
-   * exec looked its file up.
+   * The task's mount namespace (its inode) and root directory (its dentry's and mount's addresses, and its inode
+   * number): where an exec looked its file up.
    */
   mntNs: string;
   rootPtr: string;
+  rootMnt: string;
   rootIno: string;
   /** uid, euid and user namespace inode of a `struct cred *` expression. */
   uid(cred: string): string;
@@ -99,6 +100,7 @@ const TYPED: _Fields = {
   execFilename: "str(uptr(curtask->mm->env_end))",
   mntNs: "curtask->nsproxy->mnt_ns->ns.inum",
   rootPtr: "(uint64)curtask->fs->root.dentry",
+  rootMnt: "(uint64)curtask->fs->root.mnt",
   // bpftrace 0.17 finds no i_ino in inode by name: the root's inode is then not known (0).
   rootIno: "(uint64)0",
   uid: (c) => `${c}->uid.val`,
@@ -123,6 +125,7 @@ function _raw(o: KernelOffsets): _Fields {
     execFilename: `str(uptr(*(uint64 *)(${ptr(task(o.taskMm))} + ${o.mmEnvEnd})))`,
     mntNs: `*(uint32 *)(${ptr(`(${ptr(task(o.taskNsproxy))} + ${o.nsproxyMntNs})`)} + ${o.mntNsInum})`,
     rootPtr: ptr(`(${ptr(task(o.taskFs))} + ${o.fsRootDentry})`),
+    rootMnt: ptr(`(${ptr(task(o.taskFs))} + ${o.fsRootMnt})`),
     rootIno: `*(uint64 *)(${
       ptr(`(${ptr(`(${ptr(task(o.taskFs))} + ${o.fsRootDentry})`)} + ${o.dentryInode})`)
     } + ${o.inodeIno})`,
@@ -226,7 +229,8 @@ function _orPid(cond: string, pid: number): string {
  * - `B <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <opts> <sys> <userns> <target_ns> <ra> <cs> <comm>` at
  *   kprobe entry and `R <ts> <tid> <ret>` at return (kprobe);
  * - `E <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>` for an exec (the namespace and root directory it
- *   looked the file up in: the dentry's address in hex, and its inode, 0 when not known), `X <ts> <pid> <exit_code> <root>` for a process's end;
+ *   looked the file up in: its dentry's and mount's addresses in hex, `dentry:mount`, and its inode, 0 when not
+ *   known), `X <ts> <pid> <exit_code> <root>` for a process's end;
  * - `F <ts> <child> <pid>` for a new process (not a thread), with `--summary-only` only (checks carry the parent);
  * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
  *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, kstack or opts]: n`, one per CPU the key was counted on
@@ -245,7 +249,7 @@ export function generateProgram(options: ProgramOptions): string {
 
   out.push("BEGIN {");
   for (const p of options.preTracked ?? []) out.push(`  @t[${p}] = 1;`);
-  out.push(`  printf("READY %llu %u %lx\\n", nsecs, ${f.mntNs}, ${f.rootPtr});`, "}", "");
+  out.push(`  printf("READY %llu %u %lx:%lx\\n", nsecs, ${f.mntNs}, ${f.rootPtr}, ${f.rootMnt});`, "}", "");
 
   // One program per hook: a second program on the same tracepoint costs bpftrace about 0.6 s more at start.
   // With a launch gate the check hook takes the launcher's checks too, counting them until the target's exec.
@@ -355,8 +359,8 @@ export function generateProgram(options: ProgramOptions): string {
 
   if (options.mode !== "system") {
     const exec =
-      `  @p = count(); printf("E %llu %d %d %u %lx %lu %s\\n", nsecs, pid, ${f.ppid}, ${f.mntNs}, ${f.rootPtr}, ` +
-      `${f.rootIno}, ${f.execFilename});`;
+      `  @p = count(); printf("E %llu %d %d %u %lx:%lx %lu %s\\n", nsecs, pid, ${f.ppid}, ${f.mntNs}, ${f.rootPtr}, ` +
+      `${f.rootMnt}, ${f.rootIno}, ${f.execFilename});`;
     if (gate) {
       // The root's execs open the gate: the last of the launcher's is the target's.
       out.push(`tracepoint:sched:sched_process_exec ${_and(tracked, live)} {`);

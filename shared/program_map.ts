@@ -21,9 +21,11 @@ export interface ProgramFile {
   unplaced?: true;
 }
 
-/** What tells two program files apart: their path, and the mount namespace it is read in. */
+/** What tells two program files apart: their path, the mount namespace it is read in, and whether it was found. */
 export function programKey(file: ProgramFile): string {
-  return file.mountNs === undefined ? file.path : `mnt:[${file.mountNs}]${file.path}`;
+  // An unplaced name is not this system's file of that path.
+  const where = file.mountNs !== undefined ? `mnt:[${file.mountNs}]` : file.unplaced ? "unplaced:" : "";
+  return where + file.path;
 }
 
 /** True for a process id the kernel can give (1 to 2^31 - 1); anything else in the tracer's output is bad input. */

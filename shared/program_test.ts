@@ -40,6 +40,7 @@ const OFFSETS: KernelOffsets = {
   mntNsInum: 208,
   taskFs: 212,
   fsRootDentry: 216,
+  fsRootMnt: 236,
   dentryInode: 220,
   inodeIno: 228,
 };
@@ -51,8 +52,8 @@ const R_PRINTF = 'printf("R %llu %d %d\\n", nsecs, tid, retval);';
 Deno.test("program prints READY from BEGIN, once every probe is attached", () => {
   assert.ok(
     gen().startsWith(
-      'BEGIN {\n  printf("READY %llu %u %lx\\n", nsecs, curtask->nsproxy->mnt_ns->ns.inum, ' +
-        "(uint64)curtask->fs->root.dentry);\n}\n",
+      'BEGIN {\n  printf("READY %llu %u %lx:%lx\\n", nsecs, curtask->nsproxy->mnt_ns->ns.inum, ' +
+        "(uint64)curtask->fs->root.dentry, (uint64)curtask->fs->root.mnt);\n}\n",
     ),
   );
 });
@@ -127,8 +128,8 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
   const exec = probe(prog, "tracepoint:sched:sched_process_exec");
   assert.ok(
     exec.includes(
-      'printf("E %llu %d %d %u %lx %lu %s\\n", nsecs, pid, curtask->real_parent->tgid, ' +
-        "curtask->nsproxy->mnt_ns->ns.inum, (uint64)curtask->fs->root.dentry, (uint64)0, " +
+      'printf("E %llu %d %d %u %lx:%lx %lu %s\\n", nsecs, pid, curtask->real_parent->tgid, ' +
+        "curtask->nsproxy->mnt_ns->ns.inum, (uint64)curtask->fs->root.dentry, (uint64)curtask->fs->root.mnt, (uint64)0, " +
         "str(uptr(curtask->mm->env_end)));",
     ),
     exec,
@@ -157,6 +158,7 @@ Deno.test("program reads where an exec looked its file up, its mount namespace a
   assert.ok(
     exec.includes(
       `*(uint32 *)(*(uint64 *)(*(uint64 *)((uint64)curtask + 200) + 204) + 208), ${root}, ` +
+        "*(uint64 *)(*(uint64 *)((uint64)curtask + 212) + 236), " +
         `*(uint64 *)(*(uint64 *)(${root} + 220) + 228), `,
     ),
     exec,

@@ -269,6 +269,27 @@ Deno.test("recommend names a container's file with its mount namespace, apart fr
   ]);
 });
 
+Deno.test("recommend keeps a chroot's unplaced program apart from this system's file of its path", () => {
+  const host = { path: "/usr/bin/prog", script: false };
+  const inChroot = { path: "/usr/bin/prog", script: false, unplaced: true as const };
+  const r = recommend({
+    agg: [agg(0, { pid: 1 }), agg(23, { pid: 2 })],
+    narrowings: [],
+    alone: new Map(),
+    binary: host.path,
+    programOf: (pid) => pid === 2 ? inChroot : host,
+  });
+  assert.equal(
+    r.setcap,
+    "setcap cap_chown+ep /usr/bin/prog\n# /usr/bin/prog (as it was run; captrace could not find the file): grant " +
+      "cap_sys_nice to that file by its full path, or to its service or container (below)",
+  );
+  assert.deepEqual(r.programs.map((p) => [p.path, p.placed, p.capabilities]), [
+    ["/usr/bin/prog", true, ["CAP_CHOWN"]],
+    ["/usr/bin/prog", false, ["CAP_SYS_NICE"]],
+  ]);
+});
+
 Deno.test("recommend drops a broad capability from each program when it only stood in for a narrow one", () => {
   const root = { path: "/usr/bin/perf", script: false };
   const r = recommend({

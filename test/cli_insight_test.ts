@@ -205,6 +205,28 @@ Deno.test("a chroot's program gone before captrace looks is never named as this 
   });
 });
 
+Deno.test("a chroot inside another mount namespace is not that namespace's root: no line for this system's file", async () => {
+  await requireTracing();
+  await withRoot(async (dir) => {
+    await Deno.mkdir(`${dir}/usr/bin`, { recursive: true });
+    await Deno.copyFile(`${dir}/bin/prog`, `${dir}/usr/bin/true`);
+    await Deno.chmod(`${dir}/usr/bin/true`, 0o755);
+    // The namespace's root is this system's; its shell stays there while the chroot's program exits at once.
+    const script = `chroot ${dir} /usr/bin/true 0 /missing; sleep 0.5`;
+    const { events } = await runJson(["--", "unshare", "-m", "sh", "-c", script]);
+    const rec = summaryOf(events).rec;
+    const programs = rec.programs as {
+      path: string;
+      placed: boolean;
+      mount_ns: number | null;
+      capabilities: string[];
+    }[];
+    const prog = programs.find((p) => p.capabilities.includes("CAP_CHOWN"));
+    assert.ok(prog && prog.path === "/usr/bin/true" && prog.mount_ns !== null, JSON.stringify(programs));
+    assert.doesNotMatch(rec.setcap as string, /^setcap \S+ \/usr\/bin\/true$/m);
+  });
+});
+
 Deno.test("a program in another mount namespace gets its setcap line to run there, with the namespace", async () => {
   await requireTracing();
   await withRoot(async (dir) => {

@@ -88,8 +88,8 @@ Deno.test("the exec record names the mount namespace and root the exec looked it
       out += value;
     }
     reader.releaseLock();
-    const ready = /^READY (\d+) (\d+) ([0-9a-f]+)$/m.exec(out);
-    const e = /^E (\d+) (\d+) (\d+) (\d+) ([0-9a-f]+) (\d+) (.*)$/m.exec(out);
+    const ready = /^READY (\d+) (\d+) ([0-9a-f]+:[0-9a-f]+)$/m.exec(out);
+    const e = /^E (\d+) (\d+) (\d+) (\d+) ([0-9a-f]+:[0-9a-f]+) (\d+) (.*)$/m.exec(out);
     assert.ok(ready && e, out);
     const ns = Number(/\d+/.exec(await Deno.readLink("/proc/self/ns/mnt"))![0]);
     assert.equal(Number(ready[2]), ns, "bpftrace's mount namespace is captrace's");
