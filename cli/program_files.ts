@@ -47,9 +47,11 @@ export async function programFile(
   if (pid === undefined) return await _inOurRoot(path);
   // A path as long as bpftrace's strings may have been cut short: it may name another file.
   if (new TextEncoder().encode(path).length >= MAX_PATH - 1) return { path, script: false, unplaced: true };
+  const known = place !== undefined && place.mntNs !== 0 && here !== undefined;
+  // Most execs are here: read the process's links at once, while it still runs what it exec'd.
+  if (known && place.mntNs === here.mntNs && place.root === here.root) return await _inOurRoot(path, pid);
   const now = await rootOf(pid);
-  if (place !== undefined && place.mntNs !== 0 && here !== undefined) {
-    if (place.mntNs === here.mntNs && place.root === here.root) return await _inOurRoot(path, pid);
+  if (known) {
     // Still where the exec was: the same namespace and the same root (by its inode number, when known: a chroot
     // inside a container shares the container's namespace, not its root).
     const there = (r: ProcessRoot | null): r is Exclude<ProcessRoot, { kind: "same" }> =>

@@ -930,7 +930,9 @@ class _Session {
         case "fork":
           // With --summary-only, the parent of a process that never executes anything (a server's worker) is known
           // from its fork alone: its checks are its parent's program's. In time order, before its exec if any.
-          this.programs.map.forked(event.pid, event.ppid);
+          // Read after the child's own exec (a busy trace, another CPU's buffer): that exec stands.
+          if (this.usage.turnedAfter(event.pid, event.ts)) this.programs.map.parent(event.pid, event.ppid);
+          else this.programs.map.forked(event.pid, event.ppid);
           continue;
         case "lost":
           if (o.json) this.sink.line(JSON.stringify(event));

@@ -231,7 +231,7 @@ function _orPid(cond: string, pid: number): string {
  * - `E <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>` for an exec (the namespace and root directory it
  *   looked the file up in: its dentry's and mount's addresses in hex, `dentry:mount`, and its inode, 0 when not
  *   known), `X <ts> <pid> <exit_code> <root>` for a process's end;
- * - `F <ts> <child> <pid>` for a new process (not a thread), with `--summary-only` only (checks carry the parent);
+ * - `F <ts> <child> <pid>` for a new process (not a thread) of the traced tree;
  * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
  *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, kstack or opts]: n`, one per CPU the key was counted on
  *   (`init` is 1 when the checking process was in the initial user namespace, 0 for any other).
@@ -346,15 +346,13 @@ export function generateProgram(options: ProgramOptions): string {
     );
   }
 
-  if (follow && options.summaryOnly) {
-    // No check record carries the parent of a process that never executes anything: say it when the process is made,
-    // for the program its checks are charged to. task_newtask, unlike sched_process_fork, tells a new thread
-    // (CLONE_THREAD) from a new process, at the same cost.
+  if (follow) {
+    // Each new process with its parent, for the program its checks are charged to: a check record names the parent
+    // it has then, which for a daemon's child is init, and --summary-only prints none. task_newtask, unlike
+    // sched_process_fork, tells a new thread (CLONE_THREAD) from a new process, at the same cost.
     out.push(`tracepoint:task:task_newtask ${_and(gated)} {`, "  @t[args->pid] = 1;");
     const print = '@p = count(); printf("F %llu %d %d\\n", nsecs, args->pid, pid);';
     out.push(`  if (${_all("!(args->clone_flags & 0x10000)", live)}) { ${print} }`, "}", "");
-  } else if (follow) {
-    out.push(`tracepoint:sched:sched_process_fork ${_and(gated)} { @t[args->child_pid] = 1; }`, "");
   }
 
   if (options.mode !== "system") {

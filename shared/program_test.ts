@@ -111,7 +111,7 @@ Deno.test("program in pid mode traces the root and tracked descendants", () => {
   const prog = gen();
   assert.ok(prog.includes("tracepoint:capability:cap_capable /(pid == 4242 || @t[tid])/ {"));
   assert.ok(
-    prog.includes("tracepoint:sched:sched_process_fork /(pid == 4242 || @t[tid])/ { @t[args->child_pid] = 1; }"),
+    prog.includes("tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  @t[args->pid] = 1;\n"),
   );
   assert.ok(!prog.includes("@go"));
   assert.ok(!prog.includes("@launcher"));
@@ -183,7 +183,7 @@ Deno.test("program with --no-follow traces only the root process and its threads
   const prog = gen({ follow: false });
   assert.ok(prog.includes("tracepoint:capability:cap_capable /pid == 4242/ {"));
   assert.ok(prog.includes("tracepoint:sched:sched_process_exit /pid == 4242/ {"));
-  assert.ok(!prog.includes("sched_process_fork"));
+  assert.ok(!prog.includes("task_newtask"));
   assert.ok(!prog.includes("@t["));
 });
 
@@ -198,7 +198,7 @@ Deno.test("program in command mode gates on the launcher's execs and counts the 
   // The gate flips before the exec record of the same exec is printed.
   assert.ok(exec.indexOf("@execs++") < exec.indexOf("if (@go) {"));
   assert.ok(exec.indexOf("if (@go) {") < exec.indexOf('printf("E '));
-  assert.ok(prog.includes("tracepoint:sched:sched_process_fork /@go && (pid == 4242 || @t[tid])/"));
+  assert.ok(prog.includes("tracepoint:task:task_newtask /@go && (pid == 4242 || @t[tid])/"));
   // The exit of the root is seen even before the gate opens (a launcher that fails to exec).
   assert.ok(prog.includes("tracepoint:sched:sched_process_exit /(pid == 4242 || @t[tid])/ {"));
   const end = probe(prog, "END");
@@ -215,7 +215,7 @@ Deno.test("program in command mode without launcher execs is not gated", () => {
 Deno.test("program in system mode excludes captrace's own processes and has no exec or exit records", () => {
   const prog = generateProgram({ probe: "tracepoint", mode: "system", excludePids: [100, 101] });
   assert.ok(prog.includes("tracepoint:capability:cap_capable /pid != 100 && pid != 101/ {"));
-  for (const s of ["sched_process_fork", "sched_process_exec", "sched_process_exit", "interval:", "@t["]) {
+  for (const s of ["task_newtask", "sched_process_exec", "sched_process_exit", "interval:", "@t["]) {
     assert.ok(!prog.includes(s), s);
   }
 });
@@ -388,7 +388,7 @@ Deno.test("program with --summary-only counts every check in the kernel and prin
   assert.ok(!sys.includes("@p"), sys);
 });
 
-Deno.test("program with --summary-only prints each new process with its parent, until the summary is asked for", () => {
+Deno.test("program prints each new process with its parent, until the summary is asked for", () => {
   const newtask = (options: Partial<ProgramOptions>) => probe(gen(options), "tracepoint:task:task_newtask");
   assert.equal(
     newtask({ summaryOnly: true, controlPid: 7 }),
@@ -401,8 +401,8 @@ Deno.test("program with --summary-only prints each new process with its parent, 
     newtask({ summaryOnly: true }).includes('  if (!(args->clone_flags & 0x10000)) { @p = count(); printf("F '),
   );
   assert.ok(!gen({ summaryOnly: true }).includes("sched_process_fork"), "one hook follows the children");
-  // Otherwise the checks' own records carry the parent.
-  assert.ok(!gen({}).includes('printf("F '));
-  assert.ok(!gen({}).includes("task_newtask"));
+  // With per-check records too: a check names the parent its process has then, init for a daemon's child.
+  assert.ok(gen({}).includes('printf("F '));
+  assert.ok(!gen({}).includes("sched_process_fork"));
   assert.ok(!gen({ summaryOnly: true, follow: false }).includes("task_newtask"));
 });

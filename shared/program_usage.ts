@@ -149,6 +149,11 @@ export class ProgramUsage {
     return null;
   }
 
+  /** True when an exec or exit of `pid` later than `ts` has been shown (a record read late comes after it). */
+  turnedAfter(pid: number, ts: number): boolean {
+    return (this.#turns.get(pid) ?? []).some((t) => t.ts > ts);
+  }
+
   /** A counted check of `cap` by `pid` made while it ran `file` (see earlier): `file`'s, and charged already. */
   late(pid: number, cap: number, file: ProgramFile): void {
     this.#share(file).caps.add(cap);

@@ -108,3 +108,11 @@ Deno.test("ProgramUsage notes the exec of a pid that made no check yet, for a ch
   u.late(11, 0, B);
   assert.equal(u.check(11, 21), true, "a new process");
 });
+
+Deno.test("ProgramUsage says whether a pid turned after a time, for a fork record read after the child's exec", () => {
+  const u = new ProgramUsage();
+  assert.equal(u.turnedAfter(7, 100), false);
+  u.exec(7, A, 150);
+  assert.equal(u.turnedAfter(7, 100), true, "its exec came after the fork");
+  assert.equal(u.turnedAfter(7, 200), false, "a later fork: a new process with the pid");
+});

@@ -537,6 +537,19 @@ Deno.test("--summary-only charges a forked child that executes nothing to its pa
   assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [[bin, ["CAP_CHOWN"]]]);
 });
 
+Deno.test("a daemon's child, reparented before its first check, is charged to the daemon's program", async () => {
+  await requireTracing();
+  const bin = await fixture("daemon_chown");
+  const file = await rootOwnedFile();
+  for (const mode of [[], ["--summary-only"]]) {
+    // Its check names init (or a subreaper) as its parent; its fork record names the daemon's.
+    const { events, code } = await runJson([...mode, "-u", "nobody", "--", "/bin/sh", "-c", `${bin} ${file}`]);
+    assert.equal(code, 0);
+    const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
+    assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [[bin, ["CAP_CHOWN"]]], mode.join(" "));
+  }
+});
+
 Deno.test("checks allowed in a user namespace the program made are counted but not recommended", async () => {
   await requireTracing();
   for (const mode of [["-c"], ["--summary-only"]]) {
