@@ -6,6 +6,8 @@ import { interpreterName, scriptFromArgv } from "../shared/interpreter.ts";
 /** The longest string bpftrace gives captrace, with its terminating NUL (BPFTRACE_STRLEN, see cli/session.ts). */
 export const MAX_PATH = 200;
 
+const ENCODER = new TextEncoder();
+
 /**
  * Where an exec looked its file up, as the kernel's record says: the mount namespace, and the root directory (its
  * dentry's address, and its inode number, 0 when not known). A namespace of 0: the record does not say.
@@ -46,7 +48,7 @@ export async function programFile(
 ): Promise<ProgramFile> {
   if (pid === undefined) return await _inOurRoot(path);
   // A path as long as bpftrace's strings may have been cut short: it may name another file.
-  if (new TextEncoder().encode(path).length >= MAX_PATH - 1) return { path, script: false, unplaced: true };
+  if (ENCODER.encode(path).length >= MAX_PATH - 1) return { path, script: false, unplaced: true };
   const known = place !== undefined && place.mntNs !== 0 && here !== undefined;
   // Most execs are here: read the process's links at once, while it still runs what it exec'd.
   if (known && place.mntNs === here.mntNs && place.root === here.root) return await _inOurRoot(path, pid);
@@ -96,20 +98,19 @@ async function _inOurRoot(path: string, pid?: number): Promise<ProgramFile> {
 /**
  * Where a process's file system is, against captrace's: the same (namespace and root); below a directory of
  * captrace's (chroot); or out of its reach, in another mount namespace (a container's), whose files are read through
- * `/proc/PID/root`. With the namespace's inode and the root's device and inode.
+ * `/proc/PID/root`. With the namespace's inode and the root's inode.
  */
 export type ProcessRoot =
-  & { ns: number; dev: number; ino: number }
+  & { ns: number; ino: number }
   & ({ kind: "same" } | { kind: "under"; dir: string } | { kind: "other" });
 
-let ours: Promise<{ ns: number; dev: number; ino: number } | null> | undefined;
+let ours: Promise<{ ns: number; root: Deno.FileInfo } | null> | undefined;
 
 /** captrace's own mount namespace and root. */
-function _ourRoot(): Promise<{ ns: number; dev: number; ino: number } | null> {
-  ours ??= (async () => {
-    const [root, ns] = await Promise.all([Deno.stat("/"), _nsOf("self")]).catch(() => [null, null]);
-    return root === null || ns === null ? null : { ns, dev: root.dev, ino: root.ino! };
-  })();
+function _ourRoot(): Promise<{ ns: number; root: Deno.FileInfo } | null> {
+  ours ??= Promise.all([_stat("/"), _nsOf("self")]).then(([root, ns]) =>
+    root === null || ns === null ? null : { ns, root }
+  );
   return ours;
 }
 
@@ -120,20 +121,15 @@ async function _nsOf(pid: number | "self"): Promise<number | null> {
 
 /** The root `pid` sees, compared with captrace's own; null when the process is gone or not ours to look at. */
 export async function rootOf(pid: number): Promise<ProcessRoot | null> {
-  const [theirs, ns, mine] = await Promise.all([Deno.stat(`/proc/${pid}/root`), _nsOf(pid), _ourRoot()])
-    .catch(() => [null, null, null]);
+  const [theirs, ns, mine] = await Promise.all([_stat(`/proc/${pid}/root`), _nsOf(pid), _ourRoot()]);
   if (theirs === null || ns === null || mine === null) return null;
-  const at = { ns, dev: theirs.dev, ino: theirs.ino! };
-  const sameRoot = theirs.dev === mine.dev && theirs.ino === mine.ino;
+  const at = { ns, ino: theirs.ino! };
   if (ns !== mine.ns) return { ...at, kind: "other" };
-  if (sameRoot) return { ...at, kind: "same" };
+  if (_sameFile(theirs, mine.root)) return { ...at, kind: "same" };
   // A chroot's link names its directory; a root out of captrace's tree reads as "/".
   const dir = await Deno.readLink(`/proc/${pid}/root`).catch(() => null);
-  const there = dir !== null && dir !== "/" ? await Deno.stat(dir).catch(() => null) : null;
-  if (there !== null && there.dev === theirs.dev && there.ino === theirs.ino) {
-    return { ...at, kind: "under", dir: dir! };
-  }
-  return { ...at, kind: "other" };
+  const there = dir !== null && dir !== "/" ? await _stat(dir) : null;
+  return _sameFile(there, theirs) ? { ...at, kind: "under", dir: dir! } : { ...at, kind: "other" };
 }
 
 /**
@@ -157,9 +153,8 @@ async function _inItsRoot(
     if (root.kind === "under") return { path: `${root.dir}${p}`, script };
     // A root out of captrace's reach in its own namespace (a chroot whose directory is gone): no container's.
     if (root.ns === (await _ourRoot())?.ns) return { path: p, script, unplaced: true };
-    const [there, here] = await Promise.all([Deno.stat(`${base}${p}`), Deno.stat(p)]).catch(() => [null, null]);
-    const same = there !== null && here !== null && there.dev === here.dev && there.ino === here.ino;
-    return same ? { path: p, script } : { path: p, script, mountNs: root.ns };
+    const [there, here] = await Promise.all([_stat(`${base}${p}`), _stat(p)]);
+    return _sameFile(there, here) ? { path: p, script } : { path: p, script, mountNs: root.ns };
   };
   const exe = inside(await Deno.readLink(`/proc/${pid}/exe`).catch(() => null));
   const own = _ownPath(path, pid);
@@ -172,9 +167,7 @@ async function _inItsRoot(
   const found = wanted === null ? null : await resolveIn(base, wanted);
   if (found !== null) {
     // The same file, not just the same path: a binary from before the root changed may have a namesake here.
-    const [running, there] = await Promise.all([Deno.stat(`/proc/${pid}/exe`), Deno.stat(`${base}${found}`)])
-      .catch(() => [null, null]);
-    const isExe = running !== null && there !== null && running.dev === there.dev && running.ino === there.ino;
+    const isExe = _sameFile(...await Promise.all([_stat(`/proc/${pid}/exe`), _stat(`${base}${found}`)]));
     const script = !isExe && await _isScript(`${base}${found}`);
     if (isExe || script || own === null) return await named(found, script);
   }
@@ -223,6 +216,16 @@ function _base(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
+/** True when both are known and are one file (device and inode). */
+function _sameFile(a: Deno.FileInfo | null, b: Deno.FileInfo | null): boolean {
+  return a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
+}
+
+/** stat of `path`, null when it cannot be read. */
+function _stat(path: string): Promise<Deno.FileInfo | null> {
+  return Deno.stat(path).catch(() => null);
+}
+
 /**
  * What a running process runs, for the setcap lines (`--pid` has no exec record for it): its binary, or, for an
  * interpreter started on a script file (`python3 app.py`), that script, found in the process's working directory.
@@ -249,7 +252,7 @@ export async function runningProgram(pid: number): Promise<ProgramFile | null> {
   const own = _ownPath(script, pid) ?? script;
   const cwd = own.startsWith("/") ? "" : await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null);
   const real = cwd === null ? null : await Deno.realPath(cwd === "" ? own : `${cwd}/${own}`).catch(() => null);
-  const regular = real !== null && (await Deno.stat(real).catch(() => null))?.isFile === true;
+  const regular = real !== null && (await _stat(real))?.isFile === true;
   return regular ? { path: real, script: true } : { path: exe, script: false };
 }
 
@@ -260,9 +263,9 @@ export async function runningProgram(pid: number): Promise<ProgramFile | null> {
  */
 async function _linked(root: ProcessRoot, link: string, path: string, script: boolean): Promise<ProgramFile> {
   if (root.kind !== "other") return { path, script };
-  const [real, here] = await Promise.all([Deno.stat(link).catch(() => null), Deno.stat(path).catch(() => null)]);
-  const same = real !== null && here !== null && real.dev === here.dev && real.ino === here.ino;
-  return same ? { path, script } : { path, script, mountNs: root.ns };
+  return _sameFile(...await Promise.all([_stat(link), _stat(path)]))
+    ? { path, script }
+    : { path, script, mountNs: root.ns };
 }
 
 /**
@@ -299,7 +302,7 @@ function _ownPath(path: string, pid: number): string | null {
 
 /** True when `path` is a regular file that starts with `#!`. */
 async function _isScript(path: string): Promise<boolean> {
-  const st = await Deno.stat(path).catch(() => null);
+  const st = await _stat(path);
   if (!st?.isFile) return false;
   let file: Deno.FsFile | null = null;
   try {
