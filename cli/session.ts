@@ -844,11 +844,11 @@ class _Session {
         _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
       }
       if (rec.kind === "summary_begin") this.#summaryBegun = true;
-      else if (rec.kind === "ready" && rec.mntNs !== undefined) {
-        this.programs.here = { mntNs: rec.mntNs, root: rec.root! };
-      } // Looked up as soon as read, not once shown: a relative path needs the process's working directory, and a
+      // captrace's own namespace and root, as exec records name them: READY comes before any.
+      if (rec.kind === "ready" && rec.mntNs !== undefined) this.programs.here = { mntNs: rec.mntNs, root: rec.root! };
+      // Looked up as soon as read, not once shown: a relative path needs the process's working directory, and a
       // short-lived process may be gone already.
-      else if (rec.kind === "exec") this.programs.resolve(rec.pid, rec.ts, rec.filename, rec);
+      if (rec.kind === "exec") this.programs.resolve(rec.pid, rec.ts, rec.filename, rec);
       this.correlator.push(rec, outs);
       if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });
     }
@@ -928,9 +928,9 @@ class _Session {
           if (event.root) this.#stopWhenQuiet();
           continue;
         case "fork":
-          // With --summary-only, the parent of a process that never executes anything (a server's worker) is known
-          // from its fork alone: its checks are its parent's program's. In time order, before its exec if any.
-          // Read after the child's own exec (a busy trace, another CPU's buffer): that exec stands.
+          // The parent at the fork: a process that never executes anything (a server's worker, a daemon's child) runs
+          // its parent's program, whatever parent its checks name later. In time order, before its exec if any; read
+          // after the child's own exec (a busy trace, another CPU's buffer), that exec stands.
           if (this.usage.turnedAfter(event.pid, event.ts)) this.programs.map.parent(event.pid, event.ppid);
           else this.programs.map.forked(event.pid, event.ppid);
           continue;
