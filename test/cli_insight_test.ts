@@ -156,17 +156,20 @@ Deno.test("a program run by a relative path is not named after what it exec'd ne
 });
 
 /**
- * A root of its own for `f`: a directory with a static chown_in_root at /bin/prog, /bin/link a link to it by its path
- * in that root (not captrace's), and /old for pivot_root. Removed after.
+ * A root of its own for `f`: a directory with a static chown_in_root at /bin/prog and at /usr/bin/true, /bin/link a
+ * link to /bin/prog by its path in that root (not captrace's), and /old for pivot_root. Removed after.
  */
 async function withRoot(f: (dir: string) => Promise<void>): Promise<void> {
   const prog = await fixture("chown_in_root", ["-O2", "-static"]);
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-root-" });
   try {
-    await Deno.mkdir(`${dir}/bin`);
     await Deno.mkdir(`${dir}/old`);
-    await Deno.copyFile(prog, `${dir}/bin/prog`);
-    await Deno.chmod(`${dir}/bin/prog`, 0o755);
+    // The same program by a path this system has too, for the tests that must not name this system's file.
+    for (const path of ["/bin/prog", "/usr/bin/true"]) {
+      await Deno.mkdir(`${dir}${path.slice(0, path.lastIndexOf("/"))}`, { recursive: true });
+      await Deno.copyFile(prog, `${dir}${path}`);
+      await Deno.chmod(`${dir}${path}`, 0o755);
+    }
     await Deno.symlink("/bin/prog", `${dir}/bin/link`);
     await f(dir);
   } finally {
@@ -189,9 +192,6 @@ Deno.test("a chroot's program gone before captrace looks is never named as this 
   await requireTracing();
   await withRoot(async (dir) => {
     // /usr/bin/true in the chroot chowns, fails to exec what is not there, and exits at once.
-    await Deno.mkdir(`${dir}/usr/bin`, { recursive: true });
-    await Deno.copyFile(`${dir}/bin/prog`, `${dir}/usr/bin/true`);
-    await Deno.chmod(`${dir}/usr/bin/true`, 0o755);
     const { events } = await runJson(["--", "chroot", dir, "/usr/bin/true", "0", "/missing"]);
     const rec = summaryOf(events).rec;
     const programs = rec.programs as { path: string; placed: boolean; capabilities: string[] }[];
@@ -208,9 +208,6 @@ Deno.test("a chroot's program gone before captrace looks is never named as this 
 Deno.test("a chroot inside another mount namespace is not that namespace's root: no line for this system's file", async () => {
   await requireTracing();
   await withRoot(async (dir) => {
-    await Deno.mkdir(`${dir}/usr/bin`, { recursive: true });
-    await Deno.copyFile(`${dir}/bin/prog`, `${dir}/usr/bin/true`);
-    await Deno.chmod(`${dir}/usr/bin/true`, 0o755);
     // The namespace's root is this system's; its shell stays there while the chroot's program exits at once.
     const script = `chroot ${dir} /usr/bin/true 0 /missing; sleep 0.5`;
     const { events } = await runJson(["--", "unshare", "-m", "sh", "-c", script]);
@@ -259,9 +256,6 @@ Deno.test("a container's wrapper that execs again is still named in its namespac
   await requireTracing();
   await withRoot(async (dir) => {
     // /usr/bin/true in the container is the program: it chowns, then execs /bin/prog, long before captrace looks.
-    await Deno.mkdir(`${dir}/usr/bin`, { recursive: true });
-    await Deno.copyFile(`${dir}/bin/prog`, `${dir}/usr/bin/true`);
-    await Deno.chmod(`${dir}/usr/bin/true`, 0o755);
     const script = `mount --make-rprivate / && mount --bind ${dir} ${dir} && cd ${dir} && pivot_root . old && ` +
       "exec /usr/bin/true 0 /bin/prog";
     const { events, code } = await runJson(["--", "unshare", "-m", "sh", "-c", script]);

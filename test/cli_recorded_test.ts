@@ -313,6 +313,23 @@ Deno.test("events read out of time order (one CPU's buffer after another's) are 
   await Deno.remove(end);
 });
 
+/**
+ * --pid on the stand-in tracer: the records of `replay`, those of `later` 0.2 s after (too late to be put in order),
+ * then the summary of `end` when interrupted. The summary's programs whose files are under `dir`, with their
+ * capabilities.
+ */
+async function programsWhenLate(dir: string, replay: string, later: string, end: string) {
+  const out = `${dir}/trace.ndjson`;
+  const r = await fake(
+    { FAKE_REPLAY: replay, FAKE_REPLAY_LATER: later, FAKE_ON_SIGINT: end },
+    ["--json", "-o", out, "-p", String(Deno.pid)],
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const summary = ndjson(await Deno.readTextFile(out)).at(-1)!;
+  const programs = (summary.recommendation as { programs: { path: string; capabilities: string[] }[] }).programs;
+  return programs.filter((p) => p.path.startsWith(dir)).map((p) => [p.path, p.capabilities]);
+}
+
 Deno.test("a check read after its process's next exec or exit, but made before, is charged to the program then", async () => {
   // Process 4200007 (above any pid: the kernel stops at 2^22) runs tool-a, then tool-b. Its CAP_NET_RAW check before
   // that exec, and its CAP_SYS_ADMIN check before its exit, come from another CPU's buffer 0.2 s after the records
@@ -330,19 +347,10 @@ Deno.test("a check read after its process's next exec or exit, but made before, 
     "S begin\n@n: 3\n@p: 7\n@agg[0, 4200007, 12, -1, 41, 1, 0]: 1\n@agg[0, 4200007, 13, -1, 41, 1, 0]: 1\n" +
       "@agg[0, 4200007, 21, -1, 41, 1, 0]: 1\nS end\n",
   );
-  const out = `${dir}/trace.ndjson`;
   try {
-    const r = await fake(
-      { FAKE_REPLAY: replay, FAKE_REPLAY_LATER: later, FAKE_ON_SIGINT: end },
-      ["--json", "-o", out, "-p", String(Deno.pid)],
-    );
-    assert.equal(r.code, 0, r.stderr);
-    const summary = ndjson(await Deno.readTextFile(out)).at(-1)!;
-    const programs = (summary.recommendation as { programs: { path: string; capabilities: string[] }[] }).programs;
     assert.deepEqual(
-      programs.filter((p) => p.path.startsWith(dir)).map((p) => [p.path, p.capabilities]),
+      await programsWhenLate(dir, replay, later, end),
       [[`${dir}/tool-a`, ["CAP_NET_RAW"]], [`${dir}/tool-b`, ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]]],
-      JSON.stringify(programs),
     );
   } finally {
     for (const f of [replay, later, end]) await Deno.remove(f);
@@ -366,19 +374,10 @@ Deno.test("a fork's first check, read after the fork's exit or exec, is charged 
     "S begin\n@n: 3\n@p: 7\n@agg[0, 4200008, 6, -1, 41, 1, 0]: 1\n@agg[0, 4200009, 13, -1, 41, 1, 0]: 1\n" +
       "@agg[0, 4200009, 12, -1, 41, 1, 0]: 1\nS end\n",
   );
-  const out = `${dir}/trace.ndjson`;
   try {
-    const r = await fake(
-      { FAKE_REPLAY: replay, FAKE_REPLAY_LATER: later, FAKE_ON_SIGINT: end },
-      ["--json", "-o", out, "-p", String(Deno.pid)],
-    );
-    assert.equal(r.code, 0, r.stderr);
-    const summary = ndjson(await Deno.readTextFile(out)).at(-1)!;
-    const programs = (summary.recommendation as { programs: { path: string; capabilities: string[] }[] }).programs;
     assert.deepEqual(
-      programs.filter((p) => p.path.startsWith(dir)).map((p) => [p.path, p.capabilities]),
+      await programsWhenLate(dir, replay, later, end),
       [[`${dir}/tool-a`, ["CAP_SETGID", "CAP_NET_RAW"]], [`${dir}/tool-b`, ["CAP_NET_ADMIN"]]],
-      JSON.stringify(programs),
     );
   } finally {
     for (const f of [replay, later, end]) await Deno.remove(f);
