@@ -89,10 +89,7 @@ export class ProgramUsage {
     }
     this.#lastPid = pid;
     this.#lastSlot = slot;
-    if (counts) {
-      if (cap < 32) this.#lo[slot]! |= 1 << cap;
-      else if (cap < 64) this.#hi[slot]! |= 1 << (cap - 32);
-    }
+    if (counts) _set(this.#lo, this.#hi, slot, cap);
     return first;
   }
 
@@ -165,8 +162,7 @@ export class ProgramUsage {
       // Its process exited already: a later check of the pid is another process's.
       if (this.#turns.get(pid)?.at(-1)?.exit) this.#ended[slot] = 1;
     }
-    if (cap < 32) this.#beforeLo[slot]! |= 1 << cap;
-    else if (cap < 64) this.#beforeHi[slot]! |= 1 << (cap - 32);
+    _set(this.#beforeLo, this.#beforeHi, slot, cap);
   }
 
   /**
@@ -225,6 +221,12 @@ function _doubled(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const b = new Int32Array(a.length * 2);
   b.set(a);
   return b;
+}
+
+/** Sets `cap`'s bit in `slot` of the two words (bits 0–31 in `lo`, 32–63 in `hi`); a larger number has none. */
+function _set(lo: Int32Array, hi: Int32Array, slot: number, cap: number): void {
+  if (cap < 32) lo[slot]! |= 1 << cap;
+  else if (cap < 64) hi[slot]! |= 1 << (cap - 32);
 }
 
 function _has(lo: number, hi: number, cap: number): boolean {
