@@ -32,8 +32,10 @@ export interface RecommendInput {
 /** Multi-call binaries: one file that is every command it is called as (a link's name), sh included. */
 const MULTI_CALL = /^(?:busybox|toybox)$/;
 
-/** What a file of another mount namespace is, in its setcap line's comment. */
-const THERE = "a container's files, not this system's";
+/** A setcap line for a file of mount namespace `ns` (a container's), as a comment: to run there, not here. */
+function _runThere(ns: number, line: string): string {
+  return `# in mount namespace mnt:[${ns}] (a container's files, not this system's), run there: ${line}`;
+}
 
 /** The setcap lines' path when the program is not known (a system-wide trace). */
 export const UNKNOWN_PROGRAM = "/path/to/program";
@@ -166,9 +168,7 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
   if (programs.length === 0) {
     const none = formats([], root.path).setcap;
     // On the host, the same path may name another file, whose capabilities this would remove.
-    return root.mountNs === undefined
-      ? none
-      : `# in mount namespace mnt:[${root.mountNs}] (${THERE}), run there: ${none}`;
+    return root.mountNs === undefined ? none : _runThere(root.mountNs, none);
   }
   return programs.map((p) => {
     const lower = p.capabilities.map((c) => c.toLowerCase()).join(",");
@@ -179,12 +179,12 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
     const multiCall = MULTI_CALL.test(p.path.slice(p.path.lastIndexOf("/") + 1));
     // A file of another mount namespace (a container's), not of this system: on the host the path may name another
     // file, so the line is one to run there (in the image's build).
-    const ns = p.mount_ns === null || p.mount_ns === undefined ? null : `mnt:[${p.mount_ns}]`;
+    const ns = p.mount_ns ?? null;
     if (!p.script && !p.interpreter && !multiCall) {
       const setcap = formats(p.capabilities, p.path).setcap;
-      return ns === null ? setcap : `# in mount namespace ${ns} (${THERE}), run there: ${setcap}`;
+      return ns === null ? setcap : _runThere(ns, setcap);
     }
-    const where = ns === null ? "" : ` (in mount namespace ${ns})`;
+    const where = ns === null ? "" : ` (in mount namespace mnt:[${ns}])`;
     const why = p.script
       ? "is a script: the kernel ignores file capabilities on scripts"
       : p.interpreter
