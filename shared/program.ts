@@ -112,6 +112,8 @@ const TYPED: _Fields = {
 function _raw(o: KernelOffsets): _Fields {
   const task = (off: number) => `((uint64)curtask + ${off})`;
   const ptr = (addr: string) => `*(uint64 *)${addr}`;
+  const fs = ptr(task(o.taskFs));
+  const rootDentry = ptr(`(${fs} + ${o.fsRootDentry})`);
   return {
     regs: `$regs = ${ptr(task(o.taskStack))} + 16384 - ${o.ptRegsSize};`,
     mm: ptr(task(o.taskMm)),
@@ -124,11 +126,9 @@ function _raw(o: KernelOffsets): _Fields {
     exitCode: `*(int32 *)${task(o.taskExitCode)}`,
     execFilename: `str(uptr(*(uint64 *)(${ptr(task(o.taskMm))} + ${o.mmEnvEnd})))`,
     mntNs: `*(uint32 *)(${ptr(`(${ptr(task(o.taskNsproxy))} + ${o.nsproxyMntNs})`)} + ${o.mntNsInum})`,
-    rootPtr: ptr(`(${ptr(task(o.taskFs))} + ${o.fsRootDentry})`),
-    rootMnt: ptr(`(${ptr(task(o.taskFs))} + ${o.fsRootMnt})`),
-    rootIno: `*(uint64 *)(${
-      ptr(`(${ptr(`(${ptr(task(o.taskFs))} + ${o.fsRootDentry})`)} + ${o.dentryInode})`)
-    } + ${o.inodeIno})`,
+    rootPtr: rootDentry,
+    rootMnt: ptr(`(${fs} + ${o.fsRootMnt})`),
+    rootIno: `*(uint64 *)(${ptr(`(${rootDentry} + ${o.dentryInode})`)} + ${o.inodeIno})`,
     uid: (c) => `*(uint32 *)((uint64)${c} + ${o.credUid})`,
     euid: (c) => `*(uint32 *)((uint64)${c} + ${o.credEuid})`,
     credNs: (c) => `*(uint32 *)(*(uint64 *)((uint64)${c} + ${o.credUserNs}) + ${o.nsInum})`,
