@@ -242,6 +242,8 @@ export class LineParser {
   #agg: { head: string; stack: string[] } | null = null;
   #inSummary = false;
   #summaryDone = false;
+  /** Between the `W` line and the next line that is not a frame. */
+  #warmUp = false;
   #lines = new ByteLines(MAX_LINE);
   #out: TraceRecord[] = [];
   #onLine = (b: Uint8Array, start: number, end: number) => this.#line(b, start, end, this.#out);
@@ -300,6 +302,7 @@ export class LineParser {
       out.push(this.#tooLong(b, start));
       return out;
     }
+    if (this.#warmUp && c !== 32 && (c < 9 || c > 13)) this.#warmUp = false;
     if (this.#agg === null && end - start > 2 && b[start + 1] === 32) {
       let r: TraceRecord | null = null;
       if (c === 67) r = this.#check(b, start, end); // "C"
@@ -331,6 +334,12 @@ export class LineParser {
     if (this.#pending) return this.#stackLine(line);
     if (this.#agg) return this.#aggLine(line);
     if (line === "") return null;
+    if (this.#warmUp && _startsBlank(line)) return null;
+    // The stack printed after READY only to have bpftrace read the kernel's symbols (see generateProgram).
+    if (line === "W") {
+      this.#warmUp = true;
+      return null;
+    }
     // After END, bpftrace prints the maps END cleared; records still unread at END (drained after it) may follow.
     if (this.#summaryDone && line.startsWith("@")) return null;
     switch (line.charCodeAt(1) === 32 ? line[0] : "") {

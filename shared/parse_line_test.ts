@@ -244,6 +244,16 @@ Deno.test("parser ignores bpftrace's attaching line, singular and plural", () =>
   assert.deepEqual(parseAll(["Attaching 7 probes...", "Attaching 1 probe..."]), []);
 });
 
+Deno.test("parser ignores the stack printed after READY to warm bpftrace's symbols, however many frames it has", () => {
+  for (const frames of [[], ["        _einittext+1015206711"], STACK]) {
+    const out = parseAll(["READY 5", "W", ...frames, CHECK, ...STACK, "", "R 1 2 0"]);
+    assert.deepEqual(out.map((r) => r.kind), ["ready", "check", "return"]);
+    assert.equal(out[1]?.kind === "check" && out[1].pid, 9135);
+  }
+  // Only frames follow it: a frame-like line after a record is still reported.
+  assert.deepEqual(parseAll(["W", "R 1 2 0", "        cap_capable+131"]).map((r) => r.kind), ["return", "malformed"]);
+});
+
 Deno.test("parser ignores blank lines between records", () => {
   assert.deepEqual(parseAll(["", "", "R 1 2 0", ""]).map((r) => r.kind), ["return"]);
 });

@@ -223,7 +223,8 @@ function _orPid(cond: string, pid: number): string {
  *
  * Records, one per line (fields separated by single spaces, free text last):
  * - `READY <nsecs> <mnt_ns> <root>` from BEGIN, once every probe is attached, with bpftrace's (captrace's) mount
- *   namespace and root directory, as an exec record gives them;
+ *   namespace and root directory, as an exec record gives them; on the tracepoint, then `W` and BEGIN's own kernel
+ *   stack (indented frames, no empty line), printed only to have bpftrace read the kernel's symbols early;
  * - `C <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <ret> <sys> <userns> <target_ns> <ra> <cs> <comm>` then
  *   `KSTACK_DEPTH` indented kernel frames and an empty line (tracepoint);
  * - `B <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <opts> <sys> <userns> <target_ns> <ra> <cs> <comm>` at
@@ -249,7 +250,12 @@ export function generateProgram(options: ProgramOptions): string {
 
   out.push("BEGIN {");
   for (const p of options.preTracked ?? []) out.push(`  @t[${p}] = 1;`);
-  out.push(`  printf("READY %llu %u %lx:%lx\\n", nsecs, ${f.mntNs}, ${f.rootPtr}, ${f.rootMnt});`, "}", "");
+  out.push(`  printf("READY %llu %u %lx:%lx\\n", nsecs, ${f.mntNs}, ${f.rootPtr}, ${f.rootMnt});`);
+  // bpftrace reads the kernel's symbols (/proc/kallsyms) the first time it prints a kernel stack, which holds up
+  // everything it prints for about 65 ms. A stack printed right after READY has it read while the command starts,
+  // not when its first check comes, nor at the end of a --summary-only trace (whose counts are keyed by stacks).
+  if (options.probe === "tracepoint") out.push(`  printf("W%s", kstack(${KSTACK_DEPTH}));`);
+  out.push("}", "");
 
   // One program per hook: a second program on the same tracepoint costs bpftrace about 0.6 s more at start.
   // With a launch gate the check hook takes the launcher's checks too, counting them until the target's exec.

@@ -53,9 +53,16 @@ Deno.test("program prints READY from BEGIN, once every probe is attached", () =>
   assert.ok(
     gen().startsWith(
       'BEGIN {\n  printf("READY %llu %u %lx:%lx\\n", nsecs, curtask->nsproxy->mnt_ns->ns.inum, ' +
-        "(uint64)curtask->fs->root.dentry, (uint64)curtask->fs->root.mnt);\n}\n",
+        "(uint64)curtask->fs->root.dentry, (uint64)curtask->fs->root.mnt);\n",
     ),
   );
+});
+
+Deno.test("program prints a kernel stack after READY on the tracepoint only, for bpftrace to read the symbols early", () => {
+  const begin = probe(gen(), "BEGIN");
+  assert.ok(begin.indexOf("READY") < begin.indexOf('printf("W%s", kstack(4));'));
+  assert.ok(begin.includes('printf("W%s", kstack(4));'));
+  assert.ok(!probe(gen({ probe: "kprobe" }), "BEGIN").includes("kstack"));
 });
 
 Deno.test("program's tracepoint check prints the C record with the kernel stack", () => {

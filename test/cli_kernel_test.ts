@@ -621,6 +621,8 @@ Deno.test("at the end bpftrace answers the summary request itself: no SIGINT, no
   assert.match(r.stderr, CHOWN_DENIED);
   assert.match(r.stderr, /^cap_chown +1 +0 +1 +1 +0 +1 fchownat$/m);
   assert.doesNotMatch(r.stderr, /no summary \d+ ms after asking/);
+  // Every line of the real program's output is read, the stack printed after READY included.
+  assert.doesNotMatch(r.stderr, /unreadable tracer line/);
   assert.deepEqual(await controls(), before);
 });
 
