@@ -35,6 +35,11 @@ export interface KernelOffsets {
    * reads `args` once and the fields at these offsets.
    */
   capTracepoint?: CapTracepointOffsets;
+  /**
+   * Where the task_newtask tracepoint's fields sit in its record (`struct trace_event_raw_task_newtask`), read the
+   * same way: with `args->pid` and `args->clone_flags` bpftrace took about 50 ms longer to start.
+   */
+  newTaskTracepoint?: NewTaskTracepointOffsets;
 }
 
 /** Offsets of the cap_capable tracepoint's fields in its record. */
@@ -45,7 +50,13 @@ export interface CapTracepointOffsets {
   ret: number;
 }
 
-type _StructField = Exclude<keyof KernelOffsets, "capTracepoint">;
+/** Offsets of the task_newtask tracepoint's fields in its record. */
+export interface NewTaskTracepointOffsets {
+  pid: number;
+  cloneFlags: number;
+}
+
+type _StructField = Exclude<keyof KernelOffsets, "capTracepoint" | "newTaskTracepoint">;
 
 const FIELDS: Record<_StructField, [string, string | null]> = {
   taskRealParent: ["task_struct", "real_parent"],
@@ -82,6 +93,19 @@ const TRACEPOINT_FIELDS: Record<keyof CapTracepointOffsets, string> = {
   cap: "cap",
   ret: "ret",
 };
+const NEW_TASK_RECORD = "trace_event_raw_task_newtask";
+const NEW_TASK_FIELDS: Record<keyof NewTaskTracepointOffsets, string> = { pid: "pid", cloneFlags: "clone_flags" };
+
+/** The offsets of a tracepoint record's `fields` in `btf`, or undefined when it lacks any. */
+function _record<K extends string>(btf: Btf, record: string, fields: Record<K, string>): Record<K, number> | undefined {
+  const out: Partial<Record<K, number>> = {};
+  for (const [key, field] of Object.entries(fields) as [K, string][]) {
+    const v = btf.offsetOf(record, field);
+    if (v === null) return undefined;
+    out[key] = v;
+  }
+  return out as Record<K, number>;
+}
 
 /**
  * Every offset the program needs, or null when this kernel's BTF lacks any of them (the program then names the
@@ -94,18 +118,16 @@ export function kernelOffsets(btf: Btf): KernelOffsets | null {
     if (v === null) return null;
     out[key] = v;
   }
-  const tp: Partial<CapTracepointOffsets> = {};
-  for (const [key, field] of Object.entries(TRACEPOINT_FIELDS) as [keyof CapTracepointOffsets, string][]) {
-    const v = btf.offsetOf(TRACEPOINT_RECORD, field);
-    if (v === null) return out as KernelOffsets; // no such tracepoint (before 6.14): the kprobe path needs none
-    tp[key] = v;
-  }
-  out.capTracepoint = tp as CapTracepointOffsets;
+  // Either record may be missing (cap_capable's before 6.14): its fields are then read through `args`.
+  const cap = _record(btf, TRACEPOINT_RECORD, TRACEPOINT_FIELDS);
+  if (cap) out.capTracepoint = cap;
+  const newTask = _record(btf, NEW_TASK_RECORD, NEW_TASK_FIELDS);
+  if (newTask) out.newTaskTracepoint = newTask;
   return out as KernelOffsets;
 }
 
 /** What kernelOffsets reads, as text: offsets saved by one version of it are only good for the same. */
-const SPEC = JSON.stringify({ FIELDS, TRACEPOINT_RECORD, TRACEPOINT_FIELDS });
+const SPEC = JSON.stringify({ FIELDS, TRACEPOINT_RECORD, TRACEPOINT_FIELDS, NEW_TASK_RECORD, NEW_TASK_FIELDS });
 
 /** `offsets` as text to keep for later (see readSavedOffsets). */
 export function savedOffsets(offsets: KernelOffsets): string {
@@ -141,9 +163,18 @@ export function readSavedOffsets(text: string): KernelOffsets | null {
   if (saved?.spec !== SPEC || !_valid(saved.offsets, Object.keys(FIELDS))) return null;
   const o = saved.offsets!;
   const out = Object.fromEntries(Object.keys(FIELDS).map((k) => [k, o[k]])) as unknown as KernelOffsets;
-  if (o.capTracepoint === undefined) return out;
-  if (!_valid(o.capTracepoint, Object.keys(TRACEPOINT_FIELDS))) return null;
-  const tp = o.capTracepoint as Record<string, number>;
-  out.capTracepoint = { cred: tp.cred!, targetNs: tp.targetNs!, cap: tp.cap!, ret: tp.ret! };
+  const cap = _savedRecord(o.capTracepoint, TRACEPOINT_FIELDS);
+  const newTask = _savedRecord(o.newTaskTracepoint, NEW_TASK_FIELDS);
+  if (cap === null || newTask === null) return null;
+  if (cap) out.capTracepoint = cap;
+  if (newTask) out.newTaskTracepoint = newTask;
   return out;
+}
+
+/** A saved record's offsets (known fields only), undefined when none was saved, null when they are not offsets. */
+function _savedRecord<K extends string>(x: unknown, fields: Record<K, string>): Record<K, number> | undefined | null {
+  if (x === undefined) return undefined;
+  const keys = Object.keys(fields) as K[];
+  if (!_valid(x, keys)) return null;
+  return Object.fromEntries(keys.map((k) => [k, (x as Record<K, number>)[k]])) as Record<K, number>;
 }

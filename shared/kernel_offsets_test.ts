@@ -30,11 +30,17 @@ const BASE: KernelOffsets = {
   dentryInode: 48,
   inodeIno: 64,
 };
-const WITH_TP: KernelOffsets = { ...BASE, capTracepoint: { cred: 8, targetNs: 16, cap: 32, ret: 36 } };
+const WITH_TP: KernelOffsets = {
+  ...BASE,
+  capTracepoint: { cred: 8, targetNs: 16, cap: 32, ret: 36 },
+  newTaskTracepoint: { pid: 8, cloneFlags: 32 },
+};
 
-Deno.test("saved offsets read back the same, with and without the tracepoint's", () => {
+Deno.test("saved offsets read back the same, with and without the tracepoints'", () => {
   assert.deepEqual(readSavedOffsets(savedOffsets(BASE)), BASE);
   assert.deepEqual(readSavedOffsets(savedOffsets(WITH_TP)), WITH_TP);
+  const newTaskOnly = { ...BASE, newTaskTracepoint: { pid: 8, cloneFlags: 32 } };
+  assert.deepEqual(readSavedOffsets(savedOffsets(newTaskOnly)), newTaskOnly);
 });
 
 Deno.test("saved offsets are refused when made for other fields, incomplete, or not offsets", () => {
@@ -49,6 +55,9 @@ Deno.test("saved offsets are refused when made for other fields, incomplete, or 
     { ...good, offsets: { ...good.offsets, taskMm: 1e21 } },
     { ...good, offsets: { ...good.offsets, taskMm: 1 << 20 } },
     { ...good, offsets: { ...good.offsets, capTracepoint: { cred: 8, targetNs: 16, cap: 32 } } },
+    { ...good, offsets: { ...good.offsets, newTaskTracepoint: { pid: 8 } } },
+    { ...good, offsets: { ...good.offsets, newTaskTracepoint: { pid: 8, cloneFlags: -1 } } },
+    { ...good, offsets: { ...good.offsets, newTaskTracepoint: null } },
     { ...good, offsets: null },
   ];
   for (const v of variants) assert.equal(readSavedOffsets(JSON.stringify(v)), null, JSON.stringify(v).slice(-120));
@@ -59,4 +68,7 @@ Deno.test("saved offsets keep only the known fields", () => {
   const good = JSON.parse(savedOffsets(BASE));
   const read = readSavedOffsets(JSON.stringify({ ...good, offsets: { ...good.offsets, extra: 1 } }));
   assert.deepEqual(read, BASE);
+  const tp = JSON.parse(savedOffsets(WITH_TP));
+  tp.offsets.newTaskTracepoint.comm = 12;
+  assert.deepEqual(readSavedOffsets(JSON.stringify(tp)), WITH_TP);
 });

@@ -356,9 +356,13 @@ export function generateProgram(options: ProgramOptions): string {
     // Each new process with its parent, for the program its checks are charged to: a check record names the parent
     // it has then, which for a daemon's child is init, and --summary-only prints none. task_newtask, unlike
     // sched_process_fork, tells a new thread (CLONE_THREAD) from a new process, at the same cost.
-    out.push(`tracepoint:task:task_newtask ${_and(gated)} {`, "  @t[args->pid] = 1;");
-    const print = '@p = count(); printf("F %llu %d %d\\n", nsecs, args->pid, pid);';
-    out.push(`  if (${_all("!(args->clone_flags & 0x10000)", live)}) { ${print} }`, "}", "");
+    const o = options.offsets?.newTaskTracepoint;
+    const [child, flags] = o
+      ? [`$nt = (uint64)args; $child = *(int32 *)($nt + ${o.pid});`, `*(uint64 *)($nt + ${o.cloneFlags})`]
+      : ["$child = args->pid;", "args->clone_flags"];
+    out.push(`tracepoint:task:task_newtask ${_and(gated)} {`, `  ${child}`, "  @t[$child] = 1;");
+    const print = '@p = count(); printf("F %llu %d %d\\n", nsecs, $child, pid);';
+    out.push(`  if (${_all(`!(${flags} & 0x10000)`, live)}) { ${print} }`, "}", "");
   }
 
   if (options.mode !== "system") {

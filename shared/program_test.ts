@@ -86,6 +86,19 @@ Deno.test("program's tracepoint check prints the C record with the kernel stack"
   assert.equal(KSTACK_DEPTH, 4);
 });
 
+Deno.test("program reads the task_newtask record once, at offsets from BTF, when it knows them", () => {
+  const newTaskTracepoint = { pid: 8, cloneFlags: 32 };
+  const p = probe(gen({ offsets: { ...OFFSETS, newTaskTracepoint } }), "tracepoint:task:task_newtask");
+  assert.ok(p.includes("  $nt = (uint64)args; $child = *(int32 *)($nt + 8);\n  @t[$child] = 1;\n"), p);
+  assert.ok(p.includes("if (!(*(uint64 *)($nt + 32) & 0x10000)) {"), p);
+  assert.ok(p.includes('printf("F %llu %d %d\\n", nsecs, $child, pid);'), p);
+  assert.equal(p.match(/args/g)?.length, 1);
+  // Without the record's layout, through args: the child's pid read once.
+  const typed = probe(gen({ offsets: OFFSETS }), "tracepoint:task:task_newtask");
+  assert.equal(typed.match(/args->/g)?.length, 2);
+  assert.ok(typed.includes("$child = args->pid;") && typed.includes("!(args->clone_flags & 0x10000)"), typed);
+});
+
 Deno.test("program reads the tracepoint record once, at offsets from BTF, when it knows them", () => {
   const capTracepoint = { cred: 8, targetNs: 16, cap: 32, ret: 36 };
   const p = probe(gen({ offsets: { ...OFFSETS, capTracepoint } }), "tracepoint:capability:cap_capable");
@@ -118,7 +131,9 @@ Deno.test("program in pid mode traces the root and tracked descendants", () => {
   const prog = gen();
   assert.ok(prog.includes("tracepoint:capability:cap_capable /(pid == 4242 || @t[tid])/ {"));
   assert.ok(
-    prog.includes("tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  @t[args->pid] = 1;\n"),
+    prog.includes(
+      "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  $child = args->pid;\n  @t[$child] = 1;\n",
+    ),
   );
   assert.ok(!prog.includes("@go"));
   assert.ok(!prog.includes("@launcher"));
@@ -399,9 +414,9 @@ Deno.test("program prints each new process with its parent, until the summary is
   const newtask = (options: Partial<ProgramOptions>) => probe(gen(options), "tracepoint:task:task_newtask");
   assert.equal(
     newtask({ summaryOnly: true, controlPid: 7 }),
-    "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  @t[args->pid] = 1;\n" +
+    "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  $child = args->pid;\n  @t[$child] = 1;\n" +
       "  if (!(args->clone_flags & 0x10000) && @fin == 0) { " +
-      '@p = count(); printf("F %llu %d %d\\n", nsecs, args->pid, pid); }\n}',
+      '@p = count(); printf("F %llu %d %d\\n", nsecs, $child, pid); }\n}',
   );
   // Without a control pid, every new process (CLONE_THREAD not set) is printed.
   assert.ok(

@@ -52,6 +52,14 @@ Deno.test("the tracepoint record's field offsets from BTF match the tracepoint's
   });
 });
 
+Deno.test("the task_newtask record's field offsets from BTF match the tracepoint's format file", async () => {
+  await requireTracing();
+  const offsets = kernelOffsets(parseBtf(await Deno.readFile("/sys/kernel/btf/vmlinux")));
+  const format = await Deno.readTextFile("/sys/kernel/tracing/events/task/task_newtask/format");
+  const at = (field: string) => Number(new RegExp(`[ *]${field};\\toffset:(\\d+);`).exec(format)?.[1]);
+  assert.deepEqual(offsets?.newTaskTracepoint, { pid: at("pid"), cloneFlags: at("clone_flags") });
+});
+
 Deno.test("the exec record names the mount namespace and root the exec looked its file up in, as READY does", async () => {
   await requireTracing();
   const offsets = kernelOffsets(parseBtf(await Deno.readFile("/sys/kernel/btf/vmlinux")));
