@@ -97,7 +97,8 @@ Single-dash long flags of the original captrace work too: -pid N,
 -bpftrace PATH, -debug.
 
 Environment: CAPTRACE_BTF_OFFSETS=0 names kernel structs in the program
-instead of reading fields at offsets from /sys/kernel/btf/vmlinux.
+instead of reading fields at offsets from /sys/kernel/btf/vmlinux (and
+bpftrace 0.17 then reads that BTF, not captrace's BTF without types).
 
 Files: /run/captrace/ keeps those offsets for the boot (private to root).
 

@@ -83,6 +83,15 @@ async function _run(bin: string, args: string[]): Promise<{ ok: boolean; stdout:
 /** Oldest bpftrace known to handle the programs captrace generates. */
 export const MIN_BPFTRACE: readonly [number, number] = [0, 16];
 
+/**
+ * True for the bpftrace versions known to compile and run captrace's offset-reading programs against a BTF with no
+ * types (typelessBtf), which spares them a scan of the kernel's types per cast. Others are given the kernel's BTF:
+ * a later bpftrace may take tracepoint records from BTF, which that one lacks.
+ */
+export function takesTypelessBtf(version: string): boolean {
+  return /^v0\.17\./.test(version);
+}
+
 /** bpftrace's version string (e.g. "v0.17.0"); throws when it is missing or too old. */
 export async function bpftraceVersion(bin: string): Promise<string> {
   const out = await _run(bin, ["--version"]);

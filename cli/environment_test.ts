@@ -1,7 +1,7 @@
 /** Tests of the kernel offsets kept for the boot: read back instead of parsing BTF, and never a wrong or unsafe save. */
 
 import assert from "node:assert/strict";
-import { kernelOffsetsFromBtf, type OffsetsCache } from "./environment.ts";
+import { kernelOffsetsFromBtf, type OffsetsCache, takesTypelessBtf } from "./environment.ts";
 import { VERSION } from "./args.ts";
 import { kernelOffsets, readSavedOffsets, savedOffsets } from "../shared/kernel_offsets.ts";
 import { parseBtf } from "../shared/btf.ts";
@@ -109,4 +109,9 @@ Deno.test("offsets are not kept in a directory others may enter, nor through lin
     assert.equal(await Promise.race([kernelOffsetsFromBtf(`${root}/no-such-btf`, cache), stuck]), null);
     clearTimeout(timer);
   });
+});
+
+Deno.test("only bpftrace 0.17 is given the typeless BTF", () => {
+  for (const v of ["v0.17.0", "v0.17.1"]) assert.ok(takesTypelessBtf(v), v);
+  for (const v of ["v0.16.0", "v0.18.0", "v0.21.2", "v0.170.0", "v1.17.0", ""]) assert.ok(!takesTypelessBtf(v), v);
 });

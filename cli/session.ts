@@ -10,14 +10,16 @@ import {
   kernelOffsetsFromBtf,
   probeSupport,
   setsidPath,
+  takesTypelessBtf,
 } from "./environment.ts";
+import { typelessBtf } from "../shared/btf.ts";
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
 import { descendantsOf, hasEnded, processState, terminalSignalsReach } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
-import { generateProgram, INIT_USER_NS } from "../shared/program.ts";
+import { generateProgram, INIT_USER_NS, namesKernelTypes, type ProgramOptions } from "../shared/program.ts";
 import { type BroadRole, ProgramUsage } from "../shared/program_usage.ts";
 import type { KernelOffsets } from "../shared/kernel_offsets.ts";
 import { LineParser, type TraceRecord } from "../shared/parse_line.ts";
@@ -247,7 +249,7 @@ async function _trace(
   let annotator: SiteAnnotator | null = null;
   try {
     const offsets = await plan.offsets;
-    const program = generateProgram({
+    const programOptions: ProgramOptions = {
       probe,
       kprobeOptsArg: optsArg,
       mode: options.mode,
@@ -262,12 +264,20 @@ async function _trace(
       controlPid: Deno.pid,
       arch,
       ...(offsets ? { offsets } : {}),
-    });
+    };
+    const program = generateProgram(programOptions);
     if (options.debug) _notice(options, sink, `captrace: bpftrace program:\n${program}`);
     control = await privateTempDir("captrace-control-");
+    // A program that names no kernel type needs none of the kernel's BTF: bpftrace 0.17 then starts about 100 ms
+    // sooner (see typelessBtf). Its version is known by now, asked at the start.
+    let btf: string | null = null;
+    if (!namesKernelTypes(programOptions) && takesTypelessBtf(await version.catch(() => ""))) {
+      btf = `${control}/types.btf`;
+      await Deno.writeFile(btf, typelessBtf());
+    }
     // Stopped before bpftrace starts: the command never runs (the gate is aborted below), what was made is removed.
     if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
-    tracer = await _startTracer(options, program, version);
+    tracer = await _startTracer(options, program, version, btf);
     const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control, signals);
     for (const r of plan.running) state.programs.map.exec(r.pid, r.ppid, r.file);
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
@@ -327,7 +337,12 @@ async function _exitStatus(child: Deno.ChildProcess): Promise<Deno.CommandStatus
 }
 
 /** Starts bpftrace on `program`, in a session of its own where util-linux's `setsid` is there (see setsidPath). */
-async function _startTracer(options: Options, program: string, version: Promise<string>): Promise<Deno.ChildProcess> {
+async function _startTracer(
+  options: Options,
+  program: string,
+  version: Promise<string>,
+  btf: string | null,
+): Promise<Deno.ChildProcess> {
   const setsid = await setsidPath();
   const argv = [options.bpftrace, "-B", "line", "-e", program];
   const command = new Deno.Command(setsid ?? options.bpftrace, {
@@ -340,6 +355,7 @@ async function _startTracer(options: Options, program: string, version: Promise<
       BPFTRACE_MAP_KEYS_MAX: String(options.mapKeys),
       BPFTRACE_PERF_RB_PAGES: "1024",
       BPFTRACE_NO_USER_SYMBOLS: "1",
+      ...(btf ? { BPFTRACE_BTF: btf } : {}),
     },
   });
   try {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseBtf } from "./btf.ts";
+import { parseBtf, typelessBtf } from "./btf.ts";
 import { kernelOffsets } from "./kernel_offsets.ts";
 
 /** Builds a small BTF blob: types are [kind, name, sizeOrType, members?] with members [name, type, bitOffset]. */
@@ -78,6 +78,14 @@ Deno.test("btf rejects what is not BTF", () => {
   const bad = blob([[INT, "int", 4]]);
   new DataView(bad.buffer).setUint32(12, 1 << 20, true);
   assert.throws(() => parseBtf(bad), /out of bounds/);
+});
+
+Deno.test("the typeless BTF is a BTF header and the empty name, with no type", () => {
+  const b = typelessBtf();
+  assert.deepEqual([...b], [0x9f, 0xeb, 1, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+  const btf = parseBtf(b);
+  assert.equal(btf.sizeOf("pt_regs"), null);
+  assert.equal(btf.offsetOf("task_struct", "mm"), null);
 });
 
 Deno.test("kernel offsets are null when the BTF lacks a needed struct", () => {

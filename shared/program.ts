@@ -431,6 +431,19 @@ export function generateProgram(options: ProgramOptions): string {
 }
 
 /**
+ * True when the program names a kernel type, which bpftrace resolves through BTF: a struct, where no offsets are known,
+ * or a tracepoint record's field through `args->`, where the record's are not. False when it reads every kernel field
+ * at offsets: bpftrace then needs none of the kernel's types (see typelessBtf).
+ */
+export function namesKernelTypes(options: ProgramOptions): boolean {
+  const o = options.offsets;
+  if (!o) return true;
+  if (options.probe === "tracepoint" && !o.capTracepoint) return true;
+  const follows = options.mode !== "system" && options.follow !== false;
+  return follows && !o.newTaskTracepoint;
+}
+
+/**
  * Counts one check under `key`, exactly, in `@agg`. A `count()` would make it a per-CPU map, which the kernel fills
  * at load with a per-CPU value for every entry: about 130 ms of start-up at 131,072 keys on two CPUs. A plain map
  * is one allocation, and keyed by CPU it stays exact without atomics: kprobe, kretprobe and perf tracepoint programs

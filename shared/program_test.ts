@@ -2,7 +2,14 @@
 
 import assert from "node:assert/strict";
 import type { KernelOffsets } from "./kernel_offsets.ts";
-import { EXIT_FALLBACK_MS, generateProgram, KSTACK_DEPTH, type ProgramOptions, SITE_SCAN_WORDS } from "./program.ts";
+import {
+  EXIT_FALLBACK_MS,
+  generateProgram,
+  KSTACK_DEPTH,
+  namesKernelTypes,
+  type ProgramOptions,
+  SITE_SCAN_WORDS,
+} from "./program.ts";
 
 function gen(over: Partial<ProgramOptions> = {}): string {
   return generateProgram({ probe: "tracepoint", mode: "pid", rootPid: 4242, ...over } as ProgramOptions);
@@ -427,4 +434,36 @@ Deno.test("program prints each new process with its parent, until the summary is
   assert.ok(gen({}).includes('printf("F '));
   assert.ok(!gen({}).includes("sched_process_fork"));
   assert.ok(!gen({ summaryOnly: true, follow: false }).includes("task_newtask"));
+});
+
+Deno.test("namesKernelTypes says whether the program names a struct or a tracepoint field through args->", () => {
+  const capTracepoint = { cred: 8, targetNs: 16, cap: 32, ret: 36 };
+  const newTaskTracepoint = { pid: 8, cloneFlags: 32 };
+  const offsetsVariants = [
+    undefined,
+    OFFSETS,
+    { ...OFFSETS, capTracepoint },
+    { ...OFFSETS, newTaskTracepoint },
+    { ...OFFSETS, capTracepoint, newTaskTracepoint },
+  ];
+  let without = 0;
+  for (const offsets of offsetsVariants) {
+    for (const probe of ["tracepoint", "kprobe"] as const) {
+      for (const mode of ["command", "pid", "system"] as const) {
+        for (const follow of [true, false]) {
+          const options: ProgramOptions = {
+            probe,
+            mode,
+            follow,
+            ...(mode === "system" ? { excludePids: [7] } : { rootPid: 4242 }),
+            ...(offsets ? { offsets } : {}),
+          };
+          const names = /args->|struct /.test(generateProgram(options));
+          assert.equal(namesKernelTypes(options), names, JSON.stringify({ ...options, offsets: offsets && true }));
+          if (!names) without++;
+        }
+      }
+    }
+  }
+  assert.ok(without > 0);
 });

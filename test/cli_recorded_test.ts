@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { CLI, ndjson, onKernel, processesMatching, processesWithEnv, runCli } from "./helpers.ts";
+import { typelessBtf } from "../shared/btf.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const FAKE = `${ROOT}test/fixtures/fake_bpftrace.sh`;
@@ -52,6 +53,25 @@ Deno.test("recorded tracepoint output: lines, completeness and the exact summary
   assert.match(r.stderr, /^Recommendation: .*CAP_CHOWN/m);
   // cap_bpf and cap_perfmon were refused right before cap_sys_admin was granted: the narrow ones are enough.
   assert.match(r.stderr, /^ {2}CAP_PERFMON instead of CAP_SYS_ADMIN: /m);
+});
+
+Deno.test("bpftrace 0.17 is given a BTF without types when the program reads kernel fields at offsets; others are not", async () => {
+  const out = await Deno.makeTempFile();
+  const run = async (env: Record<string, string>) => {
+    const r = await fake({ FAKE_PROBES: "", FAKE_REPLAY: TRACEPOINT, FAKE_BTF_OUT: out, ...env }, [
+      "-p",
+      String(Deno.pid),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return await Deno.readFile(out);
+  };
+  assert.deepEqual(await run({}), typelessBtf());
+  assert.deepEqual(await run({ FAKE_VERSION: "bpftrace v0.17.1" }), typelessBtf());
+  const none = new TextEncoder().encode("none\n");
+  // A later bpftrace may read tracepoint records from BTF; without offsets the program names kernel structs.
+  assert.deepEqual(await run({ FAKE_VERSION: "bpftrace v0.21.2" }), none);
+  assert.deepEqual(await run({ CAPTRACE_BTF_OFFSETS: "0" }), none);
+  await Deno.remove(out);
 });
 
 Deno.test("recorded kprobe output: auto picks kprobes when there is no tracepoint, pairs entry and return", async () => {

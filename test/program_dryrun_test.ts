@@ -3,14 +3,18 @@
  * read at BTF offsets must hold what the kernel says elsewhere. */
 
 import assert from "node:assert/strict";
-import { generateProgram, type ProgramOptions } from "../shared/program.ts";
-import { parseBtf } from "../shared/btf.ts";
+import { generateProgram, namesKernelTypes, type ProgramOptions } from "../shared/program.ts";
+import { parseBtf, typelessBtf } from "../shared/btf.ts";
 import { kernelOffsets } from "../shared/kernel_offsets.ts";
 import { requireTracing } from "./helpers.ts";
 
-async function dryRun(program: string): Promise<{ ok: boolean; errors: string }> {
-  const out = await new Deno.Command("bpftrace", { args: ["-d", "-e", program], stdout: "null", stderr: "piped" })
-    .output();
+async function dryRun(program: string, env: Record<string, string> = {}): Promise<{ ok: boolean; errors: string }> {
+  const out = await new Deno.Command("bpftrace", {
+    args: ["-d", "-e", program],
+    stdout: "null",
+    stderr: "piped",
+    env,
+  }).output();
   const errors = new TextDecoder().decode(out.stderr).split("\n")
     .filter((l) => /ERROR|error:/.test(l) && !/RLIMIT_MEMLOCK/.test(l)).join("\n");
   return { ok: out.success, errors };
@@ -33,9 +37,38 @@ Deno.test("every program variant compiles in bpftrace, with and without BTF offs
       { probe, mode: "command", rootPid: 4242, launcherExecs: 1, summaryOnly: true, offsets, controlPid: 7 },
     );
   }
-  for (const v of variants) {
-    const r = await dryRun(generateProgram(v));
-    assert.ok(r.ok && r.errors === "", `${JSON.stringify({ ...v, offsets: !!v.offsets })}\n${r.errors}`);
+  // BTF without a tracepoint record's layout: its fields are named through args->.
+  const { capTracepoint: _cap, newTaskTracepoint: _newTask, ...structsOnly } = offsets;
+  const { capTracepoint: _cap2, ...noCapRecord } = offsets;
+  variants.push(
+    { probe: "tracepoint", mode: "pid", rootPid: 4242, offsets: noCapRecord },
+    { probe: "kprobe", mode: "pid", rootPid: 4242, offsets: structsOnly },
+    { probe: "kprobe", mode: "system", excludePids: [7], offsets: structsOnly },
+  );
+  // Those reading fields at offsets run with a BTF without types, as captrace gives bpftrace 0.17 (see typelessBtf).
+  const dir = await Deno.makeTempDir();
+  const typelessFile = `${dir}/types.btf`;
+  await Deno.writeFile(typelessFile, typelessBtf());
+  try {
+    for (const v of variants) {
+      const program = generateProgram(v);
+      const what = JSON.stringify({ ...v, offsets: !!v.offsets });
+      const r = await dryRun(program);
+      assert.ok(r.ok && r.errors === "", `${what}\n${r.errors}`);
+      // Those namesKernelTypes clears are given a BTF without types: they compile with it.
+      if (!namesKernelTypes(v)) {
+        const typeless = await dryRun(program, { BPFTRACE_BTF: typelessFile });
+        assert.ok(typeless.ok && typeless.errors === "", `${what} without types\n${typeless.errors}`);
+      }
+    }
+    // Others may not: naming structs, or task_newtask's fields through args->.
+    const { newTaskTracepoint: _nt, ...noNewTaskRecord } = offsets;
+    for (const v of [{}, { offsets: noNewTaskRecord }]) {
+      const program = generateProgram({ probe: "tracepoint", mode: "pid", rootPid: 4242, ...v });
+      assert.ok(!(await dryRun(program, { BPFTRACE_BTF: typelessFile })).ok);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
