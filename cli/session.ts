@@ -269,9 +269,11 @@ async function _trace(
     if (options.debug) _notice(options, sink, `captrace: bpftrace program:\n${program}`);
     control = await privateTempDir("captrace-control-");
     // A program that names no kernel type needs none of the kernel's BTF: bpftrace 0.17 then starts about 100 ms
-    // sooner (see typelessBtf). Its version is known by now, asked at the start.
+    // sooner (see typelessBtf). Its version is known by now, asked at the start. Only on the tracepoint, the path
+    // run end to end against a real kernel by the tests; kprobe programs are only compiled there.
     let btf: string | null = null;
-    if (!namesKernelTypes(programOptions) && takesTypelessBtf(await version.catch(() => ""))) {
+    const typeless = probe === "tracepoint" && !namesKernelTypes(programOptions);
+    if (typeless && takesTypelessBtf(await version.catch(() => ""))) {
       btf = `${control}/types.btf`;
       await Deno.writeFile(btf, typelessBtf());
     }

@@ -55,7 +55,7 @@ Deno.test("recorded tracepoint output: lines, completeness and the exact summary
   assert.match(r.stderr, /^ {2}CAP_PERFMON instead of CAP_SYS_ADMIN: /m);
 });
 
-Deno.test("bpftrace 0.17 is given a BTF without types when the program reads kernel fields at offsets; others are not", async () => {
+Deno.test("bpftrace 0.17 is given a BTF without types when its tracepoint program reads fields at offsets; others not", async () => {
   const out = await Deno.makeTempFile();
   const run = async (env: Record<string, string>) => {
     const r = await fake({ FAKE_PROBES: "", FAKE_REPLAY: TRACEPOINT, FAKE_BTF_OUT: out, ...env }, [
@@ -71,6 +71,13 @@ Deno.test("bpftrace 0.17 is given a BTF without types when the program reads ker
   // A later bpftrace may read tracepoint records from BTF; without offsets the program names kernel structs.
   assert.deepEqual(await run({ FAKE_VERSION: "bpftrace v0.21.2" }), none);
   assert.deepEqual(await run({ CAPTRACE_BTF_OFFSETS: "0" }), none);
+  // Nor on kprobes: that path is only compiled by the tests, never run against a real kernel with the typeless BTF.
+  const r = await fakeWithoutTracepoint({ FAKE_REPLAY: KPROBE, FAKE_BTF_OUT: out, FAKE_OPTS_PARAM: "opts" }, [
+    "-p",
+    String(Deno.pid),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(await Deno.readFile(out), none);
   await Deno.remove(out);
 });
 
