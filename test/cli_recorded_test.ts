@@ -57,28 +57,31 @@ Deno.test("recorded tracepoint output: lines, completeness and the exact summary
 
 Deno.test("bpftrace 0.17 is given a BTF without types when its tracepoint program reads fields at offsets; others not", async () => {
   const out = await Deno.makeTempFile();
-  const run = async (env: Record<string, string>) => {
-    const r = await fake({ FAKE_PROBES: "", FAKE_REPLAY: TRACEPOINT, FAKE_BTF_OUT: out, ...env }, [
+  try {
+    const run = async (env: Record<string, string>) => {
+      const r = await fake({ FAKE_PROBES: "", FAKE_REPLAY: TRACEPOINT, FAKE_BTF_OUT: out, ...env }, [
+        "-p",
+        String(Deno.pid),
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      return await Deno.readFile(out);
+    };
+    assert.deepEqual(await run({}), typelessBtf());
+    assert.deepEqual(await run({ FAKE_VERSION: "bpftrace v0.17.1" }), typelessBtf());
+    const none = new TextEncoder().encode("none\n");
+    // A later bpftrace may read tracepoint records from BTF; without offsets the program names kernel structs.
+    assert.deepEqual(await run({ FAKE_VERSION: "bpftrace v0.21.2" }), none);
+    assert.deepEqual(await run({ CAPTRACE_BTF_OFFSETS: "0" }), none);
+    // Nor on kprobes: that path is only compiled by the tests, never run against a real kernel with the typeless BTF.
+    const r = await fakeWithoutTracepoint({ FAKE_REPLAY: KPROBE, FAKE_BTF_OUT: out, FAKE_OPTS_PARAM: "opts" }, [
       "-p",
       String(Deno.pid),
     ]);
     assert.equal(r.code, 0, r.stderr);
-    return await Deno.readFile(out);
-  };
-  assert.deepEqual(await run({}), typelessBtf());
-  assert.deepEqual(await run({ FAKE_VERSION: "bpftrace v0.17.1" }), typelessBtf());
-  const none = new TextEncoder().encode("none\n");
-  // A later bpftrace may read tracepoint records from BTF; without offsets the program names kernel structs.
-  assert.deepEqual(await run({ FAKE_VERSION: "bpftrace v0.21.2" }), none);
-  assert.deepEqual(await run({ CAPTRACE_BTF_OFFSETS: "0" }), none);
-  // Nor on kprobes: that path is only compiled by the tests, never run against a real kernel with the typeless BTF.
-  const r = await fakeWithoutTracepoint({ FAKE_REPLAY: KPROBE, FAKE_BTF_OUT: out, FAKE_OPTS_PARAM: "opts" }, [
-    "-p",
-    String(Deno.pid),
-  ]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(await Deno.readFile(out), none);
-  await Deno.remove(out);
+    assert.deepEqual(await Deno.readFile(out), none);
+  } finally {
+    await Deno.remove(out);
+  }
 });
 
 Deno.test("recorded kprobe output: auto picks kprobes when there is no tracepoint, pairs entry and return", async () => {
