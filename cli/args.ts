@@ -54,7 +54,8 @@ Modes:
   command               launch it and trace it and all its children; the command
                         starts only once the probes are attached
   -p, --pid PID         trace a running process, its threads and children
-  (neither)             trace the whole system until Ctrl-C
+  (neither)             trace the whole system until Ctrl-C (captrace and its
+                        bpftrace left out)
 
 Output:
   -o, --output FILE     write the trace to FILE instead of stderr (a FIFO works)

@@ -261,6 +261,7 @@ async function _trace(
       sites: options.sites,
       preTracked,
       excludePids: [Deno.pid],
+      excludeChildrenOf: Deno.pid,
       controlPid: Deno.pid,
       arch,
       ...(offsets ? { offsets } : {}),

@@ -23,8 +23,14 @@ export interface ProgramOptions {
   sites?: boolean;
   /** Pid mode: descendants that existed before attaching, tracked from the start. */
   preTracked?: readonly number[];
-  /** System mode: processes to leave out (captrace and its tracer). */
+  /** System mode: processes to leave out (captrace). */
   excludePids?: readonly number[];
+  /**
+   * System mode: children of this process are left out too. captrace's tracer, bpftrace, is its child, and makes
+   * checks of its own while it traces (CAP_SYSLOG to read the kernel's symbols, CAP_BPF for its maps); its pid is not
+   * known when the program is written.
+   */
+  excludeChildrenOf?: number;
   /**
    * captrace's own pid. A CAP_CHOWN check it makes on purpose (a chown of a file of its own) makes the program
    * print its summary at once, probes still attached; stopping bpftrace with SIGINT instead makes it detach every
@@ -175,9 +181,10 @@ function _tracepointFields(offsets: KernelOffsets | undefined): string[] {
 }
 
 /** The predicate selecting traced tasks, or "" for the whole system. */
-function _tracked(options: ProgramOptions): string {
+function _tracked(options: ProgramOptions, f: _Fields): string {
   if (options.mode === "system") {
     const ex = (options.excludePids ?? []).map((p) => `pid != ${p}`);
+    if (options.excludeChildrenOf !== undefined) ex.push(`${f.ppid} != ${options.excludeChildrenOf}`);
     return ex.join(" && ");
   }
   const root = _root(options);
@@ -239,9 +246,9 @@ function _orPid(cond: string, pid: number): string {
  */
 export function generateProgram(options: ProgramOptions): string {
   const arch = options.arch ?? "x86_64";
-  const tracked = _tracked(options);
-  const gated = _gated(options, tracked);
   const f = options.offsets ? _raw(options.offsets) : TYPED;
+  const tracked = _tracked(options, f);
+  const gated = _gated(options, tracked);
   const [cred0, ns1] = options.offsets ? ["arg0", "arg1"] : [CRED0, NS1];
   const sys = _syscallExpr(arch, f);
   const site = _siteCode(options, arch, f);

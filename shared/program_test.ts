@@ -249,6 +249,18 @@ Deno.test("program in system mode excludes captrace's own processes and has no e
   }
 });
 
+Deno.test("program in system mode leaves out the children of captrace (its bpftrace), by their parent", () => {
+  const typed = generateProgram({ probe: "tracepoint", mode: "system", excludePids: [100], excludeChildrenOf: 100 });
+  assert.ok(typed.includes("cap_capable /pid != 100 && curtask->real_parent->tgid != 100/ {"), typed);
+  const raw = probe(
+    generateProgram({ probe: "kprobe", mode: "system", excludePids: [100], excludeChildrenOf: 100, offsets: OFFSETS }),
+    "kprobe:cap_capable",
+  );
+  assert.ok(raw.startsWith("kprobe:cap_capable /pid != 100 && *(int32 *)(*(uint64 *)((uint64)curtask + "), raw);
+  // Command and pid modes trace a tree that bpftrace is not part of.
+  assert.ok(!gen({ excludeChildrenOf: 100 }).includes("!= 100"));
+});
+
 Deno.test("program in system mode without exclusions has no predicate", () => {
   const prog = generateProgram({ probe: "tracepoint", mode: "system" });
   assert.match(prog, /^tracepoint:capability:cap_capable +\{$/m);

@@ -495,6 +495,44 @@ Deno.test("a captrace killed with SIGKILL takes its bpftrace with it, --pid and 
   }
 });
 
+Deno.test("system-wide mode leaves out its own bpftrace's checks, with --summary-only too", async () => {
+  await requireTracing();
+  for (const extra of [[], ["--summary-only"]]) {
+    const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+    try {
+      const p = new Deno.Command(Deno.execPath(), {
+        stdin: "null",
+        args: [...CLI, "--json", ...extra, "-o", out],
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      await waitForReady(out);
+      // bpftrace is captrace's child; right after READY it reads /proc/kallsyms (a CAP_SYSLOG check of its own).
+      let tracer = 0;
+      for await (const e of Deno.readDir("/proc")) {
+        if (!/^\d+$/.test(e.name)) continue;
+        const stat = await Deno.readTextFile(`/proc/${e.name}/stat`).catch(() => "");
+        const m = /^\d+ \((.*)\) \S (\d+) /.exec(stat);
+        if (m?.[1] === "bpftrace" && Number(m[2]) === p.pid) tracer = Number(e.name);
+      }
+      assert.ok(tracer > 0, "bpftrace runs as captrace's child");
+      await new Promise((r) => setTimeout(r, 500));
+      p.kill("SIGINT");
+      const status = await p.output();
+      assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+      const events = ndjson(await Deno.readTextFile(out));
+      assert.deepEqual(events.filter((e) => e.type === "check" && e.pid === tracer), [], extra.join(" "));
+      const summary = events.find((e) => e.type === "summary") as {
+        capabilities: { cap_name: string; pids: number[] }[];
+      };
+      const own = summary.capabilities.filter((c) => c.pids.includes(tracer)).map((c) => c.cap_name);
+      assert.deepEqual(own, [], `bpftrace's own checks in the summary (${extra.join(" ") || "default"})`);
+    } finally {
+      await Deno.remove(out);
+    }
+  }
+});
+
 Deno.test("system-wide mode sees any process until Ctrl-C, then exits 0 with a summary", async () => {
   await requireTracing();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });

@@ -31,9 +31,10 @@ Deno.test("every program variant compiles in bpftrace, with and without BTF offs
       { probe, mode: "command", rootPid: 4242, launcherExecs: 1, unique: true, offsets, controlPid: 7 },
       { probe, mode: "pid", rootPid: 4242, preTracked: [4243], follow: true, sites: true, offsets },
       { probe, mode: "pid", rootPid: 4242, follow: false, unique: true },
-      { probe, mode: "system", excludePids: [7], kprobeOptsArg: "audit", offsets, controlPid: 7 },
+      { probe, mode: "system", excludePids: [7], excludeChildrenOf: 7, kprobeOptsArg: "audit", offsets, controlPid: 7 },
       { probe, mode: "pid", rootPid: 4242, follow: false, controlPid: 7 },
-      { probe, mode: "system", excludePids: [7], summaryOnly: true, offsets, controlPid: 7 },
+      { probe, mode: "system", excludePids: [7], excludeChildrenOf: 7 },
+      { probe, mode: "system", excludePids: [7], excludeChildrenOf: 7, summaryOnly: true, offsets, controlPid: 7 },
       { probe, mode: "command", rootPid: 4242, launcherExecs: 1, summaryOnly: true, offsets, controlPid: 7 },
     );
   }
@@ -43,7 +44,7 @@ Deno.test("every program variant compiles in bpftrace, with and without BTF offs
   variants.push(
     { probe: "tracepoint", mode: "pid", rootPid: 4242, offsets: noCapRecord },
     { probe: "kprobe", mode: "pid", rootPid: 4242, offsets: structsOnly },
-    { probe: "kprobe", mode: "system", excludePids: [7], offsets: structsOnly },
+    { probe: "kprobe", mode: "system", excludePids: [7], excludeChildrenOf: 7, offsets: structsOnly },
   );
   // Those reading fields at offsets run with a BTF without types, as captrace gives bpftrace 0.17 (see typelessBtf).
   const dir = await Deno.makeTempDir();
