@@ -98,10 +98,26 @@ export async function launchGated(
 ): Promise<Gated> {
   const dir = await privateTempDir("captrace-");
   const fifo = `${dir}/gate`;
-  const mk = await new Deno.Command("mkfifo", { args: ["-m", "600", fifo], stderr: "piped" }).output();
-  if (!mk.success) {
+  let mk: Deno.CommandOutput | Error;
+  try {
+    mk = await new Deno.Command("mkfifo", { args: ["-m", "600", fifo], stderr: "piped" }).output();
+  } catch (e) {
+    mk = e as Error;
+  }
+  if (mk instanceof Error || !mk.success) {
     await Deno.remove(dir, { recursive: true });
-    throw new CaptraceError("Could not create the launch gate (mkfifo failed)", null, ExitCode.TRACE_FAILED);
+    if (mk instanceof Deno.errors.NotFound) {
+      throw new CaptraceError(
+        "Cannot create the launch gate: mkfifo was not found",
+        "Install coreutils, or put mkfifo on PATH",
+        ExitCode.CANNOT_TRACE,
+      );
+    }
+    throw new CaptraceError(
+      `Could not create the launch gate (mkfifo failed${mk instanceof Error ? `: ${mk.message}` : ""})`,
+      null,
+      ExitCode.TRACE_FAILED,
+    );
   }
   // Held open read-write by captrace for the whole trace: the launcher's open never blocks, a write never
   // blocks, and if captrace dies the launcher reads end-of-file and exits instead of running untraced.

@@ -475,3 +475,16 @@ Deno.test("records with pids no kernel gives (bad tracer output) neither hang no
     await Deno.remove(replay);
   }
 });
+
+Deno.test("without mkfifo on PATH, captrace says so and exits 3, leaving nothing in TMPDIR", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "captrace-test-tmp-" });
+  try {
+    const r = await runCli(["--bpftrace", FAKE, "--", "/bin/true"], { env: { PATH: "/nonexistent", TMPDIR: tmp } });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^captrace: Cannot create the launch gate: mkfifo was not found$/m);
+    assert.doesNotMatch(r.stderr, /Internal error/);
+    assert.deepEqual([...Deno.readDirSync(tmp)], []);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
