@@ -109,8 +109,8 @@ captrace traces it until it exits; another Ctrl-C within 3 s kills it.
 
 Exit status: the command's own (128+N if killed by signal N); otherwise
 0 ok, 1 the trace failed, 2 usage error, 3 cannot trace here (privileges,
-bpftrace, probes, mkfifo), 4 no such process, 5 baseline exceeded, 126 command
-not executable, 127 command not found.
+bpftrace, probes, mkfifo, not the host's PID namespace), 4 no such process,
+5 baseline exceeded, 126 command not executable, 127 command not found.
 
 Examples:
   sudo captrace -u nobody -- chown nobody /tmp/file

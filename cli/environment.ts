@@ -32,6 +32,30 @@ export async function checkPrivileges(): Promise<void> {
   );
 }
 
+/** The inode of the initial PID namespace (PROC_PID_INIT_INO), the same on every kernel. */
+export const INIT_PID_NS = 4026531836;
+
+/**
+ * Throws unless captrace runs in the initial PID namespace (`link` is /proc/self/ns/pid). bpftrace 0.17 gives the
+ * program process ids as the host sees them, while captrace names the command, the `--pid` process and itself by the
+ * ids it sees, and reads them in its /proc: in a namespace of its own it would trace other processes, or none.
+ */
+export async function checkPidNamespace(link = "/proc/self/ns/pid"): Promise<void> {
+  let target: string;
+  try {
+    target = await Deno.readLink(link);
+  } catch {
+    return; // no /proc to tell by: the trace then shows whether it works
+  }
+  const m = /^pid:\[(\d+)\]$/.exec(target);
+  if (!m || Number(m[1]) === INIT_PID_NS) return;
+  throw new CaptraceError(
+    `Cannot trace from a PID namespace of its own (${target}): bpftrace gives process ids as the host sees them`,
+    "Run it in the host's PID namespace (for a container: --pid=host)",
+    ExitCode.CANNOT_TRACE,
+  );
+}
+
 /** Where tracefs is, and a note when captrace had to mount it there. */
 export interface Tracefs {
   dir: string;

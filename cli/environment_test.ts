@@ -1,7 +1,8 @@
 /** Tests of the kernel offsets kept for the boot: read back instead of parsing BTF, and never a wrong or unsafe save. */
 
 import assert from "node:assert/strict";
-import { kernelOffsetsFromBtf, type OffsetsCache, takesTypelessBtf } from "./environment.ts";
+import { checkPidNamespace, kernelOffsetsFromBtf, type OffsetsCache, takesTypelessBtf } from "./environment.ts";
+import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { VERSION } from "./args.ts";
 import { kernelOffsets, readSavedOffsets, savedOffsets } from "../shared/kernel_offsets.ts";
 import { parseBtf } from "../shared/btf.ts";
@@ -114,4 +115,23 @@ Deno.test("offsets are not kept in a directory others may enter, nor through lin
 Deno.test("only bpftrace 0.17 is given the typeless BTF", () => {
   for (const v of ["v0.17.0", "v0.17.1"]) assert.ok(takesTypelessBtf(v), v);
   for (const v of ["v0.16.0", "v0.18.0", "v0.21.2", "v0.170.0", "v1.17.0", ""]) assert.ok(!takesTypelessBtf(v), v);
+});
+
+Deno.test("captrace refuses to trace from a PID namespace other than the initial one, exit 3", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "captrace-pidns-" });
+  try {
+    const link = (name: string, target: string) => {
+      Deno.symlinkSync(target, `${dir}/${name}`);
+      return `${dir}/${name}`;
+    };
+    await checkPidNamespace(link("init", "pid:[4026531836]"));
+    await checkPidNamespace(`${dir}/missing`); // no /proc to tell by
+    await assert.rejects(
+      () => checkPidNamespace(link("other", "pid:[4026532178]")),
+      (e: unknown) =>
+        e instanceof CaptraceError && e.exitCode === ExitCode.CANNOT_TRACE && /pid:\[4026532178\]/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -5,6 +5,7 @@ import { MAX_MAP_KEYS, type Options } from "./args.ts";
 import {
   bpftraceVersion,
   capableOptsParam,
+  checkPidNamespace,
   checkPrivileges,
   ensureTracefs,
   kernelOffsetsFromBtf,
@@ -115,6 +116,7 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
 async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signals: SignalRelay): Promise<number> {
   const baseline = options.baseline ? await readBaseline(options.baseline) : null;
   await checkPrivileges();
+  await checkPidNamespace();
   // Reading and parsing BTF takes about 25 ms: done while the rest starts (up to the command's launcher).
   // CAPTRACE_BTF_OFFSETS=0 makes the program name the structs instead (slower start; for troubleshooting).
   const useOffsets = Deno.build.arch === "x86_64" && Deno.env.get("CAPTRACE_BTF_OFFSETS") !== "0";
@@ -124,87 +126,93 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
   // old before the command runs): asked alongside the rest of the start, it costs no time of its own.
   const version = bpftraceVersion(options.bpftrace);
   version.catch(() => {}); // awaited later: a failure is reported then
-  // A bpftrace too old to use may also fail these; its version is the error worth reporting then.
-  const support = await probeSupport(options.bpftrace, options.probe, tracefs.dir).catch(async (e) => {
-    await version;
-    throw e;
-  });
-  const choice = chooseProbe(options.probe, support);
-  if (typeof choice !== "string") {
-    await version;
-    throw new CaptraceError(
-      `${choice.error} (kernel ${Deno.osRelease()})`,
-      options.probe === "auto" ? "Tried the tracepoint, then kprobes" : "Try --probe auto",
-      ExitCode.CANNOT_TRACE,
-    );
-  }
-  const probe: ProbeKind = choice;
-  const arch = Deno.build.arch;
-  const limits = probeLimits(probe, arch);
-  const optsArg = probe === "kprobe"
-    ? kprobeOptsArg(await capableOptsParam(options.bpftrace), Deno.osRelease())
-    : "opts";
+  try {
+    // A bpftrace too old to use may also fail these; its version is the error worth reporting then.
+    const support = await probeSupport(options.bpftrace, options.probe, tracefs.dir).catch(async (e) => {
+      await version;
+      throw e;
+    });
+    const choice = chooseProbe(options.probe, support);
+    if (typeof choice !== "string") {
+      await version;
+      throw new CaptraceError(
+        `${choice.error} (kernel ${Deno.osRelease()})`,
+        options.probe === "auto" ? "Tried the tracepoint, then kprobes" : "Try --probe auto",
+        ExitCode.CANNOT_TRACE,
+      );
+    }
+    const probe: ProbeKind = choice;
+    const arch = Deno.build.arch;
+    const limits = probeLimits(probe, arch);
+    const optsArg = probe === "kprobe"
+      ? kprobeOptsArg(await capableOptsParam(options.bpftrace), Deno.osRelease())
+      : "opts";
 
-  let rootPid: number | null = null;
-  let preTracked: number[] = [];
-  const running: { pid: number; ppid: number; file: ProgramFile }[] = [];
-  let binary: ProgramFile | undefined;
-  let argv: string[] = [];
-  if (options.mode === "pid") {
-    rootPid = options.pid!;
-    const state = await processState(rootPid);
-    if (hasEnded(state)) {
-      throw new CaptraceError(
-        state.kind === "gone" ? `No process with pid ${rootPid}` : `Process ${rootPid} has already exited`,
-        "Check the pid with 'ps -p PID'",
-        ExitCode.NO_SUCH_PROCESS,
-      );
-    }
-    if (state.kind === "thread") {
-      // The kernel program follows processes by their pid: a thread's id alone would match nothing.
-      throw new CaptraceError(
-        `${rootPid} is a thread of process ${state.tgid}`,
-        `Trace the process: captrace -p ${state.tgid}`,
-        ExitCode.USAGE,
-      );
-    }
-    if (options.follow) {
-      const below = await descendantsOf(rootPid);
-      preTracked = below.tids;
-      // For the setcap lines: what the processes already running run; they have no exec record to come.
-      for (const r of below.processes) {
-        const file = await runningProgram(r.pid);
-        if (file) running.push({ pid: r.pid, ppid: r.ppid, file });
+    let rootPid: number | null = null;
+    let preTracked: number[] = [];
+    const running: { pid: number; ppid: number; file: ProgramFile }[] = [];
+    let binary: ProgramFile | undefined;
+    let argv: string[] = [];
+    if (options.mode === "pid") {
+      rootPid = options.pid!;
+      const state = await processState(rootPid);
+      if (hasEnded(state)) {
+        throw new CaptraceError(
+          state.kind === "gone" ? `No process with pid ${rootPid}` : `Process ${rootPid} has already exited`,
+          "Check the pid with 'ps -p PID'",
+          ExitCode.NO_SUCH_PROCESS,
+        );
       }
+      if (state.kind === "thread") {
+        // The kernel program follows processes by their pid: a thread's id alone would match nothing.
+        throw new CaptraceError(
+          `${rootPid} is a thread of process ${state.tgid}`,
+          `Trace the process: captrace -p ${state.tgid}`,
+          ExitCode.USAGE,
+        );
+      }
+      if (options.follow) {
+        const below = await descendantsOf(rootPid);
+        preTracked = below.tids;
+        // For the setcap lines: what the processes already running run; they have no exec record to come.
+        for (const r of below.processes) {
+          const file = await runningProgram(r.pid);
+          if (file) running.push({ pid: r.pid, ppid: r.ppid, file });
+        }
+      }
+      // For the setcap line: the program the process runs.
+      binary = await runningProgram(rootPid) ?? undefined;
+    } else if (options.mode === "command") {
+      const path = await resolveCommand(options.command[0]!);
+      // A name found on PATH is passed as given, as a shell passes it: the launcher's exec finds the same file on the
+      // same PATH, and the program sees in argv[0] the name it was called by ("bash", not "/usr/bin/bash").
+      const name = options.command[0]!;
+      argv = [name.includes("/") ? path : name, ...options.command.slice(1)];
+      // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
+      binary = await programFile(path);
     }
-    // For the setcap line: the program the process runs.
-    binary = await runningProgram(rootPid) ?? undefined;
-  } else if (options.mode === "command") {
-    const path = await resolveCommand(options.command[0]!);
-    // A name found on PATH is passed as given, as a shell passes it: the launcher's exec finds the same file on the
-    // same PATH, and the program sees in argv[0] the name it was called by ("bash", not "/usr/bin/bash").
-    const name = options.command[0]!;
-    argv = [name.includes("/") ? path : name, ...options.command.slice(1)];
-    // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
-    binary = await programFile(path);
+    const user = options.user ? await resolveUser(options.user) : null;
+    if (tracefs.note) _notice(options, sink, `captrace: ${tracefs.note}`);
+    return await _trace(options, hooks, sink, signals, {
+      probe,
+      limits,
+      version,
+      optsArg,
+      rootPid,
+      preTracked,
+      running,
+      binary,
+      argv,
+      user,
+      baseline,
+      arch,
+      offsets,
+    });
+  } catch (e) {
+    // Not left running after captrace has exited: the version check's bpftrace ends within milliseconds.
+    await version.catch(() => {});
+    throw e;
   }
-  const user = options.user ? await resolveUser(options.user) : null;
-  if (tracefs.note) _notice(options, sink, `captrace: ${tracefs.note}`);
-  return await _trace(options, hooks, sink, signals, {
-    probe,
-    limits,
-    version,
-    optsArg,
-    rootPid,
-    preTracked,
-    running,
-    binary,
-    argv,
-    user,
-    baseline,
-    arch,
-    offsets,
-  });
 }
 
 interface _Plan {

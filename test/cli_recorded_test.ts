@@ -488,3 +488,19 @@ Deno.test("without mkfifo on PATH, captrace says so and exits 3, leaving nothing
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("from a PID namespace of its own, captrace says it cannot trace there and exits 3, running nothing", async () => {
+  const r = await runCli(["--bpftrace", FAKE, "--", "/bin/true"], { wrapper: ["unshare", "-fp", "--mount-proc"] });
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /^captrace: Cannot trace from a PID namespace of its own \(pid:\[\d+\]\)/m);
+  assert.match(r.stderr, /--pid=host/);
+});
+
+Deno.test("an error after the version check started leaves no bpftrace --version running", async () => {
+  const marker = `CAPTRACE_TEST_VERSION_${Deno.pid}_${Date.now()}`;
+  const r = await runCli(["--bpftrace", FAKE, "-u", "nosuchuser-captrace-test", "--", "/bin/true"], {
+    env: { FAKE_VERSION_SLEEP: "0.5", [marker]: "1" },
+  });
+  assert.equal(r.code, 2, r.stderr);
+  assert.deepEqual(await processesWithEnv(marker), [], "the version check was left running");
+});
