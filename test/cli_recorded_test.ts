@@ -344,20 +344,30 @@ Deno.test("events read out of time order (one CPU's buffer after another's) are 
 });
 
 /**
- * --pid on the stand-in tracer: the records of `replay`, those of `later` 0.2 s after (too late to be put in order),
- * then the summary of `end` when interrupted. The summary's programs whose files are under `dir`, with their
- * capabilities.
+ * --pid on the stand-in tracer, in a new directory `dir`: the records of `replay`, those of `later` 0.2 s after (too
+ * late to be put in order), then the summary of `end` when interrupted, all three written by `recording(dir)`. The
+ * summary's programs whose files are under `dir` (named from there), with their capabilities.
  */
-async function programsWhenLate(dir: string, replay: string, later: string, end: string) {
-  const out = `${dir}/trace.ndjson`;
-  const r = await fake(
-    { FAKE_REPLAY: replay, FAKE_REPLAY_LATER: later, FAKE_ON_SIGINT: end },
-    ["--json", "-o", out, "-p", String(Deno.pid)],
-  );
-  assert.equal(r.code, 0, r.stderr);
-  const summary = ndjson(await Deno.readTextFile(out)).at(-1)!;
-  const programs = (summary.recommendation as { programs: { path: string; capabilities: string[] }[] }).programs;
-  return programs.filter((p) => p.path.startsWith(dir)).map((p) => [p.path, p.capabilities]);
+async function programsWhenLate(recording: (dir: string) => { replay: string; later: string; end: string }) {
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  try {
+    const texts = recording(dir);
+    const files = { replay: `${dir}/replay.txt`, later: `${dir}/later.txt`, end: `${dir}/end.txt` };
+    for (const k of ["replay", "later", "end"] as const) await Deno.writeTextFile(files[k], texts[k]);
+    const out = `${dir}/trace.ndjson`;
+    const r = await fake(
+      { FAKE_REPLAY: files.replay, FAKE_REPLAY_LATER: files.later, FAKE_ON_SIGINT: files.end },
+      ["--json", "-o", out, "-p", String(Deno.pid)],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const summary = ndjson(await Deno.readTextFile(out)).at(-1)!;
+    const programs = (summary.recommendation as { programs: { path: string; capabilities: string[] }[] }).programs;
+    return programs.filter((p) => p.path.startsWith(`${dir}/`)).map((
+      p,
+    ) => [p.path.slice(dir.length + 1), p.capabilities]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 Deno.test("a check read after its process's next exec or exit, but made before, is charged to the program then", async () => {
@@ -366,26 +376,15 @@ Deno.test("a check read after its process's next exec or exit, but made before, 
   // that follow them: too late to be put in order.
   const check = (ts: number, cap: number) =>
     `C ${ts} 4200007 4200007 4200005 0 0 ${cap} -1 41 1 1 0 0 tool\n    cap_capable+131\n\n`;
-  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
-  const replay = await temp(
-    `READY 1000\nE 1500 4200007 4200005 0 0 0 ${dir}/tool-a\nE 2000 4200007 4200005 0 0 0 ${dir}/tool-b\n${
+  const programs = await programsWhenLate((dir) => ({
+    replay: `READY 1000\nE 1500 4200007 4200005 0 0 0 ${dir}/tool-a\nE 2000 4200007 4200005 0 0 0 ${dir}/tool-b\n${
       check(2500, 12)
     }X 3000 4200007 0 0\n`,
-  );
-  const later = await temp(`${check(1800, 13)}${check(2900, 21)}X 9000 5 0 1\n`);
-  const end = await temp(
-    "S begin\n@n: 3\n@p: 7\n@agg[0, 4200007, 12, -1, 41, 1, 0]: 1\n@agg[0, 4200007, 13, -1, 41, 1, 0]: 1\n" +
+    later: `${check(1800, 13)}${check(2900, 21)}X 9000 5 0 1\n`,
+    end: "S begin\n@n: 3\n@p: 7\n@agg[0, 4200007, 12, -1, 41, 1, 0]: 1\n@agg[0, 4200007, 13, -1, 41, 1, 0]: 1\n" +
       "@agg[0, 4200007, 21, -1, 41, 1, 0]: 1\nS end\n",
-  );
-  try {
-    assert.deepEqual(
-      await programsWhenLate(dir, replay, later, end),
-      [[`${dir}/tool-a`, ["CAP_NET_RAW"]], [`${dir}/tool-b`, ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]]],
-    );
-  } finally {
-    for (const f of [replay, later, end]) await Deno.remove(f);
-    await Deno.remove(dir, { recursive: true });
-  }
+  }));
+  assert.deepEqual(programs, [["tool-a", ["CAP_NET_RAW"]], ["tool-b", ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]]]);
 });
 
 Deno.test("a fork's first check, read after the fork's exit or exec, is charged to its parent's program", async () => {
@@ -393,26 +392,16 @@ Deno.test("a fork's first check, read after the fork's exit or exec, is charged 
   // after the one's exit and the other's exec: until then nothing said whose children they were.
   const check = (ts: number, pid: number, cap: number) =>
     `C ${ts} ${pid} ${pid} 4200007 0 0 ${cap} -1 41 1 1 0 0 tool\n    cap_capable+131\n\n`;
-  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
-  const replay = await temp(
-    `READY 1000\nE 1500 4200007 4200005 0 0 0 ${dir}/tool-a\nX 2000 4200008 0 0\nE 2100 4200009 4200007 0 0 0 ${dir}/tool-b\n${
-      check(2500, 4200009, 12)
-    }`,
-  );
-  const later = await temp(`${check(1800, 4200008, 6)}${check(1900, 4200009, 13)}X 9000 5 0 1\n`);
-  const end = await temp(
-    "S begin\n@n: 3\n@p: 7\n@agg[0, 4200008, 6, -1, 41, 1, 0]: 1\n@agg[0, 4200009, 13, -1, 41, 1, 0]: 1\n" +
+  const programs = await programsWhenLate((dir) => ({
+    replay:
+      `READY 1000\nE 1500 4200007 4200005 0 0 0 ${dir}/tool-a\nX 2000 4200008 0 0\nE 2100 4200009 4200007 0 0 0 ${dir}/tool-b\n${
+        check(2500, 4200009, 12)
+      }`,
+    later: `${check(1800, 4200008, 6)}${check(1900, 4200009, 13)}X 9000 5 0 1\n`,
+    end: "S begin\n@n: 3\n@p: 7\n@agg[0, 4200008, 6, -1, 41, 1, 0]: 1\n@agg[0, 4200009, 13, -1, 41, 1, 0]: 1\n" +
       "@agg[0, 4200009, 12, -1, 41, 1, 0]: 1\nS end\n",
-  );
-  try {
-    assert.deepEqual(
-      await programsWhenLate(dir, replay, later, end),
-      [[`${dir}/tool-a`, ["CAP_SETGID", "CAP_NET_RAW"]], [`${dir}/tool-b`, ["CAP_NET_ADMIN"]]],
-    );
-  } finally {
-    for (const f of [replay, later, end]) await Deno.remove(f);
-    await Deno.remove(dir, { recursive: true });
-  }
+  }));
+  assert.deepEqual(programs, [["tool-a", ["CAP_SETGID", "CAP_NET_RAW"]], ["tool-b", ["CAP_NET_ADMIN"]]]);
 });
 
 Deno.test("Ctrl-C while captrace waits for a reader of its -o FIFO ends it", async () => {
