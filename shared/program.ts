@@ -252,7 +252,7 @@ export function generateProgram(options: ProgramOptions): string {
   const [cred0, ns1] = options.offsets ? ["arg0", "arg1"] : [CRED0, NS1];
   const sys = _syscallExpr(arch, f);
   const site = _siteCode(options, arch, f);
-  const follow = options.mode !== "system" && options.follow !== false;
+  const follow = _follows(options);
   const out: string[] = [];
 
   out.push("BEGIN {");
@@ -446,8 +446,12 @@ export function namesKernelTypes(options: ProgramOptions): boolean {
   const o = options.offsets;
   if (!o) return true;
   if (options.probe === "tracepoint" && !o.capTracepoint) return true;
-  const follows = options.mode !== "system" && options.follow !== false;
-  return follows && !o.newTaskTracepoint;
+  return _follows(options) && !o.newTaskTracepoint;
+}
+
+/** The program follows new processes (task_newtask): a traced tree, children included. */
+function _follows(options: ProgramOptions): boolean {
+  return options.mode !== "system" && options.follow !== false;
 }
 
 /**
