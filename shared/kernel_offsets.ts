@@ -37,7 +37,7 @@ export interface KernelOffsets {
   capTracepoint?: CapTracepointOffsets;
   /**
    * Where the task_newtask tracepoint's fields sit in its record (`struct trace_event_raw_task_newtask`), read the
-   * same way: with `args->pid` and `args->clone_flags` bpftrace took about 50 ms longer to start.
+   * same way: with `args->pid` and `args->clone_flags` bpftrace took about 40 ms longer to start.
    */
   newTaskTracepoint?: NewTaskTracepointOffsets;
 }
