@@ -360,7 +360,7 @@ export class ProgramFiles {
     this.resolve(pid, ts, filename);
     const file = this.#resolving.get(key)!;
     this.#resolving.delete(key);
-    this.map.exec(pid, ppid, file);
+    this.map.exec(pid, ppid, file, ts);
   }
 
   /** Resolves once every file looked up so far is known. */

@@ -500,6 +500,7 @@ class _Session {
       alone: unique ? new Map() : c.alone,
       root: programs.root,
       programOf: (pid) => programs.programOf(pid),
+      programMarked: (mark) => programs.programMarked(mark),
       usage: this.usage,
     });
     const seen = c.totals.get("n") ?? c.checks;

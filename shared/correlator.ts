@@ -39,6 +39,11 @@ export interface AggEntry {
   sys: number;
   /** False when the checking process was in a user namespace other than the initial one. */
   initialNs: boolean;
+  /**
+   * The program the process ran, as the kernel marked it: the `ts` of the exec record that started it (a new
+   * process takes its parent's), 1 when that exec came before the trace; absent when not counted (system-wide).
+   */
+  program?: number;
   opts: number;
   count: number;
 }
@@ -185,8 +190,8 @@ export class Correlator {
         break;
       case "agg": {
         const opts = rec.opts ?? optsFromStack(rec.stack ?? []);
-        const { pid, cap, ret, sys, initialNs, count } = rec;
-        this.agg.push({ pid, cap, ret, sys, initialNs, opts, count });
+        const { pid, cap, ret, sys, initialNs, program, count } = rec;
+        this.agg.push({ pid, cap, ret, sys, initialNs, ...(program === null ? {} : { program }), opts, count });
         break;
       }
       case "summary_begin":

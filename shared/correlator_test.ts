@@ -339,11 +339,12 @@ Deno.test("correlator collects totals and the aggregate, inferring opts from sta
       ret: 0,
       sys: 9,
       initialNs: true,
+      program: null,
       stack: ["cap_capable+131", "security_vm_enough_memory_mm+54"],
       opts: null,
       count: 10,
     },
-    { kind: "agg", pid: 1, cap: 0, ret: -1, sys: 260, initialNs: true, stack: null, opts: 4, count: 2 },
+    { kind: "agg", pid: 1, cap: 0, ret: -1, sys: 260, initialNs: true, program: null, stack: null, opts: 4, count: 2 },
   ]);
   assert.deepEqual(outs, []);
   assert.equal(c.summaryComplete, false);
@@ -405,7 +406,18 @@ Deno.test("correlator replaces an earlier summary with a later one instead of ad
   const summary = (n: number) => {
     c.push({ kind: "summary_begin" });
     c.push({ kind: "total", name: "n", value: n });
-    c.push({ kind: "agg", pid: 5, cap: 0, ret: -1, sys: 92, initialNs: true, stack: null, opts: 0, count: n });
+    c.push({
+      kind: "agg",
+      pid: 5,
+      cap: 0,
+      ret: -1,
+      sys: 92,
+      initialNs: true,
+      program: null,
+      stack: null,
+      opts: 0,
+      count: n,
+    });
     c.push({ kind: "summary_end" });
   };
   summary(3);

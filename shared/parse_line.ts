@@ -71,6 +71,8 @@ export type TraceRecord =
     sys: number;
     /** False when the checking process was in a user namespace other than the initial one. */
     initialNs: boolean;
+    /** The mark of the program the process ran (see AggEntry.program); null when not counted. */
+    program: number | null;
     stack: string[] | null;
     opts: number | null;
     count: number;
@@ -506,14 +508,18 @@ export class LineParser {
   }
 
   #aggDone(line: string, stack: string[]): TraceRecord {
-    // @agg[cpu, pid, cap, ret, sys, init, <stack or opts>]: count (the CPU only splits the count; see program.ts).
-    // Summaries made before `init` (whether the checking process was in the initial user namespace) was counted
-    // lack it: their checks count as made there.
+    // @agg[cpu, pid, cap, ret, sys, init, program, <stack or opts>]: count (the CPU only splits the count; see
+    // program.ts). Summaries made before `init` (whether the checking process was in the initial user namespace)
+    // was counted lack it, and their checks count as made there; `program` (the process's program's mark) is
+    // counted when the program follows a tree, and was not before.
     const m = /^@agg\[\d+((?:, -?\d+)+)(, )?\]: (\d+)$/.exec(line);
     const ints = m ? m[1]!.slice(2).split(", ").map(Number) : [];
     const withStack = m?.[2] !== undefined;
-    const keyed = ints.length - (withStack ? 0 : 1); // pid, cap, ret, sys and perhaps init
-    if (!m || (keyed !== 4 && keyed !== 5) || (keyed === 5 && ints[4] !== 0 && ints[4] !== 1)) {
+    const keyed = ints.length - (withStack ? 0 : 1); // pid, cap, ret, sys, then perhaps init and program
+    if (
+      !m || keyed < 4 || keyed > 6 || (keyed >= 5 && ints[4] !== 0 && ints[4] !== 1) ||
+      (keyed === 6 && ints[5]! < 0)
+    ) {
       return this.#malformed(line, "bad summary entry");
     }
     return {
@@ -523,6 +529,7 @@ export class LineParser {
       ret: ints[2]!,
       sys: ints[3]!,
       initialNs: keyed === 4 || ints[4] === 1,
+      program: keyed === 6 ? ints[5]! : null,
       stack: withStack ? stack : null,
       opts: withStack ? null : ints.at(-1)!,
       count: Number(m[3]),

@@ -284,11 +284,23 @@ Deno.test("parser reads the END summary: totals, multi-line stack keys and singl
       ret: 0,
       sys: 116,
       initialNs: true,
+      program: null,
       stack: ["cap_capable+131", "security_capable+59", "ns_capable_setid+45", "__do_sys_setgroups+55"],
       opts: null,
       count: 1,
     },
-    { kind: "agg", pid: 200, cap: 12, ret: -1, sys: 54, initialNs: true, stack: null, opts: 2, count: 3 },
+    {
+      kind: "agg",
+      pid: 200,
+      cap: 12,
+      ret: -1,
+      sys: 54,
+      initialNs: true,
+      program: null,
+      stack: null,
+      opts: 2,
+      count: 3,
+    },
     { kind: "summary_end" },
   ]);
 });
@@ -321,9 +333,41 @@ Deno.test("parser reads whether a summary entry's checks were against the initia
   ]);
 });
 
+Deno.test("parser reads the mark of the program a summary entry's process ran, with a stack or opts", () => {
+  const recs = parseAll([
+    "S begin",
+    "@agg[1, 9137, 21, 0, 272, 1, 51648261488655, ",
+    "    cap_capable+131",
+    "]: 3",
+    "@agg[0, 200, 12, -1, 54, 1, 1, 2]: 5",
+    "@agg[0, 200, 12, -1, 54, 1, 2]: 6",
+    "S end",
+  ]);
+  const aggs = recs.filter((r) => r.kind === "agg");
+  assert.deepEqual(aggs.map((a) => [a.pid, a.initialNs, a.program, a.stack, a.opts, a.count]), [
+    [9137, true, 51648261488655, ["cap_capable+131"], null, 3],
+    [200, true, 1, null, 2, 5],
+    [200, true, null, null, 2, 6],
+  ]);
+});
+
 Deno.test("parser rejects a summary entry whose namespace field is not 0 or 1, or that has too many fields", () => {
-  const recs = parseAll(["S begin", "@agg[0, 1, 2, 3, 4, 2, 0]: 6", "@agg[0, 1, 2, 3, 4, 1, 0, 9]: 6", "S end"]);
-  assert.deepEqual(recs.map((r) => r.kind), ["summary_begin", "malformed", "malformed", "summary_end"]);
+  const recs = parseAll([
+    "S begin",
+    "@agg[0, 1, 2, 3, 4, 2, 0]: 6",
+    "@agg[0, 1, 2, 3, 4, 2, 7, 0]: 6",
+    "@agg[0, 1, 2, 3, 4, 1, -7, 0]: 6",
+    "@agg[0, 1, 2, 3, 4, 1, 7, 0, 9]: 6",
+    "S end",
+  ]);
+  assert.deepEqual(recs.map((r) => r.kind), [
+    "summary_begin",
+    "malformed",
+    "malformed",
+    "malformed",
+    "malformed",
+    "summary_end",
+  ]);
 });
 
 Deno.test("parser reads a stack-keyed summary entry with an empty stack", () => {
@@ -335,6 +379,7 @@ Deno.test("parser reads a stack-keyed summary entry with an empty stack", () => 
     ret: 0,
     sys: -1,
     initialNs: true,
+    program: null,
     stack: [],
     opts: null,
     count: 5,

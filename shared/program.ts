@@ -241,8 +241,10 @@ function _orPid(cond: string, pid: number): string {
  *   known), `X <ts> <pid> <exit_code> <root>` for a process's end;
  * - `F <ts> <child> <pid>` for a new process (not a thread) of the traced tree;
  * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
- *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, kstack or opts]: n`, one per CPU the key was counted on
- *   (`init` is 1 when the checking process was in the initial user namespace, 0 for any other).
+ *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, program, kstack or opts]: n`, one per CPU the key was
+ *   counted on (`init` is 1 when the checking process was in the initial user namespace, 0 for any other; `program`,
+ *   when the program follows a tree, is the `ts` of the exec record of the program the process ran, which a new
+ *   process takes from its parent, 1 for a program started before the trace, 0 for the root before its exec).
  */
 export function generateProgram(options: ProgramOptions): string {
   const arch = options.arch ?? "x86_64";
@@ -256,7 +258,9 @@ export function generateProgram(options: ProgramOptions): string {
   const out: string[] = [];
 
   out.push("BEGIN {");
-  for (const p of options.preTracked ?? []) out.push(`  @t[${p}] = 1;`);
+  // A followed task's @t value marks the program it runs: the time of that program's exec record, or 1 when it
+  // came before the trace (see ProgramMap.programMarked).
+  for (const p of options.preTracked ?? []) out.push(`  @t[${p}] = (uint64)1;`);
   out.push(`  printf("READY %llu %u %lx:%lx\\n", nsecs, ${f.mntNs}, ${f.rootPtr}, ${f.rootMnt});`);
   // bpftrace reads the kernel's symbols (/proc/kallsyms) the first time it prints a kernel stack, which holds up
   // everything it prints for about 65 ms. A stack printed right after READY has it read while the command starts,
@@ -303,7 +307,7 @@ export function generateProgram(options: ProgramOptions): string {
     // Each kstack() is a stack walk of its own (bpf_get_stackid): take it once per check.
     body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`, `  $init = ${_initNs(f.credNs("$cred"))};`);
     const key = "pid, $cap, $ret, $sys, $init, $k";
-    body.push(`  ${_countExact(key)}`);
+    body.push(`  ${_countExact(follow ? "pid, $cap, $ret, $sys, $init, @t[tid], $k" : key)}`);
     const print = [
       "  @p = count();",
       `  printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,`,
@@ -351,7 +355,7 @@ export function generateProgram(options: ProgramOptions): string {
     } else {
       out.push('  @p = count(); printf("R %llu %d %d\\n", nsecs, tid, retval);');
     }
-    out.push(`  ${_countExact(key)}`);
+    out.push(`  ${_countExact(follow ? "pid, @cap[tid], retval, @sys[tid], @init[tid], @t[tid], @opt[tid]" : key)}`);
     out.push(
       "  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);",
       "}",
@@ -367,22 +371,28 @@ export function generateProgram(options: ProgramOptions): string {
     const [child, flags] = o
       ? [`$nt = (uint64)args; $child = *(int32 *)($nt + ${o.pid});`, `*(uint64 *)($nt + ${o.cloneFlags})`]
       : ["$child = args->pid;", "args->clone_flags"];
-    out.push(`tracepoint:task:task_newtask ${_and(gated)} {`, `  ${child}`, "  @t[$child] = 1;");
+    // A new task runs its parent's program: it takes the parent's mark (1 when the parent has none: the root before
+    // its exec).
+    out.push(`tracepoint:task:task_newtask ${_and(gated)} {`, `  ${child}`, "  $g = @t[tid];");
+    out.push("  @t[$child] = $g == 0 ? (uint64)1 : $g;");
     const print = '@p = count(); printf("F %llu %d %d\\n", nsecs, $child, pid);';
     out.push(`  if (${_all(`!(${flags} & 0x10000)`, live)}) { ${print} }`, "}", "");
   }
 
   if (options.mode !== "system") {
-    const exec =
-      `  @p = count(); printf("E %llu %d %d %u %lx:%lx %lu %s\\n", nsecs, pid, ${f.ppid}, ${f.mntNs}, ${f.rootPtr}, ` +
-      `${f.rootMnt}, ${f.rootIno}, ${f.execFilename});`;
+    // The exec's time marks the program from now on (see ProgramMap.programMarked).
+    const exec = [
+      ...(follow ? ["$now = nsecs; @t[tid] = $now;"] : []),
+      `@p = count(); printf("E %llu %d %d %u %lx:%lx %lu %s\\n", ${follow ? "$now" : "nsecs"}, pid, ${f.ppid}, ` +
+      `${f.mntNs}, ${f.rootPtr}, ${f.rootMnt}, ${f.rootIno}, ${f.execFilename});`,
+    ];
     if (gate) {
       // The root's execs open the gate: the last of the launcher's is the target's.
       out.push(`tracepoint:sched:sched_process_exec ${_and(tracked, live)} {`);
       out.push(`  if (pid == ${_root(options)}) { @execs++; if (@execs == ${options.launcherExecs}) { @go = 1; } }`);
-      out.push("  if (@go) {", `  ${exec}`, "  }", "}", "");
+      out.push("  if (@go) {", ...exec.map((l) => `    ${l}`), "  }", "}", "");
     } else {
-      out.push(`tracepoint:sched:sched_process_exec ${_and(gated, live)} {`, exec, "}", "");
+      out.push(`tracepoint:sched:sched_process_exec ${_and(gated, live)} {`, ...exec.map((l) => `  ${l}`), "}", "");
     }
     const root = _root(options);
     // signal->live drops to zero when the last thread of the process exits (group_dead is not on older kernels).

@@ -40,7 +40,7 @@ const MAX_DEPTH = 64;
 
 /**
  * Remembers what each process executed and which process is its parent. A process that never executed anything
- * runs its parent's program (a fork); one with no known program runs the root's.
+ * runs the program its parent ran when it forked; one with no known program runs the root's.
  *
  * @example
  * ```ts
@@ -67,14 +67,22 @@ export class ProgramMap {
     this.root = root;
   }
 
-  /** `pid`, child of `ppid`, executed `file` (the last exec counts: its checks come after it). */
-  exec(pid: number, ppid: number, file: ProgramFile): void {
+  /**
+   * `pid`, child of `ppid`, executed `file` (the last exec counts: its checks come after it). `ts`, the exec record's
+   * time, is also the mark the kernel's counts give the checks of that program (programMarked).
+   */
+  exec(pid: number, ppid: number, file: ProgramFile, ts?: number): void {
+    if (ts !== undefined) this.#mark(ts, file);
     if (!isPid(pid)) return;
     this.#reused(pid);
+    this.#setExec(pid, file);
+    this.parent(pid, ppid);
+  }
+
+  #setExec(pid: number, file: ProgramFile): void {
     this.#exec.delete(pid);
     if (this.#exec.size >= MAX_PROCESSES) this.#exec.delete(oldestKey(this.#exec, this.#execOrder));
     this.#exec.set(pid, file);
-    this.parent(pid, ppid);
   }
 
   /** `pid` is a child of `ppid`. */
@@ -96,6 +104,9 @@ export class ProgramMap {
     this.#parent.delete(pid);
     this.#ended.delete(pid);
     this.parent(pid, ppid);
+    // It runs the program its parent runs now, whatever the parent executes later (the kernel marks its counts so).
+    const file = this.#executed(ppid);
+    if (file !== undefined) this.#setExec(pid, file);
   }
 
   /**
@@ -115,13 +126,38 @@ export class ProgramMap {
 
   /** The program `pid` ran: its own exec, else its nearest ancestor's, else the root's. */
   programOf(pid: number): ProgramFile {
+    return this.#executed(pid) ?? this.root;
+  }
+
+  /** `pid`'s own exec, else its nearest ancestor's; undefined when none is known. */
+  #executed(pid: number): ProgramFile | undefined {
     let p: number | undefined = pid;
     for (let depth = 0; p !== undefined && depth < MAX_DEPTH; depth++) {
       const file = this.#exec.get(p);
       if (file) return file;
       p = this.#parent.get(p);
     }
-    return this.root;
+    return undefined;
+  }
+
+  /**
+   * The program the kernel's counts marked with `mark` (see AggEntry.program): the one whose exec record has that
+   * time. Undefined for a mark no exec record shown has (1: a program started before the trace), or that two have.
+   */
+  programMarked(mark: number): ProgramFile | undefined {
+    return this.#marks.get(mark) ?? undefined;
+  }
+
+  // Execs by time, null for a time two of them had (on two CPUs in one nanosecond).
+  #marks = new Map<number, ProgramFile | null>();
+  #markOrder = { keys: this.#marks.keys() };
+
+  #mark(ts: number, file: ProgramFile): void {
+    const had = this.#marks.get(ts);
+    if (had === undefined && this.#marks.size >= MAX_PROCESSES) {
+      this.#marks.delete(oldestKey(this.#marks, this.#markOrder));
+    }
+    this.#marks.set(ts, had === undefined ? file : null);
   }
 
   #reused(pid: number): void {

@@ -97,3 +97,41 @@ Deno.test("ProgramMap takes a fork record's parent over what an earlier process 
   assert.equal(m.knows(20), true);
   assert.equal(m.knows(21), false);
 });
+
+Deno.test("ProgramMap names the program of each exec's time, which the kernel's counts are marked with", () => {
+  const m = new ProgramMap(ROOT);
+  const script = { path: "/opt/run.sh", script: true };
+  const chown = { path: "/usr/bin/chown", script: false };
+  m.exec(10, 1, script, 5_000);
+  m.exec(10, 1, chown, 9_000); // the script's `exec chown`
+  assert.equal(m.programMarked(5_000), script, "still the script's, though pid 10 runs chown now");
+  assert.equal(m.programMarked(9_000), chown);
+  assert.equal(m.programMarked(1), undefined, "a program started before the trace has no exec record");
+  // Two execs in one nanosecond (two CPUs): neither is named.
+  m.exec(20, 1, { path: "/bin/a", script: false }, 7_000);
+  m.exec(21, 1, { path: "/bin/b", script: false }, 7_000);
+  assert.equal(m.programMarked(7_000), undefined);
+  assert.equal(m.programOf(21).path, "/bin/b");
+});
+
+Deno.test("ProgramMap keeps the latest 65,536 execs' marks", () => {
+  const m = new ProgramMap(ROOT);
+  for (let ts = 1; ts <= 70_000; ts++) m.exec(100, 1, { path: `/bin/p${ts}`, script: false }, ts * 10);
+  assert.equal(m.programMarked(10), undefined, "forgotten");
+  assert.equal(m.programMarked(70_000 * 10)?.path, "/bin/p70000");
+  assert.equal(m.programMarked((70_000 - 65_535) * 10)?.path, `/bin/p${70_000 - 65_535}`);
+  assert.equal(m.programMarked((70_000 - 65_536) * 10), undefined);
+});
+
+Deno.test("ProgramMap gives a forked process the program its parent ran at the fork, not what it ran later", () => {
+  const m = new ProgramMap(ROOT);
+  m.exec(10, 1, { path: "/opt/run.sh", script: true });
+  m.forked(11, 10); // a subshell
+  m.exec(10, 1, { path: "/usr/bin/chown", script: false }); // then the script's `exec chown`
+  assert.equal(m.programOf(11).path, "/opt/run.sh");
+  assert.equal(m.programOf(10).path, "/usr/bin/chown");
+  // A parent whose program is not known yet: its child follows what becomes known of it.
+  m.forked(21, 20);
+  m.exec(20, 1, { path: "/usr/bin/ping", script: false });
+  assert.equal(m.programOf(21).path, "/usr/bin/ping");
+});

@@ -89,14 +89,15 @@ Deno.test("program's tracepoint check prints the C record with the kernel stack"
     p.includes("$init = ($cred->user_ns->ns.inum == 4026531837 ? 1 : 0);"),
     "the checking process's own namespace",
   );
-  assert.ok(p.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, $k]++;"));
+  // Marked with the program the process runs: the time of its exec (see ProgramMap.programMarked).
+  assert.ok(p.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, @t[tid], $k]++;"));
   assert.equal(KSTACK_DEPTH, 4);
 });
 
 Deno.test("program reads the task_newtask record once, at offsets from BTF, when it knows them", () => {
   const newTaskTracepoint = { pid: 8, cloneFlags: 32 };
   const p = probe(gen({ offsets: { ...OFFSETS, newTaskTracepoint } }), "tracepoint:task:task_newtask");
-  assert.ok(p.includes("  $nt = (uint64)args; $child = *(int32 *)($nt + 8);\n  @t[$child] = 1;\n"), p);
+  assert.ok(p.includes("  $nt = (uint64)args; $child = *(int32 *)($nt + 8);\n  $g = @t[tid];\n"), p);
   assert.ok(p.includes("if (!(*(uint64 *)($nt + 32) & 0x10000)) {"), p);
   assert.ok(p.includes('printf("F %llu %d %d\\n", nsecs, $child, pid);'), p);
   assert.equal(p.match(/args/g)?.length, 1);
@@ -139,7 +140,8 @@ Deno.test("program in pid mode traces the root and tracked descendants", () => {
   assert.ok(prog.includes("tracepoint:capability:cap_capable /(pid == 4242 || @t[tid])/ {"));
   assert.ok(
     prog.includes(
-      "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  $child = args->pid;\n  @t[$child] = 1;\n",
+      "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  $child = args->pid;\n  $g = @t[tid];\n" +
+        "  @t[$child] = $g == 0 ? (uint64)1 : $g;\n",
     ),
   );
   assert.ok(!prog.includes("@go"));
@@ -148,7 +150,7 @@ Deno.test("program in pid mode traces the root and tracked descendants", () => {
 
 Deno.test("program in pid mode tracks descendants that existed before attaching", () => {
   const begin = probe(gen({ preTracked: [4243, 4250] }), "BEGIN");
-  assert.ok(begin.includes("  @t[4243] = 1;\n  @t[4250] = 1;\n"));
+  assert.ok(begin.includes("  @t[4243] = (uint64)1;\n  @t[4250] = (uint64)1;\n"));
   assert.ok(begin.indexOf("@t[4250]") < begin.indexOf("READY"));
 });
 
@@ -157,7 +159,8 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
   const exec = probe(prog, "tracepoint:sched:sched_process_exec");
   assert.ok(
     exec.includes(
-      'printf("E %llu %d %d %u %lx:%lx %lu %s\\n", nsecs, pid, curtask->real_parent->tgid, ' +
+      '  $now = nsecs; @t[tid] = $now;\n  @p = count(); printf("E %llu %d %d %u %lx:%lx %lu %s\\n", $now, pid, ' +
+        "curtask->real_parent->tgid, " +
         "curtask->nsproxy->mnt_ns->ns.inum, (uint64)curtask->fs->root.dentry, (uint64)curtask->fs->root.mnt, (uint64)0, " +
         "str(uptr(curtask->mm->env_end)));",
     ),
@@ -326,7 +329,7 @@ Deno.test("program's kretprobe prints R only for a tracked task whose entry was 
   );
   assert.ok(ret.includes(R_PRINTF));
   assert.ok(ret.includes("@n = count();"));
-  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]]++;"));
+  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[tid], @opt[tid]]++;"));
   const forget = "delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);";
   assert.ok(ret.indexOf("@agg[") < ret.indexOf(forget));
   const end = probe(gen({ probe: "kprobe" }), "END");
@@ -433,7 +436,8 @@ Deno.test("program prints each new process with its parent, until the summary is
   const newtask = (options: Partial<ProgramOptions>) => probe(gen(options), "tracepoint:task:task_newtask");
   assert.equal(
     newtask({ summaryOnly: true, controlPid: 7 }),
-    "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  $child = args->pid;\n  @t[$child] = 1;\n" +
+    "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  $child = args->pid;\n  $g = @t[tid];\n" +
+      "  @t[$child] = $g == 0 ? (uint64)1 : $g;\n" +
       "  if (!(args->clone_flags & 0x10000) && @fin == 0) { " +
       '@p = count(); printf("F %llu %d %d\\n", nsecs, $child, pid); }\n}',
   );
@@ -446,6 +450,38 @@ Deno.test("program prints each new process with its parent, until the summary is
   assert.ok(gen({}).includes('printf("F '));
   assert.ok(!gen({}).includes("sched_process_fork"));
   assert.ok(!gen({ summaryOnly: true, follow: false }).includes("task_newtask"));
+});
+
+Deno.test("program marks each count with its process's program: its exec's time, a parent's, or 1 for none", () => {
+  for (const probeKind of ["tracepoint", "kprobe"] as const) {
+    const prog = gen({ probe: probeKind });
+    const exec = probe(prog, "tracepoint:sched:sched_process_exec");
+    // One reading of the clock: the mark is the exec record's time.
+    assert.ok(exec.includes("  $now = nsecs; @t[tid] = $now;\n"), exec);
+    assert.ok(exec.includes('printf("E %llu %d %d %u %lx:%lx %lu %s\\n", $now, pid,'), exec);
+    assert.equal(exec.match(/nsecs/g)?.length, 1);
+    const newtask = probe(prog, "tracepoint:task:task_newtask");
+    assert.ok(newtask.includes("  $g = @t[tid];\n  @t[$child] = $g == 0 ? (uint64)1 : $g;\n"), newtask);
+    const key = probeKind === "tracepoint"
+      ? "@agg[cpu, pid, $cap, $ret, $sys, $init, @t[tid], $k]++;"
+      : "@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[tid], @opt[tid]]++;";
+    assert.ok(prog.includes(key), prog);
+    // --unique prints a key's first check in the whole trace, as before: the mark is not part of it.
+    assert.ok(!/@seen\[.*@t\[tid\]/.test(gen({ probe: probeKind, unique: true })));
+    // Gated: the target's exec marks it too.
+    const gated = probe(
+      gen({ probe: probeKind, mode: "command", launcherExecs: 2 }),
+      "tracepoint:sched:sched_process_exec",
+    );
+    assert.ok(gated.includes("  if (@go) {\n    $now = nsecs; @t[tid] = $now;\n    @p = count();"), gated);
+  }
+  // Nothing followed, nothing marked: the root alone, or the whole system.
+  for (const options of [{ follow: false }, { mode: "system" as const }]) {
+    const prog = gen(options);
+    assert.ok(!prog.includes("@t["), prog);
+    assert.ok(prog.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, $k]++;"), prog);
+  }
+  assert.ok(probe(gen({ follow: false }), "tracepoint:sched:sched_process_exec").includes('\\n", nsecs, pid,'));
 });
 
 Deno.test("namesKernelTypes says whether the program names a struct or a tracepoint field through args->", () => {

@@ -25,6 +25,11 @@ export interface RecommendInput {
    * binary's; `usage` says which checks came before an exec.
    */
   programOf?: (pid: number) => ProgramFile;
+  /**
+   * The program the kernel marked a count with (AggEntry.program; see ProgramMap.programMarked): when known, its
+   * checks are that program's, whatever its process ran before or after.
+   */
+  programMarked?: (mark: number) => ProgramFile | undefined;
   /** The checks and execs of the stream, in time order (see ProgramUsage). */
   usage?: ProgramUsage;
 }
@@ -78,6 +83,11 @@ export function recommend(input: RecommendInput): Recommendation {
       continue;
     }
     caps.add(a.cap);
+    const marked = a.program === undefined ? undefined : input.programMarked?.(a.program);
+    if (marked !== undefined) {
+      shareOf(byProgram, marked).caps.add(a.cap);
+      continue;
+    }
     const last = programOf(a.pid);
     const to = input.usage ? input.usage.chargeTo(a.pid, a.cap, last) : last;
     if (to !== null) shareOf(byProgram, to).caps.add(a.cap);

@@ -351,6 +351,32 @@ Deno.test("recommend charges checks to the program that made them, before and af
   ]);
 });
 
+Deno.test("recommend charges a count marked with its program there, whatever its pid ran before or after", () => {
+  const script = { path: "/opt/run.sh", script: true };
+  const chown = { path: "/usr/bin/chown", script: false };
+  const marks = new Map([[5_000, script], [9_000, chown]]);
+  // --summary-only: no check in the stream, only the kernel's counts. pid 8 is a child the script forked.
+  const r = recommend({
+    agg: [
+      agg(24, { pid: 7, ret: -1, program: 5_000 }),
+      agg(0, { pid: 7, ret: -1, program: 9_000 }),
+      agg(21, { pid: 8, program: 5_000 }),
+      agg(13, { pid: 9, program: 1 }), // started before the trace: no exec record, charged by pid
+    ],
+    narrowings: [],
+    alone: new Map(),
+    binary: script.path,
+    programOf: (pid) => pid === 9 ? { path: "/usr/bin/ping", script: false } : chown,
+    programMarked: (mark) => marks.get(mark),
+    usage: new ProgramUsage(),
+  });
+  assert.deepEqual(r.programs.map((p) => [p.path, p.capabilities]), [
+    ["/opt/run.sh", ["CAP_SYS_ADMIN", "CAP_SYS_RESOURCE"]],
+    ["/usr/bin/chown", ["CAP_CHOWN"]],
+    ["/usr/bin/ping", ["CAP_NET_RAW"]],
+  ]);
+});
+
 Deno.test("recommend drops a broad capability only from the programs where it stood in for a narrow one", () => {
   const cat = { path: "/usr/bin/cat", script: false };
   const touch = { path: "/usr/bin/touch", script: false };

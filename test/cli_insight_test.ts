@@ -4,6 +4,9 @@ import assert from "node:assert/strict";
 import { validateEvent } from "../shared/validate_event.ts";
 import { fixture, requireTracing, rootOwnedFile, runCli, runJson } from "./helpers.ts";
 
+/** The shell `/bin/sh` is, as setcap lines name it (the file, not the link). */
+const SH = Deno.realPathSync("/bin/sh");
+
 type Obj = Record<string, unknown>;
 
 interface Totals {
@@ -116,7 +119,7 @@ Deno.test("a script's checks and its programs' get one setcap line each, the scr
   );
 });
 
-Deno.test("checks a wrapper script makes before it execs its program are the script's, not the program's", async () => {
+Deno.test("checks a wrapper script makes before it execs its program are the script's, in every mode", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
   const dir = file.slice(0, file.lastIndexOf("/"));
@@ -125,24 +128,41 @@ Deno.test("checks a wrapper script makes before it execs its program are the scr
     `#!/bin/sh\nulimit -n 100\nulimit -n 101\nexec /usr/bin/chown nobody ${file}\n`,
   );
   await Deno.chmod(`${dir}/wrap.sh`, 0o755);
-  const { events, code } = await runJson(["-u", "nobody", "--", `${dir}/wrap.sh`]);
-  assert.equal(code, 1, "chown's own status");
-  const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
-  // One process throughout: the kernel's counts by pid cannot tell the two programs apart, the stream can.
-  assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [
-    [`${dir}/wrap.sh`, ["CAP_SYS_RESOURCE"]],
-    ["/usr/bin/chown", ["CAP_CHOWN"]],
-  ]);
+  // One process throughout: the stream tells the two programs apart, and so do the kernel's counts, which it marks
+  // with the program (--summary-only has nothing else).
+  for (const mode of [[], ["--summary-only"], ["--unique"]]) {
+    const { events, code } = await runJson([...mode, "-u", "nobody", "--", `${dir}/wrap.sh`]);
+    assert.equal(code, 1, "chown's own status");
+    const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
+    assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [
+      [`${dir}/wrap.sh`, ["CAP_SYS_RESOURCE"]],
+      ["/usr/bin/chown", ["CAP_CHOWN"]],
+    ], mode.join(" "));
+  }
 });
 
-Deno.test("with --unique a capability checked before an exec is charged to the program exec'd too", async () => {
+Deno.test("a subshell's checks are its shell's, though the shell has exec'd another program by then", async () => {
+  await requireTracing();
+  // The subshell is a fork that executes nothing: CAP_SYS_RESOURCE is sh's only, though asked for after sh became
+  // sleep.
+  const cmd = "(/bin/sleep 0.1; ulimit -n 100; ulimit -n 101) & exec /bin/sleep 1";
+  for (const mode of [[], ["--summary-only"]]) {
+    const { events } = await runJson([...mode, "-u", "nobody", "--", "/bin/sh", "-c", cmd]);
+    const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
+    assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [[SH, ["CAP_SYS_RESOURCE"]]], mode.join(" "));
+  }
+});
+
+Deno.test("with --unique a check held back as a repeat of another program's is still charged to its own", async () => {
   await requireTracing();
   // prlimit's own check of CAP_SYS_RESOURCE repeats the shell's key: --unique does not print it.
   const cmd = "ulimit -n 100; ulimit -n 101; exec /usr/bin/prlimit --nofile=102:102 /bin/true";
   const { events } = await runJson(["--unique", "-u", "nobody", "--", "/bin/sh", "-c", cmd]);
   const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
-  const prlimit = programs.find((p) => p.path === "/usr/bin/prlimit");
-  assert.deepEqual(prlimit?.capabilities, ["CAP_SYS_RESOURCE"], JSON.stringify(programs));
+  assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [
+    [SH, ["CAP_SYS_RESOURCE"]],
+    ["/usr/bin/prlimit", ["CAP_SYS_RESOURCE"]],
+  ]);
 });
 
 Deno.test("a program run by a relative path is not named after what it exec'd next", async () => {
