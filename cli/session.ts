@@ -490,14 +490,15 @@ class _Session {
     const c = this.correlator;
     const programs = this.programs.map;
     const rows = summarize(c.agg, Deno.build.arch);
-    // --unique prints a key's first check only: a broad capability's check on its own may have been held back as a
-    // repeat of one that was a fallback, so the broad capability is not narrowed away (as with --summary-only).
     const unique = this.options.unique;
     this.usage.complete = !unique && c.lost === 0;
     const rec = recommend({
       agg: c.agg,
-      narrowings: unique ? [] : c.narrowings,
-      alone: unique ? new Map() : c.alone,
+      narrowings: c.narrowings,
+      alone: c.alone,
+      // A stream without every check (--unique prints a key's first only, --summary-only none, or events were lost)
+      // may lack a broad capability's check on its own: the kernel's counts say which checks stood in.
+      narrowFromCounts: !this.usage.complete || this.options.summaryOnly,
       root: programs.root,
       programOf: (pid) => programs.programOf(pid),
       programMarked: (mark) => programs.programMarked(mark),

@@ -44,6 +44,11 @@ export interface AggEntry {
    * process takes its parent's), 1 when that exec came before the trace; absent when not counted (system-wide).
    */
   program?: number;
+  /**
+   * For a broad capability (FALLBACK_OF's values): the narrow one it stood in for, when the same thread's check
+   * right before, in the same syscall, refused that one; absent otherwise, or when not counted.
+   */
+  fallbackFor?: number;
   opts: number;
   count: number;
 }
@@ -190,8 +195,18 @@ export class Correlator {
         break;
       case "agg": {
         const opts = rec.opts ?? optsFromStack(rec.stack ?? []);
-        const { pid, cap, ret, sys, initialNs, program, count } = rec;
-        this.agg.push({ pid, cap, ret, sys, initialNs, ...(program === null ? {} : { program }), opts, count });
+        const { pid, cap, ret, sys, initialNs, program, fallbackFor, count } = rec;
+        this.agg.push({
+          pid,
+          cap,
+          ret,
+          sys,
+          initialNs,
+          ...(program === null ? {} : { program }),
+          ...(fallbackFor === null ? {} : { fallbackFor }),
+          opts,
+          count,
+        });
         break;
       }
       case "summary_begin":

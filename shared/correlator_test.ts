@@ -340,11 +340,24 @@ Deno.test("correlator collects totals and the aggregate, inferring opts from sta
       sys: 9,
       initialNs: true,
       program: null,
+      fallbackFor: null,
       stack: ["cap_capable+131", "security_vm_enough_memory_mm+54"],
       opts: null,
       count: 10,
     },
-    { kind: "agg", pid: 1, cap: 0, ret: -1, sys: 260, initialNs: true, program: null, stack: null, opts: 4, count: 2 },
+    {
+      kind: "agg",
+      pid: 1,
+      cap: 0,
+      ret: -1,
+      sys: 260,
+      initialNs: true,
+      program: null,
+      fallbackFor: null,
+      stack: null,
+      opts: 4,
+      count: 2,
+    },
   ]);
   assert.deepEqual(outs, []);
   assert.equal(c.summaryComplete, false);
@@ -414,6 +427,7 @@ Deno.test("correlator replaces an earlier summary with a later one instead of ad
       sys: 92,
       initialNs: true,
       program: null,
+      fallbackFor: null,
       stack: null,
       opts: 0,
       count: n,

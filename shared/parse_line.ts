@@ -73,6 +73,8 @@ export type TraceRecord =
     initialNs: boolean;
     /** The mark of the program the process ran (see AggEntry.program); null when not counted. */
     program: number | null;
+    /** The narrow capability this broad check stood in for (see AggEntry.fallbackFor); null for none. */
+    fallbackFor: number | null;
     stack: string[] | null;
     opts: number | null;
     count: number;
@@ -508,17 +510,17 @@ export class LineParser {
   }
 
   #aggDone(line: string, stack: string[]): TraceRecord {
-    // @agg[cpu, pid, cap, ret, sys, init, program, <stack or opts>]: count (the CPU only splits the count; see
-    // program.ts). Summaries made before `init` (whether the checking process was in the initial user namespace)
-    // was counted lack it, and their checks count as made there; `program` (the process's program's mark) is
-    // counted when the program follows a tree, and was not before.
+    // @agg[cpu, pid, cap, ret, sys, init, program, fallback, <stack or opts>]: count (the CPU only splits the count;
+    // see program.ts). Summaries made before `init` (whether the checking process was in the initial user namespace)
+    // was counted lack it, and their checks count as made there; older ones lack `program` (the mark of the
+    // process's program) and `fallback` (the narrow capability a broad check stood in for) too.
     const m = /^@agg\[\d+((?:, -?\d+)+)(, )?\]: (\d+)$/.exec(line);
     const ints = m ? m[1]!.slice(2).split(", ").map(Number) : [];
     const withStack = m?.[2] !== undefined;
-    const keyed = ints.length - (withStack ? 0 : 1); // pid, cap, ret, sys, then perhaps init and program
+    const keyed = ints.length - (withStack ? 0 : 1); // pid, cap, ret, sys, then perhaps init, program, fallback
     if (
-      !m || keyed < 4 || keyed > 6 || (keyed >= 5 && ints[4] !== 0 && ints[4] !== 1) ||
-      (keyed === 6 && ints[5]! < 0)
+      !m || keyed < 4 || keyed > 7 || (keyed >= 5 && ints[4] !== 0 && ints[4] !== 1) ||
+      (keyed >= 6 && ints[5]! < 0) || (keyed === 7 && ints[6]! < 0)
     ) {
       return this.#malformed(line, "bad summary entry");
     }
@@ -529,7 +531,8 @@ export class LineParser {
       ret: ints[2]!,
       sys: ints[3]!,
       initialNs: keyed === 4 || ints[4] === 1,
-      program: keyed === 6 ? ints[5]! : null,
+      program: keyed >= 6 ? ints[5]! : null,
+      fallbackFor: keyed === 7 && ints[6]! > 0 ? ints[6]! : null,
       stack: withStack ? stack : null,
       opts: withStack ? null : ints.at(-1)!,
       count: Number(m[3]),

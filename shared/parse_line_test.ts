@@ -285,6 +285,7 @@ Deno.test("parser reads the END summary: totals, multi-line stack keys and singl
       sys: 116,
       initialNs: true,
       program: null,
+      fallbackFor: null,
       stack: ["cap_capable+131", "security_capable+59", "ns_capable_setid+45", "__do_sys_setgroups+55"],
       opts: null,
       count: 1,
@@ -297,6 +298,7 @@ Deno.test("parser reads the END summary: totals, multi-line stack keys and singl
       sys: 54,
       initialNs: true,
       program: null,
+      fallbackFor: null,
       stack: null,
       opts: 2,
       count: 3,
@@ -351,17 +353,37 @@ Deno.test("parser reads the mark of the program a summary entry's process ran, w
   ]);
 });
 
+Deno.test("parser reads the narrow capability a summary entry's broad check stood in for", () => {
+  const recs = parseAll([
+    "S begin",
+    "@agg[1, 9137, 1, -1, 257, 1, 51648261488655, 2, ",
+    "    cap_capable+131",
+    "]: 3",
+    "@agg[0, 200, 21, -1, 298, 1, 0, 0, 0]: 5",
+    "@agg[0, 200, 21, -1, 298, 1, 0, 38, 0]: 6",
+    "S end",
+  ]);
+  const aggs = recs.filter((r) => r.kind === "agg");
+  assert.deepEqual(aggs.map((a) => [a.cap, a.program, a.fallbackFor, a.opts, a.count]), [
+    [1, 51648261488655, 2, null, 3],
+    [21, 0, null, 0, 5],
+    [21, 0, 38, 0, 6],
+  ]);
+});
+
 Deno.test("parser rejects a summary entry whose namespace field is not 0 or 1, or that has too many fields", () => {
   const recs = parseAll([
     "S begin",
     "@agg[0, 1, 2, 3, 4, 2, 0]: 6",
     "@agg[0, 1, 2, 3, 4, 2, 7, 0]: 6",
     "@agg[0, 1, 2, 3, 4, 1, -7, 0]: 6",
-    "@agg[0, 1, 2, 3, 4, 1, 7, 0, 9]: 6",
+    "@agg[0, 1, 2, 3, 4, 1, 7, -2, 0]: 6",
+    "@agg[0, 1, 2, 3, 4, 1, 7, 2, 0, 9]: 6",
     "S end",
   ]);
   assert.deepEqual(recs.map((r) => r.kind), [
     "summary_begin",
+    "malformed",
     "malformed",
     "malformed",
     "malformed",
@@ -380,6 +402,7 @@ Deno.test("parser reads a stack-keyed summary entry with an empty stack", () => 
     sys: -1,
     initialNs: true,
     program: null,
+    fallbackFor: null,
     stack: [],
     opts: null,
     count: 5,

@@ -1,5 +1,6 @@
 /** Generates the bpftrace program for either probe kind, with the traced set kept in the kernel. */
 
+import { FALLBACK_OF } from "./capabilities.ts";
 import type { ProbeKind } from "./event.ts";
 import type { KernelOffsets } from "./kernel_offsets.ts";
 
@@ -306,8 +307,9 @@ export function generateProgram(options: ProgramOptions): string {
     const body = [...prologue];
     // Each kstack() is a stack walk of its own (bpf_get_stackid): take it once per check.
     body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`, `  $init = ${_initNs(f.credNs("$cred"))};`);
+    body.push(..._fallback("$cap", "$ret", "$sys").map((l) => `  ${l}`));
     const key = "pid, $cap, $ret, $sys, $init, $k";
-    body.push(`  ${_countExact(follow ? "pid, $cap, $ret, $sys, $init, @t[tid], $k" : key)}`);
+    body.push(`  ${_countExact(`pid, $cap, $ret, $sys, $init, ${follow ? "@t[tid]" : "0"}, $fb, $k`)}`);
     const print = [
       "  @p = count();",
       `  printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,`,
@@ -355,7 +357,10 @@ export function generateProgram(options: ProgramOptions): string {
     } else {
       out.push('  @p = count(); printf("R %llu %d %d\\n", nsecs, tid, retval);');
     }
-    out.push(`  ${_countExact(follow ? "pid, @cap[tid], retval, @sys[tid], @init[tid], @t[tid], @opt[tid]" : key)}`);
+    out.push(..._fallback("@cap[tid]", "retval", "@sys[tid]").map((l) => `  ${l}`));
+    out.push(
+      `  ${_countExact(`pid, @cap[tid], retval, @sys[tid], @init[tid], ${follow ? "@t[tid]" : "0"}, $fb, @opt[tid]`)}`,
+    );
     out.push(
       "  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);",
       "}",
@@ -439,6 +444,7 @@ export function generateProgram(options: ProgramOptions): string {
     "@opt",
     "@sys",
     "@init",
+    "@nd",
   ];
   for (const m of maps) {
     if (_uses(out, m)) out.push(`  clear(${m});`);
@@ -462,6 +468,28 @@ export function namesKernelTypes(options: ProgramOptions): boolean {
 /** The program follows new processes (task_newtask): a traced tree, children included. */
 function _follows(options: ProgramOptions): boolean {
   return options.mode !== "system" && options.follow !== false;
+}
+
+/**
+ * Sets $fb to the narrow capability (FALLBACK_OF) this check of `cap` stood in for, or 0: the thread's check right
+ * before it, in the same syscall, was that capability's and was refused. `@nd[tid]` holds the thread's last check
+ * while it is such a refusal, as (syscall + 1) * 64 + capability + 1; other checks only look it up. The kernel
+ * cannot tell an audited check from a probing one on the tracepoint, so unlike the stream's rule (see Correlator)
+ * any check in between breaks the pair.
+ */
+function _fallback(cap: string, ret: string, sys: string): string[] {
+  const broad = new Map<number, number[]>();
+  for (const [narrow, b] of FALLBACK_OF) broad.set(b, [...(broad.get(b) ?? []), narrow]);
+  const pairs = [...broad].map(([b, ns]) => `(${cap} == ${b} && (${ns.map((n) => `$n == ${n + 1}`).join(" || ")}))`);
+  const narrow = [...FALLBACK_OF.keys()].map((n) => `${cap} == ${n}`).join(" || ");
+  return [
+    `$fb = 0; $nd = @nd[tid];`,
+    "if ($nd != 0) {",
+    `  $n = $nd % 64; if ($nd / 64 == ${sys} + 1 && (${pairs.join(" || ")})) { $fb = $n - 1; }`,
+    "  delete(@nd[tid]);",
+    "}",
+    `if (${ret} != 0 && (${narrow})) { @nd[tid] = (${sys} + 1) * 64 + ${cap} + 1; }`,
+  ];
 }
 
 /**

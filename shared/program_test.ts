@@ -90,7 +90,7 @@ Deno.test("program's tracepoint check prints the C record with the kernel stack"
     "the checking process's own namespace",
   );
   // Marked with the program the process runs: the time of its exec (see ProgramMap.programMarked).
-  assert.ok(p.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, @t[tid], $k]++;"));
+  assert.ok(p.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, @t[tid], $fb, $k]++;"));
   assert.equal(KSTACK_DEPTH, 4);
 });
 
@@ -329,7 +329,7 @@ Deno.test("program's kretprobe prints R only for a tracked task whose entry was 
   );
   assert.ok(ret.includes(R_PRINTF));
   assert.ok(ret.includes("@n = count();"));
-  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[tid], @opt[tid]]++;"));
+  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[tid], $fb, @opt[tid]]++;"));
   const forget = "delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);";
   assert.ok(ret.indexOf("@agg[") < ret.indexOf(forget));
   const end = probe(gen({ probe: "kprobe" }), "END");
@@ -463,8 +463,8 @@ Deno.test("program marks each count with its process's program: its exec's time,
     const newtask = probe(prog, "tracepoint:task:task_newtask");
     assert.ok(newtask.includes("  $g = @t[tid];\n  @t[$child] = $g == 0 ? (uint64)1 : $g;\n"), newtask);
     const key = probeKind === "tracepoint"
-      ? "@agg[cpu, pid, $cap, $ret, $sys, $init, @t[tid], $k]++;"
-      : "@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[tid], @opt[tid]]++;";
+      ? "@agg[cpu, pid, $cap, $ret, $sys, $init, @t[tid], $fb, $k]++;"
+      : "@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[tid], $fb, @opt[tid]]++;";
     assert.ok(prog.includes(key), prog);
     // --unique prints a key's first check in the whole trace, as before: the mark is not part of it.
     assert.ok(!/@seen\[.*@t\[tid\]/.test(gen({ probe: probeKind, unique: true })));
@@ -479,9 +479,44 @@ Deno.test("program marks each count with its process's program: its exec's time,
   for (const options of [{ follow: false }, { mode: "system" as const }]) {
     const prog = gen(options);
     assert.ok(!prog.includes("@t["), prog);
-    assert.ok(prog.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, $k]++;"), prog);
+    assert.ok(prog.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, 0, $fb, $k]++;"), prog);
   }
   assert.ok(probe(gen({ follow: false }), "tracepoint:sched:sched_process_exec").includes('\\n", nsecs, pid,'));
+});
+
+Deno.test("program notes a refused narrow check and counts the broad check right after it as its fallback", () => {
+  for (const probeKind of ["tracepoint", "kprobe"] as const) {
+    for (const mode of ["pid", "system"] as const) {
+      const prog = gen({ probe: probeKind, mode, excludePids: [7] });
+      const [cap, ret, sys] = probeKind === "tracepoint"
+        ? ["$cap", "$ret", "$sys"]
+        : ["@cap[tid]", "retval", "@sys[tid]"];
+      // Every check looks the thread's last refusal up and forgets it; a refused narrow check is remembered.
+      assert.ok(prog.includes("  $fb = 0; $nd = @nd[tid];\n"), prog);
+      assert.ok(
+        prog.includes(
+          `$n = $nd % 64; if ($nd / 64 == ${sys} + 1 && ((${cap} == 21 && ($n == 39 || $n == 40 || $n == 41)) || ` +
+            `(${cap} == 1 && ($n == 3)))) { $fb = $n - 1; }`,
+        ),
+        prog,
+      );
+      assert.ok(prog.includes("  delete(@nd[tid]);\n"));
+      assert.ok(
+        prog.includes(
+          `if (${ret} != 0 && (${cap} == 38 || ${cap} == 39 || ${cap} == 40 || ${cap} == 2)) ` +
+            `{ @nd[tid] = (${sys} + 1) * 64 + ${cap} + 1; }`,
+        ),
+        prog,
+      );
+      // Counted with the rest of the key; system-wide no program is marked (0).
+      const mark = mode === "system" ? "0" : "@t[tid]";
+      const key = probeKind === "tracepoint"
+        ? `@agg[cpu, pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k]++;`
+        : `@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], ${mark}, $fb, @opt[tid]]++;`;
+      assert.ok(prog.includes(key), prog);
+      assert.ok(probe(prog, "END").includes("clear(@nd);"));
+    }
+  }
 });
 
 Deno.test("namesKernelTypes says whether the program names a struct or a tracepoint field through args->", () => {

@@ -1,7 +1,7 @@
 /** The minimal capability set a traced program needs, printed ready to paste for each way of granting it. */
 
 import { isAudited } from "./audit.ts";
-import { capConstant } from "./capabilities.ts";
+import { BROAD, capConstant, FALLBACK_OF } from "./capabilities.ts";
 import type { Recommendation } from "./event.ts";
 import type { AggEntry, Narrowing } from "./correlator.ts";
 import { type ProgramFile, programKey } from "./program_map.ts";
@@ -32,6 +32,11 @@ export interface RecommendInput {
   programMarked?: (mark: number) => ProgramFile | undefined;
   /** The checks and execs of the stream, in time order (see ProgramUsage). */
   usage?: ProgramUsage;
+  /**
+   * Narrow by the kernel's counts (AggEntry.fallbackFor), not by `narrowings` and `alone`: for a trace whose stream
+   * did not show every check in order (`--summary-only`, `--unique`).
+   */
+  narrowFromCounts?: boolean;
 }
 
 /** Multi-call binaries: one file that is every command it is called as (a link's name), sh included. */
@@ -76,6 +81,8 @@ export function recommend(input: RecommendInput): Recommendation {
     for (const key of ["caps", "alone", "fallback"] as const) for (const c of from[key]) share[key].add(c);
   }
   let elsewhere = 0;
+  const fromCounts = input.narrowFromCounts === true;
+  const counted = { narrow: new Map<number, number>(), alone: new Map<number, number>() };
   for (const a of input.agg) {
     if (!isAudited(a.opts) || a.count === 0) continue;
     if (a.ret === 0 && !a.initialNs) {
@@ -84,16 +91,28 @@ export function recommend(input: RecommendInput): Recommendation {
     }
     caps.add(a.cap);
     const marked = a.program === undefined ? undefined : input.programMarked?.(a.program);
-    if (marked !== undefined) {
-      shareOf(byProgram, marked).caps.add(a.cap);
-      continue;
+    const last = marked ?? programOf(a.pid);
+    const to = marked ?? (input.usage ? input.usage.chargeTo(a.pid, a.cap, last) : last);
+    const share = to === null ? undefined : shareOf(byProgram, to);
+    share?.caps.add(a.cap);
+    if (fromCounts && BROAD.has(a.cap)) {
+      const narrow = a.fallbackFor;
+      const fallback = narrow !== undefined && FALLBACK_OF.get(narrow) === a.cap;
+      if (fallback) counted.narrow.set(narrow, (counted.narrow.get(narrow) ?? 0) + a.count);
+      else counted.alone.set(a.cap, (counted.alone.get(a.cap) ?? 0) + a.count);
+      share?.[fallback ? "fallback" : "alone"].add(a.cap);
     }
-    const last = programOf(a.pid);
-    const to = input.usage ? input.usage.chargeTo(a.pid, a.cap, last) : last;
-    if (to !== null) shareOf(byProgram, to).caps.add(a.cap);
   }
+  const narrowings: readonly Narrowing[] = fromCounts
+    ? [...counted.narrow].sort(([a], [b]) => a - b).map(([cap, count]) => ({
+      cap,
+      count,
+      insteadOf: FALLBACK_OF.get(cap)!,
+    }))
+    : input.narrowings;
+  const alone = fromCounts ? counted.alone : input.alone;
   const narrowed: Recommendation["narrowed"] = [];
-  for (const n of input.narrowings) {
+  for (const n of narrowings) {
     caps.add(n.cap);
     const broad = capConstant(n.insteadOf);
     narrowed.push({
@@ -103,7 +122,7 @@ export function recommend(input: RecommendInput): Recommendation {
     });
   }
   // A broad capability that only ever stood in for narrow ones is not needed: the narrow ones are.
-  for (const n of input.narrowings) if ((input.alone.get(n.insteadOf) ?? 0) === 0) caps.delete(n.insteadOf);
+  for (const n of narrowings) if ((alone.get(n.insteadOf) ?? 0) === 0) caps.delete(n.insteadOf);
   const sorted = [...caps].sort((a, b) => a - b);
   const list = sorted.map(capConstant);
   const note = elsewhere === 0 ? NOTE : `${NOTE} So ${elsewhere === 1 ? "is 1 check" : `are ${elsewhere} checks`} ` +

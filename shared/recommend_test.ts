@@ -377,6 +377,39 @@ Deno.test("recommend charges a count marked with its program there, whatever its
   ]);
 });
 
+Deno.test("recommend narrows by the kernel's counts when the stream did not show every check", () => {
+  const cat = { path: "/usr/bin/cat", script: false };
+  const touch = { path: "/usr/bin/touch", script: false };
+  const marks = new Map([[10, cat], [20, touch]]);
+  const input = {
+    agg: [
+      agg(2, { pid: 7, ret: -1, sys: 257, program: 10 }), // cat: CAP_DAC_READ_SEARCH refused,
+      agg(1, { pid: 7, ret: -1, sys: 257, program: 10, fallbackFor: 2 }), // then CAP_DAC_OVERRIDE as its fallback
+      agg(1, { pid: 8, ret: -1, sys: 257, program: 20 }), // touch's write: CAP_DAC_OVERRIDE on its own
+      agg(38, { pid: 9, ret: -1, sys: 298, program: 20, count: 2 }), // CAP_PERFMON refused, then CAP_SYS_ADMIN
+      agg(21, { pid: 9, ret: -1, sys: 298, program: 20, fallbackFor: 38, count: 2 }),
+    ],
+    // What a stream that showed nothing said: ignored.
+    narrowings: [],
+    alone: new Map([[21, 1]]),
+    binary: cat.path,
+    programMarked: (mark: number) => marks.get(mark),
+  };
+  const r = recommend({ ...input, narrowFromCounts: true });
+  assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_PERFMON"]);
+  assert.deepEqual(r.narrowed.map((n) => [n.cap, n.instead_of, n.reason.endsWith("(2×)")]), [
+    ["CAP_DAC_READ_SEARCH", "CAP_DAC_OVERRIDE", false],
+    ["CAP_PERFMON", "CAP_SYS_ADMIN", true],
+  ]);
+  assert.deepEqual(r.programs.map((p) => [p.path, p.capabilities]), [
+    ["/usr/bin/cat", ["CAP_DAC_READ_SEARCH"]],
+    ["/usr/bin/touch", ["CAP_DAC_OVERRIDE", "CAP_PERFMON"]],
+  ]);
+  // From the stream instead, which saw no narrowing: every broad capability stays.
+  const plain = recommend(input);
+  assert.deepEqual(plain.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_SYS_ADMIN", "CAP_PERFMON"]);
+});
+
 Deno.test("recommend drops a broad capability only from the programs where it stood in for a narrow one", () => {
   const cat = { path: "/usr/bin/cat", script: false };
   const touch = { path: "/usr/bin/touch", script: false };
