@@ -78,12 +78,12 @@ export function terminalSignalsReach(pid: number): boolean {
 }
 
 /**
- * Every process below `root` (not root itself, whose threads the program matches by pid), with its parent, and the
- * thread ids of them all.
+ * Every process below `root` (not root itself), with its parent, and the threads of them all and of `root`, each with
+ * its process.
  */
 export async function descendantsOf(
   root: number,
-): Promise<{ processes: { pid: number; ppid: number }[]; tids: number[] }> {
+): Promise<{ processes: { pid: number; ppid: number }[]; threads: { tid: number; pid: number }[] }> {
   const children = new Map<number, number[]>();
   for await (const e of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
@@ -95,17 +95,21 @@ export async function descendantsOf(
     children.set(ppid, list);
   }
   const processes: { pid: number; ppid: number }[] = [];
-  const tids: number[] = [];
+  const threads: { tid: number; pid: number }[] = [];
+  const threadsOf = async (pid: number) => {
+    for await (const t of Deno.readDir(`/proc/${pid}/task`)) threads.push({ tid: Number(t.name), pid });
+  };
+  await threadsOf(root).catch(() => {}); // gone: the session says so
   const todo = (children.get(root) ?? []).map((pid) => ({ pid, ppid: root }));
   while (todo.length) {
     const p = todo.pop()!;
     todo.push(...(children.get(p.pid) ?? []).map((pid) => ({ pid, ppid: p.pid })));
     try {
-      for await (const t of Deno.readDir(`/proc/${p.pid}/task`)) tids.push(Number(t.name));
+      await threadsOf(p.pid);
       processes.push(p);
     } catch {
       // exited meanwhile
     }
   }
-  return { processes, tids };
+  return { processes, threads };
 }

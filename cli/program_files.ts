@@ -344,6 +344,8 @@ export class ProgramFiles {
     const file: ProgramFile = { path: filename, script: false };
     if (place && here && place.mntNs !== 0 && place.mntNs !== here.mntNs) file.mountNs = place.mntNs;
     this.#resolving.set(key, file);
+    // The kernel's counts and fork records mark the program with this time.
+    this.map.mark(ts, file);
     const p: Promise<void> = programFile(filename, pid, place, place?.ppid, here).then((resolved) => {
       file.path = resolved.path;
       file.script = resolved.script;
@@ -360,7 +362,7 @@ export class ProgramFiles {
     this.resolve(pid, ts, filename);
     const file = this.#resolving.get(key)!;
     this.#resolving.delete(key);
-    this.map.exec(pid, ppid, file, ts);
+    this.map.exec(pid, ppid, file);
   }
 
   /** Resolves once every file looked up so far is known. */

@@ -149,7 +149,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
       : "opts";
 
     let rootPid: number | null = null;
-    let preTracked: number[] = [];
+    let preTracked: { tid: number; pid: number }[] = [];
     const running: { pid: number; ppid: number; file: ProgramFile }[] = [];
     let binary: ProgramFile | undefined;
     let argv: string[] = [];
@@ -173,7 +173,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
       }
       if (options.follow) {
         const below = await descendantsOf(rootPid);
-        preTracked = below.tids;
+        preTracked = below.threads;
         // For the setcap lines: what the processes already running run; they have no exec record to come.
         for (const r of below.processes) {
           const file = await runningProgram(r.pid);
@@ -222,7 +222,7 @@ interface _Plan {
   version: Promise<string>;
   optsArg: "opts" | "audit";
   rootPid: number | null;
-  preTracked: number[];
+  preTracked: { tid: number; pid: number }[];
   /** Processes below the root that run already (--pid), with their binaries. */
   running: { pid: number; ppid: number; file: ProgramFile }[];
   binary: ProgramFile | undefined;
@@ -290,7 +290,12 @@ async function _trace(
     if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
     tracer = await _startTracer(options, program, version, btf);
     const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control, signals);
-    for (const r of plan.running) state.programs.map.exec(r.pid, r.ppid, r.file);
+    // What the processes already running run; the kernel marks their programs with their pids.
+    for (const r of plan.running) {
+      state.programs.map.exec(r.pid, r.ppid, r.file);
+      state.programs.map.mark(r.pid, r.file);
+    }
+    if (options.mode === "pid" && rootPid !== null) state.programs.map.mark(rootPid, state.programs.map.root);
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
     const code = await state.run(annotator);
     if (sink.failure) {
@@ -961,7 +966,7 @@ class _Session {
           // its parent's program, whatever parent its checks name later. In time order, before its exec if any; read
           // after the child's own exec (a busy trace, another CPU's buffer), that exec stands.
           if (this.usage.turnedAfter(event.pid, event.ts)) this.programs.map.parent(event.pid, event.ppid);
-          else this.programs.map.forked(event.pid, event.ppid);
+          else this.programs.map.forked(event.pid, event.ppid, event.mark);
           continue;
         case "lost":
           if (o.json) this.sink.line(JSON.stringify(event));

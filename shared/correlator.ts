@@ -20,6 +20,8 @@ export interface ForkNote {
   ts: number;
   pid: number;
   ppid: number;
+  /** The mark of the program the parent ran (see AggEntry.program); absent in records made before marks. */
+  mark?: number;
 }
 
 /** A check event with the raw user-space return address the kernel captured, for later source lookup. */
@@ -184,7 +186,16 @@ export class Correlator {
         break;
       case "fork":
         this.records++;
-        out.push({ event: { v: 1, type: "fork", ts: rec.ts, pid: rec.pid, ppid: rec.ppid } });
+        out.push({
+          event: {
+            v: 1,
+            type: "fork",
+            ts: rec.ts,
+            pid: rec.pid,
+            ppid: rec.ppid,
+            ...(rec.mark === null ? {} : { mark: rec.mark }),
+          },
+        });
         break;
       case "lost":
         this.lost += rec.count;

@@ -60,7 +60,14 @@ export type TraceRecord =
     filename: string;
   }
   | { kind: "exit"; ts: number; pid: number; status: number; root: boolean }
-  | { kind: "fork"; ts: number; pid: number; ppid: number }
+  | {
+    kind: "fork";
+    ts: number;
+    pid: number;
+    ppid: number;
+    /** The mark of the program the parent ran (see AggEntry.program); null in records made before marks. */
+    mark: number | null;
+  }
   | { kind: "lost"; count: number }
   | { kind: "total"; name: string; value: number }
   | {
@@ -357,9 +364,9 @@ export class LineParser {
       }
       case "F": {
         const f = line.split(" ");
-        const n = f.length === 4 ? _ints(f, 1, 4) : null;
-        if (!n) return this.#malformed(line, "bad fork record");
-        return { kind: "fork", ts: n[0]!, pid: n[1]!, ppid: n[2]! };
+        const n = f.length === 4 || f.length === 5 ? _ints(f, 1, f.length) : null;
+        if (!n || n[3]! < 0) return this.#malformed(line, "bad fork record");
+        return { kind: "fork", ts: n[0]!, pid: n[1]!, ppid: n[2]!, mark: n[3] ?? null };
       }
       case "X": {
         const f = line.split(" ");

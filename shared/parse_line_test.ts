@@ -229,8 +229,11 @@ Deno.test("parser reports an exit record with a missing field as malformed", () 
 });
 
 Deno.test("parser reads fork records, and reports one with a missing or bad field as malformed", () => {
-  assert.deepEqual(parseAll(["F 9 301 300"]), [{ kind: "fork", ts: 9, pid: 301, ppid: 300 }]);
-  for (const line of ["F 9 301", "F 9 301 x", "F 9 301 300 1"]) {
+  assert.deepEqual(parseAll(["F 9 301 300 51648261488655", "F 9 301 300"]), [
+    { kind: "fork", ts: 9, pid: 301, ppid: 300, mark: 51648261488655 },
+    { kind: "fork", ts: 9, pid: 301, ppid: 300, mark: null }, // made before marks
+  ]);
+  for (const line of ["F 9 301", "F 9 301 x", "F 9 301 300 -1", "F 9 301 300 1 2"]) {
     const [r] = parseAll([line]);
     assert.ok(r?.kind === "malformed" && r.reason === "bad fork record", line);
   }

@@ -22,8 +22,11 @@ export interface ProgramOptions {
   summaryOnly?: boolean;
   /** Capture the user return address and code start for source locations. */
   sites?: boolean;
-  /** Pid mode: descendants that existed before attaching, tracked from the start. */
-  preTracked?: readonly number[];
+  /**
+   * Pid mode: threads that existed before attaching, tracked from the start, with their process: the root's and
+   * its descendants'.
+   */
+  preTracked?: readonly { tid: number; pid: number }[];
   /** System mode: processes to leave out (captrace). */
   excludePids?: readonly number[];
   /**
@@ -240,12 +243,14 @@ function _orPid(cond: string, pid: number): string {
  * - `E <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>` for an exec (the namespace and root directory it
  *   looked the file up in: its dentry's and mount's addresses in hex, `dentry:mount`, and its inode, 0 when not
  *   known), `X <ts> <pid> <exit_code> <root>` for a process's end;
- * - `F <ts> <child> <pid>` for a new process (not a thread) of the traced tree;
+ * - `F <ts> <child> <pid> <mark>` for a new process (not a thread) of the traced tree, with the mark of its
+ *   parent's program (below);
  * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
- *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, program, kstack or opts]: n`, one per CPU the key was
- *   counted on (`init` is 1 when the checking process was in the initial user namespace, 0 for any other; `program`,
- *   when the program follows a tree, is the `ts` of the exec record of the program the process ran, which a new
- *   process takes from its parent, 1 for a program started before the trace, 0 for the root before its exec).
+ *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, program, fallback, kstack or opts]: n`, one per CPU the key
+ *   was counted on: `init` is 1 when the checking process was in the initial user namespace, 0 for any other;
+ *   `program` marks the program the process ran: the `ts` of its exec record, which a new process takes from its
+ *   parent, or for one that ran before the trace (or a child of the root before its exec), its process's pid, 0
+ *   system-wide; `fallback` is the narrow capability a broad check stood in for, or 0 (see _fallback).
  */
 export function generateProgram(options: ProgramOptions): string {
   const arch = options.arch ?? "x86_64";
@@ -256,12 +261,16 @@ export function generateProgram(options: ProgramOptions): string {
   const sys = _syscallExpr(arch, f);
   const site = _siteCode(options, arch, f);
   const follow = _follows(options);
+  // The mark of the program a check's process runs; none system-wide.
+  const mark = follow ? "@t[tid]" : options.mode === "system" ? "0" : "@m";
   const out: string[] = [];
 
   out.push("BEGIN {");
-  // A followed task's @t value marks the program it runs: the time of that program's exec record, or 1 when it
-  // came before the trace (see ProgramMap.programMarked).
-  for (const p of options.preTracked ?? []) out.push(`  @t[${p}] = (uint64)1;`);
+  // A followed task's @t value marks the program it runs (see ProgramMap.programMarked): the time of that program's
+  // exec record, or for a program that ran before the trace, its process's pid (no exec is that close to boot).
+  for (const t of options.preTracked ?? []) out.push(`  @t[${t.tid}] = (uint64)${t.pid};`);
+  // Without following, only the root is traced: one mark.
+  if (!follow && options.mode === "pid") out.push(`  @m = (uint64)${_root(options)};`);
   out.push(`  printf("READY %llu %u %lx:%lx\\n", nsecs, ${f.mntNs}, ${f.rootPtr}, ${f.rootMnt});`);
   // bpftrace reads the kernel's symbols (/proc/kallsyms) the first time it prints a kernel stack, which holds up
   // everything it prints for about 65 ms. A stack printed right after READY has it read while the command starts,
@@ -309,7 +318,7 @@ export function generateProgram(options: ProgramOptions): string {
     body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`, `  $init = ${_initNs(f.credNs("$cred"))};`);
     body.push(..._fallback("$cap", "$ret", "$sys").map((l) => `  ${l}`));
     const key = "pid, $cap, $ret, $sys, $init, $k";
-    body.push(`  ${_countExact(`pid, $cap, $ret, $sys, $init, ${follow ? "@t[tid]" : "0"}, $fb, $k`)}`);
+    body.push(`  ${_countExact(`pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k`)}`);
     const print = [
       "  @p = count();",
       `  printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,`,
@@ -359,7 +368,7 @@ export function generateProgram(options: ProgramOptions): string {
     }
     out.push(..._fallback("@cap[tid]", "retval", "@sys[tid]").map((l) => `  ${l}`));
     out.push(
-      `  ${_countExact(`pid, @cap[tid], retval, @sys[tid], @init[tid], ${follow ? "@t[tid]" : "0"}, $fb, @opt[tid]`)}`,
+      `  ${_countExact(`pid, @cap[tid], retval, @sys[tid], @init[tid], ${mark}, $fb, @opt[tid]`)}`,
     );
     out.push(
       "  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);",
@@ -376,19 +385,19 @@ export function generateProgram(options: ProgramOptions): string {
     const [child, flags] = o
       ? [`$nt = (uint64)args; $child = *(int32 *)($nt + ${o.pid});`, `*(uint64 *)($nt + ${o.cloneFlags})`]
       : ["$child = args->pid;", "args->clone_flags"];
-    // A new task runs its parent's program: it takes the parent's mark (1 when the parent has none: the root before
-    // its exec).
+    // A new task runs its parent's program: it takes the parent's mark (the parent's pid when it has none: the root
+    // before its exec), which a new process's record gives.
     out.push(`tracepoint:task:task_newtask ${_and(gated)} {`, `  ${child}`, "  $g = @t[tid];");
-    out.push("  @t[$child] = $g == 0 ? (uint64)1 : $g;");
-    const print = '@p = count(); printf("F %llu %d %d\\n", nsecs, $child, pid);';
+    out.push("  if ($g == 0) { $g = (uint64)pid; }", "  @t[$child] = $g;");
+    const print = '@p = count(); printf("F %llu %d %d %llu\\n", nsecs, $child, pid, $g);';
     out.push(`  if (${_all(`!(${flags} & 0x10000)`, live)}) { ${print} }`, "}", "");
   }
 
   if (options.mode !== "system") {
     // The exec's time marks the program from now on (see ProgramMap.programMarked).
     const exec = [
-      ...(follow ? ["$now = nsecs; @t[tid] = $now;"] : []),
-      `@p = count(); printf("E %llu %d %d %u %lx:%lx %lu %s\\n", ${follow ? "$now" : "nsecs"}, pid, ${f.ppid}, ` +
+      `$now = nsecs; ${mark} = $now;`,
+      `@p = count(); printf("E %llu %d %d %u %lx:%lx %lu %s\\n", $now, pid, ${f.ppid}, ` +
       `${f.mntNs}, ${f.rootPtr}, ${f.rootMnt}, ${f.rootIno}, ${f.execFilename});`,
     ];
     if (gate) {
@@ -405,8 +414,12 @@ export function generateProgram(options: ProgramOptions): string {
       `if (${f.live} == 0) {`,
       `  @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, ${f.exitCode}, pid == ${root} ? 1 : 0);`,
       `  if (pid == ${root}) { @done = 1; }`,
+      ...(follow ? ["  delete(@t[pid]);"] : []),
       "}",
-      ...(follow ? ["delete(@t[tid]);"] : []),
+      // A main thread that ends before the others (a thread's exec ends it, and the exec'ing thread takes its id)
+      // keeps its entry until the process ends.
+      ...(follow ? [`if (tid != pid) { delete(@t[tid]); }`] : []),
+      "delete(@nd[tid]);",
     ];
     if (control === undefined) {
       out.push(`tracepoint:sched:sched_process_exit ${_and(tracked, live)} {`, ...exit.map((l) => `  ${l}`), "}", "");
@@ -445,6 +458,7 @@ export function generateProgram(options: ProgramOptions): string {
     "@sys",
     "@init",
     "@nd",
+    "@m",
   ];
   for (const m of maps) {
     if (_uses(out, m)) out.push(`  clear(${m});`);
@@ -480,15 +494,16 @@ function _follows(options: ProgramOptions): boolean {
 function _fallback(cap: string, ret: string, sys: string): string[] {
   const broad = new Map<number, number[]>();
   for (const [narrow, b] of FALLBACK_OF) broad.set(b, [...(broad.get(b) ?? []), narrow]);
-  const pairs = [...broad].map(([b, ns]) => `(${cap} == ${b} && (${ns.map((n) => `$n == ${n + 1}`).join(" || ")}))`);
-  const narrow = [...FALLBACK_OF.keys()].map((n) => `${cap} == ${n}`).join(" || ");
+  const pairs = [...broad].map(([b, ns]) => `($fc == ${b} && (${ns.map((n) => `$n == ${n + 1}`).join(" || ")}))`);
+  const narrow = [...FALLBACK_OF.keys()].map((n) => `$fc == ${n}`).join(" || ");
+  // Unsigned throughout: bpftrace warns of signed operands for % and /.
   return [
-    `$fb = 0; $nd = @nd[tid];`,
+    `$fs = (uint64)(${sys} + 1); $fc = (uint64)${cap}; $fb = (uint64)0; $nd = @nd[tid];`,
     "if ($nd != 0) {",
-    `  $n = $nd % 64; if ($nd / 64 == ${sys} + 1 && (${pairs.join(" || ")})) { $fb = $n - 1; }`,
+    `  $n = $nd % 64; if ($nd / 64 == $fs && (${pairs.join(" || ")})) { $fb = $n - 1; }`,
     "  delete(@nd[tid]);",
     "}",
-    `if (${ret} != 0 && (${narrow})) { @nd[tid] = (${sys} + 1) * 64 + ${cap} + 1; }`,
+    `if (${ret} != 0 && (${narrow})) { @nd[tid] = $fs * 64 + $fc + 1; }`,
   ];
 }
 

@@ -67,12 +67,8 @@ export class ProgramMap {
     this.root = root;
   }
 
-  /**
-   * `pid`, child of `ppid`, executed `file` (the last exec counts: its checks come after it). `ts`, the exec record's
-   * time, is also the mark the kernel's counts give the checks of that program (programMarked).
-   */
-  exec(pid: number, ppid: number, file: ProgramFile, ts?: number): void {
-    if (ts !== undefined) this.#mark(ts, file);
+  /** `pid`, child of `ppid`, executed `file` (the last exec counts: its checks come after it). */
+  exec(pid: number, ppid: number, file: ProgramFile): void {
     if (!isPid(pid)) return;
     this.#reused(pid);
     this.#setExec(pid, file);
@@ -96,18 +92,24 @@ export class ProgramMap {
 
   /**
    * `pid` is a new process, made by `ppid` (a fork record): whatever an earlier process with its pid ran or descended
-   * from is forgotten, even without that one's exit seen.
+   * from is forgotten, even without that one's exit seen. `mark`, the record's mark of the program the parent ran
+   * then (see programMarked), names the new process's program until it executes one, whatever the parent executes
+   * later and in whichever order their records are read.
    */
-  forked(pid: number, ppid: number): void {
+  forked(pid: number, ppid: number, mark?: number): void {
     if (!isPid(pid)) return;
     this.#exec.delete(pid);
     this.#parent.delete(pid);
     this.#ended.delete(pid);
+    this.#forkMark.delete(pid);
     this.parent(pid, ppid);
-    // It runs the program its parent runs now, whatever the parent executes later (the kernel marks its counts so).
-    const file = this.#executed(ppid);
-    if (file !== undefined) this.#setExec(pid, file);
+    if (mark === undefined) return;
+    if (this.#forkMark.size >= MAX_PROCESSES) this.#forkMark.delete(oldestKey(this.#forkMark, this.#forkOrder));
+    this.#forkMark.set(pid, mark);
   }
+
+  #forkMark = new Map<number, number>();
+  #forkOrder = { keys: this.#forkMark.keys() };
 
   /**
    * `pid` exited. What it ran is kept (its checks are still to be charged), but a process that later gets the same
@@ -129,40 +131,49 @@ export class ProgramMap {
     return this.#executed(pid) ?? this.root;
   }
 
-  /** `pid`'s own exec, else its nearest ancestor's; undefined when none is known. */
+  /** `pid`'s own exec, else the program its fork record marks, else its nearest ancestor's; undefined for none. */
   #executed(pid: number): ProgramFile | undefined {
     let p: number | undefined = pid;
     for (let depth = 0; p !== undefined && depth < MAX_DEPTH; depth++) {
       const file = this.#exec.get(p);
       if (file) return file;
+      const mark = this.#forkMark.get(p);
+      const marked = mark === undefined ? undefined : this.programMarked(mark);
+      if (marked) return marked;
       p = this.#parent.get(p);
     }
     return undefined;
   }
 
   /**
-   * The program the kernel's counts marked with `mark` (see AggEntry.program): the one whose exec record has that
-   * time. Undefined for a mark no exec record shown has (1: a program started before the trace), or that two have.
+   * The program the kernel marked with `mark` (AggEntry.program, a fork record's mark): the one whose exec record has
+   * that time, or the one a process ran when the trace began, marked with its pid. Undefined for a mark not known
+   * (yet), or that two execs share.
    */
   programMarked(mark: number): ProgramFile | undefined {
     return this.#marks.get(mark) ?? undefined;
   }
 
-  // Execs by time, null for a time two of them had (on two CPUs in one nanosecond).
+  // Programs by mark, null for a time two execs had (on two CPUs in one nanosecond).
   #marks = new Map<number, ProgramFile | null>();
   #markOrder = { keys: this.#marks.keys() };
 
-  #mark(ts: number, file: ProgramFile): void {
-    const had = this.#marks.get(ts);
+  /**
+   * `file` is the program marked `mark`: an exec record's, by its time, as soon as the record is read; or one a
+   * process ran when the trace began, by its pid.
+   */
+  mark(mark: number, file: ProgramFile): void {
+    const had = this.#marks.get(mark);
     if (had === undefined && this.#marks.size >= MAX_PROCESSES) {
       this.#marks.delete(oldestKey(this.#marks, this.#markOrder));
     }
-    this.#marks.set(ts, had === undefined ? file : null);
+    this.#marks.set(mark, had === undefined ? file : null);
   }
 
   #reused(pid: number): void {
     if (!this.#ended.delete(pid)) return;
     this.#exec.delete(pid);
     this.#parent.delete(pid);
+    this.#forkMark.delete(pid);
   }
 }

@@ -98,40 +98,55 @@ Deno.test("ProgramMap takes a fork record's parent over what an earlier process 
   assert.equal(m.knows(21), false);
 });
 
-Deno.test("ProgramMap names the program of each exec's time, which the kernel's counts are marked with", () => {
+Deno.test("ProgramMap names the program of each mark: an exec's time, or a process's pid at the start", () => {
   const m = new ProgramMap(ROOT);
   const script = { path: "/opt/run.sh", script: true };
   const chown = { path: "/usr/bin/chown", script: false };
-  m.exec(10, 1, script, 5_000);
-  m.exec(10, 1, chown, 9_000); // the script's `exec chown`
-  assert.equal(m.programMarked(5_000), script, "still the script's, though pid 10 runs chown now");
-  assert.equal(m.programMarked(9_000), chown);
-  assert.equal(m.programMarked(1), undefined, "a program started before the trace has no exec record");
+  m.mark(5_000_000_000, script);
+  m.exec(10, 1, script);
+  m.mark(9_000_000_000, chown);
+  m.exec(10, 1, chown); // the script's `exec chown`
+  assert.equal(m.programMarked(5_000_000_000), script, "still the script's, though pid 10 runs chown now");
+  assert.equal(m.programMarked(9_000_000_000), chown);
+  m.mark(77, { path: "/usr/sbin/sshd", script: false }); // running when the trace began, as pid 77
+  assert.equal(m.programMarked(77)?.path, "/usr/sbin/sshd");
+  assert.equal(m.programMarked(78), undefined);
   // Two execs in one nanosecond (two CPUs): neither is named.
-  m.exec(20, 1, { path: "/bin/a", script: false }, 7_000);
-  m.exec(21, 1, { path: "/bin/b", script: false }, 7_000);
-  assert.equal(m.programMarked(7_000), undefined);
-  assert.equal(m.programOf(21).path, "/bin/b");
+  m.mark(7_000_000_000, { path: "/bin/a", script: false });
+  m.mark(7_000_000_000, { path: "/bin/b", script: false });
+  assert.equal(m.programMarked(7_000_000_000), undefined);
 });
 
-Deno.test("ProgramMap keeps the latest 65,536 execs' marks", () => {
+Deno.test("ProgramMap keeps the latest 65,536 marks", () => {
   const m = new ProgramMap(ROOT);
-  for (let ts = 1; ts <= 70_000; ts++) m.exec(100, 1, { path: `/bin/p${ts}`, script: false }, ts * 10);
+  for (let ts = 1; ts <= 70_000; ts++) m.mark(ts * 10, { path: `/bin/p${ts}`, script: false });
   assert.equal(m.programMarked(10), undefined, "forgotten");
   assert.equal(m.programMarked(70_000 * 10)?.path, "/bin/p70000");
   assert.equal(m.programMarked((70_000 - 65_535) * 10)?.path, `/bin/p${70_000 - 65_535}`);
   assert.equal(m.programMarked((70_000 - 65_536) * 10), undefined);
 });
 
-Deno.test("ProgramMap gives a forked process the program its parent ran at the fork, not what it ran later", () => {
+Deno.test("ProgramMap gives a forked process the program its fork record marks, whatever its parent ran later", () => {
   const m = new ProgramMap(ROOT);
-  m.exec(10, 1, { path: "/opt/run.sh", script: true });
-  m.forked(11, 10); // a subshell
+  const script = { path: "/opt/run.sh", script: true };
+  m.mark(5_000, script);
+  m.exec(10, 1, script);
+  m.forked(11, 10, 5_000); // a subshell
+  m.mark(9_000, { path: "/usr/bin/chown", script: false });
   m.exec(10, 1, { path: "/usr/bin/chown", script: false }); // then the script's `exec chown`
   assert.equal(m.programOf(11).path, "/opt/run.sh");
   assert.equal(m.programOf(10).path, "/usr/bin/chown");
-  // A parent whose program is not known yet: its child follows what becomes known of it.
-  m.forked(21, 20);
-  m.exec(20, 1, { path: "/usr/bin/ping", script: false });
+  // Its child, marked alike, too; and the subshell's own exec counts over the mark.
+  m.forked(12, 11, 5_000);
+  assert.equal(m.programOf(12).path, "/opt/run.sh");
+  m.exec(11, 10, { path: "/bin/true", script: false });
+  assert.equal(m.programOf(11).path, "/bin/true");
+  // The parent's exec read after the fork that came after it (two CPUs' buffers): the mark is resolved when asked.
+  m.forked(21, 20, 30_000);
+  m.mark(30_000, { path: "/usr/bin/ping", script: false });
   assert.equal(m.programOf(21).path, "/usr/bin/ping");
+  // A mark not known: its parent's program, as without marks.
+  m.exec(40, 1, { path: "/usr/bin/make", script: false });
+  m.forked(41, 40, 123_456);
+  assert.equal(m.programOf(41).path, "/usr/bin/make");
 });

@@ -99,7 +99,7 @@ Deno.test("program reads the task_newtask record once, at offsets from BTF, when
   const p = probe(gen({ offsets: { ...OFFSETS, newTaskTracepoint } }), "tracepoint:task:task_newtask");
   assert.ok(p.includes("  $nt = (uint64)args; $child = *(int32 *)($nt + 8);\n  $g = @t[tid];\n"), p);
   assert.ok(p.includes("if (!(*(uint64 *)($nt + 32) & 0x10000)) {"), p);
-  assert.ok(p.includes('printf("F %llu %d %d\\n", nsecs, $child, pid);'), p);
+  assert.ok(p.includes('printf("F %llu %d %d %llu\\n", nsecs, $child, pid, $g);'), p);
   assert.equal(p.match(/args/g)?.length, 1);
   // Without the record's layout, through args: the child's pid read once.
   const typed = probe(gen({ offsets: OFFSETS }), "tracepoint:task:task_newtask");
@@ -141,7 +141,7 @@ Deno.test("program in pid mode traces the root and tracked descendants", () => {
   assert.ok(
     prog.includes(
       "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  $child = args->pid;\n  $g = @t[tid];\n" +
-        "  @t[$child] = $g == 0 ? (uint64)1 : $g;\n",
+        "  if ($g == 0) { $g = (uint64)pid; }\n  @t[$child] = $g;\n",
     ),
   );
   assert.ok(!prog.includes("@go"));
@@ -149,8 +149,9 @@ Deno.test("program in pid mode traces the root and tracked descendants", () => {
 });
 
 Deno.test("program in pid mode tracks descendants that existed before attaching", () => {
-  const begin = probe(gen({ preTracked: [4243, 4250] }), "BEGIN");
-  assert.ok(begin.includes("  @t[4243] = (uint64)1;\n  @t[4250] = (uint64)1;\n"));
+  const begin = probe(gen({ preTracked: [{ tid: 4243, pid: 4243 }, { tid: 4250, pid: 4243 }] }), "BEGIN");
+  // Each marked with its process's pid: the program it ran when the trace began.
+  assert.ok(begin.includes("  @t[4243] = (uint64)4243;\n  @t[4250] = (uint64)4243;\n"), begin);
   assert.ok(begin.indexOf("@t[4250]") < begin.indexOf("READY"));
 });
 
@@ -174,7 +175,11 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
   // and the interval probe only calls exit() if that never comes.
   assert.ok(exit.includes("if (pid == 4242) { @done = 1; }"));
   assert.ok(!exit.includes("exit();"));
-  assert.ok(exit.includes("delete(@t[tid]);"));
+  // A main thread ending before the others (when another thread executes, the kernel ends it first) keeps the
+  // process followed: its entry goes with the process.
+  assert.ok(exit.includes("  if (tid != pid) { delete(@t[tid]); }\n"), exit);
+  assert.ok(exit.includes("    if (pid == 4242) { @done = 1; }\n    delete(@t[pid]);\n  }\n"), exit);
+  assert.ok(exit.includes("  delete(@nd[tid]);\n"), exit);
   assert.ok(prog.includes(`interval:ms:${EXIT_FALLBACK_MS / 4} /@done/ { @done++; if (@done > 4) { exit(); } }`));
 });
 
@@ -437,9 +442,9 @@ Deno.test("program prints each new process with its parent, until the summary is
   assert.equal(
     newtask({ summaryOnly: true, controlPid: 7 }),
     "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  $child = args->pid;\n  $g = @t[tid];\n" +
-      "  @t[$child] = $g == 0 ? (uint64)1 : $g;\n" +
+      "  if ($g == 0) { $g = (uint64)pid; }\n  @t[$child] = $g;\n" +
       "  if (!(args->clone_flags & 0x10000) && @fin == 0) { " +
-      '@p = count(); printf("F %llu %d %d\\n", nsecs, $child, pid); }\n}',
+      '@p = count(); printf("F %llu %d %d %llu\\n", nsecs, $child, pid, $g); }\n}',
   );
   // Without a control pid, every new process (CLONE_THREAD not set) is printed.
   assert.ok(
@@ -452,7 +457,7 @@ Deno.test("program prints each new process with its parent, until the summary is
   assert.ok(!gen({ summaryOnly: true, follow: false }).includes("task_newtask"));
 });
 
-Deno.test("program marks each count with its process's program: its exec's time, a parent's, or 1 for none", () => {
+Deno.test("program marks each count with its process's program: its exec's time, or its parent's", () => {
   for (const probeKind of ["tracepoint", "kprobe"] as const) {
     const prog = gen({ probe: probeKind });
     const exec = probe(prog, "tracepoint:sched:sched_process_exec");
@@ -461,7 +466,8 @@ Deno.test("program marks each count with its process's program: its exec's time,
     assert.ok(exec.includes('printf("E %llu %d %d %u %lx:%lx %lu %s\\n", $now, pid,'), exec);
     assert.equal(exec.match(/nsecs/g)?.length, 1);
     const newtask = probe(prog, "tracepoint:task:task_newtask");
-    assert.ok(newtask.includes("  $g = @t[tid];\n  @t[$child] = $g == 0 ? (uint64)1 : $g;\n"), newtask);
+    // A parent with no mark (the root before its exec) gives its pid, as for one that ran before the trace.
+    assert.ok(newtask.includes("  $g = @t[tid];\n  if ($g == 0) { $g = (uint64)pid; }\n  @t[$child] = $g;\n"), newtask);
     const key = probeKind === "tracepoint"
       ? "@agg[cpu, pid, $cap, $ret, $sys, $init, @t[tid], $fb, $k]++;"
       : "@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[tid], $fb, @opt[tid]]++;";
@@ -475,13 +481,16 @@ Deno.test("program marks each count with its process's program: its exec's time,
     );
     assert.ok(gated.includes("  if (@go) {\n    $now = nsecs; @t[tid] = $now;\n    @p = count();"), gated);
   }
-  // Nothing followed, nothing marked: the root alone, or the whole system.
-  for (const options of [{ follow: false }, { mode: "system" as const }]) {
-    const prog = gen(options);
-    assert.ok(!prog.includes("@t["), prog);
-    assert.ok(prog.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, 0, $fb, $k]++;"), prog);
-  }
-  assert.ok(probe(gen({ follow: false }), "tracepoint:sched:sched_process_exec").includes('\\n", nsecs, pid,'));
+  // The root alone: one mark, its pid until it executes something.
+  const alone = gen({ follow: false });
+  assert.ok(!alone.includes("@t["), alone);
+  assert.ok(probe(alone, "BEGIN").includes("  @m = (uint64)4242;\n"));
+  assert.ok(probe(alone, "tracepoint:sched:sched_process_exec").includes("  $now = nsecs; @m = $now;\n"));
+  assert.ok(alone.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, @m, $fb, $k]++;"), alone);
+  // The whole system: no exec records, no mark.
+  const system = gen({ mode: "system" });
+  assert.ok(!system.includes("@t[") && !system.includes("@m"), system);
+  assert.ok(system.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, 0, $fb, $k]++;"), system);
 });
 
 Deno.test("program notes a refused narrow check and counts the broad check right after it as its fallback", () => {
@@ -492,19 +501,21 @@ Deno.test("program notes a refused narrow check and counts the broad check right
         ? ["$cap", "$ret", "$sys"]
         : ["@cap[tid]", "retval", "@sys[tid]"];
       // Every check looks the thread's last refusal up and forgets it; a refused narrow check is remembered.
-      assert.ok(prog.includes("  $fb = 0; $nd = @nd[tid];\n"), prog);
+      assert.ok(
+        prog.includes(`  $fs = (uint64)(${sys} + 1); $fc = (uint64)${cap}; $fb = (uint64)0; $nd = @nd[tid];\n`),
+        prog,
+      );
       assert.ok(
         prog.includes(
-          `$n = $nd % 64; if ($nd / 64 == ${sys} + 1 && ((${cap} == 21 && ($n == 39 || $n == 40 || $n == 41)) || ` +
-            `(${cap} == 1 && ($n == 3)))) { $fb = $n - 1; }`,
+          "$n = $nd % 64; if ($nd / 64 == $fs && (($fc == 21 && ($n == 39 || $n == 40 || $n == 41)) || " +
+            "($fc == 1 && ($n == 3)))) { $fb = $n - 1; }",
         ),
         prog,
       );
       assert.ok(prog.includes("  delete(@nd[tid]);\n"));
       assert.ok(
         prog.includes(
-          `if (${ret} != 0 && (${cap} == 38 || ${cap} == 39 || ${cap} == 40 || ${cap} == 2)) ` +
-            `{ @nd[tid] = (${sys} + 1) * 64 + ${cap} + 1; }`,
+          `if (${ret} != 0 && ($fc == 38 || $fc == 39 || $fc == 40 || $fc == 2)) { @nd[tid] = $fs * 64 + $fc + 1; }`,
         ),
         prog,
       );

@@ -75,13 +75,15 @@ export function recommend(input: RecommendInput): Recommendation {
   // Per program path, what its checks asked for: what the stream charged before execs, then the kernel's counts by
   // pid, each to the program its pid ran at the end unless charged before.
   const byProgram = new Map<string, ProgramShare>();
-  // A file's path is known once looked up, after it was charged: shares merge under the path they have now.
+  const fromCounts = input.narrowFromCounts === true;
+  // A file's path is known once looked up, after it was charged: shares merge under the path they have now. How a
+  // broad capability stood comes from the counts instead when the stream lacks checks (one lost may be its partner).
+  const keys = fromCounts ? ["caps"] as const : ["caps", "alone", "fallback"] as const;
   for (const from of input.usage?.shares() ?? []) {
     const share = shareOf(byProgram, from.file);
-    for (const key of ["caps", "alone", "fallback"] as const) for (const c of from[key]) share[key].add(c);
+    for (const key of keys) for (const c of from[key]) share[key].add(c);
   }
   let elsewhere = 0;
-  const fromCounts = input.narrowFromCounts === true;
   const counted = { narrow: new Map<number, number>(), alone: new Map<number, number>() };
   for (const a of input.agg) {
     if (!isAudited(a.opts) || a.count === 0) continue;

@@ -395,7 +395,10 @@ Deno.test("recommend narrows by the kernel's counts when the stream did not show
     binary: cat.path,
     programMarked: (mark: number) => marks.get(mark),
   };
-  const r = recommend({ ...input, narrowFromCounts: true });
+  // The stream, which lost cat's refused CAP_DAC_READ_SEARCH, took its CAP_DAC_OVERRIDE for one on its own.
+  const usage = new ProgramUsage();
+  usage.role(cat, 1, "alone");
+  const r = recommend({ ...input, usage, narrowFromCounts: true });
   assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_PERFMON"]);
   assert.deepEqual(r.narrowed.map((n) => [n.cap, n.instead_of, n.reason.endsWith("(2×)")]), [
     ["CAP_DAC_READ_SEARCH", "CAP_DAC_OVERRIDE", false],

@@ -130,7 +130,7 @@ Deno.test("checks a wrapper script makes before it execs its program are the scr
   await Deno.chmod(`${dir}/wrap.sh`, 0o755);
   // One process throughout: the stream tells the two programs apart, and so do the kernel's counts, which it marks
   // with the program (--summary-only has nothing else).
-  for (const mode of [[], ["--summary-only"], ["--unique"]]) {
+  for (const mode of [[], ["--summary-only"], ["--unique"], ["--no-follow", "--summary-only"]]) {
     const { events, code } = await runJson([...mode, "-u", "nobody", "--", `${dir}/wrap.sh`]);
     assert.equal(code, 1, "chown's own status");
     const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
@@ -150,6 +150,31 @@ Deno.test("a subshell's checks are its shell's, though the shell has exec'd anot
     const { events } = await runJson([...mode, "-u", "nobody", "--", "/bin/sh", "-c", cmd]);
     const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
     assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [[SH, ["CAP_SYS_RESOURCE"]]], mode.join(" "));
+  }
+});
+
+Deno.test("a program executed by a thread other than the main one is still followed and charged", async () => {
+  await requireTracing();
+  const bin = await fixture("thread_exec");
+  const file = await rootOwnedFile();
+  for (const mode of [[], ["--summary-only"]]) {
+    const { events, code } = await runJson([
+      ...mode,
+      "-u",
+      "nobody",
+      "--",
+      "/bin/sh",
+      "-c",
+      `${bin} /usr/bin/chown nobody ${file}; true`,
+    ]);
+    assert.equal(code, 0);
+    const rec = summaryOf(events).rec;
+    const programs = rec.programs as { path: string; capabilities: string[] }[];
+    assert.deepEqual(
+      programs.map((p) => [p.path, p.capabilities]),
+      [["/usr/bin/chown", ["CAP_CHOWN"]]],
+      mode.join(" "),
+    );
   }
 });
 

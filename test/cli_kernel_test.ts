@@ -177,6 +177,45 @@ Deno.test("--pid charges a child that ran before the attach to its own program, 
   }
 });
 
+Deno.test("--pid charges a subshell to the traced shell, though the shell has exec'd another program by then", async () => {
+  await requireTracing();
+  // The shell waits for a line, then forks a subshell and becomes sleep; the subshell's checks come after that.
+  const script = "read go; (/bin/sleep 0.2; ulimit -n 100; ulimit -n 101) & exec /bin/sleep 1";
+  for (const mode of [[], ["--summary-only"]]) {
+    const shell = new Deno.Command("/bin/sh", { args: ["-c", script], stdin: "piped", stderr: "null" }).spawn();
+    const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+    const tracer = new Deno.Command(Deno.execPath(), {
+      args: [...CLI, ...mode, "--json", "-o", out, "-p", String(shell.pid)],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    try {
+      await waitForReady(out);
+      const w = shell.stdin.getWriter();
+      await w.write(new TextEncoder().encode("go\n"));
+      await w.close();
+      const status = await tracer.output();
+      assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+      const rec = ndjson(await Deno.readTextFile(out)).at(-1)?.recommendation as Record<string, unknown>;
+      const programs = rec.programs as { path: string; capabilities: string[] }[];
+      assert.deepEqual(
+        programs.map((p) => [p.path, p.capabilities]),
+        [[Deno.realPathSync("/bin/sh"), ["CAP_SYS_RESOURCE"]]],
+        mode.join(" "),
+      );
+    } finally {
+      try {
+        shell.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      await shell.status;
+      await Deno.remove(out);
+    }
+  }
+});
+
 Deno.test("the command's exit status and death by signal are passed through", async () => {
   await requireTracing();
   assert.equal((await runCli(["--", "/bin/sh", "-c", "exit 42"])).code, 42);
