@@ -91,12 +91,7 @@ Deno.test("--pid traces a running process and ends when it exits", async () => {
   const pid = Number(/ready (\d+)/.exec(first.value ?? "")?.[1]);
   assert.ok(pid > 0, "the target printed its pid");
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-  const tracer = new Deno.Command(Deno.execPath(), {
-    stdin: "null",
-    args: [...CLI, "--json", "-o", out, "-p", String(pid)],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const tracer = _traceToFile(out, ["-p", String(pid)]);
   try {
     // Wait for the ready event before poking: checks before the attach are not traced.
     for (let i = 0; i < 200 && !(await Deno.readTextFile(out)).includes('"ready"'); i++) {
@@ -145,12 +140,7 @@ Deno.test("--pid charges a child that ran before the attach to its own program, 
   const child = Number(/ready (\d+)/.exec((await reader.read()).value ?? "")?.[1]);
   assert.ok(child > 0, "the child printed its pid");
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-  const tracer = new Deno.Command(Deno.execPath(), {
-    args: [...CLI, "--json", "-o", out, "-p", String(shell.pid)],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const tracer = _traceToFile(out, ["-p", String(shell.pid)]);
   try {
     await waitForReady(out);
     Deno.kill(child, "SIGUSR1");
@@ -184,12 +174,7 @@ Deno.test("--pid charges a subshell to the traced shell, though the shell has ex
   for (const mode of [[], ["--summary-only"]]) {
     const shell = new Deno.Command("/bin/sh", { args: ["-c", script], stdin: "piped", stderr: "null" }).spawn();
     const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-    const tracer = new Deno.Command(Deno.execPath(), {
-      args: [...CLI, ...mode, "--json", "-o", out, "-p", String(shell.pid)],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const tracer = _traceToFile(out, [...mode, "-p", String(shell.pid)]);
     try {
       await waitForReady(out);
       const w = shell.stdin.getWriter();
@@ -443,6 +428,16 @@ Deno.test("--pid of a process that ends while the probes are attached ends the t
     assert.ok(r.code === 0 || r.code === 4, `sleep ${delay}: exit ${r.code}: ${r.stderr}`);
   }
 });
+
+/** captrace with `args`, in the background, writing its NDJSON trace to `out`. */
+function _traceToFile(out: string, args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [...CLI, "--json", "-o", out, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
 
 async function waitForReady(file: string): Promise<Record<string, unknown>> {
   for (let i = 0; i < 300; i++) {
