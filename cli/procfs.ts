@@ -42,6 +42,21 @@ export function ppidFromStat(stat: string): number | null {
   return _statFields(stat, [1])?.[0] ?? null;
 }
 
+/** CPU time used (user and system, in clock ticks) from the text of /proc/PID/stat. */
+export function cpuTicksFromStat(stat: string): number | null {
+  const f = _statFields(stat, [11, 12]);
+  return f === null ? null : f[0]! + f[1]!;
+}
+
+/** The CPU time `pid` has used so far, in clock ticks, or null when it is gone. */
+export function cpuTicks(pid: number): number | null {
+  try {
+    return cpuTicksFromStat(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return null;
+  }
+}
+
 /** The terminal fields of /proc/PID/stat: process group, controlling terminal (0: none), its foreground group. */
 export interface TerminalFields {
   pgrp: number;

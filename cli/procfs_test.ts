@@ -1,7 +1,7 @@
 /** Tests of reading a process's state from /proc/PID/status. */
 
 import assert from "node:assert/strict";
-import { ppidFromStat, stateFromStatus, terminalFromStat } from "./procfs.ts";
+import { cpuTicks, cpuTicksFromStat, ppidFromStat, stateFromStatus, terminalFromStat } from "./procfs.ts";
 
 Deno.test("stateFromStatus tells a running process, a zombie and a thread of another process apart", () => {
   assert.deepEqual(stateFromStatus(10, "Name:\tsleep\nState:\tS (sleeping)\nTgid:\t10\nPid:\t10\n"), { kind: "alive" });
@@ -24,4 +24,18 @@ Deno.test("terminalFromStat reads the process group, terminal and foreground gro
   assert.equal(terminalFromStat("garbage"), null);
   assert.equal(ppidFromStat(stat), 4000);
   assert.equal(ppidFromStat("garbage"), null);
+});
+
+Deno.test("cpuTicksFromStat adds user and system time, past an odd comm", () => {
+  const stat = "4242 (a) b (c) S 1 4242 4242 34817 4242 4194304 100 0 0 0 250 17 0 0 20 0 1 0 123 4096 10";
+  assert.equal(cpuTicksFromStat(stat), 267);
+  assert.equal(cpuTicksFromStat("4242 (x"), null);
+  // This process's own time, which a busy loop raises.
+  const before = cpuTicks(Deno.pid)!;
+  const until = performance.now() + 200;
+  while (performance.now() < until) {
+    // busy
+  }
+  assert.ok(cpuTicks(Deno.pid)! > before);
+  assert.equal(cpuTicks(2 ** 22 + 1), null, "no such process");
 });

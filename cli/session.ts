@@ -17,7 +17,7 @@ import { typelessBtf } from "../shared/btf.ts";
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
-import { descendantsOf, hasEnded, processState, terminalSignalsReach } from "./procfs.ts";
+import { cpuTicks, descendantsOf, hasEnded, processState, terminalSignalsReach } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import { generateProgram, INIT_USER_NS, namesKernelTypes, type ProgramOptions } from "../shared/program.ts";
@@ -56,6 +56,11 @@ const DRAIN_TIMEOUT_MS = 5_000;
 const QUIET_MS = 10;
 /** How long bpftrace may stay silent after a SIGINT before it is sent another. */
 const SIGINT_RETRY_MS = 1_000;
+/**
+ * How long a silent bpftrace is taken to be working, not stuck, while it uses CPU: it reads and sorts a big map before
+ * printing any of it (a million keys take seconds).
+ */
+const BUSY_LIMIT_MS = 60_000;
 /** How long the summary may take to begin once asked for, before bpftrace is stopped with SIGINT instead. */
 const SUMMARY_WAIT_MS = 500;
 /**
@@ -443,7 +448,7 @@ class _Session {
       this.#streamEnded.resolve();
       clearTimeout(startTimer);
       clearTimeout(this.#summaryTimer);
-      clearTimeout(this.#partialTimer);
+      clearInterval(this.#partialTimer);
       clearInterval(this.#stragglerTimer);
       clearInterval(this.#quietTimer);
       clearInterval(this.#retryTimer);
@@ -672,7 +677,7 @@ class _Session {
     this.#interruptTracer();
   }
 
-  #partialTimer: ReturnType<typeof setTimeout> | undefined;
+  #partialTimer: ReturnType<typeof setInterval> | undefined;
   #complete = false;
   #stragglerTimer: ReturnType<typeof setInterval> | undefined;
   #reader: ReadableStreamBYOBReader | null = null;
@@ -687,10 +692,15 @@ class _Session {
     if (this.#complete || this.#fellBack) return;
     const ended = () => this.correlator.summaryComplete;
     if (this.#summaryBegun && !ended()) {
-      // Begun but not ended: part of it may have been lost with other events. Give it a moment, then ask END.
-      this.#partialTimer ??= setTimeout(() => {
-        if (!ended()) this.#fallBack("the summary did not end");
-      }, SUMMARY_WAIT_MS);
+      // Begun but not ended: part of it may have been lost with other events. A big summary takes seconds to print
+      // (bpftrace prints about 100,000 keys a second): only one that stops coming is given up for END's.
+      this.#partialTimer ??= setInterval(() => {
+        if (ended()) clearInterval(this.#partialTimer);
+        else if (performance.now() - this.#lastOutput >= SUMMARY_WAIT_MS && !this.#tracerWorking()) {
+          clearInterval(this.#partialTimer);
+          this.#fallBack("the summary stopped before its end");
+        }
+      }, SUMMARY_WAIT_MS / 5);
       return;
     }
     if (!ended()) return;
@@ -732,11 +742,28 @@ class _Session {
         clearInterval(this.#retryTimer);
         return;
       }
-      if (this.#lastOutput > sentAt || performance.now() - sentAt < SIGINT_RETRY_MS) return;
+      if (this.#lastOutput > sentAt || performance.now() - sentAt < SIGINT_RETRY_MS || this.#tracerWorking()) return;
       sentAt = performance.now();
       this.#killTracer("SIGINT");
     }, SIGINT_RETRY_MS / 4);
   }
+
+  /**
+   * True while bpftrace, silent, has used CPU within the last SUMMARY_WAIT_MS (it reads and sorts a map before it
+   * prints it), for at most BUSY_LIMIT_MS: a repeated SIGINT would cut its output short.
+   */
+  #tracerWorking(): boolean {
+    const now = performance.now();
+    const ticks = cpuTicks(this.tracer.pid);
+    if (ticks === null) return false;
+    const busy = this.#busy;
+    if (busy === null || ticks > busy.ticks + 1) {
+      this.#busy = { ticks, at: now, since: busy !== null && now - busy.at < SUMMARY_WAIT_MS ? busy.since : now };
+    }
+    const b = this.#busy!;
+    return now - b.at < SUMMARY_WAIT_MS && now - b.since < BUSY_LIMIT_MS;
+  }
+  #busy: { ticks: number; at: number; since: number } | null = null;
 
   #killTracer(sig: Deno.Signal): void {
     try {
@@ -1002,7 +1029,9 @@ class _Session {
   }
 
   #tracerError(): string {
-    const err = this.stderrLines.find((l) => /ERROR|error/.test(l)) ?? this.stderrLines[0];
+    // With --debug the harmless lines are kept too (and shown): they are no reason.
+    const lines = this.stderrLines.filter((l) => !HARMLESS_STDERR.some((re) => re.test(l)));
+    const err = lines.find((l) => /ERROR|error/.test(l)) ?? lines[0];
     return err ? err.replace(/^ERROR:\s*/, "").trim() : "it printed nothing";
   }
 

@@ -321,8 +321,51 @@ Deno.test("a tracer that ignores the summary request is stopped with SIGINT and 
   await summaryFromEnd("", /^captrace: no summary 500 ms after asking: sending SIGINT$/m);
 });
 
-Deno.test("a summary that begins but never ends is replaced by END's, asked for with SIGINT", async () => {
-  await summaryFromEnd("S begin\n@n: 1\n", /^captrace: the summary did not end: sending SIGINT$/m);
+Deno.test("a summary that begins but stops coming is replaced by END's, asked for with SIGINT", async () => {
+  await summaryFromEnd("S begin\n@n: 1\n", /^captrace: the summary stopped before its end: sending SIGINT$/m);
+});
+
+Deno.test("a summary that takes longer than half a second to print, but keeps coming, is waited for", async () => {
+  // A big map takes bpftrace seconds to print; here a line comes every 0.2 s, 1.2 s in all.
+  const replay = await temp(
+    "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n",
+  );
+  const slow = await temp("S begin\n@n: 1\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: 1\n@agg[1, 5, 13, -1, 41, 0]: 6\nS end\n");
+  const end = await temp("S begin\n@n: 99\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: 99\nS end\n");
+  const r = await fake({ FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow, FAKE_ON_SIGINT: end }, [
+    "--debug",
+    "-c",
+    "-p",
+    String(Deno.pid),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /sending SIGINT/);
+  assert.match(r.stderr, /^cap_net_raw +7 +0 +7 +7 +0 +1 socket$/m, "the counts of the summary printed slowly");
+  for (const f of [replay, slow, end]) await Deno.remove(f);
+});
+
+Deno.test("a tracer silent but busy (sorting a big map) is waited for, not interrupted", async () => {
+  // The summary begins, then the stand-in spins for about 1.5 s on this machine before printing the rest.
+  const replay = await temp(
+    "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\nS begin\n@n: 7\n@p: 2\n",
+  );
+  const later = await temp("@agg[0, 5, 13, -1, 41, 0]: 7\nS end\n");
+  const end = await temp("S begin\n@n: 99\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: 99\nS end\n");
+  const r = await fake({
+    FAKE_REPLAY: replay,
+    FAKE_BUSY_LOOPS: "1500000",
+    FAKE_REPLAY_LATER: later,
+    FAKE_ON_SIGINT: end,
+  }, [
+    "--debug",
+    "-c",
+    "-p",
+    String(Deno.pid),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /sending SIGINT/);
+  assert.match(r.stderr, /^cap_net_raw +7 +0 +7 +7 +0 +1 socket$/m);
+  for (const f of [replay, later, end]) await Deno.remove(f);
 });
 
 Deno.test("events read out of time order (one CPU's buffer after another's) are shown in time order", async () => {
