@@ -35,6 +35,10 @@ export function isPid(n: number): boolean {
 
 /** Most processes remembered; beyond it the oldest are forgotten, and their checks go to the root's program. */
 const MAX_PROCESSES = 65536;
+/** Most exec marks remembered (see programMarked); beyond it the oldest are forgotten. */
+const MAX_MARKS = 1 << 17;
+/** The largest pid a kernel gives (PID_MAX_LIMIT); a mark above it is an exec's time. */
+const PID_MAX_LIMIT = 1 << 22;
 /** Most parents followed for one process, so a loop in bad input cannot hang the walk. */
 const MAX_DEPTH = 64;
 
@@ -104,8 +108,14 @@ export class ProgramMap {
     this.#forkMark.delete(pid);
     this.parent(pid, ppid);
     if (mark === undefined) return;
-    if (this.#forkMark.size >= MAX_PROCESSES) this.#forkMark.delete(oldestKey(this.#forkMark, this.#forkOrder));
-    this.#forkMark.set(pid, mark);
+    // Known now: kept as the process's program, whichever marks are forgotten later. Not yet (its exec record read
+    // after this one): looked up when asked.
+    const file = this.programMarked(mark);
+    if (file !== undefined) this.#setExec(pid, file);
+    else {
+      if (this.#forkMark.size >= MAX_PROCESSES) this.#forkMark.delete(oldestKey(this.#forkMark, this.#forkOrder));
+      this.#forkMark.set(pid, mark);
+    }
   }
 
   #forkMark = new Map<number, number>();
@@ -151,20 +161,26 @@ export class ProgramMap {
    * (yet), or that two execs share.
    */
   programMarked(mark: number): ProgramFile | undefined {
-    return this.#marks.get(mark) ?? undefined;
+    return (mark <= PID_MAX_LIMIT ? this.#started.get(mark) : this.#marks.get(mark)) ?? undefined;
   }
 
-  // Programs by mark, null for a time two execs had (on two CPUs in one nanosecond).
+  // Programs by exec time, the latest MAX_MARKS, null for a time two execs had (on two CPUs in one nanosecond); and
+  // by pid the programs of the processes running when the trace began, all of them.
   #marks = new Map<number, ProgramFile | null>();
   #markOrder = { keys: this.#marks.keys() };
+  #started = new Map<number, ProgramFile>();
 
   /**
    * `file` is the program marked `mark`: an exec record's, by its time, as soon as the record is read; or one a
    * process ran when the trace began, by its pid.
    */
   mark(mark: number, file: ProgramFile): void {
+    if (mark <= PID_MAX_LIMIT) {
+      this.#started.set(mark, file);
+      return;
+    }
     const had = this.#marks.get(mark);
-    if (had === undefined && this.#marks.size >= MAX_PROCESSES) {
+    if (had === undefined && this.#marks.size >= MAX_MARKS) {
       this.#marks.delete(oldestKey(this.#marks, this.#markOrder));
     }
     this.#marks.set(mark, had === undefined ? file : null);

@@ -117,36 +117,45 @@ Deno.test("ProgramMap names the program of each mark: an exec's time, or a proce
   assert.equal(m.programMarked(7_000_000_000), undefined);
 });
 
-Deno.test("ProgramMap keeps the latest 65,536 marks", () => {
+Deno.test("ProgramMap keeps the latest 131,072 exec marks, and every running process's", () => {
   const m = new ProgramMap(ROOT);
-  for (let ts = 1; ts <= 70_000; ts++) m.mark(ts * 10, { path: `/bin/p${ts}`, script: false });
-  assert.equal(m.programMarked(10), undefined, "forgotten");
-  assert.equal(m.programMarked(70_000 * 10)?.path, "/bin/p70000");
-  assert.equal(m.programMarked((70_000 - 65_535) * 10)?.path, `/bin/p${70_000 - 65_535}`);
-  assert.equal(m.programMarked((70_000 - 65_536) * 10), undefined);
+  const T = 5_000_000_000; // exec times, in ns since boot; marks up to 2^22 are pids
+  m.mark(77, { path: "/usr/sbin/sshd", script: false });
+  for (let i = 1; i <= 140_000; i++) m.mark(T + i, { path: `/bin/p${i}`, script: false });
+  assert.equal(m.programMarked(T + 1), undefined, "forgotten");
+  assert.equal(m.programMarked(T + 140_000)?.path, "/bin/p140000");
+  assert.equal(m.programMarked(T + 140_000 - 131_071)?.path, `/bin/p${140_000 - 131_071}`);
+  assert.equal(m.programMarked(T + 140_000 - 131_072), undefined);
+  assert.equal(m.programMarked(77)?.path, "/usr/sbin/sshd", "a running process's mark is never forgotten");
 });
 
 Deno.test("ProgramMap gives a forked process the program its fork record marks, whatever its parent ran later", () => {
   const m = new ProgramMap(ROOT);
   const script = { path: "/opt/run.sh", script: true };
-  m.mark(5_000, script);
+  m.mark(5_000_000_000, script);
   m.exec(10, 1, script);
-  m.forked(11, 10, 5_000); // a subshell
-  m.mark(9_000, { path: "/usr/bin/chown", script: false });
+  m.forked(11, 10, 5_000_000_000); // a subshell
+  m.mark(6_000_000_000, { path: "/usr/bin/chown", script: false });
   m.exec(10, 1, { path: "/usr/bin/chown", script: false }); // then the script's `exec chown`
   assert.equal(m.programOf(11).path, "/opt/run.sh");
   assert.equal(m.programOf(10).path, "/usr/bin/chown");
   // Its child, marked alike, too; and the subshell's own exec counts over the mark.
-  m.forked(12, 11, 5_000);
+  m.forked(12, 11, 5_000_000_000);
   assert.equal(m.programOf(12).path, "/opt/run.sh");
   m.exec(11, 10, { path: "/bin/true", script: false });
   assert.equal(m.programOf(11).path, "/bin/true");
   // The parent's exec read after the fork that came after it (two CPUs' buffers): the mark is resolved when asked.
-  m.forked(21, 20, 30_000);
-  m.mark(30_000, { path: "/usr/bin/ping", script: false });
+  m.forked(21, 20, 8_000_000_000);
+  m.mark(8_000_000_000, { path: "/usr/bin/ping", script: false });
   assert.equal(m.programOf(21).path, "/usr/bin/ping");
+  // Known at the fork, it stays the child's once forgotten (a long trace of many execs).
+  m.mark(9_000_000_000, { path: "/usr/bin/env", script: false });
+  m.forked(31, 30, 9_000_000_000);
+  for (let i = 1; i <= 131_072; i++) m.mark(9_000_000_000 + i, { path: "/bin/true", script: false });
+  assert.equal(m.programMarked(9_000_000_000), undefined);
+  assert.equal(m.programOf(31).path, "/usr/bin/env");
   // A mark not known: its parent's program, as without marks.
   m.exec(40, 1, { path: "/usr/bin/make", script: false });
-  m.forked(41, 40, 123_456);
+  m.forked(41, 40, 7_777_000_000);
   assert.equal(m.programOf(41).path, "/usr/bin/make");
 });
