@@ -232,9 +232,14 @@ function _stat(path: string): Promise<Deno.FileInfo | null> {
  * Null when the process is gone.
  */
 export async function runningProgram(pid: number): Promise<ProgramFile | null> {
-  const root = await rootOf(pid);
   const exe = await Deno.readLink(`/proc/${pid}/exe`).catch(() => null);
-  if (exe === null || root === null) return null;
+  if (exe === null) {
+    // A process whose main thread has ended while others run: read through one of those, as /proc/TID.
+    const tid = await _liveThread(pid);
+    return tid === null ? null : runningProgram(tid);
+  }
+  const root = await rootOf(pid);
+  if (root === null) return null;
   if (interpreterName(exe) === null) return await _linked(root, `/proc/${pid}/exe`, exe, false);
   const argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).split("\0");
   // The interpreter's own name, not argv[0] (a #! script's argv[0] is the interpreter's path as the #! line gives it).
@@ -254,6 +259,19 @@ export async function runningProgram(pid: number): Promise<ProgramFile | null> {
   const real = cwd === null ? null : await Deno.realPath(cwd === "" ? own : `${cwd}/${own}`).catch(() => null);
   const regular = real !== null && (await _stat(real))?.isFile === true;
   return regular ? { path: real, script: true } : { path: exe, script: false };
+}
+
+/** A thread of `pid` other than its main one whose program can be read, or null. */
+async function _liveThread(pid: number): Promise<number | null> {
+  try {
+    for await (const e of Deno.readDir(`/proc/${pid}/task`)) {
+      const tid = Number(e.name);
+      if (tid !== pid && (await Deno.readLink(`/proc/${tid}/exe`).catch(() => null)) !== null) return tid;
+    }
+  } catch {
+    // gone
+  }
+  return null;
 }
 
 /**

@@ -201,6 +201,42 @@ Deno.test("--pid charges a subshell to the traced shell, though the shell has ex
   }
 });
 
+Deno.test("--pid of a process whose main thread has ended names its program, read through another thread", async () => {
+  await requireTracing();
+  const bin = await fixture("leader_exits");
+  const file = await rootOwnedFile();
+  const target = new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", bin, file],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = target.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  try {
+    assert.match((await reader.read()).value ?? "", /ready/);
+    const tracer = _traceToFile(out, ["-p", String(target.pid)]);
+    await waitForReady(out);
+    const w = target.stdin.getWriter();
+    await w.write(new TextEncoder().encode("go\n"));
+    await w.close();
+    const status = await tracer.output();
+    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+    const rec = ndjson(await Deno.readTextFile(out)).at(-1)?.recommendation as Record<string, unknown>;
+    assert.equal(rec.setcap, `setcap cap_chown+ep ${bin}`);
+  } finally {
+    reader.releaseLock();
+    await target.stdout.cancel().catch(() => {});
+    try {
+      target.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    await target.status;
+    await Deno.remove(out);
+  }
+});
+
 Deno.test("the command's exit status and death by signal are passed through", async () => {
   await requireTracing();
   assert.equal((await runCli(["--", "/bin/sh", "-c", "exit 42"])).code, 42);
