@@ -75,14 +75,11 @@ export class ProgramMap {
   exec(pid: number, ppid: number, file: ProgramFile): void {
     if (!isPid(pid)) return;
     this.#reused(pid);
-    this.#setExec(pid, file);
-    this.parent(pid, ppid);
-  }
-
-  #setExec(pid: number, file: ProgramFile): void {
+    this.#forked.delete(pid);
     this.#exec.delete(pid);
     if (this.#exec.size >= MAX_PROCESSES) this.#exec.delete(oldestKey(this.#exec, this.#execOrder));
     this.#exec.set(pid, file);
+    this.parent(pid, ppid);
   }
 
   /** `pid` is a child of `ppid`. */
@@ -105,21 +102,19 @@ export class ProgramMap {
     this.#exec.delete(pid);
     this.#parent.delete(pid);
     this.#ended.delete(pid);
-    this.#forkMark.delete(pid);
+    this.#forked.delete(pid);
     this.parent(pid, ppid);
     if (mark === undefined) return;
     // Known now: kept as the process's program, whichever marks are forgotten later. Not yet (its exec record read
-    // after this one): looked up when asked.
-    const file = this.programMarked(mark);
-    if (file !== undefined) this.#setExec(pid, file);
-    else {
-      if (this.#forkMark.size >= MAX_PROCESSES) this.#forkMark.delete(oldestKey(this.#forkMark, this.#forkOrder));
-      this.#forkMark.set(pid, mark);
-    }
+    // after this one): the mark, looked up when asked.
+    if (this.#forked.size >= MAX_PROCESSES) this.#forked.delete(oldestKey(this.#forked, this.#forkOrder));
+    this.#forked.set(pid, this.programMarked(mark) ?? mark);
   }
 
-  #forkMark = new Map<number, number>();
-  #forkOrder = { keys: this.#forkMark.keys() };
+  // Forked processes' programs, or their marks while not known; apart from execs, so that a server's many workers
+  // do not push out the programs processes executed.
+  #forked = new Map<number, ProgramFile | number>();
+  #forkOrder = { keys: this.#forked.keys() };
 
   /**
    * `pid` exited. What it ran is kept (its checks are still to be charged), but a process that later gets the same
@@ -133,7 +128,7 @@ export class ProgramMap {
 
   /** True when `pid`'s own exec or its parent is known: its program is more than the root's by default. */
   knows(pid: number): boolean {
-    return this.#exec.has(pid) || this.#parent.get(pid) !== undefined;
+    return this.#exec.has(pid) || this.#forked.has(pid) || this.#parent.get(pid) !== undefined;
   }
 
   /** The program `pid` ran: its own exec, else its nearest ancestor's, else the root's. */
@@ -147,8 +142,8 @@ export class ProgramMap {
     for (let depth = 0; p !== undefined && depth < MAX_DEPTH; depth++) {
       const file = this.#exec.get(p);
       if (file) return file;
-      const mark = this.#forkMark.get(p);
-      const marked = mark === undefined ? undefined : this.programMarked(mark);
+      const forked = this.#forked.get(p);
+      const marked = typeof forked === "number" ? this.programMarked(forked) : forked;
       if (marked) return marked;
       p = this.#parent.get(p);
     }
@@ -190,6 +185,6 @@ export class ProgramMap {
     if (!this.#ended.delete(pid)) return;
     this.#exec.delete(pid);
     this.#parent.delete(pid);
-    this.#forkMark.delete(pid);
+    this.#forked.delete(pid);
   }
 }

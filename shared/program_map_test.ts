@@ -159,3 +159,13 @@ Deno.test("ProgramMap gives a forked process the program its fork record marks, 
   m.forked(41, 40, 7_777_000_000);
   assert.equal(m.programOf(41).path, "/usr/bin/make");
 });
+
+Deno.test("ProgramMap keeps what processes executed while a server forks many workers that execute nothing", () => {
+  const m = new ProgramMap(ROOT);
+  m.mark(5_000_000_000, { path: "/usr/sbin/server", script: false });
+  m.exec(10, 1, { path: "/usr/sbin/server", script: false });
+  for (let pid = 100; pid < 100 + 66_000; pid++) m.forked(pid, 10, 5_000_000_000);
+  assert.equal(m.programOf(10).path, "/usr/sbin/server");
+  assert.equal(m.knows(10), true);
+  assert.equal(m.programOf(100 + 65_999).path, "/usr/sbin/server");
+});
