@@ -604,7 +604,9 @@ class _Session {
           this.#signalChild(this.stopping > 1 ? "SIGKILL" : sig);
         }
       }
-      if (this.stopping > 1) this.#interruptTracer();
+      // A third, as without a command: bpftrace is killed, its summary given up.
+      if (this.stopping > 2) this.#killTracer("SIGKILL");
+      else if (this.stopping > 1) this.#interruptTracer();
       return;
     }
     if (this.stopping > 2) this.#killTracer("SIGKILL");
@@ -672,8 +674,10 @@ class _Session {
     if (this.#fellBack) return;
     this.#fellBack = true;
     if (this.options.debug) _notice(this.options, this.sink, `captrace: ${why}: sending SIGINT`);
-    // What came of the request is void: END's summary replaces it (and SIGINT is repeated until it begins).
+    // What came of the request is void: END's summary replaces it (and SIGINT is repeated until it begins). Time
+    // bpftrace spent on the request's does not count against END's.
     this.#summaryBegun = false;
+    this.#busy = null;
     this.#interruptTracer();
   }
 
@@ -695,8 +699,9 @@ class _Session {
       // Begun but not ended: part of it may have been lost with other events. A big summary takes seconds to print
       // (bpftrace prints about 100,000 keys a second): only one that stops coming is given up for END's.
       this.#partialTimer ??= setInterval(() => {
+        const working = this.#tracerWorking();
         if (ended()) clearInterval(this.#partialTimer);
-        else if (performance.now() - this.#lastOutput >= SUMMARY_WAIT_MS && !this.#tracerWorking()) {
+        else if (performance.now() - this.#lastOutput >= SUMMARY_WAIT_MS && !working) {
           clearInterval(this.#partialTimer);
           this.#fallBack("the summary stopped before its end");
         }
@@ -742,7 +747,8 @@ class _Session {
         clearInterval(this.#retryTimer);
         return;
       }
-      if (this.#lastOutput > sentAt || performance.now() - sentAt < SIGINT_RETRY_MS || this.#tracerWorking()) return;
+      const working = this.#tracerWorking();
+      if (this.#lastOutput > sentAt || performance.now() - sentAt < SIGINT_RETRY_MS || working) return;
       sentAt = performance.now();
       this.#killTracer("SIGINT");
     }, SIGINT_RETRY_MS / 4);
@@ -757,8 +763,10 @@ class _Session {
     const ticks = cpuTicks(this.tracer.pid);
     if (ticks === null) return false;
     const busy = this.#busy;
-    if (busy === null || ticks > busy.ticks + 1) {
-      this.#busy = { ticks, at: now, since: busy !== null && now - busy.at < SUMMARY_WAIT_MS ? busy.since : now };
+    // The first reading is only a reference: the timers read it on each turn, silent or not.
+    if (busy === null) this.#busy = { ticks, at: -Infinity, since: now };
+    else if (ticks > busy.ticks + 1) {
+      this.#busy = { ticks, at: now, since: now - busy.at < SUMMARY_WAIT_MS ? busy.since : now };
     }
     const b = this.#busy!;
     return now - b.at < SUMMARY_WAIT_MS && now - b.since < BUSY_LIMIT_MS;
@@ -785,7 +793,9 @@ class _Session {
     if (this.tracerStatus !== null) return;
     this.stop("SIGTERM");
     // A command that ignores SIGTERM is then killed, as a second Ctrl-C would: the editor asked for the end.
-    const t = setTimeout(() => this.stop("SIGTERM"), STDIN_GRACE_MS);
+    const t = setTimeout(() => {
+      if (this.gate && this.childStatus === null) this.stop("SIGTERM");
+    }, STDIN_GRACE_MS);
     await this.#streamEnded.promise;
     clearTimeout(t);
   }

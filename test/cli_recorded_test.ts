@@ -368,6 +368,40 @@ Deno.test("a tracer silent but busy (sorting a big map) is waited for, not inter
   for (const f of [replay, later, end]) await Deno.remove(f);
 });
 
+Deno.test("a third signal ends captrace whose tracer no longer answers, and kills the command", async () => {
+  const replay = await temp("READY 1000\n");
+  await onKernel(true, async (wrapper) => {
+    const argv = [...wrapper, Deno.execPath(), ...CLI, "--bpftrace", FAKE, "--", "sleep", "987.654"];
+    const child = new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      env: { FAKE_PROBES: "kprobe", FAKE_REPLAY: replay, FAKE_STUCK: "1" },
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let err = "";
+    while (!err.includes("Hit Ctrl-C")) err += (await reader.read()).value ?? "";
+    for (let i = 0; i < 3; i++) {
+      child.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const deadline = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    for (let r = await reader.read(); !r.done; r = await reader.read()) err += r.value;
+    const status = await child.status;
+    clearTimeout(deadline);
+    assert.notEqual(status.signal, "SIGKILL", `still running 10 s after the third signal:\n${err}`);
+    assert.match(err, /bpftrace stopped unexpectedly/);
+    assert.deepEqual(await processesMatching("987.654"), [], "the command was killed");
+  }).finally(async () => {
+    // The stand-in ignores SIGTERM: none may be left, even when the test failed.
+    const left = await processesWithEnv("FAKE_STUCK=1");
+    for (const pid of left) Deno.kill(Number(pid), "SIGKILL");
+    assert.deepEqual(left, [], "the tracer was killed");
+  });
+  await Deno.remove(replay);
+});
+
 Deno.test("events read out of time order (one CPU's buffer after another's) are shown in time order", async () => {
   // bpftrace read the exit of process 7 (CPU 0) before its thread's last check (CPU 1), and the root's exit last.
   const check = (ts: number) => `C ${ts} 7 8 5 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\n`;
