@@ -106,7 +106,8 @@ Files: /run/captrace/ keeps those offsets for the boot (private to root).
 Signals: SIGINT, SIGTERM and SIGHUP go on to the command, and a second one
 kills it. A Ctrl-C typed at captrace's terminal already reaches the command:
 captrace traces it until it exits; another Ctrl-C within 3 s kills it. A
-third signal also kills bpftrace, giving its summary up.
+signal a second or more after bpftrace was interrupted kills bpftrace too,
+giving its summary up.
 
 Exit status: the command's own (128+N if killed by signal N); otherwise
 0 ok, 1 the trace failed, 2 usage error, 3 cannot trace here (privileges,

@@ -582,7 +582,7 @@ class _Session {
     if (this.gate) {
       if (!this.ready) {
         this.gate.abort();
-        this.#killTracer("SIGINT");
+        this.#stopTracer();
         return;
       }
       // Forward to the command; its exit ends the trace. A second request does not wait for it.
@@ -604,17 +604,26 @@ class _Session {
           this.#signalChild(this.stopping > 1 ? "SIGKILL" : sig);
         }
       }
-      // A third, as without a command: bpftrace is killed, its summary given up.
-      if (this.stopping > 2) this.#killTracer("SIGKILL");
-      else if (this.stopping > 1) this.#interruptTracer();
+      if (this.stopping > 1) this.#stopTracer();
       return;
     }
-    if (this.stopping > 2) this.#killTracer("SIGKILL");
-    else if (this.stopping === 1 && this.ready) this.#requestSummary();
-    else this.#interruptTracer();
+    if (this.stopping === 1 && this.ready) this.#requestSummary();
+    else this.#stopTracer();
   }
 
   #typedAt = -Infinity;
+
+  /**
+   * A stop asked of bpftrace by a signal: SIGINT (END's summary comes); once SIGINT was sent, nothing more for
+   * SIGINT_RETRY_MS (Ctrl-C pressed several times in quick succession must not cut END short), then SIGKILL (a
+   * tracer that no longer answers; its summary is given up).
+   */
+  #stopTracer(): void {
+    if (this.#interruptedAt === Infinity) this.#interruptTracer();
+    else if (performance.now() - this.#interruptedAt >= SIGINT_RETRY_MS) this.#killTracer("SIGKILL");
+  }
+  /** When bpftrace was first sent SIGINT. */
+  #interruptedAt = Infinity;
 
   #signalChild(sig: Deno.Signal): void {
     try {
@@ -739,6 +748,7 @@ class _Session {
    * second SIGINT would cut bpftrace's drain of the buffers short.
    */
   #interruptTracer(): void {
+    if (this.#interruptedAt === Infinity) this.#interruptedAt = performance.now();
     this.#killTracer("SIGINT");
     if (this.#retryTimer !== undefined) return;
     let sentAt = performance.now();
@@ -796,8 +806,11 @@ class _Session {
     const t = setTimeout(() => {
       if (this.gate && this.childStatus === null) this.stop("SIGTERM");
     }, STDIN_GRACE_MS);
+    // A tracer that never ends is killed at last: nobody is left to send another signal.
+    const last = setTimeout(() => this.#killTracer("SIGKILL"), STDIN_GRACE_MS + BUSY_LIMIT_MS);
     await this.#streamEnded.promise;
     clearTimeout(t);
+    clearTimeout(last);
   }
 
   async #watchChild(): Promise<void> {

@@ -368,38 +368,77 @@ Deno.test("a tracer silent but busy (sorting a big map) is waited for, not inter
   for (const f of [replay, later, end]) await Deno.remove(f);
 });
 
-Deno.test("a third signal ends captrace whose tracer no longer answers, and kills the command", async () => {
-  const replay = await temp("READY 1000\n");
-  await onKernel(true, async (wrapper) => {
+/**
+ * captrace with a command (`sleep 987.654`) on the stand-in tracer given `env`, sent SIGTERM after each of `gaps` ms
+ * (the first counted from the tracer's start, or from READY when `ready`); what it printed and how it ended. No
+ * stand-in is left running, even when it ignores signals (FAKE_STUCK).
+ */
+async function signalled(env: Record<string, string>, gaps: number[], ready: boolean) {
+  return await onKernel(true, async (wrapper) => {
     const argv = [...wrapper, Deno.execPath(), ...CLI, "--bpftrace", FAKE, "--", "sleep", "987.654"];
     const child = new Deno.Command(argv[0]!, {
       args: argv.slice(1),
       stdin: "null",
       stdout: "null",
       stderr: "piped",
-      env: { FAKE_PROBES: "kprobe", FAKE_REPLAY: replay, FAKE_STUCK: "1" },
+      env: { FAKE_PROBES: "kprobe", FAKE_TEST: "signalled", ...env },
     }).spawn();
     const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
     let err = "";
-    while (!err.includes("Hit Ctrl-C")) err += (await reader.read()).value ?? "";
-    for (let i = 0; i < 3; i++) {
-      child.kill("SIGTERM");
-      await new Promise((r) => setTimeout(r, 300));
+    try {
+      if (ready) { while (!err.includes("Hit Ctrl-C")) err += (await reader.read()).value ?? ""; }
+      else while ((await processesWithEnv("FAKE_TEST=signalled")).length < 2) await _sleep(50);
+      for (const gap of gaps) {
+        await _sleep(gap);
+        child.kill("SIGTERM");
+      }
+      const deadline = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      for (let r = await reader.read(); !r.done; r = await reader.read()) err += r.value;
+      const status = await child.status;
+      clearTimeout(deadline);
+      return { err, status, command: await processesMatching("987.654") };
+    } finally {
+      const left = await processesWithEnv("FAKE_TEST=signalled");
+      for (const pid of left) Deno.kill(Number(pid), "SIGKILL");
+      assert.deepEqual(left, [], "the tracer was left running");
     }
-    const deadline = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    for (let r = await reader.read(); !r.done; r = await reader.read()) err += r.value;
-    const status = await child.status;
-    clearTimeout(deadline);
-    assert.notEqual(status.signal, "SIGKILL", `still running 10 s after the third signal:\n${err}`);
-    assert.match(err, /bpftrace stopped unexpectedly/);
-    assert.deepEqual(await processesMatching("987.654"), [], "the command was killed");
-  }).finally(async () => {
-    // The stand-in ignores SIGTERM: none may be left, even when the test failed.
-    const left = await processesWithEnv("FAKE_STUCK=1");
-    for (const pid of left) Deno.kill(Number(pid), "SIGKILL");
-    assert.deepEqual(left, [], "the tracer was killed");
   });
+}
+
+function _sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+Deno.test("a third signal, a second after the second, ends captrace whose tracer no longer answers", async () => {
+  const replay = await temp("READY 1000\n");
+  const r = await signalled({ FAKE_REPLAY: replay, FAKE_STUCK: "1" }, [0, 300, 1200], true);
+  assert.notEqual(r.status.signal, "SIGKILL", `still running 10 s after the third signal:\n${r.err}`);
+  assert.match(r.err, /bpftrace stopped unexpectedly/);
+  assert.deepEqual(r.command, [], "the command was killed");
   await Deno.remove(replay);
+});
+
+Deno.test("a second signal, a second after the first, ends captrace whose tracer hangs before READY", async () => {
+  const replay = await temp("");
+  const r = await signalled({ FAKE_REPLAY: replay, FAKE_STUCK: "1" }, [0, 1200], false);
+  assert.equal(r.status.code, 128 + 15, r.err);
+  assert.deepEqual(r.command, [], "the command never ran");
+  await Deno.remove(replay);
+});
+
+Deno.test("Ctrl-C three times in quick succession keeps END's summary while bpftrace prints it", async () => {
+  const replay = await temp("READY 1000\n");
+  const end = await temp("S begin\n@n: 1\n@p: 0\n@agg[0, 5, 13, -1, 41, 0]: 1\nS end\n");
+  // The stand-in takes 0.5 s to answer SIGINT, as bpftrace detaching its probes.
+  const r = await signalled(
+    { FAKE_REPLAY: replay, FAKE_ON_SIGINT: end, FAKE_SIGINT_SLEEP: "0.5" },
+    [0, 100, 100],
+    true,
+  );
+  assert.doesNotMatch(r.err, /stopped unexpectedly/);
+  assert.match(r.err, /^captrace: 1 checks seen, /m);
+  await Deno.remove(replay);
+  await Deno.remove(end);
 });
 
 Deno.test("events read out of time order (one CPU's buffer after another's) are shown in time order", async () => {
