@@ -614,14 +614,19 @@ class _Session {
   #typedAt = -Infinity;
 
   /**
-   * A stop asked of bpftrace by a signal: SIGINT (END's summary comes); once SIGINT was sent, nothing more for
-   * SIGINT_RETRY_MS (Ctrl-C pressed several times in quick succession must not cut END short), then SIGKILL (a
-   * tracer that no longer answers; its summary is given up).
+   * A stop asked of bpftrace by a signal: SIGINT (END's summary comes), unless captrace sent one already (a summary
+   * that did not come); then nothing more for SIGINT_RETRY_MS (Ctrl-C pressed several times in quick succession must
+   * not cut END short), then SIGKILL (a tracer that no longer answers; its summary is given up).
    */
   #stopTracer(): void {
-    if (this.#interruptedAt === Infinity) this.#interruptTracer();
-    else if (performance.now() - this.#interruptedAt >= SIGINT_RETRY_MS) this.#killTracer("SIGKILL");
+    const now = performance.now();
+    if (this.#stoppedAt === Infinity) {
+      this.#stoppedAt = now;
+      if (this.#interruptedAt === Infinity) this.#interruptTracer();
+    } else if (now - this.#stoppedAt >= SIGINT_RETRY_MS) this.#killTracer("SIGKILL");
   }
+  /** When a signal first asked bpftrace to stop. */
+  #stoppedAt = Infinity;
   /** When bpftrace was first sent SIGINT. */
   #interruptedAt = Infinity;
 

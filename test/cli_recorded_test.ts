@@ -441,6 +441,20 @@ Deno.test("Ctrl-C three times in quick succession keeps END's summary while bpft
   await Deno.remove(end);
 });
 
+Deno.test("a signal after captrace itself interrupted the tracer does not kill it while END's summary comes", async () => {
+  // The root's exit, then no answer to the summary request: captrace sends SIGINT after 0.5 s, and END's summary
+  // takes 1.5 s more. The user's two signals come 1.2 and 1.7 s after READY: the second goes to the tracer.
+  const replay = await temp(
+    "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n",
+  );
+  const end = await temp("S begin\n@n: 1\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: 1\nS end\n");
+  const r = await signalled({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end, FAKE_SIGINT_SLEEP: "1.5" }, [1200, 500], true);
+  assert.doesNotMatch(r.err, /stopped unexpectedly/);
+  assert.match(r.err, /^captrace: 1 checks seen, 1 shown/m);
+  await Deno.remove(replay);
+  await Deno.remove(end);
+});
+
 Deno.test("events read out of time order (one CPU's buffer after another's) are shown in time order", async () => {
   // bpftrace read the exit of process 7 (CPU 0) before its thread's last check (CPU 1), and the root's exit last.
   const check = (ts: number) => `C ${ts} 7 8 5 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\n`;
