@@ -811,11 +811,17 @@ class _Session {
     const t = setTimeout(() => {
       if (this.gate && this.childStatus === null) this.stop("SIGTERM");
     }, STDIN_GRACE_MS);
-    // A tracer that never ends is killed at last: nobody is left to send another signal.
-    const last = setTimeout(() => this.#killTracer("SIGKILL"), STDIN_GRACE_MS + BUSY_LIMIT_MS);
+    // A tracer that never ends is killed at last, once silent and idle: nobody is left to send another signal.
+    const closed = performance.now();
+    const last = setInterval(() => {
+      const now = performance.now();
+      const working = this.#tracerWorking();
+      if (now - closed < STDIN_GRACE_MS + BUSY_LIMIT_MS || now - this.#lastOutput < SIGINT_RETRY_MS || working) return;
+      this.#killTracer("SIGKILL");
+    }, SIGINT_RETRY_MS);
     await this.#streamEnded.promise;
     clearTimeout(t);
-    clearTimeout(last);
+    clearInterval(last);
   }
 
   async #watchChild(): Promise<void> {
