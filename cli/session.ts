@@ -80,6 +80,11 @@ const TYPED_AGAIN_MS = 3_000;
 
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
+/** True for a line of bpftrace's stderr that HARMLESS_STDERR says is no trouble. */
+function _harmless(line: string): boolean {
+  return HARMLESS_STDERR.some((re) => re.test(line));
+}
+
 /** Human notices (header, completeness, warnings) go to stderr unless the trace itself is NDJSON there. */
 function _notice(options: Options, sink: Sink, text: string): void {
   if (options.json && sink.isStderr) return;
@@ -713,9 +718,9 @@ class _Session {
       // Begun but not ended: part of it may have been lost with other events. A big summary takes seconds to print
       // (bpftrace prints about 100,000 keys a second): only one that stops coming is given up for END's.
       this.#partialTimer ??= setInterval(() => {
-        const working = this.#tracerWorking();
+        const stuck = this.#silentAndIdle(SUMMARY_WAIT_MS);
         if (ended()) clearInterval(this.#partialTimer);
-        else if (performance.now() - this.#lastOutput >= SUMMARY_WAIT_MS && !working) {
+        else if (stuck) {
           clearInterval(this.#partialTimer);
           this.#fallBack("the summary stopped before its end");
         }
@@ -762,11 +767,20 @@ class _Session {
         clearInterval(this.#retryTimer);
         return;
       }
-      const working = this.#tracerWorking();
-      if (this.#lastOutput > sentAt || performance.now() - sentAt < SIGINT_RETRY_MS || working) return;
+      const now = performance.now();
+      if (!this.#silentAndIdle(now - sentAt) || now - sentAt < SIGINT_RETRY_MS) return;
       sentAt = performance.now();
       this.#killTracer("SIGINT");
     }, SIGINT_RETRY_MS / 4);
+  }
+
+  /**
+   * True when bpftrace has printed nothing for `ms` and is not working (see #tracerWorking). Each timer that waits on
+   * bpftrace asks on every turn, silent or not, so that the CPU time it compares with is recent.
+   */
+  #silentAndIdle(ms: number): boolean {
+    const working = this.#tracerWorking();
+    return performance.now() - this.#lastOutput >= ms && !working;
   }
 
   /**
@@ -778,7 +792,7 @@ class _Session {
     const ticks = cpuTicks(this.tracer.pid);
     if (ticks === null) return false;
     const busy = this.#busy;
-    // The first reading is only a reference: the timers read it on each turn, silent or not.
+    // The first reading is only a reference.
     if (busy === null) this.#busy = { ticks, at: -Infinity, since: now };
     else if (ticks > busy.ticks + 1) {
       this.#busy = { ticks, at: now, since: now - busy.at < SUMMARY_WAIT_MS ? busy.since : now };
@@ -814,10 +828,8 @@ class _Session {
     // A tracer that never ends is killed at last, once silent and idle: nobody is left to send another signal.
     const closed = performance.now();
     const last = setInterval(() => {
-      const now = performance.now();
-      const working = this.#tracerWorking();
-      if (now - closed < STDIN_GRACE_MS + BUSY_LIMIT_MS || now - this.#lastOutput < SIGINT_RETRY_MS || working) return;
-      this.#killTracer("SIGKILL");
+      const stuck = this.#silentAndIdle(SIGINT_RETRY_MS);
+      if (stuck && performance.now() - closed >= STDIN_GRACE_MS + BUSY_LIMIT_MS) this.#killTracer("SIGKILL");
     }, SIGINT_RETRY_MS);
     await this.#streamEnded.promise;
     clearTimeout(t);
@@ -854,7 +866,7 @@ class _Session {
     const splitter = new LineSplitter(4096);
     const dec = new TextDecoder();
     const handle = (line: string) => {
-      if (HARMLESS_STDERR.some((re) => re.test(line)) && !this.options.debug) return;
+      if (_harmless(line) && !this.options.debug) return;
       if (this.stderrLines.length < 200) this.stderrLines.push(line);
       if (this.options.debug) _notice(this.options, this.sink, `bpftrace: ${line}`);
     };
@@ -1064,7 +1076,7 @@ class _Session {
 
   #tracerError(): string {
     // With --debug the harmless lines are kept too (and shown): they are no reason.
-    const lines = this.stderrLines.filter((l) => !HARMLESS_STDERR.some((re) => re.test(l)));
+    const lines = this.stderrLines.filter((l) => !_harmless(l));
     const err = lines.find((l) => /ERROR|error/.test(l)) ?? lines[0];
     return err ? err.replace(/^ERROR:\s*/, "").trim() : "it printed nothing";
   }
