@@ -43,7 +43,8 @@ export interface AggEntry {
   initialNs: boolean;
   /**
    * The program the process ran, as the kernel marked it: the `ts` of the exec record that started it (a new
-   * process takes its parent's), 1 when that exec came before the trace; absent when not counted (system-wide).
+   * process takes its parent's), or for a program that ran before the trace, its process's pid (see
+   * ProgramMap.programMarked); 0 system-wide, absent in summaries made before marks.
    */
   program?: number;
   /**

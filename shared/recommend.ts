@@ -34,7 +34,7 @@ export interface RecommendInput {
   usage?: ProgramUsage;
   /**
    * Narrow by the kernel's counts (AggEntry.fallbackFor), not by `narrowings` and `alone`: for a trace whose stream
-   * did not show every check in order (`--summary-only`, `--unique`).
+   * did not show every check in order (`--summary-only`, `--unique`, lost events).
    */
   narrowFromCounts?: boolean;
 }
@@ -72,8 +72,8 @@ export function recommend(input: RecommendInput): Recommendation {
   const root: ProgramFile = input.root ?? { path: input.binary ?? UNKNOWN_PROGRAM, script: false };
   const programOf = input.programOf ?? (() => root);
   const caps = new Set<number>();
-  // Per program path, what its checks asked for: what the stream charged before execs, then the kernel's counts by
-  // pid, each to the program its pid ran at the end unless charged before.
+  // Per program path, what its checks asked for: what the stream charged before execs, then the kernel's counts, each
+  // to the program it is marked with, or by pid.
   const byProgram = new Map<string, ProgramShare>();
   const fromCounts = input.narrowFromCounts === true;
   // A file's path is known once looked up, after it was charged: shares merge under the path they have now. How a
@@ -92,9 +92,13 @@ export function recommend(input: RecommendInput): Recommendation {
       continue;
     }
     caps.add(a.cap);
-    const marked = a.program === undefined ? undefined : input.programMarked?.(a.program);
-    const last = marked ?? programOf(a.pid);
-    const to = marked ?? (input.usage ? input.usage.chargeTo(a.pid, a.cap, last) : last);
+    // Marked by the kernel with a program it knows: that one's. Else the one its pid ran at the end, unless the
+    // stream charged its checks before an exec already (null).
+    let to: ProgramFile | null | undefined = a.program === undefined ? undefined : input.programMarked?.(a.program);
+    if (to === undefined) {
+      const last = programOf(a.pid);
+      to = input.usage ? input.usage.chargeTo(a.pid, a.cap, last) : last;
+    }
     const share = to === null ? undefined : shareOf(byProgram, to);
     share?.caps.add(a.cap);
     if (fromCounts && BROAD.has(a.cap)) {
