@@ -176,13 +176,7 @@ Deno.test("--pid charges a subshell to the traced shell, though the shell has ex
     const out = await Deno.makeTempFile({ suffix: ".ndjson" });
     const tracer = _traceToFile(out, [...mode, "-p", String(shell.pid)]);
     try {
-      await waitForReady(out);
-      const w = shell.stdin.getWriter();
-      await w.write(new TextEncoder().encode("go\n"));
-      await w.close();
-      const status = await tracer.output();
-      assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
-      const rec = ndjson(await Deno.readTextFile(out)).at(-1)?.recommendation as Record<string, unknown>;
+      const rec = await _recommendationAfterGo(out, tracer, shell);
       const programs = rec.programs as { path: string; capabilities: string[] }[];
       assert.deepEqual(
         programs.map((p) => [p.path, p.capabilities]),
@@ -215,14 +209,7 @@ Deno.test("--pid of a process whose main thread has ended names its program, rea
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   try {
     assert.match((await reader.read()).value ?? "", /ready/);
-    const tracer = _traceToFile(out, ["-p", String(target.pid)]);
-    await waitForReady(out);
-    const w = target.stdin.getWriter();
-    await w.write(new TextEncoder().encode("go\n"));
-    await w.close();
-    const status = await tracer.output();
-    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
-    const rec = ndjson(await Deno.readTextFile(out)).at(-1)?.recommendation as Record<string, unknown>;
+    const rec = await _recommendationAfterGo(out, _traceToFile(out, ["-p", String(target.pid)]), target);
     assert.equal(rec.setcap, `setcap cap_chown+ep ${bin}`);
   } finally {
     reader.releaseLock();
@@ -473,6 +460,24 @@ function _traceToFile(out: string, args: string[]): Deno.ChildProcess {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+}
+
+/**
+ * Once the trace in `out` is ready, a line to `target`'s stdin (its go); then, captrace having ended with 0, the
+ * recommendation its summary gives.
+ */
+async function _recommendationAfterGo(
+  out: string,
+  tracer: Deno.ChildProcess,
+  target: Deno.ChildProcess,
+): Promise<Record<string, unknown>> {
+  await waitForReady(out);
+  const w = target.stdin.getWriter();
+  await w.write(new TextEncoder().encode("go\n"));
+  await w.close();
+  const status = await tracer.output();
+  assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+  return ndjson(await Deno.readTextFile(out)).at(-1)?.recommendation as Record<string, unknown>;
 }
 
 async function waitForReady(file: string): Promise<Record<string, unknown>> {

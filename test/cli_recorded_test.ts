@@ -298,22 +298,36 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
   assert.equal(text.stderr, "captrace: Command '/nonexistent/cmd' was not found\nCheck the path\n");
 });
 
+/** One denied check (ping's CAP_NET_RAW), then the root's exit: captrace asks for the summary at once. */
+const PING_THEN_EXIT = "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n";
+
+/** END's summary of PING_THEN_EXIT, counting `n` checks. */
+function endSummary(n: number): string {
+  return `S begin\n@n: ${n}\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: ${n}\nS end\n`;
+}
+
 /**
- * Replays a trace (one denied check, then the root's exit) and `more` after it, with a stand-in that answers SIGINT
- * with END's summary; the summary must come from END, after captrace said why it sent SIGINT.
+ * `captrace --debug -c -p` on the stand-in replaying PING_THEN_EXIT and `more` after it, answering SIGINT with END's
+ * summary of `endChecks` checks, with `env` besides.
  */
+async function afterRootExit(more: string, endChecks: number, env: Record<string, string> = {}) {
+  const replay = await temp(PING_THEN_EXIT + more);
+  const end = await temp(endSummary(endChecks));
+  try {
+    return await fake({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end, ...env }, ["--debug", "-c", "-p", String(Deno.pid)]);
+  } finally {
+    await Deno.remove(replay);
+    await Deno.remove(end);
+  }
+}
+
+/** With `more` after PING_THEN_EXIT, the summary must come from END, after captrace said why it sent SIGINT. */
 async function summaryFromEnd(more: string, why: RegExp): Promise<void> {
-  const replay = await temp(
-    "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n" + more,
-  );
-  const end = await temp("S begin\n@n: 1\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: 1\nS end\n");
-  const r = await fake({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end }, ["--debug", "-c", "-p", String(Deno.pid)]);
+  const r = await afterRootExit(more, 1);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, why);
   assert.match(r.stderr, /^cap_net_raw +1 +0 +1 +1 +0 +1 socket$/m);
   assert.match(r.stderr, /captrace: 1 checks seen, 1 shown, 0 hidden .* 0 lost;/);
-  await Deno.remove(replay);
-  await Deno.remove(end);
 }
 
 Deno.test("a tracer that ignores the summary request is stopped with SIGINT and its END summary is used", async () => {
@@ -327,45 +341,25 @@ Deno.test("a summary that begins but stops coming is replaced by END's, asked fo
 
 Deno.test("a summary that takes longer than half a second to print, but keeps coming, is waited for", async () => {
   // A big map takes bpftrace seconds to print; here a line comes every 0.2 s, 1.2 s in all.
-  const replay = await temp(
-    "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n",
-  );
   const slow = await temp("S begin\n@n: 1\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: 1\n@agg[1, 5, 13, -1, 41, 0]: 6\nS end\n");
-  const end = await temp("S begin\n@n: 99\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: 99\nS end\n");
-  const r = await fake({ FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow, FAKE_ON_SIGINT: end }, [
-    "--debug",
-    "-c",
-    "-p",
-    String(Deno.pid),
-  ]);
+  const r = await afterRootExit("", 99, { FAKE_REPLAY_SLOW: slow });
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /sending SIGINT/);
   assert.match(r.stderr, /^cap_net_raw +7 +0 +7 +7 +0 +1 socket$/m, "the counts of the summary printed slowly");
-  for (const f of [replay, slow, end]) await Deno.remove(f);
+  await Deno.remove(slow);
 });
 
 Deno.test("a tracer silent but busy (sorting a big map) is waited for, not interrupted", async () => {
   // The summary begins, then the stand-in spins for about 1.5 s on this machine before printing the rest.
-  const replay = await temp(
-    "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\nS begin\n@n: 7\n@p: 2\n",
-  );
   const later = await temp("@agg[0, 5, 13, -1, 41, 0]: 7\nS end\n");
-  const end = await temp("S begin\n@n: 99\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: 99\nS end\n");
-  const r = await fake({
-    FAKE_REPLAY: replay,
+  const r = await afterRootExit("S begin\n@n: 7\n@p: 2\n", 99, {
     FAKE_BUSY_LOOPS: "1500000",
     FAKE_REPLAY_LATER: later,
-    FAKE_ON_SIGINT: end,
-  }, [
-    "--debug",
-    "-c",
-    "-p",
-    String(Deno.pid),
-  ]);
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /sending SIGINT/);
   assert.match(r.stderr, /^cap_net_raw +7 +0 +7 +7 +0 +1 socket$/m);
-  for (const f of [replay, later, end]) await Deno.remove(f);
+  await Deno.remove(later);
 });
 
 /**
@@ -444,10 +438,8 @@ Deno.test("Ctrl-C three times in quick succession keeps END's summary while bpft
 Deno.test("a signal after captrace itself interrupted the tracer does not kill it while END's summary comes", async () => {
   // The root's exit, then no answer to the summary request: captrace sends SIGINT after 0.5 s, and END's summary
   // takes 1.5 s more. The user's two signals come 1.2 and 1.7 s after READY: the second goes to the tracer.
-  const replay = await temp(
-    "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n",
-  );
-  const end = await temp("S begin\n@n: 1\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: 1\nS end\n");
+  const replay = await temp(PING_THEN_EXIT);
+  const end = await temp(endSummary(1));
   const r = await signalled({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end, FAKE_SIGINT_SLEEP: "1.5" }, [1200, 500], true);
   assert.doesNotMatch(r.err, /stopped unexpectedly/);
   assert.match(r.err, /^captrace: 1 checks seen, 1 shown/m);
