@@ -1,6 +1,6 @@
 /** Turns parsed tracer records into v1 events: pairs kprobe entries with returns, decodes flags, keeps counts. */
 
-import { CAP_OPT_INSETID, isAudited, optsFromStack } from "./audit.ts";
+import { CAP_OPT_INSETID, impliedOpts, isAudited, optsFromStack } from "./audit.ts";
 import { BROAD, capName, FALLBACK_OF } from "./capabilities.ts";
 import { errnoName } from "./errno.ts";
 import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
@@ -206,8 +206,8 @@ export class Correlator {
         this.totals.set(rec.name, rec.value);
         break;
       case "agg": {
-        const opts = rec.opts ?? optsFromStack(rec.stack ?? []);
         const { pid, cap, ret, sys, initialNs, program, fallbackFor, count } = rec;
+        const opts = (rec.opts ?? optsFromStack(rec.stack ?? [])) | impliedOpts(cap, syscallName(sys, this.#arch));
         this.agg.push({
           pid,
           cap,
@@ -264,7 +264,8 @@ export class Correlator {
 
   #build(r: CheckRecord | EntryRecord, ts: number, ret: number, source: "read" | "inferred"): Output {
     this.checks++;
-    const opts = r.opts;
+    const syscall = syscallName(r.sys, this.#arch);
+    const opts = r.opts | impliedOpts(r.cap, syscall);
     const audit = isAudited(opts);
     const role = this.#trackNarrowing(r.tid, r.cap, ret, r.sys, audit);
     const event: CheckEvent = {
@@ -284,7 +285,7 @@ export class Correlator {
       verdict: ret === 0 ? "allowed" : "denied",
       errno: ret < 0 ? errnoName(-ret) : null,
       syscall: r.sys < 0 ? null : r.sys,
-      syscall_name: syscallName(r.sys, this.#arch),
+      syscall_name: syscall,
       opts,
       audit,
       insetid: (opts & CAP_OPT_INSETID) !== 0,

@@ -456,6 +456,22 @@ Deno.test("a program that does nothing privileged needs no capabilities", async 
   assert.match(r.stderr, /^Recommendation: no capabilities needed\.$/m);
 });
 
+Deno.test("a program that drops its capabilities needs none: capset's CAP_SETPCAP check is a probe", async () => {
+  await requireTracing();
+  const bin = await fixture("drop_caps");
+  for (const mode of [[], ["--unique"], ["--summary-only"]]) {
+    const { events, code } = await runJson([...mode, "-v", "-c", "-u", "nobody", "--", bin]);
+    assert.equal(code, 0, "the capset succeeded without CAP_SETPCAP");
+    const { caps, rec } = summaryOf(events);
+    const setpcap = caps.find((c) => c.cap_name === "cap_setpcap");
+    assert.deepEqual([setpcap?.denied, setpcap?.noaudit], [1, 1], mode.join(" "));
+    assert.deepEqual(rec.capabilities, [], mode.join(" "));
+    if (mode.length > 0) continue;
+    const check = events.find((e) => e.type === "check" && e.cap_name === "cap_setpcap");
+    assert.deepEqual([check?.syscall_name, check?.verdict, check?.opts, check?.audit], ["capset", "denied", 2, false]);
+  }
+});
+
 Deno.test("--baseline passes when nothing new is needed and fails with 5 naming what is", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
