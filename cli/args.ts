@@ -76,7 +76,8 @@ Output:
 
 Tracing:
   -u, --user USER       run the command as USER (uid, gid and supplementary
-                        groups; HOME, USER and LOGNAME set for USER) while
+                        groups; HOME, USER and LOGNAME set for USER, PATH
+                        without the directories USER cannot search) while
                         captrace itself stays root
   -f, --follow          follow children (the default, as strace -f)
       --no-follow       trace only the root process and its threads

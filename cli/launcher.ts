@@ -8,18 +8,23 @@ export interface User {
   name: string;
   uid: number;
   gid: number;
+  /** Supplementary groups, as `--init-groups` sets them. */
+  groups: number[];
   home: string;
 }
 
 /** Look a user up by name or number in the system's user database (getent), as strace -u does. */
 export async function resolveUser(spec: string): Promise<User> {
-  const out = await new Deno.Command("getent", { args: ["passwd", spec], stdout: "piped", stderr: "null" })
-    .output();
-  const f = new TextDecoder().decode(out.stdout).split("\n")[0]?.split(":") ?? [];
-  if (!out.success || f.length < 4) {
+  const run = (cmd: string, args: string[]) =>
+    new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output().catch(() => null);
+  const [out, ids] = await Promise.all([run("getent", ["passwd", spec]), run("id", ["-G", spec])]);
+  const f = out === null ? [] : new TextDecoder().decode(out.stdout).split("\n")[0]?.split(":") ?? [];
+  if (!out?.success || f.length < 4) {
     throw new CaptraceError(`No such user '${spec}'`, "Give a user name or uid from /etc/passwd", ExitCode.USAGE);
   }
-  return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5] || "/" };
+  const gid = Number(f[3]);
+  const groups = ids?.success ? new TextDecoder().decode(ids.stdout).trim().split(/\s+/).map(Number) : [gid];
+  return { name: f[0]!, uid: Number(f[2]), gid, groups, home: f[5] || "/" };
 }
 
 /** Find the program the way execvp would; throws with exit code 127 or 126 like a shell. */
@@ -87,14 +92,17 @@ export async function privateTempDir(prefix: string): Promise<string> {
 }
 
 /** HOME, USER and LOGNAME of `user`, as su sets them. */
-function _userEnv(user: User): Record<string, string> {
-  return { HOME: user.home, USER: user.name, LOGNAME: user.name };
+function _userEnv(user: User, path: string | undefined): Record<string, string> {
+  return { HOME: user.home, USER: user.name, LOGNAME: user.name, ...(path === undefined ? {} : { PATH: path }) };
 }
 
-/** Start `argv` (argv[0] already resolved) behind a gate, optionally as another user. */
+/**
+ * Start `argv` (argv[0] already resolved) behind a gate, optionally as another user, with `path` for its PATH (see
+ * userPath).
+ */
 export async function launchGated(
   argv: readonly string[],
-  options: { user: User | null; stdin: "inherit" | "null" },
+  options: { user: User | null; path?: string; stdin: "inherit" | "null" },
 ): Promise<Gated> {
   const dir = await privateTempDir("captrace-");
   const fifo = `${dir}/gate`;
@@ -129,9 +137,10 @@ export async function launchGated(
   try {
     child = new Deno.Command("/bin/sh", {
       args: ["-c", GATE, "captrace", fifo, ...target],
-      // The user's HOME, USER and LOGNAME; the rest of the environment is kept, as strace -u keeps it all. A HOME
-      // left at root's would make the program's reads of its own files denied DAC checks, recommended for nothing.
-      ...(options.user ? { env: _userEnv(options.user) } : {}),
+      // The user's HOME, USER and LOGNAME; the rest of the environment is kept, as strace -u keeps it all, but for
+      // PATH's directories the user cannot search. A HOME left at root's would make the program's reads of its own
+      // files denied DAC checks, recommended for nothing, as would looking programs up in /root/.cargo/bin.
+      ...(options.user ? { env: _userEnv(options.user, options.path) } : {}),
       stdin: options.stdin,
       stdout: "inherit",
       stderr: "inherit",

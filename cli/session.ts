@@ -15,6 +15,7 @@ import {
 } from "./environment.ts";
 import { typelessBtf } from "../shared/btf.ts";
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
+import { userPath } from "./user_path.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
 import { cpuTicks, descendantsOf, hasEnded, processState, terminalSignalsReach } from "./procfs.ts";
@@ -202,7 +203,13 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
       binary = await programFile(path);
     }
     const user = options.user ? await resolveUser(options.user) : null;
+    const path = Deno.env.get("PATH");
+    const forUser = user === null || path === undefined ? null : await userPath(path, user);
     if (tracefs.note) _notice(options, sink, `captrace: ${tracefs.note}`);
+    if (forUser !== null && forUser.dropped.length > 0) {
+      const dirs = forUser.dropped.join(", ");
+      _notice(options, sink, `captrace: the command's PATH leaves out what ${user!.name} cannot search: ${dirs}`);
+    }
     return await _trace(options, hooks, sink, signals, {
       probe,
       limits,
@@ -214,6 +221,7 @@ async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signa
       binary,
       argv,
       user,
+      userPath: forUser?.path ?? null,
       baseline,
       arch,
       offsets,
@@ -238,6 +246,8 @@ interface _Plan {
   binary: ProgramFile | undefined;
   argv: string[];
   user: User | null;
+  /** The command's PATH as the user (see userPath); null to keep captrace's. */
+  userPath: string | null;
   baseline: string[] | null;
   arch: string;
   /** Parsed from BTF while the command's launcher starts. */
@@ -256,7 +266,11 @@ async function _trace(
 
   let gate: Gated | null = null;
   if (options.mode === "command") {
-    gate = await launchGated(argv, { user, stdin: options.stdinControl ? "null" : "inherit" });
+    gate = await launchGated(argv, {
+      user,
+      ...(plan.userPath === null ? {} : { path: plan.userPath }),
+      stdin: options.stdinControl ? "null" : "inherit",
+    });
     rootPid = gate.pid;
   }
 

@@ -537,6 +537,31 @@ Deno.test("-u gives the command the user's HOME, USER and LOGNAME and keeps the 
   assert.equal(r.stdout, `${home}|nobody|nobody|kept\n`);
 });
 
+Deno.test("-u leaves out of PATH what the user cannot search: no denied lookups recommended for nothing", async () => {
+  await requireTracing();
+  const top = await Deno.makeTempDir(); // root's, 0700: nobody cannot search it
+  try {
+    await Deno.mkdir(`${top}/bin`);
+    const path = `${top}/bin:/usr/bin:/bin`;
+    // The shell looks nice up on PATH, as root's PATH starting in /root/.cargo/bin would have it do.
+    const r = await runJson(["-c", "-u", "nobody", "--", "/bin/sh", "-c", 'echo "$PATH"; nice -n 1 true'], {
+      env: { PATH: path },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "/usr/bin:/bin\n");
+    const { caps, rec } = summaryOf(r.events);
+    assert.deepEqual(caps.filter((c) => (c.denied as number) > 0 && (c.audited as number) > 0), []);
+    assert.deepEqual(rec.capabilities, []);
+    const text = await runCli(["-u", "nobody", "--", "/bin/true"], { env: { PATH: path } });
+    assert.match(
+      text.stderr,
+      new RegExp(`^captrace: the command's PATH leaves out what nobody cannot search: ${top}/bin$`, "m"),
+    );
+  } finally {
+    await Deno.remove(top, { recursive: true });
+  }
+});
+
 Deno.test("--unique on 300,000 denied checks prints each once and the summary counts all of them", async () => {
   await requireTracing();
   const bin = await fixture("caps_loop");

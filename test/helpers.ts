@@ -121,10 +121,13 @@ export async function rootOwnedFile(): Promise<string> {
 }
 
 /** Run the CLI with `--json -o FILE` prepended and return the events from FILE along with the run. */
-export async function runJson(args: string[]): Promise<Run & { events: Record<string, unknown>[] }> {
+export async function runJson(
+  args: string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<Run & { events: Record<string, unknown>[] }> {
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   try {
-    const r = await runCli(["--json", "-o", out, ...args]);
+    const r = await runCli(["--json", "-o", out, ...args], options);
     return { ...r, events: ndjson(await Deno.readTextFile(out)) };
   } finally {
     await Deno.remove(out);

@@ -1,0 +1,65 @@
+/**
+ * The PATH a command run as another user (`-u`) gets: root's, less the directories that user cannot search. Root's
+ * PATH often starts in root's home (`/root/.cargo/bin`, pyenv shims), and every lookup of a program there, by a shell
+ * or execvp, would be a denied DAC check, recommended for nothing.
+ */
+
+/** Who the command runs as. */
+export interface PathUser {
+  uid: number;
+  gid: number;
+  /** Supplementary groups. */
+  groups: readonly number[];
+}
+
+/**
+ * True when `user` may search the directory whose stat is `st` (its x bit for the user's class), as the kernel's
+ * permission check decides it without capabilities; ACLs are not read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { searchable } from "./user_path.ts";
+ * const nobody = { uid: 65534, gid: 65534, groups: [] };
+ * assert(searchable({ uid: 0, gid: 0, mode: 0o40755 }, nobody));
+ * assert(!searchable({ uid: 0, gid: 0, mode: 0o40700 }, nobody));
+ * ```
+ */
+export function searchable(
+  st: { uid: number | null; gid: number | null; mode: number | null },
+  user: PathUser,
+): boolean {
+  if (user.uid === 0) return true;
+  const mode = st.mode ?? 0;
+  if (st.uid === user.uid) return (mode & 0o100) !== 0;
+  if (st.gid === user.gid || (st.gid !== null && user.groups.includes(st.gid))) return (mode & 0o010) !== 0;
+  return (mode & 0o001) !== 0;
+}
+
+/**
+ * `path` without the entries `user` cannot reach: an absolute directory with a parent, or itself, the user may not
+ * search. Entries that do not exist, and relative ones, are kept. Returns the PATH and the entries left out.
+ */
+export async function userPath(path: string, user: PathUser): Promise<{ path: string; dropped: string[] }> {
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  for (const entry of path.split(":")) {
+    if (await _reachable(entry, user)) kept.push(entry);
+    else if (!dropped.includes(entry)) dropped.push(entry);
+  }
+  return { path: kept.join(":"), dropped };
+}
+
+async function _reachable(entry: string, user: PathUser): Promise<boolean> {
+  if (!entry.startsWith("/")) return true;
+  // Through its links: the user must search every directory on the way to where they lead.
+  const dir = await Deno.realPath(entry).catch(() => entry);
+  let prefix = "";
+  for (const part of ["", ...dir.split("/").filter((p) => p !== "")]) {
+    prefix = part === "" ? "/" : `${prefix === "/" ? "" : prefix}/${part}`;
+    const st = await Deno.stat(prefix).catch(() => null);
+    if (st === null || !st.isDirectory) return true; // nothing there to search: no check
+    if (!searchable(st, user)) return false;
+  }
+  return true;
+}
