@@ -62,6 +62,8 @@ const SIGINT_RETRY_MS = 1_000;
  * printing any of it (a million keys take seconds).
  */
 const BUSY_LIMIT_MS = 60_000;
+/** Text output shows the tracer's losses at most once in this long. */
+const LOST_LINE_MS = 1_000;
 /** How long the summary may take to begin once asked for, before bpftrace is stopped with SIGINT instead. */
 const SUMMARY_WAIT_MS = 500;
 /**
@@ -1057,7 +1059,7 @@ class _Session {
           continue;
         case "lost":
           if (o.json) this.sink.line(JSON.stringify(event));
-          else this.sink.line(`captrace: tracer lost ${event.count} events`);
+          else this.#reportLost(event.count);
           continue;
         default:
           if (o.json) this.sink.line(JSON.stringify(event));
@@ -1071,6 +1073,24 @@ class _Session {
     }
   }
   #stoppedForOutput = false;
+
+  /**
+   * Text: a loss is shown where it happened, but at most a line a second, with what was lost since the last: a busy
+   * trace can have bpftrace report a loss for every few events. The end's completeness line gives the total.
+   */
+  #reportLost(count: number): void {
+    this.#lostUnshown += count;
+    this.#lostSeen += count;
+    const now = performance.now();
+    if (now - this.#lostShownAt < LOST_LINE_MS) return;
+    this.#lostShownAt = now;
+    const since = this.#lostUnshown < this.#lostSeen ? ` (${this.#lostSeen} so far)` : "";
+    this.sink.line(`captrace: tracer lost ${this.#lostUnshown} events${since}`);
+    this.#lostUnshown = 0;
+  }
+  #lostUnshown = 0;
+  #lostSeen = 0;
+  #lostShownAt = -Infinity;
 
   /** Notes a check for the setcap lines: its process's parent, and the check if it counts (see recommend). */
   #charge(event: CheckEvent, role: BroadRole | undefined): void {

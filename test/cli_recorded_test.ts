@@ -330,6 +330,32 @@ async function summaryFromEnd(more: string, why: RegExp): Promise<void> {
   assert.match(r.stderr, /captrace: 1 checks seen, 1 shown, 0 hidden .* 0 lost;/);
 }
 
+Deno.test("the tracer's losses are shown where they happen, at most a line a second, and totalled at the end", async () => {
+  // Three losses at once, then one every 0.2 s for 1.4 s, then the root's exit: a line at once, the next one a second
+  // later with all that was lost since, and the rest only in the end's total.
+  const lost = "Lost 1 events\n";
+  const [exit] = PING_THEN_EXIT.match(/^X .*\n/m)!;
+  const replay = await temp(PING_THEN_EXIT.replace(exit, lost.repeat(3)));
+  const slow = await temp(lost.repeat(7) + exit);
+  const end = await temp(endSummary(1));
+  try {
+    const r = await fake({ FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow, FAKE_ON_SIGINT: end }, [
+      "-p",
+      String(Deno.pid),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.split("\n").filter((l) => /tracer lost/.test(l));
+    assert.equal(lines.length, 2, r.stderr);
+    assert.equal(lines[0], "captrace: tracer lost 1 events");
+    const [, since, total] = /^captrace: tracer lost (\d+) events \((\d+) so far\)$/.exec(lines[1]!) ?? [];
+    assert.equal(Number(total), Number(since) + 1, lines[1]);
+    assert.ok(Number(total) >= 6 && Number(total) <= 10, lines[1]);
+    assert.match(r.stderr, /^captrace: 10 events lost by the tracer; summary counts are still exact$/m);
+  } finally {
+    for (const f of [replay, slow, end]) await Deno.remove(f);
+  }
+});
+
 Deno.test("a tracer that ignores the summary request is stopped with SIGINT and its END summary is used", async () => {
   // The stand-in, unlike bpftrace, does not answer captrace's chown: after 0.5 s captrace falls back to SIGINT.
   await summaryFromEnd("", /^captrace: no summary 500 ms after asking: sending SIGINT$/m);
