@@ -85,6 +85,8 @@ export function recommend(input: RecommendInput): Recommendation {
   }
   let elsewhere = 0;
   const counted = { narrow: new Map<number, number>(), alone: new Map<number, number>() };
+  /** Each capability's counted checks. */
+  const checks = new Map<number, number>();
   for (const a of input.agg) {
     if (!isAudited(a.opts) || a.count === 0) continue;
     if (a.ret === 0 && !a.initialNs) {
@@ -92,6 +94,7 @@ export function recommend(input: RecommendInput): Recommendation {
       continue;
     }
     caps.add(a.cap);
+    checks.set(a.cap, (checks.get(a.cap) ?? 0) + a.count);
     // Marked by the kernel with a program it knows: that one's. Else the one its pid ran at the end, unless the
     // stream charged its checks before an exec already (null).
     let to: ProgramFile | null | undefined = a.program === undefined ? undefined : input.programMarked?.(a.program);
@@ -117,9 +120,17 @@ export function recommend(input: RecommendInput): Recommendation {
     }))
     : input.narrowings;
   const alone = fromCounts ? counted.alone : input.alone;
+  // A narrow capability that was only ever checked before falling back is covered by its broad one where that is
+  // needed on its own: the kernel grants the fallback (with CAP_DAC_OVERRIDE for its writes, a program's reads need
+  // no CAP_DAC_READ_SEARCH).
+  const covered = new Set<number>();
+  for (const n of narrowings) {
+    if ((alone.get(n.insteadOf) ?? 0) > 0 && (checks.get(n.cap) ?? 0) <= n.count) covered.add(n.cap);
+  }
   const narrowed: Recommendation["narrowed"] = [];
   for (const n of narrowings) {
     caps.add(n.cap);
+    if (covered.has(n.cap)) continue;
     const broad = capConstant(n.insteadOf);
     narrowed.push({
       cap: capConstant(n.cap),
@@ -129,11 +140,13 @@ export function recommend(input: RecommendInput): Recommendation {
   }
   // A broad capability that only ever stood in for narrow ones is not needed: the narrow ones are.
   for (const n of narrowings) if ((alone.get(n.insteadOf) ?? 0) === 0) caps.delete(n.insteadOf);
-  const sorted = [...caps].sort((a, b) => a - b);
+  // Each program's share still has its narrow capabilities: one whose broad capability is not needed keeps them.
+  const all = [...caps].sort((a, b) => a - b);
+  const sorted = all.filter((c) => !covered.has(c));
   const list = sorted.map(capConstant);
   const note = elsewhere === 0 ? NOTE : `${NOTE} So ${elsewhere === 1 ? "is 1 check" : `are ${elsewhere} checks`} ` +
     "allowed to processes in a user namespace other than the initial one: they need no capability outside it.";
-  const programs = _programs(sorted, byProgram, root);
+  const programs = _programs(all, covered, byProgram, root);
   return {
     capabilities: list,
     narrowed,
@@ -145,15 +158,18 @@ export function recommend(input: RecommendInput): Recommendation {
 }
 
 /**
- * Each program's share of the capability list (`sorted`, numbers), the root program first: what its processes
- * asked for, less the broad capabilities that only stood in for narrow ones in that program. A capability no
- * program's check asked for (a narrowing alone) is the root program's.
+ * Each program's share of the capabilities (`all`, numbers, the narrow ones `covered` included), the root program
+ * first: what its processes asked for, less the broad capabilities that only stood in for narrow ones in that program,
+ * and less the covered narrow ones where the program needs their broad one on its own. A capability no program's
+ * check asked for (a narrowing alone) is the root program's.
  */
 function _programs(
-  sorted: readonly number[],
+  all: readonly number[],
+  covered: ReadonlySet<number>,
   byProgram: ReadonlyMap<string, ProgramShare>,
   root: ProgramFile,
 ): Recommendation["programs"] {
+  const sorted = all.filter((c) => !covered.has(c));
   const claimed = new Set<number>();
   const out: Recommendation["programs"] = [];
   const rootKey = programKey(root);
@@ -166,7 +182,10 @@ function _programs(
   });
   let mine: Recommendation["programs"][number] | undefined;
   for (const { file, caps, alone, fallback } of entries) {
-    const own = sorted.filter((c) => caps.has(c) && (alone.has(c) || !fallback.has(c)));
+    const needs = (c: number) => alone.has(c) || !fallback.has(c);
+    const own = all.filter((c) =>
+      caps.has(c) && needs(c) && !(covered.has(c) && caps.has(FALLBACK_OF.get(c)!) && needs(FALLBACK_OF.get(c)!))
+    );
     own.forEach((c) => claimed.add(c));
     if (own.length) out.push(_program(file, own.map(capConstant)));
     if (own.length && isRoot(file)) mine = out.at(-1);
@@ -174,7 +193,7 @@ function _programs(
   const rest = sorted.filter((c) => !claimed.has(c)).map(capConstant);
   if (rest.length) {
     if (mine) {
-      mine.capabilities = sorted.map(capConstant).filter((c) => mine.capabilities.includes(c) || rest.includes(c));
+      mine.capabilities = all.map(capConstant).filter((c) => mine.capabilities.includes(c) || rest.includes(c));
     } else out.unshift(_program(root, rest));
   }
   return out;

@@ -88,14 +88,22 @@ Deno.test("recommend narrowing replaces CAP_SYS_ADMIN when it was only a fallbac
   ]);
 });
 
-Deno.test("recommend keeps CAP_SYS_ADMIN when it was also checked on its own", () => {
+Deno.test("recommend keeps CAP_SYS_ADMIN when it was also checked on its own, and then it covers the narrow one", () => {
   const r = recommend({
     agg: [agg(38, { ret: -1 }), agg(21, { count: 2 })],
     narrowings: [{ cap: 38, count: 1, insteadOf: 21 }],
     alone: new Map([[21, 1]]),
   });
-  assert.deepEqual(r.capabilities, ["CAP_SYS_ADMIN", "CAP_PERFMON"]);
-  assert.equal(r.narrowed.length, 1);
+  assert.deepEqual(r.capabilities, ["CAP_SYS_ADMIN"]);
+  assert.deepEqual(r.narrowed, []);
+  // A narrow capability also checked outside a fallback (allowed here, with no fallback after it) stays.
+  const also = recommend({
+    agg: [agg(38, { ret: -1 }), agg(38), agg(21, { count: 2 })],
+    narrowings: [{ cap: 38, count: 1, insteadOf: 21 }],
+    alone: new Map([[21, 1]]),
+  });
+  assert.deepEqual(also.capabilities, ["CAP_SYS_ADMIN", "CAP_PERFMON"]);
+  assert.equal(also.narrowed.length, 1);
 });
 
 Deno.test("recommend keeps CAP_SYS_ADMIN when nothing was narrowed", () => {
@@ -139,7 +147,9 @@ Deno.test("recommend gives CAP_DAC_READ_SEARCH alone for reads, and keeps CAP_DA
     narrowings: [{ cap: 2, count: 1, insteadOf: 1 }],
     alone: new Map([[1, 1]]),
   });
-  assert.deepEqual(write.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH"]);
+  // CAP_DAC_OVERRIDE, needed for the write, lets the read through too.
+  assert.deepEqual(write.capabilities, ["CAP_DAC_OVERRIDE"]);
+  assert.deepEqual(write.narrowed, []);
 });
 
 Deno.test("recommend gives one setcap line per program, the root program first", () => {
@@ -399,9 +409,10 @@ Deno.test("recommend narrows by the kernel's counts when the stream did not show
   const usage = new ProgramUsage();
   usage.role(cat, 1, "alone");
   const r = recommend({ ...input, usage, narrowFromCounts: true });
-  assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_PERFMON"]);
+  // Together they need CAP_DAC_OVERRIDE for touch's write, which lets cat's read through too; cat alone needs only
+  // CAP_DAC_READ_SEARCH.
+  assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE", "CAP_PERFMON"]);
   assert.deepEqual(r.narrowed.map((n) => [n.cap, n.instead_of, n.reason.endsWith("(2×)")]), [
-    ["CAP_DAC_READ_SEARCH", "CAP_DAC_OVERRIDE", false],
     ["CAP_PERFMON", "CAP_SYS_ADMIN", true],
   ]);
   assert.deepEqual(r.programs.map((p) => [p.path, p.capabilities]), [
@@ -430,8 +441,37 @@ Deno.test("recommend drops a broad capability only from the programs where it st
     programOf: (pid) => pid === 2 ? cat : touch,
     usage,
   });
-  assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH"]);
+  assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE"]);
   assert.equal(r.setcap, "setcap cap_dac_read_search+ep /usr/bin/cat\nsetcap cap_dac_override+ep /usr/bin/touch");
+});
+
+Deno.test("recommend gives a program that reads and writes CAP_DAC_OVERRIDE alone, and another that reads the narrow one", () => {
+  const rw = { path: "/usr/bin/rw", script: false };
+  const cat = { path: "/usr/bin/cat", script: false };
+  const usage = new ProgramUsage();
+  usage.check(2, 2); // rw reads: CAP_DAC_READ_SEARCH denied, CAP_DAC_OVERRIDE as its fallback
+  usage.check(2, 1);
+  usage.role(rw, 1, "fallback");
+  usage.check(2, 1); // and writes: CAP_DAC_OVERRIDE on its own
+  usage.role(rw, 1, "alone");
+  usage.check(3, 2); // cat reads
+  usage.check(3, 1);
+  usage.role(cat, 1, "fallback");
+  const r = recommend({
+    agg: [
+      agg(2, { pid: 2, ret: -1 }),
+      agg(1, { pid: 2, ret: -1, count: 2 }),
+      agg(2, { pid: 3, ret: -1 }),
+      agg(1, { pid: 3, ret: -1 }),
+    ],
+    narrowings: [{ cap: 2, insteadOf: 1, count: 2 }],
+    alone: new Map([[1, 1]]),
+    binary: "/usr/bin/rw",
+    programOf: (pid) => pid === 2 ? rw : cat,
+    usage,
+  });
+  assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE"]);
+  assert.equal(r.setcap, "setcap cap_dac_override+ep /usr/bin/rw\nsetcap cap_dac_read_search+ep /usr/bin/cat");
 });
 
 Deno.test("recommend comments out setcap for a file it could not find and for a multi-call binary", () => {
