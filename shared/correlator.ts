@@ -7,6 +7,7 @@ import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
 import { oldestKey } from "./oldest_key.ts";
 import { PendingEntries } from "./pending_entries.ts";
+import { INIT_USER_NS } from "./program.ts";
 import type { BroadRole } from "./program_usage.ts";
 import { syscallName } from "./syscalls.ts";
 
@@ -267,7 +268,9 @@ export class Correlator {
     const syscall = syscallName(r.sys, this.#arch);
     const opts = r.opts | impliedOpts(r.cap, syscall);
     const audit = isAudited(opts);
-    const role = this.#trackNarrowing(r.tid, r.cap, ret, r.sys, audit);
+    // Allowed in a user namespace other than the initial one, a check needs no capability from outside (see recommend).
+    const elsewhere = ret === 0 && r.userns !== 0 && r.userns !== INIT_USER_NS;
+    const role = this.#trackNarrowing(r.tid, r.cap, ret, r.sys, audit && !elsewhere);
     const event: CheckEvent = {
       v: 1,
       type: "check",
@@ -304,10 +307,11 @@ export class Correlator {
    * perfmon_capable() and friends check the narrow capability first, CAP_SYS_ADMIN only when it was refused, as
    * generic_permission() does CAP_DAC_READ_SEARCH before CAP_DAC_OVERRIDE for a read: an audited broad check right
    * after an audited denied narrow one that falls back to it, in the same thread and syscall, stood in for it. Only
-   * such denials are remembered: the map is usually empty, and then a check does not look it up.
+   * such denials are remembered: the map is usually empty, and then a check does not look it up. `counts` is false
+   * for a check that neither needs a capability nor refuses one (no-audit, or allowed in another user namespace).
    */
-  #trackNarrowing(tid: number, cap: number, ret: number, sys: number, audit: boolean): BroadRole | undefined {
-    if (!audit) return undefined;
+  #trackNarrowing(tid: number, cap: number, ret: number, sys: number, counts: boolean): BroadRole | undefined {
+    if (!counts) return undefined;
     const denied = this.#deniedNarrow;
     let role: BroadRole | undefined;
     if (BROAD.has(cap)) {

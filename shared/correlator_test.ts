@@ -482,3 +482,12 @@ Deno.test("correlator takes capset's CAP_SETPCAP check for the probe it is on th
   ]);
   assert.deepEqual(c.agg.map((a) => [a.sys, a.opts]), [[126, 2], [157, 0]]);
 });
+
+Deno.test("correlator counts a broad check allowed in another user namespace neither alone nor as a fallback", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  ready(c);
+  // unshare -Ur's CAP_SYS_ADMIN, allowed in the namespace it made; then the initial namespace's own.
+  const outs = feed(c, [check({ cap: 21, ret: 0, userns: 4026532000 }), check({ cap: 21, ret: 0, sys: 165 })]);
+  assert.deepEqual(outs.map((o) => o.role), [undefined, "alone"]);
+  assert.deepEqual([...c.alone], [[21, 1]]);
+});
