@@ -1,6 +1,6 @@
 /** Turns parsed tracer records into v1 events: pairs kprobe entries with returns, decodes flags, keeps counts. */
 
-import { CAP_OPT_INSETID, impliedOpts, isAudited, optsFromStack } from "./audit.ts";
+import { CAP_OPT_INSETID, CAP_OPT_NOAUDIT, impliedOpts, isAudited, optsFromStack } from "./audit.ts";
 import { BROAD, capName, FALLBACK_OF } from "./capabilities.ts";
 import { errnoName } from "./errno.ts";
 import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
@@ -162,6 +162,11 @@ export class Correlator {
         this.records++;
         out.push(this.#build(rec, rec.ts, rec.ret, "inferred"));
         break;
+      case "tolerated":
+        this.records++;
+        this.#tolerated.add(rec.tid);
+        if (this.#tolerated.size > this.#maxPending) this.#tolerated.delete(this.#tolerated.values().next().value!);
+        break;
       case "entry":
         this.records++;
         // A new entry on a tid whose previous entry never returned: that one is lost for good, as is the oldest
@@ -208,7 +213,9 @@ export class Correlator {
         break;
       case "agg": {
         const { pid, cap, ret, sys, initialNs, program, fallbackFor, count } = rec;
-        const opts = (rec.opts ?? optsFromStack(rec.stack ?? [])) | impliedOpts(cap, syscallName(sys, this.#arch));
+        const tolerated = rec.tolerated === true && ret !== 0 ? CAP_OPT_NOAUDIT : 0;
+        const opts = (rec.opts ?? optsFromStack(rec.stack ?? [])) | impliedOpts(cap, syscallName(sys, this.#arch)) |
+          tolerated;
         this.agg.push({
           pid,
           cap,
@@ -262,11 +269,17 @@ export class Correlator {
     return out;
   }
   #finished = false;
+  /** Threads whose next check is one its syscall does without when refused. */
+  #tolerated = new Set<number>();
 
   #build(r: CheckRecord | EntryRecord, ts: number, ret: number, source: "read" | "inferred"): Output {
     this.checks++;
     const syscall = syscallName(r.sys, this.#arch);
-    const opts = r.opts | impliedOpts(r.cap, syscall);
+    // A refusal its syscall does without is a probe, as a no-audit check is (see the tolerated record).
+    const tolerated = this.#tolerated.size > 0 && this.#tolerated.delete(r.tid) && ret !== 0;
+    const implied = impliedOpts(r.cap, syscall) | (tolerated ? CAP_OPT_NOAUDIT : 0);
+    const opts = r.opts | implied;
+    if ((implied & ~r.opts) !== 0) source = "inferred";
     const audit = isAudited(opts);
     // Allowed in a user namespace other than the initial one, a check needs no capability from outside (see recommend).
     const elsewhere = ret === 0 && r.userns !== 0 && r.userns !== INIT_USER_NS;

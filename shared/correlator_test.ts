@@ -491,3 +491,38 @@ Deno.test("correlator counts a broad check allowed in another user namespace nei
   assert.deepEqual(outs.map((o) => o.role), [undefined, "alone"]);
   assert.deepEqual([...c.alone], [[21, 1]]);
 });
+
+Deno.test("correlator takes a refusal its syscall does without for a probe, in the stream and in the counts", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  ready(c);
+  // setuid(getuid()) as nobody: refused CAP_SETUID (insetid), then allowed all the same; the next check is plain.
+  const setuid = check({ cap: 7, sys: 105, opts: 4 });
+  const events = checks(feed(c, [{ kind: "tolerated", tid: 100 }, setuid, setuid]));
+  assert.deepEqual(events.map((e) => [e.opts, e.audit, e.opts_source]), [[6, false, "inferred"], [
+    4,
+    true,
+    "inferred",
+  ]]);
+  assert.equal(c.records, 3, "the tolerated record is one the kernel counts as printed");
+  // On the kprobe path it comes before the entry, whose verdict comes at the return; an allowed check is not one.
+  const k = new Correlator({ probe: "kprobe", now: () => NOW });
+  ready(k);
+  const kp = checks(feed(k, [
+    { kind: "tolerated", tid: 200 },
+    entry({ cap: 7, sys: 105, opts: 4 }),
+    ret(200, -1),
+    { kind: "tolerated", tid: 200 },
+    entry({ cap: 6, sys: 106, opts: 4 }),
+    ret(200, 0),
+  ]));
+  assert.deepEqual(kp.map((e) => [e.opts, e.audit, e.opts_source]), [[6, false, "inferred"], [4, true, "read"]]);
+  const agg = { kind: "agg", pid: 1, cap: 7, sys: 105, initialNs: true, program: null, fallbackFor: null, stack: null };
+  feed(k, [
+    { kind: "summary_begin" },
+    { ...agg, ret: -1, tolerated: true, opts: 4, count: 2 } as TraceRecord,
+    { ...agg, ret: 0, tolerated: true, opts: 4, count: 1 } as TraceRecord,
+    { ...agg, ret: -1, tolerated: false, opts: 4, count: 1 } as TraceRecord,
+    { kind: "summary_end" },
+  ]);
+  assert.deepEqual(k.agg.map((a) => [a.ret, a.opts, a.count]), [[-1, 6, 2], [0, 4, 1], [-1, 4, 1]]);
+});

@@ -15,12 +15,17 @@ export interface KernelOffsets {
   mmEndCode: number;
   mmEnvEnd: number;
   credUid: number;
+  credGid: number;
+  credSuid: number;
+  credSgid: number;
   credEuid: number;
   credUserNs: number;
   nsInum: number;
   ptRegsSize: number;
   ptRegsOrigAx: number;
   ptRegsSp: number;
+  /** The first syscall argument's register (x86_64). */
+  ptRegsDi: number;
   taskNsproxy: number;
   nsproxyMntNs: number;
   mntNsInum: number;
@@ -70,12 +75,16 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   mmEndCode: ["mm_struct", "end_code"],
   mmEnvEnd: ["mm_struct", "env_end"],
   credUid: ["cred", "uid.val"],
+  credGid: ["cred", "gid.val"],
+  credSuid: ["cred", "suid.val"],
+  credSgid: ["cred", "sgid.val"],
   credEuid: ["cred", "euid.val"],
   credUserNs: ["cred", "user_ns"],
   nsInum: ["user_namespace", "ns.inum"],
   ptRegsSize: ["pt_regs", null],
   ptRegsOrigAx: ["pt_regs", "orig_ax"],
   ptRegsSp: ["pt_regs", "sp"],
+  ptRegsDi: ["pt_regs", "di"],
   taskNsproxy: ["task_struct", "nsproxy"],
   nsproxyMntNs: ["nsproxy", "mnt_ns"],
   mntNsInum: ["mnt_namespace", "ns.inum"],

@@ -69,6 +69,11 @@ export type TraceRecord =
     mark: number | null;
   }
   | { kind: "lost"; count: number }
+  /**
+   * The next check of thread `tid` (its return, on the kprobe) is one its syscall does without when refused: a
+   * setuid or setgid to an id the process has already (see program.ts).
+   */
+  | { kind: "tolerated"; tid: number }
   | { kind: "total"; name: string; value: number }
   | {
     kind: "agg";
@@ -78,6 +83,8 @@ export type TraceRecord =
     sys: number;
     /** False when the checking process was in a user namespace other than the initial one. */
     initialNs: boolean;
+    /** The check is one its syscall does without when refused (see the `tolerated` record); false when absent. */
+    tolerated?: boolean;
     /** The mark of the program the process ran (see AggEntry.program); null when not counted. */
     program: number | null;
     /** The narrow capability this broad check stood in for (see AggEntry.fallbackFor); null for none. */
@@ -368,6 +375,12 @@ export class LineParser {
         if (!n || n[3]! < 0) return this.#malformed(line, "bad fork record");
         return { kind: "fork", ts: n[0]!, pid: n[1]!, ppid: n[2]!, mark: n[3] ?? null };
       }
+      case "T": {
+        const f = line.split(" ");
+        const n = f.length === 2 ? _ints(f, 1, 2) : null;
+        if (!n || n[0]! <= 0) return this.#malformed(line, "bad tolerated record");
+        return { kind: "tolerated", tid: n[0]! };
+      }
       case "X": {
         const f = line.split(" ");
         const n = f.length === 5 ? _ints(f, 1, 5) : null;
@@ -518,15 +531,16 @@ export class LineParser {
 
   #aggDone(line: string, stack: string[]): TraceRecord {
     // @agg[cpu, pid, cap, ret, sys, init, program, fallback, <stack or opts>]: count (the CPU only splits the count;
-    // see program.ts). Summaries made before `init` (whether the checking process was in the initial user namespace)
-    // was counted lack it, and their checks count as made there; older ones lack `program` (the mark of the
-    // process's program) and `fallback` (the narrow capability a broad check stood in for) too.
+    // see program.ts). `init` is 1 when the checking process was in the initial user namespace, 3 when the check was
+    // also one its syscall does without (see CheckRecord.tolerated). Summaries made before `init` was counted lack
+    // it, and their checks count as made there; older ones lack `program` (the mark of the process's program) and
+    // `fallback` (the narrow capability a broad check stood in for) too.
     const m = /^@agg\[\d+((?:, -?\d+)+)(, )?\]: (\d+)$/.exec(line);
     const ints = m ? m[1]!.slice(2).split(", ").map(Number) : [];
     const withStack = m?.[2] !== undefined;
     const keyed = ints.length - (withStack ? 0 : 1); // pid, cap, ret, sys, then perhaps init, program, fallback
     if (
-      !m || keyed < 4 || keyed > 7 || (keyed >= 5 && ints[4] !== 0 && ints[4] !== 1) ||
+      !m || keyed < 4 || keyed > 7 || (keyed >= 5 && ints[4] !== 0 && ints[4] !== 1 && ints[4] !== 3) ||
       (keyed >= 6 && ints[5]! < 0) || (keyed === 7 && ints[6]! < 0)
     ) {
       return this.#malformed(line, "bad summary entry");
@@ -537,7 +551,8 @@ export class LineParser {
       cap: ints[1]!,
       ret: ints[2]!,
       sys: ints[3]!,
-      initialNs: keyed === 4 || ints[4] === 1,
+      initialNs: keyed === 4 || ints[4] !== 0,
+      tolerated: keyed >= 5 && ints[4] === 3,
       program: keyed >= 6 ? ints[5]! : null,
       fallbackFor: keyed === 7 && ints[6]! > 0 ? ints[6]! : null,
       stack: withStack ? stack : null,

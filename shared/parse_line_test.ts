@@ -287,6 +287,7 @@ Deno.test("parser reads the END summary: totals, multi-line stack keys and singl
       ret: 0,
       sys: 116,
       initialNs: true,
+      tolerated: false,
       program: null,
       fallbackFor: null,
       stack: ["cap_capable+131", "security_capable+59", "ns_capable_setid+45", "__do_sys_setgroups+55"],
@@ -300,6 +301,7 @@ Deno.test("parser reads the END summary: totals, multi-line stack keys and singl
       ret: -1,
       sys: 54,
       initialNs: true,
+      tolerated: false,
       program: null,
       fallbackFor: null,
       stack: null,
@@ -395,6 +397,29 @@ Deno.test("parser rejects a summary entry whose namespace field is not 0 or 1, o
   ]);
 });
 
+Deno.test("parser reads tolerated records, and summary entries counted as tolerated (init 3)", () => {
+  const recs = parseAll([
+    "T 9137",
+    "S begin",
+    "@agg[0, 9137, 7, -1, 105, 3, ",
+    "    cap_capable+131",
+    "]: 2",
+    "@agg[0, 9137, 7, -1, 105, 1, 0]: 1",
+    "@agg[0, 9137, 7, -1, 105, 2, 0]: 1",
+    "S end",
+    "T 0",
+    "T x",
+  ]);
+  assert.deepEqual(recs[0], { kind: "tolerated", tid: 9137 });
+  const aggs = recs.filter((r) => r.kind === "agg");
+  assert.deepEqual(aggs.map((a) => [a.initialNs, a.tolerated, a.count]), [[true, true, 2], [true, false, 1]]);
+  assert.deepEqual(recs.filter((r) => r.kind === "malformed").map((r) => r.reason), [
+    "bad summary entry",
+    "bad tolerated record",
+    "bad tolerated record",
+  ]);
+});
+
 Deno.test("parser reads a stack-keyed summary entry with an empty stack", () => {
   const recs = parseAll(["S begin", "@agg[0, 1, 21, 0, -1, ", "]: 5", "S end"]);
   assert.deepEqual(recs[1], {
@@ -404,6 +429,7 @@ Deno.test("parser reads a stack-keyed summary entry with an empty stack", () => 
     ret: 0,
     sys: -1,
     initialNs: true,
+    tolerated: false,
     program: null,
     fallbackFor: null,
     stack: [],

@@ -1,6 +1,6 @@
 /** Generates the bpftrace program for either probe kind, with the traced set kept in the kernel. */
 
-import { FALLBACK_OF } from "./capabilities.ts";
+import { FALLBACK_OF, parseCap } from "./capabilities.ts";
 import type { ProbeKind } from "./event.ts";
 import type { KernelOffsets } from "./kernel_offsets.ts";
 
@@ -92,6 +92,12 @@ interface _Fields {
   /** uid, euid and user namespace inode of a `struct cred *` expression. */
   uid(cred: string): string;
   euid(cred: string): string;
+  /** gid, saved uid and saved gid of a `struct cred *` expression. */
+  gid(cred: string): string;
+  suid(cred: string): string;
+  sgid(cred: string): string;
+  /** The first syscall argument, from $regs (see regs). */
+  arg0: string;
   credNs(cred: string): string;
   /** Inode of a `struct user_namespace *` expression. */
   nsInum(ns: string): string;
@@ -115,6 +121,10 @@ const TYPED: _Fields = {
   rootIno: "(uint64)0",
   uid: (c) => `${c}->uid.val`,
   euid: (c) => `${c}->euid.val`,
+  gid: (c) => `${c}->gid.val`,
+  suid: (c) => `${c}->suid.val`,
+  sgid: (c) => `${c}->sgid.val`,
+  arg0: "(uint32)$regs->di",
   credNs: (c) => `${c}->user_ns->ns.inum`,
   nsInum: (n) => `${n}->ns.inum`,
 };
@@ -141,6 +151,10 @@ function _raw(o: KernelOffsets): _Fields {
     rootIno: `*(uint64 *)(${ptr(`(${rootDentry} + ${o.dentryInode})`)} + ${o.inodeIno})`,
     uid: (c) => `*(uint32 *)((uint64)${c} + ${o.credUid})`,
     euid: (c) => `*(uint32 *)((uint64)${c} + ${o.credEuid})`,
+    gid: (c) => `*(uint32 *)((uint64)${c} + ${o.credGid})`,
+    suid: (c) => `*(uint32 *)((uint64)${c} + ${o.credSuid})`,
+    sgid: (c) => `*(uint32 *)((uint64)${c} + ${o.credSgid})`,
+    arg0: `*(uint32 *)($regs + ${o.ptRegsDi})`,
     credNs: (c) => `*(uint32 *)(*(uint64 *)((uint64)${c} + ${o.credUserNs}) + ${o.nsInum})`,
     nsInum: (n) => `*(uint32 *)((uint64)${n} + ${o.nsInum})`,
   };
@@ -240,6 +254,7 @@ function _orPid(cond: string, pid: number): string {
  *   `KSTACK_DEPTH` indented kernel frames and an empty line (tracepoint);
  * - `B <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <opts> <sys> <userns> <target_ns> <ra> <cs> <comm>` at
  *   kprobe entry and `R <ts> <tid> <ret>` at return (kprobe);
+ * - `T <tid>` right before the `C` or `B` record of a check its syscall does without when refused (see _tolerated);
  * - `E <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>` for an exec (the namespace and root directory it
  *   looked the file up in: its dentry's and mount's addresses in hex, `dentry:mount`, and its inode, 0 when not
  *   known), `X <ts> <pid> <exit_code> <root>` for a process's end;
@@ -247,7 +262,8 @@ function _orPid(cond: string, pid: number): string {
  *   parent's program (below);
  * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
  *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, program, fallback, kstack or opts]: n`, one per CPU the key
- *   was counted on: `init` is 1 when the checking process was in the initial user namespace, 0 for any other;
+ *   was counted on: `init` is 1 when the checking process was in the initial user namespace, 0 for any other, 3
+ *   for a check its syscall does without (in the initial namespace);
  *   `program` marks the program the process ran: the `ts` of its exec record, which a new process takes from its
  *   parent, or for one that ran before the trace (or a child of the root before its exec), its process's pid, 0
  *   system-wide; `fallback` is the narrow capability a broad check stood in for, or 0 (see _fallback).
@@ -316,10 +332,12 @@ export function generateProgram(options: ProgramOptions): string {
     const body = [...prologue];
     // Each kstack() is a stack walk of its own (bpf_get_stackid): take it once per check.
     body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`, `  $init = ${_initNs(f.credNs("$cred"))};`);
+    body.push(..._tolerated(arch, f, "$cred", "$cap", "$ret").map((l) => `  ${l}`));
     body.push(..._fallback("$cap", "$ret", "$sys").map((l) => `  ${l}`));
     const key = "pid, $cap, $ret, $sys, $init, $k";
     body.push(`  ${_countExact(`pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k`)}`);
     const print = [
+      `  if ($tol) { @p = count(); printf("T %d\\n", tid); }`,
       "  @p = count();",
       `  printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,`,
       `    ${f.ppid}, ${f.uid("$cred")}, ${f.euid("$cred")}, $cap, $ret, $sys,`,
@@ -340,13 +358,13 @@ export function generateProgram(options: ProgramOptions): string {
       ? "(arg3 == 0 ? 2 : 0)"
       : "arg3";
     const body = [...prologue];
-    body.push(
-      `  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys; @init[tid] = ${
-        _initNs(f.credNs(cred0))
-      };`,
-    );
+    body.push(`  $init = ${_initNs(f.credNs(cred0))};`);
+    // The verdict comes at the return: the entry tells only whether a refusal would be done without.
+    body.push(..._tolerated(arch, f, cred0, "arg2", null).map((l) => `  ${l}`));
+    body.push(`  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys; @init[tid] = $init;`);
     if (!options.summaryOnly) {
       body.push(
+        `  if ($tol) { @p = count(); printf("T %d\\n", tid); }`,
         "  @p = count();",
         `  printf("B %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s\\n", nsecs, pid, tid,`,
         `    ${f.ppid}, ${f.uid(cred0)}, ${f.euid(cred0)}, arg2, ` + opts + ", $sys,",
@@ -526,6 +544,35 @@ function _countExact(key: string): string {
  */
 function _orphaned(f: _Fields): string {
   return `if (${f.live} == 0) { exit(); }`;
+}
+
+// setuid and setgid on x86_64, and the capability each checks.
+const _SETUID = 105;
+const _SETGID = 106;
+const _SETID_CALLS: readonly [number, number][] = [[_SETUID, parseCap("CAP_SETUID")!], [
+  _SETGID,
+  parseCap("CAP_SETGID")!,
+]];
+
+/**
+ * Sets $tol to 1 for a check of `cap` that its syscall does without when refused: setuid and setgid check
+ * CAP_SETUID or CAP_SETGID first, and then allow an id the process has already (its real or saved one) all the same,
+ * as a program dropping root's ids does when it runs as that user already. `$init` then becomes 3 (bit 2 set), which
+ * the counts keep. Only in the initial user namespace, where ids are as given, and only on x86_64 (syscall numbers
+ * and registers; $regs and $sys set). `ret` null: not known yet (the kprobe's entry), so refused or not.
+ */
+function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: string | null): string[] {
+  if (arch !== "x86_64") return ["$tol = (uint64)0;"];
+  const calls = _SETID_CALLS.map(([nr, c]) => `($sys == ${nr} && ${cap} == ${c})`).join(" || ");
+  return [
+    "$tol = (uint64)0;",
+    `if (${_all(ret === null ? "" : `${ret} != 0`, "$init == 1", `(${calls})`)}) {`,
+    `  $id = ${f.arg0};`,
+    `  if ($sys == ${_SETUID}) { if ($id == ${f.uid(cred)} || $id == ${f.suid(cred)}) { $tol = 1; } }`,
+    `  else { if ($id == ${f.gid(cred)} || $id == ${f.sgid(cred)}) { $tol = 1; } }`,
+    "  if ($tol) { $init = 3; }",
+    "}",
+  ];
 }
 
 /** The inode number of the initial user namespace, the same on every kernel (PROC_USER_INIT_INO). */

@@ -473,6 +473,30 @@ Deno.test("a program that drops its capabilities needs none: capset's CAP_SETPCA
   }
 });
 
+Deno.test("setuid and setgid to the ids a program has need nothing; to root's they do", async () => {
+  await requireTracing();
+  const bin = await fixture("setid_same");
+  for (const mode of [[], ["--unique"], ["--summary-only"]]) {
+    const same = await runJson([...mode, "-v", "-c", "-u", "nobody", "--", bin]);
+    assert.equal(same.code, 0, "the calls succeeded without the capabilities");
+    const { caps, rec } = summaryOf(same.events);
+    const row = (name: string) => caps.find((c) => c.cap_name === name);
+    assert.deepEqual([row("cap_setgid")?.denied, row("cap_setgid")?.noaudit], [1, 1], mode.join(" "));
+    assert.deepEqual([row("cap_setuid")?.denied, row("cap_setuid")?.noaudit], [1, 1], mode.join(" "));
+    assert.deepEqual(rec.capabilities, [], mode.join(" "));
+    if (mode.length === 0) {
+      const setid = same.events.filter((e) => e.type === "check" && /^cap_set[ug]id$/.test(e.cap_name as string));
+      assert.deepEqual(setid.map((e) => [e.syscall_name, e.verdict, e.opts, e.audit]), [
+        ["setgid", "denied", 6, false],
+        ["setuid", "denied", 6, false],
+      ]);
+    }
+    const root = await runJson([...mode, "-c", "-u", "nobody", "--", bin, "root"]);
+    assert.equal(root.code, 1, "setgid(0) fails as nobody");
+    assert.deepEqual(summaryOf(root.events).rec.capabilities, ["CAP_SETGID"], mode.join(" "));
+  }
+});
+
 Deno.test("--baseline passes when nothing new is needed and fails with 5 naming what is", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
