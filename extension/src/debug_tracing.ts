@@ -169,6 +169,7 @@ export class DebugTracing implements vscode.Disposable {
       cwd: t.root.workspaceFolder?.uri.fsPath ?? null,
       program: typeof t.root.configuration.program === "string" ? t.root.configuration.program : null,
       note: NOTE,
+      automatic: true,
     });
     t.traceSession = session?.id ?? -1;
   }

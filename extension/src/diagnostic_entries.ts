@@ -29,14 +29,13 @@ export interface DiagnosticEntry {
  * ```
  */
 export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
-  const located = new Map<
-    string,
-    DiagnosticEntry & { count: number; syscalls: Set<string> }
-  >();
-  const unlocated = new Map<
-    string,
-    DiagnosticEntry & { count: number; syscalls: Set<string> }
-  >();
+  type Gathered = DiagnosticEntry & {
+    count: number;
+    syscalls: Set<string>;
+    reason: string | null;
+  };
+  const located = new Map<string, Gathered>();
+  const unlocated = new Map<string, Gathered>();
   for (const process of session.processes.values()) {
     for (const cap of process.capabilities.values()) {
       for (const site of cap.sites.values()) {
@@ -44,7 +43,9 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
         const code = cap.name.toUpperCase();
         const hasLine = site.file !== null && site.line !== null &&
           site.line > 0;
-        const file = hasLine ? site.file : site.script ?? site.file ?? process.filename ?? session.program;
+        // Without a line: the script, else the binary that made the check, else what the process ran.
+        const ran = process.filename === null ? null : _absolute(process.filename, session.cwd);
+        const file = hasLine ? site.file : site.script ?? site.binary ?? ran ?? session.program;
         if (file === null) continue;
         const line = hasLine ? site.line! : 0;
         const key = `${file}\0${line}\0${code}`;
@@ -59,23 +60,22 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
             message: "",
             count: 0,
             syscalls: new Set(),
+            reason: null,
           };
           into.set(key, entry);
         }
         entry.count += site.denied;
+        entry.reason ??= site.reason;
         if (site.syscall) entry.syscalls.add(site.syscall);
       }
     }
   }
   const rec = session.summary?.recommendation ?? null;
   const out: DiagnosticEntry[] = [];
-  for (
-    const [map, where] of [[located, ""], [
-      unlocated,
-      " (call site unknown)",
-    ]] as const
-  ) {
+  for (const [map, unknown] of [[located, false], [unlocated, true]] as const) {
     for (const e of map.values()) {
+      const why = e.reason ? `: ${e.reason}` : "";
+      const where = unknown ? ` (call site unknown${why})` : "";
       const calls = e.syscalls.size > 0 ? ` in ${[...e.syscalls].join(", ")}` : "";
       const times = e.count === 1 ? "once" : `${e.count} times`;
       out.push({
@@ -93,6 +93,30 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
   );
 }
 
+/**
+ * The sessions whose problems are shown: the latest of each command (by label), so that a run replaces the problems
+ * of the same command's earlier runs while other commands' stay, running or not.
+ *
+ * @example
+ * ```ts
+ * import { TraceModel } from "./trace_model.ts";
+ * import { problemSessions } from "./diagnostic_entries.ts";
+ * const m = new TraceModel();
+ * const [a, , c] = [m.startSession({ label: "./a" }), m.startSession({ label: "./b" }), m.startSession({ label: "./a" })];
+ * if (problemSessions(m.sessions).map((s) => s.id).join() !== "2,3" || a.id !== 1 || c.id !== 3) throw new Error();
+ * ```
+ */
+export function problemSessions(
+  sessions: readonly SessionNode[],
+): SessionNode[] {
+  const latest = new Map<string, SessionNode>();
+  for (const s of sessions) {
+    latest.delete(s.label); // keeps the map in the order the latest runs started
+    latest.set(s.label, s);
+  }
+  return [...latest.values()];
+}
+
 /** The setcap line (one per program) that grants `code`, as an example; none when no line does (a script's). */
 function _grantHint(rec: Recommendation | null, code: string): string {
   const cap = code.toLowerCase();
@@ -101,6 +125,12 @@ function _grantHint(rec: Recommendation | null, code: string): string {
     (l.split(" ")[1] ?? "").replace(/\+ep$/, "").split(",").includes(cap)
   );
   return line ? ` (e.g. ${line})` : "";
+}
+
+/** `path` made absolute against `cwd` (an exec's file name may be relative), or null when it cannot be. */
+function _absolute(path: string, cwd: string | null): string | null {
+  if (path.startsWith("/")) return path;
+  return cwd === null ? null : `${cwd.replace(/\/$/, "")}/${path.replace(/^\.\//, "")}`;
 }
 
 /** Groups entries by file, so each file's problems are replaced with one call. */

@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { loadEvents } from "./_testdata.ts";
 import { TraceModel } from "./trace_model.ts";
 import { CAPABILITIES_DOC_URL } from "../../shared/capabilities.ts";
-import { diagnosticEntries, groupByFile } from "./diagnostic_entries.ts";
+import { diagnosticEntries, groupByFile, problemSessions } from "./diagnostic_entries.ts";
 
 function session(drop: (type: string) => boolean = () => false) {
   const model = new TraceModel();
@@ -39,7 +39,7 @@ Deno.test("diagnostics without a summary still name the capability to grant", ()
   );
   assertEquals(
     entries[2]!.message,
-    "CAP_SYS_RESOURCE denied in setrlimit, once (call site unknown). Grant CAP_SYS_RESOURCE.",
+    "CAP_SYS_RESOURCE denied in setrlimit, once (call site unknown: no debug information). Grant CAP_SYS_RESOURCE.",
   );
 });
 
@@ -84,6 +84,95 @@ Deno.test("diagnostics give as example the setcap line that grants the capabilit
     "CAP_CHOWN denied in chown, 2 times. Grant CAP_CHOWN (e.g. setcap cap_chown+ep /usr/bin/chown).",
     "CAP_NET_RAW denied in socket, once. Grant CAP_NET_RAW (e.g. setcap cap_net_raw+ep /ws/deny).",
     // The script's line is a comment: no setcap line grants its capability.
-    "CAP_SYS_RESOURCE denied in setrlimit, once (call site unknown). Grant CAP_SYS_RESOURCE.",
+    "CAP_SYS_RESOURCE denied in setrlimit, once (call site unknown: no debug information). Grant CAP_SYS_RESOURCE.",
   ]);
+});
+
+Deno.test("a denial whose site has a file but no line goes on the binary, not on that bare name", () => {
+  const model = new TraceModel();
+  const s = model.startSession({
+    label: "./deny-nog",
+    program: "/ws/deny-nog",
+    cwd: "/ws/src",
+  });
+  const [, , check] = loadEvents("deny_chown");
+  // Without -g, the symbol table names the file (no directory) and no line.
+  const site = {
+    binary: "/ws/deny-nog",
+    address: "0x1189",
+    function: "give_away",
+    file: "deny.c",
+    line: null,
+  };
+  model.apply(
+    s.id,
+    { ...check!, site, site_reason: "no debug info (build with -g)" } as
+      & typeof check
+      & object,
+  );
+  const node = [...[...s.processes.values()][0]!.capabilities.values()][0]!
+    .sites.values().next().value!;
+  assertEquals([node.file, node.function, node.binary], [
+    null,
+    "give_away",
+    "/ws/deny-nog",
+  ]);
+  const [entry] = diagnosticEntries(s);
+  assertEquals([entry!.file, entry!.line], ["/ws/deny-nog", 0]);
+  assertEquals(
+    entry!.message.includes(
+      "(call site unknown: no debug info (build with -g))",
+    ),
+    true,
+  );
+});
+
+Deno.test("a denial with no site goes on what its process ran, made absolute against the session's cwd", () => {
+  const model = new TraceModel();
+  const s = model.startSession({
+    label: "sh run.sh",
+    program: "/ws/run.sh",
+    cwd: "/ws",
+  });
+  const [, , check] = loadEvents("deny_chown");
+  const c = check as typeof check & { pid: number; comm: string };
+  model.apply(s.id, {
+    v: 1,
+    type: "exec",
+    ts: 1,
+    pid: c.pid,
+    ppid: 1,
+    comm: "deny",
+    filename: "./deny",
+  });
+  model.apply(
+    s.id,
+    { ...check!, site: null, site_reason: null, script: null } as
+      & typeof check
+      & object,
+  );
+  assertEquals(diagnosticEntries(s).map((e) => e.file), ["/ws/deny"]);
+});
+
+Deno.test("problems show each command's latest trace, running or not", () => {
+  const model = new TraceModel();
+  const a1 = model.startSession({ label: "./a" });
+  const b = model.startSession({ label: "./b" });
+  const a2 = model.startSession({ label: "./a" });
+  assertEquals(problemSessions(model.sessions).map((x) => x.id), [b.id, a2.id]);
+  model.endSession(a1.id, 0);
+  model.endSession(b.id, 0);
+  model.apply(a2.id, {
+    v: 1,
+    type: "ready",
+    probe: "tracepoint",
+    kernel: "",
+    bpftrace: "",
+    mode: "command",
+    pid: 1,
+    limits: [],
+  });
+  // Clear removes finished sessions: the running one's problems stay.
+  model.clearFinished();
+  assertEquals(problemSessions(model.sessions).map((x) => x.id), [a2.id]);
 });

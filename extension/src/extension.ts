@@ -29,16 +29,13 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
     treeDataProvider: tree,
     showCollapseAll: true,
   });
-  const problems = new Problems();
+  const problems = new Problems(model);
   const status = new TraceStatusBar(model);
   manager = new TraceManager(model, output, log, context.extensionPath);
   const m = manager;
   const debug = new DebugTracing(m, log);
 
-  const onStart = (s: SessionNode) => {
-    problems.follow(s);
-    output.show(true);
-  };
+  const onStart = () => output.show(true);
   const updateNow = () => {
     tree.scheduleRefresh();
     problems.scheduleUpdate();
@@ -58,7 +55,6 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
       updateNow();
     }, 250);
   };
-  const sessionsSeen = new Set<number>();
 
   context.subscriptions.push(
     log,
@@ -69,14 +65,7 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
     status,
     m,
     debug,
-    m.onDidChange((s) => {
-      // Sessions started by the debug tracker also replace the problems of earlier traces.
-      if (!sessionsSeen.has(s.id)) {
-        sessionsSeen.add(s.id);
-        problems.follow(s);
-      }
-      updateViews();
-    }),
+    m.onDidChange(() => updateViews()),
     vscode.commands.registerCommand(
       "captrace.run",
       (name?: unknown) => runCommand(m, onStart, name),
@@ -97,9 +86,9 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
       m.stop(id);
     }),
     vscode.commands.registerCommand("captrace.clear", () => {
+      // Running traces stay, with their problems.
       model.clearFinished();
       m.closeFinishedTerminals();
-      problems.clear();
       output.clear();
       updateNow();
     }),

@@ -1,8 +1,8 @@
-/** Problems-panel entries for denied capabilities of the latest trace, one `set(uri, all)` per file. */
+/** Problems-panel entries for denied capabilities, one `set(uri, all)` per file: each command's latest trace's. */
 
 import * as vscode from "vscode";
-import { diagnosticEntries, groupByFile } from "./diagnostic_entries.ts";
-import type { SessionNode } from "./trace_model.ts";
+import { diagnosticEntries, groupByFile, problemSessions } from "./diagnostic_entries.ts";
+import type { TraceModel } from "./trace_model.ts";
 
 const UPDATE_MS = 500;
 
@@ -11,20 +11,12 @@ export class Problems implements vscode.Disposable {
   readonly #collection = vscode.languages.createDiagnosticCollection(
     "captrace",
   );
-  #session: SessionNode | null = null;
+  readonly #model: TraceModel;
   #timer: ReturnType<typeof setTimeout> | null = null;
 
-  /** Shows the problems of this session from now on, replacing those of any earlier session. */
-  follow(session: SessionNode): void {
-    this.#session = session;
-    this.#collection.clear();
-    this.scheduleUpdate();
-  }
-
-  /** Removes every problem. */
-  clear(): void {
-    this.#session = null;
-    this.#collection.clear();
+  /** Shows the problems of `model`'s sessions (see problemSessions): cleared sessions' go with them. */
+  constructor(model: TraceModel) {
+    this.#model = model;
   }
 
   /** Recomputes soon; many calls become one. */
@@ -38,8 +30,9 @@ export class Problems implements vscode.Disposable {
 
   /** Recomputes now. */
   update(): void {
-    if (!this.#session) return;
-    const grouped = groupByFile(diagnosticEntries(this.#session));
+    const grouped = groupByFile(
+      problemSessions(this.#model.sessions).flatMap(diagnosticEntries),
+    );
     this.#collection.clear();
     for (const [file, entries] of grouped) {
       this.#collection.set(

@@ -22,6 +22,8 @@ export interface StartRequest {
   program: string | null;
   /** A note for the view (e.g. that checks before an attach are not shown). */
   note?: string | null;
+  /** Started on its own (a debug session's), not by a command: a missing captrace is reported once, not each time. */
+  automatic?: boolean;
 }
 
 interface Run {
@@ -80,7 +82,8 @@ export class TraceManager implements vscode.Disposable {
       this.#log.error(
         `${found.message} Searched: ${found.searched.join(", ")}`,
       );
-      if (!this.#notFoundShown) {
+      // Each command that fails says why; traces started on their own (every debug session's) say it once.
+      if (!req.automatic || !this.#notFoundShown) {
         this.#notFoundShown = true;
         void vscode.window.showErrorMessage(found.message, "Open Setting").then(
           (choice) => {

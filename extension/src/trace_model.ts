@@ -8,7 +8,7 @@ export interface SiteNode {
   /** Stable key within its capability. */
   readonly key: string;
   readonly function: string | null;
-  /** Absolute source path when known. */
+  /** Source path when its line is known (absolute, or resolved against the session's cwd). */
   readonly file: string | null;
   readonly line: number | null;
   readonly binary: string | null;
@@ -221,8 +221,9 @@ function _applyCheck(session: SessionNode, check: CheckEvent): void {
     p.capabilities.set(check.cap, cap);
   }
   const site = check.site;
-  const file = site?.file ? _resolve(site.file, session.cwd) : null;
+  // A source file without a line is only the name the symbol table gives (no directory): not a place to go to.
   const line = site?.line ?? null;
+  const file = site?.file && line !== null ? _resolve(site.file, session.cwd) : null;
   // One node per source line when known; otherwise one per syscall, so unknown sites still say what was called.
   const key = file !== null
     ? `${file}:${line ?? 0}:${site?.function ?? ""}`
