@@ -65,7 +65,29 @@ function _stamp(iso: string): Uint8Array {
 
 /** The comm padded to 16 columns and a space. Go's %-16s counts runes, not UTF-16 units: an emoji is one column. */
 function _paddedComm(comm: string): string {
-  return comm + " ".repeat(Math.max(0, 16 - [...comm].length)) + " ";
+  const shown = printable(comm);
+  return shown + " ".repeat(Math.max(0, 16 - [...shown].length)) + " ";
+}
+
+// Control characters (C0, DEL, C1) and the backslash that escapes them.
+// deno-lint-ignore no-control-regex
+const _CONTROL = /[\x00-\x1f\x7f-\x9f\\]/g;
+const _NAMED: Record<string, string> = { "\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\" };
+
+/**
+ * `text` with its control characters escaped (`\n`, `\x1b`…) and its backslashes doubled: a comm or a file name is
+ * chosen by the traced process, and written raw it could move the terminal's cursor, or make lines of its own.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { printable } from "./format_text.ts";
+ * assert.equal(printable("a\nb\x1b[2K\\"), "a\\nb\\x1b[2K\\\\");
+ * assert.equal(printable("Web Content"), "Web Content");
+ * ```
+ */
+export function printable(text: string): string {
+  return text.replace(_CONTROL, (c) => _NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 /** The quoted capability name and the arrow. */
@@ -137,7 +159,7 @@ export function formatCheck(e: CheckEvent): string {
 
 /** strace-style marker for an exec in the traced tree. */
 export function formatExec(e: ExecEvent): string {
-  return `+++ ${e.pid} exec ${e.filename} +++`;
+  return `+++ ${e.pid} exec ${printable(e.filename)} +++`;
 }
 
 /** strace-style marker for a process's end: `+++ 42 exited with 0 +++` or `+++ 42 killed by SIGKILL +++`. */

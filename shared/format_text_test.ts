@@ -123,3 +123,14 @@ Deno.test("formatExit prints the exit code or the killing signal", () => {
   assert.equal(formatExit({ ...base, code: 3, signal: null }, signalName), "+++ 42 exited with 3 +++");
   assert.equal(formatExit({ ...base, code: null, signal: 9 }, signalName), "+++ 42 killed by SIGKILL +++");
 });
+
+Deno.test("a comm or file name with control characters stays on one line, escaped", () => {
+  const line = formatCheck(ev({ comm: "\nS begin\x1b[2K" }));
+  assert.equal(
+    line,
+    `${STAMP} \\nS begin\\x1b[2K 2155 opt=0 "cap_chown" -> -1 (operation not permitted) syscall=fchownat`,
+  );
+  assert.equal(formatCheck(ev({ comm: "a\\b" })).includes(" a\\\\b "), true);
+  const exec = formatExec({ v: 1, type: "exec", ts: 0, pid: 7, ppid: 1, comm: "x", filename: "/tmp/a\nX 1 7 0 1/x" });
+  assert.equal(exec, "+++ 7 exec /tmp/a\\nX 1 7 0 1/x +++");
+});

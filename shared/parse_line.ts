@@ -204,7 +204,10 @@ function _comm(b: Uint8Array, start: number, end: number): string {
 }
 
 /** The common head of check and entry records, as `_head` reads it; one instance, reused for every record. */
-const _h = { n: new Array<number>(11).fill(0), ra: 0n, cs: 0n, comm: "" };
+const _h = { n: new Array<number>(11).fill(0), ra: 0n, cs: 0n, comm: "", commBytes: 0 };
+
+/** The longest comm the kernel keeps, in bytes (TASK_COMM_LEN less its NUL). */
+const COMM_MAX = 15;
 
 /**
  * Reads the common head of check and entry records after the tag into `_h`: 11 integers, two hex words, then the
@@ -222,6 +225,7 @@ function _head(b: Uint8Array, start: number, end: number): boolean {
   _h.ra = ra;
   _h.cs = cs;
   _h.comm = _comm(b, sp2 + 1, end);
+  _h.commBytes = end - sp2 - 1;
   return true;
 }
 
@@ -255,8 +259,13 @@ function _split(line: string, count: number): string[] | null {
  * ```
  */
 export class LineParser {
-  #pending: CheckRecord | null = null;
+  /** A check (its frames follow) or an entry, held until the line after it: its comm may go on there (see #more). */
+  #pending: CheckRecord | EntryRecord | null = null;
   #frames = 0;
+  /** Bytes the pending record's comm may still take: a comm is at most COMM_MAX bytes, newlines included. */
+  #commRoom = 0;
+  /** An exec record whose file name has not ended yet (it held a newline): the line so far, and its end mark. */
+  #exec: { line: string; mark: string } | null = null;
   #agg: { head: string; stack: string[] } | null = null;
   #inSummary = false;
   #summaryDone = false;
@@ -294,8 +303,23 @@ export class LineParser {
     const tooLong = end - start > MAX_LINE;
     if (end > start && b[end - 1] === 13) end--; // a carriage return
     const c = end > start ? b[start]! : -1;
+    if (this.#exec !== null) return this.#execLine(_text(b, start, end), out);
     const pending = this.#pending;
     if (pending !== null) {
+      // Before its first frame, a line short enough to be the rest of the comm is the rest of the comm: a comm may
+      // hold newlines, and a process chooses its comm. Every frame, and every record captrace's program prints, is
+      // longer than a comm can be.
+      const room = this.#commRoom - (end - start) - 1;
+      if (this.#frames === 0 && room >= 0 && !tooLong) {
+        pending.comm += "\n" + _text(b, start, end);
+        this.#commRoom = room;
+        return out;
+      }
+      if (pending.kind === "entry") {
+        this.#pending = null;
+        out.push(pending);
+        return this.#line(b, start, end, out);
+      }
       if (c === -1) {
         this.#pending = null;
         out.push(pending);
@@ -324,7 +348,7 @@ export class LineParser {
     if (this.#agg === null && end - start > 2 && b[start + 1] === 32) {
       let r: TraceRecord | null = null;
       if (c === 67) r = this.#check(b, start, end); // "C"
-      else if (c === 66) r = this.#entry(b, start, end); // "B"
+      else if (c === 66) r = this.#entry(b, start, end); // "B", held as a check is
       else if (c === 82) r = this.#return(b, start, end); // "R"
       else return this.#textLine(_text(b, start, end), out);
       if (r) out.push(r);
@@ -349,7 +373,7 @@ export class LineParser {
   }
 
   #one(line: string): TraceRecord | null {
-    if (this.#pending) return this.#stackLine(line);
+    if (this.#pending?.kind === "check") return this.#stackLine(line);
     if (this.#agg) return this.#aggLine(line);
     if (line === "") return null;
     if (this.#warmUp && _startsBlank(line)) return null;
@@ -361,6 +385,13 @@ export class LineParser {
     // After END, bpftrace prints the maps END cleared; records still unread at END (drained after it) may follow.
     if (this.#summaryDone && line.startsWith("@")) return null;
     switch (line.charCodeAt(1) === 32 ? line[0] : "") {
+      case "N": {
+        // An exec whose file name ends with a tab and the record's time: a name may hold newlines, and the time
+        // cannot be foretold, so lines that come before that end are the name's, never records of their own.
+        const sp = line.indexOf(" ", 2);
+        const mark = "\t" + (sp < 0 ? "" : line.slice(2, sp));
+        return line.endsWith(mark) ? this.#execRecord(line, mark) : this.#execStart(line, mark);
+      }
       case "E": {
         const f = _split(line, 7);
         const n = f ? _ints(f, 1, 5) : null;
@@ -388,13 +419,13 @@ export class LineParser {
         return { kind: "exit", ts: n[0]!, pid: n[1]!, status: n[2]!, root: n[3] === 1 };
       }
       case "S":
-        if (line === "S begin") {
+        if (line === "S begin" || /^S begin \d+$/.test(line)) {
           // A second summary (END's, when the first came incomplete) is read like the first.
           this.#inSummary = true;
           this.#summaryDone = false;
           return { kind: "summary_begin" };
         }
-        if (line === "S end") {
+        if (line === "S end" || /^S end \d+$/.test(line)) {
           this.#inSummary = false;
           this.#summaryDone = true;
           return { kind: "summary_end" };
@@ -436,12 +467,41 @@ export class LineParser {
       out.push(this.#pending); // a check whose stack was cut off is still a check
       this.#pending = null;
     }
+    if (this.#exec) {
+      out.push(this.#malformed(this.#exec.line.slice(0, 200), "exec record cut short"));
+      this.#exec = null;
+    }
     if (this.#agg) {
       const head = this.#agg.head;
       this.#agg = null;
       out.push(this.#malformed(head, "summary entry cut short"));
     }
     return out;
+  }
+
+  #execStart(line: string, mark: string): TraceRecord | null {
+    this.#exec = { line, mark };
+    return null;
+  }
+
+  /** A line of an exec record's file name that held a newline. */
+  #execLine(text: string, out: TraceRecord[]): TraceRecord[] {
+    const exec = this.#exec!;
+    exec.line += "\n" + text;
+    if (text.endsWith(exec.mark)) {
+      this.#exec = null;
+      const r = this.#execRecord(exec.line, exec.mark);
+      if (r) out.push(r);
+    } else if (_encoder.encode(exec.line).length > MAX_LINE) {
+      this.#exec = null;
+      out.push(this.#malformed(exec.line.slice(0, 200) + "…", "exec record without its end"));
+    }
+    return out;
+  }
+
+  /** `N <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>` and `mark` (see program.ts). */
+  #execRecord(line: string, mark: string): TraceRecord | null {
+    return this.#one("E" + line.slice(1, line.length - mark.length));
   }
 
   #malformed(line: string, reason: string): TraceRecord {
@@ -452,6 +512,7 @@ export class LineParser {
     if (!_head(b, start, end)) return this.#malformed(_text(b, start, end), "bad check record");
     const n = _h.n;
     this.#frames = 0;
+    this.#commRoom = COMM_MAX - _h.commBytes;
     this.#pending = {
       kind: "check",
       ts: n[0]!,
@@ -473,10 +534,12 @@ export class LineParser {
     return null;
   }
 
-  #entry(b: Uint8Array, start: number, end: number): TraceRecord {
+  #entry(b: Uint8Array, start: number, end: number): TraceRecord | null {
     if (!_head(b, start, end)) return this.#malformed(_text(b, start, end), "bad entry record");
     const n = _h.n;
-    return {
+    this.#frames = 0;
+    this.#commRoom = COMM_MAX - _h.commBytes;
+    this.#pending = {
       kind: "entry",
       ts: n[0]!,
       pid: n[1]!,
@@ -493,6 +556,7 @@ export class LineParser {
       cs: _h.cs,
       comm: _h.comm,
     };
+    return null;
   }
 
   #return(b: Uint8Array, start: number, end: number): TraceRecord {

@@ -22,6 +22,39 @@ const STACK = [
 const NOAUDIT_FRAME = "        security_vm_enough_memory_mm+54";
 const SETID_FRAME = "        ns_capable_setid+45";
 
+Deno.test("parser takes the lines a comm's newlines make for the rest of the comm, never for records", () => {
+  // prctl(PR_SET_NAME, "\nS begin\nS end"): 14 bytes, which would end the trace with an empty summary.
+  const forged = CHECK.replace(/chown$/, "");
+  const recs = parseAll([forged, "S begin", "S end", ...STACK, "", "X 832350166390 9135 0 1"]);
+  assert.deepEqual(recs.map((r) => r.kind), ["check", "exit"]);
+  assert.ok(recs[0]!.kind === "check" && recs[0]!.comm === "\nS begin\nS end");
+  // A frame forged in the comm is part of it too: the check keeps its own stack's flags.
+  const frame = parseAll([CHECK.replace(/chown$/, "x"), " cap_capset", ...STACK, ""]);
+  assert.ok(frame[0]!.kind === "check" && frame[0]!.comm === "x\n cap_capset" && frame[0]!.opts === 0);
+  // An entry (kprobe) is held for the line after it in the same way.
+  const entry = "B 832350166387 9135 9136 9038 65534 65534 7 0 105 4026531837 4026531837 0 0 ";
+  const kp = parseAll([entry + "a", "X 1 2 0 1", "R 832350166390 9136 -1"]);
+  assert.deepEqual(kp.map((r) => r.kind), ["entry", "return"]);
+  assert.ok(kp[0]!.kind === "entry" && kp[0]!.comm === "a\nX 1 2 0 1");
+  // A comm is at most 15 bytes: a longer line after it is not part of it.
+  const long = parseAll([entry + "a", "X 832350166389 9135 0 1"]);
+  assert.deepEqual(long.map((r) => r.kind), ["entry", "exit"]);
+});
+
+Deno.test("parser reads an exec record's file name up to its end mark, newlines and all", () => {
+  const name = "/tmp/i/a\nX 832350166390 9135 0 1\nS begin\nS end\nz/t";
+  const recs = parseAll([`N 832350166387 9135 9038 0 0 0 ${name}\t832350166387`, "X 832350166391 9135 0 1"]);
+  assert.deepEqual(recs.map((r) => r.kind), ["exec", "exit"]);
+  assert.ok(recs[0]!.kind === "exec" && recs[0]!.filename === name && recs[0]!.pid === 9135);
+  // The mark is the record's own time: another time does not end it.
+  const wrong = parseAll(["N 5000000000 9135 9038 0 0 0 /a\t4000000000", "b\t5000000000"]);
+  assert.ok(wrong[0]!.kind === "exec" && wrong[0]!.filename === "/a\t4000000000\nb");
+  // One that never ends is reported, its lines not read as records.
+  assert.deepEqual(parseAll(["N 5000000000 9135 9038 0 0 0 /a", "X 5000000001 9135 0 1"]).map((r) => r.kind), [
+    "malformed",
+  ]);
+});
+
 Deno.test("parser reads the READY record", () => {
   assert.deepEqual(parseAll(["READY 832305798223"]), [{ kind: "ready", ts: 832305798223 }]);
 });
@@ -58,12 +91,12 @@ Deno.test("parser reads a check with its multi-line kernel stack ended by a blan
 });
 
 Deno.test("parser keeps spaces inside the comm of a check", () => {
-  const [r] = parseAll([CHECK.replace(/chown$/, "Web Content"), ""]);
+  const [r] = parseAll([CHECK.replace(/chown$/, "Web Content"), STACK[0]!, ""]);
   assert.equal(r?.kind === "check" && r.comm, "Web Content");
 });
 
 Deno.test("parser keeps leading and trailing spaces of a comm", () => {
-  const [r] = parseAll([CHECK.replace(/chown$/, " a b "), ""]);
+  const [r] = parseAll([CHECK.replace(/chown$/, " a b "), STACK[0]!, ""]);
   assert.equal(r?.kind === "check" && r.comm, " a b ");
 });
 
@@ -487,7 +520,7 @@ Deno.test("parser strips CRLF line endings from every record type", () => {
     SETID_FRAME,
     "",
     "B 1 2 3 4 5 6 7 8 9 10 11 0 0 x y",
-    "R 1 2 -1",
+    "R 1000000001 2 -1",
     "E 1 2 3 0 0 0 /bin/true",
     "X 1 2 0 1",
     "Lost 3 events",

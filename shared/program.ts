@@ -255,12 +255,13 @@ function _orPid(cond: string, pid: number): string {
  * - `B <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <opts> <sys> <userns> <target_ns> <ra> <cs> <comm>` at
  *   kprobe entry and `R <ts> <tid> <ret>` at return (kprobe);
  * - `T <tid>` right before the `C` or `B` record of a check its syscall does without when refused (see _tolerated);
- * - `E <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>` for an exec (the namespace and root directory it
- *   looked the file up in: its dentry's and mount's addresses in hex, `dentry:mount`, and its inode, 0 when not
- *   known), `X <ts> <pid> <exit_code> <root>` for a process's end;
+ * - `N <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>\t<ts>` for an exec (the namespace and root directory
+ *   it looked the file up in: its dentry's and mount's addresses in hex, `dentry:mount`, and its inode, 0 when not
+ *   known; the file name, which may hold newlines, ends with a tab and the record's time), `X <ts> <pid> <exit_code>
+ *   <root>` for a process's end (older programs printed execs as `E`, without the end);
  * - `F <ts> <child> <pid> <mark>` for a new process (not a thread) of the traced tree, with the mark of its
  *   parent's program (below);
- * - between `S begin` and `S end` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
+ * - between `S begin <ts>` and `S end <ts>` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
  *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, program, fallback, kstack or opts]: n`, one per CPU the key
  *   was counted on: `init` is 1 when the checking process was in the initial user namespace, 0 for any other, 3
  *   for a check its syscall does without (in the initial namespace);
@@ -415,8 +416,8 @@ export function generateProgram(options: ProgramOptions): string {
     // The exec's time marks the program from now on (see ProgramMap.programMarked).
     const exec = [
       `$now = nsecs; ${mark} = $now;`,
-      `@p = count(); printf("E %llu %d %d %u %lx:%lx %lu %s\\n", $now, pid, ${f.ppid}, ` +
-      `${f.mntNs}, ${f.rootPtr}, ${f.rootMnt}, ${f.rootIno}, ${f.execFilename});`,
+      `@p = count(); printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\n", $now, pid, ${f.ppid}, ` +
+      `${f.mntNs}, ${f.rootPtr}, ${f.rootMnt}, ${f.rootIno}, ${f.execFilename}, $now);`,
     ];
     if (gate) {
       // The root's execs open the gate: the last of the launcher's is the target's.
@@ -591,12 +592,13 @@ function _initNs(inum: string): string {
 
 /** The summary: the kernel's exact counts between markers. */
 function _summary(options: ProgramOptions): string[] {
-  const out = ['printf("S begin\\n");', "print(@n);"];
+  // The markers end with the time: longer than a comm, so never the rest of one (see LineParser).
+  const out = ['printf("S begin %llu\\n", nsecs);', "print(@n);"];
   // @p counts printed records: with --summary-only, whole-system mode prints none (and bpftrace rejects a map
   // that is never set).
   if (!options.summaryOnly || options.mode !== "system") out.push("print(@p);");
   if (_hasGate(options)) out.push("print(@launcher);");
-  out.push("print(@agg);", 'printf("S end\\n");');
+  out.push("print(@agg);", 'printf("S end %llu\\n", nsecs);');
   return out;
 }
 

@@ -164,10 +164,10 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
   const exec = probe(prog, "tracepoint:sched:sched_process_exec");
   assert.ok(
     exec.includes(
-      '  $now = nsecs; @t[tid] = $now;\n  @p = count(); printf("E %llu %d %d %u %lx:%lx %lu %s\\n", $now, pid, ' +
+      '  $now = nsecs; @t[tid] = $now;\n  @p = count(); printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\n", $now, pid, ' +
         "curtask->real_parent->tgid, " +
         "curtask->nsproxy->mnt_ns->ns.inum, (uint64)curtask->fs->root.dentry, (uint64)curtask->fs->root.mnt, (uint64)0, " +
-        "str(uptr(curtask->mm->env_end)));",
+        "str(uptr(curtask->mm->env_end)), $now);",
     ),
     exec,
   );
@@ -189,7 +189,7 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
 
 Deno.test("program reads an exec's file name from the new stack, at BTF offsets when it knows them", () => {
   const exec = probe(gen({ offsets: OFFSETS }), "tracepoint:sched:sched_process_exec");
-  assert.ok(exec.includes(", str(uptr(*(uint64 *)(*(uint64 *)((uint64)curtask + 108) + 144))));"), exec);
+  assert.ok(exec.includes(", str(uptr(*(uint64 *)(*(uint64 *)((uint64)curtask + 108) + 144))), $now);"), exec);
   assert.ok(!exec.includes("args"));
 });
 
@@ -208,7 +208,7 @@ Deno.test("program reads where an exec looked its file up, its mount namespace a
 
 Deno.test("program prints the summary between S begin and S end at END, then clears its maps", () => {
   const end = probe(gen(), "END");
-  const order = ['printf("S begin\\n");', "print(@n);", "print(@agg);", 'printf("S end\\n");'];
+  const order = ['printf("S begin %llu\\n", nsecs);', "print(@n);", "print(@agg);", 'printf("S end %llu\\n", nsecs);'];
   const at = order.map((s) => end.indexOf(s));
   assert.ok(at.every((i) => i >= 0), end);
   assert.deepEqual([...at].sort((a, b) => a - b), at);
@@ -238,7 +238,7 @@ Deno.test("program in command mode gates on the launcher's execs and counts the 
   assert.ok(exec.includes("if (pid == 4242) { @execs++; if (@execs == 2) { @go = 1; } }"));
   // The gate flips before the exec record of the same exec is printed.
   assert.ok(exec.indexOf("@execs++") < exec.indexOf("if (@go) {"));
-  assert.ok(exec.indexOf("if (@go) {") < exec.indexOf('printf("E '));
+  assert.ok(exec.indexOf("if (@go) {") < exec.indexOf('printf("N '));
   assert.ok(prog.includes("tracepoint:task:task_newtask /@go && (pid == 4242 || @t[tid])/"));
   // The exit of the root is seen even before the gate opens (a launcher that fails to exec).
   assert.ok(prog.includes("tracepoint:sched:sched_process_exit /(pid == 4242 || @t[tid])/ {"));
@@ -424,8 +424,11 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
   const p = probe(prog, "tracepoint:capability:cap_capable");
   assert.ok(p.startsWith("tracepoint:capability:cap_capable /((pid == 4242 || @t[tid])) || pid == 77/ {"), p);
   const control = p.slice(p.indexOf("if (pid == 77) {"), p.indexOf("} else if (@fin == 0) {"));
-  assert.ok(control.includes('if ($cap == 0 && @fin == 0) {\n      @fin = 1;\n      printf("S begin\\n");'), control);
-  assert.ok(control.includes('print(@agg);\n      printf("S end\\n");'));
+  assert.ok(
+    control.includes('if ($cap == 0 && @fin == 0) {\n      @fin = 1;\n      printf("S begin %llu\\n", nsecs);'),
+    control,
+  );
+  assert.ok(control.includes('print(@agg);\n      printf("S end %llu\\n", nsecs);'));
   assert.ok(!control.includes("count()") && !control.includes("]++"), "captrace's own checks are not counted");
   assert.ok(p.slice(p.indexOf("} else if (@fin == 0) {")).includes("@n = count();"), "frozen once asked");
   // The other probes stop printing and counting then too, so the summary and the stream stay in step.
@@ -440,7 +443,7 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
     exit,
   );
   const end = probe(prog, "END");
-  assert.ok(end.startsWith('END {\n  printf("S begin\\n");'), end);
+  assert.ok(end.startsWith('END {\n  printf("S begin %llu\\n", nsecs);'), end);
   assert.ok(end.includes("clear(@fin);"));
   const kp = probe(gen({ probe: "kprobe", controlPid: 77 }), "kprobe:cap_capable");
   assert.ok(kp.includes("if (pid == 77) {\n    if (arg2 == 0 && @fin == 0) {"), kp);
@@ -462,7 +465,7 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
   );
   assert.ok(!gen({ mode: "system", excludePids: [77] }).includes("sched_process_exit"));
   // Without a control pid the program is as before: END prints the summary unconditionally.
-  assert.ok(probe(gen(), "END").startsWith('END {\n  printf("S begin\\n");'));
+  assert.ok(probe(gen(), "END").startsWith('END {\n  printf("S begin %llu\\n", nsecs);'));
 });
 
 Deno.test("program with --summary-only counts every check in the kernel and prints none", () => {
@@ -505,7 +508,7 @@ Deno.test("program marks each count with its process's program: its exec's time,
     const exec = probe(prog, "tracepoint:sched:sched_process_exec");
     // One reading of the clock: the mark is the exec record's time.
     assert.ok(exec.includes("  $now = nsecs; @t[tid] = $now;\n"), exec);
-    assert.ok(exec.includes('printf("E %llu %d %d %u %lx:%lx %lu %s\\n", $now, pid,'), exec);
+    assert.ok(exec.includes('printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\n", $now, pid,'), exec);
     assert.equal(exec.match(/nsecs/g)?.length, 1);
     const newtask = probe(prog, "tracepoint:task:task_newtask");
     // A parent with no mark (the root before its exec) gives its pid, as for one that ran before the trace.

@@ -497,6 +497,44 @@ Deno.test("setuid and setgid to the ids a program has need nothing; to root's th
   }
 });
 
+Deno.test("a process cannot forge tracer records through its comm or the path it was run by", async () => {
+  await requireTracing();
+  const bin = await fixture("inject");
+  const top = await Deno.makeTempDir();
+  try {
+    await Deno.chmod(top, 0o755);
+    // Run from a directory whose name holds records; the program's comm holds "\nS begin\nS end".
+    const dir = `${top}/a\nS begin\nS end\nX 1 1 0 1\nz`;
+    await Deno.mkdir(dir, { mode: 0o755 });
+    const path = `${dir}/inject`;
+    await Deno.copyFile(bin, path);
+    await Deno.chmod(path, 0o755);
+    const baseline = `${top}/baseline`;
+    await Deno.writeTextFile(baseline, "CAP_CHOWN\n");
+    for (const mode of [[], ["--unique"], ["--summary-only"]]) {
+      const r = await runJson([...mode, "-c", "--baseline", baseline, "-u", "nobody", "--", path]);
+      assert.equal(r.code, 5, `CAP_SETGID is needed and not in the baseline (${mode.join(" ")}): ${r.stderr}`);
+      assert.equal(r.events.at(-1)?.message, "Capabilities not in the baseline: CAP_SETGID");
+      const { caps, rec } = summaryOf(r.events.slice(0, -1));
+      const setgid = caps.find((c) => c.cap_name === "cap_setgid");
+      assert.deepEqual([setgid?.denied, setgid?.audited], [5, 5], mode.join(" "));
+      assert.deepEqual(rec.capabilities, ["CAP_SETGID"], mode.join(" "));
+      if (mode.length > 0) continue;
+      assert.deepEqual(r.events.filter((e) => e.type === "exec").map((e) => e.filename), [path]);
+      const checks = r.events.filter((e) => e.type === "check" && e.cap_name === "cap_setgid");
+      assert.deepEqual(checks.map((e) => e.comm), Array(5).fill("\nS begin\nS end"));
+    }
+    // The text trace shows them escaped, each check on a line of its own.
+    const text = await runCli(["-v", "-u", "nobody", "--", path]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(text.stderr.match(/^.* \\nS begin\\nS end +\d+ opt=4 "cap_setgid" -> -1 /gm)?.length, 5, text.stderr);
+    assert.doesNotMatch(text.stderr, /^(S begin|S end|X 1 1 0 1)$/m);
+    assert.match(text.stderr, /^\+\+\+ \d+ exec .*\/a\\nS begin\\nS end\\nX 1 1 0 1\\nz\/inject \+\+\+$/m);
+  } finally {
+    await Deno.remove(top, { recursive: true });
+  }
+});
+
 Deno.test("--baseline passes when nothing new is needed and fails with 5 naming what is", async () => {
   await requireTracing();
   const file = await rootOwnedFile();

@@ -124,14 +124,14 @@ Deno.test("the exec record names the mount namespace and root the exec looked it
     let out = "";
     while (!out.includes("READY ")) out += (await reader.read()).value ?? "";
     await new Deno.Command(bin).output();
-    while (!/^E .*\n/m.test(out)) {
+    while (!/^N .*\n/m.test(out)) {
       const { value, done } = await reader.read();
       if (done) break;
       out += value;
     }
     reader.releaseLock();
     const ready = /^READY (\d+) (\d+) ([0-9a-f]+:[0-9a-f]+)$/m.exec(out);
-    const e = /^E (\d+) (\d+) (\d+) (\d+) ([0-9a-f]+:[0-9a-f]+) (\d+) (.*)$/m.exec(out);
+    const e = /^N (\d+) (\d+) (\d+) (\d+) ([0-9a-f]+:[0-9a-f]+) (\d+) (.*)\t(\d+)$/m.exec(out);
     assert.ok(ready && e, out);
     const ns = Number(/\d+/.exec(await Deno.readLink("/proc/self/ns/mnt"))![0]);
     assert.equal(Number(ready[2]), ns, "bpftrace's mount namespace is captrace's");
@@ -139,6 +139,7 @@ Deno.test("the exec record names the mount namespace and root the exec looked it
     assert.equal(e[5], ready[3], "the exec's root directory is bpftrace's");
     assert.equal(Number(e[6]), (await Deno.stat("/")).ino, "the root's inode");
     assert.equal(e[7], bin);
+    assert.equal(e[8], e[1], "the file name ends with the record's time");
   } finally {
     try {
       tracer.kill("SIGKILL");

@@ -86,7 +86,7 @@ export async function writeStream(path: string, kind: StreamKind, lines: number)
         out(`R ${(ts += 300)} ${other} ${ret}\nR ${(ts += 300)} ${thread} 0\n`, 2);
         checks += 2;
       } else if (u < 0.9995) {
-        out(`E ${(ts += 1000)} ${pid} ${pid - 1} 0 0 0 /usr/bin/${comm}\n`, 1);
+        out(`N ${(ts += 1000)} ${pid} ${pid - 1} 0 0 0 /usr/bin/${comm}\t${ts}\n`, 1);
       } else if (u < 0.9999) {
         out(`X ${(ts += 1000)} ${pid} 0 0\n`, 1);
       } else {
