@@ -14,17 +14,26 @@ function _report(e: CaptraceError, json: boolean): void {
   }
 }
 
+/** Writes `text` to stdout: exit 0, or 1 when it could not be written (a full disk), as coreutils do. */
+function _print(text: string): number {
+  const bytes = new TextEncoder().encode(text);
+  try {
+    for (let off = 0; off < bytes.length;) off += Deno.stdout.writeSync(bytes.subarray(off));
+    return ExitCode.OK;
+  } catch (e) {
+    if (e instanceof Deno.errors.BrokenPipe) return ExitCode.OK;
+    _report(new CaptraceError(`Cannot write to stdout: ${(e as Error).message}`, null, 1), false);
+    return ExitCode.TRACE_FAILED;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const json = wantsJson(argv);
   try {
     const options = parseOptions(argv);
-    if (options.help) {
-      Deno.stdout.writeSync(new TextEncoder().encode(HELP));
-      return ExitCode.OK;
-    }
-    if (options.version) {
-      Deno.stdout.writeSync(new TextEncoder().encode(`captrace ${VERSION}\n`));
-      return ExitCode.OK;
+    if (options.help || options.version) {
+      // A reader that stops early (`captrace --help | head -1`) is not an error.
+      return _print(options.help ? HELP : `captrace ${VERSION}\n`);
     }
     return await runSession(options, { sites: siteAnnotator });
   } catch (e) {

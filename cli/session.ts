@@ -101,6 +101,9 @@ function _notice(options: Options, sink: Sink, text: string): void {
 
 /** Run the trace described by `options`; returns the exit code. Throws CaptraceError for reportable failures. */
 export async function runSession(options: Options, hooks: SessionHooks = {}): Promise<number> {
+  // Read before -o truncates its file (it may be the same one: a trace kept as its own baseline), and while a signal
+  // still ends captrace as usual: a baseline on a FIFO may wait for its writer.
+  const baseline = options.baseline ? await readBaseline(options.baseline) : null;
   // Opening a FIFO waits for its reader: until then a signal must end captrace as usual, with nothing to clean up.
   const sink = options.output
     ? await Sink.open(options.output).catch((e) => {
@@ -113,7 +116,7 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
     : Sink.stderr();
   const signals = new SignalRelay();
   try {
-    return await _prepare(options, hooks, sink, signals);
+    return await _prepare(options, hooks, sink, signals, baseline);
   } catch (e) {
     // A consumer reading only the trace (an editor on a FIFO) must learn why it ended.
     if (e instanceof CaptraceError && options.json && !sink.isStderr) {
@@ -126,8 +129,13 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
   }
 }
 
-async function _prepare(options: Options, hooks: SessionHooks, sink: Sink, signals: SignalRelay): Promise<number> {
-  const baseline = options.baseline ? await readBaseline(options.baseline) : null;
+async function _prepare(
+  options: Options,
+  hooks: SessionHooks,
+  sink: Sink,
+  signals: SignalRelay,
+  baseline: string[] | null,
+): Promise<number> {
   await checkPrivileges();
   await checkPidNamespace();
   // Reading and parsing BTF takes about 25 ms: done while the rest starts (up to the command's launcher).
@@ -310,7 +318,13 @@ async function _trace(
     const typeless = probe === "tracepoint" && !namesKernelTypes(programOptions);
     if (typeless && takesTypelessBtf(await version.catch(() => ""))) {
       btf = `${control}/types.btf`;
-      await Deno.writeFile(btf, typelessBtf());
+      await Deno.writeFile(btf, typelessBtf()).catch((e) => {
+        throw new CaptraceError(
+          `Cannot write to a temporary directory: ${(e as Error).message}`,
+          "Check that TMPDIR names a writable directory with room, or unset it",
+          ExitCode.CANNOT_TRACE,
+        );
+      });
     }
     // Stopped before bpftrace starts: the command never runs (the gate is aborted below), what was made is removed.
     if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);

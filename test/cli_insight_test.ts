@@ -550,6 +550,10 @@ Deno.test("--baseline passes when nothing new is needed and fails with 5 naming 
   const { events } = await runJson(["-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
   await Deno.writeTextFile(list, events.map((e) => JSON.stringify(e)).join("\n") + "\n");
   assert.equal((await runCli(["--baseline", list, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file])).code, 1);
+  // The trace may be written over its own baseline: it is read before -o truncates it.
+  const again = ["--json", "-o", list, "--baseline", list, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file];
+  assert.equal((await runCli(again)).code, 1, "CAP_CHOWN was in the old trace");
+  assert.equal((await runCli(again)).code, 1, "and is in the new one, written over it");
   await Deno.writeTextFile(list, "cap_nonsense\n");
   const invalid = await runCli(["--baseline", list, "--", "/bin/true"]);
   assert.equal(invalid.code, 2);

@@ -259,6 +259,16 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: captrace \[options\] \[--\] command \[args\.\.\.\]$/m);
   assert.equal(help.stderr, "");
+  // Help that cannot be written is one line and exit 1, not an internal error.
+  const sh = await new Deno.Command("sh", {
+    args: ["-c", '"$@" >/dev/full', "sh", Deno.execPath(), ...CLI, "--help"],
+    stderr: "piped",
+  }).output();
+  assert.equal(sh.code, 1);
+  assert.equal(
+    new TextDecoder().decode(sh.stderr),
+    "captrace: Cannot write to stdout: No space left on device (os error 28)\n",
+  );
   for (
     const [args, message] of [
       [["--bogus"], "Unknown option '--bogus'"],
