@@ -339,9 +339,14 @@ async function _trace(
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
     const code = await state.run(annotator);
     if (sink.failure) {
+      const gone = sink.failure instanceof Deno.errors.BrokenPipe;
       throw new CaptraceError(
-        `Cannot write the trace${options.output ? ` to '${options.output}'` : ""}: ${sink.failure.message}`,
-        "Free some space, or write the trace elsewhere with -o FILE",
+        `Cannot write the trace${options.output ? ` to '${options.output}'` : ""}: ${
+          gone ? "its reader went away" : sink.failure.message
+        }`,
+        gone
+          ? "Keep the reader open until captrace ends"
+          : "Free some space, or write the trace elsewhere with -o FILE",
         ExitCode.TRACE_FAILED,
       );
     }

@@ -62,10 +62,11 @@ export class Sink {
       try {
         off += w.writeSync(data.subarray(off));
       } catch (e) {
-        // A reader that went away (closed FIFO, EPIPE) must not crash the trace: drop further output. Any other
-        // failure (a full disk) is kept for the session, which stops the trace and reports it.
+        // Further output is dropped. A failure (a full disk, or the -o FIFO or pipe's reader gone: nobody reads
+        // the trace) is kept for the session, which stops the trace and reports it. A reader of captrace's stderr
+        // that went away is not one: the program shares that stderr, and its run goes on.
         this.#broken = true;
-        if (!(e instanceof Deno.errors.BrokenPipe)) this.#failure ??= e as Error;
+        if (!(e instanceof Deno.errors.BrokenPipe) || this.#file !== null) this.#failure ??= e as Error;
         return;
       }
     }

@@ -271,6 +271,20 @@ Deno.test("a trace that cannot be written stops the command and exits 1 with the
   assert.ok(!r.stderr.includes("alive"), "the command was stopped");
 });
 
+Deno.test("a -o pipe whose reader goes away stops the command and exits 1: nobody reads the trace", async () => {
+  await requireTracing();
+  const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
+  // Refused a check every 0.2 s for 4 s, unless stopped.
+  const command =
+    "/bin/sh -c 'for i in $(seq 20); do chown nobody /etc/hostname 2>/dev/null; sleep 0.2; done; echo alive >&2'";
+  const script = `${cli} -o /dev/stdout -u nobody -- ${command} | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`;
+  const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "null", stderr: "piped" }).output();
+  const err = new TextDecoder().decode(r.stderr);
+  assert.equal(r.code, 1, err);
+  assert.match(err, /^captrace: Cannot write the trace to '\/dev\/stdout': its reader went away$/m);
+  assert.ok(!err.includes("alive"), "the command was stopped");
+});
+
 Deno.test("a reader of captrace's stderr that goes away early does not change the exit status", async () => {
   await requireTracing();
   const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
