@@ -270,7 +270,8 @@ export async function copyRecommendation(
         format: f,
       })),
       {
-        title: `Copy Recommendation (${rec.capabilities.join(", ") || "no capabilities needed"})`,
+        // Which trace's: the latest finished one is not always the one in view.
+        title: `Copy Recommendation for ${session!.label} (${rec.capabilities.join(", ") || "no capabilities needed"})`,
       },
     );
     if (!pick) return undefined;

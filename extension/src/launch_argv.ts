@@ -9,6 +9,7 @@ export interface LaunchConfig {
   args?: unknown;
   cwd?: unknown;
   env?: unknown;
+  environment?: unknown;
   runtimeExecutable?: unknown;
   runtimeArgs?: unknown;
   python?: unknown;
@@ -143,6 +144,16 @@ export function commandFromLaunchConfig(
       if (v === null || v === undefined) continue;
       env[k] = substituteVariables(String(v), ctx);
     }
+  }
+  // C/C++ (cppdbg, lldb's) configurations give it as a list of {name, value}.
+  if (Array.isArray(config.environment)) {
+    for (const item of config.environment as unknown[]) {
+      const { name, value } = (item ?? {}) as { name?: unknown; value?: unknown };
+      if (typeof name !== "string" || name === "") throw new TypeError("environment entries need a name");
+      env[name] = substituteVariables(String(value ?? ""), ctx);
+    }
+  } else if (config.environment !== undefined && config.environment !== null) {
+    throw new TypeError("environment must be a list of {name, value}");
   }
   let argv: string[];
   const type = config.type ?? "";

@@ -47,6 +47,18 @@ Deno.test("native launch configuration becomes program and args", () => {
   });
 });
 
+Deno.test("a C/C++ configuration's environment list is the command's environment", () => {
+  const c = commandFromLaunchConfig({
+    type: "cppdbg",
+    program: "/ws/deny",
+    environment: [{ name: "CAPTRACE_TEST", value: "hello" }, { name: "DIR", value: "${workspaceFolder}/x" }],
+    env: { A: "1" },
+  }, ctx);
+  assertEquals(c.env, { A: "1", CAPTRACE_TEST: "hello", DIR: "/ws/x" });
+  throws(() => commandFromLaunchConfig({ program: "/ws/deny", environment: [{ value: "x" }] }, ctx), TypeError);
+  throws(() => commandFromLaunchConfig({ program: "/ws/deny", environment: { A: "1" } }, ctx), TypeError);
+});
+
 Deno.test("node and python configurations run through their runtime", () => {
   assertEquals(
     commandFromLaunchConfig({

@@ -144,7 +144,7 @@ export class TraceManager implements vscode.Disposable {
       onExit: (code, signal) => {
         this.#runs.delete(session.id);
         this.#model.endSession(session.id, code);
-        const how = signal ? `killed by ${signal}` : `exited with ${code}`;
+        const how = signal ? `killed by ${signal}` : code === null ? "did not start" : `exited with ${code}`;
         this.#line(`[${session.id}] captrace ${how}`);
         this.#log.info(`Session ${session.id}: captrace ${how}`);
         terminal?.write(`\n[captrace ${how}]\n`);

@@ -16,4 +16,8 @@ if [ ! -f "$stamp" ]; then
 fi
 if [ "${1:-}" = deps ]; then exit 0; fi
 node build.mjs
+# The CLI goes in the package when `deno task compile` has made it (on a machine that can fetch Deno's runtime);
+# without it, the extension finds captrace through captrace.path or PATH.
+rm -rf bin
+if [ -x ../dist/captrace ]; then mkdir -p bin && cp ../dist/captrace bin/captrace; fi
 npx --no-install vsce package --allow-missing-repository --skip-license --out captrace.vsix </dev/null
