@@ -53,6 +53,8 @@ export interface SessionHooks {
 const START_TIMEOUT_MS = 60_000;
 /** After the command has exited, how long to wait for bpftrace to stop before interrupting it anyway. */
 const DRAIN_TIMEOUT_MS = 5_000;
+/** After a second signal killed the command, how long its exit record may take before bpftrace is stopped anyway. */
+const EXIT_RECORD_WAIT_MS = 300;
 /** After the root process's exit record, how long bpftrace's output must stay quiet before it is stopped. */
 const QUIET_MS = 10;
 /** How long bpftrace may stay silent after a SIGINT before it is sent another. */
@@ -644,7 +646,9 @@ class _Session {
           this.#signalChild(this.stopping > 1 ? "SIGKILL" : sig);
         }
       }
-      if (this.stopping > 1) this.#stopTracer();
+      // The command killed by a second signal still leaves its exit record, which ends the trace as usual (see
+      // #watchChild): stopping bpftrace at once could lose it. A third signal does not wait.
+      if (this.stopping > 1 && (this.childStatus !== null || this.stopping > 2)) this.#stopTracer();
       return;
     }
     if (this.stopping === 1 && this.ready) this.#requestSummary();
@@ -874,10 +878,14 @@ class _Session {
   async #watchChild(): Promise<void> {
     this.childStatus = await _exitStatus(this.gate!.child);
     // The root's exit record makes captrace stop the tracer (#stopWhenQuiet); this is a net for a record that
-    // never comes.
+    // never comes. Once signals asked twice for the end, it is not waited for long.
     const timer = setTimeout(() => this.#interruptTracer(), DRAIN_TIMEOUT_MS);
+    const asked = setTimeout(() => {
+      if (this.stopping > 1 && !this.#summaryRequested) this.#stopTracer();
+    }, EXIT_RECORD_WAIT_MS);
     await this.#streamEnded.promise;
     clearTimeout(timer);
+    clearTimeout(asked);
   }
 
   async #terminateChild(): Promise<void> {

@@ -919,4 +919,8 @@ Deno.test("in a terminal, a second Ctrl-C kills a command that goes on after the
   assert.doesNotMatch(out, /sigints/, "killed before it could print");
   assert.equal(code, 137, out);
   assert.match(out, /^captrace: \d+ checks seen/m, "the trace ended with its summary line");
+  // The command's exit record is read before bpftrace stops: nothing is lost.
+  assert.match(out, /\+\+\+ \d+ killed by SIGKILL \+\+\+\r$/m, out);
+  assert.doesNotMatch(out, /lost by the tracer|tracer lost/, out);
+  assert.match(out, /, 0 lost[,;]/, out);
 });
