@@ -12,6 +12,7 @@ import {
   type TracedCommand,
   type VariableContext,
 } from "./launch_argv.ts";
+import { runPreLaunchTask } from "./pre_launch_task.ts";
 import { processLabel } from "./process_match.ts";
 import { readProcessTable } from "./proc_table.ts";
 import type { TraceManager } from "./trace_manager.ts";
@@ -145,6 +146,13 @@ export async function runCommand(
     return undefined;
   }
   if (!command) return undefined;
+  if (command.preLaunchTask !== undefined) {
+    const failed = await runPreLaunchTask(command.preLaunchTask);
+    if (failed !== null) {
+      void vscode.window.showErrorMessage(`Captrace: ${failed}; nothing was run.`);
+      return undefined;
+    }
+  }
   const session = manager.start({
     label: [
       path.basename(command.argv[0] ?? ""),

@@ -33,6 +33,8 @@ export interface TracedCommand {
   env: Record<string, string>;
   /** The file shown as "the program" in the views (the script for interpreters). */
   program: string;
+  /** The launch configuration's task to run first (a build), as F5 runs it. */
+  preLaunchTask?: string;
 }
 
 /**
@@ -173,7 +175,8 @@ export function commandFromLaunchConfig(
   } else {
     argv = [program, ...args];
   }
-  return { argv, cwd, env, program };
+  const task = typeof config.preLaunchTask === "string" && config.preLaunchTask !== "" ? config.preLaunchTask : null;
+  return { argv, cwd, env, program, ...(task === null ? {} : { preLaunchTask: task }) };
 }
 
 function _absolute(path: string, base: string | null): string {

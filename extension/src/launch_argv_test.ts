@@ -59,6 +59,12 @@ Deno.test("a C/C++ configuration's environment list is the command's environment
   throws(() => commandFromLaunchConfig({ program: "/ws/deny", environment: { A: "1" } }, ctx), TypeError);
 });
 
+Deno.test("a configuration's preLaunchTask comes with its command", () => {
+  const c = commandFromLaunchConfig({ program: "/ws/deny", preLaunchTask: "build" }, ctx);
+  assertEquals(c.preLaunchTask, "build");
+  assertEquals("preLaunchTask" in commandFromLaunchConfig({ program: "/ws/deny", preLaunchTask: "" }, ctx), false);
+});
+
 Deno.test("node and python configurations run through their runtime", () => {
   assertEquals(
     commandFromLaunchConfig({

@@ -212,6 +212,20 @@ suite("captrace extension", () => {
     }
   });
 
+  test("run does a launch configuration's preLaunchTask first, and runs nothing when it fails", async () => {
+    const { model } = await api();
+    const marker = path.join(ws, "built.marker");
+    fs.rmSync(marker, { force: true });
+    const s = await vscode.commands.executeCommand<SessionNode | undefined>("captrace.run", "deny after a build");
+    assert.ok(s, "the trace started");
+    assert.ok(fs.existsSync(marker), "the task ran before the program");
+    await until("the run's end", () => s.state === "exited" || s.state === "failed");
+    const n = model.sessions.length;
+    const failed = await vscode.commands.executeCommand("captrace.run", "deny after a failed build");
+    assert.equal(failed, undefined);
+    assert.equal(model.sessions.length, n, "nothing was run");
+  });
+
   test("debug attaches through the process-table fallback and sees the denied chown", async () => {
     const { model, debug } = await api();
     const n = model.sessions.length;
