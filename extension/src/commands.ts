@@ -292,3 +292,21 @@ export async function copyRecommendation(
   );
   return rec[chosen];
 }
+
+/**
+ * "Stop": the trace of the tree row it was given; else the only one running; else the one picked (or all of them):
+ * the palette's Stop must not end traces the user meant to keep.
+ */
+export async function stopCommand(manager: TraceManager, model: TraceModel, node?: unknown): Promise<void> {
+  if (node && typeof node === "object" && (node as SessionNode).kind === "session") {
+    return manager.stop((node as SessionNode).id);
+  }
+  const running = model.sessions.filter((s) => s.state === "running" || s.state === "starting");
+  if (running.length <= 1) return manager.stop();
+  const all = { label: "All traces", description: `${running.length} running`, id: undefined };
+  const pick = await vscode.window.showQuickPick(
+    [...running.map((s) => ({ label: s.label, description: `trace ${s.id}`, id: s.id as number | undefined })), all],
+    { title: "Stop which trace?" },
+  );
+  if (pick) manager.stop(pick.id);
+}

@@ -1,12 +1,12 @@
 /** Entry point: activate() only builds the adapters and registers them; deactivate() stops every trace. */
 
 import * as vscode from "vscode";
-import { attachCommand, copyRecommendation, debugCommand, runCommand } from "./commands.ts";
+import { attachCommand, copyRecommendation, debugCommand, runCommand, stopCommand } from "./commands.ts";
 import { DebugTracing } from "./debug_tracing.ts";
 import { Problems } from "./problems.ts";
 import { TraceStatusBar } from "./status_bar.ts";
 import { TraceManager } from "./trace_manager.ts";
-import { type SessionNode, TraceModel } from "./trace_model.ts";
+import { TraceModel } from "./trace_model.ts";
 import { CaptraceTree, openSite } from "./tree_view.ts";
 
 /** What activate() returns; the integration tests read it. */
@@ -78,13 +78,7 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
       "captrace.attach",
       (pid?: unknown) => attachCommand(m, onStart, pid),
     ),
-    vscode.commands.registerCommand("captrace.stop", (node?: unknown) => {
-      const id = node && typeof node === "object" &&
-          (node as SessionNode).kind === "session"
-        ? (node as SessionNode).id
-        : undefined;
-      m.stop(id);
-    }),
+    vscode.commands.registerCommand("captrace.stop", (node?: unknown) => stopCommand(m, model, node)),
     vscode.commands.registerCommand("captrace.clear", () => {
       // Running traces stay, with their problems.
       model.clearFinished();

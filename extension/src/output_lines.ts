@@ -52,3 +52,17 @@ export function formatEvent(e: Event): string {
     }
   }
 }
+
+/**
+ * `text` with each of its lines marked with the trace it belongs to (`[2] …`): with several traces running, their
+ * lines interleave in the channel.
+ *
+ * @example
+ * ```ts
+ * import { tagged } from "./output_lines.ts";
+ * if (tagged(2, "a\n  b") !== "[2] a\n[2]   b") throw new Error("unexpected");
+ * ```
+ */
+export function tagged(session: number, text: string): string {
+  return text.split("\n").map((l) => `[${session}] ${l}`).join("\n");
+}

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as vscode from "vscode";
 import { findBinary } from "./binary_lookup.ts";
 import { captraceArgv, type TraceTarget } from "./launch_argv.ts";
-import { formatEvent } from "./output_lines.ts";
+import { formatEvent, tagged } from "./output_lines.ts";
 import { ProgramTerminal } from "./program_terminal.ts";
 import { openSetting, readSettings } from "./settings.ts";
 import type { SessionNode, TraceModel } from "./trace_model.ts";
@@ -129,7 +129,9 @@ export class TraceManager implements vscode.Disposable {
     run.process = new TraceProcess(argv, {
       onEvent: (event) => {
         this.#model.apply(session.id, event);
-        this.#line(formatEvent(event));
+        // Several traces at once: each line says whose it is.
+        const text = formatEvent(event);
+        this.#line(this.#runs.size > 1 ? tagged(session.id, text) : text);
         if (event.type === "error") {
           this.#log.warn(`Session ${session.id}: ${event.message}`);
         }

@@ -156,6 +156,25 @@ suite("captrace extension", () => {
     assert.equal(manager.runningCount, before);
   });
 
+  test("stop given a trace ends that one only", async () => {
+    const { manager } = await api();
+    const sleep = (label: string) =>
+      manager.start({
+        label,
+        target: { command: { argv: ["/usr/bin/sleep", "60"], cwd: ws, env: {}, program: "/usr/bin/sleep" } },
+        cwd: ws,
+        program: "/usr/bin/sleep",
+      })!;
+    const [a, b] = [sleep("sleep a"), sleep("sleep b")];
+    await until("both ready", () => a.ready && b.ready);
+    await vscode.commands.executeCommand("captrace.stop", a);
+    await manager.done(a.id);
+    assert.equal(b.state, "running", "the other trace goes on");
+    assert.ok(alive(b.ready!.pid!));
+    await vscode.commands.executeCommand("captrace.stop", b);
+    await manager.done(b.id);
+  });
+
   test("elevation sudo: the trace runs through sudo -n and Stop still ends it through stdin", async () => {
     const { manager } = await api();
     const conf = vscode.workspace.getConfiguration("captrace");
