@@ -859,6 +859,7 @@ class _Session {
       // closed
     }
     if (this.tracerStatus !== null) return;
+    _notice(this.options, this.sink, "captrace: standard input closed (--stdin-control): stopping the trace");
     this.stop("SIGTERM");
     // A command that ignores SIGTERM is then killed, as a second Ctrl-C would: the editor asked for the end.
     const t = setTimeout(() => {

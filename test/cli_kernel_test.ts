@@ -533,6 +533,11 @@ Deno.test("--stdin-control: closing captrace's stdin stops the command and the t
   const marker = "29.9792";
   const { status, events } = await closeStdinOf(["/bin/sleep", marker]);
   assert.equal(status.code, 128 + 15, "sleep got SIGTERM");
+  assert.match(
+    new TextDecoder().decode(status.stderr),
+    /^captrace: standard input closed \(--stdin-control\): stopping the trace$/m,
+    "says why it stopped",
+  );
   assert.deepEqual(await processesMatching(marker), []);
   assert.equal(events.at(-1)?.type, "summary");
 });
