@@ -222,7 +222,8 @@ export async function attachCommand(
     const me = process.pid;
     const items = readProcessTable()
       .filter((p) => p.pid !== me && p.argv.length > 0)
-      .sort((a, b) => b.pid - a.pid)
+      // Newest first, by start time: pids wrap.
+      .sort((a, b) => (b.start ?? 0) - (a.start ?? 0) || b.pid - a.pid)
       .map((p) => ({ ...processLabel(p), pid: p.pid }));
     const pick = await vscode.window.showQuickPick(items, {
       title: "Attach Capability Trace to Process",

@@ -6,6 +6,8 @@ export interface ProcessEntry {
   ppid: number;
   comm: string;
   argv: string[];
+  /** When it started, in clock ticks since boot (`/proc/PID/stat` field 22); pids wrap, start times do not. */
+  start?: number;
 }
 
 /**
@@ -31,7 +33,8 @@ export function parseProcEntry(
   if (!Number.isInteger(pid) || !Number.isInteger(ppid)) return null;
   const argv = cmdline.split("\0");
   if (argv.at(-1) === "") argv.pop();
-  return { pid, ppid, comm: stat.slice(open + 1, close), argv };
+  const start = Number(rest[19]);
+  return { pid, ppid, comm: stat.slice(open + 1, close), argv, ...(Number.isInteger(start) ? { start } : {}) };
 }
 
 /**

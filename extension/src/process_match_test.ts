@@ -12,6 +12,11 @@ Deno.test("proc stat with odd comm is parsed", () => {
   assertEquals(parseProcEntry("5 (k) S 2 0", "")?.argv, []);
 });
 
+Deno.test("proc stat gives the start time, which orders processes where pids have wrapped", () => {
+  const stat = "31747 (c a t) R 31744 31744 8896 0 -1 4194304 125 0 0 0 0 0 0 0 20 0 1 0 6211079 3133440 390 0";
+  assertEquals(parseProcEntry(stat, "cat\0")?.start, 6211079);
+});
+
 Deno.test("debuggee is the topmost new process naming the program", () => {
   const procs = [
     { pid: 100, ppid: 1, comm: "node", argv: ["node", "/ws/old.js"] },
