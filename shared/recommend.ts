@@ -271,7 +271,24 @@ export function formats(
   };
 }
 
-/** `s` as one shell word: as is when it holds nothing the shell would read, else single-quoted. */
+/**
+ * `s` as one shell word on one line: as is when it holds nothing the shell would read, else single-quoted, or with
+ * control characters, ANSI-C quoted (`$'a\nb'`). A path is chosen by the traced process: a newline in it must not
+ * start a line of its own in what is pasted into a shell, nor end a `#` comment.
+ */
 function _shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+  if (/^[\w@%+=:,./-]+$/.test(s)) return s;
+  // deno-lint-ignore no-control-regex
+  if (!/[\x00-\x1f\x7f-\x9f]/.test(s)) return `'${s.replaceAll("'", `'\\''`)}'`;
+  const escaped = s.replace(
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x1f\x7f-\x9f\\']/g,
+    (c) =>
+      c === "\\" || c === "'"
+        ? `\\${c}`
+        : c < "\x80"
+        ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`
+        : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return `$'${escaped}'`;
 }

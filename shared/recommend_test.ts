@@ -511,3 +511,34 @@ Deno.test("recommend keeps the root program a script when it is one, where it ta
   });
   assert.match(r.setcap, /^# \/srv\/app\.py is a script: /);
 });
+
+Deno.test("recommend keeps each setcap line on one line, whatever the path holds, and a shell reads the path back", async () => {
+  // Paths a traced process chose: a newline and a command (in a comment, it would run when pasted), a quote, C1.
+  const script = "/tmp/a\ntouch /tmp/pwned #";
+  const binary = "/tmp/it's\tx\u009b/prog";
+  const files = new Map([
+    [2, { path: script, script: true }],
+    [3, { path: binary, script: false }],
+  ]);
+  const r = recommend({
+    agg: [agg(0, { pid: 2 }), agg(13, { pid: 3 })],
+    narrowings: [],
+    alone: new Map(),
+    binary: "/usr/bin/make",
+    programOf: (pid) => files.get(pid)!,
+  });
+  const lines = r.setcap.split("\n");
+  assert.equal(lines.length, 2, r.setcap);
+  assert.ok(lines[0]!.startsWith("# $'/tmp/a\\x0atouch /tmp/pwned #' is a script"), lines[0]);
+  assert.equal(lines[1], "setcap cap_net_raw+ep $'/tmp/it\\'s\\x09x\\u009b/prog'");
+  // bash reads each quoted path back as it was.
+  for (
+    const [line, path] of [[lines[0]!.slice(2, lines[0]!.indexOf(" is a script")), script], [
+      lines[1]!.slice("setcap cap_net_raw+ep ".length),
+      binary,
+    ]]
+  ) {
+    const out = await new Deno.Command("bash", { args: ["-c", `printf %s ${line}`], stdout: "piped" }).output();
+    assert.equal(new TextDecoder().decode(out.stdout), path);
+  }
+});
