@@ -950,9 +950,10 @@ class _Session {
       this.#finishIfComplete();
     }
     clearInterval(this.#holdTimer);
-    // Ended by captrace, whatever is left is a line cut short by the kill, nothing the summary counts.
+    // Ended by captrace, a line left is one cut short by the kill, nothing the summary counts.
     const rest: Output[] = [];
-    if (!this.#complete) this.#records(this.parser.end(), rest);
+    // Ended by captrace, a record held for the line after it is whole: it was waited for as a straggler.
+    this.#records(this.#complete ? this.parser.flushHeld() : this.parser.end(), rest);
     this.correlator.finish(rest);
     if (annotator && rest.length) await annotator.annotate(rest);
     await this.#show(this.#hold(rest, true));

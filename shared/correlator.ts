@@ -1,7 +1,7 @@
 /** Turns parsed tracer records into v1 events: pairs kprobe entries with returns, decodes flags, keeps counts. */
 
 import { CAP_OPT_INSETID, CAP_OPT_NOAUDIT, impliedOpts, isAudited, optsFromStack } from "./audit.ts";
-import { BROAD, capName, FALLBACK_OF } from "./capabilities.ts";
+import { BROAD, capName, FALLBACK_OF, parseCap } from "./capabilities.ts";
 import { errnoName } from "./errno.ts";
 import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
@@ -10,6 +10,12 @@ import { PendingEntries } from "./pending_entries.ts";
 import { INIT_USER_NS } from "./program.ts";
 import type { BroadRole } from "./program_usage.ts";
 import { syscallName } from "./syscalls.ts";
+
+/** The syscalls whose refusal a tolerated record can mark, and the capability each checks. */
+const SETID_CHECKS: ReadonlyMap<string, number> = new Map([
+  ["setuid", parseCap("CAP_SETUID")!],
+  ["setgid", parseCap("CAP_SETGID")!],
+]);
 
 /**
  * A new process and its parent (a fork record, with `--summary-only`): not an event of the schema, but kept in the
@@ -160,7 +166,7 @@ export class Correlator {
         break;
       case "check":
         this.records++;
-        out.push(this.#build(rec, rec.ts, rec.ret, "inferred"));
+        out.push(this.#build(rec, rec.ts, rec.ret, "inferred", this.#takeTolerated(rec.tid)));
         break;
       case "tolerated":
         this.records++;
@@ -169,6 +175,13 @@ export class Correlator {
         break;
       case "entry":
         this.records++;
+        // The mark is the entry's: kept with its time until its return.
+        if (this.#takeTolerated(rec.tid)) {
+          this.#toleratedEntries.set(rec.tid, rec.ts);
+          if (this.#toleratedEntries.size > this.#maxPending) {
+            this.#toleratedEntries.delete(this.#toleratedEntries.keys().next().value!);
+          }
+        } else if (this.#toleratedEntries.size > 0) this.#toleratedEntries.delete(rec.tid);
         // A new entry on a tid whose previous entry never returned: that one is lost for good, as is the oldest
         // beyond maxPending.
         this.unmatched += this.#pending.set(rec);
@@ -180,7 +193,9 @@ export class Correlator {
           this.unmatched++;
           break;
         }
-        out.push(this.#build(e, rec.ts, rec.ret, "read"));
+        const tolerated = this.#toleratedEntries.size > 0 && this.#toleratedEntries.get(e.tid) === e.ts;
+        if (tolerated) this.#toleratedEntries.delete(e.tid);
+        out.push(this.#build(e, rec.ts, rec.ret, "read", tolerated));
         break;
       }
       case "exec":
@@ -269,14 +284,28 @@ export class Correlator {
     return out;
   }
   #finished = false;
-  /** Threads whose next check is one its syscall does without when refused. */
+  /** Threads whose next check or entry is one its syscall does without when refused (the tolerated record). */
   #tolerated = new Set<number>();
+  /** Entries so marked, by thread, with their time, until their return. */
+  #toleratedEntries = new Map<number, number>();
 
-  #build(r: CheckRecord | EntryRecord, ts: number, ret: number, source: "read" | "inferred"): Output {
+  /** Whether thread `tid`'s check or entry that just came was marked; a mark is for that record only. */
+  #takeTolerated(tid: number): boolean {
+    return this.#tolerated.size > 0 && this.#tolerated.delete(tid);
+  }
+
+  #build(
+    r: CheckRecord | EntryRecord,
+    ts: number,
+    ret: number,
+    source: "read" | "inferred",
+    marked: boolean,
+  ): Output {
     this.checks++;
     const syscall = syscallName(r.sys, this.#arch);
-    // A refusal its syscall does without is a probe, as a no-audit check is (see the tolerated record).
-    const tolerated = this.#tolerated.size > 0 && this.#tolerated.delete(r.tid) && ret !== 0;
+    // A refusal its syscall does without is a probe, as a no-audit check is (see the tolerated record): only a
+    // refused CAP_SETUID in setuid or CAP_SETGID in setgid, whatever a stale mark says.
+    const tolerated = marked && ret !== 0 && SETID_CHECKS.get(syscall ?? "") === r.cap;
     const implied = impliedOpts(r.cap, syscall) | (tolerated ? CAP_OPT_NOAUDIT : 0);
     const opts = r.opts | implied;
     if ((implied & ~r.opts) !== 0) source = "inferred";

@@ -526,3 +526,27 @@ Deno.test("correlator takes a refusal its syscall does without for a probe, in t
   ]);
   assert.deepEqual(k.agg.map((a) => [a.ret, a.opts, a.count]), [[-1, 6, 2], [0, 4, 1], [-1, 4, 1]]);
 });
+
+Deno.test("correlator applies a tolerated mark to the next check or entry of its thread only, if a set-id one", () => {
+  // --unique on the kprobe: entries are printed, returns only for new keys. The second setuid's return never comes;
+  // its mark must not make the next check of the thread, a refused bind, a probe.
+  const k = new Correlator({ probe: "kprobe", now: () => NOW });
+  ready(k);
+  const mark: TraceRecord = { kind: "tolerated", tid: 200 };
+  const setuid = (ts: number) => entry({ ts, cap: 7, sys: 105, opts: 4 });
+  const events = checks(feed(k, [
+    mark,
+    setuid(2_000_000_000),
+    ret(200, -1),
+    mark,
+    setuid(2_000_001_000),
+    entry({ ts: 2_000_002_000, cap: 10, sys: 49 }),
+    ret(200, -1, 2_000_002_500),
+  ]));
+  assert.deepEqual(events.map((e) => [e.cap, e.opts, e.audit]), [[7, 6, false], [10, 0, true]]);
+  // A mark whose check was lost does not pass to a check of another capability either.
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  ready(c);
+  const [bind] = checks(feed(c, [{ kind: "tolerated", tid: 100 }, check({ cap: 10, sys: 49 })]));
+  assert.equal(bind?.audit, true);
+});

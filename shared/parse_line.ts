@@ -407,10 +407,11 @@ export class LineParser {
         return { kind: "fork", ts: n[0]!, pid: n[1]!, ppid: n[2]!, mark: n[3] ?? null };
       }
       case "T": {
+        // `T <ts> <tid>`: the time makes it longer than a comm, so never the rest of one (see #line).
         const f = line.split(" ");
-        const n = f.length === 2 ? _ints(f, 1, 2) : null;
-        if (!n || n[0]! <= 0) return this.#malformed(line, "bad tolerated record");
-        return { kind: "tolerated", tid: n[0]! };
+        const n = f.length === 3 ? _ints(f, 1, 3) : null;
+        if (!n || n[1]! <= 0) return this.#malformed(line, "bad tolerated record");
+        return { kind: "tolerated", tid: n[1]! };
       }
       case "X": {
         const f = line.split(" ");
@@ -452,6 +453,16 @@ export class LineParser {
       }
     }
     return this.#malformed(line, "unknown record");
+  }
+
+  /**
+   * The record held for the line after it (a check's, or an entry's, whose comm may go on there), if any, when
+   * nothing more is to be read but the stream is not at its end (captrace ended the tracer).
+   */
+  flushHeld(): TraceRecord[] {
+    const held = this.#pending;
+    this.#pending = null;
+    return held === null ? [] : [held];
   }
 
   /**

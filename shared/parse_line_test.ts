@@ -36,9 +36,14 @@ Deno.test("parser takes the lines a comm's newlines make for the rest of the com
   const kp = parseAll([entry + "a", "X 1 2 0 1", "R 832350166390 9136 -1"]);
   assert.deepEqual(kp.map((r) => r.kind), ["entry", "return"]);
   assert.ok(kp[0]!.kind === "entry" && kp[0]!.comm === "a\nX 1 2 0 1");
-  // A comm is at most 15 bytes: a longer line after it is not part of it.
-  const long = parseAll([entry + "a", "X 832350166389 9135 0 1"]);
-  assert.deepEqual(long.map((r) => r.kind), ["entry", "exit"]);
+  // A comm is at most 15 bytes: a longer line after it is not part of it, a tolerated record's among them.
+  const long = parseAll([entry + "a", "X 832350166389 9135 0 1", entry + "sh", "T 832350166391 9137"]);
+  assert.deepEqual(long.map((r) => r.kind), ["entry", "exit", "entry", "tolerated"]);
+  // Held for the line after it, a last entry comes out on flushHeld, when captrace ends the tracer.
+  const p = new LineParser();
+  assert.deepEqual(p.push(entry + "a"), []);
+  assert.deepEqual(p.flushHeld().map((r) => r.kind), ["entry"]);
+  assert.deepEqual(p.flushHeld(), []);
 });
 
 Deno.test("parser reads an exec record's file name up to its end mark, newlines and all", () => {
@@ -432,7 +437,7 @@ Deno.test("parser rejects a summary entry whose namespace field is not 0 or 1, o
 
 Deno.test("parser reads tolerated records, and summary entries counted as tolerated (init 3)", () => {
   const recs = parseAll([
-    "T 9137",
+    "T 832350166387 9137",
     "S begin",
     "@agg[0, 9137, 7, -1, 105, 3, ",
     "    cap_capable+131",
@@ -440,8 +445,8 @@ Deno.test("parser reads tolerated records, and summary entries counted as tolera
     "@agg[0, 9137, 7, -1, 105, 1, 0]: 1",
     "@agg[0, 9137, 7, -1, 105, 2, 0]: 1",
     "S end",
-    "T 0",
-    "T x",
+    "T 832350166387 0",
+    "T 9137",
   ]);
   assert.deepEqual(recs[0], { kind: "tolerated", tid: 9137 });
   const aggs = recs.filter((r) => r.kind === "agg");

@@ -254,7 +254,8 @@ function _orPid(cond: string, pid: number): string {
  *   `KSTACK_DEPTH` indented kernel frames and an empty line (tracepoint);
  * - `B <ts> <pid> <tid> <ppid> <uid> <euid> <cap> <opts> <sys> <userns> <target_ns> <ra> <cs> <comm>` at
  *   kprobe entry and `R <ts> <tid> <ret>` at return (kprobe);
- * - `T <tid>` right before the `C` or `B` record of a check its syscall does without when refused (see _tolerated);
+ * - `T <ts> <tid>` right before the `C` or `B` record of a check its syscall does without when refused (see
+ *   _tolerated);
  * - `N <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>\t<ts>` for an exec (the namespace and root directory
  *   it looked the file up in: its dentry's and mount's addresses in hex, `dentry:mount`, and its inode, 0 when not
  *   known; the file name, which may hold newlines, ends with a tab and the record's time), `X <ts> <pid> <exit_code>
@@ -338,7 +339,7 @@ export function generateProgram(options: ProgramOptions): string {
     const key = "pid, $cap, $ret, $sys, $init, $k";
     body.push(`  ${_countExact(`pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k`)}`);
     const print = [
-      `  if ($tol) { @p = count(); printf("T %d\\n", tid); }`,
+      `  if ($tol) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }`,
       "  @p = count();",
       `  printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,`,
       `    ${f.ppid}, ${f.uid("$cred")}, ${f.euid("$cred")}, $cap, $ret, $sys,`,
@@ -365,7 +366,7 @@ export function generateProgram(options: ProgramOptions): string {
     body.push(`  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys; @init[tid] = $init;`);
     if (!options.summaryOnly) {
       body.push(
-        `  if ($tol) { @p = count(); printf("T %d\\n", tid); }`,
+        `  if ($tol) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }`,
         "  @p = count();",
         `  printf("B %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s\\n", nsecs, pid, tid,`,
         `    ${f.ppid}, ${f.uid(cred0)}, ${f.euid(cred0)}, arg2, ` + opts + ", $sys,",

@@ -295,7 +295,8 @@ Deno.test("program with --unique prints each distinct check once and still count
   const p = probe(gen({ unique: true }), "tracepoint:capability:cap_capable");
   const key = "pid, $cap, $ret, $sys, $init, $k, $ra";
   assert.equal(p.match(/kstack\(/g)?.length, 1, "one stack walk per check");
-  const print = `    if ($tol) { @p = count(); printf("T %d\\n", tid); }\n    @p = count();\n    ${C_PRINTF}`;
+  const print =
+    `    if ($tol) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }\n    @p = count();\n    ${C_PRINTF}`;
   assert.ok(p.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n${print}`), p);
   assert.ok(p.indexOf("@n = count();") < p.indexOf("if (@seen"));
   assert.ok(p.indexOf("@agg[") < p.indexOf("if (@seen"));
@@ -344,14 +345,17 @@ Deno.test("program tells a refused setuid or setgid to an id the process has, wh
   );
   // Counted with init 3, and told to the stream right before the check's record.
   assert.ok(tp.indexOf("if ($tol) { $init = 3; }") < tp.indexOf("@agg[cpu, pid, $cap, $ret, $sys, $init,"));
-  assert.ok(tp.includes(`if ($tol) { @p = count(); printf("T %d\\n", tid); }\n  @p = count();\n  ${C_PRINTF}`), tp);
+  assert.ok(
+    tp.includes(`if ($tol) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }\n  @p = count();\n  ${C_PRINTF}`),
+    tp,
+  );
   // The kprobe's entry does not know the verdict yet: its return's count takes the entry's init.
   const entry = probe(gen({ probe: "kprobe", offsets: OFFSETS }), "kprobe:cap_capable");
   assert.ok(entry.includes("if ($init == 1 && (($sys == 105 && arg2 == 7) || ($sys == 106 && arg2 == 6))) {"), entry);
   assert.ok(entry.includes("$id == *(uint32 *)((uint64)arg0 + 4) || $id == *(uint32 *)((uint64)arg0 + 12)"), entry);
   assert.ok(entry.indexOf("if ($tol) { $init = 3; }") < entry.indexOf("@init[tid] = $init;"));
   assert.ok(
-    entry.includes(`if ($tol) { @p = count(); printf("T %d\\n", tid); }\n  @p = count();\n  ${B_PRINTF}`),
+    entry.includes(`if ($tol) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }\n  @p = count();\n  ${B_PRINTF}`),
     entry,
   );
   // Elsewhere the registers and numbers are not known: nothing is told.

@@ -340,6 +340,26 @@ async function summaryFromEnd(more: string, why: RegExp): Promise<void> {
   assert.match(r.stderr, /captrace: 1 checks seen, 1 shown, 0 hidden .* 0 lost;/);
 }
 
+Deno.test("a kprobe entry read last, after the summary, is counted as read, not lost", async () => {
+  // Its return never comes (the probes stop counting at the summary), and no line comes after it: the parser holds
+  // an entry for the line after it (its comm may go on there) until captrace ends the tracer.
+  const b = (ts: number, comm: string) => `B ${ts} 5 5 1 0 0 13 0 41 1 1 0 0 ${comm}\n`;
+  const summary = "S begin 4000\n@n: 1\n@p: 4\n@agg[0, 5, 13, -1, 41, 1, 0, 0, 0]: 1\nS end 4001\n";
+  // The summary as a requested one comes, then the late entry; the tracer goes on until captrace ends it.
+  const replay = await temp(`READY 1000\n${b(2000, "ping")}R 2500 5 -1\nX 3000 5 0 1\n${summary}${b(3500, "sh")}`);
+  try {
+    const r = await fakeWithoutTracepoint(
+      { FAKE_REPLAY: replay, FAKE_STUCK: "1", FAKE_OPTS_PARAM: "opts" },
+      ["-c", "-p", String(Deno.pid)],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^captrace: 1 checks seen, 1 shown, 0 hidden .* 0 lost;/m);
+    assert.doesNotMatch(r.stderr, /lost by the tracer|tracer lost/);
+  } finally {
+    await Deno.remove(replay);
+  }
+});
+
 Deno.test("the tracer's losses are shown where they happen, at most a line a second, and totalled at the end", async () => {
   // Three losses at once, then one every 0.2 s for 1.4 s, then the root's exit: a line at once, the next one a second
   // later with all that was lost since, and the rest only in the end's total.
