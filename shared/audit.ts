@@ -6,11 +6,7 @@ export const CAP_OPT_NOAUDIT = 2;
 export const CAP_OPT_INSETID = 4;
 
 // Kernel functions that call cap_capable with CAP_OPT_NOAUDIT, and the one that passes CAP_OPT_INSETID.
-// cap_capset's check of CAP_SETPCAP (cap_inh_is_capped) passes no flag but is a probe all the same: it calls
-// cap_capable directly, past the LSMs that would audit it, on every capset, and the call fails for want of
-// CAP_SETPCAP only when it raises the inheritable set beyond the permitted one (ping and ip make it to drop theirs).
 const CALLERS: readonly (readonly [string, number])[] = [
-  ["cap_capset", CAP_OPT_NOAUDIT],
   ["security_vm_enough_memory_mm", CAP_OPT_NOAUDIT],
   ["ns_capable_noaudit", CAP_OPT_NOAUDIT],
   ["has_ns_capability_noaudit", CAP_OPT_NOAUDIT],
@@ -56,8 +52,8 @@ export function frameOptsAt(buf: Uint8Array, start: number, end: number): number
   let at = start;
   while (at < end && buf[at] === 32) at++;
   const c = at < end ? buf[at]! : 0;
-  // Every caller's name starts with c, h, n or s; a frame starting with any other visible ASCII character is none.
-  if (c !== 99 && c !== 104 && c !== 110 && c !== 115) return c > 32 && c < 127 ? 0 : -1;
+  // Every caller's name starts with h, n or s; a frame starting with any other visible ASCII character is none.
+  if (c !== 104 && c !== 110 && c !== 115) return c > 32 && c < 127 ? 0 : -1;
   for (const [fn, opts] of CALLER_BYTES) {
     const after = at + fn.length;
     if (after > end) continue;
@@ -93,24 +89,6 @@ export function optsFromStack(stack: readonly string[]): number {
   let opts = 0;
   for (const frame of stack) opts |= frameOpts(frame);
   return opts;
-}
-
-const CAP_SETPCAP = 8;
-
-/**
- * CAP_OPT_* bits a check has that no flag or caller shows: capset's check of CAP_SETPCAP is a probe (see CALLERS),
- * which the kprobe path, with no kernel stack, knows by its syscall.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { impliedOpts } from "./audit.ts";
- * assert(impliedOpts(8, "capset") === 2);
- * assert(impliedOpts(8, "prctl") === 0);
- * ```
- */
-export function impliedOpts(cap: number, syscall: string | null): number {
-  return cap === CAP_SETPCAP && syscall === "capset" ? CAP_OPT_NOAUDIT : 0;
 }
 
 /** True when a check with these opts is audited (would be logged by the audit subsystem on denial). */

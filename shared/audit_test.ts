@@ -16,7 +16,6 @@ Deno.test("optsFromStack finds no flags for a plain capable() stack", () => {
 Deno.test("optsFromStack infers no-audit from each no-audit caller", () => {
   for (
     const fn of [
-      "cap_capset",
       "security_vm_enough_memory_mm",
       "ns_capable_noaudit",
       "has_ns_capability_noaudit",
@@ -25,14 +24,6 @@ Deno.test("optsFromStack infers no-audit from each no-audit caller", () => {
   ) {
     assert.equal(optsFromStack(["cap_capable+131", `${fn}+54`, "x+1"]), CAP_OPT_NOAUDIT, fn);
   }
-});
-
-Deno.test("capset's check of CAP_SETPCAP is a probe: no-audit, as the kernel's stack shows it", () => {
-  // From shared/testdata/tracepoint_pid.txt: setpriv dropping its capabilities.
-  assert.equal(optsFromStack(["cap_capable+131", "cap_capset+62", "security_capset+72", "__do_sys_capset+305"]), 2);
-  assert.equal(frameOpts("        cap_capset+62"), CAP_OPT_NOAUDIT);
-  assert.equal(frameOpts("        cap_capsetx+1"), 0);
-  assert.equal(frameOpts("        cap_capable+131"), 0);
 });
 
 Deno.test("optsFromStack infers insetid from ns_capable_setid", () => {

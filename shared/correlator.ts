@@ -1,6 +1,6 @@
 /** Turns parsed tracer records into v1 events: pairs kprobe entries with returns, decodes flags, keeps counts. */
 
-import { CAP_OPT_INSETID, CAP_OPT_NOAUDIT, impliedOpts, isAudited, optsFromStack } from "./audit.ts";
+import { CAP_OPT_INSETID, CAP_OPT_NOAUDIT, isAudited, optsFromStack } from "./audit.ts";
 import { BROAD, capName, FALLBACK_OF, parseCap } from "./capabilities.ts";
 import { errnoName } from "./errno.ts";
 import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
@@ -11,10 +11,11 @@ import { INIT_USER_NS } from "./program.ts";
 import type { BroadRole } from "./program_usage.ts";
 import { syscallName } from "./syscalls.ts";
 
-/** The syscalls whose refusal a tolerated record can mark, and the capability each checks. */
+/** The syscalls whose refusal a tolerated record can mark, and the capability each checks (see program.ts). */
 const SETID_CHECKS: ReadonlyMap<string, number> = new Map([
   ["setuid", parseCap("CAP_SETUID")!],
   ["setgid", parseCap("CAP_SETGID")!],
+  ["capset", parseCap("CAP_SETPCAP")!],
 ]);
 
 /**
@@ -229,8 +230,7 @@ export class Correlator {
       case "agg": {
         const { pid, cap, ret, sys, initialNs, program, fallbackFor, count } = rec;
         const tolerated = rec.tolerated === true && ret !== 0 ? CAP_OPT_NOAUDIT : 0;
-        const opts = (rec.opts ?? optsFromStack(rec.stack ?? [])) | impliedOpts(cap, syscallName(sys, this.#arch)) |
-          tolerated;
+        const opts = (rec.opts ?? optsFromStack(rec.stack ?? [])) | tolerated;
         this.agg.push({
           pid,
           cap,
@@ -306,7 +306,7 @@ export class Correlator {
     // A refusal its syscall does without is a probe, as a no-audit check is (see the tolerated record): only a
     // refused CAP_SETUID in setuid or CAP_SETGID in setgid, whatever a stale mark says.
     const tolerated = marked && ret !== 0 && SETID_CHECKS.get(syscall ?? "") === r.cap;
-    const implied = impliedOpts(r.cap, syscall) | (tolerated ? CAP_OPT_NOAUDIT : 0);
+    const implied = tolerated ? CAP_OPT_NOAUDIT : 0;
     const opts = r.opts | implied;
     if ((implied & ~r.opts) !== 0) source = "inferred";
     const audit = isAudited(opts);

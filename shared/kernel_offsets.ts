@@ -19,13 +19,17 @@ export interface KernelOffsets {
   credSuid: number;
   credSgid: number;
   credEuid: number;
+  /** The inheritable and permitted sets (kernel_cap_t: 64 bits, one u64 since 6.3, two u32 before). */
+  credCapInheritable: number;
+  credCapPermitted: number;
   credUserNs: number;
   nsInum: number;
   ptRegsSize: number;
   ptRegsOrigAx: number;
   ptRegsSp: number;
-  /** The first syscall argument's register (x86_64). */
+  /** The first and second syscall arguments' registers (x86_64). */
   ptRegsDi: number;
+  ptRegsSi: number;
   taskNsproxy: number;
   nsproxyMntNs: number;
   mntNsInum: number;
@@ -79,12 +83,15 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   credSuid: ["cred", "suid.val"],
   credSgid: ["cred", "sgid.val"],
   credEuid: ["cred", "euid.val"],
+  credCapInheritable: ["cred", "cap_inheritable"],
+  credCapPermitted: ["cred", "cap_permitted"],
   credUserNs: ["cred", "user_ns"],
   nsInum: ["user_namespace", "ns.inum"],
   ptRegsSize: ["pt_regs", null],
   ptRegsOrigAx: ["pt_regs", "orig_ax"],
   ptRegsSp: ["pt_regs", "sp"],
   ptRegsDi: ["pt_regs", "di"],
+  ptRegsSi: ["pt_regs", "si"],
   taskNsproxy: ["task_struct", "nsproxy"],
   nsproxyMntNs: ["nsproxy", "mnt_ns"],
   mntNsInum: ["mnt_namespace", "ns.inum"],

@@ -96,8 +96,15 @@ interface _Fields {
   gid(cred: string): string;
   suid(cred: string): string;
   sgid(cred: string): string;
-  /** The first syscall argument, from $regs (see regs). */
+  /** The first syscall argument as a uid or gid, and the first two as pointers, from $regs (see regs). */
   arg0: string;
+  arg0Ptr: string;
+  arg1Ptr: string;
+  /**
+   * The inheritable and permitted sets of a `struct cred *` expression, or'd, as a uint64; null where not read (the
+   * named-struct form: kernel_cap_t changed shape in 6.3).
+   */
+  capsHeld: ((cred: string) => string) | null;
   credNs(cred: string): string;
   /** Inode of a `struct user_namespace *` expression. */
   nsInum(ns: string): string;
@@ -125,6 +132,9 @@ const TYPED: _Fields = {
   suid: (c) => `${c}->suid.val`,
   sgid: (c) => `${c}->sgid.val`,
   arg0: "(uint32)$regs->di",
+  arg0Ptr: "(uint64)$regs->di",
+  arg1Ptr: "(uint64)$regs->si",
+  capsHeld: null,
   credNs: (c) => `${c}->user_ns->ns.inum`,
   nsInum: (n) => `${n}->ns.inum`,
 };
@@ -155,6 +165,10 @@ function _raw(o: KernelOffsets): _Fields {
     suid: (c) => `*(uint32 *)((uint64)${c} + ${o.credSuid})`,
     sgid: (c) => `*(uint32 *)((uint64)${c} + ${o.credSgid})`,
     arg0: `*(uint32 *)($regs + ${o.ptRegsDi})`,
+    arg0Ptr: `*(uint64 *)($regs + ${o.ptRegsDi})`,
+    arg1Ptr: `*(uint64 *)($regs + ${o.ptRegsSi})`,
+    capsHeld: (c) =>
+      `(*(uint64 *)((uint64)${c} + ${o.credCapInheritable}) | *(uint64 *)((uint64)${c} + ${o.credCapPermitted}))`,
     credNs: (c) => `*(uint32 *)(*(uint64 *)((uint64)${c} + ${o.credUserNs}) + ${o.nsInum})`,
     nsInum: (n) => `*(uint32 *)((uint64)${n} + ${o.nsInum})`,
   };
@@ -548,30 +562,50 @@ function _orphaned(f: _Fields): string {
   return `if (${f.live} == 0) { exit(); }`;
 }
 
-// setuid and setgid on x86_64, and the capability each checks.
+// setuid, setgid and capset on x86_64, and the capability each checks.
 const _SETUID = 105;
 const _SETGID = 106;
-const _SETID_CALLS: readonly [number, number][] = [[_SETUID, parseCap("CAP_SETUID")!], [
-  _SETGID,
-  parseCap("CAP_SETGID")!,
-]];
+const _CAPSET = 126;
+const _SET_CALLS: readonly [number, number][] = [
+  [_SETUID, parseCap("CAP_SETUID")!],
+  [_SETGID, parseCap("CAP_SETGID")!],
+  [_CAPSET, parseCap("CAP_SETPCAP")!],
+];
+/** capset's header version with one 32-bit word per set; later ones have two. */
+const _CAP_VERSION_1 = 0x19980330;
 
 /**
- * Sets $tol to 1 for a check of `cap` that its syscall does without when refused: setuid and setgid check
- * CAP_SETUID or CAP_SETGID first, and then allow an id the process has already (its real or saved one) all the same,
- * as a program dropping root's ids does when it runs as that user already. `$init` then becomes 3 (bit 2 set), which
- * the counts keep. Only in the initial user namespace, where ids are as given, and only on x86_64 (syscall numbers
- * and registers; $regs and $sys set). `ret` null: not known yet (the kprobe's entry), so refused or not.
+ * Sets $tol to 1 for a check of `cap` that its syscall does without when refused:
+ * - setuid and setgid check CAP_SETUID or CAP_SETGID first, then allow an id the process has already (its real or
+ *   saved one) all the same, as a program dropping root's ids does when it runs as that user already;
+ * - capset checks CAP_SETPCAP on every call (cap_inh_is_capped, past the LSMs), and needs it only to raise the
+ *   inheritable set beyond the inheritable and permitted ones it holds: a program dropping its capabilities (ping,
+ *   ip) does without. Read from the call's arguments in user memory, where the named-struct form does not read the
+ *   sets (capsHeld null): that check then stays a need.
+ * `$init` then becomes 3 (bit 2 set), which the counts keep. Only in the initial user namespace, where ids are as
+ * given, and only on x86_64 (syscall numbers and registers; $regs and $sys set). `ret` null: not known yet (the
+ * kprobe's entry), so refused or not.
  */
 function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: string | null): string[] {
   if (arch !== "x86_64") return ["$tol = (uint64)0;"];
-  const calls = _SETID_CALLS.map(([nr, c]) => `($sys == ${nr} && ${cap} == ${c})`).join(" || ");
+  const calls = _SET_CALLS.filter(([nr]) => nr !== _CAPSET || f.capsHeld !== null)
+    .map(([nr, c]) => `($sys == ${nr} && ${cap} == ${c})`).join(" || ");
+  const capset = f.capsHeld === null ? [] : [
+    `  if ($sys == ${_CAPSET}) {`,
+    `    $d = ${f.arg1Ptr}; $in = (uint64)*(uint32 *)uptr($d + 8);`,
+    `    if (*(uint32 *)uptr(${f.arg0Ptr}) != ${_CAP_VERSION_1}) { $in = $in | ((uint64)*(uint32 *)uptr($d + 20) << 32); }`,
+    `    if (($in & ~${f.capsHeld(cred)}) == 0) { $tol = 1; }`,
+    "  }",
+  ];
   return [
     "$tol = (uint64)0;",
     `if (${_all(ret === null ? "" : `${ret} != 0`, "$init == 1", `(${calls})`)}) {`,
-    `  $id = ${f.arg0};`,
-    `  if ($sys == ${_SETUID}) { if ($id == ${f.uid(cred)} || $id == ${f.suid(cred)}) { $tol = 1; } }`,
-    `  else { if ($id == ${f.gid(cred)} || $id == ${f.sgid(cred)}) { $tol = 1; } }`,
+    ...capset,
+    `  if ($sys == ${_SETUID} || $sys == ${_SETGID}) {`,
+    `    $id = ${f.arg0};`,
+    `    if ($sys == ${_SETUID}) { if ($id == ${f.uid(cred)} || $id == ${f.suid(cred)}) { $tol = 1; } }`,
+    `    else { if ($id == ${f.gid(cred)} || $id == ${f.sgid(cred)}) { $tol = 1; } }`,
+    "  }",
     "  if ($tol) { $init = 3; }",
     "}",
   ];

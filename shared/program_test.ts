@@ -40,12 +40,15 @@ const OFFSETS: KernelOffsets = {
   credSuid: 12,
   credSgid: 16,
   credEuid: 20,
+  credCapInheritable: 24,
+  credCapPermitted: 28,
   credUserNs: 136,
   nsInum: 140,
   ptRegsSize: 168,
   ptRegsOrigAx: 120,
   ptRegsSp: 152,
   ptRegsDi: 96,
+  ptRegsSi: 92,
   taskNsproxy: 200,
   nsproxyMntNs: 204,
   mntNsInum: 208,
@@ -324,12 +327,25 @@ Deno.test("program's kprobe entry prints the B record with opts read from the 4t
   assert.ok(!entry.includes("kstack"));
 });
 
-Deno.test("program tells a refused setuid or setgid to an id the process has, which the syscall does without", () => {
+Deno.test("program tells a refusal its syscall does without: setuid, setgid to an id held, capset that drops", () => {
   const tp = probe(gen({ offsets: OFFSETS }), "tracepoint:capability:cap_capable");
-  // Refused, in the initial namespace, CAP_SETUID in setuid (105) or CAP_SETGID in setgid (106) on x86_64.
+  // Refused, in the initial namespace, CAP_SETUID in setuid (105), CAP_SETGID in setgid (106) or CAP_SETPCAP in
+  // capset (126) on x86_64.
+  const calls = "($sys == 105 && $cap == 7) || ($sys == 106 && $cap == 6) || ($sys == 126 && $cap == 8)";
+  assert.ok(tp.includes(`if ($ret != 0 && $init == 1 && (${calls})) {`), tp);
+  // capset: the new inheritable set (user memory, both words past version 1) within the inheritable and permitted
+  // sets held.
+  assert.ok(tp.includes("$d = *(uint64 *)($regs + 92); $in = (uint64)*(uint32 *)uptr($d + 8);"), tp);
   assert.ok(
-    tp.includes("if ($ret != 0 && $init == 1 && (($sys == 105 && $cap == 7) || ($sys == 106 && $cap == 6))) {"),
+    tp.includes(
+      "if (*(uint32 *)uptr(*(uint64 *)($regs + 96)) != 429392688) { $in = $in | ((uint64)*(uint32 *)uptr($d + 20) << 32); }",
+    ),
   );
+  assert.ok(
+    tp.includes("if (($in & ~(*(uint64 *)((uint64)$cred + 24) | *(uint64 *)((uint64)$cred + 28))) == 0) { $tol = 1; }"),
+  );
+  // Where the sets are not read (named structs), capset's refusal stays a need.
+  assert.ok(!probe(gen(), "tracepoint:capability:cap_capable").includes("$sys == 126"));
   // The argument from the saved registers (di), against the real and saved ids at their offsets.
   assert.ok(tp.includes("$id = *(uint32 *)($regs + 96);"), tp);
   assert.ok(
@@ -351,7 +367,7 @@ Deno.test("program tells a refused setuid or setgid to an id the process has, wh
   );
   // The kprobe's entry does not know the verdict yet: its return's count takes the entry's init.
   const entry = probe(gen({ probe: "kprobe", offsets: OFFSETS }), "kprobe:cap_capable");
-  assert.ok(entry.includes("if ($init == 1 && (($sys == 105 && arg2 == 7) || ($sys == 106 && arg2 == 6))) {"), entry);
+  assert.ok(entry.includes(`if ($init == 1 && (${calls.replaceAll("$cap", "arg2")})) {`), entry);
   assert.ok(entry.includes("$id == *(uint32 *)((uint64)arg0 + 4) || $id == *(uint32 *)((uint64)arg0 + 12)"), entry);
   assert.ok(entry.indexOf("if ($tol) { $init = 3; }") < entry.indexOf("@init[tid] = $init;"));
   assert.ok(

@@ -457,7 +457,7 @@ Deno.test("a program that does nothing privileged needs no capabilities", async 
   assert.match(r.stderr, /^Recommendation: no capabilities needed\.$/m);
 });
 
-Deno.test("a program that drops its capabilities needs none: capset's CAP_SETPCAP check is a probe", async () => {
+Deno.test("a program that drops its capabilities needs none; one that raises its inheritable set needs CAP_SETPCAP", async () => {
   await requireTracing();
   const bin = await fixture("drop_caps");
   for (const mode of [[], ["--unique"], ["--summary-only"]]) {
@@ -467,9 +467,19 @@ Deno.test("a program that drops its capabilities needs none: capset's CAP_SETPCA
     const setpcap = caps.find((c) => c.cap_name === "cap_setpcap");
     assert.deepEqual([setpcap?.denied, setpcap?.noaudit], [1, 1], mode.join(" "));
     assert.deepEqual(rec.capabilities, [], mode.join(" "));
-    if (mode.length > 0) continue;
-    const check = events.find((e) => e.type === "check" && e.cap_name === "cap_setpcap");
-    assert.deepEqual([check?.syscall_name, check?.verdict, check?.opts, check?.audit], ["capset", "denied", 2, false]);
+    if (mode.length === 0) {
+      const check = events.find((e) => e.type === "check" && e.cap_name === "cap_setpcap");
+      assert.deepEqual([check?.syscall_name, check?.verdict, check?.opts, check?.audit], [
+        "capset",
+        "denied",
+        2,
+        false,
+      ]);
+    }
+    // Raising the inheritable set beyond what it holds does need CAP_SETPCAP: refused, the call fails.
+    const raise = await runJson([...mode, "-c", "-u", "nobody", "--", bin, "raise"]);
+    assert.equal(raise.code, 1, "capset failed");
+    assert.deepEqual(summaryOf(raise.events).rec.capabilities, ["CAP_SETPCAP"], mode.join(" "));
   }
 });
 
