@@ -53,6 +53,8 @@ export interface SessionHooks {
 const START_TIMEOUT_MS = 60_000;
 /** After the command has exited, how long to wait for bpftrace to stop before interrupting it anyway. */
 const DRAIN_TIMEOUT_MS = 5_000;
+/** After a second signal, how long the command may take to die of its SIGKILL before bpftrace is stopped anyway. */
+const KILL_WAIT_MS = 2_000;
 /** After a second signal killed the command, how long its exit record may take before bpftrace is stopped anyway. */
 const EXIT_RECORD_WAIT_MS = 300;
 /** After the root process's exit record, how long bpftrace's output must stay quiet before it is stopped. */
@@ -495,6 +497,7 @@ class _Session {
       clearInterval(this.#quietTimer);
       clearInterval(this.#retryTimer);
       clearInterval(this.#holdTimer);
+      clearTimeout(this.#killWait);
       this.signals.detach();
     }
 
@@ -544,10 +547,14 @@ class _Session {
     const rows = summarize(c.agg, Deno.build.arch);
     const unique = this.options.unique;
     this.usage.complete = !unique && c.lost === 0;
+    const seen = c.totals.get("n") ?? c.checks;
+    // The exact counts come from a kernel map: keys that found it full were counted in @n only.
+    const summarized = c.agg.reduce((sum, a) => sum + a.count, 0);
     const rec = recommend({
       agg: c.agg,
       narrowings: c.narrowings,
       alone: c.alone,
+      countsIncomplete: summarized < seen,
       // A stream without every check (--unique prints a key's first only, --summary-only none, or events were lost)
       // may lack a broad capability's check on its own: the kernel's counts say which checks stood in.
       narrowFromCounts: !this.usage.complete || this.options.summaryOnly,
@@ -556,9 +563,6 @@ class _Session {
       programMarked: (mark) => programs.programMarked(mark),
       usage: this.usage,
     });
-    const seen = c.totals.get("n") ?? c.checks;
-    // The exact counts come from a kernel map: keys that found it full were counted in @n only.
-    const summarized = c.agg.reduce((sum, a) => sum + a.count, 0);
     const totals = {
       seen,
       shown: this.shown,
@@ -649,6 +653,13 @@ class _Session {
       // The command killed by a second signal still leaves its exit record, which ends the trace as usual (see
       // #watchChild): stopping bpftrace at once could lose it. A third signal does not wait.
       if (this.stopping > 1 && (this.childStatus !== null || this.stopping > 2)) this.#stopTracer();
+      else if (this.stopping > 1) {
+        // A command SIGKILL does not end at once (in the kernel's uninterruptible sleep: a hung NFS read) is not
+        // waited for long either.
+        this.#killWait ??= setTimeout(() => {
+          if (this.childStatus === null) this.#stopTracer();
+        }, KILL_WAIT_MS);
+      }
       return;
     }
     if (this.stopping === 1 && this.ready) this.#requestSummary();
@@ -656,6 +667,7 @@ class _Session {
   }
 
   #typedAt = -Infinity;
+  #killWait: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * A stop asked of bpftrace by a signal: SIGINT (END's summary comes), unless captrace sent one already (a summary

@@ -37,6 +37,11 @@ export interface RecommendInput {
    * did not show every check in order (`--summary-only`, `--unique`, lost events).
    */
   narrowFromCounts?: boolean;
+  /**
+   * The counts lack checks: the kernel's map was full. A narrow capability is then never taken as covered by its
+   * broad one, since its checks outside a fallback may be among those missing.
+   */
+  countsIncomplete?: boolean;
 }
 
 /** Multi-call binaries: one file that is every command it is called as (a link's name), sh included. */
@@ -124,7 +129,7 @@ export function recommend(input: RecommendInput): Recommendation {
   // needed on its own: the kernel grants the fallback (with CAP_DAC_OVERRIDE for its writes, a program's reads need
   // no CAP_DAC_READ_SEARCH).
   const covered = new Set<number>();
-  for (const n of narrowings) {
+  for (const n of input.countsIncomplete ? [] : narrowings) {
     if ((alone.get(n.insteadOf) ?? 0) > 0 && (checks.get(n.cap) ?? 0) <= n.count) covered.add(n.cap);
   }
   const narrowed: Recommendation["narrowed"] = [];
