@@ -3,13 +3,16 @@
 import * as vscode from "vscode";
 
 /**
- * Runs the task named `name` (a tasks.json label, or "source: label") and waits for its end. Returns null when it
- * succeeded, else why not, in a sentence.
+ * Runs the task named `name` (a tasks.json label, or "source: label"; the workspace's first) and waits for its end,
+ * with a notification that can cancel it. Returns null when it succeeded, else why not, in a sentence.
  */
 export async function runPreLaunchTask(name: string): Promise<string | null> {
   const tasks = await vscode.tasks.fetchTasks();
-  const task = tasks.find((t) => t.name === name) ?? tasks.find((t) => `${t.source}: ${t.name}` === name);
+  const named = (t: vscode.Task) => t.name === name || `${t.source}: ${t.name}` === name;
+  const task = tasks.find((t) => named(t) && t.source === "Workspace") ?? tasks.find(named);
   if (!task) return `The preLaunchTask ${JSON.stringify(name)} was not found in tasks.json`;
+  // A background task (a watcher) never ends: F5 waits on its problem matcher, which this does not read.
+  if (task.isBackground) return `The preLaunchTask ${JSON.stringify(name)} runs in the background; start it first`;
   let execution: vscode.TaskExecution | undefined;
   const subscriptions: vscode.Disposable[] = [];
   const ended = new Promise<number | undefined>((resolve) => {
@@ -24,9 +27,23 @@ export async function runPreLaunchTask(name: string): Promise<string | null> {
     );
   });
   try {
-    execution = await vscode.tasks.executeTask(task);
-    const code = await ended;
-    return code === undefined || code === 0 ? null : `The preLaunchTask ${JSON.stringify(name)} failed (exit ${code})`;
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Captrace: running ${name}…`, cancellable: true },
+      async (_progress, cancel) => {
+        execution = await vscode.tasks.executeTask(task);
+        const cancelled = new Promise<"cancelled">((resolve) =>
+          cancel.onCancellationRequested(() => resolve("cancelled"))
+        );
+        const code = await Promise.race([ended, cancelled]);
+        if (code === "cancelled") {
+          execution.terminate();
+          return `The preLaunchTask ${JSON.stringify(name)} was cancelled`;
+        }
+        return code === undefined || code === 0
+          ? null
+          : `The preLaunchTask ${JSON.stringify(name)} failed (exit ${code})`;
+      },
+    );
   } finally {
     for (const s of subscriptions) s.dispose();
   }

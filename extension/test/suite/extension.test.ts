@@ -243,6 +243,11 @@ suite("captrace extension", () => {
     const failed = await vscode.commands.executeCommand("captrace.run", "deny after a failed build");
     assert.equal(failed, undefined);
     assert.equal(model.sessions.length, n, "nothing was run");
+    // A background task never ends: it is not waited for, and nothing is run.
+    const watched = await vscode.commands.executeCommand("captrace.run", "deny after a watcher");
+    assert.equal(watched, undefined);
+    assert.equal(model.sessions.length, n, "nothing was run");
+    assert.equal(cp.spawnSync("pgrep", ["-f", "sleep 61.2345"]).status, 1, "the watcher was not started");
   });
 
   test("debug attaches through the process-table fallback and sees the denied chown", async () => {
