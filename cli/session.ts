@@ -207,8 +207,13 @@ async function _prepare(
       }
       // For the setcap line: the program the process runs.
       binary = await runningProgram(rootPid) ?? undefined;
-    } else if (options.mode === "command") {
-      const path = await resolveCommand(options.command[0]!);
+    }
+    const user = options.user ? await resolveUser(options.user) : null;
+    const envPath = Deno.env.get("PATH");
+    const forUser = user === null || envPath === undefined ? null : await userPath(envPath, user);
+    if (options.mode === "command") {
+      // Looked up on the PATH the command gets: the file the launcher's exec finds.
+      const path = await resolveCommand(options.command[0]!, forUser?.path);
       // A name found on PATH is passed as given, as a shell passes it: the launcher's exec finds the same file on the
       // same PATH, and the program sees in argv[0] the name it was called by ("bash", not "/usr/bin/bash").
       const name = options.command[0]!;
@@ -216,9 +221,6 @@ async function _prepare(
       // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
       binary = await programFile(path);
     }
-    const user = options.user ? await resolveUser(options.user) : null;
-    const path = Deno.env.get("PATH");
-    const forUser = user === null || path === undefined ? null : await userPath(path, user);
     if (tracefs.note) _notice(options, sink, `captrace: ${tracefs.note}`);
     if (forUser !== null && forUser.dropped.length > 0) {
       const dirs = forUser.dropped.join(", ");

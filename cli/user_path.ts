@@ -52,8 +52,12 @@ export async function userPath(path: string, user: PathUser): Promise<{ path: st
 
 async function _reachable(entry: string, user: PathUser): Promise<boolean> {
   if (!entry.startsWith("/")) return true;
-  // Through its links: the user must search every directory on the way to where they lead.
-  const dir = await Deno.realPath(entry).catch(() => entry);
+  // The user must search every directory on the way: the entry's own, and through its links, where they lead.
+  const real = await Deno.realPath(entry).catch(() => entry);
+  return await _walk(entry, user) && (real === entry || await _walk(real, user));
+}
+
+async function _walk(dir: string, user: PathUser): Promise<boolean> {
   let prefix = "";
   for (const part of ["", ...dir.split("/").filter((p) => p !== "")]) {
     prefix = part === "" ? "/" : `${prefix === "/" ? "" : prefix}/${part}`;

@@ -26,11 +26,14 @@ Deno.test("userPath leaves out entries under a directory the user cannot search,
     await Deno.chmod(`${top}/private`, 0o700);
     await Deno.chmod(`${top}/shut`, 0o750);
     await Deno.symlink(`${top}/private/bin`, `${top}/link`);
+    // A link in the private directory to an open one: the private directory is on the way.
+    await Deno.symlink(`${top}/open/bin`, `${top}/private/to-open`);
     const path = [
       `${top}/private/bin`,
       `${top}/open/bin`,
       `${top}/shut`,
       `${top}/link`, // a link into the private directory: its target is searched
+      `${top}/private/to-open`, // a link to an open directory, from the private one
       `${top}/missing/bin`, // nothing there: no check, kept
       "relative",
       "",
@@ -39,7 +42,7 @@ Deno.test("userPath leaves out entries under a directory the user cannot search,
     ].join(":");
     const r = await userPath(path, NOBODY);
     assert.equal(r.path, [`${top}/open/bin`, `${top}/missing/bin`, "relative", "", "/usr/bin"].join(":"));
-    assert.deepEqual(r.dropped, [`${top}/private/bin`, `${top}/shut`, `${top}/link`]);
+    assert.deepEqual(r.dropped, [`${top}/private/bin`, `${top}/shut`, `${top}/link`, `${top}/private/to-open`]);
     assert.deepEqual(await userPath(path, { uid: 0, gid: 0, groups: [] }), { path, dropped: [] });
   } finally {
     await Deno.remove(top, { recursive: true });
