@@ -44,6 +44,8 @@ export interface RecommendInput {
   countsIncomplete?: boolean;
 }
 
+const _encoder = new TextEncoder();
+
 /** Multi-call binaries: one file that is every command it is called as (a link's name), sh included. */
 const MULTI_CALL = /^(?:busybox|toybox)$/;
 
@@ -278,7 +280,7 @@ export function formats(
 
 /**
  * `s` as one shell word on one line: as is when it holds nothing the shell would read, else single-quoted, or with
- * control characters, ANSI-C quoted (`$'a\nb'`). A path is chosen by the traced process: a newline in it must not
+ * control characters, ANSI-C quoted (`$'a\x0ab'`). A path is chosen by the traced process: a newline in it must not
  * start a line of its own in what is pasted into a shell, nor end a `#` comment.
  */
 function _shellWord(s: string): string {
@@ -289,11 +291,10 @@ function _shellWord(s: string): string {
     // deno-lint-ignore no-control-regex
     /[\x00-\x1f\x7f-\x9f\\']/g,
     (c) =>
+      // C1 characters as their UTF-8 bytes: a shell reads \u only in a UTF-8 locale.
       c === "\\" || c === "'"
         ? `\\${c}`
-        : c < "\x80"
-        ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`
-        : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+        : [..._encoder.encode(c)].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join(""),
   );
   return `$'${escaped}'`;
 }
