@@ -62,7 +62,8 @@ export function findBinary(input: LookupInput): LookupResult {
   }
   return {
     path: null,
-    message: "captrace was not found: set captrace.path, or put captrace on PATH.",
+    message: "captrace was not found: set captrace.path (in a remote window, in the Remote settings), or put " +
+      "captrace on PATH.",
     searched,
   };
 }

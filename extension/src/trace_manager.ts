@@ -200,6 +200,7 @@ export class TraceManager implements vscode.Disposable {
     for (const [id, run] of this.#runs) {
       if (sessionId === undefined || id === sessionId) {
         this.#log.info(`Session ${id}: stopping`);
+        run.session.stopped = true;
         run.process.stop();
       }
     }

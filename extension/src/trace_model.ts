@@ -62,6 +62,8 @@ export interface SessionNode {
   state: SessionState;
   /** Exit status of captrace (the command's status) once it ended. */
   exitCode: number | null;
+  /** The user asked for its end (Stop): its exit status is the stop's SIGTERM, not the program's own. */
+  stopped: boolean;
   ready: ReadyEvent | null;
   summary: SummaryEvent | null;
   errors: ErrorEvent[];
@@ -119,6 +121,7 @@ export class TraceModel {
       note: start.note ?? null,
       state: "starting",
       exitCode: null,
+      stopped: false,
       ready: null,
       summary: null,
       errors: [],

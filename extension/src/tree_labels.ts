@@ -8,7 +8,9 @@ export function nodeLabel(
 ): { label: string; description: string } {
   switch (node.kind) {
     case "session": {
-      const state = node.state === "exited"
+      const state = node.state === "exited" && node.stopped
+        ? "stopped"
+        : node.state === "exited"
         ? `exited ${node.exitCode ?? "?"}`
         : node.state === "failed"
         ? "failed"

@@ -26,3 +26,21 @@ Deno.test("tree rows: a running session with lost events says so", () => {
   model.apply(s.id, { v: 1, type: "lost", count: 7 });
   assertEquals(nodeLabel(s).description, "starting · 0 allowed, 0 denied, 7 lost");
 });
+
+Deno.test("a session the user stopped says so, not its SIGTERM status", () => {
+  const model = new TraceModel();
+  const s = model.startSession({ label: "sleep 60" });
+  model.apply(s.id, {
+    v: 1,
+    type: "ready",
+    probe: "tracepoint",
+    kernel: "",
+    bpftrace: "",
+    mode: "command",
+    pid: 7,
+    limits: [],
+  });
+  s.stopped = true;
+  model.endSession(s.id, 143);
+  assertEquals(nodeLabel(s).description, "stopped · 0 allowed, 0 denied");
+});

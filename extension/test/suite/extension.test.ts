@@ -170,6 +170,7 @@ suite("captrace extension", () => {
     await vscode.commands.executeCommand("captrace.stop", a);
     await manager.done(a.id);
     assert.equal(b.state, "running", "the other trace goes on");
+    assert.deepEqual([a.stopped, b.stopped], [true, false]);
     assert.ok(alive(b.ready!.pid!));
     await vscode.commands.executeCommand("captrace.stop", b);
     await manager.done(b.id);
