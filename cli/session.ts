@@ -526,13 +526,29 @@ class _Session {
         ExitCode.TRACE_FAILED,
       );
     }
-    if (childDone) await childDone;
+    if (childDone && this.stopping > 1 && this.childStatus === null) {
+      // Killed, but not dead: in the kernel's uninterruptible sleep it dies when it leaves it. Not waited for.
+      const dead = await Promise.race([
+        childDone.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), KILL_WAIT_MS)),
+      ]);
+      if (!dead) {
+        _notice(
+          this.options,
+          this.sink,
+          `captrace: the command (pid ${this.gate!.pid}) has not ended ${KILL_WAIT_MS / 1000} s after SIGKILL; ` +
+            "it will when the kernel lets it",
+        );
+      }
+    } else if (childDone) await childDone;
     await this.programs.settled();
     this.#finish();
     if (this.gate && this.childStatus) {
       const s = this.childStatus;
       return s.signal ? 128 + (signalNumber(s.signal) ?? 0) : s.code;
     }
+    // Sent SIGKILL, not yet dead of it.
+    if (this.gate) return 128 + (signalNumber("SIGKILL") ?? 9);
     return ExitCode.OK;
   }
 

@@ -1,6 +1,6 @@
 /** Generates the bpftrace program for either probe kind, with the traced set kept in the kernel. */
 
-import { FALLBACK_OF, parseCap } from "./capabilities.ts";
+import { CAPABILITY_NAMES, FALLBACK_OF, parseCap } from "./capabilities.ts";
 import type { ProbeKind } from "./event.ts";
 import type { KernelOffsets } from "./kernel_offsets.ts";
 
@@ -571,6 +571,8 @@ const _SET_CALLS: readonly [number, number][] = [
   [_SETGID, parseCap("CAP_SETGID")!],
   [_CAPSET, parseCap("CAP_SETPCAP")!],
 ];
+/** The capabilities this version knows, as a mask: those the kernel keeps of a set capset is given. */
+const _VALID_CAPS = `0x${((1n << BigInt(CAPABILITY_NAMES.length)) - 1n).toString(16)}`;
 /** capset's header version with one 32-bit word per set; later ones have two. */
 const _CAP_VERSION_1 = 0x19980330;
 
@@ -594,7 +596,8 @@ function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: st
     `  if ($sys == ${_CAPSET}) {`,
     `    $d = ${f.arg1Ptr}; $in = (uint64)*(uint32 *)uptr($d + 8);`,
     `    if (*(uint32 *)uptr(${f.arg0Ptr}) != ${_CAP_VERSION_1}) { $in = $in | ((uint64)*(uint32 *)uptr($d + 20) << 32); }`,
-    `    if (($in & ~${f.capsHeld(cred)}) == 0) { $tol = 1; }`,
+    // The kernel keeps only the capabilities it knows (CAP_VALID_MASK).
+    `    if (($in & ${_VALID_CAPS} & ~${f.capsHeld(cred)}) == 0) { $tol = 1; }`,
     "  }",
   ];
   return [

@@ -146,7 +146,9 @@ export function recommend(input: RecommendInput): Recommendation {
     });
   }
   // A broad capability that only ever stood in for narrow ones is not needed: the narrow ones are.
-  for (const n of narrowings) if ((alone.get(n.insteadOf) ?? 0) === 0) caps.delete(n.insteadOf);
+  // Not when the counts say so and lack checks: the broad one's checks on its own may be among those missing.
+  const broadKnown = !(fromCounts && input.countsIncomplete);
+  for (const n of narrowings) if (broadKnown && (alone.get(n.insteadOf) ?? 0) === 0) caps.delete(n.insteadOf);
   // Each program's share still has its narrow capabilities: one whose broad capability is not needed keeps them.
   const all = [...caps].sort((a, b) => a - b);
   const sorted = all.filter((c) => !covered.has(c));

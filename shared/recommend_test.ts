@@ -104,6 +104,17 @@ Deno.test("recommend keeps CAP_SYS_ADMIN when it was also checked on its own, an
     countsIncomplete: true,
   });
   assert.deepEqual(full.capabilities, ["CAP_SYS_ADMIN", "CAP_PERFMON"]);
+  // Narrowing by the counts, a broad capability is not dropped as only a fallback when the counts lack checks.
+  const byCounts = (countsIncomplete: boolean) =>
+    recommend({
+      agg: [agg(38, { ret: -1 }), agg(21, { ret: -1, fallbackFor: 38 })],
+      narrowings: [],
+      alone: new Map(),
+      narrowFromCounts: true,
+      countsIncomplete,
+    }).capabilities;
+  assert.deepEqual(byCounts(false), ["CAP_PERFMON"]);
+  assert.deepEqual(byCounts(true), ["CAP_SYS_ADMIN", "CAP_PERFMON"]);
   // A narrow capability also checked outside a fallback (allowed here, with no fallback after it) stays.
   const also = recommend({
     agg: [agg(38, { ret: -1 }), agg(38), agg(21, { count: 2 })],
