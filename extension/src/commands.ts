@@ -147,7 +147,9 @@ export async function runCommand(
   }
   if (!command) return undefined;
   if (command.preLaunchTask !== undefined) {
-    const failed = await runPreLaunchTask(command.preLaunchTask);
+    const failed = await runPreLaunchTask(command.preLaunchTask, command.folder).catch((e) =>
+      `The preLaunchTask ${JSON.stringify(command!.preLaunchTask)} could not run: ${(e as Error).message}`
+    );
     if (failed !== null) {
       void vscode.window.showErrorMessage(`Captrace: ${failed}; nothing was run.`);
       return undefined;

@@ -33,8 +33,9 @@ export interface TracedCommand {
   env: Record<string, string>;
   /** The file shown as "the program" in the views (the script for interpreters). */
   program: string;
-  /** The launch configuration's task to run first (a build), as F5 runs it. */
+  /** The launch configuration's task to run first (a build), as F5 runs it, and the configuration's folder. */
   preLaunchTask?: string;
+  folder?: string;
 }
 
 /**
@@ -176,7 +177,8 @@ export function commandFromLaunchConfig(
     argv = [program, ...args];
   }
   const task = typeof config.preLaunchTask === "string" && config.preLaunchTask !== "" ? config.preLaunchTask : null;
-  return { argv, cwd, env, program, ...(task === null ? {} : { preLaunchTask: task }) };
+  const folder = ctx.workspaceFolder === null ? {} : { folder: ctx.workspaceFolder };
+  return { argv, cwd, env, program, ...(task === null ? {} : { preLaunchTask: task, ...folder }) };
 }
 
 function _absolute(path: string, base: string | null): string {

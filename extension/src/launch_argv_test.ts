@@ -61,7 +61,7 @@ Deno.test("a C/C++ configuration's environment list is the command's environment
 
 Deno.test("a configuration's preLaunchTask comes with its command", () => {
   const c = commandFromLaunchConfig({ program: "/ws/deny", preLaunchTask: "build" }, ctx);
-  assertEquals(c.preLaunchTask, "build");
+  assertEquals([c.preLaunchTask, c.folder], ["build", "/ws"]);
   assertEquals("preLaunchTask" in commandFromLaunchConfig({ program: "/ws/deny", preLaunchTask: "" }, ctx), false);
 });
 

@@ -3,13 +3,17 @@
 import * as vscode from "vscode";
 
 /**
- * Runs the task named `name` (a tasks.json label, or "source: label"; the workspace's first) and waits for its end,
- * with a notification that can cancel it. Returns null when it succeeded, else why not, in a sentence.
+ * Runs the task named `name` (a tasks.json label, or "source: label"; that of workspace folder `folder` first) and
+ * waits for its end, with a notification that can cancel it. Returns null when it succeeded, else why not, in a
+ * sentence.
  */
-export async function runPreLaunchTask(name: string): Promise<string | null> {
+export async function runPreLaunchTask(name: string, folder?: string): Promise<string | null> {
   const tasks = await vscode.tasks.fetchTasks();
   const named = (t: vscode.Task) => t.name === name || `${t.source}: ${t.name}` === name;
-  const task = tasks.find((t) => named(t) && t.source === "Workspace") ?? tasks.find(named);
+  // The launch configuration's folder's, as F5 takes it; else any tasks.json's; else an auto-detected one.
+  const ours = (t: vscode.Task) => folder !== undefined && typeof t.scope === "object" && t.scope.uri.fsPath === folder;
+  const task = tasks.find((t) => named(t) && ours(t)) ?? tasks.find((t) => named(t) && t.source === "Workspace") ??
+    tasks.find(named);
   if (!task) return `The preLaunchTask ${JSON.stringify(name)} was not found in tasks.json`;
   // A background task (a watcher) never ends: F5 waits on its problem matcher, which this does not read.
   if (task.isBackground) return `The preLaunchTask ${JSON.stringify(name)} runs in the background; start it first`;
@@ -32,7 +36,7 @@ export async function runPreLaunchTask(name: string): Promise<string | null> {
       async (_progress, cancel) => {
         execution = await vscode.tasks.executeTask(task);
         const cancelled = new Promise<"cancelled">((resolve) =>
-          cancel.onCancellationRequested(() => resolve("cancelled"))
+          subscriptions.push(cancel.onCancellationRequested(() => resolve("cancelled")))
         );
         const code = await Promise.race([ended, cancelled]);
         if (code === "cancelled") {

@@ -8,8 +8,11 @@ export function nodeLabel(
 ): { label: string; description: string } {
   switch (node.kind) {
     case "session": {
-      const state = node.state === "exited" && node.stopped
+      // Stopped by the user: the stop's SIGTERM (143) or SIGINT (130), not an ending of the program's own.
+      const state = node.state === "exited" && node.stopped && (node.exitCode === 143 || node.exitCode === 130)
         ? "stopped"
+        : node.state === "exited" && node.stopped
+        ? `stopped, exited ${node.exitCode ?? "?"}`
         : node.state === "exited"
         ? `exited ${node.exitCode ?? "?"}`
         : node.state === "failed"

@@ -43,4 +43,7 @@ Deno.test("a session the user stopped says so, not its SIGTERM status", () => {
   s.stopped = true;
   model.endSession(s.id, 143);
   assertEquals(nodeLabel(s).description, "stopped · 0 allowed, 0 denied");
+  // One that ended on its own while being stopped keeps its status.
+  s.exitCode = 1;
+  assertEquals(nodeLabel(s).description, "stopped, exited 1 · 0 allowed, 0 denied");
 });
