@@ -1,22 +1,15 @@
 /** Turns parsed tracer records into v1 events: pairs kprobe entries with returns, decodes flags, keeps counts. */
 
 import { CAP_OPT_INSETID, CAP_OPT_NOAUDIT, isAudited, optsFromStack } from "./audit.ts";
-import { BROAD, capName, FALLBACK_OF, parseCap } from "./capabilities.ts";
+import { BROAD, capName, FALLBACK_OF } from "./capabilities.ts";
 import { errnoName } from "./errno.ts";
 import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
 import { oldestKey } from "./oldest_key.ts";
 import { PendingEntries } from "./pending_entries.ts";
-import { INIT_USER_NS } from "./program.ts";
+import { INIT_USER_NS, TOLERATED_CALLS } from "./program.ts";
 import type { BroadRole } from "./program_usage.ts";
 import { syscallName } from "./syscalls.ts";
-
-/** The syscalls whose refusal a tolerated record can mark, and the capability each checks (see program.ts). */
-const SETID_CHECKS: ReadonlyMap<string, number> = new Map([
-  ["setuid", parseCap("CAP_SETUID")!],
-  ["setgid", parseCap("CAP_SETGID")!],
-  ["capset", parseCap("CAP_SETPCAP")!],
-]);
 
 /**
  * A new process and its parent (a fork record, with `--summary-only`): not an event of the schema, but kept in the
@@ -171,17 +164,18 @@ export class Correlator {
         break;
       case "tolerated":
         this.records++;
-        this.#tolerated.add(rec.tid);
-        if (this.#tolerated.size > this.#maxPending) this.#tolerated.delete(this.#tolerated.values().next().value!);
+        this.#tolerated.set(rec.tid, true);
+        if (this.#tolerated.size > this.#maxPending) {
+          this.#tolerated.delete(oldestKey(this.#tolerated, this.#toleratedOrder));
+        }
         break;
       case "entry":
         this.records++;
         // The mark is the entry's: kept with its time until its return.
         if (this.#takeTolerated(rec.tid)) {
-          this.#toleratedEntries.set(rec.tid, rec.ts);
-          if (this.#toleratedEntries.size > this.#maxPending) {
-            this.#toleratedEntries.delete(this.#toleratedEntries.keys().next().value!);
-          }
+          const entries = this.#toleratedEntries;
+          entries.set(rec.tid, rec.ts);
+          if (entries.size > this.#maxPending) entries.delete(oldestKey(entries, this.#toleratedEntriesOrder));
         } else if (this.#toleratedEntries.size > 0) this.#toleratedEntries.delete(rec.tid);
         // A new entry on a tid whose previous entry never returned: that one is lost for good, as is the oldest
         // beyond maxPending.
@@ -285,9 +279,11 @@ export class Correlator {
   }
   #finished = false;
   /** Threads whose next check or entry is one its syscall does without when refused (the tolerated record). */
-  #tolerated = new Set<number>();
+  #tolerated = new Map<number, true>();
+  #toleratedOrder = { keys: this.#tolerated.keys() };
   /** Entries so marked, by thread, with their time, until their return. */
   #toleratedEntries = new Map<number, number>();
+  #toleratedEntriesOrder = { keys: this.#toleratedEntries.keys() };
 
   /** Whether thread `tid`'s check or entry that just came was marked; a mark is for that record only. */
   #takeTolerated(tid: number): boolean {
@@ -304,8 +300,8 @@ export class Correlator {
     this.checks++;
     const syscall = syscallName(r.sys, this.#arch);
     // A refusal its syscall does without is a probe, as a no-audit check is (see the tolerated record): only a
-    // refused CAP_SETUID in setuid or CAP_SETGID in setgid, whatever a stale mark says.
-    const tolerated = marked && ret !== 0 && SETID_CHECKS.get(syscall ?? "") === r.cap;
+    // refusal of the capability one of TOLERATED_CALLS checks, in that call, whatever a stale mark says.
+    const tolerated = marked && ret !== 0 && TOLERATED_CALLS.get(syscall ?? "") === r.cap;
     const implied = tolerated ? CAP_OPT_NOAUDIT : 0;
     const opts = r.opts | implied;
     if ((implied & ~r.opts) !== 0) source = "inferred";

@@ -71,7 +71,8 @@ export type TraceRecord =
   | { kind: "lost"; count: number }
   /**
    * The next check of thread `tid` (its return, on the kprobe) is one its syscall does without when refused: a
-   * setuid or setgid to an id the process has already (see program.ts).
+   * setuid or setgid to an id the process has already, or a capset that does not raise the inheritable set (see
+   * program.ts).
    */
   | { kind: "tolerated"; tid: number }
   | { kind: "total"; name: string; value: number }
@@ -259,7 +260,7 @@ function _split(line: string, count: number): string[] | null {
  * ```
  */
 export class LineParser {
-  /** A check (its frames follow) or an entry, held until the line after it: its comm may go on there (see #more). */
+  /** A check (its frames follow) or an entry, held until the line after it: its comm may go on there (see #line). */
   #pending: CheckRecord | EntryRecord | null = null;
   #frames = 0;
   /** Bytes the pending record's comm may still take: a comm is at most COMM_MAX bytes, newlines included. */
@@ -607,7 +608,7 @@ export class LineParser {
   #aggDone(line: string, stack: string[]): TraceRecord {
     // @agg[cpu, pid, cap, ret, sys, init, program, fallback, <stack or opts>]: count (the CPU only splits the count;
     // see program.ts). `init` is 1 when the checking process was in the initial user namespace, 3 when the check was
-    // also one its syscall does without (see CheckRecord.tolerated). Summaries made before `init` was counted lack
+    // also one its syscall does without (see the tolerated record). Summaries made before `init` was counted lack
     // it, and their checks count as made there; older ones lack `program` (the mark of the process's program) and
     // `fallback` (the narrow capability a broad check stood in for) too.
     const m = /^@agg\[\d+((?:, -?\d+)+)(, )?\]: (\d+)$/.exec(line);

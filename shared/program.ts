@@ -3,6 +3,7 @@
 import { CAPABILITY_NAMES, FALLBACK_OF, parseCap } from "./capabilities.ts";
 import type { ProbeKind } from "./event.ts";
 import type { KernelOffsets } from "./kernel_offsets.ts";
+import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
 
 /** What the generated program should trace and how. */
 export interface ProgramOptions {
@@ -562,15 +563,19 @@ function _orphaned(f: _Fields): string {
   return `if (${f.live} == 0) { exit(); }`;
 }
 
-// setuid, setgid and capset on x86_64, and the capability each checks.
-const _SETUID = 105;
-const _SETGID = 106;
-const _CAPSET = 126;
-const _SET_CALLS: readonly [number, number][] = [
-  [_SETUID, parseCap("CAP_SETUID")!],
-  [_SETGID, parseCap("CAP_SETGID")!],
-  [_CAPSET, parseCap("CAP_SETPCAP")!],
-];
+/**
+ * The syscalls whose refused check `_tolerated` may find done without, and the capability each checks: the stream's
+ * tolerated marks count only for these (see Correlator).
+ */
+export const TOLERATED_CALLS: ReadonlyMap<string, number> = new Map([
+  ["setuid", parseCap("CAP_SETUID")!],
+  ["setgid", parseCap("CAP_SETGID")!],
+  ["capset", parseCap("CAP_SETPCAP")!],
+]);
+// Their numbers on x86_64, the one architecture whose registers the program reads.
+const _SETUID = X86_64_SYSCALLS.indexOf("setuid");
+const _SETGID = X86_64_SYSCALLS.indexOf("setgid");
+const _CAPSET = X86_64_SYSCALLS.indexOf("capset");
 /** The capabilities this version knows, as a mask: those the kernel keeps of a set capset is given. */
 const _VALID_CAPS = `0x${((1n << BigInt(CAPABILITY_NAMES.length)) - 1n).toString(16)}`;
 /** capset's header version with one 32-bit word per set; later ones have two. */
@@ -590,8 +595,8 @@ const _CAP_VERSION_1 = 0x19980330;
  */
 function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: string | null): string[] {
   if (arch !== "x86_64") return ["$tol = (uint64)0;"];
-  const calls = _SET_CALLS.filter(([nr]) => nr !== _CAPSET || f.capsHeld !== null)
-    .map(([nr, c]) => `($sys == ${nr} && ${cap} == ${c})`).join(" || ");
+  const calls = [...TOLERATED_CALLS].filter(([name]) => name !== "capset" || f.capsHeld !== null)
+    .map(([name, c]) => `($sys == ${X86_64_SYSCALLS.indexOf(name)} && ${cap} == ${c})`).join(" || ");
   const capset = f.capsHeld === null ? [] : [
     `  if ($sys == ${_CAPSET}) {`,
     `    $d = ${f.arg1Ptr}; $in = (uint64)*(uint32 *)uptr($d + 8);`,
