@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { loadEvents } from "./_testdata.ts";
+import { loadEvents, readyEvent } from "./_testdata.ts";
 import { TraceModel } from "./trace_model.ts";
 import { CAPABILITIES_DOC_URL } from "../../shared/capabilities.ts";
 import { diagnosticEntries, groupByFile, problemSessions } from "./diagnostic_entries.ts";
@@ -162,16 +162,7 @@ Deno.test("problems show each command's latest trace, running or not", () => {
   assertEquals(problemSessions(model.sessions).map((x) => x.id), [b.id, a2.id]);
   model.endSession(a1.id, 0);
   model.endSession(b.id, 0);
-  model.apply(a2.id, {
-    v: 1,
-    type: "ready",
-    probe: "tracepoint",
-    kernel: "",
-    bpftrace: "",
-    mode: "command",
-    pid: 1,
-    limits: [],
-  });
+  model.apply(a2.id, readyEvent(1));
   // Clear removes finished sessions: the running one's problems stay.
   model.clearFinished();
   assertEquals(problemSessions(model.sessions).map((x) => x.id), [a2.id]);

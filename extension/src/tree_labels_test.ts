@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { loadEvents } from "./_testdata.ts";
+import { loadEvents, readyEvent } from "./_testdata.ts";
 import { TraceModel } from "./trace_model.ts";
 import { nodeLabel } from "./tree_labels.ts";
 
@@ -30,16 +30,7 @@ Deno.test("tree rows: a running session with lost events says so", () => {
 Deno.test("a session the user stopped says so, not its SIGTERM status", () => {
   const model = new TraceModel();
   const s = model.startSession({ label: "sleep 60" });
-  model.apply(s.id, {
-    v: 1,
-    type: "ready",
-    probe: "tracepoint",
-    kernel: "",
-    bpftrace: "",
-    mode: "command",
-    pid: 7,
-    limits: [],
-  });
+  model.apply(s.id, readyEvent(7));
   s.stopped = true;
   model.endSession(s.id, 143);
   assertEquals(nodeLabel(s).description, "stopped · 0 allowed, 0 denied");
