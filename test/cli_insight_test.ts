@@ -32,6 +32,13 @@ function assertChownEverywhere(rec: Obj): void {
   assert.match(rec.kubernetes as string, /drop: \["ALL"\]\n {4}add: \["CHOWN"\]$/);
 }
 
+/** `argv` traced as nobody with `mode` and -c: its exit status must be `code` (`what`); returns the recommendation. */
+async function _recommendedAsNobody(mode: string[], argv: string[], code: number, what: string): Promise<unknown> {
+  const r = await runJson([...mode, "-c", "-u", "nobody", "--", ...argv]);
+  assert.equal(r.code, code, `${what} (${mode.join(" ")}): ${r.stderr}`);
+  return summaryOf(r.events).rec.capabilities;
+}
+
 Deno.test("every --json line of a real trace validates against the v1 schema", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
@@ -477,13 +484,9 @@ Deno.test("a program that drops its capabilities needs none; one that raises its
       ]);
     }
     // Bits past the last capability, which the kernel drops, need nothing either.
-    const unknown = await runJson([...mode, "-c", "-u", "nobody", "--", bin, "unknown"]);
-    assert.equal(unknown.code, 0, "capset succeeded");
-    assert.deepEqual(summaryOf(unknown.events).rec.capabilities, [], mode.join(" "));
+    assert.deepEqual(await _recommendedAsNobody(mode, [bin, "unknown"], 0, "capset succeeded"), [], mode.join(" "));
     // Raising the inheritable set beyond what it holds does need CAP_SETPCAP: refused, the call fails.
-    const raise = await runJson([...mode, "-c", "-u", "nobody", "--", bin, "raise"]);
-    assert.equal(raise.code, 1, "capset failed");
-    assert.deepEqual(summaryOf(raise.events).rec.capabilities, ["CAP_SETPCAP"], mode.join(" "));
+    assert.deepEqual(await _recommendedAsNobody(mode, [bin, "raise"], 1, "capset failed"), ["CAP_SETPCAP"]);
   }
 });
 
@@ -505,9 +508,7 @@ Deno.test("setuid and setgid to the ids a program has need nothing; to root's th
         ["setuid", "denied", 6, false],
       ]);
     }
-    const root = await runJson([...mode, "-c", "-u", "nobody", "--", bin, "root"]);
-    assert.equal(root.code, 1, "setgid(0) fails as nobody");
-    assert.deepEqual(summaryOf(root.events).rec.capabilities, ["CAP_SETGID"], mode.join(" "));
+    assert.deepEqual(await _recommendedAsNobody(mode, [bin, "root"], 1, "setgid(0) fails"), ["CAP_SETGID"]);
   }
 });
 
