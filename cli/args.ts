@@ -8,6 +8,8 @@ export interface Options {
   mode: "command" | "pid" | "system";
   command: string[];
   pid: number | null;
+  /** Whole-system mode: only the processes of this cgroup (v2) and those below it, as given. */
+  cgroup: string | null;
   follow: boolean;
   output: string | null;
   user: string | null;
@@ -44,6 +46,7 @@ export const VERSION = "0.1.0";
 /** The --help text. */
 export const HELP = `Usage: captrace [options] [--] command [args...]
        captrace [options] -p PID
+       captrace [options] --cgroup PATH
        captrace [options]                 (the whole system)
 
 Reports every kernel capability check (cap_capable) the traced processes make:
@@ -54,6 +57,10 @@ Modes:
   command               launch it and trace it and all its children; the command
                         starts only once the probes are attached
   -p, --pid PID         trace a running process, its threads and children
+      --cgroup PATH     trace the processes of a cgroup (v2) and of the cgroups
+                        below it, made before or during the trace, until
+                        Ctrl-C; PATH as /proc/PID/cgroup's 0:: line shows it
+                        (system.slice/nginx.service) or its directory
   (neither)             trace the whole system until Ctrl-C (captrace and its
                         bpftrace left out)
 
@@ -113,13 +120,15 @@ giving its summary up.
 
 Exit status: the command's own (128+N if killed by signal N); otherwise
 0 ok, 1 the trace failed, 2 usage error, 3 cannot trace here (privileges,
-bpftrace, probes, mkfifo, not the host's PID namespace), 4 no such process,
-5 baseline exceeded, 126 command not executable, 127 command not found.
+bpftrace, probes, mkfifo, not the host's PID namespace, no cgroup v2), 4 no
+such process or cgroup, 5 baseline exceeded, 126 command not executable, 127
+command not found.
 
 Examples:
   sudo captrace -u nobody -- chown nobody /tmp/file
   sudo captrace -c -u "$USER" -- ./myserver --port 80
   sudo captrace --json -o trace.ndjson -p 1234
+  sudo captrace -c --cgroup system.slice/nginx.service
 `;
 
 const VALUE_FLAGS = new Set([
@@ -133,6 +142,7 @@ const VALUE_FLAGS = new Set([
   "--bpftrace",
   "--baseline",
   "--map-keys",
+  "--cgroup",
 ]);
 const GO_FLAGS: Record<string, string> = { "-pid": "--pid", "-bpftrace": "--bpftrace", "-debug": "--debug" };
 
@@ -185,6 +195,7 @@ export function parseOptions(argv: readonly string[]): Options {
       allowPositionals: false,
       options: {
         pid: { type: "string", short: "p" },
+        cgroup: { type: "string" },
         output: { type: "string", short: "o" },
         user: { type: "string", short: "u" },
         json: { type: "boolean" },
@@ -217,6 +228,13 @@ export function parseOptions(argv: readonly string[]): Options {
     pid = Number(values.pid);
   }
   if (pid !== null && command.length > 0) throw _usage("Give either a command or --pid, not both");
+  const cgroup = values.cgroup ?? null;
+  if (cgroup !== null && (pid !== null || command.length > 0)) {
+    throw _usage(
+      `Give --cgroup alone: it traces every process of the cgroup, not a ${pid !== null ? "pid" : "command"}`,
+    );
+  }
+  if (cgroup === "") throw _usage("Invalid cgroup ''");
   const probe = values.probe ?? "auto";
   if (probe !== "auto" && probe !== "tracepoint" && probe !== "kprobe") {
     throw _usage(`Unknown probe '${probe}' (use auto, tracepoint or kprobe)`);
@@ -243,6 +261,7 @@ export function parseOptions(argv: readonly string[]): Options {
     mode,
     command,
     pid,
+    cgroup,
     follow: !values["no-follow"],
     output: values.output ?? null,
     user: values.user ?? null,

@@ -16,12 +16,19 @@ import {
 import { typelessBtf } from "../shared/btf.ts";
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { userPath } from "./user_path.ts";
+import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
 import { cpuTicks, descendantsOf, hasEnded, processState, terminalSignalsReach } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
-import { generateProgram, INIT_USER_NS, namesKernelTypes, type ProgramOptions } from "../shared/program.ts";
+import {
+  generateProgram,
+  INIT_USER_NS,
+  namesKernelTypes,
+  type ProgramOptions,
+  watchesNewCgroups,
+} from "../shared/program.ts";
 import { type BroadRole, ProgramUsage } from "../shared/program_usage.ts";
 import type { KernelOffsets } from "../shared/kernel_offsets.ts";
 import { LineParser, type TraceRecord } from "../shared/parse_line.ts";
@@ -29,7 +36,7 @@ import { TimeOrder } from "../shared/time_order.ts";
 import { LineSplitter } from "../shared/line_splitter.ts";
 import { Correlator, type Output } from "../shared/correlator.ts";
 import type { CheckEvent, ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
-import { formatExec, formatExit, writeCheck } from "../shared/format_text.ts";
+import { formatExec, formatExit, printable, writeCheck } from "../shared/format_text.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
 import { recommend, UNKNOWN_PROGRAM } from "../shared/recommend.ts";
 import type { ProgramFile } from "../shared/program_map.ts";
@@ -169,6 +176,7 @@ async function _prepare(
     const probe: ProbeKind = choice;
     const arch = Deno.build.arch;
     const limits = probeLimits(probe, arch);
+    const cgroup = options.cgroup === null ? null : await resolveCgroup(options.cgroup);
     const optsArg = probe === "kprobe"
       ? kprobeOptsArg(await capableOptsParam(options.bpftrace), Deno.osRelease())
       : "opts";
@@ -238,6 +246,7 @@ async function _prepare(
       argv,
       user,
       userPath: forUser?.path ?? null,
+      cgroup,
       baseline,
       arch,
       offsets,
@@ -264,6 +273,8 @@ interface _Plan {
   user: User | null;
   /** The command's PATH as the user (see userPath); null to keep captrace's. */
   userPath: string | null;
+  /** --cgroup's cgroup. */
+  cgroup: Cgroup | null;
   baseline: string[] | null;
   arch: string;
   /** Parsed from BTF while the command's launcher starts. */
@@ -310,10 +321,17 @@ async function _trace(
       preTracked,
       excludePids: [Deno.pid],
       excludeChildrenOf: Deno.pid,
+      ...(plan.cgroup ? { cgroup: { path: plan.cgroup.path, ids: plan.cgroup.ids } } : {}),
       controlPid: Deno.pid,
       arch,
       ...(offsets ? { offsets } : {}),
     };
+    if (plan.cgroup !== null && !watchesNewCgroups(programOptions)) {
+      plan.limits.push(
+        "cgroups made below the traced one during the trace are not seen: its path cannot be compared in the " +
+          "kernel (too long, or a quote or backslash)",
+      );
+    }
     const program = generateProgram(programOptions);
     if (options.debug) _notice(options, sink, `captrace: bpftrace program:\n${program}`);
     control = await privateTempDir("captrace-control-");
@@ -336,6 +354,7 @@ async function _trace(
     if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
     tracer = await _startTracer(options, program, version, btf);
     const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control, signals);
+    state.cgroup = plan.cgroup?.path ?? null;
     // What the processes already running run; the kernel marks their programs with their pids.
     for (const r of plan.running) {
       state.programs.map.exec(r.pid, r.ppid, r.file);
@@ -443,6 +462,8 @@ class _Session {
   stderrLines: string[] = [];
   stopping = 0;
   stopSignal: Deno.Signal | null = null;
+  /** --cgroup's path from the hierarchy's root. */
+  cgroup: string | null = null;
   tracerStatus: Deno.CommandStatus | null = null;
   childStatus: Deno.CommandStatus | null = null;
 
@@ -1045,6 +1066,7 @@ class _Session {
       bpftrace: "", // known by the time it is emitted
       mode: this.options.mode,
       pid: this.rootPid,
+      cgroup: this.cgroup,
       limits: this.limits,
     };
   }
@@ -1062,7 +1084,8 @@ class _Session {
           }
           this.ready = true;
           if (!o.json) {
-            _notice(o, this.sink, `Tracing capability checks (${this.probe})… Hit Ctrl-C to end.`);
+            const where = this.cgroup === null ? "" : ` in cgroup ${printable(this.cgroup)}`;
+            _notice(o, this.sink, `Tracing capability checks (${this.probe})${where}… Hit Ctrl-C to end.`);
           } else this.sink.line(JSON.stringify({ ...event, bpftrace: version }));
           this.sink.flush();
           // Only now may the command run: every probe is attached.

@@ -32,6 +32,11 @@ export interface ReadyEvent {
   mode: "command" | "pid" | "system";
   /** Root pid of the traced tree (command and pid modes). */
   pid: number | null;
+  /**
+   * System mode with --cgroup: the traced cgroup's path from the cgroup v2 hierarchy's root ("/system.slice/x"),
+   * else null. Added within v1: absent from earlier ready events.
+   */
+  cgroup: string | null;
   /** What the chosen probe cannot see, one sentence each. */
   limits: string[];
 }

@@ -49,6 +49,8 @@ export interface KernelOffsets {
    * same way: with `args->pid` and `args->clone_flags` bpftrace took about 40 ms longer to start.
    */
   newTaskTracepoint?: NewTaskTracepointOffsets;
+  /** Where the cgroup_mkdir tracepoint's fields sit in its record (`struct trace_event_raw_cgroup`), for --cgroup. */
+  cgroupTracepoint?: CgroupTracepointOffsets;
 }
 
 /** Offsets of the cap_capable tracepoint's fields in its record. */
@@ -65,7 +67,14 @@ export interface NewTaskTracepointOffsets {
   cloneFlags: number;
 }
 
-type _StructField = Exclude<keyof KernelOffsets, "capTracepoint" | "newTaskTracepoint">;
+/** Offsets of the cgroup_mkdir tracepoint's fields in its record; `path` is a `__data_loc` word. */
+export interface CgroupTracepointOffsets {
+  root: number;
+  id: number;
+  path: number;
+}
+
+type _StructField = Exclude<keyof KernelOffsets, "capTracepoint" | "newTaskTracepoint" | "cgroupTracepoint">;
 
 const FIELDS: Record<_StructField, [string, string | null]> = {
   taskRealParent: ["task_struct", "real_parent"],
@@ -111,6 +120,12 @@ const TRACEPOINT_FIELDS: Record<keyof CapTracepointOffsets, string> = {
 };
 const NEW_TASK_RECORD = "trace_event_raw_task_newtask";
 const NEW_TASK_FIELDS: Record<keyof NewTaskTracepointOffsets, string> = { pid: "pid", cloneFlags: "clone_flags" };
+const CGROUP_RECORD = "trace_event_raw_cgroup";
+const CGROUP_FIELDS: Record<keyof CgroupTracepointOffsets, string> = {
+  root: "root",
+  id: "id",
+  path: "__data_loc_path",
+};
 
 /** The offsets of a tracepoint record's `fields` in `btf`, or undefined when it lacks any. */
 function _record<K extends string>(btf: Btf, record: string, fields: Record<K, string>): Record<K, number> | undefined {
@@ -139,11 +154,21 @@ export function kernelOffsets(btf: Btf): KernelOffsets | null {
   if (cap) out.capTracepoint = cap;
   const newTask = _record(btf, NEW_TASK_RECORD, NEW_TASK_FIELDS);
   if (newTask) out.newTaskTracepoint = newTask;
+  const cgroup = _record(btf, CGROUP_RECORD, CGROUP_FIELDS);
+  if (cgroup) out.cgroupTracepoint = cgroup;
   return out as KernelOffsets;
 }
 
 /** What kernelOffsets reads, as text: offsets saved by one version of it are only good for the same. */
-const SPEC = JSON.stringify({ FIELDS, TRACEPOINT_RECORD, TRACEPOINT_FIELDS, NEW_TASK_RECORD, NEW_TASK_FIELDS });
+const SPEC = JSON.stringify({
+  FIELDS,
+  TRACEPOINT_RECORD,
+  TRACEPOINT_FIELDS,
+  NEW_TASK_RECORD,
+  NEW_TASK_FIELDS,
+  CGROUP_RECORD,
+  CGROUP_FIELDS,
+});
 
 /** `offsets` as text to keep for later (see readSavedOffsets). */
 export function savedOffsets(offsets: KernelOffsets): string {
@@ -181,9 +206,11 @@ export function readSavedOffsets(text: string): KernelOffsets | null {
   const out = Object.fromEntries(Object.keys(FIELDS).map((k) => [k, o[k]])) as unknown as KernelOffsets;
   const cap = _savedRecord(o.capTracepoint, TRACEPOINT_FIELDS);
   const newTask = _savedRecord(o.newTaskTracepoint, NEW_TASK_FIELDS);
-  if (cap === null || newTask === null) return null;
+  const cgroup = _savedRecord(o.cgroupTracepoint, CGROUP_FIELDS);
+  if (cap === null || newTask === null || cgroup === null) return null;
   if (cap) out.capTracepoint = cap;
   if (newTask) out.newTaskTracepoint = newTask;
+  if (cgroup) out.cgroupTracepoint = cgroup;
   return out;
 }
 

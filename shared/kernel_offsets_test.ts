@@ -41,6 +41,7 @@ const WITH_TP: KernelOffsets = {
   ...BASE,
   capTracepoint: { cred: 8, targetNs: 16, cap: 32, ret: 36 },
   newTaskTracepoint: { pid: 8, cloneFlags: 32 },
+  cgroupTracepoint: { root: 8, id: 16, path: 24 },
 };
 
 Deno.test("saved offsets read back the same, with and without the tracepoints'", () => {
@@ -65,6 +66,7 @@ Deno.test("saved offsets are refused when made for other fields, incomplete, or 
     { ...good, offsets: { ...good.offsets, newTaskTracepoint: { pid: 8 } } },
     { ...good, offsets: { ...good.offsets, newTaskTracepoint: { pid: 8, cloneFlags: -1 } } },
     { ...good, offsets: { ...good.offsets, newTaskTracepoint: null } },
+    { ...good, offsets: { ...good.offsets, cgroupTracepoint: { root: 8, id: 16 } } },
     { ...good, offsets: null },
   ];
   for (const v of variants) assert.equal(readSavedOffsets(JSON.stringify(v)), null, JSON.stringify(v).slice(-120));

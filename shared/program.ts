@@ -37,6 +37,12 @@ export interface ProgramOptions {
    */
   excludeChildrenOf?: number;
   /**
+   * System mode: only processes in these cgroups: `ids` are cgroup v2 ids, those of the cgroup at `path` (from the
+   * hierarchy's root, "/system.slice/nginx.service") and of every cgroup below it. Cgroups made below it while the
+   * trace runs are added as they are made, when `path` is at most CGROUP_PATH_MAX bytes.
+   */
+  cgroup?: { path: string; ids: readonly number[] };
+  /**
    * captrace's own pid. A CAP_CHOWN check it makes on purpose (a chown of a file of its own) makes the program
    * print its summary at once, probes still attached; stopping bpftrace with SIGINT instead makes it detach every
    * tracepoint first, about 75 ms each, before END prints the same.
@@ -62,6 +68,27 @@ export const EXIT_FALLBACK_MS = 3000;
 
 /** How many words of the user stack are scanned for a return address into the program. */
 export const SITE_SCAN_WORDS = 32;
+
+/**
+ * The longest cgroup path whose new sub-cgroups the program sees, where it knows the cgroup_mkdir record's layout:
+ * their paths are compared to it and a `/` in the kernel, in strings of at most 200 bytes (the BPFTRACE_STRLEN
+ * captrace gives bpftrace, 0.17's most). Without the layout, 62.
+ */
+export const CGROUP_PATH_MAX = 198;
+
+/** The longest string literal bpftrace 0.17 takes: 64 bytes with its NUL. */
+const _LITERAL_MAX = 63;
+
+/**
+ * True when the program adds cgroups made below the traced one as they are made: its path is short enough to
+ * compare, and written in plain characters (no quote or backslash: bpftrace's string literals escape few).
+ */
+export function watchesNewCgroups(options: ProgramOptions): boolean {
+  const path = options.cgroup?.path;
+  if (path === undefined || path === "/" || !/^[\x20-\x7e]+$/.test(path) || /["\\]/.test(path)) return false;
+  // Compared whole through args->, in pieces at the record's offsets (see _cgroupMade).
+  return path.length + 1 <= (options.offsets?.cgroupTracepoint ? CGROUP_PATH_MAX + 1 : _LITERAL_MAX);
+}
 
 /** bpftrace expressions for the kernel fields the program reads. */
 interface _Fields {
@@ -218,6 +245,7 @@ function _tracked(options: ProgramOptions, f: _Fields): string {
   if (options.mode === "system") {
     const ex = (options.excludePids ?? []).map((p) => `pid != ${p}`);
     if (options.excludeChildrenOf !== undefined) ex.push(`${f.ppid} != ${options.excludeChildrenOf}`);
+    if (options.cgroup) ex.push("@cg[cgroup]");
     return ex.join(" && ");
   }
   const root = _root(options);
@@ -304,6 +332,7 @@ export function generateProgram(options: ProgramOptions): string {
   for (const t of options.preTracked ?? []) out.push(`  @t[${t.tid}] = (uint64)${t.pid};`);
   // Without following, only the root is traced: one mark.
   if (!follow && options.mode === "pid") out.push(`  @m = (uint64)${_root(options)};`);
+  if (options.mode === "system") { for (const id of options.cgroup?.ids ?? []) out.push(`  @cg[(uint64)${id}] = 1;`); }
   out.push(`  printf("READY %llu %u %lx:%lx\\n", nsecs, ${f.mntNs}, ${f.rootPtr}, ${f.rootMnt});`);
   // bpftrace reads the kernel's symbols (/proc/kallsyms) the first time it prints a kernel stack, which holds up
   // everything it prints for about 65 ms. A stack printed right after READY has it read while the command starts,
@@ -469,6 +498,10 @@ export function generateProgram(options: ProgramOptions): string {
     out.push(`interval:ms:${EXIT_FALLBACK_MS / 4} /@done/ { @done++; if (@done > 4) { exit(); } }`, "");
   }
 
+  if (options.mode === "system" && watchesNewCgroups(options)) {
+    out.push(..._cgroupMade(options.cgroup!.path, options.offsets));
+  }
+
   if (options.mode === "system" && control !== undefined) {
     out.push(`tracepoint:sched:sched_process_exit /pid == ${control}/ {`, `  ${_orphaned(f)}`, "}", "");
   }
@@ -494,6 +527,7 @@ export function generateProgram(options: ProgramOptions): string {
     "@init",
     "@nd",
     "@m",
+    "@cg",
   ];
   for (const m of maps) {
     if (_uses(out, m)) out.push(`  clear(${m});`);
@@ -511,6 +545,7 @@ export function namesKernelTypes(options: ProgramOptions): boolean {
   const o = options.offsets;
   if (!o) return true;
   if (options.probe === "tracepoint" && !o.capTracepoint) return true;
+  if (options.mode === "system" && watchesNewCgroups(options) && !o.cgroupTracepoint) return true;
   return _follows(options) && !o.newTaskTracepoint;
 }
 
@@ -552,6 +587,38 @@ function _fallback(cap: string, ret: string, sys: string): string[] {
  */
 function _countExact(key: string): string {
   return `@agg[cpu, ${key}]++;`;
+}
+
+/**
+ * A probe adding each cgroup made below `path` to the traced ones: the new cgroup's path (from the hierarchy's root)
+ * begins with `path` and a `/`. Hierarchy 0 is cgroup v2's; the others are v1's, whose ids `cgroup` never gives.
+ * bpftrace 0.17 takes string literals of up to 64 bytes: with the record's layout known, a longer prefix is
+ * compared in pieces, each read from its place in the record; through `args->path`, it cannot be.
+ */
+function _cgroupMade(path: string, offsets: KernelOffsets | undefined): string[] {
+  const prefix = `${path}/`;
+  const o = offsets?.cgroupTracepoint;
+  const body: string[] = [];
+  if (o) {
+    // The path is a __data_loc field: a word whose low 16 bits are the string's offset in the record.
+    body.push(
+      `  $a = (uint64)args; $root = *(int32 *)($a + ${o.root}); $id = *(uint64 *)($a + ${o.id});`,
+      `  $p = $a + (*(uint32 *)($a + ${o.path}) & 0xffff); $m = $root == 0 ? 1 : 0;`,
+    );
+    for (let i = 0; i < prefix.length; i += _LITERAL_MAX) {
+      const piece = prefix.slice(i, i + _LITERAL_MAX);
+      body.push(
+        `  if ($m) { $s = str(kptr($p + ${i})); if (strncmp($s, "${piece}", ${piece.length}) != 0) { $m = 0; } }`,
+      );
+    }
+    body.push("  if ($m) { @cg[$id] = 1; }");
+  } else {
+    body.push(
+      "  $root = args->root; $id = args->id; $path = str(args->path);",
+      `  if ($root == 0 && strncmp($path, "${prefix}", ${prefix.length}) == 0) { @cg[$id] = 1; }`,
+    );
+  }
+  return ["tracepoint:cgroup:cgroup_mkdir {", ...body, "}", ""];
 }
 
 /**

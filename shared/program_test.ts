@@ -3,12 +3,14 @@
 import assert from "node:assert/strict";
 import type { KernelOffsets } from "./kernel_offsets.ts";
 import {
+  CGROUP_PATH_MAX,
   EXIT_FALLBACK_MS,
   generateProgram,
   KSTACK_DEPTH,
   namesKernelTypes,
   type ProgramOptions,
   SITE_SCAN_WORDS,
+  watchesNewCgroups,
 } from "./program.ts";
 
 function gen(over: Partial<ProgramOptions> = {}): string {
@@ -274,6 +276,79 @@ Deno.test("program in system mode leaves out the children of captrace (its bpftr
   assert.ok(raw.startsWith("kprobe:cap_capable /pid != 100 && *(int32 *)(*(uint64 *)((uint64)curtask + "), raw);
   // Command and pid modes trace a tree that bpftrace is not part of.
   assert.ok(!gen({ excludeChildrenOf: 100 }).includes("!= 100"));
+});
+
+Deno.test("program with --cgroup traces the cgroups' processes, and adds cgroups made below it", () => {
+  const cgroup = { path: "/system.slice/a.service", ids: [25, 63] };
+  const offsets = { ...OFFSETS, cgroupTracepoint: { root: 8, id: 16, path: 24 } };
+  const prog = generateProgram({ probe: "tracepoint", mode: "system", excludePids: [100], cgroup, offsets });
+  assert.ok(prog.includes("tracepoint:capability:cap_capable /pid != 100 && @cg[cgroup]/ {"), prog);
+  assert.ok(prog.includes("  @cg[(uint64)25] = 1;\n  @cg[(uint64)63] = 1;\n"), prog);
+  const mkdir = probe(prog, "tracepoint:cgroup:cgroup_mkdir");
+  // Fields at the record's offsets; the path's __data_loc word gives the string's offset in its low 16 bits. cgroup
+  // v2's hierarchy (0), a path below this one: the `/` after it keeps out "/system.slice/a.serviceX".
+  assert.equal(
+    mkdir,
+    [
+      "tracepoint:cgroup:cgroup_mkdir {",
+      "  $a = (uint64)args; $root = *(int32 *)($a + 8); $id = *(uint64 *)($a + 16);",
+      "  $p = $a + (*(uint32 *)($a + 24) & 0xffff); $m = $root == 0 ? 1 : 0;",
+      '  if ($m) { $s = str(kptr($p + 0)); if (strncmp($s, "/system.slice/a.service/", 24) != 0) { $m = 0; } }',
+      "  if ($m) { @cg[$id] = 1; }",
+      "}",
+    ].join("\n"),
+  );
+  assert.ok(prog.includes("clear(@cg);"));
+  // Without the record's layout, through args->.
+  for (const v of [{}, { offsets: OFFSETS }]) {
+    const named = probe(generateProgram({ probe: "tracepoint", mode: "system", cgroup, ...v }), "tracepoint:cgroup:");
+    assert.ok(named.includes("$root = args->root; $id = args->id; $path = str(args->path);"), named);
+    assert.match(named, /if \(\$root == 0 && strncmp\(\$path, "\/system\.slice\/a\.service\/", 24\) == 0\) \{/);
+  }
+  // Without --cgroup, none of it.
+  assert.ok(!generateProgram({ probe: "tracepoint", mode: "system", offsets: OFFSETS }).includes("cgroup"));
+});
+
+Deno.test("program with --cgroup adds no new cgroups for a path it cannot compare in the kernel", () => {
+  const cgroupTracepoint = { root: 8, id: 16, path: 24 };
+  const cases: [string, boolean, boolean][] = [
+    // path, watched through args->, watched at the record's offsets
+    ["/a", true, true],
+    [`/${"x".repeat(61)}`, true, true],
+    [`/${"x".repeat(62)}`, false, true], // through args->, one literal of 63 bytes at most
+    [`/${"x".repeat(CGROUP_PATH_MAX - 1)}`, false, true],
+    [`/${"x".repeat(CGROUP_PATH_MAX)}`, false, false],
+    ["/", false, false], // the root: every cgroup is below it, and its ids are all there
+    ['/a"b', false, false],
+    ["/dev-disk-by\\x2duuid.swap", false, false],
+    ["/caf\u00e9", false, false],
+  ];
+  for (const [path, named, atOffsets] of cases) {
+    for (const [offsets, watched] of [[undefined, named], [{ ...OFFSETS, cgroupTracepoint }, atOffsets]] as const) {
+      const options = {
+        probe: "tracepoint",
+        mode: "system",
+        cgroup: { path, ids: [1] },
+        ...(offsets ? { offsets } : {}),
+      } as const;
+      assert.equal(watchesNewCgroups(options), watched, path);
+      assert.equal(generateProgram(options).includes("cgroup_mkdir"), watched, path);
+      assert.ok(generateProgram(options).includes("@cg[cgroup]"), path);
+    }
+  }
+});
+
+Deno.test("program with --cgroup compares a long path in pieces bpftrace takes as literals", () => {
+  const path = `/${"a".repeat(70)}/${"b".repeat(60)}`;
+  const offsets = { ...OFFSETS, cgroupTracepoint: { root: 8, id: 16, path: 24 } };
+  const prog = probe(
+    generateProgram({ probe: "tracepoint", mode: "system", cgroup: { path, ids: [1] }, offsets }),
+    "tracepoint:cgroup:cgroup_mkdir",
+  );
+  const pieces = [...prog.matchAll(/\$s = str\(kptr\(\$p \+ (\d+)\)\); if \(strncmp\(\$s, "([^"]*)", (\d+)\) != 0\)/g)];
+  assert.deepEqual(pieces.map((m) => Number(m[1])), [0, 63, 126]);
+  assert.equal(pieces.map((m) => m[2]).join(""), `${path}/`);
+  for (const m of pieces) assert.ok(m[2]!.length <= 63 && Number(m[3]) === m[2]!.length, m[0]);
 });
 
 Deno.test("program in system mode without exclusions has no predicate", () => {
@@ -601,27 +676,32 @@ Deno.test("program notes a refused narrow check and counts the broad check right
 Deno.test("namesKernelTypes says whether the program names a struct or a tracepoint field through args->", () => {
   const capTracepoint = { cred: 8, targetNs: 16, cap: 32, ret: 36 };
   const newTaskTracepoint = { pid: 8, cloneFlags: 32 };
+  const cgroupTracepoint = { root: 8, id: 16, path: 24 };
   const offsetsVariants = [
     undefined,
     OFFSETS,
     { ...OFFSETS, capTracepoint },
     { ...OFFSETS, newTaskTracepoint },
     { ...OFFSETS, capTracepoint, newTaskTracepoint },
+    { ...OFFSETS, capTracepoint, newTaskTracepoint, cgroupTracepoint },
   ];
+  const cgroups = [undefined, { path: "/a", ids: [1] }, { path: "/", ids: [1] }];
   let without = 0;
   for (const offsets of offsetsVariants) {
     for (const probe of ["tracepoint", "kprobe"] as const) {
       for (const mode of ["command", "pid", "system"] as const) {
-        for (const follow of [true, false]) {
+        for (const [follow, cgroup] of [true, false].flatMap((f) => cgroups.map((c) => [f, c] as const))) {
           const options: ProgramOptions = {
             probe,
             mode,
             follow,
             ...(mode === "system" ? { excludePids: [7] } : { rootPid: 4242 }),
             ...(offsets ? { offsets } : {}),
+            ...(cgroup && mode === "system" ? { cgroup } : {}),
           };
           const names = /args->|struct /.test(generateProgram(options));
-          assert.equal(namesKernelTypes(options), names, JSON.stringify({ ...options, offsets: offsets && true }));
+          const what = JSON.stringify({ ...options, offsets: offsets && Object.keys(offsets).length });
+          assert.equal(namesKernelTypes(options), names, what);
           if (!names) without++;
         }
       }

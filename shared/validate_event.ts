@@ -6,7 +6,7 @@ type Kind = "int" | "num" | "str" | "bool" | "int?" | "str?" | "bool?" | "obj?" 
 
 // Field kinds per event type; every listed field is required (a "?" kind may be null).
 const SCHEMA: Record<Event["type"], Record<string, Kind>> = {
-  ready: { probe: "str", kernel: "str", bpftrace: "str", mode: "str", pid: "int?", limits: "array" },
+  ready: { probe: "str", kernel: "str", bpftrace: "str", mode: "str", pid: "int?", cgroup: "str?", limits: "array" },
   check: {
     ts: "num",
     time: "str",

@@ -1,7 +1,17 @@
 /** The CLI against the real kernel and the real bpftrace: launch, follow, threads, --pid, exit status, signals. */
 
 import assert from "node:assert/strict";
-import { CLI, fixture, ndjson, processesMatching, requireTracing, rootOwnedFile, runCli, runJson } from "./helpers.ts";
+import {
+  CLI,
+  fixture,
+  ndjson,
+  processesMatching,
+  requireTracing,
+  rootOwnedFile,
+  runCli,
+  runJson,
+  waitForReady,
+} from "./helpers.ts";
 
 const CHOWN_DENIED =
   /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d chown {12}(\d+) opt=0 "cap_chown" -> -1 \(operation not permitted\) syscall=fchownat$/m;
@@ -492,15 +502,6 @@ async function _recommendationAfterGo(
   const status = await tracer.output();
   assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
   return ndjson(await Deno.readTextFile(out)).at(-1)?.recommendation as Record<string, unknown>;
-}
-
-async function waitForReady(file: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 300; i++) {
-    const ready = ndjson(await Deno.readTextFile(file)).find((e) => e.type === "ready");
-    if (ready) return ready;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("the trace never became ready");
 }
 
 /** Runs `command` under --stdin-control and closes captrace's stdin once the trace is ready. */

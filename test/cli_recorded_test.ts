@@ -284,6 +284,9 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
       [["-u", "", "--", "ls"], "Invalid user '' (a user name or uid)"],
       [["-o", "", "--", "ls"], "Invalid output file ''"],
       [["--"], "No command after '--' (leave out '--' to trace the whole system)"],
+      [["--cgroup", "x", "-p", "1"], "Give --cgroup alone: it traces every process of the cgroup, not a pid"],
+      [["--cgroup", "x", "--", "ls"], "Give --cgroup alone: it traces every process of the cgroup, not a command"],
+      [["--cgroup", ""], "Invalid cgroup ''"],
     ] as const
   ) {
     const r = await runCli([...args]);

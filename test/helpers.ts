@@ -149,3 +149,13 @@ export async function processesMatching(needle: string): Promise<string[]> {
   }
   return out;
 }
+
+/** The ready event of a --json trace being written to `file`, once it is there. */
+export async function waitForReady(file: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 300; i++) {
+    const ready = ndjson(await Deno.readTextFile(file)).find((e) => e.type === "ready");
+    if (ready) return ready;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the trace never became ready");
+}

@@ -13,7 +13,8 @@ async function dryRun(program: string, env: Record<string, string> = {}): Promis
     args: ["-d", "-e", program],
     stdout: "null",
     stderr: "piped",
-    env,
+    // As captrace runs it: strings of up to 200 bytes.
+    env: { BPFTRACE_STRLEN: "200", ...env },
   }).output();
   const errors = new TextDecoder().decode(out.stderr).split("\n")
     .filter((l) => /ERROR|error:/.test(l) && !/RLIMIT_MEMLOCK/.test(l)).join("\n");
@@ -36,15 +37,25 @@ Deno.test("every program variant compiles in bpftrace, with and without BTF offs
       { probe, mode: "system", excludePids: [7], excludeChildrenOf: 7 },
       { probe, mode: "system", excludePids: [7], excludeChildrenOf: 7, summaryOnly: true, offsets, controlPid: 7 },
       { probe, mode: "command", rootPid: 4242, launcherExecs: 1, summaryOnly: true, offsets, controlPid: 7 },
+      { probe, mode: "system", excludePids: [7], cgroup: { path: "/a/b", ids: [25, 63] }, offsets, controlPid: 7 },
+      {
+        probe,
+        mode: "system",
+        excludePids: [7],
+        cgroup: { path: `/${"x".repeat(197)}`, ids: [25] },
+        unique: true,
+        offsets,
+      },
     );
   }
   // BTF without a tracepoint record's layout: its fields are named through args->.
-  const { capTracepoint: _cap, newTaskTracepoint: _newTask, ...structsOnly } = offsets;
+  const { capTracepoint: _cap, newTaskTracepoint: _newTask, cgroupTracepoint: _cg, ...structsOnly } = offsets;
   const { capTracepoint: _cap2, ...noCapRecord } = offsets;
   variants.push(
     { probe: "tracepoint", mode: "pid", rootPid: 4242, offsets: noCapRecord },
     { probe: "kprobe", mode: "pid", rootPid: 4242, offsets: structsOnly },
     { probe: "kprobe", mode: "system", excludePids: [7], excludeChildrenOf: 7, offsets: structsOnly },
+    { probe: "tracepoint", mode: "system", excludePids: [7], cgroup: { path: "/a", ids: [1] }, offsets: structsOnly },
   );
   // Those reading fields at offsets run with a BTF without types, as captrace gives bpftrace 0.17 (see typelessBtf).
   const dir = await Deno.makeTempDir();
@@ -92,6 +103,14 @@ Deno.test("the task_newtask record's field offsets from BTF match the tracepoint
   const format = await Deno.readTextFile("/sys/kernel/tracing/events/task/task_newtask/format");
   const at = (field: string) => Number(new RegExp(`[ *]${field};\\toffset:(\\d+);`).exec(format)?.[1]);
   assert.deepEqual(offsets?.newTaskTracepoint, { pid: at("pid"), cloneFlags: at("clone_flags") });
+});
+
+Deno.test("the cgroup_mkdir record's field offsets from BTF match the tracepoint's format file", async () => {
+  await requireTracing();
+  const offsets = kernelOffsets(parseBtf(await Deno.readFile("/sys/kernel/btf/vmlinux")));
+  const format = await Deno.readTextFile("/sys/kernel/tracing/events/cgroup/cgroup_mkdir/format");
+  const at = (field: string) => Number(new RegExp(`[ *]${field};\\toffset:(\\d+);`).exec(format)?.[1]);
+  assert.deepEqual(offsets?.cgroupTracepoint, { root: at("root"), id: at("id"), path: at("path") });
 });
 
 Deno.test("the exec record names the mount namespace and root the exec looked its file up in, as READY does", async () => {

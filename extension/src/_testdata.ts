@@ -17,5 +17,15 @@ export function loadEvents(name: string): Event[] {
 
 /** The ready event of a command trace whose root is `pid`: the session it is applied to runs. */
 export function readyEvent(pid: number): ReadyEvent {
-  return { v: 1, type: "ready", probe: "tracepoint", kernel: "", bpftrace: "", mode: "command", pid, limits: [] };
+  return {
+    v: 1,
+    type: "ready",
+    probe: "tracepoint",
+    kernel: "",
+    bpftrace: "",
+    mode: "command",
+    pid,
+    cgroup: null,
+    limits: [],
+  };
 }

@@ -1,0 +1,126 @@
+/** --cgroup: finding a cgroup v2 directory and the ids of it and the cgroups below it. */
+
+import { CaptraceError, ExitCode } from "./exit_codes.ts";
+
+/** A cgroup to trace: its path in the hierarchy, its directory here, and its id with those of the cgroups below. */
+export interface Cgroup {
+  /** Path from the hierarchy's root, as /proc/PID/cgroup's `0::` line gives it: "/system.slice/nginx.service". */
+  path: string;
+  /** Its directory in a cgroup2 mount. */
+  dir: string;
+  /** Ids (the directories' inode numbers) of the cgroup and every cgroup below it now. */
+  ids: number[];
+}
+
+/**
+ * The most cgroups a trace takes: each is a line of the program's BEGIN, which bpftrace compiles at start. The
+ * whole hierarchy of a busy machine has a few hundred.
+ */
+export const MAX_CGROUPS = 4096;
+
+/**
+ * The mount points of cgroup v2 file systems in the text of /proc/self/mountinfo, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cgroup2Mounts } from "./cgroup.ts";
+ * const line = "35 25 0:30 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw";
+ * assert.deepEqual(cgroup2Mounts(line + "\n"), ["/sys/fs/cgroup"]);
+ * ```
+ */
+export function cgroup2Mounts(mountinfo: string): string[] {
+  const out: string[] = [];
+  for (const line of mountinfo.split("\n")) {
+    // Optional fields come between the mount options and " - ", which is followed by the file system's type.
+    const dash = line.indexOf(" - ");
+    if (dash < 0) continue;
+    const fields = line.slice(0, dash).split(" ");
+    const root = fields[3];
+    const point = fields[4];
+    // A bind mount of a subtree (root other than "/") holds only part of the hierarchy.
+    if (line.slice(dash + 3).split(" ")[0] === "cgroup2" && root === "/" && point) out.push(_unescape(point));
+  }
+  return out;
+}
+
+/** mountinfo writes space, tab, newline and backslash in paths as octal escapes (`\040`). */
+function _unescape(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/**
+ * Where `arg` names a cgroup: under the mount it is a path in, or else, taken as a path from the hierarchy's root,
+ * under the first mount. Null when it has `.` or `..` parts, which could lead out of the hierarchy.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cgroupLocation } from "./cgroup.ts";
+ * const mounts = ["/sys/fs/cgroup/unified"];
+ * assert.deepEqual(cgroupLocation("system.slice/a.service", mounts), {
+ *   path: "/system.slice/a.service",
+ *   dir: "/sys/fs/cgroup/unified/system.slice/a.service",
+ * });
+ * assert.equal(cgroupLocation("/sys/fs/cgroup/unified/x", mounts)?.path, "/x");
+ * ```
+ */
+export function cgroupLocation(arg: string, mounts: readonly string[]): { path: string; dir: string } | null {
+  let mount = mounts[0]!;
+  let rest = arg;
+  for (const m of mounts) {
+    if (arg === m || arg.startsWith(m === "/" ? "/" : `${m}/`)) {
+      mount = m;
+      rest = arg.slice(m.length);
+      break;
+    }
+  }
+  const parts = rest.split("/").filter((p) => p !== "");
+  if (parts.some((p) => p === "." || p === "..")) return null;
+  const path = `/${parts.join("/")}`;
+  return { path, dir: parts.length === 0 ? mount : `${mount.replace(/\/$/, "")}${path}` };
+}
+
+function _notFound(arg: string, hint: string): CaptraceError {
+  return new CaptraceError(`No cgroup '${arg}'`, hint, ExitCode.NO_SUCH_PROCESS);
+}
+
+/** The cgroup `arg` names, with the ids of the cgroups below it now. */
+export async function resolveCgroup(arg: string): Promise<Cgroup> {
+  const mounts = cgroup2Mounts(await Deno.readTextFile("/proc/self/mountinfo"));
+  if (mounts.length === 0) {
+    throw new CaptraceError(
+      "No cgroup v2 hierarchy is mounted here",
+      "--cgroup needs one (mount -t cgroup2 none /sys/fs/cgroup/unified); or trace the whole system",
+      ExitCode.CANNOT_TRACE,
+    );
+  }
+  const where = cgroupLocation(arg, mounts);
+  if (where === null) throw _notFound(arg, "Give the path without '.' or '..' parts");
+  const hint = `Give its path as the '0::' line of /proc/PID/cgroup shows it, or its directory under ${mounts[0]}`;
+  const ids: number[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const info = await Deno.stat(dir);
+    if (info.ino === null) throw new Error(`${dir} has no inode number`);
+    ids.push(info.ino);
+    if (ids.length > MAX_CGROUPS) {
+      throw new CaptraceError(
+        `The cgroup '${arg}' has more than ${MAX_CGROUPS} cgroups below it`,
+        "Trace a cgroup lower in the hierarchy, or the whole system",
+        ExitCode.USAGE,
+      );
+    }
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory) await walk(`${dir}/${e.name}`).catch(_goneIsFine);
+    }
+  };
+  const top = await Deno.stat(`${where.dir}/cgroup.procs`).catch(() => null);
+  if (top === null) throw _notFound(arg, hint);
+  await walk(where.dir);
+  return { ...where, ids };
+}
+
+/** A cgroup removed while it was walked is left out: no process can be in it. */
+function _goneIsFine(e: unknown): void {
+  if (!(e instanceof Deno.errors.NotFound)) throw e;
+}

@@ -1,0 +1,111 @@
+/** --cgroup on the real kernel: the processes of a cgroup v2 and of the cgroups below it, and no others. */
+
+import assert from "node:assert/strict";
+import { cgroup2Mounts } from "../cli/cgroup.ts";
+import { CLI, ndjson, requireTracing, rootOwnedFile, runCli, waitForReady } from "./helpers.ts";
+
+/**
+ * A cgroup v2 mount of the whole hierarchy: this machine's, or one made for the test in a directory of its own
+ * (`done` unmounts it).
+ */
+async function cgroup2(): Promise<{ mount: string; done: () => Promise<void> }> {
+  const mounts = cgroup2Mounts(await Deno.readTextFile("/proc/self/mountinfo"));
+  if (mounts.length > 0) return { mount: mounts[0]!, done: async () => {} };
+  const dir = await Deno.makeTempDir({ prefix: "captrace-cgroup2-" });
+  const mount = await new Deno.Command("mount", { args: ["-t", "cgroup2", "none", dir] }).output();
+  assert.ok(mount.success, `no cgroup v2 here, and mounting one failed: ${new TextDecoder().decode(mount.stderr)}`);
+  return {
+    mount: dir,
+    done: async () => {
+      await new Deno.Command("umount", { args: [dir] }).output();
+      await Deno.remove(dir);
+    },
+  };
+}
+
+/** Runs a denied chown of `file` as nobody in the cgroup at `dir` (none: where the test runs); its pid. */
+async function chownIn(dir: string | null, file: string): Promise<number> {
+  const chown = 'exec setpriv --reuid=65534 --regid=65534 --clear-groups -- /usr/bin/chown 65534 "$1"';
+  const script = dir === null ? chown : `echo $$ > "$0/cgroup.procs" && ${chown}`;
+  const p = new Deno.Command("sh", { args: ["-c", script, dir ?? "-", file], stderr: "null" }).spawn();
+  const status = await p.status;
+  assert.equal(status.code, 1, `chown as nobody ${dir ?? "outside"} ran and was refused`);
+  return p.pid;
+}
+
+Deno.test("--cgroup traces the processes of a cgroup and of those below it, made before or during the trace, only", async () => {
+  await requireTracing();
+  const { mount, done } = await cgroup2();
+  const name = `captrace-test-${crypto.randomUUID().slice(0, 8)}`;
+  const top = `${mount}/${name}`;
+  // Made during the trace: one with a path longer than one string literal of the kernel program (compared in
+  // pieces), and a sibling whose name only begins like the traced one's.
+  const during = `${top}/during/${"n".repeat(100)}`;
+  const sibling = `${top}-sibling`;
+  const made = [top, `${top}/before`];
+  for (const d of made) await Deno.mkdir(d);
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const file = await rootOwnedFile();
+  try {
+    const p = new Deno.Command(Deno.execPath(), {
+      stdin: "null",
+      args: [...CLI, "--json", "-c", "-o", out, "--cgroup", name],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const ready = await waitForReady(out);
+    assert.equal(ready.mode, "system");
+    assert.equal(ready.cgroup, `/${name}`);
+    await Deno.mkdir(during, { recursive: true });
+    await Deno.mkdir(sibling);
+    made.push(`${top}/during`, during, sibling);
+    const traced = [await chownIn(top, file), await chownIn(`${top}/before`, file), await chownIn(during, file)];
+    const untraced = [await chownIn(sibling, file), await chownIn(null, file)];
+    const denied = (events: Record<string, unknown>[]) =>
+      events.filter((e) => e.type === "check" && e.cap_name === "cap_chown" && e.verdict === "denied")
+        .map((e) => e.pid as number);
+    // The events may still be in flight: wait for the traced ones (the others ran before the last of them).
+    for (let i = 0; i < 100 && denied(ndjson(await Deno.readTextFile(out))).length < traced.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    p.kill("SIGINT");
+    const status = await p.output();
+    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+    const events = ndjson(await Deno.readTextFile(out));
+    assert.deepEqual(denied(events).sort(), [...traced].sort(), `traced ${traced}, not ${untraced}`);
+    const pids = new Set(events.filter((e) => e.type === "check").map((e) => e.pid));
+    for (const pid of untraced) assert.ok(!pids.has(pid), `${pid} is outside the cgroup`);
+    const summary = events.at(-1) as {
+      type: string;
+      capabilities: { cap_name: string; denied: number }[];
+      recommendation: { capabilities: string[] };
+    };
+    assert.equal(summary.type, "summary");
+    assert.equal(summary.capabilities.find((c) => c.cap_name === "cap_chown")?.denied, traced.length);
+    assert.ok(summary.recommendation.capabilities.includes("CAP_CHOWN"));
+  } finally {
+    await Deno.remove(out);
+    for (const d of made.reverse()) await Deno.remove(d).catch(() => {});
+    await done();
+  }
+});
+
+Deno.test("--cgroup names what is not a cgroup: exit 4 with a hint; exit 3 with no cgroup v2 mounted", async () => {
+  await requireTracing();
+  const missing = await runCli(["--cgroup", "captrace-no-such-cgroup"]);
+  assert.equal(missing.code, 4);
+  assert.match(missing.stderr, /^captrace: No cgroup 'captrace-no-such-cgroup'\nGive its path as the '0::' line /);
+  const out = await runCli(["--cgroup", "a/../.."]);
+  assert.equal(out.code, 4);
+  assert.equal(out.stderr, "captrace: No cgroup 'a/../..'\nGive the path without '.' or '..' parts\n");
+  // In a mount namespace of its own without cgroup v2 mounts.
+  const unmount =
+    `for m in $(sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \\([^ ]*\\) .* - cgroup2 .*/\\1/p' /proc/self/mountinfo); ` +
+    'do umount -l "$m" || exit 9; done; exec "$@"';
+  const none = await runCli(["--cgroup", "x"], {
+    wrapper: ["unshare", "--mount", "--propagation", "private", "sh", "-c", unmount, "sh"],
+  });
+  assert.equal(none.code, 3, none.stderr);
+  assert.match(none.stderr, /^captrace: No cgroup v2 hierarchy is mounted here\n/);
+});
