@@ -229,6 +229,23 @@ function _program(file: ProgramFile, capabilities: string[]): Recommendation["pr
  */
 function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): string {
   if (programs.length === 0) {
+    const p = _program(root, []);
+    const multiCall = MULTI_CALL.test(p.path.slice(p.path.lastIndexOf("/") + 1));
+    const where = p.mount_ns === null ? "" : ` (in mount namespace mnt:[${p.mount_ns}])`;
+    // Removing the file capabilities of a file that is not this program's alone would take them from the others.
+    if (!p.placed) {
+      return `# ${_shellWord(p.path)} (as it was run; captrace could not find the file) needs no capability`;
+    }
+    if (p.script) {
+      return `# ${_shellWord(p.path)}${where} is a script: it needs no capability, and the kernel ignores file ` +
+        "capabilities on scripts";
+    }
+    if (p.interpreter || multiCall) {
+      const what = p.interpreter ? "an interpreter" : "a multi-call binary";
+      const others = p.interpreter ? "other scripts it runs" : "other commands it provides";
+      return `# ${_shellWord(p.path)}${where} is ${what}: this run needed no capability, but ${others} may; ` +
+        "leave its file capabilities as they are";
+    }
     const none = formats([], root.path).setcap;
     // On the host, the same path may name another file, whose capabilities this would remove.
     return root.mountNs === undefined ? none : _runThere(root.mountNs, none);

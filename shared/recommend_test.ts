@@ -257,8 +257,42 @@ Deno.test("recommend comments out setcap for an interpreter, which would pass it
       capabilities: ["CAP_NET_RAW"],
     },
   ]);
-  // Nothing needed: removing capabilities from an interpreter's file is harmless.
-  assert.equal(recommend({ agg: [], narrowings: [], alone: new Map(), binary: "/bin/sh" }).setcap, "setcap -r /bin/sh");
+});
+
+Deno.test("recommend removes no file capabilities from a file that is not the program's alone, when none is needed", () => {
+  const none = (root: { path: string; script: boolean; unplaced?: true; mountNs?: number }) =>
+    recommend({ agg: [], narrowings: [], alone: new Map(), root }).setcap;
+  assert.equal(none({ path: "/usr/bin/true", script: false }), "setcap -r /usr/bin/true");
+  // Another script an interpreter runs, another command busybox provides, may need the capabilities its file has.
+  assert.equal(
+    none({ path: "/usr/bin/python3.11", script: false }),
+    "# /usr/bin/python3.11 is an interpreter: this run needed no capability, but other scripts it runs may; " +
+      "leave its file capabilities as they are",
+  );
+  assert.equal(
+    none({ path: "/usr/bin/dash", script: false, mountNs: 4026532301 }),
+    "# /usr/bin/dash (in mount namespace mnt:[4026532301]) is an interpreter: this run needed no capability, but " +
+      "other scripts it runs may; leave its file capabilities as they are",
+  );
+  assert.equal(
+    none({ path: "/bin/busybox", script: false }),
+    "# /bin/busybox is a multi-call binary: this run needed no capability, but other commands it provides may; " +
+      "leave its file capabilities as they are",
+  );
+  // setcap on a script has no effect; a name as it was run may be another file where the line is pasted.
+  assert.equal(
+    none({ path: "/root/.pyenv/shims/python3", script: true }),
+    "# /root/.pyenv/shims/python3 is a script: it needs no capability, and the kernel ignores file capabilities on " +
+      "scripts",
+  );
+  assert.equal(
+    none({ path: "tools/run", script: false }),
+    "# tools/run (as it was run; captrace could not find the file) needs no capability",
+  );
+  assert.equal(
+    none({ path: "/opt/x", script: false, unplaced: true }),
+    "# /opt/x (as it was run; captrace could not find the file) needs no capability",
+  );
 });
 
 Deno.test("recommend names a container's file with its mount namespace, apart from the host's file of that path", () => {
