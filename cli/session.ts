@@ -481,7 +481,7 @@ class _Session {
     readonly control: string,
     readonly signals: SignalRelay,
   ) {
-    this.correlator = new Correlator({ probe, arch: Deno.build.arch });
+    this.correlator = new Correlator({ probe, arch: Deno.build.arch, unique: options.unique });
     this.programs = new ProgramFiles(binary ?? { path: UNKNOWN_PROGRAM, script: false });
   }
 

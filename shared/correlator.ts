@@ -66,6 +66,11 @@ export interface CorrelatorOptions {
   now?: () => number;
   /** Most kprobe entries waiting for their return; the oldest is dropped (and counted) beyond it. */
   maxPending?: number;
+  /**
+   * --unique: the kprobe program prints every entry but the return of a key's first check only, so an entry that
+   * never returns is a repeat, not a lost return, and is not counted unmatched.
+   */
+  unique?: boolean;
 }
 
 /** A narrow capability that was denied right before its broad fallback was checked in the same syscall. */
@@ -99,6 +104,7 @@ export class Correlator {
   #baseTs = 0;
   #maxPending: number;
   #pending: PendingEntries;
+  #unique: boolean;
   // Per tid whose last audited check was a denied narrow capability: that capability and the syscall.
   #deniedNarrow = new Map<number, { cap: number; sys: number }>();
   #deniedNarrowOrder = { keys: this.#deniedNarrow.keys() };
@@ -129,6 +135,7 @@ export class Correlator {
     this.#arch = options.arch ?? "x86_64";
     this.#now = options.now ?? Date.now;
     this.#maxPending = options.maxPending ?? 65536;
+    this.#unique = options.unique ?? false;
     this.#pending = new PendingEntries(this.#maxPending);
   }
 
@@ -177,9 +184,10 @@ export class Correlator {
           entries.set(rec.tid, rec.ts);
           if (entries.size > this.#maxPending) entries.delete(oldestKey(entries, this.#toleratedEntriesOrder));
         } else if (this.#toleratedEntries.size > 0) this.#toleratedEntries.delete(rec.tid);
-        // A new entry on a tid whose previous entry never returned: that one is lost for good, as is the oldest
-        // beyond maxPending.
-        this.unmatched += this.#pending.set(rec);
+        // A new entry on a tid whose previous entry never returned: that one is lost for good (or with --unique, was
+        // a repeat), as is the oldest beyond maxPending.
+        if (this.#unique) this.#pending.set(rec);
+        else this.unmatched += this.#pending.set(rec);
         break;
       case "return": {
         this.records++;

@@ -217,6 +217,17 @@ Deno.test("correlator counts an entry replaced by a newer one on the same tid as
   assert.equal(c.pending, 0);
 });
 
+Deno.test("correlator with --unique takes an entry without a return for a repeat, not a lost return", () => {
+  // The kprobe program prints every entry, and the return of each key's first check only.
+  const c = new Correlator({ probe: "kprobe", now: () => NOW, unique: true });
+  const events = checks(feed(c, [entry(), ret(200, -1), entry(), entry(), entry({ cap: 2 }), ret(200, 0)]));
+  assert.deepEqual(events.map((e) => [e.cap, e.ret]), [[13, -1], [2, 0]]);
+  assert.equal(c.unmatched, 0);
+  // A return with no entry is still one.
+  c.push(ret(999, 0));
+  assert.equal(c.unmatched, 1);
+});
+
 Deno.test("correlator keeps at most maxPending entries without return, dropping the oldest", () => {
   const c = new Correlator({ probe: "kprobe", now: () => NOW, maxPending: 100 });
   for (let tid = 1; tid <= 10_000; tid++) c.push(entry({ tid }));
