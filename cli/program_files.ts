@@ -77,7 +77,10 @@ export async function programFile(
 async function _inOurRoot(path: string, pid?: number): Promise<ProgramFile> {
   const own = pid === undefined ? null : _ownPath(path, pid);
   if (own === null) {
-    const real = await Deno.realPath(path).catch(() => path);
+    const real = await Deno.realPath(path).catch(() => null);
+    // Not there by that name: deleted or renamed since its exec, or named by bytes that are not UTF-8 (the parser
+    // decoded them as U+FFFD). A setcap line would name another file, or none.
+    if (real === null) return { path, script: false, unplaced: true };
     return { path: real, script: await _isScript(real) };
   }
   const exe = await Deno.readLink(`/proc/${pid}/exe`).catch(() => null);

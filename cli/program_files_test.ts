@@ -41,7 +41,12 @@ Deno.test("programFile resolves links and tells scripts from binaries, and opens
   try {
     assert.deepEqual(await programFile(`${dir}/link`), { path: `${dir}/tool`, script: false });
     assert.deepEqual(await programFile(`${dir}/run.sh`), { path: `${dir}/run.sh`, script: true });
-    assert.deepEqual(await programFile(`${dir}/missing`), { path: `${dir}/missing`, script: false });
+    assert.deepEqual(await programFile(`${dir}/missing`), { path: `${dir}/missing`, script: false, unplaced: true });
+    // A file named with a byte that is not UTF-8 reaches captrace with U+FFFD in its place: no file of that name.
+    const touch = await new Deno.Command("sh", { args: ["-c", 'touch "$0/ch$(printf "\\377")own"', dir] }).output();
+    assert.ok(touch.success);
+    const decoded = `${dir}/ch\ufffdown`;
+    assert.deepEqual(await programFile(decoded), { path: decoded, script: false, unplaced: true });
     const fifo = `${dir}/fifo`;
     assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
     // Opening a FIFO would wait for a writer: it is not a script, and it is not opened.
