@@ -377,7 +377,8 @@ async function _trace(
     }
     const summary = state.summary();
     if (baseline && summary) {
-      const diff = compareBaseline(baseline, summary.recommendation.capabilities);
+      const { capabilities, narrowed } = summary.recommendation;
+      const diff = compareBaseline(baseline, capabilities, narrowed);
       if (diff.length > 0) {
         _notice(options, sink, `captrace: ${diff.join(" ")} needed, not in baseline ${options.baseline}`);
         if (options.json) {

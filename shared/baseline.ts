@@ -16,7 +16,8 @@ import { capConstant, parseCap } from "./capabilities.ts";
  */
 export function parseBaseline(text: string): string[] {
   const trimmed = text.trim();
-  if (trimmed.startsWith("{")) {
+  // JSON: a trace of --json (with the program's own output before it, as `--json 2> file` gives), or a summary.
+  if (trimmed.split("\n").some((l) => l.trimStart().startsWith("{"))) {
     // The whole text (a pretty-printed summary object), else the last summary line of an NDJSON trace.
     for (const candidate of [trimmed, ...trimmed.split("\n").reverse()]) {
       const obj = _object(candidate);
@@ -48,8 +49,17 @@ function _object(text: string): { type?: unknown; recommendation?: { capabilitie
   }
 }
 
-/** Capabilities needed now that the baseline does not list. */
-export function compareBaseline(baseline: readonly string[], needed: readonly string[]): string[] {
+/**
+ * Capabilities needed now that the baseline does not list. A narrow capability the kernel checked before its broad
+ * one (`narrowed`: CAP_PERFMON before CAP_SYS_ADMIN) is within a baseline that lists the broad one, which grants it
+ * as well: the program needs no more than before.
+ */
+export function compareBaseline(
+  baseline: readonly string[],
+  needed: readonly string[],
+  narrowed: readonly { cap: string; instead_of: string }[] = [],
+): string[] {
   const known = new Set(baseline.map((c) => c.toUpperCase()));
-  return needed.filter((c) => !known.has(c.toUpperCase()));
+  const broad = new Map(narrowed.map((n) => [n.cap.toUpperCase(), n.instead_of.toUpperCase()]));
+  return needed.filter((c) => !known.has(c.toUpperCase()) && !known.has(broad.get(c.toUpperCase()) ?? ""));
 }

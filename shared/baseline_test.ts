@@ -52,6 +52,12 @@ Deno.test("parseBaseline reads the summary line of a --json trace", () => {
   assert.deepEqual(parseBaseline(trace), ["CAP_CHOWN", "CAP_NET_RAW"]);
 });
 
+Deno.test("parseBaseline reads a --json trace after the program's own output", () => {
+  // `--json 2> trace`: the program's messages on stderr come first.
+  const trace = ["/usr/bin/chown: changing ownership of 'x': Operation not permitted", JSON.stringify(SUMMARY)];
+  assert.deepEqual(parseBaseline(trace.join("\n")), ["CAP_CHOWN", "CAP_NET_RAW"]);
+});
+
 Deno.test("parseBaseline reads a summary object on one line or pretty-printed", () => {
   assert.deepEqual(parseBaseline(JSON.stringify(SUMMARY)), ["CAP_CHOWN", "CAP_NET_RAW"]);
   assert.deepEqual(parseBaseline(JSON.stringify(SUMMARY, null, 2)), ["CAP_CHOWN", "CAP_NET_RAW"]);
@@ -92,4 +98,13 @@ Deno.test("compareBaseline names what is needed beyond the baseline, ignoring ca
   assert.deepEqual(compareBaseline(["cap_chown"], ["CAP_CHOWN", "CAP_NET_RAW"]), ["CAP_NET_RAW"]);
   assert.deepEqual(compareBaseline(["CAP_CHOWN", "CAP_KILL"], ["CAP_CHOWN"]), []);
   assert.deepEqual(compareBaseline([], []), []);
+});
+
+Deno.test("compareBaseline takes a narrowed capability as within a baseline of its broad one", () => {
+  const narrowed = [{ cap: "CAP_PERFMON", instead_of: "CAP_SYS_ADMIN" }];
+  assert.deepEqual(compareBaseline(["CAP_SYS_ADMIN"], ["CAP_PERFMON"], narrowed), []);
+  assert.deepEqual(compareBaseline(["cap_sys_admin"], ["CAP_PERFMON", "CAP_BPF"], narrowed), ["CAP_BPF"]);
+  // Not the other way round, and not a narrow capability needed on its own (no fallback seen).
+  assert.deepEqual(compareBaseline(["CAP_PERFMON"], ["CAP_SYS_ADMIN"], narrowed), ["CAP_SYS_ADMIN"]);
+  assert.deepEqual(compareBaseline(["CAP_SYS_ADMIN"], ["CAP_PERFMON"]), ["CAP_PERFMON"]);
 });
