@@ -387,7 +387,7 @@ export class Correlator {
       ts: rec.ts,
       pid: rec.pid,
       ppid: rec.ppid,
-      comm: base.slice(0, 15),
+      comm: _comm(base),
       filename: rec.filename,
     };
   }
@@ -416,4 +416,16 @@ export class Correlator {
   }
   #lastMs = NaN;
   #lastTime = "";
+}
+
+const _encoder = new TextEncoder();
+const _decoder = new TextDecoder();
+
+/**
+ * The comm the kernel gives a program of file name `base`: its first 15 bytes, a character they cut in two shown as
+ * U+FFFD, as the parser decodes a check's comm.
+ */
+function _comm(base: string): string {
+  const bytes = _encoder.encode(base);
+  return bytes.length <= 15 ? base : _decoder.decode(bytes.subarray(0, 15));
 }

@@ -318,6 +318,13 @@ Deno.test("correlator turns exec records into events with a comm from the file n
     comm: "a-very-long-pro",
     filename: "/usr/lib/a-very-long-program-name",
   });
+  // 15 bytes, as the kernel cuts it: the check records of the same program then name it alike.
+  const comm = (filename: string) => {
+    const [e] = c.push({ kind: "exec", ts: 9, pid: 7, ppid: 6, mntNs: 0, root: "0", rootIno: 0, filename });
+    return e?.event.type === "exec" ? e.event.comm : null;
+  };
+  assert.equal(comm("/bin/ééééééééééé"), "ééééééé\ufffd");
+  assert.equal(comm("/bin/ééééééé"), "ééééééé");
 });
 
 Deno.test("correlator decodes exit statuses into code or signal", () => {
