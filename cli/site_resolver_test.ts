@@ -44,6 +44,7 @@ function check(pid: number, over: Partial<CheckEvent> = {}): CheckEvent {
     errno: "EPERM",
     syscall: 105,
     syscall_name: "setuid",
+    syscall_abi: "x86_64",
     opts: 4,
     audit: true,
     insetid: true,

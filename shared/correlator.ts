@@ -9,7 +9,7 @@ import { oldestKey } from "./oldest_key.ts";
 import { PendingEntries } from "./pending_entries.ts";
 import { INIT_USER_NS, TOLERATED_CALLS } from "./program.ts";
 import type { BroadRole } from "./program_usage.ts";
-import { syscallName } from "./syscalls.ts";
+import { syscallName, syscallOf } from "./syscalls.ts";
 
 /**
  * A new process and its parent (a fork record, with `--summary-only`): not an event of the schema, but kept in the
@@ -307,6 +307,7 @@ export class Correlator {
   ): Output {
     this.checks++;
     const syscall = syscallName(r.sys, this.#arch);
+    const abi = syscallOf(r.sys, this.#arch);
     // A refusal its syscall does without is a probe, as a no-audit check is (see the tolerated record): only a
     // refusal of the capability one of TOLERATED_CALLS checks, in that call, whatever a stale mark says.
     const tolerated = marked && ret !== 0 && TOLERATED_CALLS.get(syscall ?? "") === r.cap;
@@ -333,8 +334,9 @@ export class Correlator {
       ret,
       verdict: ret === 0 ? "allowed" : "denied",
       errno: ret < 0 ? errnoName(-ret) : null,
-      syscall: r.sys < 0 ? null : r.sys,
+      syscall: abi === null ? (r.sys < 0 ? null : r.sys) : abi.nr,
       syscall_name: syscall,
+      syscall_abi: abi?.abi ?? null,
       opts,
       audit,
       insetid: (opts & CAP_OPT_INSETID) !== 0,

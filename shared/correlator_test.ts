@@ -89,6 +89,7 @@ Deno.test("correlator turns a tracepoint check into an audited event with every 
       errno: "EPERM",
       syscall: 260,
       syscall_name: "fchownat",
+      syscall_abi: "x86_64",
       opts: 0,
       audit: true,
       insetid: false,

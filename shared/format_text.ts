@@ -146,7 +146,7 @@ const _decoder = new TextDecoder();
  * import { formatCheck } from "./format_text.ts";
  * const line = formatCheck({ v: 1, type: "check", ts: 0, time: "2026-01-02T03:04:05.000Z", pid: 10, tid: 11,
  *   ppid: 1, uid: 0, euid: 0, comm: "ping", cap: 13, cap_name: "cap_net_raw", ret: 0, verdict: "allowed",
- *   errno: null, syscall: 41, syscall_name: "socket", opts: 0, audit: true, insetid: false,
+ *   errno: null, syscall: 41, syscall_name: "socket", syscall_abi: "x86_64", opts: 0, audit: true, insetid: false,
  *   opts_source: "inferred", userns: null, target_userns: null, site: null, site_reason: null, script: null });
  * assert(line.endsWith('ping             10+{11} opt=0 "cap_net_raw" -> 0 syscall=socket'));
  * ```

@@ -28,6 +28,7 @@ function ev(over: Partial<CheckEvent> = {}): CheckEvent {
     errno: "EPERM",
     syscall: 260,
     syscall_name: "fchownat",
+    syscall_abi: "x86_64",
     opts: 0,
     audit: true,
     insetid: false,

@@ -27,9 +27,13 @@ export interface KernelOffsets {
   ptRegsSize: number;
   ptRegsOrigAx: number;
   ptRegsSp: number;
-  /** The first and second syscall arguments' registers (x86_64). */
+  /** The first and second syscall arguments' registers (x86_64), and a 32-bit syscall's (i386: bx, cx). */
   ptRegsDi: number;
   ptRegsSi: number;
+  ptRegsBx: number;
+  ptRegsCx: number;
+  /** `thread_info.status` in task_struct, whose TS_COMPAT bit is set during a 32-bit syscall (x86_64). */
+  taskThreadInfoStatus: number;
   taskNsproxy: number;
   nsproxyMntNs: number;
   mntNsInum: number;
@@ -101,6 +105,9 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   ptRegsSp: ["pt_regs", "sp"],
   ptRegsDi: ["pt_regs", "di"],
   ptRegsSi: ["pt_regs", "si"],
+  ptRegsBx: ["pt_regs", "bx"],
+  ptRegsCx: ["pt_regs", "cx"],
+  taskThreadInfoStatus: ["task_struct", "thread_info.status"],
   taskNsproxy: ["task_struct", "nsproxy"],
   nsproxyMntNs: ["nsproxy", "mnt_ns"],
   mntNsInum: ["mnt_namespace", "ns.inum"],

@@ -4,6 +4,8 @@ import { CAPABILITY_NAMES, FALLBACK_OF, parseCap } from "./capabilities.ts";
 import type { ProbeKind } from "./event.ts";
 import type { KernelOffsets } from "./kernel_offsets.ts";
 import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
+import { I386_SYSCALLS } from "./syscalls_i386.ts";
+import { I386_SYSCALL } from "./syscalls.ts";
 
 /** What the generated program should trace and how. */
 export interface ProgramOptions {
@@ -124,10 +126,10 @@ interface _Fields {
   gid(cred: string): string;
   suid(cred: string): string;
   sgid(cred: string): string;
-  /** The first syscall argument as a uid or gid, and the first two as pointers, from $regs (see regs). */
-  arg0: string;
-  arg0Ptr: string;
-  arg1Ptr: string;
+  /** A saved user register, from $regs (see regs), as a uint64: the syscall's arguments. */
+  reg(name: "di" | "si" | "bx" | "cx"): string;
+  /** Non-zero during a 32-bit syscall (the task's TS_COMPAT status bit). */
+  compat: string;
   /**
    * The inheritable and permitted sets of a `struct cred *` expression, or'd, as a uint64; null where not read (the
    * named-struct form: kernel_cap_t changed shape in 6.3).
@@ -159,9 +161,8 @@ const TYPED: _Fields = {
   gid: (c) => `${c}->gid.val`,
   suid: (c) => `${c}->suid.val`,
   sgid: (c) => `${c}->sgid.val`,
-  arg0: "(uint32)$regs->di",
-  arg0Ptr: "(uint64)$regs->di",
-  arg1Ptr: "(uint64)$regs->si",
+  reg: (name) => `(uint64)$regs->${name}`,
+  compat: "(curtask->thread_info.status & 2)",
   capsHeld: null,
   credNs: (c) => `${c}->user_ns->ns.inum`,
   nsInum: (n) => `${n}->ns.inum`,
@@ -192,9 +193,11 @@ function _raw(o: KernelOffsets): _Fields {
     gid: (c) => `*(uint32 *)((uint64)${c} + ${o.credGid})`,
     suid: (c) => `*(uint32 *)((uint64)${c} + ${o.credSuid})`,
     sgid: (c) => `*(uint32 *)((uint64)${c} + ${o.credSgid})`,
-    arg0: `*(uint32 *)($regs + ${o.ptRegsDi})`,
-    arg0Ptr: `*(uint64 *)($regs + ${o.ptRegsDi})`,
-    arg1Ptr: `*(uint64 *)($regs + ${o.ptRegsSi})`,
+    reg: (name) => {
+      const off = { di: o.ptRegsDi, si: o.ptRegsSi, bx: o.ptRegsBx, cx: o.ptRegsCx }[name];
+      return `*(uint64 *)($regs + ${off})`;
+    },
+    compat: `(*(uint32 *)${task(o.taskThreadInfoStatus)} & 2)`,
     capsHeld: (c) =>
       `(*(uint64 *)((uint64)${c} + ${o.credCapInheritable}) | *(uint64 *)((uint64)${c} + ${o.credCapPermitted}))`,
     credNs: (c) => `*(uint32 *)(*(uint64 *)((uint64)${c} + ${o.credUserNs}) + ${o.nsInum})`,
@@ -372,6 +375,8 @@ export function generateProgram(options: ProgramOptions): string {
 
   // Both check hooks begin alike: the saved registers when needed, the syscall number, the call site.
   const prologue = [...(sys.setup || options.sites ? [`  ${f.regs}`] : []), `  $sys = ${sys.value};`];
+  // A 32-bit syscall (a 32-bit program's, or int 0x80) is numbered from the i386 table: marked apart.
+  if (arch === "x86_64") prologue.push(`  if ($sys >= 0 && ${f.compat} != 0) { $sys = $sys + ${I386_SYSCALL}; }`);
   prologue.push(...`  ${site}`.split("\n"));
 
   if (options.probe === "tracepoint") {
@@ -631,22 +636,35 @@ function _orphaned(f: _Fields): string {
 }
 
 /**
- * The syscalls whose refused check `_tolerated` may find done without, and the capability each checks: the stream's
- * tolerated marks count only for these (see Correlator).
+ * The syscalls whose refused check `_tolerated` may find done without, by name in either ABI, and the capability each
+ * checks: the stream's tolerated marks count only for these (see Correlator).
  */
 export const TOLERATED_CALLS: ReadonlyMap<string, number> = new Map([
   ["setuid", parseCap("CAP_SETUID")!],
+  ["setuid32", parseCap("CAP_SETUID")!],
   ["setgid", parseCap("CAP_SETGID")!],
+  ["setgid32", parseCap("CAP_SETGID")!],
   ["capset", parseCap("CAP_SETPCAP")!],
 ]);
-// Their numbers on x86_64, the one architecture whose registers the program reads.
-const _SETUID = X86_64_SYSCALLS.indexOf("setuid");
-const _SETGID = X86_64_SYSCALLS.indexOf("setgid");
-const _CAPSET = X86_64_SYSCALLS.indexOf("capset");
+
+/**
+ * Their numbers as the program reports them (see I386_SYSCALL), on x86_64, the one architecture whose registers it
+ * reads. Of i386's, the calls with 32-bit ids: setuid and setgid there take 16-bit ones, which this does not compare.
+ */
+const _CALLS = {
+  setuid: [X86_64_SYSCALLS.indexOf("setuid"), I386_SYSCALL + I386_SYSCALLS.indexOf("setuid32")],
+  setgid: [X86_64_SYSCALLS.indexOf("setgid"), I386_SYSCALL + I386_SYSCALLS.indexOf("setgid32")],
+  capset: [X86_64_SYSCALLS.indexOf("capset"), I386_SYSCALL + I386_SYSCALLS.indexOf("capset")],
+};
 /** The capabilities this version knows, as a mask: those the kernel keeps of a set capset is given. */
 const _VALID_CAPS = `0x${((1n << BigInt(CAPABILITY_NAMES.length)) - 1n).toString(16)}`;
 /** capset's header version with one 32-bit word per set; later ones have two. */
 const _CAP_VERSION_1 = 0x19980330;
+
+/** `$sys` is one of `numbers`. */
+function _isCall(numbers: readonly number[]): string {
+  return numbers.length === 1 ? `$sys == ${numbers[0]}` : `(${numbers.map((n) => `$sys == ${n}`).join(" || ")})`;
+}
 
 /**
  * Sets $tol to 1 for a check of `cap` that its syscall does without when refused:
@@ -656,18 +674,23 @@ const _CAP_VERSION_1 = 0x19980330;
  *   inheritable set beyond the inheritable and permitted ones it holds: a program dropping its capabilities (ping,
  *   ip) does without. Read from the call's arguments in user memory, where the named-struct form does not read the
  *   sets (capsHeld null): that check then stays a need.
- * `$init` then becomes 3 (bit 2 set), which the counts keep. Only in the initial user namespace, where ids are as
- * given, and only on x86_64 (syscall numbers and registers; $regs and $sys set). `ret` null: not known yet (the
- * kprobe's entry), so refused or not.
+ * The arguments are in di and si, or for a 32-bit call, bx and cx (its pointers 32 bits wide). `$init` then becomes
+ * 3 (bit 2 set), which the counts keep. Only in the initial user namespace, where ids are as given, and only on
+ * x86_64 (syscall numbers and registers; $regs and $sys set). `ret` null: not known yet (the kprobe's entry), so
+ * refused or not.
  */
 function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: string | null): string[] {
   if (arch !== "x86_64") return ["$tol = (uint64)0;"];
-  const calls = [...TOLERATED_CALLS].filter(([name]) => name !== "capset" || f.capsHeld !== null)
-    .map(([name, c]) => `($sys == ${X86_64_SYSCALLS.indexOf(name)} && ${cap} == ${c})`).join(" || ");
+  const caps = { setuid: TOLERATED_CALLS.get("setuid")!, setgid: TOLERATED_CALLS.get("setgid")! };
+  const calls = [
+    `(${_isCall(_CALLS.setuid)} && ${cap} == ${caps.setuid})`,
+    `(${_isCall(_CALLS.setgid)} && ${cap} == ${caps.setgid})`,
+    ...(f.capsHeld === null ? [] : [`(${_isCall(_CALLS.capset)} && ${cap} == ${TOLERATED_CALLS.get("capset")})`]),
+  ].join(" || ");
   const capset = f.capsHeld === null ? [] : [
-    `  if ($sys == ${_CAPSET}) {`,
-    `    $d = ${f.arg1Ptr}; $in = (uint64)*(uint32 *)uptr($d + 8);`,
-    `    if (*(uint32 *)uptr(${f.arg0Ptr}) != ${_CAP_VERSION_1}) { $in = $in | ((uint64)*(uint32 *)uptr($d + 20) << 32); }`,
+    `  if (${_isCall(_CALLS.capset)}) {`,
+    `    $in = (uint64)*(uint32 *)uptr($a1 + 8);`,
+    `    if (*(uint32 *)uptr($a0) != ${_CAP_VERSION_1}) { $in = $in | ((uint64)*(uint32 *)uptr($a1 + 20) << 32); }`,
     // The kernel keeps only the capabilities it knows (CAP_VALID_MASK).
     `    if (($in & ${_VALID_CAPS} & ~${f.capsHeld(cred)}) == 0) { $tol = 1; }`,
     "  }",
@@ -675,12 +698,12 @@ function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: st
   return [
     "$tol = (uint64)0;",
     `if (${_all(ret === null ? "" : `${ret} != 0`, "$init == 1", `(${calls})`)}) {`,
+    `  if ($sys >= ${I386_SYSCALL}) { $a0 = ${f.reg("bx")} & 0xffffffff; $a1 = ${f.reg("cx")} & 0xffffffff; }`,
+    `  else { $a0 = ${f.reg("di")}; $a1 = ${f.reg("si")}; }`,
     ...capset,
-    `  if ($sys == ${_SETUID} || $sys == ${_SETGID}) {`,
-    `    $id = ${f.arg0};`,
-    `    if ($sys == ${_SETUID}) { if ($id == ${f.uid(cred)} || $id == ${f.suid(cred)}) { $tol = 1; } }`,
-    `    else { if ($id == ${f.gid(cred)} || $id == ${f.sgid(cred)}) { $tol = 1; } }`,
-    "  }",
+    `  $id = (uint32)$a0;`,
+    `  if (${_isCall(_CALLS.setuid)}) { if ($id == ${f.uid(cred)} || $id == ${f.suid(cred)}) { $tol = 1; } }`,
+    `  if (${_isCall(_CALLS.setgid)}) { if ($id == ${f.gid(cred)} || $id == ${f.sgid(cred)}) { $tol = 1; } }`,
     "  if ($tol) { $init = 3; }",
     "}",
   ];

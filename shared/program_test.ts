@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import type { KernelOffsets } from "./kernel_offsets.ts";
+import { I386_SYSCALL } from "./syscalls.ts";
 import {
   CGROUP_PATH_MAX,
   EXIT_FALLBACK_MS,
@@ -51,6 +52,9 @@ const OFFSETS: KernelOffsets = {
   ptRegsSp: 152,
   ptRegsDi: 96,
   ptRegsSi: 92,
+  ptRegsBx: 84,
+  ptRegsCx: 80,
+  taskThreadInfoStatus: 248,
   taskNsproxy: 200,
   nsproxyMntNs: 204,
   mntNsInum: 208,
@@ -404,17 +408,27 @@ Deno.test("program's kprobe entry prints the B record with opts read from the 4t
 
 Deno.test("program tells a refusal its syscall does without: setuid, setgid to an id held, capset that drops", () => {
   const tp = probe(gen({ offsets: OFFSETS }), "tracepoint:capability:cap_capable");
-  // Refused, in the initial namespace, CAP_SETUID in setuid (105), CAP_SETGID in setgid (106) or CAP_SETPCAP in
-  // capset (126) on x86_64.
-  const calls = "($sys == 105 && $cap == 7) || ($sys == 106 && $cap == 6) || ($sys == 126 && $cap == 8)";
+  // Refused, in the initial namespace, CAP_SETUID in setuid (105; i386's setuid32, 213), CAP_SETGID in setgid (106;
+  // setgid32, 214) or CAP_SETPCAP in capset (126; i386's 185) on x86_64; i386's numbers marked by I386_SYSCALL.
+  const [uid32, gid32, capset32] = [213, 214, 185].map((n) => I386_SYSCALL + n);
+  const calls =
+    `(($sys == 105 || $sys == ${uid32}) && $cap == 7) || (($sys == 106 || $sys == ${gid32}) && $cap == 6) ` +
+    `|| (($sys == 126 || $sys == ${capset32}) && $cap == 8)`;
   assert.ok(tp.includes(`if ($ret != 0 && $init == 1 && (${calls})) {`), tp);
-  // capset: the new inheritable set (user memory, both words past version 1) within the inheritable and permitted
-  // sets held.
-  assert.ok(tp.includes("$d = *(uint64 *)($regs + 92); $in = (uint64)*(uint32 *)uptr($d + 8);"), tp);
+  // The arguments: di and si, or bx and cx for a 32-bit call (32-bit pointers).
   assert.ok(
     tp.includes(
-      "if (*(uint32 *)uptr(*(uint64 *)($regs + 96)) != 429392688) { $in = $in | ((uint64)*(uint32 *)uptr($d + 20) << 32); }",
+      `if ($sys >= ${I386_SYSCALL}) { $a0 = *(uint64 *)($regs + 84) & 0xffffffff; ` +
+        "$a1 = *(uint64 *)($regs + 80) & 0xffffffff; }\n    else { $a0 = *(uint64 *)($regs + 96); " +
+        "$a1 = *(uint64 *)($regs + 92); }",
     ),
+    tp,
+  );
+  // capset: the new inheritable set (user memory, both words past version 1) within the inheritable and permitted
+  // sets held.
+  assert.ok(tp.includes(`if (($sys == 126 || $sys == ${capset32})) {\n      $in = (uint64)*(uint32 *)uptr($a1 + 8);`));
+  assert.ok(
+    tp.includes("if (*(uint32 *)uptr($a0) != 429392688) { $in = $in | ((uint64)*(uint32 *)uptr($a1 + 20) << 32); }"),
   );
   assert.ok(
     tp.includes(
@@ -424,17 +438,19 @@ Deno.test("program tells a refusal its syscall does without: setuid, setgid to a
   );
   // Where the sets are not read (named structs), capset's refusal stays a need.
   assert.ok(!probe(gen(), "tracepoint:capability:cap_capable").includes("$sys == 126"));
-  // The argument from the saved registers (di), against the real and saved ids at their offsets.
-  assert.ok(tp.includes("$id = *(uint32 *)($regs + 96);"), tp);
+  // The id argument, against the real and saved ids at their offsets.
+  assert.ok(tp.includes("$id = (uint32)$a0;"), tp);
   assert.ok(
     tp.includes(
-      "if ($sys == 105) { if ($id == *(uint32 *)((uint64)$cred + 4) || $id == *(uint32 *)((uint64)$cred + 12)) { $tol = 1; } }",
+      `if (($sys == 105 || $sys == ${uid32})) { if ($id == *(uint32 *)((uint64)$cred + 4) || ` +
+        "$id == *(uint32 *)((uint64)$cred + 12)) { $tol = 1; } }",
     ),
     tp,
   );
   assert.ok(
     tp.includes(
-      "else { if ($id == *(uint32 *)((uint64)$cred + 8) || $id == *(uint32 *)((uint64)$cred + 16)) { $tol = 1; } }",
+      `if (($sys == 106 || $sys == ${gid32})) { if ($id == *(uint32 *)((uint64)$cred + 8) || ` +
+        "$id == *(uint32 *)((uint64)$cred + 16)) { $tol = 1; } }",
     ),
   );
   // Counted with init 3, and told to the stream right before the check's record.
@@ -455,6 +471,19 @@ Deno.test("program tells a refusal its syscall does without: setuid, setgid to a
   // Elsewhere the registers and numbers are not known: nothing is told.
   const arm = probe(gen({ arch: "aarch64" }), "tracepoint:capability:cap_capable");
   assert.ok(arm.includes("$tol = (uint64)0;") && !arm.includes("$id"), arm);
+});
+
+Deno.test("program marks a 32-bit syscall's number, by the task's TS_COMPAT bit, on x86_64 only", () => {
+  const mark = (p: string) => p.split("\n").find((l) => l.includes(String(I386_SYSCALL)) && l.includes("& 2"));
+  assert.equal(
+    mark(probe(gen({ offsets: OFFSETS }), "tracepoint:capability:cap_capable")),
+    `  if ($sys >= 0 && (*(uint32 *)((uint64)curtask + 248) & 2) != 0) { $sys = $sys + ${I386_SYSCALL}; }`,
+  );
+  assert.equal(
+    mark(probe(gen({ probe: "kprobe" }), "kprobe:cap_capable")),
+    `  if ($sys >= 0 && (curtask->thread_info.status & 2) != 0) { $sys = $sys + ${I386_SYSCALL}; }`,
+  );
+  assert.equal(mark(gen({ arch: "aarch64", offsets: OFFSETS })), undefined);
 });
 
 Deno.test("program maps the old int audit argument onto CAP_OPT_NOAUDIT on old kernels", () => {

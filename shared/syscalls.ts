@@ -1,9 +1,39 @@
 /** Syscall names by number for the architectures whose syscall number captrace can read. */
 
+import { I386_SYSCALLS } from "./syscalls_i386.ts";
 import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
 
 /**
- * The name of syscall `nr` on `arch`, or null when unknown (or negative: no syscall in progress).
+ * Added to the number of a 32-bit (i386) syscall on x86_64, as the kernel program reports it: a 32-bit program's
+ * calls, or `int 0x80` in a 64-bit one, are numbered from another table. Past every number of both tables, and
+ * apart from x32's syscall bit (0x40000000).
+ */
+export const I386_SYSCALL = 0x20000000;
+
+/** A syscall number as reported, split into its ABI and its number in that ABI's table. */
+export interface Syscall {
+  abi: "x86_64" | "i386";
+  nr: number;
+}
+
+/**
+ * The ABI and number of reported syscall `nr` on `arch`, or null when none is known (negative: no syscall in
+ * progress; or another architecture, whose syscall number is not read).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { I386_SYSCALL, syscallOf } from "./syscalls.ts";
+ * assert.deepEqual(syscallOf(I386_SYSCALL + 212), { abi: "i386", nr: 212 });
+ * ```
+ */
+export function syscallOf(nr: number, arch = "x86_64"): Syscall | null {
+  if (nr < 0 || arch !== "x86_64") return null;
+  return nr >= I386_SYSCALL && nr < 2 * I386_SYSCALL ? { abi: "i386", nr: nr - I386_SYSCALL } : { abi: "x86_64", nr };
+}
+
+/**
+ * The name of reported syscall `nr` on `arch`, or null when unknown (or negative: no syscall in progress).
  *
  * @example
  * ```ts
@@ -14,6 +44,7 @@ import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
  * ```
  */
 export function syscallName(nr: number, arch = "x86_64"): string | null {
-  if (nr < 0 || arch !== "x86_64") return null;
-  return X86_64_SYSCALLS[nr] || null;
+  const s = syscallOf(nr, arch);
+  if (s === null) return null;
+  return (s.abi === "i386" ? I386_SYSCALLS : X86_64_SYSCALLS)[s.nr] || null;
 }

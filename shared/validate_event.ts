@@ -23,6 +23,7 @@ const SCHEMA: Record<Event["type"], Record<string, Kind>> = {
     errno: "str?",
     syscall: "int?",
     syscall_name: "str?",
+    syscall_abi: "str?",
     opts: "int",
     audit: "bool",
     insetid: "bool",

@@ -512,6 +512,37 @@ Deno.test("setuid and setgid to the ids a program has need nothing; to root's th
   }
 });
 
+Deno.test("32-bit syscalls are named from the i386 table, and their set-id and capset refusals judged alike", async () => {
+  await requireTracing();
+  // int 0x80 from a 64-bit program: the kernel runs it as a 32-bit call, numbered from the i386 table.
+  const bin = await fixture("int80", ["-O0", "-g", "-static", "-no-pie"]);
+  const file = await rootOwnedFile();
+  for (const mode of [[], ["--unique"], ["--summary-only"]]) {
+    const r = await runJson([...mode, "-v", "-c", "-u", "nobody", "--", bin, file]);
+    assert.equal(r.code, 0, `set-id and capset calls succeeded (${mode.join(" ")}): ${r.stderr}`);
+    const { caps, rec } = summaryOf(r.events);
+    const row = (name: string) => caps.find((c) => c.cap_name === name);
+    assert.deepEqual(row("cap_chown")?.syscalls, ["chown32"], mode.join(" "));
+    for (
+      const [cap, call] of [["cap_setgid", "setgid32"], ["cap_setuid", "setuid32"], ["cap_setpcap", "capset"]] as const
+    ) {
+      assert.deepEqual([row(cap)?.syscalls, row(cap)?.denied, row(cap)?.noaudit], [[call], 1, 1], `${cap} ${mode}`);
+    }
+    assert.deepEqual(rec.capabilities, ["CAP_CHOWN"], mode.join(" "));
+    if (mode.length === 0) {
+      const checks = r.events.filter((e) => e.type === "check" && e.cap_name !== "cap_sys_admin");
+      assert.deepEqual(checks.map((e) => [e.cap_name, e.syscall, e.syscall_name, e.syscall_abi, e.audit]), [
+        ["cap_chown", 212, "chown32", "i386", true],
+        ["cap_setgid", 214, "setgid32", "i386", false],
+        ["cap_setuid", 213, "setuid32", "i386", false],
+        ["cap_setpcap", 185, "capset", "i386", false],
+      ]);
+    }
+    const root = await _recommendedAsNobody(mode, [bin, file, "root"], 1, "setgid32(0) fails");
+    assert.deepEqual(root, ["CAP_CHOWN", "CAP_SETGID"], mode.join(" "));
+  }
+});
+
 Deno.test("a process cannot forge tracer records through its comm or the path it was run by", async () => {
   await requireTracing();
   const bin = await fixture("inject");
