@@ -92,13 +92,8 @@ export function terminalSignalsReach(pid: number): boolean {
   return self !== null && other !== null && self.tty !== 0 && self.pgrp === self.tpgid && other.pgrp === self.pgrp;
 }
 
-/**
- * Every process below `root` (not root itself), with its parent, and the threads of them all and of `root`, each with
- * its process.
- */
-export async function descendantsOf(
-  root: number,
-): Promise<{ processes: { pid: number; ppid: number }[]; threads: { tid: number; pid: number }[] }> {
+/** Every process below `root` (not root itself), with its parent. */
+export async function descendantsOf(root: number): Promise<{ pid: number; ppid: number }[]> {
   const children = new Map<number, number[]>();
   for await (const e of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
@@ -110,21 +105,11 @@ export async function descendantsOf(
     children.set(ppid, list);
   }
   const processes: { pid: number; ppid: number }[] = [];
-  const threads: { tid: number; pid: number }[] = [];
-  const threadsOf = async (pid: number) => {
-    for await (const t of Deno.readDir(`/proc/${pid}/task`)) threads.push({ tid: Number(t.name), pid });
-  };
-  await threadsOf(root).catch(() => {}); // gone: the session says so
   const todo = (children.get(root) ?? []).map((pid) => ({ pid, ppid: root }));
   while (todo.length) {
     const p = todo.pop()!;
     todo.push(...(children.get(p.pid) ?? []).map((pid) => ({ pid, ppid: p.pid })));
-    try {
-      await threadsOf(p.pid);
-      processes.push(p);
-    } catch {
-      // exited meanwhile
-    }
+    processes.push(p);
   }
-  return { processes, threads };
+  return processes;
 }

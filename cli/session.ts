@@ -182,7 +182,7 @@ async function _prepare(
       : "opts";
 
     let rootPid: number | null = null;
-    let preTracked: { tid: number; pid: number }[] = [];
+    let preTracked: number[] = [];
     const running: { pid: number; ppid: number; file: ProgramFile }[] = [];
     let binary: ProgramFile | undefined;
     let argv: string[] = [];
@@ -206,9 +206,10 @@ async function _prepare(
       }
       if (options.follow) {
         const below = await descendantsOf(rootPid);
-        preTracked = below.threads;
+        // The root and every process below it, with all their threads.
+        preTracked = [rootPid, ...below.map((p) => p.pid)];
         // For the setcap lines: what the processes already running run; they have no exec record to come.
-        for (const r of below.processes) {
+        for (const r of below) {
           const file = await runningProgram(r.pid);
           if (file) running.push({ pid: r.pid, ppid: r.ppid, file });
         }
@@ -265,7 +266,7 @@ interface _Plan {
   version: Promise<string>;
   optsArg: "opts" | "audit";
   rootPid: number | null;
-  preTracked: { tid: number; pid: number }[];
+  preTracked: number[];
   /** Processes below the root that run already (--pid), with their binaries. */
   running: { pid: number; ppid: number; file: ProgramFile }[];
   binary: ProgramFile | undefined;
@@ -342,17 +343,15 @@ async function _trace(
     const typeless = probe === "tracepoint" && !namesKernelTypes(programOptions);
     if (typeless && takesTypelessBtf(await version.catch(() => ""))) {
       btf = `${control}/types.btf`;
-      await Deno.writeFile(btf, typelessBtf()).catch((e) => {
-        throw new CaptraceError(
-          `Cannot write to a temporary directory: ${(e as Error).message}`,
-          "Check that TMPDIR names a writable directory with room, or unset it",
-          ExitCode.CANNOT_TRACE,
-        );
-      });
+      await _writePrivate(btf, typelessBtf());
     }
+    // The program goes to bpftrace as a file: one argument holds 128 KiB at most, and one line per process already
+    // running (-p 1 on a busy machine) can pass that.
+    const programFile = `${control}/program.bt`;
+    await _writePrivate(programFile, new TextEncoder().encode(program));
     // Stopped before bpftrace starts: the command never runs (the gate is aborted below), what was made is removed.
     if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
-    tracer = await _startTracer(options, program, version, btf);
+    tracer = await _startTracer(options, programFile, version, btf);
     const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control, signals);
     state.cgroup = plan.cgroup?.path ?? null;
     // What the processes already running run; the kernel marks their programs with their pids.
@@ -424,14 +423,25 @@ async function _exitStatus(child: Deno.ChildProcess): Promise<Deno.CommandStatus
 }
 
 /** Starts bpftrace on `program`, in a session of its own where util-linux's `setsid` is there (see setsidPath). */
+/** Writes `data` to `path` in captrace's private directory; a full or unwritable TMPDIR is exit 3. */
+async function _writePrivate(path: string, data: Uint8Array): Promise<void> {
+  await Deno.writeFile(path, data, { mode: 0o600 }).catch((e) => {
+    throw new CaptraceError(
+      `Cannot write to a temporary directory: ${(e as Error).message}`,
+      "Check that TMPDIR names a writable directory with room, or unset it",
+      ExitCode.CANNOT_TRACE,
+    );
+  });
+}
+
 async function _startTracer(
   options: Options,
-  program: string,
+  programFile: string,
   version: Promise<string>,
   btf: string | null,
 ): Promise<Deno.ChildProcess> {
   const setsid = await setsidPath();
-  const argv = [options.bpftrace, "-B", "line", "-e", program];
+  const argv = [options.bpftrace, "-B", "line", programFile];
   const command = new Deno.Command(setsid ?? options.bpftrace, {
     args: setsid ? argv : argv.slice(1),
     stdin: "null",

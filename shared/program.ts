@@ -26,10 +26,10 @@ export interface ProgramOptions {
   /** Capture the user return address and code start for source locations. */
   sites?: boolean;
   /**
-   * Pid mode: threads that existed before attaching, tracked from the start, with their process: the root's and
-   * its descendants'.
+   * Pid mode: processes that existed before attaching, tracked from the start with all their threads: the root and
+   * its descendants.
    */
-  preTracked?: readonly { tid: number; pid: number }[];
+  preTracked?: readonly number[];
   /** System mode: processes to leave out (captrace). */
   excludePids?: readonly number[];
   /**
@@ -253,7 +253,7 @@ function _tracked(options: ProgramOptions, f: _Fields): string {
   }
   const root = _root(options);
   if (options.follow === false) return `pid == ${root}`;
-  return `(pid == ${root} || @t[tid])`;
+  return `(pid == ${root} || @t[pid])`;
 }
 
 function _root(options: ProgramOptions): number {
@@ -326,13 +326,14 @@ export function generateProgram(options: ProgramOptions): string {
   const site = _siteCode(options, arch, f);
   const follow = _follows(options);
   // The mark of the program a check's process runs; none system-wide.
-  const mark = follow ? "@t[tid]" : options.mode === "system" ? "0" : "@m";
+  const mark = follow ? "@t[pid]" : options.mode === "system" ? "0" : "@m";
   const out: string[] = [];
 
   out.push("BEGIN {");
-  // A followed task's @t value marks the program it runs (see ProgramMap.programMarked): the time of that program's
-  // exec record, or for a program that ran before the trace, its process's pid (no exec is that close to boot).
-  for (const t of options.preTracked ?? []) out.push(`  @t[${t.tid}] = (uint64)${t.pid};`);
+  // A followed process's @t value (by its pid: every thread of it is traced) marks the program it runs (see
+  // ProgramMap.programMarked): the time of that program's exec record, or for a program that ran before the trace,
+  // its process's pid (no exec is that close to boot).
+  for (const pid of options.preTracked ?? []) out.push(`  @t[${pid}] = (uint64)${pid};`);
   // Without following, only the root is traced: one mark.
   if (!follow && options.mode === "pid") out.push(`  @m = (uint64)${_root(options)};`);
   if (options.mode === "system") { for (const id of options.cgroup?.ids ?? []) out.push(`  @cg[(uint64)${id}] = 1;`); }
@@ -451,15 +452,16 @@ export function generateProgram(options: ProgramOptions): string {
     // it has then, which for a daemon's child is init, and --summary-only prints none. task_newtask, unlike
     // sched_process_fork, tells a new thread (CLONE_THREAD) from a new process, at the same cost.
     const o = options.offsets?.newTaskTracepoint;
-    const [child, flags] = o
-      ? [`$nt = (uint64)args; $child = *(int32 *)($nt + ${o.pid});`, `*(uint64 *)($nt + ${o.cloneFlags})`]
-      : ["$child = args->pid;", "args->clone_flags"];
-    // A new task runs its parent's program: it takes the parent's mark (the parent's pid when it has none: the root
-    // before its exec), which a new process's record gives.
-    out.push(`tracepoint:task:task_newtask ${_and(gated)} {`, `  ${child}`, "  $g = @t[tid];");
-    out.push("  if ($g == 0) { $g = (uint64)pid; }", "  @t[$child] = $g;");
+    const [record, child, flags] = o
+      ? ["  $nt = (uint64)args;", `$child = *(int32 *)($nt + ${o.pid});`, `*(uint64 *)($nt + ${o.cloneFlags})`]
+      : [null, "$child = args->pid;", "args->clone_flags"];
+    // A new process runs its parent's program: it takes the parent's mark (the parent's pid when it has none: the
+    // root before its exec), which its record gives. A new thread (CLONE_THREAD) is traced by its process's entry.
     const print = '@p = count(); printf("F %llu %d %d %llu\\n", nsecs, $child, pid, $g);';
-    out.push(`  if (${_all(`!(${flags} & 0x10000)`, live)}) { ${print} }`, "}", "");
+    out.push(`tracepoint:task:task_newtask ${_and(gated)} {`, ...(record ? [record] : []));
+    out.push(`  if (!(${flags} & 0x10000)) {`, `    ${child}`);
+    out.push("    $g = @t[pid]; if ($g == 0) { $g = (uint64)pid; }", "    @t[$child] = $g;");
+    out.push(live === "" ? `    ${print}` : `    if (${live}) { ${print} }`, "  }", "}", "");
   }
 
   if (options.mode !== "system") {
@@ -483,11 +485,10 @@ export function generateProgram(options: ProgramOptions): string {
       `if (${f.live} == 0) {`,
       `  @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, ${f.exitCode}, pid == ${root} ? 1 : 0);`,
       `  if (pid == ${root}) { @done = 1; }`,
+      // Its entry, by pid, lasts as long as the process: a main thread that ends before the others (a thread's exec
+      // ends it, and the exec'ing thread takes its id) leaves it.
       ...(follow ? ["  delete(@t[pid]);"] : []),
       "}",
-      // A main thread that ends before the others (a thread's exec ends it, and the exec'ing thread takes its id)
-      // keeps its entry until the process ends.
-      ...(follow ? [`if (tid != pid) { delete(@t[tid]); }`] : []),
       "delete(@nd[tid]);",
     ];
     if (control === undefined) {

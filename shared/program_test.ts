@@ -103,15 +103,15 @@ Deno.test("program's tracepoint check prints the C record with the kernel stack"
     "the checking process's own namespace",
   );
   // Marked with the program the process runs: the time of its exec (see ProgramMap.programMarked).
-  assert.ok(p.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, @t[tid], $fb, $k]++;"));
+  assert.ok(p.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, @t[pid], $fb, $k]++;"));
   assert.equal(KSTACK_DEPTH, 4);
 });
 
 Deno.test("program reads the task_newtask record once, at offsets from BTF, when it knows them", () => {
   const newTaskTracepoint = { pid: 8, cloneFlags: 32 };
   const p = probe(gen({ offsets: { ...OFFSETS, newTaskTracepoint } }), "tracepoint:task:task_newtask");
-  assert.ok(p.includes("  $nt = (uint64)args; $child = *(int32 *)($nt + 8);\n  $g = @t[tid];\n"), p);
-  assert.ok(p.includes("if (!(*(uint64 *)($nt + 32) & 0x10000)) {"), p);
+  assert.ok(p.includes("  $nt = (uint64)args;\n  if (!(*(uint64 *)($nt + 32) & 0x10000)) {\n"), p);
+  assert.ok(p.includes("    $child = *(int32 *)($nt + 8);\n    $g = @t[pid];"), p);
   assert.ok(p.includes('printf("F %llu %d %d %llu\\n", nsecs, $child, pid, $g);'), p);
   assert.equal(p.match(/args/g)?.length, 1);
   // Without the record's layout, through args: the child's pid read once.
@@ -150,21 +150,23 @@ Deno.test("program reports no syscall and no site on other architectures", () =>
 
 Deno.test("program in pid mode traces the root and tracked descendants", () => {
   const prog = gen();
-  assert.ok(prog.includes("tracepoint:capability:cap_capable /(pid == 4242 || @t[tid])/ {"));
+  assert.ok(prog.includes("tracepoint:capability:cap_capable /(pid == 4242 || @t[pid])/ {"));
+  // Followed by process: a new process takes its parent's entry, a new thread (CLONE_THREAD) its process's.
   assert.ok(
     prog.includes(
-      "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  $child = args->pid;\n  $g = @t[tid];\n" +
-        "  if ($g == 0) { $g = (uint64)pid; }\n  @t[$child] = $g;\n",
+      "tracepoint:task:task_newtask /(pid == 4242 || @t[pid])/ {\n  if (!(args->clone_flags & 0x10000)) {\n" +
+        "    $child = args->pid;\n    $g = @t[pid]; if ($g == 0) { $g = (uint64)pid; }\n    @t[$child] = $g;\n",
     ),
+    prog,
   );
   assert.ok(!prog.includes("@go"));
   assert.ok(!prog.includes("@launcher"));
 });
 
 Deno.test("program in pid mode tracks descendants that existed before attaching", () => {
-  const begin = probe(gen({ preTracked: [{ tid: 4243, pid: 4243 }, { tid: 4250, pid: 4243 }] }), "BEGIN");
-  // Each marked with its process's pid: the program it ran when the trace began.
-  assert.ok(begin.includes("  @t[4243] = (uint64)4243;\n  @t[4250] = (uint64)4243;\n"), begin);
+  const begin = probe(gen({ preTracked: [4242, 4250] }), "BEGIN");
+  // Each process (all its threads) marked with its pid: the program it ran when the trace began.
+  assert.ok(begin.includes("  @t[4242] = (uint64)4242;\n  @t[4250] = (uint64)4250;\n"), begin);
   assert.ok(begin.indexOf("@t[4250]") < begin.indexOf("READY"));
 });
 
@@ -173,7 +175,7 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
   const exec = probe(prog, "tracepoint:sched:sched_process_exec");
   assert.ok(
     exec.includes(
-      '  $now = nsecs; @t[tid] = $now;\n  @p = count(); printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\n", $now, pid, ' +
+      '  $now = nsecs; @t[pid] = $now;\n  @p = count(); printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\n", $now, pid, ' +
         "curtask->real_parent->tgid, " +
         "curtask->nsproxy->mnt_ns->ns.inum, (uint64)curtask->fs->root.dentry, (uint64)curtask->fs->root.mnt, (uint64)0, " +
         "str(uptr(curtask->mm->env_end)), $now);",
@@ -181,7 +183,7 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
     exec,
   );
   assert.ok(!exec.includes("args"), "no args: bpftrace would compile the record's struct with clang");
-  const exit = probe(prog, "tracepoint:sched:sched_process_exit /(pid == 4242 || @t[tid])/");
+  const exit = probe(prog, "tracepoint:sched:sched_process_exit /(pid == 4242 || @t[pid])/");
   assert.ok(exit.includes("if (curtask->signal->live.counter == 0) {"));
   assert.ok(exit.includes('printf("X %llu %d %d %d\\n", nsecs, pid, curtask->exit_code, pid == 4242 ? 1 : 0);'));
   // No exit() from the exit probe: bpftrace drops what it reads after one. captrace interrupts it instead,
@@ -190,8 +192,8 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
   assert.ok(!exit.includes("exit();"));
   // A main thread ending before the others (when another thread executes, the kernel ends it first) keeps the
   // process followed: its entry goes with the process.
-  assert.ok(exit.includes("  if (tid != pid) { delete(@t[tid]); }\n"), exit);
   assert.ok(exit.includes("    if (pid == 4242) { @done = 1; }\n    delete(@t[pid]);\n  }\n"), exit);
+  assert.equal(exit.match(/delete\(@t/g)?.length, 1, exit);
   assert.ok(exit.includes("  delete(@nd[tid]);\n"), exit);
   assert.ok(prog.includes(`interval:ms:${EXIT_FALLBACK_MS / 4} /@done/ { @done++; if (@done > 4) { exit(); } }`));
 });
@@ -240,17 +242,17 @@ Deno.test("program with --no-follow traces only the root process and its threads
 Deno.test("program in command mode gates on the launcher's execs and counts the launcher's checks", () => {
   const prog = gen({ mode: "command", launcherExecs: 2 });
   // One program per hook: the check hook counts the launcher's checks until the gate opens.
-  const check = probe(prog, "tracepoint:capability:cap_capable /(pid == 4242 || @t[tid])/");
+  const check = probe(prog, "tracepoint:capability:cap_capable /(pid == 4242 || @t[pid])/");
   assert.ok(check.includes("  if (@go == 0) {\n    @launcher = count();\n  } else {\n"), check);
   assert.equal(prog.split("tracepoint:capability:cap_capable").length, 2, "a single program on the tracepoint");
-  const exec = probe(prog, "tracepoint:sched:sched_process_exec /(pid == 4242 || @t[tid])/");
+  const exec = probe(prog, "tracepoint:sched:sched_process_exec /(pid == 4242 || @t[pid])/");
   assert.ok(exec.includes("if (pid == 4242) { @execs++; if (@execs == 2) { @go = 1; } }"));
   // The gate flips before the exec record of the same exec is printed.
   assert.ok(exec.indexOf("@execs++") < exec.indexOf("if (@go) {"));
   assert.ok(exec.indexOf("if (@go) {") < exec.indexOf('printf("N '));
-  assert.ok(prog.includes("tracepoint:task:task_newtask /@go && (pid == 4242 || @t[tid])/"));
+  assert.ok(prog.includes("tracepoint:task:task_newtask /@go && (pid == 4242 || @t[pid])/"));
   // The exit of the root is seen even before the gate opens (a launcher that fails to exec).
-  assert.ok(prog.includes("tracepoint:sched:sched_process_exit /(pid == 4242 || @t[tid])/ {"));
+  assert.ok(prog.includes("tracepoint:sched:sched_process_exit /(pid == 4242 || @t[pid])/ {"));
   const end = probe(prog, "END");
   assert.ok(end.indexOf("print(@launcher);") > end.indexOf("print(@n);"));
   for (const m of ["@go", "@execs", "@launcher"]) assert.ok(end.includes(`clear(${m});`), m);
@@ -259,7 +261,7 @@ Deno.test("program in command mode gates on the launcher's execs and counts the 
 Deno.test("program in command mode without launcher execs is not gated", () => {
   const prog = gen({ mode: "command", launcherExecs: 0 });
   assert.ok(!prog.includes("@go"));
-  assert.ok(prog.includes("tracepoint:capability:cap_capable /(pid == 4242 || @t[tid])/ {"));
+  assert.ok(prog.includes("tracepoint:capability:cap_capable /(pid == 4242 || @t[pid])/ {"));
 });
 
 Deno.test("program in system mode excludes captrace's own processes and has no exec or exit records", () => {
@@ -396,7 +398,7 @@ Deno.test("program with sites scans the user stack for a return address into the
 Deno.test("program's kprobe entry prints the B record with opts read from the 4th argument", () => {
   const prog = gen({ probe: "kprobe" });
   assert.ok(!prog.includes("tracepoint:capability"));
-  const entry = probe(prog, "kprobe:cap_capable /(pid == 4242 || @t[tid])/");
+  const entry = probe(prog, "kprobe:cap_capable /(pid == 4242 || @t[pid])/");
   assert.ok(entry.includes(B_PRINTF), entry);
   assert.ok(entry.includes("@cap[tid] = arg2; @opt[tid] = arg3; @sys[tid] = $sys;"));
   assert.ok(entry.includes("$init = (((struct cred *)arg0)->user_ns->ns.inum == 4026531837 ? 1 : 0);"));
@@ -497,13 +499,13 @@ Deno.test("program's kretprobe prints R only for a tracked task whose entry was 
   const ret = probe(gen({ probe: "kprobe" }), "kretprobe:cap_capable");
   assert.ok(
     ret.startsWith(
-      "kretprobe:cap_capable /(pid == 4242 || @t[tid]) && @in[tid]/ {",
+      "kretprobe:cap_capable /(pid == 4242 || @t[pid]) && @in[tid]/ {",
     ),
     ret,
   );
   assert.ok(ret.includes(R_PRINTF));
   assert.ok(ret.includes("@n = count();"));
-  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[tid], $fb, @opt[tid]]++;"));
+  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[pid], $fb, @opt[tid]]++;"));
   const forget = "delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);";
   assert.ok(ret.indexOf("@agg[") < ret.indexOf(forget));
   const end = probe(gen({ probe: "kprobe" }), "END");
@@ -526,9 +528,9 @@ Deno.test("program's kprobe path with --unique prints each distinct return once"
 
 Deno.test("program's kprobe path in command mode gates entries and counts launcher checks on the kprobe", () => {
   const prog = gen({ probe: "kprobe", mode: "command", launcherExecs: 1 });
-  const entry = probe(prog, "kprobe:cap_capable /(pid == 4242 || @t[tid])/");
+  const entry = probe(prog, "kprobe:cap_capable /(pid == 4242 || @t[pid])/");
   assert.ok(entry.includes("  if (@go == 0) {\n    @launcher = count();\n  } else {\n"), entry);
-  assert.ok(prog.includes("kretprobe:cap_capable /@go && (pid == 4242 || @t[tid]) && @in[tid]/"));
+  assert.ok(prog.includes("kretprobe:cap_capable /@go && (pid == 4242 || @t[pid]) && @in[tid]/"));
   assert.ok(prog.includes("if (@execs == 1) { @go = 1; }"));
 });
 
@@ -549,7 +551,7 @@ Deno.test("program ends with a newline and has balanced braces", () => {
 Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN check, once, END only if not", () => {
   const prog = gen({ controlPid: 77 });
   const p = probe(prog, "tracepoint:capability:cap_capable");
-  assert.ok(p.startsWith("tracepoint:capability:cap_capable /((pid == 4242 || @t[tid])) || pid == 77/ {"), p);
+  assert.ok(p.startsWith("tracepoint:capability:cap_capable /((pid == 4242 || @t[pid])) || pid == 77/ {"), p);
   const control = p.slice(p.indexOf("if (pid == 77) {"), p.indexOf("} else if (@fin == 0) {"));
   assert.ok(
     control.includes('if ($cap == 0 && @fin == 0) {\n      @fin = 1;\n      printf("S begin %llu\\n", nsecs);'),
@@ -559,10 +561,10 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
   assert.ok(!control.includes("count()") && !control.includes("]++"), "captrace's own checks are not counted");
   assert.ok(p.slice(p.indexOf("} else if (@fin == 0) {")).includes("@n = count();"), "frozen once asked");
   // The other probes stop printing and counting then too, so the summary and the stream stay in step.
-  assert.ok(prog.includes("tracepoint:sched:sched_process_exec /(pid == 4242 || @t[tid]) && @fin == 0/ {"), prog);
+  assert.ok(prog.includes("tracepoint:sched:sched_process_exec /(pid == 4242 || @t[pid]) && @fin == 0/ {"), prog);
   const exit = probe(prog, "tracepoint:sched:sched_process_exit");
   assert.ok(
-    exit.startsWith("tracepoint:sched:sched_process_exit /((pid == 4242 || @t[tid]) && @fin == 0) || pid == 77/"),
+    exit.startsWith("tracepoint:sched:sched_process_exit /((pid == 4242 || @t[pid]) && @fin == 0) || pid == 77/"),
   );
   // captrace's own end, with bpftrace still running, means it was killed: bpftrace ends too.
   assert.ok(
@@ -576,7 +578,7 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
   assert.ok(kp.includes("if (pid == 77) {\n    if (arg2 == 0 && @fin == 0) {"), kp);
   assert.ok(
     gen({ probe: "kprobe", controlPid: 77 }).includes(
-      "kretprobe:cap_capable /(pid == 4242 || @t[tid]) && @in[tid] && @fin == 0/",
+      "kretprobe:cap_capable /(pid == 4242 || @t[pid]) && @in[tid] && @fin == 0/",
     ),
   );
   // Whole-system mode leaves captrace's checks out of the trace, but still hears the request.
@@ -613,15 +615,12 @@ Deno.test("program prints each new process with its parent, until the summary is
   const newtask = (options: Partial<ProgramOptions>) => probe(gen(options), "tracepoint:task:task_newtask");
   assert.equal(
     newtask({ summaryOnly: true, controlPid: 7 }),
-    "tracepoint:task:task_newtask /(pid == 4242 || @t[tid])/ {\n  $child = args->pid;\n  $g = @t[tid];\n" +
-      "  if ($g == 0) { $g = (uint64)pid; }\n  @t[$child] = $g;\n" +
-      "  if (!(args->clone_flags & 0x10000) && @fin == 0) { " +
-      '@p = count(); printf("F %llu %d %d %llu\\n", nsecs, $child, pid, $g); }\n}',
+    "tracepoint:task:task_newtask /(pid == 4242 || @t[pid])/ {\n  if (!(args->clone_flags & 0x10000)) {\n" +
+      "    $child = args->pid;\n    $g = @t[pid]; if ($g == 0) { $g = (uint64)pid; }\n    @t[$child] = $g;\n" +
+      '    if (@fin == 0) { @p = count(); printf("F %llu %d %d %llu\\n", nsecs, $child, pid, $g); }\n  }\n}',
   );
   // Without a control pid, every new process (CLONE_THREAD not set) is printed.
-  assert.ok(
-    newtask({ summaryOnly: true }).includes('  if (!(args->clone_flags & 0x10000)) { @p = count(); printf("F '),
-  );
+  assert.ok(newtask({ summaryOnly: true }).includes('    @t[$child] = $g;\n    @p = count(); printf("F '));
   assert.ok(!gen({ summaryOnly: true }).includes("sched_process_fork"), "one hook follows the children");
   // With per-check records too: a check names the parent its process has then, init for a daemon's child.
   assert.ok(gen({}).includes('printf("F '));
@@ -634,15 +633,18 @@ Deno.test("program marks each count with its process's program: its exec's time,
     const prog = gen({ probe: probeKind });
     const exec = probe(prog, "tracepoint:sched:sched_process_exec");
     // One reading of the clock: the mark is the exec record's time.
-    assert.ok(exec.includes("  $now = nsecs; @t[tid] = $now;\n"), exec);
+    assert.ok(exec.includes("  $now = nsecs; @t[pid] = $now;\n"), exec);
     assert.ok(exec.includes('printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\n", $now, pid,'), exec);
     assert.equal(exec.match(/nsecs/g)?.length, 1);
     const newtask = probe(prog, "tracepoint:task:task_newtask");
     // A parent with no mark (the root before its exec) gives its pid, as for one that ran before the trace.
-    assert.ok(newtask.includes("  $g = @t[tid];\n  if ($g == 0) { $g = (uint64)pid; }\n  @t[$child] = $g;\n"), newtask);
+    assert.ok(
+      newtask.includes("    $g = @t[pid]; if ($g == 0) { $g = (uint64)pid; }\n    @t[$child] = $g;\n"),
+      newtask,
+    );
     const key = probeKind === "tracepoint"
-      ? "@agg[cpu, pid, $cap, $ret, $sys, $init, @t[tid], $fb, $k]++;"
-      : "@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[tid], $fb, @opt[tid]]++;";
+      ? "@agg[cpu, pid, $cap, $ret, $sys, $init, @t[pid], $fb, $k]++;"
+      : "@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[pid], $fb, @opt[tid]]++;";
     assert.ok(prog.includes(key), prog);
     // --unique prints a key's first check in the whole trace, as before: the mark is not part of it.
     assert.ok(!/@seen\[.*@t\[tid\]/.test(gen({ probe: probeKind, unique: true })));
@@ -651,7 +653,7 @@ Deno.test("program marks each count with its process's program: its exec's time,
       gen({ probe: probeKind, mode: "command", launcherExecs: 2 }),
       "tracepoint:sched:sched_process_exec",
     );
-    assert.ok(gated.includes("  if (@go) {\n    $now = nsecs; @t[tid] = $now;\n    @p = count();"), gated);
+    assert.ok(gated.includes("  if (@go) {\n    $now = nsecs; @t[pid] = $now;\n    @p = count();"), gated);
   }
   // The root alone: one mark, its pid until it executes something.
   const alone = gen({ follow: false });
@@ -692,7 +694,7 @@ Deno.test("program notes a refused narrow check and counts the broad check right
         prog,
       );
       // Counted with the rest of the key; system-wide no program is marked (0).
-      const mark = mode === "system" ? "0" : "@t[tid]";
+      const mark = mode === "system" ? "0" : "@t[pid]";
       const key = probeKind === "tracepoint"
         ? `@agg[cpu, pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k]++;`
         : `@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], ${mark}, $fb, @opt[tid]]++;`;

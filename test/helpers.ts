@@ -159,3 +159,22 @@ export async function waitForReady(file: string): Promise<Record<string, unknown
   }
   throw new Error("the trace never became ready");
 }
+
+/** The pid of the bpftrace a captrace of pid `captrace` runs, or null when it runs none. */
+export async function tracerOf(captrace: number): Promise<number | null> {
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const stat = await Deno.readTextFile(`/proc/${e.name}/stat`).catch(() => "");
+    const m = /^\d+ \((.*)\) \S (\d+) /.exec(stat);
+    if (m?.[1] === "bpftrace" && Number(m[2]) === captrace) return Number(e.name);
+  }
+  return null;
+}
+
+/**
+ * True while process `pid` runs its program: once killed, it has none (an empty /proc/PID/cmdline), even while the
+ * kernel still tears its BPF probes down, which captrace does not wait for (README).
+ */
+export async function isRunning(pid: number): Promise<boolean> {
+  return (await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")) !== "";
+}
