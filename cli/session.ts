@@ -422,7 +422,6 @@ async function _exitStatus(child: Deno.ChildProcess): Promise<Deno.CommandStatus
   }
 }
 
-/** Starts bpftrace on `program`, in a session of its own where util-linux's `setsid` is there (see setsidPath). */
 /** Writes `data` to `path` in captrace's private directory; a full or unwritable TMPDIR is exit 3. */
 async function _writePrivate(path: string, data: Uint8Array): Promise<void> {
   await Deno.writeFile(path, data, { mode: 0o600 }).catch((e) => {
@@ -434,6 +433,7 @@ async function _writePrivate(path: string, data: Uint8Array): Promise<void> {
   });
 }
 
+/** Starts bpftrace on `programFile`, in a session of its own where util-linux's `setsid` is there (see setsidPath). */
 async function _startTracer(
   options: Options,
   programFile: string,
@@ -475,6 +475,8 @@ class _Session {
   stopSignal: Deno.Signal | null = null;
   /** --cgroup's path from the hierarchy's root. */
   cgroup: string | null = null;
+  /** --pid's process was found ended once the probes were attached: nothing of it was traced. */
+  #endedBeforeAttach = false;
   tracerStatus: Deno.CommandStatus | null = null;
   childStatus: Deno.CommandStatus | null = null;
 
@@ -557,6 +559,18 @@ class _Session {
         "The trace above is incomplete; run with --debug for details",
         ExitCode.TRACE_FAILED,
       );
+    }
+    if (this.#endedBeforeAttach) {
+      // Nothing of it was traced: no summary, whose "nothing needed" would be no finding at all.
+      const e = new CaptraceError(
+        `Process ${this.rootPid} exited before the probes were attached`,
+        "Nothing of it was traced; to trace a program from its start, launch it: captrace -- COMMAND",
+        ExitCode.NO_SUCH_PROCESS,
+      );
+      // The trace's file says why it ends there; stderr, where main reports the error, may be elsewhere.
+      if (this.options.json && this.options.output !== null) this.sink.line(JSON.stringify(e.toEvent()));
+      this.sink.flush();
+      throw e;
     }
     if (childDone && this.stopping > 1 && this.childStatus === null) {
       // Killed, but not dead: in the kernel's uninterruptible sleep it dies when it leaves it. Not waited for.
@@ -1105,7 +1119,7 @@ class _Session {
           // record to end the trace on: look again now.
           if (o.mode === "pid" && this.rootPid !== null) {
             if (hasEnded(await processState(this.rootPid))) {
-              _notice(o, this.sink, `captrace: process ${this.rootPid} exited before the probes were attached`);
+              this.#endedBeforeAttach = true;
               this.#stopWhenQuiet();
             }
           }

@@ -37,6 +37,37 @@ async function temp(text: string): Promise<string> {
   return f;
 }
 
+Deno.test("--pid of a process that ends before the probes are attached: exit 4 and no summary, --baseline too", async () => {
+  // Alive when captrace first looks; gone by the time bpftrace, slow to answer its version, is ready.
+  const replay = await temp("READY 1000\n");
+  const end = await temp("S begin\n@n: 0\n@p: 0\nS end\n");
+  const baseline = await temp("");
+  try {
+    for (const extra of [["-c"], ["--json", "--baseline", baseline]]) {
+      const target = new Deno.Command("sleep", { args: ["0.2"] }).spawn();
+      const r = await fake(
+        { FAKE_PROBES: "", FAKE_VERSION_SLEEP: "1", FAKE_REPLAY: replay, FAKE_ON_SIGINT: end },
+        [...extra, "-p", String(target.pid)],
+        20_000,
+      );
+      await target.status;
+      assert.equal(r.code, 4, r.stderr);
+      const message = `Process ${target.pid} exited before the probes were attached`;
+      const hint = "Nothing of it was traced; to trace a program from its start, launch it: captrace -- COMMAND";
+      if (extra[0] === "-c") {
+        assert.ok(r.stderr.endsWith(`captrace: ${message}\n${hint}\n`), r.stderr);
+        assert.doesNotMatch(r.stderr, /Recommendation|setcap/);
+      } else {
+        const events = ndjson(r.stderr);
+        assert.deepEqual(events.map((e) => e.type), ["ready", "error"]);
+        assert.deepEqual(events[1], { v: 1, type: "error", message, hint, exit_code: 4 });
+      }
+    }
+  } finally {
+    for (const f of [replay, end, baseline]) await Deno.remove(f);
+  }
+});
+
 Deno.test("recorded tracepoint output: lines, completeness and the exact summary", async () => {
   // The tracepoint is found in tracefs: bpftrace is not asked (this one would deny having kprobes too).
   const r = await fake({ FAKE_PROBES: "", FAKE_REPLAY: TRACEPOINT }, ["-c", "-p", String(Deno.pid)]);
