@@ -386,6 +386,12 @@ export class ProgramFiles {
     this.map.exec(pid, ppid, file);
   }
 
+  /** Counts `lookup`, which tells the map a process's file, among those settled() waits for. */
+  track(lookup: Promise<void>): void {
+    const p = lookup.catch(() => {}).finally(() => this.#pending.delete(p));
+    this.#pending.add(p);
+  }
+
   /** Resolves once every file looked up so far is known. */
   async settled(): Promise<void> {
     await Promise.all(this.#pending);

@@ -495,7 +495,38 @@ class _Session {
     readonly signals: SignalRelay,
   ) {
     this.correlator = new Correlator({ probe, arch: Deno.build.arch, unique: options.unique });
-    this.programs = new ProgramFiles(binary ?? { path: UNKNOWN_PROGRAM, script: false });
+    // System-wide, no program is the trace's own: one not found is no file to name.
+    this.programs = new ProgramFiles(binary ?? { path: UNKNOWN_PROGRAM, script: false, unplaced: true });
+  }
+
+  /**
+   * System-wide (--cgroup too), the program a process runs is read from /proc when its first check is read, and
+   * again when a check comes with another comm (an exec: there are no exec records), so that its checks go to what it
+   * ran last. A process gone by then is named by its comm, as it was run; one only the kernel's counts name (with
+   * --summary-only) is looked up at the end.
+   */
+  #lookUp(pid: number, ppid: number, comm: string | null): void {
+    if (this.options.mode !== "system") return;
+    const last = this.#lookedUp.get(pid);
+    if (last !== undefined && (comm === null || last.comm === comm)) return;
+    if (this.#lookedUp.size >= 65536) this.#lookedUp.clear();
+    const turn = { comm: comm ?? "" };
+    this.#lookedUp.set(pid, turn);
+    this.programs.track(
+      runningProgram(pid).then((file) => {
+        // A later lookup of the same process (it executed again meanwhile) has the last word.
+        if (this.#lookedUp.get(pid) !== turn) return;
+        const found = file ?? (comm === null ? null : { path: comm, script: false, unplaced: true as const });
+        if (found !== null) this.programs.map.exec(pid, ppid, found);
+      }),
+    );
+  }
+  #lookedUp = new Map<number, { comm: string }>();
+
+  /** Resolves once the program of every process that made a check is known, as far as it can be. */
+  async #programsKnown(): Promise<void> {
+    for (const a of this.correlator.agg) this.#lookUp(a.pid, 0, null);
+    await this.programs.settled();
   }
 
   /** What each traced process ran, and what it asked for while it did, for the setcap lines. */
@@ -552,7 +583,7 @@ class _Session {
     if (!complete) {
       // The tracer died mid-trace: do not leave the command running untraced.
       if (this.gate && this.childStatus === null) await this.#terminateChild();
-      await this.programs.settled();
+      await this.#programsKnown();
       this.#finish();
       throw new CaptraceError(
         `bpftrace stopped unexpectedly (${this.#describeStatus(this.tracerStatus)}): ${this.#tracerError()}`,
@@ -587,7 +618,7 @@ class _Session {
         );
       }
     } else if (childDone) await childDone;
-    await this.programs.settled();
+    await this.#programsKnown();
     this.#finish();
     if (this.gate && this.childStatus) {
       const s = this.childStatus;
@@ -1201,6 +1232,7 @@ class _Session {
 
   /** Notes a check for the setcap lines: its process's parent, and the check if it counts (see recommend). */
   #charge(event: CheckEvent, role: BroadRole | undefined): void {
+    this.#lookUp(event.pid, event.ppid, event.comm);
     const counts = event.audit && (event.ret === 0 ? event.userns === null || event.userns === INIT_USER_NS : true);
     // Made before the exec or exit of its process shown already (read late from another CPU): not a new process.
     const turn = this.usage.earlier(event.pid, event.ts);

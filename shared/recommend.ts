@@ -76,7 +76,10 @@ const NOTE = "Covers only the code paths this run exercised; no-audit probing ch
  * ```
  */
 export function recommend(input: RecommendInput): Recommendation {
-  const root: ProgramFile = input.root ?? { path: input.binary ?? UNKNOWN_PROGRAM, script: false };
+  const root: ProgramFile = input.root ??
+    (input.binary === undefined
+      ? { path: UNKNOWN_PROGRAM, script: false, unplaced: true }
+      : { path: input.binary, script: false });
   const programOf = input.programOf ?? (() => root);
   const caps = new Set<number>();
   // Per program path, what its checks asked for: what the stream charged before execs, then the kernel's counts, each
@@ -183,8 +186,14 @@ function _programs(
   const out: Recommendation["programs"] = [];
   const rootKey = programKey(root);
   const isRoot = (f: ProgramFile) => programKey(f) === rootKey;
-  // The root program first, then this system's files by path, then each other namespace's.
-  const order = (f: ProgramFile): [number, number, string] => [isRoot(f) ? 0 : 1, f.mountNs ?? 0, f.path];
+  // The root program first, then this system's files by path, then each other namespace's; no program known (the
+  // root system-wide) last.
+  const unknown = root.path === UNKNOWN_PROGRAM && root.unplaced === true;
+  const order = (f: ProgramFile): [number, number, string] => [
+    isRoot(f) ? (unknown ? 2 : 0) : 1,
+    f.mountNs ?? 0,
+    f.path,
+  ];
   const entries = [...byProgram.values()].sort((a, b) => {
     const [x, y] = [order(a.file), order(b.file)];
     return x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0);
@@ -203,7 +212,8 @@ function _programs(
   if (rest.length) {
     if (mine) {
       mine.capabilities = all.map(capConstant).filter((c) => mine.capabilities.includes(c) || rest.includes(c));
-    } else out.unshift(_program(root, rest));
+    } else if (unknown) out.push(_program(root, rest));
+    else out.unshift(_program(root, rest));
   }
   return out;
 }
@@ -252,6 +262,10 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
   }
   return programs.map((p) => {
     const lower = p.capabilities.map((c) => c.toLowerCase()).join(",");
+    if (p.path === UNKNOWN_PROGRAM) {
+      return `# the programs of processes gone before captrace looked: grant ${lower} to each program's file by its ` +
+        "full path, or to its service or container (below)";
+    }
     if (p.placed === false) {
       return `# ${_shellWord(p.path)} (as it was run; captrace could not find the file): grant ${lower} to that file ` +
         "by its full path, or to its service or container (below)";

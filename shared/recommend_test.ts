@@ -51,9 +51,34 @@ Deno.test("recommend writes every format for a capability list", () => {
   );
 });
 
-Deno.test("recommend uses a placeholder binary when none is known", () => {
+Deno.test("recommend names no file when the program is not known (system-wide, its process gone)", () => {
   const r = recommend({ agg: [agg(0)], narrowings: [], alone: new Map() });
-  assert.equal(r.setcap, "setcap cap_chown+ep /path/to/program");
+  assert.equal(
+    r.setcap,
+    "# the programs of processes gone before captrace looked: grant cap_chown to each program's file by its full " +
+      "path, or to its service or container (below)",
+  );
+  assert.deepEqual(r.programs.map((p) => [p.path, p.placed]), [["/path/to/program", false]]);
+  // A process whose program was found gets its line; the others' share stays the comment.
+  const found = recommend({
+    agg: [agg(0, { pid: 5 }), agg(13, { pid: 6 })],
+    narrowings: [],
+    alone: new Map(),
+    programOf: (pid) =>
+      pid === 6
+        ? { path: "/usr/bin/ping", script: false }
+        : { path: "/path/to/program", script: false, unplaced: true },
+  });
+  assert.equal(
+    found.setcap,
+    "setcap cap_net_raw+ep /usr/bin/ping\n# the programs of processes gone before captrace looked: grant cap_chown " +
+      "to each program's file by its full path, or to its service or container (below)",
+  );
+  // Nothing needed: nothing to remove from no file.
+  assert.equal(
+    recommend({ agg: [], narrowings: [], alone: new Map() }).setcap,
+    "# /path/to/program (as it was run; captrace could not find the file) needs no capability",
+  );
 });
 
 Deno.test("recommend quotes a binary path with spaces or quotes for the shell", () => {

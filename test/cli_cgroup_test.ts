@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { cgroup2Mounts } from "../cli/cgroup.ts";
-import { CLI, ndjson, requireTracing, rootOwnedFile, runCli, waitForReady } from "./helpers.ts";
+import { CLI, fixture, ndjson, requireTracing, rootOwnedFile, runCli, waitForReady } from "./helpers.ts";
 
 /**
  * A cgroup v2 mount of the whole hierarchy: this machine's, or one made for the test in a directory of its own
@@ -87,6 +87,60 @@ Deno.test("--cgroup traces the processes of a cgroup and of those below it, made
   } finally {
     await Deno.remove(out);
     for (const d of made.reverse()) await Deno.remove(d).catch(() => {});
+    await done();
+  }
+});
+
+Deno.test("--cgroup's setcap lines name each program: one running by its file, one gone by its name", async () => {
+  await requireTracing();
+  const { mount, done } = await cgroup2();
+  const name = `captrace-test-${crypto.randomUUID().slice(0, 8)}`;
+  const top = `${mount}/${name}`;
+  await Deno.mkdir(top);
+  const bin = await fixture("wait_signal");
+  const file = await rootOwnedFile();
+  // A service's long-running process, as nobody: each SIGUSR1 makes it call nice(-1), a denied cap_sys_nice.
+  const script = `echo $$ > "$0/cgroup.procs" && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$1"`;
+  const daemon = new Deno.Command("sh", { args: ["-c", script, top, bin], stdout: "piped" }).spawn();
+  const lines = daemon.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    assert.match((await lines.read()).value ?? "", /^ready \d+\n$/);
+    for (const mode of [[], ["--summary-only"]]) {
+      // A file of its own each time: the last one's ready event is no sign of this one's.
+      const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+      const p = new Deno.Command(Deno.execPath(), {
+        stdin: "null",
+        args: [...CLI, "--json", "-c", ...mode, "-o", out, "--cgroup", name],
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      await waitForReady(out);
+      daemon.kill("SIGUSR1");
+      assert.equal((await lines.read()).value, "poked\n");
+      await chownIn(top, file);
+      await new Promise((r) => setTimeout(r, 300));
+      p.kill("SIGINT");
+      const status = await p.output();
+      assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+      const summary = ndjson(await Deno.readTextFile(out)).at(-1) as {
+        recommendation: { setcap: string; programs: { path: string; placed: boolean; capabilities: string[] }[] };
+      };
+      const { setcap, programs } = summary.recommendation;
+      const what = `${mode.join(" ") || "default"}: ${setcap}`;
+      // Running when captrace looked: its own file.
+      assert.ok(setcap.split("\n").includes(`setcap cap_sys_nice+ep ${bin}`), what);
+      // chown, gone by then or not: its file, or the name it ran by, or with --summary-only (its first check is
+      // read at the end), no name at all.
+      const chown = programs.find((p) => p.capabilities.includes("CAP_CHOWN"));
+      const named = mode.length === 0 ? ["/usr/bin/chown", "chown"] : ["/usr/bin/chown", "/path/to/program"];
+      assert.ok(chown && named.includes(chown.path) && chown.placed === (chown.path === "/usr/bin/chown"), what);
+      await Deno.remove(out);
+    }
+  } finally {
+    lines.releaseLock();
+    daemon.kill("SIGTERM");
+    await daemon.status;
+    await Deno.remove(top).catch(() => {});
     await done();
   }
 });
