@@ -124,7 +124,7 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
         ExitCode.USAGE,
       );
     })
-    : Sink.stderr();
+    : Sink.stderr(options.mode === "command");
   const signals = new SignalRelay();
   try {
     return await _prepare(options, hooks, sink, signals, baseline);

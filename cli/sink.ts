@@ -15,15 +15,21 @@ export class Sink {
   readonly out = new ByteBuffer(BATCH * 2);
   /** True when the trace shares stderr with captrace's own messages. */
   readonly isStderr: boolean;
+  /** On stderr, which a launched command writes to as well. */
+  readonly #sharedWithCommand: boolean;
 
-  private constructor(file: Deno.FsFile | null) {
+  private constructor(file: Deno.FsFile | null, sharedWithCommand = false) {
     this.#file = file;
     this.isStderr = file === null;
+    this.#sharedWithCommand = sharedWithCommand;
   }
 
-  /** A sink on stderr. */
-  static stderr(): Sink {
-    return new Sink(null);
+  /**
+   * A sink on stderr. `sharedWithCommand`: a launched command writes there too, so its reader going away does not
+   * stop the trace (the command runs on, and meets it itself).
+   */
+  static stderr(sharedWithCommand: boolean): Sink {
+    return new Sink(null, sharedWithCommand);
   }
 
   /** A sink on `path`, created or truncated; a FIFO is opened for writing (waits for its reader). */
@@ -62,11 +68,11 @@ export class Sink {
       try {
         off += w.writeSync(data.subarray(off));
       } catch (e) {
-        // Further output is dropped. A failure (a full disk, or the -o FIFO or pipe's reader gone: nobody reads
-        // the trace) is kept for the session, which stops the trace and reports it. A reader of captrace's stderr
-        // that went away is not one: the program shares that stderr, and its run goes on.
+        // Further output is dropped. A failure (a full disk, or the reader of -o's FIFO or pipe, or of stderr with
+        // --pid or system-wide, gone: nobody reads the trace) is kept for the session, which stops the trace and
+        // reports it. A reader of stderr a launched command shares that went away is not one: its run goes on.
         this.#broken = true;
-        if (!(e instanceof Deno.errors.BrokenPipe) || this.#file !== null) this.#failure ??= e as Error;
+        if (!(e instanceof Deno.errors.BrokenPipe) || !this.#sharedWithCommand) this.#failure ??= e as Error;
         return;
       }
     }

@@ -299,6 +299,31 @@ Deno.test("a -o pipe whose reader goes away stops the command and exits 1: nobod
   assert.ok(!err.includes("alive"), "the command was stopped");
 });
 
+Deno.test("with --pid or system-wide, a reader of the trace on stderr that goes away ends it with exit 1", async () => {
+  await requireTracing();
+  // Refused a check every 0.1 s until killed.
+  const loop = new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sh", "-c", LOOP_CHOWN],
+    stderr: "null",
+  }).spawn();
+  const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
+  try {
+    for (const mode of [`-p ${loop.pid}`, ""]) {
+      // `timeout` guards against a trace that never ends: it would exit 124.
+      const script = `timeout 30 ${cli} ${mode} 2>&1 | head -n 2 >/dev/null; exit \${PIPESTATUS[0]}`;
+      const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "null", stderr: "piped" }).output();
+      assert.equal(r.code, 1, `${mode || "system-wide"}: ${new TextDecoder().decode(r.stderr)}`);
+    }
+    assert.ok(await isRunning(loop.pid), "the traced process is left running");
+  } finally {
+    loop.kill("SIGKILL");
+    await loop.status;
+  }
+});
+
+/** A shell loop refused CAP_CHOWN every 0.1 s, run as nobody. */
+const LOOP_CHOWN = "while :; do chown nobody /etc/hostname 2>/dev/null; sleep 0.1; done";
+
 Deno.test("a reader of captrace's stderr that goes away early does not change the exit status", async () => {
   await requireTracing();
   const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
