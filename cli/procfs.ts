@@ -113,3 +113,23 @@ export async function descendantsOf(root: number): Promise<{ pid: number; ppid: 
   }
   return processes;
 }
+
+/**
+ * The capabilities in a process's effective set, by number, from the text of /proc/PID/status; null when it has no
+ * CapEff line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { effectiveCaps } from "./procfs.ts";
+ * assert.deepEqual(effectiveCaps("CapEff:\t0000000000000401\n"), [0, 10]);
+ * ```
+ */
+export function effectiveCaps(status: string): number[] | null {
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (hex === undefined) return null;
+  const bits = BigInt(`0x${hex}`);
+  const out: number[] = [];
+  for (let cap = 0; cap < 64; cap++) if ((bits >> BigInt(cap)) & 1n) out.push(cap);
+  return out;
+}

@@ -19,7 +19,7 @@ import { userPath } from "./user_path.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
-import { cpuTicks, descendantsOf, hasEnded, processState, terminalSignalsReach } from "./procfs.ts";
+import { cpuTicks, descendantsOf, effectiveCaps, hasEnded, processState, terminalSignalsReach } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import {
@@ -37,6 +37,7 @@ import { LineSplitter } from "../shared/line_splitter.ts";
 import { Correlator, type Output } from "../shared/correlator.ts";
 import type { CheckEvent, ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
 import { formatExec, formatExit, printable, writeCheck } from "../shared/format_text.ts";
+import { capConstant } from "../shared/capabilities.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
 import { recommend, UNKNOWN_PROGRAM } from "../shared/recommend.ts";
 import type { ProgramFile } from "../shared/program_map.ts";
@@ -216,6 +217,12 @@ async function _prepare(
       }
       // For the setcap line: the program the process runs.
       binary = await runningProgram(rootPid) ?? undefined;
+      // What it did before is not seen: a daemon's capabilities were often used at its start (binding a port).
+      const held = effectiveCaps(await Deno.readTextFile(`/proc/${rootPid}/status`).catch(() => "")) ?? [];
+      const holds = held.length === 0
+        ? ""
+        : `; it holds ${held.length > 6 ? `${held.length} capabilities` : held.map(capConstant).join(" ")}`;
+      limits.push(`checks process ${rootPid} made before the attach are not seen${holds}`);
     }
     const user = options.user ? await resolveUser(options.user) : null;
     const envPath = Deno.env.get("PATH");
