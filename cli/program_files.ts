@@ -243,6 +243,11 @@ export async function runningProgram(pid: number): Promise<ProgramFile | null> {
   }
   const root = await rootOf(pid);
   if (root === null) return null;
+  // Its file deleted or replaced since it started (a package upgrade): the kernel marks the link so. No file is that
+  // program now: the path as it was, unplaced.
+  if (exe.endsWith(" (deleted)") && (await _stat(exe)) === null) {
+    return { path: exe.slice(0, -" (deleted)".length), script: false, unplaced: true };
+  }
   if (interpreterName(exe) === null) return await _linked(root, `/proc/${pid}/exe`, exe, false);
   const argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).split("\0");
   // The interpreter's own name, not argv[0] (a #! script's argv[0] is the interpreter's path as the #! line gives it).

@@ -96,6 +96,24 @@ Deno.test("ProgramFiles looks a file up when its record is read and maps it when
   });
 });
 
+Deno.test("runningProgram names a binary deleted or replaced since it started as it was, unplaced", async () => {
+  const dir = await _dir();
+  await Deno.copyFile("/bin/sleep", `${dir}/old-sleep`);
+  await Deno.chmod(`${dir}/old-sleep`, 0o755);
+  const child = new Deno.Command(`${dir}/old-sleep`, { args: ["30"] }).spawn();
+  try {
+    assert.deepEqual(await runningProgram(child.pid), { path: `${dir}/old-sleep`, script: false });
+    // Replaced, as a package upgrade does: the new file is not what runs.
+    await Deno.remove(`${dir}/old-sleep`);
+    await Deno.copyFile("/bin/true", `${dir}/old-sleep`);
+    assert.deepEqual(await runningProgram(child.pid), { path: `${dir}/old-sleep`, script: false, unplaced: true });
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runningProgram names a running process's binary, or the script file its interpreter was started on", async () => {
   const dir = await _dir();
   await Deno.writeTextFile(`${dir}/wait.sh`, "sleep 30\n"); // no #! line: sh was started on it
