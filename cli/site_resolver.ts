@@ -128,6 +128,8 @@ export class SiteResolver implements SiteAnnotator {
         case "ready":
           this.#rootPid = e.pid;
           if (e.pid !== null && this.#options.mode === "command") this.#learnRoot(e.pid);
+          // Attached: what the process runs is read now, while it runs, not at a first check it may not outlive.
+          else if (e.pid !== null) this.#push(e.pid, 0, this.#track(this.#imageFromProc(e.pid)));
           continue;
         case "exec":
           this.#learnExec(e.pid, e.ppid, e.ts, e.filename);

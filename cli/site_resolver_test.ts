@@ -97,6 +97,50 @@ Deno.test("site resolver: a PIE's return address resolves to file:line, then fro
   }
 });
 
+Deno.test("site resolver: with --pid, the root's program is read at the start, for checks it does not outlive", async () => {
+  // A program that waits: wait_signal, built here, whose nice(-1) call is the check.
+  const dir = await Deno.makeTempDir({ prefix: "captrace-resolver-" });
+  const source = new URL("../test/fixtures/wait_signal.c", import.meta.url).pathname;
+  const bin = `${dir}/waiter`;
+  const cc = await new Deno.Command("gcc", { args: ["-g", "-O0", "-o", bin, source], stderr: "piped" }).output();
+  assert.ok(cc.success, new TextDecoder().decode(cc.stderr));
+  const dis = new TextDecoder().decode((await new Deno.Command("objdump", { args: ["-d", bin] }).output()).stdout)
+    .split("\n");
+  const at = dis.findIndex((l) => /call.*<nice@plt>/.test(l));
+  const link = BigInt(`0x${/^\s*([0-9a-f]+):/.exec(dis[at + 1] ?? "")![1]}`);
+  const line = Deno.readTextFileSync(source).split("\n").findIndex((l) => l.includes("nice(-1)")) + 1;
+  const child = new Deno.Command(bin, { stdout: "piped" }).spawn();
+  try {
+    const out = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    assert.match((await out.read()).value ?? "", /^ready /);
+    out.releaseLock();
+    const r = new SiteResolver(parseOptions(["--sites", "-p", String(child.pid)]));
+    const ready: Event = {
+      v: 1,
+      type: "ready",
+      probe: "tracepoint",
+      kernel: "",
+      bpftrace: "",
+      mode: "pid",
+      pid: child.pid,
+      cgroup: null,
+      limits: [],
+    };
+    await r.annotate([{ event: ready }]);
+    await r.close(); // the lookup the ready event started, while the process runs
+    // Gone before its check is read, as a process that makes one and exits is.
+    child.kill("SIGKILL");
+    await child.status;
+    const e = check(child.pid, { comm: "waiter", cap: 23, cap_name: "cap_sys_nice" });
+    await r.annotate([{ event: e, raw: { ra: BASE + link, cs: BASE + 0x1000n } }]);
+    await r.close();
+    assert.equal(e.site_reason, null);
+    assert.deepEqual([e.site?.binary, e.site?.line], [bin, line]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("site resolver: reasons for no address, no program code and a vanished relative exec", async () => {
   const { dir, bin, link } = await _build();
   try {
