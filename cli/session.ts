@@ -687,7 +687,7 @@ class _Session {
       }
     }
     let noaudit = this.hiddenNoaudit;
-    let repeats = Math.max(0, s.totals.seen - c.checks - c.lost);
+    let repeats = Math.max(0, s.totals.seen - c.checks - c.lost) + this.#uniqueDropped;
     // With --unique the kernel prints only a key's first check: how many of those it held back were no-audit
     // checks is known from its exact counts, and the rest are repeats.
     if (this.options.unique && !this.options.verbose && c.summaryComplete && s.totals.unsummarized === 0) {
@@ -1136,7 +1136,7 @@ class _Session {
 
   async #emit(outs: Output[]): Promise<void> {
     const o = this.options;
-    for (const { event, role } of outs) {
+    for (const { event, role, raw } of outs) {
       switch (event.type) {
         case "ready": {
           // Nothing runs with a bpftrace too old to use: run() reports its version once the tracer is gone.
@@ -1169,6 +1169,7 @@ class _Session {
             this.hiddenNoaudit++;
             continue;
           }
+          if (o.unique && this.#shownBefore(event, raw?.ra ?? 0n)) continue;
           this.shown++;
           if (o.json) this.sink.line(JSON.stringify(event));
           else {
@@ -1236,6 +1237,23 @@ class _Session {
   #lostUnshown = 0;
   #lostSeen = 0;
   #lostShownAt = -Infinity;
+
+  /**
+   * --unique: true when a check of the same process, capability, verdict, syscall, audit flags, namespace and call
+   * site was shown already. The kernel prints a key's first check only, but two threads on two CPUs can both pass
+   * its test before either marks the key; its counts stay exact.
+   */
+  #shownBefore(e: CheckEvent, ra: bigint): boolean {
+    const key = `${e.pid} ${e.cap} ${e.ret} ${e.syscall_abi ?? ""}${e.syscall ?? -1} ${e.opts} ${e.userns ?? 0} ${ra}`;
+    if (this.#uniqueShown.has(key)) {
+      this.#uniqueDropped++;
+      return true;
+    }
+    this.#uniqueShown.add(key);
+    return false;
+  }
+  #uniqueShown = new Set<string>();
+  #uniqueDropped = 0;
 
   /** Notes a check for the setcap lines: its process's parent, and the check if it counts (see recommend). */
   #charge(event: CheckEvent, role: BroadRole | undefined): void {

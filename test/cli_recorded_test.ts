@@ -78,7 +78,7 @@ Deno.test("recorded tracepoint output: lines, completeness and the exact summary
   );
   assert.match(
     r.stderr,
-    /^captrace: 117 checks seen, \d+ shown, \d+ hidden .* 0 lost; probe tracepoint:capability:cap_capable \(audit flags inferred from the kernel caller\)$/m,
+    /^captrace: 117 checks seen, \d+ shown, \d+ hidden .* 0 lost; probe tracepoint:capability:cap_capable \(audit flags inferred from the kernel caller; checks process \d+ made before the attach are not seen; it holds \d+ capabilities\)$/m,
   );
   assert.match(r.stderr, /^cap_chown +\d+ +\d+ +\d+ /m);
   assert.match(r.stderr, /^Recommendation: .*CAP_CHOWN/m);
@@ -373,6 +373,28 @@ async function summaryFromEnd(more: string, why: RegExp): Promise<void> {
   assert.match(r.stderr, /^cap_net_raw +1 +0 +1 +1 +0 +1 socket$/m);
   assert.match(r.stderr, /captrace: 1 checks seen, 1 shown, 0 hidden .* 0 lost;/);
 }
+
+Deno.test("--unique shows a key once when two threads both passed the kernel's test for it", async () => {
+  // Two threads on two CPUs, the same process, capability, verdict and syscall: the kernel printed both.
+  const replay = await temp(
+    "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\n" +
+      "C 2001 5 6 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\n" +
+      "C 2500 5 6 1 0 0 13 -1 54 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n",
+  );
+  const end = await temp("S begin\n@n: 5\n@p: 4\n@agg[0, 5, 13, -1, 41, 0]: 4\n@agg[0, 5, 13, -1, 54, 0]: 1\nS end\n");
+  try {
+    const r = await fake({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end }, ["--unique", "-c", "-p", String(Deno.pid)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stderr.match(/"cap_net_raw" -> -1 .* syscall=\w+$/gm)?.map((l) => l.split("syscall=")[1]), [
+      "socket",
+      "setsockopt",
+    ]);
+    assert.match(r.stderr, /^captrace: 5 checks seen, 2 shown, 3 hidden \(0 no-audit, 3 repeats\), 0 lost;/m);
+  } finally {
+    await Deno.remove(replay);
+    await Deno.remove(end);
+  }
+});
 
 Deno.test("a kprobe entry read last, after the summary, is counted as read, not lost", async () => {
   // Its return never comes (the probes stop counting at the summary), and no line comes after it: the parser holds
