@@ -194,7 +194,7 @@ export function parseOptions(argv: readonly string[]): Options {
       strict: true,
       allowPositionals: false,
       options: {
-        pid: { type: "string", short: "p" },
+        pid: { type: "string", short: "p", multiple: true },
         cgroup: { type: "string" },
         output: { type: "string", short: "o" },
         user: { type: "string", short: "u" },
@@ -222,10 +222,13 @@ export function parseOptions(argv: readonly string[]): Options {
   }
   let pid: number | null = null;
   if (values.pid !== undefined) {
-    if (!/^\d+$/.test(values.pid) || Number(values.pid) <= 0 || Number(values.pid) > PID_MAX) {
-      throw _usage(`Invalid pid '${values.pid}'`);
+    const given = values.pid.at(-1)!;
+    if (!/^\d+$/.test(given) || Number(given) <= 0 || Number(given) > PID_MAX) {
+      throw _usage(`Invalid pid '${given}'`);
     }
-    pid = Number(values.pid);
+    // One tree: the last -p must not silently win over the others.
+    if (values.pid.length > 1) throw _usage("Give --pid once: captrace traces one process and its children");
+    pid = Number(given);
   }
   if (pid !== null && command.length > 0) throw _usage("Give either a command or --pid, not both");
   const cgroup = values.cgroup ?? null;
@@ -257,6 +260,7 @@ export function parseOptions(argv: readonly string[]): Options {
     throw _usage("No command after '--' (leave out '--' to trace the whole system)");
   }
   const mode = command.length > 0 ? "command" : pid !== null ? "pid" : "system";
+  if (mode === "system" && values["no-follow"]) throw _usage("--no-follow needs a command or --pid");
   return {
     mode,
     command,

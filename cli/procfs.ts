@@ -37,6 +37,25 @@ function _statFields(stat: string, indexes: readonly number[]): number[] | null 
   return out.every(Number.isInteger) ? out : null;
 }
 
+/** The kernel's PF_KTHREAD task flag. */
+const PF_KTHREAD = 0x00200000;
+
+/**
+ * True when the text of /proc/PID/stat is a kernel thread's (its flags have PF_KTHREAD).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isKernelThread } from "./procfs.ts";
+ * assert.ok(isKernelThread("2 (kthreadd) S 0 0 0 0 -1 2129984 0 0"));
+ * assert.ok(!isKernelThread("7 (sh) S 1 7 7 0 -1 4194560 0 0"));
+ * ```
+ */
+export function isKernelThread(stat: string): boolean {
+  const flags = _statFields(stat, [6])?.[0];
+  return flags !== undefined && (flags & PF_KTHREAD) !== 0;
+}
+
 /** Parent pid from the text of /proc/PID/stat. */
 export function ppidFromStat(stat: string): number | null {
   return _statFields(stat, [1])?.[0] ?? null;

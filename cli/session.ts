@@ -19,7 +19,15 @@ import { userPath } from "./user_path.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
-import { cpuTicks, descendantsOf, effectiveCaps, hasEnded, processState, terminalSignalsReach } from "./procfs.ts";
+import {
+  cpuTicks,
+  descendantsOf,
+  effectiveCaps,
+  hasEnded,
+  isKernelThread,
+  processState,
+  terminalSignalsReach,
+} from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import {
@@ -195,6 +203,17 @@ async function _prepare(
           state.kind === "gone" ? `No process with pid ${rootPid}` : `Process ${rootPid} has already exited`,
           "Check the pid with 'ps -p PID'",
           ExitCode.NO_SUCH_PROCESS,
+        );
+      }
+      if (rootPid === Deno.pid) {
+        throw new CaptraceError("captrace cannot trace itself", "Give the pid of another process", ExitCode.USAGE);
+      }
+      if (isKernelThread(await Deno.readTextFile(`/proc/${rootPid}/stat`).catch(() => ""))) {
+        // It makes no syscalls of a program's, and kthreadd's children are every kernel thread.
+        throw new CaptraceError(
+          `${rootPid} is a kernel thread`,
+          "Trace a user process, or the whole system (leave out -p)",
+          ExitCode.USAGE,
         );
       }
       if (state.kind === "thread") {

@@ -450,7 +450,7 @@ Deno.test("--pid of a process that does not exist fails with 4", async () => {
   assert.match(r.stderr, /No process with pid 4194303/);
 });
 
-Deno.test("--pid of a zombie fails with 4; of a thread, with 2 and the process to trace instead", async () => {
+Deno.test("--pid of a zombie fails with 4; of a thread or a kernel thread, with 2 and what to trace instead", async () => {
   await requireTracing();
   // sh forks a short sleep, then becomes a long one that never reaps it: the short one stays a zombie.
   const parent = new Deno.Command("sh", { args: ["-c", "sleep 0.01 & exec sleep 30"] }).spawn();
@@ -492,6 +492,25 @@ Deno.test("--pid of a zombie fails with 4; of a thread, with 2 and the process t
     child.kill("SIGKILL");
     await child.status;
   }
+  // A kernel thread (kthreadd: its children are every kernel thread) makes no program's checks.
+  const kthread = await runCli(["-p", "2"], { killAfterMs: 20_000 });
+  assert.equal(kthread.code, 2, kthread.stderr);
+  assert.equal(
+    kthread.stderr,
+    "captrace: 2 is a kernel thread\nTrace a user process, or the whole system (leave out -p)\n",
+  );
+});
+
+Deno.test("--pid of captrace itself is refused: it cannot trace itself", async () => {
+  await requireTracing();
+  // The shell's pid is the one captrace gets when exec'd.
+  const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
+  const r = await new Deno.Command("sh", { args: ["-c", `exec ${cli} -p $$`], stderr: "piped" }).output();
+  assert.equal(r.code, 2);
+  assert.equal(
+    new TextDecoder().decode(r.stderr),
+    "captrace: captrace cannot trace itself\nGive the pid of another process\n",
+  );
 });
 
 Deno.test("--pid of a process that ends while the probes are attached ends the trace instead of waiting", async () => {

@@ -318,6 +318,8 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
       [["--cgroup", "x", "-p", "1"], "Give --cgroup alone: it traces every process of the cgroup, not a pid"],
       [["--cgroup", "x", "--", "ls"], "Give --cgroup alone: it traces every process of the cgroup, not a command"],
       [["--cgroup", ""], "Invalid cgroup ''"],
+      [["-p", "1", "-p", "2"], "Give --pid once: captrace traces one process and its children"],
+      [["--no-follow"], "--no-follow needs a command or --pid"],
     ] as const
   ) {
     const r = await runCli([...args]);
