@@ -156,8 +156,14 @@ export function recommend(input: RecommendInput): Recommendation {
   const all = [...caps].sort((a, b) => a - b);
   const sorted = all.filter((c) => !covered.has(c));
   const list = sorted.map(capConstant);
-  const note = elsewhere === 0 ? NOTE : `${NOTE} So ${elsewhere === 1 ? "is 1 check" : `are ${elsewhere} checks`} ` +
+  let note = elsewhere === 0 ? NOTE : `${NOTE} So ${elsewhere === 1 ? "is 1 check" : `are ${elsewhere} checks`} ` +
     "allowed to processes in a user namespace other than the initial one: they need no capability outside it.";
+  const unknown = list.filter((c) => _UNKNOWN.test(c));
+  if (unknown.length > 0) {
+    note += ` ${unknown.join(" ")} ${unknown.length === 1 ? "is a capability" : "are capabilities"} this version ` +
+      "of captrace has no name for: setcap and systemd take it by number; docker, compose and Kubernetes only by " +
+      "name, and leave it out here.";
+  }
   const programs = _programs(all, covered, byProgram, root);
   return {
     capabilities: list,
@@ -261,7 +267,7 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
     return root.mountNs === undefined ? none : _runThere(root.mountNs, none);
   }
   return programs.map((p) => {
-    const lower = p.capabilities.map((c) => c.toLowerCase()).join(",");
+    const lower = p.capabilities.map(_setcapName).join(",");
     if (p.path === UNKNOWN_PROGRAM) {
       return `# the programs of processes gone before captrace looked: grant ${lower} to each program's file by its ` +
         "full path, or to its service or container (below)";
@@ -288,17 +294,28 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
   }).join("\n");
 }
 
+/** capConstant's name for a capability number this version does not know. */
+const _UNKNOWN = /^CAP_\d+$/;
+
+/** A capability as setcap takes it: its lower-case name, or a number for one with none. */
+function _setcapName(c: string): string {
+  return _UNKNOWN.test(c) ? c.slice(4) : c.toLowerCase();
+}
+
 /** Each paste-ready form of a capability list (upper-case names such as "CAP_CHOWN"). */
 export function formats(
   list: readonly string[],
   binary: string,
 ): Pick<Recommendation, "setcap" | "systemd" | "docker" | "compose" | "kubernetes"> {
-  const bare = list.map((c) => c.replace(/^CAP_/, ""));
-  const lower = list.map((c) => c.toLowerCase());
+  // A capability with no name (CAP_41: newer than this version): setcap and systemd take its number, the others
+  // only names.
+  const bare = list.filter((c) => !_UNKNOWN.test(c)).map((c) => c.replace(/^CAP_/, ""));
+  const lower = list.map(_setcapName);
+  const systemd = list.map((c) => _UNKNOWN.test(c) ? c.slice(4) : c).join(" ");
   const q = _shellWord;
   return {
     setcap: list.length ? `setcap ${lower.join(",")}+ep ${q(binary)}` : `setcap -r ${q(binary)}`,
-    systemd: `CapabilityBoundingSet=${list.join(" ")}\nAmbientCapabilities=${list.join(" ")}`,
+    systemd: `CapabilityBoundingSet=${systemd}\nAmbientCapabilities=${systemd}`,
     docker: ["docker run --cap-drop=ALL", ...bare.map((c) => `--cap-add=${c}`), "IMAGE"].join(" "),
     compose: ["cap_drop:", "  - ALL", ...(bare.length ? ["cap_add:", ...bare.map((c) => `  - ${c}`)] : [])]
       .join("\n"),

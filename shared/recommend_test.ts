@@ -86,10 +86,16 @@ Deno.test("recommend quotes a binary path with spaces or quotes for the shell", 
   assert.equal(formats([], "/tmp/it's").setcap, "setcap -r '/tmp/it'\\''s'");
 });
 
-Deno.test("recommend names an unknown capability number as CAP_<n>", () => {
-  const r = recommend({ agg: [agg(41)], narrowings: [], alone: new Map() });
-  assert.deepEqual(r.capabilities, ["CAP_41"]);
-  assert.equal(r.docker, "docker run --cap-drop=ALL --cap-add=41 IMAGE");
+Deno.test("recommend names an unknown capability number as CAP_<n>, and gives it by number where it can", () => {
+  const r = recommend({ agg: [agg(41), agg(0)], narrowings: [], alone: new Map(), binary: "/usr/bin/x" });
+  assert.deepEqual(r.capabilities, ["CAP_CHOWN", "CAP_41"]);
+  // setcap (cap_from_text) and systemd take a number; docker, compose and Kubernetes only names.
+  assert.equal(r.setcap, "setcap cap_chown,41+ep /usr/bin/x");
+  assert.equal(r.systemd, "CapabilityBoundingSet=CAP_CHOWN 41\nAmbientCapabilities=CAP_CHOWN 41");
+  assert.equal(r.docker, "docker run --cap-drop=ALL --cap-add=CHOWN IMAGE");
+  assert.equal(r.compose, "cap_drop:\n  - ALL\ncap_add:\n  - CHOWN");
+  assert.ok(r.kubernetes.endsWith('add: ["CHOWN"]'), r.kubernetes);
+  assert.match(r.note, / CAP_41 is a capability this version of captrace has no name for: setcap and systemd take /);
 });
 
 Deno.test("recommend narrowing replaces CAP_SYS_ADMIN when it was only a fallback", () => {
