@@ -1212,7 +1212,9 @@ class _Session {
             this.programs.map.knows(event.pid),
           );
           this.programs.map.exited(event.pid);
-          this.sink.line(o.json ? JSON.stringify(event) : formatExit(event, signalName));
+          // With --summary-only, the text trace is the summary: of the exits, the root's ends it (as strace -c's).
+          if (o.json) this.sink.line(JSON.stringify(event));
+          else if (!o.summaryOnly || o.verbose || event.root) this.sink.line(formatExit(event, signalName));
           if (event.root) this.#stopWhenQuiet();
           continue;
         case "fork":

@@ -179,6 +179,18 @@ Deno.test("--pid charges a child that ran before the attach to its own program, 
   }
 });
 
+Deno.test("--summary-only's text is the summary: of the exits, only the command's is shown (-v: all)", async () => {
+  await requireTracing();
+  const script = "/bin/true; /bin/true; exit 3";
+  const quiet = await runCli(["--summary-only", "--", "/bin/sh", "-c", script]);
+  assert.equal(quiet.code, 3, quiet.stderr);
+  const exits = quiet.stderr.match(/^\+\+\+ .*$/gm) ?? [];
+  assert.equal(exits.length, 1, quiet.stderr);
+  assert.match(exits[0]!, /^\+\+\+ \d+ exited with 3 \+\+\+$/);
+  const verbose = await runCli(["--summary-only", "-v", "--", "/bin/sh", "-c", script]);
+  assert.equal(verbose.stderr.match(/^\+\+\+ \d+ exited with 0 \+\+\+$/gm)?.length, 2, verbose.stderr);
+});
+
 Deno.test("--pid charges a subshell to the traced shell, though the shell has exec'd another program by then", async () => {
   await requireTracing();
   // The shell waits for a line, then forks a subshell and becomes sleep; the subshell's checks come after that.
