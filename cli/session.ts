@@ -501,8 +501,12 @@ class _Session {
   stopSignal: Deno.Signal | null = null;
   /** --cgroup's path from the hierarchy's root. */
   cgroup: string | null = null;
-  /** --pid's process was found ended once the probes were attached: nothing of it was traced. */
+  /**
+   * --pid's process was found ended once the probes were attached: nothing of it was traced, unless a record of it
+   * came (it ended between the attach and the ready record).
+   */
   #endedBeforeAttach = false;
+  #rootSeen = false;
   tracerStatus: Deno.CommandStatus | null = null;
   childStatus: Deno.CommandStatus | null = null;
 
@@ -527,14 +531,15 @@ class _Session {
 
   /**
    * System-wide (--cgroup too), the program a process runs is read from /proc when its first check is read, and
-   * again when a check comes with another comm (an exec: there are no exec records), so that its checks go to what it
-   * ran last. A process gone by then is named by its comm, as it was run; one only the kernel's counts name (with
+   * again when its main thread's check comes with another comm (an exec; there are no exec records: other threads
+   * name themselves), so that its checks go to what it ran last. A process gone by then is named by its comm, as it
+   * was run (a shell that executed chown and exited ran chown last); one only the kernel's counts name (with
    * --summary-only) is looked up at the end.
    */
-  #lookUp(pid: number, ppid: number, comm: string | null): void {
+  #lookUp(pid: number, tid: number, ppid: number, comm: string | null): void {
     if (this.options.mode !== "system") return;
     const last = this.#lookedUp.get(pid);
-    if (last !== undefined && (comm === null || last.comm === comm)) return;
+    if (last !== undefined && (comm === null || tid !== pid || last.comm === comm)) return;
     if (this.#lookedUp.size >= 65536) this.#lookedUp.clear();
     const turn = { comm: comm ?? "" };
     this.#lookedUp.set(pid, turn);
@@ -551,7 +556,7 @@ class _Session {
 
   /** Resolves once the program of every process that made a check is known, as far as it can be. */
   async #programsKnown(): Promise<void> {
-    for (const a of this.correlator.agg) this.#lookUp(a.pid, 0, null);
+    for (const a of this.correlator.agg) this.#lookUp(a.pid, a.pid, 0, null);
     await this.programs.settled();
   }
 
@@ -617,16 +622,13 @@ class _Session {
         ExitCode.TRACE_FAILED,
       );
     }
-    if (this.#endedBeforeAttach) {
+    if (this.#endedBeforeAttach && !this.#rootSeen) {
       // Nothing of it was traced: no summary, whose "nothing needed" would be no finding at all.
       const e = new CaptraceError(
         `Process ${this.rootPid} exited before the probes were attached`,
         "Nothing of it was traced; to trace a program from its start, launch it: captrace -- COMMAND",
         ExitCode.NO_SUCH_PROCESS,
       );
-      // The trace's file says why it ends there; stderr, where main reports the error, may be elsewhere.
-      if (this.options.json && this.options.output !== null) this.sink.line(JSON.stringify(e.toEvent()));
-      this.sink.flush();
       throw e;
     }
     if (childDone && this.stopping > 1 && this.childStatus === null) {
@@ -1205,6 +1207,7 @@ class _Session {
           else if (o.verbose) this.sink.line(formatExec(event));
           continue;
         case "exit":
+          if (event.root) this.#rootSeen = true;
           this.usage.exited(
             event.pid,
             this.programs.map.programOf(event.pid),
@@ -1278,7 +1281,8 @@ class _Session {
 
   /** Notes a check for the setcap lines: its process's parent, and the check if it counts (see recommend). */
   #charge(event: CheckEvent, role: BroadRole | undefined): void {
-    this.#lookUp(event.pid, event.ppid, event.comm);
+    if (event.pid === this.rootPid) this.#rootSeen = true;
+    this.#lookUp(event.pid, event.tid, event.ppid, event.comm);
     const counts = event.audit && (event.ret === 0 ? event.userns === null || event.userns === INIT_USER_NS : true);
     // Made before the exec or exit of its process shown already (read late from another CPU): not a new process.
     const turn = this.usage.earlier(event.pid, event.ts);

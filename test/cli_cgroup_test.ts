@@ -145,6 +145,44 @@ Deno.test("--cgroup's setcap lines name each program: one running by its file, o
   }
 });
 
+Deno.test("--cgroup: a thread that names itself, in a process that then exits, does not rename its program", async () => {
+  await requireTracing();
+  const { mount, done } = await cgroup2();
+  const name = `captrace-test-${crypto.randomUUID().slice(0, 8)}`;
+  const top = `${mount}/${name}`;
+  await Deno.mkdir(top);
+  const bin = await fixture("named_thread");
+  const file = await rootOwnedFile();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  try {
+    const p = new Deno.Command(Deno.execPath(), {
+      stdin: "null",
+      args: [...CLI, "--json", "-c", "-o", out, "--cgroup", name],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    await waitForReady(out);
+    const script =
+      `echo $$ > "$0/cgroup.procs" && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$1" "$2"`;
+    assert.ok((await new Deno.Command("sh", { args: ["-c", script, top, bin, file] }).output()).success);
+    await new Promise((r) => setTimeout(r, 300));
+    p.kill("SIGINT");
+    const status = await p.output();
+    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+    const events = ndjson(await Deno.readTextFile(out));
+    const comms = events.filter((e) => e.type === "check" && e.cap_name === "cap_chown").map((e) => e.comm);
+    assert.deepEqual(comms, ["named_thread", "worker-x"], "both checks, the second from the named thread");
+    const { programs } = (events.at(-1) as { recommendation: { programs: { path: string; capabilities: string[] }[] } })
+      .recommendation;
+    const chown = programs.filter((p) => p.capabilities.includes("CAP_CHOWN")).map((p) => p.path);
+    assert.deepEqual(chown, [bin]);
+  } finally {
+    await Deno.remove(out);
+    await Deno.remove(top).catch(() => {});
+    await done();
+  }
+});
+
 Deno.test("--cgroup names what is not a cgroup: exit 4 with a hint; exit 3 with no cgroup v2 mounted", async () => {
   await requireTracing();
   const missing = await runCli(["--cgroup", "captrace-no-such-cgroup"]);

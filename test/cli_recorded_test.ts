@@ -42,8 +42,9 @@ Deno.test("--pid of a process that ends before the probes are attached: exit 4 a
   const replay = await temp("READY 1000\n");
   const end = await temp("S begin\n@n: 0\n@p: 0\nS end\n");
   const baseline = await temp("");
+  const file = await Deno.makeTempFile({ suffix: ".ndjson" });
   try {
-    for (const extra of [["-c"], ["--json", "--baseline", baseline]]) {
+    for (const extra of [["-c"], ["--json", "--baseline", baseline], ["--json", "-o", file]]) {
       const target = new Deno.Command("sleep", { args: ["0.2"] }).spawn();
       const r = await fake(
         { FAKE_PROBES: "", FAKE_VERSION_SLEEP: "1", FAKE_REPLAY: replay, FAKE_ON_SIGINT: end },
@@ -58,13 +59,38 @@ Deno.test("--pid of a process that ends before the probes are attached: exit 4 a
         assert.ok(r.stderr.endsWith(`captrace: ${message}\n${hint}\n`), r.stderr);
         assert.doesNotMatch(r.stderr, /Recommendation|setcap/);
       } else {
-        const events = ndjson(r.stderr);
+        // On stderr, or in -o's file, the error once, after the ready event.
+        const events = ndjson(extra[1] === "-o" ? await Deno.readTextFile(file) : r.stderr);
         assert.deepEqual(events.map((e) => e.type), ["ready", "error"]);
         assert.deepEqual(events[1], { v: 1, type: "error", message, hint, exit_code: 4 });
       }
     }
   } finally {
-    for (const f of [replay, end, baseline]) await Deno.remove(f);
+    for (const f of [replay, end, baseline, file]) await Deno.remove(f);
+  }
+});
+
+Deno.test("--pid of a process that ends between the attach and the ready record was traced: its trace stands", async () => {
+  const target = new Deno.Command("sleep", { args: ["0.2"] }).spawn();
+  const pid = target.pid;
+  // Its check and its exit were read after the ready record: it ran while the probes were attached.
+  const replay = await temp(
+    `READY 1000\nC 2000 ${pid} ${pid} 1 0 0 13 -1 41 1 1 0 0 sleep\n    cap_capable+131\n\n` +
+      `X 3000 ${pid} 0 1\n`,
+  );
+  const end = await temp(`S begin\n@n: 1\n@p: 2\n@agg[0, ${pid}, 13, -1, 41, 0]: 1\nS end\n`);
+  try {
+    const r = await fake(
+      { FAKE_PROBES: "", FAKE_VERSION_SLEEP: "1", FAKE_REPLAY: replay, FAKE_ON_SIGINT: end },
+      ["-c", "-p", String(pid)],
+      20_000,
+    );
+    await target.status;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^Recommendation: CAP_NET_RAW$/m);
+    assert.doesNotMatch(r.stderr, /exited before the probes were attached/);
+  } finally {
+    for (const f of [replay, end]) await Deno.remove(f);
   }
 });
 
