@@ -116,6 +116,8 @@ export async function resolveCgroup(arg: string): Promise<Cgroup> {
   };
   const top = await Deno.stat(`${where.dir}/cgroup.procs`).catch(() => null);
   if (top === null) throw _notFound(arg, hint);
+  // The root holds every process: traced with no filter, its cgroups are not counted.
+  if (where.path === "/") return { ...where, ids: [] };
   await walk(where.dir);
   return { ...where, ids };
 }

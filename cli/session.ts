@@ -353,7 +353,7 @@ async function _trace(
       arch,
       ...(offsets ? { offsets } : {}),
     };
-    if (plan.cgroup !== null && !watchesNewCgroups(programOptions)) {
+    if (plan.cgroup !== null && plan.cgroup.path !== "/" && !watchesNewCgroups(programOptions)) {
       plan.limits.push(
         "cgroups made below the traced one during the trace are not seen: its path cannot be compared in the " +
           "kernel (too long, or a quote or backslash)",

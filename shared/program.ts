@@ -248,7 +248,8 @@ function _tracked(options: ProgramOptions, f: _Fields): string {
   if (options.mode === "system") {
     const ex = (options.excludePids ?? []).map((p) => `pid != ${p}`);
     if (options.excludeChildrenOf !== undefined) ex.push(`${f.ppid} != ${options.excludeChildrenOf}`);
-    if (options.cgroup) ex.push("@cg[cgroup]");
+    // The hierarchy's root holds every process: no filter.
+    if (options.cgroup && options.cgroup.path !== "/") ex.push("@cg[cgroup]");
     return ex.join(" && ");
   }
   const root = _root(options);
@@ -336,7 +337,9 @@ export function generateProgram(options: ProgramOptions): string {
   for (const pid of options.preTracked ?? []) out.push(`  @t[${pid}] = (uint64)${pid};`);
   // Without following, only the root is traced: one mark.
   if (!follow && options.mode === "pid") out.push(`  @m = (uint64)${_root(options)};`);
-  if (options.mode === "system") { for (const id of options.cgroup?.ids ?? []) out.push(`  @cg[(uint64)${id}] = 1;`); }
+  if (options.mode === "system" && options.cgroup?.path !== "/") {
+    for (const id of options.cgroup?.ids ?? []) out.push(`  @cg[(uint64)${id}] = 1;`);
+  }
   out.push(`  printf("READY %llu %u %lx:%lx\\n", nsecs, ${f.mntNs}, ${f.rootPtr}, ${f.rootMnt});`);
   // bpftrace reads the kernel's symbols (/proc/kallsyms) the first time it prints a kernel stack, which holds up
   // everything it prints for about 65 ms. A stack printed right after READY has it read while the command starts,

@@ -36,10 +36,11 @@ async function chownIn(dir: string | null, file: string): Promise<number> {
 Deno.test("--cgroup traces the processes of a cgroup and of those below it, made before or during the trace, only", async () => {
   await requireTracing();
   const { mount, done } = await cgroup2();
-  const name = `captrace-test-${crypto.randomUUID().slice(0, 8)}`;
+  // A path longer than one string literal of the kernel program: cgroups made below it are found by comparing their
+  // paths to it in pieces.
+  const name = `captrace-test-${crypto.randomUUID().slice(0, 8)}-${"n".repeat(60)}`;
   const top = `${mount}/${name}`;
-  // Made during the trace: one with a path longer than one string literal of the kernel program (compared in
-  // pieces), and a sibling whose name only begins like the traced one's.
+  // Made during the trace: one deep below it, and a sibling whose name only begins like the traced one's.
   const during = `${top}/during/${"n".repeat(100)}`;
   const sibling = `${top}-sibling`;
   const made = [top, `${top}/before`];
@@ -180,6 +181,32 @@ Deno.test("--cgroup: a thread that names itself, in a process that then exits, d
     await Deno.remove(out);
     await Deno.remove(top).catch(() => {});
     await done();
+  }
+});
+
+Deno.test("--cgroup / is every process, with no filter", async () => {
+  await requireTracing();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const file = await rootOwnedFile();
+  try {
+    const p = new Deno.Command(Deno.execPath(), {
+      stdin: "null",
+      args: [...CLI, "--json", "-o", out, "--cgroup", "/"],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const ready = await waitForReady(out);
+    assert.deepEqual([ready.cgroup, ready.limits], ["/", ["audit flags inferred from the kernel caller"]]);
+    const pid = await chownIn(null, file);
+    for (let i = 0; i < 100 && !ndjson(await Deno.readTextFile(out)).some((e) => e.pid === pid); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    p.kill("SIGINT");
+    const status = await p.output();
+    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+    assert.ok(ndjson(await Deno.readTextFile(out)).some((e) => e.pid === pid && e.cap_name === "cap_chown"));
+  } finally {
+    await Deno.remove(out);
   }
 });
 
