@@ -85,8 +85,11 @@ function _notFound(arg: string, hint: string): CaptraceError {
   return new CaptraceError(`No cgroup '${arg}'`, hint, ExitCode.NO_SUCH_PROCESS);
 }
 
-/** The cgroup `arg` names, with the ids of the cgroups below it now. */
-export async function resolveCgroup(arg: string): Promise<Cgroup> {
+/**
+ * The cgroup `arg` names, with the ids of the cgroups below it now; at most `max` of them (the kernel map that holds
+ * them has room for so many).
+ */
+export async function resolveCgroup(arg: string, max = MAX_CGROUPS): Promise<Cgroup> {
   const mounts = cgroup2Mounts(await Deno.readTextFile("/proc/self/mountinfo"));
   if (mounts.length === 0) {
     throw new CaptraceError(
@@ -96,17 +99,22 @@ export async function resolveCgroup(arg: string): Promise<Cgroup> {
     );
   }
   const where = cgroupLocation(arg, mounts);
-  if (where === null) throw _notFound(arg, "Give the path without '.' or '..' parts");
+  if (where === null) {
+    throw new CaptraceError(`Invalid cgroup '${arg}'`, "Give the path without '.' or '..' parts", ExitCode.USAGE);
+  }
+  const limit = Math.min(max, MAX_CGROUPS);
   const hint = `Give its path as the '0::' line of /proc/PID/cgroup shows it, or its directory under ${mounts[0]}`;
   const ids: number[] = [];
   const walk = async (dir: string): Promise<void> => {
     const info = await Deno.stat(dir);
     if (info.ino === null) throw new Error(`${dir} has no inode number`);
     ids.push(info.ino);
-    if (ids.length > MAX_CGROUPS) {
+    if (ids.length > limit) {
       throw new CaptraceError(
-        `The cgroup '${arg}' has more than ${MAX_CGROUPS} cgroups below it`,
-        "Trace a cgroup lower in the hierarchy, or the whole system",
+        `The cgroup '${arg}' and those below it are more than ${limit} cgroups`,
+        limit < MAX_CGROUPS
+          ? "Raise --map-keys, trace a cgroup lower in the hierarchy, or the whole system"
+          : "Trace a cgroup lower in the hierarchy, or the whole system",
         ExitCode.USAGE,
       );
     }

@@ -185,7 +185,8 @@ async function _prepare(
     const probe: ProbeKind = choice;
     const arch = Deno.build.arch;
     const limits = probeLimits(probe, arch);
-    const cgroup = options.cgroup === null ? null : await resolveCgroup(options.cgroup);
+    // The program's map of cgroup ids has room for --map-keys entries.
+    const cgroup = options.cgroup === null ? null : await resolveCgroup(options.cgroup, options.mapKeys);
     const optsArg = probe === "kprobe"
       ? kprobeOptsArg(await capableOptsParam(options.bpftrace), Deno.osRelease())
       : "opts";
@@ -211,7 +212,7 @@ async function _prepare(
       if (isKernelThread(await Deno.readTextFile(`/proc/${rootPid}/stat`).catch(() => ""))) {
         // It makes no syscalls of a program's, and kthreadd's children are every kernel thread.
         throw new CaptraceError(
-          `${rootPid} is a kernel thread`,
+          `Process ${rootPid} is a kernel thread`,
           "Trace a user process, or the whole system (leave out -p)",
           ExitCode.USAGE,
         );

@@ -74,7 +74,7 @@ export interface CheckEvent {
    * The table `syscall` is a number of: "x86_64", or "i386" for a 32-bit call (a 32-bit program's, or `int 0x80`);
    * null with `syscall`. Added within v1: absent from earlier checks.
    */
-  syscall_abi: "x86_64" | "i386" | null;
+  syscall_abi: "x86_64" | "i386" | "x32" | null;
   /** The kernel's CAP_OPT_* bits for this check (2 = NOAUDIT, 4 = INSETID). */
   opts: number;
   /** True when the check would be audited (not a probing CAP_OPT_NOAUDIT check). */

@@ -4,6 +4,7 @@ import { ByteBuffer } from "./byte_buffer.ts";
 import { capLabel } from "./capabilities.ts";
 import { errnoText } from "./errno.ts";
 import type { CheckEvent, ExecEvent, ExitEvent } from "./event.ts";
+import { syscallLabel } from "./syscalls.ts";
 
 function _pad(n: number, width = 2): string {
   return String(n).padStart(width, "0");
@@ -125,7 +126,7 @@ export function writeCheck(out: ByteBuffer, e: CheckEvent): void {
   if (e.ret < 0) out.raw(_indexed(_errnos, -e.ret, _errno));
   out.raw(_SYSCALL);
   // The name or number: "-" outside a syscall.
-  out.raw(_cached(_names, e.syscall_name ?? (e.syscall === null ? "-" : String(e.syscall)), _same));
+  out.raw(_cached(_names, syscallLabel(e.syscall_name, e.syscall, e.syscall_abi), _same));
   if (e.site?.file && e.site.line !== null) {
     out.text(` at ${e.site.file}:${e.site.line}` + (e.site.function ? ` (${e.site.function})` : ""));
   } else if (e.site?.function) {

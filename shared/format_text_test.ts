@@ -88,6 +88,8 @@ Deno.test("formatCheck prints Go's errno texts, and errno N for unknown ones", (
 Deno.test("formatCheck prints syscall=- outside a syscall and the number for an unknown one", () => {
   assert.ok(formatCheck(ev({ syscall: null, syscall_name: null })).endsWith(" syscall=-"));
   assert.ok(formatCheck(ev({ syscall: 999, syscall_name: null })).endsWith(" syscall=999"));
+  // A number of another table says which: not read as x86_64's.
+  assert.ok(formatCheck(ev({ syscall: 452, syscall_name: null, syscall_abi: "i386" })).endsWith(" syscall=i386:452"));
 });
 
 Deno.test("formatCheck pads the comm to 16 and does not cut a longer one", () => {

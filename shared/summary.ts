@@ -4,7 +4,7 @@ import { isAudited } from "./audit.ts";
 import { capLabel, capName } from "./capabilities.ts";
 import type { AggEntry } from "./correlator.ts";
 import type { CapabilitySummary, ProbeKind, Recommendation, SummaryEvent, Totals } from "./event.ts";
-import { syscallName } from "./syscalls.ts";
+import { syscallLabel, syscallName, syscallOf } from "./syscalls.ts";
 
 /**
  * Per-capability rows from the in-kernel aggregate, ordered by capability number.
@@ -42,7 +42,8 @@ export function summarize(agg: readonly AggEntry[], arch = "x86_64"): Capability
     else r.denied += a.count;
     if (isAudited(a.opts)) r.audited += a.count;
     else r.noaudit += a.count;
-    r._sys.add(a.sys < 0 ? "-" : syscallName(a.sys, arch) ?? String(a.sys));
+    const s = syscallOf(a.sys, arch);
+    r._sys.add(syscallLabel(syscallName(a.sys, arch), s?.nr ?? (a.sys < 0 ? null : a.sys), s?.abi ?? null));
     r._pids.add(a.pid);
   }
   return [...rows.values()].sort((a, b) => a.cap - b.cap).map(({ _sys, _pids, ...r }) => ({

@@ -90,15 +90,17 @@ Deno.test("formatSummary prints an aligned table under 80 columns, then every fo
   assert.deepEqual(lines.slice(8), [
     "",
     "Recommendation: CAP_CHOWN CAP_SETUID CAP_SYS_ADMIN CAP_41",
-    "  Covers only the code paths this run exercised; no-audit probing checks are left out.",
+    "  Covers only the code paths this run exercised; no-audit probing checks are left out. CAP_41 is a " +
+    "capability this version of captrace has no name for: setcap and systemd take it by number; docker, compose " +
+    "and Kubernetes only by name, and leave it out here.",
     "",
     "setcap:",
-    "  setcap cap_chown,cap_setuid,cap_sys_admin,cap_41+ep /usr/bin/chown",
+    "  setcap cap_chown,cap_setuid,cap_sys_admin,41+ep /usr/bin/chown",
     "systemd unit ([Service]):",
-    "  CapabilityBoundingSet=CAP_CHOWN CAP_SETUID CAP_SYS_ADMIN CAP_41",
-    "  AmbientCapabilities=CAP_CHOWN CAP_SETUID CAP_SYS_ADMIN CAP_41",
+    "  CapabilityBoundingSet=CAP_CHOWN CAP_SETUID CAP_SYS_ADMIN 41",
+    "  AmbientCapabilities=CAP_CHOWN CAP_SETUID CAP_SYS_ADMIN 41",
     "docker:",
-    "  docker run --cap-drop=ALL --cap-add=CHOWN --cap-add=SETUID --cap-add=SYS_ADMIN --cap-add=41 IMAGE",
+    "  docker run --cap-drop=ALL --cap-add=CHOWN --cap-add=SETUID --cap-add=SYS_ADMIN IMAGE",
     "docker compose (service):",
     "  cap_drop:",
     "    - ALL",
@@ -106,12 +108,11 @@ Deno.test("formatSummary prints an aligned table under 80 columns, then every fo
     "    - CHOWN",
     "    - SETUID",
     "    - SYS_ADMIN",
-    "    - 41",
     "Kubernetes (container):",
     "  securityContext:",
     "    capabilities:",
     '      drop: ["ALL"]',
-    '      add: ["CHOWN", "SETUID", "SYS_ADMIN", "41"]',
+    '      add: ["CHOWN", "SETUID", "SYS_ADMIN"]',
   ]);
 });
 

@@ -10,9 +10,12 @@ import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
  */
 export const I386_SYSCALL = 0x20000000;
 
+/** x32's syscall bit (__X32_SYSCALL_BIT): its calls come with it set. */
+const X32_SYSCALL = 0x40000000;
+
 /** A syscall number as reported, split into its ABI and its number in that ABI's table. */
 export interface Syscall {
-  abi: "x86_64" | "i386";
+  abi: "x86_64" | "i386" | "x32";
   nr: number;
 }
 
@@ -29,7 +32,8 @@ export interface Syscall {
  */
 export function syscallOf(nr: number, arch = "x86_64"): Syscall | null {
   if (nr < 0 || arch !== "x86_64") return null;
-  return nr >= I386_SYSCALL && nr < 2 * I386_SYSCALL ? { abi: "i386", nr: nr - I386_SYSCALL } : { abi: "x86_64", nr };
+  if (nr >= X32_SYSCALL) return { abi: "x32", nr: nr - X32_SYSCALL };
+  return nr >= I386_SYSCALL ? { abi: "i386", nr: nr - I386_SYSCALL } : { abi: "x86_64", nr };
 }
 
 /**
@@ -45,6 +49,25 @@ export function syscallOf(nr: number, arch = "x86_64"): Syscall | null {
  */
 export function syscallName(nr: number, arch = "x86_64"): string | null {
   const s = syscallOf(nr, arch);
-  if (s === null) return null;
+  // x32's numbers follow neither table throughout: not named.
+  if (s === null || s.abi === "x32") return null;
   return (s.abi === "i386" ? I386_SYSCALLS : X86_64_SYSCALLS)[s.nr] || null;
+}
+
+/**
+ * How a syscall is shown: its name, else its number in its ABI's table, with the ABI before it when that is not
+ * x86_64's ("i386:452"); "-" for none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { syscallLabel } from "./syscalls.ts";
+ * assert.equal(syscallLabel("fchownat", 260, "x86_64"), "fchownat");
+ * assert.equal(syscallLabel(null, 452, "i386"), "i386:452");
+ * ```
+ */
+export function syscallLabel(name: string | null, nr: number | null, abi: Syscall["abi"] | null): string {
+  if (name !== null) return name;
+  if (nr === null) return "-";
+  return abi === null || abi === "x86_64" ? String(nr) : `${abi}:${nr}`;
 }

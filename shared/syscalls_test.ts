@@ -54,6 +54,7 @@ Deno.test("syscallName names 32-bit syscalls from the i386 table", () => {
   assert.equal(syscallName(212), "lookup_dcookie");
   // x32's bit is not i386's: not named from either table.
   assert.equal(syscallName(0x40000000 + 1), null);
+  assert.deepEqual(syscallOf(0x40000000 + 1), { abi: "x32", nr: 1 });
   assert.equal(syscallName(I386_SYSCALL + 212, "aarch64"), null);
 });
 

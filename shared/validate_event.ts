@@ -41,7 +41,11 @@ const SCHEMA: Record<Event["type"], Record<string, Kind>> = {
   error: { message: "str", hint: "str?", exit_code: "int?" },
 };
 
+/** Fields added within v1: events written before them have none. */
+const ADDED = new Set(["ready.cgroup", "check.syscall_abi"]);
+
 const ENUMS: Record<string, readonly string[]> = {
+  syscall_abi: ["x86_64", "i386", "x32"],
   probe: ["tracepoint", "kprobe"],
   mode: ["command", "pid", "system"],
   verdict: ["allowed", "denied"],
@@ -88,8 +92,9 @@ export function validateEvent(value: unknown): string[] {
   if (!fields) return [`type: unknown ${JSON.stringify(o.type)}`];
   const problems: string[] = [];
   for (const [name, kind] of Object.entries(fields)) {
-    if (!(name in o)) problems.push(`${type}.${name}: missing`);
-    else if (!_is(kind, o[name])) problems.push(`${type}.${name}: expected ${kind}, got ${JSON.stringify(o[name])}`);
+    if (!(name in o)) {
+      if (!ADDED.has(`${type}.${name}`)) problems.push(`${type}.${name}: missing`);
+    } else if (!_is(kind, o[name])) problems.push(`${type}.${name}: expected ${kind}, got ${JSON.stringify(o[name])}`);
     else if (ENUMS[name] && !ENUMS[name].includes(o[name] as string)) {
       problems.push(`${type}.${name}: ${JSON.stringify(o[name])} is not one of ${ENUMS[name].join(", ")}`);
     }

@@ -54,3 +54,20 @@ Deno.test("validateEvent accepts a program's mount_ns absent, null or an inode n
     ]);
   }
 });
+
+Deno.test("validateEvent accepts events written before the fields added within v1, and checks them when present", () => {
+  const ready = {
+    v: 1,
+    type: "ready",
+    probe: "tracepoint",
+    kernel: "",
+    bpftrace: "",
+    mode: "system",
+    pid: null,
+    limits: [],
+  };
+  assert.deepEqual(validateEvent(ready), [], "without cgroup");
+  assert.deepEqual(validateEvent({ ...ready, cgroup: "/a" }), []);
+  assert.deepEqual(validateEvent({ ...ready, cgroup: 5 }), ["ready.cgroup: expected str?, got 5"]);
+  assert.deepEqual(validateEvent({ ...ready, pid: undefined }).length, 1, "the others stay required");
+});

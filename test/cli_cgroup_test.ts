@@ -184,6 +184,28 @@ Deno.test("--cgroup: a thread that names itself, in a process that then exits, d
   }
 });
 
+Deno.test("--cgroup with more cgroups below it than the kernel's map has room for is refused", async () => {
+  await requireTracing();
+  const { mount, done } = await cgroup2();
+  const top = `${mount}/captrace-test-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(top);
+  const below = Array.from({ length: 1024 }, (_, i) => `${top}/c${i}`);
+  try {
+    for (const d of below) await Deno.mkdir(d);
+    const r = await runCli(["--map-keys", "1024", "--cgroup", top]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      `captrace: The cgroup '${top}' and those below it are more than 1024 cgroups\n` +
+        "Raise --map-keys, trace a cgroup lower in the hierarchy, or the whole system\n",
+    );
+  } finally {
+    for (const d of below) await Deno.remove(d).catch(() => {});
+    await Deno.remove(top);
+    await done();
+  }
+});
+
 Deno.test("--cgroup / is every process, with no filter", async () => {
   await requireTracing();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
@@ -216,8 +238,8 @@ Deno.test("--cgroup names what is not a cgroup: exit 4 with a hint; exit 3 with 
   assert.equal(missing.code, 4);
   assert.match(missing.stderr, /^captrace: No cgroup 'captrace-no-such-cgroup'\nGive its path as the '0::' line /);
   const out = await runCli(["--cgroup", "a/../.."]);
-  assert.equal(out.code, 4);
-  assert.equal(out.stderr, "captrace: No cgroup 'a/../..'\nGive the path without '.' or '..' parts\n");
+  assert.equal(out.code, 2);
+  assert.equal(out.stderr, "captrace: Invalid cgroup 'a/../..'\nGive the path without '.' or '..' parts\n");
   // In a mount namespace of its own without cgroup v2 mounts.
   const unmount =
     `for m in $(sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \\([^ ]*\\) .* - cgroup2 .*/\\1/p' /proc/self/mountinfo); ` +
