@@ -248,6 +248,8 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
     const p = _program(root, []);
     const multiCall = MULTI_CALL.test(p.path.slice(p.path.lastIndexOf("/") + 1));
     const where = p.mount_ns === null ? "" : ` (in mount namespace mnt:[${p.mount_ns}])`;
+    // No program known (system-wide): no file to remove capabilities from.
+    if (p.path === UNKNOWN_PROGRAM && !p.placed) return "# no capability was needed: no program to set";
     // Removing the file capabilities of a file that is not this program's alone would take them from the others.
     if (!p.placed) {
       return `# ${_shellWord(p.path)} (as it was run; captrace could not find the file) needs no capability`;

@@ -77,7 +77,7 @@ Deno.test("recommend names no file when the program is not known (system-wide, i
   // Nothing needed: nothing to remove from no file.
   assert.equal(
     recommend({ agg: [], narrowings: [], alone: new Map() }).setcap,
-    "# /path/to/program (as it was run; captrace could not find the file) needs no capability",
+    "# no capability was needed: no program to set",
   );
 });
 
