@@ -1,6 +1,7 @@
 /** The tree the extension shows, built from NDJSON v1 events: trace session → process → capability → call site. */
 
 import type { CheckEvent, ErrorEvent, Event, ReadyEvent, SummaryEvent } from "../../shared/event.ts";
+import { syscallLabel } from "../../shared/syscalls.ts";
 
 /** One call site of a capability within a process: a source location, or the syscall when none is known. */
 export interface SiteNode {
@@ -232,7 +233,7 @@ function _applyCheck(session: SessionNode, check: CheckEvent): void {
     ? `${file}:${line ?? 0}:${site?.function ?? ""}`
     : site
     ? `${site.binary}@${site.address}`
-    : `syscall:${check.syscall_name ?? check.syscall ?? "none"}`;
+    : `syscall:${check.syscall === null ? "none" : _syscall(check)}`;
   let node = cap.sites.get(key);
   if (!node) {
     node = {
@@ -242,8 +243,7 @@ function _applyCheck(session: SessionNode, check: CheckEvent): void {
       file,
       line,
       binary: site?.binary ?? null,
-      syscall: check.syscall_name ??
-        (check.syscall === null ? null : `syscall ${check.syscall}`),
+      syscall: check.syscall_name ?? (check.syscall === null ? null : `syscall ${_syscall(check)}`),
       reason: check.site_reason ?? null,
       script: check.script ?? null,
       allowed: 0,
@@ -265,4 +265,10 @@ function _applyCheck(session: SessionNode, check: CheckEvent): void {
 function _resolve(file: string, cwd: string | null): string {
   if (file.startsWith("/") || cwd === null) return file;
   return `${cwd.replace(/\/$/, "")}/${file.replace(/^\.\//, "")}`;
+}
+
+/** A check's syscall as the CLI's text shows it: its name, or its number with its ABI when not x86_64's. */
+function _syscall(check: CheckEvent): string {
+  // Written before syscall_abi was: x86_64's.
+  return syscallLabel(check.syscall_name, check.syscall, check.syscall_abi ?? null);
 }
