@@ -385,6 +385,7 @@ async function _trace(
     for (const r of plan.running) {
       state.programs.map.exec(r.pid, r.ppid, r.file);
       state.programs.map.mark(r.pid, r.file);
+      state.tracking(r.pid);
     }
     if (options.mode === "pid" && rootPid !== null) state.programs.map.mark(rootPid, state.programs.map.root);
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
@@ -502,6 +503,39 @@ class _Session {
   stopSignal: Deno.Signal | null = null;
   /** --cgroup's path from the hierarchy's root. */
   cgroup: string | null = null;
+
+  /** Processes of the traced tree (below the root) with no exit read yet. */
+  #started = new Set<number>();
+  #rootExited = false;
+
+  /** `pid`, below the root, runs: its exit is to come (or it outlives the root). */
+  tracking(pid: number): void {
+    if (this.#started.size < 65536) this.#started.add(pid);
+  }
+
+  /**
+   * The trace ends with the root (README, Limits): processes of the tree still running then go on untraced. Says
+   * so, naming them, so that a daemon's missing checks are no surprise.
+   */
+  async #noteOutliving(): Promise<void> {
+    if (!this.#rootExited || this.#started.size === 0) return;
+    const running: string[] = [];
+    for (const pid of this.#started) {
+      if (hasEnded(await processState(pid))) continue;
+      const comm = (await Deno.readTextFile(`/proc/${pid}/comm`).catch(() => "")).trim();
+      running.push(comm === "" ? String(pid) : `${pid} ${printable(comm)}`);
+    }
+    if (running.length === 0) return;
+    const shown = running.length > 5 ? [...running.slice(0, 5), "…"] : running;
+    const which = running.length === 1
+      ? "1 process it started still runs"
+      : `${running.length} processes it started still run`;
+    _notice(
+      this.options,
+      this.sink,
+      `captrace: the traced process ended, and ${which} (${shown.join(", ")}): their later checks are not traced`,
+    );
+  }
   /**
    * --pid's process was found ended once the probes were attached: nothing of it was traced, unless a record of it
    * came (it ended between the attach and the ready record).
@@ -647,6 +681,7 @@ class _Session {
         );
       }
     } else if (childDone) await childDone;
+    await this.#noteOutliving();
     await this.#programsKnown();
     this.#finish();
     if (this.gate && this.childStatus) {
@@ -1216,6 +1251,8 @@ class _Session {
             this.programs.map.knows(event.pid),
           );
           this.programs.map.exited(event.pid);
+          this.#started.delete(event.pid);
+          if (event.root) this.#rootExited = true;
           // With --summary-only, the text trace is the summary: of the exits, the root's ends it (as strace -c's).
           if (o.json) this.sink.line(JSON.stringify(event));
           else if (!o.summaryOnly || o.verbose || event.root) this.sink.line(formatExit(event, signalName));
@@ -1227,6 +1264,7 @@ class _Session {
           // after the child's own exec (a busy trace, another CPU's buffer), that exec stands.
           if (this.usage.turnedAfter(event.pid, event.ts)) this.programs.map.parent(event.pid, event.ppid);
           else this.programs.map.forked(event.pid, event.ppid, event.mark);
+          this.tracking(event.pid);
           continue;
         case "lost":
           if (o.json) this.sink.line(JSON.stringify(event));

@@ -180,6 +180,32 @@ Deno.test("--pid charges a child that ran before the attach to its own program, 
   }
 });
 
+Deno.test("the trace ends with the command, and names the processes it started that still run", async () => {
+  await requireTracing();
+  // Their output elsewhere: the run is over when captrace is, not when they are.
+  const script = "/bin/sleep 7.31 >/dev/null 2>&1 & /bin/sleep 7.32 >/dev/null 2>&1 & /bin/true; exit 0";
+  const r = await runCli(["--", "/bin/sh", "-c", script]);
+  const left = await processesMatching("7.3");
+  try {
+    assert.equal(r.code, 0, r.stderr);
+    const pids = left.map((l) => Number.parseInt(l)).sort((a, b) => a - b);
+    assert.equal(pids.length, 2, left.join("\n"));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^captrace: the traced process ended, and 2 processes it started still run \\((${pids[0]} sleep, ${
+          pids[1]
+        } sleep|${pids[1]} sleep, ${pids[0]} sleep)\\): their later checks are not traced$`,
+        "m",
+      ),
+    );
+  } finally {
+    for (const l of left) Deno.kill(Number.parseInt(l), "SIGKILL");
+  }
+  // None left: nothing to say.
+  assert.doesNotMatch((await runCli(["--", "/bin/sh", "-c", "/bin/true; exit 0"])).stderr, /still run/);
+});
+
 Deno.test("--summary-only's text is the summary: of the exits, only the command's is shown (-v: all)", async () => {
   await requireTracing();
   const script = "/bin/true; /bin/true; exit 3";
