@@ -565,22 +565,18 @@ class _Session {
   }
 
   /**
-   * System-wide (--cgroup too), the program a process runs is read from /proc when its first check is read, and
-   * again when its main thread's check comes with another comm (an exec; there are no exec records: other threads
-   * name themselves), so that its checks go to what it ran last. A process gone by then is named by its comm, as it
-   * was run (a shell that executed chown and exited ran chown last); one only the kernel's counts name (with
-   * --summary-only) is looked up at the end.
+   * System-wide (--cgroup too), a process that executed nothing while traced has no exec record: the program it runs
+   * is read from /proc when its first check is read, or named by its comm when it is gone by then (as it was run).
+   * One only the kernel's counts name (with --summary-only) is looked up at the end.
    */
-  #lookUp(pid: number, tid: number, ppid: number, comm: string | null): void {
-    if (this.options.mode !== "system") return;
-    const last = this.#lookedUp.get(pid);
-    if (last !== undefined && (comm === null || tid !== pid || last.comm === comm)) return;
+  #lookUp(pid: number, ppid: number, comm: string | null): void {
+    if (this.options.mode !== "system" || this.#lookedUp.has(pid)) return;
     if (this.#lookedUp.size >= 65536) this.#lookedUp.clear();
     const turn = { comm: comm ?? "" };
     this.#lookedUp.set(pid, turn);
     this.programs.track(
       runningProgram(pid).then((file) => {
-        // A later lookup of the same process (it executed again meanwhile) has the last word.
+        // An exec record of the process read meanwhile names its program: this lookup may have read a later one.
         if (this.#lookedUp.get(pid) !== turn) return;
         const found = file ?? (comm === null ? null : { path: comm, script: false, unplaced: true as const });
         if (found !== null) this.programs.map.exec(pid, ppid, found);
@@ -591,7 +587,7 @@ class _Session {
 
   /** Resolves once the program of every process that made a check is known, as far as it can be. */
   async #programsKnown(): Promise<void> {
-    for (const a of this.correlator.agg) this.#lookUp(a.pid, a.pid, 0, null);
+    for (const a of this.correlator.agg) this.#lookUp(a.pid, 0, null);
     await this.programs.settled();
   }
 
@@ -1239,6 +1235,8 @@ class _Session {
           this.programs.map.parent(event.pid, event.ppid);
           this.usage.exec(event.pid, this.programs.map.programOf(event.pid), event.ts);
           this.programs.exec(event.pid, event.ppid, event.ts, event.filename);
+          // Its program is known from here: no lookup in /proc (one under way may read what it runs next).
+          if (o.mode === "system") this.#lookedUp.set(event.pid, { comm: event.comm });
           if (o.json) this.sink.line(JSON.stringify(event));
           else if (o.verbose) this.sink.line(formatExec(event));
           continue;
@@ -1321,7 +1319,7 @@ class _Session {
   /** Notes a check for the setcap lines: its process's parent, and the check if it counts (see recommend). */
   #charge(event: CheckEvent, role: BroadRole | undefined): void {
     if (event.pid === this.rootPid) this.#rootSeen = true;
-    this.#lookUp(event.pid, event.tid, event.ppid, event.comm);
+    this.#lookUp(event.pid, event.ppid, event.comm);
     const counts = event.audit && (event.ret === 0 ? event.userns === null || event.userns === INIT_USER_NS : true);
     // Made before the exec or exit of its process shown already (read late from another CPU): not a new process.
     const turn = this.usage.earlier(event.pid, event.ts);

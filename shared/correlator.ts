@@ -45,7 +45,8 @@ export interface AggEntry {
   /**
    * The program the process ran, as the kernel marked it: the `ts` of the exec record that started it (a new
    * process takes its parent's), or for a program that ran before the trace, its process's pid (see
-   * ProgramMap.programMarked); 0 system-wide, absent in summaries made before marks.
+   * ProgramMap.programMarked); system-wide, 0 for a process that executed nothing while traced; absent in summaries
+   * made before marks.
    */
   program?: number;
   /**

@@ -306,7 +306,7 @@ function _orPid(cond: string, pid: number): string {
  * - `N <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>\t<ts>` for an exec (the namespace and root directory
  *   it looked the file up in: its dentry's and mount's addresses in hex, `dentry:mount`, and its inode, 0 when not
  *   known; the file name, which may hold newlines, ends with a tab and the record's time), `X <ts> <pid> <exit_code>
- *   <root>` for a process's end (older programs printed execs as `E`, without the end);
+ *   <root>` for a process's end (older programs printed execs as `E`, without the end); system-wide, execs only;
  * - `F <ts> <child> <pid> <mark>` for a new process (not a thread) of the traced tree, with the mark of its
  *   parent's program (below);
  * - between `S begin <ts>` and `S end <ts>` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
@@ -314,8 +314,9 @@ function _orPid(cond: string, pid: number): string {
  *   was counted on: `init` is 1 when the checking process was in the initial user namespace, 0 for any other, 3
  *   for a check its syscall does without (in the initial namespace);
  *   `program` marks the program the process ran: the `ts` of its exec record, which a new process takes from its
- *   parent, or for one that ran before the trace (or a child of the root before its exec), its process's pid, 0
- *   system-wide; `fallback` is the narrow capability a broad check stood in for, or 0 (see _fallback).
+ *   parent, or for one that ran before the trace (or a child of the root before its exec), its process's pid;
+ *   system-wide, the `ts` of its exec record, or 0 for a process that executed nothing while traced; `fallback` is
+ *   the narrow capability a broad check stood in for, or 0 (see _fallback).
  */
 export function generateProgram(options: ProgramOptions): string {
   const arch = options.arch ?? "x86_64";
@@ -326,8 +327,8 @@ export function generateProgram(options: ProgramOptions): string {
   const sys = _syscallExpr(arch, f);
   const site = _siteCode(options, arch, f);
   const follow = _follows(options);
-  // The mark of the program a check's process runs; none system-wide.
-  const mark = follow ? "@t[pid]" : options.mode === "system" ? "0" : "@m";
+  // The mark of the program a check's process runs: by pid, but for the root alone (--no-follow).
+  const mark = follow || options.mode === "system" ? "@t[pid]" : "@m";
   const out: string[] = [];
 
   out.push("BEGIN {");
@@ -467,13 +468,13 @@ export function generateProgram(options: ProgramOptions): string {
     out.push(live === "" ? `    ${print}` : `    if (${live}) { ${print} }`, "  }", "}", "");
   }
 
+  // The exec's time marks the program from now on (see ProgramMap.programMarked).
+  const exec = [
+    `$now = nsecs; ${mark} = $now;`,
+    `@p = count(); printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\n", $now, pid, ${f.ppid}, ` +
+    `${f.mntNs}, ${f.rootPtr}, ${f.rootMnt}, ${f.rootIno}, ${f.execFilename}, $now);`,
+  ];
   if (options.mode !== "system") {
-    // The exec's time marks the program from now on (see ProgramMap.programMarked).
-    const exec = [
-      `$now = nsecs; ${mark} = $now;`,
-      `@p = count(); printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\n", $now, pid, ${f.ppid}, ` +
-      `${f.mntNs}, ${f.rootPtr}, ${f.rootMnt}, ${f.rootIno}, ${f.execFilename}, $now);`,
-    ];
     if (gate) {
       // The root's execs open the gate: the last of the launcher's is the target's.
       out.push(`tracepoint:sched:sched_process_exec ${_and(tracked, live)} {`);
@@ -511,8 +512,19 @@ export function generateProgram(options: ProgramOptions): string {
     out.push(..._cgroupMade(options.cgroup!.path, options.offsets));
   }
 
-  if (options.mode === "system" && control !== undefined) {
-    out.push(`tracepoint:sched:sched_process_exit /pid == ${control}/ {`, `  ${_orphaned(f)}`, "}", "");
+  if (options.mode === "system") {
+    // Whole-system too, each exec marks its process's program and names its file: the checks a wrapper (a script,
+    // setpriv) makes before it executes its program are the wrapper's, not the program's. A process's mark goes with
+    // it: the map holds the processes that executed something while traced.
+    out.push(`tracepoint:sched:sched_process_exec ${_and(tracked, live)} {`, ...exec.map((l) => `  ${l}`), "}", "");
+    const gone = [`if (${f.live} == 0) { delete(@t[pid]); }`, "delete(@nd[tid]);"];
+    if (control === undefined) {
+      out.push(`tracepoint:sched:sched_process_exit ${_and(tracked)} {`, ...gone.map((l) => `  ${l}`), "}", "");
+    } else {
+      out.push(`tracepoint:sched:sched_process_exit ${_orPid(tracked, control)} {`);
+      out.push(`  if (pid == ${control}) {`, `    ${_orphaned(f)}`, "  } else {", ...gone.map((l) => `    ${l}`));
+      out.push("  }", "}", "");
+    }
   }
 
   out.push("END {");
@@ -730,10 +742,8 @@ function _initNs(inum: string): string {
 /** The summary: the kernel's exact counts between markers. */
 function _summary(options: ProgramOptions): string[] {
   // The markers end with the time: longer than a comm, so never the rest of one (see LineParser).
-  const out = ['printf("S begin %llu\\n", nsecs);', "print(@n);"];
-  // @p counts printed records: with --summary-only, whole-system mode prints none (and bpftrace rejects a map
-  // that is never set).
-  if (!options.summaryOnly || options.mode !== "system") out.push("print(@p);");
+  // @p counts printed records (exec records at least, in every mode).
+  const out = ['printf("S begin %llu\\n", nsecs);', "print(@n);", "print(@p);"];
   if (_hasGate(options)) out.push("print(@launcher);");
   out.push("print(@agg);", 'printf("S end %llu\\n", nsecs);');
   return out;

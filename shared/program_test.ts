@@ -264,12 +264,18 @@ Deno.test("program in command mode without launcher execs is not gated", () => {
   assert.ok(prog.includes("tracepoint:capability:cap_capable /(pid == 4242 || @t[pid])/ {"));
 });
 
-Deno.test("program in system mode excludes captrace's own processes and has no exec or exit records", () => {
+Deno.test("program in system mode excludes captrace's own processes and records execs, not forks or exits", () => {
   const prog = generateProgram({ probe: "tracepoint", mode: "system", excludePids: [100, 101] });
   assert.ok(prog.includes("tracepoint:capability:cap_capable /pid != 100 && pid != 101/ {"));
-  for (const s of ["task_newtask", "sched_process_exec", "sched_process_exit", "interval:", "@t["]) {
-    assert.ok(!prog.includes(s), s);
-  }
+  for (const s of ["task_newtask", "interval:", 'printf("X ', 'printf("F ']) assert.ok(!prog.includes(s), s);
+  // Each exec marks its process's program and names its file; the mark goes with the process.
+  const exec = probe(prog, "tracepoint:sched:sched_process_exec /pid != 100 && pid != 101/");
+  assert.ok(exec.includes("  $now = nsecs; @t[pid] = $now;\n") && exec.includes('printf("N '), exec);
+  assert.equal(
+    probe(prog, "tracepoint:sched:sched_process_exit"),
+    "tracepoint:sched:sched_process_exit /pid != 100 && pid != 101/ {\n" +
+      "  if (curtask->signal->live.counter == 0) { delete(@t[pid]); }\n  delete(@nd[tid]);\n}",
+  );
 });
 
 Deno.test("program in system mode leaves out the children of captrace (its bpftrace), by their parent", () => {
@@ -588,11 +594,14 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
     gen({ mode: "system", excludePids: [77], controlPid: 77 }),
     "tracepoint:sched:sched_process_exit",
   );
+  // One program on the hook: captrace's own end, and the traced processes' (their marks go with them).
   assert.equal(
     sysExit,
-    "tracepoint:sched:sched_process_exit /pid == 77/ {\n  if (curtask->signal->live.counter == 0) { exit(); }\n}",
+    "tracepoint:sched:sched_process_exit /(pid != 77) || pid == 77/ {\n  if (pid == 77) {\n" +
+      "    if (curtask->signal->live.counter == 0) { exit(); }\n  } else {\n" +
+      "    if (curtask->signal->live.counter == 0) { delete(@t[pid]); }\n    delete(@nd[tid]);\n  }\n}",
   );
-  assert.ok(!gen({ mode: "system", excludePids: [77] }).includes("sched_process_exit"));
+  assert.ok(!gen({ mode: "system", excludePids: [77] }).includes("exit();"));
   // Without a control pid the program is as before: END prints the summary unconditionally.
   assert.ok(probe(gen(), "END").startsWith('END {\n  printf("S begin %llu\\n", nsecs);'));
 });
@@ -606,9 +615,9 @@ Deno.test("program with --summary-only counts every check in the kernel and prin
     assert.ok(prog.includes('printf("X '), "exit records still end the trace");
     assert.ok(probe(prog, "END").includes("print(@p);"));
   }
-  // Whole-system mode prints no record at all, so there is no @p to print.
+  // Whole-system mode prints its exec records: @p counts them.
   const sys = generateProgram({ probe: "tracepoint", mode: "system", summaryOnly: true });
-  assert.ok(!sys.includes("@p"), sys);
+  assert.ok(!/printf\("[CBR] /.test(sys) && probe(sys, "END").includes("print(@p);"), sys);
 });
 
 Deno.test("program prints each new process with its parent, until the summary is asked for", () => {
@@ -661,10 +670,10 @@ Deno.test("program marks each count with its process's program: its exec's time,
   assert.ok(probe(alone, "BEGIN").includes("  @m = (uint64)4242;\n"));
   assert.ok(probe(alone, "tracepoint:sched:sched_process_exec").includes("  $now = nsecs; @m = $now;\n"));
   assert.ok(alone.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, @m, $fb, $k]++;"), alone);
-  // The whole system: no exec records, no mark.
+  // The whole system: marked by execs too, a new process with none until it executes something.
   const system = gen({ mode: "system" });
-  assert.ok(!system.includes("@t[") && !system.includes("@m"), system);
-  assert.ok(system.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, 0, $fb, $k]++;"), system);
+  assert.ok(!system.includes("@m") && !system.includes("task_newtask"), system);
+  assert.ok(system.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, @t[pid], $fb, $k]++;"), system);
 });
 
 Deno.test("program notes a refused narrow check and counts the broad check right after it as its fallback", () => {
@@ -693,8 +702,8 @@ Deno.test("program notes a refused narrow check and counts the broad check right
         ),
         prog,
       );
-      // Counted with the rest of the key; system-wide no program is marked (0).
-      const mark = mode === "system" ? "0" : "@t[pid]";
+      // Counted with the rest of the key, and the mark of the program its process runs.
+      const mark = "@t[pid]";
       const key = probeKind === "tracepoint"
         ? `@agg[cpu, pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k]++;`
         : `@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], ${mark}, $fb, @opt[tid]]++;`;
