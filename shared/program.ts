@@ -611,13 +611,15 @@ function _countExact(key: string): string {
 }
 
 /**
- * A probe adding each cgroup made below `path` to the traced ones: the new cgroup's path (from the hierarchy's root)
- * begins with `path` and a `/`. Hierarchy 0 is cgroup v2's; the others are v1's, whose ids `cgroup` never gives.
+ * A probe adding each cgroup made below `path` to the traced ones, and `path` itself made again (a service restarted
+ * removes its cgroup and makes it anew): the new cgroup's path (from the hierarchy's root) is `path`, or begins with
+ * it and a `/`. Hierarchy 0 is cgroup v2's; the others are v1's, whose ids `cgroup` never gives.
  * bpftrace 0.17 takes string literals of up to 64 bytes: with the record's layout known, a longer prefix is
  * compared in pieces, each read from its place in the record; through `args->path`, it cannot be.
  */
 function _cgroupMade(path: string, offsets: KernelOffsets | undefined): string[] {
   const prefix = `${path}/`;
+  const n = path.length;
   const o = offsets?.cgroupTracepoint;
   const body: string[] = [];
   if (o) {
@@ -626,17 +628,19 @@ function _cgroupMade(path: string, offsets: KernelOffsets | undefined): string[]
       `  $a = (uint64)args; $root = *(int32 *)($a + ${o.root}); $id = *(uint64 *)($a + ${o.id});`,
       `  $p = $a + (*(uint32 *)($a + ${o.path}) & 0xffff); $m = $root == 0 ? 1 : 0;`,
     );
-    for (let i = 0; i < prefix.length; i += _LITERAL_MAX) {
-      const piece = prefix.slice(i, i + _LITERAL_MAX);
+    for (let i = 0; i < n; i += _LITERAL_MAX) {
+      const piece = path.slice(i, i + _LITERAL_MAX);
       body.push(
         `  if ($m) { $s = str(kptr($p + ${i})); if (strncmp($s, "${piece}", ${piece.length}) != 0) { $m = 0; } }`,
       );
     }
+    // Then a `/` (a cgroup below it) or the end (the cgroup itself, made again: a service restarted).
+    body.push(`  if ($m) { $c = *(uint8 *)($p + ${n}); if ($c != 47 && $c != 0) { $m = 0; } }`);
     body.push("  if ($m) { @cg[$id] = 1; }");
   } else {
     body.push(
       "  $root = args->root; $id = args->id; $path = str(args->path);",
-      `  if ($root == 0 && strncmp($path, "${prefix}", ${prefix.length}) == 0) { @cg[$id] = 1; }`,
+      `  if ($root == 0 && (strncmp($path, "${prefix}", ${prefix.length}) == 0 || $path == "${path}")) { @cg[$id] = 1; }`,
     );
   }
   return ["tracepoint:cgroup:cgroup_mkdir {", ...body, "}", ""];

@@ -305,7 +305,9 @@ Deno.test("program with --cgroup traces the cgroups' processes, and adds cgroups
       "tracepoint:cgroup:cgroup_mkdir {",
       "  $a = (uint64)args; $root = *(int32 *)($a + 8); $id = *(uint64 *)($a + 16);",
       "  $p = $a + (*(uint32 *)($a + 24) & 0xffff); $m = $root == 0 ? 1 : 0;",
-      '  if ($m) { $s = str(kptr($p + 0)); if (strncmp($s, "/system.slice/a.service/", 24) != 0) { $m = 0; } }',
+      '  if ($m) { $s = str(kptr($p + 0)); if (strncmp($s, "/system.slice/a.service", 23) != 0) { $m = 0; } }',
+      // Then a `/` (below it) or the end (itself, made again): not "/system.slice/a.serviceX".
+      "  if ($m) { $c = *(uint8 *)($p + 23); if ($c != 47 && $c != 0) { $m = 0; } }",
       "  if ($m) { @cg[$id] = 1; }",
       "}",
     ].join("\n"),
@@ -315,7 +317,12 @@ Deno.test("program with --cgroup traces the cgroups' processes, and adds cgroups
   for (const v of [{}, { offsets: OFFSETS }]) {
     const named = probe(generateProgram({ probe: "tracepoint", mode: "system", cgroup, ...v }), "tracepoint:cgroup:");
     assert.ok(named.includes("$root = args->root; $id = args->id; $path = str(args->path);"), named);
-    assert.match(named, /if \(\$root == 0 && strncmp\(\$path, "\/system\.slice\/a\.service\/", 24\) == 0\) \{/);
+    assert.ok(
+      named.includes(
+        'if ($root == 0 && (strncmp($path, "/system.slice/a.service/", 24) == 0 || $path == "/system.slice/a.service")) {',
+      ),
+      named,
+    );
   }
   // Without --cgroup, none of it.
   assert.ok(!generateProgram({ probe: "tracepoint", mode: "system", offsets: OFFSETS }).includes("cgroup"));
@@ -359,7 +366,8 @@ Deno.test("program with --cgroup compares a long path in pieces bpftrace takes a
   );
   const pieces = [...prog.matchAll(/\$s = str\(kptr\(\$p \+ (\d+)\)\); if \(strncmp\(\$s, "([^"]*)", (\d+)\) != 0\)/g)];
   assert.deepEqual(pieces.map((m) => Number(m[1])), [0, 63, 126]);
-  assert.equal(pieces.map((m) => m[2]).join(""), `${path}/`);
+  assert.equal(pieces.map((m) => m[2]).join(""), path);
+  assert.ok(prog.includes(`$c = *(uint8 *)($p + ${path.length});`), prog);
   for (const m of pieces) assert.ok(m[2]!.length <= 63 && Number(m[3]) === m[2]!.length, m[0]);
 });
 

@@ -185,6 +185,44 @@ Deno.test("--cgroup: a thread that names itself, in a process that then exits, d
   }
 });
 
+Deno.test("--cgroup follows its cgroup removed and made again, as a service's restart does", async () => {
+  await requireTracing();
+  const { mount, done } = await cgroup2();
+  const name = `captrace-test-${crypto.randomUUID().slice(0, 8)}-${"r".repeat(60)}`;
+  const top = `${mount}/${name}`;
+  await Deno.mkdir(top);
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const file = await rootOwnedFile();
+  try {
+    const p = new Deno.Command(Deno.execPath(), {
+      stdin: "null",
+      args: [...CLI, "--json", "-o", out, "--cgroup", name],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    await waitForReady(out);
+    const before = await chownIn(top, file);
+    await Deno.remove(top);
+    // Made again, and a look-alike beside it (the same name and more), which is not the traced one.
+    await Deno.mkdir(top);
+    await Deno.mkdir(`${top}x`);
+    const after = await chownIn(top, file);
+    const other = await chownIn(`${top}x`, file);
+    await Deno.remove(`${top}x`);
+    const seen = async () => ndjson(await Deno.readTextFile(out)).filter((e) => e.cap_name === "cap_chown");
+    for (let i = 0; i < 100 && (await seen()).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
+    p.kill("SIGINT");
+    const status = await p.output();
+    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+    assert.deepEqual((await seen()).map((e) => e.pid), [before, after], `not ${other}`);
+  } finally {
+    await Deno.remove(out);
+    await Deno.remove(top).catch(() => {});
+    await done();
+  }
+});
+
 Deno.test("--cgroup with more cgroups below it than the kernel's map has room for is refused", async () => {
   await requireTracing();
   const { mount, done } = await cgroup2();
