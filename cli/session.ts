@@ -566,7 +566,8 @@ class _Session {
 
   /**
    * System-wide (--cgroup too), a process that executed nothing while traced has no exec record: the program it runs
-   * is read from /proc when its first check is read, or named by its comm when it is gone by then (as it was run).
+   * is read from /proc when its first check is read; when it is gone by then, its parent's if that still runs under
+   * its comm (it was a fork), or else it is named by its comm, as it was run.
    * One only the kernel's counts name (with --summary-only) is looked up at the end.
    */
   #lookUp(pid: number, ppid: number, comm: string | null): void {
@@ -574,14 +575,18 @@ class _Session {
     if (this.#lookedUp.size >= 65536) this.#lookedUp.clear();
     const turn = { comm: comm ?? "" };
     this.#lookedUp.set(pid, turn);
-    this.programs.track(
-      runningProgram(pid).then((file) => {
-        // An exec record of the process read meanwhile names its program: this lookup may have read a later one.
-        if (this.#lookedUp.get(pid) !== turn) return;
-        const found = file ?? (comm === null ? null : { path: comm, script: false, unplaced: true as const });
-        if (found !== null) this.programs.map.exec(pid, ppid, found);
-      }),
-    );
+    this.programs.track((async () => {
+      let file = await runningProgram(pid);
+      // A fork that made its check and exited ran its parent's program: the parent, still there, has its comm.
+      if (file === null && comm !== null && ppid > 0) {
+        const parent = (await Deno.readTextFile(`/proc/${ppid}/comm`).catch(() => "")).replace(/\n$/, "");
+        if (parent === comm) file = await runningProgram(ppid);
+      }
+      // An exec record of the process read meanwhile names its program: this lookup may have read a later one.
+      if (this.#lookedUp.get(pid) !== turn) return;
+      const found = file ?? (comm === null ? null : { path: comm, script: false, unplaced: true as const });
+      if (found !== null) this.programs.map.exec(pid, ppid, found);
+    })());
   }
   #lookedUp = new Map<number, { comm: string }>();
 

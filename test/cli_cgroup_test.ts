@@ -185,6 +185,42 @@ Deno.test("--cgroup: a thread that names itself, in a process that then exits, d
   }
 });
 
+Deno.test("--cgroup charges a fork gone before it was looked up to its parent's program", async () => {
+  await requireTracing();
+  const { mount, done } = await cgroup2();
+  const top = `${mount}/captrace-test-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(top);
+  const bin = await fixture("fork_chown");
+  const file = await rootOwnedFile();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  try {
+    const p = new Deno.Command(Deno.execPath(), {
+      stdin: "null",
+      args: [...CLI, "--json", "-c", "-o", out, "--cgroup", top],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    await waitForReady(out);
+    // The parent, in the cgroup before the trace saw it execute, waits a second after its child's check and exit.
+    const script =
+      `echo $$ > "$0/cgroup.procs" && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$1" "$2" 1`;
+    const run = new Deno.Command("sh", { args: ["-c", script, top, bin, file] }).output();
+    await new Promise((r) => setTimeout(r, 500));
+    p.kill("SIGINT");
+    const status = await p.output();
+    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+    await run;
+    const { programs } = (ndjson(await Deno.readTextFile(out)).at(-1) as {
+      recommendation: { programs: { path: string; capabilities: string[] }[] };
+    }).recommendation;
+    assert.deepEqual(programs.find((p) => p.capabilities.includes("CAP_CHOWN"))?.path, bin);
+  } finally {
+    await Deno.remove(out);
+    await Deno.remove(top).catch(() => {});
+    await done();
+  }
+});
+
 Deno.test("--cgroup follows its cgroup removed and made again, as a service's restart does", async () => {
   await requireTracing();
   const { mount, done } = await cgroup2();
