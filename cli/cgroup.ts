@@ -1,6 +1,7 @@
 /** --cgroup: finding a cgroup v2 directory and the ids of it and the cgroups below it. */
 
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import { printable } from "../shared/format_text.ts";
 
 /** A cgroup to trace: its path in the hierarchy, its directory here, and its id with those of the cgroups below. */
 export interface Cgroup {
@@ -66,7 +67,9 @@ function _unescape(s: string): string {
  * assert.equal(cgroupLocation("/sys/fs/cgroup/unified/x", mounts)?.path, "/x");
  * ```
  */
-export function cgroupLocation(arg: string, mounts: readonly string[]): { path: string; dir: string } | null {
+export function cgroupLocation(given: string, mounts: readonly string[]): { path: string; dir: string } | null {
+  // "//sys/fs/cgroup" is the same directory as "/sys/fs/cgroup".
+  const arg = given.replace(/\/{2,}/g, "/");
   let mount = mounts[0]!;
   let rest = arg;
   for (const m of mounts) {
@@ -83,7 +86,7 @@ export function cgroupLocation(arg: string, mounts: readonly string[]): { path: 
 }
 
 function _notFound(arg: string, hint: string): CaptraceError {
-  return new CaptraceError(`No cgroup '${arg}'`, hint, ExitCode.NO_SUCH_PROCESS);
+  return new CaptraceError(`No cgroup '${printable(arg)}'`, hint, ExitCode.NO_SUCH_PROCESS);
 }
 
 /**
@@ -101,7 +104,11 @@ export async function resolveCgroup(arg: string, max = MAX_CGROUPS): Promise<Cgr
   }
   const where = cgroupLocation(arg, mounts);
   if (where === null) {
-    throw new CaptraceError(`Invalid cgroup '${arg}'`, "Give the path without '.' or '..' parts", ExitCode.USAGE);
+    throw new CaptraceError(
+      `Invalid cgroup '${printable(arg)}'`,
+      "Give the path without '.' or '..' parts",
+      ExitCode.USAGE,
+    );
   }
   const limit = Math.min(max, MAX_CGROUPS);
   const hint = `Give its path as the '0::' line of /proc/PID/cgroup shows it, or its directory under ${mounts[0]}`;
@@ -112,7 +119,7 @@ export async function resolveCgroup(arg: string, max = MAX_CGROUPS): Promise<Cgr
     ids.push(info.ino);
     if (ids.length > limit) {
       throw new CaptraceError(
-        `The cgroup '${arg}' and those below it are more than ${limit} cgroups`,
+        `The cgroup '${printable(arg)}' and those below it are more than ${limit} cgroups`,
         limit < MAX_CGROUPS
           ? "Raise --map-keys, trace a cgroup lower in the hierarchy, or the whole system"
           : "Trace a cgroup lower in the hierarchy, or the whole system",

@@ -37,6 +37,7 @@ Deno.test("cgroupLocation takes a path from the hierarchy's root, or a directory
   assert.deepEqual(at("/sys/fs/cgroup/system.slice"), { path: "/system.slice", dir: "/sys/fs/cgroup/system.slice" });
   assert.deepEqual(at("/mnt/cg/x/y"), { path: "/x/y", dir: "/mnt/cg/x/y" });
   assert.deepEqual(at("/sys/fs/cgroup"), { path: "/", dir: "/sys/fs/cgroup" });
+  assert.deepEqual(at("//sys//fs/cgroup/x"), { path: "/x", dir: "/sys/fs/cgroup/x" });
   assert.deepEqual(at("/"), { path: "/", dir: "/sys/fs/cgroup" });
   // Only a whole path component names a mount: this is a cgroup "/sys/fs/cgroupx" of the hierarchy.
   assert.deepEqual(at("/sys/fs/cgroupx"), { path: "/sys/fs/cgroupx", dir: "/sys/fs/cgroup/sys/fs/cgroupx" });

@@ -357,7 +357,7 @@ async function _trace(
     if (plan.cgroup !== null && plan.cgroup.path !== "/" && !watchesNewCgroups(programOptions)) {
       plan.limits.push(
         "cgroups made below the traced one during the trace are not seen: its path cannot be compared in the " +
-          "kernel (too long, or a quote or backslash)",
+          "kernel (longer than 198 bytes, or with a character other than plain ASCII, a quote or a backslash)",
       );
     }
     const program = generateProgram(programOptions);

@@ -312,6 +312,9 @@ Deno.test("--cgroup names what is not a cgroup: exit 4 with a hint; exit 3 with 
   const missing = await runCli(["--cgroup", "captrace-no-such-cgroup"]);
   assert.equal(missing.code, 4);
   assert.match(missing.stderr, /^captrace: No cgroup 'captrace-no-such-cgroup'\nGive its path as the '0::' line /);
+  // What the terminal would take for a control sequence is shown escaped.
+  const escaped = await runCli(["--cgroup", "x\x1b[31m"]);
+  assert.match(escaped.stderr, /^captrace: No cgroup 'x\\x1b\[31m'\n/);
   const out = await runCli(["--cgroup", "a/../.."]);
   assert.equal(out.code, 2);
   assert.equal(out.stderr, "captrace: Invalid cgroup 'a/../..'\nGive the path without '.' or '..' parts\n");
