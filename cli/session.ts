@@ -589,6 +589,8 @@ class _Session {
     })());
   }
   #lookedUp = new Map<number, { comm: string }>();
+  /** System-wide, the pids with an exec record. */
+  #executed = new Set<number>();
 
   /** Resolves once the program of every process that made a check is known, as far as it can be. */
   async #programsKnown(): Promise<void> {
@@ -719,7 +721,14 @@ class _Session {
       // may lack a broad capability's check on its own: the kernel's counts say which checks stood in.
       narrowFromCounts: !this.usage.complete || this.options.summaryOnly,
       root: programs.root,
-      programOf: (pid) => programs.programOf(pid),
+      programOf: (pid) =>
+        // System-wide, a count with no mark was made before its process's first exec seen: not the executed
+        // program's. The stream tells whose when it has every check (see ProgramUsage.chargeTo); else (--unique,
+        // --summary-only, events lost), no one's.
+        this.options.mode === "system" && (!this.usage.complete || this.options.summaryOnly) &&
+          this.#executed.has(pid)
+          ? programs.root
+          : programs.programOf(pid),
       programMarked: (mark) => programs.programMarked(mark),
       usage: this.usage,
     });
@@ -1241,7 +1250,10 @@ class _Session {
           this.usage.exec(event.pid, this.programs.map.programOf(event.pid), event.ts);
           this.programs.exec(event.pid, event.ppid, event.ts, event.filename);
           // Its program is known from here: no lookup in /proc (one under way may read what it runs next).
-          if (o.mode === "system") this.#lookedUp.set(event.pid, { comm: event.comm });
+          if (o.mode === "system") {
+            this.#lookedUp.set(event.pid, { comm: event.comm });
+            if (this.#executed.size < 65536) this.#executed.add(event.pid);
+          }
           if (o.json) this.sink.line(JSON.stringify(event));
           else if (o.verbose) this.sink.line(formatExec(event));
           continue;
@@ -1258,7 +1270,13 @@ class _Session {
           if (event.root) this.#rootExited = true;
           // With --summary-only, the text trace is the summary: of the exits, the root's ends it (as strace -c's).
           if (o.json) this.sink.line(JSON.stringify(event));
-          else if (!o.summaryOnly || o.verbose || event.root) this.sink.line(formatExit(event, signalName));
+          // System-wide, only processes that were marked end with a record: said with -v.
+          else if (o.mode === "system" ? o.verbose : !o.summaryOnly || o.verbose || event.root) {
+            this.sink.line(formatExit(event, signalName));
+          }
+          // A later process with its pid is another: looked up anew. (It stays among those that executed something:
+          // the kernel's counts by pid hold the ended one's checks too.)
+          this.#lookedUp.delete(event.pid);
           if (event.root) this.#stopWhenQuiet();
           continue;
         case "fork":

@@ -517,11 +517,27 @@ export function generateProgram(options: ProgramOptions): string {
     // setpriv) makes before it executes its program are the wrapper's, not the program's. A process's mark goes with
     // it: the map holds the processes that executed something while traced.
     out.push(`tracepoint:sched:sched_process_exec ${_and(tracked, live)} {`, ...exec.map((l) => `  ${l}`), "}", "");
-    const gone = [`if (${f.live} == 0) { delete(@t[pid]); }`, "delete(@nd[tid]);"];
+    // A new process runs its parent's program: it takes the parent's mark, if any (no record printed).
+    const o = options.offsets?.newTaskTracepoint;
+    const [record, child, flags] = o
+      ? ["  $nt = (uint64)args;", `$child = *(int32 *)($nt + ${o.pid});`, `*(uint64 *)($nt + ${o.cloneFlags})`]
+      : [null, "$child = args->pid;", "args->clone_flags"];
+    out.push(`tracepoint:task:task_newtask ${_and(tracked)} {`, ...(record ? [record] : []));
+    out.push(`  if (!(${flags} & 0x10000)) {`, "    $g = @t[pid];", `    if ($g != 0) { ${child} @t[$child] = $g; }`);
+    out.push("  }", "}", "");
+    // A marked process's end, wherever it is then (moved out of the cgroup too): its mark goes, and its record tells
+    // captrace that a later process with its pid is another.
+    const gone = [
+      `if (${f.live} == 0) {`,
+      `  @p = count(); printf("X %llu %d %d 0\\n", nsecs, pid, ${f.exitCode});`,
+      "  delete(@t[pid]);",
+      "}",
+      "delete(@nd[tid]);",
+    ];
     if (control === undefined) {
-      out.push(`tracepoint:sched:sched_process_exit ${_and(tracked)} {`, ...gone.map((l) => `  ${l}`), "}", "");
+      out.push("tracepoint:sched:sched_process_exit /@t[pid]/ {", ...gone.map((l) => `  ${l}`), "}", "");
     } else {
-      out.push(`tracepoint:sched:sched_process_exit ${_orPid(tracked, control)} {`);
+      out.push(`tracepoint:sched:sched_process_exit /@t[pid] || pid == ${control}/ {`);
       out.push(`  if (pid == ${control}) {`, `    ${_orphaned(f)}`, "  } else {", ...gone.map((l) => `    ${l}`));
       out.push("  }", "}", "");
     }
@@ -567,7 +583,8 @@ export function namesKernelTypes(options: ProgramOptions): boolean {
   if (!o) return true;
   if (options.probe === "tracepoint" && !o.capTracepoint) return true;
   if (options.mode === "system" && watchesNewCgroups(options) && !o.cgroupTracepoint) return true;
-  return _follows(options) && !o.newTaskTracepoint;
+  // task_newtask: following a tree, or system-wide passing exec marks on to new processes.
+  return (_follows(options) || options.mode === "system") && !o.newTaskTracepoint;
 }
 
 /** The program follows new processes (task_newtask): a traced tree, children included. */

@@ -271,8 +271,8 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
   return programs.map((p) => {
     const lower = p.capabilities.map(_setcapName).join(",");
     if (p.path === UNKNOWN_PROGRAM) {
-      return `# the programs of processes gone before captrace looked: grant ${lower} to each program's file by its ` +
-        "full path, or to its service or container (below)";
+      return `# programs captrace could not name (gone before it looked, or run before an exec it saw): grant ${lower} ` +
+        "to each program's file by its full path, or to its service or container (below)";
     }
     if (p.placed === false) {
       return `# ${_shellWord(p.path)} (as it was run; captrace could not find the file): grant ${lower} to that file ` +

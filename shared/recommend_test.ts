@@ -55,8 +55,8 @@ Deno.test("recommend names no file when the program is not known (system-wide, i
   const r = recommend({ agg: [agg(0)], narrowings: [], alone: new Map() });
   assert.equal(
     r.setcap,
-    "# the programs of processes gone before captrace looked: grant cap_chown to each program's file by its full " +
-      "path, or to its service or container (below)",
+    "# programs captrace could not name (gone before it looked, or run before an exec it saw): grant cap_chown " +
+      "to each program's file by its full path, or to its service or container (below)",
   );
   assert.deepEqual(r.programs.map((p) => [p.path, p.placed]), [["/path/to/program", false]]);
   // A process whose program was found gets its line; the others' share stays the comment.
@@ -71,8 +71,9 @@ Deno.test("recommend names no file when the program is not known (system-wide, i
   });
   assert.equal(
     found.setcap,
-    "setcap cap_net_raw+ep /usr/bin/ping\n# the programs of processes gone before captrace looked: grant cap_chown " +
-      "to each program's file by its full path, or to its service or container (below)",
+    "setcap cap_net_raw+ep /usr/bin/ping\n# programs captrace could not name (gone before it looked, or run before " +
+      "an exec it saw): grant cap_chown to each program's file by its full path, or to its service or container " +
+      "(below)",
   );
   // Nothing needed: nothing to remove from no file.
   assert.equal(

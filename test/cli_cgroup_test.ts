@@ -221,6 +221,51 @@ Deno.test("--cgroup charges a fork gone before it was looked up to its parent's 
   }
 });
 
+Deno.test("--cgroup gives no executed program the checks its process made before, in every mode", async () => {
+  await requireTracing();
+  const { mount, done } = await cgroup2();
+  const top = `${mount}/captrace-test-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(top);
+  const file = await rootOwnedFile();
+  const chown = Deno.realPathSync("/usr/bin/chown");
+  try {
+    for (const mode of [[], ["--unique"], ["--summary-only"]]) {
+      // A shell running since before the trace forks a subshell that raises its hard limit (a refused
+      // CAP_SYS_RESOURCE), then executes chown: the daemon's fork, drop and exec.
+      const inner = `read go; (ulimit -n 50; ulimit -Hn 90; exec /usr/bin/chown 65534 "$0") 2>/dev/null; exit 0`;
+      const script = `echo $$ > "$0/cgroup.procs" && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- ` +
+        `/bin/sh -c '${inner}' "$1"`;
+      const shell = new Deno.Command("sh", { args: ["-c", script, top, file], stdin: "piped" }).spawn();
+      const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+      const p = new Deno.Command(Deno.execPath(), {
+        stdin: "null",
+        args: [...CLI, "--json", "-c", ...mode, "-o", out, "--cgroup", top],
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      await waitForReady(out);
+      const w = shell.stdin.getWriter();
+      await w.write(new TextEncoder().encode("go\n"));
+      await w.close();
+      assert.ok((await shell.status).success);
+      await new Promise((r) => setTimeout(r, 300));
+      p.kill("SIGINT");
+      const status = await p.output();
+      assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+      const { recommendation } = ndjson(await Deno.readTextFile(out)).at(-1) as {
+        recommendation: { capabilities: string[]; programs: { path: string; capabilities: string[] }[] };
+      };
+      const what = `${mode.join(" ") || "default"}: ${JSON.stringify(recommendation.programs)}`;
+      assert.ok(recommendation.capabilities.includes("CAP_SYS_RESOURCE"), what);
+      assert.deepEqual(recommendation.programs.find((p) => p.path === chown)?.capabilities, ["CAP_CHOWN"], what);
+      await Deno.remove(out);
+    }
+  } finally {
+    await Deno.remove(top).catch(() => {});
+    await done();
+  }
+});
+
 Deno.test("--cgroup follows its cgroup removed and made again, as a service's restart does", async () => {
   await requireTracing();
   const { mount, done } = await cgroup2();
