@@ -23,40 +23,95 @@ async function cgroup2(): Promise<{ mount: string; done: () => Promise<void> }> 
   };
 }
 
+/** A cgroup made for a test under the cgroup2 mount, `suffix` ending its name; `remove` takes it and the mount away. */
+async function testCgroup(suffix = ""): Promise<{ name: string; top: string; remove: () => Promise<void> }> {
+  const { mount, done } = await cgroup2();
+  const name = `captrace-test-${crypto.randomUUID().slice(0, 8)}${suffix}`;
+  const top = `${mount}/${name}`;
+  await Deno.mkdir(top);
+  return {
+    name,
+    top,
+    remove: async () => {
+      await Deno.remove(top).catch(() => {});
+      await done();
+    },
+  };
+}
+
+/** `argv` run as nobody in the cgroup at `dir` (none: where the test runs), through a shell that moves itself there. */
+function nobodyIn(dir: string | null, argv: string[], options: Deno.CommandOptions = {}): Deno.Command {
+  const nobody = 'exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"';
+  const script = dir === null ? nobody : `echo $$ > "$0/cgroup.procs" && ${nobody}`;
+  return new Deno.Command("sh", { ...options, args: ["-c", script, dir ?? "-", ...argv] });
+}
+
 /** Runs a denied chown of `file` as nobody in the cgroup at `dir` (none: where the test runs); its pid. */
 async function chownIn(dir: string | null, file: string): Promise<number> {
-  const chown = 'exec setpriv --reuid=65534 --regid=65534 --clear-groups -- /usr/bin/chown 65534 "$1"';
-  const script = dir === null ? chown : `echo $$ > "$0/cgroup.procs" && ${chown}`;
-  const p = new Deno.Command("sh", { args: ["-c", script, dir ?? "-", file], stderr: "null" }).spawn();
+  const p = nobodyIn(dir, ["/usr/bin/chown", "65534", file], { stderr: "null" }).spawn();
   const status = await p.status;
   assert.equal(status.code, 1, `chown as nobody ${dir ?? "outside"} ran and was refused`);
   return p.pid;
 }
 
+/** A `--json` trace with `args`, written to a file of its own; `stop` ends it with Ctrl-C, exit 0, and gives its events. */
+async function trace(args: string[]): Promise<{
+  ready: Record<string, unknown>;
+  events: () => Promise<Record<string, unknown>[]>;
+  stop: () => Promise<Record<string, unknown>[]>;
+}> {
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const p = new Deno.Command(Deno.execPath(), {
+    stdin: "null",
+    args: [...CLI, "--json", "-o", out, ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const events = async () => ndjson(await Deno.readTextFile(out));
+  try {
+    const ready = await waitForReady(out);
+    return {
+      ready,
+      events,
+      stop: async () => {
+        p.kill("SIGINT");
+        const status = await p.output();
+        try {
+          assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+          return await events();
+        } finally {
+          await Deno.remove(out);
+        }
+      },
+    };
+  } catch (e) {
+    p.kill("SIGKILL");
+    await p.output();
+    await Deno.remove(out);
+    throw e;
+  }
+}
+
+/** Waits until `done` says so, 5 s at most: the events may still be in flight. */
+async function until(done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100 && !(await done()); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
 Deno.test("--cgroup traces the processes of a cgroup and of those below it, made before or during the trace, only", async () => {
   await requireTracing();
-  const { mount, done } = await cgroup2();
   // A path longer than one string literal of the kernel program: cgroups made below it are found by comparing their
   // paths to it in pieces.
-  const name = `captrace-test-${crypto.randomUUID().slice(0, 8)}-${"n".repeat(60)}`;
-  const top = `${mount}/${name}`;
+  const { name, top, remove } = await testCgroup(`-${"n".repeat(60)}`);
   // Made during the trace: one deep below it, and a sibling whose name only begins like the traced one's.
   const during = `${top}/during/${"n".repeat(100)}`;
   const sibling = `${top}-sibling`;
-  const made = [top, `${top}/before`];
-  for (const d of made) await Deno.mkdir(d);
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const made = [`${top}/before`];
   const file = await rootOwnedFile();
   try {
-    const p = new Deno.Command(Deno.execPath(), {
-      stdin: "null",
-      args: [...CLI, "--json", "-c", "-o", out, "--cgroup", name],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const ready = await waitForReady(out);
-    assert.equal(ready.mode, "system");
-    assert.equal(ready.cgroup, `/${name}`);
+    await Deno.mkdir(made[0]!);
+    const t = await trace(["-c", "--cgroup", name]);
+    assert.equal(t.ready.mode, "system");
+    assert.equal(t.ready.cgroup, `/${name}`);
     await Deno.mkdir(during, { recursive: true });
     await Deno.mkdir(sibling);
     made.push(`${top}/during`, during, sibling);
@@ -65,15 +120,10 @@ Deno.test("--cgroup traces the processes of a cgroup and of those below it, made
     const denied = (events: Record<string, unknown>[]) =>
       events.filter((e) => e.type === "check" && e.cap_name === "cap_chown" && e.verdict === "denied")
         .map((e) => e.pid as number);
-    // The events may still be in flight: wait for the traced ones (the others ran before the last of them).
-    for (let i = 0; i < 100 && denied(ndjson(await Deno.readTextFile(out))).length < traced.length; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // Wait for the traced ones (the others ran before the last of them).
+    await until(async () => denied(await t.events()).length >= traced.length);
     await new Promise((r) => setTimeout(r, 200));
-    p.kill("SIGINT");
-    const status = await p.output();
-    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
-    const events = ndjson(await Deno.readTextFile(out));
+    const events = await t.stop();
     assert.deepEqual(denied(events).sort(), [...traced].sort(), `traced ${traced}, not ${untraced}`);
     const pids = new Set(events.filter((e) => e.type === "check").map((e) => e.pid));
     for (const pid of untraced) assert.ok(!pids.has(pid), `${pid} is outside the cgroup`);
@@ -86,44 +136,29 @@ Deno.test("--cgroup traces the processes of a cgroup and of those below it, made
     assert.equal(summary.capabilities.find((c) => c.cap_name === "cap_chown")?.denied, traced.length);
     assert.ok(summary.recommendation.capabilities.includes("CAP_CHOWN"));
   } finally {
-    await Deno.remove(out);
     for (const d of made.reverse()) await Deno.remove(d).catch(() => {});
-    await done();
+    await remove();
   }
 });
 
 Deno.test("--cgroup's setcap lines name each program: by its exec, or running since before, by its file", async () => {
   await requireTracing();
-  const { mount, done } = await cgroup2();
-  const name = `captrace-test-${crypto.randomUUID().slice(0, 8)}`;
-  const top = `${mount}/${name}`;
-  await Deno.mkdir(top);
+  const { name, top, remove } = await testCgroup();
   const bin = await fixture("wait_signal");
   const file = await rootOwnedFile();
   // A service's long-running process, as nobody: each SIGUSR1 makes it call nice(-1), a denied cap_sys_nice.
-  const script = `echo $$ > "$0/cgroup.procs" && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$1"`;
-  const daemon = new Deno.Command("sh", { args: ["-c", script, top, bin], stdout: "piped" }).spawn();
+  const daemon = nobodyIn(top, [bin], { stdout: "piped" }).spawn();
   const lines = daemon.stdout.pipeThrough(new TextDecoderStream()).getReader();
   try {
     assert.match((await lines.read()).value ?? "", /^ready \d+\n$/);
     for (const mode of [[], ["--summary-only"]]) {
       // A file of its own each time: the last one's ready event is no sign of this one's.
-      const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-      const p = new Deno.Command(Deno.execPath(), {
-        stdin: "null",
-        args: [...CLI, "--json", "-c", ...mode, "-o", out, "--cgroup", name],
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      await waitForReady(out);
+      const t = await trace(["-c", ...mode, "--cgroup", name]);
       daemon.kill("SIGUSR1");
       assert.equal((await lines.read()).value, "poked\n");
       await chownIn(top, file);
       await new Promise((r) => setTimeout(r, 300));
-      p.kill("SIGINT");
-      const status = await p.output();
-      assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
-      const summary = ndjson(await Deno.readTextFile(out)).at(-1) as {
+      const summary = (await t.stop()).at(-1) as {
         recommendation: { setcap: string; programs: { path: string; placed: boolean; capabilities: string[] }[] };
       };
       const { setcap, programs } = summary.recommendation;
@@ -136,42 +171,25 @@ Deno.test("--cgroup's setcap lines name each program: by its exec, or running si
       assert.deepEqual(chown?.capabilities, ["CAP_CHOWN"], what);
       const setpriv = programs.find((p) => p.path === Deno.realPathSync("/usr/bin/setpriv"));
       assert.ok(setpriv?.capabilities.includes("CAP_SETUID") && !setpriv.capabilities.includes("CAP_CHOWN"), what);
-      await Deno.remove(out);
     }
   } finally {
     lines.releaseLock();
     daemon.kill("SIGTERM");
     await daemon.status;
-    await Deno.remove(top).catch(() => {});
-    await done();
+    await remove();
   }
 });
 
 Deno.test("--cgroup: a thread that names itself, in a process that then exits, does not rename its program", async () => {
   await requireTracing();
-  const { mount, done } = await cgroup2();
-  const name = `captrace-test-${crypto.randomUUID().slice(0, 8)}`;
-  const top = `${mount}/${name}`;
-  await Deno.mkdir(top);
+  const { name, top, remove } = await testCgroup();
   const bin = await fixture("named_thread");
   const file = await rootOwnedFile();
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   try {
-    const p = new Deno.Command(Deno.execPath(), {
-      stdin: "null",
-      args: [...CLI, "--json", "-c", "-o", out, "--cgroup", name],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    await waitForReady(out);
-    const script =
-      `echo $$ > "$0/cgroup.procs" && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$1" "$2"`;
-    assert.ok((await new Deno.Command("sh", { args: ["-c", script, top, bin, file] }).output()).success);
+    const t = await trace(["-c", "--cgroup", name]);
+    assert.ok((await nobodyIn(top, [bin, file]).output()).success);
     await new Promise((r) => setTimeout(r, 300));
-    p.kill("SIGINT");
-    const status = await p.output();
-    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
-    const events = ndjson(await Deno.readTextFile(out));
+    const events = await t.stop();
     const comms = events.filter((e) => e.type === "check" && e.cap_name === "cap_chown").map((e) => e.comm);
     assert.deepEqual(comms, ["named_thread", "worker-x"], "both checks, the second from the named thread");
     const { programs } = (events.at(-1) as { recommendation: { programs: { path: string; capabilities: string[] }[] } })
@@ -179,53 +197,34 @@ Deno.test("--cgroup: a thread that names itself, in a process that then exits, d
     const chown = programs.filter((p) => p.capabilities.includes("CAP_CHOWN")).map((p) => p.path);
     assert.deepEqual(chown, [bin]);
   } finally {
-    await Deno.remove(out);
-    await Deno.remove(top).catch(() => {});
-    await done();
+    await remove();
   }
 });
 
 Deno.test("--cgroup charges a fork gone before it was looked up to its parent's program", async () => {
   await requireTracing();
-  const { mount, done } = await cgroup2();
-  const top = `${mount}/captrace-test-${crypto.randomUUID().slice(0, 8)}`;
-  await Deno.mkdir(top);
+  const { top, remove } = await testCgroup();
   const bin = await fixture("fork_chown");
   const file = await rootOwnedFile();
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   try {
-    const p = new Deno.Command(Deno.execPath(), {
-      stdin: "null",
-      args: [...CLI, "--json", "-c", "-o", out, "--cgroup", top],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    await waitForReady(out);
+    const t = await trace(["-c", "--cgroup", top]);
     // The parent, in the cgroup before the trace saw it execute, waits a second after its child's check and exit.
-    const script =
-      `echo $$ > "$0/cgroup.procs" && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- "$1" "$2" 1`;
-    const run = new Deno.Command("sh", { args: ["-c", script, top, bin, file] }).output();
+    const run = nobodyIn(top, [bin, file, "1"]).output();
     await new Promise((r) => setTimeout(r, 500));
-    p.kill("SIGINT");
-    const status = await p.output();
-    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+    const events = await t.stop();
     await run;
-    const { programs } = (ndjson(await Deno.readTextFile(out)).at(-1) as {
+    const { programs } = (events.at(-1) as {
       recommendation: { programs: { path: string; capabilities: string[] }[] };
     }).recommendation;
     assert.deepEqual(programs.find((p) => p.capabilities.includes("CAP_CHOWN"))?.path, bin);
   } finally {
-    await Deno.remove(out);
-    await Deno.remove(top).catch(() => {});
-    await done();
+    await remove();
   }
 });
 
 Deno.test("--cgroup gives no executed program the checks its process made before, in every mode", async () => {
   await requireTracing();
-  const { mount, done } = await cgroup2();
-  const top = `${mount}/captrace-test-${crypto.randomUUID().slice(0, 8)}`;
-  await Deno.mkdir(top);
+  const { top, remove } = await testCgroup();
   const file = await rootOwnedFile();
   const chown = Deno.realPathSync("/usr/bin/chown");
   try {
@@ -233,55 +232,31 @@ Deno.test("--cgroup gives no executed program the checks its process made before
       // A shell running since before the trace forks a subshell that raises its hard limit (a refused
       // CAP_SYS_RESOURCE), then executes chown: the daemon's fork, drop and exec.
       const inner = `read go; (ulimit -n 50; ulimit -Hn 90; exec /usr/bin/chown 65534 "$0") 2>/dev/null; exit 0`;
-      const script = `echo $$ > "$0/cgroup.procs" && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- ` +
-        `/bin/sh -c '${inner}' "$1"`;
-      const shell = new Deno.Command("sh", { args: ["-c", script, top, file], stdin: "piped" }).spawn();
-      const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-      const p = new Deno.Command(Deno.execPath(), {
-        stdin: "null",
-        args: [...CLI, "--json", "-c", ...mode, "-o", out, "--cgroup", top],
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      await waitForReady(out);
+      const shell = nobodyIn(top, ["/bin/sh", "-c", inner, file], { stdin: "piped" }).spawn();
+      const t = await trace(["-c", ...mode, "--cgroup", top]);
       const w = shell.stdin.getWriter();
       await w.write(new TextEncoder().encode("go\n"));
       await w.close();
       assert.ok((await shell.status).success);
       await new Promise((r) => setTimeout(r, 300));
-      p.kill("SIGINT");
-      const status = await p.output();
-      assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
-      const { recommendation } = ndjson(await Deno.readTextFile(out)).at(-1) as {
+      const { recommendation } = (await t.stop()).at(-1) as {
         recommendation: { capabilities: string[]; programs: { path: string; capabilities: string[] }[] };
       };
       const what = `${mode.join(" ") || "default"}: ${JSON.stringify(recommendation.programs)}`;
       assert.ok(recommendation.capabilities.includes("CAP_SYS_RESOURCE"), what);
       assert.deepEqual(recommendation.programs.find((p) => p.path === chown)?.capabilities, ["CAP_CHOWN"], what);
-      await Deno.remove(out);
     }
   } finally {
-    await Deno.remove(top).catch(() => {});
-    await done();
+    await remove();
   }
 });
 
 Deno.test("--cgroup follows its cgroup removed and made again, as a service's restart does", async () => {
   await requireTracing();
-  const { mount, done } = await cgroup2();
-  const name = `captrace-test-${crypto.randomUUID().slice(0, 8)}-${"r".repeat(60)}`;
-  const top = `${mount}/${name}`;
-  await Deno.mkdir(top);
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const { name, top, remove } = await testCgroup(`-${"r".repeat(60)}`);
   const file = await rootOwnedFile();
   try {
-    const p = new Deno.Command(Deno.execPath(), {
-      stdin: "null",
-      args: [...CLI, "--json", "-o", out, "--cgroup", name],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    await waitForReady(out);
+    const t = await trace(["--cgroup", name]);
     const before = await chownIn(top, file);
     await Deno.remove(top);
     // Made again, and a look-alike beside it (the same name and more), which is not the traced one.
@@ -290,25 +265,18 @@ Deno.test("--cgroup follows its cgroup removed and made again, as a service's re
     const after = await chownIn(top, file);
     const other = await chownIn(`${top}x`, file);
     await Deno.remove(`${top}x`);
-    const seen = async () => ndjson(await Deno.readTextFile(out)).filter((e) => e.cap_name === "cap_chown");
-    for (let i = 0; i < 100 && (await seen()).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    const chowns = (events: Record<string, unknown>[]) => events.filter((e) => e.cap_name === "cap_chown");
+    await until(async () => chowns(await t.events()).length >= 2);
     await new Promise((r) => setTimeout(r, 200));
-    p.kill("SIGINT");
-    const status = await p.output();
-    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
-    assert.deepEqual((await seen()).map((e) => e.pid), [before, after], `not ${other}`);
+    assert.deepEqual(chowns(await t.stop()).map((e) => e.pid), [before, after], `not ${other}`);
   } finally {
-    await Deno.remove(out);
-    await Deno.remove(top).catch(() => {});
-    await done();
+    await remove();
   }
 });
 
 Deno.test("--cgroup with more cgroups below it than the kernel's map has room for is refused", async () => {
   await requireTracing();
-  const { mount, done } = await cgroup2();
-  const top = `${mount}/captrace-test-${crypto.randomUUID().slice(0, 8)}`;
-  await Deno.mkdir(top);
+  const { top, remove } = await testCgroup();
   const below = Array.from({ length: 1024 }, (_, i) => `${top}/c${i}`);
   try {
     for (const d of below) await Deno.mkdir(d);
@@ -321,35 +289,18 @@ Deno.test("--cgroup with more cgroups below it than the kernel's map has room fo
     );
   } finally {
     for (const d of below) await Deno.remove(d).catch(() => {});
-    await Deno.remove(top);
-    await done();
+    await remove();
   }
 });
 
 Deno.test("--cgroup / is every process, with no filter", async () => {
   await requireTracing();
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const file = await rootOwnedFile();
-  try {
-    const p = new Deno.Command(Deno.execPath(), {
-      stdin: "null",
-      args: [...CLI, "--json", "-o", out, "--cgroup", "/"],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const ready = await waitForReady(out);
-    assert.deepEqual([ready.cgroup, ready.limits], ["/", ["audit flags inferred from the kernel caller"]]);
-    const pid = await chownIn(null, file);
-    for (let i = 0; i < 100 && !ndjson(await Deno.readTextFile(out)).some((e) => e.pid === pid); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    p.kill("SIGINT");
-    const status = await p.output();
-    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
-    assert.ok(ndjson(await Deno.readTextFile(out)).some((e) => e.pid === pid && e.cap_name === "cap_chown"));
-  } finally {
-    await Deno.remove(out);
-  }
+  const t = await trace(["--cgroup", "/"]);
+  assert.deepEqual([t.ready.cgroup, t.ready.limits], ["/", ["audit flags inferred from the kernel caller"]]);
+  const pid = await chownIn(null, file);
+  await until(async () => (await t.events()).some((e) => e.pid === pid));
+  assert.ok((await t.stop()).some((e) => e.pid === pid && e.cap_name === "cap_chown"));
 });
 
 Deno.test("--cgroup names what is not a cgroup: exit 4 with a hint; exit 3 with no cgroup v2 mounted", async () => {
