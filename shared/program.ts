@@ -455,14 +455,11 @@ export function generateProgram(options: ProgramOptions): string {
     // Each new process with its parent, for the program its checks are charged to: a check record names the parent
     // it has then, which for a daemon's child is init, and --summary-only prints none. task_newtask, unlike
     // sched_process_fork, tells a new thread (CLONE_THREAD) from a new process, at the same cost.
-    const o = options.offsets?.newTaskTracepoint;
-    const [record, child, flags] = o
-      ? ["  $nt = (uint64)args;", `$child = *(int32 *)($nt + ${o.pid});`, `*(uint64 *)($nt + ${o.cloneFlags})`]
-      : [null, "$child = args->pid;", "args->clone_flags"];
+    const { record, child, flags } = _newTaskFields(options.offsets);
     // A new process runs its parent's program: it takes the parent's mark (the parent's pid when it has none: the
     // root before its exec), which its record gives. A new thread (CLONE_THREAD) is traced by its process's entry.
     const print = '@p = count(); printf("F %llu %d %d %llu\\n", nsecs, $child, pid, $g);';
-    out.push(`tracepoint:task:task_newtask ${_and(gated)} {`, ...(record ? [record] : []));
+    out.push(`tracepoint:task:task_newtask ${_and(gated)} {`, ...record);
     out.push(`  if (!(${flags} & 0x10000)) {`, `    ${child}`);
     out.push("    $g = @t[pid]; if ($g == 0) { $g = (uint64)pid; }", "    @t[$child] = $g;");
     out.push(live === "" ? `    ${print}` : `    if (${live}) { ${print} }`, "  }", "}", "");
@@ -487,7 +484,7 @@ export function generateProgram(options: ProgramOptions): string {
     // signal->live drops to zero when the last thread of the process exits (group_dead is not on older kernels).
     const exit = [
       `if (${f.live} == 0) {`,
-      `  @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, ${f.exitCode}, pid == ${root} ? 1 : 0);`,
+      `  ${_exitRecord(f, `pid == ${root} ? 1 : 0`)}`,
       `  if (pid == ${root}) { @done = 1; }`,
       // Its entry, by pid, lasts as long as the process: a main thread that ends before the others (a thread's exec
       // ends it, and the exec'ing thread takes its id) leaves it.
@@ -518,18 +515,15 @@ export function generateProgram(options: ProgramOptions): string {
     // it: the map holds the processes that executed something while traced.
     out.push(`tracepoint:sched:sched_process_exec ${_and(tracked, live)} {`, ...exec.map((l) => `  ${l}`), "}", "");
     // A new process runs its parent's program: it takes the parent's mark, if any (no record printed).
-    const o = options.offsets?.newTaskTracepoint;
-    const [record, child, flags] = o
-      ? ["  $nt = (uint64)args;", `$child = *(int32 *)($nt + ${o.pid});`, `*(uint64 *)($nt + ${o.cloneFlags})`]
-      : [null, "$child = args->pid;", "args->clone_flags"];
-    out.push(`tracepoint:task:task_newtask ${_and(tracked)} {`, ...(record ? [record] : []));
+    const { record, child, flags } = _newTaskFields(options.offsets);
+    out.push(`tracepoint:task:task_newtask ${_and(tracked)} {`, ...record);
     out.push(`  if (!(${flags} & 0x10000)) {`, "    $g = @t[pid];", `    if ($g != 0) { ${child} @t[$child] = $g; }`);
     out.push("  }", "}", "");
     // A marked process's end, wherever it is then (moved out of the cgroup too): its mark goes, and its record tells
     // captrace that a later process with its pid is another.
     const gone = [
       `if (${f.live} == 0) {`,
-      `  @p = count(); printf("X %llu %d %d 0\\n", nsecs, pid, ${f.exitCode});`,
+      `  ${_exitRecord(f, "0")}`,
       "  delete(@t[pid]);",
       "}",
       "delete(@nd[tid]);",
@@ -661,6 +655,26 @@ function _cgroupMade(path: string, offsets: KernelOffsets | undefined): string[]
     );
   }
   return ["tracepoint:cgroup:cgroup_mkdir {", ...body, "}", ""];
+}
+
+/**
+ * task_newtask's fields: the statement that reads its record when its layout is known (else none: through `args`),
+ * the statement setting `$child` to the new task's id, and the expression of its clone flags. bpftrace 0.17 compiles
+ * each `args->` it meets (about 40 ms at start), so with the layout the record is read once, at its offsets.
+ */
+function _newTaskFields(offsets: KernelOffsets | undefined): { record: string[]; child: string; flags: string } {
+  const o = offsets?.newTaskTracepoint;
+  if (!o) return { record: [], child: "$child = args->pid;", flags: "args->clone_flags" };
+  return {
+    record: ["  $nt = (uint64)args;"],
+    child: `$child = *(int32 *)($nt + ${o.pid});`,
+    flags: `*(uint64 *)($nt + ${o.cloneFlags})`,
+  };
+}
+
+/** The exit record of the process in whose context it runs; `root` an expression, 1 for the traced tree's root. */
+function _exitRecord(f: _Fields, root: string): string {
+  return `@p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, ${f.exitCode}, ${root});`;
 }
 
 /**

@@ -281,7 +281,7 @@ Deno.test("program in system mode excludes captrace's own processes and records 
   assert.equal(
     probe(prog, "tracepoint:sched:sched_process_exit"),
     "tracepoint:sched:sched_process_exit /@t[pid]/ {\n  if (curtask->signal->live.counter == 0) {\n" +
-      '    @p = count(); printf("X %llu %d %d 0\\n", nsecs, pid, curtask->exit_code);\n    delete(@t[pid]);\n  }\n' +
+      '    @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, curtask->exit_code, 0);\n    delete(@t[pid]);\n  }\n' +
       "  delete(@nd[tid]);\n}",
   );
 });
