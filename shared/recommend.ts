@@ -246,8 +246,8 @@ function _program(file: ProgramFile, capabilities: string[]): Recommendation["pr
 function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): string {
   if (programs.length === 0) {
     const p = _program(root, []);
-    const multiCall = MULTI_CALL.test(p.path.slice(p.path.lastIndexOf("/") + 1));
-    const where = p.mount_ns === null ? "" : ` (in mount namespace mnt:[${p.mount_ns}])`;
+    const multiCall = _multiCall(p.path);
+    const where = _inNamespace(p.mount_ns);
     // No program known (system-wide): no file to remove capabilities from.
     if (p.path === UNKNOWN_PROGRAM && !p.placed) return "# no capability was needed: no program to set";
     // Removing the file capabilities of a file that is not this program's alone would take them from the others.
@@ -278,7 +278,7 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
       return `# ${_shellWord(p.path)} (as it was run; captrace could not find the file): grant ${lower} to that file ` +
         "by its full path, or to its service or container (below)";
     }
-    const multiCall = MULTI_CALL.test(p.path.slice(p.path.lastIndexOf("/") + 1));
+    const multiCall = _multiCall(p.path);
     // A file of another mount namespace (a container's), not of this system: on the host the path may name another
     // file, so the line is one to run there (in the image's build).
     const ns = p.mount_ns ?? null;
@@ -286,7 +286,7 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
       const setcap = formats(p.capabilities, p.path).setcap;
       return ns === null ? setcap : _runThere(ns, setcap);
     }
-    const where = ns === null ? "" : ` (in mount namespace mnt:[${ns}])`;
+    const where = _inNamespace(ns);
     const why = p.script
       ? "is a script: the kernel ignores file capabilities on scripts"
       : p.interpreter
@@ -294,6 +294,16 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
       : `is a multi-call binary: setcap on it would grant ${lower} to every command it provides`;
     return `# ${_shellWord(p.path)}${where} ${why}; grant ${lower} to its service or container instead (below)`;
   }).join("\n");
+}
+
+/** True for a multi-call binary (busybox): setcap on it would reach every command it provides. */
+function _multiCall(path: string): boolean {
+  return MULTI_CALL.test(path.slice(path.lastIndexOf("/") + 1));
+}
+
+/** " (in mount namespace mnt:[N])" for a file of another mount namespace, "" for one of this system. */
+function _inNamespace(ns: number | null | undefined): string {
+  return ns === null || ns === undefined ? "" : ` (in mount namespace mnt:[${ns}])`;
 }
 
 /** capConstant's name for a capability number this version does not know. */
