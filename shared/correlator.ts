@@ -9,7 +9,7 @@ import { oldestKey } from "./oldest_key.ts";
 import { PendingEntries } from "./pending_entries.ts";
 import { INIT_USER_NS, TOLERATED_CALLS } from "./program.ts";
 import type { BroadRole } from "./program_usage.ts";
-import { syscallName, syscallOf } from "./syscalls.ts";
+import { syscallNameOf, syscallOf } from "./syscalls.ts";
 
 /**
  * A new process and its parent (a fork record, with `--summary-only`): not an event of the schema, but kept in the
@@ -307,8 +307,8 @@ export class Correlator {
     marked: boolean,
   ): Output {
     this.checks++;
-    const syscall = syscallName(r.sys, this.#arch);
     const abi = syscallOf(r.sys, this.#arch);
+    const syscall = syscallNameOf(abi);
     // A refusal its syscall does without is a probe, as a no-audit check is (see the tolerated record): only a
     // refusal of the capability one of TOLERATED_CALLS checks, in that call, whatever a stale mark says.
     const tolerated = marked && ret !== 0 && TOLERATED_CALLS.get(syscall ?? "") === r.cap;

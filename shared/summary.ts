@@ -4,7 +4,7 @@ import { isAudited } from "./audit.ts";
 import { capLabel, capName } from "./capabilities.ts";
 import type { AggEntry } from "./correlator.ts";
 import type { CapabilitySummary, ProbeKind, Recommendation, SummaryEvent, Totals } from "./event.ts";
-import { syscallLabel, syscallName, syscallOf } from "./syscalls.ts";
+import { syscallLabel, syscallNameOf, syscallOf } from "./syscalls.ts";
 
 /**
  * Per-capability rows from the in-kernel aggregate, ordered by capability number.
@@ -43,7 +43,7 @@ export function summarize(agg: readonly AggEntry[], arch = "x86_64"): Capability
     if (isAudited(a.opts)) r.audited += a.count;
     else r.noaudit += a.count;
     const s = syscallOf(a.sys, arch);
-    r._sys.add(syscallLabel(syscallName(a.sys, arch), s?.nr ?? (a.sys < 0 ? null : a.sys), s?.abi ?? null));
+    r._sys.add(syscallLabel(syscallNameOf(s), s?.nr ?? (a.sys < 0 ? null : a.sys), s?.abi ?? null));
     r._pids.add(a.pid);
   }
   return [...rows.values()].sort((a, b) => a.cap - b.cap).map(({ _sys, _pids, ...r }) => ({

@@ -48,7 +48,11 @@ export function syscallOf(nr: number, arch = "x86_64"): Syscall | null {
  * ```
  */
 export function syscallName(nr: number, arch = "x86_64"): string | null {
-  const s = syscallOf(nr, arch);
+  return syscallNameOf(syscallOf(nr, arch));
+}
+
+/** The name of a syscall syscallOf gave, or null when unknown. */
+export function syscallNameOf(s: Syscall | null): string | null {
   // x32's numbers follow neither table throughout: not named.
   if (s === null || s.abi === "x32") return null;
   return (s.abi === "i386" ? I386_SYSCALLS : X86_64_SYSCALLS)[s.nr] || null;
