@@ -10,13 +10,17 @@ export function hasEnded(state: ProcessState): boolean {
 
 /** The state of `pid` now. */
 export async function processState(pid: number): Promise<ProcessState> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => null);
-  if (status === null) return { kind: "gone" };
-  return stateFromStatus(pid, status);
+  return stateFromStatus(pid, await readStatus(pid));
 }
 
-/** processState from the text of /proc/PID/status. */
-export function stateFromStatus(pid: number, status: string): ProcessState {
+/** The text of /proc/PID/status, or null when the process is gone. */
+export function readStatus(pid: number): Promise<string | null> {
+  return Deno.readTextFile(`/proc/${pid}/status`).catch(() => null);
+}
+
+/** processState from the text of /proc/PID/status (null: gone). */
+export function stateFromStatus(pid: number, status: string | null): ProcessState {
+  if (status === null) return { kind: "gone" };
   const state = /^State:\s*(\S)/m.exec(status)?.[1];
   // A main thread that called pthread_exit shows Z too while its other threads run on: the process is alive.
   const threads = Number(/^Threads:\s*(\d+)/m.exec(status)?.[1] ?? 1);

@@ -26,6 +26,8 @@ import {
   hasEnded,
   isKernelThread,
   processState,
+  readStatus,
+  stateFromStatus,
   terminalSignalsReach,
 } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
@@ -198,7 +200,9 @@ async function _prepare(
     let argv: string[] = [];
     if (options.mode === "pid") {
       rootPid = options.pid!;
-      const state = await processState(rootPid);
+      // Read once: its state now, and below, the capabilities it holds.
+      const status = await readStatus(rootPid);
+      const state = stateFromStatus(rootPid, status);
       if (hasEnded(state)) {
         throw new CaptraceError(
           state.kind === "gone" ? `No process with pid ${rootPid}` : `Process ${rootPid} has already exited`,
@@ -238,7 +242,7 @@ async function _prepare(
       // For the setcap line: the program the process runs.
       binary = await runningProgram(rootPid) ?? undefined;
       // What it did before is not seen: a daemon's capabilities were often used at its start (binding a port).
-      const held = effectiveCaps(await Deno.readTextFile(`/proc/${rootPid}/status`).catch(() => "")) ?? [];
+      const held = effectiveCaps(status ?? "") ?? [];
       const holds = held.length === 0
         ? ""
         : `; it holds ${held.length > 6 ? `${held.length} capabilities` : held.map(capConstant).join(" ")}`;
@@ -662,12 +666,11 @@ class _Session {
     }
     if (this.#endedBeforeAttach && !this.#rootSeen) {
       // Nothing of it was traced: no summary, whose "nothing needed" would be no finding at all.
-      const e = new CaptraceError(
+      throw new CaptraceError(
         `Process ${this.rootPid} exited before the probes were attached`,
         "Nothing of it was traced; to trace a program from its start, launch it: captrace -- COMMAND",
         ExitCode.NO_SUCH_PROCESS,
       );
-      throw e;
     }
     if (childDone && this.stopping > 1 && this.childStatus === null) {
       // Killed, but not dead: in the kernel's uninterruptible sleep it dies when it leaves it. Not waited for.
