@@ -89,7 +89,7 @@ Deno.test("formatCheck prints syscall=- outside a syscall and the number for an 
   assert.ok(formatCheck(ev({ syscall: null, syscall_name: null })).endsWith(" syscall=-"));
   assert.ok(formatCheck(ev({ syscall: 999, syscall_name: null })).endsWith(" syscall=999"));
   // A number of another table says which: not read as x86_64's.
-  assert.ok(formatCheck(ev({ syscall: 452, syscall_name: null, syscall_abi: "i386" })).endsWith(" syscall=i386:452"));
+  assert.ok(formatCheck(ev({ syscall: 471, syscall_name: null, syscall_abi: "i386" })).endsWith(" syscall=i386:471"));
 });
 
 Deno.test("formatCheck pads the comm to 16 and does not cut a longer one", () => {

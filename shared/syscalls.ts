@@ -60,14 +60,14 @@ export function syscallNameOf(s: Syscall | null): string | null {
 
 /**
  * How a syscall is shown: its name, else its number in its ABI's table, with the ABI before it when that is not
- * x86_64's ("i386:452"); "-" for none.
+ * x86_64's ("i386:471"); "-" for none.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { syscallLabel } from "./syscalls.ts";
  * assert.equal(syscallLabel("fchownat", 260, "x86_64"), "fchownat");
- * assert.equal(syscallLabel(null, 452, "i386"), "i386:452");
+ * assert.equal(syscallLabel(null, 471, "i386"), "i386:471");
  * ```
  */
 export function syscallLabel(name: string | null, nr: number | null, abi: Syscall["abi"] | null): string {

@@ -1,4 +1,9 @@
-/** i386 syscall names by number (32-bit programs, and `int 0x80`, on x86_64), generated from the kernel UAPI header asm/unistd_32.h. */
+/**
+ * i386 syscall names by number (32-bit programs, and `int 0x80`, on x86_64). Up to 450 (set_mempolicy_home_node),
+ * generated from the kernel UAPI header asm/unistd_32.h; 451–470, newer than this machine's headers, from the
+ * kernel's arch/x86/entry/syscalls/syscall_32.tbl as of Linux 6.19 (470, listns, is 6.19's; 6.18 ends at 469). 453,
+ * map_shadow_stack, is x86_64's alone.
+ */
 
 /** Names indexed by syscall number; holes are empty strings. */
 export const I386_SYSCALLS: readonly string[] = [
@@ -453,4 +458,24 @@ export const I386_SYSCALLS: readonly string[] = [
   "process_mrelease",
   "futex_waitv",
   "set_mempolicy_home_node",
+  "cachestat",
+  "fchmodat2",
+  "",
+  "futex_wake",
+  "futex_wait",
+  "futex_requeue",
+  "statmount",
+  "listmount",
+  "lsm_get_self_attr",
+  "lsm_set_self_attr",
+  "lsm_list_modules",
+  "mseal",
+  "setxattrat",
+  "getxattrat",
+  "listxattrat",
+  "removexattrat",
+  "open_tree_attr",
+  "file_getattr",
+  "file_setattr",
+  "listns",
 ];

@@ -1,4 +1,8 @@
-/** x86_64 syscall names by number, generated from the kernel UAPI header asm/unistd_64.h. */
+/**
+ * x86_64 syscall names by number. Up to 450 (set_mempolicy_home_node), generated from the kernel UAPI header
+ * asm/unistd_64.h; 451–470, newer than this machine's headers, from the kernel's arch/x86/entry/syscalls/syscall_64.tbl
+ * as of Linux 6.19 (470, listns, is 6.19's; 6.18 ends at 469).
+ */
 
 /** Names indexed by syscall number; holes are empty strings. */
 export const X86_64_SYSCALLS: readonly string[] = [
@@ -453,4 +457,24 @@ export const X86_64_SYSCALLS: readonly string[] = [
   "process_mrelease",
   "futex_waitv",
   "set_mempolicy_home_node",
+  "cachestat",
+  "fchmodat2",
+  "map_shadow_stack",
+  "futex_wake",
+  "futex_wait",
+  "futex_requeue",
+  "statmount",
+  "listmount",
+  "lsm_get_self_attr",
+  "lsm_set_self_attr",
+  "lsm_list_modules",
+  "mseal",
+  "setxattrat",
+  "getxattrat",
+  "listxattrat",
+  "removexattrat",
+  "open_tree_attr",
+  "file_getattr",
+  "file_setattr",
+  "listns",
 ];

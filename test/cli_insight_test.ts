@@ -543,6 +543,23 @@ Deno.test("32-bit syscalls are named from the i386 table, and their set-id and c
   }
 });
 
+Deno.test("syscalls newer than this machine's headers are named, in both tables", async () => {
+  await requireTracing();
+  // fchmodat2 (Linux 6.6) on a root-owned file, as nobody: a refused CAP_FOWNER, as a 64-bit call and by int 0x80.
+  const bin = await fixture("fchmodat2", ["-O0", "-static", "-no-pie"]);
+  const r = await runJson(["-c", "-u", "nobody", "--", bin, await rootOwnedFile()]);
+  assert.equal(r.code, 0, r.stderr);
+  const checks = r.events.filter((e) => e.type === "check" && e.cap_name === "cap_fowner");
+  assert.deepEqual(checks.map((e) => [e.syscall, e.syscall_name, e.syscall_abi, e.verdict]), [
+    [452, "fchmodat2", "x86_64", "denied"],
+    [452, "fchmodat2", "i386", "denied"],
+  ]);
+  const fowner = summaryOf(r.events).caps.find((c) => c.cap_name === "cap_fowner");
+  assert.deepEqual(fowner?.syscalls, ["fchmodat2"]);
+  const text = await runCli(["-u", "nobody", "--", bin, await rootOwnedFile()]);
+  assert.equal(text.stderr.match(/"cap_fowner" -> -1 .* syscall=fchmodat2$/gm)?.length, 2, text.stderr);
+});
+
 Deno.test("a process cannot forge tracer records through its comm or the path it was run by", async () => {
   await requireTracing();
   const bin = await fixture("inject");

@@ -106,8 +106,8 @@ Deno.test("an unnamed syscall of another table says which, as the CLI's text doe
   const model = new TraceModel();
   const s = model.startSession({ label: "x" });
   const [, , check] = loadEvents("deny_chown");
-  const raw = { ...check!, site: null, syscall: 452, syscall_name: null, syscall_abi: "i386" } as typeof check & object;
+  const raw = { ...check!, site: null, syscall: 471, syscall_name: null, syscall_abi: "i386" } as typeof check & object;
   model.apply(s.id, raw);
   const sites = [...s.processes.get(4242)!.capabilities.get(raw.type === "check" ? raw.cap : -1)!.sites.values()];
-  assertEquals(sites.map((n) => [n.key, n.syscall]), [["syscall:i386:452", "syscall i386:452"]]);
+  assertEquals(sites.map((n) => [n.key, n.syscall]), [["syscall:i386:471", "syscall i386:471"]]);
 });
