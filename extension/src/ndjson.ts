@@ -1,6 +1,6 @@
 /** Splits a byte stream of NDJSON into lines and turns each line into a v1 event. */
 
-import type { Event } from "../../shared/event.ts";
+import type { ErrorEvent, Event } from "../../shared/event.ts";
 
 const EVENT_TYPES: ReadonlySet<string> = new Set([
   "ready",
@@ -47,8 +47,16 @@ function _stripCr(line: string): string {
   return line.endsWith("\r") ? line.slice(0, -1) : line;
 }
 
-/** The result of parsing one NDJSON line: an event, or why the line is not one. */
-export type ParsedLine = { event: Event } | { problem: string };
+/**
+ * The result of parsing one NDJSON line: an event, or why the line is not one. `skip` marks the lines a reader skips
+ * by design, saying so once: an event type this version does not know (NDJSON.md: readers ignore those), or another
+ * version of the schema (every line is then skipped; `error` says why, for the user).
+ */
+export type ParsedLine =
+  | { event: Event }
+  | { problem: string; skip?: undefined }
+  | { problem: string; skip: "type" }
+  | { problem: string; skip: "version"; error: ErrorEvent };
 
 /**
  * Parses one NDJSON line into a v1 event; lines of another version or unknown type are reported, not thrown.
@@ -72,10 +80,17 @@ export function parseEventLine(line: string): ParsedLine {
   }
   const record = value as Record<string, unknown>;
   if (record.v !== 1) {
-    return { problem: `Unsupported event version ${String(record.v)}` };
+    const error: ErrorEvent = {
+      v: 1,
+      type: "error",
+      message: `captrace writes version ${String(record.v)} of its events, which this extension cannot read`,
+      hint: "Install the Captrace extension of captrace's release",
+      exit_code: null,
+    };
+    return { problem: `Unsupported event version ${String(record.v)}`, skip: "version", error };
   }
   if (typeof record.type !== "string" || !EVENT_TYPES.has(record.type)) {
-    return { problem: `Unknown event type ${String(record.type)}` };
+    return { problem: `Unknown event type ${String(record.type)}`, skip: "type" };
   }
   return { event: record as unknown as Event };
 }

@@ -6,6 +6,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Event } from "../../shared/event.ts";
+import { EarlyErrors } from "./early_errors.ts";
 import { LineSplitter, parseEventLine } from "./ndjson.ts";
 
 /** Where a run reports to. */
@@ -35,6 +36,9 @@ export class TraceProcess {
   #events: net.Socket | null = null;
   #exited = false;
   #sawEvents = false;
+  readonly #earlyErrors = new EarlyErrors();
+  /** The problems of skipped lines already reported. */
+  readonly #skipped = new Set<string>();
   #killTimer: ReturnType<typeof setTimeout> | null = null;
   #done: Promise<number | null>;
   #resolveDone!: (code: number | null) => void;
@@ -68,10 +72,27 @@ export class TraceProcess {
     return this.#child !== null && !this.#exited;
   }
 
-  /** Creates the FIFO, opens it for reading, then spawns captrace. Throws if the FIFO cannot be made. */
+  /**
+   * Creates the FIFO, opens it for reading, then spawns captrace. Throws, leaving nothing behind, if the working
+   * directory is missing or the FIFO cannot be made.
+   */
   start(): void {
+    // Node reports a missing cwd as the program's ENOENT, which would blame captrace.
+    if (this.#cwd !== undefined && !_isDirectory(this.#cwd)) {
+      throw new Error(`The working directory ${this.#cwd} does not exist; create it or set the configuration's cwd`);
+    }
     this.#dir = fs.mkdtempSync(path.join(os.tmpdir(), "captrace-"));
-    const fifo = path.join(this.#dir, "events.ndjson");
+    try {
+      this.#start(this.#dir);
+    } catch (e) {
+      this.#events?.destroy();
+      this.#cleanup();
+      throw e;
+    }
+  }
+
+  #start(dir: string): void {
+    const fifo = path.join(dir, "events.ndjson");
     cp.execFileSync("mkfifo", ["-m", "600", fifo]);
     // Non-blocking open: a FIFO without writer reads as "not yet" (no EOF) until captrace opens it.
     const fd = fs.openSync(
@@ -130,6 +151,7 @@ export class TraceProcess {
       ]);
       if (!ended) events.destroy();
       await eventsEnded;
+      for (const e of this.#earlyErrors.end()) this.#handlers.onEvent(e);
       this.#cleanup();
       this.#handlers.onExit(code, signal);
       this.#resolveDone(code);
@@ -140,23 +162,21 @@ export class TraceProcess {
     if (lines.length > 0) this.#sawEvents = true;
     for (const line of lines) {
       const r = parseEventLine(line);
+      this.#earlyErrors.traceLine("event" in r && r.event.type === "error");
       if ("event" in r) this.#handlers.onEvent(r.event);
-      else this.#handlers.onProblem(r.problem);
+      else if (r.skip === undefined) this.#handlers.onProblem(r.problem);
+      else if (!this.#skipped.has(r.problem)) {
+        // Said once: a newer captrace may write many lines of a kind this extension skips.
+        this.#skipped.add(r.problem);
+        if (r.skip === "version") this.#handlers.onEvent(r.error);
+        else this.#handlers.onProblem(`${r.problem}: such lines are skipped`);
+      }
     }
   }
 
   #stderr(lines: string[]): void {
-    for (const line of lines) {
-      // In --json mode a fatal error arrives as one JSON object on stderr.
-      if (line.startsWith("{")) {
-        const r = parseEventLine(line);
-        if ("event" in r) {
-          this.#handlers.onEvent(r.event);
-          continue;
-        }
-      }
-      this.#handlers.onOutput(line + "\n");
-    }
+    // captrace's fatal errors before the trace opened are JSON objects here (see EarlyErrors); the rest is output.
+    for (const line of lines) if (!this.#earlyErrors.take(line)) this.#handlers.onOutput(line + "\n");
   }
 
   /** Asks captrace to stop (closes its stdin); signals the process group only if it is still there after a grace period. */
@@ -180,6 +200,14 @@ export class TraceProcess {
       fs.rmSync(this.#dir, { recursive: true, force: true });
       this.#dir = null;
     }
+  }
+}
+
+function _isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }
 
