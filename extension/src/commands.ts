@@ -160,6 +160,8 @@ export async function runCommand(
       path.basename(command.argv[0] ?? ""),
       ...command.argv.slice(1).map(_short),
     ].join(" "),
+    // The label shortens paths: two programs of one name in different directories are different commands.
+    key: `run ${JSON.stringify([command.cwd, command.argv])}`,
     target: { command },
     cwd: command.cwd,
     program: command.program,

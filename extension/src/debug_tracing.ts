@@ -165,6 +165,8 @@ export class DebugTracing implements vscode.Disposable {
     );
     const session = this.#manager.start({
       label: `debug ${t.root.name} (pid ${pid})`,
+      // Each run of a launch configuration replaces the last one's problems, whatever its pid.
+      key: `debug ${JSON.stringify([t.root.workspaceFolder?.uri.fsPath ?? null, t.root.name])}`,
       target: { pid },
       cwd: t.root.workspaceFolder?.uri.fsPath ?? null,
       program: typeof t.root.configuration.program === "string" ? t.root.configuration.program : null,

@@ -94,7 +94,7 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
 }
 
 /**
- * The sessions whose problems are shown: the latest of each command (by label), so that a run replaces the problems
+ * The sessions whose problems are shown: the latest of each command (by key), so that a run replaces the problems
  * of the same command's earlier runs while other commands' stay, running or not.
  *
  * @example
@@ -111,8 +111,8 @@ export function problemSessions(
 ): SessionNode[] {
   const latest = new Map<string, SessionNode>();
   for (const s of sessions) {
-    latest.delete(s.label); // keeps the map in the order the latest runs started
-    latest.set(s.label, s);
+    latest.delete(s.key); // keeps the map in the order the latest runs started
+    latest.set(s.key, s);
   }
   return [...latest.values()];
 }

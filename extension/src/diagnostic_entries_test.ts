@@ -167,3 +167,15 @@ Deno.test("problems show each command's latest trace, running or not", () => {
   model.clearFinished();
   assertEquals(problemSessions(model.sessions).map((x) => x.id), [a2.id]);
 });
+
+Deno.test("runs are told apart by what they run, not by their label", () => {
+  const model = new TraceModel();
+  // Debug runs of one configuration: labels with different pids, one key.
+  const d1 = model.startSession({ label: "debug deny (pid 100)", key: 'debug ["/ws","deny"]' });
+  const d2 = model.startSession({ label: "debug deny (pid 200)", key: 'debug ["/ws","deny"]' });
+  // Two programs named test in different directories: one label, two keys.
+  const a = model.startSession({ label: "test", key: 'run ["/ws/a",["/ws/a/test"]]' });
+  const b = model.startSession({ label: "test", key: 'run ["/ws/b",["/ws/b/test"]]' });
+  assertEquals(problemSessions(model.sessions).map((x) => x.id), [d2.id, a.id, b.id]);
+  assertEquals(d1.key, d2.key);
+});

@@ -115,9 +115,14 @@ const PYTHON_TYPES = new Set(["python", "debugpy"]);
  * ```
  */
 export function commandFromLaunchConfig(
-  config: LaunchConfig,
+  launch: LaunchConfig,
   ctx: VariableContext,
 ): TracedCommand {
+  // Its `linux` section overrides its other properties on this platform, as VS Code applies it.
+  const linux = launch.linux;
+  const config: LaunchConfig = typeof linux === "object" && linux !== null && !Array.isArray(linux)
+    ? { ...launch, ...linux as LaunchConfig }
+    : launch;
   if (typeof config.program !== "string" || config.program.trim() === "") {
     throw new TypeError(
       `Launch configuration ${JSON.stringify(config.name ?? "")} has no program to run`,
@@ -203,6 +208,8 @@ export interface CaptraceOptions {
   /** Ask for source locations (`--sites`). */
   sites: boolean;
   target: TraceTarget;
+  /** The editor's PATH: sudo and pkexec reset it, so under them the command gets it (unless its env sets one). */
+  path?: string;
 }
 
 /**
@@ -241,7 +248,11 @@ export function captraceArgv(o: CaptraceOptions): string[] {
   if (o.user !== null) argv.push("-u", o.user);
   argv.push("--");
   const { command } = o.target;
-  const vars = Object.entries(command.env).map(([k, v]) => {
+  // A bare `node` or `python3` is found on the editor's PATH, as F5 finds it, not on root's.
+  const env = o.elevation !== "none" && o.path && !("PATH" in command.env)
+    ? { PATH: o.path, ...command.env }
+    : command.env;
+  const vars = Object.entries(env).map(([k, v]) => {
     if (k === "" || k.includes("=")) {
       throw new TypeError(
         `Invalid environment variable name ${JSON.stringify(k)}`,

@@ -47,6 +47,16 @@ Deno.test("native launch configuration becomes program and args", () => {
   });
 });
 
+Deno.test("a configuration's linux section overrides its other properties", () => {
+  const c = commandFromLaunchConfig({
+    type: "cppdbg",
+    program: "${workspaceFolder}/app.exe",
+    args: ["--windows"],
+    linux: { program: "${workspaceFolder}/build/app", args: ["--linux"] },
+  }, ctx);
+  assertEquals([c.argv, c.program], [["/ws/build/app", "--linux"], "/ws/build/app"]);
+});
+
 Deno.test("a C/C++ configuration's environment list is the command's environment", () => {
   const c = commandFromLaunchConfig({
     type: "cppdbg",
@@ -177,6 +187,24 @@ Deno.test("captrace argv carries env and cwd through env(1) under elevation", ()
       sites: false,
       target: { command: { ...command, env: { "A=B": "x" } } },
     }), TypeError);
+});
+
+Deno.test("under sudo or pkexec the command gets the editor's PATH, unless its configuration sets one", () => {
+  const command = { argv: ["node", "/ws/a.js"], cwd: null, env: {}, program: "/ws/a.js" };
+  const argv = (elevation: "none" | "sudo", env: Record<string, string> = {}) =>
+    captraceArgv({
+      binary: "c",
+      elevation,
+      user: "me",
+      output: "f",
+      sites: false,
+      target: { command: { ...command, env } },
+      path: "/home/me/.nvm/bin:/usr/bin",
+    }).join(" ").replace(/^.* -o f /, "");
+  assertEquals(argv("sudo"), "-u me -- env PATH=/home/me/.nvm/bin:/usr/bin node /ws/a.js");
+  assertEquals(argv("sudo", { PATH: "/opt/bin" }), "-u me -- env PATH=/opt/bin node /ws/a.js");
+  // Not elevated, captrace and the command inherit the editor's environment as it is.
+  assertEquals(argv("none"), "-u me -- node /ws/a.js");
 });
 
 Deno.test("captrace argv for a pid refuses a bad pid", () => {

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as vscode from "vscode";
 import { findBinary } from "./binary_lookup.ts";
+import { endNotice } from "./end_notice.ts";
 import { captraceArgv, type TraceTarget } from "./launch_argv.ts";
 import { formatEvent, tagged } from "./output_lines.ts";
 import { ProgramTerminal } from "./program_terminal.ts";
@@ -15,6 +16,8 @@ import { TraceProcess } from "./trace_process.ts";
 export interface StartRequest {
   /** Session label in the tree, e.g. the command line. */
   label: string;
+  /** Which command this runs, when the label does not tell (see SessionNode.key). */
+  key?: string;
   target: TraceTarget;
   /** Working directory for captrace (the command's cwd). */
   cwd: string | null;
@@ -48,6 +51,8 @@ export class TraceManager implements vscode.Disposable {
   readonly #pending: string[] = [];
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
   #notFoundShown = false;
+  /** The window is closing: runs that end from now on have no channel, terminal or view to report to. */
+  #disposed = false;
 
   /** Fires (unthrottled) whenever a session changed; views throttle themselves. */
   readonly onDidChange = this.#changed.event;
@@ -102,9 +107,11 @@ export class TraceManager implements vscode.Disposable {
       output: TraceProcess.OUTPUT,
       sites: settings.sites,
       target: req.target,
+      ...(process.env.PATH ? { path: process.env.PATH } : {}),
     });
     const session = this.#model.startSession({
       label: req.label,
+      ...(req.key === undefined ? {} : { key: req.key }),
       program: req.program,
       cwd: req.cwd,
       note: req.note ?? null,
@@ -146,28 +153,22 @@ export class TraceManager implements vscode.Disposable {
       onExit: (code, signal) => {
         this.#runs.delete(session.id);
         this.#model.endSession(session.id, code);
+        if (this.#disposed) {
+          terminal?.dispose();
+          return;
+        }
         const how = signal ? `killed by ${signal}` : code === null ? "did not start" : `exited with ${code}`;
         this.#line(`[${session.id}] captrace ${how}`);
         this.#log.info(`Session ${session.id}: captrace ${how}`);
         terminal?.write(`\n[captrace ${how}]\n`);
         if (terminal) this.#keepFinished(terminal);
-        if (session.state === "failed") {
-          const last = tail.trim().split("\n").at(-1)?.trim() ?? "";
-          const err = session.errors.at(-1);
-          const hint = err
-            ? ` ${err.message}${err.hint ? ` (${err.hint})` : ""}`
-            : /password is required|a terminal is required/.test(tail)
-            ? " sudo needs a password here: allow captrace in sudoers (NOPASSWD) or use pkexec."
-            : last !== ""
-            ? ` ${last}`
-            : "";
-          void vscode.window.showErrorMessage(
-            `Captrace could not start tracing (${how}).${hint}`,
-            "Show Log",
-          )
-            .then((choice) => {
-              if (choice) this.#log.show();
-            });
+        const notice = endNotice({ session, how, tail, automatic: req.automatic === true });
+        if (notice !== null) {
+          const actions = notice.setting === null ? ["Show Log"] : ["Open Setting", "Show Log"];
+          void vscode.window.showErrorMessage(notice.message, ...actions).then((choice) => {
+            if (choice === "Show Log") this.#log.show();
+            else if (choice && notice.setting !== null) void openSetting(notice.setting);
+          });
         }
         this.#changed.fire(session);
       },
@@ -177,6 +178,7 @@ export class TraceManager implements vscode.Disposable {
       run.process.start();
     } catch (e) {
       this.#runs.delete(session.id);
+      terminal?.dispose();
       this.#model.endSession(session.id, null);
       this.#log.error(`Session ${session.id}: ${(e as Error).message}`);
       void vscode.window.showErrorMessage(`Captrace: ${(e as Error).message}`);
@@ -238,6 +240,7 @@ export class TraceManager implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.#disposed = true;
     this.stop();
     this.closeFinishedTerminals();
     this.flushOutput();

@@ -54,6 +54,8 @@ export interface SessionNode {
   readonly id: number;
   /** What was traced, for the label: the command line, or "pid N". */
   readonly label: string;
+  /** Which command this is a run of, whatever its label: a later run of it replaces this one's problems. */
+  readonly key: string;
   /** The program (or script) file of a launched command, for diagnostics without a known line. */
   readonly program: string | null;
   /** Working directory, to resolve relative source paths. */
@@ -80,6 +82,8 @@ export type TreeNode = SessionNode | ProcessNode | CapabilityNode | SiteNode;
 /** What a new session is started with. */
 export interface SessionStart {
   label: string;
+  /** Which command this runs (see SessionNode.key); the label when not given. */
+  key?: string;
   program?: string | null;
   cwd?: string | null;
   note?: string | null;
@@ -117,6 +121,7 @@ export class TraceModel {
       kind: "session",
       id: this.#nextId++,
       label: start.label,
+      key: start.key ?? start.label,
       program: start.program ?? null,
       cwd: start.cwd ?? null,
       note: start.note ?? null,

@@ -13,6 +13,8 @@ export function nodeLabel(
         ? "stopped"
         : node.state === "exited" && node.stopped
         ? `stopped, exited ${node.exitCode ?? "?"}`
+        : node.state === "exited" && node.errors.length > 0
+        ? `error, exited ${node.exitCode ?? "?"}` // the trace failed while running: not the program's status
         : node.state === "exited"
         ? `exited ${node.exitCode ?? "?"}`
         : node.state === "failed"

@@ -38,3 +38,12 @@ Deno.test("a session the user stopped says so, not its SIGTERM status", () => {
   s.exitCode = 1;
   assertEquals(nodeLabel(s).description, "stopped, exited 1 · 0 allowed, 0 denied");
 });
+
+Deno.test("a trace that failed while running says so, not only its exit status", () => {
+  const model = new TraceModel();
+  const s = model.startSession({ label: "./server" });
+  model.apply(s.id, readyEvent(7));
+  model.apply(s.id, { v: 1, type: "error", message: "bpftrace ended unexpectedly", hint: null, exit_code: 1 });
+  model.endSession(s.id, 1);
+  assertEquals(nodeLabel(s).description, "error, exited 1 · 0 allowed, 0 denied");
+});

@@ -1,7 +1,7 @@
 /** The "Capability Checks" tree: session → process → capability → call site, refreshed at most a few times a second. */
 
 import * as vscode from "vscode";
-import type { SessionNode, TraceModel, TreeNode } from "./trace_model.ts";
+import type { ProcessNode, SessionNode, TraceModel, TreeNode } from "./trace_model.ts";
 import { nodeLabel } from "./tree_labels.ts";
 
 const REFRESH_MS = 250;
@@ -38,7 +38,8 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       prefix = this.#ids.get(node) ?? "";
       switch (node.kind) {
         case "session":
-          children = [...node.processes.values()];
+          // Processes that made no check (a build's many compilers) would only bury those that did.
+          children = [...node.processes.values()].filter((p) => p.capabilities.size > 0);
           break;
         case "process":
           children = [...node.capabilities.values()].sort((a, b) => b.denied - a.denied || a.cap - b.cap);
@@ -71,10 +72,9 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const { label, description } = nodeLabel(node);
     const C = vscode.TreeItemCollapsibleState;
-    const item = new vscode.TreeItem(
-      label,
-      node.kind === "site" ? C.None : C.Expanded,
-    );
+    // Open where there is something to see: sessions, and processes with a denial (capabilities decide below).
+    const open = node.kind === "session" || (node.kind === "process" && _denied(node));
+    const item = new vscode.TreeItem(label, node.kind === "site" ? C.None : open ? C.Expanded : C.Collapsed);
     const id = this.#ids.get(node);
     if (id !== undefined) item.id = id;
     item.description = description;
@@ -163,4 +163,9 @@ export async function openSite(file: string, line: number): Promise<void> {
     selection: new vscode.Range(pos, pos),
     preview: true,
   });
+}
+
+function _denied(p: ProcessNode): boolean {
+  for (const c of p.capabilities.values()) if (c.denied > 0) return true;
+  return false;
 }

@@ -1,0 +1,67 @@
+/** What to tell the user, as a pop-up, when a trace ended (pure, so it is unit-tested without VS Code). */
+
+import type { SessionNode } from "./trace_model.ts";
+
+/** How a trace ended. */
+export interface TraceEnd {
+  session: SessionNode;
+  /** "exited with 1", "killed by SIGKILL", "did not start". */
+  how: string;
+  /** The last output captrace and the program wrote, to explain a start that failed without an error event. */
+  tail: string;
+  /** Started on its own (a debug session's), not by a command. */
+  automatic: boolean;
+}
+
+/** A pop-up: its message, and the setting that fixes the cause, when one does. */
+export interface Notice {
+  message: string;
+  setting: string | null;
+}
+
+/** captrace's exit code when the process to attach to is gone (NO_SUCH_PROCESS in cli/exit_codes.ts). */
+const NO_PROCESS = 4;
+/** captrace's exit code when this machine cannot trace, e.g. without root (CANNOT_TRACE). */
+const CANNOT_TRACE = 3;
+
+/**
+ * The message to pop up, or null when the end needs none: a trace the user stopped before it started, or a debug
+ * session's whose debuggee ended before the attach, is logged only; an error after the trace started is shown.
+ *
+ * @example
+ * ```ts
+ * import { endNotice } from "./end_notice.ts";
+ * import { TraceModel } from "./trace_model.ts";
+ * const s = new TraceModel().startSession({ label: "./a.out" });
+ * s.state = "failed";
+ * if (endNotice({ session: s, how: "did not start", tail: "", automatic: false })?.setting !== null) throw new Error();
+ * s.stopped = true;
+ * if (endNotice({ session: s, how: "exited with 130", tail: "", automatic: false }) !== null) throw new Error();
+ * ```
+ */
+export function endNotice(end: TraceEnd): Notice | null {
+  const { session, how, tail, automatic } = end;
+  const err = session.errors.at(-1);
+  const said = err ? ` ${err.message}${err.hint ? ` (${err.hint})` : ""}` : "";
+  if (session.state === "exited") {
+    return err ? { message: `Captrace stopped tracing ${session.label} (${how}).${said}`, setting: null } : null;
+  }
+  if (session.state !== "failed" || session.stopped) return null;
+  if (automatic && err?.exit_code === NO_PROCESS) return null;
+  // Not root: the CLI's hint (sudo on a command line) does not apply here; the elevation setting does.
+  if (err?.exit_code === CANNOT_TRACE && /needs root/.test(err.message)) {
+    return {
+      message: `Captrace could not start tracing (${how}). ${err.message}: set captrace.elevation to sudo or pkexec.`,
+      setting: "captrace.elevation",
+    };
+  }
+  const last = tail.trim().split("\n").at(-1)?.trim() ?? "";
+  const hint = err
+    ? said
+    : /password is required|a terminal is required/.test(tail)
+    ? " sudo needs a password here: allow captrace in sudoers (NOPASSWD) or use pkexec."
+    : last !== ""
+    ? ` ${last}`
+    : "";
+  return { message: `Captrace could not start tracing (${how}).${hint}`, setting: null };
+}
