@@ -97,7 +97,7 @@ Tracing:
                         is a --json summary or a list of capability names
       --stdin-control   the command gets /dev/null as stdin; captrace stops the
                         trace when its own stdin closes (SIGTERM to the
-                        command, SIGKILL 3 s later; for IDEs)
+                        command and its children, SIGKILL 3 s later; for IDEs)
       --bpftrace PATH   bpftrace to run (default: bpftrace from PATH)
       --debug           show the bpftrace program, its stderr and odd lines
 

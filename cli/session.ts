@@ -819,7 +819,7 @@ class _Session {
             `captrace: Ctrl-C: tracing the command until it exits (again within ${TYPED_AGAIN_MS / 1000} s to kill it)`,
           );
         } else {
-          this.#signalChild(this.stopping > 1 ? "SIGKILL" : sig);
+          this.#signalChild(this.stopping > 1 ? "SIGKILL" : sig, this.#stopTree || this.stopping > 1);
         }
       }
       // The command killed by a second signal still leaves its exit record, which ends the trace as usual (see
@@ -858,13 +858,23 @@ class _Session {
   /** When bpftrace was first sent SIGINT. */
   #interruptedAt = Infinity;
 
-  #signalChild(sig: Deno.Signal): void {
-    try {
-      Deno.kill(this.gate!.pid, sig);
-    } catch {
-      // already gone
+  /**
+   * Sends `sig` to the command, and with `tree` to every process of its tree still running too. A signal relayed from
+   * elsewhere goes to the command alone, as strace's does: a script may end its own children. A forced end (a second
+   * signal, stdin closed, the trace's reader gone, the tracer dead) must leave none of them running untraced.
+   */
+  #signalChild(sig: Deno.Signal, tree: boolean): void {
+    for (const pid of tree ? [this.gate!.pid, ...this.#started] : [this.gate!.pid]) {
+      try {
+        Deno.kill(pid, sig);
+      } catch {
+        // already gone
+      }
     }
   }
+
+  /** The end is forced (stdin closed, the trace's reader gone): signals go to the command's whole tree. */
+  #stopTree = false;
 
   #lastOutput = 0;
   #quietTimer: ReturnType<typeof setInterval> | undefined;
@@ -1044,6 +1054,7 @@ class _Session {
     }
     if (this.tracerStatus !== null) return;
     _notice(this.options, this.sink, "captrace: standard input closed (--stdin-control): stopping the trace");
+    this.#stopTree = true;
     this.stop("SIGTERM");
     // A command that ignores SIGTERM is then killed, as a second Ctrl-C would: the editor asked for the end.
     const t = setTimeout(() => {
@@ -1074,18 +1085,8 @@ class _Session {
   }
 
   async #terminateChild(): Promise<void> {
-    try {
-      Deno.kill(this.gate!.pid, "SIGTERM");
-    } catch {
-      return;
-    }
-    const t = setTimeout(() => {
-      try {
-        Deno.kill(this.gate!.pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }, 2000);
+    this.#signalChild("SIGTERM", true);
+    const t = setTimeout(() => this.#signalChild("SIGKILL", true), 2000);
     this.childStatus = await _exitStatus(this.gate!.child);
     clearTimeout(t);
   }
@@ -1302,6 +1303,7 @@ class _Session {
     // The trace can no longer be written (a full disk): stop as Ctrl-C would; run()'s caller reports why.
     if (this.sink.failure && !this.#stoppedForOutput) {
       this.#stoppedForOutput = true;
+      this.#stopTree = true;
       this.stop("SIGTERM");
     }
   }

@@ -648,6 +648,50 @@ Deno.test("--stdin-control: a command that ignores SIGTERM is killed after a gra
   assert.equal(events.at(-1)?.type, "summary");
 });
 
+Deno.test("--stdin-control: the command's children are stopped with it, not left running untraced", async () => {
+  await requireTracing();
+  // sh waits for sleep in the foreground: a SIGTERM to sh alone would leave sleep running.
+  const marker = "31.0001";
+  const { status, events } = await closeStdinOf(
+    ["/bin/sh", "-c", `/bin/sleep ${marker}; echo done`],
+    (events) => events.some((e) => e.type === "exec" && String(e.filename).endsWith("/sleep")),
+  );
+  assert.equal(status.code, 128 + 15, new TextDecoder().decode(status.stderr));
+  assert.deepEqual(await processesMatching(marker), [], "sleep was stopped too");
+  assert.doesNotMatch(new TextDecoder().decode(status.stderr), /still runs?/);
+  assert.equal(events.at(-1)?.type, "summary");
+});
+
+Deno.test("a second SIGTERM kills the command's whole tree, not only its root", async () => {
+  await requireTracing();
+  // The shell and its sleep (which inherits the ignored SIGTERM) outlast the first signal.
+  const marker = "31.0002";
+  const sleeps = async () => (await processesMatching(marker)).filter((p) => /^\d+: \/bin\/sleep /.test(p));
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [...CLI, "--json", "-o", out, "--", "/bin/sh", "-c", `trap '' TERM; /bin/sleep ${marker}; echo done`],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await waitForReady(out);
+    for (let i = 0; (await sleeps()).length === 0; i++) {
+      if (i === 200) throw new Error("sleep did not start within 10 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    p.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await sleeps()).length, 1, "the first SIGTERM went to the shell, which ignores it");
+    p.kill("SIGTERM");
+    assert.equal((await p.status).code, 128 + 9);
+    assert.deepEqual(await sleeps(), [], "sleep was killed too");
+  } finally {
+    for (const s of await processesMatching(marker)) Deno.kill(Number(s.split(":")[0]), "SIGKILL");
+    await Deno.remove(out);
+  }
+});
+
 Deno.test("a captrace killed with SIGKILL takes its bpftrace with it, --pid and system-wide", async () => {
   await requireTracing();
   const idle = new Deno.Command("sleep", { args: ["31.4159"] }).spawn();
