@@ -539,7 +539,13 @@ class _Session {
       this.sink,
       `captrace: the traced process ended, and ${which} (${shown.join(", ")}): their later checks are not traced`,
     );
+    // The summary says so too: a --json reader, or a --baseline run in CI, sees no notice.
+    const were = running.length === 1 ? "1 process it started was" : `${running.length} processes it started were`;
+    this.#outliving = `The traced command ended while ${were} still running (${shown.join(", ")}): ` +
+      "checks they made later are not covered.";
   }
+  /** The summary note's sentence about processes that outlived the root, if any did. */
+  #outliving = "";
   /**
    * --pid's process was found ended once the probes were attached: nothing of it was traced, unless a record of it
    * came (it ended between the attach and the ready record).
@@ -743,6 +749,7 @@ class _Session {
       malformed: c.malformed,
       unsummarized: c.summaryComplete ? Math.max(0, seen - summarized) : 0,
     };
+    if (this.#outliving !== "") rec.note += ` ${this.#outliving}`;
     return summaryEvent(rows, rec, totals, this.probe, this.limits);
   }
 

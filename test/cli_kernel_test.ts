@@ -204,6 +204,20 @@ Deno.test("the trace ends with the command, and names the processes it started t
   }
   // None left: nothing to say.
   assert.doesNotMatch((await runCli(["--", "/bin/sh", "-c", "/bin/true; exit 0"])).stderr, /still run/);
+  // With --json on stderr there is no notice: the summary's note says it, for a reader or a --baseline run in CI.
+  const json = await runCli(["--json", "--", "/bin/sh", "-c", script.replaceAll("7.3", "7.4")]);
+  const late = await processesMatching("7.4");
+  try {
+    const summary = ndjson(json.stderr).at(-1);
+    assert.equal(summary?.type, "summary", json.stderr);
+    const note = (summary?.recommendation as { note: string }).note;
+    assert.match(
+      note,
+      /The traced command ended while 2 processes it started were still running \(\d+ sleep, \d+ sleep\): checks they made later are not covered\.$/,
+    );
+  } finally {
+    for (const l of late) Deno.kill(Number.parseInt(l), "SIGKILL");
+  }
 });
 
 Deno.test("--summary-only's text is the summary: of the exits, only the command's is shown (-v: all)", async () => {
