@@ -6,6 +6,12 @@ import { ByteBuffer } from "../shared/byte_buffer.ts";
 const BATCH = 1 << 16;
 
 /**
+ * The most a write to a pipe puts in at once, never interleaved with another writer's (POSIX PIPE_BUF, Linux's 4096):
+ * on a stderr the command writes to as well, the trace is written in whole lines of at most this much.
+ */
+const PIPE_BUF = 4096;
+
+/**
  * A line-oriented writer with a batch buffer. Lines are queued as text (line) or written straight into the
  * buffer as bytes (out, then endLine), as the formatters of checks do.
  */
@@ -66,7 +72,7 @@ export class Sink {
     let off = 0;
     while (off < data.length) {
       try {
-        off += w.writeSync(data.subarray(off));
+        off += w.writeSync(data.subarray(off, this.#sharedWithCommand ? _piece(data, off) : data.length));
       } catch (e) {
         // Further output is dropped. A failure (a full disk, or the reader of -o's FIFO or pipe, or of stderr with
         // --pid or system-wide, gone: nobody reads the trace) is kept for the session, which stops the trace and
@@ -96,4 +102,14 @@ export class Sink {
     this.#file?.close();
     this.#file = null;
   }
+}
+
+/** Where the piece of `data` from `off` ends: its last whole line within PIPE_BUF bytes (a longer line as it is). */
+function _piece(data: Uint8Array, off: number): number {
+  const end = Math.min(data.length, off + PIPE_BUF);
+  if (end === data.length) return end;
+  const nl = data.lastIndexOf(10, end - 1);
+  if (nl >= off) return nl + 1;
+  const next = data.indexOf(10, end);
+  return next === -1 ? data.length : next + 1;
 }

@@ -706,6 +706,24 @@ Deno.test("a second SIGTERM kills the command's whole tree, not only its root", 
   }
 });
 
+Deno.test("the trace and the command's own output on one stderr pipe do not tear each other's lines", async () => {
+  await requireTracing();
+  const bin = await fixture("interleave");
+  const n = 100_000;
+  const r = await runCli(["-u", "nobody", "--", bin, String(n)]);
+  assert.equal(r.code, 0, r.stderr.slice(-2000));
+  const lines = r.stderr.split("\n");
+  const checks = lines.filter((l) => l.includes("cap_setgid"));
+  const own = lines.filter((l) => l.includes("PROGRAM-LINE"));
+  const torn = [...checks, ...own].filter((l) =>
+    !/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d interleave +\d+ opt=4 "cap_setgid" -> -1 \(operation not permitted\) syscall=setgroups$/
+      .test(l) && !/^PROGRAM-LINE-\d+-x{58}$/.test(l)
+  );
+  assert.deepEqual(torn.slice(0, 5), [], `${torn.length} torn lines`);
+  assert.equal(own.length, n);
+  assert.equal(checks.length, n);
+});
+
 Deno.test("a captrace killed with SIGKILL takes its bpftrace with it, --pid and system-wide", async () => {
   await requireTracing();
   const idle = new Deno.Command("sleep", { args: ["31.4159"] }).spawn();
