@@ -130,8 +130,21 @@ export async function launchGated(
   // Held open read-write by captrace for the whole trace: the launcher's open never blocks, a write never
   // blocks, and if captrace dies the launcher reads end-of-file and exits instead of running untraced.
   const gate = await Deno.open(fifo, { read: true, write: true });
+  // setpriv execs with root's capabilities still effective (its own exec is checked as root's): a file the user may
+  // not run would run. A shell between, which has none left once it runs as the user, makes the user's exec.
   const target = options.user
-    ? ["setpriv", `--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, "--init-groups", "--", ...argv]
+    ? [
+      "setpriv",
+      `--reuid=${options.user.uid}`,
+      `--regid=${options.user.gid}`,
+      "--init-groups",
+      "--",
+      "/bin/sh",
+      "-c",
+      'exec "$@"',
+      "captrace",
+      ...argv,
+    ]
     : [...argv];
   let child: Deno.ChildProcess;
   try {
@@ -154,7 +167,7 @@ export async function launchGated(
   return {
     child,
     pid: child.pid,
-    launcherExecs: options.user ? 2 : 1,
+    launcherExecs: options.user ? 3 : 1,
     async release() {
       released = true;
       await gate.write(new TextEncoder().encode("go\n"));

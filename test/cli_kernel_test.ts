@@ -486,6 +486,24 @@ Deno.test("a directory given as the command fails with 126, as a shell says", as
   assert.equal(r.stderr, "captrace: Command '/usr/bin/' is a directory\nGive the path of a program\n");
 });
 
+Deno.test("under -u, a program the user may not run fails with 126, as it would for the user", async () => {
+  await requireTracing();
+  // A copy of true that only root may run, in a directory nobody may enter: root's capabilities must not run it.
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  try {
+    await Deno.chmod(dir, 0o700);
+    await Deno.copyFile("/bin/true", `${dir}/root-only`);
+    await Deno.chmod(`${dir}/root-only`, 0o700);
+    const r = await runCli(["-u", "nobody", "--", `${dir}/root-only`]);
+    assert.equal(r.code, 126, r.stderr);
+    assert.match(r.stderr, new RegExp(`^captrace: 1: exec: ${dir}/root-only: Permission denied$`, "m"));
+    // Root itself may.
+    assert.equal((await runCli(["--", `${dir}/root-only`])).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a command that does not exist fails with 127 and starts nothing", async () => {
   await requireTracing();
   const r = await runCli(["--", "/no/such/program-xyz"]);
