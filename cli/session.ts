@@ -812,7 +812,8 @@ class _Session {
       }
       // Forward to the command; its exit ends the trace. A second request does not wait for it.
       if (this.childStatus === null) {
-        const typed = sig === "SIGINT" && terminalSignalsReach(this.gate.pid);
+        // Ctrl-C and Ctrl-\ alike: the terminal sends their signal to the command's process group itself.
+        const typed = (sig === "SIGINT" || sig === "SIGQUIT") && terminalSignalsReach(this.gate.pid);
         // A typed Ctrl-C long after the last one (a REPL the user went on with) is a first one again.
         if (typed && this.stopping > 1 && performance.now() - this.#typedAt > TYPED_AGAIN_MS) this.stopping = 1;
         if (typed && this.stopping === 1) {
@@ -823,7 +824,9 @@ class _Session {
           _notice(
             this.options,
             this.sink,
-            `captrace: Ctrl-C: tracing the command until it exits (again within ${TYPED_AGAIN_MS / 1000} s to kill it)`,
+            `captrace: ${sig === "SIGQUIT" ? "Ctrl-\\" : "Ctrl-C"}: tracing the command until it exits (again within ${
+              TYPED_AGAIN_MS / 1000
+            } s to kill it)`,
           );
         } else {
           this.#signalChild(this.stopping > 1 ? "SIGKILL" : sig, this.#stopTree || this.stopping > 1);

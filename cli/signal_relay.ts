@@ -1,6 +1,8 @@
-/** SIGINT, SIGTERM and SIGHUP for the whole of a run: noted before the trace runs, handed to it while it does. */
+/**
+ * SIGINT, SIGQUIT, SIGTERM and SIGHUP for the whole of a run: noted before the trace runs, handed to it while it does.
+ */
 
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const SIGNALS = ["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP"] as const;
 
 /**
  * Listens from captrace's first steps, so that a signal there ends the run cleanly (its temporary files removed)

@@ -1132,6 +1132,14 @@ Deno.test("a Ctrl-C typed at the terminal reaches the command once: the terminal
   assert.match(out, /^captrace: \d+ checks seen/m);
 });
 
+Deno.test("a Ctrl-\\ typed at the terminal ends the command as it would untraced, and the trace with its summary", async () => {
+  const { out, code } = await inTerminal((_, type) => type([0x1c]));
+  // (Its notice, "Ctrl-\\: tracing the command until it exits", comes unless the command's exit is read first.)
+  assert.match(out, /\+\+\+ \d+ killed by SIGQUIT/, out);
+  assert.match(out, /^captrace: \d+ checks seen/m, "the trace ended with its summary line");
+  assert.equal(code, 128 + 3, out);
+});
+
 Deno.test("a typed Ctrl-C reaches the command once also when captrace's stdin is not the terminal", async () => {
   const { out, code } = await inTerminal((_, type) => type([3]), { redirect: " < /dev/null" });
   assert.match(out, /^sigints 1\r$/m, out);
