@@ -15,7 +15,7 @@ import {
 } from "./environment.ts";
 import { typelessBtf } from "../shared/btf.ts";
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
-import { userPath } from "./user_path.ts";
+import { reachable, userPath } from "./user_path.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
@@ -262,6 +262,19 @@ async function _prepare(
       binary = await programFile(path);
     }
     if (tracefs.note) _notice(options, sink, `captrace: ${tracefs.note}`);
+    if (user !== null && options.mode === "command") {
+      // The command starts in captrace's directory: one the user cannot search makes every relative lookup there a
+      // denied DAC check, which the recommendation would then hold.
+      const cwd = Deno.cwd();
+      if (!(await reachable(cwd, user))) {
+        _notice(
+          options,
+          sink,
+          `captrace: ${user.name} cannot search the working directory ${printable(cwd)}: the command's lookups ` +
+            `there are refused, and recommended as needs\nRun captrace from a directory ${user.name} can enter`,
+        );
+      }
+    }
     if (forUser !== null && forUser.dropped.length > 0) {
       const dirs = forUser.dropped.join(", ");
       _notice(options, sink, `captrace: the command's PATH leaves out what ${user!.name} cannot search: ${dirs}`);

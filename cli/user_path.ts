@@ -44,13 +44,17 @@ export async function userPath(path: string, user: PathUser): Promise<{ path: st
   const kept: string[] = [];
   const dropped: string[] = [];
   for (const entry of path.split(":")) {
-    if (await _reachable(entry, user)) kept.push(entry);
+    if (await reachable(entry, user)) kept.push(entry);
     else if (!dropped.includes(entry)) dropped.push(entry);
   }
   return { path: kept.join(":"), dropped };
 }
 
-async function _reachable(entry: string, user: PathUser): Promise<boolean> {
+/**
+ * True unless `user` would be refused on the way to the absolute directory `entry` (or to where its links lead);
+ * relative entries and directories that do not exist count as reachable.
+ */
+export async function reachable(entry: string, user: PathUser): Promise<boolean> {
   if (!entry.startsWith("/")) return true;
   // The user must search every directory on the way: the entry's own, and through its links, where they lead.
   const real = await Deno.realPath(entry).catch(() => entry);

@@ -698,6 +698,30 @@ Deno.test("-u leaves out of PATH what the user cannot search: no denied lookups 
   }
 });
 
+Deno.test("-u from a working directory the user cannot search says so before the refusals it causes", async () => {
+  await requireTracing();
+  const top = await Deno.makeTempDir(); // root's, 0700: nobody cannot search it
+  try {
+    const r = await runCli(["-u", "nobody", "--", "/bin/sh", "-c", "ls >/dev/null 2>&1; true"], {
+      wrapper: ["env", "-C", top],
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^captrace: nobody cannot search the working directory ${top}: the command's lookups there are refused, ` +
+          `and recommended as needs\nRun captrace from a directory nobody can enter$`,
+        "m",
+      ),
+    );
+    // From a directory nobody may enter: nothing to say.
+    const ok = await runCli(["-u", "nobody", "--", "/bin/true"], { wrapper: ["env", "-C", "/tmp"] });
+    assert.doesNotMatch(ok.stderr, /cannot search the working directory/);
+  } finally {
+    await Deno.remove(top, { recursive: true });
+  }
+});
+
 Deno.test("--unique on 300,000 denied checks prints each once and the summary counts all of them", async () => {
   await requireTracing();
   const bin = await fixture("caps_loop");
