@@ -195,9 +195,9 @@ export function parseOptions(argv: readonly string[]): Options {
       allowPositionals: false,
       options: {
         pid: { type: "string", short: "p", multiple: true },
-        cgroup: { type: "string" },
-        output: { type: "string", short: "o" },
-        user: { type: "string", short: "u" },
+        cgroup: { type: "string", multiple: true },
+        output: { type: "string", short: "o", multiple: true },
+        user: { type: "string", short: "u", multiple: true },
         json: { type: "boolean" },
         summary: { type: "boolean", short: "c" },
         "summary-only": { type: "boolean" },
@@ -206,10 +206,10 @@ export function parseOptions(argv: readonly string[]): Options {
         sites: { type: "boolean" },
         "no-follow": { type: "boolean" },
         follow: { type: "boolean", short: "f" },
-        probe: { type: "string" },
-        baseline: { type: "string" },
-        "map-keys": { type: "string" },
-        bpftrace: { type: "string" },
+        probe: { type: "string", multiple: true },
+        baseline: { type: "string", multiple: true },
+        "map-keys": { type: "string", multiple: true },
+        bpftrace: { type: "string", multiple: true },
         debug: { type: "boolean" },
         "stdin-control": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -217,9 +217,31 @@ export function parseOptions(argv: readonly string[]): Options {
       },
     }));
   } catch (e) {
+    // A value that starts with a dash (`-p -5`) is taken for an option: say which value is wrong, as for any other.
+    const ambiguous = /^Option '([^' ]+)(?: <value>)?' argument is ambiguous/.exec((e as Error).message);
+    if (ambiguous) {
+      const name = ambiguous[1]!;
+      const long: Record<string, string> = { "-p": "--pid", "-o": "--output", "-u": "--user" };
+      throw _usage(`Invalid value '${flags[flags.indexOf(name) + 1] ?? ""}' for ${long[name] ?? name}`);
+    }
     // node's messages run to several sentences, some on lines of their own: the first says what is wrong.
     throw _usage((e as Error).message.split("\n")[0]!.replace(/\. To specify.*$/, "").replace(/\.$/, ""));
   }
+  // The last of a repeated option must not silently win over the others.
+  const once = (name: string, given: string[] | undefined): string | undefined => {
+    if (given !== undefined && given.length > 1) throw _usage(`Give --${name} once`);
+    return given?.[0];
+  };
+  const opt = {
+    cgroup: once("cgroup", values.cgroup),
+    output: once("output", values.output),
+    user: once("user", values.user),
+    probe: once("probe", values.probe),
+    baseline: once("baseline", values.baseline),
+    mapKeys: once("map-keys", values["map-keys"]),
+    bpftrace: once("bpftrace", values.bpftrace),
+  };
+  if (values.follow && values["no-follow"]) throw _usage("Give --follow or --no-follow, not both");
   let pid: number | null = null;
   if (values.pid !== undefined) {
     const given = values.pid.at(-1)!;
@@ -231,20 +253,20 @@ export function parseOptions(argv: readonly string[]): Options {
     pid = Number(given);
   }
   if (pid !== null && command.length > 0) throw _usage("Give either a command or --pid, not both");
-  const cgroup = values.cgroup ?? null;
+  const cgroup = opt.cgroup ?? null;
   if (cgroup !== null && (pid !== null || command.length > 0)) {
     throw _usage(
       `Give --cgroup alone: it traces every process of the cgroup, not a ${pid !== null ? "pid" : "command"}`,
     );
   }
   if (cgroup === "") throw _usage("Invalid cgroup ''");
-  const probe = values.probe ?? "auto";
+  const probe = opt.probe ?? "auto";
   if (probe !== "auto" && probe !== "tracepoint" && probe !== "kprobe") {
     throw _usage(`Unknown probe '${probe}' (use auto, tracepoint or kprobe)`);
   }
   let mapKeys = DEFAULT_MAP_KEYS;
-  if (values["map-keys"] !== undefined) {
-    const n = values["map-keys"];
+  if (opt.mapKeys !== undefined) {
+    const n = opt.mapKeys;
     if (!/^\d+$/.test(n) || Number(n) < 1024 || Number(n) > MAX_MAP_KEYS) {
       throw _usage(`Invalid --map-keys '${n}' (a number from 1024 to ${MAX_MAP_KEYS})`);
     }
@@ -252,10 +274,10 @@ export function parseOptions(argv: readonly string[]): Options {
   }
   const summaryOnly = values["summary-only"] ?? false;
   if (summaryOnly && values.sites) throw _usage("--sites needs per-check records: leave out --summary-only");
-  if (values.user !== undefined && command.length === 0) throw _usage("--user needs a command to launch");
+  if (opt.user !== undefined && command.length === 0) throw _usage("--user needs a command to launch");
   // An empty value (an unset $USER in `-u "$USER"`) must not mean "no user": the command would run as root.
-  if (values.user === "") throw _usage("Invalid user '' (a user name or uid)");
-  if (values.output === "") throw _usage("Invalid output file ''");
+  if (opt.user === "") throw _usage("Invalid user '' (a user name or uid)");
+  if (opt.output === "") throw _usage("Invalid output file ''");
   if (command.length === 0 && argv.includes("--") && pid === null) {
     throw _usage("No command after '--' (leave out '--' to trace the whole system)");
   }
@@ -267,18 +289,18 @@ export function parseOptions(argv: readonly string[]): Options {
     pid,
     cgroup,
     follow: !values["no-follow"],
-    output: values.output ?? null,
-    user: values.user ?? null,
+    output: opt.output ?? null,
+    user: opt.user ?? null,
     json: values.json ?? false,
     summary: (values.summary ?? false) || summaryOnly,
     summaryOnly,
     verbose: values.verbose ?? false,
     unique: values.unique ?? false,
     sites: values.sites ?? false,
-    baseline: values.baseline ?? null,
+    baseline: opt.baseline ?? null,
     mapKeys,
     probe,
-    bpftrace: values.bpftrace ?? "bpftrace",
+    bpftrace: opt.bpftrace ?? "bpftrace",
     debug: values.debug ?? false,
     stdinControl: values["stdin-control"] ?? false,
     help: values.help ?? false,

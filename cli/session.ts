@@ -413,9 +413,9 @@ async function _trace(
         `Cannot write the trace${options.output ? ` to '${options.output}'` : ""}: ${
           gone ? "its reader went away" : sink.failure.message
         }`,
-        gone
-          ? "Keep the reader open until captrace ends"
-          : "Free some space, or write the trace elsewhere with -o FILE",
+        gone ? "Keep the reader open until captrace ends" : /os error (28|122)\)/.test(sink.failure.message) // ENOSPC, EDQUOT
+          ? "Free some space, or write the trace elsewhere with -o FILE"
+          : "Write the trace elsewhere with -o FILE",
         ExitCode.TRACE_FAILED,
       );
     }

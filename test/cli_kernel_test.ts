@@ -336,6 +336,11 @@ Deno.test("a trace that cannot be written stops the command and exits 1 with the
   assert.match(r.stderr, /^captrace: Cannot write the trace to '\/dev\/full': No space left on device/m);
   assert.match(r.stderr, /^Free some space, or write the trace elsewhere with -o FILE$/m);
   assert.ok(!r.stderr.includes("alive"), "the command was stopped");
+  // Another failure than a full disk gets no advice about space.
+  const eio = await runCli(["-o", "/proc/version", "--", "/bin/true"], { killAfterMs: 20_000 });
+  assert.equal(eio.code, 1, eio.stderr);
+  assert.match(eio.stderr, /^captrace: Cannot write the trace to '\/proc\/version': Input\/output error/m);
+  assert.match(eio.stderr, /^Write the trace elsewhere with -o FILE$/m);
 });
 
 Deno.test("a -o pipe whose reader goes away stops the command and exits 1: nobody reads the trace", async () => {
