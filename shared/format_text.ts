@@ -131,6 +131,9 @@ export function writeCheck(out: ByteBuffer, e: CheckEvent): void {
     out.text(` at ${e.site.file}:${e.site.line}` + (e.site.function ? ` (${e.site.function})` : ""));
   } else if (e.site?.function) {
     out.text(` in ${e.site.function}`);
+  } else if (e.site) {
+    // No symbols (a stripped binary): where in which file, for addr2line or a debugger with the debug file.
+    out.text(` at ${printable(e.site.binary)}+${e.site.address}`);
   }
 }
 
