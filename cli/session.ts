@@ -16,6 +16,7 @@ import {
 import { typelessBtf } from "../shared/btf.ts";
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { reachable, userPath } from "./user_path.ts";
+import { hasFileCaps } from "./file_caps.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
@@ -621,6 +622,18 @@ class _Session {
     await this.programs.settled();
   }
 
+  /**
+   * When nothing is needed, the setcap line removes the program's file capabilities: unless getcap says it has none,
+   * when `setcap -r` would fail. Asked only then (a spawn at the end of the trace), and the summary made again.
+   */
+  async #rootCaps(): Promise<void> {
+    if (!this.summary()?.recommendation.setcap.startsWith("setcap -r ")) return;
+    if ((await hasFileCaps(this.programs.map.root.path)) !== false) return;
+    this.#rootCapless = true;
+    this.#summary = undefined;
+  }
+  #rootCapless = false;
+
   /** What each traced process ran, and what it asked for while it did, for the setcap lines. */
   readonly programs: ProgramFiles;
   readonly usage = new ProgramUsage();
@@ -708,6 +721,7 @@ class _Session {
     } else if (childDone) await childDone;
     await this.#noteOutliving();
     await this.#programsKnown();
+    await this.#rootCaps();
     this.#finish();
     if (this.gate && this.childStatus) {
       const s = this.childStatus;
@@ -753,6 +767,7 @@ class _Session {
           : programs.programOf(pid),
       programMarked: (mark) => programs.programMarked(mark),
       usage: this.usage,
+      rootCapless: this.#rootCapless,
     });
     const totals = {
       seen,

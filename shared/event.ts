@@ -148,7 +148,7 @@ export interface Recommendation {
    * One line per program whose processes made audited checks (the root program first): `setcap CAPS+ep PATH`, or
    * a `#` comment for a script (the kernel ignores file capabilities on scripts), an interpreter (they would
    * reach every script it runs) or a file of another mount namespace (the line to run there); `setcap -r PATH` when
-   * nothing is needed.
+   * nothing is needed (a comment when the file has no file capabilities to remove).
    */
   setcap: string;
   /**

@@ -42,6 +42,11 @@ export interface RecommendInput {
    * broad one, since its checks outside a fallback may be among those missing.
    */
   countsIncomplete?: boolean;
+  /**
+   * The traced program's file was found to carry no file capabilities: when it needs none, there is nothing to
+   * remove, and `setcap -r` would fail (and stop a pasted script under `set -e`).
+   */
+  rootCapless?: boolean;
 }
 
 const _encoder = new TextEncoder();
@@ -169,7 +174,7 @@ export function recommend(input: RecommendInput): Recommendation {
     capabilities: list,
     narrowed,
     ...formats(list, root.path),
-    setcap: _setcapLines(programs, root),
+    setcap: _setcapLines(programs, root, input.rootCapless === true),
     programs,
     note,
   };
@@ -243,7 +248,7 @@ function _program(file: ProgramFile, capabilities: string[]): Recommendation["pr
  * comment instead: setcap has no effect on a script, on an interpreter (python3, sh, node…) it would grant the
  * capabilities to every script it runs, and on busybox to every command it provides.
  */
-function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): string {
+function _setcapLines(programs: Recommendation["programs"], root: ProgramFile, capless: boolean): string {
   if (programs.length === 0) {
     const p = _program(root, []);
     const multiCall = _multiCall(p.path);
@@ -263,6 +268,9 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile): 
       const others = p.interpreter ? "other scripts it runs" : "other commands it provides";
       return `# ${_shellWord(p.path)}${where} is ${what}: this run needed no capability, but ${others} may; ` +
         "leave its file capabilities as they are";
+    }
+    if (capless && root.mountNs === undefined) {
+      return `# ${_shellWord(p.path)} needs no capability, and has no file capabilities to remove`;
     }
     const none = formats([], root.path).setcap;
     // On the host, the same path may name another file, whose capabilities this would remove.

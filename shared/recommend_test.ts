@@ -37,6 +37,9 @@ Deno.test("recommend gives an empty set and formats that grant nothing", () => {
   assert.equal(r.compose, "cap_drop:\n  - ALL");
   assert.equal(r.kubernetes, 'securityContext:\n  capabilities:\n    drop: ["ALL"]');
   assert.match(r.note, /only the code paths this run exercised/);
+  // A file that has no file capabilities has none to remove: `setcap -r` would fail.
+  const capless = recommend({ agg: [], narrowings: [], alone: new Map(), binary: "/usr/bin/true", rootCapless: true });
+  assert.equal(capless.setcap, "# /usr/bin/true needs no capability, and has no file capabilities to remove");
 });
 
 Deno.test("recommend writes every format for a capability list", () => {

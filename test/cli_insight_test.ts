@@ -462,6 +462,19 @@ Deno.test("a program that does nothing privileged needs no capabilities", async 
   assert.equal(rec.docker, "docker run --cap-drop=ALL IMAGE");
   const r = await runCli(["-c", "-u", "nobody", "--", "/bin/true"]);
   assert.match(r.stderr, /^Recommendation: no capabilities needed\.$/m);
+  // Its file has no file capabilities to remove: `setcap -r` would fail. A copy that has some gets the line.
+  const truePath = await Deno.realPath("/bin/true");
+  assert.equal(rec.setcap, `# ${truePath} needs no capability, and has no file capabilities to remove`);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.chmod(dir, 0o755);
+    await Deno.copyFile("/bin/true", `${dir}/true`);
+    assert.ok((await new Deno.Command("setcap", { args: ["cap_net_raw+ep", `${dir}/true`] }).output()).success);
+    const withCaps = summaryOf((await runJson(["-c", "-u", "nobody", "--", `${dir}/true`])).events).rec;
+    assert.equal(withCaps.setcap, `setcap -r ${dir}/true`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("a program that drops its capabilities needs none; one that raises its inheritable set needs CAP_SETPCAP", async () => {
