@@ -16,6 +16,8 @@ export interface ExecPlace {
   mntNs: number;
   root: string;
   rootIno: number;
+  /** The inode number of the file executed, 0 when not known. */
+  exeIno?: number;
 }
 
 /** captrace's own mount namespace and root directory, as the kernel names them in exec records (the ready record). */
@@ -51,7 +53,8 @@ export async function programFile(
   if (ENCODER.encode(path).length >= MAX_PATH - 1) return { path, script: false, unplaced: true };
   const known = place !== undefined && place.mntNs !== 0 && here !== undefined;
   // Most execs are here: read the process's links at once, while it still runs what it exec'd.
-  if (known && place.mntNs === here.mntNs && place.root === here.root) return await _inOurRoot(path, pid);
+  const gone = { ppid, exeIno: place?.exeIno ?? 0 };
+  if (known && place.mntNs === here.mntNs && place.root === here.root) return await _inOurRoot(path, pid, gone);
   const now = await rootOf(pid);
   if (known) {
     // Still where the exec was: the same namespace and the same root (by its inode number, when known: a chroot
@@ -68,13 +71,21 @@ export async function programFile(
       ? { path, script: false, unplaced: true }
       : { path, script: false, mountNs: place.mntNs };
   }
-  if (now === null || now.kind === "same") return await _inOurRoot(path, pid);
+  if (now === null || now.kind === "same") return await _inOurRoot(path, pid, gone);
   const other = now.kind === "other" ? { path, script: false, mountNs: now.ns } : { path, script: false };
   return await _inItsRoot(path, pid, now) ?? other;
 }
 
-/** programFile for a process with captrace's root, or gone. */
-async function _inOurRoot(path: string, pid?: number): Promise<ProgramFile> {
+/**
+ * programFile for a process with captrace's root, or gone. A relative path of a process that is gone is looked for
+ * in its parent's working directory, then captrace's (the command's first), and taken only if it is the very file
+ * executed (`gone.exeIno`, from the kernel): a directory changed since may hold another file of that name.
+ */
+async function _inOurRoot(
+  path: string,
+  pid?: number,
+  gone?: { ppid: number | undefined; exeIno: number },
+): Promise<ProgramFile> {
   const own = pid === undefined ? null : _ownPath(path, pid);
   if (own === null) {
     const real = await Deno.realPath(path).catch(() => null);
@@ -88,6 +99,10 @@ async function _inOurRoot(path: string, pid?: number): Promise<ProgramFile> {
   if (!own.startsWith("/")) {
     const cwd = await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null);
     candidate = cwd === null ? "" : `${cwd.replace(/\/$/, "")}/${own}`;
+    if (cwd === null && exe === null && gone !== undefined && gone.exeIno > 0) {
+      const found = await _executedIn(own, gone.exeIno, gone.ppid);
+      if (found !== null) return { path: found, script: false };
+    }
   }
   const real = candidate === "" ? null : await Deno.realPath(candidate).catch(() => null);
   if (real !== null && real === exe) return { path: real, script: false };
@@ -96,6 +111,21 @@ async function _inOurRoot(path: string, pid?: number): Promise<ProgramFile> {
   // the same name.
   if (exe !== null && _base(exe) === _base(path)) return { path: exe, script: false };
   return { path, script: false };
+}
+
+/** The real path of `own` (relative) in the working directory of `ppid` or of captrace, if it is inode `ino`. */
+async function _executedIn(own: string, ino: number, ppid?: number): Promise<string | null> {
+  const dirs = [
+    ppid === undefined ? null : await Deno.readLink(`/proc/${ppid}/cwd`).catch(() => null),
+    Deno.cwd(),
+  ];
+  for (const dir of dirs) {
+    if (dir === null) continue;
+    const candidate = `${dir.replace(/\/$/, "")}/${own}`;
+    const st = await Deno.stat(candidate).catch(() => null);
+    if (st?.isFile && st.ino === ino) return await Deno.realPath(candidate).catch(() => null);
+  }
+  return null;
 }
 
 /**

@@ -309,6 +309,7 @@ Deno.test("correlator turns exec records into events with a comm from the file n
     root: "0",
     rootIno: 0,
     filename: "/usr/lib/a-very-long-program-name",
+    exeIno: 0,
   });
   assert.deepEqual(out?.event, {
     v: 1,
@@ -321,7 +322,7 @@ Deno.test("correlator turns exec records into events with a comm from the file n
   });
   // 15 bytes, as the kernel cuts it: the check records of the same program then name it alike.
   const comm = (filename: string) => {
-    const [e] = c.push({ kind: "exec", ts: 9, pid: 7, ppid: 6, mntNs: 0, root: "0", rootIno: 0, filename });
+    const [e] = c.push({ kind: "exec", ts: 9, pid: 7, ppid: 6, mntNs: 0, root: "0", rootIno: 0, filename, exeIno: 0 });
     return e?.event.type === "exec" ? e.event.comm : null;
   };
   assert.equal(comm("/bin/ééééééééééé"), "ééééééé\ufffd");
@@ -398,7 +399,7 @@ Deno.test("correlator counts malformed lines without emitting events", () => {
 Deno.test("correlator reports records the kernel printed but that never arrived as lost", () => {
   const c = new Correlator({ probe: "tracepoint", now: () => 0 });
   c.push({ kind: "ready", ts: 0 });
-  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, root: "0", rootIno: 0, filename: "/bin/x" });
+  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, root: "0", rootIno: 0, filename: "/bin/x", exeIno: 0 });
   c.push({ kind: "summary_begin" });
   c.push({ kind: "total", name: "p", value: 3 });
   assert.deepEqual(c.push({ kind: "summary_end" }), []);
@@ -416,7 +417,7 @@ Deno.test("correlator counts records arriving after the summary, and those the t
   c.push({ kind: "total", name: "p", value: 3 });
   c.push({ kind: "summary_end" });
   assert.equal(c.outstanding, 3);
-  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, root: "0", rootIno: 0, filename: "/bin/x" });
+  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, root: "0", rootIno: 0, filename: "/bin/x", exeIno: 0 });
   c.push({ kind: "lost", count: 1 });
   assert.equal(c.outstanding, 1);
   c.push({ kind: "exit", ts: 2, pid: 5, status: 0, root: true });
@@ -426,7 +427,7 @@ Deno.test("correlator counts records arriving after the summary, and those the t
 
 Deno.test("correlator reports nothing lost when every printed record arrived", () => {
   const c = new Correlator({ probe: "tracepoint", now: () => 0 });
-  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, root: "0", rootIno: 0, filename: "/bin/x" });
+  c.push({ kind: "exec", ts: 1, pid: 5, ppid: 1, mntNs: 0, root: "0", rootIno: 0, filename: "/bin/x", exeIno: 0 });
   c.push({ kind: "total", name: "p", value: 1 });
   assert.deepEqual(c.push({ kind: "summary_end" }), []);
   assert.deepEqual(c.finish(), []);

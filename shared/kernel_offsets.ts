@@ -14,6 +14,9 @@ export interface KernelOffsets {
   mmStartCode: number;
   mmEndCode: number;
   mmEnvEnd: number;
+  /** The file the task's program runs (`mm->exe_file`), and a file's inode: the exec record names the inode. */
+  mmExeFile: number;
+  fileInode: number;
   credUid: number;
   credGid: number;
   credSuid: number;
@@ -91,6 +94,8 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   mmStartCode: ["mm_struct", "start_code"],
   mmEndCode: ["mm_struct", "end_code"],
   mmEnvEnd: ["mm_struct", "env_end"],
+  mmExeFile: ["mm_struct", "exe_file"],
+  fileInode: ["file", "f_inode"],
   credUid: ["cred", "uid.val"],
   credGid: ["cred", "gid.val"],
   credSuid: ["cred", "suid.val"],

@@ -14,6 +14,8 @@ const BASE: KernelOffsets = {
   mmStartCode: 472,
   mmEndCode: 480,
   mmEnvEnd: 504,
+  mmExeFile: 920,
+  fileInode: 32,
   credUid: 8,
   credGid: 12,
   credSuid: 16,

@@ -58,6 +58,8 @@ export type TraceRecord =
     root: string;
     rootIno: number;
     filename: string;
+    /** The inode number of the file executed, to tell it by; 0 when not known. */
+    exeIno: number;
   }
   | { kind: "exit"; ts: number; pid: number; status: number; root: boolean }
   | {
@@ -391,7 +393,8 @@ export class LineParser {
         // cannot be foretold, so lines that come before that end are the name's, never records of their own.
         const sp = line.indexOf(" ", 2);
         const mark = "\t" + (sp < 0 ? "" : line.slice(2, sp));
-        return line.endsWith(mark) ? this.#execRecord(line, mark) : this.#execStart(line, mark);
+        const end = _execEnd(line, mark);
+        return end ? this.#execRecord(line, end) : this.#execStart(line, mark);
       }
       case "E": {
         const f = _split(line, 7);
@@ -399,7 +402,7 @@ export class LineParser {
         const ino = f ? _ints(f, 6, 7) : null;
         if (!f || !n || !ino || !ROOT.test(f[5]!)) return this.#malformed(line, "bad exec record");
         const [ts, pid, ppid, mntNs] = n as [number, number, number, number];
-        return { kind: "exec", ts, pid, ppid, mntNs, root: f[5]!, rootIno: ino[0]!, filename: f[7]! };
+        return { kind: "exec", ts, pid, ppid, mntNs, root: f[5]!, rootIno: ino[0]!, filename: f[7]!, exeIno: 0 };
       }
       case "F": {
         const f = line.split(" ");
@@ -500,9 +503,10 @@ export class LineParser {
   #execLine(text: string, out: TraceRecord[]): TraceRecord[] {
     const exec = this.#exec!;
     exec.line += "\n" + text;
-    if (text.endsWith(exec.mark)) {
+    const end = _execEnd(text, exec.mark);
+    if (end) {
       this.#exec = null;
-      const r = this.#execRecord(exec.line, exec.mark);
+      const r = this.#execRecord(exec.line, end);
       if (r) out.push(r);
     } else if (_encoder.encode(exec.line).length > MAX_LINE) {
       this.#exec = null;
@@ -511,9 +515,11 @@ export class LineParser {
     return out;
   }
 
-  /** `N <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>` and `mark` (see program.ts). */
-  #execRecord(line: string, mark: string): TraceRecord | null {
-    return this.#one("E" + line.slice(1, line.length - mark.length));
+  /** `N <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>` and its end (see program.ts). */
+  #execRecord(line: string, end: { length: number; exeIno: number }): TraceRecord | null {
+    const r = this.#one("E" + line.slice(1, line.length - end.length));
+    if (r?.kind === "exec") r.exeIno = end.exeIno;
+    return r;
   }
 
   #malformed(line: string, reason: string): TraceRecord {
@@ -636,4 +642,15 @@ export class LineParser {
       count: Number(m[3]),
     };
   }
+}
+
+/**
+ * Where an exec record's line ends, if it does: with `mark` (a tab and the record's time), or with `mark`, a tab and
+ * the executed file's inode number (records since that field): how many characters the end takes, and the inode.
+ */
+function _execEnd(line: string, mark: string): { length: number; exeIno: number } | null {
+  if (line.endsWith(mark)) return { length: mark.length, exeIno: 0 };
+  const tab = line.lastIndexOf("\t");
+  if (tab <= 0 || !/^\d{1,19}$/.test(line.slice(tab + 1)) || !line.slice(0, tab).endsWith(mark)) return null;
+  return { length: line.length - tab + mark.length, exeIno: Number(line.slice(tab + 1)) };
 }

@@ -233,8 +233,28 @@ Deno.test("parser reads an exec record whose filename holds spaces", () => {
       root: "ffff8a2c4d1e2f00:ffff8a2c40001200",
       rootIno: 2,
       filename: "/opt/My App/bin/run",
+      exeIno: 0,
     },
   ]);
+});
+
+Deno.test("parser reads the executed file's inode after an exec record's end, and records without it", () => {
+  const head = "N 5 201 200 4026531841 ffff8a2c4d1e2f00:ffff8a2c40001200 2 ";
+  const [withIno, without, tabbed, split] = parseAll([
+    `${head}./run\t5\t131077`,
+    `${head}./run\t5`,
+    // A name may hold tabs and digits: only the record's own time ends it.
+    `${head}./a\t7\t5\t99`,
+    `${head}./line`,
+    "two\t5\t42",
+  ]);
+  assert.deepEqual([withIno?.kind, withIno?.kind === "exec" && [withIno.filename, withIno.exeIno]], ["exec", [
+    "./run",
+    131077,
+  ]]);
+  assert.deepEqual(without?.kind === "exec" && [without.filename, without.exeIno], ["./run", 0]);
+  assert.deepEqual(tabbed?.kind === "exec" && [tabbed.filename, tabbed.exeIno], ["./a\t7", 99]);
+  assert.deepEqual(split?.kind === "exec" && [split.filename, split.exeIno], ["./line\ntwo", 42]);
 });
 
 Deno.test("parser reads a READY record with captrace's namespace and root, and one without", () => {

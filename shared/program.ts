@@ -119,6 +119,8 @@ interface _Fields {
   rootPtr: string;
   rootMnt: string;
   rootIno: string;
+  /** The inode number of the file the task's program runs (`mm->exe_file`), 0 when not known. */
+  exeIno: string;
   /** uid, euid and user namespace inode of a `struct cred *` expression. */
   uid(cred: string): string;
   euid(cred: string): string;
@@ -156,6 +158,7 @@ const TYPED: _Fields = {
   rootMnt: "(uint64)curtask->fs->root.mnt",
   // bpftrace 0.17 finds no i_ino in inode by name: the root's inode is then not known (0).
   rootIno: "(uint64)0",
+  exeIno: "(uint64)0",
   uid: (c) => `${c}->uid.val`,
   euid: (c) => `${c}->euid.val`,
   gid: (c) => `${c}->gid.val`,
@@ -188,6 +191,9 @@ function _raw(o: KernelOffsets): _Fields {
     rootPtr: rootDentry,
     rootMnt: ptr(`(${fs} + ${o.fsRootMnt})`),
     rootIno: `*(uint64 *)(${ptr(`(${rootDentry} + ${o.dentryInode})`)} + ${o.inodeIno})`,
+    exeIno: `*(uint64 *)(${
+      ptr(`(${ptr(`(${ptr(task(o.taskMm))} + ${o.mmExeFile})`)} + ${o.fileInode})`)
+    } + ${o.inodeIno})`,
     uid: (c) => `*(uint32 *)((uint64)${c} + ${o.credUid})`,
     euid: (c) => `*(uint32 *)((uint64)${c} + ${o.credEuid})`,
     gid: (c) => `*(uint32 *)((uint64)${c} + ${o.credGid})`,
@@ -303,9 +309,10 @@ function _orPid(cond: string, pid: number): string {
  *   kprobe entry and `R <ts> <tid> <ret>` at return (kprobe);
  * - `T <ts> <tid>` right before the `C` or `B` record of a check its syscall does without when refused (see
  *   _tolerated);
- * - `N <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>\t<ts>` for an exec (the namespace and root directory
- *   it looked the file up in: its dentry's and mount's addresses in hex, `dentry:mount`, and its inode, 0 when not
- *   known; the file name, which may hold newlines, ends with a tab and the record's time), `X <ts> <pid> <exit_code>
+ * - `N <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>\t<ts>\t<exe_ino>` for an exec (the namespace and root
+ *   directory it looked the file up in: its dentry's and mount's addresses in hex, `dentry:mount`, and its inode, 0
+ *   when not known; the file name, which may hold newlines, ends with a tab and the record's time; then the inode
+ *   number of the file executed, 0 when not known, absent from older programs' records), `X <ts> <pid> <exit_code>
  *   <root>` for a process's end (older programs printed execs as `E`, without the end); system-wide, execs only;
  * - `F <ts> <child> <pid> <mark>` for a new process (not a thread) of the traced tree, with the mark of its
  *   parent's program (below);
@@ -468,8 +475,8 @@ export function generateProgram(options: ProgramOptions): string {
   // The exec's time marks the program from now on (see ProgramMap.programMarked).
   const exec = [
     `$now = nsecs; ${mark} = $now;`,
-    `@p = count(); printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\n", $now, pid, ${f.ppid}, ` +
-    `${f.mntNs}, ${f.rootPtr}, ${f.rootMnt}, ${f.rootIno}, ${f.execFilename}, $now);`,
+    `@p = count(); printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\t%lu\\n", $now, pid, ${f.ppid}, ` +
+    `${f.mntNs}, ${f.rootPtr}, ${f.rootMnt}, ${f.rootIno}, ${f.execFilename}, $now, ${f.exeIno});`,
   ];
   if (options.mode !== "system") {
     if (gate) {

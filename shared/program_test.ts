@@ -38,6 +38,8 @@ const OFFSETS: KernelOffsets = {
   mmStartCode: 128,
   mmEndCode: 132,
   mmEnvEnd: 144,
+  mmExeFile: 920,
+  fileInode: 32,
   credUid: 4,
   credGid: 8,
   credSuid: 12,
@@ -175,10 +177,10 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
   const exec = probe(prog, "tracepoint:sched:sched_process_exec");
   assert.ok(
     exec.includes(
-      '  $now = nsecs; @t[pid] = $now;\n  @p = count(); printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\n", $now, pid, ' +
+      '  $now = nsecs; @t[pid] = $now;\n  @p = count(); printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\t%lu\\n", $now, pid, ' +
         "curtask->real_parent->tgid, " +
         "curtask->nsproxy->mnt_ns->ns.inum, (uint64)curtask->fs->root.dentry, (uint64)curtask->fs->root.mnt, (uint64)0, " +
-        "str(uptr(curtask->mm->env_end)), $now);",
+        "str(uptr(curtask->mm->env_end)), $now, (uint64)0);",
     ),
     exec,
   );
@@ -200,7 +202,12 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
 
 Deno.test("program reads an exec's file name from the new stack, at BTF offsets when it knows them", () => {
   const exec = probe(gen({ offsets: OFFSETS }), "tracepoint:sched:sched_process_exec");
-  assert.ok(exec.includes(", str(uptr(*(uint64 *)(*(uint64 *)((uint64)curtask + 108) + 144))), $now);"), exec);
+  assert.ok(exec.includes(", str(uptr(*(uint64 *)(*(uint64 *)((uint64)curtask + 108) + 144))), $now, "), exec);
+  // The executed file's inode: mm->exe_file->f_inode->i_ino.
+  assert.ok(
+    exec.endsWith("*(uint64 *)(*(uint64 *)(*(uint64 *)(*(uint64 *)((uint64)curtask + 108) + 920) + 32) + 228));\n}"),
+    exec,
+  );
   assert.ok(!exec.includes("args"));
 });
 
@@ -660,7 +667,7 @@ Deno.test("program marks each count with its process's program: its exec's time,
     const exec = probe(prog, "tracepoint:sched:sched_process_exec");
     // One reading of the clock: the mark is the exec record's time.
     assert.ok(exec.includes("  $now = nsecs; @t[pid] = $now;\n"), exec);
-    assert.ok(exec.includes('printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\n", $now, pid,'), exec);
+    assert.ok(exec.includes('printf("N %llu %d %d %u %lx:%lx %lu %s\\t%llu\\t%lu\\n", $now, pid,'), exec);
     assert.equal(exec.match(/nsecs/g)?.length, 1);
     const newtask = probe(prog, "tracepoint:task:task_newtask");
     // A parent with no mark (the root before its exec) gives its pid, as for one that ran before the trace.

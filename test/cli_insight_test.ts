@@ -207,6 +207,42 @@ Deno.test("a program run by a relative path is not named after what it exec'd ne
   assert.ok(["/usr/sbin/chroot", "./chroot"].includes(chroot[0]!), JSON.stringify(programs));
 });
 
+Deno.test("a short-lived program run by a relative path is found by its parent's directory, only if it is the file run", async () => {
+  await requireTracing();
+  // Two directories each with a program named tool: the one run (a copy of chown), and a decoy (a copy of true).
+  const top = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  try {
+    await Deno.chmod(top, 0o755);
+    for (const [dir, from] of [["run", "/bin/chown"], ["decoy", "/bin/true"]] as const) {
+      await Deno.mkdir(`${top}/${dir}`, { mode: 0o755 });
+      await Deno.copyFile(from, `${top}/${dir}/tool`);
+      await Deno.chmod(`${top}/${dir}/tool`, 0o755);
+    }
+    const file = await rootOwnedFile();
+    const setcapOf = async (script: string) => {
+      const r = await runJson(["-c", "-u", "nobody", "--", "/bin/sh", "-c", script], { wrapper: ["env", "-C", "/"] });
+      return summaryOf(r.events).rec.setcap as string;
+    };
+    // tool is gone before captrace looks; the shell that ran it is still in its directory.
+    assert.equal(
+      await setcapOf(`cd ${top}/run && ./tool nobody ${file}; sleep 0.3`),
+      `setcap cap_chown+ep ${top}/run/tool`,
+    );
+    // The shell has moved to the decoy's directory since: that tool is not the file run, and is never named.
+    const moved = await setcapOf(`cd ${top}/run && { ./tool nobody ${file} & } ; cd ${top}/decoy; sleep 0.3`);
+    assert.ok(!moved.includes(`${top}/decoy/tool`), moved);
+    assert.ok(
+      [
+        `setcap cap_chown+ep ${top}/run/tool`,
+        "# ./tool (as it was run; captrace could not find the file): grant cap_chown to that file by its full path, or to its service or container (below)",
+      ].includes(moved),
+      moved,
+    );
+  } finally {
+    await Deno.remove(top, { recursive: true });
+  }
+});
+
 /**
  * A root of its own for `f`: a directory with a static chown_in_root at /bin/prog and at /usr/bin/true, /bin/link a
  * link to /bin/prog by its path in that root (not captrace's), and /old for pivot_root. Removed after.

@@ -123,7 +123,7 @@ export async function rootOwnedFile(): Promise<string> {
 /** Run the CLI with `--json -o FILE` prepended and return the events from FILE along with the run. */
 export async function runJson(
   args: string[],
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; wrapper?: string[] } = {},
 ): Promise<Run & { events: Record<string, unknown>[] }> {
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   try {

@@ -150,7 +150,7 @@ Deno.test("the exec record names the mount namespace and root the exec looked it
     }
     reader.releaseLock();
     const ready = /^READY (\d+) (\d+) ([0-9a-f]+:[0-9a-f]+)$/m.exec(out);
-    const e = /^N (\d+) (\d+) (\d+) (\d+) ([0-9a-f]+:[0-9a-f]+) (\d+) (.*)\t(\d+)$/m.exec(out);
+    const e = /^N (\d+) (\d+) (\d+) (\d+) ([0-9a-f]+:[0-9a-f]+) (\d+) (.*)\t(\d+)\t(\d+)$/m.exec(out);
     assert.ok(ready && e, out);
     const ns = Number(/\d+/.exec(await Deno.readLink("/proc/self/ns/mnt"))![0]);
     assert.equal(Number(ready[2]), ns, "bpftrace's mount namespace is captrace's");
@@ -159,6 +159,7 @@ Deno.test("the exec record names the mount namespace and root the exec looked it
     assert.equal(Number(e[6]), (await Deno.stat("/")).ino, "the root's inode");
     assert.equal(e[7], bin);
     assert.equal(e[8], e[1], "the file name ends with the record's time");
+    assert.equal(Number(e[9]), (await Deno.stat(bin)).ino, "then the executed file's inode");
   } finally {
     try {
       tracer.kill("SIGKILL");
