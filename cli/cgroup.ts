@@ -32,6 +32,11 @@ export const MAX_CGROUPS = 1500;
  * ```
  */
 export function cgroup2Mounts(mountinfo: string): string[] {
+  return cgroupMounts(mountinfo, "cgroup2");
+}
+
+/** The mount points of the file systems of `type` ("cgroup2", or "cgroup" for v1 hierarchies) in mountinfo's text. */
+export function cgroupMounts(mountinfo: string, type: "cgroup" | "cgroup2"): string[] {
   const out: string[] = [];
   for (const line of mountinfo.split("\n")) {
     // Optional fields come between the mount options and " - ", which is followed by the file system's type.
@@ -41,7 +46,7 @@ export function cgroup2Mounts(mountinfo: string): string[] {
     const root = fields[3];
     const point = fields[4];
     // A bind mount of a subtree (root other than "/") holds only part of the hierarchy.
-    if (line.slice(dash + 3).split(" ")[0] === "cgroup2" && root === "/" && point) out.push(_unescape(point));
+    if (line.slice(dash + 3).split(" ")[0] === type && root === "/" && point) out.push(_unescape(point));
   }
   return out;
 }
@@ -85,6 +90,28 @@ export function cgroupLocation(given: string, mounts: readonly string[]): { path
   return { path, dir: parts.length === 0 ? mount : `${mount.replace(/\/$/, "")}${path}` };
 }
 
+/**
+ * The mount point of the cgroup v1 hierarchy `arg` is a directory of (a hybrid system's /sys/fs/cgroup/cpu), or null
+ * when it is in none, or in a v2 one too.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { v1Hierarchy } from "./cgroup.ts";
+ * const info = "32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n" +
+ *   "35 31 0:30 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+ * assert.equal(v1Hierarchy("/sys/fs/cgroup/cpu//user.slice", info), "/sys/fs/cgroup/cpu");
+ * assert.equal(v1Hierarchy("/sys/fs/cgroup/unified/user.slice", info), null);
+ * assert.equal(v1Hierarchy("/user.slice", info), null);
+ * ```
+ */
+export function v1Hierarchy(arg: string, mountinfo: string): string | null {
+  const plain = arg.replace(/\/{2,}/g, "/");
+  const under = (m: string) => plain === m || plain.startsWith(`${m}/`);
+  const v1 = cgroupMounts(mountinfo, "cgroup").find(under);
+  return v1 !== undefined && !cgroup2Mounts(mountinfo).some(under) ? v1 : null;
+}
+
 function _notFound(arg: string, hint: string): CaptraceError {
   return new CaptraceError(`No cgroup '${printable(arg)}'`, hint, ExitCode.NO_SUCH_PROCESS);
 }
@@ -94,7 +121,8 @@ function _notFound(arg: string, hint: string): CaptraceError {
  * them has room for so many).
  */
 export async function resolveCgroup(arg: string, max = MAX_CGROUPS): Promise<Cgroup> {
-  const mounts = cgroup2Mounts(await Deno.readTextFile("/proc/self/mountinfo"));
+  const mountinfo = await Deno.readTextFile("/proc/self/mountinfo");
+  const mounts = cgroup2Mounts(mountinfo);
   if (mounts.length === 0) {
     throw new CaptraceError(
       "No cgroup v2 hierarchy is mounted here",
@@ -112,6 +140,10 @@ export async function resolveCgroup(arg: string, max = MAX_CGROUPS): Promise<Cgr
   }
   const limit = Math.min(max, MAX_CGROUPS);
   const hint = `Give its path as the '0::' line of /proc/PID/cgroup shows it, or its directory under ${mounts[0]}`;
+  const v1 = v1Hierarchy(arg, mountinfo);
+  if (v1 !== null) {
+    throw new CaptraceError(`'${printable(arg)}' is in a cgroup v1 hierarchy (${printable(v1)})`, hint, ExitCode.USAGE);
+  }
   const ids: number[] = [];
   const walk = async (dir: string): Promise<void> => {
     const info = await Deno.stat(dir);
