@@ -65,8 +65,9 @@ Modes:
                         bpftrace left out)
 
 Output:
-  -o, --output FILE     write the trace to FILE instead of stderr (a FIFO or a
-                        pipe works; the trace stops if its reader goes away)
+  -o, --output FILE     write the trace to FILE instead of stderr (- for stdout;
+                        a FIFO or a pipe works; the trace stops if its reader
+                        goes away)
       --json            NDJSON events (schema v1, see shared/NDJSON.md)
   -c, --summary         at exit: exact per-capability counts and the minimal
                         capability set, ready to paste (setcap, systemd, docker,

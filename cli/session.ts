@@ -128,7 +128,9 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
   // still ends captrace as usual: a baseline on a FIFO may wait for its writer.
   const baseline = options.baseline ? await readBaseline(options.baseline) : null;
   // Opening a FIFO waits for its reader: until then a signal must end captrace as usual, with nothing to clean up.
-  const sink = options.output
+  const sink = options.output === "-"
+    ? Sink.stdout(options.mode === "command")
+    : options.output
     ? await Sink.open(options.output).catch((e) => {
       throw new CaptraceError(
         `Cannot write the trace to '${options.output}': ${(e as Error).message}`,

@@ -16,7 +16,7 @@ const PIPE_BUF = 4096;
  * buffer as bytes (out, then endLine), as the formatters of checks do.
  */
 export class Sink {
-  #file: Deno.FsFile | null;
+  #file: Deno.FsFile | typeof Deno.stdout | null;
   /** The queued bytes; a formatter writes a line here, then calls endLine(). */
   readonly out = new ByteBuffer(BATCH * 2);
   /** True when the trace shares stderr with captrace's own messages. */
@@ -24,7 +24,7 @@ export class Sink {
   /** On stderr, which a launched command writes to as well. */
   readonly #sharedWithCommand: boolean;
 
-  private constructor(file: Deno.FsFile | null, sharedWithCommand = false) {
+  private constructor(file: Deno.FsFile | typeof Deno.stdout | null, sharedWithCommand = false) {
     this.#file = file;
     this.isStderr = file === null;
     this.#sharedWithCommand = sharedWithCommand;
@@ -36,6 +36,11 @@ export class Sink {
    */
   static stderr(sharedWithCommand: boolean): Sink {
     return new Sink(null, sharedWithCommand);
+  }
+
+  /** A sink on stdout (`-o -`), which a launched command writes to as well when `sharedWithCommand`. */
+  static stdout(sharedWithCommand: boolean): Sink {
+    return new Sink(Deno.stdout, sharedWithCommand);
   }
 
   /** A sink on `path`, created or truncated; a FIFO is opened for writing (waits for its reader). */
@@ -96,10 +101,10 @@ export class Sink {
     return this.#failure;
   }
 
-  /** Flush and close. */
+  /** Flush and close (stdout stays open). */
   close(): void {
     this.flush();
-    this.#file?.close();
+    if (this.#file !== Deno.stdout) this.#file?.close();
     this.#file = null;
   }
 }

@@ -327,6 +327,17 @@ Deno.test("SIGINT mid-trace stops the command and bpftrace and leaves nothing be
   await Deno.remove(out);
 });
 
+Deno.test("-o - writes the trace to stdout, its notices still to stderr", async () => {
+  await requireTracing();
+  const json = await runCli(["--json", "-o", "-", "--", "/bin/true"]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(ndjson(json.stdout).map((e) => e.type), ["ready", "exec", "exit", "summary"]);
+  const text = await runCli(["-o", "-", "-u", "nobody", "--", "chown", "nobody", "/etc/hostname"]);
+  assert.match(text.stdout, /^.* chown +\d+ opt=0 "cap_chown" -> -1 \(operation not permitted\) syscall=fchownat$/m);
+  assert.match(text.stderr, /^captrace: \d+ checks seen/m);
+  assert.ok(!(await Deno.stat("-").catch(() => null)), "no file named -");
+});
+
 Deno.test("a trace that cannot be written stops the command and exits 1 with the reason", async () => {
   await requireTracing();
   // The command would say "alive" 3 s after its check, unless stopped; its sleep does not hold stderr open.
