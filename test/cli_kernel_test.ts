@@ -755,7 +755,11 @@ Deno.test("the trace and the command's own output on one stderr pipe do not tear
   );
   assert.deepEqual(torn.slice(0, 5), [], `${torn.length} torn lines`);
   assert.equal(own.length, n);
-  assert.equal(checks.length, n);
+  // Every check shown arrived whole; under load the tracer may lose some, which the counts line says.
+  const counts = /^captrace: \d+ checks seen, (\d+) shown, \d+ hidden .*, (\d+) lost[,;]/m.exec(r.stderr);
+  assert.ok(counts, r.stderr.slice(-1000));
+  assert.equal(checks.length, Number(counts[1]));
+  assert.ok(checks.length <= n && checks.length + Number(counts[2]) >= n, counts[0]);
 });
 
 Deno.test("a captrace killed with SIGKILL takes its bpftrace with it, --pid and system-wide", async () => {
