@@ -113,11 +113,20 @@ async function _inOurRoot(
   return { path, script: false };
 }
 
+/** captrace's working directory, or null once it was removed (Deno.cwd throws then). */
+export function currentDir(): string | null {
+  try {
+    return Deno.cwd();
+  } catch {
+    return null;
+  }
+}
+
 /** The real path of `own` (relative) in the working directory of `ppid` or of captrace, if it is inode `ino`. */
 async function _executedIn(own: string, ino: number, ppid?: number): Promise<string | null> {
   const dirs = [
     ppid === undefined ? null : await Deno.readLink(`/proc/${ppid}/cwd`).catch(() => null),
-    Deno.cwd(),
+    currentDir(),
   ];
   for (const dir of dirs) {
     if (dir === null) continue;
@@ -408,6 +417,8 @@ export class ProgramFiles {
       if (resolved.mountNs === undefined) delete file.mountNs;
       else file.mountNs = resolved.mountNs;
       if (resolved.unplaced) file.unplaced = true;
+    }).catch(() => {
+      // A lookup that failed unforeseen leaves the name as run: the trace goes on.
     }).finally(() => this.#pending.delete(p));
     this.#pending.add(p);
   }

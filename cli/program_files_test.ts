@@ -80,6 +80,34 @@ Deno.test("programFile keeps a process's path as given once the process is gone"
   assert.deepEqual(await programFile("/proc/self/exe", child.pid), { path: "/proc/self/exe", script: false });
 });
 
+Deno.test("programFile finds a gone process's relative path in captrace's directory by its inode, or keeps it", async () => {
+  const dir = await _dir();
+  const here = { mntNs: 1, root: "r" };
+  const place = (exeIno: number) => ({ mntNs: 1, root: "r", rootIno: 0, exeIno });
+  const child = new Deno.Command("true").spawn();
+  await child.status;
+  const ino = (await Deno.stat(`${dir}/tool`)).ino!;
+  const was = Deno.cwd();
+  try {
+    Deno.chdir(dir);
+    assert.deepEqual(await programFile("./tool", child.pid, place(ino), 1, here), {
+      path: `${dir}/tool`,
+      script: false,
+    });
+    // Another file of that name: not the one executed.
+    assert.deepEqual(await programFile("./tool", child.pid, place(ino + 1), 1, here), {
+      path: "./tool",
+      script: false,
+    });
+    // captrace's directory removed since: nothing to look in, and no failure.
+    await Deno.remove(dir, { recursive: true });
+    assert.deepEqual(await programFile("./tool", child.pid, place(ino), 1, here), { path: "./tool", script: false });
+  } finally {
+    Deno.chdir(was);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
+
 Deno.test("ProgramFiles looks a file up when its record is read and maps it when the record is shown", async () => {
   await _withSleeper(async (dir, pid) => {
     const files = new ProgramFiles({ path: "/bin/sh", script: false });

@@ -52,7 +52,7 @@ import { capConstant } from "../shared/capabilities.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
 import { recommend, UNKNOWN_PROGRAM } from "../shared/recommend.ts";
 import type { ProgramFile } from "../shared/program_map.ts";
-import { MAX_PATH, programFile, ProgramFiles, runningProgram } from "./program_files.ts";
+import { currentDir, MAX_PATH, programFile, ProgramFiles, runningProgram } from "./program_files.ts";
 import { formatCompleteness, formatSummary, summarize, summaryEvent } from "../shared/summary.ts";
 import { compareBaseline } from "../shared/baseline.ts";
 
@@ -268,8 +268,8 @@ async function _prepare(
     if (user !== null && options.mode === "command") {
       // The command starts in captrace's directory: one the user cannot search makes every relative lookup there a
       // denied DAC check, which the recommendation would then hold.
-      const cwd = Deno.cwd();
-      if (!(await reachable(cwd, user))) {
+      const cwd = currentDir();
+      if (cwd !== null && !(await reachable(cwd, user))) {
         _notice(
           options,
           sink,
@@ -630,11 +630,20 @@ class _Session {
    */
   async #rootCaps(): Promise<void> {
     if (!this.summary()?.recommendation.setcap.startsWith("setcap -r ")) return;
-    if ((await hasFileCaps(this.programs.map.root.path)) !== false) return;
+    if ((await hasFileCaps(this.#rootProgram().path)) !== false) return;
     this.#rootCapless = true;
     this.#summary = undefined;
   }
   #rootCapless = false;
+
+  /**
+   * The program the root ends up running: past a launcher it execs (`env VAR=1 prog`, a wrapper script's `exec`),
+   * which the setcap line of a command that needs nothing would otherwise name (see RecommendInput.rootLast).
+   */
+  #rootProgram(): ProgramFile {
+    const map = this.programs.map;
+    return this.rootPid === null || this.options.mode === "system" ? map.root : map.programOf(this.rootPid);
+  }
 
   /** What each traced process ran, and what it asked for while it did, for the setcap lines. */
   readonly programs: ProgramFiles;
@@ -759,6 +768,7 @@ class _Session {
       // may lack a broad capability's check on its own: the kernel's counts say which checks stood in.
       narrowFromCounts: !this.usage.complete || this.options.summaryOnly,
       root: programs.root,
+      rootLast: this.#rootProgram(),
       programOf: (pid) =>
         // System-wide, a count with no mark was made before its process's first exec seen: not the executed
         // program's. The stream tells whose when it has every check (see ProgramUsage.chargeTo); else (--unique,

@@ -651,6 +651,7 @@ export class LineParser {
 function _execEnd(line: string, mark: string): { length: number; exeIno: number } | null {
   if (line.endsWith(mark)) return { length: mark.length, exeIno: 0 };
   const tab = line.lastIndexOf("\t");
-  if (tab <= 0 || !/^\d{1,19}$/.test(line.slice(tab + 1)) || !line.slice(0, tab).endsWith(mark)) return null;
+  // A u64 printed in full: up to 20 digits (past 2^53 the number is rounded, as Deno.stat's `ino` is).
+  if (tab <= 0 || !/^\d{1,20}$/.test(line.slice(tab + 1)) || !line.slice(0, tab).endsWith(mark)) return null;
   return { length: line.length - tab + mark.length, exeIno: Number(line.slice(tab + 1)) };
 }

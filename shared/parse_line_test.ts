@@ -255,6 +255,10 @@ Deno.test("parser reads the executed file's inode after an exec record's end, an
   assert.deepEqual(without?.kind === "exec" && [without.filename, without.exeIno], ["./run", 0]);
   assert.deepEqual(tabbed?.kind === "exec" && [tabbed.filename, tabbed.exeIno], ["./a\t7", 99]);
   assert.deepEqual(split?.kind === "exec" && [split.filename, split.exeIno], ["./line\ntwo", 42]);
+  // A u64 inode of 20 digits (FUSE file systems that hash paths give such): the record ends there all the same.
+  const [big, after] = parseAll([`${head}./run\t5\t13835058055282163713`, "X 6 201 0 0"]);
+  assert.deepEqual(big?.kind === "exec" && [big.filename, big.exeIno], ["./run", 13835058055282163713]);
+  assert.equal(after?.kind, "exit");
 });
 
 Deno.test("parser reads a READY record with captrace's namespace and root, and one without", () => {

@@ -47,6 +47,11 @@ export interface RecommendInput {
    * remove, and `setcap -r` would fail (and stop a pasted script under `set -e`).
    */
   rootCapless?: boolean;
+  /**
+   * The program the root process ran last (past a launcher it exec'd, as `env VAR=1 prog`): the file the line of a
+   * command that needs nothing names, rather than the launcher's. `root` when not given.
+   */
+  rootLast?: ProgramFile;
 }
 
 const _encoder = new TextEncoder();
@@ -174,7 +179,7 @@ export function recommend(input: RecommendInput): Recommendation {
     capabilities: list,
     narrowed,
     ...formats(list, root.path),
-    setcap: _setcapLines(programs, root, input.rootCapless === true),
+    setcap: _setcapLines(programs, input.rootLast ?? root, input.rootCapless === true),
     programs,
     note,
   };

@@ -40,6 +40,15 @@ Deno.test("recommend gives an empty set and formats that grant nothing", () => {
   // A file that has no file capabilities has none to remove: `setcap -r` would fail.
   const capless = recommend({ agg: [], narrowings: [], alone: new Map(), binary: "/usr/bin/true", rootCapless: true });
   assert.equal(capless.setcap, "# /usr/bin/true needs no capability, and has no file capabilities to remove");
+  // Launched through env, which exec'd true: the line names true.
+  const viaEnv = recommend({
+    agg: [],
+    narrowings: [],
+    alone: new Map(),
+    root: { path: "/usr/bin/env", script: false },
+    rootLast: { path: "/usr/bin/true", script: false },
+  });
+  assert.equal(viaEnv.setcap, "setcap -r /usr/bin/true");
 });
 
 Deno.test("recommend writes every format for a capability list", () => {

@@ -501,6 +501,9 @@ Deno.test("a program that does nothing privileged needs no capabilities", async 
   // Its file has no file capabilities to remove: `setcap -r` would fail. A copy that has some gets the line.
   const truePath = await Deno.realPath("/bin/true");
   assert.equal(rec.setcap, `# ${truePath} needs no capability, and has no file capabilities to remove`);
+  // Run through a launcher that execs it (env), the line is the program's, not the launcher's.
+  const viaEnv = summaryOf((await runJson(["-c", "-u", "nobody", "--", "env", "X=1", "/bin/true"])).events).rec;
+  assert.equal(viaEnv.setcap, rec.setcap);
   const dir = await Deno.makeTempDir();
   try {
     await Deno.chmod(dir, 0o755);
