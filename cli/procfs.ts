@@ -156,3 +156,12 @@ export function effectiveCaps(status: string): number[] | null {
   for (let cap = 0; cap < 64; cap++) if ((bits >> BigInt(cap)) & 1n) out.push(cap);
   return out;
 }
+
+/**
+ * When `pid` started (/proc/PID/stat's starttime, in clock ticks since boot), or null when it is gone: with the pid,
+ * it names one process, where a pid alone may have been given to another since.
+ */
+export async function startTime(pid: number): Promise<number | null> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => null);
+  return stat === null ? null : _statFields(stat, [19])?.[0] ?? null;
+}

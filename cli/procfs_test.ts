@@ -1,7 +1,7 @@
 /** Tests of reading a process's state from /proc/PID/status. */
 
 import assert from "node:assert/strict";
-import { cpuTicks, cpuTicksFromStat, ppidFromStat, stateFromStatus, terminalFromStat } from "./procfs.ts";
+import { cpuTicks, cpuTicksFromStat, ppidFromStat, startTime, stateFromStatus, terminalFromStat } from "./procfs.ts";
 
 Deno.test("stateFromStatus tells a running process, a zombie and a thread of another process apart", () => {
   assert.deepEqual(stateFromStatus(10, "Name:\tsleep\nState:\tS (sleeping)\nTgid:\t10\nPid:\t10\n"), { kind: "alive" });
@@ -38,4 +38,27 @@ Deno.test("cpuTicksFromStat adds user and system time, past an odd comm", () => 
   }
   assert.ok(cpuTicks(Deno.pid)! > before);
   assert.equal(cpuTicks(2 ** 22 + 1), null, "no such process");
+});
+
+Deno.test("startTime tells one process from another given the same pid later, and a gone one", async () => {
+  const mine = await startTime(Deno.pid);
+  assert.ok(Number.isInteger(mine) && mine! > 0, String(mine));
+  assert.equal(await startTime(Deno.pid), mine, "the same process, the same time");
+  // A comm with spaces and parentheses does not shift the fields.
+  const dir = await Deno.makeTempDir();
+  const child = await (async () => {
+    await Deno.copyFile("/bin/sleep", `${dir}/x) (y`);
+    return new Deno.Command(`${dir}/x) (y`, { args: ["5"] }).spawn();
+  })();
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await Deno.readTextFile(`/proc/${child.pid}/comm`)).trim(), "x) (y");
+    const t = await startTime(child.pid);
+    assert.ok(t !== null && t >= mine!, `${t} >= ${mine}`);
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.equal(await startTime(child.pid), null);
 });

@@ -28,6 +28,7 @@ import {
   isKernelThread,
   processState,
   readStatus,
+  startTime,
   stateFromStatus,
   terminalSignalsReach,
 } from "./procfs.ts";
@@ -109,6 +110,15 @@ const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mism
 /** True for a line of bpftrace's stderr that HARMLESS_STDERR says is no trouble. */
 function _harmless(line: string): boolean {
   return HARMLESS_STDERR.some((re) => re.test(line));
+}
+
+/** Sends `sig` to `pid`, if it is still there. */
+function _kill(pid: number, sig: Deno.Signal): void {
+  try {
+    Deno.kill(pid, sig);
+  } catch {
+    // already gone
+  }
 }
 
 /** Human notices (header, completeness, warnings) go to stderr unless the trace itself is NDJSON there. */
@@ -524,13 +534,26 @@ class _Session {
   /** --cgroup's path from the hierarchy's root. */
   cgroup: string | null = null;
 
-  /** Processes of the traced tree (below the root) with no exit read yet. */
-  #started = new Set<number>();
+  /**
+   * Processes of the traced tree (below the root) with no exit read yet, with their start time (read as soon as
+   * their record is): an exit record the tracer lost leaves its pid here, which another process may have since.
+   */
+  #started = new Map<number, Promise<number | null>>();
   #rootExited = false;
 
   /** `pid`, below the root, runs: its exit is to come (or it outlives the root). */
   tracking(pid: number): void {
-    if (this.#started.size < 65536) this.#started.add(pid);
+    if (this.#started.size < 65536 && !this.#started.has(pid)) this.#started.set(pid, startTime(pid));
+  }
+
+  /** The pids of #started that still name the processes traced (not gone, nor given to another process since). */
+  async #stillStarted(): Promise<number[]> {
+    const alive: number[] = [];
+    for (const [pid, started] of this.#started) {
+      const then = await started;
+      if (then !== null && (await startTime(pid)) === then) alive.push(pid);
+    }
+    return alive;
   }
 
   /**
@@ -540,7 +563,7 @@ class _Session {
   async #noteOutliving(): Promise<void> {
     if (!this.#rootExited || this.#started.size === 0) return;
     const running: string[] = [];
-    for (const pid of this.#started) {
+    for (const pid of await this.#stillStarted()) {
       if (hasEnded(await processState(pid))) continue;
       const comm = (await Deno.readTextFile(`/proc/${pid}/comm`).catch(() => "")).trim();
       running.push(comm === "" ? String(pid) : `${pid} ${printable(comm)}`);
@@ -699,6 +722,7 @@ class _Session {
     if (!complete) {
       // The tracer died mid-trace: do not leave the command running untraced.
       if (this.gate && this.childStatus === null) await this.#terminateChild();
+      await this.#killStragglers();
       await this.#programsKnown();
       this.#finish();
       throw new CaptraceError(
@@ -730,6 +754,7 @@ class _Session {
         );
       }
     } else if (childDone) await childDone;
+    await this.#killStragglers();
     await this.#noteOutliving();
     await this.#programsKnown();
     await this.#rootCaps();
@@ -914,17 +939,38 @@ class _Session {
    * signal, stdin closed, the trace's reader gone, the tracer dead) must leave none of them running untraced.
    */
   #signalChild(sig: Deno.Signal, tree: boolean): void {
-    for (const pid of tree ? [this.gate!.pid, ...this.#started] : [this.gate!.pid]) {
-      try {
-        Deno.kill(pid, sig);
-      } catch {
-        // already gone
-      }
-    }
+    _kill(this.gate!.pid, sig); // captrace's own child: its pid is not reused before captrace reaps it
+    if (tree) void this.#stillStarted().then((pids) => pids.forEach((pid) => _kill(pid, sig)));
   }
 
   /** The end is forced (stdin closed, the trace's reader gone): signals go to the command's whole tree. */
   #stopTree = false;
+  /** When the end was forced. */
+  #forcedAt = Infinity;
+
+  #forceEnd(): void {
+    this.#stopTree = true;
+    this.#forcedAt = Math.min(this.#forcedAt, performance.now());
+  }
+
+  /**
+   * After a forced end, the processes of the tree still running once the grace given to the command is over (ones
+   * that ignore SIGTERM, the command having ended) get SIGKILL: none is left running untraced.
+   */
+  async #killStragglers(): Promise<void> {
+    if (this.gate === null || this.#forcedAt === Infinity) return;
+    const running = async () => {
+      const out: number[] = [];
+      for (const pid of await this.#stillStarted()) if (!hasEnded(await processState(pid))) out.push(pid);
+      return out;
+    };
+    let left = await running();
+    while (left.length > 0 && performance.now() < this.#forcedAt + STDIN_GRACE_MS) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = await running();
+    }
+    for (const pid of left) _kill(pid, "SIGKILL");
+  }
 
   #lastOutput = 0;
   #quietTimer: ReturnType<typeof setInterval> | undefined;
@@ -1104,7 +1150,7 @@ class _Session {
     }
     if (this.tracerStatus !== null) return;
     _notice(this.options, this.sink, "captrace: standard input closed (--stdin-control): stopping the trace");
-    this.#stopTree = true;
+    this.#forceEnd();
     this.stop("SIGTERM");
     // A command that ignores SIGTERM is then killed, as a second Ctrl-C would: the editor asked for the end.
     const t = setTimeout(() => {
@@ -1135,6 +1181,7 @@ class _Session {
   }
 
   async #terminateChild(): Promise<void> {
+    this.#forceEnd();
     this.#signalChild("SIGTERM", true);
     const t = setTimeout(() => this.#signalChild("SIGKILL", true), 2000);
     this.childStatus = await _exitStatus(this.gate!.child);
@@ -1353,7 +1400,7 @@ class _Session {
     // The trace can no longer be written (a full disk): stop as Ctrl-C would; run()'s caller reports why.
     if (this.sink.failure && !this.#stoppedForOutput) {
       this.#stoppedForOutput = true;
-      this.#stopTree = true;
+      this.#forceEnd();
       this.stop("SIGTERM");
     }
   }
