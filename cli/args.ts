@@ -67,7 +67,7 @@ Modes:
 Output:
   -o, --output FILE     write the trace to FILE instead of stderr (- for stdout;
                         a FIFO or a pipe works; the trace stops if its reader
-                        goes away)
+                        goes away, but for a stream the command shares)
       --json            NDJSON events (schema v1, see shared/NDJSON.md)
   -c, --summary         at exit: exact per-capability counts and the minimal
                         capability set, ready to paste (setcap, systemd, docker,
@@ -222,8 +222,17 @@ export function parseOptions(argv: readonly string[]): Options {
     const ambiguous = /^Option '([^' ]+)(?: <value>)?' argument is ambiguous/.exec((e as Error).message);
     if (ambiguous) {
       const name = ambiguous[1]!;
-      const long: Record<string, string> = { "-p": "--pid", "-o": "--output", "-u": "--user" };
-      throw _usage(`Invalid value '${flags[flags.indexOf(name) + 1] ?? ""}' for ${long[name] ?? name}`);
+      const long = ({ "-p": "--pid", "-o": "--output", "-u": "--user" } as Record<string, string>)[name] ?? name;
+      // The option alone, or last in a group of short ones (-cp): the value is the next argument.
+      const at = flags.findLastIndex((f) =>
+        f === name || (name.length === 2 && /^-[a-zA-Z]+$/.test(f) && f.endsWith(name[1]!))
+      );
+      const value = flags[at + 1] ?? "";
+      throw new CaptraceError(
+        `Invalid value '${value}' for ${long}`,
+        `Give ${long} its value (one that starts with '-' as ${long}=${value})`,
+        ExitCode.USAGE,
+      );
     }
     // node's messages run to several sentences, some on lines of their own: the first says what is wrong.
     throw _usage((e as Error).message.split("\n")[0]!.replace(/\. To specify.*$/, "").replace(/\.$/, ""));

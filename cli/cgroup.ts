@@ -140,7 +140,8 @@ export async function resolveCgroup(arg: string, max = MAX_CGROUPS): Promise<Cgr
   }
   const limit = Math.min(max, MAX_CGROUPS);
   const hint = `Give its path as the '0::' line of /proc/PID/cgroup shows it, or its directory under ${mounts[0]}`;
-  const v1 = v1Hierarchy(arg, mountinfo);
+  // Through its links: a hybrid system's /sys/fs/cgroup/cpu is a link to the mount cpu,cpuacct.
+  const v1 = v1Hierarchy(await Deno.realPath(arg).catch(() => arg), mountinfo);
   if (v1 !== null) {
     throw new CaptraceError(`'${printable(arg)}' is in a cgroup v1 hierarchy (${printable(v1)})`, hint, ExitCode.USAGE);
   }

@@ -53,10 +53,9 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     }
     for (const c of children) {
       if (node) this.#parents.set(c, node);
-      const own = c.kind === "session"
-        ? `s${c.id}`
-        : c.kind === "process"
-        ? `p${c.pid}`
+      const own = c.kind === "session" ? `s${c.id}` : c.kind === "process"
+        // VS Code keeps an item's first collapse state by its id: a process's first denial makes it a new item, open.
+        ? `p${c.pid}${_denied(c) ? "!" : ""}`
         : c.kind === "capability"
         ? `c${c.cap}`
         : c.key;
