@@ -12,6 +12,20 @@ async function _dir(): Promise<string> {
   return dir;
 }
 
+/** Kills a shell and the sleep it forked, which would otherwise outlive the test for 30 s. */
+async function _killTree(c: Deno.ChildProcess): Promise<void> {
+  const children = await Deno.readTextFile(`/proc/${c.pid}/task/${c.pid}/children`).catch(() => "");
+  c.kill("SIGKILL");
+  for (const pid of children.split(" ").filter((p) => p !== "")) {
+    try {
+      Deno.kill(Number(pid), "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+  await c.status;
+}
+
 /** Runs `f` with a directory of files and a `sleep` started there by sh, with fd 3 open on run.sh. */
 async function _withSleeper(f: (dir: string, pid: number) => Promise<void>): Promise<void> {
   const dir = await _dir();
@@ -159,10 +173,7 @@ Deno.test("runningProgram names a running process's binary, or the script file i
     const sh = await Deno.readLink(`/proc/${inline.pid}/exe`);
     assert.deepEqual(await runningProgram(inline.pid), { path: sh, script: false }, "inline code: the interpreter");
   } finally {
-    for (const c of [shell, inline, piped]) {
-      c.kill("SIGKILL");
-      await c.status;
-    }
+    for (const c of [shell, inline, piped]) await _killTree(c);
     await Deno.remove(dir, { recursive: true });
   }
   assert.equal(await runningProgram(shell.pid), null, "gone");
@@ -192,10 +203,7 @@ Deno.test("runningProgram names the script an interpreter has open, after a cd a
     await Deno.remove(`${dir}/gone.sh`);
     assert.deepEqual(await runningProgram(gone.pid), { path: `${dir}/gone.sh`, script: true });
   } finally {
-    for (const c of [moves, gone]) {
-      c.kill("SIGKILL");
-      await c.status;
-    }
+    for (const c of [moves, gone]) await _killTree(c);
     await Deno.remove(dir, { recursive: true });
   }
 });
