@@ -404,6 +404,8 @@ export class Correlator {
       pid: rec.pid,
       code: signal === 0 ? (rec.status >> 8) & 0xff : null,
       signal: signal === 0 ? null : signal,
+      // The kernel's 0x80 bit of a wait status: the signal's core was written.
+      core_dumped: signal !== 0 && (rec.status & 0x80) !== 0,
       root: rec.root,
     };
   }

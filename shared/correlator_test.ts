@@ -332,11 +332,14 @@ Deno.test("correlator turns exec records into events with a comm from the file n
 Deno.test("correlator decodes exit statuses into code or signal", () => {
   const c = new Correlator({ probe: "tracepoint", now: () => NOW });
   const exit = (status: number, root = false) => c.push({ kind: "exit", ts: 1, pid: 7, status, root })[0]?.event;
-  assert.deepEqual(exit(768, true), { v: 1, type: "exit", ts: 1, pid: 7, code: 3, signal: null, root: true });
-  assert.deepEqual(exit(0), { v: 1, type: "exit", ts: 1, pid: 7, code: 0, signal: null, root: false });
-  assert.deepEqual(exit(9), { v: 1, type: "exit", ts: 1, pid: 7, code: null, signal: 9, root: false });
+  const base = { v: 1, type: "exit", ts: 1, pid: 7, core_dumped: false, root: false };
+  assert.deepEqual(exit(768, true), { ...base, code: 3, signal: null, root: true });
+  assert.deepEqual(exit(0), { ...base, code: 0, signal: null });
+  assert.deepEqual(exit(9), { ...base, code: null, signal: 9 });
   // SIGSEGV with a core dump sets bit 7; the signal is the low seven bits.
-  assert.deepEqual(exit(0x80 | 11), { v: 1, type: "exit", ts: 1, pid: 7, code: null, signal: 11, root: false });
+  assert.deepEqual(exit(0x80 | 11), { ...base, code: null, signal: 11, core_dumped: true });
+  // Bit 7 of an exit status's code byte is the code's own.
+  assert.deepEqual(exit(0x8000), { ...base, code: 128, signal: null });
 });
 
 Deno.test("correlator counts lost events and passes them on", () => {

@@ -114,6 +114,8 @@ export interface ExitEvent {
   code: number | null;
   /** Signal number that killed it, else null. */
   signal: number | null;
+  /** Killed by a signal that dumped a core, which it did. Added within v1: absent from earlier exit events. */
+  core_dumped: boolean;
   /** True for the root of the traced tree. */
   root: boolean;
 }

@@ -166,9 +166,12 @@ export function formatExec(e: ExecEvent): string {
   return `+++ ${e.pid} exec ${printable(e.filename)} +++`;
 }
 
-/** strace-style marker for a process's end: `+++ 42 exited with 0 +++` or `+++ 42 killed by SIGKILL +++`. */
+/**
+ * strace-style marker for a process's end: `+++ 42 exited with 0 +++`, `+++ 42 killed by SIGKILL +++`, or
+ * `+++ 42 killed by SIGSEGV (core dumped) +++`.
+ */
 export function formatExit(e: ExitEvent, signalName: (n: number) => string): string {
   return e.signal !== null
-    ? `+++ ${e.pid} killed by ${signalName(e.signal)} +++`
+    ? `+++ ${e.pid} killed by ${signalName(e.signal)}${e.core_dumped ? " (core dumped)" : ""} +++`
     : `+++ ${e.pid} exited with ${e.code} +++`;
 }

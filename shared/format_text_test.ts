@@ -122,10 +122,14 @@ Deno.test("formatExec prints an strace-style marker", () => {
   );
 });
 
-Deno.test("formatExit prints the exit code or the killing signal", () => {
-  const base = { v: 1, type: "exit", ts: 1, pid: 42, root: true } as const;
+Deno.test("formatExit prints the exit code or the killing signal, and a core dumped as strace does", () => {
+  const base = { v: 1, type: "exit", ts: 1, pid: 42, root: true, core_dumped: false } as const;
   assert.equal(formatExit({ ...base, code: 3, signal: null }, signalName), "+++ 42 exited with 3 +++");
   assert.equal(formatExit({ ...base, code: null, signal: 9 }, signalName), "+++ 42 killed by SIGKILL +++");
+  assert.equal(
+    formatExit({ ...base, code: null, signal: 11, core_dumped: true }, signalName),
+    "+++ 42 killed by SIGSEGV (core dumped) +++",
+  );
 });
 
 Deno.test("a comm or file name with control characters stays on one line, escaped", () => {

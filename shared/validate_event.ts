@@ -35,14 +35,14 @@ const SCHEMA: Record<Event["type"], Record<string, Kind>> = {
     script: "str?",
   },
   exec: { ts: "num", pid: "int", ppid: "int", comm: "str", filename: "str" },
-  exit: { ts: "num", pid: "int", code: "int?", signal: "int?", root: "bool" },
+  exit: { ts: "num", pid: "int", code: "int?", signal: "int?", core_dumped: "bool", root: "bool" },
   lost: { count: "int" },
   summary: { capabilities: "array", recommendation: "obj?", totals: "obj?", probe: "str", limits: "array" },
   error: { message: "str", hint: "str?", exit_code: "int?" },
 };
 
 /** Fields added within v1: events written before them have none. */
-const ADDED = new Set(["ready.cgroup", "check.syscall_abi"]);
+const ADDED = new Set(["ready.cgroup", "check.syscall_abi", "exit.core_dumped"]);
 
 const ENUMS: Record<string, readonly string[]> = {
   syscall_abi: ["x86_64", "i386", "x32"],

@@ -299,6 +299,29 @@ Deno.test("the command's exit status and death by signal are passed through", as
   assert.match(rt.stderr, /^\+\+\+ \d+ killed by SIG36 \+\+\+$/m);
 });
 
+Deno.test("a process killed with a core dump says so, as the kernel does", async () => {
+  await requireTracing();
+  const bin = await fixture("core_dump");
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  try {
+    const r = await runCli(["--json", "--", bin, dir]);
+    assert.equal(r.code, 0, r.stderr);
+    // The fixture's own wait status says whether the kernel wrote the core (core_pattern decides, per machine).
+    const [, core, pid] = /^core ([01]) pid (\d+)$/m.exec(r.stdout) ?? [];
+    assert.ok(core, r.stdout);
+    const exit = ndjson(r.stderr).find((e) => e.type === "exit" && e.pid === Number(pid));
+    assert.deepEqual([exit?.signal, exit?.core_dumped], [11, core === "1"], r.stderr);
+    const text = await runCli(["--", bin, dir]);
+    const line = new RegExp(
+      `^\\+\\+\\+ \\d+ killed by SIGSEGV${core === "1" ? " \\(core dumped\\)" : ""} \\+\\+\\+$`,
+      "m",
+    );
+    assert.match(text.stderr, line);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("SIGINT mid-trace stops the command and bpftrace and leaves nothing behind", async () => {
   await requireTracing();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
