@@ -237,6 +237,11 @@ export async function attachCommand(
     if (!pick) return undefined;
     pid = pick.pid;
   }
+  const already = manager.tracing(pid);
+  if (already) {
+    void vscode.window.showInformationMessage(`Captrace is already tracing pid ${pid} (trace ${already.id}).`);
+    return already;
+  }
   const session = manager.start({
     label: `pid ${pid}`,
     target: { pid },

@@ -158,6 +158,12 @@ export class DebugTracing implements vscode.Disposable {
 
   #attach(t: Tracked, pid: number, source: PidSource): void {
     if (t.traceSession !== null) return;
+    // Attached already (Attach to Process… on the debuggee): one trace of it is enough.
+    const already = this.#manager.tracing(pid);
+    if (already) {
+      t.traceSession = already.id;
+      return;
+    }
     this.#stopPolling(t);
     this.lastPidSource = source;
     this.#log.info(

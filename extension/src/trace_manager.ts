@@ -33,6 +33,8 @@ interface Run {
   session: SessionNode;
   process: TraceProcess;
   terminal: ProgramTerminal | null;
+  /** The process attached to (--pid), for a trace of a running process. */
+  pid: number | null;
 }
 
 /** Program terminals of ended runs kept open at most; older ones are closed. */
@@ -72,6 +74,12 @@ export class TraceManager implements vscode.Disposable {
   /** Number of captrace processes still running. */
   get runningCount(): number {
     return this.#runs.size;
+  }
+
+  /** The running trace attached to `pid`, if any: a second would show every check twice. */
+  tracing(pid: number): SessionNode | undefined {
+    for (const run of this.#runs.values()) if (run.pid === pid) return run.session;
+    return undefined;
   }
 
   /** Resolves the binary, starts captrace and returns the new session, or undefined when it could not start. */
@@ -131,6 +139,7 @@ export class TraceManager implements vscode.Disposable {
       session,
       terminal,
       process: null as unknown as TraceProcess,
+      pid: "pid" in req.target ? req.target.pid : null,
     };
     let tail = ""; // last output, to explain a failed start (e.g. sudo wanting a password)
     run.process = new TraceProcess(argv, {

@@ -116,6 +116,10 @@ suite("captrace extension", () => {
         () => session.processes.get(child.pid!)?.capabilities.get(0)?.denied,
       );
       assert.match(session.note ?? "", /before the attach are not shown/);
+      // A second attach to it is the same trace, not a second captrace showing every check twice.
+      const again = await vscode.commands.executeCommand("captrace.attach", child.pid);
+      assert.equal(again, session);
+      assert.equal(manager.runningCount, 1);
       child.kill();
       await manager.done(session.id);
       assert.equal(session.state, "exited");
