@@ -11,6 +11,8 @@ export interface KernelOffsets {
   taskSignal: number;
   taskExitCode: number;
   signalLive: number;
+  /** The exit status of a group exit: its 0x80 bit says the core was written, which only the dumping thread's has. */
+  signalGroupExitCode: number;
   mmStartCode: number;
   mmEndCode: number;
   mmEnvEnd: number;
@@ -91,6 +93,7 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   taskSignal: ["task_struct", "signal"],
   taskExitCode: ["task_struct", "exit_code"],
   signalLive: ["signal_struct", "live.counter"],
+  signalGroupExitCode: ["signal_struct", "group_exit_code"],
   mmStartCode: ["mm_struct", "start_code"],
   mmEndCode: ["mm_struct", "end_code"],
   mmEnvEnd: ["mm_struct", "env_end"],

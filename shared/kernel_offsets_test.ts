@@ -11,6 +11,7 @@ const BASE: KernelOffsets = {
   taskSignal: 1848,
   taskExitCode: 1164,
   signalLive: 4,
+  signalGroupExitCode: 88,
   mmStartCode: 472,
   mmEndCode: 480,
   mmEnvEnd: 504,

@@ -104,6 +104,10 @@ interface _Fields {
   endCode: string;
   ppid: string;
   live: string;
+  /**
+   * The exiting thread's wait status, with the group exit's core-dumped bit (0x80): when another thread of the
+   * process wrote the core, the last one's own status lacks it, while a parent's wait reports it.
+   */
   exitCode: string;
   /**
    * The file name an exec was given, read where the kernel left it: on the new stack right after the environment
@@ -151,7 +155,7 @@ const TYPED: _Fields = {
   endCode: "(uint64)curtask->mm->end_code",
   ppid: "curtask->real_parent->tgid",
   live: "curtask->signal->live.counter",
-  exitCode: "curtask->exit_code",
+  exitCode: "(curtask->exit_code | (curtask->signal->group_exit_code & 0x80))",
   execFilename: "str(uptr(curtask->mm->env_end))",
   mntNs: "curtask->nsproxy->mnt_ns->ns.inum",
   rootPtr: "(uint64)curtask->fs->root.dentry",
@@ -185,7 +189,9 @@ function _raw(o: KernelOffsets): _Fields {
     endCode: `*(uint64 *)(${ptr(task(o.taskMm))} + ${o.mmEndCode})`,
     ppid: `*(int32 *)(${ptr(task(o.taskRealParent))} + ${o.taskTgid})`,
     live: `*(int32 *)(${ptr(task(o.taskSignal))} + ${o.signalLive})`,
-    exitCode: `*(int32 *)${task(o.taskExitCode)}`,
+    exitCode: `(*(int32 *)${task(o.taskExitCode)} | (*(int32 *)(${
+      ptr(task(o.taskSignal))
+    } + ${o.signalGroupExitCode}) & 0x80))`,
     execFilename: `str(uptr(*(uint64 *)(${ptr(task(o.taskMm))} + ${o.mmEnvEnd})))`,
     mntNs: `*(uint32 *)(${ptr(`(${ptr(task(o.taskNsproxy))} + ${o.nsproxyMntNs})`)} + ${o.mntNsInum})`,
     rootPtr: rootDentry,

@@ -35,6 +35,7 @@ const OFFSETS: KernelOffsets = {
   taskSignal: 116,
   taskExitCode: 120,
   signalLive: 124,
+  signalGroupExitCode: 88,
   mmStartCode: 128,
   mmEndCode: 132,
   mmEnvEnd: 144,
@@ -187,7 +188,11 @@ Deno.test("program prints exec and exit records and quits when the root exits", 
   assert.ok(!exec.includes("args"), "no args: bpftrace would compile the record's struct with clang");
   const exit = probe(prog, "tracepoint:sched:sched_process_exit /(pid == 4242 || @t[pid])/");
   assert.ok(exit.includes("if (curtask->signal->live.counter == 0) {"));
-  assert.ok(exit.includes('printf("X %llu %d %d %d\\n", nsecs, pid, curtask->exit_code, pid == 4242 ? 1 : 0);'));
+  assert.ok(
+    exit.includes(
+      'printf("X %llu %d %d %d\\n", nsecs, pid, (curtask->exit_code | (curtask->signal->group_exit_code & 0x80)), pid == 4242 ? 1 : 0);',
+    ),
+  );
   // No exit() from the exit probe: bpftrace drops what it reads after one. captrace interrupts it instead,
   // and the interval probe only calls exit() if that never comes.
   assert.ok(exit.includes("if (pid == 4242) { @done = 1; }"));
@@ -288,7 +293,7 @@ Deno.test("program in system mode excludes captrace's own processes and records 
   assert.equal(
     probe(prog, "tracepoint:sched:sched_process_exit"),
     "tracepoint:sched:sched_process_exit /@t[pid]/ {\n  if (curtask->signal->live.counter == 0) {\n" +
-      '    @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, curtask->exit_code, 0);\n    delete(@t[pid]);\n  }\n' +
+      '    @p = count(); printf("X %llu %d %d %d\\n", nsecs, pid, (curtask->exit_code | (curtask->signal->group_exit_code & 0x80)), 0);\n    delete(@t[pid]);\n  }\n' +
       "  delete(@nd[tid]);\n}",
   );
 });
