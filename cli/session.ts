@@ -543,15 +543,21 @@ class _Session {
 
   /** `pid`, below the root, runs: its exit is to come (or it outlives the root). */
   tracking(pid: number): void {
-    if (this.#started.size < 65536 && !this.#started.has(pid)) this.#started.set(pid, startTime(pid));
+    // A fork record is a new process, whose pid may be one whose exit record the tracer lost: its time replaces.
+    if (this.#started.size < 65536 || this.#started.has(pid)) this.#started.set(pid, startTime(pid));
   }
 
-  /** The pids of #started that still name the processes traced (not gone, nor given to another process since). */
-  async #stillStarted(): Promise<number[]> {
+  /**
+   * The pids of #started that still name the processes traced (not gone, nor given to another process since), each
+   * handed to `each` as soon as it is found so (a signal sent then leaves the pid the least time to change hands).
+   */
+  async #stillStarted(each?: (pid: number) => void): Promise<number[]> {
     const alive: number[] = [];
     for (const [pid, started] of this.#started) {
       const then = await started;
-      if (then !== null && (await startTime(pid)) === then) alive.push(pid);
+      if (then === null || (await startTime(pid)) !== then) continue;
+      alive.push(pid);
+      each?.(pid);
     }
     return alive;
   }
@@ -704,6 +710,7 @@ class _Session {
       clearInterval(this.#retryTimer);
       clearInterval(this.#holdTimer);
       clearTimeout(this.#killWait);
+      clearTimeout(this.#forceTimer);
       this.signals.detach();
     }
 
@@ -940,17 +947,27 @@ class _Session {
    */
   #signalChild(sig: Deno.Signal, tree: boolean): void {
     _kill(this.gate!.pid, sig); // captrace's own child: its pid is not reused before captrace reaps it
-    if (tree) void this.#stillStarted().then((pids) => pids.forEach((pid) => _kill(pid, sig)));
+    if (tree) void this.#stillStarted((pid) => _kill(pid, sig));
   }
 
   /** The end is forced (stdin closed, the trace's reader gone): signals go to the command's whole tree. */
   #stopTree = false;
-  /** When the end was forced. */
+  /** When the end was forced while the command ran. */
   #forcedAt = Infinity;
+  #forceTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /**
+   * The end is forced while the command runs: the signals of stop() go to its whole tree, and what still runs of it
+   * STDIN_GRACE_MS later is killed, the command (as a second Ctrl-C would) or the processes that outlived it (see
+   * #killStragglers). Once the command has ended, its other processes outlive it as they would have anyway.
+   */
   #forceEnd(): void {
+    if (this.gate === null || this.childStatus !== null || this.#forcedAt !== Infinity) return;
     this.#stopTree = true;
-    this.#forcedAt = Math.min(this.#forcedAt, performance.now());
+    this.#forcedAt = performance.now();
+    this.#forceTimer = setTimeout(() => {
+      if (this.childStatus === null) this.stop("SIGTERM");
+    }, STDIN_GRACE_MS);
   }
 
   /**
@@ -970,6 +987,11 @@ class _Session {
       left = await running();
     }
     for (const pid of left) _kill(pid, "SIGKILL");
+    // Dead before they are looked at again (#noteOutliving): SIGKILL takes a moment to finish a process.
+    for (let i = 0; i < 20 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      left = await running();
+    }
   }
 
   #lastOutput = 0;
@@ -1150,12 +1172,9 @@ class _Session {
     }
     if (this.tracerStatus !== null) return;
     _notice(this.options, this.sink, "captrace: standard input closed (--stdin-control): stopping the trace");
+    // A command that ignores SIGTERM is then killed, as a second Ctrl-C would: the editor asked for the end.
     this.#forceEnd();
     this.stop("SIGTERM");
-    // A command that ignores SIGTERM is then killed, as a second Ctrl-C would: the editor asked for the end.
-    const t = setTimeout(() => {
-      if (this.gate && this.childStatus === null) this.stop("SIGTERM");
-    }, STDIN_GRACE_MS);
     // A tracer that never ends is killed at last, once silent and idle: nobody is left to send another signal.
     const closed = performance.now();
     const last = setInterval(() => {
@@ -1163,7 +1182,6 @@ class _Session {
       if (stuck && performance.now() - closed >= STDIN_GRACE_MS + BUSY_LIMIT_MS) this.#killTracer("SIGKILL");
     }, SIGINT_RETRY_MS);
     await this.#streamEnded.promise;
-    clearTimeout(t);
     clearInterval(last);
   }
 
@@ -1182,6 +1200,7 @@ class _Session {
 
   async #terminateChild(): Promise<void> {
     this.#forceEnd();
+    clearTimeout(this.#forceTimer); // its own SIGKILL comes sooner
     this.#signalChild("SIGTERM", true);
     const t = setTimeout(() => this.#signalChild("SIGKILL", true), 2000);
     this.childStatus = await _exitStatus(this.gate!.child);
