@@ -223,14 +223,16 @@ export function parseOptions(argv: readonly string[]): Options {
     if (ambiguous) {
       const name = ambiguous[1]!;
       const long = ({ "-p": "--pid", "-o": "--output", "-u": "--user" } as Record<string, string>)[name] ?? name;
-      // The option alone, or last in a group of short ones (-cp): the value is the next argument.
-      const at = flags.findLastIndex((f) =>
-        f === name || (name.length === 2 && /^-[a-zA-Z]+$/.test(f) && f.endsWith(name[1]!))
-      );
+      // The first spelling of the option (alone, or last in a group of short ones: -cp) whose value starts with '-'.
+      const spelled = (f: string) =>
+        f === name || (name.length === 2 && /^-[a-zA-Z]+$/.test(f) && f.endsWith(name[1]!));
+      const at = flags.findIndex((f, i) => spelled(f) && /^-./.test(flags[i + 1] ?? ""));
       const value = flags[at + 1] ?? "";
+      // Numbers never start with '-': only a string option's value may, given with '='.
+      const numeric = long === "--pid" || long === "--map-keys";
       throw new CaptraceError(
         `Invalid value '${value}' for ${long}`,
-        `Give ${long} its value (one that starts with '-' as ${long}=${value})`,
+        numeric ? `Give ${long} a number` : `Give ${long} its value (one that starts with '-' as ${long}=${value})`,
         ExitCode.USAGE,
       );
     }

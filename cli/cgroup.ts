@@ -140,8 +140,10 @@ export async function resolveCgroup(arg: string, max = MAX_CGROUPS): Promise<Cgr
   }
   const limit = Math.min(max, MAX_CGROUPS);
   const hint = `Give its path as the '0::' line of /proc/PID/cgroup shows it, or its directory under ${mounts[0]}`;
-  // Through its links: a hybrid system's /sys/fs/cgroup/cpu is a link to the mount cpu,cpuacct.
-  const v1 = v1Hierarchy(await Deno.realPath(arg).catch(() => arg), mountinfo);
+  // Through its links: a hybrid system's /sys/fs/cgroup/cpu is a link to the mount cpu,cpuacct. A relative path is
+  // one from the v2 hierarchy's root, not from the working directory.
+  const real = arg.startsWith("/") ? await Deno.realPath(arg).catch(() => arg) : arg;
+  const v1 = v1Hierarchy(real, mountinfo);
   if (v1 !== null) {
     throw new CaptraceError(`'${printable(arg)}' is in a cgroup v1 hierarchy (${printable(v1)})`, hint, ExitCode.USAGE);
   }

@@ -357,14 +357,18 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
     assert.equal(r.stderr, `captrace: ${message}\nRun 'captrace --help' for usage\n`);
   }
   // A value that starts with '-' is taken for an option: the hint says how to give it, whichever way -p was written.
-  for (const args of [["-p", "-5"], ["-cp", "-5"], ["-p", "5", "-p", "-5"]]) {
+  for (const args of [["-p", "-5"], ["-cp", "-5"], ["-p", "5", "-p", "-5"], ["-p", "-5", "-p", "5"]]) {
     const r = await runCli(args);
     assert.equal(r.code, 2, args.join(" "));
-    assert.equal(
-      r.stderr,
-      "captrace: Invalid value '-5' for --pid\nGive --pid its value (one that starts with '-' as --pid=-5)\n",
-    );
+    assert.equal(r.stderr, "captrace: Invalid value '-5' for --pid\nGive --pid a number\n");
   }
+  const keys = await runCli(["--map-keys", "-1"]);
+  assert.equal(keys.stderr, "captrace: Invalid value '-1' for --map-keys\nGive --map-keys a number\n");
+  const out = await runCli(["-o", "-x", "--", "ls"]);
+  assert.equal(
+    out.stderr,
+    "captrace: Invalid value '-x' for --output\nGive --output its value (one that starts with '-' as --output=-x)\n",
+  );
   const json = await runCli(["--json", "--bogus"]);
   assert.deepEqual(JSON.parse(json.stderr), {
     v: 1,

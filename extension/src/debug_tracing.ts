@@ -22,6 +22,8 @@ interface Tracked {
   root: vscode.DebugSession;
   before: Set<number>;
   traceSession: number | null;
+  /** The trace was already running (Attach to Process… on the debuggee): the user's, not stopped with the session. */
+  adopted?: boolean;
   poll: ReturnType<typeof setInterval> | null;
 }
 
@@ -162,6 +164,7 @@ export class DebugTracing implements vscode.Disposable {
     const already = this.#manager.tracing(pid);
     if (already) {
       t.traceSession = already.id;
+      t.adopted = true;
       return;
     }
     this.#stopPolling(t);
@@ -188,7 +191,7 @@ export class DebugTracing implements vscode.Disposable {
     this.#stopPolling(t);
     this.#tracked.delete(s.id);
     // captrace --pid ends by itself when the tree exits; this covers a debuggee that outlives its session.
-    if (t.traceSession !== null && t.traceSession > 0) {
+    if (t.traceSession !== null && t.traceSession > 0 && !t.adopted) {
       this.#manager.stop(t.traceSession);
     }
   }

@@ -57,7 +57,7 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
         // VS Code keeps an item's first collapse state by its id: a process's first denial makes it a new item, open.
         ? `p${c.pid}${_denied(c) ? "!" : ""}`
         : c.kind === "capability"
-        ? `c${c.cap}`
+        ? `c${c.cap}${c.denied > 0 ? "!" : ""}` // opened by its first denial too (see the process's)
         : c.key;
       this.#ids.set(c, `${prefix}/${own}`);
     }
