@@ -75,11 +75,13 @@ Output:
       --summary-only    only the summary: the kernel counts every check but
                         prints none, so the traced program runs several
                         times faster than with per-check output
-  -v, --verbose         also show no-audit checks (memory accounting, probing);
-                        they are hidden by default but always counted
-      --unique          show each distinct (process, capability, verdict,
-                        syscall, and with --sites call site) once; the kernel
-                        counts repeats
+  -v, --verbose         also show no-audit checks (memory accounting, probing),
+                        hidden by default but always counted, and exec lines
+                        (system-wide, exit lines too)
+      --unique          show each distinct (process, capability, result,
+                        syscall, audit flags, user namespace; with --sites on
+                        the tracepoint, call site) once; the kernel counts
+                        repeats
       --sites           find the source line of each check in the program
                         (needs debug info: build with -g)
 
@@ -113,16 +115,17 @@ bpftrace 0.17 then reads that BTF, not captrace's BTF without types).
 
 Files: /run/captrace/ keeps those offsets for the boot (private to root).
 
-Signals: SIGINT, SIGTERM and SIGHUP go on to the command, and a second one
-kills it. A Ctrl-C typed at captrace's terminal already reaches the command:
-captrace traces it until it exits; another Ctrl-C within 3 s kills it. A
-signal a second or more after bpftrace was interrupted kills bpftrace too,
-giving its summary up.
+Signals: SIGINT, SIGQUIT, SIGTERM and SIGHUP go on to the command, and a
+second one kills it and its tree. A Ctrl-C typed at captrace's terminal
+already reaches the command: captrace traces it until it exits; another
+Ctrl-C within 3 s kills it. A signal a second or more after bpftrace was
+interrupted kills bpftrace too, giving its summary up.
 
-Exit status: the command's own (128+N if killed by signal N); otherwise
-0 ok, 1 the trace failed, 2 usage error, 3 cannot trace here (privileges,
-bpftrace, probes, mkfifo, not the host's PID namespace, no cgroup v2), 4 no
-such process or cgroup, 5 baseline exceeded, 126 command not executable, 127
+Exit status: the command's own (128+N if killed by signal N), but 5 when
+--baseline is exceeded and 1 when the trace failed; otherwise 0 ok, 1 the
+trace failed, 2 usage error, 3 cannot trace here (privileges, bpftrace,
+probes, mkfifo, not the host's PID namespace, no cgroup v2), 4 no such
+process or cgroup, 5 baseline exceeded, 126 command not executable, 127
 command not found.
 
 Examples:
