@@ -1,7 +1,8 @@
 /** Launches the traced command held at a gate, so it runs only once the probes are attached. */
 
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import { reachable, searchable } from "./user_path.ts";
 
 /** A user to run the command as. */
 export interface User {
@@ -27,8 +28,16 @@ export async function resolveUser(spec: string): Promise<User> {
   return { name: f[0]!, uid: Number(f[2]), gid, groups, home: f[5] || "/" };
 }
 
-/** Find the program the way execvp would; throws with exit code 127 or 126 like a shell. */
-export async function resolveCommand(name: string, path = Deno.env.get("PATH") ?? "/usr/bin:/bin"): Promise<string> {
+/**
+ * Find the program the way execvp would; throws with exit code 127 or 126 like a shell. With `user` (-u), the file
+ * must be one that user may run (its x bit for them, and every directory on the way searchable), as their own exec
+ * would find it: else the command would not run, and the trace would say that nothing is needed.
+ */
+export async function resolveCommand(
+  name: string,
+  path = Deno.env.get("PATH") ?? "/usr/bin:/bin",
+  user?: User,
+): Promise<string> {
   const candidates = name.includes("/") ? [name] : path.split(":").map((d) => `${d || "."}/${name}`);
   let found: string | null = null;
   for (const c of candidates) {
@@ -42,8 +51,18 @@ export async function resolveCommand(name: string, path = Deno.env.get("PATH") ?
     }
     if (!st?.isFile) continue;
     // Absolute, but not through realPath: a link must stay a link, as a multi-call binary goes by its name.
-    if (((st.mode ?? 0) & 0o111) !== 0) return resolve(c);
+    const full = resolve(c);
+    const runs = ((st.mode ?? 0) & 0o111) !== 0 &&
+      (user === undefined || (searchable(st, user) && await reachable(dirname(full), user)));
+    if (runs) return full;
     found ??= c;
+  }
+  if (found && user !== undefined && user.uid !== 0) {
+    throw new CaptraceError(
+      `Command '${name}' is not executable by ${user.name}`,
+      `Let ${user.name} run it (chmod o+x ${found}, and o+x on the directories above it), or leave out -u`,
+      ExitCode.NOT_EXECUTABLE,
+    );
   }
   if (found) {
     throw new CaptraceError(

@@ -529,17 +529,28 @@ Deno.test("a directory given as the command fails with 126, as a shell says", as
   assert.equal(r.stderr, "captrace: Command '/usr/bin/' is a directory\nGive the path of a program\n");
 });
 
-Deno.test("under -u, a program the user may not run fails with 126, as it would for the user", async () => {
+Deno.test("under -u, a program the user may not run fails with 126, with no finding that nothing is needed", async () => {
   await requireTracing();
-  // A copy of true that only root may run, in a directory nobody may enter: root's capabilities must not run it.
+  // Copies of true that only root may run: by the file's mode, or by a directory nobody may enter. Root's
+  // capabilities must not run them for nobody, and a summary of a program that never ran would say nothing is needed.
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
   try {
-    await Deno.chmod(dir, 0o700);
-    await Deno.copyFile("/bin/true", `${dir}/root-only`);
-    await Deno.chmod(`${dir}/root-only`, 0o700);
-    const r = await runCli(["-u", "nobody", "--", `${dir}/root-only`]);
-    assert.equal(r.code, 126, r.stderr);
-    assert.match(r.stderr, new RegExp(`^captrace: 1: exec: ${dir}/root-only: Permission denied$`, "m"));
+    await Deno.chmod(dir, 0o755);
+    await Deno.mkdir(`${dir}/closed`, { mode: 0o700 });
+    for (const [file, mode] of [[`${dir}/root-only`, 0o700], [`${dir}/closed/tool`, 0o755]] as const) {
+      await Deno.copyFile("/bin/true", file);
+      await Deno.chmod(file, mode);
+    }
+    for (const shown of [`${dir}/root-only`, `${dir}/closed/tool`]) {
+      const r = await runCli(["-c", "-u", "nobody", "--", shown]);
+      assert.equal(r.code, 126, r.stderr);
+      assert.match(r.stderr, new RegExp(`^captrace: Command '${shown}' is not executable by nobody$`, "m"));
+      assert.doesNotMatch(r.stderr, /Recommendation|Tracing capability checks/, "nothing was traced");
+    }
+    // By a relative path from its directory, as a shell would run it.
+    const rel = await runCli(["-u", "nobody", "--", "./root-only"], { wrapper: ["env", "-C", dir] });
+    assert.equal(rel.code, 126, rel.stderr);
+    assert.match(rel.stderr, /^captrace: Command '\.\/root-only' is not executable by nobody$/m);
     // Root itself may.
     assert.equal((await runCli(["--", `${dir}/root-only`])).code, 0);
   } finally {
