@@ -117,6 +117,16 @@ export function terminalSignalsReach(pid: number): boolean {
 
 /** Every process below `root` (not root itself), with its parent. */
 export async function descendantsOf(root: number): Promise<{ pid: number; ppid: number }[]> {
+  return _below(await _children(), [root]);
+}
+
+/** Every process below any of `roots` (not the roots themselves), from one look at /proc. */
+export async function descendantsOfAll(roots: readonly number[]): Promise<number[]> {
+  return _below(await _children(), roots).map((p) => p.pid);
+}
+
+/** Each process's children, by its pid, as /proc says now. */
+async function _children(): Promise<Map<number, number[]>> {
   const children = new Map<number, number[]>();
   for await (const e of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
@@ -127,8 +137,12 @@ export async function descendantsOf(root: number): Promise<{ pid: number; ppid: 
     list.push(Number(e.name));
     children.set(ppid, list);
   }
+  return children;
+}
+
+function _below(children: Map<number, number[]>, roots: readonly number[]): { pid: number; ppid: number }[] {
   const processes: { pid: number; ppid: number }[] = [];
-  const todo = (children.get(root) ?? []).map((pid) => ({ pid, ppid: root }));
+  const todo = roots.flatMap((root) => (children.get(root) ?? []).map((pid) => ({ pid, ppid: root })));
   while (todo.length) {
     const p = todo.pop()!;
     todo.push(...(children.get(p.pid) ?? []).map((pid) => ({ pid, ppid: p.pid })));

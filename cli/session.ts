@@ -23,6 +23,7 @@ import { Sink } from "./sink.ts";
 import {
   cpuTicks,
   descendantsOf,
+  descendantsOfAll,
   effectiveCaps,
   hasEnded,
   isKernelThread,
@@ -986,7 +987,21 @@ class _Session {
       await new Promise((r) => setTimeout(r, 50));
       left = await running();
     }
-    for (const pid of left) _kill(pid, "SIGKILL");
+    if (left.length === 0) return;
+    // The trace ended with the command: what the stragglers forked since has no fork record read. Stopped first,
+    // they fork no more while /proc is looked at for their children, and theirs.
+    const doomed = new Set(left);
+    for (const pid of doomed) _kill(pid, "SIGSTOP");
+    for (let round = 0; round < 8; round++) {
+      const more = (await descendantsOfAll([...doomed])).filter((pid) => !doomed.has(pid));
+      if (more.length === 0) break;
+      for (const pid of more) {
+        doomed.add(pid);
+        _kill(pid, "SIGSTOP");
+      }
+    }
+    for (const pid of doomed) _kill(pid, "SIGKILL");
+    left = [...doomed];
     // Dead before they are looked at again (#noteOutliving): SIGKILL takes a moment to finish a process.
     for (let i = 0; i < 20 && left.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 10));

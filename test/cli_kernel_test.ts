@@ -751,15 +751,23 @@ Deno.test("--stdin-control: the command's children are stopped with it, not left
 Deno.test("--stdin-control: a child that ignores SIGTERM is killed after the grace, though the command ended", async () => {
   await requireTracing();
   const marker = "31.0005";
-  const { status } = await closeStdinOf(
-    ["/bin/sh", "-c", `(trap '' TERM; exec /bin/sleep ${marker} >/dev/null 2>&1) & wait`],
-    (events) => events.some((e) => e.type === "exec" && String(e.filename).endsWith("/sleep")),
-  );
-  assert.equal(status.code, 128 + 15, new TextDecoder().decode(status.stderr));
-  const sleeps = async () => (await processesMatching(marker)).filter((p) => /^\d+: \/bin\/sleep /.test(p));
-  // SIGKILL was sent as captrace ended: give the kernel a moment to finish it.
-  for (let i = 0; i < 20 && (await sleeps()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual(await sleeps(), [], "sleep was killed");
+  // A child that ignores SIGTERM; and one that goes on forking after the command ended, when no fork record is read.
+  for (
+    const child of [
+      `(trap '' TERM; exec /bin/sleep ${marker} >/dev/null 2>&1) & wait`,
+      `(trap '' TERM; while :; do /bin/sleep ${marker} >/dev/null 2>&1 & sleep 0.2; done) >/dev/null 2>&1 & wait`,
+    ]
+  ) {
+    const { status } = await closeStdinOf(
+      ["/bin/sh", "-c", child],
+      (events) => events.some((e) => e.type === "exec" && String(e.filename).endsWith("/sleep")),
+    );
+    assert.equal(status.code, 128 + 15, new TextDecoder().decode(status.stderr));
+    const sleeps = async () => (await processesMatching(marker)).filter((p) => /^\d+: \/bin\/sleep /.test(p));
+    // SIGKILL was sent as captrace ended: give the kernel a moment to finish it.
+    for (let i = 0; i < 20 && (await sleeps()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await sleeps(), [], `none left: ${child}`);
+  }
 });
 
 Deno.test("a second SIGTERM kills the command's whole tree, not only its root", async () => {
