@@ -1431,6 +1431,12 @@ class _Session {
       }
     }
     this.sink.flush();
+    // The reader of a stream the command shares went away (`-o - | head`): the command runs on, untraced from here;
+    // said once, on stderr, where it can still be read.
+    if (this.sink.broken && this.sink.failure === null && !this.#saidBroken) {
+      this.#saidBroken = true;
+      _notice(this.options, this.sink, "captrace: the trace's reader went away: the rest of the trace is dropped");
+    }
     // The trace can no longer be written (a full disk): stop as Ctrl-C would; run()'s caller reports why.
     if (this.sink.failure && !this.#stoppedForOutput) {
       this.#stoppedForOutput = true;
@@ -1439,6 +1445,7 @@ class _Session {
     }
   }
   #stoppedForOutput = false;
+  #saidBroken = false;
 
   /**
    * Text: a loss is shown where it happened, but at most a line a second, with what was lost since the last: a busy

@@ -395,6 +395,18 @@ Deno.test("a -o pipe whose reader goes away stops the command and exits 1: nobod
   assert.ok(!err.includes("alive"), "the command was stopped");
 });
 
+Deno.test("-o - whose reader goes away: the command, which shares stdout, runs on, and stderr says the trace stops", async () => {
+  await requireTracing();
+  const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
+  const command =
+    "/bin/sh -c 'for i in $(seq 10); do chown nobody /etc/hostname 2>/dev/null; sleep 0.05; done; exit 7'";
+  const script = `${cli} -c -o - -u nobody -- ${command} | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`;
+  const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "null", stderr: "piped" }).output();
+  const err = new TextDecoder().decode(r.stderr);
+  assert.equal(r.code, 7, err);
+  assert.match(err, /^captrace: the trace's reader went away: the rest of the trace is dropped$/m);
+});
+
 Deno.test("with --pid or system-wide, a reader of the trace on stderr that goes away ends it with exit 1", async () => {
   await requireTracing();
   // Refused a check every 0.1 s until killed.
