@@ -172,10 +172,15 @@ export function effectiveCaps(status: string): number[] | null {
 }
 
 /**
- * When `pid` started (/proc/PID/stat's starttime, in clock ticks since boot), or null when it is gone: with the pid,
- * it names one process, where a pid alone may have been given to another since.
+ * When `pid` started (/proc/PID/stat's starttime, in clock ticks since boot), or null when it has ended (gone, or a
+ * zombie, as hasEnded says): with the pid, it names one running process, where a pid alone may have been given to
+ * another since.
  */
 export async function startTime(pid: number): Promise<number | null> {
   const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => null);
-  return stat === null ? null : _statFields(stat, [19])?.[0] ?? null;
+  const f = stat === null ? null : _statFields(stat, [17, 19]);
+  if (stat === null || f === null) return null;
+  const state = stat[stat.lastIndexOf(")") + 2];
+  // A main thread that called pthread_exit shows Z too while its other threads run on (see stateFromStatus).
+  return (state === "Z" || state === "X") && f[0]! <= 1 ? null : f[1]!;
 }

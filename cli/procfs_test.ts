@@ -61,4 +61,21 @@ Deno.test("startTime tells one process from another given the same pid later, an
     await Deno.remove(dir, { recursive: true });
   }
   assert.equal(await startTime(child.pid), null);
+  // A zombie has ended: its parent (a sleep exec'd over the shell that started it) never reaps it.
+  const parent = new Deno.Command("/bin/sh", { args: ["-c", "/bin/true & exec sleep 5"] }).spawn();
+  try {
+    let zombie = "";
+    for (let i = 0; i < 100 && zombie === ""; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      zombie = (await Deno.readTextFile(`/proc/${parent.pid}/task/${parent.pid}/children`).catch(() => "")).trim();
+    }
+    for (let i = 0; i < 100 && !/\) Z /.test(await Deno.readTextFile(`/proc/${zombie}/stat`)); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(await Deno.readTextFile(`/proc/${zombie}/stat`), /\) Z /);
+    assert.equal(await startTime(Number(zombie)), null);
+  } finally {
+    parent.kill("SIGKILL");
+    await parent.status;
+  }
 });

@@ -549,8 +549,9 @@ class _Session {
   }
 
   /**
-   * The pids of #started that still name the processes traced (not gone, nor given to another process since), each
-   * handed to `each` as soon as it is found so (a signal sent then leaves the pid the least time to change hands).
+   * The pids of #started that still name the processes traced, running (not ended, nor given to another process
+   * since), each handed to `each` as soon as it is found so (a signal sent then leaves the pid the least time to
+   * change hands).
    */
   async #stillStarted(each?: (pid: number) => void): Promise<number[]> {
     const alive: number[] = [];
@@ -571,7 +572,6 @@ class _Session {
     if (!this.#rootExited || this.#started.size === 0) return;
     const running: string[] = [];
     for (const pid of await this.#stillStarted()) {
-      if (hasEnded(await processState(pid))) continue;
       const comm = (await Deno.readTextFile(`/proc/${pid}/comm`).catch(() => "")).trim();
       running.push(comm === "" ? String(pid) : `${pid} ${printable(comm)}`);
     }
@@ -962,10 +962,11 @@ class _Session {
    * STDIN_GRACE_MS later is killed, the command (as a second Ctrl-C would) or the processes that outlived it (see
    * #killStragglers). Once the command has ended, its other processes outlive it as they would have anyway.
    */
-  #forceEnd(): void {
+  #forceEnd(secondStop = true): void {
     if (this.gate === null || this.childStatus !== null || this.#forcedAt !== Infinity) return;
     this.#stopTree = true;
     this.#forcedAt = performance.now();
+    if (!secondStop) return;
     this.#forceTimer = setTimeout(() => {
       if (this.childStatus === null) this.stop("SIGTERM");
     }, STDIN_GRACE_MS);
@@ -977,15 +978,10 @@ class _Session {
    */
   async #killStragglers(): Promise<void> {
     if (this.gate === null || this.#forcedAt === Infinity) return;
-    const running = async () => {
-      const out: number[] = [];
-      for (const pid of await this.#stillStarted()) if (!hasEnded(await processState(pid))) out.push(pid);
-      return out;
-    };
-    let left = await running();
+    let left = await this.#stillStarted();
     while (left.length > 0 && performance.now() < this.#forcedAt + STDIN_GRACE_MS) {
       await new Promise((r) => setTimeout(r, 50));
-      left = await running();
+      left = await this.#stillStarted();
     }
     if (left.length === 0) return;
     // The trace ended with the command: what the stragglers forked since has no fork record read. Stopped first,
@@ -1005,7 +1001,7 @@ class _Session {
     // Dead before they are looked at again (#noteOutliving): SIGKILL takes a moment to finish a process.
     for (let i = 0; i < 20 && left.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      left = await running();
+      left = await this.#stillStarted();
     }
   }
 
@@ -1214,8 +1210,10 @@ class _Session {
   }
 
   async #terminateChild(): Promise<void> {
-    this.#forceEnd();
-    clearTimeout(this.#forceTimer); // its own SIGKILL comes sooner
+    // Its own SIGKILL comes sooner than a forced end's second stop, which a dead tracer cannot serve: none is armed,
+    // and one armed before (stdin closed earlier) is dropped.
+    this.#forceEnd(false);
+    clearTimeout(this.#forceTimer);
     this.#signalChild("SIGTERM", true);
     const t = setTimeout(() => this.#signalChild("SIGKILL", true), 2000);
     this.childStatus = await _exitStatus(this.gate!.child);
