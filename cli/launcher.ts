@@ -52,6 +52,7 @@ export async function resolveCommand(
     if (!st?.isFile) continue;
     // Absolute, but not through realPath: a link must stay a link, as a multi-call binary goes by its name.
     const full = resolve(c);
+    // The file's x bit for the user's class is read as a directory's search bit is (searchable).
     const runs = ((st.mode ?? 0) & 0o111) !== 0 &&
       (user === undefined || (searchable(st, user) && await reachable(dirname(full), user)));
     if (runs) return full;

@@ -411,16 +411,16 @@ export class ProgramFiles {
     this.#resolving.set(key, file);
     // The kernel's counts and fork records mark the program with this time.
     this.map.mark(ts, file);
-    const p: Promise<void> = programFile(filename, pid, place, place?.ppid, here).then((resolved) => {
-      file.path = resolved.path;
-      file.script = resolved.script;
-      if (resolved.mountNs === undefined) delete file.mountNs;
-      else file.mountNs = resolved.mountNs;
-      if (resolved.unplaced) file.unplaced = true;
-    }).catch(() => {
-      // A lookup that failed unforeseen leaves the name as run: the trace goes on.
-    }).finally(() => this.#pending.delete(p));
-    this.#pending.add(p);
+    // A lookup that fails unforeseen leaves the name as run: the trace goes on (see track).
+    this.track(
+      programFile(filename, pid, place, place?.ppid, here).then((resolved) => {
+        file.path = resolved.path;
+        file.script = resolved.script;
+        if (resolved.mountNs === undefined) delete file.mountNs;
+        else file.mountNs = resolved.mountNs;
+        if (resolved.unplaced) file.unplaced = true;
+      }),
+    );
   }
 
   /** The exec record is shown: `pid`, child of `ppid`, runs its file from now on (as given until looked up). */
