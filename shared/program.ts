@@ -505,13 +505,7 @@ export function generateProgram(options: ProgramOptions): string {
       "}",
       "delete(@nd[tid]);",
     ];
-    if (control === undefined) {
-      out.push(`tracepoint:sched:sched_process_exit ${_and(tracked, live)} {`, ...exit.map((l) => `  ${l}`), "}", "");
-    } else {
-      out.push(`tracepoint:sched:sched_process_exit ${_orPid(_all(tracked, live), control)} {`);
-      out.push(`  if (pid == ${control}) {`, `    ${_orphaned(f)}`, "  } else {");
-      out.push(...exit.map((l) => `    ${l}`), "  }", "}", "");
-    }
+    out.push(..._exitProbe(_all(tracked, live), exit, control, f));
     // No exit() here: bpftrace ignores every event it reads after processing an exit(), and records made
     // just before on another CPU may still be unread. captrace sends SIGINT once the stream is quiet (bpftrace
     // then drains every buffer after END); exit() only happens if that never comes.
@@ -541,13 +535,7 @@ export function generateProgram(options: ProgramOptions): string {
       "}",
       "delete(@nd[tid]);",
     ];
-    if (control === undefined) {
-      out.push("tracepoint:sched:sched_process_exit /@t[pid]/ {", ...gone.map((l) => `  ${l}`), "}", "");
-    } else {
-      out.push(`tracepoint:sched:sched_process_exit /@t[pid] || pid == ${control}/ {`);
-      out.push(`  if (pid == ${control}) {`, `    ${_orphaned(f)}`, "  } else {", ...gone.map((l) => `    ${l}`));
-      out.push("  }", "}", "");
-    }
+    out.push(..._exitProbe("@t[pid]", gone, control, f));
   }
 
   out.push("END {");
@@ -683,6 +671,27 @@ function _newTaskFields(offsets: KernelOffsets | undefined): { record: string[];
     child: `$child = *(int32 *)($nt + ${o.pid});`,
     flags: `*(uint64 *)($nt + ${o.cloneFlags})`,
   };
+}
+
+/**
+ * The sched_process_exit probe: `body` for the processes `cond` selects and, with captrace's `control` pid, captrace's
+ * own end too (see _orphaned).
+ */
+function _exitProbe(cond: string, body: string[], control: number | undefined, f: _Fields): string[] {
+  const probe = "tracepoint:sched:sched_process_exit";
+  if (control === undefined) return [`${probe} /${cond}/ {`, ...body.map((l) => `  ${l}`), "}", ""];
+  // A compound condition goes in parentheses before captrace's own pid.
+  const own = /^[@\w[\]]+$/.test(cond) ? cond : `(${cond})`;
+  return [
+    `${probe} /${own} || pid == ${control}/ {`,
+    `  if (pid == ${control}) {`,
+    `    ${_orphaned(f)}`,
+    "  } else {",
+    ...body.map((l) => `    ${l}`),
+    "  }",
+    "}",
+    "",
+  ];
 }
 
 /** The exit record of the process in whose context it runs; `root` an expression, 1 for the traced tree's root. */
