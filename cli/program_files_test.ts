@@ -122,6 +122,33 @@ Deno.test("programFile finds a gone process's relative path in captrace's direct
   }
 });
 
+Deno.test("programFile names the file of a path executed before by its inode, and looks another one up", async () => {
+  const dir = await _dir();
+  const here = { mntNs: 1, root: "r" };
+  const place = (exeIno: number) => ({ mntNs: 1, root: "r", rootIno: 0, exeIno });
+  const ino = async (p: string) => (await Deno.stat(p)).ino!;
+  const link = `${dir}/link`;
+  const relink = async (to: string) => {
+    await Deno.remove(link);
+    await Deno.symlink(to, link);
+  };
+  try {
+    await Deno.copyFile(`${dir}/tool`, `${dir}/tool2`);
+    const [tool, tool2, sh] = [await ino(`${dir}/tool`), await ino(`${dir}/tool2`), await ino("/bin/sh")];
+    assert.deepEqual(await programFile(link, Deno.pid, place(tool), 1, here), { path: `${dir}/tool`, script: false });
+    // The link now leads to a script: the kernel ran its interpreter, whose inode the record gives.
+    await relink(`${dir}/run.sh`);
+    assert.deepEqual(await programFile(link, Deno.pid, place(sh), 1, here), { path: `${dir}/run.sh`, script: true });
+    // And then to another binary: another inode, looked up anew.
+    await relink(`${dir}/tool2`);
+    assert.deepEqual(await programFile(link, Deno.pid, place(tool2), 1, here), { path: `${dir}/tool2`, script: false });
+    // A record of the first binary, read late: the very file executed, where the link led then.
+    assert.deepEqual(await programFile(link, Deno.pid, place(tool), 1, here), { path: `${dir}/tool`, script: false });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("ProgramFiles looks a file up when its record is read and maps it when the record is shown", async () => {
   await _withSleeper(async (dir, pid) => {
     const files = new ProgramFiles({ path: "/bin/sh", script: false });
