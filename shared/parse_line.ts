@@ -102,6 +102,11 @@ export type TraceRecord =
 
 /** Longest line accepted; longer ones are reported as malformed, never buffered without bound. */
 export const MAX_LINE = 64 * 1024;
+/**
+ * The longest exec record: its fields, a file name of at most PATH_MAX (4096) bytes, newlines included, and its end.
+ * A record cut short (bad input) takes the lines after it as its name up to here, no further.
+ */
+const MAX_EXEC_RECORD = 4096 + 512;
 /** Most stack frames read for one record, so a missing terminator cannot grow memory. */
 const MAX_FRAMES = 64;
 
@@ -268,7 +273,7 @@ export class LineParser {
   /** Bytes the pending record's comm may still take: a comm is at most COMM_MAX bytes, newlines included. */
   #commRoom = 0;
   /** An exec record whose file name has not ended yet (it held a newline): the line so far, and its end mark. */
-  #exec: { line: string; mark: string } | null = null;
+  #exec: { line: string; mark: string; bytes: number } | null = null;
   #agg: { head: string; stack: string[] } | null = null;
   #inSummary = false;
   #summaryDone = false;
@@ -306,7 +311,7 @@ export class LineParser {
     const tooLong = end - start > MAX_LINE;
     if (end > start && b[end - 1] === 13) end--; // a carriage return
     const c = end > start ? b[start]! : -1;
-    if (this.#exec !== null) return this.#execLine(_text(b, start, end), out);
+    if (this.#exec !== null) return this.#execLine(_text(b, start, end), end - start, out);
     const pending = this.#pending;
     if (pending !== null) {
       // Before its first frame, a line short enough to be the rest of the comm is the rest of the comm: a comm may
@@ -495,20 +500,21 @@ export class LineParser {
   }
 
   #execStart(line: string, mark: string): TraceRecord | null {
-    this.#exec = { line, mark };
+    this.#exec = { line, mark, bytes: _encoder.encode(line).length };
     return null;
   }
 
-  /** A line of an exec record's file name that held a newline. */
-  #execLine(text: string, out: TraceRecord[]): TraceRecord[] {
+  /** A line of an exec record's file name that held a newline (`bytes` long). */
+  #execLine(text: string, bytes: number, out: TraceRecord[]): TraceRecord[] {
     const exec = this.#exec!;
     exec.line += "\n" + text;
+    exec.bytes += 1 + bytes;
     const end = _execEnd(text, exec.mark);
     if (end) {
       this.#exec = null;
       const r = this.#execRecord(exec.line, end);
       if (r) out.push(r);
-    } else if (_encoder.encode(exec.line).length > MAX_LINE) {
+    } else if (exec.bytes > MAX_EXEC_RECORD) {
       this.#exec = null;
       out.push(this.#malformed(exec.line.slice(0, 200) + "…", "exec record without its end"));
     }

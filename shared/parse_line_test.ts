@@ -271,6 +271,17 @@ Deno.test("parser reads a READY record with captrace's namespace and root, and o
   }
 });
 
+Deno.test("parser gives up an exec record without its end after a file name's most bytes, and reads on", () => {
+  const exit = (i: number) => `X ${5000000001 + i} ${10000 + i} 0 0`;
+  const lines = ["N 5000000000 9135 9038 0 0 0 /a", ...Array.from({ length: 1000 }, (_, i) => exit(i))];
+  const recs = parseAll(lines);
+  assert.ok(recs[0]?.kind === "malformed" && recs[0].reason === "exec record without its end");
+  // No more than PATH_MAX bytes of lines (some 200 of these) are taken for its name: the rest are records again.
+  const exits = recs.filter((r) => r.kind === "exit");
+  assert.ok(exits.length >= 750 && exits.length < 1000, String(exits.length));
+  assert.ok(exits.at(-1)?.kind === "exit" && exits.at(-1)!.pid === 10999);
+});
+
 Deno.test("parser reports a short exec record as malformed", () => {
   for (const line of ["E 5 201 200", "E 5 201 200 /bin/true", "E 5 201 200 1 2 /bin/true", "E 5 201 200 1 xz 2 /x"]) {
     const [r] = parseAll([line]);
