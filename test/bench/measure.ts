@@ -26,15 +26,17 @@ export interface Timed {
   stderr: string;
   /** Peak resident set size in MB, when asked for. */
   rssMb: number | null;
+  /** CPU time (user and system) it and its descendants used, in ms, when `rss` was asked for. */
+  cpuMs: number | null;
 }
 
-/** Run `argv` to completion and time it; with `rss`, under GNU time to read its peak RSS. */
+/** Run `argv` to completion and time it; with `rss`, under GNU time to read its peak RSS and CPU time. */
 export async function timed(
   argv: string[],
   options: { env?: Record<string, string>; rss?: boolean; stderr?: "piped" | "null" } = {},
 ): Promise<Timed> {
   const rssFile = options.rss ? await Deno.makeTempFile({ prefix: "captrace-bench-rss-" }) : null;
-  const full = rssFile ? ["/usr/bin/time", "-f", "%M", "-o", rssFile, ...argv] : argv;
+  const full = rssFile ? ["/usr/bin/time", "-f", "%M %U %S", "-o", rssFile, ...argv] : argv;
   const t0 = performance.now();
   const out = await new Deno.Command(full[0]!, {
     args: full.slice(1),
@@ -45,10 +47,12 @@ export async function timed(
   }).output();
   const ms = performance.now() - t0;
   let rssMb: number | null = null;
+  let cpuMs: number | null = null;
   if (rssFile) {
-    const kb = Number((await Deno.readTextFile(rssFile)).trim().split("\n").at(-1));
+    const [kb, user, sys] = ((await Deno.readTextFile(rssFile)).trim().split("\n").at(-1) ?? "").split(" ").map(Number);
     await Deno.remove(rssFile);
-    rssMb = Number.isFinite(kb) ? kb / 1024 : null;
+    rssMb = Number.isFinite(kb) ? kb! / 1024 : null;
+    cpuMs = Number.isFinite(user) && Number.isFinite(sys) ? (user! + sys!) * 1000 : null;
   }
   return {
     ms,
@@ -56,6 +60,7 @@ export async function timed(
     stdout: dec.decode(out.stdout),
     stderr: options.stderr === "null" ? "" : dec.decode(out.stderr),
     rssMb,
+    cpuMs,
   };
 }
 

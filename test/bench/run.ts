@@ -257,6 +257,46 @@ async function overhead(): Promise<void> {
   }
 }
 
+// 3, continued: what tracing costs a program that executes others in a loop (a build, a script). captrace reads each
+// exec, fork and exit record, and finds the file executed, for the setcap lines. Its CPU shows in the second figure:
+// the CPU of everything the run started (captrace, bpftrace, the loop), less that of a run of `captrace -- true` (their
+// start and end). The loop runs on its own CPU, where captrace's work slows it little.
+async function execOverhead(): Promise<void> {
+  const EXECS = 2000;
+  const loop = `s=$(date +%s%N); i=0; while [ $i -lt ${EXECS} ]; do /bin/true; i=$((i+1)); done; ` +
+    `echo $(($(date +%s%N) - s)) ${EXECS}`;
+  const run = async (pre: string[]) => {
+    const r = await timed([...pre, ...PIN, "sh", "-c", loop], { stderr: "null", rss: true });
+    return { loop: _loopMs(r, "exec loop") / EXECS * 1000, cpu: r.cpuMs! };
+  };
+  const untraced: { loop: number; cpu: number }[] = [];
+  const traced: { loop: number; cpu: number }[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    _log(`overhead: a loop of ${EXECS} execs, untraced and under captrace (run ${i + 1})`);
+    untraced.push(await run([]));
+    await _noBpftrace();
+    const empty = await timed([...CAPTRACE, "--", "true"], { stderr: "null", rss: true });
+    await _noBpftrace();
+    const r = await run([...CAPTRACE, "--"]);
+    traced.push({ loop: r.loop, cpu: r.cpu - empty.cpuMs! });
+  }
+  const figure = `3. shell loop of ${_fmt(EXECS)} execs of /bin/true`;
+  const cases = [["its time", "loop"], ["CPU of all less start and end", "cpu"]] as const;
+  for (const [what, key] of cases) {
+    const perExec = (r: { loop: number; cpu: number }) => key === "loop" ? r.loop : r.cpu / EXECS * 1000;
+    const base = spread(untraced.map(perExec));
+    const s = spread(traced.map(perExec));
+    rows.push({
+      figure: `${figure}, ${what}, captrace (default)`,
+      value: show(s, " µs/exec", 0),
+      baseline: show(base, " µs (untraced)", 0),
+      ratio: `${_fmt(s.median / base.median, 2)}×`,
+      target: "",
+      pass: null,
+    });
+  }
+}
+
 // 4: what tracing one program costs an unrelated one.
 async function collateral(): Promise<void> {
   const N = 1_000_000;
@@ -470,6 +510,7 @@ if (import.meta.main) {
     const sections: [number, () => Promise<void>][] = [
       [1, () => pipeline(tmp)],
       [3, overhead],
+      [3, execOverhead],
       [4, collateral],
       [5, () => loss(tmp)],
       [6, startup],

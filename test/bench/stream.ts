@@ -12,6 +12,13 @@ const STACKS = {
 const COMMS = ["worker", "nginx", "Web Content", "postgres", "sh", "python3", "ping", "containerd-shim"];
 const CAPS = [0, 1, 6, 7, 12, 13, 21, 24, 38];
 const SYSCALLS = [9, 12, 41, 54, 59, 92, 105, 116, 298];
+/** The mount namespace and root the ready record gives as captrace's, and the exec records as theirs. */
+const HERE = "4026531841 ffff888003a1c240:ffff888003b2d100";
+/** Programs that exec records name: files every system has, with their inode numbers, as the kernel gives them. */
+const PROGRAMS = ["/bin/sh", "/usr/bin/env", "/usr/bin/true", "/usr/bin/sleep"].map((path) => ({
+  path,
+  ino: Deno.statSync(path).ino!,
+}));
 
 /** A small deterministic generator, so every run benchmarks the same bytes. */
 class _Rand {
@@ -31,8 +38,8 @@ class _Rand {
 /**
  * Write about `lines` lines of tracer output to `path`, from `READY` to the `S end` of the summary.
  * "mix": tracepoint checks with 4-frame stacks (most audited, a fifth no-audit, a tenth denied), kprobe
- * entry/return pairs (some interleaved across threads), execs, exits and a `Lost` line, over 2,000 processes
- * with up to 4 threads each. "unmatched": kprobe entries only, on ever-new thread ids, never returning.
+ * entry/return pairs (some interleaved across threads), execs (of files every system has, in captrace's root), exits
+ * and a `Lost` line, over 2,000 processes with up to 4 threads each. "unmatched": kprobe entries only, on ever-new thread ids, never returning.
  * Returns the number of check records written.
  */
 export async function writeStream(path: string, kind: StreamKind, lines: number): Promise<number> {
@@ -53,7 +60,7 @@ export async function writeStream(path: string, kind: StreamKind, lines: number)
     chunk.push(text);
     written += n;
   };
-  out("Attaching 7 probes...\nREADY 1000000000\n", 2);
+  out(`Attaching 7 probes...\nREADY 1000000000 ${HERE}\n`, 2);
   const head = (tag: string, pid: number, tid: number, cap: number, x: number, sys: number, comm: string) =>
     `${tag} ${(ts += 1 + Math.floor(r.next() * 5000))} ${pid} ${tid} ${pid - 1} 1000 1000 ${cap} ${x} ${sys} ` +
     `4026531837 4026531837 0 0 ${comm}\n`;
@@ -86,7 +93,8 @@ export async function writeStream(path: string, kind: StreamKind, lines: number)
         out(`R ${(ts += 300)} ${other} ${ret}\nR ${(ts += 300)} ${thread} 0\n`, 2);
         checks += 2;
       } else if (u < 0.9995) {
-        out(`N ${(ts += 1000)} ${pid} ${pid - 1} 0 0 0 /usr/bin/${comm}\t${ts}\n`, 1);
+        const p = r.pick(PROGRAMS);
+        out(`N ${(ts += 1000)} ${pid} ${pid - 1} ${HERE} 2 ${p.path}\t${ts}\t${p.ino}\n`, 1);
       } else if (u < 0.9999) {
         out(`X ${(ts += 1000)} ${pid} 0 0\n`, 1);
       } else {
