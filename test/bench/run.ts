@@ -185,6 +185,11 @@ async function pipeline(tmp: string): Promise<void> {
   }
 }
 
+/** captrace's own kernel program, system-wide: what bpftrace runs for it, without captrace reading the output. */
+function _ownProgram(): string {
+  return generateProgram({ probe: "tracepoint", mode: "system", excludePids: [Deno.pid], arch: Deno.build.arch });
+}
+
 /** A bpftrace program running in the background until stopped; resolves once its BEGIN printed READY. */
 async function _bare(program: string): Promise<ReturnType<typeof background>> {
   const b = background(["bpftrace", "-B", "line", "-e", program], "stdout", { BPFTRACE_PERF_RB_PAGES: "1024" });
@@ -214,8 +219,8 @@ async function overhead(): Promise<void> {
     ) / DEAR;
   // The floor counts in the kernel only; the decompositions show what each kind of per-check kernel work costs.
   const tp = `${READY}\ntracepoint:capability:cap_capable /comm == "${_comm(ct)}"/`;
-  // captrace's own kernel program (system mode), its output read and thrown away: no parsing competes for CPU.
-  const own = generateProgram({ probe: "tracepoint", mode: "system", excludePids: [Deno.pid], arch: Deno.build.arch });
+  // captrace's own kernel program, its output read and thrown away: no parsing competes for CPU.
+  const own = _ownProgram();
   const FLOOR = "floor: bpftrace count() only";
   const cases: [string, () => Promise<number>][] = [
     ["untraced", () => untraced()],
@@ -269,11 +274,20 @@ async function execOverhead(): Promise<void> {
     const r = await timed([...pre, ...PIN, "sh", "-c", loop], { stderr: "null", rss: true });
     return { loop: _loopMs(r, "exec loop") / EXECS * 1000, cpu: r.cpuMs! };
   };
+  const own = _ownProgram();
   const untraced: { loop: number; cpu: number }[] = [];
+  const bare: number[] = [];
   const traced: { loop: number; cpu: number }[] = [];
   for (let i = 0; i < RUNS; i++) {
-    _log(`overhead: a loop of ${EXECS} execs, untraced and under captrace (run ${i + 1})`);
+    _log(`overhead: a loop of ${EXECS} execs: untraced, under bare bpftrace, under captrace (run ${i + 1})`);
     untraced.push(await run([]));
+    await _noBpftrace();
+    const b = await _bare(own);
+    try {
+      bare.push((await run([])).loop);
+    } finally {
+      await b.stop();
+    }
     await _noBpftrace();
     const empty = await timed([...CAPTRACE, "--", "true"], { stderr: "null", rss: true });
     await _noBpftrace();
@@ -281,6 +295,16 @@ async function execOverhead(): Promise<void> {
     traced.push({ loop: r.loop, cpu: r.cpu - empty.cpuMs! });
   }
   const figure = `3. shell loop of ${_fmt(EXECS)} execs of /bin/true`;
+  const base = spread(untraced.map((r) => r.loop));
+  const b = spread(bare);
+  rows.push({
+    figure: `${figure}, its time, bpftrace with captrace's program, no parsing`,
+    value: show(b, " µs/exec", 0),
+    baseline: show(base, " µs (untraced)", 0),
+    ratio: `${_fmt(b.median / base.median, 2)}×`,
+    target: "",
+    pass: null,
+  });
   const cases = [["its time", "loop"], ["CPU of all less start and end", "cpu"]] as const;
   for (const [what, key] of cases) {
     const perExec = (r: { loop: number; cpu: number }) => key === "loop" ? r.loop : r.cpu / EXECS * 1000;
