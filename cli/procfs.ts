@@ -10,7 +10,7 @@ export function hasEnded(state: ProcessState): boolean {
 
 /**
  * The text of a /proc file, or null when it cannot be read (its process is gone). Read synchronously: procfs answers
- * from memory, and a file read in Deno's thread pool costs the event loop some ten times more, once per exec or fork
+ * from memory, and a file read in Deno's thread pool costs the event loop several times more, once per exec or fork
  * of a busy trace. (Not for `cmdline` or `environ`, whose reads wait for the process's memory map lock.)
  */
 export function readProcText(path: string): string | null {
