@@ -79,9 +79,8 @@ Output:
                         hidden by default but always counted, and exec lines
                         (system-wide, exit lines too)
       --unique          show each distinct (process, capability, result,
-                        syscall, audit flags, user namespace; with --sites on
-                        the tracepoint, call site) once; the kernel counts
-                        repeats
+                        syscall, audit flags, user namespace; with --sites,
+                        call site) once; the kernel counts repeats
       --sites           find the source line of each check in the program
                         (needs debug info: build with -g)
 

@@ -431,6 +431,9 @@ export function generateProgram(options: ProgramOptions): string {
     // The verdict comes at the return: the entry tells only whether a refusal would be done without.
     body.push(..._tolerated(arch, f, cred0, "arg2", null).map((l) => `  ${l}`));
     body.push(`  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys; @init[tid] = $init;`);
+    // --unique with --sites: the call site is part of the key the return is printed for, as on the tracepoint.
+    const siteKey = options.unique && options.sites && !options.summaryOnly;
+    if (siteKey) body.push("  @ra[tid] = $ra;");
     if (!options.summaryOnly) {
       body.push(
         `  if ($tol) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }`,
@@ -444,7 +447,7 @@ export function generateProgram(options: ProgramOptions): string {
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
     out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]", live)} {`);
     out.push("  @n = count();");
-    const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]";
+    const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]" + (siteKey ? ", @ra[tid]" : "");
     if (options.summaryOnly) {
       // counted below, printed never
     } else if (options.unique) {
@@ -458,7 +461,8 @@ export function generateProgram(options: ProgramOptions): string {
       `  ${_countExact(`pid, @cap[tid], retval, @sys[tid], @init[tid], ${mark}, $fb, @opt[tid]`)}`,
     );
     out.push(
-      "  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);",
+      "  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);" +
+        (siteKey ? " delete(@ra[tid]);" : ""),
       "}",
       "",
     );
@@ -557,6 +561,7 @@ export function generateProgram(options: ProgramOptions): string {
     "@opt",
     "@sys",
     "@init",
+    "@ra",
     "@nd",
     "@m",
     "@cg",

@@ -560,6 +560,20 @@ Deno.test("program's kprobe path with --unique prints each distinct return once"
   );
 });
 
+Deno.test("program's kprobe path with --unique and --sites keys a return by its entry's call site too", () => {
+  const prog = gen({ probe: "kprobe", unique: true, sites: true });
+  assert.ok(probe(prog, "kprobe:cap_capable").includes("  @ra[tid] = $ra;"));
+  const ret = probe(prog, "kretprobe:cap_capable");
+  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], @ra[tid]";
+  assert.ok(ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;`), ret);
+  assert.ok(ret.includes(" delete(@ra[tid]);"), ret);
+  assert.ok(probe(prog, "END").includes("clear(@ra);"));
+  // Without --sites, or with --summary-only, there is no call site to keep.
+  for (const o of [{ unique: true }, { unique: true, sites: true, summaryOnly: true }]) {
+    assert.ok(!gen({ probe: "kprobe", ...o }).includes("@ra"), JSON.stringify(o));
+  }
+});
+
 Deno.test("program's kprobe path in command mode gates entries and counts launcher checks on the kprobe", () => {
   const prog = gen({ probe: "kprobe", mode: "command", launcherExecs: 1 });
   const entry = probe(prog, "kprobe:cap_capable /(pid == 4242 || @t[pid])/");

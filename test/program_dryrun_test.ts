@@ -32,6 +32,7 @@ Deno.test("every program variant compiles in bpftrace, with and without BTF offs
       { probe, mode: "command", rootPid: 4242, launcherExecs: 1, unique: true, offsets, controlPid: 7 },
       { probe, mode: "pid", rootPid: 4242, preTracked: [4242, 4243], follow: true, sites: true, offsets },
       { probe, mode: "pid", rootPid: 4242, follow: false, unique: true },
+      { probe, mode: "pid", rootPid: 4242, follow: false, unique: true, sites: true, offsets },
       { probe, mode: "system", excludePids: [7], excludeChildrenOf: 7, kprobeOptsArg: "audit", offsets, controlPid: 7 },
       { probe, mode: "pid", rootPid: 4242, follow: false, controlPid: 7 },
       { probe, mode: "system", excludePids: [7], excludeChildrenOf: 7 },
