@@ -8,28 +8,6 @@ export function hasEnded(state: ProcessState): boolean {
   return state.kind === "gone" || state.kind === "zombie";
 }
 
-/**
- * The text of a /proc file, or null when it cannot be read (its process is gone). Read synchronously: procfs answers
- * from memory, and a file read in Deno's thread pool costs the event loop several times more, once per exec or fork
- * of a busy trace. (Not for `cmdline` or `environ`, whose reads wait for the process's memory map lock.)
- */
-export function readProcText(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch {
-    return null;
-  }
-}
-
-/** The target of a /proc link (`/proc/PID/exe`, `cwd`, `root`, `ns/mnt`, `fd/N`), read as readProcText is; null when gone. */
-export function readProcLink(path: string): string | null {
-  try {
-    return Deno.readLinkSync(path);
-  } catch {
-    return null;
-  }
-}
-
 /** The state of `pid` now. */
 export async function processState(pid: number): Promise<ProcessState> {
   return stateFromStatus(pid, await readStatus(pid));
@@ -95,8 +73,11 @@ export function cpuTicksFromStat(stat: string): number | null {
 
 /** The CPU time `pid` has used so far, in clock ticks, or null when it is gone. */
 export function cpuTicks(pid: number): number | null {
-  const stat = readProcText(`/proc/${pid}/stat`);
-  return stat === null ? null : cpuTicksFromStat(stat);
+  try {
+    return cpuTicksFromStat(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return null;
+  }
 }
 
 /** The terminal fields of /proc/PID/stat: process group, controlling terminal (0: none), its foreground group. */
@@ -114,8 +95,11 @@ export function terminalFromStat(stat: string): TerminalFields | null {
 
 /** The terminal fields of `pid` now, or null when it is gone. */
 export function terminalFields(pid: number | "self"): TerminalFields | null {
-  const stat = readProcText(`/proc/${pid}/stat`);
-  return stat === null ? null : terminalFromStat(stat);
+  try {
+    return terminalFromStat(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -192,8 +176,8 @@ export function effectiveCaps(status: string): number[] | null {
  * zombie, as hasEnded says): with the pid, it names one running process, where a pid alone may have been given to
  * another since.
  */
-export function startTime(pid: number): number | null {
-  const stat = readProcText(`/proc/${pid}/stat`);
+export async function startTime(pid: number): Promise<number | null> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => null);
   const f = stat === null ? null : _statFields(stat, [17, 19]);
   if (stat === null || f === null) return null;
   const state = stat[stat.lastIndexOf(")") + 2];

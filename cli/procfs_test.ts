@@ -41,9 +41,9 @@ Deno.test("cpuTicksFromStat adds user and system time, past an odd comm", () => 
 });
 
 Deno.test("startTime tells one process from another given the same pid later, and a gone one", async () => {
-  const mine = startTime(Deno.pid);
+  const mine = await startTime(Deno.pid);
   assert.ok(Number.isInteger(mine) && mine! > 0, String(mine));
-  assert.equal(startTime(Deno.pid), mine, "the same process, the same time");
+  assert.equal(await startTime(Deno.pid), mine, "the same process, the same time");
   // A comm with spaces and parentheses does not shift the fields.
   const dir = await Deno.makeTempDir();
   const child = await (async () => {
@@ -53,14 +53,14 @@ Deno.test("startTime tells one process from another given the same pid later, an
   try {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await Deno.readTextFile(`/proc/${child.pid}/comm`)).trim(), "x) (y");
-    const t = startTime(child.pid);
+    const t = await startTime(child.pid);
     assert.ok(t !== null && t >= mine!, `${t} >= ${mine}`);
   } finally {
     child.kill("SIGKILL");
     await child.status;
     await Deno.remove(dir, { recursive: true });
   }
-  assert.equal(startTime(child.pid), null);
+  assert.equal(await startTime(child.pid), null);
   // A zombie has ended: its parent (a sleep exec'd over the shell that started it) never reaps it.
   const parent = new Deno.Command("/bin/sh", { args: ["-c", "/bin/true & exec sleep 5"] }).spawn();
   try {
@@ -73,7 +73,7 @@ Deno.test("startTime tells one process from another given the same pid later, an
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.match(await Deno.readTextFile(`/proc/${zombie}/stat`), /\) Z /);
-    assert.equal(startTime(Number(zombie)), null);
+    assert.equal(await startTime(Number(zombie)), null);
   } finally {
     parent.kill("SIGKILL");
     await parent.status;

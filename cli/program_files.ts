@@ -2,8 +2,6 @@
 
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
 import { interpreterName, scriptFromArgv } from "../shared/interpreter.ts";
-import { oldestKey } from "../shared/oldest_key.ts";
-import { readProcLink } from "./procfs.ts";
 
 /** The longest string bpftrace gives captrace, with its terminating NUL (BPFTRACE_STRLEN, see cli/session.ts). */
 export const MAX_PATH = 200;
@@ -90,26 +88,16 @@ async function _inOurRoot(
 ): Promise<ProgramFile> {
   const own = pid === undefined ? null : _ownPath(path, pid);
   if (own === null) {
-    // A binary executed again (a loop, a build's compiler): the very file found the last time, by its inode.
-    const ino = gone?.exeIno ?? 0;
-    const key = `${ino} ${path}`;
-    const known = ino > 0 ? _binaries.get(key) : undefined;
-    if (known !== undefined) return { path: known, script: false };
     const real = await Deno.realPath(path).catch(() => null);
     // Not there by that name: deleted or renamed since its exec, or named by bytes that are not UTF-8 (the parser
     // decoded them as U+FFFD). A setcap line would name another file, or none.
     if (real === null) return { path, script: false, unplaced: true };
-    const kind = await _kindOf(real, ino);
-    if (kind === "executed") {
-      if (_binaries.size >= MAX_BINARIES) _binaries.delete(oldestKey(_binaries, _binaryOrder));
-      _binaries.set(key, real);
-    }
-    return { path: real, script: kind === "script" };
+    return { path: real, script: await _isScript(real) };
   }
-  const exe = readProcLink(`/proc/${pid}/exe`);
+  const exe = await Deno.readLink(`/proc/${pid}/exe`).catch(() => null);
   let candidate = own;
   if (!own.startsWith("/")) {
-    const cwd = readProcLink(`/proc/${pid}/cwd`);
+    const cwd = await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null);
     candidate = cwd === null ? "" : `${cwd.replace(/\/$/, "")}/${own}`;
     if (cwd === null && exe === null && gone !== undefined && gone.exeIno > 0) {
       const found = await _executedIn(own, gone.exeIno, gone.ppid);
@@ -125,14 +113,6 @@ async function _inOurRoot(
   return { path, script: false };
 }
 
-/**
- * Binaries found in captrace's root, by the path executed and the file's inode number: the file that path led to.
- * Bounded; the oldest go first. Another file at that path has another inode (a package upgrade replaces the file).
- */
-const _binaries = new Map<string, string>();
-const _binaryOrder = { keys: _binaries.keys() };
-const MAX_BINARIES = 4096;
-
 /** captrace's working directory, or null once it was removed (Deno.cwd throws then). */
 export function currentDir(): string | null {
   try {
@@ -145,7 +125,7 @@ export function currentDir(): string | null {
 /** The real path of `own` (relative) in the working directory of `ppid` or of captrace, if it is inode `ino`. */
 async function _executedIn(own: string, ino: number, ppid?: number): Promise<string | null> {
   const dirs = [
-    ppid === undefined ? null : readProcLink(`/proc/${ppid}/cwd`),
+    ppid === undefined ? null : await Deno.readLink(`/proc/${ppid}/cwd`).catch(() => null),
     currentDir(),
   ];
   for (const dir of dirs) {
@@ -170,30 +150,26 @@ let ours: Promise<{ ns: number; root: Deno.FileInfo } | null> | undefined;
 
 /** captrace's own mount namespace and root. */
 function _ourRoot(): Promise<{ ns: number; root: Deno.FileInfo } | null> {
-  ours ??= _stat("/").then((root) => {
-    const ns = _nsOf("self");
-    return root === null || ns === null ? null : { ns, root };
-  });
+  ours ??= Promise.all([_stat("/"), _nsOf("self")]).then(([root, ns]) =>
+    root === null || ns === null ? null : { ns, root }
+  );
   return ours;
 }
 
-function _nsOf(pid: number | "self"): number | null {
-  const m = /^mnt:\[(\d+)\]$/.exec(readProcLink(`/proc/${pid}/ns/mnt`) ?? "");
+async function _nsOf(pid: number | "self"): Promise<number | null> {
+  const m = /^mnt:\[(\d+)\]$/.exec(await Deno.readLink(`/proc/${pid}/ns/mnt`).catch(() => ""));
   return m ? Number(m[1]) : null;
 }
 
 /** The root `pid` sees, compared with captrace's own; null when the process is gone or not ours to look at. */
 export async function rootOf(pid: number): Promise<ProcessRoot | null> {
-  // Both from procfs, at once (see readProcLink); the root directory's attributes are in memory while it is one.
-  const theirs = _statNow(`/proc/${pid}/root`);
-  const ns = _nsOf(pid);
-  const mine = await _ourRoot();
+  const [theirs, ns, mine] = await Promise.all([_stat(`/proc/${pid}/root`), _nsOf(pid), _ourRoot()]);
   if (theirs === null || ns === null || mine === null) return null;
   const at = { ns, ino: theirs.ino! };
   if (ns !== mine.ns) return { ...at, kind: "other" };
   if (_sameFile(theirs, mine.root)) return { ...at, kind: "same" };
   // A chroot's link names its directory; a root out of captrace's tree reads as "/".
-  const dir = readProcLink(`/proc/${pid}/root`);
+  const dir = await Deno.readLink(`/proc/${pid}/root`).catch(() => null);
   const there = dir !== null && dir !== "/" ? await _stat(dir) : null;
   return _sameFile(there, theirs) ? { ...at, kind: "under", dir: dir! } : { ...at, kind: "other" };
 }
@@ -222,12 +198,12 @@ async function _inItsRoot(
     const [there, here] = await Promise.all([_stat(`${base}${p}`), _stat(p)]);
     return _sameFile(there, here) ? { path: p, script } : { path: p, script, mountNs: root.ns };
   };
-  const exe = inside(readProcLink(`/proc/${pid}/exe`));
+  const exe = inside(await Deno.readLink(`/proc/${pid}/exe`).catch(() => null));
   const own = _ownPath(path, pid);
   let wanted: string | null = path;
   if (own !== null && own.startsWith("/")) wanted = inside(await Deno.realPath(own).catch(() => null));
   else if (own !== null) {
-    const cwd = inside(readProcLink(`/proc/${pid}/cwd`));
+    const cwd = inside(await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null));
     wanted = cwd === null ? null : `${cwd.replace(/\/$/, "")}/${own}`;
   }
   const found = wanted === null ? null : await resolveIn(base, wanted);
@@ -287,15 +263,6 @@ function _sameFile(a: Deno.FileInfo | null, b: Deno.FileInfo | null): boolean {
   return a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
 }
 
-/** stat of `path` at once, null when it cannot be read: for /proc paths that lead to what is in memory anyway. */
-function _statNow(path: string): Deno.FileInfo | null {
-  try {
-    return Deno.statSync(path);
-  } catch {
-    return null;
-  }
-}
-
 /** stat of `path`, null when it cannot be read. */
 function _stat(path: string): Promise<Deno.FileInfo | null> {
   return Deno.stat(path).catch(() => null);
@@ -307,7 +274,7 @@ function _stat(path: string): Promise<Deno.FileInfo | null> {
  * Null when the process is gone.
  */
 export async function runningProgram(pid: number): Promise<ProgramFile | null> {
-  const exe = readProcLink(`/proc/${pid}/exe`);
+  const exe = await Deno.readLink(`/proc/${pid}/exe`).catch(() => null);
   if (exe === null) {
     // A process whose main thread has ended while others run: read through one of those, as /proc/TID.
     const tid = await _liveThread(pid);
@@ -335,7 +302,7 @@ export async function runningProgram(pid: number): Promise<ProgramFile | null> {
   }
   // Read as the process sees it (`sh /dev/stdin` is its stdin, not captrace's); a script is a regular file.
   const own = _ownPath(script, pid) ?? script;
-  const cwd = own.startsWith("/") ? "" : readProcLink(`/proc/${pid}/cwd`);
+  const cwd = own.startsWith("/") ? "" : await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null);
   const real = cwd === null ? null : await Deno.realPath(cwd === "" ? own : `${cwd}/${own}`).catch(() => null);
   const regular = real !== null && (await _stat(real))?.isFile === true;
   return regular ? { path: real, script: true } : { path: exe, script: false };
@@ -346,7 +313,7 @@ async function _liveThread(pid: number): Promise<number | null> {
   try {
     for await (const e of Deno.readDir(`/proc/${pid}/task`)) {
       const tid = Number(e.name);
-      if (tid !== pid && readProcLink(`/proc/${tid}/exe`) !== null) return tid;
+      if (tid !== pid && (await Deno.readLink(`/proc/${tid}/exe`).catch(() => null)) !== null) return tid;
     }
   } catch {
     // gone
@@ -376,7 +343,7 @@ async function _openFileEnding(pid: number, path: string): Promise<{ target: str
   try {
     for await (const e of Deno.readDir(`/proc/${pid}/fd`)) {
       const link = `/proc/${pid}/fd/${e.name}`;
-      const target = (readProcLink(link) ?? "").replace(/ \(deleted\)$/, "");
+      const target = (await Deno.readLink(link).catch(() => "")).replace(/ \(deleted\)$/, "");
       if (target.startsWith("/") && (target === path || target.endsWith(`/${tail}`))) return { target, link };
     }
   } catch {
@@ -400,23 +367,8 @@ function _ownPath(path: string, pid: number): string | null {
 
 /** True when `path` is a regular file that starts with `#!`. */
 async function _isScript(path: string): Promise<boolean> {
-  return (await _kindOf(path, 0)) === "script";
-}
-
-/**
- * What `path` is: the very file executed (a regular file whose inode is `exeIno`, the kernel's `mm->exe_file`, when
- * not 0: a binary, no need to read it), a script (a regular file that starts with `#!`: the kernel ran its
- * interpreter), or something else.
- */
-async function _kindOf(path: string, exeIno: number): Promise<"executed" | "script" | "other"> {
   const st = await _stat(path);
-  if (!st?.isFile) return "other";
-  if (exeIno > 0 && st.ino === exeIno) return "executed";
-  return await _startsWithHashBang(path) ? "script" : "other";
-}
-
-/** True when the file at `path` (a regular one: opening a FIFO would wait for its writer) starts with `#!`. */
-async function _startsWithHashBang(path: string): Promise<boolean> {
+  if (!st?.isFile) return false;
   let file: Deno.FsFile | null = null;
   try {
     file = await Deno.open(path);

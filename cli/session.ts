@@ -539,7 +539,7 @@ class _Session {
    * Processes of the traced tree (below the root) with no exit read yet, with their start time (read as soon as
    * their record is): an exit record the tracer lost leaves its pid here, which another process may have since.
    */
-  #started = new Map<number, number | null>();
+  #started = new Map<number, Promise<number | null>>();
   #rootExited = false;
 
   /** `pid`, below the root, runs: its exit is to come (or it outlives the root). */
@@ -553,10 +553,11 @@ class _Session {
    * since), each handed to `each` as soon as it is found so (a signal sent then leaves the pid the least time to
    * change hands).
    */
-  #stillStarted(each?: (pid: number) => void): number[] {
+  async #stillStarted(each?: (pid: number) => void): Promise<number[]> {
     const alive: number[] = [];
     for (const [pid, started] of this.#started) {
-      if (started === null || startTime(pid) !== started) continue;
+      const then = await started;
+      if (then === null || (await startTime(pid)) !== then) continue;
       alive.push(pid);
       each?.(pid);
     }
@@ -570,7 +571,7 @@ class _Session {
   async #noteOutliving(): Promise<void> {
     if (!this.#rootExited || this.#started.size === 0) return;
     const running: string[] = [];
-    for (const pid of this.#stillStarted()) {
+    for (const pid of await this.#stillStarted()) {
       const comm = (await Deno.readTextFile(`/proc/${pid}/comm`).catch(() => "")).trim();
       running.push(comm === "" ? String(pid) : `${pid} ${printable(comm)}`);
     }
@@ -947,7 +948,7 @@ class _Session {
    */
   #signalChild(sig: Deno.Signal, tree: boolean): void {
     _kill(this.gate!.pid, sig); // captrace's own child: its pid is not reused before captrace reaps it
-    if (tree) this.#stillStarted((pid) => _kill(pid, sig));
+    if (tree) void this.#stillStarted((pid) => _kill(pid, sig));
   }
 
   /** The end is forced (stdin closed, the trace's reader gone): signals go to the command's whole tree. */
@@ -977,10 +978,10 @@ class _Session {
    */
   async #killStragglers(): Promise<void> {
     if (this.gate === null || this.#forcedAt === Infinity) return;
-    let left = this.#stillStarted();
+    let left = await this.#stillStarted();
     while (left.length > 0 && performance.now() < this.#forcedAt + STDIN_GRACE_MS) {
       await new Promise((r) => setTimeout(r, 50));
-      left = this.#stillStarted();
+      left = await this.#stillStarted();
     }
     if (left.length === 0) return;
     // The trace ended with the command: what the stragglers forked since has no fork record read. Stopped first,
@@ -1000,7 +1001,7 @@ class _Session {
     // Dead before they are looked at again (#noteOutliving): SIGKILL takes a moment to finish a process.
     for (let i = 0; i < 20 && left.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      left = this.#stillStarted();
+      left = await this.#stillStarted();
     }
   }
 
