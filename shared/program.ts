@@ -431,8 +431,9 @@ export function generateProgram(options: ProgramOptions): string {
     // The verdict comes at the return: the entry tells only whether a refusal would be done without.
     body.push(..._tolerated(arch, f, cred0, "arg2", null).map((l) => `  ${l}`));
     body.push(`  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys; @init[tid] = $init;`);
-    // --unique with --sites: the call site is part of the key the return is printed for, as on the tracepoint.
-    const siteKey = options.unique && options.sites && !options.summaryOnly;
+    // --unique with --sites: the call site is part of the key the return is printed for, as on the tracepoint (where
+    // it is read: on x86_64).
+    const siteKey = options.unique && options.sites && !options.summaryOnly && arch === "x86_64";
     if (siteKey) body.push("  @ra[tid] = $ra;");
     if (!options.summaryOnly) {
       body.push(
