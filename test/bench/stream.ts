@@ -14,11 +14,8 @@ const CAPS = [0, 1, 6, 7, 12, 13, 21, 24, 38];
 const SYSCALLS = [9, 12, 41, 54, 59, 92, 105, 116, 298];
 /** The mount namespace and root the ready record gives as captrace's, and the exec records as theirs. */
 const HERE = "4026531841 ffff888003a1c240:ffff888003b2d100";
-/** Programs that exec records name: files every system has, with their inode numbers, as the kernel gives them. */
-const PROGRAMS = ["/bin/sh", "/usr/bin/env", "/usr/bin/true", "/usr/bin/sleep"].map((path) => ({
-  path,
-  ino: Deno.statSync(path).ino!,
-}));
+/** Programs that exec records name: files every system has. */
+const PROGRAMS = ["/bin/sh", "/usr/bin/env", "/usr/bin/true", "/usr/bin/sleep"];
 
 /** A small deterministic generator, so every run benchmarks the same bytes. */
 class _Rand {
@@ -64,6 +61,8 @@ export async function writeStream(path: string, kind: StreamKind, lines: number)
   const head = (tag: string, pid: number, tid: number, cap: number, x: number, sys: number, comm: string) =>
     `${tag} ${(ts += 1 + Math.floor(r.next() * 5000))} ${pid} ${tid} ${pid - 1} 1000 1000 ${cap} ${x} ${sys} ` +
     `4026531837 4026531837 0 0 ${comm}\n`;
+  // With their inode numbers, as the kernel gives them.
+  const programs = await Promise.all(PROGRAMS.map(async (path) => ({ path, ino: (await Deno.stat(path)).ino! })));
   let tid = 100_000;
   while (written < lines - 4) {
     if (kind === "unmatched") {
@@ -93,7 +92,7 @@ export async function writeStream(path: string, kind: StreamKind, lines: number)
         out(`R ${(ts += 300)} ${other} ${ret}\nR ${(ts += 300)} ${thread} 0\n`, 2);
         checks += 2;
       } else if (u < 0.9995) {
-        const p = r.pick(PROGRAMS);
+        const p = r.pick(programs);
         out(`N ${(ts += 1000)} ${pid} ${pid - 1} ${HERE} 2 ${p.path}\t${ts}\t${p.ino}\n`, 1);
       } else if (u < 0.9999) {
         out(`X ${(ts += 1000)} ${pid} 0 0\n`, 1);
