@@ -282,11 +282,11 @@ async function execOverhead(): Promise<void> {
     _log(`overhead: a loop of ${EXECS} execs: untraced, under bare bpftrace, under captrace (run ${i + 1})`);
     untraced.push(await run([]));
     await _noBpftrace();
-    const b = await _bare(own);
+    const tracer = await _bare(own);
     try {
       bare.push((await run([])).loop);
     } finally {
-      await b.stop();
+      await tracer.stop();
     }
     await _noBpftrace();
     const empty = await timed([...CAPTRACE, "--", "true"], { stderr: "null", rss: true });
@@ -295,13 +295,13 @@ async function execOverhead(): Promise<void> {
     traced.push({ loop: r.loop, cpu: r.cpu - empty.cpuMs! });
   }
   const figure = `3. shell loop of ${_fmt(EXECS)} execs of /bin/true`;
-  const base = spread(untraced.map((r) => r.loop));
-  const b = spread(bare);
+  const alone = spread(untraced.map((r) => r.loop));
+  const underBare = spread(bare);
   rows.push({
     figure: `${figure}, its time, bpftrace with captrace's program, no parsing`,
-    value: show(b, " µs/exec", 0),
-    baseline: show(base, " µs (untraced)", 0),
-    ratio: `${_fmt(b.median / base.median, 2)}×`,
+    value: show(underBare, " µs/exec", 0),
+    baseline: show(alone, " µs (untraced)", 0),
+    ratio: `${_fmt(underBare.median / alone.median, 2)}×`,
     target: "",
     pass: null,
   });
