@@ -103,8 +103,9 @@ export type TraceRecord =
 /** Longest line accepted; longer ones are reported as malformed, never buffered without bound. */
 export const MAX_LINE = 64 * 1024;
 /**
- * The longest exec record: its fields, a file name of at most PATH_MAX (4096) bytes, newlines included, and its end.
- * A record cut short (bad input) takes the lines after it as its name up to here, no further.
+ * A loose bound on an exec record's length: its fields, a file name of at most PATH_MAX (4096) bytes (captrace's own
+ * runs cut names at 199; a recording may not), newlines included, and its end. A record cut short (bad input) takes the
+ * lines after it as its name up to here, no further.
  */
 const MAX_EXEC_RECORD = 4096 + 512;
 /** Most stack frames read for one record, so a missing terminator cannot grow memory. */

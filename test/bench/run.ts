@@ -265,7 +265,7 @@ async function overhead(): Promise<void> {
 // 3, continued: what tracing costs a program that executes others in a loop (a build, a script). captrace reads each
 // exec, fork and exit record, and finds the file executed, for the setcap lines. Its CPU shows in the second figure:
 // the CPU of everything the run started (captrace, bpftrace, the loop), less that of a run of `captrace -- true` (their
-// start and end). The loop runs on its own CPU, where captrace's work slows it little.
+// start and end). The loop is pinned to LOOP_CPU; captrace and bpftrace may run on either CPU.
 async function execOverhead(): Promise<void> {
   const EXECS = 2000;
   const loop = `s=$(date +%s%N); i=0; while [ $i -lt ${EXECS} ]; do /bin/true; i=$((i+1)); done; ` +
@@ -280,6 +280,8 @@ async function execOverhead(): Promise<void> {
   const traced: { loop: number; cpu: number }[] = [];
   for (let i = 0; i < RUNS; i++) {
     _log(`overhead: a loop of ${EXECS} execs: untraced, under bare bpftrace, under captrace (run ${i + 1})`);
+    // The last captrace's bpftrace may still be tearing down its probes, which slows every exec meanwhile.
+    await _noBpftrace();
     untraced.push(await run([]));
     await _noBpftrace();
     const tracer = await _bare(own);

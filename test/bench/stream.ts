@@ -14,8 +14,8 @@ const CAPS = [0, 1, 6, 7, 12, 13, 21, 24, 38];
 const SYSCALLS = [9, 12, 41, 54, 59, 92, 105, 116, 298];
 /** The mount namespace and root the ready record gives as captrace's, and the exec records as theirs. */
 const HERE = "4026531841 ffff888003a1c240:ffff888003b2d100";
-/** Programs that exec records name: files every system has. */
-const PROGRAMS = ["/bin/sh", "/usr/bin/env", "/usr/bin/true", "/usr/bin/sleep"];
+/** Programs that exec records name: those of these files the system has (at least one). */
+const PROGRAMS = ["/bin/sh", "/usr/bin/env", "/usr/bin/true", "/bin/true", "/usr/bin/sleep", "/bin/sleep"];
 
 /** A small deterministic generator, so every run benchmarks the same bytes. */
 class _Rand {
@@ -35,8 +35,9 @@ class _Rand {
 /**
  * Write about `lines` lines of tracer output to `path`, from `READY` to the `S end` of the summary.
  * "mix": tracepoint checks with 4-frame stacks (most audited, a fifth no-audit, a tenth denied), kprobe
- * entry/return pairs (some interleaved across threads), execs (of files every system has, in captrace's root), exits
- * and a `Lost` line, over 2,000 processes with up to 4 threads each. "unmatched": kprobe entries only, on ever-new thread ids, never returning.
+ * entry/return pairs (some interleaved across threads), execs (of files of this system, in captrace's root), exits
+ * and a `Lost` line, over 2,000 processes with up to 4 threads each. "unmatched": kprobe entries only, on ever-new
+ * thread ids, never returning.
  * Returns the number of check records written.
  */
 export async function writeStream(path: string, kind: StreamKind, lines: number): Promise<number> {
@@ -62,7 +63,11 @@ export async function writeStream(path: string, kind: StreamKind, lines: number)
     `${tag} ${(ts += 1 + Math.floor(r.next() * 5000))} ${pid} ${tid} ${pid - 1} 1000 1000 ${cap} ${x} ${sys} ` +
     `4026531837 4026531837 0 0 ${comm}\n`;
   // With their inode numbers, as the kernel gives them.
-  const programs = await Promise.all(PROGRAMS.map(async (path) => ({ path, ino: (await Deno.stat(path)).ino! })));
+  const found = await Promise.all(
+    PROGRAMS.map((path) => Deno.stat(path).then((st) => ({ path, ino: st.ino! }), () => null)),
+  );
+  const programs = found.filter((p) => p !== null);
+  if (programs.length === 0) throw new Error(`None of ${PROGRAMS.join(", ")} is here: the stream's execs need one`);
   let tid = 100_000;
   while (written < lines - 4) {
     if (kind === "unmatched") {
