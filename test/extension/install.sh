@@ -3,12 +3,13 @@
 set -euo pipefail
 
 CACHE="${CAPTRACE_E2E_CACHE:-/var/cache/captrace-e2e}"
-NODE_VERSION=24.22.3
 CODE_SERVER_VERSION=4.139.1
 PLAYWRIGHT_VERSION=1.65.1
 mkdir -p "$CACHE"
 
 log() { echo "install: $*" >&2; }
+# shellcheck source=node24.sh
+source "$(dirname "$0")/node24.sh"
 
 # `install.sh node` installs only Node 24 (enough to package the extension).
 ONLY="${1:-all}"
@@ -28,7 +29,6 @@ if [ "$ONLY" = all ] && [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # Node 24 from the npm registry (code-server 4.139 requires it).
-NODE_DIR="$CACHE/node-$NODE_VERSION"
 if [ ! -x "$NODE_DIR/bin/node" ]; then
   log "node $NODE_VERSION"
   tmp="$(mktemp -d)"
@@ -37,8 +37,7 @@ if [ ! -x "$NODE_DIR/bin/node" ]; then
   mv "$tmp/package" "$NODE_DIR"
   rm -rf "$tmp"
 fi
-export PATH="$NODE_DIR/bin:$PATH"
-export npm_config_nodedir="$NODE_DIR"
+use_node24
 if [ "$ONLY" = node ]; then exit 0; fi
 
 # code-server and playwright-core, built against Node 24.

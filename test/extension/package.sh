@@ -3,12 +3,13 @@
 # `package.sh deps` only installs the npm dependencies (for type-checking).
 set -euo pipefail
 cd "$(dirname "$0")/../../extension"
-CACHE="${CAPTRACE_E2E_CACHE:-/var/cache/captrace-e2e}"
 # vsce 4 needs Node >= 22: use the cached Node 24 (installed on demand) when the system's is older.
 if [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -lt 22 ]; then
   bash ../test/extension/install.sh node
 fi
-if [ -x "$CACHE/node-24.22.3/bin/node" ]; then export PATH="$CACHE/node-24.22.3/bin:$PATH"; fi
+# shellcheck source=../test/extension/node24.sh
+source ../test/extension/node24.sh
+if [ -x "$NODE_DIR/bin/node" ]; then use_node24; fi
 stamp="node_modules/.lock-$(sha256sum package-lock.json | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   npm ci --no-audit --no-fund --loglevel=error

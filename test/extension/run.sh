@@ -14,8 +14,9 @@ fi
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
 
 bash test/extension/install.sh
-export PATH="$CACHE/node-24.22.3/bin:$PATH"
-export npm_config_nodedir="$CACHE/node-24.22.3"
+# shellcheck source=node24.sh
+source test/extension/node24.sh
+use_node24
 export DENO_TLS_CA_STORE=system
 
 echo "== extension unit tests" >&2
