@@ -6,6 +6,7 @@
  */
 
 export * from "./event.ts";
+export * from "./exit_code.ts";
 export * from "./capabilities.ts";
 export * from "./syscalls.ts";
 export * from "./errno.ts";

@@ -1,5 +1,6 @@
 /** What to tell the user, as a pop-up, when a trace ended (pure, so it is unit-tested without VS Code). */
 
+import { ExitCode } from "../../shared/exit_code.ts";
 import type { SessionNode } from "./trace_model.ts";
 
 /** How a trace ended. */
@@ -18,11 +19,6 @@ export interface Notice {
   message: string;
   setting: string | null;
 }
-
-/** captrace's exit code when the process to attach to is gone (NO_SUCH_PROCESS in cli/exit_codes.ts). */
-const NO_PROCESS = 4;
-/** captrace's exit code when this machine cannot trace, e.g. without root (CANNOT_TRACE). */
-const CANNOT_TRACE = 3;
 
 /**
  * The message to pop up, or null when the end needs none: a trace the user stopped before it started, or a debug
@@ -47,9 +43,9 @@ export function endNotice(end: TraceEnd): Notice | null {
     return err ? { message: `Captrace stopped tracing ${session.label} (${how}).${said}`, setting: null } : null;
   }
   if (session.state !== "failed" || session.stopped) return null;
-  if (automatic && err?.exit_code === NO_PROCESS) return null;
+  if (automatic && err?.exit_code === ExitCode.NO_SUCH_PROCESS) return null;
   // Not root: the CLI's hint (sudo on a command line) does not apply here; the elevation setting does.
-  if (err?.exit_code === CANNOT_TRACE && /needs root/.test(err.message)) {
+  if (err?.exit_code === ExitCode.CANNOT_TRACE && /needs root/.test(err.message)) {
     return {
       message: `Captrace could not start tracing (${how}). ${err.message}: set captrace.elevation to sudo or pkexec.`,
       setting: "captrace.elevation",
