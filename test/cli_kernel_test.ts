@@ -1090,9 +1090,28 @@ Deno.test("at the end bpftrace answers the summary request itself: no SIGINT, no
 
 Deno.test("Ctrl-C while checks keep coming: the summary counts exactly the checks the stream shows", async () => {
   await requireTracing();
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const file = await rootOwnedFile();
-  // Denied chowns as nobody, without pause, from before the stop until after it.
+  // Events the tracer lost make the stream and the summary differ by design (the summary reports them): a busy
+  // machine can starve bpftrace's reads as the loop outruns it. Such a run proves nothing and is made again.
+  let run = await _ctrlCUnderLoad(file);
+  for (let again = 0; again < 2 && run.totals.lost > 0; again++) run = await _ctrlCUnderLoad(file);
+  const { events, totals, stderr } = run;
+  assert.equal(totals.lost, 0, `events lost in three runs, so the stream cannot match the summary: ${stderr}`);
+  const shown = events.filter((e) => e.type === "check" && e.cap_name === "cap_chown").length;
+  const row = (events.at(-1)!.capabilities as Record<string, unknown>[]).find((c) => c.cap_name === "cap_chown");
+  assert.ok(shown > 100, `the loop ran: ${shown} checks shown`);
+  assert.equal(row?.checks, shown, "no check counted that the stream lacks, or shown that the summary lacks");
+  assert.equal(totals.seen, totals.shown + totals.hidden + totals.lost);
+});
+
+/** A whole-system `--json -c` trace stopped by SIGINT while denied chowns of `file`, as nobody, come without pause. */
+async function _ctrlCUnderLoad(file: string): Promise<{
+  events: Record<string, unknown>[];
+  totals: { seen: number; shown: number; hidden: number; lost: number };
+  stderr: string;
+}> {
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  // From before the stop until after it.
   const loop = new Deno.Command("setpriv", {
     args: [
       "--reuid=65534",
@@ -1110,28 +1129,24 @@ Deno.test("Ctrl-C while checks keep coming: the summary counts exactly the check
     stdout: "null",
     stderr: "piped",
   }).spawn();
+  let stderr = "";
   try {
     await waitForReady(out);
     await new Promise((r) => setTimeout(r, 1500));
     p.kill("SIGINT");
     const status = await p.output();
-    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+    stderr = new TextDecoder().decode(status.stderr);
+    assert.equal(status.code, 0, stderr);
   } finally {
     loop.kill("SIGKILL");
     await loop.status;
   }
   const events = ndjson(await Deno.readTextFile(out));
-  const shown = events.filter((e) => e.type === "check" && e.cap_name === "cap_chown").length;
+  await Deno.remove(out);
   const summary = events.at(-1)!;
   assert.equal(summary.type, "summary");
-  const totals = summary.totals as { seen: number; shown: number; hidden: number; lost: number };
-  assert.equal(totals.lost, 0);
-  const row = (summary.capabilities as Record<string, unknown>[]).find((c) => c.cap_name === "cap_chown");
-  assert.ok(shown > 100, `the loop ran: ${shown} checks shown`);
-  assert.equal(row?.checks, shown, "no check counted that the stream lacks, or shown that the summary lacks");
-  assert.equal(totals.seen, totals.shown + totals.hidden + totals.lost);
-  await Deno.remove(out);
-});
+  return { events, totals: summary.totals as { seen: number; shown: number; hidden: number; lost: number }, stderr };
+}
 
 Deno.test("a terminal's Ctrl-C reaches captrace alone: bpftrace runs in a session of its own", async () => {
   await requireTracing();
