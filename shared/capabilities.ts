@@ -48,11 +48,21 @@ export const CAPABILITY_NAMES: readonly string[] = [
 /** CAP_SYS_ADMIN, the catch-all that narrow capabilities were split from. */
 export const CAP_SYS_ADMIN = 21;
 /**
- * Narrow capabilities the kernel tries first, and the broad one it falls back to when they are refused:
- * CAP_PERFMON, CAP_BPF and CAP_CHECKPOINT_RESTORE before CAP_SYS_ADMIN; and for a read or a search, which either
- * allows, CAP_DAC_READ_SEARCH before CAP_DAC_OVERRIDE (generic_permission). Granting the narrow one is enough.
+ * Narrow capabilities the kernel tries first, and the broad one it falls back to when they are refused, in the same
+ * syscall with no check between: CAP_PERFMON, CAP_BPF and CAP_CHECKPOINT_RESTORE before CAP_SYS_ADMIN; for a read or
+ * a search, which either allows, CAP_DAC_READ_SEARCH before CAP_DAC_OVERRIDE (generic_permission); for a file's
+ * times set to now (touch), CAP_FOWNER, as if the owner, before CAP_DAC_OVERRIDE, as if writable (may_setattr); and
+ * for SO_MARK, SO_PRIORITY above 6 and IP(V6)_TRANSPARENT, CAP_NET_RAW before CAP_NET_ADMIN (sk_setsockopt). Granting
+ * the narrow one is enough.
  */
-export const FALLBACK_OF: ReadonlyMap<number, number> = new Map([[38, 21], [39, 21], [40, 21], [2, 1]]);
+export const FALLBACK_OF: ReadonlyMap<number, number> = new Map([
+  [38, 21], // CAP_PERFMON, CAP_SYS_ADMIN
+  [39, 21], // CAP_BPF, CAP_SYS_ADMIN
+  [40, 21], // CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN
+  [2, 1], // CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE
+  [3, 1], // CAP_FOWNER, CAP_DAC_OVERRIDE
+  [13, 12], // CAP_NET_RAW, CAP_NET_ADMIN
+]);
 /** The capabilities FALLBACK_OF falls back to. */
 export const BROAD: ReadonlySet<number> = new Set(FALLBACK_OF.values());
 

@@ -739,14 +739,15 @@ Deno.test("program notes a refused narrow check and counts the broad check right
       assert.ok(
         prog.includes(
           "$n = $nd % 64; if ($nd / 64 == $fs && (($fc == 21 && ($n == 39 || $n == 40 || $n == 41)) || " +
-            "($fc == 1 && ($n == 3)))) { $fb = $n - 1; }",
+            "($fc == 1 && ($n == 3 || $n == 4)) || ($fc == 12 && ($n == 14)))) { $fb = $n - 1; }",
         ),
         prog,
       );
       assert.ok(prog.includes("  delete(@nd[tid]);\n"));
       assert.ok(
         prog.includes(
-          `if (${ret} != 0 && ($fc == 38 || $fc == 39 || $fc == 40 || $fc == 2)) { @nd[tid] = $fs * 64 + $fc + 1; }`,
+          `if (${ret} != 0 && ($fc == 38 || $fc == 39 || $fc == 40 || $fc == 2 || $fc == 3 || $fc == 13)) { ` +
+            "@nd[tid] = $fs * 64 + $fc + 1; }",
         ),
         prog,
       );

@@ -71,7 +71,7 @@ const NOTE = "Covers only the code paths this run exercised; no-audit probing ch
 
 /**
  * The capabilities the program used or was refused in audited checks, narrowed where the kernel tried a narrow
- * capability (CAP_PERFMON, CAP_BPF, CAP_CHECKPOINT_RESTORE) before falling back to CAP_SYS_ADMIN. A check allowed to
+ * capability (CAP_PERFMON before CAP_SYS_ADMIN, and the others of FALLBACK_OF) before falling back. A check allowed to
  * a process in a user namespace other than the initial one (one it made, as `unshare -U` does, or a rootless
  * container's) is left out: it held the capability there and needs none from outside; one refused there is kept,
  * since the capability granted outside would cover it.

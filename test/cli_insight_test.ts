@@ -468,6 +468,50 @@ Deno.test("--unique and --summary-only narrow by the kernel's counts as the full
   }
 });
 
+Deno.test("SO_MARK takes CAP_NET_RAW and a touch CAP_FOWNER, not their fallbacks, and that alone is enough", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  await Deno.chmod(file, 0o600);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.chmod(dir, 0o755);
+    const cases = [
+      { bin: await fixture("so_mark"), args: [], narrow: "CAP_NET_RAW", broad: "CAP_NET_ADMIN" },
+      { bin: await fixture("utimes_now"), args: [file], narrow: "CAP_FOWNER", broad: "CAP_DAC_OVERRIDE" },
+    ];
+    for (const { bin, args, narrow, broad } of cases) {
+      // Untraced, as nobody, the call is refused: both capabilities are checked.
+      const copy = `${dir}/${bin.split("/").at(-1)}`;
+      await Deno.copyFile(bin, copy);
+      const asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", copy, ...args];
+      assert.equal((await new Deno.Command("setpriv", { args: asNobody, stderr: "null" }).output()).code, 1, copy);
+      for (const mode of [[], ["--unique"], ["--summary-only"]]) {
+        const what = `${copy} ${mode.join(" ")}`;
+        const { events } = await runJson([...mode, "-c", "-u", "nobody", "--", copy, ...args]);
+        if (mode.length === 0) {
+          const refused = events.filter((e) => e.type === "check" && e.verdict === "denied").map((e) => e.cap_name);
+          assert.deepEqual(refused, [narrow.toLowerCase(), broad.toLowerCase()], what);
+        }
+        const rec = summaryOf(events).rec;
+        assert.deepEqual(rec.capabilities, [narrow], `${what}: ${JSON.stringify(rec)}`);
+        const narrowed = (rec.narrowed as { cap: string; instead_of: string }[]).map((n) => [n.cap, n.instead_of]);
+        assert.deepEqual(narrowed, [[narrow, broad]], what);
+        assert.equal(rec.setcap, `setcap ${narrow.toLowerCase()}+ep ${copy}`, what);
+      }
+      // The line it recommends, run: the call succeeds as nobody with that capability alone.
+      const setcap = ["setcap", `${narrow.toLowerCase()}+ep`, copy];
+      assert.ok((await new Deno.Command(setcap[0]!, { args: setcap.slice(1) }).output()).success);
+      assert.equal((await new Deno.Command("setpriv", { args: asNobody }).output()).code, 0, `${copy} with ${narrow}`);
+    }
+    // touch writes the file first (open for writing: CAP_DAC_OVERRIDE on its own), which covers its times too.
+    const touch = summaryOf((await runJson(["-c", "-u", "nobody", "--", "/usr/bin/touch", file])).events).rec;
+    assert.deepEqual(touch.capabilities, ["CAP_DAC_OVERRIDE"], JSON.stringify(touch));
+    assert.deepEqual(touch.narrowed, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("the text summary shows the table and every paste-ready format", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
