@@ -292,6 +292,8 @@ export function parseOptions(argv: readonly string[]): Options {
   // An empty value (an unset $USER in `-u "$USER"`) must not mean "no user": the command would run as root.
   if (opt.user === "") throw _usage("Invalid user '' (a user name or uid)");
   if (opt.output === "") throw _usage("Invalid output file ''");
+  // Nor an empty baseline (`--baseline "$UNSET"` in CI) "no baseline": the check would pass whatever is needed.
+  if (opt.baseline === "") throw _usage("Invalid baseline file ''");
   if (command.length === 0 && argv.includes("--") && pid === null) {
     throw _usage("No command after '--' (leave out '--' to trace the whole system)");
   }

@@ -137,7 +137,7 @@ function _notice(options: Options, sink: Sink, text: string): void {
 export async function runSession(options: Options, hooks: SessionHooks = {}): Promise<number> {
   // Read before -o truncates its file (it may be the same one: a trace kept as its own baseline), and while a signal
   // still ends captrace as usual: a baseline on a FIFO may wait for its writer.
-  const baseline = options.baseline ? await readBaseline(options.baseline) : null;
+  const baseline = options.baseline === null ? null : await readBaseline(options.baseline);
   // Opening a FIFO waits for its reader: until then a signal must end captrace as usual, with nothing to clean up.
   const sink = options.output === "-"
     ? Sink.stdout(options.mode === "command")

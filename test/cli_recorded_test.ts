@@ -343,6 +343,8 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
       [["-f", "--no-follow", "--", "ls"], "Give --follow or --no-follow, not both"],
       [["-u", "", "--", "ls"], "Invalid user '' (a user name or uid)"],
       [["-o", "", "--", "ls"], "Invalid output file ''"],
+      [["--baseline", "", "--", "ls"], "Invalid baseline file ''"],
+      [["--baseline=", "--", "ls"], "Invalid baseline file ''"],
       [["--"], "No command after '--' (leave out '--' to trace the whole system)"],
       [["--cgroup", "x", "-p", "1"], "Give --cgroup alone: it traces every process of the cgroup, not a pid"],
       [["--cgroup", "x", "--", "ls"], "Give --cgroup alone: it traces every process of the cgroup, not a command"],
