@@ -87,8 +87,9 @@ Output:
 Tracing:
   -u, --user USER       run the command as USER (uid, gid and supplementary
                         groups; HOME, USER and LOGNAME set for USER, PATH
-                        without the directories USER cannot search) while
-                        captrace itself stays root
+                        without the directories USER cannot search, no TMPDIR
+                        USER cannot write, no XDG_RUNTIME_DIR not USER's)
+                        while captrace itself stays root
   -f, --follow          follow children (the default, as strace -f)
       --no-follow       trace only the root process and its threads
       --probe KIND      auto (default), tracepoint or kprobe

@@ -111,18 +111,27 @@ export async function privateTempDir(prefix: string): Promise<string> {
   }
 }
 
-/** HOME, USER and LOGNAME of `user`, as su sets them. */
-function _userEnv(user: User, path: string | undefined): Record<string, string> {
-  return { HOME: user.home, USER: user.name, LOGNAME: user.name, ...(path === undefined ? {} : { PATH: path }) };
+/** HOME, USER and LOGNAME of `user`, as su sets them, and PATH when given; without `drop`'s variables. */
+function _userEnv(
+  user: User,
+  path: string | undefined,
+  drop: readonly string[],
+): { env: Record<string, string>; clearEnv?: boolean } {
+  const env = { HOME: user.home, USER: user.name, LOGNAME: user.name, ...(path === undefined ? {} : { PATH: path }) };
+  if (drop.length === 0) return { env };
+  // Deno adds `env` to its own environment: leaving a variable out takes the whole environment, given anew.
+  const all = Deno.env.toObject();
+  for (const name of drop) delete all[name];
+  return { env: { ...all, ...env }, clearEnv: true };
 }
 
 /**
  * Start `argv` (argv[0] already resolved) behind a gate, optionally as another user, with `path` for its PATH (see
- * userPath).
+ * userPath) and without the variables `drop` names (see unusableVariables).
  */
 export async function launchGated(
   argv: readonly string[],
-  options: { user: User | null; path?: string; stdin: "inherit" | "null" },
+  options: { user: User | null; path?: string; drop?: readonly string[]; stdin: "inherit" | "null" },
 ): Promise<Gated> {
   const dir = await privateTempDir("captrace-");
   const fifo = `${dir}/gate`;
@@ -173,7 +182,7 @@ export async function launchGated(
       // The user's HOME, USER and LOGNAME; the rest of the environment is kept, as strace -u keeps it all, but for
       // PATH's directories the user cannot search. A HOME left at root's would make the program's reads of its own
       // files denied DAC checks, recommended for nothing, as would looking programs up in /root/.cargo/bin.
-      ...(options.user ? { env: _userEnv(options.user, options.path) } : {}),
+      ...(options.user ? _userEnv(options.user, options.path, options.drop ?? []) : {}),
       stdin: options.stdin,
       stdout: "inherit",
       stderr: "inherit",

@@ -16,6 +16,7 @@ import {
 import { typelessBtf } from "../shared/btf.ts";
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { reachable, userPath } from "./user_path.ts";
+import { unusableVariables } from "./user_env.ts";
 import { hasFileCaps } from "./file_caps.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
@@ -293,6 +294,13 @@ async function _prepare(
       const dirs = forUser.dropped.join(", ");
       _notice(options, sink, `captrace: the command's PATH leaves out what ${user!.name} cannot search: ${dirs}`);
     }
+    const unusable = user === null || options.mode !== "command"
+      ? []
+      : await unusableVariables(Deno.env.toObject(), user);
+    if (unusable.length > 0) {
+      const vars = unusable.map((v) => `${v.name}=${printable(v.value)} (${v.why})`).join(", ");
+      _notice(options, sink, `captrace: the command's environment leaves out what ${user!.name} cannot use: ${vars}`);
+    }
     return await _trace(options, hooks, sink, signals, {
       probe,
       limits,
@@ -305,6 +313,7 @@ async function _prepare(
       argv,
       user,
       userPath: forUser?.path ?? null,
+      dropEnv: unusable.map((v) => v.name),
       cgroup,
       baseline,
       arch,
@@ -332,6 +341,8 @@ interface _Plan {
   user: User | null;
   /** The command's PATH as the user (see userPath); null to keep captrace's. */
   userPath: string | null;
+  /** Variables left out of the command's environment (see unusableVariables). */
+  dropEnv: string[];
   /** --cgroup's cgroup. */
   cgroup: Cgroup | null;
   baseline: string[] | null;
@@ -355,6 +366,7 @@ async function _trace(
     gate = await launchGated(argv, {
       user,
       ...(plan.userPath === null ? {} : { path: plan.userPath }),
+      drop: plan.dropEnv,
       stdin: options.stdinControl ? "null" : "inherit",
     });
     rootPid = gate.pid;

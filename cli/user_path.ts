@@ -29,11 +29,35 @@ export function searchable(
   st: { uid: number | null; gid: number | null; mode: number | null },
   user: PathUser,
 ): boolean {
+  return permits(st, user, 0o1);
+}
+
+/**
+ * True when the mode bits of the file whose stat is `st` grant `user` every access of `want` (an octal digit: 4 read,
+ * 2 write, 1 execute or search), for the user's class alone; root is granted all; ACLs are not read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { permits } from "./user_path.ts";
+ * const nobody = { uid: 65534, gid: 65534, groups: [] };
+ * assert(permits({ uid: 0, gid: 0, mode: 0o41777 }, nobody, 0o3));
+ * assert(!permits({ uid: 0, gid: 0, mode: 0o40755 }, nobody, 0o3));
+ * ```
+ */
+export function permits(
+  st: { uid: number | null; gid: number | null; mode: number | null },
+  user: PathUser,
+  want: number,
+): boolean {
   if (user.uid === 0) return true;
   const mode = st.mode ?? 0;
-  if (st.uid === user.uid) return (mode & 0o100) !== 0;
-  if (st.gid === user.gid || (st.gid !== null && user.groups.includes(st.gid))) return (mode & 0o010) !== 0;
-  return (mode & 0o001) !== 0;
+  const bits = st.uid === user.uid
+    ? mode >> 6
+    : st.gid === user.gid || (st.gid !== null && user.groups.includes(st.gid))
+    ? mode >> 3
+    : mode;
+  return (bits & want) === want;
 }
 
 /**

@@ -794,6 +794,37 @@ Deno.test("-u leaves out of PATH what the user cannot search: no denied lookups 
   }
 });
 
+Deno.test("-u leaves out a TMPDIR the user cannot write and root's XDG_RUNTIME_DIR, and keeps usable ones", async () => {
+  await requireTracing();
+  const top = await Deno.makeTempDir(); // root's, 0700
+  try {
+    // mktemp, as the user, in root's TMPDIR would be a denied DAC check, recommended for nothing.
+    const script = 'mktemp >/dev/null && echo "${TMPDIR-none} ${XDG_RUNTIME_DIR-none}"';
+    const r = await runJson(["-c", "-u", "nobody", "--", "/bin/sh", "-c", script], {
+      env: { TMPDIR: top, XDG_RUNTIME_DIR: top },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "none none\n");
+    assert.deepEqual(summaryOf(r.events).rec.capabilities, [], r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^captrace: the command's environment leaves out what nobody cannot use: TMPDIR=${top} \\(not writable by ` +
+          `them\\), XDG_RUNTIME_DIR=${top} \\(not theirs\\)$`,
+        "m",
+      ),
+    );
+    // A TMPDIR the user can write stays, without a word.
+    await Deno.chmod(top, 0o1777);
+    const open = await runCli(["-u", "nobody", "--", "/bin/sh", "-c", script], { env: { TMPDIR: top } });
+    assert.equal(open.code, 0, open.stderr);
+    assert.match(open.stdout, new RegExp(`^${top} `));
+    assert.doesNotMatch(open.stderr, /TMPDIR=/);
+  } finally {
+    await Deno.remove(top, { recursive: true });
+  }
+});
+
 Deno.test("-u from a working directory the user cannot search says so before the refusals it causes", async () => {
   await requireTracing();
   const top = await Deno.makeTempDir(); // root's, 0700: nobody cannot search it
