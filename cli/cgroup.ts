@@ -2,6 +2,7 @@
 
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { printable } from "../shared/format_text.ts";
+import { mounts } from "./mountinfo.ts";
 
 /** A cgroup to trace: its path in the hierarchy, its directory here, and its id with those of the cgroups below. */
 export interface Cgroup {
@@ -37,23 +38,8 @@ export function cgroup2Mounts(mountinfo: string): string[] {
 
 /** The mount points of the file systems of `type` ("cgroup2", or "cgroup" for v1 hierarchies) in mountinfo's text. */
 export function cgroupMounts(mountinfo: string, type: "cgroup" | "cgroup2"): string[] {
-  const out: string[] = [];
-  for (const line of mountinfo.split("\n")) {
-    // Optional fields come between the mount options and " - ", which is followed by the file system's type.
-    const dash = line.indexOf(" - ");
-    if (dash < 0) continue;
-    const fields = line.slice(0, dash).split(" ");
-    const root = fields[3];
-    const point = fields[4];
-    // A bind mount of a subtree (root other than "/") holds only part of the hierarchy.
-    if (line.slice(dash + 3).split(" ")[0] === type && root === "/" && point) out.push(_unescape(point));
-  }
-  return out;
-}
-
-/** mountinfo writes space, tab, newline and backslash in paths as octal escapes (`\040`). */
-function _unescape(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  // A bind mount of a subtree (root other than "/") holds only part of the hierarchy.
+  return mounts(mountinfo).filter((m) => m.type === type && m.root === "/").map((m) => m.point);
 }
 
 /**

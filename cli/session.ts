@@ -17,6 +17,7 @@ import { typelessBtf } from "../shared/btf.ts";
 import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
 import { reachable, userPath } from "./user_path.ts";
 import { unusableVariables } from "./user_env.ts";
+import { mountOf, mounts } from "./mountinfo.ts";
 import { hasFileCaps } from "./file_caps.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
@@ -422,7 +423,20 @@ async function _trace(
     // Stopped before bpftrace starts: the command never runs (the gate is aborted below), what was made is removed.
     if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
     tracer = await _startTracer(options, programFile, version, btf);
-    const state = new _Session(options, sink, probe, limits, version, rootPid, gate, tracer, binary, control, signals);
+    const state = new _Session(
+      options,
+      sink,
+      probe,
+      limits,
+      version,
+      rootPid,
+      gate,
+      tracer,
+      binary,
+      control,
+      signals,
+      user,
+    );
     state.cgroup = plan.cgroup?.path ?? null;
     // What the processes already running run; the kernel marks their programs with their pids.
     for (const r of plan.running) {
@@ -626,6 +640,8 @@ class _Session {
     /** Private directory for the file chowned to ask for the summary. */
     readonly control: string,
     readonly signals: SignalRelay,
+    /** Who the command runs as (-u); null for captrace's own user. */
+    readonly user: User | null,
   ) {
     this.correlator = new Correlator({ probe, arch: Deno.build.arch, unique: options.unique });
     // System-wide, no program is the trace's own: one not found is no file to name.
@@ -677,6 +693,25 @@ class _Session {
     this.#summary = undefined;
   }
   #rootCapless = false;
+
+  /**
+   * A command run as another user whose program is set-user-ID root (on a mount without nosuid) ran as root: root's
+   * files were its own and its checks passed. The note says so: what it needs without the bit is not seen.
+   */
+  async #noteSetuidRoot(): Promise<void> {
+    if (this.user === null || this.user.uid === 0) return;
+    const file = this.#rootProgram();
+    if (file.unplaced || file.mountNs !== undefined) return;
+    const st = await Deno.stat(file.path).catch(() => null);
+    if (st === null || st.uid !== 0 || ((st.mode ?? 0) & 0o4000) === 0) return;
+    const real = await Deno.realPath(file.path).catch(() => null);
+    const table = await Deno.readTextFile("/proc/self/mountinfo").catch(() => null);
+    if (real === null || table === null || mountOf(real, mounts(table))?.options.includes("nosuid") !== false) return;
+    this.#setuidNote = `${printable(file.path)} is set-user-ID root: run by ${this.user.name}, it ran as root, whose ` +
+      "files are its own and whose checks pass, so what it needs without that bit is not seen.";
+    this.#summary = undefined;
+  }
+  #setuidNote = "";
 
   /**
    * The program the root ends up running: past a launcher it execs (`env VAR=1 prog`, a wrapper script's `exec`),
@@ -778,6 +813,7 @@ class _Session {
     await this.#noteOutliving();
     await this.#programsKnown();
     await this.#rootCaps();
+    await this.#noteSetuidRoot();
     this.#finish();
     if (this.gate && this.childStatus) {
       const s = this.childStatus;
@@ -835,6 +871,7 @@ class _Session {
       unsummarized: c.summaryComplete ? Math.max(0, seen - summarized) : 0,
     };
     if (this.#outliving !== "") rec.note += ` ${this.#outliving}`;
+    if (this.#setuidNote !== "") rec.note += ` ${this.#setuidNote}`;
     return summaryEvent(rows, rec, totals, this.probe, this.limits);
   }
 

@@ -560,6 +560,32 @@ Deno.test("a program that does nothing privileged needs no capabilities", async 
   }
 });
 
+Deno.test("a set-user-ID-root program run as another user is noted as having run as root", async () => {
+  await requireTracing();
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.chmod(dir, 0o755);
+    for (const name of ["suid", "plain"]) await Deno.copyFile("/bin/true", `${dir}/${name}`);
+    await Deno.chmod(`${dir}/suid`, 0o4755);
+    await Deno.chmod(`${dir}/plain`, 0o755);
+    const note = async (args: string[]) => {
+      const r = await runJson(["-c", ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      return summaryOf(r.events).rec.note as string;
+    };
+    assert.ok(
+      (await note(["-u", "nobody", "--", `${dir}/suid`])).endsWith(
+        ` ${dir}/suid is set-user-ID root: run by nobody, it ran as root, whose files are its own and whose checks ` +
+          "pass, so what it needs without that bit is not seen.",
+      ),
+    );
+    assert.doesNotMatch(await note(["-u", "nobody", "--", `${dir}/plain`]), /set-user-ID/);
+    assert.doesNotMatch(await note(["--", `${dir}/suid`]), /set-user-ID/, "run as root, the bit changes nothing");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a program that drops its capabilities needs none; one that raises its inheritable set needs CAP_SETPCAP", async () => {
   await requireTracing();
   const bin = await fixture("drop_caps");
