@@ -919,6 +919,8 @@ class _Session {
     } else if (c.lost > 0) {
       _notice(this.options, this.sink, `captrace: ${c.lost} events lost by the tracer; summary counts are still exact`);
     }
+    // A text trace kept in a file ends with it too: read later, it says what it holds and what was lost.
+    if (!this.options.json && this.sink.isFile) this.sink.line(line);
     _notice(this.options, this.sink, line);
     this.sink.flush();
   }

@@ -21,12 +21,15 @@ export class Sink {
   readonly out = new ByteBuffer(BATCH * 2);
   /** True when the trace shares stderr with captrace's own messages. */
   readonly isStderr: boolean;
+  /** True for a file of the user's (-o FILE), which is read on its own later. */
+  readonly isFile: boolean;
   /** On stderr, which a launched command writes to as well. */
   readonly #sharedWithCommand: boolean;
 
   private constructor(file: Deno.FsFile | typeof Deno.stdout | null, sharedWithCommand = false) {
     this.#file = file;
     this.isStderr = file === null;
+    this.isFile = file !== null && file !== Deno.stdout;
     this.#sharedWithCommand = sharedWithCommand;
   }
 

@@ -935,15 +935,19 @@ Deno.test("system-wide mode sees any process until Ctrl-C, then exits 0 with a s
   await Deno.remove(out);
 });
 
-Deno.test("-o FILE takes the text trace, leaving stderr to the program", async () => {
+Deno.test("-o FILE takes the text trace, leaving stderr to the program; both end with the completeness line", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
   const out = await Deno.makeTempFile();
   const r = await runCli(["-o", out, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
   assert.equal(r.code, 1);
-  assert.match(await Deno.readTextFile(out), CHOWN_DENIED);
+  const trace = await Deno.readTextFile(out);
+  assert.match(trace, CHOWN_DENIED);
   assert.doesNotMatch(r.stderr, /cap_chown/);
   assert.match(r.stderr, /Operation not permitted/);
+  const complete = /^captrace: \d+ checks seen, 1 shown, \d+ hidden \([^)]*\), 0 lost[^\n]*\n$/m;
+  assert.match(r.stderr.split(/(?<=\n)/).at(-1)!, complete);
+  assert.equal(trace.split(/(?<=\n)/).at(-1), r.stderr.split(/(?<=\n)/).at(-1), "the same line ends the file");
   await Deno.remove(out);
 });
 
