@@ -126,7 +126,7 @@ Exit status: the command's own (128+N if killed by signal N), but 5 when
 trace failed, 2 usage error, 3 cannot trace here (privileges, bpftrace,
 probes, mkfifo, not the host's PID namespace, no cgroup v2), 4 no such
 process or cgroup, 5 baseline exceeded, 126 command not executable, 127
-command not found.
+command (or its #! interpreter) not found.
 
 Examples:
   sudo captrace -u nobody -- chown nobody /tmp/file

@@ -3,6 +3,8 @@
 import { dirname, resolve } from "node:path";
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { reachable, searchable } from "./user_path.ts";
+import { shebangInterpreter } from "../shared/interpreter.ts";
+import { printable } from "../shared/format_text.ts";
 
 /** A user to run the command as. */
 export interface User {
@@ -75,6 +77,36 @@ export async function resolveCommand(
   throw new CaptraceError(
     `Command '${name}' was not found`,
     name.includes("/") ? "Check the path" : "Check the name, or give its path",
+    ExitCode.NOT_FOUND,
+  );
+}
+
+/**
+ * Throws when the file `full` (the command `name`) is a script whose `#!` interpreter does not exist, as its exec
+ * would fail: sh would say "exec: FILE: not found" of a file that is there. Exit 127, as bash's "required file not
+ * found"; a carriage return ending the name (Windows line endings) is pointed out.
+ */
+export async function checkInterpreter(full: string, name: string): Promise<void> {
+  const head = new Uint8Array(256);
+  let n: number | null = null;
+  try {
+    const file = await Deno.open(full);
+    try {
+      n = await file.read(head);
+    } finally {
+      file.close();
+    }
+  } catch {
+    return; // the exec will say what is wrong
+  }
+  const interpreter = shebangInterpreter(new TextDecoder().decode(head.subarray(0, n ?? 0)));
+  // Relative, it is found from the working directory, which the command starts in.
+  if (interpreter === null || await Deno.stat(interpreter).then(() => true, () => false)) return;
+  throw new CaptraceError(
+    `Command '${printable(name)}' cannot run: its interpreter '${printable(interpreter)}' was not found`,
+    interpreter.endsWith("\r")
+      ? "Its #! line ends in a carriage return (Windows line endings): convert the file, as with dos2unix"
+      : "Install the interpreter, or fix the script's #! line",
     ExitCode.NOT_FOUND,
   );
 }

@@ -14,7 +14,15 @@ import {
   takesTypelessBtf,
 } from "./environment.ts";
 import { typelessBtf } from "../shared/btf.ts";
-import { type Gated, launchGated, privateTempDir, resolveCommand, resolveUser, type User } from "./launcher.ts";
+import {
+  checkInterpreter,
+  type Gated,
+  launchGated,
+  privateTempDir,
+  resolveCommand,
+  resolveUser,
+  type User,
+} from "./launcher.ts";
 import { reachable, userPath } from "./user_path.ts";
 import { unusableVariables } from "./user_env.ts";
 import { mountOf, mounts } from "./mountinfo.ts";
@@ -270,6 +278,7 @@ async function _prepare(
     if (options.mode === "command") {
       // Looked up on the PATH the command gets: the file the launcher's exec finds.
       const path = await resolveCommand(options.command[0]!, forUser?.path, user ?? undefined);
+      await checkInterpreter(path, options.command[0]!);
       // A name found on PATH is passed as given, as a shell passes it: the launcher's exec finds the same file on the
       // same PATH, and the program sees in argv[0] the name it was called by ("bash", not "/usr/bin/bash").
       const name = options.command[0]!;

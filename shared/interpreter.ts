@@ -95,3 +95,22 @@ export function parseShebang(firstLine: string): string[] | null {
   const words = firstLine.slice(2).split("\n")[0]!.trim().split(/[ \t]+/).filter((w) => w !== "");
   return words.length > 0 ? words : null;
 }
+
+/**
+ * The interpreter the kernel runs for a file beginning with `head`, as binfmt_script reads it: the `#!` line's first
+ * word, ended by a space, a tab or the end of the line only (a carriage return is part of it); null when the file has
+ * no `#!` line or it names nothing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shebangInterpreter } from "./interpreter.ts";
+ * assert(shebangInterpreter("#! /bin/sh -e\n") === "/bin/sh");
+ * assert(shebangInterpreter("#!/bin/bash\r\necho\r\n") === "/bin/bash\r");
+ * ```
+ */
+export function shebangInterpreter(head: string): string | null {
+  if (!head.startsWith("#!")) return null;
+  const word = head.slice(2).split("\n")[0]!.replace(/^[ \t]+/, "").split(/[ \t]/)[0]!;
+  return word === "" ? null : word;
+}

@@ -1,7 +1,7 @@
 /** Tests of interpreter recognition and finding the script in argv or a #! line. */
 
 import assert from "node:assert/strict";
-import { interpreterName, parseShebang, scriptFromArgv } from "./interpreter.ts";
+import { interpreterName, parseShebang, scriptFromArgv, shebangInterpreter } from "./interpreter.ts";
 
 Deno.test("interpreters are recognized by base name, versions included", () => {
   for (const p of ["/usr/bin/python3", "python3.11", "/bin/sh", "/usr/bin/bash", "/usr/bin/perl5.36.0", "node"]) {
@@ -35,4 +35,13 @@ Deno.test("shebang lines split into words; other text is no shebang", () => {
   assert.deepEqual(parseShebang("#! /usr/bin/env  python3\n"), ["/usr/bin/env", "python3"]);
   assert.equal(parseShebang("\x7fELF"), null);
   assert.equal(parseShebang("#!\n"), null);
+});
+
+Deno.test("the kernel's interpreter is the #! line's first word, carriage return and all", () => {
+  assert.equal(shebangInterpreter("#!/bin/sh -e\necho"), "/bin/sh");
+  assert.equal(shebangInterpreter("#!\t/usr/bin/env python3\n"), "/usr/bin/env");
+  assert.equal(shebangInterpreter("#!/bin/bash\r\n"), "/bin/bash\r", "a file with Windows line endings");
+  assert.equal(shebangInterpreter("#!./relative"), "./relative");
+  assert.equal(shebangInterpreter("#! \n"), null);
+  assert.equal(shebangInterpreter("\x7fELF"), null);
 });
