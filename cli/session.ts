@@ -1007,6 +1007,12 @@ class _Session {
    * signal, stdin closed, the trace's reader gone, the tracer dead) must leave none of them running untraced.
    */
   #signalChild(sig: Deno.Signal, tree: boolean): void {
+    if (sig === "SIGKILL" && tree) {
+      // Stopped at once, the command forks no child whose fork record is not read yet, to be left running.
+      _kill(this.gate!.pid, "SIGSTOP");
+      void this.#stillStarted().then((started) => this.#stopAndKill([this.gate!.pid, ...started]));
+      return;
+    }
     _kill(this.gate!.pid, sig); // captrace's own child: its pid is not reused before captrace reaps it
     if (tree) void this.#stillStarted((pid) => _kill(pid, sig));
   }
@@ -1044,9 +1050,22 @@ class _Session {
       left = await this.#stillStarted();
     }
     if (left.length === 0) return;
-    // The trace ended with the command: what the stragglers forked since has no fork record read. Stopped first,
-    // they fork no more while /proc is looked at for their children, and theirs.
-    const doomed = new Set(left);
+    // The trace ended with the command: what the stragglers forked since has no fork record read.
+    left = await this.#stopAndKill(left);
+    // Dead before they are looked at again (#noteOutliving): SIGKILL takes a moment to finish a process.
+    for (let i = 0; i < 20 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      left = await this.#stillStarted();
+    }
+  }
+
+  /**
+   * SIGKILL to `pids` (alive, the trace's or captrace's own) and every process below them. Stopped first, they fork
+   * no more while /proc is looked at for their children (forked with no fork record read yet), and theirs. Returns
+   * the processes signalled.
+   */
+  async #stopAndKill(pids: readonly number[]): Promise<number[]> {
+    const doomed = new Set(pids);
     for (const pid of doomed) _kill(pid, "SIGSTOP");
     for (let round = 0; round < 8; round++) {
       const more = (await descendantsOfAll([...doomed])).filter((pid) => !doomed.has(pid));
@@ -1057,12 +1076,7 @@ class _Session {
       }
     }
     for (const pid of doomed) _kill(pid, "SIGKILL");
-    left = [...doomed];
-    // Dead before they are looked at again (#noteOutliving): SIGKILL takes a moment to finish a process.
-    for (let i = 0; i < 20 && left.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      left = await this.#stillStarted();
-    }
+    return [...doomed];
   }
 
   #lastOutput = 0;

@@ -798,33 +798,38 @@ Deno.test("--stdin-control: a child that ignores SIGTERM is killed after the gra
   }
 });
 
-Deno.test("a second SIGTERM kills the command's whole tree, not only its root", async () => {
+Deno.test("a second SIGTERM kills the command's whole tree, not only its root, followed or not", async () => {
   await requireTracing();
-  // The shell and its sleep (which inherits the ignored SIGTERM) outlast the first signal.
+  // The shell and its sleep (which inherits the ignored SIGTERM) outlast the first signal. Without --follow no fork
+  // record names the sleep, as none is read yet for a child forked just before the signal: it is found below its
+  // stopped parent.
   const marker = "31.0002";
   const sleeps = async () => (await processesMatching(marker)).filter((p) => /^\d+: \/bin\/sleep /.test(p));
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-  const p = new Deno.Command(Deno.execPath(), {
-    args: [...CLI, "--json", "-o", out, "--", "/bin/sh", "-c", `trap '' TERM; /bin/sleep ${marker}; echo done`],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  try {
-    await waitForReady(out);
-    for (let i = 0; (await sleeps()).length === 0; i++) {
-      if (i === 200) throw new Error("sleep did not start within 10 s");
-      await new Promise((r) => setTimeout(r, 50));
+  for (const mode of [[], ["--no-follow"]]) {
+    const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+    const script = `trap '' TERM; /bin/sleep ${marker}; echo done`;
+    const p = new Deno.Command(Deno.execPath(), {
+      args: [...CLI, ...mode, "--json", "-o", out, "--", "/bin/sh", "-c", script],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      await waitForReady(out);
+      for (let i = 0; (await sleeps()).length === 0; i++) {
+        if (i === 200) throw new Error("sleep did not start within 10 s");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      p.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal((await sleeps()).length, 1, "the first SIGTERM went to the shell, which ignores it");
+      p.kill("SIGTERM");
+      assert.equal((await p.status).code, 128 + 9);
+      assert.deepEqual(await sleeps(), [], `sleep was killed too ${mode.join(" ")}`);
+    } finally {
+      for (const s of await processesMatching(marker)) Deno.kill(Number(s.split(":")[0]), "SIGKILL");
+      await Deno.remove(out);
     }
-    p.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal((await sleeps()).length, 1, "the first SIGTERM went to the shell, which ignores it");
-    p.kill("SIGTERM");
-    assert.equal((await p.status).code, 128 + 9);
-    assert.deepEqual(await sleeps(), [], "sleep was killed too");
-  } finally {
-    for (const s of await processesMatching(marker)) Deno.kill(Number(s.split(":")[0]), "SIGKILL");
-    await Deno.remove(out);
   }
 });
 
