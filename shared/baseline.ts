@@ -4,7 +4,9 @@ import { capConstant, parseCap } from "./capabilities.ts";
 
 /**
  * Capability names (upper case) from a baseline file: a `--json` trace (its summary line), a summary object,
- * or a plain list of names separated by spaces, commas or new lines (`#` starts a comment).
+ * or a plain list of names separated by spaces, commas or new lines (`#` starts a comment). The list may be given
+ * as setcap lines (`setcap cap_chown,cap_net_raw+ep /usr/bin/tool`, as captrace prints them) or getcap's
+ * (`/usr/bin/ping cap_net_raw=ep`): `setcap`, absolute paths and the sets after `+` or `=` are passed over.
  * Throws a SyntaxError naming the first word that is no capability.
  *
  * @example
@@ -12,6 +14,7 @@ import { capConstant, parseCap } from "./capabilities.ts";
  * import assert from "node:assert/strict";
  * import { parseBaseline } from "./baseline.ts";
  * assert(parseBaseline("cap_chown, CAP_NET_RAW").join() === "CAP_CHOWN,CAP_NET_RAW");
+ * assert(parseBaseline("/usr/bin/ping cap_net_raw=ep").join() === "CAP_NET_RAW");
  * ```
  */
 export function parseBaseline(text: string): string[] {
@@ -29,7 +32,10 @@ export function parseBaseline(text: string): string[] {
   const out: string[] = [];
   for (const raw of trimmed.split("\n")) {
     const line = raw.replace(/#.*/, "");
-    for (const word of line.split(/[\s,]+/).filter(Boolean)) {
+    for (const raw of line.split(/[\s,]+/).filter(Boolean)) {
+      if (raw === "setcap" || raw.startsWith("/")) continue;
+      // `cap_net_raw+ep`, `cap_chown=eip`: the name before the sets it goes in.
+      const word = raw.replace(/(?:[+=][eip]*)+$/i, "");
       const cap = parseCap(word);
       if (cap === null) throw new SyntaxError(`'${word}' is not a capability name`);
       out.push(capConstant(cap));

@@ -22,6 +22,21 @@ Deno.test("parseBaseline reads a plain list separated by spaces, commas and new 
   ]);
 });
 
+Deno.test("parseBaseline reads setcap and getcap lines as their capabilities", () => {
+  assert.deepEqual(parseBaseline("setcap cap_chown,cap_net_raw+ep /usr/bin/tool\n"), ["CAP_CHOWN", "CAP_NET_RAW"]);
+  assert.deepEqual(parseBaseline("/usr/bin/ping cap_net_raw=ep\n/usr/bin/x cap_chown,cap_fowner+eip"), [
+    "CAP_NET_RAW",
+    "CAP_CHOWN",
+    "CAP_FOWNER",
+  ]);
+  assert.deepEqual(parseBaseline("cap_kill=p+e"), ["CAP_KILL"]);
+  // Taken away (`-`) is not allowed.
+  assert.throws(() => parseBaseline("cap_sys_admin-ep"), /'cap_sys_admin-ep' is not a capability name/);
+  // A relative path is no capability: said, not passed over.
+  assert.throws(() => parseBaseline("setcap cap_chown+ep ./tool"), /'.\/tool' is not a capability name/);
+  assert.throws(() => parseBaseline("cap_chown+x"), /'cap_chown\+x' is not a capability name/);
+});
+
 Deno.test("parseBaseline ignores comments and blank lines", () => {
   assert.deepEqual(parseBaseline("# needed by ping\ncap_net_raw # raw sockets\n   \n# end"), ["CAP_NET_RAW"]);
 });

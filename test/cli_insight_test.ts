@@ -735,6 +735,11 @@ Deno.test("--baseline passes when nothing new is needed and fails with 5 naming 
   const { events } = await runJson(["-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
   await Deno.writeTextFile(list, events.map((e) => JSON.stringify(e)).join("\n") + "\n");
   assert.equal((await runCli(["--baseline", list, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file])).code, 1);
+  // So does the setcap line a run recommends, pasted.
+  const setcap = summaryOf(events).rec.setcap as string;
+  assert.equal(setcap, "setcap cap_chown+ep /usr/bin/chown");
+  await Deno.writeTextFile(list, `${setcap}\n`);
+  assert.equal((await runCli(["--baseline", list, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file])).code, 1);
   // The trace may be written over its own baseline: it is read before -o truncates it.
   const again = ["--json", "-o", list, "--baseline", list, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file];
   assert.equal((await runCli(again)).code, 1, "CAP_CHOWN was in the old trace");
