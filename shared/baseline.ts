@@ -56,16 +56,19 @@ function _object(text: string): { type?: unknown; recommendation?: { capabilitie
 }
 
 /**
- * Capabilities needed now that the baseline does not list. A narrow capability the kernel checked before its broad
- * one (`narrowed`: CAP_PERFMON before CAP_SYS_ADMIN) is within a baseline that lists the broad one, which grants it
- * as well: the program needs no more than before.
+ * Capabilities needed now that the baseline does not list. A narrow capability whose every check the kernel fell
+ * back from to a broad one (`narrowed`, `fallback_only`: CAP_PERFMON before CAP_SYS_ADMIN) is within a baseline that
+ * lists the broad one, which the kernel would have granted those calls: the program needs no more than before. One
+ * also checked on its own (CAP_FOWNER for a chmod, as well as before CAP_DAC_OVERRIDE for a touch) is not.
  */
 export function compareBaseline(
   baseline: readonly string[],
   needed: readonly string[],
-  narrowed: readonly { cap: string; instead_of: string }[] = [],
+  narrowed: readonly { cap: string; instead_of: string; fallback_only?: boolean }[] = [],
 ): string[] {
   const known = new Set(baseline.map((c) => c.toUpperCase()));
-  const broad = new Map(narrowed.map((n) => [n.cap.toUpperCase(), n.instead_of.toUpperCase()]));
+  const broad = new Map(
+    narrowed.filter((n) => n.fallback_only === true).map((n) => [n.cap.toUpperCase(), n.instead_of.toUpperCase()]),
+  );
   return needed.filter((c) => !known.has(c.toUpperCase()) && !known.has(broad.get(c.toUpperCase()) ?? ""));
 }

@@ -116,10 +116,20 @@ Deno.test("compareBaseline names what is needed beyond the baseline, ignoring ca
 });
 
 Deno.test("compareBaseline takes a narrowed capability as within a baseline of its broad one", () => {
-  const narrowed = [{ cap: "CAP_PERFMON", instead_of: "CAP_SYS_ADMIN" }];
+  const narrowed = [{ cap: "CAP_PERFMON", instead_of: "CAP_SYS_ADMIN", fallback_only: true }];
   assert.deepEqual(compareBaseline(["CAP_SYS_ADMIN"], ["CAP_PERFMON"], narrowed), []);
   assert.deepEqual(compareBaseline(["cap_sys_admin"], ["CAP_PERFMON", "CAP_BPF"], narrowed), ["CAP_BPF"]);
   // Not the other way round, and not a narrow capability needed on its own (no fallback seen).
   assert.deepEqual(compareBaseline(["CAP_PERFMON"], ["CAP_SYS_ADMIN"], narrowed), ["CAP_SYS_ADMIN"]);
   assert.deepEqual(compareBaseline(["CAP_SYS_ADMIN"], ["CAP_PERFMON"]), ["CAP_PERFMON"]);
+});
+
+Deno.test("compareBaseline holds a narrowed capability also checked on its own to the baseline", () => {
+  // CAP_FOWNER before CAP_DAC_OVERRIDE for a touch, and on its own for a chmod: CAP_DAC_OVERRIDE does no chmod.
+  const narrowed = [{ cap: "CAP_FOWNER", instead_of: "CAP_DAC_OVERRIDE", fallback_only: false }];
+  const needed = ["CAP_DAC_OVERRIDE", "CAP_FOWNER"];
+  assert.deepEqual(compareBaseline(["CAP_DAC_OVERRIDE"], needed, narrowed), ["CAP_FOWNER"]);
+  // Nor one from a summary that does not say (made before fallback_only).
+  const unsaid = [{ cap: "CAP_PERFMON", instead_of: "CAP_SYS_ADMIN" }];
+  assert.deepEqual(compareBaseline(["CAP_SYS_ADMIN"], ["CAP_PERFMON"], unsaid), ["CAP_PERFMON"]);
 });

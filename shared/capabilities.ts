@@ -50,10 +50,15 @@ export const CAP_SYS_ADMIN = 21;
 /**
  * Narrow capabilities the kernel tries first, and the broad one it falls back to when they are refused, in the same
  * syscall with no check between: CAP_PERFMON, CAP_BPF and CAP_CHECKPOINT_RESTORE before CAP_SYS_ADMIN; for a read or
- * a search, which either allows, CAP_DAC_READ_SEARCH before CAP_DAC_OVERRIDE (generic_permission); for a file's
- * times set to now (touch), CAP_FOWNER, as if the owner, before CAP_DAC_OVERRIDE, as if writable (may_setattr); and
- * for SO_MARK, SO_PRIORITY above 6 and IP(V6)_TRANSPARENT, CAP_NET_RAW before CAP_NET_ADMIN (sk_setsockopt). Granting
- * the narrow one is enough.
+ * a search, which either allows, CAP_DAC_READ_SEARCH before CAP_DAC_OVERRIDE (generic_permission); and for a file's
+ * times set to now (touch), CAP_FOWNER, as if the owner, before CAP_DAC_OVERRIDE, as if writable (may_setattr), in
+ * the calls of FALLBACK_CALLS only. Granting the narrow one is enough.
+ *
+ * Nothing marks where a syscall ends: a refused narrow check and the thread's next check, of the broad capability,
+ * in a later call of the same syscall are taken for a pair too. The first four never end a call refused without
+ * their fallback; CAP_FOWNER does (chmod, O_NOATIME), so only calls where a CAP_DAC_OVERRIDE check never comes first
+ * pair it. CAP_NET_RAW before CAP_NET_ADMIN (SO_MARK) is left out for the same reason: setsockopt refuses
+ * SO_BINDTODEVICE on CAP_NET_RAW alone, and SO_RCVBUFFORCE asks for CAP_NET_ADMIN first.
  */
 export const FALLBACK_OF: ReadonlyMap<number, number> = new Map([
   [38, 21], // CAP_PERFMON, CAP_SYS_ADMIN
@@ -61,7 +66,14 @@ export const FALLBACK_OF: ReadonlyMap<number, number> = new Map([
   [40, 21], // CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN
   [2, 1], // CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE
   [3, 1], // CAP_FOWNER, CAP_DAC_OVERRIDE
-  [13, 12], // CAP_NET_RAW, CAP_NET_ADMIN
+]);
+/**
+ * The syscalls (by name, of the x86_64 and i386 tables) to which a pair of FALLBACK_OF is limited, by its narrow
+ * capability: the utime calls, in which a path's directories ask for CAP_DAC_READ_SEARCH before CAP_DAC_OVERRIDE and
+ * the file itself for CAP_FOWNER before it. Where the syscall is not known (another architecture), no pair is made.
+ */
+export const FALLBACK_CALLS: ReadonlyMap<number, readonly string[]> = new Map([
+  [3, ["utime", "utimes", "futimesat", "utimensat", "utimensat_time64"]],
 ]);
 /** The capabilities FALLBACK_OF falls back to. */
 export const BROAD: ReadonlySet<number> = new Set(FALLBACK_OF.values());

@@ -1,7 +1,7 @@
 /** Turns parsed tracer records into v1 events: pairs kprobe entries with returns, decodes flags, keeps counts. */
 
 import { CAP_OPT_INSETID, CAP_OPT_NOAUDIT, isAudited, optsFromStack } from "./audit.ts";
-import { BROAD, capName, FALLBACK_OF } from "./capabilities.ts";
+import { BROAD, capName, FALLBACK_CALLS, FALLBACK_OF } from "./capabilities.ts";
 import { errnoName } from "./errno.ts";
 import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
@@ -365,7 +365,7 @@ export class Correlator {
     let role: BroadRole | undefined;
     if (BROAD.has(cap)) {
       const prev = denied.size > 0 ? denied.get(tid) : undefined;
-      if (prev !== undefined && prev.sys === sys && FALLBACK_OF.get(prev.cap) === cap) {
+      if (prev !== undefined && prev.sys === sys && FALLBACK_OF.get(prev.cap) === cap && this.#pairsIn(prev.cap, sys)) {
         this.#narrow.set(prev.cap, (this.#narrow.get(prev.cap) ?? 0) + 1);
         role = "fallback";
       } else {
@@ -380,6 +380,14 @@ export class Correlator {
       denied.delete(tid);
     }
     return role;
+  }
+
+  /** True unless the pair of narrow capability `cap` is limited to calls (FALLBACK_CALLS) that `sys` is not one of. */
+  #pairsIn(cap: number, sys: number): boolean {
+    const calls = FALLBACK_CALLS.get(cap);
+    if (calls === undefined) return true;
+    const name = this.#arch === "x86_64" ? syscallNameOf(syscallOf(sys, this.#arch)) : null;
+    return name !== null && calls.includes(name);
   }
 
   #exec(rec: { ts: number; pid: number; ppid: number; filename: string }): ExecEvent {

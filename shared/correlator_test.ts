@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { Correlator, type Output } from "./correlator.ts";
 import type { CheckEvent } from "./event.ts";
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
+import { I386_SYSCALL } from "./syscalls.ts";
 
 const NOW = 1_700_000_000_000;
 
@@ -462,6 +463,27 @@ Deno.test("correlator replaces an earlier summary with a later one instead of ad
   assert.deepEqual(c.agg, [{ pid: 5, cap: 0, ret: -1, sys: 92, initialNs: true, opts: 0, count: 4 }]);
   assert.deepEqual(Object.fromEntries(c.totals), { n: 4 });
   assert.equal(c.summaryComplete, true);
+});
+
+Deno.test("correlator narrows CAP_DAC_OVERRIDE to CAP_FOWNER in the utime calls only", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  // utimensat (280) with no times on another user's file: CAP_FOWNER refused, then CAP_DAC_OVERRIDE; and the
+  // 32-bit utimensat_time64 alike.
+  c.push(check({ tid: 7, cap: 3, ret: -1, sys: 280 }));
+  c.push(check({ tid: 7, cap: 1, ret: -1, sys: 280 }));
+  c.push(check({ tid: 7, cap: 3, ret: -1, sys: I386_SYSCALL + 412 }));
+  c.push(check({ tid: 7, cap: 1, ret: -1, sys: I386_SYSCALL + 412 }));
+  // openat (257) with O_NOATIME of a file not one's own: CAP_FOWNER refused ends the call; the next openat, a write,
+  // asks CAP_DAC_OVERRIDE on its own.
+  c.push(check({ tid: 8, cap: 3, ret: -1, sys: 257 }));
+  c.push(check({ tid: 8, cap: 1, ret: -1, sys: 257 }));
+  assert.deepEqual(c.narrowings, [{ cap: 3, count: 2, insteadOf: 1 }]);
+  assert.deepEqual([...c.alone], [[1, 1]]);
+  // Nor anywhere on an architecture whose syscalls are not known.
+  const other = new Correlator({ probe: "tracepoint", arch: "aarch64", now: () => NOW });
+  other.push(check({ tid: 7, cap: 3, ret: -1, sys: 88 }));
+  other.push(check({ tid: 7, cap: 1, ret: -1, sys: 88 }));
+  assert.deepEqual(other.narrowings, []);
 });
 
 Deno.test("correlator narrows a read's CAP_DAC_OVERRIDE to CAP_DAC_READ_SEARCH, and only that pair", () => {

@@ -144,8 +144,12 @@ export interface CapabilitySummary {
 export interface Recommendation {
   /** Capability names, upper case as in capabilities(7), e.g. "CAP_CHOWN". */
   capabilities: string[];
-  /** Narrow capabilities recommended instead of CAP_SYS_ADMIN, with the reason. */
-  narrowed: { cap: string; instead_of: string; reason: string }[];
+  /**
+   * Narrow capabilities recommended instead of a broad one (CAP_SYS_ADMIN, CAP_DAC_OVERRIDE), with the reason.
+   * `fallback_only` (added within v1, absent before it): every audited check of `cap` was one the kernel fell back
+   * from to `instead_of`, so granting that one instead would do as well (a `--baseline` listing it passes).
+   */
+  narrowed: { cap: string; instead_of: string; reason: string; fallback_only?: boolean }[];
   /**
    * One line per program whose processes made audited checks (the root program first): `setcap CAPS+ep PATH`, or
    * a `#` comment for a script (the kernel ignores file capabilities on scripts), an interpreter (they would

@@ -1,6 +1,6 @@
 /** Generates the bpftrace program for either probe kind, with the traced set kept in the kernel. */
 
-import { CAPABILITY_NAMES, FALLBACK_OF, parseCap } from "./capabilities.ts";
+import { CAPABILITY_NAMES, FALLBACK_CALLS, FALLBACK_OF, parseCap } from "./capabilities.ts";
 import type { ProbeKind } from "./event.ts";
 import type { KernelOffsets } from "./kernel_offsets.ts";
 import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
@@ -402,7 +402,7 @@ export function generateProgram(options: ProgramOptions): string {
     // Each kstack() is a stack walk of its own (bpf_get_stackid): take it once per check.
     body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`, `  $init = ${_initNs(f.credNs("$cred"))};`);
     body.push(..._tolerated(arch, f, "$cred", "$cap", "$ret").map((l) => `  ${l}`));
-    body.push(..._fallback("$cap", "$ret", "$sys").map((l) => `  ${l}`));
+    body.push(..._fallback("$cap", "$ret", "$sys", arch).map((l) => `  ${l}`));
     const key = "pid, $cap, $ret, $sys, $init, $k";
     body.push(`  ${_countExact(`pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k`)}`);
     const print = [
@@ -457,7 +457,7 @@ export function generateProgram(options: ProgramOptions): string {
     } else {
       out.push('  @p = count(); printf("R %llu %d %d\\n", nsecs, tid, retval);');
     }
-    out.push(..._fallback("@cap[tid]", "retval", "@sys[tid]").map((l) => `  ${l}`));
+    out.push(..._fallback("@cap[tid]", "retval", "@sys[tid]", arch).map((l) => `  ${l}`));
     out.push(
       `  ${_countExact(`pid, @cap[tid], retval, @sys[tid], @init[tid], ${mark}, $fb, @opt[tid]`)}`,
     );
@@ -598,13 +598,23 @@ function _follows(options: ProgramOptions): boolean {
  * before it, in the same syscall, was that capability's and was refused. `@nd[tid]` holds the thread's last check
  * while it is such a refusal, as (syscall + 1) * 64 + capability + 1; other checks only look it up. The kernel
  * cannot tell an audited check from a probing one on the tracepoint, so unlike the stream's rule (see Correlator)
- * any check in between breaks the pair.
+ * any check in between breaks the pair. A pair limited to some calls (FALLBACK_CALLS) is made in those only, and
+ * only on x86_64, whose syscall numbers the program knows.
  */
-function _fallback(cap: string, ret: string, sys: string): string[] {
-  const broad = new Map<number, number[]>();
-  for (const [narrow, b] of FALLBACK_OF) broad.set(b, [...(broad.get(b) ?? []), narrow]);
-  const pairs = [...broad].map(([b, ns]) => `($fc == ${b} && (${ns.map((n) => `$n == ${n + 1}`).join(" || ")}))`);
-  const narrow = [...FALLBACK_OF.keys()].map((n) => `$fc == ${n}`).join(" || ");
+function _fallback(cap: string, ret: string, sys: string, arch: string): string[] {
+  const broad = new Map<number, string[]>();
+  for (const [narrow, b] of FALLBACK_OF) {
+    const calls = FALLBACK_CALLS.get(narrow);
+    if (calls !== undefined && arch !== "x86_64") continue;
+    const numbers = calls === undefined ? [] : _callNumbers(calls);
+    const test = numbers.length === 0
+      ? `$n == ${narrow + 1}`
+      : `($n == ${narrow + 1} && (${numbers.map((nr) => `$fs == ${nr + 1}`).join(" || ")}))`;
+    broad.set(b, [...(broad.get(b) ?? []), test]);
+  }
+  const pairs = [...broad].map(([b, tests]) => `($fc == ${b} && (${tests.join(" || ")}))`);
+  const narrow = [...FALLBACK_OF.keys()].filter((n) => arch === "x86_64" || !FALLBACK_CALLS.has(n))
+    .map((n) => `$fc == ${n}`).join(" || ");
   // Unsigned throughout: bpftrace warns of signed operands for % and /.
   return [
     `$fs = (uint64)(${sys} + 1); $fc = (uint64)${cap}; $fb = (uint64)0; $nd = @nd[tid];`,
@@ -739,6 +749,16 @@ const _CALLS = {
 const _VALID_CAPS = `0x${((1n << BigInt(CAPABILITY_NAMES.length)) - 1n).toString(16)}`;
 /** capset's header version with one 32-bit word per set; later ones have two. */
 const _CAP_VERSION_1 = 0x19980330;
+
+/** The numbers of the x86_64 and i386 syscalls named, as the program reports them (see I386_SYSCALL). */
+function _callNumbers(names: readonly string[]): number[] {
+  return names.flatMap((name) =>
+    [
+      X86_64_SYSCALLS.indexOf(name),
+      ...(I386_SYSCALLS.includes(name) ? [I386_SYSCALL + I386_SYSCALLS.indexOf(name)] : []),
+    ].filter((nr) => nr >= 0)
+  );
+}
 
 /** `$sys` is one of `numbers`. */
 function _isCall(numbers: readonly number[]): string {

@@ -156,6 +156,8 @@ export function recommend(input: RecommendInput): Recommendation {
       cap: capConstant(n.cap),
       instead_of: broad,
       reason: `the kernel checked ${capConstant(n.cap)} first and fell back to ${broad} (${n.count}×)`,
+      // Not when the counts lack checks: one of the narrow capability's own may be among those missing.
+      fallback_only: !input.countsIncomplete && (checks.get(n.cap) ?? 0) <= n.count,
     });
   }
   // A broad capability that only ever stood in for narrow ones is not needed: the narrow ones are.

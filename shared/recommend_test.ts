@@ -123,13 +123,36 @@ Deno.test("recommend narrowing replaces CAP_SYS_ADMIN when it was only a fallbac
       cap: "CAP_PERFMON",
       instead_of: "CAP_SYS_ADMIN",
       reason: "the kernel checked CAP_PERFMON first and fell back to CAP_SYS_ADMIN (2×)",
+      fallback_only: true,
     },
     {
       cap: "CAP_BPF",
       instead_of: "CAP_SYS_ADMIN",
       reason: "the kernel checked CAP_BPF first and fell back to CAP_SYS_ADMIN (1×)",
+      fallback_only: true,
     },
   ]);
+});
+
+Deno.test("recommend says a narrowed capability also checked on its own is not a fallback only", () => {
+  // CAP_FOWNER refused twice: once before CAP_DAC_OVERRIDE (a touch), once on its own (a chmod).
+  const r = recommend({
+    agg: [agg(3, { ret: -1, sys: 280, count: 2 }), agg(1, { ret: -1, sys: 280 })],
+    narrowings: [{ cap: 3, count: 1, insteadOf: 1 }],
+    alone: new Map(),
+  });
+  assert.deepEqual(r.capabilities, ["CAP_FOWNER"]);
+  assert.deepEqual(r.narrowed.map((n) => [n.cap, n.instead_of, n.fallback_only]), [
+    ["CAP_FOWNER", "CAP_DAC_OVERRIDE", false],
+  ]);
+  // The counts lack checks: it cannot be said.
+  const incomplete = recommend({
+    agg: [agg(38, { ret: -1 }), agg(21, {})],
+    narrowings: [{ cap: 38, count: 1, insteadOf: 21 }],
+    alone: new Map(),
+    countsIncomplete: true,
+  });
+  assert.equal(incomplete.narrowed[0]?.fallback_only, false);
 });
 
 Deno.test("recommend keeps CAP_SYS_ADMIN when it was also checked on its own, and then it covers the narrow one", () => {

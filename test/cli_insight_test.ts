@@ -468,47 +468,76 @@ Deno.test("--unique and --summary-only narrow by the kernel's counts as the full
   }
 });
 
-Deno.test("SO_MARK takes CAP_NET_RAW and a touch CAP_FOWNER, not their fallbacks, and that alone is enough", async () => {
+Deno.test("a touch takes CAP_FOWNER, not its fallback, and that alone is enough; elsewhere CAP_FOWNER pairs with none", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
   await Deno.chmod(file, 0o600);
   const dir = await Deno.makeTempDir();
   try {
     await Deno.chmod(dir, 0o755);
-    const cases = [
-      { bin: await fixture("so_mark"), args: [], narrow: "CAP_NET_RAW", broad: "CAP_NET_ADMIN" },
-      { bin: await fixture("utimes_now"), args: [file], narrow: "CAP_FOWNER", broad: "CAP_DAC_OVERRIDE" },
-    ];
-    for (const { bin, args, narrow, broad } of cases) {
-      // Untraced, as nobody, the call is refused: both capabilities are checked.
-      const copy = `${dir}/${bin.split("/").at(-1)}`;
-      await Deno.copyFile(bin, copy);
-      const asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", copy, ...args];
-      assert.equal((await new Deno.Command("setpriv", { args: asNobody, stderr: "null" }).output()).code, 1, copy);
-      for (const mode of [[], ["--unique"], ["--summary-only"]]) {
-        const what = `${copy} ${mode.join(" ")}`;
-        const { events } = await runJson([...mode, "-c", "-u", "nobody", "--", copy, ...args]);
-        if (mode.length === 0) {
-          const refused = events.filter((e) => e.type === "check" && e.verdict === "denied").map((e) => e.cap_name);
-          assert.deepEqual(refused, [narrow.toLowerCase(), broad.toLowerCase()], what);
-        }
-        const rec = summaryOf(events).rec;
-        assert.deepEqual(rec.capabilities, [narrow], `${what}: ${JSON.stringify(rec)}`);
-        const narrowed = (rec.narrowed as { cap: string; instead_of: string }[]).map((n) => [n.cap, n.instead_of]);
-        assert.deepEqual(narrowed, [[narrow, broad]], what);
-        assert.equal(rec.setcap, `setcap ${narrow.toLowerCase()}+ep ${copy}`, what);
+    // utimensat with no times: refused as nobody, after CAP_FOWNER and then CAP_DAC_OVERRIDE.
+    const copy = `${dir}/utimes_now`;
+    await Deno.copyFile(await fixture("utimes_now"), copy);
+    const asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", copy, file];
+    assert.equal((await new Deno.Command("setpriv", { args: asNobody, stderr: "null" }).output()).code, 1);
+    for (const mode of [[], ["--unique"], ["--summary-only"]]) {
+      const what = mode.join(" ");
+      const { events } = await runJson([...mode, "-c", "-u", "nobody", "--", copy, file]);
+      if (mode.length === 0) {
+        const refused = events.filter((e) => e.type === "check" && e.verdict === "denied").map((e) => e.cap_name);
+        assert.deepEqual(refused, ["cap_fowner", "cap_dac_override"], what);
       }
-      // The line it recommends, run: the call succeeds as nobody with that capability alone.
-      const setcap = ["setcap", `${narrow.toLowerCase()}+ep`, copy];
-      assert.ok((await new Deno.Command(setcap[0]!, { args: setcap.slice(1) }).output()).success);
-      assert.equal((await new Deno.Command("setpriv", { args: asNobody }).output()).code, 0, `${copy} with ${narrow}`);
+      const rec = summaryOf(events).rec;
+      assert.deepEqual(rec.capabilities, ["CAP_FOWNER"], `${what}: ${JSON.stringify(rec)}`);
+      const narrowed = rec.narrowed as { cap: string; instead_of: string; fallback_only: boolean }[];
+      assert.deepEqual(narrowed.map((n) => [n.cap, n.instead_of, n.fallback_only]), [
+        ["CAP_FOWNER", "CAP_DAC_OVERRIDE", true],
+      ], what);
+      assert.equal(rec.setcap, `setcap cap_fowner+ep ${copy}`, what);
     }
+    // The line it recommends, run: the call succeeds as nobody with that capability alone.
+    assert.ok((await new Deno.Command("setcap", { args: ["cap_fowner+ep", copy] }).output()).success);
+    assert.equal((await new Deno.Command("setpriv", { args: asNobody }).output()).code, 0, "with CAP_FOWNER");
     // touch writes the file first (open for writing: CAP_DAC_OVERRIDE on its own), which covers its times too.
     const touch = summaryOf((await runJson(["-c", "-u", "nobody", "--", "/usr/bin/touch", file])).events).rec;
     assert.deepEqual(touch.capabilities, ["CAP_DAC_OVERRIDE"], JSON.stringify(touch));
     assert.deepEqual(touch.narrowed, []);
+    // O_NOATIME refused on CAP_FOWNER ends its openat; the next openat's CAP_DAC_OVERRIDE, a write, is its own need.
+    await Deno.chmod(file, 0o644);
+    const other = await rootOwnedFile();
+    await Deno.chmod(other, 0o600);
+    const bin = await fixture("noatime_write");
+    for (const mode of [[], ["--summary-only"]]) {
+      const { events, stdout } = await runJson([...mode, "-c", "-u", "nobody", "--", bin, file, other]);
+      assert.equal(stdout, "noatime: Operation not permitted\nwrite: Permission denied\n");
+      const rec = summaryOf(events).rec;
+      assert.deepEqual(rec.capabilities, ["CAP_DAC_OVERRIDE", "CAP_FOWNER"], `${mode}: ${JSON.stringify(rec)}`);
+      assert.deepEqual(rec.narrowed, [], mode.join(" "));
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--baseline holds a capability also needed on its own, though narrowed elsewhere, to the baseline", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  await Deno.chmod(file, 0o600);
+  // A touch (CAP_FOWNER, then CAP_DAC_OVERRIDE) and a chmod (CAP_FOWNER alone) of a root-owned file.
+  const bin = await fixture("utimes_now");
+  const script = `${bin} ${file}; chmod 600 ${file}; true`;
+  const list = await Deno.makeTempFile();
+  try {
+    const { events } = await runJson(["-c", "-u", "nobody", "--", "/bin/sh", "-c", script]);
+    assert.deepEqual(summaryOf(events).rec.capabilities, ["CAP_FOWNER"]);
+    await Deno.writeTextFile(list, "CAP_DAC_OVERRIDE\n");
+    const r = await runCli(["--baseline", list, "-u", "nobody", "--", "/bin/sh", "-c", script]);
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, new RegExp(`^captrace: CAP_FOWNER needed, not in baseline ${list}$`, "m"));
+    // A touch alone: CAP_DAC_OVERRIDE would do for it, and the baseline that lists it passes.
+    assert.equal((await runCli(["--baseline", list, "-u", "nobody", "--", bin, file])).code, 1);
+  } finally {
+    await Deno.remove(list);
   }
 });
 
