@@ -99,7 +99,15 @@ export async function checkInterpreter(full: string, name: string): Promise<void
   } catch {
     return; // the exec will say what is wrong
   }
-  const interpreter = shebangInterpreter(new TextDecoder().decode(head.subarray(0, n ?? 0)));
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(head.subarray(0, n ?? 0));
+  } catch {
+    return; // a name that is no text: the exec will say
+  }
+  // A name running past what the kernel reads of the file is no interpreter to it (ENOEXEC: sh runs the file).
+  if (text.startsWith("#!") && !/^#![ \t]*[^ \t\n]*[ \t\n]/.test(text)) return;
+  const interpreter = shebangInterpreter(text);
   // Relative, it is found from the working directory, which the command starts in.
   if (interpreter === null || await Deno.stat(interpreter).then(() => true, () => false)) return;
   throw new CaptraceError(

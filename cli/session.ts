@@ -713,6 +713,9 @@ class _Session {
     if (file.unplaced || file.mountNs !== undefined) return;
     const st = await Deno.stat(file.path).catch(() => null);
     if (st === null || st.uid !== 0 || ((st.mode ?? 0) & 0o4000) === 0) return;
+    // Under no_new_privs, which the command inherits from captrace, the kernel ignores the bit.
+    const status = await Deno.readTextFile("/proc/self/status").catch(() => "");
+    if (/^NoNewPrivs:\s*1$/m.test(status)) return;
     const real = await Deno.realPath(file.path).catch(() => null);
     const table = await Deno.readTextFile("/proc/self/mountinfo").catch(() => null);
     if (real === null || table === null || mountOf(real, mounts(table))?.options.includes("nosuid") !== false) return;

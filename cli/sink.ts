@@ -21,15 +21,15 @@ export class Sink {
   readonly out = new ByteBuffer(BATCH * 2);
   /** True when the trace shares stderr with captrace's own messages. */
   readonly isStderr: boolean;
-  /** True for a file of the user's (-o FILE), which is read on its own later. */
+  /** True for a regular file (-o FILE), which is read on its own later; not a pipe, a FIFO or a terminal. */
   readonly isFile: boolean;
   /** On stderr, which a launched command writes to as well. */
   readonly #sharedWithCommand: boolean;
 
-  private constructor(file: Deno.FsFile | typeof Deno.stdout | null, sharedWithCommand = false) {
+  private constructor(file: Deno.FsFile | typeof Deno.stdout | null, sharedWithCommand = false, regular = false) {
     this.#file = file;
     this.isStderr = file === null;
-    this.isFile = file !== null && file !== Deno.stdout;
+    this.isFile = regular;
     this.#sharedWithCommand = sharedWithCommand;
   }
 
@@ -55,7 +55,8 @@ export class Sink {
       // does not exist yet
     }
     const file = await Deno.open(path, fifo ? { write: true } : { write: true, create: true, truncate: true });
-    return new Sink(file);
+    const regular = await file.stat().then((st) => st.isFile, () => false);
+    return new Sink(file, false, regular);
   }
 
   /** Queue one line. */
