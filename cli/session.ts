@@ -1422,6 +1422,9 @@ class _Session {
             this.#killTracer("SIGKILL");
             return;
           }
+          // Stopped before this record was read, or while the version was awaited: the command's launch was given
+          // up (the gate aborted) and the tracer asked to stop. No trace begins.
+          if (this.stopping > 0) continue;
           this.ready = true;
           if (!o.json) {
             const where = this.cgroup === null ? "" : ` in cgroup ${printable(this.cgroup)}`;

@@ -523,10 +523,11 @@ Deno.test("a tracer silent but busy (sorting a big map) is waited for, not inter
 /**
  * captrace with a command (`sleep 987.654`) on the stand-in tracer given `env`, sent SIGTERM after each of `gaps` ms
  * (the first counted from the tracer's start, or from READY when `ready`); what it printed and how it ended. No
- * stand-in is left running, even when it ignores signals (FAKE_STUCK).
+ * stand-in is left running, even when it ignores signals (FAKE_STUCK). On a kernel with the tracepoint, unless
+ * `tracepoint` is false.
  */
-async function signalled(env: Record<string, string>, gaps: number[], ready: boolean) {
-  return await onKernel(true, async (wrapper) => {
+async function signalled(env: Record<string, string>, gaps: number[], ready: boolean, tracepoint = true) {
+  return await onKernel(tracepoint, async (wrapper) => {
     const argv = [...wrapper, Deno.execPath(), ...CLI, "--bpftrace", FAKE, "--", "sleep", "987.654"];
     const child = new Deno.Command(argv[0]!, {
       args: argv.slice(1),
@@ -576,6 +577,19 @@ Deno.test("a second signal, a second after the first, ends captrace whose tracer
   assert.equal(r.status.code, 128 + 15, r.err);
   assert.deepEqual(r.command, [], "the command never ran");
   await Deno.remove(replay);
+});
+
+Deno.test("a signal while READY waits for bpftrace's version ends captrace as before READY: the command never runs", async () => {
+  // READY is read at once; the version, asked of the same stand-in, comes a second later: the signal comes between.
+  // (On the kprobe path: the tracepoint's waits for the version before starting bpftrace.)
+  const replay = await temp("READY 1000\n");
+  const end = await temp("S begin\n@n: 0\n@p: 0\nS end\n");
+  const env = { FAKE_REPLAY: replay, FAKE_ON_SIGINT: end, FAKE_VERSION_SLEEP: "1" };
+  const r = await signalled(env, [300], false, false);
+  assert.equal(r.status.code, 128 + 15, r.err);
+  assert.doesNotMatch(r.err, /Hit Ctrl-C/, "no trace began");
+  assert.deepEqual(r.command, [], "the command never ran");
+  for (const f of [replay, end]) await Deno.remove(f);
 });
 
 Deno.test("Ctrl-C three times in quick succession keeps END's summary while bpftrace prints it", async () => {
