@@ -99,15 +99,18 @@ export async function checkInterpreter(full: string, name: string): Promise<void
   } catch {
     return; // the exec will say what is wrong
   }
-  let text: string;
+  const read = head.subarray(0, n ?? 0);
+  // The kernel reads the first 256 bytes, the rest of its buffer zeros: the file's end, shorter, ends the line too.
+  // A first line running past them has no end there: to the kernel, no interpreter (ENOEXEC: sh runs the file).
+  const end = read.indexOf(10);
+  if (end < 0 && read.length === head.length) return;
+  let line: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(head.subarray(0, n ?? 0));
+    line = new TextDecoder("utf-8", { fatal: true }).decode(end < 0 ? read : read.subarray(0, end));
   } catch {
     return; // a name that is no text: the exec will say
   }
-  // A name running past what the kernel reads of the file is no interpreter to it (ENOEXEC: sh runs the file).
-  if (text.startsWith("#!") && !/^#![ \t]*[^ \t\n]*[ \t\n]/.test(text)) return;
-  const interpreter = shebangInterpreter(text);
+  const interpreter = shebangInterpreter(line);
   // Relative, it is found from the working directory, which the command starts in.
   if (interpreter === null || await Deno.stat(interpreter).then(() => true, () => false)) return;
   throw new CaptraceError(

@@ -468,7 +468,8 @@ async function _trace(
         ExitCode.TRACE_FAILED,
       );
     }
-    const summary = state.summary();
+    // A command stopped before the trace began was not traced: there is nothing to hold to the baseline.
+    const summary = state.ready ? state.summary() : null;
     if (baseline && summary) {
       const { capabilities, narrowed } = summary.recommendation;
       const diff = compareBaseline(baseline, capabilities, narrowed);
@@ -1013,7 +1014,10 @@ class _Session {
     if (sig === "SIGKILL" && tree) {
       // Stopped at once, the command forks no child whose fork record is not read yet, to be left running.
       _kill(this.gate!.pid, "SIGSTOP");
-      void this.#stillStarted().then((started) => this.#stopAndKill([this.gate!.pid, ...started]));
+      void this.#stillStarted().then((started) =>
+        // Ended meanwhile, the command's pid is no longer its own to signal.
+        this.#stopAndKill([...(this.childStatus === null ? [this.gate!.pid] : []), ...started])
+      );
       return;
     }
     _kill(this.gate!.pid, sig); // captrace's own child: its pid is not reused before captrace reaps it
@@ -1413,6 +1417,7 @@ class _Session {
 
   async #emit(outs: Output[]): Promise<void> {
     const o = this.options;
+    if (this.#abandoned) return;
     for (const { event, role, raw } of outs) {
       switch (event.type) {
         case "ready": {
@@ -1422,9 +1427,14 @@ class _Session {
             this.#killTracer("SIGKILL");
             return;
           }
-          // Stopped before this record was read, or while the version was awaited: the command's launch was given
-          // up (the gate aborted) and the tracer asked to stop. No trace begins.
-          if (this.stopping > 0) continue;
+          // A command stopped before this record was read, or while the version was awaited: its launch was given up
+          // (the gate aborted, the launcher killed) and the tracer asked to stop. No trace begins, and nothing of
+          // what follows (the launcher's end) is shown. With --pid or system-wide, the probes were attached: the
+          // trace ends as any stopped at once does, its summary included.
+          if (this.gate !== null && this.stopping > 0) {
+            this.#abandoned = true;
+            return;
+          }
           this.ready = true;
           if (!o.json) {
             const where = this.cgroup === null ? "" : ` in cgroup ${printable(this.cgroup)}`;
@@ -1524,6 +1534,8 @@ class _Session {
   }
   #stoppedForOutput = false;
   #saidBroken = false;
+  /** The command was stopped before the trace began: what the tracer still prints is not shown (see READY). */
+  #abandoned = false;
 
   /**
    * Text: a loss is shown where it happened, but at most a line a second, with what was lost since the last: a busy

@@ -55,7 +55,10 @@ export class Sink {
       // does not exist yet
     }
     const file = await Deno.open(path, fifo ? { write: true } : { write: true, create: true, truncate: true });
-    const regular = await file.stat().then((st) => st.isFile, () => false);
+    // A regular file of its own: not stderr's, where the notices go too (-o /dev/stderr, 2> that file).
+    const st = await file.stat().catch(() => null);
+    const err = await Deno.stat("/proc/self/fd/2").catch(() => null);
+    const regular = st?.isFile === true && !(err !== null && err.dev === st.dev && err.ino === st.ino);
     return new Sink(file, false, regular);
   }
 

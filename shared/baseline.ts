@@ -4,9 +4,10 @@ import { capConstant, parseCap } from "./capabilities.ts";
 
 /**
  * Capability names (upper case) from a baseline file: a `--json` trace (its summary line), a summary object,
- * or a plain list of names separated by spaces, commas or new lines (`#` starts a comment). The list may be given
- * as setcap lines (`setcap cap_chown,cap_net_raw+ep /usr/bin/tool`, as captrace prints them) or getcap's
- * (`/usr/bin/ping cap_net_raw=ep`): `setcap`, absolute paths and the sets after `+` or `=` are passed over.
+ * or a plain list of names separated by spaces, commas or new lines (`#` starts a comment). A line may also be a
+ * setcap line (`setcap cap_chown,cap_net_raw+ep /usr/bin/tool`, as captrace prints them; `setcap -r PATH` lists
+ * none) or getcap's (`/usr/bin/ping cap_net_raw=ep`, or older libcap's `/usr/bin/ping = cap_net_raw+ep`): the path
+ * and the sets after `+` or `=` are passed over.
  * Throws a SyntaxError naming the first word that is no capability.
  *
  * @example
@@ -31,17 +32,32 @@ export function parseBaseline(text: string): string[] {
   }
   const out: string[] = [];
   for (const raw of trimmed.split("\n")) {
-    const line = raw.replace(/#.*/, "");
-    for (const raw of line.split(/[\s,]+/).filter(Boolean)) {
-      if (raw === "setcap" || raw.startsWith("/")) continue;
+    for (const word of _words(raw.replace(/#.*/, "").trim())) {
       // `cap_net_raw+ep`, `cap_chown=eip`: the name before the sets it goes in.
-      const word = raw.replace(/(?:[+=][eip]*)+$/i, "");
-      const cap = parseCap(word);
+      const name = word.replace(/(?:[+=][eip]*)+$/i, "");
+      if (name === "" && word !== "") continue; // older getcap's lone `=`
+      const cap = parseCap(name);
       if (cap === null) throw new SyntaxError(`'${word}' is not a capability name`);
       out.push(capConstant(cap));
     }
   }
   return out;
+}
+
+/** The capability words of one line of a list: a setcap line's, a getcap line's, or the line's own. */
+function _words(line: string): string[] {
+  const split = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+  // setcap CAPS PATH (the path perhaps quoted, with spaces); setcap -r PATH removes them all.
+  const setcap = /^setcap\s+(\S+)/.exec(line);
+  if (setcap) return setcap[1] === "-r" ? [] : split(setcap[1]!);
+  // getcap: PATH CAPS, the path perhaps with spaces: the capability clauses are the words at the end.
+  if (line.startsWith("/")) {
+    const words = line.split(/\s+/);
+    let first = words.length;
+    while (first > 1 && /^(?:cap_|=)/i.test(words[first - 1]!)) first--;
+    return split(words.slice(first).join(" "));
+  }
+  return split(line);
 }
 
 /** A JSON object, or null for anything else (other text mixed into a trace, a line cut short). */

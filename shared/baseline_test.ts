@@ -30,10 +30,16 @@ Deno.test("parseBaseline reads setcap and getcap lines as their capabilities", (
     "CAP_FOWNER",
   ]);
   assert.deepEqual(parseBaseline("cap_kill=p+e"), ["CAP_KILL"]);
+  // What captrace prints when nothing is needed, a quoted path, older getcap's `PATH = CAPS`, a path with a space.
+  assert.deepEqual(parseBaseline("setcap -r /usr/bin/x\n"), []);
+  assert.deepEqual(parseBaseline("setcap cap_chown+ep '/opt/my app/x'"), ["CAP_CHOWN"]);
+  assert.deepEqual(parseBaseline("/usr/bin/ping = cap_net_raw+ep"), ["CAP_NET_RAW"]);
+  assert.deepEqual(parseBaseline("/opt/my app/x cap_chown=ep"), ["CAP_CHOWN"]);
   // Taken away (`-`) is not allowed.
   assert.throws(() => parseBaseline("cap_sys_admin-ep"), /'cap_sys_admin-ep' is not a capability name/);
-  // A relative path is no capability: said, not passed over.
-  assert.throws(() => parseBaseline("setcap cap_chown+ep ./tool"), /'.\/tool' is not a capability name/);
+  // A setcap line's path, relative or not, is passed over; a list's word that is no capability is said.
+  assert.deepEqual(parseBaseline("setcap cap_chown+ep ./tool"), ["CAP_CHOWN"]);
+  assert.throws(() => parseBaseline("cap_chown ./tool"), /'.\/tool' is not a capability name/);
   assert.throws(() => parseBaseline("cap_chown+x"), /'cap_chown\+x' is not a capability name/);
 });
 

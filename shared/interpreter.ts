@@ -98,8 +98,8 @@ export function parseShebang(firstLine: string): string[] | null {
 
 /**
  * The interpreter the kernel runs for a file beginning with `head`, as binfmt_script reads it: the `#!` line's first
- * word, ended by a space, a tab or the end of the line only (a carriage return is part of it); null when the file has
- * no `#!` line or it names nothing.
+ * word, ended by a space, a tab, a NUL or the end of the line only (a carriage return is part of it); null when the
+ * file has no `#!` line or it names nothing.
  *
  * @example
  * ```ts
@@ -111,6 +111,6 @@ export function parseShebang(firstLine: string): string[] | null {
  */
 export function shebangInterpreter(head: string): string | null {
   if (!head.startsWith("#!")) return null;
-  const word = head.slice(2).split("\n")[0]!.replace(/^[ \t]+/, "").split(/[ \t]/)[0]!;
+  const word = head.slice(2).split("\n")[0]!.replace(/^[ \t]+/, "").split(/[ \t\0]/)[0]!;
   return word === "" ? null : word;
 }

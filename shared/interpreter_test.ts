@@ -42,6 +42,7 @@ Deno.test("the kernel's interpreter is the #! line's first word, carriage return
   assert.equal(shebangInterpreter("#!\t/usr/bin/env python3\n"), "/usr/bin/env");
   assert.equal(shebangInterpreter("#!/bin/bash\r\n"), "/bin/bash\r", "a file with Windows line endings");
   assert.equal(shebangInterpreter("#!./relative"), "./relative");
+  assert.equal(shebangInterpreter("#!/bin/sh\0junk\n"), "/bin/sh", "a NUL ends it");
   assert.equal(shebangInterpreter("#! \n"), null);
   assert.equal(shebangInterpreter("\x7fELF"), null);
 });

@@ -531,6 +531,15 @@ Deno.test("a script whose interpreter is missing fails with 127, as in a shell, 
   const crlf = await runCli(["--", `${dir}/crlf.sh`]);
   assert.equal(crlf.code, 127, crlf.stderr);
   assert.match(crlf.stderr, /its interpreter '\/bin\/sh\\r' was not found\nIts #! line ends in a carriage return/);
+  // As the kernel reads the line: the file's end ends it too, and a NUL does.
+  await Deno.writeTextFile(`${dir}/noeol.sh`, "#!/nonexistent/interp", { mode: 0o755 });
+  const noeol = await runCli(["--", `${dir}/noeol.sh`]);
+  assert.equal(noeol.code, 127, noeol.stderr);
+  assert.match(noeol.stderr, /its interpreter '\/nonexistent\/interp' was not found/);
+  await Deno.writeTextFile(`${dir}/nul.sh`, "#!/bin/sh\0junk\necho nul\n", { mode: 0o755 });
+  const nul = await runCli(["--", `${dir}/nul.sh`]);
+  assert.equal(nul.code, 0, nul.stderr);
+  assert.equal(nul.stdout, "nul\n");
   // An interpreter that is there, given relative to the working directory as the kernel takes it, runs.
   await Deno.writeTextFile(`${dir}/rel.sh`, "#!./sh\necho hi\n", { mode: 0o755 });
   await Deno.symlink("/bin/sh", `${dir}/sh`);
