@@ -705,23 +705,37 @@ class _Session {
   #rootCapless = false;
 
   /**
-   * A command run as another user whose program is set-user-ID root (on a mount without nosuid) ran as root: root's
-   * files were its own and its checks passed. The note says so: what it needs without the bit is not seen.
+   * A command run as another user whose program, or a program of its tree that made checks, is set-user-ID root (on a
+   * mount without nosuid) ran as root: root's files were its own and its checks passed. The note says so: what it
+   * needs without the bit is not seen.
    */
   async #noteSetuidRoot(): Promise<void> {
     if (this.user === null || this.user.uid === 0) return;
-    const file = this.#rootProgram();
-    if (file.unplaced || file.mountNs !== undefined) return;
-    const st = await Deno.stat(file.path).catch(() => null);
-    if (st === null || st.uid !== 0 || ((st.mode ?? 0) & 0o4000) === 0) return;
     // Under no_new_privs, which the command inherits from captrace, the kernel ignores the bit.
     const status = await Deno.readTextFile("/proc/self/status").catch(() => "");
     if (/^NoNewPrivs:\s*1$/m.test(status)) return;
-    const real = await Deno.realPath(file.path).catch(() => null);
+    const root = this.#rootProgram();
+    const paths = [
+      ...(root.unplaced || root.mountNs !== undefined ? [] : [root.path]),
+      ...(this.summary()?.recommendation.programs ?? []).filter((p) => p.placed && p.mount_ns === null).map((p) =>
+        p.path
+      ),
+    ];
     const table = await Deno.readTextFile("/proc/self/mountinfo").catch(() => null);
-    if (real === null || table === null || mountOf(real, mounts(table))?.options.includes("nosuid") !== false) return;
-    this.#setuidNote = `${printable(file.path)} is set-user-ID root: run by ${this.user.name}, it ran as root, whose ` +
-      "files are its own and whose checks pass, so what it needs without that bit is not seen.";
+    if (table === null) return;
+    const all = mounts(table);
+    const setuid: string[] = [];
+    for (const path of new Set(paths)) {
+      const st = await Deno.stat(path).catch(() => null);
+      if (st === null || st.uid !== 0 || ((st.mode ?? 0) & 0o4000) === 0) continue;
+      const real = await Deno.realPath(path).catch(() => null);
+      if (real !== null && mountOf(real, all)?.options.includes("nosuid") === false) setuid.push(printable(path));
+    }
+    if (setuid.length === 0) return;
+    const one = setuid.length === 1;
+    this.#setuidNote = `${setuid.join(" and ")} ${one ? "is" : "are"} set-user-ID root: run by ${this.user.name}, ` +
+      `${one ? "it" : "they"} ran as root, whose files are ${one ? "its" : "their"} own and whose checks pass, so ` +
+      `what ${one ? "it needs" : "they need"} without that bit is not seen.`;
     this.#summary = undefined;
   }
   #setuidNote = "";

@@ -32,8 +32,20 @@ Deno.test("unusableVariables leaves out a TMPDIR the user cannot write and an XD
     assert.deepEqual(await dropped({ TMPDIR: `${top}/readonly` }), ["TMPDIR"]);
     assert.deepEqual(await dropped({ TMPDIR: `${top}/private/tmp` }), ["TMPDIR"], "open itself, behind a closed one");
     assert.deepEqual(await dropped({ XDG_RUNTIME_DIR: `${top}/shared` }), ["XDG_RUNTIME_DIR"]);
-    // What names no directory, or a relative one, is left as it is: it fails for root too.
-    assert.deepEqual(await dropped({ TMPDIR: `${top}/none`, XDG_RUNTIME_DIR: "run" }), []);
+    // What names no directory is left as it is: it fails for root too. But another user's runtime directory by its
+    // name, made or not, goes.
+    assert.deepEqual(await dropped({ TMPDIR: `${top}/none`, XDG_RUNTIME_DIR: `${top}/none` }), []);
+    assert.deepEqual(await dropped({ XDG_RUNTIME_DIR: "/run/user/987654" }), ["XDG_RUNTIME_DIR"]);
+    assert.deepEqual(await dropped({ XDG_RUNTIME_DIR: "/run/user/65534/" }), [], "nobody's own");
+    // Relative, from the working directory.
+    const cwd = Deno.cwd();
+    try {
+      Deno.chdir(top);
+      assert.deepEqual(await dropped({ TMPDIR: "readonly" }), ["TMPDIR"]);
+      assert.deepEqual(await dropped({ TMPDIR: "shared" }), []);
+    } finally {
+      Deno.chdir(cwd);
+    }
     const [v] = await unusableVariables({ TMPDIR: `${top}/readonly` }, NOBODY);
     assert.deepEqual(v, { name: "TMPDIR", value: `${top}/readonly`, why: "not writable by them" });
   } finally {

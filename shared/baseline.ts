@@ -1,6 +1,6 @@
 /** Baselines for CI: the capabilities a program is known to need, and what a new run needs beyond them. */
 
-import { capConstant, parseCap } from "./capabilities.ts";
+import { CAPABILITY_NAMES, capConstant, parseCap } from "./capabilities.ts";
 
 /**
  * Capability names (upper case) from a baseline file: a `--json` trace (its summary line), a summary object,
@@ -35,7 +35,13 @@ export function parseBaseline(text: string): string[] {
     for (const word of _words(raw.replace(/#.*/, "").trim())) {
       // `cap_net_raw+ep`, `cap_chown=eip`: the name before the sets it goes in.
       const name = word.replace(/(?:[+=][eip]*)+$/i, "");
-      if (name === "" && word !== "") continue; // older getcap's lone `=`
+      // `=ep` or `all=ep`: every capability (setcap's and getcap's text for all of them); older getcap's lone `=`
+      // (`PATH = CAPS`) names none.
+      if ((name === "" && /^=[eip]+/i.test(word)) || /^all$/i.test(name)) {
+        out.push(...CAPABILITY_NAMES.map((_, cap) => capConstant(cap)));
+        continue;
+      }
+      if (name === "") continue;
       const cap = parseCap(name);
       if (cap === null) throw new SyntaxError(`'${word}' is not a capability name`);
       out.push(capConstant(cap));
@@ -46,16 +52,18 @@ export function parseBaseline(text: string): string[] {
 
 /** The capability words of one line of a list: a setcap line's, a getcap line's, or the line's own. */
 function _words(line: string): string[] {
-  const split = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+  // Quoted as a shell line may have them: 'cap_chown+ep'.
+  const split = (text: string) => text.split(/[\s,]+/).map((w) => w.replace(/^(['"])(.*)\1$/, "$2")).filter(Boolean);
   // setcap CAPS PATH (the path perhaps quoted, with spaces); setcap -r PATH removes them all.
   const setcap = /^setcap\s+(\S+)/.exec(line);
   if (setcap) return setcap[1] === "-r" ? [] : split(setcap[1]!);
-  // getcap: PATH CAPS, the path perhaps with spaces: the capability clauses are the words at the end.
-  if (line.startsWith("/")) {
+  // getcap: PATH CAPS, the path as given to getcap (relative too, perhaps with spaces) and the capability clauses,
+  // which set something (`+` or `=`), at the end.
+  if (/[+=]/.test(line)) {
     const words = line.split(/\s+/);
     let first = words.length;
-    while (first > 1 && /^(?:cap_|=)/i.test(words[first - 1]!)) first--;
-    return split(words.slice(first).join(" "));
+    while (first > 0 && /^['"]?(?:cap_|all[+=]|=)/i.test(words[first - 1]!)) first--;
+    if (first < words.length) return split(words.slice(first).join(" "));
   }
   return split(line);
 }

@@ -35,6 +35,20 @@ Deno.test("parseBaseline reads setcap and getcap lines as their capabilities", (
   assert.deepEqual(parseBaseline("setcap cap_chown+ep '/opt/my app/x'"), ["CAP_CHOWN"]);
   assert.deepEqual(parseBaseline("/usr/bin/ping = cap_net_raw+ep"), ["CAP_NET_RAW"]);
   assert.deepEqual(parseBaseline("/opt/my app/x cap_chown=ep"), ["CAP_CHOWN"]);
+  // getcap prints the path as it was given it: relative, too.
+  assert.deepEqual(parseBaseline("tb cap_fowner=ep\n./tb cap_chown+ep\nsub/tb = cap_kill+ep"), [
+    "CAP_FOWNER",
+    "CAP_CHOWN",
+    "CAP_KILL",
+  ]);
+  assert.deepEqual(parseBaseline("setcap 'cap_fowner+ep' /x"), ["CAP_FOWNER"]);
+  assert.deepEqual(parseBaseline("cap_chown+ep cap_kill=p"), ["CAP_CHOWN", "CAP_KILL"], "clauses alone");
+  // Every capability: `=ep` (getcap's, and setcap's) and `all=ep`.
+  for (const all of ["/x/tb =ep", "setcap =ep /x/tb", "all=ep"]) {
+    const caps = parseBaseline(all);
+    assert.equal(caps.length, 41, all);
+    assert.ok(caps.includes("CAP_SYS_ADMIN") && caps.includes("CAP_CHECKPOINT_RESTORE"), all);
+  }
   // Taken away (`-`) is not allowed.
   assert.throws(() => parseBaseline("cap_sys_admin-ep"), /'cap_sys_admin-ep' is not a capability name/);
   // A setcap line's path, relative or not, is passed over; a list's word that is no capability is said.

@@ -610,6 +610,18 @@ Deno.test("a set-user-ID-root program run as another user is noted as having run
     );
     assert.doesNotMatch(await note(["-u", "nobody", "--", `${dir}/plain`]), /set-user-ID/);
     assert.doesNotMatch(await note(["--", `${dir}/suid`]), /set-user-ID/, "run as root, the bit changes nothing");
+    // Run by the command, one that made checks (chown, as root: an allowed CAP_CHOWN) is named too.
+    await Deno.copyFile("/usr/bin/chown", `${dir}/suid_chown`);
+    await Deno.chmod(`${dir}/suid_chown`, 0o4755);
+    const file = await rootOwnedFile();
+    const child = await note(["-u", "nobody", "--", "/bin/sh", "-c", `${dir}/suid_chown 65534 ${file}; true`]);
+    assert.ok(
+      child.endsWith(
+        ` ${dir}/suid_chown is set-user-ID root: run by nobody, it ran as root, whose files are ` +
+          "its own and whose checks pass, so what it needs without that bit is not seen.",
+      ),
+      child,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
