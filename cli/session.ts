@@ -712,8 +712,7 @@ class _Session {
   async #noteSetuidRoot(): Promise<void> {
     if (this.user === null || this.user.uid === 0) return;
     // Under no_new_privs, which the command inherits from captrace, the kernel ignores the bit.
-    const status = await Deno.readTextFile("/proc/self/status").catch(() => "");
-    if (/^NoNewPrivs:\s*1$/m.test(status)) return;
+    if (/^NoNewPrivs:\s*1$/m.test(await readStatus(Deno.pid) ?? "")) return;
     const root = this.#rootProgram();
     const paths = [
       ...(root.unplaced || root.mountNs !== undefined ? [] : [root.path]),

@@ -58,8 +58,9 @@ export const CAP_SYS_ADMIN = 21;
  * in a later call of the same syscall are taken for a pair too. The first four end a call refused without their
  * fallback only in rare calls (CAP_DAC_READ_SEARCH alone refuses open_by_handle_at, and linkat of an open file, whose
  * next call could ask for CAP_DAC_OVERRIDE first); CAP_FOWNER does in common ones (chmod, O_NOATIME), so only calls
- * where a CAP_DAC_OVERRIDE check never comes first pair it. CAP_NET_RAW before CAP_NET_ADMIN (SO_MARK) is left out for the same reason: setsockopt refuses
- * SO_BINDTODEVICE on CAP_NET_RAW alone, and SO_RCVBUFFORCE asks for CAP_NET_ADMIN first.
+ * where a CAP_DAC_OVERRIDE check never comes first pair it. CAP_NET_RAW before CAP_NET_ADMIN (SO_MARK) is left out
+ * for the same reason: setsockopt refuses SO_BINDTODEVICE on CAP_NET_RAW alone, and SO_RCVBUFFORCE asks for
+ * CAP_NET_ADMIN first.
  */
 export const FALLBACK_OF: ReadonlyMap<number, number> = new Map([
   [38, 21], // CAP_PERFMON, CAP_SYS_ADMIN

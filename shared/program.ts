@@ -602,19 +602,17 @@ function _follows(options: ProgramOptions): boolean {
  * only on x86_64, whose syscall numbers the program knows.
  */
 function _fallback(cap: string, ret: string, sys: string, arch: string): string[] {
+  const made = [...FALLBACK_OF].filter(([narrow]) => arch === "x86_64" || !FALLBACK_CALLS.has(narrow));
   const broad = new Map<number, string[]>();
-  for (const [narrow, b] of FALLBACK_OF) {
-    const calls = FALLBACK_CALLS.get(narrow);
-    if (calls !== undefined && arch !== "x86_64") continue;
-    const numbers = calls === undefined ? [] : _callNumbers(calls);
+  for (const [narrow, b] of made) {
+    const numbers = _callNumbers(FALLBACK_CALLS.get(narrow) ?? []);
     const test = numbers.length === 0
       ? `$n == ${narrow + 1}`
       : `($n == ${narrow + 1} && (${numbers.map((nr) => `$fs == ${nr + 1}`).join(" || ")}))`;
     broad.set(b, [...(broad.get(b) ?? []), test]);
   }
   const pairs = [...broad].map(([b, tests]) => `($fc == ${b} && (${tests.join(" || ")}))`);
-  const narrow = [...FALLBACK_OF.keys()].filter((n) => arch === "x86_64" || !FALLBACK_CALLS.has(n))
-    .map((n) => `$fc == ${n}`).join(" || ");
+  const narrow = made.map(([n]) => `$fc == ${n}`).join(" || ");
   // Unsigned throughout: bpftrace warns of signed operands for % and /.
   return [
     `$fs = (uint64)(${sys} + 1); $fc = (uint64)${cap}; $fb = (uint64)0; $nd = @nd[tid];`,

@@ -143,10 +143,10 @@ export function recommend(input: RecommendInput): Recommendation {
   // A narrow capability that was only ever checked before falling back is covered by its broad one where that is
   // needed on its own: the kernel grants the fallback (with CAP_DAC_OVERRIDE for its writes, a program's reads need
   // no CAP_DAC_READ_SEARCH).
+  // Only ever checked before falling back: not said when the counts lack checks (one of its own may be missing).
+  const fallbackOnly = (n: Narrowing) => !input.countsIncomplete && (checks.get(n.cap) ?? 0) <= n.count;
   const covered = new Set<number>();
-  for (const n of input.countsIncomplete ? [] : narrowings) {
-    if ((alone.get(n.insteadOf) ?? 0) > 0 && (checks.get(n.cap) ?? 0) <= n.count) covered.add(n.cap);
-  }
+  for (const n of narrowings) if (fallbackOnly(n) && (alone.get(n.insteadOf) ?? 0) > 0) covered.add(n.cap);
   const narrowed: Recommendation["narrowed"] = [];
   for (const n of narrowings) {
     caps.add(n.cap);
@@ -156,8 +156,7 @@ export function recommend(input: RecommendInput): Recommendation {
       cap: capConstant(n.cap),
       instead_of: broad,
       reason: `the kernel checked ${capConstant(n.cap)} first and fell back to ${broad} (${n.count}×)`,
-      // Not when the counts lack checks: one of the narrow capability's own may be among those missing.
-      fallback_only: !input.countsIncomplete && (checks.get(n.cap) ?? 0) <= n.count,
+      fallback_only: fallbackOnly(n),
     });
   }
   // A broad capability that only ever stood in for narrow ones is not needed: the narrow ones are.
