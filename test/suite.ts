@@ -1,5 +1,7 @@
 /** Runs the whole quality ladder (fmt, lint, check, every test) and ends with one plain `N passed, N failed` line. */
 
+import { junitCounts, type JunitFailure, junitFailures } from "./junit.ts";
+
 const ROOT = new URL("..", import.meta.url).pathname;
 
 async function step(
@@ -26,23 +28,23 @@ async function step(
   return { ok: (await child.status).success, out };
 }
 
-/** Counts from a JUnit report: tests and failures (errors count as failures). */
-function junitCounts(xml: string): { passed: number; failed: number } {
-  const m = /<testsuites[^>]*\btests="(\d+)"[^>]*\bfailures="(\d+)"(?:[^>]*\berrors="(\d+)")?/.exec(xml);
-  if (!m) return { passed: 0, failed: 1 };
-  const failed = Number(m[2]) + Number(m[3] ?? 0);
-  return { passed: Number(m[1]) - failed, failed };
-}
-
 let passed = 0;
 let failed = 0;
-const tally = (ok: boolean) => ok ? passed++ : failed++;
+/** What failed, named again at the end: CI logs are often shown only in part, and the tests' own report is mid-way. */
+const failedNames: string[] = [];
+const tally = (name: string, ok: boolean) => {
+  if (ok) return passed++;
+  failedNames.push(name);
+  return failed++;
+};
 
-tally((await step("format", ["fmt", "--check"])).ok);
-tally((await step("lint", ["lint"])).ok);
-tally((await step("type check", ["check", "cli/", "shared/", "test/"])).ok);
+tally("deno fmt --check", (await step("format", ["fmt", "--check"])).ok);
+tally("deno lint", (await step("lint", ["lint"])).ok);
+tally("deno check", (await step("type check", ["check", "cli/", "shared/", "test/"])).ok);
 const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks ?? {};
-if (tasks["check:extension"]) tally((await step("extension type check", ["task", "check:extension"])).ok);
+if (tasks["check:extension"]) {
+  tally("deno task check:extension", (await step("extension type check", ["task", "check:extension"])).ok);
+}
 
 const junit = await Deno.makeTempFile({ suffix: ".xml" });
 // The tests' temporary files go to a directory of their own, removed after them: some tests leave theirs (files
@@ -63,10 +65,13 @@ await step("tests", [
   TMPDIR: tmp,
 });
 await Deno.remove(tmp, { recursive: true }).catch((e) => console.error(`suite: cannot remove ${tmp}: ${e.message}`));
-const counts = junitCounts(await Deno.readTextFile(junit).catch(() => ""));
+const report = await Deno.readTextFile(junit).catch(() => "");
 await Deno.remove(junit).catch(() => {});
+const counts = junitCounts(report);
 passed += counts.passed;
 failed += counts.failed;
+const testFailures = junitFailures(report);
+if (counts.failed > 0 && testFailures.length === 0) failedNames.push("deno test (no report of which test failed)");
 
 if (tasks["test:extension"]) {
   const ext = await step("extension end-to-end", ["task", "test:extension"]);
@@ -77,7 +82,31 @@ if (tasks["test:extension"]) {
   } else {
     failed++;
   }
+  const extFailures = [...ext.out.matchAll(/^FAIL +(.+)$/gm)].map((f) => f[1]!);
+  if (!ext.ok || extFailures.length > 0) {
+    failedNames.push(...extFailures, ...(extFailures.length ? [] : ["extension end-to-end"]));
+  }
 }
 
-console.log(`\nsuite: ${passed} passed, ${failed} failed`);
+// Last, and short, since a log is often shown only by its start and end: why each test failed, then what failed.
+if (failed > 0) console.log(`\n${failureDetails(testFailures)}\n${failureList(failedNames, testFailures)}`);
+console.log(`\nsuite: Linux ${Deno.osRelease()}, ${navigator.hardwareConcurrency} CPUs, run in ${ROOT}`);
+console.log(`suite: ${passed} passed, ${failed} failed`);
 Deno.exit(failed === 0 ? 0 : 1);
+
+/** Each failed test with the first lines of its failure. */
+function failureDetails(tests: JunitFailure[]): string {
+  const lines = ["=== why they failed"];
+  for (const t of tests) {
+    lines.push(`--- ${t.name} (${t.file}:${t.line})`);
+    const why = t.message.split("\n");
+    lines.push(...why.slice(0, 25).map((l) => `  ${l}`));
+    if (why.length > 25) lines.push(`  (${why.length - 25} more lines in the tests' output above)`);
+  }
+  return lines.join("\n");
+}
+
+/** One line per failed step or test. */
+function failureList(steps: string[], tests: JunitFailure[]): string {
+  return ["=== failed", ...steps, ...tests.map((t) => `${t.name} (${t.file}:${t.line})`)].join("\n");
+}
