@@ -589,11 +589,26 @@ Deno.test("a program that does nothing privileged needs no capabilities", async 
   }
 });
 
+/**
+ * Runs `f` in a fresh tmpfs mounted with `options`, so that what a test asks of the mount (set-user-ID bits honoured
+ * or not) does not hang on how TMPDIR is mounted: a tmpfs /tmp is often nosuid.
+ */
+async function inTmpfs(options: string, f: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const mount = await new Deno.Command("mount", { args: ["-t", "tmpfs", "-o", options, "captrace-test", dir] })
+    .output();
+  assert.ok(mount.success, `mount -o ${options}: ${new TextDecoder().decode(mount.stderr)}`);
+  try {
+    await f(dir);
+  } finally {
+    await new Deno.Command("umount", { args: [dir] }).output();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test("a set-user-ID-root program run as another user is noted as having run as root", async () => {
   await requireTracing();
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.chmod(dir, 0o755);
+  await inTmpfs("mode=755", async (dir) => {
     for (const name of ["suid", "plain"]) await Deno.copyFile("/bin/true", `${dir}/${name}`);
     await Deno.chmod(`${dir}/suid`, 0o4755);
     await Deno.chmod(`${dir}/plain`, 0o755);
@@ -602,11 +617,13 @@ Deno.test("a set-user-ID-root program run as another user is noted as having run
       assert.equal(r.code, 0, r.stderr);
       return summaryOf(r.events).rec.note as string;
     };
+    const suid = await note(["-u", "nobody", "--", `${dir}/suid`]);
     assert.ok(
-      (await note(["-u", "nobody", "--", `${dir}/suid`])).endsWith(
+      suid.endsWith(
         ` ${dir}/suid is set-user-ID root: run by nobody, it ran as root, whose files are its own and whose checks ` +
           "pass, so what it needs without that bit is not seen.",
       ),
+      suid,
     );
     assert.doesNotMatch(await note(["-u", "nobody", "--", `${dir}/plain`]), /set-user-ID/);
     assert.doesNotMatch(await note(["--", `${dir}/suid`]), /set-user-ID/, "run as root, the bit changes nothing");
@@ -622,9 +639,21 @@ Deno.test("a set-user-ID-root program run as another user is noted as having run
       ),
       child,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
+});
+
+Deno.test("a set-user-ID-root program on a nosuid mount runs as its user, and gets no note", async () => {
+  await requireTracing();
+  await inTmpfs("mode=755,nosuid", async (dir) => {
+    await Deno.copyFile("/usr/bin/chown", `${dir}/suid_chown`);
+    await Deno.chmod(`${dir}/suid_chown`, 0o4755);
+    const file = await rootOwnedFile();
+    const r = await runJson(["-c", "-u", "nobody", "--", `${dir}/suid_chown`, "65534", file]);
+    assert.equal(r.code, 1, "chown ran as nobody, and failed");
+    const { caps, rec } = summaryOf(r.events);
+    assert.equal(caps.find((c) => c.cap_name === "cap_chown")?.denied, 1);
+    assert.doesNotMatch(rec.note as string, /set-user-ID/);
+  });
 });
 
 Deno.test("a program that drops its capabilities needs none; one that raises its inheritable set needs CAP_SETPCAP", async () => {
