@@ -468,13 +468,29 @@ Deno.test("--unique and --summary-only narrow by the kernel's counts as the full
   }
 });
 
+/**
+ * Runs `f` in a fresh tmpfs mounted with `options`, so that what a test asks of the mount (set-user-ID bits and file
+ * capabilities honoured or not) does not hang on how TMPDIR is mounted: a tmpfs /tmp is often nosuid.
+ */
+async function inTmpfs(options: string, f: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const mount = await new Deno.Command("mount", { args: ["-t", "tmpfs", "-o", options, "captrace-test", dir] })
+    .output();
+  assert.ok(mount.success, `mount -o ${options}: ${new TextDecoder().decode(mount.stderr)}`);
+  try {
+    await f(dir);
+  } finally {
+    await new Deno.Command("umount", { args: [dir] }).output();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test("a touch takes CAP_FOWNER, not its fallback, and that alone is enough; elsewhere CAP_FOWNER pairs with none", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
   await Deno.chmod(file, 0o600);
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.chmod(dir, 0o755);
+  // The file capability set below must work when run: not on a nosuid TMPDIR.
+  await inTmpfs("mode=755", async (dir) => {
     // utimensat with no times: refused as nobody, after CAP_FOWNER and then CAP_DAC_OVERRIDE.
     const copy = `${dir}/utimes_now`;
     await Deno.copyFile(await fixture("utimes_now"), copy);
@@ -514,9 +530,7 @@ Deno.test("a touch takes CAP_FOWNER, not its fallback, and that alone is enough;
       assert.deepEqual(rec.capabilities, ["CAP_DAC_OVERRIDE", "CAP_FOWNER"], `${mode}: ${JSON.stringify(rec)}`);
       assert.deepEqual(rec.narrowed, [], mode.join(" "));
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--baseline holds a capability also needed on its own, though narrowed elsewhere, to the baseline", async () => {
@@ -588,23 +602,6 @@ Deno.test("a program that does nothing privileged needs no capabilities", async 
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-/**
- * Runs `f` in a fresh tmpfs mounted with `options`, so that what a test asks of the mount (set-user-ID bits honoured
- * or not) does not hang on how TMPDIR is mounted: a tmpfs /tmp is often nosuid.
- */
-async function inTmpfs(options: string, f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  const mount = await new Deno.Command("mount", { args: ["-t", "tmpfs", "-o", options, "captrace-test", dir] })
-    .output();
-  assert.ok(mount.success, `mount -o ${options}: ${new TextDecoder().decode(mount.stderr)}`);
-  try {
-    await f(dir);
-  } finally {
-    await new Deno.Command("umount", { args: [dir] }).output();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("a set-user-ID-root program run as another user is noted as having run as root", async () => {
   await requireTracing();
