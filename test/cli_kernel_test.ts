@@ -183,9 +183,10 @@ Deno.test("--pid charges a child that ran before the attach to its own program, 
 Deno.test("the trace ends with the command, and names the processes it started that still run", async () => {
   await requireTracing();
   // Their output elsewhere: the run is over when captrace is, not when they are.
-  const script = "/bin/sleep 7.31 >/dev/null 2>&1 & /bin/sleep 7.32 >/dev/null 2>&1 & /bin/true; exit 0";
+  // Their durations mark them: no other process on the machine has these in its command line (it gets SIGKILL).
+  const script = "/bin/sleep 7.3141591 >/dev/null 2>&1 & /bin/sleep 7.3141592 >/dev/null 2>&1 & /bin/true; exit 0";
   const r = await runCli(["--", "/bin/sh", "-c", script]);
-  const left = await processesMatching("7.3");
+  const left = await processesMatching("sleep 7.314159");
   try {
     assert.equal(r.code, 0, r.stderr);
     const pids = left.map((l) => Number.parseInt(l)).sort((a, b) => a - b);
@@ -205,8 +206,8 @@ Deno.test("the trace ends with the command, and names the processes it started t
   // None left: nothing to say.
   assert.doesNotMatch((await runCli(["--", "/bin/sh", "-c", "/bin/true; exit 0"])).stderr, /still run/);
   // With --json on stderr there is no notice: the summary's note says it, for a reader or a --baseline run in CI.
-  const json = await runCli(["--json", "--", "/bin/sh", "-c", script.replaceAll("7.3", "7.4")]);
-  const late = await processesMatching("7.4");
+  const json = await runCli(["--json", "--", "/bin/sh", "-c", script.replaceAll("7.314159", "7.414159")]);
+  const late = await processesMatching("sleep 7.414159");
   try {
     const summary = ndjson(json.stderr).at(-1);
     assert.equal(summary?.type, "summary", json.stderr);
@@ -993,7 +994,7 @@ Deno.test("--pid on a process of 5,000 threads traces them all, the program pass
   const lines = target.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   try {
-    assert.equal((await lines.read()).value, "ready\n");
+    assert.equal((await lines.read()).value, "ready\n", `${n} threads started (if not, many_threads said why above)`);
     const p = new Deno.Command(Deno.execPath(), {
       stdin: "null",
       args: [...CLI, "--json", "-c", "-o", out, "-p", String(target.pid)],
