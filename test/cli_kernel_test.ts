@@ -186,7 +186,7 @@ Deno.test("the trace ends with the command, and names the processes it started t
   // Their durations mark them: no other process on the machine has these in its command line (it gets SIGKILL).
   const script = "/bin/sleep 7.3141591 >/dev/null 2>&1 & /bin/sleep 7.3141592 >/dev/null 2>&1 & /bin/true; exit 0";
   const r = await runCli(["--", "/bin/sh", "-c", script]);
-  const left = await processesMatching("sleep 7.314159");
+  const left = await processesMatching("7.314159");
   try {
     assert.equal(r.code, 0, r.stderr);
     const pids = left.map((l) => Number.parseInt(l)).sort((a, b) => a - b);
@@ -207,7 +207,7 @@ Deno.test("the trace ends with the command, and names the processes it started t
   assert.doesNotMatch((await runCli(["--", "/bin/sh", "-c", "/bin/true; exit 0"])).stderr, /still run/);
   // With --json on stderr there is no notice: the summary's note says it, for a reader or a --baseline run in CI.
   const json = await runCli(["--json", "--", "/bin/sh", "-c", script.replaceAll("7.314159", "7.414159")]);
-  const late = await processesMatching("sleep 7.414159");
+  const late = await processesMatching("7.414159");
   try {
     const summary = ndjson(json.stderr).at(-1);
     assert.equal(summary?.type, "summary", json.stderr);

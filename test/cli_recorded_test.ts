@@ -540,7 +540,7 @@ async function signalled(env: Record<string, string>, gaps: number[], ready: boo
     let err = "";
     try {
       if (ready) { while (!err.includes("Hit Ctrl-C")) err += (await reader.read()).value ?? ""; }
-      else while ((await processesWithEnv("FAKE_TEST=signalled")).length < 2) await _sleep(50);
+      else while (!(await standInTracing())) await _sleep(50);
       for (const gap of gaps) {
         await _sleep(gap);
         child.kill("SIGTERM");
@@ -558,6 +558,17 @@ async function signalled(env: Record<string, string>, gaps: number[], ready: boo
   });
 }
 
+/**
+ * Whether the stand-in tracer of signalled() runs its program. Not only that processes with its settings run: the
+ * command's launcher has them too, and so does the stand-in asked for its version, both before the tracer starts.
+ */
+async function standInTracing(): Promise<boolean> {
+  for (const pid of await processesWithEnv("FAKE_TEST=signalled")) {
+    if ((await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).includes("program.bt")) return true;
+  }
+  return false;
+}
+
 function _sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -573,7 +584,8 @@ Deno.test("a third signal, a second after the second, ends captrace whose tracer
 
 Deno.test("a second signal, a second after the first, ends captrace whose tracer hangs before READY", async () => {
   const replay = await temp("");
-  const r = await signalled({ FAKE_REPLAY: replay, FAKE_STUCK: "1" }, [0, 1200], false);
+  // Its version comes late, so that the signals wait for the tracer itself, not for the first processes to run.
+  const r = await signalled({ FAKE_REPLAY: replay, FAKE_STUCK: "1", FAKE_VERSION_SLEEP: "0.5" }, [0, 1200], false);
   assert.equal(r.status.code, 128 + 15, r.err);
   assert.deepEqual(r.command, [], "the command never ran");
   await Deno.remove(replay);
