@@ -178,3 +178,15 @@ export async function tracerOf(captrace: number): Promise<number | null> {
 export async function isRunning(pid: number): Promise<boolean> {
   return (await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")) !== "";
 }
+
+/**
+ * Whether `pid` has stopped running within 10 s. captrace does not wait for the bpftrace it SIGKILLs, which, on a
+ * loaded machine, may not have begun to exit when captrace has.
+ */
+export async function endsSoon(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (!(await isRunning(pid))) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
