@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { validateEvent } from "../shared/validate_event.ts";
-import { fixture, requireTracing, rootOwnedFile, runCli, runJson } from "./helpers.ts";
+import { CLI, fixture, ndjson, requireTracing, rootOwnedFile, runCli, runJson, waitForReady } from "./helpers.ts";
 
 /** The shell `/bin/sh` is, as setcap lines name it (the file, not the link). */
 const SH = Deno.realPathSync("/bin/sh");
@@ -383,8 +383,8 @@ Deno.test("--pid of a process in another mount namespace names its binary there,
   await requireTracing();
   await withRoot(async (dir) => {
     const script = `mount --make-rprivate / && mount --bind ${dir} ${dir} && cd ${dir} && pivot_root . old && ` +
-      "exec /bin/link 1500";
-    // unshare and sh exec in place: the child's pid ends up running /bin/prog, waiting before its chown.
+      "exec /bin/link usr1";
+    // unshare and sh exec in place: the child's pid ends up running /bin/prog, waiting for a SIGUSR1 to chown.
     const child = new Deno.Command("unshare", { args: ["-m", "sh", "-c", script], stdin: "null" }).spawn();
     try {
       for (let i = 0; (await Deno.readLink(`/proc/${child.pid}/exe`).catch(() => "")) !== "/bin/prog"; i++) {
@@ -392,8 +392,19 @@ Deno.test("--pid of a process in another mount namespace names its binary there,
         await new Promise((r) => setTimeout(r, 10));
       }
       const ns = Number(/\d+/.exec(await Deno.readLink(`/proc/${child.pid}/ns/mnt`))![0]);
-      const { events, code } = await runJson(["-p", String(child.pid)]);
-      assert.equal(code, 0);
+      const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+      const trace = new Deno.Command(Deno.execPath(), {
+        args: [...CLI, "--json", "-o", out, "-p", String(child.pid)],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      await waitForReady(out);
+      Deno.kill(child.pid, "SIGUSR1");
+      const { code, stderr } = await trace.output();
+      assert.equal(code, 0, new TextDecoder().decode(stderr));
+      const events = ndjson(await Deno.readTextFile(out));
+      await Deno.remove(out);
       const rec = summaryOf(events).rec;
       const programs = rec.programs as { path: string; mount_ns: number | null; capabilities: string[] }[];
       assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [["/bin/prog", ["CAP_CHOWN"]]]);
