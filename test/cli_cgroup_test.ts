@@ -210,8 +210,10 @@ Deno.test("--cgroup charges a fork gone before it was looked up to its parent's 
     const t = await trace(["-c", "--cgroup", top]);
     // The parent, in the cgroup before the trace saw it execute, waits a second after its child's check and exit.
     const run = nobodyIn(top, [bin, file, "1"]).output();
-    await new Promise((r) => setTimeout(r, 500));
+    const chowned = (events: Record<string, unknown>[]) => events.some((e) => e.cap_name === "cap_chown");
+    await until(async () => chowned(await t.events()));
     const events = await t.stop();
+    assert.ok(chowned(events), "the child's chown was traced");
     await run;
     const { programs } = (events.at(-1) as {
       recommendation: { programs: { path: string; capabilities: string[] }[] };
