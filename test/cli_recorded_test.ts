@@ -513,11 +513,16 @@ Deno.test("the tracer's losses are shown where they happen, at most a line a sec
     ]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stderr.split("\n").filter((l) => /tracer lost/.test(l));
-    assert.equal(lines.length, 2, r.stderr);
+    // Two lines, or a third if the stand-in's 1.4 s of losses took over 2 s on a loaded machine.
+    assert.ok(lines.length === 2 || lines.length === 3, r.stderr);
     assert.equal(lines[0], "captrace: tracer lost 1 events");
-    const [, since, total] = /^captrace: tracer lost (\d+) events \((\d+) so far\)$/.exec(lines[1]!) ?? [];
-    assert.equal(Number(total), Number(since) + 1, lines[1]);
-    assert.ok(Number(total) >= 6 && Number(total) <= 10, lines[1]);
+    let shown = 1;
+    for (const line of lines.slice(1)) {
+      const [, since, total] = /^captrace: tracer lost (\d+) events \((\d+) so far\)$/.exec(line) ?? [];
+      assert.equal(Number(total), shown + Number(since), line);
+      shown = Number(total);
+    }
+    assert.ok(shown >= 6 && shown <= 10, lines.at(-1));
     assert.match(r.stderr, /^captrace: 10 events lost by the tracer; summary counts are still exact$/m);
   } finally {
     for (const f of [replay, slow, end]) await Deno.remove(f);
