@@ -51,8 +51,10 @@ Deno.test("startTime tells one process from another given the same pid later, an
     return new Deno.Command(`${dir}/x) (y`, { args: ["5"] }).spawn();
   })();
   try {
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal((await Deno.readTextFile(`/proc/${child.pid}/comm`)).trim(), "x) (y");
+    // Until the child has executed the copy, its comm is deno's.
+    const comm = async () => (await Deno.readTextFile(`/proc/${child.pid}/comm`)).trim();
+    for (let i = 0; i < 250 && await comm() !== "x) (y"; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await comm(), "x) (y");
     const t = await startTime(child.pid);
     assert.ok(t !== null && t >= mine!, `${t} >= ${mine}`);
   } finally {
