@@ -23,13 +23,25 @@ function attribute(tag: string, name: string): string {
   return m ? unescapeXml(m[1]!) : "";
 }
 
-/** Tests run and failed (errors count as failures); a report that cannot be read counts as one failure. */
-export function junitCounts(xml: string): { passed: number; failed: number } {
+/** Each test case: its opening tag and what it holds. */
+function testCases(xml: string): { tag: string; body: string }[] {
+  return [...xml.matchAll(/<testcase\b[^>]*?(?:\/>|>([\s\S]*?)<\/testcase>)/g)].map((m) => ({
+    tag: m[0].slice(0, m[0].indexOf(">") + 1),
+    body: m[1] ?? "",
+  }));
+}
+
+/**
+ * Tests passed, failed (errors, as a test cancelled, count as failures) and skipped (ignored: never counted as
+ * passed). A report that cannot be read counts as one failure.
+ */
+export function junitCounts(xml: string): { passed: number; failed: number; skipped: number } {
   const m = /<testsuites[^>]*>/.exec(xml);
   const tests = m ? attribute(m[0], "tests") : "";
-  if (!m || !/^\d+$/.test(tests)) return { passed: 0, failed: 1 };
+  if (!m || !/^\d+$/.test(tests)) return { passed: 0, failed: 1, skipped: 0 };
   const failed = Number(attribute(m[0], "failures") || 0) + Number(attribute(m[0], "errors") || 0);
-  return { passed: Number(tests) - failed, failed };
+  const skipped = testCases(xml).filter((c) => /<skipped\b/.test(c.body)).length;
+  return { passed: Number(tests) - failed - skipped, failed, skipped };
 }
 
 /**
@@ -38,17 +50,23 @@ export function junitCounts(xml: string): { passed: number; failed: number } {
  */
 export function junitFailures(xml: string): JunitFailure[] {
   const failures: JunitFailure[] = [];
-  for (const m of xml.matchAll(/<testcase\b([^>]*)>([\s\S]*?)<\/testcase>/g)) {
-    const failure = /<(failure|error)\b([^>]*)>([\s\S]*?)<\/\1>/.exec(m[2]!);
+  for (const { tag, body } of testCases(xml)) {
+    const failure = /<(failure|error)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/.exec(body);
     if (!failure) continue;
-    const message = unescapeXml(failure[3]!) || attribute(failure[0], "message");
+    const message = unescapeXml(failure[3] ?? "") || attribute(failure[0], "message");
     if (/^\d+ test steps? failed\.?$/.test(message.trim())) continue;
     failures.push({
-      name: attribute(m[0], "name"),
-      file: attribute(m[0], "classname"),
-      line: attribute(m[0], "line"),
+      name: attribute(tag, "name"),
+      file: attribute(tag, "classname"),
+      line: attribute(tag, "line"),
       message,
     });
   }
   return failures;
+}
+
+/** The skipped (ignored) tests, by name, file and line. */
+export function junitSkipped(xml: string): string[] {
+  return testCases(xml).filter((c) => /<skipped\b/.test(c.body))
+    .map((c) => `${attribute(c.tag, "name")} (${attribute(c.tag, "classname")}:${attribute(c.tag, "line")})`);
 }

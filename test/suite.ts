@@ -1,6 +1,6 @@
 /** Runs the whole quality ladder (fmt, lint, check, every test) and ends with one plain `N passed, N failed` line. */
 
-import { junitCounts, type JunitFailure, junitFailures } from "./junit.ts";
+import { junitCounts, type JunitFailure, junitFailures, junitSkipped } from "./junit.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -51,7 +51,7 @@ const junit = await Deno.makeTempFile({ suffix: ".xml" });
 // owned by root that a traced nobody must not reach). Readable by all, as /tmp is, since nobody runs scripts there.
 const tmp = await Deno.makeTempDir({ prefix: "captrace-suite-" });
 await Deno.chmod(tmp, 0o755);
-await step("tests", [
+const tests = await step("tests", [
   "test",
   "--allow-all",
   "--doc",
@@ -69,9 +69,21 @@ const report = await Deno.readTextFile(junit).catch(() => "");
 await Deno.remove(junit).catch(() => {});
 const counts = junitCounts(report);
 passed += counts.passed;
-failed += counts.failed;
+// An ignored test is not a passed one: it fails the suite, named.
+failed += counts.failed + counts.skipped;
+failedNames.push(...junitSkipped(report).map((t) => `ignored: ${t}`));
 const testFailures = junitFailures(report);
 if (counts.failed > 0 && testFailures.length === 0) failedNames.push("deno test (no report of which test failed)");
+// What the report leaves out: a test file that did not load, an error thrown outside any test.
+// deno-lint-ignore no-control-regex -- deno test's colours, taken out before its lines are read
+const plain = tests.out.replace(/\x1b\[[0-9;]*m/g, "");
+const uncaught = [...plain.matchAll(/^Uncaught error from (\S+) FAILED/gm)].map((m) => `${m[1]} (uncaught error)`);
+failed += uncaught.length;
+failedNames.push(...uncaught);
+if (!tests.ok && counts.failed === 0 && uncaught.length === 0) {
+  failed++;
+  failedNames.push("deno test failed outside its tests: see its output");
+}
 
 if (tasks["test:extension"]) {
   const ext = await step("extension end-to-end", ["task", "test:extension"]);
@@ -89,7 +101,8 @@ if (tasks["test:extension"]) {
 }
 
 // Last, and short, since a log is often shown only by its start and end: why each test failed, then what failed.
-if (failed > 0) console.log(`\n${failureDetails(testFailures)}\n${failureList(failedNames, testFailures)}`);
+if (testFailures.length > 0) console.log(`\n${failureDetails(testFailures)}`);
+if (failed > 0) console.log(`\n${failureList(failedNames, testFailures)}`);
 console.log(`\nsuite: Linux ${Deno.osRelease()}, ${navigator.hardwareConcurrency} CPUs, run in ${ROOT}`);
 console.log(`suite: ${passed} passed, ${failed} failed`);
 Deno.exit(failed === 0 ? 0 : 1);
