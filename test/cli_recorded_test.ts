@@ -39,9 +39,9 @@ async function temp(text: string): Promise<string> {
 
 /**
  * captrace on the stand-in (`run`, given the pid and the stand-in's settings) with --pid of a process alive when
- * captrace first looks at it and gone before bpftrace is ready. The stand-in takes 2 s to give its version, which
- * captrace asks for just before that first look and awaits before starting the tracer; the process is killed half a
- * second after the question.
+ * captrace first looks at it and gone before bpftrace is ready. captrace asks the stand-in for its version, then
+ * checks its kernel and looks at the process (milliseconds, or more on a loaded machine), and awaits the version,
+ * which takes 3 s, before starting the tracer. The process is killed a second after the question.
  */
 async function goneBeforeReady<T>(
   run: (pid: number, env: Record<string, string>) => Promise<T>,
@@ -49,17 +49,23 @@ async function goneBeforeReady<T>(
   const target = new Deno.Command("sleep", { args: ["60"] }).spawn();
   const marker = `FAKE_TEST=gone-${target.pid}`;
   let ended = false;
-  const result = run(target.pid, { FAKE_VERSION_SLEEP: "2", FAKE_TEST: marker.slice("FAKE_TEST=".length) })
+  const result = run(target.pid, { FAKE_VERSION_SLEEP: "3", FAKE_TEST: marker.slice("FAKE_TEST=".length) })
     .finally(() => ended = true);
+  let failure: unknown = null;
   try {
     for (let i = 0; !ended && !(await versionAsked(marker)); i++) {
       assert.ok(i < 500, "captrace asked the stand-in for its version");
       await _sleep(20);
     }
-    await _sleep(500);
-  } finally {
-    target.kill("SIGKILL");
-    await target.status;
+    await _sleep(1000);
+  } catch (e) {
+    failure = e;
+  }
+  target.kill("SIGKILL");
+  await target.status;
+  if (failure !== null) {
+    await result.catch(() => {}); // not left running
+    throw failure;
   }
   return { pid: target.pid, result: await result };
 }
@@ -580,8 +586,19 @@ async function signalled(env: Record<string, string>, gaps: number[], ready: boo
     const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
     let err = "";
     try {
-      if (ready) { while (!err.includes("Hit Ctrl-C")) err += (await reader.read()).value ?? ""; }
-      else while (!(await standInTracing())) await _sleep(50);
+      // Bounded: a captrace that ends early ends the wait, and the test fails with what it printed.
+      if (ready) {
+        while (!err.includes("Hit Ctrl-C")) {
+          const r = await reader.read();
+          assert.ok(!r.done, `captrace ended before its trace began:\n${err}`);
+          err += r.value;
+        }
+      } else {
+        for (let i = 0; !(await standInTracing()); i++) {
+          assert.ok(i < 200, "the stand-in tracer started within 10 s");
+          await _sleep(50);
+        }
+      }
       // A signal due after captrace ended is not sent: the test's timing did not hold (a loaded machine), and says so.
       const unsent: number[] = [];
       for (const [i, gap] of gaps.entries()) {
@@ -627,8 +644,8 @@ function _sleep(ms: number): Promise<void> {
 
 Deno.test("a third signal, a second after the second, ends captrace whose tracer no longer answers", async () => {
   const replay = await temp("READY 1000\n");
-  // The second signal comes once captrace has seen the command end (killed by the first): it then asks the tracer to
-  // stop, and the third, more than a second later, kills it.
+  // The second signal comes a second after the first, by when captrace has seen the command end (killed by the
+  // first): it then asks the tracer to stop, and the third, more than a second later, kills it.
   const r = await signalled({ FAKE_REPLAY: replay, FAKE_STUCK: "1" }, [0, 1000, 1200], true);
   assert.notEqual(r.status.signal, "SIGKILL", `still running 10 s after the third signal:\n${r.err}`);
   assert.match(r.err, /bpftrace stopped unexpectedly/);
