@@ -385,12 +385,12 @@ Deno.test("--pid of a process in another mount namespace names its binary there,
     const script = `mount --make-rprivate / && mount --bind ${dir} ${dir} && cd ${dir} && pivot_root . old && ` +
       "exec /bin/link usr1";
     // unshare and sh exec in place: the child's pid ends up running /bin/prog, waiting for a SIGUSR1 to chown.
-    const child = new Deno.Command("unshare", { args: ["-m", "sh", "-c", script], stdin: "null" }).spawn();
+    const child = new Deno.Command("unshare", { args: ["-m", "sh", "-c", script], stdin: "null", stdout: "piped" })
+      .spawn();
+    const said = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     try {
-      for (let i = 0; (await Deno.readLink(`/proc/${child.pid}/exe`).catch(() => "")) !== "/bin/prog"; i++) {
-        assert.ok(i < 200, "the program started in its namespace");
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      // Said once SIGUSR1 is blocked, until sigwait takes it: sent before, it would kill the program.
+      assert.equal((await said.read()).value, "waiting\n", "the program started in its namespace");
       const ns = Number(/\d+/.exec(await Deno.readLink(`/proc/${child.pid}/ns/mnt`))![0]);
       const out = await Deno.makeTempFile({ suffix: ".ndjson" });
       const trace = new Deno.Command(Deno.execPath(), {
@@ -399,12 +399,25 @@ Deno.test("--pid of a process in another mount namespace names its binary there,
         stdout: "null",
         stderr: "piped",
       }).spawn();
-      await waitForReady(out);
-      Deno.kill(child.pid, "SIGUSR1");
-      const { code, stderr } = await trace.output();
-      assert.equal(code, 0, new TextDecoder().decode(stderr));
-      const events = ndjson(await Deno.readTextFile(out));
-      await Deno.remove(out);
+      const traced = trace.output();
+      let events: Record<string, unknown>[];
+      try {
+        // The trace ready, or captrace ended without it: its stderr says why.
+        const ended = await Promise.race([waitForReady(out).then(() => null), traced]);
+        assert.equal(ended, null, ended ? new TextDecoder().decode(ended.stderr) : "");
+        Deno.kill(child.pid, "SIGUSR1");
+        const { code, stderr } = await traced;
+        assert.equal(code, 0, new TextDecoder().decode(stderr));
+        events = ndjson(await Deno.readTextFile(out));
+      } finally {
+        try {
+          trace.kill("SIGKILL");
+        } catch {
+          // ended
+        }
+        await traced;
+        await Deno.remove(out);
+      }
       const rec = summaryOf(events).rec;
       const programs = rec.programs as { path: string; mount_ns: number | null; capabilities: string[] }[];
       assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [["/bin/prog", ["CAP_CHOWN"]]]);
@@ -415,6 +428,7 @@ Deno.test("--pid of a process in another mount namespace names its binary there,
       );
       assert.equal((await child.status).code, 0, "the program did its chown");
     } finally {
+      await said.cancel().catch(() => {});
       try {
         child.kill("SIGKILL");
       } catch {
@@ -487,12 +501,16 @@ async function inTmpfs(options: string, f: (dir: string) => Promise<void>): Prom
   const dir = await Deno.makeTempDir();
   const mount = await new Deno.Command("mount", { args: ["-t", "tmpfs", "-o", options, "captrace-test", dir] })
     .output();
-  assert.ok(mount.success, `mount -o ${options}: ${new TextDecoder().decode(mount.stderr)}`);
+  if (!mount.success) {
+    await Deno.remove(dir);
+    assert.fail(`mount -o ${options}: ${new TextDecoder().decode(mount.stderr)}`);
+  }
   try {
     await f(dir);
   } finally {
-    await new Deno.Command("umount", { args: [dir] }).output();
-    await Deno.remove(dir, { recursive: true });
+    // Lazily, so that a test's own failure is not hidden by a mount still busy (a process left in it).
+    await new Deno.Command("umount", { args: ["--lazy", dir] }).output();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
 
