@@ -999,8 +999,10 @@ Deno.test("--pid on a process of 5,000 threads traces them all, the program pass
     }).spawn();
     await waitForReady(out);
     // bpftrace got a file, not a program as long as the threads: one argument holds 128 KiB at most.
-    const tracer = (await processesMatching("program.bt"))[0] ?? "";
-    assert.match(tracer, /bpftrace -B line \S+\/program\.bt\s*$/, tracer);
+    const tracer = await tracerOf(p.pid);
+    assert.ok(tracer !== null, "bpftrace is running");
+    const cmdline = (await Deno.readTextFile(`/proc/${tracer}/cmdline`)).replaceAll("\0", " ");
+    assert.match(cmdline, /bpftrace -B line \S+\/program\.bt\s*$/, cmdline);
     const stdin = target.stdin.getWriter();
     await stdin.write(new TextEncoder().encode("go\n"));
     await stdin.close();
