@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { cgroup2Mounts } from "../cli/cgroup.ts";
-import { CLI, fixture, ndjson, requireTracing, rootOwnedFile, runCli, waitForReady } from "./helpers.ts";
+import { fixture, requireTracing, rootOwnedFile, runCli, traceInBackground } from "./helpers.ts";
 
 /**
  * A cgroup v2 mount of the whole hierarchy: this machine's, or one made for the test in a directory of its own
@@ -54,44 +54,6 @@ async function chownIn(dir: string | null, file: string): Promise<number> {
   return p.pid;
 }
 
-/** A `--json` trace with `args`, written to a file of its own; `stop` ends it with Ctrl-C, exit 0, and gives its events. */
-async function trace(args: string[]): Promise<{
-  ready: Record<string, unknown>;
-  events: () => Promise<Record<string, unknown>[]>;
-  stop: () => Promise<Record<string, unknown>[]>;
-}> {
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-  const p = new Deno.Command(Deno.execPath(), {
-    stdin: "null",
-    args: [...CLI, "--json", "-o", out, ...args],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const events = async () => ndjson(await Deno.readTextFile(out));
-  try {
-    const ready = await waitForReady(out);
-    return {
-      ready,
-      events,
-      stop: async () => {
-        p.kill("SIGINT");
-        const status = await p.output();
-        try {
-          assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
-          return await events();
-        } finally {
-          await Deno.remove(out);
-        }
-      },
-    };
-  } catch (e) {
-    p.kill("SIGKILL");
-    await p.output();
-    await Deno.remove(out);
-    throw e;
-  }
-}
-
 /** Waits until `done` says so, 5 s at most: the events may still be in flight. */
 async function until(done: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 100 && !(await done()); i++) await new Promise((r) => setTimeout(r, 50));
@@ -109,7 +71,7 @@ Deno.test("--cgroup traces the processes of a cgroup and of those below it, made
   const file = await rootOwnedFile();
   try {
     await Deno.mkdir(made[0]!);
-    const t = await trace(["-c", "--cgroup", name]);
+    const t = await traceInBackground(["-c", "--cgroup", name]);
     assert.equal(t.ready.mode, "system");
     assert.equal(t.ready.cgroup, `/${name}`);
     await Deno.mkdir(during, { recursive: true });
@@ -153,7 +115,7 @@ Deno.test("--cgroup's setcap lines name each program: by its exec, or running si
     assert.match((await lines.read()).value ?? "", /^ready \d+\n$/);
     for (const mode of [[], ["--summary-only"]]) {
       // A file of its own each time: the last one's ready event is no sign of this one's.
-      const t = await trace(["-c", ...mode, "--cgroup", name]);
+      const t = await traceInBackground(["-c", ...mode, "--cgroup", name]);
       daemon.kill("SIGUSR1");
       assert.equal((await lines.read()).value, "poked\n");
       await chownIn(top, file);
@@ -186,7 +148,7 @@ Deno.test("--cgroup: a thread that names itself, in a process that then exits, d
   const bin = await fixture("named_thread");
   const file = await rootOwnedFile();
   try {
-    const t = await trace(["-c", "--cgroup", name]);
+    const t = await traceInBackground(["-c", "--cgroup", name]);
     assert.ok((await nobodyIn(top, [bin, file]).output()).success);
     await new Promise((r) => setTimeout(r, 300));
     const events = await t.stop();
@@ -207,7 +169,7 @@ Deno.test("--cgroup charges a fork gone before it was looked up to its parent's 
   const bin = await fixture("fork_chown");
   const file = await rootOwnedFile();
   try {
-    const t = await trace(["-c", "--cgroup", top]);
+    const t = await traceInBackground(["-c", "--cgroup", top]);
     // The parent, in the cgroup before the trace saw it execute, waits a second after its child's check and exit.
     const run = nobodyIn(top, [bin, file, "1"]).output();
     const chowned = (events: Record<string, unknown>[]) => events.some((e) => e.cap_name === "cap_chown");
@@ -235,7 +197,7 @@ Deno.test("--cgroup gives no executed program the checks its process made before
       // CAP_SYS_RESOURCE), then executes chown: the daemon's fork, drop and exec.
       const inner = `read go; (ulimit -n 50; ulimit -Hn 90; exec /usr/bin/chown 65534 "$0") 2>/dev/null; exit 0`;
       const shell = nobodyIn(top, ["/bin/sh", "-c", inner, file], { stdin: "piped" }).spawn();
-      const t = await trace(["-c", ...mode, "--cgroup", top]);
+      const t = await traceInBackground(["-c", ...mode, "--cgroup", top]);
       const w = shell.stdin.getWriter();
       await w.write(new TextEncoder().encode("go\n"));
       await w.close();
@@ -258,7 +220,7 @@ Deno.test("--cgroup follows its cgroup removed and made again, as a service's re
   const { name, top, remove } = await testCgroup(`-${"r".repeat(60)}`);
   const file = await rootOwnedFile();
   try {
-    const t = await trace(["--cgroup", name]);
+    const t = await traceInBackground(["--cgroup", name]);
     const before = await chownIn(top, file);
     await Deno.remove(top);
     // Made again, and a look-alike beside it (the same name and more), which is not the traced one.
@@ -298,7 +260,7 @@ Deno.test("--cgroup with more cgroups below it than the kernel's map has room fo
 Deno.test("--cgroup / is every process, with no filter", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
-  const t = await trace(["--cgroup", "/"]);
+  const t = await traceInBackground(["--cgroup", "/"]);
   assert.deepEqual([t.ready.cgroup, t.ready.limits], ["/", ["audit flags inferred from the kernel caller"]]);
   const pid = await chownIn(null, file);
   await until(async () => (await t.events()).some((e) => e.pid === pid));

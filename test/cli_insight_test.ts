@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { validateEvent } from "../shared/validate_event.ts";
-import { CLI, fixture, ndjson, requireTracing, rootOwnedFile, runCli, runJson, waitForReady } from "./helpers.ts";
+import { fixture, requireTracing, rootOwnedFile, runCli, runJson, traceInBackground } from "./helpers.ts";
 
 /** The shell `/bin/sh` is, as setcap lines name it (the file, not the link). */
 const SH = Deno.realPathSync("/bin/sh");
@@ -392,32 +392,9 @@ Deno.test("--pid of a process in another mount namespace names its binary there,
       // Said once SIGUSR1 is blocked, until sigwait takes it: sent before, it would kill the program.
       assert.equal((await said.read()).value, "waiting\n", "the program started in its namespace");
       const ns = Number(/\d+/.exec(await Deno.readLink(`/proc/${child.pid}/ns/mnt`))![0]);
-      const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-      const trace = new Deno.Command(Deno.execPath(), {
-        args: [...CLI, "--json", "-o", out, "-p", String(child.pid)],
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      const traced = trace.output();
-      let events: Record<string, unknown>[];
-      try {
-        // The trace ready, or captrace ended without it: its stderr says why.
-        const ended = await Promise.race([waitForReady(out).then(() => null), traced]);
-        assert.equal(ended, null, ended ? new TextDecoder().decode(ended.stderr) : "");
-        Deno.kill(child.pid, "SIGUSR1");
-        const { code, stderr } = await traced;
-        assert.equal(code, 0, new TextDecoder().decode(stderr));
-        events = ndjson(await Deno.readTextFile(out));
-      } finally {
-        try {
-          trace.kill("SIGKILL");
-        } catch {
-          // ended
-        }
-        await traced;
-        await Deno.remove(out);
-      }
+      const t = await traceInBackground(["-p", String(child.pid)]);
+      Deno.kill(child.pid, "SIGUSR1");
+      const events = await t.end();
       const rec = summaryOf(events).rec;
       const programs = rec.programs as { path: string; mount_ns: number | null; capabilities: string[] }[];
       assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [["/bin/prog", ["CAP_CHOWN"]]]);

@@ -12,6 +12,7 @@ import {
   rootOwnedFile,
   runCli,
   runJson,
+  traceInBackground,
   tracerOf,
   waitForReady,
 } from "./helpers.ts";
@@ -988,18 +989,11 @@ Deno.test("--pid on a process of 5,000 threads traces them all, the program pass
     stdout: "piped",
   }).spawn();
   const lines = target.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   try {
     assert.equal((await lines.read()).value, "ready\n", `${n} threads started (if not, many_threads said why above)`);
-    const p = new Deno.Command(Deno.execPath(), {
-      stdin: "null",
-      args: [...CLI, "--json", "-c", "-o", out, "-p", String(target.pid)],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    await waitForReady(out);
+    const t = await traceInBackground(["-c", "-p", String(target.pid)]);
     // bpftrace got a file, not a program as long as the threads: one argument holds 128 KiB at most.
-    const tracer = await tracerOf(p.pid);
+    const tracer = await tracerOf(t.pid);
     assert.ok(tracer !== null, "bpftrace is running");
     const cmdline = (await Deno.readTextFile(`/proc/${tracer}/cmdline`)).replaceAll("\0", " ");
     assert.match(cmdline, /bpftrace -B line \S+\/program\.bt\s*$/, cmdline);
@@ -1007,9 +1001,7 @@ Deno.test("--pid on a process of 5,000 threads traces them all, the program pass
     await stdin.write(new TextEncoder().encode("go\n"));
     await stdin.close();
     assert.equal((await target.status).code, 0);
-    const status = await p.output();
-    assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
-    const events = ndjson(await Deno.readTextFile(out));
+    const events = await t.end();
     const chowns = events.filter((e) => e.type === "check" && e.cap_name === "cap_chown");
     assert.equal(new Set(chowns.map((e) => e.tid)).size, n, "every thread's check, each from its own thread");
     assert.ok(chowns.every((e) => e.pid === target.pid && e.verdict === "denied"));
@@ -1023,7 +1015,6 @@ Deno.test("--pid on a process of 5,000 threads traces them all, the program pass
       // ended
     }
     await target.status;
-    await Deno.remove(out);
   }
 });
 

@@ -53,7 +53,7 @@ async function goneBeforeReady<T>(
     .finally(() => ended = true);
   let failure: unknown = null;
   try {
-    for (let i = 0; !ended && !(await versionAsked(marker)); i++) {
+    for (let i = 0; !ended && !(await standInRuns(marker, "--version")); i++) {
       assert.ok(i < 500, "captrace asked the stand-in for its version");
       await _sleep(20);
     }
@@ -70,10 +70,14 @@ async function goneBeforeReady<T>(
   return { pid: target.pid, result: await result };
 }
 
-/** Whether a stand-in with `marker` in its environment is answering --version. */
-async function versionAsked(marker: string): Promise<boolean> {
+/**
+ * Whether a stand-in with `marker` in its environment runs with `arg` in its command line: `--version` while it is
+ * asked for its version, `program.bt` once it traces. Not only whether processes with its settings run: the
+ * command's launcher has them too, and so does the stand-in asked for its version, before the tracer starts.
+ */
+async function standInRuns(marker: string, arg: string): Promise<boolean> {
   for (const pid of await processesWithEnv(marker)) {
-    if ((await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).includes("--version")) return true;
+    if ((await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).includes(arg)) return true;
   }
   return false;
 }
@@ -594,7 +598,7 @@ async function signalled(env: Record<string, string>, gaps: number[], ready: boo
           err += r.value;
         }
       } else {
-        for (let i = 0; !(await standInTracing()); i++) {
+        for (let i = 0; !(await standInRuns("FAKE_TEST=signalled", "program.bt")); i++) {
           assert.ok(i < 200, "the stand-in tracer started within 10 s");
           await _sleep(50);
         }
@@ -625,17 +629,6 @@ async function signalled(env: Record<string, string>, gaps: number[], ready: boo
       assert.deepEqual(left, [], "the tracer was left running");
     }
   });
-}
-
-/**
- * Whether the stand-in tracer of signalled() runs its program. Not only that processes with its settings run: the
- * command's launcher has them too, and so does the stand-in asked for its version, both before the tracer starts.
- */
-async function standInTracing(): Promise<boolean> {
-  for (const pid of await processesWithEnv("FAKE_TEST=signalled")) {
-    if ((await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).includes("program.bt")) return true;
-  }
-  return false;
 }
 
 function _sleep(ms: number): Promise<void> {

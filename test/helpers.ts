@@ -160,6 +160,62 @@ export async function waitForReady(file: string): Promise<Record<string, unknown
   throw new Error("the trace never became ready");
 }
 
+/** A `--json` trace running in the background, ready, written to a file of its own (removed when it ends). */
+export interface BackgroundTrace {
+  /** captrace's pid. */
+  pid: number;
+  ready: Record<string, unknown>;
+  /** The events written so far. */
+  events: () => Promise<Record<string, unknown>[]>;
+  /** Ends it with Ctrl-C; it must exit 0. Its events. */
+  stop: () => Promise<Record<string, unknown>[]>;
+  /** Waits for it to end by itself (its command or process gone); it must exit 0. Its events. */
+  end: () => Promise<Record<string, unknown>[]>;
+}
+
+/** Starts captrace `--json` with `args`, and waits for its ready event; ended before that, it fails with its stderr. */
+export async function traceInBackground(args: string[]): Promise<BackgroundTrace> {
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const p = new Deno.Command(Deno.execPath(), {
+    stdin: "null",
+    args: [...CLI, "--json", "-o", out, ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const output = p.output();
+  const events = async () => ndjson(await Deno.readTextFile(out));
+  const end = async () => {
+    const status = await output;
+    try {
+      if (status.code !== 0) {
+        throw new Error(`captrace exited ${status.code}: ${new TextDecoder().decode(status.stderr)}`);
+      }
+      return await events();
+    } finally {
+      await Deno.remove(out);
+    }
+  };
+  try {
+    const first = await Promise.race([
+      waitForReady(out).then((ready) => ({ ready })),
+      output.then((o) => ({ ended: o })),
+    ]);
+    if ("ended" in first) {
+      throw new Error(`captrace ended before its trace was ready: ${new TextDecoder().decode(first.ended.stderr)}`);
+    }
+    return { pid: p.pid, ready: first.ready, events, end, stop: () => (p.kill("SIGINT"), end()) };
+  } catch (e) {
+    try {
+      p.kill("SIGKILL");
+    } catch {
+      // ended
+    }
+    await output;
+    await Deno.remove(out);
+    throw e;
+  }
+}
+
 /** The pid of the bpftrace a captrace of pid `captrace` runs, or null when it runs none. */
 export async function tracerOf(captrace: number): Promise<number | null> {
   for await (const e of Deno.readDir("/proc")) {
