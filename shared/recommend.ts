@@ -140,11 +140,10 @@ export function recommend(input: RecommendInput): Recommendation {
     }))
     : input.narrowings;
   const alone = fromCounts ? counted.alone : input.alone;
-  // A narrow capability that was only ever checked before falling back is covered by its broad one where that is
-  // needed on its own: the kernel grants the fallback (with CAP_DAC_OVERRIDE for its writes, a program's reads need
-  // no CAP_DAC_READ_SEARCH).
   // Only ever checked before falling back: not said when the counts lack checks (one of its own may be missing).
   const fallbackOnly = (n: Narrowing) => !input.countsIncomplete && (checks.get(n.cap) ?? 0) <= n.count;
+  // Such a narrow capability is covered by its broad one where that is needed on its own: the kernel grants the
+  // fallback (with CAP_DAC_OVERRIDE for its writes, a program's reads need no CAP_DAC_READ_SEARCH).
   const covered = new Set<number>();
   for (const n of narrowings) if (fallbackOnly(n) && (alone.get(n.insteadOf) ?? 0) > 0) covered.add(n.cap);
   const narrowed: Recommendation["narrowed"] = [];
