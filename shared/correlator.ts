@@ -5,7 +5,7 @@ import { BROAD, capName, FALLBACK_CALLS, FALLBACK_OF } from "./capabilities.ts";
 import { errnoName } from "./errno.ts";
 import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event.ts";
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
-import { oldestKey } from "./oldest_key.ts";
+import { BoundedMap } from "./bounded_map.ts";
 import { PendingEntries } from "./pending_entries.ts";
 import { INIT_USER_NS, TOLERATED_CALLS } from "./program.ts";
 import type { BroadRole } from "./program_usage.ts";
@@ -107,8 +107,7 @@ export class Correlator {
   #pending: PendingEntries;
   #unique: boolean;
   // Per tid whose last audited check was a denied narrow capability: that capability and the syscall.
-  #deniedNarrow = new Map<number, { cap: number; sys: number }>();
-  #deniedNarrowOrder = { keys: this.#deniedNarrow.keys() };
+  #deniedNarrow: BoundedMap<number, { cap: number; sys: number }>;
   #narrow = new Map<number, number>();
   #alone = new Map<number, number>();
 
@@ -138,6 +137,9 @@ export class Correlator {
     this.#maxPending = options.maxPending ?? 65536;
     this.#unique = options.unique ?? false;
     this.#pending = new PendingEntries(this.#maxPending);
+    this.#deniedNarrow = new BoundedMap(this.#maxPending);
+    this.#tolerated = new BoundedMap(this.#maxPending);
+    this.#toleratedEntries = new BoundedMap(this.#maxPending);
   }
 
   /** Number of kprobe entries waiting for their return. */
@@ -173,17 +175,12 @@ export class Correlator {
       case "tolerated":
         this.records++;
         this.#tolerated.set(rec.tid, true);
-        if (this.#tolerated.size > this.#maxPending) {
-          this.#tolerated.delete(oldestKey(this.#tolerated, this.#toleratedOrder));
-        }
         break;
       case "entry":
         this.records++;
         // The mark is the entry's: kept with its time until its return.
         if (this.#takeTolerated(rec.tid)) {
-          const entries = this.#toleratedEntries;
-          entries.set(rec.tid, rec.ts);
-          if (entries.size > this.#maxPending) entries.delete(oldestKey(entries, this.#toleratedEntriesOrder));
+          this.#toleratedEntries.set(rec.tid, rec.ts);
         } else if (this.#toleratedEntries.size > 0) this.#toleratedEntries.delete(rec.tid);
         // A new entry on a tid whose previous entry never returned: that one is lost for good (or with --unique, was
         // a repeat), as is the oldest beyond maxPending.
@@ -288,11 +285,9 @@ export class Correlator {
   }
   #finished = false;
   /** Threads whose next check or entry is one its syscall does without when refused (the tolerated record). */
-  #tolerated = new Map<number, true>();
-  #toleratedOrder = { keys: this.#tolerated.keys() };
+  #tolerated: BoundedMap<number, true>;
   /** Entries so marked, by thread, with their time, until their return. */
-  #toleratedEntries = new Map<number, number>();
-  #toleratedEntriesOrder = { keys: this.#toleratedEntries.keys() };
+  #toleratedEntries: BoundedMap<number, number>;
 
   /** Whether thread `tid`'s check or entry that just came was marked; a mark is for that record only. */
   #takeTolerated(tid: number): boolean {
@@ -375,7 +370,6 @@ export class Correlator {
     }
     if (ret !== 0 && FALLBACK_OF.has(cap)) {
       denied.set(tid, { cap, sys });
-      if (denied.size > this.#maxPending) denied.delete(oldestKey(denied, this.#deniedNarrowOrder));
     } else if (denied.size > 0) {
       denied.delete(tid);
     }

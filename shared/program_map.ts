@@ -1,7 +1,7 @@
 /** Which program each traced process ran, from its exec records and its parent, for the recommendation's setcap lines. */
 
 import { IntMap } from "./int_map.ts";
-import { oldestKey } from "./oldest_key.ts";
+import { BoundedMap } from "./bounded_map.ts";
 
 /** A program as the setcap lines name it. */
 export interface ProgramFile {
@@ -59,13 +59,11 @@ const MAX_DEPTH = 64;
  */
 export class ProgramMap {
   readonly root: ProgramFile;
-  #exec = new Map<number, ProgramFile>();
+  #exec = new BoundedMap<number, ProgramFile>(MAX_PROCESSES);
   // Parents and ended processes are numbers by pid, in typed arrays: thousands of processes, alive for the whole
   // trace as objects, would grow V8's old generation as the trace goes.
   #parent = new IntMap();
   #ended = new IntMap();
-  // The map is bounded by dropping its oldest entry (see oldestKey).
-  #execOrder = { keys: this.#exec.keys() };
 
   constructor(root: ProgramFile) {
     this.root = root;
@@ -77,7 +75,6 @@ export class ProgramMap {
     this.#reused(pid);
     this.#forked.delete(pid);
     this.#exec.delete(pid);
-    if (this.#exec.size >= MAX_PROCESSES) this.#exec.delete(oldestKey(this.#exec, this.#execOrder));
     this.#exec.set(pid, file);
     this.parent(pid, ppid);
   }
@@ -107,14 +104,12 @@ export class ProgramMap {
     if (mark === undefined) return;
     // Known now: kept as the process's program, whichever marks are forgotten later. Not yet (its exec record read
     // after this one): the mark, looked up when asked.
-    if (this.#forked.size >= MAX_PROCESSES) this.#forked.delete(oldestKey(this.#forked, this.#forkOrder));
     this.#forked.set(pid, this.programMarked(mark) ?? mark);
   }
 
   // Forked processes' programs, or their marks while not known; apart from execs, so that a server's many workers
   // do not push out the programs processes executed.
-  #forked = new Map<number, ProgramFile | number>();
-  #forkOrder = { keys: this.#forked.keys() };
+  #forked = new BoundedMap<number, ProgramFile | number>(MAX_PROCESSES);
 
   /**
    * `pid` exited. What it ran is kept (its checks are still to be charged), but a process that later gets the same
@@ -161,8 +156,7 @@ export class ProgramMap {
 
   // Programs by exec time, the latest MAX_MARKS, null for a time two execs had (on two CPUs in one nanosecond); and
   // by pid the programs of the processes running when the trace began, all of them.
-  #marks = new Map<number, ProgramFile | null>();
-  #markOrder = { keys: this.#marks.keys() };
+  #marks = new BoundedMap<number, ProgramFile | null>(MAX_MARKS);
   #started = new Map<number, ProgramFile>();
 
   /**
@@ -175,9 +169,6 @@ export class ProgramMap {
       return;
     }
     const had = this.#marks.get(mark);
-    if (had === undefined && this.#marks.size >= MAX_MARKS) {
-      this.#marks.delete(oldestKey(this.#marks, this.#markOrder));
-    }
     this.#marks.set(mark, had === undefined ? file : null);
   }
 

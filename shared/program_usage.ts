@@ -6,7 +6,7 @@
  */
 
 import { IntMap } from "./int_map.ts";
-import { oldestKey } from "./oldest_key.ts";
+import { BoundedMap } from "./bounded_map.ts";
 import { isPid, type ProgramFile, programKey } from "./program_map.ts";
 
 /** How a check of a broad capability (CAP_SYS_ADMIN, CAP_DAC_OVERRIDE) stood, as the correlator saw it. */
@@ -60,9 +60,8 @@ export class ProgramUsage {
   #beforeHi = new Int32Array(64);
   #ended = new Uint8Array(64);
   // The latest execs and exits shown, by pid, oldest first: when, and the program the pid ran until then. Only a
-  // check read soon after can be older; the pids that turned longest ago are forgotten (see oldestKey).
-  #turns = new Map<number, { ts: number; file: ProgramFile | null; exit: boolean }[]>();
-  #turnOrder = { keys: this.#turns.keys() };
+  // check read soon after can be older; the pids that turned longest ago are forgotten (see BoundedMap).
+  #turns = new BoundedMap<number, { ts: number; file: ProgramFile | null; exit: boolean }[]>(MAX_TURNS);
   #newestTurn = -1;
   #used = 0;
   #shares = new Map<string, ProgramShare>();
@@ -115,7 +114,6 @@ export class ProgramUsage {
     if (ts >= 0) {
       const turns = this.#turns.get(pid) ?? [];
       this.#turns.delete(pid);
-      if (this.#turns.size >= MAX_TURNS) this.#turns.delete(oldestKey(this.#turns, this.#turnOrder));
       if (turns.push({ ts, file: known ? previous : null, exit: false }) > TURNS_PER_PID) turns.shift();
       if (ts > this.#newestTurn) this.#newestTurn = ts;
       this.#turns.set(pid, turns);
