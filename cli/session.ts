@@ -56,6 +56,7 @@ import { type BroadRole, ProgramUsage } from "../shared/program_usage.ts";
 import type { KernelOffsets } from "../shared/kernel_offsets.ts";
 import { LineParser, type TraceRecord } from "../shared/parse_line.ts";
 import { TimeOrder } from "../shared/time_order.ts";
+import { BoundedMap } from "../shared/bounded_map.ts";
 import { LineSplitter } from "../shared/line_splitter.ts";
 import { Correlator, type Output } from "../shared/correlator.ts";
 import type { CheckEvent, ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
@@ -113,6 +114,12 @@ const STRAGGLER_QUIET_MS = 500;
 const HOLD_MS = 10;
 /** With --stdin-control, how long a command may outlive the SIGTERM sent when stdin closed before it is killed. */
 const STDIN_GRACE_MS = 3_000;
+/**
+ * --unique: how many keys shown are remembered to drop a second showing of one. The kernel shows each key once, but
+ * for two threads racing on two CPUs (a second showing comes within microseconds of the first) or once its map of
+ * shown keys is full; a long system-wide trace would otherwise keep a key for every process it saw.
+ */
+const UNIQUE_SHOWN_MAX = 1 << 17;
 /** After a typed Ctrl-C, how long another one kills the command; a later one is a first one again. */
 const TYPED_AGAIN_MS = 3_000;
 
@@ -1579,10 +1586,10 @@ class _Session {
       this.#uniqueDropped++;
       return true;
     }
-    this.#uniqueShown.add(key);
+    this.#uniqueShown.set(key, true);
     return false;
   }
-  #uniqueShown = new Set<string>();
+  #uniqueShown = new BoundedMap<string, true>(UNIQUE_SHOWN_MAX);
   #uniqueDropped = 0;
 
   /** Notes a check for the setcap lines: its process's parent, and the check if it counts (see recommend). */
