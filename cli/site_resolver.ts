@@ -9,6 +9,7 @@ import { type ElfLayout, isStatic, parseElfLayout } from "../shared/elf_layout.t
 import { hexAddress, linkAddress } from "../shared/site_address.ts";
 import { callSiteFrame, parseAddr2line, type SourceFrame } from "../shared/addr2line.ts";
 import { interpreterName, parseShebang, scriptFromArgv } from "../shared/interpreter.ts";
+import { BoundedMap } from "../shared/bounded_map.ts";
 
 /** Most addresses given to one addr2line run (its command line stays far below ARG_MAX). */
 const ADDR2LINE_BATCH = 500;
@@ -112,7 +113,7 @@ function _isAbsolute(p: string): boolean {
 export class SiteResolver implements SiteAnnotator {
   #options: Options;
   #rootPid: number | null = null;
-  #procs = new Map<number, _Proc>();
+  #procs = new BoundedMap<number, _Proc>(MAX_PROCS);
   #binaries = new Map<string, Promise<_Binary>>();
   #inflight = new Set<Promise<unknown>>();
 
@@ -166,7 +167,6 @@ export class SiteResolver implements SiteAnnotator {
     if (!p) {
       p = { history: [], exitedTs: null };
       this.#procs.set(pid, p);
-      if (this.#procs.size > MAX_PROCS) this.#procs.delete(this.#procs.keys().next().value as number);
     }
     return p;
   }
