@@ -9,7 +9,9 @@
  * a `Map` outgrows or compacts for as long as an iterator made before it lives, so a cursor left idle while keys come
  * and go holds one more stale table at each rehash: a trace's pid-keyed maps, whose keys churn without ever filling
  * them (pids are reused), grew without end that way. The cursor is therefore made at the first eviction and
- * dropped once `limit` keys have been added without one.
+ * dropped once `limit` new keys have been set without one: the stale tables it holds are those of at most that many
+ * keys coming and going (up to several tables of the map's size), and a fresh cursor's first read, which skips the
+ * table's deleted slots, comes at most once per `limit` new keys.
  *
  * @example
  * ```ts
@@ -24,7 +26,7 @@ export class BoundedMap<K, V> {
   readonly limit: number;
   #map = new Map<K, V>();
   #cursor: MapIterator<K> | null = null;
-  /** Keys added since the last eviction. */
+  /** New keys set without an eviction since the last eviction, or since the cursor was dropped. */
   #added = 0;
 
   constructor(limit: number) {
@@ -73,10 +75,16 @@ export class BoundedMap<K, V> {
 
   /**
    * Only evictions advance the cursor, each deleting the key it returned, so every key the map holds lies after it,
-   * oldest first (a `Map` iterator also sees keys set after it was made); the map is full, so there is one.
+   * oldest first (a `Map` iterator also sees keys set after it was made); the map is full, so there is one. Were the
+   * cursor ever done all the same, a finished iterator stays finished: a fresh one is made rather than evict nothing.
    */
   #oldest(): K {
     this.#cursor ??= this.#map.keys();
-    return this.#cursor.next().value as K;
+    let next = this.#cursor.next();
+    if (next.done) {
+      this.#cursor = this.#map.keys();
+      next = this.#cursor.next();
+    }
+    return next.value as K;
   }
 }
