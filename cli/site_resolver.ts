@@ -21,6 +21,8 @@ const HISTORY = 8;
 const MAX_PROCS = 65_536;
 /** Addresses remembered per binary. */
 const MAX_ADDRESSES = 100_000;
+/** Binaries remembered (by path, inode and time of change: a rebuilt one is another); the oldest are forgotten. */
+const MAX_BINARIES = 1_024;
 
 /** Reasons given in `site_reason`, one sentence fragment each. */
 export const Reason = {
@@ -114,7 +116,7 @@ export class SiteResolver implements SiteAnnotator {
   #options: Options;
   #rootPid: number | null = null;
   #procs = new BoundedMap<number, _Proc>(MAX_PROCS);
-  #binaries = new Map<string, Promise<_Binary>>();
+  #binaries = new BoundedMap<string, Promise<_Binary>>(MAX_BINARIES);
   #inflight = new Set<Promise<unknown>>();
 
   constructor(options: Options) {
