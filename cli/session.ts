@@ -115,11 +115,12 @@ const HOLD_MS = 10;
 /** With --stdin-control, how long a command may outlive the SIGTERM sent when stdin closed before it is killed. */
 const STDIN_GRACE_MS = 3_000;
 /**
- * --unique: how many keys shown are remembered to drop a second showing of one. The kernel shows each key once, but
- * for two threads racing on two CPUs (a second showing comes within microseconds of the first) or once its map of
- * shown keys is full; a long system-wide trace would otherwise keep a key for every process it saw.
+ * --unique: the fewest keys shown remembered to drop a second showing of one (as many as the kernel's maps hold, if
+ * more). The kernel shows each key once, but for two threads racing on two CPUs (a second showing comes within
+ * microseconds of the first) or once its map of shown keys is full; a long system-wide trace would otherwise keep a
+ * key for every process it saw.
  */
-const UNIQUE_SHOWN_MAX = 1 << 17;
+const UNIQUE_SHOWN_MIN = 1 << 17;
 /** After a typed Ctrl-C, how long another one kills the command; a later one is a first one again. */
 const TYPED_AGAIN_MS = 3_000;
 
@@ -1582,14 +1583,14 @@ class _Session {
    */
   #shownBefore(e: CheckEvent, ra: bigint): boolean {
     const key = `${e.pid} ${e.cap} ${e.ret} ${e.syscall_abi ?? ""}${e.syscall ?? -1} ${e.opts} ${e.userns ?? 0} ${ra}`;
-    if (this.#uniqueShown.has(key)) {
-      this.#uniqueDropped++;
-      return true;
-    }
-    this.#uniqueShown.set(key, true);
-    return false;
+    const shown = this.#uniqueShown ??= new BoundedMap(Math.max(UNIQUE_SHOWN_MIN, this.options.mapKeys));
+    const before = shown.delete(key);
+    // Set again when seen again: the keys forgotten first are those seen longest ago.
+    shown.set(key, true);
+    if (before) this.#uniqueDropped++;
+    return before;
   }
-  #uniqueShown = new BoundedMap<string, true>(UNIQUE_SHOWN_MAX);
+  #uniqueShown: BoundedMap<string, true> | null = null;
   #uniqueDropped = 0;
 
   /** Notes a check for the setcap lines: its process's parent, and the check if it counts (see recommend). */
