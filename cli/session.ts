@@ -942,13 +942,15 @@ class _Session {
       _notice(this.options, this.sink, `captrace: ${c.unmatched} kprobe entries had no matching return`);
     }
     if (s.totals.unsummarized > 0) {
+      // What the stream showed of them is in the recommendation (see recommend's countsIncomplete).
+      const missing = this.options.summaryOnly
+        ? "the summary and the recommendation"
+        : "the summary's counts (the recommendation adds the capabilities the trace showed)";
       _notice(
         this.options,
         this.sink,
         `captrace: the kernel's map of exact counts was full: ${s.totals.unsummarized} checks are missing from ` +
-          `the summary and the recommendation\nRun again with --map-keys ${
-            Math.min(this.options.mapKeys * 4, MAX_MAP_KEYS)
-          }`,
+          `${missing}\nRun again with --map-keys ${Math.min(this.options.mapKeys * 4, MAX_MAP_KEYS)}`,
       );
     } else if (c.lost > 0) {
       _notice(this.options, this.sink, `captrace: ${c.lost} events lost by the tracer; summary counts are still exact`);

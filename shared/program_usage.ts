@@ -51,14 +51,15 @@ const TURNS_PER_PID = 4;
  */
 export class ProgramUsage {
   // Per pid, a slot in typed arrays: the capabilities (bits 0–63 in two words) its counted checks asked for since
-  // its last exec, those charged at an exec or exit before, and whether its process exited. Nothing here is an object
-  // per pid: thousands of them, alive for the whole trace, would grow V8's old generation as the trace goes.
+  // its last exec, those charged at an exec or exit before, whether its process exited, and the pid. Nothing here is
+  // an object per pid: thousands of them, alive for the whole trace, would grow V8's old generation as it goes.
   #slots = new IntMap();
   #lo = new Int32Array(64);
   #hi = new Int32Array(64);
   #beforeLo = new Int32Array(64);
   #beforeHi = new Int32Array(64);
   #ended = new Uint8Array(64);
+  #pids = new Int32Array(64);
   // The latest execs and exits shown, by pid, oldest first: when, and the program the pid ran until then. Only a
   // check read soon after can be older; the pids that turned longest ago are forgotten (see BoundedMap).
   #turns = new BoundedMap<number, { ts: number; file: ProgramFile | null; exit: boolean }[]>(MAX_TURNS);
@@ -80,8 +81,7 @@ export class ProgramUsage {
       // A pid no kernel gives (bad tracer input) is not followed.
       if (!isPid(pid)) return false;
       if (this.#used >= MAX_PIDS) return true;
-      slot = this.#newSlot();
-      this.#slots.set(pid, slot);
+      slot = this.#newSlot(pid);
     } else if (this.#ended[slot] === 1) {
       this.#ended[slot] = 0;
       first = true;
@@ -155,8 +155,7 @@ export class ProgramUsage {
     let slot = this.#slots.get(pid);
     if (slot === undefined) {
       if (!isPid(pid) || this.#used >= MAX_PIDS) return;
-      slot = this.#newSlot();
-      this.#slots.set(pid, slot);
+      slot = this.#newSlot(pid);
       // Its process exited already: a later check of the pid is another process's.
       if (this.#turns.get(pid)?.at(-1)?.exit) this.#ended[slot] = 1;
     }
@@ -185,17 +184,36 @@ export class ProgramUsage {
     return this.#shares.values();
   }
 
-  #newSlot(): number {
+  /**
+   * The capabilities of the counted checks each process made since its last exec, for processes not seen to exit
+   * (those of the others were charged at their exec or exit): what the kernel's counts charge at the end (see
+   * chargeTo), for when they lack checks.
+   */
+  *uncharged(): Generator<{ pid: number; caps: number[] }> {
+    for (let slot = 0; slot < this.#used; slot++) {
+      const lo = this.#lo[slot]!;
+      const hi = this.#hi[slot]!;
+      if ((lo | hi) === 0) continue;
+      const caps: number[] = [];
+      for (let cap = 0; cap < 64; cap++) if (_has(lo, hi, cap)) caps.push(cap);
+      yield { pid: this.#pids[slot]!, caps };
+    }
+  }
+
+  #newSlot(pid: number): number {
     const slot = this.#used++;
     if (slot === this.#lo.length) {
       this.#lo = _doubled(this.#lo);
       this.#hi = _doubled(this.#hi);
       this.#beforeLo = _doubled(this.#beforeLo);
       this.#beforeHi = _doubled(this.#beforeHi);
+      this.#pids = _doubled(this.#pids);
       const ended = new Uint8Array(slot * 2);
       ended.set(this.#ended);
       this.#ended = ended;
     }
+    this.#pids[slot] = pid;
+    this.#slots.set(pid, slot);
     return slot;
   }
 

@@ -116,3 +116,19 @@ Deno.test("ProgramUsage says whether a pid turned after a time, for a fork recor
   assert.equal(u.turnedAfter(7, 100), true, "its exec came after the fork");
   assert.equal(u.turnedAfter(7, 200), false, "a later fork: a new process with the pid");
 });
+
+Deno.test("ProgramUsage lists what processes not seen to exit checked since their last exec, with their pids", () => {
+  const u = new ProgramUsage();
+  u.check(7, 24);
+  u.exec(7, A); // charged to A at the exec
+  u.check(7, 0);
+  u.check(7, 40); // the second word of bits
+  u.check(8, 21);
+  u.exited(8, B); // charged to B at the exit
+  u.check(9, 13, false); // not counted
+  for (let pid = 100; pid < 200; pid++) u.check(pid, 12); // the slots' arrays grow
+  const left = [...u.uncharged()];
+  assert.deepEqual(left[0], { pid: 7, caps: [0, 40] });
+  assert.equal(left.length, 101);
+  assert.deepEqual(left.at(-1), { pid: 199, caps: [12] });
+});

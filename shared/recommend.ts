@@ -132,6 +132,18 @@ export function recommend(input: RecommendInput): Recommendation {
       share?.[fallback ? "fallback" : "alone"].add(a.cap);
     }
   }
+  // The counts lack checks (the kernel's map was full), which the stream may have shown: each capability it charged
+  // is needed too, by the program it was charged to, or for checks since a process's last exec, the one it runs.
+  if (input.countsIncomplete && input.usage) {
+    for (const share of input.usage.shares()) for (const c of share.caps) caps.add(c);
+    for (const { pid, caps: since } of input.usage.uncharged()) {
+      const share = shareOf(byProgram, programOf(pid));
+      for (const c of since) {
+        caps.add(c);
+        share.caps.add(c);
+      }
+    }
+  }
   const narrowings: readonly Narrowing[] = fromCounts
     ? [...counted.narrow].sort(([a], [b]) => a - b).map(([cap, count]) => ({
       cap,

@@ -481,6 +481,35 @@ Deno.test("recommend charges checks to the program that made them, before and af
   ]);
 });
 
+Deno.test("recommend takes what the stream showed when the kernel's counts lack checks (its map was full)", () => {
+  const nice = { path: "/usr/bin/nice", script: false };
+  const chown = { path: "/usr/bin/chown", script: false };
+  const sh = { path: "/bin/sh", script: false };
+  const usage = new ProgramUsage();
+  usage.check(7, 0); // chown, counted in the map
+  usage.exited(7, chown);
+  usage.check(8, 23); // nice, exited, not counted: the map was full
+  usage.exited(8, nice);
+  usage.check(9, 21); // a child of the shell, still running, not counted
+  const input = {
+    agg: [agg(0, { pid: 7, ret: -1 })],
+    narrowings: [],
+    alone: new Map(),
+    root: sh,
+    programOf: (pid: number) => pid === 7 ? chown : pid === 8 ? nice : sh,
+    usage,
+  };
+  const full = recommend({ ...input, countsIncomplete: true });
+  assert.deepEqual(full.capabilities, ["CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_SYS_NICE"]);
+  assert.deepEqual(full.programs.map((p) => [p.path, p.capabilities]), [
+    ["/bin/sh", ["CAP_SYS_ADMIN"]],
+    ["/usr/bin/chown", ["CAP_CHOWN"]],
+    ["/usr/bin/nice", ["CAP_SYS_NICE"]],
+  ]);
+  // Counts that lack nothing are the recommendation's alone (every check the stream showed is among them).
+  assert.deepEqual(recommend(input).capabilities, ["CAP_CHOWN"]);
+});
+
 Deno.test("recommend charges a count marked with its program there, whatever its pid ran before or after", () => {
   const script = { path: "/opt/run.sh", script: true };
   const chown = { path: "/usr/bin/chown", script: false };
