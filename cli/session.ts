@@ -893,6 +893,7 @@ class _Session {
           ? programs.root
           : programs.programOf(pid),
       programMarked: (mark) => programs.programMarked(mark),
+      programNow: (pid) => programs.programOf(pid),
       usage: this.usage,
       rootCapless: this.#rootCapless,
     });

@@ -26,6 +26,11 @@ export interface RecommendInput {
    */
   programOf?: (pid: number) => ProgramFile;
   /**
+   * The program each process runs at the end, for what the stream saw it check since its last exec; `programOf` when
+   * not given (which may charge a pid's counts elsewhere, since they mix checks from before and after an exec).
+   */
+  programNow?: (pid: number) => ProgramFile;
+  /**
    * The program the kernel marked a count with (AggEntry.program; see ProgramMap.programMarked): when known, its
    * checks are that program's, whatever its process ran before or after.
    */
@@ -137,7 +142,7 @@ export function recommend(input: RecommendInput): Recommendation {
   if (input.countsIncomplete && input.usage) {
     for (const share of input.usage.shares()) for (const c of share.caps) caps.add(c);
     for (const { pid, caps: since } of input.usage.uncharged()) {
-      const share = shareOf(byProgram, programOf(pid));
+      const share = shareOf(byProgram, (input.programNow ?? programOf)(pid));
       for (const c of since) {
         caps.add(c);
         share.caps.add(c);

@@ -490,21 +490,25 @@ Deno.test("recommend takes what the stream showed when the kernel's counts lack 
   usage.exited(7, chown);
   usage.check(8, 23); // nice, exited, not counted: the map was full
   usage.exited(8, nice);
-  usage.check(9, 21); // a child of the shell, still running, not counted
+  usage.check(9, 21); // a daemon the shell started, still running, not counted
+  const daemon = { path: "/usr/sbin/daemond", script: false };
   const input = {
     agg: [agg(0, { pid: 7, ret: -1 })],
     narrowings: [],
     alone: new Map(),
     root: sh,
+    // As system-wide with --unique: a pid's counts may mix checks from before and after its exec, so they are not
+    // charged to the program it executed. What the stream saw since that exec is.
     programOf: (pid: number) => pid === 7 ? chown : pid === 8 ? nice : sh,
+    programNow: (pid: number) => pid === 9 ? daemon : sh,
     usage,
   };
   const full = recommend({ ...input, countsIncomplete: true });
   assert.deepEqual(full.capabilities, ["CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_SYS_NICE"]);
   assert.deepEqual(full.programs.map((p) => [p.path, p.capabilities]), [
-    ["/bin/sh", ["CAP_SYS_ADMIN"]],
     ["/usr/bin/chown", ["CAP_CHOWN"]],
     ["/usr/bin/nice", ["CAP_SYS_NICE"]],
+    ["/usr/sbin/daemond", ["CAP_SYS_ADMIN"]],
   ]);
   // Counts that lack nothing are the recommendation's alone (every check the stream showed is among them).
   assert.deepEqual(recommend(input).capabilities, ["CAP_CHOWN"]);
