@@ -124,7 +124,7 @@ export class ProgramUsage {
     const hi = this.#hi[slot]!;
     if ((lo | hi) === 0) return;
     const share = this.#share(previous);
-    for (let cap = 0; cap < 64; cap++) if (_has(lo, hi, cap)) share.caps.add(cap);
+    for (const cap of _caps(lo, hi)) share.caps.add(cap);
     this.#beforeLo[slot]! |= lo;
     this.#beforeHi[slot]! |= hi;
     this.#lo[slot] = 0;
@@ -193,10 +193,7 @@ export class ProgramUsage {
     for (let slot = 0; slot < this.#used; slot++) {
       const lo = this.#lo[slot]!;
       const hi = this.#hi[slot]!;
-      if ((lo | hi) === 0) continue;
-      const caps: number[] = [];
-      for (let cap = 0; cap < 64; cap++) if (_has(lo, hi, cap)) caps.push(cap);
-      yield { pid: this.#pids[slot]!, caps };
+      if ((lo | hi) !== 0) yield { pid: this.#pids[slot]!, caps: _caps(lo, hi) };
     }
   }
 
@@ -247,4 +244,11 @@ function _set(lo: Int32Array, hi: Int32Array, slot: number, cap: number): void {
 
 function _has(lo: number, hi: number, cap: number): boolean {
   return cap < 32 ? (lo & (1 << cap)) !== 0 : cap < 64 && (hi & (1 << (cap - 32))) !== 0;
+}
+
+/** The capabilities whose bits are set in the two words, in order. */
+function _caps(lo: number, hi: number): number[] {
+  const caps: number[] = [];
+  for (let cap = 0; cap < 64; cap++) if (_has(lo, hi, cap)) caps.push(cap);
+  return caps;
 }
