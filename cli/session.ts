@@ -1534,6 +1534,10 @@ class _Session {
           else this.programs.map.forked(event.pid, event.ppid, event.mark);
           this.tracking(event.pid);
           continue;
+        case "reused":
+          // As many as the kernel's map of pids holds.
+          (this.#pidStarts ??= new BoundedMap(this.options.mapKeys)).set(event.pid, event.start);
+          continue;
         case "lost":
           if (o.json) this.sink.line(JSON.stringify(event));
           else this.#reportLost(event.count);
@@ -1582,10 +1586,13 @@ class _Session {
   /**
    * --unique: true when a check of the same process, capability, verdict, syscall, audit flags, namespace and call
    * site was shown already. The kernel prints a key's first check only, but two threads on two CPUs can both pass
-   * its test before either marks the key; its counts stay exact.
+   * its test before either marks the key; its counts stay exact. A process that took an earlier one's pid is another:
+   * told by its start, which a `reused` record gives.
    */
   #shownBefore(e: CheckEvent, ra: bigint): boolean {
-    const key = `${e.pid} ${e.cap} ${e.ret} ${e.syscall_abi ?? ""}${e.syscall ?? -1} ${e.opts} ${e.userns ?? 0} ${ra}`;
+    const key = `${e.pid}:${this.#pidStarts?.get(e.pid) ?? 0} ${e.cap} ${e.ret} ${e.syscall_abi ?? ""}${
+      e.syscall ?? -1
+    } ${e.opts} ${e.userns ?? 0} ${ra}`;
     const shown = this.#uniqueShown ??= new BoundedMap(Math.max(UNIQUE_SHOWN_MIN, this.options.mapKeys));
     const before = shown.delete(key);
     // Set again when seen again: the keys forgotten first are those seen longest ago.
@@ -1594,6 +1601,8 @@ class _Session {
     return before;
   }
   #uniqueShown: BoundedMap<string, true> | null = null;
+  /** --unique: the start of each process that took an earlier one's pid, by pid, as `reused` records give it. */
+  #pidStarts: BoundedMap<number, number> | null = null;
   #uniqueDropped = 0;
 
   /** Notes a check for the setcap lines: its process's parent, and the check if it counts (see recommend). */

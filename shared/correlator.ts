@@ -25,9 +25,22 @@ export interface ForkNote {
   mark?: number;
 }
 
+/**
+ * A pid taken by a new process (a `reused` record, with `--unique`): not an event of the schema, but kept in the
+ * stream's time order, so that the new process's checks are no repeats of the earlier one's.
+ */
+export interface ReusedNote {
+  v: 1;
+  type: "reused";
+  ts: number;
+  pid: number;
+  /** When the new process started, ns since boot. */
+  start: number;
+}
+
 /** A check event with the raw user-space return address the kernel captured, for later source lookup. */
 export interface Output {
-  event: Event | ForkNote;
+  event: Event | ForkNote | ReusedNote;
   /** Raw return address and code start, when captured (checks only). */
   raw?: { ra: bigint; cs: bigint } | undefined;
   /** For an audited check of a broad capability: on its own, or a fallback after a denied narrow one. */
@@ -219,6 +232,10 @@ export class Correlator {
             ...(rec.mark === null ? {} : { mark: rec.mark }),
           },
         });
+        break;
+      case "reused":
+        this.records++;
+        out.push({ event: { v: 1, type: "reused", ts: rec.ts, pid: rec.pid, start: rec.start } });
         break;
       case "lost":
         this.lost += rec.count;

@@ -527,6 +527,15 @@ Deno.test("correlator counts a broad check allowed in another user namespace nei
   assert.deepEqual([...c.alone], [[21, 1]]);
 });
 
+Deno.test("correlator passes a pid reuse record on as a note, counted as printed", () => {
+  const c = new Correlator({ probe: "tracepoint", now: () => NOW });
+  ready(c);
+  const out = feed(c, [{ kind: "reused", ts: 1_000_000_500, pid: 100, start: 1_000_000_100 }, check({})]);
+  assert.deepEqual(out[0]?.event, { v: 1, type: "reused", ts: 1_000_000_500, pid: 100, start: 1_000_000_100 });
+  assert.equal(out[1]?.event.type, "check");
+  assert.equal(c.records, 2, "the kernel counts it among the records printed");
+});
+
 Deno.test("correlator takes a refusal its syscall does without for a probe, in the stream and in the counts", () => {
   const c = new Correlator({ probe: "tracepoint", now: () => NOW });
   ready(c);

@@ -10,6 +10,9 @@ export interface KernelOffsets {
   taskStack: number;
   taskSignal: number;
   taskExitCode: number;
+  /** The thread group's leader, and a task's start (ns since boot): with the pid, a process's identity (--unique). */
+  taskGroupLeader: number;
+  taskStartTime: number;
   signalLive: number;
   /** The exit status of a group exit: its 0x80 bit says the core was written, which only the dumping thread's has. */
   signalGroupExitCode: number;
@@ -92,6 +95,8 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   taskStack: ["task_struct", "stack"],
   taskSignal: ["task_struct", "signal"],
   taskExitCode: ["task_struct", "exit_code"],
+  taskGroupLeader: ["task_struct", "group_leader"],
+  taskStartTime: ["task_struct", "start_time"],
   signalLive: ["signal_struct", "live.counter"],
   signalGroupExitCode: ["signal_struct", "group_exit_code"],
   mmStartCode: ["mm_struct", "start_code"],

@@ -10,6 +10,8 @@ const BASE: KernelOffsets = {
   taskStack: 32,
   taskSignal: 1848,
   taskExitCode: 1164,
+  taskGroupLeader: 1360,
+  taskStartTime: 1720,
   signalLive: 4,
   signalGroupExitCode: 88,
   mmStartCode: 472,

@@ -77,6 +77,11 @@ export type TraceRecord =
    * program.ts).
    */
   | { kind: "tolerated"; tid: number }
+  /**
+   * With --unique: process `pid` is not the one that pid last made a check for, but one started at `start` (ns since
+   * boot); its checks are no repeats of the earlier process's. Comes before the check it was printed with.
+   */
+  | { kind: "reused"; ts: number; pid: number; start: number }
   | { kind: "total"; name: string; value: number }
   | {
     kind: "agg";
@@ -422,6 +427,12 @@ export class LineParser {
         const n = f.length === 3 ? _ints(f, 1, 3) : null;
         if (!n || n[1]! <= 0) return this.#malformed(line, "bad tolerated record");
         return { kind: "tolerated", tid: n[1]! };
+      }
+      case "P": {
+        const f = line.split(" ");
+        const n = f.length === 4 ? _ints(f, 1, 4) : null;
+        if (!n || n[1]! <= 0) return this.#malformed(line, "bad pid reuse record");
+        return { kind: "reused", ts: n[0]!, pid: n[1]!, start: n[2]! };
       }
       case "X": {
         const f = line.split(" ");

@@ -312,6 +312,19 @@ Deno.test("parser reads fork records, and reports one with a missing or bad fiel
   }
 });
 
+Deno.test("parser reads pid reuse records, also between an entry and its return, and reports bad ones", () => {
+  const entry = "B 832350166387 9135 9135 9038 65534 65534 6 0 116 4026531837 4026531837 0 0 sh";
+  assert.deepEqual(parseAll([entry, "P 832350166401 9135 832350100512", "R 832350166420 9135 -1"]).slice(1), [
+    { kind: "reused", ts: 832350166401, pid: 9135, start: 832350100512 },
+    { kind: "return", ts: 832350166420, tid: 9135, ret: -1 },
+  ]);
+  assert.equal(parseAll([entry, "P 832350166401 9135 832350100512"])[0]?.kind, "entry");
+  for (const line of ["P 9 301", "P 9 x 5", "P 9 0 5", "P 9 301 5 6"]) {
+    const [r] = parseAll([line]);
+    assert.ok(r?.kind === "malformed" && r.reason === "bad pid reuse record", line);
+  }
+});
+
 Deno.test("parser reads lost-events lines", () => {
   assert.deepEqual(parseAll(["Lost 12 events"]), [{ kind: "lost", count: 12 }]);
 });

@@ -125,6 +125,8 @@ interface _Fields {
   rootIno: string;
   /** The inode number of the file the task's program runs (`mm->exe_file`), 0 when not known. */
   exeIno: string;
+  /** When the task's process started (its group leader's start time, ns since boot): with the pid, its identity. */
+  startTime: string;
   /** uid, euid and user namespace inode of a `struct cred *` expression. */
   uid(cred: string): string;
   euid(cred: string): string;
@@ -163,6 +165,7 @@ const TYPED: _Fields = {
   // bpftrace 0.17 finds no i_ino in inode by name: the root's inode is then not known (0).
   rootIno: "(uint64)0",
   exeIno: "(uint64)0",
+  startTime: "curtask->group_leader->start_time",
   uid: (c) => `${c}->uid.val`,
   euid: (c) => `${c}->euid.val`,
   gid: (c) => `${c}->gid.val`,
@@ -200,6 +203,7 @@ function _raw(o: KernelOffsets): _Fields {
     exeIno: `*(uint64 *)(${
       ptr(`(${ptr(`(${ptr(task(o.taskMm))} + ${o.mmExeFile})`)} + ${o.fileInode})`)
     } + ${o.inodeIno})`,
+    startTime: `*(uint64 *)(${ptr(task(o.taskGroupLeader))} + ${o.taskStartTime})`,
     uid: (c) => `*(uint32 *)((uint64)${c} + ${o.credUid})`,
     euid: (c) => `*(uint32 *)((uint64)${c} + ${o.credEuid})`,
     gid: (c) => `*(uint32 *)((uint64)${c} + ${o.credGid})`,
@@ -315,6 +319,9 @@ function _orPid(cond: string, pid: number): string {
  *   kprobe entry and `R <ts> <tid> <ret>` at return (kprobe);
  * - `T <ts> <tid>` right before the `C` or `B` record of a check its syscall does without when refused (see
  *   _tolerated);
+ * - `P <ts> <pid> <start>` with --unique, before the `C` or `R` record of the first check printed for a process that
+ *   took the pid of an earlier one that printed a check: its start time (ns since boot), which the keys of the checks
+ *   shown once include (see _reusedPid);
  * - `N <ts> <pid> <ppid> <mnt_ns> <root> <root_ino> <filename>\t<ts>\t<exe_ino>` for an exec (the namespace and root
  *   directory it looked the file up in: its dentry's and mount's addresses in hex, `dentry:mount`, and its inode, 0
  *   when not known; the file name, which may hold newlines, ends with a tab and the record's time; then the inode
@@ -415,8 +422,8 @@ export function generateProgram(options: ProgramOptions): string {
     if (options.summaryOnly) {
       // counted above, printed never
     } else if (options.unique) {
-      body.push(`  if (@seen[${key}, $ra] == 0) {`, `    @seen[${key}, $ra] = 1;`);
-      body.push(...print.map((l) => `  ${l}`), "  }");
+      body.push(`  $st = ${f.startTime};`, `  if (@seen[${key}, $ra, $st] == 0) {`, `    @seen[${key}, $ra, $st] = 1;`);
+      body.push(..._reusedPid("$st").map((l) => `    ${l}`), ...print.map((l) => `  ${l}`), "  }");
     } else {
       body.push(...print);
     }
@@ -448,11 +455,12 @@ export function generateProgram(options: ProgramOptions): string {
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
     out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]", live)} {`);
     out.push("  @n = count();");
-    const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]" + (siteKey ? ", @ra[tid]" : "");
+    const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]" + (siteKey ? ", @ra[tid]" : "") + ", $st";
     if (options.summaryOnly) {
       // counted below, printed never
     } else if (options.unique) {
-      out.push(`  if (@seen[${key}] == 0) {`, `    @seen[${key}] = 1;`);
+      out.push(`  $st = ${f.startTime};`, `  if (@seen[${key}] == 0) {`, `    @seen[${key}] = 1;`);
+      out.push(..._reusedPid("$st").map((l) => `    ${l}`));
       out.push('    @p = count(); printf("R %llu %d %d\\n", nsecs, tid, retval);', "  }");
     } else {
       out.push('  @p = count(); printf("R %llu %d %d\\n", nsecs, tid, retval);');
@@ -551,6 +559,7 @@ export function generateProgram(options: ProgramOptions): string {
     "@n",
     "@t",
     "@seen",
+    "@ps",
     "@go",
     "@execs",
     "@launcher",
@@ -756,6 +765,22 @@ function _callNumbers(names: readonly string[]): number[] {
       ...(I386_SYSCALLS.includes(name) ? [I386_SYSCALL + I386_SYSCALLS.indexOf(name)] : []),
     ].filter((nr) => nr >= 0)
   );
+}
+
+/**
+ * --unique, inside the test of a check's first sight: when the process is not the one its pid last printed a check
+ * for (their start times `st` differ), a `P` record says so before the check, so that captrace takes the new
+ * process's checks for no repeats of the old one's. A pid's first process prints none, nor does any once the map of
+ * pids is full (its checks are then told apart in the kernel only).
+ */
+function _reusedPid(st: string): string[] {
+  return [
+    "$was = @ps[pid];",
+    `if ($was != ${st}) {`,
+    `  @ps[pid] = ${st};`,
+    `  if ($was != 0) { @p = count(); printf("P %llu %d %llu\\n", nsecs, pid, ${st}); }`,
+    "}",
+  ];
 }
 
 /** `$sys` is one of `numbers`. */

@@ -34,6 +34,8 @@ const OFFSETS: KernelOffsets = {
   taskStack: 112,
   taskSignal: 116,
   taskExitCode: 120,
+  taskGroupLeader: 1360,
+  taskStartTime: 1720,
   signalLive: 124,
   signalGroupExitCode: 88,
   mmStartCode: 128,
@@ -71,6 +73,9 @@ const OFFSETS: KernelOffsets = {
 const C_PRINTF = 'printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,';
 const B_PRINTF = 'printf("B %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s\\n", nsecs, pid, tid,';
 const R_PRINTF = 'printf("R %llu %d %d\\n", nsecs, tid, retval);';
+/** --unique: the `P` record before a check of a process that took an earlier one's pid (inside the @seen test). */
+const REUSED = "    $was = @ps[pid];\n    if ($was != $st) {\n      @ps[pid] = $st;\n" +
+  '      if ($was != 0) { @p = count(); printf("P %llu %d %llu\\n", nsecs, pid, $st); }\n    }\n';
 
 Deno.test("program prints READY from BEGIN, once every probe is attached", () => {
   assert.ok(
@@ -411,14 +416,20 @@ Deno.test("program needs a positive integer root pid in command and pid modes", 
 
 Deno.test("program with --unique prints each distinct check once and still counts all", () => {
   const p = probe(gen({ unique: true }), "tracepoint:capability:cap_capable");
-  const key = "pid, $cap, $ret, $sys, $init, $k, $ra";
+  const key = "pid, $cap, $ret, $sys, $init, $k, $ra, $st";
   assert.equal(p.match(/kstack\(/g)?.length, 1, "one stack walk per check");
   const print =
     `    if ($tol) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }\n    @p = count();\n    ${C_PRINTF}`;
-  assert.ok(p.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n${print}`), p);
+  const st = "  $st = curtask->group_leader->start_time;\n";
+  assert.ok(p.includes(`${st}  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n${REUSED}${print}`), p);
   assert.ok(p.indexOf("@n = count();") < p.indexOf("if (@seen"));
   assert.ok(p.indexOf("@agg[") < p.indexOf("if (@seen"));
-  assert.ok(probe(gen({ unique: true }), "END").includes("clear(@seen);"));
+  assert.ok(probe(gen({ unique: true }), "END").includes("clear(@seen);\n  clear(@ps);"));
+  // Read at offsets: the group leader's start time.
+  const raw = probe(gen({ unique: true, offsets: OFFSETS }), "tracepoint:capability:cap_capable");
+  assert.ok(raw.includes("  $st = *(uint64 *)(*(uint64 *)((uint64)curtask + 1360) + 1720);\n"), raw);
+  // Without --unique, no start is read and no map of pids kept.
+  assert.ok(!/\$st|@ps/.test(gen()));
 });
 
 Deno.test("program with sites scans the user stack for a return address into the program", () => {
@@ -553,18 +564,19 @@ Deno.test("program's kretprobe keeps the exclusions of system mode for every ret
 
 Deno.test("program's kprobe path with --unique prints each distinct return once", () => {
   const ret = probe(gen({ probe: "kprobe", unique: true }), "kretprobe:cap_capable");
-  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]";
+  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], $st";
   assert.ok(
-    ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n    @p = count(); ${R_PRINTF}\n  }`),
+    ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n${REUSED}    @p = count(); ${R_PRINTF}\n  }`),
     ret,
   );
+  assert.ok(ret.includes("  $st = curtask->group_leader->start_time;\n  if (@seen["), ret);
 });
 
 Deno.test("program's kprobe path with --unique and --sites keys a return by its entry's call site too", () => {
   const prog = gen({ probe: "kprobe", unique: true, sites: true });
   assert.ok(probe(prog, "kprobe:cap_capable").includes("  @ra[tid] = $ra;"));
   const ret = probe(prog, "kretprobe:cap_capable");
-  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], @ra[tid]";
+  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], @ra[tid], $st";
   assert.ok(ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;`), ret);
   assert.ok(ret.includes(" delete(@ra[tid]);"), ret);
   assert.ok(probe(prog, "END").includes("clear(@ra);"));

@@ -25,14 +25,16 @@ function replay(text: string, probe: ProbeKind, now: number, chunk = 4093): Run 
   const correlator = new Correlator({ probe, arch: "x86_64", now: () => now });
   const events: Event[] = [];
   const take = (recs: TraceRecord[]) => {
-    // Fork notes are no events of the schema: the CLI keeps them to itself.
+    // Fork and pid reuse notes are no events of the schema: the CLI keeps them to itself.
     for (const rec of recs) {
-      for (const { event } of correlator.push(rec)) if (event.type !== "fork") events.push(event);
+      for (const { event } of correlator.push(rec)) {
+        if (event.type !== "fork" && event.type !== "reused") events.push(event);
+      }
     }
   };
   for (let i = 0; i < bytes.length; i += chunk) take(parser.pushChunk(bytes.subarray(i, i + chunk)));
   take(parser.end());
-  for (const { event } of correlator.finish()) if (event.type !== "fork") events.push(event);
+  for (const { event } of correlator.finish()) if (event.type !== "fork" && event.type !== "reused") events.push(event);
   return { events, correlator };
 }
 

@@ -197,6 +197,24 @@ Deno.test("with --unique a check held back as a repeat of another program's is s
   ]);
 });
 
+Deno.test("--unique shows the checks of a process that took an earlier one's pid, as the new process's", async () => {
+  await requireTracing();
+  // Two children on one pid, one after the other, each refused CAP_SETGID by setgroups (and allowed CAP_SETUID).
+  const bin = await fixture("reuse_pid");
+  // Fields read at offsets from BTF, and named through the kernel's types.
+  for (const env of [{}, { CAPTRACE_BTF_OFFSETS: "0" }]) {
+    const r = await runJson(["--unique", "-c", "--", bin], { env });
+    assert.equal(r.code, 0, `the fixture's second child took the first one's pid: ${r.stderr}`);
+    const pid = Number(r.stdout.trim());
+    const checks = r.events.filter((e) => e.type === "check" && e.pid === pid);
+    const shown = (cap: string, ret: number) => checks.filter((e) => e.cap_name === cap && e.ret === ret).length;
+    assert.equal(shown("cap_setgid", -1), 2, JSON.stringify(checks));
+    assert.equal(shown("cap_setuid", 0), 2, JSON.stringify(checks));
+    const setgid = summaryOf(r.events).caps.find((c) => c.cap_name === "cap_setgid");
+    assert.equal(setgid?.denied, 2, JSON.stringify(setgid));
+  }
+});
+
 Deno.test("a program run by a relative path is not named after what it exec'd next", async () => {
   await requireTracing();
   const { events } = await runJson(["--", "/bin/sh", "-c", "cd /usr/sbin && ./chroot / /bin/sleep 0.2"]);

@@ -488,6 +488,23 @@ Deno.test("--unique shows a key once when two threads both passed the kernel's t
   }
 });
 
+Deno.test("--unique shows the checks of a process that took an earlier one's pid, once each", async () => {
+  // pid 5 ended, and a new process took its pid: the kernel printed its first check after a P record, then two
+  // threads of it both passed the kernel's test for its second.
+  const c = (ts: number, tid: number) => `C ${ts} 5 ${tid} 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\n`;
+  const replay = await temp(`READY 1000\n${c(2000, 5)}P 3000 5 2900\n${c(3100, 5)}${c(3101, 6)}X 4000 5 0 1\n`);
+  const end = await temp("S begin\n@n: 3\n@p: 5\n@agg[0, 5, 13, -1, 41, 0]: 3\nS end\n");
+  try {
+    const r = await fake({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end }, ["--unique", "-c", "-p", String(Deno.pid)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.match(/"cap_net_raw" -> -1 .* syscall=socket$/gm)?.length, 2, r.stderr);
+    assert.match(r.stderr, /^captrace: 3 checks seen, 2 shown, 1 hidden \(0 no-audit, 1 repeats\), 0 lost;/m);
+  } finally {
+    await Deno.remove(replay);
+    await Deno.remove(end);
+  }
+});
+
 Deno.test("a kprobe entry read last, after the summary, is counted as read, not lost", async () => {
   // Its return never comes (the probes stop counting at the summary), and no line comes after it: the parser holds
   // an entry for the line after it (its comm may go on there) until captrace ends the tracer.
