@@ -7,7 +7,7 @@ import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { PendingEntries } from "./pending_entries.ts";
-import { INIT_USER_NS, TOLERATED_CALLS } from "./program.ts";
+import { doneWithout, INIT_USER_NS } from "./program.ts";
 import type { BroadRole } from "./program_usage.ts";
 import { syscallNameOf, syscallOf } from "./syscalls.ts";
 
@@ -246,7 +246,8 @@ export class Correlator {
         break;
       case "agg": {
         const { pid, cap, ret, sys, initialNs, program, fallbackFor, count } = rec;
-        const tolerated = rec.tolerated === true && ret !== 0 ? CAP_OPT_NOAUDIT : 0;
+        const call = syscallNameOf(syscallOf(sys, this.#arch));
+        const tolerated = rec.tolerated === true && doneWithout(call, cap, ret) ? CAP_OPT_NOAUDIT : 0;
         const opts = (rec.opts ?? optsFromStack(rec.stack ?? [])) | tolerated;
         this.agg.push({
           pid,
@@ -321,9 +322,8 @@ export class Correlator {
     this.checks++;
     const abi = syscallOf(r.sys, this.#arch);
     const syscall = syscallNameOf(abi);
-    // A refusal its syscall does without is a probe, as a no-audit check is (see the tolerated record): only a
-    // refusal of the capability one of TOLERATED_CALLS checks, in that call, whatever a stale mark says.
-    const tolerated = marked && ret !== 0 && TOLERATED_CALLS.get(syscall ?? "") === r.cap;
+    // A check its syscall does without is a probe, as a no-audit check is (see the tolerated record).
+    const tolerated = marked && doneWithout(syscall, r.cap, ret);
     const implied = tolerated ? CAP_OPT_NOAUDIT : 0;
     const opts = r.opts | implied;
     if ((implied & ~r.opts) !== 0) source = "inferred";

@@ -510,12 +510,29 @@ Deno.test("correlator marks each audited broad check as a fallback or on its own
   assert.deepEqual(role(check({ cap: 13, ret: 0, sys: 41 })), [undefined]);
 });
 
-Deno.test("correlator takes a marked capset's refused CAP_SETPCAP for a probe, and an unmarked one for a need", () => {
+Deno.test("correlator takes a marked capset's CAP_SETPCAP for a probe, refused or allowed, and an unmarked one for a need", () => {
   const c = new Correlator({ probe: "tracepoint", now: () => NOW });
   ready(c);
   const capset = check({ cap: 8, sys: 126 });
-  const events = checks(feed(c, [{ kind: "tolerated", tid: 100 }, capset, capset]));
-  assert.deepEqual(events.map((e) => [e.syscall_name, e.opts, e.audit]), [["capset", 2, false], ["capset", 0, true]]);
+  const allowed = check({ cap: 8, sys: 126, ret: 0 });
+  const events = checks(
+    feed(c, [{ kind: "tolerated", tid: 100 }, capset, capset, { kind: "tolerated", tid: 100 }, allowed, allowed]),
+  );
+  assert.deepEqual(events.map((e) => [e.verdict, e.opts, e.audit]), [
+    ["denied", 2, false],
+    ["denied", 0, true],
+    ["allowed", 2, false],
+    ["allowed", 0, true],
+  ]);
+  // In the counts too, where an allowed setuid's mark (the kprobe's entry, before its verdict) counts for nothing.
+  const agg = { kind: "agg", pid: 1, initialNs: true, program: null, fallbackFor: null, stack: null, opts: 0 };
+  feed(c, [
+    { kind: "summary_begin" },
+    { ...agg, cap: 8, sys: 126, ret: 0, tolerated: true, count: 2 } as TraceRecord,
+    { ...agg, cap: 7, sys: 105, ret: 0, tolerated: true, count: 1 } as TraceRecord,
+    { kind: "summary_end" },
+  ]);
+  assert.deepEqual(c.agg.map((a) => [a.cap, a.opts]), [[8, 2], [7, 0]]);
 });
 
 Deno.test("correlator counts a broad check allowed in another user namespace neither alone nor as a fallback", () => {

@@ -732,8 +732,8 @@ function _orphaned(f: _Fields): string {
 }
 
 /**
- * The syscalls whose refused check `_tolerated` may find done without, by name in either ABI, and the capability each
- * checks: the stream's tolerated marks count only for these (see Correlator).
+ * The syscalls whose check `_tolerated` may find done without, by name in either ABI, and the capability each
+ * checks: the stream's tolerated marks count only for these (see doneWithout).
  */
 export const TOLERATED_CALLS: ReadonlyMap<string, number> = new Map([
   ["setuid", parseCap("CAP_SETUID")!],
@@ -789,13 +789,23 @@ function _isCall(numbers: readonly number[]): string {
 }
 
 /**
- * Sets $tol to 1 for a check of `cap` that its syscall does without when refused:
+ * True when a check that the program marked (see _tolerated) is one its syscall does without: a refusal of the
+ * capability one of TOLERATED_CALLS checks, in that call, or capset's check of CAP_SETPCAP, refused or allowed.
+ * Whatever a stale mark says, no other.
+ */
+export function doneWithout(syscall: string | null, cap: number, ret: number): boolean {
+  return TOLERATED_CALLS.get(syscall ?? "") === cap && (ret !== 0 || syscall === "capset");
+}
+
+/**
+ * Sets $tol to 1 for a check of `cap` that its syscall does without:
  * - setuid and setgid check CAP_SETUID or CAP_SETGID first, then allow an id the process has already (its real or
- *   saved one) all the same, as a program dropping root's ids does when it runs as that user already;
+ *   saved one) all the same, as a program dropping root's ids does when it runs as that user already (refused only:
+ *   allowed, the call sets the real and saved ids too);
  * - capset checks CAP_SETPCAP on every call (cap_inh_is_capped, past the LSMs), and needs it only to raise the
  *   inheritable set beyond the inheritable and permitted ones it holds: a program dropping its capabilities (ping,
- *   ip) does without. Read from the call's arguments in user memory, where the named-struct form does not read the
- *   sets (capsHeld null): that check then stays a need.
+ *   ip) does without, refused or allowed (as root). Read from the call's arguments in user memory, where the
+ *   named-struct form does not read the sets (capsHeld null): that check then stays a need.
  * The arguments are in di and si, or for a 32-bit call, bx and cx (its pointers 32 bits wide). `$init` then becomes
  * 3 (bit 2 set), which the counts keep. Only in the initial user namespace, where ids are as given, and only on
  * x86_64 (syscall numbers and registers; $regs and $sys set). `ret` null: not known yet (the kprobe's entry), so
@@ -804,9 +814,14 @@ function _isCall(numbers: readonly number[]): string {
 function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: string | null): string[] {
   if (arch !== "x86_64") return ["$tol = (uint64)0;"];
   const caps = { setuid: TOLERATED_CALLS.get("setuid")!, setgid: TOLERATED_CALLS.get("setgid")! };
-  const calls = [
+  const ids = [
     `(${_isCall(_CALLS.setuid)} && ${cap} == ${caps.setuid})`,
     `(${_isCall(_CALLS.setgid)} && ${cap} == ${caps.setgid})`,
+  ].join(" || ");
+  // An allowed setuid or setgid sets the saved id too, which a refused one does not: only a refusal is done without.
+  // capset's check is done without, refused or allowed, when it does not raise the inheritable set.
+  const calls = [
+    ret === null ? ids : `(${ret} != 0 && (${ids}))`,
     ...(f.capsHeld === null ? [] : [`(${_isCall(_CALLS.capset)} && ${cap} == ${TOLERATED_CALLS.get("capset")})`]),
   ].join(" || ");
   const capset = f.capsHeld === null ? [] : [
@@ -819,7 +834,7 @@ function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: st
   ];
   return [
     "$tol = (uint64)0;",
-    `if (${_all(ret === null ? "" : `${ret} != 0`, "$init == 1", `(${calls})`)}) {`,
+    `if ($init == 1 && (${calls})) {`,
     `  if ($sys >= ${I386_SYSCALL}) { $a0 = ${f.reg("bx")} & 0xffffffff; $a1 = ${f.reg("cx")} & 0xffffffff; }`,
     `  else { $a0 = ${f.reg("di")}; $a1 = ${f.reg("si")}; }`,
     ...capset,

@@ -700,6 +700,16 @@ Deno.test("a program that drops its capabilities needs none; one that raises its
     assert.deepEqual(await _recommendedAsNobody(mode, [bin, "unknown"], 0, "capset succeeded"), [], mode.join(" "));
     // Raising the inheritable set beyond what it holds does need CAP_SETPCAP: refused, the call fails.
     assert.deepEqual(await _recommendedAsNobody(mode, [bin, "raise"], 1, "capset failed"), ["CAP_SETPCAP"]);
+    // As root the check is allowed, and done without all the same: to drop, and to raise the inheritable set within
+    // the permitted one root holds.
+    for (const arg of ["drop", "raise"]) {
+      const r = await runJson([...mode, "-c", "--", bin, arg]);
+      assert.equal(r.code, 0, `capset as root (${arg}, ${mode.join(" ")}): ${r.stderr}`);
+      const { caps, rec } = summaryOf(r.events);
+      const setpcap = caps.find((c) => c.cap_name === "cap_setpcap");
+      assert.deepEqual([setpcap?.allowed, setpcap?.noaudit], [1, 1], `${arg} ${mode.join(" ")}`);
+      assert.deepEqual(rec.capabilities, [], `${arg} ${mode.join(" ")}`);
+    }
   }
 });
 
