@@ -116,11 +116,14 @@ bpftrace 0.17 then reads that BTF, not captrace's BTF without types).
 
 Files: /run/captrace/ keeps those offsets for the boot (private to root).
 
-Signals: SIGINT, SIGQUIT, SIGTERM and SIGHUP go on to the command, and a
-second one kills it and its tree. A Ctrl-C typed at captrace's terminal
-already reaches the command: captrace traces it until it exits; another
-Ctrl-C within 3 s kills it. A signal a second or more after bpftrace was
-interrupted kills bpftrace too, giving its summary up.
+Signals: SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGALRM and SIGVTALRM go on to
+the command (with -p or system-wide, they end the trace), and a second one
+kills it and its tree. A Ctrl-C typed at captrace's terminal already
+reaches the command: captrace traces it until it exits; another Ctrl-C
+within 3 s kills it. A signal a second or more after bpftrace was
+interrupted kills bpftrace too, giving its summary up. SIGUSR2 goes on to
+the command alone. SIGUSR1 is ignored: on it, Deno would open a debugger
+that any local user could reach, in captrace, which runs as root.
 
 Exit status: the command's own (128+N if killed by signal N), but 5 when
 --baseline is exceeded and 1 when the trace failed; otherwise 0 ok, 1 the

@@ -2,6 +2,7 @@
 
 import { HELP, parseOptions, VERSION, wantsJson } from "./args.ts";
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import { ignoreDebugSignal } from "./debug_signal.ts";
 import { runSession } from "./session.ts";
 import { siteAnnotator } from "./site_resolver.ts";
 
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       // A reader that stops early (`captrace --help | head -1`) is not an error.
       return _print(options.help ? HELP : `captrace ${VERSION}\n`);
     }
+    const why = (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(`captrace: ${text}\n`));
+    ignoreDebugSignal(options.debug ? why : undefined);
     return await runSession(options, { sites: siteAnnotator });
   } catch (e) {
     if (e instanceof CaptraceError) {

@@ -761,7 +761,10 @@ class _Session {
   readonly usage = new ProgramUsage();
 
   async run(annotator: SiteAnnotator | null): Promise<number> {
-    this.signals.attach((sig) => this.stop(sig));
+    // SIGUSR2 goes on to a running command, and is dropped otherwise.
+    this.signals.attach((sig) => this.stop(sig), (sig) => {
+      if (this.gate && this.ready && this.childStatus === null) _kill(this.gate.pid, sig);
+    });
     if (this.options.stdinControl) void this.#watchStdin();
     const stderrDone = this.#readStderr();
     stderrDone.catch(() => {}); // not awaited when captrace ends bpftrace itself

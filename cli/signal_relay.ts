@@ -1,8 +1,11 @@
 /**
- * SIGINT, SIGQUIT, SIGTERM and SIGHUP for the whole of a run: noted before the trace runs, handed to it while it does.
+ * The signals that end a run (SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGALRM, SIGVTALRM) for the whole of it: noted before
+ * the trace runs, handed to it while it does. SIGUSR2 is handed on apart, for the command alone.
  */
 
-const SIGNALS = ["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP"] as const;
+const SIGNALS = ["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP", "SIGALRM", "SIGVTALRM"] as const;
+/** A command may take these for a request of its own (a log reopened): passed on, they end nothing. */
+const PASSED = ["SIGUSR2"] as const;
 
 /**
  * Listens from captrace's first steps, so that a signal there ends the run cleanly (its temporary files removed)
@@ -11,6 +14,7 @@ const SIGNALS = ["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP"] as const;
  */
 export class SignalRelay {
   #target: ((sig: Deno.Signal) => void) | null = null;
+  #pass: ((sig: Deno.Signal) => void) | null = null;
   #pending: Deno.Signal | null = null;
   #handlers: [Deno.Signal, () => void][] = [];
 
@@ -23,6 +27,12 @@ export class SignalRelay {
       Deno.addSignalListener(sig, h);
       this.#handlers.push([sig, h]);
     }
+    // Before the trace runs, or without a command, they are dropped.
+    for (const sig of PASSED) {
+      const h = () => this.#pass?.(sig);
+      Deno.addSignalListener(sig, h);
+      this.#handlers.push([sig, h]);
+    }
   }
 
   /** The first signal that came while nothing was attached, or null. */
@@ -30,9 +40,10 @@ export class SignalRelay {
     return this.#pending;
   }
 
-  /** Hands signals to `target` from now on, starting with one that came before. */
-  attach(target: (sig: Deno.Signal) => void): void {
+  /** Hands signals to `target` from now on, starting with one that came before, and those passed on to `pass`. */
+  attach(target: (sig: Deno.Signal) => void, pass: ((sig: Deno.Signal) => void) | null = null): void {
     this.#target = target;
+    this.#pass = pass;
     const pending = this.#pending;
     this.#pending = null;
     if (pending) target(pending);
@@ -41,6 +52,7 @@ export class SignalRelay {
   /** Only notes signals from now on. */
   detach(): void {
     this.#target = null;
+    this.#pass = null;
   }
 
   /** Stops listening: the default action applies again. */
@@ -48,5 +60,6 @@ export class SignalRelay {
     for (const [sig, h] of this.#handlers) Deno.removeSignalListener(sig, h);
     this.#handlers = [];
     this.#target = null;
+    this.#pass = null;
   }
 }

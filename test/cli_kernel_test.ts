@@ -358,6 +358,58 @@ Deno.test("SIGINT mid-trace stops the command and bpftrace and leaves nothing be
   await Deno.remove(out);
 });
 
+/** captrace launching `argv` with a --json trace to a file, once its trace runs (and Deno's first second is over). */
+async function _launchedAndReady(argv: string[]): Promise<{ p: Deno.ChildProcess; out: string }> {
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const p = new Deno.Command(Deno.execPath(), {
+    stdin: "null",
+    args: [...CLI, "--json", "-o", out, "--", ...argv],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let ready = false;
+  for (let i = 0; i < 200 && !ready; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    ready = ndjson(await Deno.readTextFile(out)).some((e) => e.type === "ready");
+  }
+  assert.ok(ready, "the trace started");
+  // Deno takes SIGUSR1 half a second after start; captrace ignores it again right after.
+  await new Promise((r) => setTimeout(r, 1000));
+  return { p, out };
+}
+
+Deno.test("SIGUSR1 neither opens Deno's debugger nor ends the trace; SIGUSR2 goes on to the command", async () => {
+  await requireTracing();
+  const script = 'trap "echo got-usr2 >&2" USR2; sleep 1.5 & wait; sleep 0.5; echo done >&2';
+  const { p, out } = await _launchedAndReady(["/bin/sh", "-c", script]);
+  p.kill("SIGUSR1");
+  await new Promise((r) => setTimeout(r, 300));
+  p.kill("SIGUSR2");
+  const r = await p.output();
+  const err = new TextDecoder().decode(r.stderr);
+  assert.equal(r.code, 0, err);
+  assert.doesNotMatch(err, /Debugger listening/);
+  assert.match(err, /^got-usr2\ndone$/m, "the command took SIGUSR2 and ran to its end");
+  assert.equal(ndjson(await Deno.readTextFile(out)).at(-1)?.type, "summary");
+  await Deno.remove(out);
+});
+
+Deno.test("SIGALRM and SIGVTALRM stop a launched command as SIGTERM does, summary included", async () => {
+  await requireTracing();
+  for (const [sig, n] of [["SIGALRM", 14], ["SIGVTALRM", 26]] as const) {
+    const marker = sig === "SIGALRM" ? "27.1828" : "27.1829";
+    const { p, out } = await _launchedAndReady(["/bin/sleep", marker]);
+    p.kill(sig);
+    const r = await p.output();
+    assert.equal(r.code, 128 + n, `sleep was killed by the forwarded ${sig}`);
+    assert.deepEqual(await processesMatching(marker), [], "the command is gone");
+    const events = ndjson(await Deno.readTextFile(out));
+    assert.equal(events.at(-1)?.type, "summary", "the summary was still written");
+    assert.ok(events.some((e) => e.type === "exit" && e.signal === n), JSON.stringify(events.slice(-3)));
+    await Deno.remove(out);
+  }
+});
+
 Deno.test("-o - writes the trace to stdout, its notices still to stderr", async () => {
   await requireTracing();
   const json = await runCli(["--json", "-o", "-", "--", "/bin/true"]);
