@@ -169,9 +169,18 @@ function _split(argv: readonly string[]): { flags: string[]; command: string[] }
     if (GO_FLAGS[name]) a = GO_FLAGS[name] + (eq > 0 ? a.slice(eq) : "");
     if (!a.startsWith("-") || a === "-") return { flags, command: argv.slice(i) };
     flags.push(a);
-    if (VALUE_FLAGS.has(a) && i + 1 < argv.length) flags.push(argv[++i]!);
+    if (_takesNext(a) && i + 1 < argv.length) flags.push(argv[++i]!);
   }
   return { flags, command: [] };
+}
+
+/** True when flag `a` takes the next word for its value: `-p`, `--pid`, or a group of short ones ending in one (-fp). */
+function _takesNext(a: string): boolean {
+  if (VALUE_FLAGS.has(a)) return true;
+  if (!/^-[a-zA-Z]{2,}$/.test(a)) return false;
+  // In a group, a short flag that takes a value takes the rest of it (-cunobody), or when last, the next word.
+  const at = [...a.slice(1)].findIndex((c) => VALUE_FLAGS.has(`-${c}`));
+  return at === a.length - 2;
 }
 
 /** True when captrace's own flags (not the command's arguments) ask for --json: then errors are reported as JSON. */
