@@ -13,6 +13,8 @@ export interface KernelOffsets {
   /** The thread group's leader, and a task's start (ns since boot): with the pid, a process's identity (--unique). */
   taskGroupLeader: number;
   taskStartTime: number;
+  /** The task's PF_* flags: PF_IO_WORKER marks an io_uring worker, whose saved registers are no syscall of its own. */
+  taskFlags: number;
   signalLive: number;
   /** The exit status of a group exit: its 0x80 bit says the core was written, which only the dumping thread's has. */
   signalGroupExitCode: number;
@@ -97,6 +99,7 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   taskExitCode: ["task_struct", "exit_code"],
   taskGroupLeader: ["task_struct", "group_leader"],
   taskStartTime: ["task_struct", "start_time"],
+  taskFlags: ["task_struct", "flags"],
   signalLive: ["signal_struct", "live.counter"],
   signalGroupExitCode: ["signal_struct", "group_exit_code"],
   mmStartCode: ["mm_struct", "start_code"],

@@ -12,6 +12,7 @@ const BASE: KernelOffsets = {
   taskExitCode: 1164,
   taskGroupLeader: 1360,
   taskStartTime: 1720,
+  taskFlags: 44,
   signalLive: 4,
   signalGroupExitCode: 88,
   mmStartCode: 472,

@@ -98,6 +98,11 @@ interface _Fields {
   regs: string;
   /** Non-zero when the task has a user address space (not a kernel thread). */
   mm: string;
+  /**
+   * Non-zero for an io_uring worker or polling thread (PF_IO_WORKER): it shares its process's address space, but makes
+   * no syscall of its own, and its saved registers are a copy of its creator's.
+   */
+  ioWorker: string;
   origAx: string;
   sp: string;
   startCode: string;
@@ -148,9 +153,13 @@ interface _Fields {
   nsInum(ns: string): string;
 }
 
+/** The task flag of an io_uring worker (include/linux/sched.h). */
+const _PF_IO_WORKER = 0x10;
+
 const TYPED: _Fields = {
   regs: "$regs = (struct pt_regs *)((uint64)curtask->stack + 16384 - sizeof(struct pt_regs));",
   mm: "curtask->mm",
+  ioWorker: `(curtask->flags & ${_PF_IO_WORKER})`,
   origAx: "(int64)$regs->orig_ax",
   sp: "(uint64)$regs->sp",
   startCode: "(uint64)curtask->mm->start_code",
@@ -186,6 +195,7 @@ function _raw(o: KernelOffsets): _Fields {
   return {
     regs: `$regs = ${ptr(task(o.taskStack))} + 16384 - ${o.ptRegsSize};`,
     mm: ptr(task(o.taskMm)),
+    ioWorker: `(*(uint32 *)${task(o.taskFlags)} & ${_PF_IO_WORKER})`,
     origAx: `*(int64 *)($regs + ${o.ptRegsOrigAx})`,
     sp: `*(uint64 *)($regs + ${o.ptRegsSp})`,
     startCode: `*(uint64 *)(${ptr(task(o.taskMm))} + ${o.mmStartCode})`,
@@ -227,7 +237,7 @@ const NS1 = "((struct user_namespace *)arg1)";
 
 function _syscallExpr(arch: string, f: _Fields): { setup: string; value: string } {
   if (arch !== "x86_64") return { setup: "", value: "(int64)-1" };
-  return { setup: f.regs, value: `(${f.mm} == 0 ? (int64)-1 : ${f.origAx})` };
+  return { setup: f.regs, value: `(${f.mm} == 0 || ${f.ioWorker} != 0 ? (int64)-1 : ${f.origAx})` };
 }
 
 function _siteCode(options: ProgramOptions, arch: string, f: _Fields): string {
@@ -237,7 +247,7 @@ function _siteCode(options: ProgramOptions, arch: string, f: _Fields): string {
   // libc's syscall wrappers push no frame, so ustack misses the caller: scan the raw user stack instead.
   return [
     "$ra = (uint64)0; $cs = (uint64)0;",
-    `if (${f.mm} != 0) {`,
+    `if (${f.mm} != 0 && ${f.ioWorker} == 0) {`,
     `    $cs = ${f.startCode}; $ce = ${f.endCode}; $sp = ${f.sp};`,
     `    unroll(${SITE_SCAN_WORDS}) { if ($ra == 0) { $w = (uint64)*(uint64 *)uptr($sp);`,
     "      if ($w >= $cs && $w < $ce) { $ra = $w; } $sp += 8; } }",

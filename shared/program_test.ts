@@ -36,6 +36,7 @@ const OFFSETS: KernelOffsets = {
   taskExitCode: 120,
   taskGroupLeader: 1360,
   taskStartTime: 1720,
+  taskFlags: 44,
   signalLive: 124,
   signalGroupExitCode: 88,
   mmStartCode: 128,
@@ -144,8 +145,15 @@ Deno.test("program reads the tracepoint record once, at offsets from BTF, when i
 Deno.test("program reads the syscall number from saved registers on x86_64", () => {
   const p = probe(gen(), "tracepoint:capability:cap_capable");
   assert.ok(p.includes("$regs = (struct pt_regs *)((uint64)curtask->stack + 16384 - sizeof(struct pt_regs));"));
-  assert.ok(p.includes("$sys = (curtask->mm == 0 ? (int64)-1 : (int64)$regs->orig_ax);"));
+  // None for a kernel thread, nor for an io_uring worker, whose registers are its creator's.
+  assert.ok(p.includes("$sys = (curtask->mm == 0 || (curtask->flags & 16) != 0 ? (int64)-1 : (int64)$regs->orig_ax);"));
   assert.ok(!/raw_syscalls|sys_enter/.test(gen()));
+  const raw = probe(gen({ offsets: OFFSETS, sites: true }), "tracepoint:capability:cap_capable");
+  assert.ok(raw.includes("*(uint64 *)((uint64)curtask + 108) == 0 || (*(uint32 *)((uint64)curtask + 44) & 16) != 0"));
+  // Nor a call site: its stack pointer is its creator's too.
+  assert.ok(
+    raw.includes("if (*(uint64 *)((uint64)curtask + 108) != 0 && (*(uint32 *)((uint64)curtask + 44) & 16) == 0) {"),
+  );
 });
 
 Deno.test("program reports no syscall and no site on other architectures", () => {

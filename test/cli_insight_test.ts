@@ -215,6 +215,31 @@ Deno.test("--unique shows the checks of a process that took an earlier one's pid
   }
 });
 
+Deno.test("a check made by io_uring's worker or polling thread has no syscall; one made inline, io_uring_enter", async () => {
+  await requireTracing();
+  const bin = await fixture("io_uring_open");
+  const file = await rootOwnedFile();
+  await Deno.chmod(file, 0o644);
+  for (
+    const [where, comm, syscall] of [
+      ["inline", /^io_uring_open$/, "io_uring_enter"],
+      ["async", /^iou-wrk-\d+$/, null],
+      ["sqpoll", /^iou-sqp-\d+$/, null],
+    ] as const
+  ) {
+    const r = await runJson(["-u", "nobody", "--", bin, file, where]);
+    assert.equal(r.code, 0, `${where}: ${r.stderr}`);
+    assert.equal(r.stdout.trim(), "-13", `${where}: the open was refused (EACCES)`);
+    const check = r.events.find((e) => e.type === "check" && e.cap_name === "cap_dac_override");
+    assert.ok(check && comm.test(check.comm as string), `${where}: ${JSON.stringify(check)}`);
+    assert.deepEqual([check.syscall, check.syscall_name, check.verdict], [
+      syscall === null ? null : check.syscall,
+      syscall,
+      "denied",
+    ], where);
+  }
+});
+
 Deno.test("a program run by a relative path is not named after what it exec'd next", async () => {
   await requireTracing();
   const { events } = await runJson(["--", "/bin/sh", "-c", "cd /usr/sbin && ./chroot / /bin/sleep 0.2"]);
