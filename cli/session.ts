@@ -287,10 +287,11 @@ async function _prepare(
       // Looked up on the PATH the command gets: the file the launcher's exec finds.
       const path = await resolveCommand(options.command[0]!, forUser?.path, user ?? undefined);
       await checkInterpreter(path, options.command[0]!);
-      // A name found on PATH is passed as given, as a shell passes it: the launcher's exec finds the same file on the
-      // same PATH, and the program sees in argv[0] the name it was called by ("bash", not "/usr/bin/bash").
+      // The name is passed as given, as a shell passes it: the launcher's exec finds the same file on the same PATH,
+      // or from the same working directory, and the program sees in argv[0] the name it was called by ("bash", not
+      // "/usr/bin/bash"; "./tool", not "/home/me/tool"). But for one the launcher's exec would take for an option.
       const name = options.command[0]!;
-      argv = [name.includes("/") ? path : name, ...options.command.slice(1)];
+      argv = [name.startsWith("-") ? path : name, ...options.command.slice(1)];
       // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
       binary = await programFile(path);
     }

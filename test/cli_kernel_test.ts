@@ -16,6 +16,7 @@ import {
   tracerOf,
   waitForReady,
 } from "./helpers.ts";
+import { relative } from "node:path";
 import { effectiveCaps } from "../cli/procfs.ts";
 
 const CHOWN_DENIED =
@@ -289,6 +290,18 @@ Deno.test("--pid of a process whose main thread has ended names its program, rea
     }
     await target.status;
     await Deno.remove(out);
+  }
+});
+
+Deno.test("the command sees in argv[0] the name it was called by, a relative path too", async () => {
+  await requireTracing();
+  // /bin/sh by a path relative to the working directory: "$0" of `sh -c` is its own argv[0].
+  const sh = relative(Deno.cwd(), "/bin/sh");
+  assert.ok(sh.startsWith("../"), sh);
+  for (const name of [sh, "sh"]) {
+    const r = await runCli(["-o", "/dev/null", "--", name, "-c", 'echo "$0"']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${name}\n`);
   }
 });
 
