@@ -78,9 +78,10 @@ Output:
   -v, --verbose         also show no-audit checks (memory accounting, probing),
                         hidden by default but always counted, and exec lines
                         (system-wide, exit lines too)
-      --unique          show each distinct (process, capability, result,
-                        syscall, audit flags, user namespace; with --sites,
-                        call site) once; the kernel counts repeats
+      --unique          show each distinct (process, program it runs,
+                        capability, result, syscall, audit flags, user
+                        namespace; with --sites, call site) once; the kernel
+                        counts repeats
       --sites           find the source line of each check in the program
                         (needs debug info: build with -g)
 

@@ -1500,6 +1500,8 @@ class _Session {
           this.programs.map.parent(event.pid, event.ppid);
           this.usage.exec(event.pid, this.programs.map.programOf(event.pid), event.ts);
           this.programs.exec(event.pid, event.ppid, event.ts, event.filename);
+          // --unique: the program's checks are its own, no repeats of what the process ran before.
+          if (o.unique) (this.#execAt ??= new BoundedMap(this.options.mapKeys)).set(event.pid, event.ts);
           // Its program is known from here: no lookup in /proc (one under way may read what it runs next).
           if (o.mode === "system") {
             this.#lookedUp.set(event.pid, { comm: event.comm });
@@ -1588,15 +1590,14 @@ class _Session {
   #lostShownAt = -Infinity;
 
   /**
-   * --unique: true when a check of the same process, capability, verdict, syscall, audit flags, namespace and call
-   * site was shown already. The kernel prints a key's first check only, but two threads on two CPUs can both pass
+   * --unique: true when a check of the same process and program, capability, verdict, syscall, audit flags, namespace
+   * and call site was shown already. The kernel prints a key's first check only, but two threads on two CPUs can both pass
    * its test before either marks the key; its counts stay exact. A process that took an earlier one's pid is another:
    * told by its start, which a `reused` record gives.
    */
   #shownBefore(e: CheckEvent, ra: bigint): boolean {
-    const key = `${e.pid}:${this.#pidStarts?.get(e.pid) ?? 0} ${e.cap} ${e.ret} ${e.syscall_abi ?? ""}${
-      e.syscall ?? -1
-    } ${e.opts} ${e.userns ?? 0} ${ra}`;
+    const who = `${e.pid}:${this.#pidStarts?.get(e.pid) ?? 0}:${this.#execAt?.get(e.pid) ?? 0}`;
+    const key = `${who} ${e.cap} ${e.ret} ${e.syscall_abi ?? ""}${e.syscall ?? -1} ${e.opts} ${e.userns ?? 0} ${ra}`;
     const shown = this.#uniqueShown ??= new BoundedMap(Math.max(UNIQUE_SHOWN_MIN, this.options.mapKeys));
     const before = shown.delete(key);
     // Set again when seen again: the keys forgotten first are those seen longest ago.
@@ -1607,6 +1608,8 @@ class _Session {
   #uniqueShown: BoundedMap<string, true> | null = null;
   /** --unique: the start of each process that took an earlier one's pid, by pid, as `reused` records give it. */
   #pidStarts: BoundedMap<number, number> | null = null;
+  /** --unique: the time of each process's latest exec, by pid (the kernel keys by the program too). */
+  #execAt: BoundedMap<number, number> | null = null;
   #uniqueDropped = 0;
 
   /** Notes a check for the setcap lines: its process's parent, and the check if it counts (see recommend). */

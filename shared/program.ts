@@ -432,7 +432,9 @@ export function generateProgram(options: ProgramOptions): string {
     if (options.summaryOnly) {
       // counted above, printed never
     } else if (options.unique) {
-      body.push(`  $st = ${f.startTime};`, `  if (@seen[${key}, $ra, $st] == 0) {`, `    @seen[${key}, $ra, $st] = 1;`);
+      // Keyed by process (its pid and start) and by the program it runs (its mark), as well as by the check.
+      const seen = `@seen[${key}, $ra, $st, ${mark}]`;
+      body.push(`  $st = ${f.startTime};`, `  if (${seen} == 0) {`, `    ${seen} = 1;`);
       body.push(..._reusedPid("$st").map((l) => `    ${l}`), ...print.map((l) => `  ${l}`), "  }");
     } else {
       body.push(...print);
@@ -465,7 +467,8 @@ export function generateProgram(options: ProgramOptions): string {
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
     out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]", live)} {`);
     out.push("  @n = count();");
-    const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]" + (siteKey ? ", @ra[tid]" : "") + ", $st";
+    const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]" + (siteKey ? ", @ra[tid]" : "") +
+      `, $st, ${mark}`;
     if (options.summaryOnly) {
       // counted below, printed never
     } else if (options.unique) {

@@ -424,7 +424,7 @@ Deno.test("program needs a positive integer root pid in command and pid modes", 
 
 Deno.test("program with --unique prints each distinct check once and still counts all", () => {
   const p = probe(gen({ unique: true }), "tracepoint:capability:cap_capable");
-  const key = "pid, $cap, $ret, $sys, $init, $k, $ra, $st";
+  const key = "pid, $cap, $ret, $sys, $init, $k, $ra, $st, @t[pid]";
   assert.equal(p.match(/kstack\(/g)?.length, 1, "one stack walk per check");
   const print =
     `    if ($tol) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }\n    @p = count();\n    ${C_PRINTF}`;
@@ -573,7 +573,7 @@ Deno.test("program's kretprobe keeps the exclusions of system mode for every ret
 
 Deno.test("program's kprobe path with --unique prints each distinct return once", () => {
   const ret = probe(gen({ probe: "kprobe", unique: true }), "kretprobe:cap_capable");
-  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], $st";
+  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], $st, @t[pid]";
   assert.ok(
     ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n${REUSED}    @p = count(); ${R_PRINTF}\n  }`),
     ret,
@@ -585,7 +585,7 @@ Deno.test("program's kprobe path with --unique and --sites keys a return by its 
   const prog = gen({ probe: "kprobe", unique: true, sites: true });
   assert.ok(probe(prog, "kprobe:cap_capable").includes("  @ra[tid] = $ra;"));
   const ret = probe(prog, "kretprobe:cap_capable");
-  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], @ra[tid], $st";
+  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], @ra[tid], $st, @t[pid]";
   assert.ok(ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;`), ret);
   assert.ok(ret.includes(" delete(@ra[tid]);"), ret);
   assert.ok(probe(prog, "END").includes("clear(@ra);"));
@@ -724,8 +724,9 @@ Deno.test("program marks each count with its process's program: its exec's time,
       ? "@agg[cpu, pid, $cap, $ret, $sys, $init, @t[pid], $fb, $k]++;"
       : "@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[pid], $fb, @opt[tid]]++;";
     assert.ok(prog.includes(key), prog);
-    // --unique prints a key's first check in the whole trace, as before: the mark is not part of it.
-    assert.ok(!/@seen\[.*@t\[tid\]/.test(gen({ probe: probeKind, unique: true })));
+    // --unique prints a key's first check in each program a process runs: the mark is part of it.
+    assert.match(gen({ probe: probeKind, unique: true }), /@seen\[.*, @t\[pid\]\] = 1;/);
+    assert.match(gen({ probe: probeKind, unique: true, follow: false }), /@seen\[.*, @m\] = 1;/);
     // Gated: the target's exec marks it too.
     const gated = probe(
       gen({ probe: probeKind, mode: "command", launcherExecs: 2 }),

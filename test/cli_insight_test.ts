@@ -185,11 +185,13 @@ Deno.test("a program executed by a thread other than the main one is still follo
   }
 });
 
-Deno.test("with --unique a check held back as a repeat of another program's is still charged to its own", async () => {
+Deno.test("with --unique a program's check is its own, no repeat of what its process ran before", async () => {
   await requireTracing();
-  // prlimit's own check of CAP_SYS_RESOURCE repeats the shell's key: --unique does not print it.
+  // prlimit's own check of CAP_SYS_RESOURCE, after the shell exec'd it, has the shell's pid, capability and syscall.
   const cmd = "ulimit -n 100; ulimit -n 101; exec /usr/bin/prlimit --nofile=102:102 /bin/true";
   const { events } = await runJson(["--unique", "-u", "nobody", "--", "/bin/sh", "-c", cmd]);
+  const shown = events.filter((e) => e.type === "check" && e.cap_name === "cap_sys_resource").map((e) => e.comm);
+  assert.deepEqual(shown, ["sh", "prlimit"], "each program's check shown once");
   const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
   assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [
     [SH, ["CAP_SYS_RESOURCE"]],
