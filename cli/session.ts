@@ -927,8 +927,9 @@ class _Session {
     let noaudit = this.hiddenNoaudit;
     let repeats = Math.max(0, s.totals.seen - c.checks - c.lost) + this.#uniqueDropped;
     // With --unique the kernel prints only a key's first check: how many of those it held back were no-audit
-    // checks is known from its exact counts, and the rest are repeats.
-    if (this.options.unique && !this.options.verbose && c.summaryComplete && s.totals.unsummarized === 0) {
+    // checks is known from its exact counts, and the rest are repeats. Without them (a full map), not known.
+    const told = c.summaryComplete && s.totals.unsummarized === 0;
+    if (this.options.unique && !this.options.verbose && told) {
       noaudit = Math.min(s.totals.hidden, s.capabilities.reduce((n, r) => n + r.noaudit, 0));
       repeats = s.totals.hidden - noaudit;
     }
@@ -941,6 +942,7 @@ class _Session {
         repeats,
         launcher: c.totals.get("launcher") ?? 0,
         summaryOnly: this.options.summaryOnly,
+        untold: this.options.unique && !this.options.verbose && !told,
       },
     );
     if (c.unmatched > 0) {

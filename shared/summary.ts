@@ -124,13 +124,22 @@ export function formatCompleteness(
   t: Totals,
   probe: string,
   limits: readonly string[],
-  detail: { noaudit: number; repeats: number; launcher: number; summaryOnly?: boolean },
+  detail: {
+    noaudit: number;
+    repeats: number;
+    launcher: number;
+    summaryOnly?: boolean;
+    /** The repeats may be no-audit checks too: --unique, whose held-back checks the counts could not tell. */
+    untold?: boolean;
+  },
 ): string {
   // `hidden` is what the kernel counted less what was shown and lost; the tracer's lost events may include other
   // records than checks, so with losses the no-audit checks received can outnumber it: the parts never exceed it.
   const noaudit = Math.min(detail.noaudit, t.hidden);
   const repeats = Math.min(detail.repeats, t.hidden - noaudit);
-  const why = detail.summaryOnly ? "--summary-only" : `${noaudit} no-audit, ${repeats} repeats`;
+  const why = detail.summaryOnly
+    ? "--summary-only"
+    : `${noaudit} no-audit, ${repeats} ${detail.untold ? "repeats or no-audit" : "repeats"}`;
   const parts = [`${t.seen} checks seen`, `${t.shown} shown`, `${t.hidden} hidden (${why})`, `${t.lost} lost`];
   if (detail.launcher) parts.push(`${detail.launcher} launcher checks before exec left out`);
   if (t.malformed) parts.push(`${t.malformed} unreadable tracer lines`);

@@ -185,6 +185,14 @@ Deno.test("formatCompleteness reports seen, shown, hidden with reasons, lost and
   );
 });
 
+Deno.test("formatCompleteness says when the repeats held back may be no-audit checks too", () => {
+  const t = { seen: 15006, shown: 2, hidden: 15004, lost: 0, malformed: 0, unsummarized: 9000 };
+  assert.match(
+    formatCompleteness(t, "kprobe:cap_capable", [], { noaudit: 2, repeats: 15002, launcher: 0, untold: true }),
+    / 15004 hidden \(2 no-audit, 15002 repeats or no-audit\), /,
+  );
+});
+
 Deno.test("formatCompleteness mentions launcher checks, unreadable lines and a full map only when there were some", () => {
   const detail = { noaudit: 0, repeats: 0, launcher: 0 };
   const t = { seen: 1, shown: 1, hidden: 0, lost: 0, malformed: 0, unsummarized: 0 };
