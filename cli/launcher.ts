@@ -33,12 +33,14 @@ export async function resolveUser(spec: string): Promise<User> {
 /**
  * Find the program the way execvp would; throws with exit code 127 or 126 like a shell. With `user` (-u), the file
  * must be one that user may run (its x bit for them, and every directory on the way searchable), as their own exec
- * would find it: else the command would not run, and the trace would say that nothing is needed.
+ * would find it: else the command would not run, and the trace would say that nothing is needed. `dropped`: the
+ * directories left out of the user's PATH, where a name not found is looked for, to say why.
  */
 export async function resolveCommand(
   name: string,
   path = Deno.env.get("PATH") ?? "/usr/bin:/bin",
   user?: User,
+  dropped: readonly string[] = [],
 ): Promise<string> {
   const candidates = name.includes("/") ? [name] : path.split(":").map((d) => `${d || "."}/${name}`);
   let found: string | null = null;
@@ -73,6 +75,16 @@ export async function resolveCommand(
       `Make it executable with 'chmod +x ${found}'`,
       ExitCode.NOT_EXECUTABLE,
     );
+  }
+  if (user !== undefined && !name.includes("/")) {
+    for (const dir of dropped) {
+      if (!(await Deno.stat(`${dir}/${name}`).catch(() => null))?.isFile) continue;
+      throw new CaptraceError(
+        `Command '${name}' was not found on the PATH ${user.name} gets: it is in ${dir}, which ${user.name} cannot search`,
+        `Let ${user.name} search ${dir} (and the directories above it), or give the command's path, or leave out -u`,
+        ExitCode.NOT_FOUND,
+      );
+    }
   }
   throw new CaptraceError(
     `Command '${name}' was not found`,

@@ -285,7 +285,7 @@ async function _prepare(
     const forUser = user === null || envPath === undefined ? null : await userPath(envPath, user);
     if (options.mode === "command") {
       // Looked up on the PATH the command gets: the file the launcher's exec finds.
-      const path = await resolveCommand(options.command[0]!, forUser?.path, user ?? undefined);
+      const path = await resolveCommand(options.command[0]!, forUser?.path, user ?? undefined, forUser?.dropped);
       await checkInterpreter(path, options.command[0]!);
       // The name is passed as given, as a shell passes it: the launcher's exec finds the same file on the same PATH,
       // or from the same working directory, and the program sees in argv[0] the name it was called by ("bash", not

@@ -937,12 +937,17 @@ Deno.test("-u leaves out of PATH what the user cannot search: no denied lookups 
     const { caps, rec } = summaryOf(r.events);
     assert.deepEqual(caps.filter((c) => (c.denied as number) > 0 && (c.audited as number) > 0), []);
     assert.deepEqual(rec.capabilities, []);
-    // A program only there is not found for the user, as the launcher's own lookup would not find it.
+    // A program only there is not found for the user, as the launcher's own lookup would not find it: said so.
     await Deno.writeTextFile(`${top}/bin/only-root`, "#!/bin/sh\n");
     await Deno.chmod(`${top}/bin/only-root`, 0o755);
     const hidden = await runCli(["-u", "nobody", "--", "only-root"], { env: { PATH: path } });
     assert.equal(hidden.code, 127, hidden.stderr);
-    assert.match(hidden.stderr, /^captrace: Command 'only-root' was not found$/m);
+    assert.equal(
+      hidden.stderr,
+      `captrace: Command 'only-root' was not found on the PATH nobody gets: it is in ${top}/bin, which nobody cannot ` +
+        `search\nLet nobody search ${top}/bin (and the directories above it), or give the command's path, or leave ` +
+        "out -u\n",
+    );
     const text = await runCli(["-u", "nobody", "--", "/bin/true"], { env: { PATH: path } });
     assert.match(
       text.stderr,
