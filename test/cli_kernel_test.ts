@@ -571,14 +571,14 @@ Deno.test("a command found on PATH gets the name it was given as argv[0], as fro
   }
 });
 
-Deno.test("a command given by a relative path through a link runs under the link's name, made absolute", async () => {
+Deno.test("a command given by a relative path through a link runs under the link's name, as given", async () => {
   await requireTracing();
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
   await Deno.writeTextFile(`${dir}/real-name.sh`, '#!/bin/sh\necho "name: $0"\n', { mode: 0o755 });
   await Deno.symlink("real-name.sh", `${dir}/link-name.sh`);
   const r = await runCli(["--", "./link-name.sh"], { wrapper: ["env", "-C", dir] });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, `name: ${dir}/link-name.sh\n`, "a multi-call program goes by the name it was run as");
+  assert.equal(r.stdout, "name: ./link-name.sh\n", "a multi-call program goes by the name it was run as");
   await Deno.remove(dir, { recursive: true });
 });
 
