@@ -149,9 +149,13 @@ export interface Gated {
 }
 
 // The gate: block on opening a FIFO until captrace writes to it, then exec the target in place, so the
-// launcher's pid becomes the command's pid. Its $0 is "captrace", the name sh puts before an error of its own
-// (a bad interpreter: "captrace: 1: exec: ./prog: not found").
+// launcher's pid becomes the command's pid. Its $0 (SHELL_NAME) is the name sh puts before an error of its own.
 const GATE = 'read -r _ < "$1" || exit 125; shift; exec "$@"';
+/**
+ * The $0 of the launcher's shells: an exec that fails (an interpreter the user may not run) reads "captrace: the
+ * command: 1: exec: ./prog: Permission denied", the command's failure, not captrace's.
+ */
+const SHELL_NAME = "captrace: the command";
 
 /** A new directory of captrace's own under TMPDIR; a usable error when TMPDIR is not a writable directory. */
 export async function privateTempDir(prefix: string): Promise<string> {
@@ -226,14 +230,14 @@ export async function launchGated(
       "/bin/sh",
       "-c",
       'exec "$@"',
-      "captrace",
+      SHELL_NAME,
       ...argv,
     ]
     : [...argv];
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("/bin/sh", {
-      args: ["-c", GATE, "captrace", fifo, ...target],
+      args: ["-c", GATE, SHELL_NAME, fifo, ...target],
       // The user's HOME, USER and LOGNAME; the rest of the environment is kept, as strace -u keeps it all, but for
       // PATH's directories the user cannot search. A HOME left at root's would make the program's reads of its own
       // files denied DAC checks, recommended for nothing, as would looking programs up in /root/.cargo/bin.

@@ -582,6 +582,20 @@ Deno.test("a command given by a relative path through a link runs under the link
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("an exec of the command that fails as the user reads as the command's failure, not captrace's", async () => {
+  await requireTracing();
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  await Deno.chmod(dir, 0o755);
+  // The script nobody may run; its interpreter, a copy of sh, only root may.
+  await Deno.copyFile("/bin/sh", `${dir}/interp`);
+  await Deno.chmod(`${dir}/interp`, 0o700);
+  await Deno.writeTextFile(`${dir}/run.sh`, `#!${dir}/interp\necho hi\n`, { mode: 0o755 });
+  const r = await runCli(["-u", "nobody", "--", `${dir}/run.sh`]);
+  assert.equal(r.code, 126, r.stderr);
+  assert.match(r.stderr, new RegExp(`^captrace: the command: \\d+: exec: ${dir}/run.sh: Permission denied$`, "m"));
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("a script whose interpreter is missing fails with 127, as in a shell, naming the interpreter", async () => {
   await requireTracing();
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
