@@ -2,7 +2,7 @@
 
 import { dirname, resolve } from "node:path";
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
-import { reachable, searchable } from "./user_path.ts";
+import { kernelAllows, reachable, searchable } from "./user_path.ts";
 import { shebangInterpreter } from "../shared/interpreter.ts";
 import { printable } from "../shared/format_text.ts";
 
@@ -58,7 +58,8 @@ export async function resolveCommand(
     const full = resolve(c);
     // The file's x bit for the user's class is read as a directory's search bit is (searchable).
     const runs = ((st.mode ?? 0) & 0o111) !== 0 &&
-      (user === undefined || (searchable(st, user) && await reachable(dirname(full), user)));
+      (user === undefined || (searchable(st, user) && await reachable(dirname(full), user)) ||
+        (await kernelAllows([full], user)).has(full));
     if (runs) return full;
     found ??= c;
   }

@@ -14,7 +14,7 @@ export interface PathUser {
 
 /**
  * True when `user` may search the directory whose stat is `st` (its x bit for the user's class), as the kernel's
- * permission check decides it without capabilities; ACLs are not read.
+ * permission check decides it without capabilities; ACLs are not read (see kernelAllows).
  *
  * @example
  * ```ts
@@ -65,13 +65,13 @@ export function permits(
  * search. Entries that do not exist, and relative ones, are kept. Returns the PATH and the entries left out.
  */
 export async function userPath(path: string, user: PathUser): Promise<{ path: string; dropped: string[] }> {
-  const kept: string[] = [];
-  const dropped: string[] = [];
-  for (const entry of path.split(":")) {
-    if (await reachable(entry, user)) kept.push(entry);
-    else if (!dropped.includes(entry)) dropped.push(entry);
-  }
-  return { path: kept.join(":"), dropped };
+  const entries = path.split(":");
+  const refused: string[] = [];
+  for (const entry of entries) if (!(await _byModes(entry, user)) && !refused.includes(entry)) refused.push(entry);
+  // What the mode bits refuse, an ACL may allow: the kernel says.
+  const allowed = await kernelAllows(refused, user);
+  const dropped = refused.filter((e) => !allowed.has(e));
+  return { path: entries.filter((e) => !dropped.includes(e)).join(":"), dropped };
 }
 
 /**
@@ -79,10 +79,38 @@ export async function userPath(path: string, user: PathUser): Promise<{ path: st
  * relative entries and directories that do not exist count as reachable.
  */
 export async function reachable(entry: string, user: PathUser): Promise<boolean> {
+  return await _byModes(entry, user) || (await kernelAllows([entry], user)).has(entry);
+}
+
+/** reachable() by the mode bits alone, without ACLs. */
+async function _byModes(entry: string, user: PathUser): Promise<boolean> {
   if (!entry.startsWith("/")) return true;
   // The user must search every directory on the way: the entry's own, and through its links, where they lead.
   const real = await Deno.realPath(entry).catch(() => entry);
   return await _walk(entry, user) && (real === entry || await _walk(real, user));
+}
+
+/**
+ * Of the absolute `paths`, those `user` may search (a directory) or run (a file), every directory on the way
+ * included, as the kernel decides it, ACLs too: asked of a shell running as the user, whose `[ -x PATH ]` asks the
+ * kernel. One process for them all; asked only of what the mode bits refuse (permits, searchable), a rare case.
+ * None when setpriv cannot run.
+ */
+export async function kernelAllows(paths: readonly string[], user: PathUser): Promise<Set<string>> {
+  if (paths.length === 0 || user.uid === 0) return new Set(paths);
+  const groups = user.groups.length > 0 ? `--groups=${user.groups.join(",")}` : "--clear-groups";
+  const script = 'for p do [ -x "$p" ] && printf "%s\\0" "$p"; done; exit 0';
+  try {
+    const out = await new Deno.Command("setpriv", {
+      args: [`--reuid=${user.uid}`, `--regid=${user.gid}`, groups, "--", "/bin/sh", "-c", script, "captrace", ...paths],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return new Set(new TextDecoder().decode(out.stdout).split("\0").filter((p) => paths.includes(p)));
+  } catch {
+    return new Set();
+  }
 }
 
 async function _walk(dir: string, user: PathUser): Promise<boolean> {

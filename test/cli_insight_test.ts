@@ -922,6 +922,29 @@ Deno.test("-u gives the command the user's HOME, USER and LOGNAME and keeps the 
   assert.equal(r.stdout, `${home}|nobody|nobody|kept\n`);
 });
 
+Deno.test("-u runs a program, and keeps a PATH directory, that only an ACL opens to the user", async () => {
+  await requireTracing();
+  const top = await Deno.makeTempDir(); // root's, 0700: nobody cannot search it but for the ACL below
+  try {
+    await Deno.mkdir(`${top}/bin`, { mode: 0o700 });
+    await Deno.writeTextFile(`${top}/bin/acl-prog`, '#!/bin/sh\necho "ran as $(id -u)"\n', { mode: 0o700 });
+    for (const [perm, path] of [["x", top], ["x", `${top}/bin`], ["rx", `${top}/bin/acl-prog`]] as const) {
+      const acl = await new Deno.Command("setfacl", { args: ["-m", `u:nobody:${perm}`, path] }).output();
+      assert.ok(acl.success, `setfacl (apt-get install acl): ${new TextDecoder().decode(acl.stderr)}`);
+    }
+    for (const argv of [[`${top}/bin/acl-prog`], ["acl-prog"]]) {
+      const r = await runCli(["-o", "/dev/null", "-u", "nobody", "--", ...argv], {
+        env: { PATH: `${top}/bin:/usr/bin:/bin` },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "ran as 65534\n");
+      assert.doesNotMatch(r.stderr, /PATH leaves out/);
+    }
+  } finally {
+    await Deno.remove(top, { recursive: true });
+  }
+});
+
 Deno.test("-u leaves out of PATH what the user cannot search: no denied lookups recommended for nothing", async () => {
   await requireTracing();
   const top = await Deno.makeTempDir(); // root's, 0700: nobody cannot search it
