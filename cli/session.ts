@@ -229,6 +229,7 @@ async function _prepare(
     let preTracked: number[] = [];
     const running: { pid: number; ppid: number; file: ProgramFile }[] = [];
     let binary: ProgramFile | undefined;
+    let commandAs: { name: string; path: string } | null = null;
     let argv: string[] = [];
     if (options.mode === "pid") {
       rootPid = options.pid!;
@@ -292,6 +293,8 @@ async function _prepare(
       // "/usr/bin/bash"; "./tool", not "/home/me/tool"). But for one the launcher's exec would take for an option.
       const name = options.command[0]!;
       argv = [name.startsWith("-") ? path : name, ...options.command.slice(1)];
+      // Its exec record names it by that relative path: the file is the one resolved here.
+      if (name.includes("/") && !name.startsWith("/") && argv[0] === name) commandAs = { name, path };
       // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
       binary = await programFile(path);
     }
@@ -330,6 +333,7 @@ async function _prepare(
       running,
       binary,
       argv,
+      commandAs,
       user,
       userPath: forUser?.path ?? null,
       dropEnv: unusable.map((v) => v.name),
@@ -357,6 +361,8 @@ interface _Plan {
   running: { pid: number; ppid: number; file: ProgramFile }[];
   binary: ProgramFile | undefined;
   argv: string[];
+  /** The command given by a relative path (./tool), and the file it names, from captrace's directory. */
+  commandAs: { name: string; path: string } | null;
   user: User | null;
   /** The command's PATH as the user (see userPath); null to keep captrace's. */
   userPath: string | null;
@@ -456,6 +462,7 @@ async function _trace(
       user,
     );
     state.cgroup = plan.cgroup?.path ?? null;
+    state.commandAs = plan.commandAs;
     // What the processes already running run; the kernel marks their programs with their pids.
     for (const r of plan.running) {
       state.programs.map.exec(r.pid, r.ppid, r.file);
@@ -579,6 +586,8 @@ class _Session {
   stopSignal: Deno.Signal | null = null;
   /** --cgroup's path from the hierarchy's root. */
   cgroup: string | null = null;
+  /** The command as given by a relative path, until its exec record is read (see _Plan). */
+  commandAs: { name: string; path: string } | null = null;
 
   /**
    * Processes of the traced tree (below the root) with no exit read yet, with their start time (read as soon as
@@ -1425,6 +1434,11 @@ class _Session {
       if (rec.kind === "ready" && rec.mntNs !== undefined) this.programs.here = { mntNs: rec.mntNs, root: rec.root! };
       // Looked up as soon as read, not once shown: a relative path needs the process's working directory, and a
       // short-lived process may be gone already.
+      // The command's exec names it as it was given (./tool), from the directory it started in: the file resolved.
+      if (rec.kind === "exec" && rec.pid === this.rootPid && this.commandAs?.name === rec.filename) {
+        rec.filename = this.commandAs.path;
+        this.commandAs = null;
+      }
       if (rec.kind === "exec") this.programs.resolve(rec.pid, rec.ts, rec.filename, rec);
       this.correlator.push(rec, outs);
       if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });

@@ -242,6 +242,31 @@ Deno.test("a check made by io_uring's worker or polling thread has no syscall; o
   }
 });
 
+Deno.test("a command given by a relative path is named by its file in the recommendation and its exec event", async () => {
+  await requireTracing();
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  try {
+    await Deno.chmod(dir, 0o755);
+    const secret = `${dir}/secret`;
+    await Deno.writeTextFile(secret, "", { mode: 0o600 });
+    await Deno.writeTextFile(`${dir}/append.sh`, `#!/bin/sh\n: >> ${secret}\n`, { mode: 0o755 });
+    await Deno.copyFile("/usr/bin/touch", `${dir}/mytouch`);
+    // A script, and a binary in the typed form (whose exec records carry no inode to find the file by).
+    for (
+      const [argv, env] of [[["./append.sh"], {}], [["./mytouch", secret], { CAPTRACE_BTF_OFFSETS: "0" }]] as const
+    ) {
+      const r = await runJson(["-c", "-u", "nobody", "--", ...argv], { wrapper: ["env", "-C", dir], env });
+      const file = `${dir}/${argv[0].slice(2)}`;
+      const programs = summaryOf(r.events).rec.programs as { path: string; placed: boolean }[];
+      assert.deepEqual(programs.map((p) => [p.path, p.placed]), [[file, true]], argv[0]);
+      const exec = r.events.find((e) => e.type === "exec");
+      assert.equal(exec?.filename, file, argv[0]);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a program run by a relative path is not named after what it exec'd next", async () => {
   await requireTracing();
   const { events } = await runJson(["--", "/bin/sh", "-c", "cd /usr/sbin && ./chroot / /bin/sleep 0.2"]);
