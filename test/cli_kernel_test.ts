@@ -393,7 +393,9 @@ async function _launchedAndReady(argv: string[]): Promise<{ p: Deno.ChildProcess
 
 Deno.test("SIGUSR1 neither opens Deno's debugger nor ends the trace; SIGUSR2 goes on to the command", async () => {
   await requireTracing();
-  const script = 'trap "echo got-usr2 >&2" USR2; sleep 1.5 & wait; sleep 0.5; echo done >&2';
+  // The command's own SIGUSR1 is its own: neither ignored nor caught by captrace.
+  const script = 'trap "echo got-usr1 >&2" USR1; kill -USR1 $$; trap "echo got-usr2 >&2" USR2; sleep 1.5 & wait; ' +
+    "sleep 0.5; echo done >&2";
   const { p, out } = await _launchedAndReady(["/bin/sh", "-c", script]);
   p.kill("SIGUSR1");
   await new Promise((r) => setTimeout(r, 300));
@@ -402,6 +404,7 @@ Deno.test("SIGUSR1 neither opens Deno's debugger nor ends the trace; SIGUSR2 goe
   const err = new TextDecoder().decode(r.stderr);
   assert.equal(r.code, 0, err);
   assert.doesNotMatch(err, /Debugger listening/);
+  assert.match(err, /^got-usr1$/m, "the command's own SIGUSR1 trap ran");
   assert.match(err, /^got-usr2\ndone$/m, "the command took SIGUSR2 and ran to its end");
   assert.equal(ndjson(await Deno.readTextFile(out)).at(-1)?.type, "summary");
   await Deno.remove(out);
