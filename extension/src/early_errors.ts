@@ -22,6 +22,11 @@ export class EarlyErrors {
   #traceSpoke = false;
   #traceErred = false;
 
+  /** Whether the trace said anything yet: from then on, no stderr line is captrace's error event. */
+  get spoke(): boolean {
+    return this.#traceSpoke;
+  }
+
   /** Notes a line read from the trace (`error` tells whether it was an error event). */
   traceLine(error: boolean): void {
     this.#traceSpoke = true;

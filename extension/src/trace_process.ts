@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Event } from "../../shared/event.ts";
 import { EarlyErrors } from "./early_errors.ts";
+import { StderrFilter } from "./stderr_filter.ts";
 import { LineSplitter, parseEventLine } from "./ndjson.ts";
 
 /** Where a run reports to. */
@@ -127,9 +128,13 @@ export class TraceProcess {
     child.stdout?.setEncoding("utf8");
     child.stderr?.setEncoding("utf8");
     child.stdout?.on("data", (t: string) => this.#handlers.onOutput(t));
-    const errSplitter = new LineSplitter();
-    child.stderr?.on("data", (t: string) => this.#stderr(errSplitter.push(t)));
-    child.stderr?.on("end", () => this.#stderr(errSplitter.flush()));
+    // The program's text goes on as it comes; captrace's own error before the trace opened is held (EarlyErrors).
+    const errors = new StderrFilter((line) => this.#earlyErrors.take(line), () => !this.#earlyErrors.spoke);
+    const pass = (text: string) => {
+      if (text !== "") this.#handlers.onOutput(text);
+    };
+    child.stderr?.on("data", (t: string) => pass(errors.push(t)));
+    child.stderr?.on("end", () => pass(errors.end()));
     child.stdin?.on("error", () => {}); // EPIPE after captrace exited is expected
     const exited = new Promise<{ code: number | null; signal: string | null }>(
       (resolve) => {
@@ -172,11 +177,6 @@ export class TraceProcess {
         else this.#handlers.onProblem(`${r.problem}: such lines are skipped`);
       }
     }
-  }
-
-  #stderr(lines: string[]): void {
-    // captrace's fatal errors before the trace opened are JSON objects here (see EarlyErrors); the rest is output.
-    for (const line of lines) if (!this.#earlyErrors.take(line)) this.#handlers.onOutput(line + "\n");
   }
 
   /** Asks captrace to stop (closes its stdin); signals the process group only if it is still there after a grace period. */
