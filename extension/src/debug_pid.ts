@@ -6,11 +6,26 @@ export function pidFromDapMessage(m: unknown): number | null {
   const msg = m as {
     type?: unknown;
     event?: unknown;
-    body?: { systemProcessId?: unknown };
+    body?: { systemProcessId?: unknown; isLocalProcess?: unknown };
   };
   if (msg.type !== "event" || msg.event !== "process") return null;
+  // A process on another machine: its pid names none here.
+  if (msg.body?.isLocalProcess === false) return null;
   const pid = msg.body?.systemProcessId;
   return typeof pid === "number" && Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/**
+ * Why a debug configuration's debuggee may not be a process of this machine, or null: the setting that says it runs
+ * elsewhere (a debug server to connect to, a remote host, a pipe to another machine, a gdbserver). Its pid, told by the
+ * debugger, would then be a container's or another machine's, naming an unrelated process here (pid 1 in a container).
+ */
+export function remoteSetting(config: Record<string, unknown>): string | null {
+  for (const key of ["connect", "host", "address", "remoteRoot", "pipeTransport", "miDebuggerServerAddress"]) {
+    const v = config[key];
+    if (v !== undefined && v !== null && v !== "") return key;
+  }
+  return null;
 }
 
 /** The pid an `attach` configuration names in `processId` (a number or a numeric string), else null. */

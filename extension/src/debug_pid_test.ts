@@ -1,5 +1,18 @@
 import assert from "node:assert/strict";
-import { pidFromAttachConfig, pidFromDapMessage } from "./debug_pid.ts";
+import { pidFromAttachConfig, pidFromDapMessage, remoteSetting } from "./debug_pid.ts";
+
+Deno.test("a debuggee that is not local has no pid here: a process event saying so, or a remote configuration", () => {
+  const event = { type: "event", event: "process", body: { systemProcessId: 1, isLocalProcess: false } };
+  assert.equal(pidFromDapMessage(event), null);
+  assert.equal(pidFromDapMessage({ ...event, body: { systemProcessId: 7, isLocalProcess: true } }), 7);
+  // debugpy in a container, node on another host, cppdbg through gdbserver or a pipe.
+  assert.equal(remoteSetting({ request: "attach", connect: { host: "localhost", port: 5678 } }), "connect");
+  assert.equal(remoteSetting({ request: "attach", address: "10.0.0.2", port: 9229 }), "address");
+  assert.equal(remoteSetting({ request: "launch", miDebuggerServerAddress: "box:2345" }), "miDebuggerServerAddress");
+  assert.equal(remoteSetting({ request: "attach", pipeTransport: { pipeProgram: "ssh" } }), "pipeTransport");
+  assert.equal(remoteSetting({ request: "launch", program: "${workspaceFolder}/a.out", host: "" }), null);
+  assert.equal(remoteSetting({ request: "attach", processId: 42 }), null);
+});
 
 Deno.test("debug pid comes from a DAP process event's systemProcessId", () => {
   assert.equal(

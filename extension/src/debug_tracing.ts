@@ -9,7 +9,7 @@ import { findProgramProcess } from "./process_match.ts";
 import { currentPids, processCwd, readProcessTable } from "./proc_table.ts";
 import { readSettings } from "./settings.ts";
 import type { TraceManager } from "./trace_manager.ts";
-import { pidFromAttachConfig, pidFromDapMessage } from "./debug_pid.ts";
+import { pidFromAttachConfig, pidFromDapMessage, remoteSetting } from "./debug_pid.ts";
 
 /** Marks a configuration started by "Debug with Capability Trace". */
 export const TRACE_MARKER = "__captrace";
@@ -78,6 +78,17 @@ export class DebugTracing implements vscode.Disposable {
     const wanted = typeof token === "string" ||
       readSettings().traceDebugSessions;
     if (!wanted) return undefined;
+    const remote = remoteSetting(root.configuration);
+    if (remote !== null) {
+      if (!this.#tracked.has(root.id)) {
+        this.#log.warn(
+          `Debug session "${root.name}": not traced, its debuggee may not run on this machine (its configuration ` +
+            `sets "${remote}"): trace it where it runs, or attach captrace to its process here by pid`,
+        );
+        this.#tracked.set(root.id, { root, before: new Set(), traceSession: -1, poll: null });
+      }
+      return undefined;
+    }
     let tracked = this.#tracked.get(root.id);
     if (!tracked) {
       const before = (typeof token === "string" ? this.#before.get(token) : undefined) ??
@@ -160,6 +171,12 @@ export class DebugTracing implements vscode.Disposable {
 
   #attach(t: Tracked, pid: number, source: PidSource): void {
     if (t.traceSession !== null) return;
+    // A launched debuggee is a new process: one that ran before the session (pid 1, told by a debugger in a container)
+    // is not it.
+    if (pid === 1 || (t.root.configuration.request === "launch" && t.before.has(pid))) {
+      this.#log.warn(`Debug session "${t.root.name}": pid ${pid} (from ${source}) is no new process here: not traced`);
+      return;
+    }
     // Attached already (Attach to Process… on the debuggee): one trace of it is enough.
     const already = this.#manager.tracing(pid);
     if (already) {
