@@ -262,7 +262,11 @@ export function captraceArgv(o: CaptraceOptions): string[] {
   });
   // pkexec starts in another directory and both sudo and pkexec reset the environment: carry them in env's argv.
   const chdir = o.elevation === "pkexec" && command.cwd !== null ? [`--chdir=${command.cwd}`] : [];
-  if (vars.length > 0 || chdir.length > 0) argv.push("env", ...chdir, ...vars);
+  if (vars.length > 0 || chdir.length > 0) {
+    argv.push("env", ...chdir, ...vars);
+    // env takes any word with '=' for a variable (a program in /ws/build=debug/): a shell's exec runs it instead.
+    if (command.argv[0]?.includes("=")) argv.push("/bin/sh", "-c", 'exec "$@"', "sh");
+  }
   argv.push(...command.argv);
   return argv;
 }

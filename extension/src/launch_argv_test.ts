@@ -205,6 +205,27 @@ Deno.test("under sudo or pkexec the command gets the editor's PATH, unless its c
   assertEquals(argv("sudo", { PATH: "/opt/bin" }), "-u me -- env PATH=/opt/bin node /ws/a.js");
   // Not elevated, captrace and the command inherit the editor's environment as it is.
   assertEquals(argv("none"), "-u me -- node /ws/a.js");
+  // A program whose path has '=' is no variable to env: a shell's exec runs it.
+  const eq = captraceArgv({
+    binary: "c",
+    elevation: "sudo",
+    user: null,
+    output: "f",
+    sites: false,
+    target: { command: { ...command, argv: ["/ws/build=debug/app", "x=1"] } },
+    path: "/usr/bin",
+  });
+  assertEquals(eq.slice(eq.lastIndexOf("--")), [
+    "--",
+    "env",
+    "PATH=/usr/bin",
+    "/bin/sh",
+    "-c",
+    'exec "$@"',
+    "sh",
+    "/ws/build=debug/app",
+    "x=1",
+  ]);
 });
 
 Deno.test("captrace argv for a pid refuses a bad pid", () => {
