@@ -8,7 +8,7 @@ import * as vscode from "vscode";
 import { findProgramProcess } from "./process_match.ts";
 import { currentPids, processCwd, readProcessTable } from "./proc_table.ts";
 import { readSettings } from "./settings.ts";
-import type { TraceManager } from "./trace_manager.ts";
+import { NOT_LINUX, type TraceManager } from "./trace_manager.ts";
 import { pidFromAttachConfig, pidFromDapMessage, remoteSetting } from "./debug_pid.ts";
 
 /** Marks a configuration started by "Debug with Capability Trace". */
@@ -58,6 +58,10 @@ export class DebugTracing implements vscode.Disposable {
     folder: vscode.WorkspaceFolder | undefined,
     config: vscode.DebugConfiguration,
   ): Promise<boolean> {
+    if (process.platform !== "linux") {
+      void vscode.window.showErrorMessage(NOT_LINUX);
+      return false;
+    }
     const token = `t${this.#nextToken++}`;
     this.#before.set(token, currentPids());
     try {
@@ -77,7 +81,7 @@ export class DebugTracing implements vscode.Disposable {
     const token = root.configuration[TRACE_MARKER];
     const wanted = typeof token === "string" ||
       readSettings().traceDebugSessions;
-    if (!wanted) return undefined;
+    if (!wanted || process.platform !== "linux") return undefined;
     const remote = remoteSetting(root.configuration);
     if (remote !== null) {
       if (!this.#tracked.has(root.id)) {

@@ -84,6 +84,13 @@ export class TraceManager implements vscode.Disposable {
 
   /** Resolves the binary, starts captrace and returns the new session, or undefined when it could not start. */
   start(req: StartRequest): SessionNode | undefined {
+    if (process.platform !== "linux") {
+      if (!req.automatic || !this.#notFoundShown) {
+        this.#notFoundShown = true;
+        void vscode.window.showErrorMessage(NOT_LINUX);
+      }
+      return undefined;
+    }
     const settings = readSettings();
     const found = findBinary({
       setting: settings.path,
@@ -107,7 +114,7 @@ export class TraceManager implements vscode.Disposable {
       return undefined;
     }
     this.#notFoundShown = false;
-    const user = settings.user !== "" ? settings.user : settings.elevation !== "none" ? os.userInfo().username : null;
+    const user = settings.user !== "" ? settings.user : settings.elevation !== "none" ? _userName() : null;
     const argv = captraceArgv({
       binary: found.path,
       elevation: settings.elevation,
@@ -263,5 +270,18 @@ function _isExecutable(path: string): boolean {
       (fs.accessSync(path, fs.constants.X_OK), true);
   } catch {
     return false;
+  }
+}
+
+/** What a trace asked for where it cannot run. */
+export const NOT_LINUX =
+  "Captrace traces the Linux kernel only: run VS Code, or its remote server (Remote - SSH, WSL, Dev Containers), on Linux";
+
+/** The editor's user, by name, or by uid where it has no name (a container's uid missing from its passwd). */
+function _userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? "");
   }
 }
