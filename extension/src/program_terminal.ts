@@ -2,11 +2,12 @@
 
 import * as vscode from "vscode";
 
-/** A read-only pseudoterminal; Ctrl-C in it asks to stop the trace. */
+/** A read-only pseudoterminal; Ctrl-C in it asks to stop the trace, as closing it does (a terminal's hangup). */
 export class ProgramTerminal implements vscode.Disposable {
   readonly #write = new vscode.EventEmitter<string>();
   readonly #terminal: vscode.Terminal;
   #buffer: string[] | null = [];
+  #disposed = false;
 
   constructor(name: string, onInterrupt: () => void) {
     const pty: vscode.Pseudoterminal = {
@@ -15,7 +16,10 @@ export class ProgramTerminal implements vscode.Disposable {
         for (const t of this.#buffer ?? []) this.#write.fire(t);
         this.#buffer = null;
       },
-      close: () => {},
+      // Closed by the user while the program runs: it is stopped, as a terminal's hangup would end it.
+      close: () => {
+        if (!this.#disposed) onInterrupt();
+      },
       handleInput: (data) => {
         if (data === "\x03") onInterrupt();
       },
@@ -40,6 +44,7 @@ export class ProgramTerminal implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.#disposed = true;
     this.#write.dispose();
     this.#terminal.dispose();
   }
