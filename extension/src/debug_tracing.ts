@@ -22,6 +22,8 @@ interface Tracked {
   root: vscode.DebugSession;
   before: Set<number>;
   traceSession: number | null;
+  /** The pid traced. */
+  pid?: number;
   /** The trace was already running (Attach to Process… on the debuggee): the user's, not stopped with the session. */
   adopted?: boolean;
   poll: ReturnType<typeof setInterval> | null;
@@ -174,6 +176,14 @@ export class DebugTracing implements vscode.Disposable {
   }
 
   #attach(t: Tracked, pid: number, source: PidSource): void {
+    // A restarted session announces its new debuggee: traced anew once the last one's trace ended.
+    const restarted = t.traceSession !== null && t.traceSession > 0 && t.pid !== pid &&
+      this.#manager.done(t.traceSession) === undefined;
+    if (restarted) {
+      this.#log.info(`Debug session "${t.root.name}": restarted`);
+      t.traceSession = null;
+      t.adopted = false;
+    }
     if (t.traceSession !== null) return;
     // A launched debuggee is a new process: one that ran before the session (pid 1, told by a debugger in a container)
     // is not it.
@@ -183,6 +193,7 @@ export class DebugTracing implements vscode.Disposable {
     }
     // Attached already (Attach to Process… on the debuggee): one trace of it is enough.
     const already = this.#manager.tracing(pid);
+    t.pid = pid;
     if (already) {
       t.traceSession = already.id;
       t.adopted = true;
