@@ -19,6 +19,9 @@ import {
 import { relative } from "node:path";
 import { effectiveCaps } from "../cli/procfs.ts";
 
+/** A file of root's that nobody may read but not chown: each test's refused cap_chown, whatever this machine's files. */
+const OWNED = await rootOwnedFile();
+
 const CHOWN_DENIED =
   /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d chown {12}(\d+) opt=0 "cap_chown" -> -1 \(operation not permitted\) syscall=fchownat$/m;
 
@@ -431,7 +434,7 @@ Deno.test("-o - writes the trace to stdout, its notices still to stderr", async 
   const json = await runCli(["--json", "-o", "-", "--", "/bin/true"]);
   assert.equal(json.code, 0, json.stderr);
   assert.deepEqual(ndjson(json.stdout).map((e) => e.type), ["ready", "exec", "exit", "summary"]);
-  const text = await runCli(["-o", "-", "-u", "nobody", "--", "chown", "nobody", "/etc/hostname"]);
+  const text = await runCli(["-o", "-", "-u", "nobody", "--", "chown", "nobody", OWNED]);
   assert.match(text.stdout, /^.* chown +\d+ opt=0 "cap_chown" -> -1 \(operation not permitted\) syscall=fchownat$/m);
   assert.match(text.stderr, /^captrace: \d+ checks seen/m);
   assert.ok(!(await Deno.stat("-").catch(() => null)), "no file named -");
@@ -440,7 +443,7 @@ Deno.test("-o - writes the trace to stdout, its notices still to stderr", async 
 Deno.test("a trace that cannot be written stops the command and exits 1 with the reason", async () => {
   await requireTracing();
   // The command would say "alive" 3 s after its check, unless stopped; its sleep does not hold stderr open.
-  const script = "chown nobody /etc/hostname; sleep 3 >/dev/null 2>&1 & wait; echo alive >&2";
+  const script = `chown nobody ${OWNED}; sleep 3 >/dev/null 2>&1 & wait; echo alive >&2`;
   const r = await runCli(["-u", "nobody", "-o", "/dev/full", "--", "/bin/sh", "-c", script], { killAfterMs: 20_000 });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /^captrace: Cannot write the trace to '\/dev\/full': No space left on device/m);
@@ -458,7 +461,7 @@ Deno.test("a -o pipe whose reader goes away stops the command and exits 1: nobod
   const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
   // Refused a check every 0.2 s for 4 s, unless stopped.
   const command =
-    "/bin/sh -c 'for i in $(seq 20); do chown nobody /etc/hostname 2>/dev/null; sleep 0.2; done; echo alive >&2'";
+    `/bin/sh -c 'for i in $(seq 20); do chown nobody ${OWNED} 2>/dev/null; sleep 0.2; done; echo alive >&2'`;
   const script = `${cli} -o /dev/stdout -u nobody -- ${command} | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`;
   const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "null", stderr: "piped" }).output();
   const err = new TextDecoder().decode(r.stderr);
@@ -470,8 +473,7 @@ Deno.test("a -o pipe whose reader goes away stops the command and exits 1: nobod
 Deno.test("-o - whose reader goes away: the command, which shares stdout, runs on, and stderr says the trace stops", async () => {
   await requireTracing();
   const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
-  const command =
-    "/bin/sh -c 'for i in $(seq 10); do chown nobody /etc/hostname 2>/dev/null; sleep 0.05; done; exit 7'";
+  const command = `/bin/sh -c 'for i in $(seq 10); do chown nobody ${OWNED} 2>/dev/null; sleep 0.05; done; exit 7'`;
   const script = `${cli} -c -o - -u nobody -- ${command} | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`;
   const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "null", stderr: "piped" }).output();
   const err = new TextDecoder().decode(r.stderr);
@@ -502,12 +504,12 @@ Deno.test("with --pid or system-wide, a reader of the trace on stderr that goes 
 });
 
 /** A shell loop refused CAP_CHOWN every 0.1 s, run as nobody. */
-const LOOP_CHOWN = "while :; do chown nobody /etc/hostname 2>/dev/null; sleep 0.1; done";
+const LOOP_CHOWN = `while :; do chown nobody ${OWNED} 2>/dev/null; sleep 0.1; done`;
 
 Deno.test("a reader of captrace's stderr that goes away early does not change the exit status", async () => {
   await requireTracing();
   const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
-  const command = "/bin/sh -c 'chown nobody /etc/hostname; exit 7'";
+  const command = `/bin/sh -c 'chown nobody ${OWNED}; exit 7'`;
   const script = `${cli} -u nobody -- ${command} 2>&1 | head -n 1 >/dev/null; exit \${PIPESTATUS[0]}`;
   const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "null", stderr: "piped" }).output();
   assert.equal(r.code, 7, new TextDecoder().decode(r.stderr));
