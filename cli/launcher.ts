@@ -152,6 +152,11 @@ export interface Gated {
 // The gate: block on opening a FIFO until captrace writes to it, then exec the target in place, so the
 // launcher's pid becomes the command's pid. Its $0 (SHELL_NAME) is the name sh puts before an error of its own.
 const GATE = 'read -r _ < "$1" || exit 125; shift; exec "$@"';
+/** The gate for words escaped for `printf %b` (see raw_args.ts): each is decoded (past a sentinel x, which keeps a
+ * trailing newline from command substitution) before the exec. */
+const GATE_ESCAPED =
+  'read -r _ < "$1" || exit 125; shift; n=$#; for e do a=$(printf "%bx" "$e"); set -- "$@" "${a%x}"; ' +
+  'done; shift "$n"; exec "$@"';
 /**
  * The $0 of the launcher's shells: an exec that fails (an interpreter the user may not run) reads "captrace: the
  * command: 1: exec: ./prog: Permission denied", the command's failure, not captrace's.
@@ -191,7 +196,14 @@ function _userEnv(
  */
 export async function launchGated(
   argv: readonly string[],
-  options: { user: User | null; path?: string; drop?: readonly string[]; stdin: "inherit" | "null" },
+  options: {
+    user: User | null;
+    path?: string;
+    drop?: readonly string[];
+    stdin: "inherit" | "null";
+    /** `argv` is escaped for `printf %b` (see raw_args.ts): arguments that are not UTF-8, passed as bytes. */
+    escaped?: boolean;
+  },
 ): Promise<Gated> {
   const dir = await privateTempDir("captrace-");
   const fifo = `${dir}/gate`;
@@ -221,7 +233,7 @@ export async function launchGated(
   const gate = await Deno.open(fifo, { read: true, write: true });
   // setpriv execs with root's capabilities still effective (its own exec is checked as root's): a file the user may
   // not run would run. A shell between, which has none left once it runs as the user, makes the user's exec.
-  const target = options.user
+  const prefix = options.user
     ? [
       "setpriv",
       `--reuid=${options.user.uid}`,
@@ -232,13 +244,14 @@ export async function launchGated(
       "-c",
       'exec "$@"',
       SHELL_NAME,
-      ...argv,
     ]
-    : [...argv];
+    : [];
+  // Escaped, the launcher's own words are too: none has a backslash or a byte past ASCII, so they stay as they are.
+  const target = [...(options.escaped ? prefix.map(_escapeText) : prefix), ...argv];
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("/bin/sh", {
-      args: ["-c", GATE, SHELL_NAME, fifo, ...target],
+      args: ["-c", options.escaped ? GATE_ESCAPED : GATE, SHELL_NAME, fifo, ...target],
       // The user's HOME, USER and LOGNAME; the rest of the environment is kept, as strace -u keeps it all, but for
       // PATH's directories the user cannot search. A HOME left at root's would make the program's reads of its own
       // files denied DAC checks, recommended for nothing, as would looking programs up in /root/.cargo/bin.
@@ -278,4 +291,9 @@ export async function launchGated(
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** A word of captrace's own (ASCII) escaped for the escaped gate: its backslashes, if any. */
+function _escapeText(w: string): string {
+  return w.replaceAll("\\", "\\0134");
 }

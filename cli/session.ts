@@ -24,6 +24,7 @@ import {
   type User,
 } from "./launcher.ts";
 import { reachable, userPath } from "./user_path.ts";
+import { escapeForPrintf, rawTail } from "./raw_args.ts";
 import { unusableVariables } from "./user_env.ts";
 import { mountOf, mounts } from "./mountinfo.ts";
 import { hasFileCaps } from "./file_caps.ts";
@@ -230,6 +231,7 @@ async function _prepare(
     const running: { pid: number; ppid: number; file: ProgramFile }[] = [];
     let binary: ProgramFile | undefined;
     let commandAs: { name: string; path: string } | null = null;
+    let escaped = false;
     let argv: string[] = [];
     if (options.mode === "pid") {
       rootPid = options.pid!;
@@ -293,6 +295,13 @@ async function _prepare(
       // "/usr/bin/bash"; "./tool", not "/home/me/tool"). But for one the launcher's exec would take for an option.
       const name = options.command[0]!;
       argv = [name.startsWith("-") ? path : name, ...options.command.slice(1)];
+      // Arguments that are not UTF-8 go to the command as the bytes they were (see raw_args.ts).
+      const raw = rawTail(options.command.length);
+      if (raw !== null) {
+        const enc = new TextEncoder();
+        argv = [escapeForPrintf(enc.encode(argv[0]!)), ...raw.slice(1).map(escapeForPrintf)];
+        escaped = true;
+      }
       // Its exec record names it by that relative path: the file is the one resolved here.
       if (name.includes("/") && !name.startsWith("/") && argv[0] === name) commandAs = { name, path };
       // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
@@ -333,6 +342,7 @@ async function _prepare(
       running,
       binary,
       argv,
+      escaped,
       commandAs,
       user,
       userPath: forUser?.path ?? null,
@@ -361,6 +371,8 @@ interface _Plan {
   running: { pid: number; ppid: number; file: ProgramFile }[];
   binary: ProgramFile | undefined;
   argv: string[];
+  /** `argv` is escaped for `printf %b`: an argument was not UTF-8 (see raw_args.ts). */
+  escaped: boolean;
   /** The command given by a relative path (./tool), and the file it names, from captrace's directory. */
   commandAs: { name: string; path: string } | null;
   user: User | null;
@@ -393,6 +405,7 @@ async function _trace(
       ...(plan.userPath === null ? {} : { path: plan.userPath }),
       drop: plan.dropEnv,
       stdin: options.stdinControl ? "null" : "inherit",
+      escaped: plan.escaped,
     });
     rootPid = gate.pid;
   }

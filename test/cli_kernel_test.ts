@@ -308,6 +308,20 @@ Deno.test("the command sees in argv[0] the name it was called by, a relative pat
   }
 });
 
+Deno.test("the command gets arguments that are not UTF-8 as the bytes they were, -u too", async () => {
+  await requireTracing();
+  // Deno cannot pass such bytes either: bash gives them to captrace, whose command prints its $1 in hex.
+  const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
+  for (const user of ["", "-u nobody"]) {
+    const script = `${cli} -o /dev/null ${user} -- /bin/sh -c 'printf %s "$1" | od -An -tx1; printf "%s|" "$2"' x ` +
+      `$'a\\xffb\\\\c\\n' '%d\\n'`;
+    const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "piped", stderr: "piped" }).output();
+    const out = new TextDecoder().decode(r.stdout);
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    assert.equal(out.replace(/\s+/g, " ").trim(), "61 ff 62 5c 63 0a %d\\n|", user);
+  }
+});
+
 Deno.test("the command's exit status and death by signal are passed through", async () => {
   await requireTracing();
   assert.equal((await runCli(["--", "/bin/sh", "-c", "exit 42"])).code, 42);
