@@ -825,6 +825,14 @@ class _Session {
     if (!this.ready) {
       this.gate?.abort();
       await this.version; // a bpftrace too old to use is the error to report
+      // Stdin closed before the probes were attached (--stdin-control): nothing was traced, which is said.
+      if (this.#stdinClosedEarly) {
+        throw new CaptraceError(
+          "Standard input closed before the trace started (--stdin-control): nothing was traced",
+          "Keep captrace's standard input open for as long as the trace is to run",
+          ExitCode.TRACE_FAILED,
+        );
+      }
       // Stopped by the user before the probes were attached: the command never ran.
       if (this.stopSignal) return 128 + (signalNumber(this.stopSignal) ?? 0);
       throw new CaptraceError(
@@ -1305,6 +1313,8 @@ class _Session {
     }
   }
 
+  #stdinClosedEarly = false;
+
   async #watchStdin(): Promise<void> {
     const buf = new Uint8Array(4096);
     try {
@@ -1315,6 +1325,7 @@ class _Session {
       // closed
     }
     if (this.tracerStatus !== null) return;
+    if (!this.ready) this.#stdinClosedEarly = true;
     _notice(this.options, this.sink, "captrace: standard input closed (--stdin-control): stopping the trace");
     // A command that ignores SIGTERM is then killed, as a second Ctrl-C would: the editor asked for the end.
     this.#forceEnd();

@@ -847,6 +847,19 @@ async function closeStdinOf(
   return { status, events };
 }
 
+Deno.test("--stdin-control with stdin closed before the trace started: exit 1, said in the trace, nothing run", async () => {
+  await requireTracing();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const marker = "31.4160";
+  const r = await runCli(["--stdin-control", "--json", "-o", out, "--", "/bin/sleep", marker]);
+  assert.equal(r.code, 1, r.stderr);
+  const events = ndjson(await Deno.readTextFile(out));
+  assert.deepEqual(events.map((e) => [e.type, e.exit_code]), [["error", 1]]);
+  assert.match(events[0]!.message as string, /^Standard input closed before the trace started/);
+  assert.deepEqual(await processesMatching(marker), [], "the command never ran");
+  await Deno.remove(out);
+});
+
 Deno.test("--stdin-control: closing captrace's stdin stops the command and the trace", async () => {
   await requireTracing();
   const marker = "29.9792";
