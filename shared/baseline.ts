@@ -7,7 +7,8 @@ import { CAPABILITY_NAMES, capConstant, parseCap } from "./capabilities.ts";
  * or a plain list of names separated by spaces, commas or new lines (`#` starts a comment). A line may also be a
  * setcap line (`setcap cap_chown,cap_net_raw+ep /usr/bin/tool`, as captrace prints them; `setcap -r PATH` lists
  * none) or getcap's (`/usr/bin/ping cap_net_raw=ep`, or older libcap's `/usr/bin/ping = cap_net_raw+ep`): the path
- * and the sets after `+` or `=` are passed over.
+ * and the sets after `+` or `=` are passed over; or a systemd unit's `CapabilityBoundingSet=` or `AmbientCapabilities=`
+ * line. A line may hold several commands, separated by `;` or `&&`.
  * Throws a SyntaxError naming the first word that is no capability.
  *
  * @example
@@ -31,8 +32,12 @@ export function parseBaseline(text: string): string[] {
     throw new SyntaxError("The baseline JSON has no summary event (make it with --json)");
   }
   const out: string[] = [];
-  for (const raw of trimmed.split("\n")) {
-    for (const word of _words(raw.replace(/#.*/, "").trim())) {
+  // A line may hold several commands (`setcap A /a; setcap B /b`).
+  for (const raw of trimmed.split("\n").flatMap((l) => l.replace(/#.*/, "").split(/;|&&/))) {
+    for (const word of _words(raw.trim())) {
+      if (/-[eip]*$/i.test(word) && /[a-z]-/i.test(word)) {
+        throw new SyntaxError(`'${word}' takes capabilities away: a baseline lists those given`);
+      }
       // `cap_net_raw+ep`, `cap_chown=eip`: the name before the sets it goes in.
       const name = word.replace(/(?:[+=][eip]*)+$/i, "");
       // `=ep` or `all=ep`: every capability (setcap's and getcap's text for all of them); older getcap's lone `=`
@@ -50,22 +55,41 @@ export function parseBaseline(text: string): string[] {
   return out;
 }
 
-/** The capability words of one line of a list: a setcap line's, a getcap line's, or the line's own. */
+/**
+ * The capability words of one line of a list: a setcap line's, a getcap line's, a systemd unit's capability line's,
+ * or the line's own.
+ */
 function _words(line: string): string[] {
   // Quoted as a shell line may have them: 'cap_chown+ep'.
   const split = (text: string) => text.split(/[\s,]+/).map((w) => w.replace(/^(['"])(.*)\1$/, "$2")).filter(Boolean);
+  // A unit's CapabilityBoundingSet= or AmbientCapabilities= line, as captrace prints them; `~` lists those taken away.
+  const unit = /^(CapabilityBoundingSet|AmbientCapabilities)=(.*)$/.exec(line);
+  if (unit) {
+    if (unit[2]!.startsWith("~")) throw new SyntaxError(`'${line}' lists the capabilities taken away, not those given`);
+    return split(unit[2]!);
+  }
   // setcap CAPS PATH (the path perhaps quoted, with spaces); setcap -r PATH removes them all.
   const setcap = /^setcap\s+(\S+)/.exec(line);
   if (setcap) return setcap[1] === "-r" ? [] : split(setcap[1]!);
   // getcap: PATH CAPS, the path as given to getcap (relative too, perhaps with spaces) and the capability clauses,
-  // which set something (`+` or `=`), at the end.
-  if (/[+=]/.test(line)) {
+  // which set something (`+` or `=`; `-` is refused), at the end.
+  if (/[+=-]/.test(line)) {
     const words = line.split(/\s+/);
     let first = words.length;
-    while (first > 0 && /^['"]?(?:cap_|all[+=]|=)/i.test(words[first - 1]!)) first--;
+    while (first > 0 && _capWord(words[first - 1]!)) first--;
     if (first < words.length) return split(words.slice(first).join(" "));
   }
   return split(line);
+}
+
+/**
+ * True for a word of capabilities: names (`cap_chown,cap_sys_nice`) with or without the sets they go in (`=ep`), or
+ * the sets alone (`=ep`, `all=ep`); false for a path such as getcap's `cap_tool` (no capability, no sets).
+ */
+function _capWord(word: string): boolean {
+  const w = word.replace(/^(['"])(.*)\1$/, "$2");
+  if (/^(?:all)?[+=-]/i.test(w)) return true;
+  return w.split(",").every((part) => parseCap(part.replace(/(?:[+=-][eip]*)+$/i, "")) !== null);
 }
 
 /** A JSON object, or null for anything else (other text mixed into a trace, a line cut short). */

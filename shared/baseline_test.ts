@@ -22,6 +22,24 @@ Deno.test("parseBaseline reads a plain list separated by spaces, commas and new 
   ]);
 });
 
+Deno.test("parseBaseline reads a systemd unit's capability lines, several commands on a line, and getcap's cap_ paths", () => {
+  assert.deepEqual(parseBaseline("CapabilityBoundingSet=CAP_CHOWN CAP_SYS_NICE\nAmbientCapabilities=CAP_KILL"), [
+    "CAP_CHOWN",
+    "CAP_SYS_NICE",
+    "CAP_KILL",
+  ]);
+  assert.deepEqual(parseBaseline("AmbientCapabilities="), []);
+  assert.throws(() => parseBaseline("CapabilityBoundingSet=~CAP_SYS_ADMIN"), /lists the capabilities taken away/);
+  assert.deepEqual(parseBaseline("setcap cap_chown+ep /a; setcap cap_sys_nice+ep /b && setcap cap_kill+ep /c"), [
+    "CAP_CHOWN",
+    "CAP_SYS_NICE",
+    "CAP_KILL",
+  ]);
+  // getcap of a file in the working directory whose name starts with cap_; a list of names is still a list.
+  assert.deepEqual(parseBaseline("cap_tool cap_chown,cap_sys_nice=ep"), ["CAP_CHOWN", "CAP_SYS_NICE"]);
+  assert.deepEqual(parseBaseline("cap_chown cap_net_raw=ep"), ["CAP_CHOWN", "CAP_NET_RAW"]);
+});
+
 Deno.test("parseBaseline reads setcap and getcap lines as their capabilities", () => {
   assert.deepEqual(parseBaseline("setcap cap_chown,cap_net_raw+ep /usr/bin/tool\n"), ["CAP_CHOWN", "CAP_NET_RAW"]);
   assert.deepEqual(parseBaseline("/usr/bin/ping cap_net_raw=ep\n/usr/bin/x cap_chown,cap_fowner+eip"), [
@@ -50,7 +68,11 @@ Deno.test("parseBaseline reads setcap and getcap lines as their capabilities", (
     assert.ok(caps.includes("CAP_SYS_ADMIN") && caps.includes("CAP_CHECKPOINT_RESTORE"), all);
   }
   // Taken away (`-`) is not allowed.
-  assert.throws(() => parseBaseline("cap_sys_admin-ep"), /'cap_sys_admin-ep' is not a capability name/);
+  assert.throws(() => parseBaseline("cap_sys_admin-ep"), /'cap_sys_admin-ep' takes capabilities away/);
+  assert.throws(
+    () => parseBaseline("/x cap_chown,cap_sys_nice-ep"),
+    /'cap_sys_nice-ep' takes capabilities away/,
+  );
   // A setcap line's path, relative or not, is passed over; a list's word that is no capability is said.
   assert.deepEqual(parseBaseline("setcap cap_chown+ep ./tool"), ["CAP_CHOWN"]);
   assert.throws(() => parseBaseline("cap_chown ./tool"), /'.\/tool' is not a capability name/);
