@@ -16,6 +16,11 @@ export class CaptraceError extends Error {
     this.exitCode = exitCode;
   }
 
+  /** The text that reports this failure: `captrace: MESSAGE`, and its hint on a line of its own. */
+  toText(): string {
+    return `captrace: ${this.message}` + (this.hint ? `\n${this.hint}` : "");
+  }
+
   /** The NDJSON v1 `error` event that reports this failure. */
   toEvent(): ErrorEvent {
     return { v: 1, type: "error", message: this.message, hint: this.hint, exit_code: this.exitCode };

@@ -7,7 +7,7 @@ import { runSession } from "./session.ts";
 import { siteAnnotator } from "./site_resolver.ts";
 
 function _report(e: CaptraceError, json: boolean): void {
-  const text = json ? JSON.stringify(e.toEvent()) : `captrace: ${e.message}` + (e.hint ? `\n${e.hint}` : "");
+  const text = json ? JSON.stringify(e.toEvent()) : e.toText();
   try {
     Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
   } catch {

@@ -173,9 +173,11 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
   try {
     return await _prepare(options, hooks, sink, signals, baseline);
   } catch (e) {
-    // A consumer reading only the trace (an editor on a FIFO) must learn why it ended.
-    if (e instanceof CaptraceError && options.json && !sink.isStderr) {
-      sink.line(JSON.stringify(e.toEvent()));
+    // A consumer reading only the trace (an editor on a FIFO, a file read later) must learn why it ended: in the
+    // trace too, but for a text trace on stdout, which stderr's report shares a terminal with.
+    if (e instanceof CaptraceError && !sink.isStderr) {
+      if (options.json) sink.line(JSON.stringify(e.toEvent()));
+      else if (options.output !== "-") sink.line(e.toText());
     }
     throw e;
   } finally {

@@ -1073,6 +1073,20 @@ Deno.test("system-wide mode sees any process until Ctrl-C, then exits 0 with a s
   await Deno.remove(out);
 });
 
+Deno.test("a trace that fails to start says why in its -o FILE too, text or --json", async () => {
+  await requireTracing();
+  const out = await Deno.makeTempFile();
+  for (const json of [[], ["--json"]]) {
+    await Deno.writeTextFile(out, "an earlier trace\n");
+    const r = await runCli([...json, "-o", out, "-p", "999999"]);
+    assert.equal(r.code, 4, r.stderr);
+    const text = await Deno.readTextFile(out);
+    if (json.length) assert.deepEqual(ndjson(text).map((e) => [e.type, e.exit_code]), [["error", 4]]);
+    else assert.equal(text, "captrace: No process with pid 999999\nCheck the pid with 'ps -p PID'\n");
+  }
+  await Deno.remove(out);
+});
+
 Deno.test("-o FILE takes the text trace, leaving stderr to the program; both end with the completeness line", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
