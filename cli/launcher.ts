@@ -152,11 +152,16 @@ export interface Gated {
 // The gate: block on opening a FIFO until captrace writes to it, then exec the target in place, so the
 // launcher's pid becomes the command's pid. Its $0 (SHELL_NAME) is the name sh puts before an error of its own.
 const GATE = 'read -r _ < "$1" || exit 125; shift; exec "$@"';
-/** The gate for words escaped for `printf %b` (see raw_args.ts): each is decoded (past a sentinel x, which keeps a
- * trailing newline from command substitution) before the exec. */
-const GATE_ESCAPED =
-  'read -r _ < "$1" || exit 125; shift; n=$#; for e do a=$(printf "%bx" "$e"); set -- "$@" "${a%x}"; ' +
-  'done; shift "$n"; exec "$@"';
+/**
+ * The gate when some words are escaped for `printf %b` (see raw_args.ts): the word after the FIFO lists their
+ * positions (" 3 7 "), and each of those is decoded (past a sentinel x, which keeps a trailing newline from command
+ * substitution) before the exec; the others are passed as they are. Linear in the words: thousands take no time.
+ */
+const GATE_ESCAPED = 'read -r _ < "$1" || exit 125; m=$2; shift 2; ' +
+  // Each escaped word decoded into a variable, a$k; then one exec of the words, by reference, in one pass.
+  'for k in $m; do eval "e=\\${$k}"; e=$(printf "%bx" "$e"); eval "a$k=\\${e%x}"; done; ' +
+  'c=$(i=0; for e do i=$((i + 1)); case " $m " in *" $i "*) printf \' "$a%d"\' "$i";; ' +
+  '*) printf \' "${%d}"\' "$i";; esac; done); eval "exec$c"';
 /**
  * The $0 of the launcher's shells: an exec that fails (an interpreter the user may not run) reads "captrace: the
  * command: 1: exec: ./prog: Permission denied", the command's failure, not captrace's.
@@ -201,8 +206,8 @@ export async function launchGated(
     path?: string;
     drop?: readonly string[];
     stdin: "inherit" | "null";
-    /** `argv` is escaped for `printf %b` (see raw_args.ts): arguments that are not UTF-8, passed as bytes. */
-    escaped?: boolean;
+    /** Which words of `argv` are escaped for `printf %b` (see raw_args.ts): arguments that are not UTF-8. */
+    escaped?: readonly number[];
   },
 ): Promise<Gated> {
   const dir = await privateTempDir("captrace-");
@@ -247,11 +252,14 @@ export async function launchGated(
     ]
     : [];
   // Escaped, the launcher's own words are too: none has a backslash or a byte past ASCII, so they stay as they are.
-  const target = [...(options.escaped ? prefix.map(_escapeText) : prefix), ...argv];
+  const target = [...prefix, ...argv];
+  const escaped = (options.escaped ?? []).map((i) => prefix.length + i + 1);
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("/bin/sh", {
-      args: ["-c", options.escaped ? GATE_ESCAPED : GATE, SHELL_NAME, fifo, ...target],
+      args: escaped.length > 0
+        ? ["-c", GATE_ESCAPED, SHELL_NAME, fifo, ` ${escaped.join(" ")} `, ...target]
+        : ["-c", GATE, SHELL_NAME, fifo, ...target],
       // The user's HOME, USER and LOGNAME; the rest of the environment is kept, as strace -u keeps it all, but for
       // PATH's directories the user cannot search. A HOME left at root's would make the program's reads of its own
       // files denied DAC checks, recommended for nothing, as would looking programs up in /root/.cargo/bin.
@@ -263,7 +271,12 @@ export async function launchGated(
   } catch (e) {
     gate.close();
     await Deno.remove(dir, { recursive: true });
-    throw e;
+    // As a shell says it: an argument list too long for the kernel (E2BIG) is the one cause of note.
+    throw new CaptraceError(
+      `Cannot start the command: ${(e as Error).message}`,
+      /too long/i.test((e as Error).message) ? "Give the command fewer or shorter arguments" : null,
+      ExitCode.NOT_EXECUTABLE,
+    );
   }
   let released = false;
   return {
@@ -291,9 +304,4 @@ export async function launchGated(
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
-}
-
-/** A word of captrace's own (ASCII) escaped for the escaped gate: its backslashes, if any. */
-function _escapeText(w: string): string {
-  return w.replaceAll("\\", "\\0134");
 }

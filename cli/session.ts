@@ -24,7 +24,7 @@ import {
   type User,
 } from "./launcher.ts";
 import { reachable, userPath } from "./user_path.ts";
-import { escapeForPrintf, rawTail } from "./raw_args.ts";
+import { escapeForPrintf, isUtf8, rawTail } from "./raw_args.ts";
 import { unusableVariables } from "./user_env.ts";
 import { mountOf, mounts } from "./mountinfo.ts";
 import { hasFileCaps } from "./file_caps.ts";
@@ -233,7 +233,7 @@ async function _prepare(
     const running: { pid: number; ppid: number; file: ProgramFile }[] = [];
     let binary: ProgramFile | undefined;
     let commandAs: { name: string; path: string } | null = null;
-    let escaped = false;
+    const escaped: number[] = [];
     let argv: string[] = [];
     if (options.mode === "pid") {
       rootPid = options.pid!;
@@ -299,10 +299,11 @@ async function _prepare(
       argv = [name.startsWith("-") ? path : name, ...options.command.slice(1)];
       // Arguments that are not UTF-8 go to the command as the bytes they were (see raw_args.ts).
       const raw = rawTail(options.command.length);
-      if (raw !== null) {
-        const enc = new TextEncoder();
-        argv = [escapeForPrintf(enc.encode(argv[0]!)), ...raw.slice(1).map(escapeForPrintf)];
-        escaped = true;
+      // The name is found as Deno's string says; the arguments that are not UTF-8 go as bytes, escaped.
+      for (let i = 1; raw !== null && i < raw.length; i++) {
+        if (isUtf8(raw[i]!)) continue;
+        argv[i] = escapeForPrintf(raw[i]!);
+        escaped.push(i);
       }
       // Its exec record names it by that relative path: the file is the one resolved here.
       if (name.includes("/") && !name.startsWith("/") && argv[0] === name) commandAs = { name, path };
@@ -373,8 +374,8 @@ interface _Plan {
   running: { pid: number; ppid: number; file: ProgramFile }[];
   binary: ProgramFile | undefined;
   argv: string[];
-  /** `argv` is escaped for `printf %b`: an argument was not UTF-8 (see raw_args.ts). */
-  escaped: boolean;
+  /** Which words of `argv` are escaped for `printf %b`: arguments that were not UTF-8 (see raw_args.ts). */
+  escaped: number[];
   /** The command given by a relative path (./tool), and the file it names, from captrace's directory. */
   commandAs: { name: string; path: string } | null;
   user: User | null;

@@ -320,6 +320,10 @@ Deno.test("the command gets arguments that are not UTF-8 as the bytes they were,
     assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
     assert.equal(out.replace(/\s+/g, " ").trim(), "61 ff 62 5c 63 0a %d\\n|", user);
   }
+  // Among 5,000 more, in their order (the command prints its argument count, then its last argument).
+  const many = `${cli} -o /dev/null -- /bin/sh -c 'echo $#; eval "echo \\\${$#}"' x $'\\xe9' $(seq -f 'w%g' 5000)`;
+  const r = await new Deno.Command("bash", { args: ["-c", many], stdout: "piped", stderr: "piped" }).output();
+  assert.equal(new TextDecoder().decode(r.stdout), "5001\nw5000\n", new TextDecoder().decode(r.stderr));
 });
 
 Deno.test("the command's exit status and death by signal are passed through", async () => {
