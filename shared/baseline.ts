@@ -8,7 +8,7 @@ import { CAPABILITY_NAMES, capConstant, parseCap } from "./capabilities.ts";
  * setcap line (`setcap cap_chown,cap_net_raw+ep /usr/bin/tool`, as captrace prints them; `setcap -r PATH` lists
  * none) or getcap's (`/usr/bin/ping cap_net_raw=ep`, or older libcap's `/usr/bin/ping = cap_net_raw+ep`): the path
  * and the sets after `+` or `=` are passed over; or a systemd unit's `CapabilityBoundingSet=` or `AmbientCapabilities=`
- * line. A line may hold several commands, separated by `;` or `&&`.
+ * line. A line may hold several setcap commands, separated by `;` or `&&`.
  * Throws a SyntaxError naming the first word that is no capability.
  *
  * @example
@@ -32,8 +32,10 @@ export function parseBaseline(text: string): string[] {
     throw new SyntaxError("The baseline JSON has no summary event (make it with --json)");
   }
   const out: string[] = [];
-  // A line may hold several commands (`setcap A /a; setcap B /b`).
-  for (const raw of trimmed.split("\n").flatMap((l) => l.replace(/#.*/, "").split(/;|&&/))) {
+  // A line may hold several setcap commands (`setcap A /a; setcap B /b`): split where the next one starts, never in
+  // a path (`setcap A '/opt/R&&D/x'`, getcap's `/opt/a;b cap_chown=ep`).
+  const commands = (l: string) => l.replace(/#.*/, "").split(/\s*(?:;|&&)\s*(?=setcap\s)/);
+  for (const raw of trimmed.split("\n").flatMap(commands)) {
     for (const word of _words(raw.trim())) {
       if (/-[eip]*$/i.test(word) && /[a-z]-/i.test(word)) {
         throw new SyntaxError(`'${word}' takes capabilities away: a baseline lists those given`);

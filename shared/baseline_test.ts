@@ -35,6 +35,12 @@ Deno.test("parseBaseline reads a systemd unit's capability lines, several comman
     "CAP_SYS_NICE",
     "CAP_KILL",
   ]);
+  // A path with ; or && stays whole, quoted in a setcap line or as getcap prints it.
+  assert.deepEqual(parseBaseline("setcap cap_chown+ep '/opt/a;b'\nsetcap cap_kill+ep '/opt/R&&D/tool'"), [
+    "CAP_CHOWN",
+    "CAP_KILL",
+  ]);
+  assert.deepEqual(parseBaseline("setcap -r '/opt/x;y'\n/opt/a;b cap_chown=ep"), ["CAP_CHOWN"]);
   // getcap of a file in the working directory whose name starts with cap_; a list of names is still a list.
   assert.deepEqual(parseBaseline("cap_tool cap_chown,cap_sys_nice=ep"), ["CAP_CHOWN", "CAP_SYS_NICE"]);
   assert.deepEqual(parseBaseline("cap_chown cap_net_raw=ep"), ["CAP_CHOWN", "CAP_NET_RAW"]);
