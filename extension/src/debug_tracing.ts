@@ -9,6 +9,7 @@ import { findProgramProcess } from "./process_match.ts";
 import { currentPids, processCwd, readProcessTable } from "./proc_table.ts";
 import { readSettings } from "./settings.ts";
 import { NOT_LINUX, type TraceManager } from "./trace_manager.ts";
+import type { SessionNode } from "./trace_model.ts";
 import { pidFromAttachConfig, pidFromDapMessage, remoteSetting } from "./debug_pid.ts";
 
 /** Marks a configuration started by "Debug with Capability Trace". */
@@ -22,8 +23,9 @@ interface Tracked {
   root: vscode.DebugSession;
   before: Set<number>;
   traceSession: number | null;
-  /** The pid traced. */
+  /** The pid traced, and its trace. */
   pid?: number;
+  node?: SessionNode;
   /** The trace was already running (Attach to Process… on the debuggee): the user's, not stopped with the session. */
   adopted?: boolean;
   poll: ReturnType<typeof setInterval> | null;
@@ -176,9 +178,10 @@ export class DebugTracing implements vscode.Disposable {
   }
 
   #attach(t: Tracked, pid: number, source: PidSource): void {
-    // A restarted session announces its new debuggee: traced anew once the last one's trace ended.
+    // A restarted session announces its new debuggee: traced anew once the last one's trace ended, after it ran (one
+    // that could not start, as without root, would not start again either).
     const restarted = t.traceSession !== null && t.traceSession > 0 && t.pid !== pid &&
-      this.#manager.done(t.traceSession) === undefined;
+      this.#manager.done(t.traceSession) === undefined && t.node?.state === "exited";
     if (restarted) {
       this.#log.info(`Debug session "${t.root.name}": restarted`);
       t.traceSession = null;
@@ -215,6 +218,7 @@ export class DebugTracing implements vscode.Disposable {
       automatic: true,
     });
     t.traceSession = session?.id ?? -1;
+    if (session) t.node = session;
   }
 
   #terminated(s: vscode.DebugSession): void {
