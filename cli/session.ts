@@ -174,10 +174,10 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
     return await _prepare(options, hooks, sink, signals, baseline);
   } catch (e) {
     // A consumer reading only the trace (an editor on a FIFO, a file read later) must learn why it ended: in the
-    // trace too, but for a text trace on stdout, which stderr's report shares a terminal with.
+    // trace too; as text, in a file of its own (not stdout or stderr's file, which get the report already).
     if (e instanceof CaptraceError && !sink.isStderr) {
       if (options.json) sink.line(JSON.stringify(e.toEvent()));
-      else if (options.output !== "-") sink.line(e.toText());
+      else if (sink.isFile) sink.line(e.toText());
     }
     throw e;
   } finally {

@@ -1089,6 +1089,9 @@ Deno.test("a trace that fails to start says why in its -o FILE too, text or --js
     else assert.equal(text, "captrace: No process with pid 999999\nCheck the pid with 'ps -p PID'\n");
   }
   await Deno.remove(out);
+  // Onto stderr itself, said once.
+  const err = await runCli(["-o", "/dev/stderr", "-p", "999999"]);
+  assert.equal(err.stderr, "captrace: No process with pid 999999\nCheck the pid with 'ps -p PID'\n");
 });
 
 Deno.test("-o FILE takes the text trace, leaving stderr to the program; both end with the completeness line", async () => {
