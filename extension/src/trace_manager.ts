@@ -152,6 +152,12 @@ export class TraceManager implements vscode.Disposable {
     run.process = new TraceProcess(argv, {
       onEvent: (event) => {
         this.#model.apply(session.id, event);
+        // Stopped by the user before it started, the trace's error says only that (nothing was traced): logged.
+        if (event.type === "error" && session.stopped && !session.ready) {
+          this.#log.info(`Session ${session.id}: stopped before it started: ${event.message}`);
+          this.#changed.fire(session);
+          return;
+        }
         // Several traces at once: each line says whose it is.
         const text = formatEvent(event);
         this.#line(this.#runs.size > 1 ? tagged(session.id, text) : text);
