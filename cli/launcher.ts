@@ -2,7 +2,7 @@
 
 import { dirname, resolve } from "node:path";
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
-import { kernelAllows, reachable, searchable } from "./user_path.ts";
+import { kernelAllows, reachableByModes, searchable } from "./user_path.ts";
 import { shebangInterpreter } from "../shared/interpreter.ts";
 import { printable } from "../shared/format_text.ts";
 
@@ -58,7 +58,7 @@ export async function resolveCommand(
     const full = resolve(c);
     // The file's x bit for the user's class is read as a directory's search bit is (searchable).
     const runs = ((st.mode ?? 0) & 0o111) !== 0 &&
-      (user === undefined || (searchable(st, user) && await reachable(dirname(full), user)) ||
+      (user === undefined || (searchable(st, user) && await reachableByModes(dirname(full), user)) ||
         (await kernelAllows([full], user)).has(full));
     if (runs) return full;
     found ??= c;
@@ -251,8 +251,8 @@ export async function launchGated(
       SHELL_NAME,
     ]
     : [];
-  // Escaped, the launcher's own words are too: none has a backslash or a byte past ASCII, so they stay as they are.
   const target = [...prefix, ...argv];
+  // The escaped words' positions among the gate's "$@", which counts from 1.
   const escaped = (options.escaped ?? []).map((i) => prefix.length + i + 1);
   let child: Deno.ChildProcess;
   try {

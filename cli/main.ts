@@ -7,7 +7,11 @@ import { runSession } from "./session.ts";
 import { siteAnnotator } from "./site_resolver.ts";
 
 function _report(e: CaptraceError, json: boolean): void {
-  const text = json ? JSON.stringify(e.toEvent()) : e.toText();
+  _stderr(json ? JSON.stringify(e.toEvent()) : e.toText());
+}
+
+/** Writes a line to stderr, if anyone still reads it. */
+function _stderr(text: string): void {
   try {
     Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
   } catch {
@@ -36,8 +40,7 @@ async function main(argv: string[]): Promise<number> {
       // A reader that stops early (`captrace --help | head -1`) is not an error.
       return _print(options.help ? HELP : `captrace ${VERSION}\n`);
     }
-    const why = (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(`captrace: ${text}\n`));
-    ignoreDebugSignal(options.debug ? why : undefined);
+    ignoreDebugSignal(options.debug ? (why) => _stderr(`captrace: ${why}`) : undefined);
     return await runSession(options, { sites: siteAnnotator });
   } catch (e) {
     if (e instanceof CaptraceError) {

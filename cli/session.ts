@@ -297,9 +297,9 @@ async function _prepare(
       // "/usr/bin/bash"; "./tool", not "/home/me/tool"). But for one the launcher's exec would take for an option.
       const name = options.command[0]!;
       argv = [name.startsWith("-") ? path : name, ...options.command.slice(1)];
-      // Arguments that are not UTF-8 go to the command as the bytes they were (see raw_args.ts).
+      // The name is found as Deno's string says; arguments that are not UTF-8 go to the command as the bytes they
+      // were, escaped (see raw_args.ts).
       const raw = rawTail(options.command.length);
-      // The name is found as Deno's string says; the arguments that are not UTF-8 go as bytes, escaped.
       for (let i = 1; raw !== null && i < raw.length; i++) {
         if (isUtf8(raw[i]!)) continue;
         argv[i] = escapeForPrintf(raw[i]!);
@@ -1459,13 +1459,13 @@ class _Session {
       if (rec.kind === "summary_begin") this.#summaryBegun = true;
       // captrace's own namespace and root, as exec records name them: READY comes before any.
       if (rec.kind === "ready" && rec.mntNs !== undefined) this.programs.here = { mntNs: rec.mntNs, root: rec.root! };
-      // Looked up as soon as read, not once shown: a relative path needs the process's working directory, and a
-      // short-lived process may be gone already.
       // The command's exec names it as it was given (./tool), from the directory it started in: the file resolved.
       if (rec.kind === "exec" && rec.pid === this.rootPid && this.commandAs?.name === rec.filename) {
         rec.filename = this.commandAs.path;
         this.commandAs = null;
       }
+      // Looked up as soon as read, not once shown: a relative path needs the process's working directory, and a
+      // short-lived process may be gone already.
       if (rec.kind === "exec") this.programs.resolve(rec.pid, rec.ts, rec.filename, rec);
       this.correlator.push(rec, outs);
       if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });

@@ -67,7 +67,9 @@ export function permits(
 export async function userPath(path: string, user: PathUser): Promise<{ path: string; dropped: string[] }> {
   const entries = path.split(":");
   const refused: string[] = [];
-  for (const entry of entries) if (!(await _byModes(entry, user)) && !refused.includes(entry)) refused.push(entry);
+  for (const entry of entries) {
+    if (!(await reachableByModes(entry, user)) && !refused.includes(entry)) refused.push(entry);
+  }
   // What the mode bits refuse, an ACL may allow: the kernel says.
   const allowed = await kernelAllows(refused, user);
   const dropped = refused.filter((e) => !allowed.has(e));
@@ -79,11 +81,11 @@ export async function userPath(path: string, user: PathUser): Promise<{ path: st
  * relative entries and directories that do not exist count as reachable.
  */
 export async function reachable(entry: string, user: PathUser): Promise<boolean> {
-  return await _byModes(entry, user) || (await kernelAllows([entry], user)).has(entry);
+  return await reachableByModes(entry, user) || (await kernelAllows([entry], user)).has(entry);
 }
 
-/** reachable() by the mode bits alone, without ACLs. */
-async function _byModes(entry: string, user: PathUser): Promise<boolean> {
+/** reachable() by the mode bits alone, without ACLs: what kernelAllows confirms is then asked once, of the end. */
+export async function reachableByModes(entry: string, user: PathUser): Promise<boolean> {
   if (!entry.startsWith("/")) return true;
   // The user must search every directory on the way: the entry's own, and through its links, where they lead.
   const real = await Deno.realPath(entry).catch(() => entry);

@@ -62,8 +62,7 @@ export function parseBaseline(text: string): string[] {
  * or the line's own.
  */
 function _words(line: string): string[] {
-  // Quoted as a shell line may have them: 'cap_chown+ep'.
-  const split = (text: string) => text.split(/[\s,]+/).map((w) => w.replace(/^(['"])(.*)\1$/, "$2")).filter(Boolean);
+  const split = (text: string) => text.split(/[\s,]+/).map(_unquote).filter(Boolean);
   // A unit's CapabilityBoundingSet= or AmbientCapabilities= line, as captrace prints them; `~` lists those taken away.
   const unit = /^(CapabilityBoundingSet|AmbientCapabilities)=(.*)$/.exec(line);
   if (unit) {
@@ -84,12 +83,17 @@ function _words(line: string): string[] {
   return split(line);
 }
 
+/** `w` without the quotes a shell line may have around it: 'cap_chown+ep'. */
+function _unquote(w: string): string {
+  return w.replace(/^(['"])(.*)\1$/, "$2");
+}
+
 /**
  * True for a word of capabilities: names (`cap_chown,cap_sys_nice`) with or without the sets they go in (`=ep`), or
  * the sets alone (`=ep`, `all=ep`); false for a path such as getcap's `cap_tool` (no capability, no sets).
  */
 function _capWord(word: string): boolean {
-  const w = word.replace(/^(['"])(.*)\1$/, "$2");
+  const w = _unquote(word);
   if (/^(?:all)?[+=-]/i.test(w)) return true;
   return w.split(",").every((part) => parseCap(part.replace(/(?:[+=-][eip]*)+$/i, "")) !== null);
 }

@@ -180,8 +180,7 @@ export class DebugTracing implements vscode.Disposable {
   #attach(t: Tracked, pid: number, source: PidSource): void {
     // A restarted session announces its new debuggee: traced anew once the last one's trace ended, after it ran (one
     // that could not start, as without root, would not start again either).
-    const restarted = t.traceSession !== null && t.traceSession > 0 && t.pid !== pid &&
-      this.#manager.done(t.traceSession) === undefined && t.node?.state === "exited";
+    const restarted = t.pid !== pid && t.node?.state === "exited";
     if (restarted) {
       this.#log.info(`Debug session "${t.root.name}": restarted`);
       t.traceSession = null;
