@@ -366,20 +366,8 @@ async function _coreDumped(bin: string, how: string[]): Promise<void> {
 
 Deno.test("SIGINT mid-trace stops the command and bpftrace and leaves nothing behind", async () => {
   await requireTracing();
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const marker = "31.4159";
-  const p = new Deno.Command(Deno.execPath(), {
-    stdin: "null",
-    args: [...CLI, "--json", "-o", out, "--", "/bin/sleep", marker],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let ready: Record<string, unknown> | undefined;
-  for (let i = 0; i < 200 && !ready; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    ready = ndjson(await Deno.readTextFile(out)).find((e) => e.type === "ready");
-  }
-  assert.ok(ready, "the trace started");
+  const { p, out } = await _launchedAndReady(["/bin/sleep", marker]);
   const tracer = await tracerOf(p.pid);
   assert.ok(tracer !== null, "bpftrace is running");
   p.kill("SIGINT");
@@ -392,8 +380,8 @@ Deno.test("SIGINT mid-trace stops the command and bpftrace and leaves nothing be
   await Deno.remove(out);
 });
 
-/** captrace launching `argv` with a --json trace to a file, once its trace runs (and Deno's first second is over). */
-async function _launchedAndReady(argv: string[]): Promise<{ p: Deno.ChildProcess; out: string }> {
+/** captrace launching `argv` with a --json trace to a file, once its trace runs and `settleMs` more have passed. */
+async function _launchedAndReady(argv: string[], settleMs = 0): Promise<{ p: Deno.ChildProcess; out: string }> {
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const p = new Deno.Command(Deno.execPath(), {
     stdin: "null",
@@ -407,8 +395,7 @@ async function _launchedAndReady(argv: string[]): Promise<{ p: Deno.ChildProcess
     ready = ndjson(await Deno.readTextFile(out)).some((e) => e.type === "ready");
   }
   assert.ok(ready, "the trace started");
-  // Deno takes SIGUSR1 half a second after start; captrace ignores it again right after.
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, settleMs));
   return { p, out };
 }
 
@@ -417,7 +404,8 @@ Deno.test("SIGUSR1 neither opens Deno's debugger nor ends the trace; SIGUSR2 goe
   // The command's own SIGUSR1 is its own: neither ignored nor caught by captrace.
   const script = 'trap "echo got-usr1 >&2" USR1; kill -USR1 $$; trap "echo got-usr2 >&2" USR2; sleep 1.5 & wait; ' +
     "sleep 0.5; echo done >&2";
-  const { p, out } = await _launchedAndReady(["/bin/sh", "-c", script]);
+  // Deno takes SIGUSR1 half a second after its start; captrace takes it back right after: the signal comes later.
+  const { p, out } = await _launchedAndReady(["/bin/sh", "-c", script], 1000);
   p.kill("SIGUSR1");
   await new Promise((r) => setTimeout(r, 300));
   p.kill("SIGUSR2");
