@@ -103,30 +103,39 @@ export function recommend(input: RecommendInput): Recommendation {
   const fromCounts = input.narrowFromCounts === true;
   // A file's path is known once looked up, after it was charged: shares merge under the path they have now. How a
   // broad capability stood comes from the counts instead when the stream lacks checks (one lost may be its partner).
+  const counts = input.agg.filter((a) => isAudited(a.opts) && a.count > 0);
+  // Each count's program: marked by the kernel with one it knows, that one's. Else the one its pid ran at the end,
+  // unless the stream charged its checks before an exec already (null).
+  const charged = counts.map((a) => {
+    if (a.ret === 0 && !a.initialNs) return undefined;
+    const marked = a.program === undefined ? undefined : input.programMarked?.(a.program);
+    if (marked !== undefined) return marked;
+    const last = programOf(a.pid);
+    return input.usage ? input.usage.chargeTo(a.pid, a.cap, last) : last;
+  });
+  // What the stream charged counts only for the capabilities of counts it charged (null), or when the counts lack
+  // checks. The kernel's marks are exact; the stream's charges follow the order records are read in, and a busy trace
+  // reads each CPU's buffer in turn: an exec read after the checks it came before (another CPU's) had those checks
+  // charged to the program its process ran until then, the shell that forked it.
+  const fromStream = new Set(counts.filter((_, i) => charged[i] === null).map((a) => a.cap));
   const keys = fromCounts ? ["caps"] as const : ["caps", "alone", "fallback"] as const;
   for (const from of input.usage?.shares() ?? []) {
     const share = shareOf(byProgram, from.file);
-    for (const key of keys) for (const c of from[key]) share[key].add(c);
+    for (const c of from.caps) if (input.countsIncomplete || fromStream.has(c)) share.caps.add(c);
+    for (const key of keys) if (key !== "caps") { for (const c of from[key]) share[key].add(c); }
   }
   let elsewhere = 0;
   const counted = { narrow: new Map<number, number>(), alone: new Map<number, number>() };
   /** Each capability's counted checks. */
   const checks = new Map<number, number>();
-  for (const a of input.agg) {
-    if (!isAudited(a.opts) || a.count === 0) continue;
-    if (a.ret === 0 && !a.initialNs) {
+  for (const [i, a] of counts.entries()) {
+    const to = charged[i];
+    if (to === undefined) {
       elsewhere += a.count;
       continue;
     }
     caps.add(a.cap);
     checks.set(a.cap, (checks.get(a.cap) ?? 0) + a.count);
-    // Marked by the kernel with a program it knows: that one's. Else the one its pid ran at the end, unless the
-    // stream charged its checks before an exec already (null).
-    let to: ProgramFile | null | undefined = a.program === undefined ? undefined : input.programMarked?.(a.program);
-    if (to === undefined) {
-      const last = programOf(a.pid);
-      to = input.usage ? input.usage.chargeTo(a.pid, a.cap, last) : last;
-    }
     const share = to === null ? undefined : shareOf(byProgram, to);
     share?.caps.add(a.cap);
     if (fromCounts && BROAD.has(a.cap)) {

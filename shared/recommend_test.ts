@@ -514,6 +514,28 @@ Deno.test("recommend takes what the stream showed when the kernel's counts lack 
   assert.deepEqual(recommend(input).capabilities, ["CAP_CHOWN"]);
 });
 
+Deno.test("recommend takes the kernel's marks over the stream's charges, which follow the order records are read in", () => {
+  const sh = { path: "/usr/bin/dash", script: false };
+  const nice = { path: "/usr/bin/nice", script: false };
+  const t = { path: "/usr/bin/true", script: false };
+  // A busy trace read `exec true` and `exit` of pid 8 from one CPU's buffer before `exec nice` and nice's check
+  // from the other's: the stream charged CAP_SYS_NICE to what pid 8 ran before the exec it had read, the shell.
+  const usage = new ProgramUsage();
+  usage.exec(8, sh, 300);
+  usage.exited(8, t, 400);
+  usage.late(8, 23, sh);
+  const r = recommend({
+    agg: [agg(23, { pid: 8, ret: -1, program: 100 })],
+    narrowings: [],
+    alone: new Map(),
+    root: sh,
+    programOf: () => t,
+    programMarked: (mark) => mark === 100 ? nice : undefined,
+    usage,
+  });
+  assert.deepEqual(r.programs.map((p) => [p.path, p.capabilities]), [["/usr/bin/nice", ["CAP_SYS_NICE"]]]);
+});
+
 Deno.test("recommend charges a count marked with its program there, whatever its pid ran before or after", () => {
   const script = { path: "/opt/run.sh", script: true };
   const chown = { path: "/usr/bin/chown", script: false };

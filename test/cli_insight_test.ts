@@ -160,6 +160,20 @@ Deno.test("a subshell's checks are its shell's, though the shell has exec'd anot
   }
 });
 
+Deno.test("parallel jobs' checks are their programs', though a busy trace reads their execs late", async () => {
+  await requireTracing();
+  // Fifty shells forked at once, each executing nice, whose check is refused, then true: on two CPUs the records of
+  // one job come from both buffers, and its exec of nice is often read after its exec of true and its exit.
+  const cmd = "for i in $(seq 50); do /usr/bin/nice -n -1 /bin/true 2>/dev/null & done; wait";
+  for (const mode of [["-c"], ["--unique"]]) {
+    const { events, code } = await runJson([...mode, "-u", "nobody", "--", "/bin/sh", "-c", cmd]);
+    assert.equal(code, 0);
+    const programs = summaryOf(events).rec.programs as { path: string; capabilities: string[] }[];
+    const nice = Deno.realPathSync("/usr/bin/nice");
+    assert.deepEqual(programs.map((p) => [p.path, p.capabilities]), [[nice, ["CAP_SYS_NICE"]]], mode.join(" "));
+  }
+});
+
 Deno.test("a program executed by a thread other than the main one is still followed and charged", async () => {
   await requireTracing();
   const bin = await fixture("thread_exec");
