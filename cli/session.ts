@@ -1659,7 +1659,9 @@ class _Session {
   #charge(event: CheckEvent, role: BroadRole | undefined): void {
     if (event.pid === this.rootPid) this.#rootSeen = true;
     this.#lookUp(event.pid, event.ppid, event.comm);
-    const counts = event.audit && (event.ret === 0 ? event.userns === null || event.userns === INIT_USER_NS : true);
+    // As recommend counts them: not allowed in another user namespace, nor refused there against the initial one.
+    const inInitial = event.userns === null || event.userns === INIT_USER_NS;
+    const counts = event.audit && (inInitial || (event.ret !== 0 && event.target_userns !== INIT_USER_NS));
     // Made before the exec or exit of its process shown already (read late from another CPU): not a new process.
     const turn = this.usage.earlier(event.pid, event.ts);
     // A process that exited before its first check was read: its program is its parent's, named by this check.

@@ -55,6 +55,8 @@ export interface AggEntry {
   sys: number;
   /** False when the checking process was in a user namespace other than the initial one. */
   initialNs: boolean;
+  /** True when that other namespace's process was checked against the initial one: no capability passes it. */
+  againstInitial?: true;
   /**
    * The program the process ran, as the kernel marked it: the `ts` of the exec record that started it (a new
    * process takes its parent's), or for a program that ran before the trace, its process's pid (see
@@ -245,7 +247,7 @@ export class Correlator {
         this.totals.set(rec.name, rec.value);
         break;
       case "agg": {
-        const { pid, cap, ret, sys, initialNs, program, fallbackFor, count } = rec;
+        const { pid, cap, ret, sys, initialNs, againstInitial, program, fallbackFor, count } = rec;
         const call = syscallNameOf(syscallOf(sys, this.#arch));
         const tolerated = rec.tolerated === true && doneWithout(call, cap, ret) ? CAP_OPT_NOAUDIT : 0;
         const opts = (rec.opts ?? optsFromStack(rec.stack ?? [])) | tolerated;
@@ -255,6 +257,7 @@ export class Correlator {
           ret,
           sys,
           initialNs,
+          ...(againstInitial ? { againstInitial: true as const } : {}),
           ...(program === null ? {} : { program }),
           ...(fallbackFor === null ? {} : { fallbackFor }),
           opts,

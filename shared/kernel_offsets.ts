@@ -32,6 +32,8 @@ export interface KernelOffsets {
   /** The inheritable and permitted sets (kernel_cap_t: 64 bits, one u64 since 6.3, two u32 before). */
   credCapInheritable: number;
   credCapPermitted: number;
+  /** The effective set: an allowed check whose capability is not in it was granted by owning the namespace. */
+  credCapEffective: number;
   credUserNs: number;
   nsInum: number;
   ptRegsSize: number;
@@ -114,6 +116,7 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   credEuid: ["cred", "euid.val"],
   credCapInheritable: ["cred", "cap_inheritable"],
   credCapPermitted: ["cred", "cap_permitted"],
+  credCapEffective: ["cred", "cap_effective"],
   credUserNs: ["cred", "user_ns"],
   nsInum: ["user_namespace", "ns.inum"],
   ptRegsSize: ["pt_regs", null],

@@ -27,6 +27,7 @@ const BASE: KernelOffsets = {
   credEuid: 24,
   credCapInheritable: 40,
   credCapPermitted: 48,
+  credCapEffective: 56,
   credUserNs: 144,
   nsInum: 240,
   ptRegsSize: 168,

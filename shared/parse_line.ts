@@ -91,6 +91,8 @@ export type TraceRecord =
     sys: number;
     /** False when the checking process was in a user namespace other than the initial one. */
     initialNs: boolean;
+    /** Made in another user namespace against the initial one: refused whatever it holds (init 4); false when absent. */
+    againstInitial?: boolean;
     /** The check is one its syscall does without when refused (see the `tolerated` record); false when absent. */
     tolerated?: boolean;
     /** The mark of the program the process ran (see AggEntry.program); null when not counted. */
@@ -632,7 +634,8 @@ export class LineParser {
   #aggDone(line: string, stack: string[]): TraceRecord {
     // @agg[cpu, pid, cap, ret, sys, init, program, fallback, <stack or opts>]: count (the CPU only splits the count;
     // see program.ts). `init` is 1 when the checking process was in the initial user namespace, 3 when the check was
-    // also one its syscall does without (see the tolerated record). Summaries made before `init` was counted lack
+    // also one its syscall does without (see the tolerated record), 4 when it was in another and checked against the
+    // initial one, 0 otherwise (or allowed to the owner of the namespace checked against). Summaries made before `init` was counted lack
     // it, and their checks count as made there; older ones lack `program` (the mark of the process's program) and
     // `fallback` (the narrow capability a broad check stood in for) too.
     const m = /^@agg\[\d+((?:, -?\d+)+)(, )?\]: (\d+)$/.exec(line);
@@ -640,7 +643,8 @@ export class LineParser {
     const withStack = m?.[2] !== undefined;
     const keyed = ints.length - (withStack ? 0 : 1); // pid, cap, ret, sys, then perhaps init, program, fallback
     if (
-      !m || keyed < 4 || keyed > 7 || (keyed >= 5 && ints[4] !== 0 && ints[4] !== 1 && ints[4] !== 3) ||
+      !m || keyed < 4 || keyed > 7 ||
+      (keyed >= 5 && ints[4] !== 0 && ints[4] !== 1 && ints[4] !== 3 && ints[4] !== 4) ||
       (keyed >= 6 && ints[5]! < 0) || (keyed === 7 && ints[6]! < 0)
     ) {
       return this.#malformed(line, "bad summary entry");
@@ -651,7 +655,8 @@ export class LineParser {
       cap: ints[1]!,
       ret: ints[2]!,
       sys: ints[3]!,
-      initialNs: keyed === 4 || ints[4] !== 0,
+      initialNs: keyed === 4 || ints[4] === 1 || ints[4] === 3,
+      ...(keyed >= 5 && ints[4] === 4 ? { againstInitial: true } : {}),
       tolerated: keyed >= 5 && ints[4] === 3,
       program: keyed >= 6 ? ints[5]! : null,
       fallbackFor: keyed === 7 && ints[6]! > 0 ? ints[6]! : null,

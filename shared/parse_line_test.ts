@@ -506,6 +506,22 @@ Deno.test("parser reads tolerated records, and summary entries counted as tolera
   ]);
 });
 
+Deno.test("parser reads summary entries of another namespace's checks against the initial one (init 4)", () => {
+  const recs = parseAll([
+    "S begin",
+    "@agg[0, 9137, 23, -1, 140, 4, 0, 0, 0]: 2",
+    "@agg[0, 9137, 21, 0, 272, 0, 0, 0, 0]: 1",
+    "@agg[0, 9137, 21, 0, 272, 5, 0, 0, 0]: 1",
+    "S end",
+  ]);
+  const aggs = recs.filter((r) => r.kind === "agg");
+  assert.deepEqual(aggs.map((a) => [a.cap, a.initialNs, a.againstInitial ?? false, a.count]), [
+    [23, false, true, 2],
+    [21, false, false, 1],
+  ]);
+  assert.deepEqual(recs.filter((r) => r.kind === "malformed").map((r) => r.reason), ["bad summary entry"]);
+});
+
 Deno.test("parser reads a stack-keyed summary entry with an empty stack", () => {
   const recs = parseAll(["S begin", "@agg[0, 1, 21, 0, -1, ", "]: 5", "S end"]);
   assert.deepEqual(recs[1], {

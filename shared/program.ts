@@ -148,6 +148,8 @@ interface _Fields {
    * named-struct form: kernel_cap_t changed shape in 6.3).
    */
   capsHeld: ((cred: string) => string) | null;
+  /** The effective set of a cred; null in the named-struct form (kernel_cap_t's layout changed in Linux 6.3). */
+  capsEffective: ((cred: string) => string) | null;
   credNs(cred: string): string;
   /** Inode of a `struct user_namespace *` expression. */
   nsInum(ns: string): string;
@@ -183,6 +185,7 @@ const TYPED: _Fields = {
   reg: (name) => `(uint64)$regs->${name}`,
   compat: "(curtask->thread_info.status & 2)",
   capsHeld: null,
+  capsEffective: null,
   credNs: (c) => `${c}->user_ns->ns.inum`,
   nsInum: (n) => `${n}->ns.inum`,
 };
@@ -226,6 +229,7 @@ function _raw(o: KernelOffsets): _Fields {
     compat: `(*(uint32 *)${task(o.taskThreadInfoStatus)} & 2)`,
     capsHeld: (c) =>
       `(*(uint64 *)((uint64)${c} + ${o.credCapInheritable}) | *(uint64 *)((uint64)${c} + ${o.credCapPermitted}))`,
+    capsEffective: (c) => `*(uint64 *)((uint64)${c} + ${o.credCapEffective})`,
     credNs: (c) => `*(uint32 *)(*(uint64 *)((uint64)${c} + ${o.credUserNs}) + ${o.nsInum})`,
     nsInum: (n) => `*(uint32 *)((uint64)${n} + ${o.nsInum})`,
   };
@@ -417,8 +421,10 @@ export function generateProgram(options: ProgramOptions): string {
   if (options.probe === "tracepoint") {
     const body = [...prologue];
     // Each kstack() is a stack walk of its own (bpf_get_stackid): take it once per check.
-    body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`, `  $init = ${_initNs(f.credNs("$cred"))};`);
+    body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`);
+    body.push(`  $init = ${_initNs(f.credNs("$cred"), f.nsInum("$tns"))};`);
     body.push(..._tolerated(arch, f, "$cred", "$cap", "$ret").map((l) => `  ${l}`));
+    body.push(..._owned(f, "$cred", "$cap", "$ret").map((l) => `  ${l}`));
     body.push(..._fallback("$cap", "$ret", "$sys", arch).map((l) => `  ${l}`));
     const key = "pid, $cap, $ret, $sys, $init, $k";
     body.push(`  ${_countExact(`pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k`)}`);
@@ -446,9 +452,11 @@ export function generateProgram(options: ProgramOptions): string {
       ? "(arg3 == 0 ? 2 : 0)"
       : "arg3";
     const body = [...prologue];
-    body.push(`  $init = ${_initNs(f.credNs(cred0))};`);
-    // The verdict comes at the return: the entry tells only whether a refusal would be done without.
+    body.push(`  $init = ${_initNs(f.credNs(cred0), f.nsInum(ns1))};`);
+    // The verdict comes at the return: the entry tells only whether a refusal would be done without, and whether an
+    // allowed check would owe it to owning the namespace (2 until then).
     body.push(..._tolerated(arch, f, cred0, "arg2", null).map((l) => `  ${l}`));
+    body.push(..._owned(f, cred0, "arg2", null).map((l) => `  ${l}`));
     body.push(`  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys; @init[tid] = $init;`);
     // --unique with --sites: the call site is part of the key the return is printed for, as on the tracepoint (where
     // it is read: on x86_64).
@@ -466,8 +474,8 @@ export function generateProgram(options: ProgramOptions): string {
     out.push(...checkHook("kprobe:cap_capable", [], "arg2", body));
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
     out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]", live)} {`);
-    out.push("  @n = count();");
-    const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]" + (siteKey ? ", @ra[tid]" : "") +
+    out.push("  @n = count();", "  $init = @init[tid]; if ($init == 2) { $init = retval == 0 ? 0 : 1; }");
+    const key = "pid, @cap[tid], retval, @sys[tid], $init, @opt[tid]" + (siteKey ? ", @ra[tid]" : "") +
       `, $st, ${mark}`;
     if (options.summaryOnly) {
       // counted below, printed never
@@ -480,7 +488,7 @@ export function generateProgram(options: ProgramOptions): string {
     }
     out.push(..._fallback("@cap[tid]", "retval", "@sys[tid]", arch).map((l) => `  ${l}`));
     out.push(
-      `  ${_countExact(`pid, @cap[tid], retval, @sys[tid], @init[tid], ${mark}, $fb, @opt[tid]`)}`,
+      `  ${_countExact(`pid, @cap[tid], retval, @sys[tid], $init, ${mark}, $fb, @opt[tid]`)}`,
     );
     out.push(
       "  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);" +
@@ -864,13 +872,27 @@ export const INIT_USER_NS = 4026531837;
 
 /**
  * 1 when the checking process is in the initial user namespace (`inum` is its credentials' namespace), 0 for any
- * other. A process in another namespace (one it made, as `unshare -U` does, or a rootless container's) is allowed
- * only what it holds there, which needs no capability from outside: the recommendation leaves those checks out. A
- * process of the initial namespace allowed a check against another one may owe it to a capability it holds in the
- * initial one, as root entering a container does: those count.
+ * other, 4 for another checked against the initial one (`target`). A process in another namespace (one it made, as
+ * `unshare -U` does, or a rootless container's) is allowed only what it holds there, which needs no capability from
+ * outside: the recommendation leaves those checks out. Against the initial namespace it is refused whatever it
+ * holds: no capability granted passes those either. A process of the initial namespace allowed a check against
+ * another one may owe it to a capability it holds in the initial one, as root entering a container does: those
+ * count, unless it owes it to owning that namespace (see _owned).
  */
-function _initNs(inum: string): string {
-  return `(${inum} == ${INIT_USER_NS} ? 1 : 0)`;
+function _initNs(inum: string, target: string): string {
+  return `(${inum} == ${INIT_USER_NS} ? 1 : (${target} == ${INIT_USER_NS} ? 4 : 0))`;
+}
+
+/**
+ * Sets `$init` to 0 for a check allowed to a process of the initial namespace that lacks the capability: the kernel
+ * allowed it because the process owns the namespace checked against (one `unshare -U` just made), which needs no
+ * capability. `ret` null (the kprobe's entry): 2, made 0 or 1 at the return. Not in the named-struct form, which does
+ * not read the sets.
+ */
+function _owned(f: _Fields, cred: string, cap: string, ret: string | null): string[] {
+  if (f.capsEffective === null) return [];
+  const lacks = `${cap} < 64 && ((${f.capsEffective(cred)} >> ${cap}) & 1) == 0`;
+  return [`if ($init == 1 && ${ret === null ? "" : `${ret} == 0 && `}${lacks}) { $init = ${ret === null ? 2 : 0}; }`];
 }
 
 /** The summary: the kernel's exact counts between markers. */

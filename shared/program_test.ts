@@ -51,6 +51,7 @@ const OFFSETS: KernelOffsets = {
   credEuid: 20,
   credCapInheritable: 24,
   credCapPermitted: 28,
+  credCapEffective: 32,
   credUserNs: 136,
   nsInum: 140,
   ptRegsSize: 168,
@@ -108,9 +109,11 @@ Deno.test("program's tracepoint check prints the C record with the kernel stack"
   assert.ok(p.includes("curtask->real_parent->tgid"));
   assert.ok(p.includes("@n = count();"));
   assert.ok(
-    p.includes("$init = ($cred->user_ns->ns.inum == 4026531837 ? 1 : 0);"),
-    "the checking process's own namespace",
+    p.includes("$init = ($cred->user_ns->ns.inum == 4026531837 ? 1 : ($tns->ns.inum == 4026531837 ? 4 : 0));"),
+    "the checking process's own namespace, and the one checked against",
   );
+  // The named-struct form does not read the effective set: no check is taken for one the namespace's owner passes.
+  assert.ok(!p.includes("$init = 0;"), p);
   // Marked with the program the process runs: the time of its exec (see ProgramMap.programMarked).
   assert.ok(p.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, @t[pid], $fb, $k]++;"));
   assert.equal(KSTACK_DEPTH, 4);
@@ -140,6 +143,23 @@ Deno.test("program reads the tracepoint record once, at offsets from BTF, when i
   const typed = probe(gen({ offsets: OFFSETS }), "tracepoint:capability:cap_capable");
   assert.equal(typed.match(/args->/g)?.length, 4);
   assert.ok(typed.includes("*(uint32 *)((uint64)$cred + 4)"));
+});
+
+Deno.test("program counts a check allowed for owning the namespace, not the capability, as needing none", () => {
+  // The effective set at its offset: a check allowed while its capability is not in it was allowed to the owner of
+  // the namespace checked against (unshare -U's own), and is counted with init 0, as one allowed elsewhere.
+  const owned = "$cap < 64 && ((*(uint64 *)((uint64)$cred + 32) >> $cap) & 1) == 0";
+  const tp = probe(gen({ offsets: OFFSETS }), "tracepoint:capability:cap_capable");
+  assert.ok(tp.includes(`  if ($init == 1 && $ret == 0 && ${owned}) { $init = 0; }`), tp);
+  assert.ok(tp.indexOf("{ $init = 0; }") < tp.indexOf("@agg[cpu, pid, $cap, $ret, $sys, $init,"));
+  // On kprobes the verdict comes at the return: 2 at the entry, then 0 if allowed, 1 if refused.
+  const prog = gen({ probe: "kprobe", offsets: OFFSETS });
+  const entry = probe(prog, "kprobe:cap_capable");
+  const arg = owned.replaceAll("$cap", "arg2").replace("$cred", "arg0");
+  assert.ok(entry.includes(`  if ($init == 1 && ${arg}) { $init = 2; }`), entry);
+  assert.ok(entry.indexOf("{ $init = 2; }") < entry.indexOf("@init[tid] = $init;"));
+  const ret = probe(prog, "kretprobe:cap_capable");
+  assert.ok(ret.includes("$init = @init[tid]; if ($init == 2) { $init = retval == 0 ? 0 : 1; }"), ret);
 });
 
 Deno.test("program reads the syscall number from saved registers on x86_64", () => {
@@ -454,7 +474,12 @@ Deno.test("program's kprobe entry prints the B record with opts read from the 4t
   const entry = probe(prog, "kprobe:cap_capable /(pid == 4242 || @t[pid])/");
   assert.ok(entry.includes(B_PRINTF), entry);
   assert.ok(entry.includes("@cap[tid] = arg2; @opt[tid] = arg3; @sys[tid] = $sys;"));
-  assert.ok(entry.includes("$init = (((struct cred *)arg0)->user_ns->ns.inum == 4026531837 ? 1 : 0);"));
+  assert.ok(
+    entry.includes(
+      "$init = (((struct cred *)arg0)->user_ns->ns.inum == 4026531837 ? 1 : " +
+        "(((struct user_namespace *)arg1)->ns.inum == 4026531837 ? 4 : 0));",
+    ),
+  );
   assert.ok(entry.includes("@init[tid] = $init;"));
   assert.ok(entry.includes("((struct cred *)arg0)->uid.val, ((struct cred *)arg0)->euid.val, arg2, arg3, $sys,"));
   assert.ok(entry.includes("((struct cred *)arg0)->user_ns->ns.inum, ((struct user_namespace *)arg1)->ns.inum"));
@@ -559,7 +584,8 @@ Deno.test("program's kretprobe prints R only for a tracked task whose entry was 
   );
   assert.ok(ret.includes(R_PRINTF));
   assert.ok(ret.includes("@n = count();"));
-  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[pid], $fb, @opt[tid]]++;"));
+  assert.ok(ret.includes("  $init = @init[tid]; if ($init == 2) { $init = retval == 0 ? 0 : 1; }"), ret);
+  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], $init, @t[pid], $fb, @opt[tid]]++;"));
   const forget = "delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);";
   assert.ok(ret.indexOf("@agg[") < ret.indexOf(forget));
   const end = probe(gen({ probe: "kprobe" }), "END");
@@ -573,7 +599,7 @@ Deno.test("program's kretprobe keeps the exclusions of system mode for every ret
 
 Deno.test("program's kprobe path with --unique prints each distinct return once", () => {
   const ret = probe(gen({ probe: "kprobe", unique: true }), "kretprobe:cap_capable");
-  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], $st, @t[pid]";
+  const key = "pid, @cap[tid], retval, @sys[tid], $init, @opt[tid], $st, @t[pid]";
   assert.ok(
     ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n${REUSED}    @p = count(); ${R_PRINTF}\n  }`),
     ret,
@@ -585,7 +611,7 @@ Deno.test("program's kprobe path with --unique and --sites keys a return by its 
   const prog = gen({ probe: "kprobe", unique: true, sites: true });
   assert.ok(probe(prog, "kprobe:cap_capable").includes("  @ra[tid] = $ra;"));
   const ret = probe(prog, "kretprobe:cap_capable");
-  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], @ra[tid], $st, @t[pid]";
+  const key = "pid, @cap[tid], retval, @sys[tid], $init, @opt[tid], @ra[tid], $st, @t[pid]";
   assert.ok(ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;`), ret);
   assert.ok(ret.includes(" delete(@ra[tid]);"), ret);
   assert.ok(probe(prog, "END").includes("clear(@ra);"));
@@ -722,7 +748,7 @@ Deno.test("program marks each count with its process's program: its exec's time,
     );
     const key = probeKind === "tracepoint"
       ? "@agg[cpu, pid, $cap, $ret, $sys, $init, @t[pid], $fb, $k]++;"
-      : "@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[pid], $fb, @opt[tid]]++;";
+      : "@agg[cpu, pid, @cap[tid], retval, @sys[tid], $init, @t[pid], $fb, @opt[tid]]++;";
     assert.ok(prog.includes(key), prog);
     // --unique prints a key's first check in each program a process runs: the mark is part of it.
     assert.match(gen({ probe: probeKind, unique: true }), /@seen\[.*, @t\[pid\]\] = 1;/);
@@ -779,7 +805,7 @@ Deno.test("program notes a refused narrow check and counts the broad check right
       const mark = "@t[pid]";
       const key = probeKind === "tracepoint"
         ? `@agg[cpu, pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k]++;`
-        : `@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], ${mark}, $fb, @opt[tid]]++;`;
+        : `@agg[cpu, pid, @cap[tid], retval, @sys[tid], $init, ${mark}, $fb, @opt[tid]]++;`;
       assert.ok(prog.includes(key), prog);
       assert.ok(probe(prog, "END").includes("clear(@nd);"));
     }

@@ -78,8 +78,9 @@ const NOTE = "Covers only the code paths this run exercised; no-audit probing ch
  * The capabilities the program used or was refused in audited checks, narrowed where the kernel tried a narrow
  * capability (CAP_PERFMON before CAP_SYS_ADMIN, and the others of FALLBACK_OF) before falling back. A check allowed to
  * a process in a user namespace other than the initial one (one it made, as `unshare -U` does, or a rootless
- * container's) is left out: it held the capability there and needs none from outside; one refused there is kept,
- * since the capability granted outside would cover it.
+ * container's) is left out: it held the capability there and needs none from outside; so is one allowed to the owner
+ * of the namespace checked against. One refused there is kept (a capability held in its namespace would pass it),
+ * but not one checked against the initial namespace, which no capability granted passes (the note says so).
  *
  * @example
  * ```ts
@@ -107,7 +108,7 @@ export function recommend(input: RecommendInput): Recommendation {
   // Each count's program: marked by the kernel with one it knows, that one's. Else the one its pid ran at the end,
   // unless the stream charged its checks before an exec already (null).
   const charged = counts.map((a) => {
-    if (a.ret === 0 && !a.initialNs) return undefined;
+    if ((a.ret === 0 && !a.initialNs) || (a.ret !== 0 && a.againstInitial)) return undefined;
     const marked = a.program === undefined ? undefined : input.programMarked?.(a.program);
     if (marked !== undefined) return marked;
     const last = programOf(a.pid);
@@ -125,13 +126,16 @@ export function recommend(input: RecommendInput): Recommendation {
     for (const key of keys) if (key !== "caps") { for (const c of from[key]) share[key].add(c); }
   }
   let elsewhere = 0;
+  // Refused to a process in another user namespace against the initial one: no capability granted passes them.
+  const beyond = new Map<number, number>();
   const counted = { narrow: new Map<number, number>(), alone: new Map<number, number>() };
   /** Each capability's counted checks. */
   const checks = new Map<number, number>();
   for (const [i, a] of counts.entries()) {
     const to = charged[i];
     if (to === undefined) {
-      elsewhere += a.count;
+      if (a.ret === 0) elsewhere += a.count;
+      else beyond.set(a.cap, (beyond.get(a.cap) ?? 0) + a.count);
       continue;
     }
     caps.add(a.cap);
@@ -193,7 +197,15 @@ export function recommend(input: RecommendInput): Recommendation {
   const sorted = all.filter((c) => !covered.has(c));
   const list = sorted.map(capConstant);
   let note = elsewhere === 0 ? NOTE : `${NOTE} So ${elsewhere === 1 ? "is 1 check" : `are ${elsewhere} checks`} ` +
-    "allowed to processes in a user namespace other than the initial one: they need no capability outside it.";
+    "allowed to processes in a user namespace other than the initial one, or to the owner of the one checked " +
+    "against: they need no capability outside it.";
+  if (beyond.size > 0) {
+    const n = [...beyond.values()].reduce((x, y) => x + y, 0);
+    const names = [...beyond.keys()].sort((x, y) => x - y).map(capConstant).join(", ");
+    note += ` ${n === 1 ? "1 check" : `${n} checks`} (${names}) ${n === 1 ? "was" : "were"} refused to processes ` +
+      "in a user namespace other than the initial one, against the initial one: no capability granted passes " +
+      "that, so none is recommended for them; such a program has to run outside its user namespace.";
+  }
   const unknown = list.filter((c) => _UNKNOWN.test(c));
   if (unknown.length > 0) {
     note += ` ${unknown.join(" ")} ${unknown.length === 1 ? "is a capability" : "are capabilities"} this version ` +

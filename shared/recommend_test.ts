@@ -211,13 +211,33 @@ Deno.test("recommend leaves out checks allowed in another user namespace, and ke
   assert.deepEqual(r.capabilities, ["CAP_CHOWN", "CAP_NET_ADMIN"]);
   assert.ok(
     r.note.endsWith(
-      " So are 3 checks allowed to processes in a user namespace other than the initial one: they need no capability outside it.",
+      " So are 3 checks allowed to processes in a user namespace other than the initial one, or to the owner of the" +
+        " one checked against: they need no capability outside it.",
     ),
     r.note,
   );
   const initial = recommend({ agg: [agg(21), agg(0)], narrowings: [], alone: new Map() });
   assert.deepEqual(initial.capabilities, ["CAP_CHOWN", "CAP_SYS_ADMIN"]);
   assert.ok(!initial.note.includes("namespace"), initial.note);
+});
+
+Deno.test("recommend leaves out checks refused in another user namespace against the initial one, and says so", () => {
+  // nice(-1) in `unshare -Ur`: setpriority asks for CAP_SYS_NICE in the initial namespace, which a process of
+  // another cannot hold, whatever its file or its container is granted.
+  const r = recommend({
+    agg: [agg(23, { initialNs: false, againstInitial: true, ret: -1, count: 2 }), agg(0, { ret: -1 })],
+    narrowings: [],
+    alone: new Map(),
+  });
+  assert.deepEqual(r.capabilities, ["CAP_CHOWN"]);
+  assert.ok(
+    r.note.endsWith(
+      " 2 checks (CAP_SYS_NICE) were refused to processes in a user namespace other than the initial one, against the" +
+        " initial one: no capability granted passes that, so none is recommended for them; such a program has to run" +
+        " outside its user namespace.",
+    ),
+    r.note,
+  );
 });
 
 Deno.test("recommend gives CAP_DAC_READ_SEARCH alone for reads, and keeps CAP_DAC_OVERRIDE a write needed", () => {

@@ -1169,7 +1169,27 @@ Deno.test("checks allowed in a user namespace the program made are counted but n
     const admin = caps.find((c) => c.cap_name === "cap_sys_admin");
     assert.ok((admin?.allowed as number) > 0, "unshare's writes of its id maps are allowed CAP_SYS_ADMIN checks");
     assert.deepEqual(rec.capabilities, [], "they need no capability outside the namespace");
-    assert.match(rec.note as string, / allowed to processes in a user namespace other than the initial one: /);
+    assert.match(rec.note as string, / allowed to processes in a user namespace other than the initial one, or /);
+  }
+});
+
+Deno.test("a check allowed for owning the namespace needs no capability; one no namespace can pass is not advised", async () => {
+  await requireTracing();
+  // unshare -Un: the network namespace's CAP_SYS_ADMIN check is against the user namespace nobody just made, from the
+  // initial one, and allowed because nobody owns it. nice -n -1 inside one: refused against the initial namespace,
+  // which nothing granted to the program could pass.
+  const cases: [string[], string[], RegExp][] = [
+    [["/usr/bin/unshare", "-Un", "/bin/true"], [], / allowed to processes in a user namespace other than the init/],
+    [["/usr/bin/unshare", "-Ur", "/usr/bin/nice", "-n", "-1", "/bin/true"], [], /\(CAP_SYS_NICE\) was refused to /],
+  ];
+  for (const [argv, want, note] of cases) {
+    for (const mode of [["-c"], ["--summary-only"]]) {
+      const { events, code } = await runJson([...mode, "-u", "nobody", "--", ...argv]);
+      assert.equal(code, 0, argv.join(" "));
+      const { rec } = summaryOf(events);
+      assert.deepEqual(rec.capabilities, want, `${argv.join(" ")} ${mode.join(" ")}`);
+      assert.match(rec.note as string, note);
+    }
   }
 });
 
