@@ -1,7 +1,7 @@
 /** Finds the file behind each exec record, for the recommendation's setcap lines (see shared/program_map.ts). */
 
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
-import { interpreterName, scriptFromArgv } from "../shared/interpreter.ts";
+import { interpreterName, scriptFromArgv, shebangInterpreter } from "../shared/interpreter.ts";
 
 /** The longest string bpftrace gives captrace, with its terminating NUL (BPFTRACE_STRLEN, see cli/session.ts). */
 export const MAX_PATH = 200;
@@ -77,9 +77,12 @@ export async function programFile(
 }
 
 /**
- * programFile for a process with captrace's root, or gone. A relative path of a process that is gone is looked for
- * in its parent's working directory, then captrace's (the command's first), and taken only if it is the very file
- * executed (`gone.exeIno`, from the kernel): a directory changed since may hold another file of that name.
+ * programFile for a process with captrace's root, or gone. A path of the process's own (relative, or one of its
+ * files) is taken only if it is the very file executed, when the kernel's record says which (`gone.exeIno`: the
+ * binary's inode number, or a script's interpreter's): the process may have changed directory, or executed another
+ * program since, and a file of that name there, or that program of the same name, is not it. Not found where the
+ * process is now, or with the process gone, it is looked for in its parent's working directory, then captrace's (the
+ * command's first).
  */
 async function _inOurRoot(
   path: string,
@@ -95,22 +98,40 @@ async function _inOurRoot(
     return { path: real, script: await _isScript(real) };
   }
   const exe = await Deno.readLink(`/proc/${pid}/exe`).catch(() => null);
+  const ino = gone?.exeIno ?? 0;
   let candidate = own;
   if (!own.startsWith("/")) {
     const cwd = await Deno.readLink(`/proc/${pid}/cwd`).catch(() => null);
     candidate = cwd === null ? "" : `${cwd.replace(/\/$/, "")}/${own}`;
-    if (cwd === null && exe === null && gone !== undefined && gone.exeIno > 0) {
-      const found = await _executedIn(own, gone.exeIno, gone.ppid);
-      if (found !== null) return { path: found, script: false };
-    }
   }
   const real = candidate === "" ? null : await Deno.realPath(candidate).catch(() => null);
+  // What the process runs now, by that path, is the file (whatever inode number a file system reports).
   if (real !== null && real === exe) return { path: real, script: false };
-  if (real !== null && await _isScript(real)) return { path: real, script: true };
+  if (real !== null && ino > 0) {
+    if ((await _stat(real))?.ino === ino) return { path: real, script: false };
+    if (await _isScript(real) && [0, ino].includes(await _interpreterIno(real))) return { path: real, script: true };
+  } else if (real !== null && await _isScript(real)) return { path: real, script: true };
+  if (ino > 0 && !own.startsWith("/")) {
+    const found = await _executedIn(own, ino, gone?.ppid);
+    if (found !== null) return { path: found, script: false };
+  }
   // The process moved, or already runs something else (it exec'd again): its binary is the file only if it goes by
-  // the same name.
-  if (exe !== null && _base(exe) === _base(path)) return { path: exe, script: false };
+  // the same name, and is the file executed when the record says which.
+  if (exe !== null && _base(exe) === _base(path) && (ino === 0 || (await _stat(exe))?.ino === ino)) {
+    return { path: exe, script: false };
+  }
   return { path, script: false };
+}
+
+/**
+ * The inode number of the interpreter the `#!` line of the script `path` names, which the kernel's exec record gives
+ * for a script; 0 when it names none, or a relative one (found from the process's directory then).
+ */
+async function _interpreterIno(path: string): Promise<number> {
+  const head = await _head(path, 256);
+  const interpreter = head === null ? null : shebangInterpreter(new TextDecoder().decode(head));
+  if (interpreter === null || !interpreter.startsWith("/")) return 0;
+  return (await _stat(interpreter))?.ino ?? 0;
 }
 
 /** captrace's working directory, or null once it was removed (Deno.cwd throws then). */
@@ -367,15 +388,22 @@ function _ownPath(path: string, pid: number): string | null {
 
 /** True when `path` is a regular file that starts with `#!`. */
 async function _isScript(path: string): Promise<boolean> {
+  const head = await _head(path, 2);
+  return head !== null && head.length === 2 && head[0] === 0x23 && head[1] === 0x21; // "#!"
+}
+
+/** The first bytes of `path` (at most `n`, one read) when it is a regular file; null otherwise. */
+async function _head(path: string, n: number): Promise<Uint8Array | null> {
   const st = await _stat(path);
-  if (!st?.isFile) return false;
+  if (!st?.isFile) return null;
   let file: Deno.FsFile | null = null;
   try {
     file = await Deno.open(path);
-    const head = new Uint8Array(2);
-    return (await file.read(head)) === 2 && head[0] === 0x23 && head[1] === 0x21; // "#!"
+    const head = new Uint8Array(n);
+    const got = await file.read(head);
+    return head.subarray(0, got ?? 0);
   } catch {
-    return false;
+    return null;
   } finally {
     file?.close();
   }

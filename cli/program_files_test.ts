@@ -122,6 +122,52 @@ Deno.test("programFile finds a gone process's relative path in captrace's direct
   }
 });
 
+Deno.test("programFile takes a running process's relative path by the inode executed, not by what it runs now", async () => {
+  const dir = await _dir();
+  const here = { mntNs: 1, root: "r" };
+  const place = (exeIno: number) => ({ mntNs: 1, root: "r", rootIno: 0, exeIno });
+  const ino = async (p: string) => (await Deno.stat(p)).ino!;
+  const spawn = (cwd: string) =>
+    new Deno.Command("/usr/bin/sleep", { args: ["30"], cwd, stdout: "null", stderr: "null" }).spawn();
+  await Deno.mkdir(`${dir}/d3`);
+  await Deno.mkdir(`${dir}/d1`);
+  await Deno.mkdir(`${dir}/d4`);
+  await Deno.copyFile(`${dir}/tool`, `${dir}/d3/sleep`);
+  await Deno.copyFile(`${dir}/tool`, `${dir}/d1/tool`);
+  await Deno.writeTextFile(`${dir}/d4/tool`, "#!/bin/sh\nexit 0\n");
+  // `env ./d3/sleep /usr/bin/sleep 30`: by the time its exec is looked up, the process runs /usr/bin/sleep, a file of
+  // the same name, which is not the one it executed.
+  const p = spawn(dir);
+  // `cd d1 && ./tool ...`, then the tool changed to d4, which holds a script of that name: the shell that ran it is
+  // still in d1.
+  const [parent, moved] = [spawn(`${dir}/d1`), spawn(`${dir}/d4`)];
+  try {
+    const sleep = await ino(`${dir}/d3/sleep`);
+    assert.deepEqual(await programFile("./d3/sleep", p.pid, place(sleep), 1, here), {
+      path: `${dir}/d3/sleep`,
+      script: false,
+    });
+    assert.deepEqual(await programFile("./tool", moved.pid, place(await ino(`${dir}/d1/tool`)), parent.pid, here), {
+      path: `${dir}/d1/tool`,
+      script: false,
+    });
+    // The script is taken when the inode is its interpreter's, as the kernel's record gives for a script.
+    assert.deepEqual(await programFile("./tool", moved.pid, place(await ino("/bin/sh")), parent.pid, here), {
+      path: `${dir}/d4/tool`,
+      script: true,
+    });
+    // Without the inode (named-struct form), as before: the process's binary of that name.
+    assert.deepEqual(await programFile("./d3/sleep", p.pid, place(0), 1, here), {
+      path: await Deno.realPath("/usr/bin/sleep"),
+      script: false,
+    });
+  } finally {
+    for (const c of [p, parent, moved]) c.kill("SIGKILL");
+    await Promise.all([p.status, parent.status, moved.status]);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("programFile looks a path up at each exec: the file it leads to may change, its inode or not", async () => {
   const dir = await _dir();
   const here = { mntNs: 1, root: "r" };
