@@ -128,6 +128,27 @@ const TYPED_AGAIN_MS = 3_000;
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
 /** True for a line of bpftrace's stderr that HARMLESS_STDERR says is no trouble. */
+/**
+ * bpftrace's stderr without its harmless lines, nor the program line and marker that follow a harmless warning
+ * (`program.bt:30:33-34: WARNING: Addrspace mismatch`, the line, `~`): none of them is a reason for a failure.
+ */
+function _meaningful(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let context = 0;
+  for (const line of lines) {
+    if (context > 0) {
+      context = /^\s+[~^]+\s*$/.test(line) ? 0 : context - 1;
+      continue;
+    }
+    if (_harmless(line)) {
+      if (/^\S+:\d+:\d+(?:-\d+)?: WARNING: /.test(line)) context = 2;
+      continue;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
 function _harmless(line: string): boolean {
   return HARMLESS_STDERR.some((re) => re.test(line));
 }
@@ -1370,9 +1391,9 @@ class _Session {
   async #readStderr(): Promise<void> {
     const splitter = new LineSplitter(4096);
     const dec = new TextDecoder();
+    // Kept whole: a harmless warning's context lines are told by the warning before them (see _meaningful).
     const handle = (line: string) => {
-      if (_harmless(line) && !this.options.debug) return;
-      if (this.stderrLines.length < 200) this.stderrLines.push(line);
+      if (this.stderrLines.length < 1000) this.stderrLines.push(line);
       if (this.options.debug) _notice(this.options, this.sink, `bpftrace: ${line}`);
     };
     for await (const chunk of this.tracer.stderr) {
@@ -1676,10 +1697,9 @@ class _Session {
   }
 
   #tracerError(): string {
-    // With --debug the harmless lines are kept too (and shown): they are no reason.
-    const lines = this.stderrLines.filter((l) => !_harmless(l));
+    const lines = _meaningful(this.stderrLines);
     const err = lines.find((l) => /ERROR|error/.test(l)) ?? lines[0];
-    return err ? err.replace(/^ERROR:\s*/, "").trim() : "it printed nothing";
+    return err ? err.replace(/^ERROR:\s*/, "").trim() : "it printed no error";
   }
 
   #describeStatus(s: Deno.CommandStatus | null): string {

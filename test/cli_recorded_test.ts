@@ -300,6 +300,23 @@ Deno.test("bpftrace dying mid-trace: reported, exit 1, and the command is not or
   await Deno.remove(replay);
 });
 
+Deno.test("bpftrace dying gives its error, never the program line of a harmless warning", async () => {
+  const replay = await temp("READY 1000\n");
+  const warning = [
+    "ERROR: Unknown error -1: couldn't set RLIMIT_MEMLOCK for bpftrace. If your program is not loading, you can try",
+    "/tmp/captrace-control-1/program.bt:30:33-34: WARNING: Addrspace mismatch",
+    "            if ($w >= $cs && $w < $ce) { $ra = $w; } $sp += 8; } }",
+    "                                ~",
+  ];
+  const cases: [string[], string][] = [[warning, "it printed no error"], [[...warning, "ERROR: map full"], "map full"]];
+  for (const [stderr, reason] of cases) {
+    const r = await fake({ FAKE_REPLAY: replay, FAKE_EXIT: "1", FAKE_STDERR: stderr.join("\n") }, ["-p", "1"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`^captrace: bpftrace stopped unexpectedly \\(exit status 1\\): ${reason}$`, "m"));
+  }
+  await Deno.remove(replay);
+});
+
 Deno.test("malformed and oversized tracer lines are counted, shown with --debug, and never crash", async () => {
   const huge = "C " + "9".repeat(1 << 20);
   const replay = await temp(
