@@ -36,18 +36,23 @@ export function formatEvent(e: Event): string {
         `Summary: ${t.seen} checks seen, ${t.shown} shown, ${t.hidden} hidden, ${t.lost} lost`,
       ];
       for (const c of e.capabilities) {
+        // No-audit checks (memory accounting, probing) are counted, never needed: said, since they are often denied.
+        const noaudit = c.noaudit > 0 ? `  (${c.noaudit === c.checks ? "all" : c.noaudit} no-audit, not needed)` : "";
         lines.push(
           `  ${capabilityName(c.cap, c.cap_name).padEnd(22)} ${String(c.allowed).padStart(6)} allowed ` +
-            `${String(c.denied).padStart(6)} denied  ${c.syscalls.join(",")}`,
+            `${String(c.denied).padStart(6)} denied  ${c.syscalls.join(",")}${noaudit}`,
         );
       }
+      const label = "Recommendation: ";
       if (e.recommendation.capabilities.length > 0) {
         // One setcap line per program, aligned under the first.
-        const label = "Recommendation: ";
-        e.recommendation.setcap.split("\n").forEach((l, i) =>
-          lines.push(`${i ? " ".repeat(label.length) : label}${l}`)
-        );
-      }
+        const setcap = e.recommendation.setcap.split("\n");
+        // A comment that points to the service's or container's form ("below" in the CLI's summary): here it is.
+        if (/\(below\)/.test(e.recommendation.setcap)) {
+          setcap.push(`for a service: ${e.recommendation.systemd.split("\n").join(" ")}`);
+        }
+        setcap.forEach((l, i) => lines.push(`${i ? " ".repeat(label.length) : label}${l}`));
+      } else lines.push(`${label}no capabilities needed`);
       return lines.join("\n");
     }
   }

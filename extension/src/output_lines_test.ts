@@ -42,3 +42,35 @@ Deno.test("output channel aligns one setcap line per program under the first", (
     "                setcap cap_net_raw+ep /ws/deny",
   ]);
 });
+
+Deno.test("output channel says no-audit checks are not needed, and when nothing is", () => {
+  const summary = loadEvents("deny_chown").find((e) => e.type === "summary")!;
+  if (summary.type !== "summary") throw new Error("no summary");
+  const admin = { cap: 21, cap_name: "cap_sys_admin", checks: 5, allowed: 0, denied: 5, audited: 0, noaudit: 5 };
+  const lines = formatEvent({
+    ...summary,
+    capabilities: [{ ...admin, syscalls: ["brk", "mmap"], pids: [4242] }],
+    recommendation: { ...summary.recommendation, capabilities: [], setcap: "setcap -r /ws/deny" },
+  }).split("\n");
+  assertEquals(lines.slice(1), [
+    "  cap_sys_admin               0 allowed      5 denied  brk,mmap  (all no-audit, not needed)",
+    "Recommendation: no capabilities needed",
+  ]);
+});
+
+Deno.test("output channel gives the service's form where a setcap comment points to it", () => {
+  const summary = loadEvents("deny_chown").find((e) => e.type === "summary")!;
+  if (summary.type !== "summary") throw new Error("no summary");
+  const lines = formatEvent({
+    ...summary,
+    recommendation: {
+      ...summary.recommendation,
+      setcap: "# /ws/run.sh is a script: grant cap_chown to its service or container instead (below)",
+      systemd: "CapabilityBoundingSet=CAP_CHOWN\nAmbientCapabilities=CAP_CHOWN",
+    },
+  }).split("\n");
+  assertEquals(lines.slice(-2), [
+    "Recommendation: # /ws/run.sh is a script: grant cap_chown to its service or container instead (below)",
+    "                for a service: CapabilityBoundingSet=CAP_CHOWN AmbientCapabilities=CAP_CHOWN",
+  ]);
+});
