@@ -41,8 +41,9 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
     problems.scheduleUpdate();
     status.update();
     const latest = model.sessions.at(-1);
+    // Kept after the end of a trace that saw no check: a short debuggee may have made its checks before the attach.
     view.message = latest?.note &&
-        (latest.state === "running" || latest.state === "starting")
+        (latest.state === "running" || latest.state === "starting" || latest.allowed + latest.denied === 0)
       ? latest.note
       : "";
   };

@@ -8,8 +8,9 @@ export function nodeLabel(
 ): { label: string; description: string } {
   switch (node.kind) {
     case "session": {
-      // Stopped by the user: the stop's SIGTERM (143) or SIGINT (130), not an ending of the program's own.
-      const state = node.state === "exited" && node.stopped && (node.exitCode === 143 || node.exitCode === 130)
+      // Stopped by the user: the stop's SIGTERM (143) or SIGINT (130), not an ending of the program's own; or 0, a
+      // trace of a running process (--pid) ended normally, the process left running.
+      const state = node.state === "exited" && node.stopped && [0, 130, 143].includes(node.exitCode ?? -1)
         ? "stopped"
         : node.state === "exited" && node.stopped
         ? `stopped, exited ${node.exitCode ?? "?"}`

@@ -37,6 +37,9 @@ Deno.test("a session the user stopped says so, not its SIGTERM status", () => {
   // One that ended on its own while being stopped keeps its status.
   s.exitCode = 1;
   assertEquals(nodeLabel(s).description, "stopped, exited 1 · 0 allowed, 0 denied");
+  // A trace of a running process ends with 0 when stopped: captrace's status, not the process's.
+  s.exitCode = 0;
+  assertEquals(nodeLabel(s).description, "stopped · 0 allowed, 0 denied");
 });
 
 Deno.test("a trace that failed while running says so, not only its exit status", () => {
