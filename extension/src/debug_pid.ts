@@ -23,9 +23,27 @@ export function pidFromDapMessage(m: unknown): number | null {
 export function remoteSetting(config: Record<string, unknown>): string | null {
   for (const key of ["connect", "host", "address", "remoteRoot", "pipeTransport", "miDebuggerServerAddress"]) {
     const v = config[key];
+    // This machine by name (the JavaScript debugger fills in "localhost" for an attach by port).
+    if ((key === "host" || key === "address") && typeof v === "string" && isLoopback(v)) continue;
     if (v !== undefined && v !== null && v !== "") return key;
   }
   return null;
+}
+
+/** True for a name of this machine's loopback interface: localhost, 127.0.0.0/8, ::1. */
+export function isLoopback(host: string): boolean {
+  return /^(?:localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/i.test(host);
+}
+
+/**
+ * The inspector port a JavaScript debugger's `attach` configuration connects to on this machine, else null: the
+ * debuggee is the process listening there (`node --inspect=PORT`).
+ */
+export function inspectorPort(config: Record<string, unknown>): number | null {
+  if (config.request !== "attach" || !/^(?:pwa-)?node$/.test(String(config.type))) return null;
+  if (remoteSetting(config) !== null || config.processId !== undefined) return null;
+  const port = typeof config.port === "string" && /^\d+$/.test(config.port) ? Number(config.port) : config.port;
+  return typeof port === "number" && Number.isInteger(port) && port > 0 && port < 65536 ? port : null;
 }
 
 /** The pid an `attach` configuration names in `processId` (a number or a numeric string), else null. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pidFromAttachConfig, pidFromDapMessage, remoteSetting } from "./debug_pid.ts";
+import { inspectorPort, isLoopback, pidFromAttachConfig, pidFromDapMessage, remoteSetting } from "./debug_pid.ts";
 
 Deno.test("a debuggee that is not local has no pid here: a process event saying so, or a remote configuration", () => {
   const event = { type: "event", event: "process", body: { systemProcessId: 1, isLocalProcess: false } };
@@ -12,6 +12,24 @@ Deno.test("a debuggee that is not local has no pid here: a process event saying 
   assert.equal(remoteSetting({ request: "attach", pipeTransport: { pipeProgram: "ssh" } }), "pipeTransport");
   assert.equal(remoteSetting({ request: "launch", program: "${workspaceFolder}/a.out", host: "" }), null);
   assert.equal(remoteSetting({ request: "attach", processId: 42 }), null);
+});
+
+Deno.test("an attach to this machine's inspector port is local: its debuggee is the process listening there", () => {
+  // The JavaScript debugger fills in address "localhost" for an attach by port.
+  const attach = { type: "node", request: "attach", port: 9339, address: "localhost" };
+  assert.equal(remoteSetting(attach), null);
+  assert.equal(inspectorPort(attach), 9339);
+  assert.equal(inspectorPort({ ...attach, type: "pwa-node", port: "9340", address: "127.0.0.1" }), 9340);
+  assert.equal(remoteSetting({ ...attach, address: "[::1]" }), null);
+  // Another host, a container's files, a pid given, a launch, another debugger: not by port.
+  assert.equal(inspectorPort({ ...attach, address: "10.0.0.2" }), null);
+  assert.equal(inspectorPort({ ...attach, remoteRoot: "/app" }), null);
+  assert.equal(inspectorPort({ ...attach, processId: 42 }), null);
+  assert.equal(inspectorPort({ ...attach, request: "launch" }), null);
+  assert.equal(inspectorPort({ ...attach, type: "debugpy" }), null);
+  assert.equal(inspectorPort({ ...attach, port: 70000 }), null);
+  for (const h of ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1"]) assert.ok(isLoopback(h), h);
+  for (const h of ["localhost.example", "10.0.0.1", "::2", "1127.0.0.1"]) assert.ok(!isLoopback(h), h);
 });
 
 Deno.test("debug pid comes from a DAP process event's systemProcessId", () => {

@@ -6,11 +6,11 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { findProgramProcess } from "./process_match.ts";
-import { currentPids, processCwd, readProcessTable } from "./proc_table.ts";
+import { currentPids, pidListeningOn, processCwd, processEnded, readProcessTable } from "./proc_table.ts";
 import { readSettings } from "./settings.ts";
 import { NOT_LINUX, type TraceManager } from "./trace_manager.ts";
 import type { SessionNode } from "./trace_model.ts";
-import { pidFromAttachConfig, pidFromDapMessage, remoteSetting } from "./debug_pid.ts";
+import { inspectorPort, pidFromAttachConfig, pidFromDapMessage, remoteSetting } from "./debug_pid.ts";
 
 /** Marks a configuration started by "Debug with Capability Trace". */
 export const TRACE_MARKER = "__captrace";
@@ -29,10 +29,16 @@ interface Tracked {
   /** The trace was already running (Attach to Process… on the debuggee): the user's, not stopped with the session. */
   adopted?: boolean;
   poll: ReturnType<typeof setInterval> | null;
+  /** A tracker was made for the root session: a second one is its restart, with a new debug adapter. */
+  adapter?: boolean;
+  /** A child session of the root ended (js-debug's restart ends the debuggee's and makes another). */
+  childEnded?: boolean;
+  /** The pids when the debuggee was found: a restarted session's debuggee is none of them. */
+  seen?: Set<number>;
 }
 
 /** How the pid was found, for the log and the e2e test. */
-export type PidSource = "dap-process-event" | "attach-config" | "process-table";
+export type PidSource = "dap-process-event" | "attach-config" | "attach-port" | "process-table";
 
 /** Registers a tracker factory for every debug type and owns the resulting traces. */
 export class DebugTracing implements vscode.Disposable {
@@ -45,6 +51,13 @@ export class DebugTracing implements vscode.Disposable {
   #nextToken = 1;
   /** Last way a pid was found; read by the integration tests. */
   lastPidSource: PidSource | null = null;
+  /** The latest sessions' starts and ends seen, for the log and the integration tests' failure messages. */
+  readonly history: string[] = [];
+
+  #note(text: string): void {
+    this.#log.debug(text);
+    if (this.history.push(text) > 40) this.history.shift();
+  }
 
   constructor(manager: TraceManager, log: vscode.LogOutputChannel) {
     this.#manager = manager;
@@ -83,13 +96,15 @@ export class DebugTracing implements vscode.Disposable {
   ): vscode.DebugAdapterTracker | undefined {
     const root = _root(session);
     const token = root.configuration[TRACE_MARKER];
+    this.#note(`adapter for session ${session.id} (${session.type}) of ${root.id}`);
     const wanted = typeof token === "string" ||
       readSettings().traceDebugSessions;
     if (!wanted || process.platform !== "linux") return undefined;
     const remote = remoteSetting(root.configuration);
     if (remote !== null) {
       if (!this.#tracked.has(root.id)) {
-        this.#log.warn(
+        this.#warn(
+          root,
           `Debug session "${root.name}": not traced, its debuggee may not run on this machine (its configuration ` +
             `sets "${remote}"): trace it where it runs, or attach captrace to its process here by pid`,
         );
@@ -98,18 +113,18 @@ export class DebugTracing implements vscode.Disposable {
       return undefined;
     }
     let tracked = this.#tracked.get(root.id);
+    if (tracked && session.id === root.id && tracked.adapter) this.#restart(tracked);
+    else if (tracked?.childEnded && session.id !== root.id) this.#restart(tracked);
+    if (tracked && session.id === root.id) tracked.adapter = true;
     if (!tracked) {
       const before = (typeof token === "string" ? this.#before.get(token) : undefined) ??
         currentPids();
-      tracked = { root, before, traceSession: null, poll: null };
+      tracked = { root, before, traceSession: null, poll: null, adapter: session.id === root.id };
       this.#tracked.set(root.id, tracked);
       this.#log.info(
         `Debug session "${root.name}" (${root.type}): waiting for the debuggee's pid`,
       );
-      const pid = pidFromAttachConfig(root.configuration);
-      if (pid !== null) {
-        this.#attach(tracked, pid, "attach-config");
-      } else this.#startPolling(tracked);
+      this.#find(tracked);
     }
     const t = tracked;
     return {
@@ -120,10 +135,53 @@ export class DebugTracing implements vscode.Disposable {
     };
   }
 
+  /**
+   * The session restarted (Debug: Restart): its new debuggee is looked for among the processes that were not there
+   * when the last one was found (the new one may start before the last one's session ends), unless its trace could
+   * not start (it would not start again either, as without root). The last trace ends with its process, as captrace
+   * --pid does.
+   */
+  #restart(t: Tracked): void {
+    delete t.childEnded;
+    this.#note(`restart? trace ${t.traceSession} ${t.node?.state} pid ${t.pid} ended ${t.pid && processEnded(t.pid)}`);
+    if (t.traceSession === null || t.traceSession === -1 || t.node?.state === "failed") return;
+    // Another child session while the debuggee runs on (one of its own child processes, which js-debug attaches to).
+    if (t.pid !== undefined && !processEnded(t.pid)) return;
+    this.#log.info(`Debug session "${t.root.name}": restarted`);
+    this.#stopPolling(t);
+    t.before = t.seen ?? currentPids();
+    t.traceSession = null;
+    t.adopted = false;
+    this.#find(t);
+  }
+
+  /** Finds the debuggee: the pid an attach configuration names, the process on its inspector port, or a new one. */
+  #find(t: Tracked): void {
+    const pid = pidFromAttachConfig(t.root.configuration);
+    if (pid !== null) return this.#attach(t, pid, "attach-config");
+    const port = inspectorPort(t.root.configuration);
+    if (port === null) return this.#startPolling(t);
+    const listening = pidListeningOn(port);
+    if (listening !== null) return this.#attach(t, listening, "attach-port");
+    this.#warn(
+      t.root,
+      `Debug session "${t.root.name}": not traced, no process of this machine listens on port ${port}`,
+    );
+  }
+
+  /** Logs why a session is not traced; shown too when the user asked for its trace ("Debug with Capability Trace"). */
+  #warn(root: vscode.DebugSession, text: string): void {
+    this.#log.warn(text);
+    if (typeof root.configuration[TRACE_MARKER] === "string") {
+      void vscode.window.showWarningMessage(`Captrace: ${text}`);
+    }
+  }
+
   #startPolling(t: Tracked): void {
     const config = t.root.configuration;
     if (typeof config.program !== "string" || config.program === "") {
-      this.#log.warn(
+      this.#warn(
+        t.root,
         `Debug session "${t.root.name}": no program in its configuration, so only a DAP process event can tell the pid`,
       );
       return;
@@ -156,9 +214,7 @@ export class DebugTracing implements vscode.Disposable {
     if (t.traceSession !== null || Date.now() - started > POLL_LIMIT_MS) {
       this.#stopPolling(t);
       if (t.traceSession === null) {
-        this.#log.warn(
-          `Debug session "${t.root.name}": no process running ${program} appeared`,
-        );
+        this.#warn(t.root, `Debug session "${t.root.name}": not traced, no process running ${program} appeared`);
       }
       return;
     }
@@ -196,6 +252,7 @@ export class DebugTracing implements vscode.Disposable {
     // Attached already (Attach to Process… on the debuggee): one trace of it is enough.
     const already = this.#manager.tracing(pid);
     t.pid = pid;
+    t.seen = currentPids();
     if (already) {
       t.traceSession = already.id;
       t.adopted = true;
@@ -221,12 +278,19 @@ export class DebugTracing implements vscode.Disposable {
   }
 
   #terminated(s: vscode.DebugSession): void {
+    this.#note(`session ${s.id} ended`);
     const t = this.#tracked.get(s.id);
-    if (!t) return;
+    if (!t) {
+      // A child session of a traced one ended: a restart may follow (see #createTracker).
+      const parent = this.#tracked.get(_root(s).id);
+      if (parent && s.id !== parent.root.id) parent.childEnded = true;
+      return;
+    }
     this.#stopPolling(t);
     this.#tracked.delete(s.id);
     // captrace --pid ends by itself when the tree exits; this covers a debuggee that outlives its session.
-    if (t.traceSession !== null && t.traceSession > 0 && !t.adopted) {
+    // Not once the debuggee has ended: its trace ends by itself then, and is not one the user stopped.
+    if (t.traceSession !== null && t.traceSession > 0 && !t.adopted && (t.pid === undefined || !processEnded(t.pid))) {
       this.#manager.stop(t.traceSession);
     }
   }

@@ -91,3 +91,27 @@ export function processLabel(
     description: cmd.length > 120 ? `${cmd.slice(0, 117)}…` : cmd,
   };
 }
+
+/**
+ * The inode numbers of the sockets listening on TCP `port`, from the text of /proc/net/tcp or /proc/net/tcp6.
+ *
+ * @example
+ * ```ts
+ * import { listeningInodes } from "./process_match.ts";
+ * const table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+ *   "   0: 0100007F:2483 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1\n";
+ * if (!listeningInodes(table, 9347).has(4242)) throw new Error("unexpected");
+ * ```
+ */
+export function listeningInodes(table: string, port: number): Set<number> {
+  const out = new Set<number>();
+  for (const line of table.split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    const local = f[1]?.split(":");
+    // st 0A: TCP_LISTEN.
+    if (f[3] !== "0A" || local === undefined || parseInt(local.at(-1)!, 16) !== port) continue;
+    const inode = Number(f[9]);
+    if (Number.isInteger(inode) && inode > 0) out.add(inode);
+  }
+  return out;
+}

@@ -318,6 +318,67 @@ suite("captrace extension", () => {
     }
   });
 
+  test("a restarted debug session traces its new debuggee", async () => {
+    const { model, debug } = await api();
+    const n = model.sessions.length;
+    const denied = (s: SessionNode) => [...s.processes.values()].some((p) => (p.capabilities.get(0)?.denied ?? 0) > 0);
+    assert.equal(await vscode.commands.executeCommand("captrace.debug", "chown (Node.js)"), true);
+    const first = await until("trace session", () => model.sessions.slice(n).find((s) => s.label.startsWith("debug")));
+    await until("a denied cap_chown", () => denied(first));
+    // The JavaScript debugger ends the debuggee's child session and starts another, with no process event.
+    await vscode.commands.executeCommand("workbench.action.debug.restart");
+    const second = await until(
+      "a trace of the restarted debuggee",
+      () => model.sessions.slice(n).find((s) => s !== first && s.label.startsWith("debug")),
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}; sessions: ${debug.history.join("; ")}`);
+    });
+    assert.notEqual(second.label, first.label, "another pid");
+    await until("a denied cap_chown after the restart", () => denied(second));
+    await vscode.debug.stopDebugging();
+    await until(
+      "both traces ended",
+      () => [first, second].every((s) => s.state === "exited" || s.state === "failed"),
+      15_000,
+    );
+  });
+
+  test("an attach to a local inspector port traces the process listening there", async () => {
+    const { model, debug } = await api();
+    const n = model.sessions.length;
+    // node --inspect on the port the configuration attaches to, at an address of this machine (127.0.0.1).
+    const child = cp.spawn(path.join(ws, "node-without-chown"), [
+      "--inspect=127.0.0.1:9347",
+      path.join(ws, "chown.js"),
+      path.join(ws, "owned.txt"),
+    ], { cwd: ws, stdio: "ignore" });
+    try {
+      await until("the inspector listening", () => {
+        const tcp = fs.readFileSync("/proc/net/tcp", "utf8");
+        return / 0100007F:2483 00000000:0000 0A /.test(tcp);
+      }, 15_000);
+      assert.equal(await vscode.commands.executeCommand("captrace.debug", "attach chown (Node.js port)"), true);
+      const session = await until(
+        "trace session",
+        () => model.sessions.slice(n).find((s) => s.label.startsWith("debug")),
+      );
+      assert.equal(debug.lastPidSource, "attach-port");
+      assert.ok(session.label.includes(`pid ${child.pid}`), session.label);
+      await until(
+        "a denied cap_chown",
+        () => [...session.processes.values()].some((p) => (p.capabilities.get(0)?.denied ?? 0) > 0),
+      );
+      await vscode.debug.stopDebugging();
+    } finally {
+      child.kill("SIGKILL");
+    }
+    await until(
+      "trace ended",
+      () => model.sessions.slice(n).every((s) => s.state === "exited" || s.state === "failed"),
+      15_000,
+    );
+  });
+
   test("no captrace process is left running", async () => {
     const { manager } = await api();
     await until("all traces ended", () => manager.runningCount === 0, 15_000);
