@@ -33,6 +33,8 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
     count: number;
     syscalls: Set<string>;
     reason: string | null;
+    /** The files that made checks put on another one (a system program the user's script ran). */
+    by: Set<string>;
   };
   const located = new Map<string, Gathered>();
   const unlocated = new Map<string, Gathered>();
@@ -43,9 +45,16 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
         const code = cap.name.toUpperCase();
         const hasLine = site.file !== null && site.line !== null &&
           site.line > 0;
-        // Without a line: the script, else the binary that made the check, else what the process ran.
+        // Without a line: the script, else the binary that made the check, else what the process ran; but one outside
+        // the session's directory (a system program, such as /usr/bin/chown run by the user's script) on what the
+        // user ran, naming it: that is the file the user can act on, and open.
         const ran = process.filename === null ? null : _absolute(process.filename, session.cwd);
-        const file = hasLine ? site.file : site.script ?? site.binary ?? ran ?? session.program;
+        const own = site.script ?? site.binary ?? ran;
+        const file = hasLine
+          ? site.file
+          : own !== null && (session.program === null || _inside(own, session.cwd))
+          ? own
+          : session.program ?? own;
         if (file === null) continue;
         const line = hasLine ? site.line! : 0;
         const key = `${file}\0${line}\0${code}`;
@@ -61,11 +70,13 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
             count: 0,
             syscalls: new Set(),
             reason: null,
+            by: new Set(),
           };
           into.set(key, entry);
         }
         entry.count += site.denied;
         entry.reason ??= site.reason;
+        if (!hasLine && own !== null && own !== file) entry.by.add(own);
         if (site.syscall) entry.syscalls.add(site.syscall);
       }
     }
@@ -75,7 +86,8 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
   for (const [map, unknown] of [[located, false], [unlocated, true]] as const) {
     for (const e of map.values()) {
       const why = e.reason ? `: ${e.reason}` : "";
-      const where = unknown ? ` (call site unknown${why})` : "";
+      const by = e.by.size > 0 ? `by ${[...e.by].join(", ")}, ` : "";
+      const where = unknown ? ` (${by}call site unknown${why})` : "";
       const calls = e.syscalls.size > 0 ? ` in ${[...e.syscalls].join(", ")}` : "";
       const times = e.count === 1 ? "once" : `${e.count} times`;
       out.push({
@@ -125,6 +137,11 @@ function _grantHint(rec: Recommendation | null, code: string): string {
     (l.split(" ")[1] ?? "").replace(/\+ep$/, "").split(",").includes(cap)
   );
   return line ? ` (e.g. ${line})` : "";
+}
+
+/** True when `file` is below directory `dir`. */
+function _inside(file: string, dir: string | null): boolean {
+  return dir !== null && file.startsWith(`${dir.replace(/\/$/, "")}/`);
 }
 
 /** `path` made absolute against `cwd` (an exec's file name may be relative), or null when it cannot be. */

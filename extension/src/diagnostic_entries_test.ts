@@ -179,3 +179,18 @@ Deno.test("runs are told apart by what they run, not by their label", () => {
   assertEquals(problemSessions(model.sessions).map((x) => x.id), [d2.id, a.id, b.id]);
   assertEquals(d1.key, d2.key);
 });
+
+Deno.test("a denial by a system program the user's script ran goes on the script, naming the program", () => {
+  const model = new TraceModel();
+  const s = model.startSession({ label: "giveaway.sh", program: "/ws/giveaway.sh", cwd: "/ws" });
+  const [, , check] = loadEvents("deny_chown");
+  const c = check as typeof check & { pid: number };
+  model.apply(s.id, { v: 1, type: "exec", ts: 1, pid: c.pid, ppid: 1, comm: "chown", filename: "/usr/bin/chown" });
+  model.apply(
+    s.id,
+    { ...check!, site: null, site_reason: "no debug information", script: null } as typeof check & object,
+  );
+  const [entry] = diagnosticEntries(s);
+  assertEquals([entry!.file, entry!.line], ["/ws/giveaway.sh", 0]);
+  assertEquals(entry!.message.includes("(by /usr/bin/chown, call site unknown: no debug information)"), true);
+});
