@@ -51,6 +51,15 @@ export function endNotice(end: TraceEnd): Notice | null {
       setting: "captrace.elevation",
     };
   }
+  // The program, not the tracing, could not run; the CLI's `-u` is the captrace.user setting here.
+  if (err && (err.exit_code === ExitCode.NOT_FOUND || err.exit_code === ExitCode.NOT_EXECUTABLE)) {
+    const user = /\bleave out -u$/.test(err.hint ?? "");
+    const hint = err.hint?.replace(/\bleave out -u$/, "clear the captrace.user setting") ?? null;
+    return {
+      message: `Captrace could not run ${session.label} (${how}). ${err.message}${hint ? ` (${hint})` : ""}`,
+      setting: user ? "captrace.user" : null,
+    };
+  }
   const last = tail.trim().split("\n").at(-1)?.trim() ?? "";
   const hint = err
     ? said

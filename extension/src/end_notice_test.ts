@@ -82,3 +82,45 @@ Deno.test("an error after the trace started is shown; a program's own exit statu
     null,
   );
 });
+
+Deno.test("a program that cannot run says so, with captrace.user where the CLI's hint says -u", () => {
+  const denied: ErrorEvent = {
+    v: 1,
+    type: "error",
+    message: "Command './deny.c' is not executable by nobody",
+    hint: "Let nobody run it (chmod o+x ./deny.c, and o+x on the directories above it), or leave out -u",
+    exit_code: 126,
+  };
+  assertEquals(
+    endNotice({
+      session: ended({ ready: false, error: denied, code: 126 }),
+      how: "exited with 126",
+      tail: "",
+      automatic: false,
+    }),
+    {
+      message: "Captrace could not run ./server (exited with 126). Command './deny.c' is not executable by nobody " +
+        "(Let nobody run it (chmod o+x ./deny.c, and o+x on the directories above it), or clear the captrace.user " +
+        "setting)",
+      setting: "captrace.user",
+    },
+  );
+  const missing: ErrorEvent = {
+    ...denied,
+    message: "Command './x' was not found",
+    hint: "Check the path",
+    exit_code: 127,
+  };
+  assertEquals(
+    endNotice({
+      session: ended({ ready: false, error: missing, code: 127 }),
+      how: "exited with 127",
+      tail: "",
+      automatic: false,
+    }),
+    {
+      message: "Captrace could not run ./server (exited with 127). Command './x' was not found (Check the path)",
+      setting: null,
+    },
+  );
+});
