@@ -1,5 +1,6 @@
 /** The --sites adapter: learns each traced process's executable and resolves return addresses with binutils. */
 
+import { posix } from "node:path";
 import type { Options } from "./args.ts";
 import type { SiteAnnotator } from "./session.ts";
 import { resolveCommand } from "./launcher.ts";
@@ -362,7 +363,8 @@ export class SiteResolver implements SiteAnnotator {
     const s = scriptFromArgv(argv);
     if (s === null || _isAbsolute(s)) return s;
     const cwd = await _readlink(`/proc/${pid}/cwd`);
-    return cwd ? `${cwd}/${s}` : s;
+    // `python3 ./app.py`: the file's path, as an editor names it, without the `./`.
+    return cwd ? posix.normalize(`${cwd}/${s}`) : s;
   }
 
   #binary(path: string): Promise<_Binary> {
