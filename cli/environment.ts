@@ -2,6 +2,7 @@
 
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { VERSION } from "./args.ts";
+import { findTool } from "./system_tools.ts";
 import type { ProbeSupport } from "../shared/probe_choice.ts";
 import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
@@ -244,7 +245,6 @@ async function _save(dir: string, name: string, text: string): Promise<void> {
  * (about 0.3 s), while captrace has the program print them at once. `setsid` execs bpftrace in place (a child
  * is no process group leader), so bpftrace keeps the pid captrace spawned.
  */
-export async function setsidPath(): Promise<string | null> {
-  for (const path of ["/usr/bin/setsid", "/bin/setsid"]) if (await _exists(path)) return path;
-  return null;
+export function setsidPath(): Promise<string | null> {
+  return Promise.resolve(findTool("setsid"));
 }

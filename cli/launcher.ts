@@ -5,6 +5,7 @@ import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { kernelAllows, reachableByModes, searchable } from "./user_path.ts";
 import { shebangInterpreter } from "../shared/interpreter.ts";
 import { printable } from "../shared/format_text.ts";
+import { findTool } from "./system_tools.ts";
 
 /** A user to run the command as. */
 export interface User {
@@ -16,11 +17,28 @@ export interface User {
   home: string;
 }
 
-/** Look a user up by name or number in the system's user database (getent), as strace -u does. */
+/**
+ * Look a user up by name or number in the system's user database (getent), as strace -u does. The command runs as
+ * them through setpriv: without it, or without getent, this throws (exit 3) before anything runs.
+ */
 export async function resolveUser(spec: string): Promise<User> {
-  const run = (cmd: string, args: string[]) =>
-    new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output().catch(() => null);
-  const [out, ids] = await Promise.all([run("getent", ["passwd", spec]), run("id", ["-G", spec])]);
+  for (const [tool, pkg] of [["getent", "libc-bin"], ["setpriv", "util-linux"]]) {
+    if (findTool(tool!) === null) {
+      throw new CaptraceError(
+        `-u needs ${tool}, which was found neither on PATH nor in the system's directories`,
+        `Install ${pkg}, or leave out -u`,
+        ExitCode.CANNOT_TRACE,
+      );
+    }
+  }
+  const run = async (cmd: string | null, args: string[]) => {
+    try {
+      return cmd === null ? null : await new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output();
+    } catch {
+      return null;
+    }
+  };
+  const [out, ids] = await Promise.all([run(findTool("getent"), ["passwd", spec]), run(findTool("id"), ["-G", spec])]);
   const f = out === null ? [] : new TextDecoder().decode(out.stdout).split("\n")[0]?.split(":") ?? [];
   if (!out?.success || f.length < 4) {
     throw new CaptraceError(`No such user '${spec}'`, "Give a user name or uid from /etc/passwd", ExitCode.USAGE);
@@ -214,7 +232,8 @@ export async function launchGated(
   const fifo = `${dir}/gate`;
   let mk: Deno.CommandOutput | Error;
   try {
-    mk = await new Deno.Command("mkfifo", { args: ["-m", "600", fifo], stderr: "piped" }).output();
+    mk = await new Deno.Command(findTool("mkfifo") ?? "mkfifo", { args: ["-m", "600", fifo], stderr: "piped" })
+      .output();
   } catch (e) {
     mk = e as Error;
   }
@@ -240,7 +259,7 @@ export async function launchGated(
   // not run would run. A shell between, which has none left once it runs as the user, makes the user's exec.
   const prefix = options.user
     ? [
-      "setpriv",
+      findTool("setpriv") ?? "setpriv",
       `--reuid=${options.user.uid}`,
       `--regid=${options.user.gid}`,
       "--init-groups",

@@ -5,6 +5,7 @@ import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { ignoreDebugSignal } from "./debug_signal.ts";
 import { runSession } from "./session.ts";
 import { siteAnnotator } from "./site_resolver.ts";
+import { findTool, forgetDenoPath } from "./system_tools.ts";
 
 function _report(e: CaptraceError, json: boolean): void {
   _stderr(json ? JSON.stringify(e.toEvent()) : e.toText());
@@ -41,6 +42,9 @@ async function main(argv: string[]): Promise<number> {
       return _print(options.help ? HELP : `captrace ${VERSION}\n`);
     }
     ignoreDebugSignal(options.debug ? (why) => _stderr(`captrace: ${why}`) : undefined);
+    forgetDenoPath();
+    // bpftrace by name: on PATH, else in the system's directories (as under `env -i`).
+    if (!options.bpftrace.includes("/")) options.bpftrace = findTool(options.bpftrace) ?? options.bpftrace;
     return await runSession(options, { sites: siteAnnotator });
   } catch (e) {
     if (e instanceof CaptraceError) {

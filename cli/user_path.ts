@@ -4,6 +4,8 @@
  * or execvp, would be a denied DAC check, recommended for nothing.
  */
 
+import { findTool } from "./system_tools.ts";
+
 /** Who the command runs as. */
 export interface PathUser {
   uid: number;
@@ -103,7 +105,7 @@ export async function kernelAllows(paths: readonly string[], user: PathUser): Pr
   const groups = user.groups.length > 0 ? `--groups=${user.groups.join(",")}` : "--clear-groups";
   const script = 'for p do [ -x "$p" ] && printf "%s\\0" "$p"; done; exit 0';
   try {
-    const out = await new Deno.Command("setpriv", {
+    const out = await new Deno.Command(findTool("setpriv") ?? "setpriv", {
       args: [`--reuid=${user.uid}`, `--regid=${user.gid}`, groups, "--", "/bin/sh", "-c", script, "captrace", ...paths],
       stdin: "null",
       stdout: "piped",

@@ -582,6 +582,31 @@ Deno.test("a command found on PATH gets the name it was given as argv[0], as fro
   }
 });
 
+Deno.test("under env -i, or with a PATH that has none of them, captrace finds bpftrace, its helpers and the command", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  for (const wrapper of [["env", "-i"], ["env", "-i", "PATH=/nonexistent"]]) {
+    // chown on no PATH is found as execvp finds it (/usr/bin, /bin); setpriv, getent and bpftrace in the system's
+    // directories. Before, the first gave an internal error (getent could not be spawned); the second ran setpriv by
+    // name, which was not found (exit 127), and recommended nothing.
+    const r = await runCli([
+      "-u",
+      "nobody",
+      "-c",
+      "--",
+      ...(wrapper.length === 2 ? ["chown"] : ["/usr/bin/chown"]),
+      "nobody",
+      file,
+    ], {
+      wrapper,
+    });
+    assert.equal(r.code, 1, `${wrapper.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /"cap_chown" -> -1/, wrapper.join(" "));
+    assert.match(r.stderr, /^Recommendation: CAP_CHOWN$/m, wrapper.join(" "));
+    assert.doesNotMatch(r.stderr, /node_compat_bin/, "Deno's own PATH entry is not the user's");
+  }
+});
+
 Deno.test("a command given by a relative path through a link runs under the link's name, as given", async () => {
   await requireTracing();
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
