@@ -331,9 +331,11 @@ export class Correlator {
     const opts = r.opts | implied;
     if ((implied & ~r.opts) !== 0) source = "inferred";
     const audit = isAudited(opts);
-    // Allowed in a user namespace other than the initial one, a check needs no capability from outside (see recommend).
-    const elsewhere = ret === 0 && r.userns !== 0 && r.userns !== INIT_USER_NS;
-    const role = this.#trackNarrowing(r.tid, r.cap, ret, r.sys, audit && !elsewhere);
+    // Allowed in a user namespace other than the initial one, a check needs no capability from outside; refused there
+    // against the initial one, none passes it (see recommend): neither counts.
+    const other = r.userns !== 0 && r.userns !== INIT_USER_NS;
+    const uncounted = other && (ret === 0 || r.targetNs === INIT_USER_NS);
+    const role = this.#trackNarrowing(r.tid, r.cap, ret, r.sys, audit && !uncounted);
     const event: CheckEvent = {
       v: 1,
       type: "check",

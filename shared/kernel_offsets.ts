@@ -32,10 +32,11 @@ export interface KernelOffsets {
   /** The inheritable and permitted sets (kernel_cap_t: 64 bits, one u64 since 6.3, two u32 before). */
   credCapInheritable: number;
   credCapPermitted: number;
-  /** The effective set: an allowed check whose capability is not in it was granted by owning the namespace. */
-  credCapEffective: number;
   credUserNs: number;
   nsInum: number;
+  /** A user namespace's parent and owner: a check against one the process owns is allowed without a capability. */
+  nsParent: number;
+  nsOwner: number;
   ptRegsSize: number;
   ptRegsOrigAx: number;
   ptRegsSp: number;
@@ -116,9 +117,10 @@ const FIELDS: Record<_StructField, [string, string | null]> = {
   credEuid: ["cred", "euid.val"],
   credCapInheritable: ["cred", "cap_inheritable"],
   credCapPermitted: ["cred", "cap_permitted"],
-  credCapEffective: ["cred", "cap_effective"],
   credUserNs: ["cred", "user_ns"],
   nsInum: ["user_namespace", "ns.inum"],
+  nsParent: ["user_namespace", "parent"],
+  nsOwner: ["user_namespace", "owner.val"],
   ptRegsSize: ["pt_regs", null],
   ptRegsOrigAx: ["pt_regs", "orig_ax"],
   ptRegsSp: ["pt_regs", "sp"],

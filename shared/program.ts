@@ -148,8 +148,11 @@ interface _Fields {
    * named-struct form: kernel_cap_t changed shape in 6.3).
    */
   capsHeld: ((cred: string) => string) | null;
-  /** The effective set of a cred; null in the named-struct form (kernel_cap_t's layout changed in Linux 6.3). */
-  capsEffective: ((cred: string) => string) | null;
+  /** A cred's user namespace, as an address. */
+  credNsPtr(cred: string): string;
+  /** A user namespace's parent (an address, 0 for the initial one) and its owner's uid, given its address. */
+  nsParent(ns: string): string;
+  nsOwner(ns: string): string;
   credNs(cred: string): string;
   /** Inode of a `struct user_namespace *` expression. */
   nsInum(ns: string): string;
@@ -185,7 +188,9 @@ const TYPED: _Fields = {
   reg: (name) => `(uint64)$regs->${name}`,
   compat: "(curtask->thread_info.status & 2)",
   capsHeld: null,
-  capsEffective: null,
+  credNsPtr: (c) => `(uint64)${c}->user_ns`,
+  nsParent: (n) => `(uint64)((struct user_namespace *)${n})->parent`,
+  nsOwner: (n) => `((struct user_namespace *)${n})->owner.val`,
   credNs: (c) => `${c}->user_ns->ns.inum`,
   nsInum: (n) => `${n}->ns.inum`,
 };
@@ -229,7 +234,9 @@ function _raw(o: KernelOffsets): _Fields {
     compat: `(*(uint32 *)${task(o.taskThreadInfoStatus)} & 2)`,
     capsHeld: (c) =>
       `(*(uint64 *)((uint64)${c} + ${o.credCapInheritable}) | *(uint64 *)((uint64)${c} + ${o.credCapPermitted}))`,
-    capsEffective: (c) => `*(uint64 *)((uint64)${c} + ${o.credCapEffective})`,
+    credNsPtr: (c) => `*(uint64 *)((uint64)${c} + ${o.credUserNs})`,
+    nsParent: (n) => `*(uint64 *)(${n} + ${o.nsParent})`,
+    nsOwner: (n) => `*(uint32 *)(${n} + ${o.nsOwner})`,
     credNs: (c) => `*(uint32 *)(*(uint64 *)((uint64)${c} + ${o.credUserNs}) + ${o.nsInum})`,
     nsInum: (n) => `*(uint32 *)((uint64)${n} + ${o.nsInum})`,
   };
@@ -424,7 +431,7 @@ export function generateProgram(options: ProgramOptions): string {
     body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`);
     body.push(`  $init = ${_initNs(f.credNs("$cred"), f.nsInum("$tns"))};`);
     body.push(..._tolerated(arch, f, "$cred", "$cap", "$ret").map((l) => `  ${l}`));
-    body.push(..._owned(f, "$cred", "$cap", "$ret").map((l) => `  ${l}`));
+    body.push(..._owned(f, "$cred", "$tns").map((l) => `  ${l}`));
     body.push(..._fallback("$cap", "$ret", "$sys", arch).map((l) => `  ${l}`));
     const key = "pid, $cap, $ret, $sys, $init, $k";
     body.push(`  ${_countExact(`pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k`)}`);
@@ -453,10 +460,10 @@ export function generateProgram(options: ProgramOptions): string {
       : "arg3";
     const body = [...prologue];
     body.push(`  $init = ${_initNs(f.credNs(cred0), f.nsInum(ns1))};`);
-    // The verdict comes at the return: the entry tells only whether a refusal would be done without, and whether an
-    // allowed check would owe it to owning the namespace (2 until then).
+    // The verdict comes at the return: the entry tells only whether a refusal would be done without (a check the
+    // process owes to owning the namespace is allowed, whatever it holds).
     body.push(..._tolerated(arch, f, cred0, "arg2", null).map((l) => `  ${l}`));
-    body.push(..._owned(f, cred0, "arg2", null).map((l) => `  ${l}`));
+    body.push(..._owned(f, cred0, ns1).map((l) => `  ${l}`));
     body.push(`  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys; @init[tid] = $init;`);
     // --unique with --sites: the call site is part of the key the return is printed for, as on the tracepoint (where
     // it is read: on x86_64).
@@ -474,8 +481,8 @@ export function generateProgram(options: ProgramOptions): string {
     out.push(...checkHook("kprobe:cap_capable", [], "arg2", body));
     // The return is only counted when its entry was seen; the map holds the entry's arguments meanwhile.
     out.push(`kretprobe:cap_capable ${_and(gated, "@in[tid]", live)} {`);
-    out.push("  @n = count();", "  $init = @init[tid]; if ($init == 2) { $init = retval == 0 ? 0 : 1; }");
-    const key = "pid, @cap[tid], retval, @sys[tid], $init, @opt[tid]" + (siteKey ? ", @ra[tid]" : "") +
+    out.push("  @n = count();");
+    const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid]" + (siteKey ? ", @ra[tid]" : "") +
       `, $st, ${mark}`;
     if (options.summaryOnly) {
       // counted below, printed never
@@ -488,7 +495,7 @@ export function generateProgram(options: ProgramOptions): string {
     }
     out.push(..._fallback("@cap[tid]", "retval", "@sys[tid]", arch).map((l) => `  ${l}`));
     out.push(
-      `  ${_countExact(`pid, @cap[tid], retval, @sys[tid], $init, ${mark}, $fb, @opt[tid]`)}`,
+      `  ${_countExact(`pid, @cap[tid], retval, @sys[tid], @init[tid], ${mark}, $fb, @opt[tid]`)}`,
     );
     out.push(
       "  delete(@in[tid]); delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);" +
@@ -883,16 +890,32 @@ function _initNs(inum: string, target: string): string {
   return `(${inum} == ${INIT_USER_NS} ? 1 : (${target} == ${INIT_USER_NS} ? 4 : 0))`;
 }
 
+/** How many levels below the process's own user namespace the one checked against is looked for (see _owned). */
+export const OWNED_DEPTH = 8;
+
 /**
- * Sets `$init` to 0 for a check allowed to a process of the initial namespace that lacks the capability: the kernel
- * allowed it because the process owns the namespace checked against (one `unshare -U` just made), which needs no
- * capability. `ret` null (the kprobe's entry): 2, made 0 or 1 at the return. Not in the named-struct form, which does
- * not read the sets.
+ * Sets `$init` to 0 for a check of a process of the initial namespace against a namespace it owns, as cap_capable
+ * decides it: walking up from the namespace checked against, the one whose parent is the process's own is owned by
+ * the process's euid. The kernel allows that check whatever the process holds (unshare -Un's CAP_SYS_ADMIN against the
+ * user namespace it just made), so it needs no capability. A namespace more than OWNED_DEPTH levels down is taken as
+ * not owned.
  */
-function _owned(f: _Fields, cred: string, cap: string, ret: string | null): string[] {
-  if (f.capsEffective === null) return [];
-  const lacks = `${cap} < 64 && ((${f.capsEffective(cred)} >> ${cap}) & 1) == 0`;
-  return [`if ($init == 1 && ${ret === null ? "" : `${ret} == 0 && `}${lacks}) { $init = ${ret === null ? 2 : 0}; }`];
+function _owned(f: _Fields, cred: string, tns: string): string[] {
+  const mine = f.credNsPtr(cred);
+  return [
+    `if ($init == 1 && (uint64)${tns} != ${mine}) {`,
+    `  $ns = (uint64)${tns}; $own = 0;`,
+    `  unroll(${OWNED_DEPTH}) {`,
+    "    if ($ns != 0) {",
+    `      $up = ${f.nsParent("$ns")};`,
+    `      if ($up == ${mine}) { if (${f.nsOwner("$ns")} == ${
+      f.euid(cred)
+    }) { $own = 1; } $ns = 0; } else { $ns = $up; }`,
+    "    }",
+    "  }",
+    "  if ($own) { $init = 0; }",
+    "}",
+  ];
 }
 
 /** The summary: the kernel's exact counts between markers. */

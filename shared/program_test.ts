@@ -9,6 +9,7 @@ import {
   generateProgram,
   KSTACK_DEPTH,
   namesKernelTypes,
+  OWNED_DEPTH,
   type ProgramOptions,
   SITE_SCAN_WORDS,
   watchesNewCgroups,
@@ -51,9 +52,10 @@ const OFFSETS: KernelOffsets = {
   credEuid: 20,
   credCapInheritable: 24,
   credCapPermitted: 28,
-  credCapEffective: 32,
   credUserNs: 136,
   nsInum: 140,
+  nsParent: 144,
+  nsOwner: 148,
   ptRegsSize: 168,
   ptRegsOrigAx: 120,
   ptRegsSp: 152,
@@ -112,8 +114,8 @@ Deno.test("program's tracepoint check prints the C record with the kernel stack"
     p.includes("$init = ($cred->user_ns->ns.inum == 4026531837 ? 1 : ($tns->ns.inum == 4026531837 ? 4 : 0));"),
     "the checking process's own namespace, and the one checked against",
   );
-  // The named-struct form does not read the effective set: no check is taken for one the namespace's owner passes.
-  assert.ok(!p.includes("$init = 0;"), p);
+  // A check against a namespace the process owns needs nothing: the walk up to its own, in the named-struct form too.
+  assert.ok(p.includes("if ($up == (uint64)$cred->user_ns) { if (((struct user_namespace *)$ns)->owner.val =="), p);
   // Marked with the program the process runs: the time of its exec (see ProgramMap.programMarked).
   assert.ok(p.includes("@agg[cpu, pid, $cap, $ret, $sys, $init, @t[pid], $fb, $k]++;"));
   assert.equal(KSTACK_DEPTH, 4);
@@ -145,21 +147,30 @@ Deno.test("program reads the tracepoint record once, at offsets from BTF, when i
   assert.ok(typed.includes("*(uint32 *)((uint64)$cred + 4)"));
 });
 
-Deno.test("program counts a check allowed for owning the namespace, not the capability, as needing none", () => {
-  // The effective set at its offset: a check allowed while its capability is not in it was allowed to the owner of
-  // the namespace checked against (unshare -U's own), and is counted with init 0, as one allowed elsewhere.
-  const owned = "$cap < 64 && ((*(uint64 *)((uint64)$cred + 32) >> $cap) & 1) == 0";
+Deno.test("program counts a check against a namespace the process owns as needing none, as the kernel allows it", () => {
+  // From the namespace checked against up to the process's own, at the offsets: the one whose parent is the process's
+  // own namespace is owned by its euid (cap_capable's rule), and the check is counted with init 0, as one allowed
+  // elsewhere.
+  const walk = [
+    "  if ($init == 1 && (uint64)$tns != *(uint64 *)((uint64)$cred + 136)) {",
+    "    $ns = (uint64)$tns; $own = 0;",
+    `    unroll(${OWNED_DEPTH}) {`,
+    "      if ($ns != 0) {",
+    "        $up = *(uint64 *)($ns + 144);",
+    "        if ($up == *(uint64 *)((uint64)$cred + 136)) { if (*(uint32 *)($ns + 148) == *(uint32 *)((uint64)$cred + 20)) " +
+    "{ $own = 1; } $ns = 0; } else { $ns = $up; }",
+    "      }",
+    "    }",
+    "    if ($own) { $init = 0; }",
+    "  }",
+  ].join("\n");
   const tp = probe(gen({ offsets: OFFSETS }), "tracepoint:capability:cap_capable");
-  assert.ok(tp.includes(`  if ($init == 1 && $ret == 0 && ${owned}) { $init = 0; }`), tp);
-  assert.ok(tp.indexOf("{ $init = 0; }") < tp.indexOf("@agg[cpu, pid, $cap, $ret, $sys, $init,"));
-  // On kprobes the verdict comes at the return: 2 at the entry, then 0 if allowed, 1 if refused.
-  const prog = gen({ probe: "kprobe", offsets: OFFSETS });
-  const entry = probe(prog, "kprobe:cap_capable");
-  const arg = owned.replaceAll("$cap", "arg2").replace("$cred", "arg0");
-  assert.ok(entry.includes(`  if ($init == 1 && ${arg}) { $init = 2; }`), entry);
-  assert.ok(entry.indexOf("{ $init = 2; }") < entry.indexOf("@init[tid] = $init;"));
-  const ret = probe(prog, "kretprobe:cap_capable");
-  assert.ok(ret.includes("$init = @init[tid]; if ($init == 2) { $init = retval == 0 ? 0 : 1; }"), ret);
+  assert.ok(tp.includes(walk), tp);
+  assert.ok(tp.indexOf("if ($own) { $init = 0; }") < tp.indexOf("@agg[cpu, pid, $cap, $ret, $sys, $init,"));
+  // On kprobes at the entry: a check the process owes to owning the namespace is allowed, whatever it holds.
+  const entry = probe(gen({ probe: "kprobe", offsets: OFFSETS }), "kprobe:cap_capable");
+  assert.ok(entry.includes(walk.replaceAll("$cred", "arg0").replaceAll("$tns", "arg1")), entry);
+  assert.ok(entry.indexOf("if ($own) { $init = 0; }") < entry.indexOf("@init[tid] = $init;"));
 });
 
 Deno.test("program reads the syscall number from saved registers on x86_64", () => {
@@ -181,7 +192,7 @@ Deno.test("program reports no syscall and no site on other architectures", () =>
   assert.ok(p.includes("$sys = (int64)-1;"));
   assert.ok(p.includes("$ra = (uint64)0; $cs = (uint64)0;"));
   assert.ok(!p.includes("orig_ax"));
-  assert.ok(!p.includes("unroll"));
+  assert.ok(!p.includes("uptr($sp)"), "no scan of the user stack");
 });
 
 Deno.test("program in pid mode traces the root and tracked descendants", () => {
@@ -465,7 +476,7 @@ Deno.test("program with sites scans the user stack for a return address into the
   assert.ok(p.includes("$cs = (uint64)curtask->mm->start_code; $ce = (uint64)curtask->mm->end_code;"));
   assert.ok(p.includes(`unroll(${SITE_SCAN_WORDS}) { if ($ra == 0) { $w = (uint64)*(uint64 *)uptr($sp);`));
   assert.ok(p.includes("if ($w >= $cs && $w < $ce) { $ra = $w; }"));
-  assert.ok(!probe(gen(), "tracepoint:capability:cap_capable").includes("unroll"));
+  assert.ok(!probe(gen(), "tracepoint:capability:cap_capable").includes("uptr($sp)"));
 });
 
 Deno.test("program's kprobe entry prints the B record with opts read from the 4th argument", () => {
@@ -584,8 +595,7 @@ Deno.test("program's kretprobe prints R only for a tracked task whose entry was 
   );
   assert.ok(ret.includes(R_PRINTF));
   assert.ok(ret.includes("@n = count();"));
-  assert.ok(ret.includes("  $init = @init[tid]; if ($init == 2) { $init = retval == 0 ? 0 : 1; }"), ret);
-  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], $init, @t[pid], $fb, @opt[tid]]++;"));
+  assert.ok(ret.includes("@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[pid], $fb, @opt[tid]]++;"));
   const forget = "delete(@cap[tid]); delete(@opt[tid]); delete(@sys[tid]); delete(@init[tid]);";
   assert.ok(ret.indexOf("@agg[") < ret.indexOf(forget));
   const end = probe(gen({ probe: "kprobe" }), "END");
@@ -599,7 +609,7 @@ Deno.test("program's kretprobe keeps the exclusions of system mode for every ret
 
 Deno.test("program's kprobe path with --unique prints each distinct return once", () => {
   const ret = probe(gen({ probe: "kprobe", unique: true }), "kretprobe:cap_capable");
-  const key = "pid, @cap[tid], retval, @sys[tid], $init, @opt[tid], $st, @t[pid]";
+  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], $st, @t[pid]";
   assert.ok(
     ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;\n${REUSED}    @p = count(); ${R_PRINTF}\n  }`),
     ret,
@@ -611,7 +621,7 @@ Deno.test("program's kprobe path with --unique and --sites keys a return by its 
   const prog = gen({ probe: "kprobe", unique: true, sites: true });
   assert.ok(probe(prog, "kprobe:cap_capable").includes("  @ra[tid] = $ra;"));
   const ret = probe(prog, "kretprobe:cap_capable");
-  const key = "pid, @cap[tid], retval, @sys[tid], $init, @opt[tid], @ra[tid], $st, @t[pid]";
+  const key = "pid, @cap[tid], retval, @sys[tid], @init[tid], @opt[tid], @ra[tid], $st, @t[pid]";
   assert.ok(ret.includes(`  if (@seen[${key}] == 0) {\n    @seen[${key}] = 1;`), ret);
   assert.ok(ret.includes(" delete(@ra[tid]);"), ret);
   assert.ok(probe(prog, "END").includes("clear(@ra);"));
@@ -748,7 +758,7 @@ Deno.test("program marks each count with its process's program: its exec's time,
     );
     const key = probeKind === "tracepoint"
       ? "@agg[cpu, pid, $cap, $ret, $sys, $init, @t[pid], $fb, $k]++;"
-      : "@agg[cpu, pid, @cap[tid], retval, @sys[tid], $init, @t[pid], $fb, @opt[tid]]++;";
+      : "@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], @t[pid], $fb, @opt[tid]]++;";
     assert.ok(prog.includes(key), prog);
     // --unique prints a key's first check in each program a process runs: the mark is part of it.
     assert.match(gen({ probe: probeKind, unique: true }), /@seen\[.*, @t\[pid\]\] = 1;/);
@@ -805,7 +815,7 @@ Deno.test("program notes a refused narrow check and counts the broad check right
       const mark = "@t[pid]";
       const key = probeKind === "tracepoint"
         ? `@agg[cpu, pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k]++;`
-        : `@agg[cpu, pid, @cap[tid], retval, @sys[tid], $init, ${mark}, $fb, @opt[tid]]++;`;
+        : `@agg[cpu, pid, @cap[tid], retval, @sys[tid], @init[tid], ${mark}, $fb, @opt[tid]]++;`;
       assert.ok(prog.includes(key), prog);
       assert.ok(probe(prog, "END").includes("clear(@nd);"));
     }

@@ -142,12 +142,12 @@ export function recommend(input: RecommendInput): Recommendation {
     checks.set(a.cap, (checks.get(a.cap) ?? 0) + a.count);
     const share = to === null ? undefined : shareOf(byProgram, to);
     share?.caps.add(a.cap);
-    if (fromCounts && BROAD.has(a.cap)) {
+    if (BROAD.has(a.cap)) {
       const narrow = a.fallbackFor;
       const fallback = narrow !== undefined && FALLBACK_OF.get(narrow) === a.cap;
       if (fallback) counted.narrow.set(narrow, (counted.narrow.get(narrow) ?? 0) + a.count);
       else counted.alone.set(a.cap, (counted.alone.get(a.cap) ?? 0) + a.count);
-      share?.[fallback ? "fallback" : "alone"].add(a.cap);
+      if (fromCounts) share?.[fallback ? "fallback" : "alone"].add(a.cap);
     }
   }
   // The counts lack checks (the kernel's map was full), which the stream may have shown: each capability it charged
@@ -168,8 +168,16 @@ export function recommend(input: RecommendInput): Recommendation {
       count,
       insteadOf: FALLBACK_OF.get(cap)!,
     }))
-    : input.narrowings;
-  const alone = fromCounts ? counted.alone : input.alone;
+    // The stream's, as far as the counts have them: the kernel leaves out checks the stream cannot tell apart (one
+    // allowed against a namespace the process owns; one refused against the initial namespace from another).
+    : input.countsIncomplete
+    ? input.narrowings
+    : input.narrowings.filter((n) => checks.has(n.cap));
+  const alone = fromCounts
+    ? counted.alone
+    : input.countsIncomplete
+    ? input.alone
+    : new Map([...input.alone].filter(([cap]) => counted.alone.has(cap)));
   // Only ever checked before falling back: not said when the counts lack checks (one of its own may be missing).
   const fallbackOnly = (n: Narrowing) => !input.countsIncomplete && (checks.get(n.cap) ?? 0) <= n.count;
   // Such a narrow capability is covered by its broad one where that is needed on its own: the kernel grants the
