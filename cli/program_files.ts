@@ -105,15 +105,17 @@ async function _inOurRoot(
     candidate = cwd === null ? "" : `${cwd.replace(/\/$/, "")}/${own}`;
   }
   const real = candidate === "" ? null : await Deno.realPath(candidate).catch(() => null);
-  // What the process runs now, by that path, is the file (whatever inode number a file system reports).
-  if (real !== null && real === exe) return { path: real, script: false };
   if (real !== null && ino > 0) {
     if ((await _stat(real))?.ino === ino) return { path: real, script: false };
     if (await _isScript(real) && [0, ino].includes(await _interpreterIno(real))) return { path: real, script: true };
-  } else if (real !== null && await _isScript(real)) return { path: real, script: true };
+  } else if (real !== null) {
+    // What the process runs now, by that path, is the file.
+    if (real === exe) return { path: real, script: false };
+    if (await _isScript(real)) return { path: real, script: true };
+  }
   if (ino > 0 && !own.startsWith("/")) {
     const found = await _executedIn(own, ino, gone?.ppid);
-    if (found !== null) return { path: found, script: false };
+    if (found !== null) return found;
   }
   // The process moved, or already runs something else (it exec'd again): its binary is the file only if it goes by
   // the same name, and is the file executed when the record says which.
@@ -143,8 +145,11 @@ export function currentDir(): string | null {
   }
 }
 
-/** The real path of `own` (relative) in the working directory of `ppid` or of captrace, if it is inode `ino`. */
-async function _executedIn(own: string, ino: number, ppid?: number): Promise<string | null> {
+/**
+ * The file `own` (relative) in the working directory of `ppid` or of captrace, if it is inode `ino`, or a script whose
+ * interpreter is (as the kernel's record gives for a script).
+ */
+async function _executedIn(own: string, ino: number, ppid?: number): Promise<ProgramFile | null> {
   const dirs = [
     ppid === undefined ? null : await Deno.readLink(`/proc/${ppid}/cwd`).catch(() => null),
     currentDir(),
@@ -153,7 +158,11 @@ async function _executedIn(own: string, ino: number, ppid?: number): Promise<str
     if (dir === null) continue;
     const candidate = `${dir.replace(/\/$/, "")}/${own}`;
     const st = await Deno.stat(candidate).catch(() => null);
-    if (st?.isFile && st.ino === ino) return await Deno.realPath(candidate).catch(() => null);
+    if (!st?.isFile) continue;
+    const script = st.ino !== ino && await _isScript(candidate) && await _interpreterIno(candidate) === ino;
+    if (st.ino !== ino && !script) continue;
+    const real = await Deno.realPath(candidate).catch(() => null);
+    if (real !== null) return { path: real, script };
   }
   return null;
 }

@@ -168,6 +168,31 @@ Deno.test("programFile takes a running process's relative path by the inode exec
   }
 });
 
+Deno.test("programFile names a gone script by its interpreter's inode, and no binary the process runs by then", async () => {
+  const dir = await _dir();
+  const here = { mntNs: 1, root: "r" };
+  const place = (exeIno: number) => ({ mntNs: 1, root: "r", rootIno: 0, exeIno });
+  const shIno = (await Deno.stat("/bin/sh")).ino!;
+  const gone = new Deno.Command("true").spawn();
+  await gone.status;
+  // A parent in the directory the script was run from.
+  const parent = new Deno.Command("/usr/bin/sleep", { args: ["30"], cwd: dir, stdout: "null" }).spawn();
+  // A process that exec'd /proc/self/exe (dash, say) and now runs sleep: its binary by that path is not the file.
+  const moved = new Deno.Command("/usr/bin/sleep", { args: ["30"], stdout: "null" }).spawn();
+  try {
+    assert.deepEqual(await programFile("./run.sh", gone.pid, place(shIno), parent.pid, here), {
+      path: `${dir}/run.sh`,
+      script: true,
+    });
+    const named = await programFile("/proc/self/exe", moved.pid, place(shIno), 1, here);
+    assert.notEqual(named.path, await Deno.realPath("/usr/bin/sleep"));
+  } finally {
+    for (const c of [parent, moved]) c.kill("SIGKILL");
+    await Promise.all([parent.status, moved.status]);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("programFile looks a path up at each exec: the file it leads to may change, its inode or not", async () => {
   const dir = await _dir();
   const here = { mntNs: 1, root: "r" };
