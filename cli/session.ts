@@ -136,10 +136,12 @@ function _meaningful(lines: readonly string[]): string[] {
   const out: string[] = [];
   let context = 0;
   for (const line of lines) {
-    if (context > 0) {
+    // A message of bpftrace's own is never a warning's context (one printed without its program line).
+    if (context > 0 && !/^(?:ERROR|WARNING|\S+:\d+:\d+(?:-\d+)?: (?:ERROR|WARNING))/.test(line)) {
       context = /^\s+[~^]+\s*$/.test(line) ? 0 : context - 1;
       continue;
     }
+    context = 0;
     if (_harmless(line)) {
       if (/^\S+:\d+:\d+(?:-\d+)?: WARNING: /.test(line)) context = 2;
       continue;

@@ -308,7 +308,12 @@ Deno.test("bpftrace dying gives its error, never the program line of a harmless 
     "            if ($w >= $cs && $w < $ce) { $ra = $w; } $sp += 8; } }",
     "                                ~",
   ];
-  const cases: [string[], string][] = [[warning, "it printed no error"], [[...warning, "ERROR: map full"], "map full"]];
+  const cases: [string[], string][] = [
+    [warning, "it printed no error"],
+    [[...warning, "ERROR: map full"], "map full"],
+    // A warning without its program line: the error right after it is still the reason.
+    [[warning[1]!, "ERROR: map full"], "map full"],
+  ];
   for (const [stderr, reason] of cases) {
     const r = await fake({ FAKE_REPLAY: replay, FAKE_EXIT: "1", FAKE_STDERR: stderr.join("\n") }, ["-p", "1"]);
     assert.equal(r.code, 1);
