@@ -21,10 +21,11 @@ export function pidFromDapMessage(m: unknown): number | null {
  * debugger, would then be a container's or another machine's, naming an unrelated process here (pid 1 in a container).
  */
 export function remoteSetting(config: Record<string, unknown>): string | null {
+  // The JavaScript debugger's attach by port to this machine (it fills in "localhost"): see inspectorPort.
+  const jsAttach = config.request === "attach" && _isJs(config);
   for (const key of ["connect", "host", "address", "remoteRoot", "pipeTransport", "miDebuggerServerAddress"]) {
     const v = config[key];
-    // This machine by name (the JavaScript debugger fills in "localhost" for an attach by port).
-    if ((key === "host" || key === "address") && typeof v === "string" && isLoopback(v)) continue;
+    if (jsAttach && key === "address" && typeof v === "string" && isLoopback(v)) continue;
     if (v !== undefined && v !== null && v !== "") return key;
   }
   return null;
@@ -40,7 +41,7 @@ export function isLoopback(host: string): boolean {
  * debuggee is the process listening there (`node --inspect=PORT`).
  */
 export function inspectorPort(config: Record<string, unknown>): number | null {
-  if (config.request !== "attach" || !/^(?:pwa-)?node$/.test(String(config.type))) return null;
+  if (config.request !== "attach" || !_isJs(config)) return null;
   if (remoteSetting(config) !== null || config.processId !== undefined) return null;
   const port = typeof config.port === "string" && /^\d+$/.test(config.port) ? Number(config.port) : config.port;
   return typeof port === "number" && Number.isInteger(port) && port > 0 && port < 65536 ? port : null;
@@ -54,4 +55,26 @@ export function pidFromAttachConfig(
   const raw = config.processId;
   const pid = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
   return typeof pid === "number" && Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+function _isJs(config: Record<string, unknown>): boolean {
+  return /^(?:pwa-)?node$/.test(String(config.type));
+}
+
+/**
+ * True when a process listening on an inspector port is a JavaScript runtime's (node, bun, deno, electron) or was
+ * started with --inspect: one that only forwards the port (ssh -L, kubectl port-forward, a container runtime's proxy)
+ * is not the debuggee.
+ *
+ * @example
+ * ```ts
+ * import { isInspectorProcess } from "./debug_pid.ts";
+ * if (!isInspectorProcess(["/usr/bin/node", "--inspect=9229", "app.js"])) throw new Error();
+ * if (isInspectorProcess(["ssh", "-L", "9229:localhost:9229", "box"])) throw new Error();
+ * ```
+ */
+export function isInspectorProcess(argv: readonly string[]): boolean {
+  const name = (argv[0] ?? "").slice((argv[0] ?? "").lastIndexOf("/") + 1);
+  return /^(?:node|nodejs|bun|deno|electron)(?:\d[\w.]*)?$/.test(name) ||
+    argv.some((a) => /^--inspect(?:-brk)?(?:=|$)/.test(a));
 }

@@ -28,6 +28,9 @@ Deno.test("an attach to this machine's inspector port is local: its debuggee is 
   assert.equal(inspectorPort({ ...attach, request: "launch" }), null);
   assert.equal(inspectorPort({ ...attach, type: "debugpy" }), null);
   assert.equal(inspectorPort({ ...attach, port: 70000 }), null);
+  // Only the JavaScript debugger's: another's host on this machine may be a port forwarded to a container.
+  assert.equal(remoteSetting({ type: "debugpy", request: "attach", host: "localhost", port: 5678 }), "host");
+  assert.equal(remoteSetting({ type: "node", request: "launch", address: "localhost" }), "address");
   for (const h of ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1"]) assert.ok(isLoopback(h), h);
   for (const h of ["localhost.example", "10.0.0.1", "::2", "1127.0.0.1"]) assert.ok(!isLoopback(h), h);
 });

@@ -6,11 +6,17 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { findProgramProcess } from "./process_match.ts";
-import { currentPids, pidListeningOn, processCwd, processEnded, readProcessTable } from "./proc_table.ts";
+import { currentPids, pidListeningOn, processArgv, processCwd, processEnded, readProcessTable } from "./proc_table.ts";
 import { readSettings } from "./settings.ts";
 import { NOT_LINUX, type TraceManager } from "./trace_manager.ts";
 import type { SessionNode } from "./trace_model.ts";
-import { inspectorPort, pidFromAttachConfig, pidFromDapMessage, remoteSetting } from "./debug_pid.ts";
+import {
+  inspectorPort,
+  isInspectorProcess,
+  pidFromAttachConfig,
+  pidFromDapMessage,
+  remoteSetting,
+} from "./debug_pid.ts";
 
 /** Marks a configuration started by "Debug with Capability Trace". */
 export const TRACE_MARKER = "__captrace";
@@ -35,6 +41,8 @@ interface Tracked {
   childEnded?: boolean;
   /** The pids when the debuggee was found: a restarted session's debuggee is none of them. */
   seen?: Set<number>;
+  /** Looked for again after a restart. */
+  restarted?: boolean;
 }
 
 /** How the pid was found, for the log and the e2e test. */
@@ -143,10 +151,12 @@ export class DebugTracing implements vscode.Disposable {
    */
   #restart(t: Tracked): void {
     delete t.childEnded;
-    this.#note(`restart? trace ${t.traceSession} ${t.node?.state} pid ${t.pid} ended ${t.pid && processEnded(t.pid)}`);
+    this.#note(`restart of ${t.root.id}? trace ${t.traceSession} ${t.node?.state ?? "unknown"}, last pid ${t.pid}`);
     if (t.traceSession === null || t.traceSession === -1 || t.node?.state === "failed") return;
-    // Another child session while the debuggee runs on (one of its own child processes, which js-debug attaches to).
-    if (t.pid !== undefined && !processEnded(t.pid)) return;
+    // The last debuggee may still be ending (a debugger that restarts its adapter at once): it is among the pids seen
+    // when it was found, as is any process of its own tree that a child session is about. Nothing new appearing is
+    // then no news: logged only.
+    t.restarted = true;
     this.#log.info(`Debug session "${t.root.name}": restarted`);
     this.#stopPolling(t);
     t.before = t.seen ?? currentPids();
@@ -162,7 +172,17 @@ export class DebugTracing implements vscode.Disposable {
     const port = inspectorPort(t.root.configuration);
     if (port === null) return this.#startPolling(t);
     const listening = pidListeningOn(port);
-    if (listening !== null) return this.#attach(t, listening, "attach-port");
+    const argv = listening === null ? null : processArgv(listening);
+    if (listening !== null && argv !== null && isInspectorProcess(argv)) {
+      return this.#attach(t, listening, "attach-port");
+    }
+    if (listening !== null) {
+      return this.#warn(
+        t.root,
+        `Debug session "${t.root.name}": not traced, port ${port} is ${argv?.[0] ?? `pid ${listening}`}'s, no ` +
+          "JavaScript runtime's (a port forwarded from elsewhere?): attach captrace to the debuggee by pid",
+      );
+    }
     this.#warn(
       t.root,
       `Debug session "${t.root.name}": not traced, no process of this machine listens on port ${port}`,
@@ -180,8 +200,8 @@ export class DebugTracing implements vscode.Disposable {
   #startPolling(t: Tracked): void {
     const config = t.root.configuration;
     if (typeof config.program !== "string" || config.program === "") {
-      this.#warn(
-        t.root,
+      // Logged only: a debugger that sends the process event (debugpy's) is traced all the same.
+      this.#log.warn(
         `Debug session "${t.root.name}": no program in its configuration, so only a DAP process event can tell the pid`,
       );
       return;
@@ -214,7 +234,9 @@ export class DebugTracing implements vscode.Disposable {
     if (t.traceSession !== null || Date.now() - started > POLL_LIMIT_MS) {
       this.#stopPolling(t);
       if (t.traceSession === null) {
-        this.#warn(t.root, `Debug session "${t.root.name}": not traced, no process running ${program} appeared`);
+        const text = `Debug session "${t.root.name}": not traced, no process running ${program} appeared`;
+        if (t.restarted) this.#log.warn(text);
+        else this.#warn(t.root, text);
       }
       return;
     }

@@ -50,11 +50,13 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
         // user ran, naming it: that is the file the user can act on, and open.
         const ran = process.filename === null ? null : _absolute(process.filename, session.cwd);
         const own = site.script ?? site.binary ?? ran;
+        // (A typed command's program is its name as typed: no file to put a problem on.)
+        const program = session.program?.startsWith("/") ? session.program : null;
         const file = hasLine
           ? site.file
-          : own !== null && (session.program === null || _inside(own, session.cwd))
+          : own !== null && (program === null || _inside(own, session.cwd))
           ? own
-          : session.program ?? own;
+          : program ?? own;
         if (file === null) continue;
         const line = hasLine ? site.line! : 0;
         const key = `${file}\0${line}\0${code}`;

@@ -194,3 +194,13 @@ Deno.test("a denial by a system program the user's script ran goes on the script
   assertEquals([entry!.file, entry!.line], ["/ws/giveaway.sh", 0]);
   assertEquals(entry!.message.includes("(by /usr/bin/chown, call site unknown: no debug information)"), true);
 });
+
+Deno.test("a typed command's denial without a line stays on the program that made it: the name typed is no file", () => {
+  const model = new TraceModel();
+  const s = model.startSession({ label: "chown nobody f", program: "chown", cwd: "/ws" });
+  const [, , check] = loadEvents("deny_chown");
+  const c = check as typeof check & { pid: number };
+  model.apply(s.id, { v: 1, type: "exec", ts: 1, pid: c.pid, ppid: 1, comm: "chown", filename: "/usr/bin/chown" });
+  model.apply(s.id, { ...check!, site: null, site_reason: null, script: null } as typeof check & object);
+  assertEquals(diagnosticEntries(s).map((e) => e.file), ["/usr/bin/chown"]);
+});

@@ -43,7 +43,8 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
     const latest = model.sessions.at(-1);
     // Kept after the end of a trace that saw no check: a short debuggee may have made its checks before the attach.
     view.message = latest?.note &&
-        (latest.state === "running" || latest.state === "starting" || latest.allowed + latest.denied === 0)
+        (latest.state === "running" || latest.state === "starting" ||
+          (latest.state === "exited" && latest.allowed + latest.denied === 0))
       ? latest.note
       : "";
   };

@@ -58,6 +58,17 @@ export function pidListeningOn(port: number): number | null {
   return null;
 }
 
+/** The command line of process `pid`, or null when it is gone. */
+export function processArgv(pid: number): string[] | null {
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    if (argv.at(-1) === "") argv.pop();
+    return argv;
+  } catch {
+    return null;
+  }
+}
+
 /** True when process `pid` is gone, or a zombie (ended, not yet reaped). */
 export function processEnded(pid: number): boolean {
   try {

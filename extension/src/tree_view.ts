@@ -79,7 +79,8 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     item.description = description;
     switch (node.kind) {
       case "session":
-        item.contextValue = `session-${node.state}`;
+        // "-summary" once it has one: the recommendation to copy (a trace that died mid-way has none).
+        item.contextValue = `session-${node.state}${node.summary ? "-summary" : ""}`;
         item.iconPath = node.state === "running" || node.state === "starting"
           ? new vscode.ThemeIcon("sync~spin")
           : node.state === "failed"
