@@ -960,7 +960,7 @@ class _Session {
     const totals = {
       seen,
       shown: this.shown,
-      hidden: Math.max(0, seen - this.shown - c.lost),
+      hidden: Math.max(0, seen - this.shown - this.#dropped - c.lost),
       lost: c.lost,
       malformed: c.malformed,
       unsummarized: c.summaryComplete ? Math.max(0, seen - summarized) : 0,
@@ -999,6 +999,7 @@ class _Session {
         launcher: c.totals.get("launcher") ?? 0,
         summaryOnly: this.options.summaryOnly,
         untold: this.options.unique && !this.options.verbose && !told,
+        dropped: this.#dropped,
       },
     );
     if (c.unmatched > 0) {
@@ -1554,6 +1555,11 @@ class _Session {
             continue;
           }
           if (o.unique && this.#shownBefore(event, raw?.ra ?? 0n)) continue;
+          // Its reader gone (`-o - | head`), the trace is dropped: not shown.
+          if (this.sink.broken) {
+            this.#dropped++;
+            continue;
+          }
           this.shown++;
           if (o.json) this.sink.line(JSON.stringify(event));
           else {
@@ -1633,6 +1639,8 @@ class _Session {
     }
   }
   #stoppedForOutput = false;
+  /** Checks not written: the trace's reader had gone away. */
+  #dropped = 0;
   #saidBroken = false;
   /** The command was stopped before the trace began: what the tracer still prints is not shown (see READY). */
   #abandoned = false;

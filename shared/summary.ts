@@ -131,6 +131,8 @@ export function formatCompleteness(
     summaryOnly?: boolean;
     /** The repeats may be no-audit checks too: --unique, whose held-back checks the counts could not tell. */
     untold?: boolean;
+    /** Checks not written because the trace's reader had gone away. */
+    dropped?: number;
   },
 ): string {
   // `hidden` is what the kernel counted less what was shown and lost; the tracer's lost events may include other
@@ -140,7 +142,9 @@ export function formatCompleteness(
   const why = detail.summaryOnly
     ? "--summary-only"
     : `${noaudit} no-audit, ${repeats} ${detail.untold ? "repeats or no-audit" : "repeats"}`;
-  const parts = [`${t.seen} checks seen`, `${t.shown} shown`, `${t.hidden} hidden (${why})`, `${t.lost} lost`];
+  const parts = [`${t.seen} checks seen`, `${t.shown} shown`];
+  if (detail.dropped) parts.push(`${detail.dropped} dropped (the trace's reader went away)`);
+  parts.push(`${t.hidden} hidden (${why})`, `${t.lost} lost`);
   if (detail.launcher) parts.push(`${detail.launcher} launcher checks before exec left out`);
   if (t.malformed) parts.push(`${t.malformed} unreadable tracer lines`);
   if (t.unsummarized) parts.push(`${t.unsummarized} missing from the summary`);

@@ -185,6 +185,14 @@ Deno.test("formatCompleteness reports seen, shown, hidden with reasons, lost and
   );
 });
 
+Deno.test("formatCompleteness counts the checks dropped once the trace's reader went away apart from those shown", () => {
+  const t = { seen: 10, shown: 1, hidden: 0, lost: 0, malformed: 0, unsummarized: 0 };
+  assert.match(
+    formatCompleteness(t, "kprobe:cap_capable", [], { noaudit: 0, repeats: 0, launcher: 0, dropped: 9 }),
+    /^captrace: 10 checks seen, 1 shown, 9 dropped \(the trace's reader went away\), 0 hidden /,
+  );
+});
+
 Deno.test("formatCompleteness says when the repeats held back may be no-audit checks too", () => {
   const t = { seen: 15006, shown: 2, hidden: 15004, lost: 0, malformed: 0, unsummarized: 9000 };
   assert.match(

@@ -485,6 +485,10 @@ Deno.test("-o - whose reader goes away: the command, which shares stdout, runs o
   const err = new TextDecoder().decode(r.stderr);
   assert.equal(r.code, 7, err);
   assert.match(err, /^captrace: the trace's reader went away: the rest of the trace is dropped$/m);
+  // The checks after that are dropped, not shown, and the completeness line counts them so.
+  const m = / (\d+) checks seen, (\d+) shown, (\d+) dropped \(the trace's reader went away\), /.exec(err);
+  assert.ok(m, err);
+  assert.ok(Number(m[3]) > 0 && Number(m[2]) + Number(m[3]) <= Number(m[1]), m[0]);
 });
 
 Deno.test("with --pid or system-wide, a reader of the trace on stderr that goes away ends it with exit 1", async () => {
