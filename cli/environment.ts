@@ -81,12 +81,48 @@ export async function ensureTracefs(): Promise<Tracefs> {
   return { dir: TRACEFS[0]!, note: `mounted tracefs at ${TRACEFS[0]} (it was not mounted)` };
 }
 
-async function _run(bin: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+/** How long bpftrace is given to answer a question (its version, its probes) before captrace gives up on it. */
+export const ASK_TIMEOUT_MS = 20_000;
+
+async function _run(
+  bin: string,
+  args: string[],
+  stop?: AbortSignal,
+): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  // Killed when it does not answer, or when captrace is asked to stop meanwhile (a signal: see SignalRelay.early);
+  // given up at once then, not when its output closes (a child of its own may hold it open).
+  const timeout = AbortSignal.timeout(ASK_TIMEOUT_MS);
+  const signal = stop ? AbortSignal.any([stop, timeout]) : timeout;
   try {
-    const out = await new Deno.Command(bin, { args, stdin: "null", stdout: "piped", stderr: "piped" }).output();
+    const child = new Deno.Command(bin, { args, stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
+    const output = child.output();
+    const given = new Promise<never>((_, reject) => {
+      const up = () => {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // ended meanwhile
+        }
+        reject(signal.reason);
+      };
+      if (signal.aborted) up();
+      else signal.addEventListener("abort", up, { once: true });
+      output.finally(() => signal.removeEventListener("abort", up)).catch(() => {});
+    });
+    given.catch(() => {});
+    const out = await Promise.race([output, given]);
     const dec = new TextDecoder();
     return { ok: out.success, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
   } catch (e) {
+    if (signal.aborted) {
+      throw new CaptraceError(
+        timeout.aborted
+          ? `'${bin} ${args.join(" ")}' did not answer within ${ASK_TIMEOUT_MS / 1000} s`
+          : `'${bin} ${args.join(" ")}' was stopped: captrace was asked to stop`,
+        timeout.aborted ? "Check --bpftrace, or the bpftrace installed" : null,
+        ExitCode.CANNOT_TRACE,
+      );
+    }
     if (e instanceof Deno.errors.NotFound) {
       throw new CaptraceError(
         `bpftrace was not found (tried '${bin}')`,
@@ -118,8 +154,8 @@ export function takesTypelessBtf(version: string): boolean {
 }
 
 /** bpftrace's version string (e.g. "v0.17.0"); throws when it is missing or too old. */
-export async function bpftraceVersion(bin: string): Promise<string> {
-  const out = await _run(bin, ["--version"]);
+export async function bpftraceVersion(bin: string, stop?: AbortSignal): Promise<string> {
+  const out = await _run(bin, ["--version"], stop);
   const m = /v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(out.stdout);
   if (!out.ok || !m) {
     throw new CaptraceError(
@@ -149,17 +185,18 @@ export async function probeSupport(
   bin: string,
   requested: "auto" | ProbeKind,
   tracefs: string,
+  stop?: AbortSignal,
 ): Promise<ProbeSupport> {
   const tracepoint = requested !== "kprobe" && await _exists(`${tracefs}/events/capability/cap_capable`);
   const kprobe = requested === "kprobe" || (requested === "auto" && !tracepoint)
-    ? /^kprobe:cap_capable$/m.test((await _run(bin, ["-l", "kprobe:cap_capable"])).stdout)
+    ? /^kprobe:cap_capable$/m.test((await _run(bin, ["-l", "kprobe:cap_capable"], stop)).stdout)
     : false;
   return { tracepoint, kprobe };
 }
 
 /** The BTF name of cap_capable's 4th parameter ("opts" since Linux 5.1, "audit" before), or null if unknown. */
-export async function capableOptsParam(bin: string): Promise<string | null> {
-  const out = await _run(bin, ["-lv", "kfunc:cap_capable"]).catch(() => null);
+export async function capableOptsParam(bin: string, stop?: AbortSignal): Promise<string | null> {
+  const out = await _run(bin, ["-lv", "kfunc:cap_capable"], stop).catch(() => null);
   const m = out && /\b(?:unsigned )?int (opts|audit)\b/.exec(out.stdout);
   return m ? m[1]! : null;
 }

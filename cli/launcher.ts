@@ -21,7 +21,7 @@ export interface User {
  * Look a user up by name or number in the system's user database (getent), as strace -u does. The command runs as
  * them through setpriv: without it, or without getent, this throws (exit 3) before anything runs.
  */
-export async function resolveUser(spec: string): Promise<User> {
+export async function resolveUser(spec: string, stop?: AbortSignal): Promise<User> {
   for (const [tool, pkg] of [["getent", "libc-bin"], ["setpriv", "util-linux"]]) {
     if (findTool(tool!) === null) {
       throw new CaptraceError(
@@ -33,7 +33,10 @@ export async function resolveUser(spec: string): Promise<User> {
   }
   const run = async (cmd: string | null, args: string[]) => {
     try {
-      return cmd === null ? null : await new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output();
+      return cmd === null
+        ? null
+        : await new Deno.Command(cmd, { args, stdout: "piped", stderr: "null", ...(stop ? { signal: stop } : {}) })
+          .output();
     } catch {
       return null;
     }

@@ -225,11 +225,11 @@ async function _prepare(
   const tracefs = await ensureTracefs();
   // The version is only needed once bpftrace has attached its probes (for the ready event, and to refuse one too
   // old before the command runs): asked alongside the rest of the start, it costs no time of its own.
-  const version = bpftraceVersion(options.bpftrace);
+  const version = bpftraceVersion(options.bpftrace, signals.early);
   version.catch(() => {}); // awaited later: a failure is reported then
   try {
     // A bpftrace too old to use may also fail these; its version is the error worth reporting then.
-    const support = await probeSupport(options.bpftrace, options.probe, tracefs.dir).catch(async (e) => {
+    const support = await probeSupport(options.bpftrace, options.probe, tracefs.dir, signals.early).catch(async (e) => {
       await version;
       throw e;
     });
@@ -248,7 +248,7 @@ async function _prepare(
     // The program's map of cgroup ids has room for --map-keys entries.
     const cgroup = options.cgroup === null ? null : await resolveCgroup(options.cgroup, options.mapKeys);
     const optsArg = probe === "kprobe"
-      ? kprobeOptsArg(await capableOptsParam(options.bpftrace), Deno.osRelease())
+      ? kprobeOptsArg(await capableOptsParam(options.bpftrace, signals.early), Deno.osRelease())
       : "opts";
 
     let rootPid: number | null = null;
@@ -308,7 +308,7 @@ async function _prepare(
         : `; it holds ${held.length > 6 ? `${held.length} capabilities` : held.map(capConstant).join(" ")}`;
       limits.push(`checks process ${rootPid} made before the attach are not seen${holds}`);
     }
-    const user = options.user ? await resolveUser(options.user) : null;
+    const user = options.user ? await resolveUser(options.user, signals.early) : null;
     const envPath = Deno.env.get("PATH");
     const forUser = user === null || envPath === undefined ? null : await userPath(envPath, user);
     if (options.mode === "command") {
@@ -381,6 +381,8 @@ async function _prepare(
   } catch (e) {
     // Not left running after captrace has exited: the version check's bpftrace ends within milliseconds.
     await version.catch(() => {});
+    // Stopped by a signal while starting (what was waited for given up): the run ends as the signal asks.
+    if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
     throw e;
   }
 }

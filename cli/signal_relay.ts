@@ -17,12 +17,16 @@ export class SignalRelay {
   #pass: ((sig: Deno.Signal) => void) | null = null;
   #pending: Deno.Signal | null = null;
   #handlers: [Deno.Signal, () => void][] = [];
+  #early = new AbortController();
 
   constructor() {
     for (const sig of SIGNALS) {
       const h = () => {
         if (this.#target) this.#target(sig);
-        else this.#pending ??= sig;
+        else {
+          this.#pending ??= sig;
+          this.#early.abort();
+        }
       };
       Deno.addSignalListener(sig, h);
       this.#handlers.push([sig, h]);
@@ -33,6 +37,11 @@ export class SignalRelay {
       Deno.addSignalListener(sig, h);
       this.#handlers.push([sig, h]);
     }
+  }
+
+  /** Aborted by the first signal that comes while nothing is attached: what the start waits for is given up. */
+  get early(): AbortSignal {
+    return this.#early.signal;
   }
 
   /** The first signal that came while nothing was attached, or null. */

@@ -878,10 +878,18 @@ Deno.test("records with pids no kernel gives (bad tracer output) neither hang no
   }
 });
 
-Deno.test("without mkfifo on PATH, captrace says so and exits 3, leaving nothing in TMPDIR", async () => {
+Deno.test("without mkfifo, captrace says so and exits 3, leaving nothing in TMPDIR", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "captrace-test-tmp-" });
+  // Not on PATH, nor in the system's directories, where captrace looks too: /usr/bin/mkfifo covered in a mount
+  // namespace of the run's own (/bin/mkfifo is the same file where /bin is /usr/bin).
+  const hide = ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c"];
+  const cover =
+    'for f in /usr/bin/mkfifo /bin/mkfifo; do [ -f "$f" ] && /bin/mount --bind /dev/null "$f"; done; exec "$@"';
   try {
-    const r = await runCli(["--bpftrace", FAKE, "--", "/bin/true"], { env: { PATH: "/nonexistent", TMPDIR: tmp } });
+    const r = await runCli(["--bpftrace", FAKE, "--", "/bin/true"], {
+      env: { PATH: "/nonexistent", TMPDIR: tmp },
+      wrapper: [...hide, cover, "sh"],
+    });
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /^captrace: Cannot create the launch gate: mkfifo was not found$/m);
     assert.doesNotMatch(r.stderr, /Internal error/);
@@ -896,6 +904,30 @@ Deno.test("from a PID namespace of its own, captrace says it cannot trace there 
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /^captrace: Cannot trace from a PID namespace of its own \(pid:\[\d+\]\)/m);
   assert.match(r.stderr, /--pid=host/);
+});
+
+Deno.test("a signal while bpftrace does not answer at the start ends captrace as the signal asks", async () => {
+  const marker = `CAPTRACE_TEST_HUNG_${Deno.pid}_${Date.now()}`;
+  try {
+    for (const mode of [["-p", "1"], ["--", "/bin/true"]]) {
+      // The stand-in's --version never answers (it sleeps first); captrace is interrupted a second later.
+      const started = performance.now();
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [...CLI, "--bpftrace", FAKE, ...mode],
+        env: { FAKE_VERSION_SLEEP: "600", [marker]: "1" },
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      await new Promise((r) => setTimeout(r, 1000));
+      child.kill("SIGINT");
+      const out = await child.output();
+      assert.equal(out.code, 130, new TextDecoder().decode(out.stderr));
+      assert.ok(performance.now() - started < 10_000, "it ended at the signal, not at a timeout");
+    }
+  } finally {
+    // The stand-in is a shell: its sleep outlives it (a real bpftrace --version is one process, killed).
+    for (const pid of await processesWithEnv(marker)) Deno.kill(Number(pid), "SIGKILL");
+  }
 });
 
 Deno.test("an error after the version check started leaves no bpftrace --version running", async () => {
