@@ -71,6 +71,30 @@ export function cpuTicksFromStat(stat: string): number | null {
   return f === null ? null : f[0]! + f[1]!;
 }
 
+/**
+ * True when the text of /proc/PID/stat is a stopped process's (state T, or t when traced).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isStoppedStat } from "./procfs.ts";
+ * assert.ok(isStoppedStat("7 (b t) T 1 7 7 0 -1 4194560 0 0"));
+ * assert.ok(!isStoppedStat("7 (T) S 1 7 7 0 -1 4194560 0 0"));
+ * ```
+ */
+export function isStoppedStat(stat: string): boolean {
+  return /^[Tt]$/.test(stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3));
+}
+
+/** True when process `pid` is stopped (see isStoppedStat); false when it runs or is gone. */
+export function processStopped(pid: number): boolean {
+  try {
+    return isStoppedStat(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return false;
+  }
+}
+
 /** The CPU time `pid` has used so far, in clock ticks, or null when it is gone. */
 export function cpuTicks(pid: number): number | null {
   try {

@@ -39,6 +39,7 @@ import {
   hasEnded,
   isKernelThread,
   processState,
+  processStopped,
   readStatus,
   startTime,
   stateFromStatus,
@@ -876,11 +877,17 @@ class _Session {
       await this.#killStragglers();
       await this.#programsKnown();
       this.#finish();
-      throw new CaptraceError(
-        `bpftrace stopped unexpectedly (${this.#describeStatus(this.tracerStatus)}): ${this.#tracerError()}`,
-        "The trace above is incomplete; run with --debug for details",
-        ExitCode.TRACE_FAILED,
-      );
+      throw this.#gaveUp !== null
+        ? new CaptraceError(
+          `bpftrace was killed when the trace was stopped: ${this.#gaveUp}`,
+          "The trace above is incomplete: its summary is lost",
+          ExitCode.TRACE_FAILED,
+        )
+        : new CaptraceError(
+          `bpftrace stopped unexpectedly (${this.#describeStatus(this.tracerStatus)}): ${this.#tracerError()}`,
+          "The trace above is incomplete; run with --debug for details",
+          ExitCode.TRACE_FAILED,
+        );
     }
     if (this.#endedBeforeAttach && !this.#rootSeen) {
       // Nothing of it was traced: no summary, whose "nothing needed" would be no finding at all.
@@ -1059,8 +1066,9 @@ class _Session {
         }
       }
       // The command killed by a second signal still leaves its exit record, which ends the trace as usual (see
-      // #watchChild): stopping bpftrace at once could lose it. A third signal does not wait.
-      if (this.stopping > 1 && (this.childStatus !== null || this.stopping > 2)) this.#stopTracer();
+      // #watchChild): stopping bpftrace at once could lose it. A third signal does not wait. Once the command has
+      // ended, the trace is only finishing: a signal is a stop asked of bpftrace (one that no longer answers).
+      if (this.childStatus !== null || this.stopping > 2) this.#stopTracer();
       else if (this.stopping > 1) {
         // A command SIGKILL does not end at once (in the kernel's uninterruptible sleep: a hung NFS read) is not
         // waited for long either.
@@ -1084,13 +1092,23 @@ class _Session {
    */
   #stopTracer(): void {
     const now = performance.now();
+    // A tracer stopped (SIGSTOP, a debugger, Ctrl-Z on its own) answers nothing: no second signal is waited for.
+    if (processStopped(this.tracer.pid)) {
+      this.#gaveUp = "it was stopped";
+      this.#killTracer("SIGKILL");
+    }
     if (this.#stoppedAt === Infinity) {
       this.#stoppedAt = now;
       if (this.#interruptedAt === Infinity) this.#interruptTracer();
-    } else if (now - this.#stoppedAt >= SIGINT_RETRY_MS) this.#killTracer("SIGKILL");
+    } else if (now - this.#stoppedAt >= SIGINT_RETRY_MS) {
+      this.#gaveUp ??= "it did not answer";
+      this.#killTracer("SIGKILL");
+    }
   }
   /** When a signal first asked bpftrace to stop. */
   #stoppedAt = Infinity;
+  /** Why captrace killed bpftrace when asked to stop, or null. */
+  #gaveUp: string | null = null;
   /** When bpftrace was first sent SIGINT. */
   #interruptedAt = Infinity;
 

@@ -516,6 +516,66 @@ Deno.test("with --pid or system-wide, a reader of the trace on stderr that goes 
 /** A shell loop refused CAP_CHOWN every 0.1 s, run as nobody. */
 const LOOP_CHOWN = `while :; do chown nobody ${OWNED} 2>/dev/null; sleep 0.1; done`;
 
+Deno.test("a stopped bpftrace is killed at the second signal, in every mode, and captrace says why", async () => {
+  await requireTracing();
+  const loop = new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sh", "-c", LOOP_CHOWN],
+    stderr: "null",
+  }).spawn();
+  try {
+    for (const mode of [["-p", String(loop.pid)], [], ["-u", "nobody", "--", "/bin/sh", "-c", "exec sleep 60"]]) {
+      const p = new Deno.Command(Deno.execPath(), {
+        args: [...CLI, "-o", "/dev/null", ...mode],
+        env: { TZ: "UTC" },
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const what = mode.length === 0 ? "system-wide" : mode.join(" ");
+      let tracer: number | undefined;
+      try {
+        // Its bpftrace, once the trace runs, stopped as a debugger or a stray SIGSTOP would.
+        for (let i = 0; i < 100 && tracer === undefined; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          const kids = await Deno.readTextFile(`/proc/${p.pid}/task/${p.pid}/children`).catch(() => "");
+          for (const k of kids.split(" ").filter((k) => k !== "")) {
+            // The tracer, not the version check: bpftrace -B line PROGRAM.
+            const argv = (await Deno.readTextFile(`/proc/${k}/cmdline`).catch(() => "")).split("\0");
+            if (/bpftrace$/.test(argv[0] ?? "") && argv.includes("-B")) tracer = Number(k);
+          }
+        }
+        assert.ok(tracer !== undefined, `${what}: no bpftrace`);
+        await new Promise((r) => setTimeout(r, 1500));
+        Deno.kill(tracer, "SIGSTOP");
+        const started = performance.now();
+        p.kill("SIGINT");
+        await new Promise((r) => setTimeout(r, 300));
+        p.kill("SIGINT");
+        // Not ended by then (a third signal waited for), it is killed: the exit status says so.
+        const deadline = setTimeout(() => p.kill("SIGKILL"), 10_000);
+        const out = await p.output();
+        clearTimeout(deadline);
+        const err = new TextDecoder().decode(out.stderr);
+        assert.equal(out.code, 1, `${what}: ${err}`);
+        assert.match(err, /^captrace: bpftrace was killed when the trace was stopped: it was stopped$/m, what);
+        assert.ok(performance.now() - started < 10_000, `${what}: ended by the second signal`);
+      } finally {
+        // A stopped bpftrace left behind (the test failed) would hold its probes until killed.
+        for (const [pid, sig] of [[p.pid, "SIGKILL"], [tracer, "SIGKILL"]] as const) {
+          try {
+            if (pid !== undefined) Deno.kill(pid, sig);
+          } catch {
+            // ended
+          }
+        }
+      }
+    }
+  } finally {
+    loop.kill("SIGKILL");
+    await loop.status;
+  }
+});
+
 Deno.test("a reader of captrace's stderr that goes away early does not change the exit status", async () => {
   await requireTracing();
   const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
