@@ -373,7 +373,7 @@ Deno.test("without root: exit 3 saying what privilege is needed", async () => {
   assert.equal(out.code, 3);
   assert.equal(
     new TextDecoder().decode(out.stderr),
-    "captrace: Tracing needs root (or CAP_BPF and CAP_PERFMON) to load the BPF program\n" +
+    "captrace: Tracing needs root: bpftrace runs as root only, whatever capabilities another user holds\n" +
       "Run it with sudo, e.g. 'sudo captrace -u $USER -- ./program'\n",
   );
   await Deno.remove(denoDir, { recursive: true });

@@ -48,14 +48,14 @@ Deno.test("without root, the pop-up points at the elevation setting, not at sudo
   const root: ErrorEvent = {
     v: 1,
     type: "error",
-    message: "Tracing needs root (or CAP_BPF and CAP_PERFMON) to load the BPF program",
+    message: "Tracing needs root: bpftrace runs as root only, whatever capabilities another user holds",
     hint: "Run it with sudo, e.g. 'sudo captrace -u $USER -- ./program'",
     exit_code: 3,
   };
   const session = ended({ ready: false, error: root, code: 3 });
   assertEquals(endNotice({ session, how: "exited with 3", tail: "", automatic: false }), {
-    message: "Captrace could not start tracing (exited with 3). Tracing needs root (or CAP_BPF and CAP_PERFMON) to " +
-      "load the BPF program: set captrace.elevation to sudo or pkexec.",
+    message: "Captrace could not start tracing (exited with 3). Tracing needs root: bpftrace runs as root only, " +
+      "whatever capabilities another user holds: set captrace.elevation to sudo or pkexec.",
     setting: "captrace.elevation",
   });
 });
