@@ -269,9 +269,11 @@ async function _save(dir: string, name: string, text: string): Promise<void> {
     throw e;
   }
   for await (const e of Deno.readDir(dir)) {
-    if (e.name.startsWith(_SAVE_PREFIX) && e.name !== name && !e.name.endsWith(".part")) {
-      await Deno.remove(`${dir}/${e.name}`).catch(() => {});
-    }
+    if (!e.name.startsWith(_SAVE_PREFIX) || e.name === name) continue;
+    // Another run's save being written is left alone; one whose writer was killed (its pid gone) is not.
+    const writer = /\.(\d+)\.part$/.exec(e.name)?.[1];
+    if (writer !== undefined && await _exists(`/proc/${writer}`)) continue;
+    await Deno.remove(`${dir}/${e.name}`).catch(() => {});
   }
 }
 

@@ -112,6 +112,16 @@ Deno.test("offsets are not kept in a directory others may enter, nor through lin
   });
 });
 
+Deno.test("a save whose writer was killed is removed at the next save; one another run is writing is left", async () => {
+  await withCache(async ({ cache, file }) => {
+    await Deno.mkdir(cache.dir!, { mode: 0o700 });
+    // No process has the first pid (above any pid_max); the second is init's, as if a run were writing it.
+    for (const pid of [999999999, 1]) await Deno.writeTextFile(`${file}.${pid}.part`, "{");
+    assert.ok(await kernelOffsetsFromBtf(BTF, cache));
+    assert.deepEqual(ls(cache.dir!), [NAME, `${NAME}.1.part`]);
+  });
+});
+
 Deno.test("only bpftrace 0.17 is given the typeless BTF", () => {
   for (const v of ["v0.17.0", "v0.17.1"]) assert.ok(takesTypelessBtf(v), v);
   for (const v of ["v0.16.0", "v0.18.0", "v0.21.2", "v0.170.0", "v1.17.0", ""]) assert.ok(!takesTypelessBtf(v), v);

@@ -192,13 +192,37 @@ const SHELL_NAME = "captrace: the command";
 /** A new directory of captrace's own under TMPDIR; a usable error when TMPDIR is not a writable directory. */
 export async function privateTempDir(prefix: string): Promise<string> {
   try {
-    return await Deno.makeTempDir({ prefix });
+    _sweep ??= _sweepStale();
+    await _sweep;
+    // Named with captrace's pid: a later run removes it if captrace was killed before it could (SIGKILL).
+    return await Deno.makeTempDir({ prefix: `${prefix}${Deno.pid}-` });
   } catch (e) {
     throw new CaptraceError(
       `Cannot make a temporary directory: ${(e as Error).message}`,
       "Check that TMPDIR names a writable directory, or unset it",
       ExitCode.CANNOT_TRACE,
     );
+  }
+}
+
+let _sweep: Promise<void> | null = null;
+
+/**
+ * Removes the temporary directories of captrace runs that were killed (their pid, in the name, is no process now):
+ * this user's `captrace-PID-…` and `captrace-control-PID-…` in the temporary directory. Once per run, before its own.
+ */
+async function _sweepStale(): Promise<void> {
+  const tmp = Deno.env.get("TMPDIR") || "/tmp";
+  try {
+    for await (const e of Deno.readDir(tmp)) {
+      const m = /^captrace-(?:control-)?(\d+)-\w+$/.exec(e.name);
+      if (!m || !e.isDirectory || Number(m[1]) === Deno.pid) continue;
+      if (await Deno.stat(`/proc/${m[1]}`).then(() => true, () => false)) continue;
+      const st = await Deno.lstat(`${tmp}/${e.name}`).catch(() => null);
+      if (st?.uid === Deno.uid()) await Deno.remove(`${tmp}/${e.name}`, { recursive: true }).catch(() => {});
+    }
+  } catch {
+    // An unreadable TMPDIR: making captrace's own there will say so.
   }
 }
 

@@ -899,6 +899,22 @@ Deno.test("without mkfifo, captrace says so and exits 3, leaving nothing in TMPD
   }
 });
 
+Deno.test("the temporary directories of a captrace that was killed are removed by the next run", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "captrace-test-tmp-" });
+  try {
+    // A run killed with SIGKILL leaves them: its pid (none has this one) is in their names. Others' are left.
+    for (const d of ["captrace-999999999-ab12", "captrace-control-999999999-cd34", "captrace-1-ef56", "other"]) {
+      await Deno.mkdir(`${tmp}/${d}`);
+      await Deno.writeTextFile(`${tmp}/${d}/gate`, "");
+    }
+    const r = await fake({ FAKE_REPLAY: TRACEPOINT, TMPDIR: tmp }, ["-p", String(Deno.pid)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([...Deno.readDirSync(tmp)].map((e) => e.name).sort(), ["captrace-1-ef56", "other"]);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("from a PID namespace of its own, captrace says it cannot trace there and exits 3, running nothing", async () => {
   const r = await runCli(["--bpftrace", FAKE, "--", "/bin/true"], { wrapper: ["unshare", "-fp", "--mount-proc"] });
   assert.equal(r.code, 3, r.stderr);
