@@ -155,7 +155,8 @@ export function takesTypelessBtf(version: string): boolean {
 /** bpftrace's version string (e.g. "v0.17.0"); throws when it is missing or too old. */
 export async function bpftraceVersion(bin: string, stop?: AbortSignal): Promise<string> {
   const out = await _run(bin, ["--version"], stop);
-  const m = /v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(out.stdout);
+  // "bpftrace v0.17.0": another program's version (--bpftrace /bin/cat says "cat (GNU coreutils) 9.1") is none.
+  const m = /\bbpftrace v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(out.stdout);
   if (!out.ok || !m) {
     throw new CaptraceError(
       `'${bin} --version' did not print a bpftrace version`,
@@ -166,12 +167,13 @@ export async function bpftraceVersion(bin: string, stop?: AbortSignal): Promise<
   const [major, minor] = [Number(m[1]), Number(m[2])];
   if (major < MIN_BPFTRACE[0] || (major === MIN_BPFTRACE[0] && minor < MIN_BPFTRACE[1])) {
     throw new CaptraceError(
-      `bpftrace ${m[0]} is too old (captrace needs ${MIN_BPFTRACE.join(".")} or newer)`,
+      `${m[0]} is too old (captrace needs ${MIN_BPFTRACE.join(".")} or newer)`,
       "Install a newer bpftrace from your distribution or from its releases",
       ExitCode.CANNOT_TRACE,
     );
   }
-  return m[0].startsWith("v") ? m[0] : `v${m[0]}`;
+  const version = m[0].replace(/^bpftrace /, "");
+  return version.startsWith("v") ? version : `v${version}`;
 }
 
 /**

@@ -674,13 +674,19 @@ function _sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+Deno.test("a program that prints another's version is no bpftrace: exit 3", async () => {
+  const r = await fake({ FAKE_VERSION: "cat (GNU coreutils) 9.1" }, ["-p", String(Deno.pid)]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /^captrace: '.+ --version' did not print a bpftrace version$/m);
+});
+
 Deno.test("a third signal, a second after the second, ends captrace whose tracer no longer answers", async () => {
   const replay = await temp("READY 1000\n");
   // The second signal comes a second after the first, by when captrace has seen the command end (killed by the
   // first): it then asks the tracer to stop, and the third, more than a second later, kills it.
   const r = await signalled({ FAKE_REPLAY: replay, FAKE_STUCK: "1" }, [0, 1000, 1200], true);
   assert.notEqual(r.status.signal, "SIGKILL", `still running 10 s after the third signal:\n${r.err}`);
-  assert.match(r.err, /bpftrace stopped unexpectedly/);
+  assert.match(r.err, /^captrace: bpftrace was killed when the trace was stopped: it did not answer$/m);
   assert.deepEqual(r.command, [], "the command was killed");
   await Deno.remove(replay);
 });
