@@ -891,7 +891,7 @@ function _initNs(inum: string, target: string): string {
 }
 
 /** How many levels below the process's own user namespace the one checked against is looked for (see _owned). */
-export const OWNED_DEPTH = 8;
+export const OWNED_DEPTH = 2;
 
 /**
  * Sets `$init` to 0 for a check of a process of the initial namespace against a namespace it owns, as cap_capable
