@@ -898,12 +898,13 @@ export const OWNED_DEPTH = 2;
  * decides it: walking up from the namespace checked against, the one whose parent is the process's own is owned by
  * the process's euid. The kernel allows that check whatever the process holds (unshare -Un's CAP_SYS_ADMIN against the
  * user namespace it just made), so it needs no capability. A namespace more than OWNED_DEPTH levels down is taken as
- * not owned.
+ * not owned. Not for root, which owns the namespaces of every process of root's (a rootful container's): run as another
+ * user, the program would need the capability there.
  */
 function _owned(f: _Fields, cred: string, tns: string): string[] {
   const mine = f.credNsPtr(cred);
   return [
-    `if ($init == 1 && (uint64)${tns} != ${mine}) {`,
+    `if ($init == 1 && ${f.euid(cred)} != 0 && (uint64)${tns} != ${mine}) {`,
     `  $ns = (uint64)${tns}; $own = 0;`,
     `  unroll(${OWNED_DEPTH}) {`,
     "    if ($ns != 0) {",

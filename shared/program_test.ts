@@ -152,7 +152,7 @@ Deno.test("program counts a check against a namespace the process owns as needin
   // own namespace is owned by its euid (cap_capable's rule), and the check is counted with init 0, as one allowed
   // elsewhere.
   const walk = [
-    "  if ($init == 1 && (uint64)$tns != *(uint64 *)((uint64)$cred + 136)) {",
+    "  if ($init == 1 && *(uint32 *)((uint64)$cred + 20) != 0 && (uint64)$tns != *(uint64 *)((uint64)$cred + 136)) {",
     "    $ns = (uint64)$tns; $own = 0;",
     `    unroll(${OWNED_DEPTH}) {`,
     "      if ($ns != 0) {",

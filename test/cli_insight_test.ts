@@ -1198,16 +1198,23 @@ Deno.test("a check allowed for owning the namespace needs no capability; one no 
     [["/usr/bin/unshare", "-Ur", "/usr/bin/nice", "-n", "-1", "/bin/true"], [], /\(CAP_SYS_NICE\) was refused to /],
   ];
   for (const [argv, want, note] of cases) {
-    // As root too: the kernel allows the owner of a namespace whatever it holds.
-    for (const mode of [["-c"], ["--summary-only"], ["-c", "-u", "root"]]) {
-      const user = mode.includes("-u") ? [] : ["-u", "nobody"];
-      const { events, code } = await runJson([...mode, ...user, "--", ...argv]);
+    for (const mode of [["-c"], ["--summary-only"]]) {
+      const { events, code } = await runJson([...mode, "-u", "nobody", "--", ...argv]);
       assert.equal(code, 0, argv.join(" "));
       const { rec } = summaryOf(events);
       assert.deepEqual(rec.capabilities, want, `${argv.join(" ")} ${mode.join(" ")}`);
       assert.match(rec.note as string, note);
     }
   }
+});
+
+Deno.test("root's check against a namespace root made counts: run as a user, the program would need it", async () => {
+  await requireTracing();
+  // Root owns the namespaces of every root process (a rootful container's): its passing there says nothing of what
+  // the program needs as another user, whose setns into them needs CAP_SYS_ADMIN.
+  const { events, code } = await runJson(["-c", "--", "/usr/bin/unshare", "-Un", "/bin/true"]);
+  assert.equal(code, 0);
+  assert.deepEqual(summaryOf(events).rec.capabilities, ["CAP_SYS_ADMIN"]);
 });
 
 Deno.test("a fallback pair the kernel leaves out of its counts is not recommended from the stream either", async () => {
