@@ -65,7 +65,7 @@ export interface Tracefs {
 /** Finds tracefs, mounting it when no copy is mounted, since bpftrace finds tracepoints there. */
 export async function ensureTracefs(): Promise<Tracefs> {
   for (const dir of TRACEFS) if (await _exists(`${dir}/events`)) return { dir, note: null };
-  const out = await new Deno.Command("mount", {
+  const out = await new Deno.Command(findTool("mount") ?? "mount", {
     args: ["-t", "tracefs", "nodev", TRACEFS[0]!],
     stdout: "null",
     stderr: "piped",
@@ -286,5 +286,6 @@ async function _save(dir: string, name: string, text: string): Promise<void> {
  * is no process group leader), so bpftrace keeps the pid captrace spawned.
  */
 export function setsidPath(): Promise<string | null> {
-  return Promise.resolve(findTool("setsid"));
+  // The system's first: root runs it (a user's PATH may come along through sudo -E).
+  return Promise.resolve(findTool("setsid", "/usr/bin:/bin"));
 }

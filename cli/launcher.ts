@@ -59,7 +59,8 @@ export async function resolveUser(spec: string, stop?: AbortSignal): Promise<Use
  */
 export async function resolveCommand(
   name: string,
-  path = Deno.env.get("PATH") ?? "/usr/bin:/bin",
+  // With no PATH, the launcher's shell looks in its own default, dash's and bash's alike but for bash's last ".".
+  path = Deno.env.get("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   user?: User,
   dropped: readonly string[] = [],
 ): Promise<string> {

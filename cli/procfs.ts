@@ -72,18 +72,20 @@ export function cpuTicksFromStat(stat: string): number | null {
 }
 
 /**
- * True when the text of /proc/PID/stat is a stopped process's (state T, or t when traced).
+ * True when the text of /proc/PID/stat is a stopped process's (state T; not t, a traced one at a syscall stop, which a
+ * debugger lets go on).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { isStoppedStat } from "./procfs.ts";
  * assert.ok(isStoppedStat("7 (b t) T 1 7 7 0 -1 4194560 0 0"));
+ * assert.ok(!isStoppedStat("7 (b) t 1 7 7 0 -1 4194560 0 0"));
  * assert.ok(!isStoppedStat("7 (T) S 1 7 7 0 -1 4194560 0 0"));
  * ```
  */
 export function isStoppedStat(stat: string): boolean {
-  return /^[Tt]$/.test(stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3));
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "T";
 }
 
 /** True when process `pid` is stopped (see isStoppedStat); false when it runs or is gone. */

@@ -382,8 +382,9 @@ async function _prepare(
   } catch (e) {
     // Not left running after captrace has exited: the version check's bpftrace ends within milliseconds.
     await version.catch(() => {});
-    // Stopped by a signal while starting (what was waited for given up): the run ends as the signal asks.
-    if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
+    // Stopped by a signal while starting (what was waited for given up): the run ends as the signal asks. (Not an
+    // error of the trace itself, later: that is reported.)
+    if (signals.early.aborted && signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
     throw e;
   }
 }
@@ -1066,9 +1067,10 @@ class _Session {
         }
       }
       // The command killed by a second signal still leaves its exit record, which ends the trace as usual (see
-      // #watchChild): stopping bpftrace at once could lose it. A third signal does not wait. Once the command has
-      // ended, the trace is only finishing: a signal is a stop asked of bpftrace (one that no longer answers).
-      if (this.childStatus !== null || this.stopping > 2) this.#stopTracer();
+      // #watchChild): stopping bpftrace at once could lose it. A third signal does not wait, nor one to a stopped
+      // bpftrace once the command has ended (the trace, finishing, waits for it).
+      const stuck = this.childStatus !== null && processStopped(this.tracer.pid);
+      if ((this.stopping > 1 && (this.childStatus !== null || this.stopping > 2)) || stuck) this.#stopTracer();
       else if (this.stopping > 1) {
         // A command SIGKILL does not end at once (in the kernel's uninterruptible sleep: a hung NFS read) is not
         // waited for long either.
@@ -1226,8 +1228,8 @@ class _Session {
       Deno.writeFileSync(file, new Uint8Array(), { mode: 0o600 });
       Deno.chownSync(file, 1, 1);
     } catch {
-      // Refused (captrace running with CAP_BPF but not as root) is still a check; if none was made, the timer
-      // below falls back to SIGINT.
+      // Refused (a file system that takes no chown) is still a check; if none was made, the timer below falls back to
+      // SIGINT.
     }
     this.#summaryTimer = setTimeout(() => {
       if (this.#summaryBegun) return;

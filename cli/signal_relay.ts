@@ -18,6 +18,7 @@ export class SignalRelay {
   #pending: Deno.Signal | null = null;
   #handlers: [Deno.Signal, () => void][] = [];
   #early = new AbortController();
+  #attached = false;
 
   constructor() {
     for (const sig of SIGNALS) {
@@ -25,7 +26,7 @@ export class SignalRelay {
         if (this.#target) this.#target(sig);
         else {
           this.#pending ??= sig;
-          this.#early.abort();
+          if (!this.#attached) this.#early.abort();
         }
       };
       Deno.addSignalListener(sig, h);
@@ -39,7 +40,7 @@ export class SignalRelay {
     }
   }
 
-  /** Aborted by the first signal that comes while nothing is attached: what the start waits for is given up. */
+  /** Aborted by a signal that comes before the trace is attached: what the start waits for is given up. */
   get early(): AbortSignal {
     return this.#early.signal;
   }
@@ -53,6 +54,7 @@ export class SignalRelay {
   attach(target: (sig: Deno.Signal) => void, pass: ((sig: Deno.Signal) => void) | null = null): void {
     this.#target = target;
     this.#pass = pass;
+    this.#attached = true;
     const pending = this.#pending;
     this.#pending = null;
     if (pending) target(pending);

@@ -1,6 +1,7 @@
 /** The --sites adapter: learns each traced process's executable and resolves return addresses with binutils. */
 
 import { posix } from "node:path";
+import { findTool } from "./system_tools.ts";
 import type { Options } from "./args.ts";
 import type { SiteAnnotator } from "./session.ts";
 import { resolveCommand } from "./launcher.ts";
@@ -390,7 +391,7 @@ export class SiteResolver implements SiteAnnotator {
       const part = addrs.slice(i, i + ADDR2LINE_BATCH);
       // A return address is the instruction after the call; the call itself is one byte before.
       const args = ["-a", "-f", "-p", "-i", "-C", "-e", bin.path, ...part.map((a) => hexAddress(a - 1n))];
-      const r = await _run("addr2line", args);
+      const r = await _run(findTool("addr2line") ?? "addr2line", args);
       const parsed = r.ok ? parseAddr2line(r.out) : [];
       const byAddr = new Map(parsed.map((p) => [p.address + 1n, callSiteFrame(p)]));
       if (bin.frames.size + part.length > MAX_ADDRESSES) bin.frames.clear();
@@ -416,7 +417,7 @@ function _unusable(path: string, error: string): _Binary {
 
 async function _loadBinary(path: string): Promise<_Binary> {
   const interpreter = interpreterName(path);
-  const r = await _run("readelf", ["-lSW", path]);
+  const r = await _run(findTool("readelf") ?? "readelf", ["-lSW", path]);
   if (r.missing) return _unusable(path, Reason.noTools);
   try {
     return { path, layout: parseElfLayout(r.out), error: null, interpreter, frames: new Map() };
