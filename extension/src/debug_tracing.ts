@@ -41,8 +41,8 @@ interface Tracked {
   childEnded?: boolean;
   /** The pids when the debuggee was found: a restarted session's debuggee is none of them. */
   seen?: Set<number>;
-  /** Looked for again after a restart. */
-  restarted?: boolean;
+  /** Looked for again after a possible restart, its last trace kept until a new debuggee is found. */
+  restarting?: boolean;
 }
 
 /** How the pid was found, for the log and the e2e test. */
@@ -144,25 +144,22 @@ export class DebugTracing implements vscode.Disposable {
   }
 
   /**
-   * The session restarted (Debug: Restart): its new debuggee is looked for among the processes that were not there
-   * when the last one was found (the new one may start before the last one's session ends), unless its trace could
-   * not start (it would not start again either, as without root). The last trace ends with its process, as captrace
-   * --pid does.
+   * The session may have restarted (Debug: Restart): its new debuggee is looked for among the processes that were not
+   * there when the last one was found (the new one may start before the last one's session ends), unless its trace
+   * could not start (it would not start again either, as without root). It is a restart only once the last debuggee
+   * has ended: a child session of its own (a worker it forked, which js-debug attaches to) while it runs is none, and
+   * its trace is kept. The last trace ends with its process, as captrace --pid does.
    */
   #restart(t: Tracked): void {
     delete t.childEnded;
     this.#note(`restart of ${t.root.id}? trace ${t.traceSession} ${t.node?.state ?? "unknown"}, last pid ${t.pid}`);
     if (t.traceSession === null || t.traceSession === -1 || t.node?.state === "failed") return;
-    // The last debuggee may still be ending (a debugger that restarts its adapter at once): it is among the pids seen
-    // when it was found, as is any process of its own tree that a child session is about. Nothing new appearing is
-    // then no news: logged only.
-    t.restarted = true;
-    this.#log.info(`Debug session "${t.root.name}": restarted`);
+    t.restarting = true;
     this.#stopPolling(t);
     t.before = t.seen ?? currentPids();
-    t.traceSession = null;
-    t.adopted = false;
     this.#find(t);
+    // Not looked for by polling (a pid in the configuration, a port): settled by now.
+    if (t.poll === null) t.restarting = false;
   }
 
   /** Finds the debuggee: the pid an attach configuration names, the process on its inspector port, or a new one. */
@@ -231,13 +228,14 @@ export class DebugTracing implements vscode.Disposable {
     started: number,
     exclude: Set<number>,
   ): void {
-    if (t.traceSession !== null || Date.now() - started > POLL_LIMIT_MS) {
+    if ((t.traceSession !== null && !t.restarting) || Date.now() - started > POLL_LIMIT_MS) {
       this.#stopPolling(t);
-      if (t.traceSession === null) {
-        const text = `Debug session "${t.root.name}": not traced, no process running ${program} appeared`;
-        if (t.restarted) this.#log.warn(text);
-        else this.#warn(t.root, text);
+      // After a possible restart, nothing new is no news (a child session of the debuggee's own): logged only.
+      if (t.restarting) this.#log.info(`Debug session "${t.root.name}": no restarted debuggee running ${program}`);
+      else if (t.traceSession === null) {
+        this.#warn(t.root, `Debug session "${t.root.name}": not traced, no process running ${program} appeared`);
       }
+      t.restarting = false;
       return;
     }
     const pid = findProgramProcess(
@@ -258,11 +256,16 @@ export class DebugTracing implements vscode.Disposable {
   #attach(t: Tracked, pid: number, source: PidSource): void {
     // A restarted session announces its new debuggee: traced anew once the last one's trace ended, after it ran (one
     // that could not start, as without root, would not start again either).
-    const restarted = t.pid !== pid && t.node?.state === "exited";
+    // Found after a possible restart (see #restart): one only once the last debuggee has ended; until then, looked for
+    // again at the next poll.
+    const ended = t.pid === undefined || processEnded(t.pid);
+    const restarted = t.pid !== pid && (t.node?.state === "exited" || (t.restarting === true && ended));
+    if (t.restarting && !ended) return;
     if (restarted) {
       this.#log.info(`Debug session "${t.root.name}": restarted`);
       t.traceSession = null;
       t.adopted = false;
+      t.restarting = false;
     }
     if (t.traceSession !== null) return;
     // A launched debuggee is a new process: one that ran before the session (pid 1, told by a debugger in a container)
