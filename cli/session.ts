@@ -1010,6 +1010,8 @@ class _Session {
         summaryOnly: this.options.summaryOnly,
         untold: this.options.unique && !this.options.verbose && !told,
         dropped: this.#dropped,
+        // A full disk, say: not a reader gone (see Sink.failure).
+        unwritable: this.sink.failure !== null,
       },
     );
     if (c.unmatched > 0) {

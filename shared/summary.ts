@@ -131,8 +131,9 @@ export function formatCompleteness(
     summaryOnly?: boolean;
     /** The repeats may be no-audit checks too: --unique, whose held-back checks the counts could not tell. */
     untold?: boolean;
-    /** Checks not written because the trace's reader had gone away. */
+    /** Checks not written because the trace's reader had gone away, or, with `unwritable`, writing it failed. */
     dropped?: number;
+    unwritable?: boolean;
   },
 ): string {
   // `hidden` is what the kernel counted less what was shown and lost; the tracer's lost events may include other
@@ -143,7 +144,10 @@ export function formatCompleteness(
     ? "--summary-only"
     : `${noaudit} no-audit, ${repeats} ${detail.untold ? "repeats or no-audit" : "repeats"}`;
   const parts = [`${t.seen} checks seen`, `${t.shown} shown`];
-  if (detail.dropped) parts.push(`${detail.dropped} dropped (the trace's reader went away)`);
+  if (detail.dropped) {
+    const why = detail.unwritable ? "the trace could not be written" : "the trace's reader went away";
+    parts.push(`${detail.dropped} dropped (${why})`);
+  }
   parts.push(`${t.hidden} hidden (${why})`, `${t.lost} lost`);
   if (detail.launcher) parts.push(`${detail.launcher} launcher checks before exec left out`);
   if (t.malformed) parts.push(`${t.malformed} unreadable tracer lines`);

@@ -191,6 +191,16 @@ Deno.test("formatCompleteness counts the checks dropped once the trace's reader 
     formatCompleteness(t, "kprobe:cap_capable", [], { noaudit: 0, repeats: 0, launcher: 0, dropped: 9 }),
     /^captrace: 10 checks seen, 1 shown, 9 dropped \(the trace's reader went away\), 0 hidden /,
   );
+  assert.match(
+    formatCompleteness(t, "kprobe:cap_capable", [], {
+      noaudit: 0,
+      repeats: 0,
+      launcher: 0,
+      dropped: 9,
+      unwritable: true,
+    }),
+    / 9 dropped \(the trace could not be written\), /,
+  );
 });
 
 Deno.test("formatCompleteness says when the repeats held back may be no-audit checks too", () => {
