@@ -969,7 +969,7 @@ class _Session {
     });
     const totals = {
       seen,
-      shown: this.shown,
+      shown: this.#written().shown,
       hidden: Math.max(0, seen - this.shown - this.#dropped - c.lost),
       lost: c.lost,
       malformed: c.malformed,
@@ -1009,7 +1009,7 @@ class _Session {
         launcher: c.totals.get("launcher") ?? 0,
         summaryOnly: this.options.summaryOnly,
         untold: this.options.unique && !this.options.verbose && !told,
-        dropped: this.#dropped,
+        dropped: this.#written().dropped,
         // A full disk, say: not a reader gone (see Sink.failure).
         unwritable: this.sink.failure !== null,
       },
@@ -1585,6 +1585,8 @@ class _Session {
             continue;
           }
           this.shown++;
+          // Counted with the write that takes its line (see Sink.written).
+          this.sink.mark();
           if (o.json) this.sink.line(JSON.stringify(event));
           else {
             writeCheck(this.sink.out, event);
@@ -1665,6 +1667,15 @@ class _Session {
   #stoppedForOutput = false;
   /** Checks not written: the trace's reader had gone away. */
   #dropped = 0;
+
+  /**
+   * The checks written, and those dropped: once writing failed, the checks of the write that failed too (queued, shown
+   * as far as captrace could tell), and those queued after.
+   */
+  #written(): { shown: number; dropped: number } {
+    if (!this.sink.broken) return { shown: this.shown, dropped: this.#dropped };
+    return { shown: this.sink.written, dropped: this.#dropped + this.shown - this.sink.written };
+  }
   #saidBroken = false;
   /** The command was stopped before the trace began: what the tracer still prints is not shown (see READY). */
   #abandoned = false;

@@ -74,12 +74,35 @@ export class Sink {
     if (this.out.length > BATCH) this.flush();
   }
 
+  /** Counts the line just queued as one of those whose fate is told (see written, dropped): a check's. */
+  mark(): void {
+    this.#queued++;
+  }
+  #queued = 0;
+  #written = 0;
+  #dropped = 0;
+
+  /** Marked lines written out. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /** Marked lines not written: queued once writing had failed, or in the write that failed (part of it may be out). */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
   /** Write out what is queued. */
   flush(): void {
     if (this.out.length === 0) return;
     const data = this.out.view();
     this.out.clear(); // the bytes stay valid until the next write into out
-    if (this.#broken) return;
+    const marks = this.#queued;
+    this.#queued = 0;
+    if (this.#broken) {
+      this.#dropped += marks;
+      return;
+    }
     const w = this.#file ?? Deno.stderr;
     let off = 0;
     while (off < data.length) {
@@ -91,9 +114,11 @@ export class Sink {
         // reports it. A reader of stderr a launched command shares that went away is not one: its run goes on.
         this.#broken = true;
         if (!(e instanceof Deno.errors.BrokenPipe) || !this.#sharedWithCommand) this.#failure ??= e as Error;
+        this.#dropped += marks;
         return;
       }
     }
+    this.#written += marks;
   }
 
   #broken = false;

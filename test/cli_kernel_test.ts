@@ -455,6 +455,8 @@ Deno.test("a trace that cannot be written stops the command and exits 1 with the
   assert.match(r.stderr, /^captrace: Cannot write the trace to '\/dev\/full': No space left on device/m);
   assert.match(r.stderr, /^Free some space, or write the trace elsewhere with -o FILE$/m);
   assert.ok(!r.stderr.includes("alive"), "the command was stopped");
+  // Nothing was written: its checks are dropped, for that reason, none shown.
+  assert.match(r.stderr, /^captrace: \d+ checks seen, 0 shown, [1-9]\d* dropped \(the trace could not be written\), /m);
   // Another failure than a full disk gets no advice about space.
   const eio = await runCli(["-o", "/proc/version", "--", "/bin/true"], { killAfterMs: 20_000 });
   assert.equal(eio.code, 1, eio.stderr);
