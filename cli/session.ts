@@ -48,8 +48,8 @@ import {
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
 import {
+  countsOutside,
   generateProgram,
-  INIT_USER_NS,
   namesKernelTypes,
   type ProgramOptions,
   watchesNewCgroups,
@@ -1725,9 +1725,7 @@ class _Session {
   #charge(event: CheckEvent, role: BroadRole | undefined): void {
     if (event.pid === this.rootPid) this.#rootSeen = true;
     this.#lookUp(event.pid, event.ppid, event.comm);
-    // As recommend counts them: not allowed in another user namespace, nor refused there against the initial one.
-    const inInitial = event.userns === null || event.userns === INIT_USER_NS;
-    const counts = event.audit && (inInitial || (event.ret !== 0 && event.target_userns !== INIT_USER_NS));
+    const counts = event.audit && countsOutside(event.userns, event.target_userns, event.ret);
     // Made before the exec or exit of its process shown already (read late from another CPU): not a new process.
     const turn = this.usage.earlier(event.pid, event.ts);
     // A process that exited before its first check was read: its program is its parent's, named by this check.

@@ -7,7 +7,7 @@ import type { CheckEvent, Event, ExecEvent, ExitEvent, ProbeKind } from "./event
 import type { CheckRecord, EntryRecord, TraceRecord } from "./parse_line.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { PendingEntries } from "./pending_entries.ts";
-import { doneWithout, INIT_USER_NS } from "./program.ts";
+import { countsOutside, doneWithout } from "./program.ts";
 import type { BroadRole } from "./program_usage.ts";
 import { syscallNameOf, syscallOf } from "./syscalls.ts";
 
@@ -331,11 +331,7 @@ export class Correlator {
     const opts = r.opts | implied;
     if ((implied & ~r.opts) !== 0) source = "inferred";
     const audit = isAudited(opts);
-    // Allowed in a user namespace other than the initial one, a check needs no capability from outside; refused there
-    // against the initial one, none passes it (see recommend): neither counts.
-    const other = r.userns !== 0 && r.userns !== INIT_USER_NS;
-    const uncounted = other && (ret === 0 || r.targetNs === INIT_USER_NS);
-    const role = this.#trackNarrowing(r.tid, r.cap, ret, r.sys, audit && !uncounted);
+    const role = this.#trackNarrowing(r.tid, r.cap, ret, r.sys, audit && countsOutside(r.userns, r.targetNs, ret));
     const event: CheckEvent = {
       v: 1,
       type: "check",

@@ -890,6 +890,26 @@ function _initNs(inum: string, target: string): string {
   return `(${inum} == ${INIT_USER_NS} ? 1 : (${target} == ${INIT_USER_NS} ? 4 : 0))`;
 }
 
+/**
+ * True when a check the stream shows counts for the recommendation as the kernel's counts take it (see _initNs): made
+ * in the initial user namespace (or one not known: 0 or null), or refused in another against a namespace other than
+ * the initial one, which a capability held there would pass. One allowed in another needs none from outside; one
+ * refused there against the initial one, none passes. (The stream cannot tell one allowed to a namespace's owner.)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { countsOutside, INIT_USER_NS } from "./program.ts";
+ * assert.ok(countsOutside(INIT_USER_NS, 4026532177, 0));
+ * assert.ok(!countsOutside(4026532177, 4026532177, 0));
+ * assert.ok(countsOutside(4026532177, 4026532177, -1));
+ * assert.ok(!countsOutside(4026532177, INIT_USER_NS, -1));
+ * ```
+ */
+export function countsOutside(userns: number | null, target: number | null, ret: number): boolean {
+  return !userns || userns === INIT_USER_NS || (ret !== 0 && target !== INIT_USER_NS);
+}
+
 /** How many levels below the process's own user namespace the one checked against is looked for (see _owned). */
 export const OWNED_DEPTH = 2;
 

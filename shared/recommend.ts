@@ -119,11 +119,12 @@ export function recommend(input: RecommendInput): Recommendation {
   // reads each CPU's buffer in turn: an exec read after the checks it came before (another CPU's) had those checks
   // charged to the program its process ran until then, the shell that forked it.
   const fromStream = new Set(counts.filter((_, i) => charged[i] === null).map((a) => a.cap));
-  const keys = fromCounts ? ["caps"] as const : ["caps", "alone", "fallback"] as const;
+  // How the stream's broad capabilities stood, unless the counts tell it.
+  const roles = fromCounts ? [] as const : ["alone", "fallback"] as const;
   for (const from of input.usage?.shares() ?? []) {
     const share = shareOf(byProgram, from.file);
     for (const c of from.caps) if (input.countsIncomplete || fromStream.has(c)) share.caps.add(c);
-    for (const key of keys) if (key !== "caps") { for (const c of from[key]) share[key].add(c); }
+    for (const key of roles) for (const c of from[key]) share[key].add(c);
   }
   let elsewhere = 0;
   // Refused to a process in another user namespace against the initial one: no capability granted passes them.
