@@ -106,8 +106,8 @@ async function _inOurRoot(
   }
   const real = candidate === "" ? null : await Deno.realPath(candidate).catch(() => null);
   if (real !== null && ino > 0) {
-    if ((await _stat(real))?.ino === ino) return { path: real, script: false };
-    if (await _isScript(real) && [0, ino].includes(await _interpreterIno(real))) return { path: real, script: true };
+    const found = await _executedAs(real, ino, true);
+    if (found !== null) return found;
   } else if (real !== null) {
     // What the process runs now, by that path, is the file.
     if (real === exe) return { path: real, script: false };
@@ -123,6 +123,20 @@ async function _inOurRoot(
     return { path: exe, script: false };
   }
   return { path, script: false };
+}
+
+/**
+ * `file` as the file an exec record names by inode `ino`: that file, or a script whose interpreter it is (the record
+ * gives a script's interpreter's); with `anyRelative`, a script whose interpreter is relative (not known here) too.
+ * Null for another file.
+ */
+async function _executedAs(file: string, ino: number, anyRelative: boolean): Promise<ProgramFile | null> {
+  const st = await _stat(file);
+  if (!st?.isFile) return null;
+  if (st.ino === ino) return { path: file, script: false };
+  if (!(await _isScript(file))) return null;
+  const interpreter = await _interpreterIno(file);
+  return interpreter === ino || (anyRelative && interpreter === 0) ? { path: file, script: true } : null;
 }
 
 /**
@@ -156,13 +170,10 @@ async function _executedIn(own: string, ino: number, ppid?: number): Promise<Pro
   ];
   for (const dir of dirs) {
     if (dir === null) continue;
-    const candidate = `${dir.replace(/\/$/, "")}/${own}`;
-    const st = await Deno.stat(candidate).catch(() => null);
-    if (!st?.isFile) continue;
-    const script = st.ino !== ino && await _isScript(candidate) && await _interpreterIno(candidate) === ino;
-    if (st.ino !== ino && !script) continue;
-    const real = await Deno.realPath(candidate).catch(() => null);
-    if (real !== null) return { path: real, script };
+    const found = await _executedAs(`${dir.replace(/\/$/, "")}/${own}`, ino, false);
+    if (found === null) continue;
+    const real = await Deno.realPath(found.path).catch(() => null);
+    if (real !== null) return { ...found, path: real };
   }
   return null;
 }
