@@ -23,8 +23,8 @@ async function _exists(path: string): Promise<boolean> {
  * Throws unless captrace runs as root: bpftrace refuses any other user, whatever capabilities it holds (CAP_BPF and
  * CAP_PERFMON would do for the kernel), and tracefs is root's alone.
  */
-export function checkPrivileges(): Promise<void> {
-  if (Deno.uid() === 0) return Promise.resolve();
+export function checkPrivileges(): void {
+  if (Deno.uid() === 0) return;
   throw new CaptraceError(
     "Tracing needs root: bpftrace runs as root only, whatever capabilities another user holds",
     "Run it with sudo, e.g. 'sudo captrace -u $USER -- ./program'",
@@ -285,7 +285,7 @@ async function _save(dir: string, name: string, text: string): Promise<void> {
  * (about 0.3 s), while captrace has the program print them at once. `setsid` execs bpftrace in place (a child
  * is no process group leader), so bpftrace keeps the pid captrace spawned.
  */
-export function setsidPath(): Promise<string | null> {
+export function setsidPath(): string | null {
   // The system's first: root runs it (a user's PATH may come along through sudo -E).
-  return Promise.resolve(findTool("setsid", "/usr/bin:/bin"));
+  return findTool("setsid", "/usr/bin:/bin");
 }

@@ -22,15 +22,17 @@ export interface User {
  * them through setpriv: without it, or without getent, this throws (exit 3) before anything runs.
  */
 export async function resolveUser(spec: string, stop?: AbortSignal): Promise<User> {
-  for (const [tool, pkg] of [["getent", "libc-bin"], ["setpriv", "util-linux"]]) {
-    if (findTool(tool!) === null) {
-      throw new CaptraceError(
-        `-u needs ${tool}, which was found neither on PATH nor in the system's directories`,
-        `Install ${pkg}, or leave out -u`,
-        ExitCode.CANNOT_TRACE,
-      );
-    }
-  }
+  const needed = (tool: string, pkg: string) => {
+    const found = findTool(tool);
+    if (found !== null) return found;
+    throw new CaptraceError(
+      `-u needs ${tool}, which was found neither on PATH nor in the system's directories`,
+      `Install ${pkg}, or leave out -u`,
+      ExitCode.CANNOT_TRACE,
+    );
+  };
+  const getent = needed("getent", "libc-bin");
+  needed("setpriv", "util-linux");
   const run = async (cmd: string | null, args: string[]) => {
     try {
       return cmd === null
@@ -41,7 +43,7 @@ export async function resolveUser(spec: string, stop?: AbortSignal): Promise<Use
       return null;
     }
   };
-  const [out, ids] = await Promise.all([run(findTool("getent"), ["passwd", spec]), run(findTool("id"), ["-G", spec])]);
+  const [out, ids] = await Promise.all([run(getent, ["passwd", spec]), run(findTool("id"), ["-G", spec])]);
   const f = out === null ? [] : new TextDecoder().decode(out.stdout).split("\n")[0]?.split(":") ?? [];
   if (!out?.success || f.length < 4) {
     throw new CaptraceError(`No such user '${spec}'`, "Give a user name or uid from /etc/passwd", ExitCode.USAGE);

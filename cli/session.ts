@@ -217,7 +217,7 @@ async function _prepare(
   signals: SignalRelay,
   baseline: string[] | null,
 ): Promise<number> {
-  await checkPrivileges();
+  checkPrivileges();
   await checkPidNamespace();
   // Reading and parsing BTF takes about 25 ms: done while the rest starts (up to the command's launcher).
   // CAPTRACE_BTF_OFFSETS=0 makes the program name the structs instead (slower start; for troubleshooting).
@@ -594,7 +594,7 @@ async function _startTracer(
   version: Promise<string>,
   btf: string | null,
 ): Promise<Deno.ChildProcess> {
-  const setsid = await setsidPath();
+  const setsid = setsidPath();
   const argv = [options.bpftrace, "-B", "line", programFile];
   const command = new Deno.Command(setsid ?? options.bpftrace, {
     args: setsid ? argv : argv.slice(1),
