@@ -254,14 +254,12 @@ export class DebugTracing implements vscode.Disposable {
   }
 
   #attach(t: Tracked, pid: number, source: PidSource): void {
-    // A restarted session announces its new debuggee: traced anew once the last one's trace ended, after it ran (one
-    // that could not start, as without root, would not start again either).
-    // Found after a possible restart (see #restart): one only once the last debuggee has ended; until then, looked for
-    // again at the next poll.
+    // A restarted session's new debuggee is traced anew: announced once the last one's trace ended, after it ran (one
+    // that could not start, as without root, would not start again either), or found after a possible restart (see
+    // #restart) once the last debuggee has ended; until then, looked for again at the next poll.
     const ended = t.pid === undefined || processEnded(t.pid);
-    const restarted = t.pid !== pid && (t.node?.state === "exited" || (t.restarting === true && ended));
     if (t.restarting && !ended) return;
-    if (restarted) {
+    if (t.pid !== pid && (t.node?.state === "exited" || t.restarting)) {
       this.#log.info(`Debug session "${t.root.name}": restarted`);
       t.traceSession = null;
       t.adopted = false;

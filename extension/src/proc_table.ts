@@ -1,7 +1,7 @@
 /** Reads the live process table from /proc (the parsing is in process_match.ts). */
 
 import * as fs from "node:fs";
-import { listeningInodes, parseProcEntry, type ProcessEntry } from "./process_match.ts";
+import { argvOf, listeningInodes, parseProcEntry, type ProcessEntry } from "./process_match.ts";
 
 /** Every process readable now; processes that vanish while reading are skipped. */
 export function readProcessTable(): ProcessEntry[] {
@@ -61,9 +61,7 @@ export function pidListeningOn(port: number): number | null {
 /** The command line of process `pid`, or null when it is gone. */
 export function processArgv(pid: number): string[] | null {
   try {
-    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-    if (argv.at(-1) === "") argv.pop();
-    return argv;
+    return argvOf(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8"));
   } catch {
     return null;
   }

@@ -10,6 +10,13 @@ export interface ProcessEntry {
   start?: number;
 }
 
+/** The words of a `/proc/PID/cmdline` (NUL-separated, the last one NUL-terminated). */
+export function argvOf(cmdline: string): string[] {
+  const argv = cmdline.split("\0");
+  if (argv.at(-1) === "") argv.pop();
+  return argv;
+}
+
 /**
  * Parses `/proc/PID/stat` (comm may contain spaces and parentheses) and `/proc/PID/cmdline` (NUL-separated).
  *
@@ -31,8 +38,7 @@ export function parseProcEntry(
   const rest = stat.slice(close + 2).split(" ");
   const ppid = Number(rest[1]);
   if (!Number.isInteger(pid) || !Number.isInteger(ppid)) return null;
-  const argv = cmdline.split("\0");
-  if (argv.at(-1) === "") argv.pop();
+  const argv = argvOf(cmdline);
   const start = Number(rest[19]);
   return { pid, ppid, comm: stat.slice(open + 1, close), argv, ...(Number.isInteger(start) ? { start } : {}) };
 }
