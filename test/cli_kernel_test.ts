@@ -493,13 +493,18 @@ Deno.test("-o - whose reader goes away: the command, which shares stdout, runs o
   assert.ok(Number(m[3]) > 0 && Number(m[2]) + Number(m[3]) <= Number(m[1]), m[0]);
 });
 
-Deno.test("with --pid or system-wide, a reader of the trace on stderr that goes away ends it with exit 1", async () => {
-  await requireTracing();
-  // Refused a check every 0.1 s until killed.
-  const loop = new Deno.Command("setpriv", {
-    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sh", "-c", LOOP_CHOWN],
+/** A shell loop refused CAP_CHOWN every 0.1 s until killed, run as nobody. */
+function _loopChown(): Deno.ChildProcess {
+  const loop = `while :; do chown nobody ${OWNED} 2>/dev/null; sleep 0.1; done`;
+  return new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sh", "-c", loop],
     stderr: "null",
   }).spawn();
+}
+
+Deno.test("with --pid or system-wide, a reader of the trace on stderr that goes away ends it with exit 1", async () => {
+  await requireTracing();
+  const loop = _loopChown();
   const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
   try {
     for (const mode of [`-p ${loop.pid}`, ""]) {
@@ -515,15 +520,9 @@ Deno.test("with --pid or system-wide, a reader of the trace on stderr that goes 
   }
 });
 
-/** A shell loop refused CAP_CHOWN every 0.1 s, run as nobody. */
-const LOOP_CHOWN = `while :; do chown nobody ${OWNED} 2>/dev/null; sleep 0.1; done`;
-
 Deno.test("a stopped bpftrace is killed at the second signal, in every mode, and captrace says why", async () => {
   await requireTracing();
-  const loop = new Deno.Command("setpriv", {
-    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sh", "-c", LOOP_CHOWN],
-    stderr: "null",
-  }).spawn();
+  const loop = _loopChown();
   try {
     for (const mode of [["-p", String(loop.pid)], [], ["-u", "nobody", "--", "/bin/sh", "-c", "exec sleep 60"]]) {
       const p = new Deno.Command(Deno.execPath(), {

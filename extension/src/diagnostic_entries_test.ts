@@ -127,31 +127,22 @@ Deno.test("a denial whose site has a file but no line goes on the binary, not on
   );
 });
 
-Deno.test("a denial with no site goes on what its process ran, made absolute against the session's cwd", () => {
+/**
+ * The problems of a session running `program` in /ws, whose process executed `filename` and was then denied cap_chown
+ * with no call site known (`reason`).
+ */
+function deniedAfterExec(program: string, filename: string, reason: string | null) {
   const model = new TraceModel();
-  const s = model.startSession({
-    label: "sh run.sh",
-    program: "/ws/run.sh",
-    cwd: "/ws",
-  });
+  const s = model.startSession({ label: program, program, cwd: "/ws" });
   const [, , check] = loadEvents("deny_chown");
-  const c = check as typeof check & { pid: number; comm: string };
-  model.apply(s.id, {
-    v: 1,
-    type: "exec",
-    ts: 1,
-    pid: c.pid,
-    ppid: 1,
-    comm: "deny",
-    filename: "./deny",
-  });
-  model.apply(
-    s.id,
-    { ...check!, site: null, site_reason: null, script: null } as
-      & typeof check
-      & object,
-  );
-  assertEquals(diagnosticEntries(s).map((e) => e.file), ["/ws/deny"]);
+  const c = check as typeof check & { pid: number };
+  model.apply(s.id, { v: 1, type: "exec", ts: 1, pid: c.pid, ppid: 1, comm: "deny", filename });
+  model.apply(s.id, { ...check!, site: null, site_reason: reason, script: null } as typeof check & object);
+  return diagnosticEntries(s);
+}
+
+Deno.test("a denial with no site goes on what its process ran, made absolute against the session's cwd", () => {
+  assertEquals(deniedAfterExec("/ws/run.sh", "./deny", null).map((e) => e.file), ["/ws/deny"]);
 });
 
 Deno.test("problems show each command's latest trace, running or not", () => {
@@ -181,26 +172,11 @@ Deno.test("runs are told apart by what they run, not by their label", () => {
 });
 
 Deno.test("a denial by a system program the user's script ran goes on the script, naming the program", () => {
-  const model = new TraceModel();
-  const s = model.startSession({ label: "giveaway.sh", program: "/ws/giveaway.sh", cwd: "/ws" });
-  const [, , check] = loadEvents("deny_chown");
-  const c = check as typeof check & { pid: number };
-  model.apply(s.id, { v: 1, type: "exec", ts: 1, pid: c.pid, ppid: 1, comm: "chown", filename: "/usr/bin/chown" });
-  model.apply(
-    s.id,
-    { ...check!, site: null, site_reason: "no debug information", script: null } as typeof check & object,
-  );
-  const [entry] = diagnosticEntries(s);
+  const [entry] = deniedAfterExec("/ws/giveaway.sh", "/usr/bin/chown", "no debug information");
   assertEquals([entry!.file, entry!.line], ["/ws/giveaway.sh", 0]);
   assertEquals(entry!.message.includes("(by /usr/bin/chown, call site unknown: no debug information)"), true);
 });
 
 Deno.test("a typed command's denial without a line stays on the program that made it: the name typed is no file", () => {
-  const model = new TraceModel();
-  const s = model.startSession({ label: "chown nobody f", program: "chown", cwd: "/ws" });
-  const [, , check] = loadEvents("deny_chown");
-  const c = check as typeof check & { pid: number };
-  model.apply(s.id, { v: 1, type: "exec", ts: 1, pid: c.pid, ppid: 1, comm: "chown", filename: "/usr/bin/chown" });
-  model.apply(s.id, { ...check!, site: null, site_reason: null, script: null } as typeof check & object);
-  assertEquals(diagnosticEntries(s).map((e) => e.file), ["/usr/bin/chown"]);
+  assertEquals(deniedAfterExec("chown", "/usr/bin/chown", null).map((e) => e.file), ["/usr/bin/chown"]);
 });

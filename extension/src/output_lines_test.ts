@@ -1,6 +1,14 @@
 import { deepStrictEqual as assertEquals, match } from "node:assert/strict";
 import { loadEvents } from "./_testdata.ts";
 import { formatEvent } from "./output_lines.ts";
+import type { Recommendation, SummaryEvent } from "../../shared/event.ts";
+
+/** The channel's lines for the recorded trace's summary, with `over` in its recommendation and `rest` beside it. */
+function summaryLines(over: Partial<Recommendation>, rest: Partial<SummaryEvent> = {}): string[] {
+  const summary = loadEvents("deny_chown").find((e) => e.type === "summary");
+  if (summary?.type !== "summary") throw new Error("no summary");
+  return formatEvent({ ...summary, ...rest, recommendation: { ...summary.recommendation, ...over } }).split("\n");
+}
 
 Deno.test("output channel lines for a recorded trace", () => {
   const lines = loadEvents("deny_chown").map(formatEvent).join("\n").split(
@@ -28,15 +36,7 @@ Deno.test("output channel lines for a recorded trace", () => {
 });
 
 Deno.test("output channel aligns one setcap line per program under the first", () => {
-  const summary = loadEvents("deny_chown").find((e) => e.type === "summary")!;
-  if (summary.type !== "summary") throw new Error("no summary");
-  const lines = formatEvent({
-    ...summary,
-    recommendation: {
-      ...summary.recommendation,
-      setcap: "setcap cap_chown+ep /usr/bin/chown\nsetcap cap_net_raw+ep /ws/deny",
-    },
-  }).split("\n");
+  const lines = summaryLines({ setcap: "setcap cap_chown+ep /usr/bin/chown\nsetcap cap_net_raw+ep /ws/deny" });
   assertEquals(lines.slice(-2), [
     "Recommendation: setcap cap_chown+ep /usr/bin/chown",
     "                setcap cap_net_raw+ep /ws/deny",
@@ -44,14 +44,10 @@ Deno.test("output channel aligns one setcap line per program under the first", (
 });
 
 Deno.test("output channel says no-audit checks are not needed, and when nothing is", () => {
-  const summary = loadEvents("deny_chown").find((e) => e.type === "summary")!;
-  if (summary.type !== "summary") throw new Error("no summary");
   const admin = { cap: 21, cap_name: "cap_sys_admin", checks: 5, allowed: 0, denied: 5, audited: 0, noaudit: 5 };
-  const lines = formatEvent({
-    ...summary,
+  const lines = summaryLines({ capabilities: [], setcap: "setcap -r /ws/deny" }, {
     capabilities: [{ ...admin, syscalls: ["brk", "mmap"], pids: [4242] }],
-    recommendation: { ...summary.recommendation, capabilities: [], setcap: "setcap -r /ws/deny" },
-  }).split("\n");
+  });
   assertEquals(lines.slice(1), [
     "  cap_sys_admin               0 allowed      5 denied  brk,mmap  (all no-audit, not needed)",
     "Recommendation: no capabilities needed",
@@ -59,16 +55,10 @@ Deno.test("output channel says no-audit checks are not needed, and when nothing 
 });
 
 Deno.test("output channel gives the service's form where a setcap comment points to it", () => {
-  const summary = loadEvents("deny_chown").find((e) => e.type === "summary")!;
-  if (summary.type !== "summary") throw new Error("no summary");
-  const lines = formatEvent({
-    ...summary,
-    recommendation: {
-      ...summary.recommendation,
-      setcap: "# /ws/run.sh is a script: grant cap_chown to its service or container instead (below)",
-      systemd: "CapabilityBoundingSet=CAP_CHOWN\nAmbientCapabilities=CAP_CHOWN",
-    },
-  }).split("\n");
+  const lines = summaryLines({
+    setcap: "# /ws/run.sh is a script: grant cap_chown to its service or container instead (below)",
+    systemd: "CapabilityBoundingSet=CAP_CHOWN\nAmbientCapabilities=CAP_CHOWN",
+  });
   assertEquals(lines.slice(-2), [
     "Recommendation: # /ws/run.sh is a script: grant cap_chown to its service or container instead (below)",
     "                for a service: CapabilityBoundingSet=CAP_CHOWN AmbientCapabilities=CAP_CHOWN",
