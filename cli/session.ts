@@ -1455,6 +1455,9 @@ class _Session {
       // come in quick turns, so this chunk's events are put in order among themselves and none is held (held
       // events outlive V8's young generation, and a busy trace's memory grows by half).
       const busy = chunk.length === buf.length;
+      // The root's exit, read while bpftrace keeps up: the summary is asked for now rather than once the exit is
+      // shown (HOLD_MS later) and the stream has been quiet (QUIET_MS). What it counts and is unread is waited for.
+      if (!busy && outs.some((o) => o.event.type === "exit" && o.event.root)) this.#requestSummary();
       await this.#show(this.#hold(outs, busy));
       this.#finishIfComplete();
     }
