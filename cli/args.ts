@@ -115,7 +115,8 @@ Environment: CAPTRACE_BTF_OFFSETS=0 names kernel structs in the program
 instead of reading fields at offsets from /sys/kernel/btf/vmlinux (and
 bpftrace 0.17 then reads that BTF, not captrace's BTF without types).
 
-Files: /run/captrace/ keeps those offsets for the boot (private to root).
+Files: /run/captrace/ keeps those offsets, and bpftrace's version by its
+file, for the boot (private to root).
 
 Signals: SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGALRM and SIGVTALRM go on to
 the command (with -p or system-wide, they end the trace), and a second one

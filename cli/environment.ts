@@ -228,11 +228,9 @@ export async function kernelOffsetsFromBtf(
   path = "/sys/kernel/btf/vmlinux",
   cache: OffsetsCache = _CACHE,
 ): Promise<KernelOffsets | null> {
-  const boot = cache.dir === null ? "" : (await Deno.readTextFile(cache.bootId).catch(() => "")).trim();
-  const dir = /^[0-9a-f-]{8,64}$/.test(boot) ? await _privateDir(cache.dir!) : null;
-  const name = `${_SAVE_PREFIX}${VERSION}-${boot}.json`;
-  if (dir) {
-    const saved = await _readSave(`${dir}/${name}`);
+  const keep = await _keeping(cache, _SAVE_PREFIX);
+  if (keep) {
+    const saved = readSavedOffsets(await _readSave(keep.file) ?? "");
     if (saved) return saved;
   }
   let offsets: KernelOffsets | null;
@@ -241,8 +239,119 @@ export async function kernelOffsetsFromBtf(
   } catch {
     return null;
   }
-  if (dir && offsets) await _save(dir, name, savedOffsets(offsets)).catch(() => {});
+  if (keep && offsets) await _save(keep, savedOffsets(offsets)).catch(() => {});
   return offsets;
+}
+
+const _VERSION_PREFIX = "bpftrace-version-";
+/** The most bpftrace files whose versions are kept (a --bpftrace of each build tried). */
+const _KEPT_VERSIONS = 16;
+
+/**
+ * bpftraceVersion, kept for the rest of the boot in `cache.dir` by the identity of bpftrace's file (its device and
+ * inode, size, modification and change times, which an upgrade or a rewrite changes): asking runs bpftrace, which
+ * loads LLVM before it answers, about 20 ms on the way to every start. Only an ELF file is kept by: a script's
+ * version is that of whatever it runs, which can change under it.
+ */
+export async function keptBpftraceVersion(
+  bin: string,
+  stop?: AbortSignal,
+  cache: OffsetsCache = _CACHE,
+): Promise<string> {
+  const id = await _elfIdentity(bin);
+  const keep = id === null ? null : await _keeping(cache, _VERSION_PREFIX);
+  const kept = keep ? readKeptVersions(await _readSave(keep.file) ?? "") : {};
+  const known = id === null ? undefined : kept[id.key];
+  if (known && id && _sameFile(known, id)) return known.version;
+  const version = await bpftraceVersion(bin, stop);
+  if (keep && id) {
+    const { key, ...file } = id;
+    const others = Object.entries(kept).filter(([k]) => k !== key).slice(-(_KEPT_VERSIONS - 1));
+    const text = JSON.stringify(Object.fromEntries([...others, [key, { ...file, version }]]));
+    await _save(keep, text).catch(() => {});
+  }
+  return version;
+}
+
+/** A kept bpftrace version and the identity of the file it was asked of. */
+export interface KeptVersion {
+  size: number;
+  mtime: number;
+  ctime: number;
+  version: string;
+}
+
+/**
+ * The versions kept in `text`, by "device:inode"; entries of any other shape are left out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readKeptVersions } from "./environment.ts";
+ * const text = '{"64:12":{"size":9,"mtime":1,"ctime":2,"version":"v0.17.0"},"64:13":{"size":9}}';
+ * assert.deepEqual(Object.keys(readKeptVersions(text)), ["64:12"]);
+ * assert.deepEqual(readKeptVersions("not json"), {});
+ * ```
+ */
+export function readKeptVersions(text: string): Record<string, KeptVersion> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return {};
+  const out: Record<string, KeptVersion> = {};
+  for (const [key, v] of Object.entries(data as Record<string, unknown>)) {
+    if (!/^\d+:\d+$/.test(key) || typeof v !== "object" || v === null) continue;
+    const { size, mtime, ctime, version } = v as Record<string, unknown>;
+    const numbers = [size, mtime, ctime].every((n) => typeof n === "number" && Number.isFinite(n));
+    if (numbers && typeof version === "string" && /^v\d+\.\d+(\.\d+)?$/.test(version)) {
+      out[key] = { size: size as number, mtime: mtime as number, ctime: ctime as number, version };
+    }
+  }
+  return out;
+}
+
+interface _Identity {
+  key: string;
+  size: number;
+  mtime: number;
+  ctime: number;
+}
+
+function _sameFile(kept: KeptVersion, id: _Identity): boolean {
+  return kept.size === id.size && kept.mtime === id.mtime && kept.ctime === id.ctime;
+}
+
+/** The identity of the file `bin` leads to, if it is an ELF file with every time known; else null. */
+async function _elfIdentity(bin: string): Promise<_Identity | null> {
+  const st = await Deno.stat(bin).catch(() => null);
+  if (!st?.isFile || st.mtime === null || st.ctime === null) return null;
+  const head = new Uint8Array(4);
+  try {
+    using f = await Deno.open(bin);
+    if (await f.read(head) !== 4) return null;
+  } catch {
+    return null;
+  }
+  if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return null;
+  return { key: `${st.dev}:${st.ino}`, size: st.size, mtime: st.mtime.getTime(), ctime: st.ctime.getTime() };
+}
+
+/** Where a save of `prefix` is kept for this boot, or null when none may be (see kernelOffsetsFromBtf). */
+async function _keeping(cache: OffsetsCache, prefix: string): Promise<_Keep | null> {
+  if (cache.dir === null) return null;
+  const boot = (await Deno.readTextFile(cache.bootId).catch(() => "")).trim();
+  const dir = /^[0-9a-f-]{8,64}$/.test(boot) ? await _privateDir(cache.dir) : null;
+  return dir === null ? null : { dir, prefix, file: `${dir}/${prefix}${VERSION}-${boot}.json` };
+}
+
+/** A save's file, in its directory, and the prefix every save of its kind has. */
+interface _Keep {
+  dir: string;
+  prefix: string;
+  file: string;
 }
 
 /** `dir`, made if missing, when it is a real directory of this user's that no one else may enter; else null. */
@@ -252,26 +361,28 @@ async function _privateDir(dir: string): Promise<string | null> {
   return st?.isDirectory && st.uid === Deno.uid() && (st.mode! & 0o077) === 0 ? dir : null;
 }
 
-/** The offsets saved in `file`, if it is a plain file (never a FIFO or a link) holding a valid save. */
-async function _readSave(file: string): Promise<KernelOffsets | null> {
+/** The text saved in `file`, if it is a plain file of this user's (never a FIFO or a link). */
+async function _readSave(file: string): Promise<string | null> {
   const st = await Deno.lstat(file).catch(() => null);
   if (!st?.isFile || st.uid !== Deno.uid()) return null;
-  return readSavedOffsets(await Deno.readTextFile(file).catch(() => ""));
+  return await Deno.readTextFile(file).catch(() => null);
 }
 
-/** Writes `text` as `dir/name` at once (a reader sees all of it or none), then removes the saves of other boots. */
-async function _save(dir: string, name: string, text: string): Promise<void> {
-  const part = `${dir}/${name}.${Deno.pid}.part`;
+/** Writes `text` as the save at once (a reader sees all of it or none), then removes older saves of its kind. */
+async function _save(keep: _Keep, text: string): Promise<void> {
+  const { dir, prefix, file } = keep;
+  const name = file.slice(dir.length + 1);
+  const part = `${file}.${Deno.pid}.part`;
   try {
     // A new file or none: never one that was there, nor through a link.
     await Deno.writeTextFile(part, text, { createNew: true, mode: 0o600 });
-    await Deno.rename(part, `${dir}/${name}`);
+    await Deno.rename(part, file);
   } catch (e) {
     await Deno.remove(part).catch(() => {});
     throw e;
   }
   for await (const e of Deno.readDir(dir)) {
-    if (!e.name.startsWith(_SAVE_PREFIX) || e.name === name) continue;
+    if (!e.name.startsWith(prefix) || e.name === name) continue;
     // Another run's save being written is left alone; one whose writer was killed (its pid gone) is not.
     const writer = /\.(\d+)\.part$/.exec(e.name)?.[1];
     if (writer !== undefined && await _exists(`/proc/${writer}`)) continue;

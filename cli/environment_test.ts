@@ -1,7 +1,19 @@
-/** Tests of the kernel offsets kept for the boot: read back instead of parsing BTF, and never a wrong or unsafe save. */
+/**
+ * Tests of what is kept for the boot (the kernel's offsets, bpftrace's version): read back instead of parsing BTF or
+ * running bpftrace, and never a wrong or unsafe save.
+ */
 
 import assert from "node:assert/strict";
-import { checkPidNamespace, kernelOffsetsFromBtf, type OffsetsCache, takesTypelessBtf } from "./environment.ts";
+import {
+  bpftraceVersion,
+  checkPidNamespace,
+  keptBpftraceVersion,
+  kernelOffsetsFromBtf,
+  type OffsetsCache,
+  readKeptVersions,
+  takesTypelessBtf,
+} from "./environment.ts";
+import { findTool } from "./system_tools.ts";
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { VERSION } from "./args.ts";
 import { kernelOffsets, readSavedOffsets, savedOffsets } from "../shared/kernel_offsets.ts";
@@ -144,4 +156,75 @@ Deno.test("captrace refuses to trace from a PID namespace other than the initial
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** Runs `f` with a copy of the system's bpftrace (an ELF file of its own to change) and a cache for it. */
+async function withBpftraceCopy(
+  f: (c: { root: string; cache: OffsetsCache; bin: string; file: string }) => Promise<void>,
+) {
+  const system = findTool("bpftrace");
+  assert.ok(system, "these tests run bpftrace --version: install bpftrace");
+  await withCache(async ({ root, cache }) => {
+    const bin = `${root}/bpftrace`;
+    await Deno.copyFile(system, bin);
+    await Deno.chmod(bin, 0o755);
+    await f({ root, cache, bin, file: `${cache.dir}/bpftrace-version-${VERSION}-${BOOT}.json` });
+  });
+}
+
+Deno.test("bpftrace's version is kept for the boot by its file, and asked again once the file changes", async () => {
+  await withBpftraceCopy(async ({ cache, bin, file }) => {
+    const real = await bpftraceVersion(bin);
+    assert.equal(await keptBpftraceVersion(bin, undefined, cache), real);
+    const st = await Deno.stat(bin);
+    const kept = readKeptVersions(await Deno.readTextFile(file));
+    assert.deepEqual(kept, {
+      [`${st.dev}:${st.ino}`]: { size: st.size, mtime: st.mtime!.getTime(), ctime: st.ctime!.getTime(), version: real },
+    });
+    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+    // The kept answer is the one given: this one was never bpftrace's.
+    const key = `${st.dev}:${st.ino}`;
+    await Deno.writeTextFile(file, JSON.stringify({ [key]: { ...kept[key], version: "v0.99.9" } }));
+    assert.equal(await keptBpftraceVersion(bin, undefined, cache), "v0.99.9");
+    // A file rewritten in place (its times change): asked again, and kept anew.
+    await Deno.utime(bin, new Date(), new Date(2001, 1, 1));
+    assert.equal(await keptBpftraceVersion(bin, undefined, cache), real);
+    assert.equal(readKeptVersions(await Deno.readTextFile(file))[key]?.version, real);
+    // Kept nowhere: still answered.
+    assert.equal(await keptBpftraceVersion(bin, undefined, { dir: null, bootId: cache.bootId }), real);
+  });
+});
+
+Deno.test("a script's bpftrace version is never kept; other files' versions stay, the latest 16", async () => {
+  await withBpftraceCopy(async ({ root, cache, bin, file }) => {
+    // A script says what whatever it runs says, which can change under it.
+    const script = `${root}/bpftrace.sh`;
+    await Deno.writeTextFile(script, "#!/bin/sh\necho 'bpftrace v0.17.0'\n");
+    await Deno.chmod(script, 0o755);
+    assert.equal(await keptBpftraceVersion(script, undefined, cache), "v0.17.0");
+    assert.ok(!(await Deno.stat(file).then(() => true, () => false)), "no save for a script");
+    const others = Object.fromEntries(
+      Array.from({ length: 20 }, (_, i) => [`1:${i}`, { size: 1, mtime: 1, ctime: 1, version: "v0.17.0" }]),
+    );
+    await Deno.mkdir(cache.dir!, { recursive: true, mode: 0o700 });
+    await Deno.writeTextFile(file, JSON.stringify(others), { mode: 0o600 });
+    await keptBpftraceVersion(bin, undefined, cache);
+    const st = await Deno.stat(bin);
+    const keys = Object.keys(readKeptVersions(await Deno.readTextFile(file)));
+    assert.deepEqual(keys, [...Array.from({ length: 15 }, (_, i) => `1:${i + 5}`), `${st.dev}:${st.ino}`]);
+  });
+});
+
+Deno.test("kept versions of another shape are left out", () => {
+  const good = { size: 9, mtime: 1, ctime: 2, version: "v0.17.0" };
+  const text = JSON.stringify({
+    "64:1": good,
+    "64:2": { ...good, version: "0.17.0" },
+    "64:3": { ...good, size: "9" },
+    "64:4": { ...good, ctime: null },
+    "not a key": good,
+    "64:5": "v0.17.0",
+  });
+  assert.deepEqual(readKeptVersions(text), { "64:1": good });
+  for (const t of ["[]", "null", "3", ""]) assert.deepEqual(readKeptVersions(t), {}, t);
 });

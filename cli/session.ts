@@ -3,11 +3,11 @@
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { MAX_MAP_KEYS, type Options } from "./args.ts";
 import {
-  bpftraceVersion,
   capableOptsParam,
   checkPidNamespace,
   checkPrivileges,
   ensureTracefs,
+  keptBpftraceVersion,
   kernelOffsetsFromBtf,
   probeSupport,
   setsidPath,
@@ -224,9 +224,9 @@ async function _prepare(
   const useOffsets = Deno.build.arch === "x86_64" && Deno.env.get("CAPTRACE_BTF_OFFSETS") !== "0";
   const offsets = useOffsets ? kernelOffsetsFromBtf() : Promise.resolve(null);
   const tracefs = await ensureTracefs();
-  // The version is only needed once bpftrace has attached its probes (for the ready event, and to refuse one too
-  // old before the command runs): asked alongside the rest of the start, it costs no time of its own.
-  const version = bpftraceVersion(options.bpftrace, signals.early);
+  // The version decides which BTF bpftrace is given (see typelessBtf), and refuses one too old before the command
+  // runs: kept for the boot by bpftrace's file, else asked alongside the rest of the start.
+  const version = keptBpftraceVersion(options.bpftrace, signals.early);
   version.catch(() => {}); // awaited later: a failure is reported then
   try {
     // A bpftrace too old to use may also fail these; its version is the error worth reporting then.
