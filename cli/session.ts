@@ -1201,8 +1201,9 @@ class _Session {
   #quietTimer: ReturnType<typeof setInterval> | undefined;
 
   /**
-   * The root process is gone: ask for the summary once bpftrace's output has been quiet for a moment. Records
-   * the summary counts that are still unread on other CPUs arrive after it and are waited for (#finishIfComplete).
+   * The root process is gone: ask for the summary once bpftrace's output has been quiet for a moment, unless it was
+   * asked for already as the exit was read (#readStdout). Records the summary counts that are still unread on other
+   * CPUs arrive after it and are waited for (#finishIfComplete).
    */
   #stopWhenQuiet(): void {
     if (this.#quietTimer !== undefined) return;
@@ -1233,10 +1234,24 @@ class _Session {
       // Refused (a file system that takes no chown) is still a check; if none was made, the timer below falls back to
       // SIGINT.
     }
+    this.#askedAt = performance.now();
+    this.#awaitSummary(SUMMARY_WAIT_MS);
+  }
+
+  #askedAt = 0;
+
+  /**
+   * Falls back to SIGINT when the summary has not begun SUMMARY_WAIT_MS after the ask, counting only the time captrace
+   * was free to read it: a write held up by a slow reader of the trace (a FIFO read slowly, a paused terminal) holds
+   * captrace's loop and timers up while the summary may be waiting in the pipe.
+   */
+  #awaitSummary(ms: number): void {
     this.#summaryTimer = setTimeout(() => {
       if (this.#summaryBegun) return;
-      this.#fallBack(`no summary ${SUMMARY_WAIT_MS} ms after asking`);
-    }, SUMMARY_WAIT_MS);
+      const waited = performance.now() - Math.max(this.#askedAt, this.#wroteAt);
+      if (waited < SUMMARY_WAIT_MS) this.#awaitSummary(SUMMARY_WAIT_MS - waited);
+      else this.#fallBack(`no summary ${SUMMARY_WAIT_MS} ms after asking`);
+    }, ms);
   }
 
   #lostAsked = 0;
@@ -1393,8 +1408,8 @@ class _Session {
 
   async #watchChild(): Promise<void> {
     this.childStatus = await _exitStatus(this.gate!.child);
-    // The root's exit record makes captrace stop the tracer (#stopWhenQuiet); this is a net for a record that
-    // never comes. Once signals asked twice for the end, it is not waited for long.
+    // The root's exit record makes captrace stop the tracer (#readStdout, #stopWhenQuiet); this is a net for a
+    // record that never comes. Once signals asked twice for the end, it is not waited for long.
     const timer = setTimeout(() => this.#interruptTracer(), DRAIN_TIMEOUT_MS);
     const asked = setTimeout(() => {
       if (this.stopping > 1 && !this.#summaryRequested) this.#stopTracer();
@@ -1455,10 +1470,12 @@ class _Session {
       // come in quick turns, so this chunk's events are put in order among themselves and none is held (held
       // events outlive V8's young generation, and a busy trace's memory grows by half).
       const busy = chunk.length === buf.length;
-      // The root's exit, read while bpftrace keeps up: the summary is asked for now rather than once the exit is
-      // shown (HOLD_MS later) and the stream has been quiet (QUIET_MS). What it counts and is unread is waited for.
-      if (!busy && outs.some((o) => o.event.type === "exit" && o.event.root)) this.#requestSummary();
+      const rootExit = !busy && outs.some((o) => o.event.type === "exit" && o.event.root);
       await this.#show(this.#hold(outs, busy));
+      // The root's exit, read while bpftrace keeps up: the summary is asked for once this chunk is written (the
+      // summary's wait runs from the ask), not once the exit is shown (HOLD_MS later) and the stream has been quiet
+      // (QUIET_MS); what it counts and is unread is waited for. A stop under way ends the trace its own way.
+      if (rootExit && this.ready && !this.#abandoned && this.stopping === 0) this.#requestSummary();
       this.#finishIfComplete();
     }
     clearInterval(this.#holdTimer);
@@ -1478,9 +1495,14 @@ class _Session {
 
   /** Emits `outs` after whatever is being emitted: the reading loop and the quiet-stream flush take turns. */
   #show(outs: Output[]): Promise<void> {
-    if (outs.length > 0) this.#showing = this.#showing.then(() => this.#emit(outs));
+    if (outs.length > 0) {
+      this.#showing = this.#showing.then(() => this.#emit(outs)).finally(() => this.#wroteAt = performance.now());
+    }
     return this.#showing;
   }
+
+  /** When captrace last finished writing events out (see #awaitSummary). */
+  #wroteAt = 0;
 
   #order = new TimeOrder<Output>(HOLD_MS * 1e6);
 

@@ -1323,6 +1323,38 @@ Deno.test("at the end bpftrace answers the summary request itself: no SIGINT, no
   assert.deepEqual((await controls()).filter((n) => !before.includes(n)), []);
 });
 
+Deno.test("a trace read slowly through a FIFO gets its summary by asking: time blocked writing is not bpftrace's", async () => {
+  await requireTracing();
+  const loop = await fixture("caps_loop");
+  const dir = await Deno.makeTempDir({ prefix: "captrace-slow-" });
+  try {
+    const fifo = `${dir}/trace`;
+    assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    // 4 KiB every 100 ms: captrace's writes wait for the reader most of the time, and it reads the root's exit with
+    // lines still to write; those written after it asks for the summary can take longer than the 500 ms it gives
+    // bpftrace to answer, while the answer waits in bpftrace's pipe.
+    const reader = (async () => {
+      using f = await Deno.open(fifo, { read: true });
+      const buf = new Uint8Array(4096);
+      const dec = new TextDecoder();
+      let text = "";
+      for (let r; (r = await f.read(buf)) !== null;) {
+        text += dec.decode(buf.subarray(0, r), { stream: true });
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+      return text;
+    })();
+    const r = await runCli(["--debug", "-c", "-u", "nobody", "-o", fifo, "--", loop, "2000"]);
+    const trace = await reader;
+    assert.ok(trace.length > 150_000, "the trace went through the FIFO");
+    assert.equal(r.code, 0, r.stderr.slice(-2000));
+    assert.doesNotMatch(r.stderr, /no summary \d+ ms after asking/);
+    assert.match(trace, /^cap_setgid +2000 +0 +2000 +2000 +0 +1 setgroups$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("Ctrl-C while checks keep coming: the summary counts exactly the checks the stream shows", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
