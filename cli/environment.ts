@@ -203,20 +203,20 @@ export async function capableOptsParam(bin: string, stop?: AbortSignal): Promise
 }
 
 /**
- * Where struct offsets read from the kernel's BTF are kept, in a file named after the boot: they cannot change until
- * the next one.
+ * Where what cannot change until the next boot is kept (struct offsets read from the kernel's BTF, bpftrace's version
+ * by its file), in files named after the boot.
  */
-export const OFFSETS_DIR = "/run/captrace";
+export const BOOT_CACHE_DIR = "/run/captrace";
 
-/** Where kernelOffsetsFromBtf reads and keeps offsets; `dir` null keeps none. */
-export interface OffsetsCache {
+/** Where kernelOffsetsFromBtf and keptBpftraceVersion read and keep their saves; `dir` null keeps none. */
+export interface BootCache {
   dir: string | null;
   /** The file naming this boot (the kernel's boot_id). */
   bootId: string;
 }
 
-const _CACHE: OffsetsCache = { dir: OFFSETS_DIR, bootId: "/proc/sys/kernel/random/boot_id" };
-const _SAVE_PREFIX = "kernel-offsets-";
+const _BOOT_CACHE: BootCache = { dir: BOOT_CACHE_DIR, bootId: "/proc/sys/kernel/random/boot_id" };
+const _OFFSETS_PREFIX = "kernel-offsets-";
 
 /**
  * Struct offsets from the running kernel's BTF, or null when it has none (the program then names structs). Parsing
@@ -226,9 +226,9 @@ const _SAVE_PREFIX = "kernel-offsets-";
  */
 export async function kernelOffsetsFromBtf(
   path = "/sys/kernel/btf/vmlinux",
-  cache: OffsetsCache = _CACHE,
+  cache: BootCache = _BOOT_CACHE,
 ): Promise<KernelOffsets | null> {
-  const keep = await _keeping(cache, _SAVE_PREFIX);
+  const keep = await _keeping(cache, _OFFSETS_PREFIX);
   if (keep) {
     const saved = readSavedOffsets(await _readSave(keep.file) ?? "");
     if (saved) return saved;
@@ -250,21 +250,24 @@ const _KEPT_VERSIONS = 16;
 /**
  * bpftraceVersion, kept for the rest of the boot in `cache.dir` by the identity of bpftrace's file (its device and
  * inode, size, modification and change times, which an upgrade or a rewrite changes): asking runs bpftrace, which
- * loads LLVM before it answers, about 20 ms on the way to every start. Only an ELF file is kept by: a script's
- * version is that of whatever it runs, which can change under it.
+ * loads LLVM before it answers, about 20 ms on the way to every start. Kept only for an ELF file named bpftrace…:
+ * a script or another program's launcher (snap's bpftrace is a link to /usr/bin/snap) answers for whatever it runs,
+ * which can change under it. Two runs saving at once may drop one's entry, which is asked again next time.
  */
 export async function keptBpftraceVersion(
   bin: string,
   stop?: AbortSignal,
-  cache: OffsetsCache = _CACHE,
+  cache: BootCache = _BOOT_CACHE,
 ): Promise<string> {
-  const id = await _elfIdentity(bin);
+  const id = await _bpftraceIdentity(bin);
   const keep = id === null ? null : await _keeping(cache, _VERSION_PREFIX);
   const kept = keep ? readKeptVersions(await _readSave(keep.file) ?? "") : {};
   const known = id === null ? undefined : kept[id.key];
   if (known && id && _sameFile(known, id)) return known.version;
   const version = await bpftraceVersion(bin, stop);
-  if (keep && id) {
+  // Kept only if the file that answered is still the one identified (not one a package manager put there meanwhile).
+  const after = keep && id ? await _bpftraceIdentity(bin) : null;
+  if (keep && id && after?.key === id.key && _sameFile({ ...after, version }, id)) {
     const { key, ...file } = id;
     const others = Object.entries(kept).filter(([k]) => k !== key).slice(-(_KEPT_VERSIONS - 1));
     const text = JSON.stringify(Object.fromEntries([...others, [key, { ...file, version }]]));
@@ -324,13 +327,15 @@ function _sameFile(kept: KeptVersion, id: _Identity): boolean {
   return kept.size === id.size && kept.mtime === id.mtime && kept.ctime === id.ctime;
 }
 
-/** The identity of the file `bin` leads to, if it is an ELF file with every time known; else null. */
-async function _elfIdentity(bin: string): Promise<_Identity | null> {
-  const st = await Deno.stat(bin).catch(() => null);
+/** The identity of the file `bin` leads to, if it is an ELF file named bpftrace… with every time known; else null. */
+async function _bpftraceIdentity(bin: string): Promise<_Identity | null> {
+  const real = await Deno.realPath(bin).catch(() => null);
+  if (real === null || !/^bpftrace/.test(real.slice(real.lastIndexOf("/") + 1))) return null;
+  const st = await Deno.stat(real).catch(() => null);
   if (!st?.isFile || st.mtime === null || st.ctime === null) return null;
   const head = new Uint8Array(4);
   try {
-    using f = await Deno.open(bin);
+    using f = await Deno.open(real);
     if (await f.read(head) !== 4) return null;
   } catch {
     return null;
@@ -339,8 +344,11 @@ async function _elfIdentity(bin: string): Promise<_Identity | null> {
   return { key: `${st.dev}:${st.ino}`, size: st.size, mtime: st.mtime.getTime(), ctime: st.ctime.getTime() };
 }
 
-/** Where a save of `prefix` is kept for this boot, or null when none may be (see kernelOffsetsFromBtf). */
-async function _keeping(cache: OffsetsCache, prefix: string): Promise<_Keep | null> {
+/**
+ * Where a save of `prefix` is kept for this boot, or null when none may be: the boot must be known, and `cache.dir` a
+ * directory of this user's that no one else may enter (made so if missing).
+ */
+async function _keeping(cache: BootCache, prefix: string): Promise<_Keep | null> {
   if (cache.dir === null) return null;
   const boot = (await Deno.readTextFile(cache.bootId).catch(() => "")).trim();
   const dir = /^[0-9a-f-]{8,64}$/.test(boot) ? await _privateDir(cache.dir) : null;

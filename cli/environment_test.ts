@@ -5,11 +5,11 @@
 
 import assert from "node:assert/strict";
 import {
+  type BootCache,
   bpftraceVersion,
   checkPidNamespace,
   keptBpftraceVersion,
   kernelOffsetsFromBtf,
-  type OffsetsCache,
   readKeptVersions,
   takesTypelessBtf,
 } from "./environment.ts";
@@ -24,7 +24,7 @@ const BOOT = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 const NAME = `kernel-offsets-${VERSION}-${BOOT}.json`;
 
 /** Runs `f` with a cache in a fresh directory, for a boot id written to a file of its own. */
-async function withCache(f: (c: { root: string; cache: OffsetsCache; file: string }) => Promise<void>, boot = BOOT) {
+async function withCache(f: (c: { root: string; cache: BootCache; file: string }) => Promise<void>, boot = BOOT) {
   const root = await Deno.makeTempDir({ prefix: "captrace-offsets-" });
   try {
     await Deno.writeTextFile(`${root}/boot_id`, boot + "\n");
@@ -160,7 +160,7 @@ Deno.test("captrace refuses to trace from a PID namespace other than the initial
 
 /** Runs `f` with a copy of the system's bpftrace (an ELF file of its own to change) and a cache for it. */
 async function withBpftraceCopy(
-  f: (c: { root: string; cache: OffsetsCache; bin: string; file: string }) => Promise<void>,
+  f: (c: { root: string; cache: BootCache; bin: string; file: string }) => Promise<void>,
 ) {
   const system = findTool("bpftrace");
   assert.ok(system, "these tests run bpftrace --version: install bpftrace");
@@ -190,6 +190,15 @@ Deno.test("bpftrace's version is kept for the boot by its file, and asked again 
     await Deno.utime(bin, new Date(), new Date(2001, 1, 1));
     assert.equal(await keptBpftraceVersion(bin, undefined, cache), real);
     assert.equal(readKeptVersions(await Deno.readTextFile(file))[key]?.version, real);
+    // Its size changed, its modification time put back, within the second the change time is kept to: asked again.
+    const now = await Deno.stat(bin);
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({ [key]: { ...readKeptVersions(await Deno.readTextFile(file))[key], version: "v0.99.9" } }),
+    );
+    await Deno.writeFile(bin, new Uint8Array(1), { append: true });
+    await Deno.utime(bin, now.atime!, now.mtime!);
+    assert.equal(await keptBpftraceVersion(bin, undefined, cache), real);
     // Kept nowhere: still answered.
     assert.equal(await keptBpftraceVersion(bin, undefined, { dir: null, bootId: cache.bootId }), real);
   });
@@ -212,6 +221,27 @@ Deno.test("a script's bpftrace version is never kept; other files' versions stay
     const st = await Deno.stat(bin);
     const keys = Object.keys(readKeptVersions(await Deno.readTextFile(file)));
     assert.deepEqual(keys, [...Array.from({ length: 15 }, (_, i) => `1:${i + 5}`), `${st.dev}:${st.ino}`]);
+  });
+});
+
+Deno.test("a bpftrace that is a link to another program's launcher is never kept by that launcher's file", async () => {
+  await withBpftraceCopy(async ({ root, cache, bin, file }) => {
+    // As snap's /snap/bin/bpftrace leads to /usr/bin/snap: that file stays the same when snap updates bpftrace.
+    const launcher = `${root}/launcher`;
+    await Deno.rename(bin, launcher);
+    await Deno.symlink(launcher, bin);
+    assert.equal(await keptBpftraceVersion(bin, undefined, cache), await bpftraceVersion(launcher));
+    assert.ok(!(await Deno.stat(file).then(() => true, () => false)), "no save by the launcher's file");
+  });
+});
+
+Deno.test("the offsets and bpftrace's version are kept side by side: neither save removes the other", async () => {
+  await withBpftraceCopy(async ({ cache, bin, file }) => {
+    assert.ok(await kernelOffsetsFromBtf(BTF, cache));
+    await keptBpftraceVersion(bin, undefined, cache);
+    await Deno.remove(`${cache.dir}/${NAME}`);
+    assert.ok(await kernelOffsetsFromBtf(BTF, cache));
+    assert.deepEqual(ls(cache.dir!), [file.slice(cache.dir!.length + 1), NAME].sort());
   });
 });
 
