@@ -382,9 +382,9 @@ async function _prepare(
   } catch (e) {
     // Not left running after captrace has exited: the version check's bpftrace ends within milliseconds.
     await version.catch(() => {});
-    // Stopped by a signal while starting (what was waited for given up): the run ends as the signal asks. (Not an
-    // error of the trace itself, later: that is reported.)
-    if (signals.early.aborted && signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
+    // Stopped by a signal while starting (what was waited for given up): the run ends as the signal asks, and says
+    // that, not what was given up.
+    if (signals.early.aborted && signals.pending) throw _stoppedBeforeTrace(signals.pending, options.mode);
     throw e;
   }
 }
@@ -488,7 +488,7 @@ async function _trace(
     const programFile = `${control}/program.bt`;
     await _writePrivate(programFile, new TextEncoder().encode(program));
     // Stopped before bpftrace starts: the command never runs (the gate is aborted below), what was made is removed.
-    if (signals.pending) return 128 + (signalNumber(signals.pending) ?? 0);
+    if (signals.pending) throw _stoppedBeforeTrace(signals.pending, options.mode);
     tracer = await _startTracer(options, programFile, version, btf);
     const state = new _Session(
       options,
@@ -560,6 +560,15 @@ async function _trace(
     await gate?.cleanup();
     if (control) await Deno.remove(control, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * A run stopped by `sig` before its trace began ends as the signal asks (128 + N), and says so, in the trace too: a
+ * consumer of the trace cannot tell an empty one from a command killed by the signal.
+ */
+function _stoppedBeforeTrace(sig: Deno.Signal, mode: Options["mode"]): CaptraceError {
+  const what = mode === "command" ? "the command did not run" : "nothing was traced";
+  return new CaptraceError(`Stopped by ${sig} before the trace began: ${what}`, null, 128 + (signalNumber(sig) ?? 0));
 }
 
 /**
@@ -864,7 +873,7 @@ class _Session {
         );
       }
       // Stopped by the user before the probes were attached: the command never ran.
-      if (this.stopSignal) return 128 + (signalNumber(this.stopSignal) ?? 0);
+      if (this.stopSignal) throw _stoppedBeforeTrace(this.stopSignal, this.options.mode);
       throw new CaptraceError(
         `bpftrace could not start the trace: ${this.#tracerError()}`,
         "Run with --debug to see the program and bpftrace's messages",

@@ -616,9 +616,15 @@ Deno.test("a tracer silent but busy (sorting a big map) is waited for, not inter
  * stand-in is left running, even when it ignores signals (FAKE_STUCK). On a kernel with the tracepoint, unless
  * `tracepoint` is false.
  */
-async function signalled(env: Record<string, string>, gaps: number[], ready: boolean, tracepoint = true) {
+async function signalled(
+  env: Record<string, string>,
+  gaps: number[],
+  ready: boolean,
+  tracepoint = true,
+  options: string[] = [],
+) {
   return await onKernel(tracepoint, async (wrapper) => {
-    const argv = [...wrapper, Deno.execPath(), ...CLI, "--bpftrace", FAKE, "--", "sleep", "987.654"];
+    const argv = [...wrapper, Deno.execPath(), ...CLI, "--bpftrace", FAKE, ...options, "--", "sleep", "987.654"];
     const child = new Deno.Command(argv[0]!, {
       args: argv.slice(1),
       stdin: "null",
@@ -696,6 +702,24 @@ Deno.test("a second signal, a second after the first, ends captrace whose tracer
   // Its version comes late, so that the signals wait for the tracer itself, not for the first processes to run.
   const r = await signalled({ FAKE_REPLAY: replay, FAKE_STUCK: "1", FAKE_VERSION_SLEEP: "0.5" }, [0, 1200], false);
   assert.equal(r.status.code, 128 + 15, r.err);
+  assert.match(r.err, /^captrace: Stopped by SIGTERM before the trace began: the command did not run$/m);
+  assert.deepEqual(r.command, [], "the command never ran");
+  await Deno.remove(replay);
+});
+
+Deno.test("a signal before the trace began: --json ends with an error event saying so, exit 128 + N", async () => {
+  const replay = await temp("");
+  const env = { FAKE_REPLAY: replay, FAKE_STUCK: "1", FAKE_VERSION_SLEEP: "0.5" };
+  const r = await signalled(env, [0, 1200], false, true, ["--json"]);
+  assert.equal(r.status.code, 128 + 15, r.err);
+  // Nothing else: no trace began.
+  assert.deepEqual(r.err.trim().split("\n").map((l) => JSON.parse(l)), [{
+    v: 1,
+    type: "error",
+    message: "Stopped by SIGTERM before the trace began: the command did not run",
+    hint: null,
+    exit_code: 143,
+  }]);
   assert.deepEqual(r.command, [], "the command never ran");
   await Deno.remove(replay);
 });
@@ -711,6 +735,7 @@ Deno.test("a signal while READY waits for bpftrace's version ends captrace as be
   const env = { FAKE_REPLAY: replay, FAKE_ON_SIGINT: end, FAKE_VERSION_SLEEP: "3" };
   const r = await signalled(env, [300], false, false);
   assert.equal(r.status.code, 128 + 15, r.err);
+  assert.match(r.err, /^captrace: Stopped by SIGTERM before the trace began: the command did not run$/m);
   assert.doesNotMatch(r.err, /Hit Ctrl-C/, "no trace began");
   assert.doesNotMatch(r.err, /cap_net_raw|\+\+\+|checks seen/, r.err);
   assert.deepEqual(r.command, [], "the command never ran");
