@@ -187,7 +187,7 @@ export interface Totals {
   seen: number;
   /** Checks printed live. */
   shown: number;
-  /** Checks deliberately not printed (no-audit, --unique repeats, launcher). */
+  /** Checks deliberately not printed (no-audit, --unique repeats); the launcher's, before the command's exec, are in no count. */
   hidden: number;
   /** Events the tracer reported lost. */
   lost: number;
