@@ -1400,8 +1400,9 @@ class _Session {
       // closed
     }
     if (this.tracerStatus !== null) return;
+    // Before the trace began, the error that ends the run says it all.
     if (!this.ready) this.#stdinClosedEarly = true;
-    _notice(this.options, this.sink, "captrace: standard input closed (--stdin-control): stopping the trace");
+    else _notice(this.options, this.sink, "captrace: standard input closed (--stdin-control): stopping the trace");
     // A command that ignores SIGTERM is then killed, as a second Ctrl-C would: the editor asked for the end.
     this.#forceEnd();
     this.stop("SIGTERM");

@@ -938,6 +938,8 @@ Deno.test("--stdin-control with stdin closed before the trace started: exit 1, s
   const events = ndjson(await Deno.readTextFile(out));
   assert.deepEqual(events.map((e) => [e.type, e.exit_code]), [["error", 1]]);
   assert.match(events[0]!.message as string, /^Standard input closed before the trace started/);
+  // Said once: no "stopping the trace" notice of a trace that never began.
+  assert.doesNotMatch(r.stderr, /stopping the trace/);
   assert.deepEqual(await processesMatching(marker), [], "the command never ran");
   await Deno.remove(out);
 });
