@@ -384,7 +384,9 @@ async function _prepare(
     await version.catch(() => {});
     // Stopped by a signal while starting (what was waited for given up): the run ends as the signal asks, and says
     // that, not what was given up.
-    if (signals.early.aborted && signals.pending) throw _stoppedBeforeTrace(signals.pending, options.mode);
+    if (!signals.attached && signals.early.aborted && signals.pending) {
+      throw _stoppedBeforeTrace(signals.pending, options.mode);
+    }
     throw e;
   }
 }
@@ -561,6 +563,8 @@ async function _trace(
     if (control) await Deno.remove(control, { recursive: true }).catch(() => {});
   }
 }
+
+const _STDIN_CLOSED = "captrace: standard input closed (--stdin-control): stopping the trace";
 
 /**
  * A run stopped by `sig` before its trace began ends as the signal asks (128 + N), and says so, in the trace too: a
@@ -1244,20 +1248,22 @@ class _Session {
       // SIGINT.
     }
     this.#askedAt = performance.now();
+    this.#writingAtAsk = this.#writing;
     this.#awaitSummary(SUMMARY_WAIT_MS);
   }
 
   #askedAt = 0;
+  #writingAtAsk = 0;
 
   /**
-   * Falls back to SIGINT when the summary has not begun SUMMARY_WAIT_MS after the ask, counting only the time captrace
-   * was free to read it: a write held up by a slow reader of the trace (a FIFO read slowly, a paused terminal) holds
-   * captrace's loop and timers up while the summary may be waiting in the pipe.
+   * Falls back to SIGINT when the summary has not begun SUMMARY_WAIT_MS after the ask, not counting the time captrace
+   * spent writing events out since: a write held up by a slow reader of the trace (a FIFO read slowly, a paused
+   * terminal) holds captrace's loop and timers up while the summary may be waiting in the pipe.
    */
   #awaitSummary(ms: number): void {
     this.#summaryTimer = setTimeout(() => {
       if (this.#summaryBegun) return;
-      const waited = performance.now() - Math.max(this.#askedAt, this.#wroteAt);
+      const waited = performance.now() - this.#askedAt - (this.#writing - this.#writingAtAsk);
       if (waited < SUMMARY_WAIT_MS) this.#awaitSummary(SUMMARY_WAIT_MS - waited);
       else this.#fallBack(`no summary ${SUMMARY_WAIT_MS} ms after asking`);
     }, ms);
@@ -1400,9 +1406,10 @@ class _Session {
       // closed
     }
     if (this.tracerStatus !== null) return;
-    // Before the trace began, the error that ends the run says it all.
+    // Before the trace began, the error that ends the run says it all, unless the trace begins all the same (-p or
+    // system-wide: bpftrace, interrupted, may still attach), when the notice comes then.
     if (!this.ready) this.#stdinClosedEarly = true;
-    else _notice(this.options, this.sink, "captrace: standard input closed (--stdin-control): stopping the trace");
+    else _notice(this.options, this.sink, _STDIN_CLOSED);
     // A command that ignores SIGTERM is then killed, as a second Ctrl-C would: the editor asked for the end.
     this.#forceEnd();
     this.stop("SIGTERM");
@@ -1506,13 +1513,20 @@ class _Session {
   /** Emits `outs` after whatever is being emitted: the reading loop and the quiet-stream flush take turns. */
   #show(outs: Output[]): Promise<void> {
     if (outs.length > 0) {
-      this.#showing = this.#showing.then(() => this.#emit(outs)).finally(() => this.#wroteAt = performance.now());
+      this.#showing = this.#showing.then(async () => {
+        const start = performance.now();
+        try {
+          await this.#emit(outs);
+        } finally {
+          this.#writing += performance.now() - start;
+        }
+      });
     }
     return this.#showing;
   }
 
-  /** When captrace last finished writing events out (see #awaitSummary). */
-  #wroteAt = 0;
+  /** Milliseconds captrace has spent writing events out (see #awaitSummary). */
+  #writing = 0;
 
   #order = new TimeOrder<Output>(HOLD_MS * 1e6);
 
@@ -1594,6 +1608,7 @@ class _Session {
             const where = this.cgroup === null ? "" : ` in cgroup ${printable(this.cgroup)}`;
             _notice(o, this.sink, `Tracing capability checks (${this.probe})${where}… Hit Ctrl-C to end.`);
           } else this.sink.line(JSON.stringify({ ...event, bpftrace: version }));
+          if (this.#stdinClosedEarly) _notice(o, this.sink, _STDIN_CLOSED);
           this.sink.flush();
           // Only now may the command run: every probe is attached.
           if (this.gate) await this.gate.release();

@@ -45,6 +45,11 @@ export class SignalRelay {
     return this.#early.signal;
   }
 
+  /** True once a trace took the signals over (see attach): a run stopped later was not stopped before its trace. */
+  get attached(): boolean {
+    return this.#attached;
+  }
+
   /** The first signal that came while nothing was attached, or null. */
   get pending(): Deno.Signal | null {
     return this.#pending;
