@@ -6,6 +6,7 @@ import { findTool } from "./system_tools.ts";
 import type { ProbeSupport } from "../shared/probe_choice.ts";
 import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
+import { hasElfMagic } from "../shared/elf_layout.ts";
 import { type KernelOffsets, kernelOffsets, readSavedOffsets, savedOffsets } from "../shared/kernel_offsets.ts";
 
 const TRACEFS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
@@ -336,11 +337,10 @@ async function _bpftraceIdentity(bin: string): Promise<_Identity | null> {
   const head = new Uint8Array(4);
   try {
     using f = await Deno.open(real);
-    if (await f.read(head) !== 4) return null;
+    if (await f.read(head) !== 4 || !hasElfMagic(head)) return null;
   } catch {
     return null;
   }
-  if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return null;
   return { key: `${st.dev}:${st.ino}`, size: st.size, mtime: st.mtime.getTime(), ctime: st.ctime.getTime() };
 }
 

@@ -7,7 +7,7 @@ import type { SiteAnnotator } from "./session.ts";
 import { resolveCommand } from "./launcher.ts";
 import type { Output } from "../shared/correlator.ts";
 import type { CheckEvent, Site } from "../shared/event.ts";
-import { type ElfLayout, isStatic, parseElfLayout } from "../shared/elf_layout.ts";
+import { type ElfLayout, hasElfMagic, isStatic, parseElfLayout } from "../shared/elf_layout.ts";
 import { hexAddress, linkAddress } from "../shared/site_address.ts";
 import { callSiteFrame, parseAddr2line, type SourceFrame } from "../shared/addr2line.ts";
 import { interpreterName, parseShebang, scriptFromArgv } from "../shared/interpreter.ts";
@@ -345,7 +345,7 @@ export class SiteResolver implements SiteAnnotator {
       }
       if (!interp) return { binary: null, reason: `${Reason.notFound}: interpreter of ${path}`, script, cs: null };
       binPath = interp;
-    } else if (!(head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46)) {
+    } else if (!hasElfMagic(head)) {
       return { binary: null, reason: `${Reason.notElf}: ${path}`, script: null, cs: null };
     }
     const binary = await this.#binary(binPath);

@@ -1,5 +1,20 @@
 /** What `readelf -lSW` tells about an executable: its loadable segments, interpreter and debug sections. */
 
+/**
+ * True when `head`, the first bytes of a file, starts with ELF's magic number: the file is an ELF object, not a script.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hasElfMagic } from "./elf_layout.ts";
+ * assert.ok(hasElfMagic(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2])));
+ * assert.ok(!hasElfMagic(new TextEncoder().encode("#!/bin/sh\n")));
+ * ```
+ */
+export function hasElfMagic(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+}
+
 /** One PT_LOAD program header. */
 export interface LoadSegment {
   offset: bigint;
