@@ -93,6 +93,10 @@ const KILL_WAIT_MS = 2_000;
 const EXIT_RECORD_WAIT_MS = 300;
 /** After the root process's exit record, how long bpftrace's output must stay quiet before it is stopped. */
 const QUIET_MS = 10;
+/** How far short of captrace's read buffer a read may come and still have found bpftrace's pipe full. */
+const FULL_SLACK = 8 * 1024;
+/** A read smaller than this found bpftrace caught up with the trace: the root's exit in it asks for the summary. */
+const CAUGHT_UP = 16 * 1024;
 /** How long bpftrace may stay silent after a SIGINT before it is sent another. */
 const SIGINT_RETRY_MS = 1_000;
 /**
@@ -1485,13 +1489,14 @@ class _Session {
       }
       // A chunk that filled the buffer means more is waiting: bpftrace is busy and its reads of each CPU's buffer
       // come in quick turns, so this chunk's events are put in order among themselves and none is held (held
-      // events outlive V8's young generation, and a busy trace's memory grows by half).
-      const busy = chunk.length === buf.length;
-      const rootExit = !busy && outs.some((o) => o.event.type === "exit" && o.event.root);
+      // events outlive V8's young generation, and a busy trace's memory grows by half). A pipe bpftrace filled
+      // gives a little less than the buffer (about 64,000 bytes: a page of it holds whole lines only).
+      const busy = chunk.length > buf.length - FULL_SLACK;
+      const rootExit = chunk.length < CAUGHT_UP && outs.some((o) => o.event.type === "exit" && o.event.root);
       await this.#show(this.#hold(outs, busy));
-      // The root's exit, read while bpftrace keeps up: the summary is asked for once this chunk is written (the
-      // summary's wait runs from the ask), not once the exit is shown (HOLD_MS later) and the stream has been quiet
-      // (QUIET_MS); what it counts and is unread is waited for. A stop under way ends the trace its own way.
+      // The root's exit, read while bpftrace keeps up (a small read): the summary is asked for once this chunk is
+      // written, not once the exit is shown (HOLD_MS later) and the stream has been quiet (QUIET_MS); what it counts
+      // and is unread is waited for. Read from a backlog, the quiet wait stands. A stop under way ends its own way.
       if (rootExit && this.ready && !this.#abandoned && this.stopping === 0) this.#requestSummary();
       this.#finishIfComplete();
     }
