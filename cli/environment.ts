@@ -261,14 +261,15 @@ export async function keptBpftraceVersion(
   cache: BootCache = _BOOT_CACHE,
 ): Promise<string> {
   const id = await _bpftraceIdentity(bin);
-  const keep = id === null ? null : await _keeping(cache, _VERSION_PREFIX);
+  if (id === null) return await bpftraceVersion(bin, stop);
+  const keep = await _keeping(cache, _VERSION_PREFIX);
   const kept = keep ? readKeptVersions(await _readSave(keep.file) ?? "") : {};
-  const known = id === null ? undefined : kept[id.key];
-  if (known && id && _sameFile(known, id)) return known.version;
+  const known = kept[id.key];
+  if (known && _sameFile(known, id)) return known.version;
   const version = await bpftraceVersion(bin, stop);
   // Kept only if the file that answered is still the one identified (not one a package manager put there meanwhile).
-  const after = keep && id ? await _bpftraceIdentity(bin) : null;
-  if (keep && id && after?.key === id.key && _sameFile({ ...after, version }, id)) {
+  const after = keep ? await _bpftraceIdentity(bin) : null;
+  if (keep && after?.key === id.key && _sameFile(after, id)) {
     const { key, ...file } = id;
     const others = Object.entries(kept).filter(([k]) => k !== key).slice(-(_KEPT_VERSIONS - 1));
     const text = JSON.stringify(Object.fromEntries([...others, [key, { ...file, version }]]));
@@ -324,8 +325,9 @@ interface _Identity {
   ctime: number;
 }
 
-function _sameFile(kept: KeptVersion, id: _Identity): boolean {
-  return kept.size === id.size && kept.mtime === id.mtime && kept.ctime === id.ctime;
+/** True when two identities of a file's content (or a kept one's) have the same size and times. */
+function _sameFile(a: Omit<_Identity, "key">, b: Omit<_Identity, "key">): boolean {
+  return a.size === b.size && a.mtime === b.mtime && a.ctime === b.ctime;
 }
 
 /** The identity of the file `bin` leads to, if it is an ELF file named bpftrace… with every time known; else null. */
