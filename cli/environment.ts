@@ -3,6 +3,7 @@
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { VERSION } from "./args.ts";
 import { findTool } from "./system_tools.ts";
+import { pidExists } from "./procfs.ts";
 import type { ProbeSupport } from "../shared/probe_choice.ts";
 import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
@@ -395,7 +396,7 @@ async function _save(keep: _Keep, text: string): Promise<void> {
     if (!e.name.startsWith(prefix) || e.name === name) continue;
     // Another run's save being written is left alone; one whose writer was killed (its pid gone) is not.
     const writer = /\.(\d+)\.part$/.exec(e.name)?.[1];
-    if (writer !== undefined && await _exists(`/proc/${writer}`)) continue;
+    if (writer !== undefined && await pidExists(writer)) continue;
     await Deno.remove(`${dir}/${e.name}`).catch(() => {});
   }
 }

@@ -6,6 +6,7 @@ import { kernelAllows, reachableByModes, searchable } from "./user_path.ts";
 import { shebangInterpreter } from "../shared/interpreter.ts";
 import { printable } from "../shared/format_text.ts";
 import { findTool } from "./system_tools.ts";
+import { pidExists } from "./procfs.ts";
 
 /** A user to run the command as. */
 export interface User {
@@ -220,7 +221,7 @@ async function _sweepStale(): Promise<void> {
     for await (const e of Deno.readDir(tmp)) {
       const m = /^captrace-(?:control-)?(\d+)-\w+$/.exec(e.name);
       if (!m || !e.isDirectory || Number(m[1]) === Deno.pid) continue;
-      if (await Deno.stat(`/proc/${m[1]}`).then(() => true, () => false)) continue;
+      if (await pidExists(m[1]!)) continue;
       const st = await Deno.lstat(`${tmp}/${e.name}`).catch(() => null);
       if (st?.uid === Deno.uid()) await Deno.remove(`${tmp}/${e.name}`, { recursive: true }).catch(() => {});
     }

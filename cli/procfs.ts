@@ -97,6 +97,14 @@ export function processStopped(pid: number): boolean {
   }
 }
 
+/**
+ * True while /proc has an entry for `pid` (a zombie's too): a run named by its pid in a file of its own (see
+ * privateTempDir, the offsets' saves) has not yet been killed, and its file is not another's to remove.
+ */
+export async function pidExists(pid: number | string): Promise<boolean> {
+  return await Deno.stat(`/proc/${pid}`).then(() => true, () => false);
+}
+
 /** The CPU time `pid` has used so far, in clock ticks, or null when it is gone. */
 export function cpuTicks(pid: number): number | null {
   try {
