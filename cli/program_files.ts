@@ -134,18 +134,18 @@ async function _executedAs(file: string, ino: number, anyRelative: boolean): Pro
   const st = await _stat(file);
   if (!st?.isFile) return null;
   if (st.ino === ino) return { path: file, script: false };
-  if (!(await _isScript(file))) return null;
-  const interpreter = await _interpreterIno(file);
+  const head = await _head(file, 256);
+  if (head === null || !_shebang(head)) return null;
+  const interpreter = await _interpreterIno(head);
   return interpreter === ino || (anyRelative && interpreter === 0) ? { path: file, script: true } : null;
 }
 
 /**
- * The inode number of the interpreter the `#!` line of the script `path` names, which the kernel's exec record gives
- * for a script; 0 when it names none, or a relative one (found from the process's directory then).
+ * The inode number of the interpreter the `#!` line of a script (`head`, its first bytes) names, which the kernel's
+ * exec record gives for a script; 0 when it names none, or a relative one (found from the process's directory then).
  */
-async function _interpreterIno(path: string): Promise<number> {
-  const head = await _head(path, 256);
-  const interpreter = head === null ? null : shebangInterpreter(new TextDecoder().decode(head));
+async function _interpreterIno(head: Uint8Array): Promise<number> {
+  const interpreter = shebangInterpreter(new TextDecoder().decode(head));
   if (interpreter === null || !interpreter.startsWith("/")) return 0;
   return (await _stat(interpreter))?.ino ?? 0;
 }
@@ -409,7 +409,12 @@ function _ownPath(path: string, pid: number): string | null {
 /** True when `path` is a regular file that starts with `#!`. */
 async function _isScript(path: string): Promise<boolean> {
   const head = await _head(path, 2);
-  return head !== null && head.length === 2 && head[0] === 0x23 && head[1] === 0x21; // "#!"
+  return head !== null && _shebang(head);
+}
+
+/** True when a file's first bytes are `#!`. */
+function _shebang(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x23 && head[1] === 0x21;
 }
 
 /** The first bytes of `path` (at most `n`, one read) when it is a regular file; null otherwise. */
