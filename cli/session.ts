@@ -132,7 +132,6 @@ const TYPED_AGAIN_MS = 3_000;
 
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
-/** True for a line of bpftrace's stderr that HARMLESS_STDERR says is no trouble. */
 /**
  * bpftrace's stderr without its harmless lines, nor the program line and marker that follow a harmless warning
  * (`program.bt:30:33-34: WARNING: Addrspace mismatch`, the line, `~`): none of them is a reason for a failure.
@@ -156,6 +155,7 @@ function _meaningful(lines: readonly string[]): string[] {
   return out;
 }
 
+/** True for a line of bpftrace's stderr that HARMLESS_STDERR says is no trouble. */
 function _harmless(line: string): boolean {
   return HARMLESS_STDERR.some((re) => re.test(line));
 }

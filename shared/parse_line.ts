@@ -635,9 +635,9 @@ export class LineParser {
     // @agg[cpu, pid, cap, ret, sys, init, program, fallback, <stack or opts>]: count (the CPU only splits the count;
     // see program.ts). `init` is 1 when the checking process was in the initial user namespace, 3 when the check was
     // also one its syscall does without (see the tolerated record), 4 when it was in another and checked against the
-    // initial one, 0 otherwise (or allowed to the owner of the namespace checked against). Summaries made before `init` was counted lack
-    // it, and their checks count as made there; older ones lack `program` (the mark of the process's program) and
-    // `fallback` (the narrow capability a broad check stood in for) too.
+    // initial one, 0 otherwise (or allowed to the owner of the namespace checked against). Summaries made before
+    // `init` was counted lack it, and their checks count as made there; older ones lack `program` (the mark of the
+    // process's program) and `fallback` (the narrow capability a broad check stood in for) too.
     const m = /^@agg\[\d+((?:, -?\d+)+)(, )?\]: (\d+)$/.exec(line);
     const ints = m ? m[1]!.slice(2).split(", ").map(Number) : [];
     const withStack = m?.[2] !== undefined;

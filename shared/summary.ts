@@ -145,8 +145,8 @@ export function formatCompleteness(
     : `${noaudit} no-audit, ${repeats} ${detail.untold ? "repeats or no-audit" : "repeats"}`;
   const parts = [`${t.seen} checks seen`, `${t.shown} shown`];
   if (detail.dropped) {
-    const why = detail.unwritable ? "the trace could not be written" : "the trace's reader went away";
-    parts.push(`${detail.dropped} dropped (${why})`);
+    const cause = detail.unwritable ? "the trace could not be written" : "the trace's reader went away";
+    parts.push(`${detail.dropped} dropped (${cause})`);
   }
   parts.push(`${t.hidden} hidden (${why})`, `${t.lost} lost`);
   if (detail.launcher) parts.push(`${detail.launcher} launcher checks before exec left out`);
