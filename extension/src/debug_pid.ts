@@ -43,8 +43,8 @@ export function isLoopback(host: string): boolean {
 export function inspectorPort(config: Record<string, unknown>): number | null {
   if (config.request !== "attach" || !_isJs(config)) return null;
   if (remoteSetting(config) !== null || config.processId !== undefined) return null;
-  const port = typeof config.port === "string" && /^\d+$/.test(config.port) ? Number(config.port) : config.port;
-  return typeof port === "number" && Number.isInteger(port) && port > 0 && port < 65536 ? port : null;
+  const port = _positiveInt(config.port);
+  return port !== null && port < 65536 ? port : null;
 }
 
 /** The pid an `attach` configuration names in `processId` (a number or a numeric string), else null. */
@@ -52,9 +52,13 @@ export function pidFromAttachConfig(
   config: { request?: unknown; processId?: unknown },
 ): number | null {
   if (config.request !== "attach") return null;
-  const raw = config.processId;
-  const pid = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
-  return typeof pid === "number" && Number.isInteger(pid) && pid > 0 ? pid : null;
+  return _positiveInt(config.processId);
+}
+
+/** A configuration's number given as a number or a string of digits, when it is a positive integer; else null. */
+function _positiveInt(raw: unknown): number | null {
+  const n = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : null;
 }
 
 function _isJs(config: Record<string, unknown>): boolean {
