@@ -27,6 +27,8 @@ export interface Options {
   bpftrace: string;
   debug: boolean;
   stdinControl: boolean;
+  /** A FIFO whose end (its last writer closing it) stops the trace, as --stdin-control's stdin does. */
+  control: string | null;
   help: boolean;
   version: boolean;
 }
@@ -103,6 +105,9 @@ Tracing:
       --stdin-control   the command gets /dev/null as stdin; captrace stops the
                         trace when its own stdin closes (SIGTERM to the
                         command and its children, SIGKILL 3 s later; for IDEs)
+      --control FIFO    as --stdin-control, with the FIFO's end (its last
+                        writer closing it) in place of stdin's; the command
+                        keeps captrace's stdin
       --bpftrace PATH   bpftrace to run (default: bpftrace from PATH)
       --debug           show the bpftrace program, its stderr and odd lines
 
@@ -154,6 +159,7 @@ const VALUE_FLAGS = new Set([
   "--baseline",
   "--map-keys",
   "--cgroup",
+  "--control",
 ]);
 const GO_FLAGS: Record<string, string> = { "-pid": "--pid", "-bpftrace": "--bpftrace", "-debug": "--debug" };
 
@@ -232,6 +238,7 @@ export function parseOptions(argv: readonly string[]): Options {
         bpftrace: { type: "string", multiple: true },
         debug: { type: "boolean" },
         "stdin-control": { type: "boolean" },
+        control: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -271,6 +278,7 @@ export function parseOptions(argv: readonly string[]): Options {
     baseline: once("baseline", values.baseline),
     mapKeys: once("map-keys", values["map-keys"]),
     bpftrace: once("bpftrace", values.bpftrace),
+    control: once("control", values.control),
   };
   if (values.follow && values["no-follow"]) throw _usage("Give --follow or --no-follow, not both");
   let pid: number | null = null;
@@ -311,6 +319,8 @@ export function parseOptions(argv: readonly string[]): Options {
   if (opt.output === "") throw _usage("Invalid output file ''");
   // Nor an empty baseline (`--baseline "$UNSET"` in CI) "no baseline": the check would pass whatever is needed.
   if (opt.baseline === "") throw _usage("Invalid baseline file ''");
+  if (opt.control === "") throw _usage("Invalid control FIFO ''");
+  if (opt.control !== undefined && values["stdin-control"]) throw _usage("Give --stdin-control or --control, not both");
   if (command.length === 0 && argv.includes("--") && pid === null) {
     throw _usage("No command after '--' (leave out '--' to trace the whole system)");
   }
@@ -336,6 +346,7 @@ export function parseOptions(argv: readonly string[]): Options {
     bpftrace: opt.bpftrace ?? "bpftrace",
     debug: values.debug ?? false,
     stdinControl: values["stdin-control"] ?? false,
+    control: opt.control ?? null,
     help: values.help ?? false,
     version: values.version ?? false,
   };

@@ -31,6 +31,7 @@ import { hasFileCaps } from "./file_caps.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
+import { fifoStop, stdinStop, type StopInput } from "./stop_input.ts";
 import {
   cpuTicks,
   descendantsOf,
@@ -118,8 +119,8 @@ const STRAGGLER_QUIET_MS = 500;
  * shown once events this much later have come, or once the stream has been quiet this long.
  */
 const HOLD_MS = 10;
-/** With --stdin-control, how long a command may outlive the SIGTERM sent when stdin closed before it is killed. */
-const STDIN_GRACE_MS = 3_000;
+/** How long a command may outlive the SIGTERM sent when the stop input (--stdin-control, --control) closed. */
+const STOP_INPUT_GRACE_MS = 3_000;
 /**
  * --unique: the fewest keys shown remembered to drop a second showing of one (as many as the kernel's maps hold, if
  * more). The kernel shows each key once, but for two threads racing on two CPUs (a second showing comes within
@@ -197,20 +198,35 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
       );
     })
     : Sink.stderr(options.mode === "command");
+  // The same for the control FIFO, which waits for its writer.
+  let stopInput: StopInput | null;
+  try {
+    stopInput = options.control !== null ? await fifoStop(options.control) : options.stdinControl ? stdinStop() : null;
+  } catch (e) {
+    _reportInTrace(options, sink, e);
+    sink.close();
+    throw e;
+  }
   const signals = new SignalRelay();
   try {
-    return await _prepare(options, hooks, sink, signals, baseline);
+    return await _prepare(options, hooks, sink, signals, baseline, stopInput);
   } catch (e) {
-    // A consumer reading only the trace (an editor on a FIFO, a file read later) must learn why it ended: in the
-    // trace too; as text, in a file of its own (not stdout or stderr's file, which get the report already).
-    if (e instanceof CaptraceError && !sink.isStderr) {
-      if (options.json) sink.line(JSON.stringify(e.toEvent()));
-      else if (sink.isFile) sink.line(e.toText());
-    }
+    _reportInTrace(options, sink, e);
     throw e;
   } finally {
     signals.close();
     sink.close();
+  }
+}
+
+/**
+ * A consumer reading only the trace (an editor on a FIFO, a file read later) must learn why it ended: in the trace
+ * too; as text, in a file of its own (not stdout or stderr's file, which get the report already).
+ */
+function _reportInTrace(options: Options, sink: Sink, e: unknown): void {
+  if (e instanceof CaptraceError && !sink.isStderr) {
+    if (options.json) sink.line(JSON.stringify(e.toEvent()));
+    else if (sink.isFile) sink.line(e.toText());
   }
 }
 
@@ -220,6 +236,7 @@ async function _prepare(
   sink: Sink,
   signals: SignalRelay,
   baseline: string[] | null,
+  stopInput: StopInput | null,
 ): Promise<number> {
   checkPrivileges();
   await checkPidNamespace();
@@ -364,6 +381,7 @@ async function _prepare(
       _notice(options, sink, `captrace: the command's environment leaves out what ${user!.name} cannot use: ${vars}`);
     }
     return await _trace(options, hooks, sink, signals, {
+      stopInput,
       probe,
       limits,
       version,
@@ -422,6 +440,8 @@ interface _Plan {
   arch: string;
   /** Parsed from BTF while the command's launcher starts. */
   offsets: Promise<KernelOffsets | null>;
+  /** The input whose end stops the trace (--stdin-control, --control), if any. */
+  stopInput: StopInput | null;
 }
 
 async function _trace(
@@ -511,6 +531,7 @@ async function _trace(
       user,
     );
     state.cgroup = plan.cgroup?.path ?? null;
+    state.stopInput = plan.stopInput;
     state.commandAs = plan.commandAs;
     // What the processes already running run; the kernel marks their programs with their pids.
     for (const r of plan.running) {
@@ -567,8 +588,6 @@ async function _trace(
     if (control) await Deno.remove(control, { recursive: true }).catch(() => {});
   }
 }
-
-const _STDIN_CLOSED = "captrace: standard input closed (--stdin-control): stopping the trace";
 
 /**
  * A run stopped by `sig` before its trace began ends as the signal asks (128 + N), and says so, in the trace too: a
@@ -648,6 +667,8 @@ class _Session {
   cgroup: string | null = null;
   /** The command as given by a relative path, until its exec record is read (see _Plan). */
   commandAs: { name: string; path: string } | null = null;
+  /** The input whose end stops the trace (see _Plan). */
+  stopInput: StopInput | null = null;
 
   /**
    * Processes of the traced tree (below the root) with no exit read yet, with their start time (read as soon as
@@ -835,7 +856,7 @@ class _Session {
     this.signals.attach((sig) => this.stop(sig), (sig) => {
       if (this.gate && this.ready && this.childStatus === null) _kill(this.gate.pid, sig);
     });
-    if (this.options.stdinControl) void this.#watchStdin();
+    if (this.stopInput) void this.#watchStopInput(this.stopInput);
     const stderrDone = this.#readStderr();
     stderrDone.catch(() => {}); // not awaited when captrace ends bpftrace itself
     // A bpftrace too old to use is not waited for: its version's error is reported once the tracer is gone.
@@ -872,13 +893,10 @@ class _Session {
     if (!this.ready) {
       this.gate?.abort();
       await this.version; // a bpftrace too old to use is the error to report
-      // Stdin closed before the probes were attached (--stdin-control): nothing was traced, which is said.
-      if (this.#stdinClosedEarly) {
-        throw new CaptraceError(
-          "Standard input closed before the trace started (--stdin-control): nothing was traced",
-          "Keep captrace's standard input open for as long as the trace is to run",
-          ExitCode.TRACE_FAILED,
-        );
+      // The stop input ended before the probes were attached: nothing was traced, which is said.
+      if (this.#stopInputClosedEarly && this.stopInput) {
+        const { message, hint } = this.stopInput.closedEarly;
+        throw new CaptraceError(message, hint, ExitCode.TRACE_FAILED);
       }
       // Stopped by the user before the probes were attached: the command never ran.
       if (this.stopSignal) throw _stoppedBeforeTrace(this.stopSignal, this.options.mode);
@@ -1136,7 +1154,7 @@ class _Session {
   /**
    * Sends `sig` to the command, and with `tree` to every process of its tree still running too. A signal relayed from
    * elsewhere goes to the command alone, as strace's does: a script may end its own children. A forced end (a second
-   * signal, stdin closed, the trace's reader gone, the tracer dead) must leave none of them running untraced.
+   * signal, the stop input closed, the trace's reader gone, the tracer dead) must leave none of them running untraced.
    */
   #signalChild(sig: Deno.Signal, tree: boolean): void {
     if (sig === "SIGKILL" && tree) {
@@ -1152,7 +1170,7 @@ class _Session {
     if (tree) void this.#stillStarted((pid) => _kill(pid, sig));
   }
 
-  /** The end is forced (stdin closed, the trace's reader gone): signals go to the command's whole tree. */
+  /** The end is forced (the stop input closed, the trace's reader gone): signals go to the command's whole tree. */
   #stopTree = false;
   /** When the end was forced while the command ran. */
   #forcedAt = Infinity;
@@ -1160,7 +1178,7 @@ class _Session {
 
   /**
    * The end is forced while the command runs: the signals of stop() go to its whole tree, and what still runs of it
-   * STDIN_GRACE_MS later is killed, the command (as a second Ctrl-C would) or the processes that outlived it (see
+   * STOP_INPUT_GRACE_MS later is killed, the command (as a second Ctrl-C would) or the processes that outlived it (see
    * #killStragglers). Once the command has ended, its other processes outlive it as they would have anyway.
    */
   #forceEnd(secondStop = true): void {
@@ -1170,7 +1188,7 @@ class _Session {
     if (!secondStop) return;
     this.#forceTimer = setTimeout(() => {
       if (this.childStatus === null) this.stop("SIGTERM");
-    }, STDIN_GRACE_MS);
+    }, STOP_INPUT_GRACE_MS);
   }
 
   /**
@@ -1180,7 +1198,7 @@ class _Session {
   async #killStragglers(): Promise<void> {
     if (this.gate === null || this.#forcedAt === Infinity) return;
     let left = await this.#stillStarted();
-    while (left.length > 0 && performance.now() < this.#forcedAt + STDIN_GRACE_MS) {
+    while (left.length > 0 && performance.now() < this.#forcedAt + STOP_INPUT_GRACE_MS) {
       await new Promise((r) => setTimeout(r, 50));
       left = await this.#stillStarted();
     }
@@ -1398,12 +1416,13 @@ class _Session {
     }
   }
 
-  #stdinClosedEarly = false;
+  /** The stop input ended before the trace began. */
+  #stopInputClosedEarly = false;
 
-  async #watchStdin(): Promise<void> {
+  async #watchStopInput(input: StopInput): Promise<void> {
     const buf = new Uint8Array(4096);
     try {
-      while ((await Deno.stdin.read(buf)) !== null) {
+      while ((await input.read(buf)) !== null) {
         // Anything written is ignored: only the end of input means stop.
       }
     } catch {
@@ -1412,8 +1431,8 @@ class _Session {
     if (this.tracerStatus !== null) return;
     // Before the trace began, the error that ends the run says it all, unless the trace begins all the same (-p or
     // system-wide: bpftrace, interrupted, may still attach), when the notice comes then.
-    if (!this.ready) this.#stdinClosedEarly = true;
-    else _notice(this.options, this.sink, _STDIN_CLOSED);
+    if (!this.ready) this.#stopInputClosedEarly = true;
+    else _notice(this.options, this.sink, input.closedNotice);
     // A command that ignores SIGTERM is then killed, as a second Ctrl-C would: the editor asked for the end.
     this.#forceEnd();
     this.stop("SIGTERM");
@@ -1421,7 +1440,7 @@ class _Session {
     const closed = performance.now();
     const last = setInterval(() => {
       const stuck = this.#silentAndIdle(SIGINT_RETRY_MS);
-      if (stuck && performance.now() - closed >= STDIN_GRACE_MS + BUSY_LIMIT_MS) this.#killTracer("SIGKILL");
+      if (stuck && performance.now() - closed >= STOP_INPUT_GRACE_MS + BUSY_LIMIT_MS) this.#killTracer("SIGKILL");
     }, SIGINT_RETRY_MS);
     await this.#streamEnded.promise;
     clearInterval(last);
@@ -1442,7 +1461,7 @@ class _Session {
 
   async #terminateChild(): Promise<void> {
     // Its own SIGKILL comes sooner than a forced end's second stop, which a dead tracer cannot serve: none is armed,
-    // and one armed before (stdin closed earlier) is dropped.
+    // and one armed before (the stop input closed earlier) is dropped.
     this.#forceEnd(false);
     clearTimeout(this.#forceTimer);
     this.#signalChild("SIGTERM", true);
@@ -1613,7 +1632,7 @@ class _Session {
             const where = this.cgroup === null ? "" : ` in cgroup ${printable(this.cgroup)}`;
             _notice(o, this.sink, `Tracing capability checks (${this.probe})${where}… Hit Ctrl-C to end.`);
           } else this.sink.line(JSON.stringify({ ...event, bpftrace: version }));
-          if (this.#stdinClosedEarly) _notice(o, this.sink, _STDIN_CLOSED);
+          if (this.#stopInputClosedEarly) _notice(o, this.sink, this.stopInput!.closedNotice);
           this.sink.flush();
           // Only now may the command run: every probe is attached.
           if (this.gate) await this.gate.release();

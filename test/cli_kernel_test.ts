@@ -1005,6 +1005,98 @@ Deno.test("--stdin-control: a child that ignores SIGTERM is killed after the gra
   }
 });
 
+/** A control FIFO for --control, made in a directory of its own, held open for writing (never blocks) by the test. */
+async function controlFifo(): Promise<{ path: string; writer: Deno.FsFile; remove: () => Promise<void> }> {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/control`;
+  const made = await new Deno.Command("mkfifo", { args: ["-m", "600", path] }).output();
+  assert.equal(made.code, 0, "mkfifo");
+  // Read and write: a FIFO's open for writing alone would wait for captrace to open it for reading.
+  const writer = await Deno.open(path, { read: true, write: true });
+  return { path, writer, remove: () => Deno.remove(dir, { recursive: true }) };
+}
+
+Deno.test("--control: the command reads captrace's stdin; closing the FIFO stops the command and the trace", async () => {
+  await requireTracing();
+  const control = await controlFifo();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const got = await Deno.makeTempFile();
+  const marker = "29.9795";
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [
+      ...CLI,
+      "--control",
+      control.path,
+      "--json",
+      "-o",
+      out,
+      "--",
+      "/bin/sh",
+      "-c",
+      `read line; echo "got $line" > ${got}; exec /bin/sleep ${marker}`,
+    ],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await waitForReady(out);
+  const w = p.stdin.getWriter();
+  await w.write(new TextEncoder().encode("hello there\n"));
+  for (let i = 0; (await Deno.readTextFile(got)) === ""; i++) {
+    if (i === 200) throw new Error("the command did not read its line within 10 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(await Deno.readTextFile(got), "got hello there\n", "the line typed reached the command");
+  // The command's stdin staying open is no reason to stop: only the FIFO's end is.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(await isRunning(p.pid), "captrace runs on while the FIFO is open");
+  control.writer.close();
+  const status = await p.output();
+  assert.equal(status.code, 128 + 15, "sleep got SIGTERM");
+  assert.match(
+    new TextDecoder().decode(status.stderr),
+    /^captrace: the control FIFO closed \(--control\): stopping the trace$/m,
+  );
+  assert.deepEqual(await processesMatching(marker), []);
+  assert.equal(ndjson(await Deno.readTextFile(out)).at(-1)?.type, "summary");
+  await w.close().catch(() => {});
+  await Promise.all([control.remove(), Deno.remove(out), Deno.remove(got)]);
+});
+
+Deno.test("--control closed before the trace started: exit 1, said in the trace, nothing run", async () => {
+  await requireTracing();
+  const control = await controlFifo();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const marker = "31.4162";
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [...CLI, "--control", control.path, "--json", "-o", out, "--", "/bin/sleep", marker],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  // Closed once captrace holds the FIFO open (else it would wait for a writer), before bpftrace could attach.
+  const holds = async () => {
+    for await (const fd of Deno.readDir(`/proc/${p.pid}/fd`)) {
+      if (await Deno.readLink(`/proc/${p.pid}/fd/${fd.name}`).catch(() => "") === control.path) return true;
+    }
+    return false;
+  };
+  for (let i = 0; !(await holds()); i++) {
+    if (i === 400) throw new Error("captrace did not open the control FIFO within 2 s");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  control.writer.close();
+  const status = await p.output();
+  const stderr = new TextDecoder().decode(status.stderr);
+  assert.equal(status.code, 1, stderr);
+  const events = ndjson(await Deno.readTextFile(out));
+  assert.deepEqual(events.map((e) => [e.type, e.exit_code]), [["error", 1]]);
+  assert.match(events[0]!.message as string, /^The control FIFO closed before the trace started \(--control\)/);
+  assert.doesNotMatch(stderr, /stopping the trace/);
+  assert.deepEqual(await processesMatching(marker), [], "the command never ran");
+  await Promise.all([control.remove(), Deno.remove(out)]);
+});
+
 Deno.test("a second SIGTERM kills the command's whole tree, not only its root, followed or not", async () => {
   await requireTracing();
   // The shell and its sleep (which inherits the ignored SIGTERM) outlast the first signal. Without --follow no fork

@@ -413,6 +413,9 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
       [["-o", "", "--", "ls"], "Invalid output file ''"],
       [["--baseline", "", "--", "ls"], "Invalid baseline file ''"],
       [["--baseline=", "--", "ls"], "Invalid baseline file ''"],
+      [["--control", "", "--", "ls"], "Invalid control FIFO ''"],
+      [["--control", "a", "--control", "b", "--", "ls"], "Give --control once"],
+      [["--control", "a", "--stdin-control", "--", "ls"], "Give --stdin-control or --control, not both"],
       [["--"], "No command after '--' (leave out '--' to trace the whole system)"],
       [["--cgroup", "x", "-p", "1"], "Give --cgroup alone: it traces every process of the cgroup, not a pid"],
       [["--cgroup", "x", "--", "ls"], "Give --cgroup alone: it traces every process of the cgroup, not a command"],
@@ -451,6 +454,22 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
   assert.equal(base.code, 2);
   assert.match(base.stderr, /^captrace: Cannot read the baseline '\/nonexistent\/base': /);
   assert.match(base.stderr, /\nGive a --json trace with a summary, or a file of capability names\n$/);
+  // --control needs a FIFO: a file's end would stop the trace at once; a missing one is said as such.
+  const plain = await Deno.makeTempFile();
+  for (
+    const [path, message] of [
+      [plain, `'${plain}' given to --control is not a FIFO`],
+      ["/nonexistent/control", "Cannot use '/nonexistent/control' for --control: No such file or directory"],
+    ]
+  ) {
+    const r = await runCli(["--control", path!, "--", "ls"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr.replace(/ \(os error 2\)[^\n]*/, ""),
+      `captrace: ${message}\nGive --control a FIFO (mkfifo) and keep it open for writing for as long as the trace is to run\n`,
+    );
+  }
+  await Deno.remove(plain);
   // --json among the command's own arguments is the command's: captrace's errors stay text.
   const text = await runCli(["--", "/nonexistent/cmd", "--json"]);
   assert.equal(text.stderr, "captrace: Command '/nonexistent/cmd' was not found\nCheck the path\n");
