@@ -205,6 +205,8 @@ export interface CaptraceOptions {
   user: string | null;
   /** Where captrace writes NDJSON (a FIFO the extension reads). */
   output: string;
+  /** The FIFO whose end stops captrace (`--control`), held open for writing by the extension. */
+  control: string;
   /** Ask for source locations (`--sites`). */
   sites: boolean;
   target: TraceTarget;
@@ -213,15 +215,15 @@ export interface CaptraceOptions {
 }
 
 /**
- * The argv to spawn: elevation prefix, captrace with `--json --summary --stdin-control -o FIFO`, then the target.
+ * The argv to spawn: elevation prefix, captrace with `--json --summary --control FIFO -o FIFO`, then the target.
  * Environment and working directory travel through `env` when they would otherwise be lost to sudo/pkexec.
  *
  * @example
  * ```ts
  * import { captraceArgv } from "./launch_argv.ts";
  * const argv = captraceArgv({ binary: "/usr/bin/captrace", elevation: "sudo", user: "me", output: "/tmp/f",
- *   sites: false, target: { pid: 42 } });
- * if (argv.join(" ") !== "sudo -n -- /usr/bin/captrace --json --summary --stdin-control -o /tmp/f --pid 42") {
+ *   control: "/tmp/c", sites: false, target: { pid: 42 } });
+ * if (argv.join(" ") !== "sudo -n -- /usr/bin/captrace --json --summary --control /tmp/c -o /tmp/f --pid 42") {
  *   throw new Error(argv.join(" "));
  * }
  * ```
@@ -233,7 +235,8 @@ export function captraceArgv(o: CaptraceOptions): string[] {
     o.binary,
     "--json",
     "--summary",
-    "--stdin-control",
+    "--control",
+    o.control,
     "-o",
     o.output,
   ];

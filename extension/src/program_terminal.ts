@@ -1,15 +1,36 @@
-/** A terminal showing the traced program's own stdout and stderr, separate from the trace. */
+/** A terminal for the traced program: its own stdout and stderr, separate from the trace, and its input. */
 
 import * as vscode from "vscode";
+import { LineInput } from "./line_input.ts";
 
-/** A read-only pseudoterminal; Ctrl-C in it asks to stop the trace, as closing it does (a terminal's hangup). */
+/** What the terminal's keys do to the traced program. */
+export interface ProgramTerminalInput {
+  /** Ctrl-C, or the terminal closed (a terminal's hangup): stop the trace. */
+  interrupt(): void;
+  /** A line typed (or given with Ctrl-D) for the program's stdin. */
+  input(text: string): void;
+  /** Ctrl-D on an empty line: the end of the program's stdin. */
+  endInput(): void;
+}
+
+/**
+ * A pseudoterminal that shows the program's output and takes lines for its stdin (a pipe, not a tty), echoing and
+ * editing them as a terminal would; Ctrl-C in it asks to stop the trace, as closing it does.
+ */
 export class ProgramTerminal implements vscode.Disposable {
   readonly #write = new vscode.EventEmitter<string>();
   readonly #terminal: vscode.Terminal;
+  readonly #keys: LineInput;
   #buffer: string[] | null = [];
   #disposed = false;
 
-  constructor(name: string, onInterrupt: () => void) {
+  constructor(name: string, to: ProgramTerminalInput) {
+    this.#keys = new LineInput({
+      echo: (text) => this.#show(text),
+      send: (text) => to.input(text),
+      end: () => to.endInput(),
+      interrupt: () => to.interrupt(),
+    });
     const pty: vscode.Pseudoterminal = {
       onDidWrite: this.#write.event,
       open: () => {
@@ -18,11 +39,10 @@ export class ProgramTerminal implements vscode.Disposable {
       },
       // Closed by the user while the program runs: it is stopped, as a terminal's hangup would end it.
       close: () => {
-        if (!this.#disposed) onInterrupt();
+        if (!this.#disposed) to.interrupt();
       },
-      handleInput: (data) => {
-        if (data === "\x03") onInterrupt();
-      },
+      // Keys typed, and Terminal.sendText.
+      handleInput: (data) => this.#keys.take(data),
     };
     this.#terminal = vscode.window.createTerminal({
       name,
@@ -38,9 +58,12 @@ export class ProgramTerminal implements vscode.Disposable {
 
   /** Writes program output; bare newlines become CRLF, as a terminal needs. */
   write(text: string): void {
-    const t = text.replace(/\r?\n/g, "\r\n");
-    if (this.#buffer) this.#buffer.push(t);
-    else this.#write.fire(t);
+    this.#show(text.replace(/\r?\n/g, "\r\n"));
+  }
+
+  #show(text: string): void {
+    if (this.#buffer) this.#buffer.push(text);
+    else this.#write.fire(text);
   }
 
   dispose(): void {

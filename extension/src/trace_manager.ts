@@ -120,6 +120,7 @@ export class TraceManager implements vscode.Disposable {
       elevation: settings.elevation,
       user,
       output: TraceProcess.OUTPUT,
+      control: TraceProcess.CONTROL,
       sites: settings.sites,
       target: req.target,
       ...(process.env.PATH ? { path: process.env.PATH } : {}),
@@ -131,14 +132,14 @@ export class TraceManager implements vscode.Disposable {
       cwd: req.cwd,
       note: req.note ?? null,
     });
-    this.#log.info(
-      `Session ${session.id}: ${argv.map((a) => a === TraceProcess.OUTPUT ? "FIFO" : a).join(" ")}`,
-    );
+    const fifo = (a: string) => a === TraceProcess.OUTPUT || a === TraceProcess.CONTROL;
+    this.#log.info(`Session ${session.id}: ${argv.map((a) => fifo(a) ? "FIFO" : a).join(" ")}`);
     const terminal = "command" in req.target
-      ? new ProgramTerminal(
-        `Captrace: ${req.label}`.slice(0, 60),
-        () => this.stop(session.id),
-      )
+      ? new ProgramTerminal(`Captrace: ${req.label}`.slice(0, 60), {
+        interrupt: () => this.stop(session.id),
+        input: (text) => run.process.input(text),
+        endInput: () => run.process.endInput(),
+      })
       : null;
     this.#line(`[${session.id}] Starting: ${req.label}`);
     if (req.note) this.#line(`[${session.id}] ${req.note}`);

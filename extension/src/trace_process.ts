@@ -1,4 +1,7 @@
-/** Runs one captrace process: NDJSON events from a FIFO, the traced program's own output to a callback, stop through stdin. */
+/**
+ * Runs one captrace process: NDJSON events from a FIFO, the traced program's own output to a callback and its input
+ * from one, stop through a control FIFO.
+ */
 
 import * as cp from "node:child_process";
 import * as fs from "node:fs";
@@ -21,12 +24,13 @@ export interface TraceProcessHandlers {
   onExit(code: number | null, signal: string | null): void;
 }
 
-/** How long a stop waits after closing stdin before it sends signals (which only work when not elevated). */
+/** How long a stop waits after closing the control FIFO before it sends signals (which only work when not elevated). */
 const STOP_GRACE_MS = 5000;
 
 /**
- * One captrace child process. The argv is spawned directly, never through a shell. Stopping closes captrace's stdin
- * (`--stdin-control`), which works even when captrace runs as root through sudo or pkexec.
+ * One captrace child process. The argv is spawned directly, never through a shell. Stopping closes the control FIFO
+ * (`--control`), which works even when captrace runs as root through sudo or pkexec; captrace's stdin is the traced
+ * program's.
  */
 export class TraceProcess {
   readonly #argv: readonly string[];
@@ -35,6 +39,8 @@ export class TraceProcess {
   #dir: string | null = null;
   #child: cp.ChildProcess | null = null;
   #events: net.Socket | null = null;
+  /** The control FIFO, open for reading and writing (which never waits for captrace): closing it stops the trace. */
+  #control: number | null = null;
   #exited = false;
   #sawEvents = false;
   readonly #earlyErrors = new EarlyErrors();
@@ -44,7 +50,7 @@ export class TraceProcess {
   #done: Promise<number | null>;
   #resolveDone!: (code: number | null) => void;
 
-  /** `argv` must contain `OUTPUT` where the FIFO path goes (the value of `-o`). */
+  /** `argv` must contain `OUTPUT` and `CONTROL` where the FIFOs' paths go (the values of `-o` and `--control`). */
   constructor(
     argv: readonly string[],
     handlers: TraceProcessHandlers,
@@ -58,6 +64,9 @@ export class TraceProcess {
 
   /** The FIFO path placeholder to put in the argv given to the constructor. */
   static readonly OUTPUT = "\0captrace-output\0";
+
+  /** The control FIFO path placeholder (see OUTPUT). */
+  static readonly CONTROL = "\0captrace-control\0";
 
   /** Resolves with captrace's exit code once it ended and every event was read. */
   get done(): Promise<number | null> {
@@ -74,7 +83,7 @@ export class TraceProcess {
   }
 
   /**
-   * Creates the FIFO, opens it for reading, then spawns captrace. Throws, leaving nothing behind, if the working
+   * Creates the FIFOs, opens them, then spawns captrace. Throws, leaving nothing behind, if the working
    * directory is missing or the FIFO cannot be made.
    */
   start(): void {
@@ -87,6 +96,7 @@ export class TraceProcess {
       this.#start(this.#dir);
     } catch (e) {
       this.#events?.destroy();
+      this.#closeControl();
       this.#cleanup();
       throw e;
     }
@@ -116,7 +126,11 @@ export class TraceProcess {
       );
     });
 
-    const argv = this.#argv.map((a) => a === TraceProcess.OUTPUT ? fifo : a);
+    const control = path.join(dir, "control");
+    cp.execFileSync("mkfifo", ["-m", "600", control]);
+    this.#control = fs.openSync(control, fs.constants.O_RDWR);
+
+    const argv = this.#argv.map((a) => a === TraceProcess.OUTPUT ? fifo : a === TraceProcess.CONTROL ? control : a);
     const [file, ...args] = argv;
     if (file === undefined) throw new TypeError("Empty argv");
     const child = cp.spawn(file, args, {
@@ -148,6 +162,7 @@ export class TraceProcess {
     void exited.then(async ({ code, signal }) => {
       this.#exited = true;
       if (this.#killTimer) clearTimeout(this.#killTimer);
+      this.#closeControl();
       // captrace may have died before opening the FIFO; then nothing will ever close it for us.
       const grace = this.#sawEvents ? 5000 : 1000;
       const ended = await Promise.race([
@@ -179,10 +194,25 @@ export class TraceProcess {
     }
   }
 
-  /** Asks captrace to stop (closes its stdin); signals the process group only if it is still there after a grace period. */
+  /** Text for the traced program's stdin (captrace's), while it runs. */
+  input(text: string): void {
+    const stdin = this.#child?.stdin;
+    if (!this.#exited && stdin && !stdin.writableEnded) stdin.write(text);
+  }
+
+  /** Ends the traced program's stdin. */
+  endInput(): void {
+    this.#child?.stdin?.end();
+  }
+
+  /**
+   * Asks captrace to stop (closes the control FIFO, and the program's stdin); signals the process group only if it is
+   * still there after a grace period.
+   */
   stop(): void {
     const child = this.#child;
     if (!child || this.#exited) return;
+    this.#closeControl();
     child.stdin?.end();
     if (this.#killTimer) return;
     this.#killTimer = setTimeout(() => {
@@ -190,9 +220,15 @@ export class TraceProcess {
       try {
         process.kill(-child.pid, "SIGTERM");
       } catch {
-        // Elevated children cannot be signalled; closing stdin is what stops them.
+        // Elevated children cannot be signalled; closing the control FIFO is what stops them.
       }
     }, STOP_GRACE_MS);
+  }
+
+  #closeControl(): void {
+    if (this.#control === null) return;
+    fs.closeSync(this.#control);
+    this.#control = null;
   }
 
   #cleanup(): void {

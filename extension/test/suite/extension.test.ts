@@ -154,10 +154,35 @@ suite("captrace extension", () => {
     await manager.done(session.id);
     assert.ok(
       Date.now() - t0 < 5000,
-      "stopped within 5 s (stdin control, not the kill fallback)",
+      "stopped within 5 s (the control FIFO, not the kill fallback)",
     );
     await until("sleep gone", () => !alive(pid), 3000);
     assert.equal(manager.runningCount, before);
+  });
+
+  test("the program's terminal gives typed lines to its stdin, edited as typed; Ctrl-D ends it", async () => {
+    const { manager } = await api();
+    const label = "read stdin";
+    // Exit 0 only for the line as edited, then the end of input; /dev/null as stdin would give 3, no end a hang.
+    const script = 'read a; [ "$a" = "hello there" ] || exit 3; if read b; then exit 4; fi; echo "read: $a"';
+    const session = manager.start({
+      label,
+      target: { command: { argv: ["/bin/sh", "-c", script], cwd: ws, env: {}, program: "/bin/sh" } },
+      cwd: ws,
+      program: "/bin/sh",
+    });
+    assert.ok(session);
+    await until("ready", () => session.ready);
+    const terminal = await until("the program's terminal", () => {
+      return vscode.window.terminals.find((t) => t.name === `Captrace: ${label}`);
+    });
+    terminal.show(true);
+    // Keys as typed: a slip erased with Backspace; sendText ends the line with Enter.
+    terminal.sendText("hello therx\x7fe");
+    terminal.sendText("\x04", false);
+    await manager.done(session.id);
+    assert.equal(session.state, "exited", JSON.stringify(session.errors));
+    assert.equal(session.exitCode, 0, "the command read the line and then the end of its input");
   });
 
   test("stop given a trace ends that one only", async () => {
@@ -180,7 +205,7 @@ suite("captrace extension", () => {
     await manager.done(b.id);
   });
 
-  test("elevation sudo: the trace runs through sudo -n and Stop still ends it through stdin", async () => {
+  test("elevation sudo: the trace runs through sudo -n and Stop still ends it through the control FIFO", async () => {
     const { manager } = await api();
     const conf = vscode.workspace.getConfiguration("captrace");
     await conf.update("elevation", "sudo", vscode.ConfigurationTarget.Global);

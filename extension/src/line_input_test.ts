@@ -1,0 +1,85 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { LineInput } from "./line_input.ts";
+
+/** A LineInput recording what it does, in order: ["echo", text], ["send", text], ["end"], ["interrupt"]. */
+function recorded(): { input: LineInput; log: string[][]; sent: () => string[] } {
+  const log: string[][] = [];
+  const input = new LineInput({
+    echo: (t) => log.push(["echo", t]),
+    send: (t) => log.push(["send", t]),
+    end: () => log.push(["end"]),
+    interrupt: () => log.push(["interrupt"]),
+  });
+  return { input, log, sent: () => log.filter((e) => e[0] === "send").map((e) => e[1]!) };
+}
+
+Deno.test("keys typed one by one are echoed, and Enter sends the line with a newline", () => {
+  const { input, log } = recorded();
+  for (const k of ["h", "i", "\r"]) input.take(k);
+  assertEquals(log, [["echo", "h"], ["echo", "i"], ["echo", "\r\n"], [
+    "send",
+    "hi\n",
+  ]]);
+});
+
+Deno.test("a paste of several lines sends each; CRLF is one Enter, a lone LF one too", () => {
+  const { input, sent } = recorded();
+  input.take("one\r\ntwo\rthree\nfour");
+  assertEquals(sent(), ["one\n", "two\n", "three\n"]);
+  input.take("\r");
+  assertEquals(sent().at(-1), "four\n");
+  // An empty line is a line: Enter twice sends two.
+  input.take("\r\r");
+  assertEquals(sent().slice(-2), ["\n", "\n"]);
+});
+
+Deno.test("Backspace erases one character (a whole one beyond the BMP), and nothing on an empty line", () => {
+  const { input, log, sent } = recorded();
+  input.take("a😀\x7f\b\x7fb\r");
+  assertEquals(sent(), ["b\n"]);
+  assertEquals(
+    log.filter((e) => e[1] === "\b \b").length,
+    2,
+    "two erasures shown, none for the empty line",
+  );
+});
+
+Deno.test("Ctrl-U erases the line typed so far", () => {
+  const { input, log, sent } = recorded();
+  input.take("abc\x15x\r");
+  assertEquals(sent(), ["x\n"]);
+  assertEquals(log[3], ["echo", "\b \b\b \b\b \b"]);
+});
+
+Deno.test("Ctrl-D ends the input on an empty line and sends a partial line as it is; nothing is taken after the end", () => {
+  const { input, log } = recorded();
+  input.take("ab\x04");
+  assertEquals(log.at(-1), ["send", "ab"]);
+  assertEquals(input.ended, false);
+  input.take("\x04");
+  assertEquals(log.at(-1), ["end"]);
+  assertEquals(input.ended, true);
+  const before = log.length;
+  input.take("more\r\x04");
+  assertEquals(log.length, before, "ignored after the end");
+});
+
+Deno.test("Ctrl-C interrupts, dropping the line, even after the end of input", () => {
+  const { input, log, sent } = recorded();
+  input.take("half\x03");
+  assertEquals(log.slice(-2), [["echo", "^C\r\n"], ["interrupt"]]);
+  input.take("\r");
+  assertEquals(sent(), ["\n"], "the dropped half is not sent");
+  input.take("\x04\x03");
+  assertEquals(log.at(-1), ["interrupt"]);
+});
+
+Deno.test("arrows, function keys and Alt-keys are skipped whole; other control characters ignored; Tab kept", () => {
+  const { input, sent } = recorded();
+  input.take("a\x1b[A\x1b[1;5Cb\x1bOPc\x1bxd\x07\t\r");
+  assertEquals(sent(), ["abcd\t\n"]);
+  // A sequence split across two takes is skipped all the same.
+  input.take("e\x1b[");
+  input.take("15~f\r");
+  assertEquals(sent().at(-1), "ef\n");
+});
