@@ -10,26 +10,13 @@
  * SIGUSR1 was ignored when captrace started, it stays ignored, as the command would have found it.
  */
 
+import { ignores } from "./procfs.ts";
+
 const SIGUSR1 = 10;
 const SIG_IGN = 1n;
 /** How often, and for how long, captrace looks whether Deno has taken the signal yet. */
 const POLL_MS = 10;
 const GIVE_UP_MS = 5000;
-
-/** True when `/proc/self/status` says this process catches (`SigCgt`) signal `sig`. */
-export function catches(status: string, sig: number): boolean {
-  return _bit(status, "SigCgt", sig);
-}
-
-/** True when `/proc/self/status` says this process ignores (`SigIgn`) signal `sig`. */
-export function ignores(status: string, sig: number): boolean {
-  return _bit(status, "SigIgn", sig);
-}
-
-function _bit(status: string, field: string, sig: number): boolean {
-  const mask = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1];
-  return mask !== undefined && ((BigInt("0x" + mask) >> BigInt(sig - 1)) & 1n) === 1n;
-}
 
 const _SYMBOLS = {
   signal: { parameters: ["i32", "pointer"], result: "pointer" },

@@ -1,7 +1,8 @@
 /** Tests of the SIGUSR1 guard: the signal is caught and harmless here, and at its default in the programs started. */
 
 import assert from "node:assert/strict";
-import { catches, ignoreDebugSignal, ignores } from "./debug_signal.ts";
+import { ignoreDebugSignal } from "./debug_signal.ts";
+import { catches, ignores } from "./procfs.ts";
 
 Deno.test("catches and ignores read a signal's bit in SigCgt and SigIgn, and nothing elsewhere", () => {
   // SIGHUP, SIGINT, SIGUSR1 (bit 9), SIGSEGV, SIGTERM, and a real-time signal (bit 32).

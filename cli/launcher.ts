@@ -257,6 +257,8 @@ export async function launchGated(
     stdin: "inherit" | "null";
     /** Which words of `argv` are escaped for `printf %b` (see raw_args.ts): arguments that are not UTF-8. */
     escaped?: readonly number[];
+    /** Signals the command gets ignored, as captrace got them (see SignalRelay.ignored). */
+    ignore?: readonly Deno.Signal[];
   },
 ): Promise<Gated> {
   const dir = await privateTempDir("captrace-");
@@ -304,12 +306,16 @@ export async function launchGated(
   const target = [...prefix, ...argv];
   // The escaped words' positions among the gate's "$@", which counts from 1.
   const escaped = (options.escaped ?? []).map((i) => prefix.length + i + 1);
+  // An ignored signal stays ignored through exec: set so in the launcher, it is so in the command.
+  const ignore = options.ignore?.length
+    ? `trap '' ${options.ignore.map((s) => s.replace(/^SIG/, "")).join(" ")}; `
+    : "";
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("/bin/sh", {
       args: escaped.length > 0
-        ? ["-c", GATE_ESCAPED, SHELL_NAME, fifo, ` ${escaped.join(" ")} `, ...target]
-        : ["-c", GATE, SHELL_NAME, fifo, ...target],
+        ? ["-c", ignore + GATE_ESCAPED, SHELL_NAME, fifo, ` ${escaped.join(" ")} `, ...target]
+        : ["-c", ignore + GATE, SHELL_NAME, fifo, ...target],
       // The user's HOME, USER and LOGNAME; the rest of the environment is kept, as strace -u keeps it all, but for
       // PATH's directories the user cannot search. A HOME left at root's would make the program's reads of its own
       // files denied DAC checks, recommended for nothing, as would looking programs up in /root/.cargo/bin.

@@ -205,6 +205,21 @@ export function effectiveCaps(status: string): number[] | null {
   return out;
 }
 
+/** True when a process's `/proc/PID/status` says it catches (`SigCgt`) signal `sig`. */
+export function catches(status: string, sig: number): boolean {
+  return _bit(status, "SigCgt", sig);
+}
+
+/** True when a process's `/proc/PID/status` says it ignores (`SigIgn`) signal `sig`. */
+export function ignores(status: string, sig: number): boolean {
+  return _bit(status, "SigIgn", sig);
+}
+
+function _bit(status: string, field: string, sig: number): boolean {
+  const mask = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1];
+  return mask !== undefined && ((BigInt("0x" + mask) >> BigInt(sig - 1)) & 1n) === 1n;
+}
+
 /**
  * When `pid` started (/proc/PID/stat's starttime, in clock ticks since boot), or null when it has ended (gone, or a
  * zombie, as hasEnded says): with the pid, it names one running process, where a pid alone may have been given to

@@ -462,6 +462,7 @@ async function _trace(
       drop: plan.dropEnv,
       stdin: options.stdinControl ? "null" : "inherit",
       escaped: plan.escaped,
+      ignore: signals.ignored,
     });
     rootPid = gate.pid;
   }

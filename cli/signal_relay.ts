@@ -1,7 +1,12 @@
 /**
  * The signals that end a run (SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGALRM, SIGVTALRM) for the whole of it: noted before
- * the trace runs, handed to it while it does. SIGUSR2 is handed on apart, for the command alone.
+ * the trace runs, handed to it while it does. SIGUSR2 is handed on apart, for the command alone. A signal ignored when
+ * captrace started (`nohup`'s SIGHUP, SIGINT and SIGQUIT for a shell's background job) stays ignored, by captrace and
+ * by the command, which would have found it so without captrace.
  */
+
+import { ignores } from "./procfs.ts";
+import { signalNumber } from "../shared/signals.ts";
 
 const SIGNALS = ["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP", "SIGALRM", "SIGVTALRM"] as const;
 /** A command may take these for a request of its own (a log reopened): passed on, they end nothing. */
@@ -19,9 +24,21 @@ export class SignalRelay {
   #handlers: [Deno.Signal, () => void][] = [];
   #early = new AbortController();
   #attached = false;
+  /** The signals of SIGNALS and PASSED ignored at start. */
+  readonly ignored: Deno.Signal[] = [];
 
-  constructor() {
+  /** `ignored` says which signals were ignored at start (read from /proc/self/status by default). */
+  constructor(ignored: (sig: Deno.Signal) => boolean = _ignoredAtStart()) {
+    for (const sig of [...SIGNALS, ...PASSED]) {
+      if (!ignored(sig)) continue;
+      this.ignored.push(sig);
+      // Deno's first listener of any signal makes SIGINT, SIGHUP and SIGTERM end the process unless listened for:
+      // one that does nothing keeps them ignored. It stays to the end (see close). The command gets them ignored
+      // from its launcher.
+      Deno.addSignalListener(sig, _ignore);
+    }
     for (const sig of SIGNALS) {
+      if (this.ignored.includes(sig)) continue;
       const h = () => {
         if (this.#target) this.#target(sig);
         else {
@@ -34,6 +51,7 @@ export class SignalRelay {
     }
     // Before the trace runs, or without a command, they are dropped.
     for (const sig of PASSED) {
+      if (this.ignored.includes(sig)) continue;
       const h = () => this.#pass?.(sig);
       Deno.addSignalListener(sig, h);
       this.#handlers.push([sig, h]);
@@ -71,11 +89,27 @@ export class SignalRelay {
     this.#pass = null;
   }
 
-  /** Stops listening: the default action applies again. */
+  /** Stops listening: the default action applies again (for a signal ignored at start, it stays ignored). */
   close(): void {
     for (const [sig, h] of this.#handlers) Deno.removeSignalListener(sig, h);
     this.#handlers = [];
     this.#target = null;
     this.#pass = null;
   }
+}
+
+function _ignore(): void {}
+
+/** Which signals this process ignores now; none when /proc cannot say. */
+function _ignoredAtStart(): (sig: Deno.Signal) => boolean {
+  let status = "";
+  try {
+    status = Deno.readTextFileSync("/proc/self/status");
+  } catch {
+    // no /proc: listen for all
+  }
+  return (sig) => {
+    const n = signalNumber(sig);
+    return n !== null && ignores(status, n);
+  };
 }

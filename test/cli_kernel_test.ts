@@ -17,7 +17,7 @@ import {
   waitForReady,
 } from "./helpers.ts";
 import { relative } from "node:path";
-import { effectiveCaps } from "../cli/procfs.ts";
+import { effectiveCaps, ignores } from "../cli/procfs.ts";
 
 /** A file of root's that nobody may read but not chown: each test's refused cap_chown, whatever this machine's files. */
 const OWNED = await rootOwnedFile();
@@ -1095,6 +1095,46 @@ Deno.test("--control closed before the trace started: exit 1, said in the trace,
   assert.doesNotMatch(stderr, /stopping the trace/);
   assert.deepEqual(await processesMatching(marker), [], "the command never ran");
   await Promise.all([control.remove(), Deno.remove(out)]);
+});
+
+Deno.test("signals ignored when captrace started (nohup, a background job) stay ignored, by captrace and the command", async () => {
+  await requireTracing();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const seen = await Deno.makeTempFile();
+  const p = new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      `trap '' INT HUP; exec "$@"`,
+      "sh",
+      Deno.execPath(),
+      ...CLI,
+      "--json",
+      "-o",
+      out,
+      "--",
+      "/bin/sh",
+      "-c",
+      `grep '^SigIgn:' /proc/self/status > ${seen}; sleep 1`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await waitForReady(out);
+  for (let i = 0; (await Deno.readTextFile(seen)) === ""; i++) {
+    if (i === 200) throw new Error("the command did not start within 10 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // The shell exec'd captrace: its pid is captrace's.
+  Deno.kill(p.pid, "SIGINT");
+  Deno.kill(p.pid, "SIGHUP");
+  const status = await p.output();
+  assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+  const mask = await Deno.readTextFile(seen);
+  assert.deepEqual([1, 2, 15].map((sig) => ignores(mask, sig)), [true, true, false], mask);
+  const events = ndjson(await Deno.readTextFile(out));
+  assert.deepEqual(events.filter((e) => e.type === "exit" && e.root).map((e) => [e.code, e.signal]), [[0, null]]);
+  assert.equal(events.at(-1)?.type, "summary");
+  await Promise.all([Deno.remove(out), Deno.remove(seen)]);
 });
 
 Deno.test("a second SIGTERM kills the command's whole tree, not only its root, followed or not", async () => {
