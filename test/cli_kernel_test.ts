@@ -1593,8 +1593,10 @@ async function inTerminal(
   await requireTracing();
   const bin = await fixture("count_sigint");
   // exec: a shell left waiting in between would take the Ctrl-C too, and die of it (dash does not exec by itself).
-  const cmd = "exec " + [Deno.execPath(), ...CLI, "--", bin, String(options.ms ?? 500)].map((a) => `'${a}'`).join(" ") +
-    (options.redirect ?? "");
+  // env resets the signals to their defaults: a suite run as a background job has SIGINT and SIGQUIT ignored, which
+  // captrace and the command would keep ignoring, as a terminal's job started so would.
+  const argv = ["env", "--default-signal", Deno.execPath(), ...CLI, "--", bin, String(options.ms ?? 500)];
+  const cmd = "exec " + argv.map((a) => `'${a}'`).join(" ") + (options.redirect ?? "");
   const p = new Deno.Command("script", {
     args: ["-qefc", cmd, "/dev/null"],
     stdin: "piped",
