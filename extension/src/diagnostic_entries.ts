@@ -152,12 +152,17 @@ function _absolute(path: string, cwd: string | null): string | null {
   return cwd === null ? null : `${cwd.replace(/\/$/, "")}/${path.replace(/^\.\//, "")}`;
 }
 
-/** Groups entries by file, so each file's problems are replaced with one call. */
+/**
+ * Groups entries by file, so each file's problems are replaced with one call; one per line and capability: where
+ * several sessions name one site (a program run, then debugged), the last entry given, the latest run's, stands.
+ */
 export function groupByFile(
   entries: readonly DiagnosticEntry[],
 ): Map<string, DiagnosticEntry[]> {
+  const bySite = new Map<string, DiagnosticEntry>();
+  for (const e of entries) bySite.set(`${e.file}\0${e.line}\0${e.code}`, e);
   const byFile = new Map<string, DiagnosticEntry[]>();
-  for (const e of entries) {
+  for (const e of bySite.values()) {
     const list = byFile.get(e.file) ?? [];
     list.push(e);
     byFile.set(e.file, list);

@@ -145,6 +145,22 @@ Deno.test("a denial with no site goes on what its process ran, made absolute aga
   assertEquals(deniedAfterExec("/ws/run.sh", "./deny", null).map((e) => e.file), ["/ws/deny"]);
 });
 
+Deno.test("one site denied in two commands' traces (run, then debugged) is one problem, the latest run's", () => {
+  const model = new TraceModel();
+  const trace = (key: string, drop: (type: string) => boolean) => {
+    const s = model.startSession({ label: "deny", key, program: "/ws/deny", cwd: "/ws" });
+    for (const e of loadEvents("deny_chown")) if (!drop(e.type)) model.apply(s.id, e);
+    return s;
+  };
+  trace('run ["/ws",["/ws/deny"]]', () => false);
+  // The debugged run ended without its summary: its messages name no setcap line.
+  trace('debug ["/ws","deny"]', (t) => t === "summary");
+  const grouped = groupByFile(problemSessions(model.sessions).flatMap(diagnosticEntries));
+  assertEquals(grouped.get("/ws/deny.c")!.map((e) => [e.line, e.code]), [[12, "CAP_CHOWN"], [20, "CAP_NET_RAW"]]);
+  assertEquals(grouped.get("/ws/deny.c")![0]!.message, "CAP_CHOWN denied in chown, 2 times. Grant CAP_CHOWN.");
+  assertEquals(grouped.get("/ws/limit.py")!.length, 1);
+});
+
 Deno.test("problems show each command's latest trace, running or not", () => {
   const model = new TraceModel();
   const a1 = model.startSession({ label: "./a" });
