@@ -1,6 +1,7 @@
 /** Finds the file behind each exec record, for the recommendation's setcap lines (see shared/program_map.ts). */
 
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
+import { BoundedMap } from "../shared/bounded_map.ts";
 import { interpreterName, scriptFromArgv, shebangInterpreter } from "../shared/interpreter.ts";
 
 /** The longest string bpftrace gives captrace, with its terminating NUL (BPFTRACE_STRLEN, see cli/session.ts). */
@@ -412,6 +413,17 @@ async function _isScript(path: string): Promise<boolean> {
   return head !== null && _shebang(head);
 }
 
+/** An exec record's file, as ProgramFiles looks it up. */
+interface _Exec {
+  ts: number;
+  file: ProgramFile;
+  /** Settles once `file` is looked up. */
+  lookup: Promise<void>;
+}
+
+/** Most processes whose latest execs are kept (as ProgramMap keeps their programs). */
+const _MAX_PROCESSES = 65536;
+
 /** True when a file's first bytes are `#!`. */
 function _shebang(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x23 && head[1] === 0x21;
@@ -442,6 +454,10 @@ export class ProgramFiles {
   readonly map: ProgramMap;
   #pending = new Set<Promise<void>>();
   #resolving = new Map<string, ProgramFile>();
+  /** Each process's latest exec records, in time order (records of two CPUs may be read out of it). */
+  #execs = new BoundedMap<number, _Exec[]>(_MAX_PROCESSES);
+  /** The files of execs that env made for a script (see #throughEnv): the script's, not the interpreter's. */
+  #forScript = new WeakSet<ProgramFile>();
 
   /** captrace's own namespace and root as the kernel names them, from the ready record; unknown before it. */
   here: KernelRoot | undefined;
@@ -465,15 +481,46 @@ export class ProgramFiles {
     // The kernel's counts and fork records mark the program with this time.
     this.map.mark(ts, file);
     // A lookup that fails unforeseen leaves the name as run: the trace goes on (see track).
-    this.track(
-      programFile(filename, pid, place, place?.ppid, here).then((resolved) => {
-        file.path = resolved.path;
-        file.script = resolved.script;
-        if (resolved.mountNs === undefined) delete file.mountNs;
-        else file.mountNs = resolved.mountNs;
-        if (resolved.unplaced) file.unplaced = true;
-      }),
-    );
+    const lookup = programFile(filename, pid, place, place?.ppid, here).then((resolved) => {
+      file.path = resolved.path;
+      file.script = resolved.script;
+      if (resolved.mountNs === undefined) delete file.mountNs;
+      else file.mountNs = resolved.mountNs;
+      if (resolved.unplaced) file.unplaced = true;
+    });
+    this.track(lookup);
+    // Its neighbours among the process's execs: a script's and the one its env made next.
+    const execs = this.#execs.get(pid) ?? [];
+    this.#execs.delete(pid);
+    const mine: _Exec = { ts, file, lookup: lookup.catch(() => {}) };
+    let at = execs.length;
+    while (at > 0 && execs[at - 1]!.ts > ts) at--;
+    execs.splice(at, 0, mine);
+    if (execs.length > 3) execs.splice(0, execs.length - 3);
+    this.#execs.set(pid, execs);
+    const i = execs.indexOf(mine);
+    if (i > 0) this.track(this.#throughEnv(execs[i - 1]!, mine));
+    if (i >= 0 && i + 1 < execs.length) this.track(this.#throughEnv(mine, execs[i + 1]!));
+  }
+
+  /**
+   * A script whose `#!` line names env (`#!/usr/bin/env python3`) is executed twice: the kernel runs env on it, then
+   * env executes the interpreter on it, in the same process. The checks after the second exec are the script's, as
+   * for a script that names its interpreter: `next`'s file becomes the script's when `exec` is such a script and
+   * `next` the exec that came right after it.
+   */
+  async #throughEnv(exec: _Exec, next: _Exec): Promise<void> {
+    await Promise.all([exec.lookup, next.lookup]);
+    const script = exec.file;
+    if (!script.script || script.mountNs !== undefined || script.unplaced || this.#forScript.has(script)) return;
+    const head = await _head(script.path, 256);
+    const interpreter = head === null ? null : shebangInterpreter(new TextDecoder().decode(head));
+    if (interpreter === null || _base(interpreter) !== "env") return;
+    next.file.path = script.path;
+    next.file.script = true;
+    delete next.file.mountNs;
+    delete next.file.unplaced;
+    this.#forScript.add(next.file);
   }
 
   /** The exec record is shown: `pid`, child of `ppid`, runs its file from now on (as given until looked up). */

@@ -126,6 +126,25 @@ Deno.test("a script's checks and its programs' get one setcap line each, the scr
   );
 });
 
+Deno.test("a #!/usr/bin/env script's checks are the script's, not its interpreter's, in every mode", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  // The kernel runs env on the script, and env the shell: the shell's limit raised is the script's doing.
+  await Deno.writeTextFile(`${dir}/env.sh`, `#!/usr/bin/env sh\nulimit -n 100\nulimit -n 101\nexit 0\n`);
+  await Deno.chmod(`${dir}/env.sh`, 0o755);
+  for (const mode of [[], ["--summary-only"], ["--unique"]]) {
+    const { events, code } = await runJson(["-c", ...mode, "-u", "nobody", "--", `${dir}/env.sh`]);
+    assert.equal(code, 0);
+    const rec = summaryOf(events).rec;
+    assert.deepEqual(
+      (rec.programs as Record<string, unknown>[]).map((p) => [p.path, p.script, p.interpreter, p.capabilities]),
+      [[`${dir}/env.sh`, true, false, ["CAP_SYS_RESOURCE"]]],
+      `${mode.join(" ")}: ${JSON.stringify(rec.programs)}`,
+    );
+  }
+});
+
 Deno.test("checks a wrapper script makes before it execs its program are the script's, in every mode", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
