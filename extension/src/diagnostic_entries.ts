@@ -14,6 +14,8 @@ export interface DiagnosticEntry {
   code: string;
   /** Where the code links to. */
   url: string;
+  /** The program its trace ran (the session's), when known: one site's problems from runs of it are one. */
+  program: string | null;
 }
 
 /**
@@ -68,6 +70,7 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
             line,
             code,
             url: CAPABILITIES_DOC_URL,
+            program: session.program,
             message: "",
             count: 0,
             syscalls: new Set(),
@@ -97,6 +100,7 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
         line: e.line,
         code: e.code,
         url: e.url,
+        program: e.program,
         message: `${e.code} denied${calls}, ${times}${where}. Grant ${e.code}${_grantHint(rec, e.code)}.`,
       });
     }
@@ -153,14 +157,17 @@ function _absolute(path: string, cwd: string | null): string | null {
 }
 
 /**
- * Groups entries by file, so each file's problems are replaced with one call; one per line and capability: where
- * several sessions name one site (a program run, then debugged), the last entry given, the latest run's, stands.
+ * Groups entries by file, so each file's problems are replaced with one call; one per line and capability of one
+ * program: where several sessions of it name one site (the program run, then debugged), the last entry given, the
+ * latest run's, stands. Other programs' problems at that site are theirs.
  */
 export function groupByFile(
   entries: readonly DiagnosticEntry[],
 ): Map<string, DiagnosticEntry[]> {
   const bySite = new Map<string, DiagnosticEntry>();
-  for (const e of entries) bySite.set(`${e.file}\0${e.line}\0${e.code}`, e);
+  for (const [i, e] of entries.entries()) {
+    bySite.set(e.program === null ? String(i) : `${e.file}\0${e.line}\0${e.code}\0${e.program}`, e);
+  }
   const byFile = new Map<string, DiagnosticEntry[]>();
   for (const e of bySite.values()) {
     const list = byFile.get(e.file) ?? [];

@@ -159,6 +159,16 @@ Deno.test("one site denied in two commands' traces (run, then debugged) is one p
   assertEquals(grouped.get("/ws/deny.c")!.map((e) => [e.line, e.code]), [[12, "CAP_CHOWN"], [20, "CAP_NET_RAW"]]);
   assertEquals(grouped.get("/ws/deny.c")![0]!.message, "CAP_CHOWN denied in chown, 2 times. Grant CAP_CHOWN.");
   assertEquals(grouped.get("/ws/limit.py")!.length, 1);
+  // Another program denied at the same site: its problem is its own.
+  const other = model.startSession({ label: "other", key: "other", program: "/ws/other", cwd: "/ws" });
+  for (const e of loadEvents("deny_chown")) model.apply(other.id, e);
+  const both = groupByFile(problemSessions(model.sessions).flatMap(diagnosticEntries));
+  assertEquals(both.get("/ws/deny.c")!.map((e) => [e.line, e.program]), [
+    [12, "/ws/deny"],
+    [20, "/ws/deny"],
+    [12, "/ws/other"],
+    [20, "/ws/other"],
+  ]);
 });
 
 Deno.test("problems show each command's latest trace, running or not", () => {

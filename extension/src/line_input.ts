@@ -47,9 +47,15 @@ export class LineInput {
     this.#sink = sink;
   }
 
-  /** Whether the end of input was given (Ctrl-D on an empty line). */
+  /** Whether the end of input was given (Ctrl-D on an empty line), or the program is gone (see close). */
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** No more input is taken, nor shown (the program ended); Ctrl-C still interrupts. */
+  close(): void {
+    this.#ended = true;
+    this.#line = [];
   }
 
   /** Takes keys as the terminal sends them (one or many at once, as a paste does). */
@@ -57,16 +63,15 @@ export class LineInput {
     for (const ch of data) {
       const afterCr = this.#afterCr;
       this.#afterCr = false;
-      if (this.#escape !== null) {
-        this.#skipEscape(ch);
-        continue;
-      }
+      // Ctrl-C counts wherever it comes, in an escape sequence cut short too.
       if (ch === "\x03") {
+        this.#escape = null;
         this.#line = [];
         this.#sink.echo("^C\r\n");
         this.#sink.interrupt();
         continue;
       }
+      if (this.#escape !== null && this.#skipEscape(ch)) continue;
       if (this.#ended) continue;
       switch (ch) {
         case ESC:
@@ -106,13 +111,17 @@ export class LineInput {
     }
   }
 
-  /** CSI (ESC [ … final) and SS3 (ESC O x) sequences are skipped whole; ESC and any other key, that key too. */
-  #skipEscape(ch: string): void {
+  /**
+   * Whether `ch` belongs to the escape sequence begun: CSI (ESC [ … final) and SS3 (ESC O x) sequences are skipped
+   * whole; after a lone Escape, any other key is taken as typed.
+   */
+  #skipEscape(ch: string): boolean {
     if (this.#escape === "start") {
       this.#escape = ch === "[" || ch === "O" ? "body" : null;
-      return;
+      return this.#escape !== null;
     }
     // A CSI's parameters and intermediates are 0x20–0x3f; its final byte, and SS3's one key, are 0x40–0x7e.
     if (ch >= "@" && ch <= "~") this.#escape = null;
+    return true;
   }
 }

@@ -64,20 +64,36 @@ Deno.test("Ctrl-D ends the input on an empty line and sends a partial line as it
   assertEquals(log.length, before, "ignored after the end");
 });
 
-Deno.test("Ctrl-C interrupts, dropping the line, even after the end of input", () => {
+Deno.test("Ctrl-C interrupts, dropping the line, after an Escape, and after the end of input", () => {
   const { input, log, sent } = recorded();
   input.take("half\x03");
   assertEquals(log.slice(-2), [["echo", "^C\r\n"], ["interrupt"]]);
   input.take("\r");
   assertEquals(sent(), ["\n"], "the dropped half is not sent");
+  input.take("\x1b\x03");
+  assertEquals(log.at(-1), ["interrupt"], "not taken for part of an escape sequence");
+  input.take("\x1b[\x03x\r");
+  assertEquals(log.at(-4), ["interrupt"]);
+  assertEquals(sent().at(-1), "x\n", "a sequence cut short by Ctrl-C is given up: the next key is typed");
   input.take("\x04\x03");
   assertEquals(log.at(-1), ["interrupt"]);
 });
 
-Deno.test("arrows, function keys and Alt-keys are skipped whole; other control characters ignored; Tab kept", () => {
+Deno.test("closed (the program ended), keys are neither sent nor echoed; Ctrl-C still interrupts", () => {
+  const { input, log } = recorded();
+  input.take("ab");
+  input.close();
+  const before = log.length;
+  input.take("cd\r\x04");
+  assertEquals(log.length, before);
+  input.take("\x03");
+  assertEquals(log.at(-1), ["interrupt"]);
+});
+
+Deno.test("arrows and function keys are skipped whole; a lone Escape, other control characters ignored; Tab kept", () => {
   const { input, sent } = recorded();
   input.take("a\x1b[A\x1b[1;5Cb\x1bOPc\x1bxd\x07\t\r");
-  assertEquals(sent(), ["abcd\t\n"]);
+  assertEquals(sent(), ["abcxd\t\n"]);
   // A sequence split across two takes is skipped all the same.
   input.take("e\x1b[");
   input.take("15~f\r");

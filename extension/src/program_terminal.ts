@@ -51,6 +51,11 @@ export class ProgramTerminal implements vscode.Disposable {
     });
   }
 
+  /** The program ended: keys typed are no longer taken (nor echoed). */
+  closeInput(): void {
+    this.#keys.close();
+  }
+
   /** Shows the terminal without taking focus from the editor. */
   show(): void {
     this.#terminal.show(true);

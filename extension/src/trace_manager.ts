@@ -183,6 +183,7 @@ export class TraceManager implements vscode.Disposable {
         const how = signal ? `killed by ${signal}` : code === null ? "did not start" : `exited with ${code}`;
         this.#line(`[${session.id}] captrace ${how}`);
         this.#log.info(`Session ${session.id}: captrace ${how}`);
+        terminal?.closeInput();
         terminal?.write(`\n[captrace ${how}]\n`);
         if (terminal) this.#keepFinished(terminal);
         const notice = endNotice({ session, how, tail, automatic: req.automatic === true });

@@ -26,6 +26,8 @@ export interface TraceProcessHandlers {
 
 /** How long a stop waits after closing the control FIFO before it sends signals (which only work when not elevated). */
 const STOP_GRACE_MS = 5000;
+/** How often a stop opens the control FIFO for a moment, for a captrace that had not opened it yet (see stop). */
+const POKE_MS = 100;
 
 /**
  * One captrace child process. The argv is spawned directly, never through a shell. Stopping closes the control FIFO
@@ -41,6 +43,8 @@ export class TraceProcess {
   #events: net.Socket | null = null;
   /** The control FIFO, open for reading and writing (which never waits for captrace): closing it stops the trace. */
   #control: number | null = null;
+  #controlPath: string | null = null;
+  #poke: ReturnType<typeof setInterval> | null = null;
   #exited = false;
   #sawEvents = false;
   readonly #earlyErrors = new EarlyErrors();
@@ -129,6 +133,7 @@ export class TraceProcess {
     const control = path.join(dir, "control");
     cp.execFileSync("mkfifo", ["-m", "600", control]);
     this.#control = fs.openSync(control, fs.constants.O_RDWR);
+    this.#controlPath = control;
 
     const argv = this.#argv.map((a) => a === TraceProcess.OUTPUT ? fifo : a === TraceProcess.CONTROL ? control : a);
     const [file, ...args] = argv;
@@ -162,6 +167,7 @@ export class TraceProcess {
     void exited.then(async ({ code, signal }) => {
       this.#exited = true;
       if (this.#killTimer) clearTimeout(this.#killTimer);
+      if (this.#poke) clearInterval(this.#poke);
       this.#closeControl();
       // captrace may have died before opening the FIFO; then nothing will ever close it for us.
       const grace = this.#sawEvents ? 5000 : 1000;
@@ -215,6 +221,16 @@ export class TraceProcess {
     this.#closeControl();
     child.stdin?.end();
     if (this.#killTimer) return;
+    // A captrace that had not opened the FIFO yet (pkexec still asking for a password) would wait in its open for a
+    // writer that is gone: one that comes and goes at once gives it the end it waits for. (No reader yet: ENXIO.)
+    const control = this.#controlPath;
+    this.#poke = control === null ? null : setInterval(() => {
+      try {
+        fs.closeSync(fs.openSync(control, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+      } catch {
+        // no reader yet, or gone
+      }
+    }, POKE_MS);
     this.#killTimer = setTimeout(() => {
       if (this.#exited || child.pid === undefined) return;
       try {

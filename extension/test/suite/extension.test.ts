@@ -10,6 +10,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import type { CaptraceApi } from "../../src/extension.ts";
 import type { SessionNode } from "../../src/trace_model.ts";
+import { TraceProcess } from "../../src/trace_process.ts";
 
 const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
 
@@ -40,6 +41,29 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Runs `script` as captrace (`$1` the control FIFO); resolves with its exit code, or "hung" after `ms`. */
+function runAsCaptrace(script: string, act: (p: TraceProcess) => void, ms: number): Promise<number | null | "hung"> {
+  const p = new TraceProcess(["/bin/sh", "-c", script, "sh", TraceProcess.CONTROL], {
+    onEvent: () => {},
+    onOutput: () => {},
+    onProblem: () => {},
+    onExit: () => {},
+  });
+  p.start();
+  act(p);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<"hung">((resolve) => timer = setTimeout(() => resolve("hung"), ms));
+  return Promise.race([p.done, hung]).finally(() => {
+    clearTimeout(timer);
+    // Whatever happened, nothing is left running.
+    try {
+      if (p.pid !== undefined) process.kill(-p.pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  });
 }
 
 suite("captrace extension", () => {
@@ -183,6 +207,21 @@ suite("captrace extension", () => {
     await manager.done(session.id);
     assert.equal(session.state, "exited", JSON.stringify(session.errors));
     assert.equal(session.exitCode, 0, "the command read the line and then the end of its input");
+  });
+
+  test("a stop before captrace opened the control FIFO (pkexec still asking) still ends it", async () => {
+    // Deaf to the SIGTERM a stop falls back to (as an elevated captrace is): only the FIFO's end can end it.
+    const late = "trap '' TERM; sleep 0.3; cat \"$1\" >/dev/null; exit 3";
+    assert.equal(await runAsCaptrace(late, (p) => p.stop(), 10_000), 3);
+  });
+
+  test("TraceProcess gives the program's input to captrace's stdin, and its end", async () => {
+    const echo = 'read line; [ "$line" = "typed here" ] || exit 4; if read more; then exit 5; fi; exit 0';
+    const code = await runAsCaptrace(echo, (p) => {
+      p.input("typed here\n");
+      p.endInput();
+    }, 10_000);
+    assert.equal(code, 0);
   });
 
   test("stop given a trace ends that one only", async () => {
