@@ -107,7 +107,7 @@ Tracing:
                         command and its children, SIGKILL 3 s later; for IDEs)
       --control FIFO    as --stdin-control, with the FIFO's end (its last
                         writer closing it) in place of stdin's; the command
-                        keeps captrace's stdin
+                        keeps captrace's stdin (captrace waits for a writer)
       --bpftrace PATH   bpftrace to run (default: bpftrace from PATH)
       --debug           show the bpftrace program, its stderr and odd lines
 

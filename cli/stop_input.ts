@@ -29,18 +29,43 @@ export function stdinStop(): StopInput {
 
 /**
  * The FIFO at `path` (--control), opened for reading: this waits, as any FIFO's reader does, until something opens it
- * for writing. Its end is when every writer has closed it. Throws a CaptraceError if it is not a FIFO or cannot be
- * opened.
+ * for writing. Its end is when every writer has closed it. Throws a CaptraceError if it is not a FIFO, cannot be
+ * opened, or could never end: captrace's own stdin (which the command reads), or held open for writing by captrace
+ * itself (a descriptor it inherited, which the command would inherit too).
  */
 export async function fifoStop(path: string): Promise<StopInput> {
   const hint = "Give --control a FIFO (mkfifo) and keep it open for writing for as long as the trace is to run";
+  const fail = (message: string, why = hint) => new CaptraceError(message, why, ExitCode.USAGE);
   const info = await Deno.stat(path).catch((e) => {
-    throw new CaptraceError(`Cannot use '${path}' for --control: ${(e as Error).message}`, hint, ExitCode.USAGE);
+    throw fail(`Cannot use '${path}' for --control: ${(e as Error).message}`);
   });
-  if (!info.isFifo) throw new CaptraceError(`'${path}' given to --control is not a FIFO`, hint, ExitCode.USAGE);
+  if (!info.isFifo) throw fail(`'${path}' given to --control is not a FIFO`);
   const file = await Deno.open(path, { read: true }).catch((e) => {
-    throw new CaptraceError(`Cannot read '${path}' given to --control: ${(e as Error).message}`, hint, ExitCode.USAGE);
+    throw fail(`Cannot read '${path}' given to --control: ${(e as Error).message}`);
   });
+  try {
+    // What was opened, which may not be what was looked at.
+    const opened = await file.stat();
+    if (!opened.isFifo) throw fail(`'${path}' given to --control is not a FIFO`);
+    const stdin = await Deno.stat("/proc/self/fd/0").catch(() => null);
+    if (stdin !== null && _same(stdin, opened)) {
+      throw fail(
+        `'${path}' given to --control is captrace's standard input, which the command reads`,
+        "Give --control a FIFO of its own, or use --stdin-control",
+      );
+    }
+    const fd = await _writerHeld(opened);
+    if (fd !== null) {
+      throw fail(
+        `'${path}' given to --control is held open for writing by captrace itself (descriptor ${fd}, inherited): ` +
+          "its end could never come",
+        `Open it for writing once captrace runs, or keep the descriptor from captrace (${fd}>&-)`,
+      );
+    }
+  } catch (e) {
+    file.close();
+    throw e;
+  }
   return {
     read: (buf) => file.read(buf),
     closedNotice: "captrace: the control FIFO closed (--control): stopping the trace",
@@ -49,4 +74,22 @@ export async function fifoStop(path: string): Promise<StopInput> {
       hint: "Keep the control FIFO open for writing for as long as the trace is to run",
     },
   };
+}
+
+function _same(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
+  return a.dev === b.dev && a.ino !== null && a.ino === b.ino;
+}
+
+/** The number of a descriptor of this process open for writing on `fifo`, or null for none. */
+async function _writerHeld(fifo: Deno.FileInfo): Promise<number | null> {
+  for await (const entry of Deno.readDir("/proc/self/fd")) {
+    const info = await Deno.stat(`/proc/self/fd/${entry.name}`).catch(() => null);
+    if (info === null || !_same(info, fifo)) continue;
+    // The access mode (O_ACCMODE) in the octal flags: 1 write only, 2 read and write.
+    const flags = /^flags:\s*([0-7]+)$/m.exec(
+      await Deno.readTextFile(`/proc/self/fdinfo/${entry.name}`).catch(() => ""),
+    );
+    if (flags && (parseInt(flags[1]!, 8) & 3) !== 0) return Number(entry.name);
+  }
+  return null;
 }

@@ -470,6 +470,34 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
     );
   }
   await Deno.remove(plain);
+  // Nor one that could never end: captrace's stdin, or one captrace holds open for writing itself (inherited).
+  const dir = await Deno.makeTempDir();
+  const fifo = `${dir}/control`;
+  assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+  for (
+    const [open, message, hint] of [
+      [
+        'exec 0<>"$1"',
+        `'${fifo}' given to --control is captrace's standard input, which the command reads`,
+        "Give --control a FIFO of its own, or use --stdin-control",
+      ],
+      [
+        'exec 7<>"$1"',
+        `'${fifo}' given to --control is held open for writing by captrace itself (descriptor 7, inherited): ` +
+        "its end could never come",
+        "Open it for writing once captrace runs, or keep the descriptor from captrace (7>&-)",
+      ],
+    ]
+  ) {
+    const r = await new Deno.Command("/bin/sh", {
+      args: ["-c", `${open}; shift; exec "$@"`, "sh", fifo, Deno.execPath(), ...CLI, "--control", fifo, "--", "ls"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(r.code, 2, open);
+    assert.equal(new TextDecoder().decode(r.stderr), `captrace: ${message}\n${hint}\n`);
+  }
+  await Deno.remove(dir, { recursive: true });
   // --json among the command's own arguments is the command's: captrace's errors stay text.
   const text = await runCli(["--", "/nonexistent/cmd", "--json"]);
   assert.equal(text.stderr, "captrace: Command '/nonexistent/cmd' was not found\nCheck the path\n");
