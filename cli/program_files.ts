@@ -1,8 +1,13 @@
 /** Finds the file behind each exec record, for the recommendation's setcap lines (see shared/program_map.ts). */
 
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
-import { BoundedMap } from "../shared/bounded_map.ts";
-import { interpreterName, scriptFromArgv, shebangInterpreter } from "../shared/interpreter.ts";
+import {
+  envCommand,
+  interpreterName,
+  parseShebang,
+  scriptFromArgv,
+  shebangInterpreter,
+} from "../shared/interpreter.ts";
 
 /** The longest string bpftrace gives captrace, with its terminating NUL (BPFTRACE_STRLEN, see cli/session.ts). */
 export const MAX_PATH = 200;
@@ -413,17 +418,6 @@ async function _isScript(path: string): Promise<boolean> {
   return head !== null && _shebang(head);
 }
 
-/** An exec record's file, as ProgramFiles looks it up. */
-interface _Exec {
-  ts: number;
-  file: ProgramFile;
-  /** Settles once `file` is looked up. */
-  lookup: Promise<void>;
-}
-
-/** Most processes whose latest execs are kept (as ProgramMap keeps their programs). */
-const _MAX_PROCESSES = 65536;
-
 /** True when a file's first bytes are `#!`. */
 function _shebang(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x23 && head[1] === 0x21;
@@ -454,8 +448,8 @@ export class ProgramFiles {
   readonly map: ProgramMap;
   #pending = new Set<Promise<void>>();
   #resolving = new Map<string, ProgramFile>();
-  /** Each process's latest exec records, in time order (records of two CPUs may be read out of it). */
-  #execs = new BoundedMap<number, _Exec[]>(_MAX_PROCESSES);
+  /** Each file's lookup, settled once it is known. */
+  #lookups = new WeakMap<ProgramFile, Promise<void>>();
   /** The files of execs that env made for a script (see #throughEnv): the script's, not the interpreter's. */
   #forScript = new WeakSet<ProgramFile>();
 
@@ -489,38 +483,31 @@ export class ProgramFiles {
       if (resolved.unplaced) file.unplaced = true;
     });
     this.track(lookup);
-    // Its neighbours among the process's execs: a script's and the one its env made next.
-    const execs = this.#execs.get(pid) ?? [];
-    this.#execs.delete(pid);
-    const mine: _Exec = { ts, file, lookup: lookup.catch(() => {}) };
-    let at = execs.length;
-    while (at > 0 && execs[at - 1]!.ts > ts) at--;
-    execs.splice(at, 0, mine);
-    if (execs.length > 3) execs.splice(0, execs.length - 3);
-    this.#execs.set(pid, execs);
-    const i = execs.indexOf(mine);
-    if (i > 0) this.track(this.#throughEnv(execs[i - 1]!, mine));
-    if (i >= 0 && i + 1 < execs.length) this.track(this.#throughEnv(mine, execs[i + 1]!));
+    this.#lookups.set(file, lookup.catch(() => {}));
   }
 
   /**
-   * A script whose `#!` line names env (`#!/usr/bin/env python3`) is executed twice: the kernel runs env on it, then
-   * env executes the interpreter on it, in the same process. The checks after the second exec are the script's, as
-   * for a script that names its interpreter: `next`'s file becomes the script's when `exec` is such a script and
-   * `next` the exec that came right after it.
+   * A script whose `#!` line runs env (`#!/usr/bin/env python3`) is executed twice: the kernel runs env on it, then
+   * env executes the command it names on it, in the same process. The checks after that second exec are the
+   * script's, as for a script that names its interpreter: `next`'s file (executed as `filename`, right after `script`
+   * in process `pid`) becomes the script's when `script` is such a script and `filename` the command it gives env.
    */
-  async #throughEnv(exec: _Exec, next: _Exec): Promise<void> {
-    await Promise.all([exec.lookup, next.lookup]);
-    const script = exec.file;
-    if (!script.script || script.mountNs !== undefined || script.unplaced || this.#forScript.has(script)) return;
-    const head = await _head(script.path, 256);
-    const interpreter = head === null ? null : shebangInterpreter(new TextDecoder().decode(head));
-    if (interpreter === null || _base(interpreter) !== "env") return;
-    next.file.path = script.path;
-    next.file.script = true;
-    delete next.file.mountNs;
-    delete next.file.unplaced;
-    this.#forScript.add(next.file);
+  async #throughEnv(pid: number, script: ProgramFile, next: ProgramFile, filename: string): Promise<void> {
+    await Promise.all([this.#lookups.get(script), this.#lookups.get(next)]);
+    if (!script.script || script.unplaced || this.#forScript.has(script)) return;
+    // A container's script is read through the process's root, while it runs.
+    const where = script.mountNs === undefined ? script.path : `/proc/${pid}/root${script.path}`;
+    const head = await _head(where, 256);
+    const shebang = head === null ? null : parseShebang(new TextDecoder().decode(head).split("\n")[0]!);
+    if (shebang === null || _base(shebang[0]!) !== "env") return;
+    const command = envCommand(shebang.slice(1));
+    if (command === null || _base(command) !== _base(filename)) return;
+    next.path = script.path;
+    next.script = true;
+    if (script.mountNs === undefined) delete next.mountNs;
+    else next.mountNs = script.mountNs;
+    delete next.unplaced;
+    this.#forScript.add(next);
   }
 
   /** The exec record is shown: `pid`, child of `ppid`, runs its file from now on (as given until looked up). */
@@ -529,6 +516,9 @@ export class ProgramFiles {
     this.resolve(pid, ts, filename);
     const file = this.#resolving.get(key)!;
     this.#resolving.delete(key);
+    // Shown in time order: what the process executed right before, if it is the same process.
+    const before = this.map.ownExec(pid);
+    if (before !== undefined) this.track(this.#throughEnv(pid, before, file, filename));
     this.map.exec(pid, ppid, file);
   }
 

@@ -235,6 +235,34 @@ Deno.test("ProgramFiles looks a file up when its record is read and maps it when
   });
 });
 
+Deno.test("an exec by the env a #!/usr/bin/env script ran is the script's; not another, nor a new process's", async () => {
+  await _withSleeper(async (dir, pid) => {
+    await Deno.writeTextFile(`${dir}/env.sh`, "#!/usr/bin/env -S LC_ALL=C sh -e\nexit 0\n");
+    const sh = await Deno.realPath("/bin/sh");
+    const files = new ProgramFiles({ path: "/bin/sh", script: false });
+    const shown = async (records: [number, string][]) => {
+      for (const [ts, filename] of records) files.exec(pid, 1, ts, filename);
+      await files.settled();
+      return files.map.programOf(pid);
+    };
+    // env then runs the command the #! line gives it: the script's; what the script executes next is that.
+    assert.deepEqual(await shown([[1000, `${dir}/env.sh`], [1001, "/bin/sh"]]), {
+      path: `${dir}/env.sh`,
+      script: true,
+    });
+    assert.equal((await shown([[1002, `${dir}/my-sleep`]])).path, await Deno.realPath("/usr/bin/sleep"));
+    // An exec of another command than the one named (env failed, its record lost) is that command's.
+    assert.equal(
+      (await shown([[2000, `${dir}/env.sh`], [2001, `${dir}/my-sleep`]])).path,
+      await Deno.realPath("/usr/bin/sleep"),
+    );
+    // A new process with the pid (the script's exited) is another.
+    files.exec(pid, 1, 3000, `${dir}/env.sh`);
+    files.map.exited(pid);
+    assert.deepEqual(await shown([[3001, "/bin/sh"]]), { path: sh, script: false });
+  });
+});
+
 Deno.test("runningProgram names a binary deleted or replaced since it started as it was, unplaced", async () => {
   const dir = await _dir();
   await Deno.copyFile("/bin/sleep", `${dir}/old-sleep`);

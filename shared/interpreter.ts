@@ -96,6 +96,32 @@ export function parseShebang(firstLine: string): string[] | null {
   return words.length > 0 ? words : null;
 }
 
+/** env(1)'s options that take the next word as their value. */
+const _ENV_VALUED = new Set(["-u", "--unset", "-C", "--chdir", "-P", "-a", "--argv0"]);
+
+/**
+ * The command env(1) runs, given env's words from a `#!` line (`#!/usr/bin/env -S python3 -u`: `-S python3 -u`):
+ * the first word that is no option, option's value or variable setting; null when there is none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { envCommand } from "./interpreter.ts";
+ * assert(envCommand(["-S", "LC_ALL=C", "python3", "-u"]) === "python3");
+ * assert(envCommand(["-u", "HOME", "node"]) === "node");
+ * assert(envCommand(["-i"]) === null);
+ * ```
+ */
+export function envCommand(words: readonly string[]): string | null {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === "--") return words[i + 1] ?? null;
+    if (_ENV_VALUED.has(w)) i++;
+    else if (!w.startsWith("-") && !/^[^=]+=/.test(w)) return w;
+  }
+  return null;
+}
+
 /**
  * The interpreter the kernel runs for a file beginning with `head`, as binfmt_script reads it: the `#!` line's first
  * word, ended by a space, a tab, a NUL or the end of the line only (a carriage return is part of it); null when the

@@ -1,7 +1,7 @@
 /** Tests of interpreter recognition and finding the script in argv or a #! line. */
 
 import assert from "node:assert/strict";
-import { interpreterName, parseShebang, scriptFromArgv, shebangInterpreter } from "./interpreter.ts";
+import { envCommand, interpreterName, parseShebang, scriptFromArgv, shebangInterpreter } from "./interpreter.ts";
 
 Deno.test("interpreters are recognized by base name, versions included", () => {
   for (const p of ["/usr/bin/python3", "python3.11", "/bin/sh", "/usr/bin/bash", "/usr/bin/perl5.36.0", "node"]) {
@@ -45,4 +45,13 @@ Deno.test("the kernel's interpreter is the #! line's first word, carriage return
   assert.equal(shebangInterpreter("#!/bin/sh\0junk\n"), "/bin/sh", "a NUL ends it");
   assert.equal(shebangInterpreter("#! \n"), null);
   assert.equal(shebangInterpreter("\x7fELF"), null);
+});
+
+Deno.test("envCommand skips env's options, their values and variable settings, and takes a word after --", () => {
+  assert.equal(envCommand(["python3"]), "python3");
+  assert.equal(envCommand(["-S", "-i", "A=1", "B=", "ruby", "-w"]), "ruby");
+  assert.equal(envCommand(["-C", "/tmp", "--unset", "X", "--chdir=/srv", "node"]), "node");
+  assert.equal(envCommand(["-i", "--", "-weird"]), "-weird");
+  assert.equal(envCommand(["-u", "X"]), null);
+  assert.equal(envCommand([]), null);
 });

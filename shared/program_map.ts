@@ -79,6 +79,14 @@ export class ProgramMap {
     this.parent(pid, ppid);
   }
 
+  /**
+   * What `pid` itself executed last, if its exec record was shown: not its parent's program, nor that of an earlier
+   * process with its pid (ended, or forked anew since).
+   */
+  ownExec(pid: number): ProgramFile | undefined {
+    return this.#ended.get(pid) === undefined ? this.#exec.get(pid) : undefined;
+  }
+
   /** `pid` is a child of `ppid`. */
   parent(pid: number, ppid: number): void {
     if (!isPid(pid)) return;
