@@ -1005,6 +1005,14 @@ Deno.test("--stdin-control: a child that ignores SIGTERM is killed after the gra
   }
 });
 
+/** Waits until `file` is not empty: what the command writes once it got going; fails with `what` after 10 s. */
+async function written(file: string, what: string): Promise<void> {
+  for (let i = 0; (await Deno.readTextFile(file)) === ""; i++) {
+    if (i === 200) throw new Error(`${what} within 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** A control FIFO for --control, made in a directory of its own, held open for writing (never blocks) by the test. */
 async function controlFifo(): Promise<{ path: string; writer: Deno.FsFile; remove: () => Promise<void> }> {
   const dir = await Deno.makeTempDir();
@@ -1022,19 +1030,9 @@ Deno.test("--control: the command reads captrace's stdin; closing the FIFO stops
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const got = await Deno.makeTempFile();
   const marker = "29.9795";
+  const script = `read line; echo "got $line" > ${got}; exec /bin/sleep ${marker}`;
   const p = new Deno.Command(Deno.execPath(), {
-    args: [
-      ...CLI,
-      "--control",
-      control.path,
-      "--json",
-      "-o",
-      out,
-      "--",
-      "/bin/sh",
-      "-c",
-      `read line; echo "got $line" > ${got}; exec /bin/sleep ${marker}`,
-    ],
+    args: [...CLI, "--control", control.path, "--json", "-o", out, "--", "/bin/sh", "-c", script],
     stdin: "piped",
     stdout: "null",
     stderr: "piped",
@@ -1042,10 +1040,7 @@ Deno.test("--control: the command reads captrace's stdin; closing the FIFO stops
   await waitForReady(out);
   const w = p.stdin.getWriter();
   await w.write(new TextEncoder().encode("hello there\n"));
-  for (let i = 0; (await Deno.readTextFile(got)) === ""; i++) {
-    if (i === 200) throw new Error("the command did not read its line within 10 s");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await written(got, "the command did not read its line");
   assert.equal(await Deno.readTextFile(got), "got hello there\n", "the line typed reached the command");
   // The command's stdin staying open is no reason to stop: only the FIFO's end is.
   await new Promise((r) => setTimeout(r, 300));
@@ -1101,29 +1096,15 @@ Deno.test("signals ignored when captrace started (nohup, a background job) stay 
   await requireTracing();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const seen = await Deno.makeTempFile();
+  const ignoring = [`trap '' INT HUP; exec "$@"`, "sh", Deno.execPath()];
+  const script = `grep '^SigIgn:' /proc/self/status > ${seen}; sleep 1`;
   const p = new Deno.Command("/bin/sh", {
-    args: [
-      "-c",
-      `trap '' INT HUP; exec "$@"`,
-      "sh",
-      Deno.execPath(),
-      ...CLI,
-      "--json",
-      "-o",
-      out,
-      "--",
-      "/bin/sh",
-      "-c",
-      `grep '^SigIgn:' /proc/self/status > ${seen}; sleep 1`,
-    ],
+    args: ["-c", ...ignoring, ...CLI, "--json", "-o", out, "--", "/bin/sh", "-c", script],
     stdout: "null",
     stderr: "piped",
   }).spawn();
   await waitForReady(out);
-  for (let i = 0; (await Deno.readTextFile(seen)) === ""; i++) {
-    if (i === 200) throw new Error("the command did not start within 10 s");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await written(seen, "the command did not start");
   // The shell exec'd captrace: its pid is captrace's.
   Deno.kill(p.pid, "SIGINT");
   Deno.kill(p.pid, "SIGHUP");
