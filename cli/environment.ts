@@ -266,11 +266,11 @@ export async function keptBpftraceVersion(
   const keep = await _keeping(cache, _VERSION_PREFIX);
   const kept = keep ? readKeptVersions(await _readSave(keep.file) ?? "") : {};
   const known = kept[id.key];
-  if (known && _sameFile(known, id)) return known.version;
+  if (known && _sameContent(known, id)) return known.version;
   const version = await bpftraceVersion(bin, stop);
   // Kept only if the file that answered is still the one identified (not one a package manager put there meanwhile).
   const after = keep ? await _bpftraceIdentity(bin) : null;
-  if (keep && after?.key === id.key && _sameFile(after, id)) {
+  if (keep && after?.key === id.key && _sameContent(after, id)) {
     const { key, ...file } = id;
     const others = Object.entries(kept).filter(([k]) => k !== key).slice(-(_KEPT_VERSIONS - 1));
     const text = JSON.stringify(Object.fromEntries([...others, [key, { ...file, version }]]));
@@ -327,7 +327,7 @@ interface _Identity {
 }
 
 /** True when two identities of a file's content (or a kept one's) have the same size and times. */
-function _sameFile(a: Omit<_Identity, "key">, b: Omit<_Identity, "key">): boolean {
+function _sameContent(a: Omit<_Identity, "key">, b: Omit<_Identity, "key">): boolean {
   return a.size === b.size && a.mtime === b.mtime && a.ctime === b.ctime;
 }
 

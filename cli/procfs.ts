@@ -205,6 +205,16 @@ export function effectiveCaps(status: string): number[] | null {
   return out;
 }
 
+/** True when both are known and are one file (device and inode). */
+export function sameFile(a: Deno.FileInfo | null, b: Deno.FileInfo | null): boolean {
+  return a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
+}
+
+/** True when this process's descriptor `fd` is the file `info` describes. */
+export async function onOwnFd(fd: number | string, info: Deno.FileInfo | null): Promise<boolean> {
+  return sameFile(await Deno.stat(`/proc/self/fd/${fd}`).catch(() => null), info);
+}
+
 /** True when a process's `/proc/PID/status` says it catches (`SigCgt`) signal `sig`. */
 export function catches(status: string, sig: number): boolean {
   return _bit(status, "SigCgt", sig);

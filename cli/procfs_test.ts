@@ -1,7 +1,16 @@
 /** Tests of reading a process's state from /proc/PID/status. */
 
 import assert from "node:assert/strict";
-import { cpuTicks, cpuTicksFromStat, ppidFromStat, startTime, stateFromStatus, terminalFromStat } from "./procfs.ts";
+import {
+  cpuTicks,
+  cpuTicksFromStat,
+  onOwnFd,
+  ppidFromStat,
+  sameFile,
+  startTime,
+  stateFromStatus,
+  terminalFromStat,
+} from "./procfs.ts";
 
 Deno.test("stateFromStatus tells a running process, a zombie and a thread of another process apart", () => {
   assert.deepEqual(stateFromStatus(10, "Name:\tsleep\nState:\tS (sleeping)\nTgid:\t10\nPid:\t10\n"), { kind: "alive" });
@@ -79,5 +88,22 @@ Deno.test("startTime tells one process from another given the same pid later, an
   } finally {
     parent.kill("SIGKILL");
     await parent.status;
+  }
+});
+
+Deno.test("onOwnFd tells a descriptor's file by device and inode; sameFile needs both known", async () => {
+  const path = await Deno.makeTempFile();
+  try {
+    using file = await Deno.open(path);
+    const info = await file.stat();
+    const fds = [];
+    for await (const e of Deno.readDir("/proc/self/fd")) fds.push(e.name);
+    const mine = [];
+    for (const fd of fds) if (await onOwnFd(fd, info)) mine.push(fd);
+    assert.equal(mine.length, 1, "the descriptor just opened, and no other");
+    assert.equal(await onOwnFd(mine[0]!, await Deno.stat("/")), false);
+    assert.equal(sameFile(info, null), false);
+  } finally {
+    await Deno.remove(path);
   }
 });

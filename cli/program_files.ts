@@ -1,6 +1,7 @@
 /** Finds the file behind each exec record, for the recommendation's setcap lines (see shared/program_map.ts). */
 
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
+import { sameFile } from "./procfs.ts";
 import {
   envCommand,
   interpreterName,
@@ -214,11 +215,11 @@ export async function rootOf(pid: number): Promise<ProcessRoot | null> {
   if (theirs === null || ns === null || mine === null) return null;
   const at = { ns, ino: theirs.ino! };
   if (ns !== mine.ns) return { ...at, kind: "other" };
-  if (_sameFile(theirs, mine.root)) return { ...at, kind: "same" };
+  if (sameFile(theirs, mine.root)) return { ...at, kind: "same" };
   // A chroot's link names its directory; a root out of captrace's tree reads as "/".
   const dir = await Deno.readLink(`/proc/${pid}/root`).catch(() => null);
   const there = dir !== null && dir !== "/" ? await _stat(dir) : null;
-  return _sameFile(there, theirs) ? { ...at, kind: "under", dir: dir! } : { ...at, kind: "other" };
+  return sameFile(there, theirs) ? { ...at, kind: "under", dir: dir! } : { ...at, kind: "other" };
 }
 
 /**
@@ -243,7 +244,7 @@ async function _inItsRoot(
     // A root out of captrace's reach in its own namespace (a chroot whose directory is gone): no container's.
     if (root.ns === (await _ourRoot())?.ns) return { path: p, script, unplaced: true };
     const [there, here] = await Promise.all([_stat(`${base}${p}`), _stat(p)]);
-    return _sameFile(there, here) ? { path: p, script } : { path: p, script, mountNs: root.ns };
+    return sameFile(there, here) ? { path: p, script } : { path: p, script, mountNs: root.ns };
   };
   const exe = inside(await Deno.readLink(`/proc/${pid}/exe`).catch(() => null));
   const own = _ownPath(path, pid);
@@ -256,7 +257,7 @@ async function _inItsRoot(
   const found = wanted === null ? null : await resolveIn(base, wanted);
   if (found !== null) {
     // The same file, not just the same path: a binary from before the root changed may have a namesake here.
-    const isExe = _sameFile(...await Promise.all([_stat(`/proc/${pid}/exe`), _stat(`${base}${found}`)]));
+    const isExe = sameFile(...await Promise.all([_stat(`/proc/${pid}/exe`), _stat(`${base}${found}`)]));
     const script = !isExe && await _isScript(`${base}${found}`);
     if (isExe || script || own === null) return await named(found, script);
   }
@@ -303,11 +304,6 @@ export async function resolveIn(base: string, path: string): Promise<string | nu
 
 function _base(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
-}
-
-/** True when both are known and are one file (device and inode). */
-function _sameFile(a: Deno.FileInfo | null, b: Deno.FileInfo | null): boolean {
-  return a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
 }
 
 /** stat of `path`, null when it cannot be read. */
@@ -375,7 +371,7 @@ async function _liveThread(pid: number): Promise<number | null> {
  */
 async function _linked(root: ProcessRoot, link: string, path: string, script: boolean): Promise<ProgramFile> {
   if (root.kind !== "other") return { path, script };
-  return _sameFile(...await Promise.all([_stat(link), _stat(path)]))
+  return sameFile(...await Promise.all([_stat(link), _stat(path)]))
     ? { path, script }
     : { path, script, mountNs: root.ns };
 }

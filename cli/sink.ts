@@ -1,6 +1,7 @@
 /** Where the trace goes: stderr or a file (or FIFO), written in batches so a busy trace stays cheap. */
 
 import { ByteBuffer } from "../shared/byte_buffer.ts";
+import { onOwnFd } from "./procfs.ts";
 
 /** Bytes queued before they are written out. */
 const BATCH = 1 << 16;
@@ -57,8 +58,7 @@ export class Sink {
     const file = await Deno.open(path, fifo ? { write: true } : { write: true, create: true, truncate: true });
     // A regular file of its own: not stderr's, where the notices go too (-o /dev/stderr, 2> that file).
     const st = await file.stat().catch(() => null);
-    const err = await Deno.stat("/proc/self/fd/2").catch(() => null);
-    const regular = st?.isFile === true && !(err !== null && err.dev === st.dev && err.ino === st.ino);
+    const regular = st?.isFile === true && !(await onOwnFd(2, st));
     return new Sink(file, false, regular);
   }
 

@@ -4,6 +4,7 @@
  */
 
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import { onOwnFd } from "./procfs.ts";
 
 /** What is read until it ends, and how its end is told. */
 export interface StopInput {
@@ -47,8 +48,7 @@ export async function fifoStop(path: string): Promise<StopInput> {
     // What was opened, which may not be what was looked at.
     const opened = await file.stat();
     if (!opened.isFifo) throw fail(`'${path}' given to --control is not a FIFO`);
-    const stdin = await Deno.stat("/proc/self/fd/0").catch(() => null);
-    if (stdin !== null && _same(stdin, opened)) {
+    if (await onOwnFd(0, opened)) {
       throw fail(
         `'${path}' given to --control is captrace's standard input, which the command reads`,
         "Give --control a FIFO of its own, or use --stdin-control",
@@ -76,15 +76,10 @@ export async function fifoStop(path: string): Promise<StopInput> {
   };
 }
 
-function _same(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
-  return a.dev === b.dev && a.ino !== null && a.ino === b.ino;
-}
-
 /** The number of a descriptor of this process open for writing on `fifo`, or null for none. */
 async function _writerHeld(fifo: Deno.FileInfo): Promise<number | null> {
   for await (const entry of Deno.readDir("/proc/self/fd")) {
-    const info = await Deno.stat(`/proc/self/fd/${entry.name}`).catch(() => null);
-    if (info === null || !_same(info, fifo)) continue;
+    if (!(await onOwnFd(entry.name, fifo))) continue;
     // The access mode (O_ACCMODE) in the octal flags: 1 write only, 2 read and write.
     const flags = /^flags:\s*([0-7]+)$/m.exec(
       await Deno.readTextFile(`/proc/self/fdinfo/${entry.name}`).catch(() => ""),
