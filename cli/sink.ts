@@ -74,22 +74,19 @@ export class Sink {
     if (this.out.length > BATCH) this.flush();
   }
 
-  /** Counts the line just queued as one of those whose fate is told (see written, dropped): a check's. */
+  /**
+   * Counts the line queued next as one of those whose fate is told (see written): a check's. Those not written were
+   * queued once writing had failed, or went in the write that failed (part of it may be out).
+   */
   mark(): void {
     this.#queued++;
   }
   #queued = 0;
   #written = 0;
-  #dropped = 0;
 
   /** Marked lines written out. */
   get written(): number {
     return this.#written;
-  }
-
-  /** Marked lines not written: queued once writing had failed, or in the write that failed (part of it may be out). */
-  get dropped(): number {
-    return this.#dropped;
   }
 
   /** Write out what is queued. */
@@ -99,10 +96,7 @@ export class Sink {
     this.out.clear(); // the bytes stay valid until the next write into out
     const marks = this.#queued;
     this.#queued = 0;
-    if (this.#broken) {
-      this.#dropped += marks;
-      return;
-    }
+    if (this.#broken) return;
     const w = this.#file ?? Deno.stderr;
     let off = 0;
     while (off < data.length) {
@@ -114,7 +108,6 @@ export class Sink {
         // reports it. A reader of stderr a launched command shares that went away is not one: its run goes on.
         this.#broken = true;
         if (!(e instanceof Deno.errors.BrokenPipe) || !this.#sharedWithCommand) this.#failure ??= e as Error;
-        this.#dropped += marks;
         return;
       }
     }
