@@ -28,6 +28,8 @@ export interface TraceProcessHandlers {
 const STOP_GRACE_MS = 5000;
 /** How often a stop opens the control FIFO for a moment, for a captrace that had not opened it yet (see stop). */
 const POKE_MS = 100;
+/** The control FIFO's name in the run's directory. */
+const CONTROL_FIFO = "control";
 
 /**
  * One captrace child process. The argv is spawned directly, never through a shell. Stopping closes the control FIFO
@@ -43,7 +45,6 @@ export class TraceProcess {
   #events: net.Socket | null = null;
   /** The control FIFO, open for reading and writing (which never waits for captrace): closing it stops the trace. */
   #control: number | null = null;
-  #controlPath: string | null = null;
   #poke: ReturnType<typeof setInterval> | null = null;
   #exited = false;
   #sawEvents = false;
@@ -108,7 +109,8 @@ export class TraceProcess {
 
   #start(dir: string): void {
     const fifo = path.join(dir, "events.ndjson");
-    cp.execFileSync("mkfifo", ["-m", "600", fifo]);
+    const control = path.join(dir, CONTROL_FIFO);
+    cp.execFileSync("mkfifo", ["-m", "600", fifo, control]);
     // Non-blocking open: a FIFO without writer reads as "not yet" (no EOF) until captrace opens it.
     const fd = fs.openSync(
       fifo,
@@ -130,10 +132,7 @@ export class TraceProcess {
       );
     });
 
-    const control = path.join(dir, "control");
-    cp.execFileSync("mkfifo", ["-m", "600", control]);
     this.#control = fs.openSync(control, fs.constants.O_RDWR);
-    this.#controlPath = control;
 
     const argv = this.#argv.map((a) => a === TraceProcess.OUTPUT ? fifo : a === TraceProcess.CONTROL ? control : a);
     const [file, ...args] = argv;
@@ -223,7 +222,7 @@ export class TraceProcess {
     if (this.#killTimer) return;
     // A captrace that had not opened the FIFO yet (pkexec still asking for a password) would wait in its open for a
     // writer that is gone: one that comes and goes at once gives it the end it waits for. (No reader yet: ENXIO.)
-    const control = this.#controlPath;
+    const control = this.#dir === null ? null : path.join(this.#dir, CONTROL_FIFO);
     this.#poke = control === null ? null : setInterval(() => {
       try {
         fs.closeSync(fs.openSync(control, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
