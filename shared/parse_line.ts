@@ -148,6 +148,14 @@ function _text(b: Uint8Array, start: number, end: number): string {
   return _decoder.decode(b.subarray(start, end));
 }
 
+/** bpftrace's report of events its buffers dropped. */
+const LOST = /^Lost (\d+) events$/;
+
+/** True when `b[start, end)` is bpftrace's `Lost N events` line. */
+function _isLost(b: Uint8Array, start: number, end: number): boolean {
+  return LOST.test(_text(b, start, end));
+}
+
 /**
  * Reads `count` integer fields (`-?\d+`, as INT accepts) of `b[at, end)` into `out`, each followed by one space,
  * or by the end of the line for the last one when `lastAtEnd`. Returns the offset after the last field's space
@@ -324,9 +332,10 @@ export class LineParser {
     if (pending !== null) {
       // Before its first frame, a line short enough to be the rest of the comm is the rest of the comm: a comm may
       // hold newlines, and a process chooses its comm. Every frame, and every record captrace's program prints, is
-      // longer than a comm can be.
+      // longer than a comm can be; bpftrace's own `Lost N events` is not, and is taken for what it says (a comm made
+      // to look like it can at worst claim a loss, while the loss it hid would go unreported where it happened).
       const room = this.#commRoom - (end - start) - 1;
-      if (this.#frames === 0 && room >= 0 && !tooLong) {
+      if (this.#frames === 0 && room >= 0 && !tooLong && !(c === 76 && _isLost(b, start, end))) {
         pending.comm += "\n" + _text(b, start, end);
         this.#commRoom = room;
         return out;
@@ -463,7 +472,7 @@ export class LineParser {
       if (f.length !== 3 || !INT.test(f[1]!) || !ROOT.test(f[2]!)) return this.#malformed(line, "bad ready record");
       return { kind: "ready", ts: Number(f[0]), mntNs: Number(f[1]), root: f[2]! };
     }
-    const lost = /^Lost (\d+) events$/.exec(line);
+    const lost = LOST.exec(line);
     if (lost) return { kind: "lost", count: Number(lost[1]) };
     if (/^Attaching \d+ probes?\.\.\.$/.test(line)) return null;
     if (this.#inSummary) {

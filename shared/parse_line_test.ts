@@ -46,6 +46,20 @@ Deno.test("parser takes the lines a comm's newlines make for the rest of the com
   assert.deepEqual(p.flushHeld(), []);
 });
 
+Deno.test("parser takes bpftrace's Lost line after a short comm for a loss, not for the rest of the comm", () => {
+  // A comm of 0 or 1 byte leaves room for `Lost N events` (13 bytes and up), which bpftrace prints between records.
+  const entry = "B 832350166387 9135 9136 9038 65534 65534 7 0 105 4026531837 4026531837 0 0 ";
+  const recs = parseAll([entry + "w", "Lost 3 events", "R 832350166390 9136 -1"]);
+  assert.deepEqual(recs.map((r) => r.kind), ["entry", "lost", "return"]);
+  assert.ok(recs[0]!.kind === "entry" && recs[0]!.comm === "w");
+  assert.ok(recs[1]!.kind === "lost" && recs[1]!.count === 3);
+  const empty = parseAll([entry, "Lost 10 events", "R 832350166390 9136 -1"]);
+  assert.deepEqual(empty.map((r) => r.kind), ["entry", "lost", "return"]);
+  // Another short line is still the comm's.
+  const other = parseAll([entry + "w", "Lost 3", "R 832350166390 9136 -1"]);
+  assert.ok(other[0]!.kind === "entry" && other[0]!.comm === "w\nLost 3");
+});
+
 Deno.test("parser reads an exec record's file name up to its end mark, newlines and all", () => {
   const name = "/tmp/i/a\nX 832350166390 9135 0 1\nS begin\nS end\nz/t";
   const recs = parseAll([`N 832350166387 9135 9038 0 0 0 ${name}\t832350166387`, "X 832350166391 9135 0 1"]);
