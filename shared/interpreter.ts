@@ -11,21 +11,19 @@ const NO_SCRIPT: [RegExp, Set<string>][] = [
   [/^(?:perl|ruby|lua|luajit)/, new Set(["-e", "-E", "-"])],
   [/^php/, new Set(["-r", "-"])],
 ];
-/** Options that consume the following argument (which is not the script). */
-const TAKES_VALUE = new Set([
-  "-W", // python warnings
-  "-X", // python implementation options
-  "-r", // node --require
-  "--require",
-  "--import",
-  "--loader",
-  "--experimental-loader",
-  "-o", // sh/bash set -o
-  "+o",
-  "-O", // bash shopt
-  "+O",
-  "-I", // ruby/perl include directory, when given apart
-]);
+/** Per interpreter family, options that take the argument after them (which is not the script). */
+const TAKES_VALUE: [RegExp, Set<string>][] = [
+  // set -o / shopt -O.
+  [/^(?:sh|bash|dash|ash|zsh|ksh|mksh|fish)/, new Set(["-o", "+o", "-O", "+O"])],
+  // Warnings, implementation options; -O and -I are flags.
+  [/^(?:python|pypy)/, new Set(["-W", "-X", "--check-hash-based-pycs"])],
+  [/^(?:node|nodejs|bun)/, new Set(["-r", "--require", "--import", "--loader", "--experimental-loader", "-C"])],
+  // An include directory, a library or a directory to run in, given apart.
+  [/^perl/, new Set(["-I"])],
+  [/^ruby/, new Set(["-I", "-r", "-C"])],
+  [/^(?:lua|luajit)/, new Set(["-l"])],
+  [/^php/, new Set(["-c", "-d"])],
+];
 
 /**
  * The interpreter's base name when `path` is a known script interpreter (python3.11, node, sh, bash, perl…),
@@ -60,13 +58,14 @@ export function scriptFromArgv(argv: readonly string[]): string | null {
   const name = interpreterName(argv[0] ?? "") ?? "";
   const awk = /awk$/.test(name);
   const noScript = NO_SCRIPT.find(([re]) => re.test(name))?.[1] ?? new Set(["-"]);
+  const takesValue = TAKES_VALUE.find(([re]) => re.test(name))?.[1] ?? new Set();
   const shell = NO_SCRIPT[0]![0].test(name);
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--") return argv[i + 1] ?? null;
     if (awk && a === "-f") return argv[i + 1] ?? null;
     if (noScript.has(a)) return null;
-    if (TAKES_VALUE.has(a)) {
+    if (takesValue.has(a)) {
       i++;
       continue;
     }

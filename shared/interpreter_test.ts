@@ -19,6 +19,14 @@ Deno.test("script from argv: first non-option argument, skipping option values",
   assert.equal(scriptFromArgv(["/bin/sh", "/tmp/x.sh"]), "/tmp/x.sh");
   assert.equal(scriptFromArgv(["perl", "--", "-odd-name.pl"]), "-odd-name.pl");
   assert.equal(scriptFromArgv(["awk", "-f", "prog.awk", "data"]), "prog.awk");
+  // An option takes a value only in its own family: python's -O and -I are flags, bash's -O and perl's -I are not.
+  assert.equal(scriptFromArgv(["/usr/bin/python3", "-O", "app.py"]), "app.py");
+  assert.equal(scriptFromArgv(["python3", "-I", "app.py"]), "app.py");
+  assert.equal(scriptFromArgv(["bash", "-r", "x.sh"]), "x.sh");
+  assert.equal(scriptFromArgv(["bash", "-O", "extglob", "x.sh"]), "x.sh");
+  assert.equal(scriptFromArgv(["perl", "-I", "lib", "x.pl"]), "x.pl");
+  assert.equal(scriptFromArgv(["ruby", "-r", "json", "x.rb"]), "x.rb");
+  assert.equal(scriptFromArgv(["node", "-r", "./hook.js", "x.js"]), "x.js");
 });
 
 Deno.test("script from argv: inline code, modules and stdin have no script", () => {
