@@ -4,9 +4,10 @@ import { CAPABILITY_NAMES, capConstant, parseCap } from "./capabilities.ts";
 
 /**
  * Capability names (upper case) from a baseline file: a `--json` trace (its summary line), a summary object,
- * or a plain list of names separated by spaces, commas or new lines (`#` starts a comment). A line may also be a
- * setcap line (`setcap cap_chown,cap_net_raw+ep /usr/bin/tool`, as captrace prints them; `setcap -r PATH` lists
- * none) or getcap's (`/usr/bin/ping cap_net_raw=ep`, or older libcap's `/usr/bin/ping = cap_net_raw+ep`): the path
+ * or a plain list of names separated by spaces, commas or new lines (`#` starts a comment; the capabilities named
+ * in the comments of captrace's setcap section count). A line may also be a setcap line (`setcap
+ * cap_chown,cap_net_raw+ep /usr/bin/tool`, as captrace prints them, or with its capabilities quoted; `setcap -r PATH`
+ * lists none) or getcap's (`/usr/bin/ping cap_net_raw=ep`, or older libcap's `/usr/bin/ping = cap_net_raw+ep`): the path
  * and the sets after `+` or `=` are passed over; or a systemd unit's `CapabilityBoundingSet=` or `AmbientCapabilities=`
  * line. A line may hold several setcap commands, separated by `;` or `&&`.
  * Throws a SyntaxError naming the first word that is no capability.
@@ -34,7 +35,7 @@ export function parseBaseline(text: string): string[] {
   const out: string[] = [];
   // A line may hold several setcap commands (`setcap A /a; setcap B /b`): split where the next one starts, never in
   // a path (`setcap A '/opt/R&&D/x'`, getcap's `/opt/a;b cap_chown=ep`).
-  const commands = (l: string) => l.replace(/#.*/, "").split(/\s*(?:;|&&)\s*(?=setcap\s)/);
+  const commands = (l: string) => _uncomment(l).split(/\s*(?:;|&&)\s*(?=(?:sudo\s+)?setcap\s)/);
   for (const raw of trimmed.split("\n").flatMap(commands)) {
     for (const word of _words(raw.trim())) {
       if (/-[eip]*$/i.test(word) && /[a-z]-/i.test(word)) {
@@ -69,9 +70,10 @@ function _words(line: string): string[] {
     if (unit[2]!.startsWith("~")) throw new SyntaxError(`'${line}' lists the capabilities taken away, not those given`);
     return split(unit[2]!);
   }
-  // setcap CAPS PATH (the path perhaps quoted, with spaces); setcap -r PATH removes them all.
-  const setcap = /^setcap\s+(\S+)/.exec(line);
-  if (setcap) return setcap[1] === "-r" ? [] : split(setcap[1]!);
+  // setcap CAPS PATH (CAPS and the path perhaps quoted, with spaces: `setcap 'cap_chown,cap_kill+ep' /x`, `setcap
+  // "cap_chown+ep cap_kill+p" /x`), perhaps run by sudo; setcap -r PATH removes them all.
+  const setcap = /^(?:sudo\s+)?setcap\s+(?:-[qv]\s+)*('[^']*'|"[^"]*"|\S+)/.exec(line);
+  if (setcap) return setcap[1] === "-r" ? [] : split(_unquote(setcap[1]!));
   // getcap: PATH CAPS, the path as given to getcap (relative too, perhaps with spaces) and the capability clauses,
   // which set something (`+` or `=`; `-` is refused), at the end.
   if (/[+=-]/.test(line)) {
@@ -83,6 +85,21 @@ function _words(line: string): string[] {
   return split(line);
 }
 
+/**
+ * A line without its comment. The comments of captrace's own setcap section name the capabilities of programs it
+ * gives no plain setcap line for (a script, an interpreter, a file of a container's): `... run there: setcap
+ * cap_chown+ep /bin/x` and `... grant cap_chown,cap_kill to ...` keep that command or that list, so that the section
+ * pasted into a file is a baseline of all it recommends.
+ */
+function _uncomment(line: string): string {
+  const hash = line.indexOf("#");
+  if (hash < 0) return line;
+  const comment = line.slice(hash + 1);
+  const there = /\brun there: (setcap\s.*)$/.exec(comment);
+  const grant = /\bgrant (\S+) to /.exec(comment);
+  return `${line.slice(0, hash)} ${there?.[1] ?? grant?.[1] ?? ""}`.trim();
+}
+
 /** `w` without the quotes a shell line may have around it: 'cap_chown+ep'. */
 function _unquote(w: string): string {
   return w.replace(/^(['"])(.*)\1$/, "$2");
@@ -90,12 +107,16 @@ function _unquote(w: string): string {
 
 /**
  * True for a word of capabilities: names (`cap_chown,cap_sys_nice`) with or without the sets they go in (`=ep`), or
- * the sets alone (`=ep`, `all=ep`); false for a path such as getcap's `cap_tool` (no capability, no sets).
+ * the sets alone (`=ep`, `all=ep`); false for a path such as getcap's `cap_tool` (no capability, no sets) or `kill`
+ * (`cd /usr/bin; getcap kill`): a name without sets counts only written as getcap writes it, with `cap_`.
  */
 function _capWord(word: string): boolean {
   const w = _unquote(word);
   if (/^(?:all)?[+=-]/i.test(w)) return true;
-  return w.split(",").every((part) => parseCap(part.replace(/(?:[+=-][eip]*)+$/i, "")) !== null);
+  const bare = !/[+=-]/.test(w);
+  return w.split(",").every((part) =>
+    (!bare || /^cap_/i.test(part)) && parseCap(part.replace(/(?:[+=-][eip]*)+$/i, "")) !== null
+  );
 }
 
 /** A JSON object, or null for anything else (other text mixed into a trace, a line cut short). */

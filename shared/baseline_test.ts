@@ -85,6 +85,35 @@ Deno.test("parseBaseline reads setcap and getcap lines as their capabilities", (
   assert.throws(() => parseBaseline("cap_chown+x"), /'cap_chown\+x' is not a capability name/);
 });
 
+Deno.test("parseBaseline reads setcap's capabilities quoted, several clauses among them", () => {
+  assert.deepEqual(parseBaseline("setcap 'cap_net_raw,cap_net_admin+ep' /usr/bin/x"), ["CAP_NET_RAW", "CAP_NET_ADMIN"]);
+  assert.deepEqual(parseBaseline('setcap "cap_chown+ep cap_fowner+ep" /x'), ["CAP_CHOWN", "CAP_FOWNER"]);
+  assert.deepEqual(parseBaseline("sudo setcap -v 'cap_kill=+ep' '/opt/my app/x'"), ["CAP_KILL"]);
+});
+
+Deno.test("parseBaseline takes getcap's bare relative path named like a capability for the path", () => {
+  // `cd /usr/bin && getcap kill`: the file kill, not CAP_KILL.
+  assert.deepEqual(parseBaseline("kill cap_net_raw=ep"), ["CAP_NET_RAW"]);
+  assert.deepEqual(compareBaseline(parseBaseline("kill cap_net_raw=ep"), ["CAP_KILL"]), ["CAP_KILL"]);
+  // A list still lists: names written with cap_, or alone on their line.
+  assert.deepEqual(parseBaseline("cap_kill cap_net_raw=ep\nkill"), ["CAP_KILL", "CAP_NET_RAW", "CAP_KILL"]);
+});
+
+Deno.test("parseBaseline keeps the capabilities of captrace's own setcap comments", () => {
+  // A container's file, a script, an interpreter, programs it could not name: as recommend prints them.
+  const section = [
+    "# in mount namespace mnt:[4026532301] (a container's files, not this system's), run there: setcap " +
+    "cap_chown+ep /bin/prog",
+    "# ./run.sh is a script: the kernel ignores file capabilities on scripts; grant cap_net_raw,cap_kill to its " +
+    "service or container instead (below)",
+    "# programs captrace could not name (gone before it looked, or run before an exec it saw): grant cap_sys_nice " +
+    "to each program's file by its full path, or to its service or container (below)",
+    "# /usr/bin/true needs no capability, and has no file capabilities to remove",
+    "setcap cap_fowner+ep /usr/bin/x # the tool",
+  ].join("\n");
+  assert.deepEqual(parseBaseline(section), ["CAP_CHOWN", "CAP_NET_RAW", "CAP_KILL", "CAP_SYS_NICE", "CAP_FOWNER"]);
+});
+
 Deno.test("parseBaseline ignores comments and blank lines", () => {
   assert.deepEqual(parseBaseline("# needed by ping\ncap_net_raw # raw sockets\n   \n# end"), ["CAP_NET_RAW"]);
 });
