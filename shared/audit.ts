@@ -11,11 +11,16 @@ const CALLERS: readonly (readonly [string, number])[] = [
   ["ns_capable_noaudit", CAP_OPT_NOAUDIT],
   ["has_ns_capability_noaudit", CAP_OPT_NOAUDIT],
   ["has_capability_noaudit", CAP_OPT_NOAUDIT],
+  // An exec under ptrace that gains capabilities: could the tracer have them (cap_bprm_creds_from_file)?
+  ["ptracer_capable", CAP_OPT_NOAUDIT],
   ["ns_capable_setid", CAP_OPT_INSETID],
 ];
 
 const _encoder = new TextEncoder();
 const CALLER_BYTES = CALLERS.map(([fn, opts]) => [_encoder.encode(fn), opts] as const);
+/** 1 at the first bytes of the callers' names: a frame starting with another is none of them. */
+const CALLER_FIRST = new Uint8Array(256);
+for (const [fn] of CALLER_BYTES) CALLER_FIRST[fn[0]!] = 1;
 
 /**
  * CAP_OPT_* bits of one kernel stack frame ("ns_capable_setid+45"), as bpftrace prints it or trimmed: the flag of
@@ -52,8 +57,8 @@ export function frameOptsAt(buf: Uint8Array, start: number, end: number): number
   let at = start;
   while (at < end && buf[at] === 32) at++;
   const c = at < end ? buf[at]! : 0;
-  // Every caller's name starts with h, n or s; a frame starting with any other visible ASCII character is none.
-  if (c !== 104 && c !== 110 && c !== 115) return c > 32 && c < 127 ? 0 : -1;
+  // A frame starting with a visible ASCII character no caller's name starts with is none.
+  if (CALLER_FIRST[c] === 0) return c > 32 && c < 127 ? 0 : -1;
   for (const [fn, opts] of CALLER_BYTES) {
     const after = at + fn.length;
     if (after > end) continue;

@@ -50,6 +50,7 @@ Deno.test("frameOpts reads frames as bpftrace indents them, and odd ones as trim
   assert.equal(frameOpts("        ns_capable_setid+45"), CAP_OPT_INSETID);
   assert.equal(frameOpts("        security_vm_enough_memory_mm+54"), CAP_OPT_NOAUDIT);
   assert.equal(frameOpts("        security_capable+59"), 0);
+  assert.equal(frameOpts("        ptracer_capable+54"), CAP_OPT_NOAUDIT);
   assert.equal(frameOpts("        ns_capable_noaudit"), CAP_OPT_NOAUDIT);
   assert.equal(frameOpts("\tns_capable_noaudit+1  "), CAP_OPT_NOAUDIT);
   assert.equal(frameOpts("  ns_capable_noaudit  "), CAP_OPT_NOAUDIT);

@@ -617,6 +617,32 @@ Deno.test("exec events carry the file name as given to execve, relative and fd p
   assert.deepEqual(names.slice(1), ["./true", "/usr/bin/env", "/dev/fd/3", "./true"], JSON.stringify(names));
 });
 
+Deno.test("a traced exec of a file with capabilities makes a no-audit cap_sys_ptrace check, not one it needs", async () => {
+  await requireTracing();
+  // As under strace: the exec asks whether the tracer could have the capabilities the program gains
+  // (ptracer_capable), without auditing. The tracepoint gives no flags: captrace infers them from that caller.
+  const traced = await fixture("traced_exec");
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  try {
+    await Deno.chmod(dir, 0o755);
+    const capped = `${dir}/capped`;
+    await Deno.copyFile("/bin/true", capped);
+    await Deno.chmod(capped, 0o755);
+    const setcap = await new Deno.Command("setcap", { args: ["cap_net_raw+ep", capped], stderr: "piped" }).output();
+    assert.ok(setcap.success, new TextDecoder().decode(setcap.stderr));
+    const { code, stderr, events } = await runJson(["-c", "-v", "-u", "nobody", "--", traced, capped]);
+    assert.equal(code, 0, stderr);
+    const ptrace = events.filter((e) => e.type === "check" && e.cap_name === "cap_sys_ptrace");
+    assert.ok(ptrace.length > 0, "the exec's check is there");
+    for (const e of ptrace) assert.ok(e.opts === 2 && e.audit === false, JSON.stringify(e));
+    const summary = events.at(-1)!;
+    const caps = (summary.recommendation as { capabilities: string[] }).capabilities;
+    assert.ok(!caps.includes("CAP_SYS_PTRACE"), JSON.stringify(caps));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("nothing is lost between exec and the first checks: the stream matches the kernel's count", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
