@@ -113,7 +113,8 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
 
 /**
  * The sessions whose problems are shown: the latest of each command (by key), so that a run replaces the problems
- * of the same command's earlier runs while other commands' stay, running or not.
+ * of the same command's earlier runs while other commands' stay, running or not. A run that ended without tracing
+ * (sudo wanted a password, pkexec was dismissed) replaces nothing.
  *
  * @example
  * ```ts
@@ -129,6 +130,7 @@ export function problemSessions(
 ): SessionNode[] {
   const latest = new Map<string, SessionNode>();
   for (const s of sessions) {
+    if (s.state === "failed" && s.ready === null) continue;
     latest.delete(s.key); // keeps the map in the order the latest runs started
     latest.set(s.key, s);
   }

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { loadEvents, readyEvent } from "./_testdata.ts";
 import { TraceModel } from "./trace_model.ts";
 import { CAPABILITIES_DOC_URL } from "../../shared/capabilities.ts";
@@ -183,6 +183,21 @@ Deno.test("problems show each command's latest trace, running or not", () => {
   // Clear removes finished sessions: the running one's problems stay.
   model.clearFinished();
   assertEquals(problemSessions(model.sessions).map((x) => x.id), [a2.id]);
+});
+
+Deno.test("a run that ended without tracing leaves the problems of the command's run before it", () => {
+  const model = new TraceModel();
+  const first = model.startSession({ label: "deny", key: "run deny", program: "/ws/deny", cwd: "/ws" });
+  for (const e of loadEvents("deny_chown")) model.apply(first.id, e);
+  model.endSession(first.id, 1);
+  const shown = () => problemSessions(model.sessions).flatMap(diagnosticEntries).length;
+  const before = shown();
+  assert(before > 0);
+  // Run again: sudo wanted a password, and captrace ended before its ready event.
+  const again = model.startSession({ label: "deny", key: "run deny", program: "/ws/deny", cwd: "/ws" });
+  model.endSession(again.id, 1);
+  assertEquals(again.state, "failed");
+  assertEquals(shown(), before);
 });
 
 Deno.test("runs are told apart by what they run, not by their label", () => {
