@@ -6,7 +6,9 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import type { DebugTracing } from "./debug_tracing.ts";
 import {
+  askedVariables,
   commandFromLaunchConfig,
+  effectiveConfig,
   type LaunchConfig,
   splitCommandLine,
   type TracedCommand,
@@ -44,15 +46,83 @@ function launchConfigs(): {
 function variables(
   folder: vscode.WorkspaceFolder | undefined,
 ): VariableContext {
+  const editor = vscode.window.activeTextEditor;
+  const active = editor?.document.uri.scheme === "file" ? editor.document.uri : null;
   return {
     workspaceFolder: folder?.uri.fsPath ??
       vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? null,
-    file: vscode.window.activeTextEditor?.document.uri.scheme === "file"
-      ? vscode.window.activeTextEditor.document.uri.fsPath
-      : null,
+    file: active?.fsPath ?? null,
     env: process.env,
     userHome: os.homedir(),
+    folders: Object.fromEntries((vscode.workspace.workspaceFolders ?? []).map((f) => [f.name, f.uri.fsPath])),
+    fileWorkspaceFolder: active === null ? null : vscode.workspace.getWorkspaceFolder(active)?.uri.fsPath ?? null,
+    cwd: process.cwd(),
+    lineNumber: editor ? editor.selection.active.line + 1 : null,
+    selectedText: editor ? editor.document.getText(editor.selection) : null,
+    execPath: process.execPath,
   };
+}
+
+/**
+ * The command of a launch configuration, its `command:`, `input:` and `config:` variables resolved first as F5
+ * resolves them (running the command, asking the input); undefined when the user cancels an input.
+ */
+async function launchCommand(
+  config: LaunchConfig,
+  folder: vscode.WorkspaceFolder,
+): Promise<TracedCommand | undefined> {
+  const resolved: Record<string, string> = {};
+  const inputs = vscode.workspace.getConfiguration("launch", folder.uri).get<unknown[]>("inputs") ?? [];
+  for (const name of askedVariables(config)) {
+    const colon = name.indexOf(":");
+    const [kind, id] = [name.slice(0, colon), name.slice(colon + 1)];
+    const value = kind === "config"
+      ? vscode.workspace.getConfiguration(undefined, folder.uri).get<unknown>(id)
+      : kind === "command"
+      ? await vscode.commands.executeCommand<unknown>(id, config)
+      : await askInput(inputs, id);
+    if (value === undefined && kind !== "config") return undefined;
+    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+      throw new TypeError(`\${${name}} gave no text to put in the launch configuration`);
+    }
+    resolved[name] = String(value);
+  }
+  return commandFromLaunchConfig(config, { ...variables(folder), resolved });
+}
+
+/** The answer to the launch.json input `id` (a promptString, a pickString or a command), undefined if cancelled. */
+async function askInput(inputs: unknown[], id: string): Promise<unknown> {
+  const input = inputs.find((i) => (i as { id?: unknown })?.id === id) as Record<string, unknown> | undefined;
+  if (input === undefined) throw new TypeError(`No input with the id ${JSON.stringify(id)} in launch.json's inputs`);
+  const description = typeof input.description === "string" ? input.description : undefined;
+  const given = typeof input.default === "string" ? input.default : undefined;
+  switch (input.type) {
+    case "promptString":
+      return await vscode.window.showInputBox({
+        title: "Run with Capability Trace",
+        ...(description === undefined ? {} : { prompt: description }),
+        ...(given === undefined ? {} : { value: given }),
+        password: input.password === true,
+      });
+    case "pickString": {
+      const options = Array.isArray(input.options) ? input.options : [];
+      const items = options.map((o) =>
+        typeof o === "string" ? { label: o, value: o } : { label: String(o?.label ?? o?.value), value: o?.value }
+      ).map((o) => ({ ...o, ...(o.value === given ? { description: "default" } : {}) }));
+      const pick = await vscode.window.showQuickPick(items, {
+        title: "Run with Capability Trace",
+        ...(description === undefined ? {} : { placeHolder: description }),
+      });
+      return pick?.value;
+    }
+    case "command":
+      return await vscode.commands.executeCommand<unknown>(
+        String(input.command),
+        ...(input.args === undefined ? [] : [input.args]),
+      );
+    default:
+      throw new TypeError(`The launch.json input ${JSON.stringify(id)} has a type captrace cannot ask for`);
+  }
 }
 
 function isExecutableFile(file: string): boolean {
@@ -66,7 +136,8 @@ function isExecutableFile(file: string): boolean {
 
 /** Asks what to run: a launch configuration with a program, the active file if executable, or a typed command. */
 async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
-  const configs = launchConfigs().filter(({ config }) => typeof config.program === "string");
+  // Those with a program on Linux (perhaps in their `linux` section).
+  const configs = launchConfigs().filter(({ config }) => typeof effectiveConfig(config).program === "string");
   if (typeof name === "string") {
     const found = configs.find(({ config }) => config.name === name);
     if (!found) {
@@ -74,14 +145,14 @@ async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
         `No launch configuration named ${JSON.stringify(name)} has a program`,
       );
     }
-    return commandFromLaunchConfig(found.config, variables(found.folder));
+    return await launchCommand(found.config, found.folder);
   }
   const items: ConfigPick[] = configs.map(({ config, folder }) => ({
     what: "config",
     config,
     folder,
-    label: config.name ?? String(config.program),
-    description: String(config.program),
+    label: config.name ?? String(effectiveConfig(config).program),
+    description: String(effectiveConfig(config).program),
     detail: `launch.json · ${folder.name}`,
   }));
   const active = vscode.window.activeTextEditor?.document.uri;
@@ -103,7 +174,7 @@ async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
   });
   if (!pick) return undefined;
   if (pick.what === "config") {
-    return commandFromLaunchConfig(pick.config!, variables(pick.folder));
+    return await launchCommand(pick.config!, pick.folder!);
   }
   const cwd = variables(undefined).workspaceFolder;
   if (pick.what === "file") {

@@ -24,6 +24,19 @@ export interface VariableContext {
   file: string | null;
   env: Readonly<Record<string, string | undefined>>;
   userHome: string;
+  /** Every workspace folder by name, for `${workspaceFolder:Name}`. */
+  folders?: Readonly<Record<string, string>>;
+  /** The workspace folder of the active editor's file, for `${fileWorkspaceFolder}`. */
+  fileWorkspaceFolder?: string | null;
+  /** The editor's working directory when it started, for `${cwd}`. */
+  cwd?: string;
+  /** The active editor's line (1-based) and selected text, for `${lineNumber}` and `${selectedText}`. */
+  lineNumber?: number | null;
+  selectedText?: string | null;
+  /** The editor's executable, for `${execPath}`. */
+  execPath?: string;
+  /** `command:`, `input:` and `config:` variables resolved beforehand (see askedVariables), by their name. */
+  resolved?: Readonly<Record<string, string>>;
 }
 
 /** A command to trace: argv, working directory and extra environment. */
@@ -39,7 +52,8 @@ export interface TracedCommand {
 }
 
 /**
- * Replaces the common VS Code variables; an unknown variable is a TypeError rather than a silently wrong path.
+ * Replaces VS Code's variables; an unknown variable is a TypeError rather than a silently wrong path. `command:`,
+ * `input:` and `config:` ones must be in `ctx.resolved` (their values come from the editor: see askedVariables).
  *
  * @example
  * ```ts
@@ -54,6 +68,23 @@ export function substituteVariables(
 ): string {
   return value.replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
     if (name.startsWith("env:")) return ctx.env[name.slice(4)] ?? "";
+    if (ASKED.test(name)) {
+      const v = ctx.resolved?.[name];
+      if (v === undefined) throw new TypeError(`Cannot resolve ${whole} here`);
+      return v;
+    }
+    if (name.startsWith("workspaceFolder:")) {
+      const folder = ctx.folders?.[name.slice(16)];
+      if (folder === undefined) throw new TypeError(`No workspace folder is named ${JSON.stringify(name.slice(16))}`);
+      return folder;
+    }
+    const file = () => _need(ctx.file, whole);
+    const base = () => file().split("/").pop() ?? "";
+    const dir = () => file().replace(/\/[^/]*$/, "") || "/";
+    const relative = (p: string) => {
+      const root = _need(ctx.fileWorkspaceFolder ?? ctx.workspaceFolder, whole).replace(/\/$/, "");
+      return p.startsWith(root + "/") ? p.slice(root.length + 1) : p === root ? "" : p;
+    };
     switch (name) {
       case "workspaceFolder":
       case "workspaceRoot":
@@ -61,19 +92,35 @@ export function substituteVariables(
       case "workspaceFolderBasename":
         return _need(ctx.workspaceFolder, whole).split("/").pop() ?? "";
       case "file":
-        return _need(ctx.file, whole);
+        return file();
       case "fileBasename":
-        return _need(ctx.file, whole).split("/").pop() ?? "";
+        return base();
       case "fileDirname":
-        return _need(ctx.file, whole).replace(/\/[^/]*$/, "") || "/";
+        return dir();
       case "fileBasenameNoExtension":
-        return (_need(ctx.file, whole).split("/").pop() ?? "").replace(
-          /\.[^.]*$/,
-          "",
-        );
+        return base().replace(/(?<=.)\.[^.]*$/, "");
+      case "fileExtname":
+        return /(?<=.)\.[^.]*$/.exec(base())?.[0] ?? "";
+      case "fileDirnameBasename":
+        return dir().split("/").pop() ?? "";
+      case "fileWorkspaceFolder":
+        return _need(ctx.fileWorkspaceFolder ?? null, whole);
+      case "relativeFile":
+        return relative(file());
+      case "relativeFileDirname":
+        return relative(dir());
+      case "lineNumber":
+        return String(_need(ctx.lineNumber ?? null, whole));
+      case "selectedText":
+        return _need(ctx.selectedText ?? null, whole);
+      case "cwd":
+        return _need(ctx.cwd ?? null, whole);
+      case "execPath":
+        return _need(ctx.execPath ?? null, whole);
       case "userHome":
         return ctx.userHome;
       case "pathSeparator":
+      case "/":
         return "/";
       default:
         throw new TypeError(
@@ -83,7 +130,44 @@ export function substituteVariables(
   });
 }
 
-function _need(value: string | null, variable: string): string {
+/** Variables whose values the editor gives: a command's result, the user's answer to an input, a setting. */
+const ASKED = /^(?:command|input|config):/;
+
+/**
+ * The `command:`, `input:` and `config:` variables a launch configuration uses (`input:port`, `command:x.pick`), each
+ * once, in the order they appear: the editor resolves them before the configuration runs, as F5 does.
+ *
+ * @example
+ * ```ts
+ * import { askedVariables } from "./launch_argv.ts";
+ * const names = askedVariables({ program: "${command:cmake.launchTargetPath}", args: ["${input:n}", "${input:n}"] });
+ * if (names.join() !== "command:cmake.launchTargetPath,input:n") throw new Error(names.join());
+ * ```
+ */
+export function askedVariables(launch: LaunchConfig): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === "string") {
+      for (const m of value.matchAll(/\$\{([^}]+)\}/g)) if (ASKED.test(m[1]!)) found.add(m[1]!);
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (typeof value === "object" && value !== null) Object.values(value).forEach(visit);
+  };
+  const config = effectiveConfig(launch);
+  for (const key of ["program", "args", "cwd", "env", "environment", "runtimeExecutable", "runtimeArgs", "python"]) {
+    visit(config[key]);
+  }
+  return [...found];
+}
+
+/** The configuration as it applies on Linux: its `linux` section overrides its other properties, as VS Code does. */
+export function effectiveConfig(launch: LaunchConfig): LaunchConfig {
+  const linux = launch.linux;
+  return typeof linux === "object" && linux !== null && !Array.isArray(linux)
+    ? { ...launch, ...linux as LaunchConfig }
+    : launch;
+}
+
+function _need<T>(value: T | null, variable: string): T {
   if (value === null) throw new TypeError(`Cannot resolve ${variable} here`);
   return value;
 }
@@ -118,11 +202,7 @@ export function commandFromLaunchConfig(
   launch: LaunchConfig,
   ctx: VariableContext,
 ): TracedCommand {
-  // Its `linux` section overrides its other properties on this platform, as VS Code applies it.
-  const linux = launch.linux;
-  const config: LaunchConfig = typeof linux === "object" && linux !== null && !Array.isArray(linux)
-    ? { ...launch, ...linux as LaunchConfig }
-    : launch;
+  const config = effectiveConfig(launch);
   if (typeof config.program !== "string" || config.program.trim() === "") {
     throw new TypeError(
       `Launch configuration ${JSON.stringify(config.name ?? "")} has no program to run`,

@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import {
+  askedVariables,
   captraceArgv,
   commandFromLaunchConfig,
   splitCommandLine,
@@ -29,6 +30,61 @@ Deno.test("variables are substituted, unknown ones refused", () => {
     () => substituteVariables("${file}", { ...ctx, file: null }),
     TypeError,
   );
+});
+
+Deno.test("every variable VS Code gives a launch configuration is substituted", () => {
+  const full: VariableContext = {
+    ...ctx,
+    file: "/ws/app/src/main.test.c",
+    folders: { app: "/ws/app", lib: "/ws/lib" },
+    fileWorkspaceFolder: "/ws/app",
+    cwd: "/home/u",
+    lineNumber: 12,
+    selectedText: "sel",
+    execPath: "/usr/lib/code/code",
+    resolved: { "command:cmake.launchTargetPath": "/ws/app/build/t", "input:n": "3", "config:x.y": "z" },
+  };
+  const cases: [string, string][] = [
+    ["${workspaceFolder:lib}/a", "/ws/lib/a"],
+    ["${fileWorkspaceFolder}", "/ws/app"],
+    ["${relativeFile}", "src/main.test.c"],
+    ["${relativeFileDirname}", "src"],
+    ["${fileExtname}", ".c"],
+    ["${fileBasenameNoExtension}", "main.test"],
+    ["${fileDirnameBasename}", "src"],
+    ["${cwd}${/}x", "/home/u/x"],
+    ["${lineNumber}:${selectedText}", "12:sel"],
+    ["${execPath}", "/usr/lib/code/code"],
+    ["${command:cmake.launchTargetPath} ${input:n} ${config:x.y}", "/ws/app/build/t 3 z"],
+  ];
+  for (const [text, want] of cases) assertEquals(substituteVariables(text, full), want, text);
+  assertEquals(
+    substituteVariables("${fileBasenameNoExtension}${fileExtname}", { ...ctx, file: "/h/.bashrc" }),
+    ".bashrc",
+  );
+  throws(() => substituteVariables("${workspaceFolder:nope}", full), /No workspace folder is named "nope"/);
+  throws(() => substituteVariables("${input:other}", full), /Cannot resolve \$\{input:other\} here/);
+  throws(() => substituteVariables("${nope}", full), /Unsupported variable/);
+});
+
+Deno.test("askedVariables lists the variables the editor must resolve, once each, the linux section's too", () => {
+  const names = askedVariables({
+    type: "cppdbg",
+    program: "${command:cmake.launchTargetPath}",
+    args: ["${input:port}", "--level=${config:app.level}", "${input:port}"],
+    env: { TOKEN: "${input:token}" },
+    environment: [{ name: "A", value: "${input:a}" }],
+    linux: { cwd: "${input:dir}" },
+    preLaunchTask: "${input:ignored}",
+  });
+  assertEquals(names, [
+    "command:cmake.launchTargetPath",
+    "input:port",
+    "config:app.level",
+    "input:dir",
+    "input:token",
+    "input:a",
+  ]);
 });
 
 Deno.test("native launch configuration becomes program and args", () => {

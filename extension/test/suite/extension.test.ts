@@ -300,6 +300,24 @@ suite("captrace extension", () => {
     }
   });
 
+  test("run resolves a configuration's variables as F5 does: a named folder, ${/}, an input, its linux section", async () => {
+    const { manager } = await api();
+    const asked = vscode.commands.registerCommand("captraceTest.ownedFile", () => path.join(ws, "owned.txt"));
+    try {
+      const s = await vscode.commands.executeCommand<SessionNode | undefined>(
+        "captrace.run",
+        "deny (variables, linux section)",
+      );
+      assert.ok(s, "the trace started");
+      await manager.done(s.id);
+      assert.equal(s.state, "exited", JSON.stringify(s.errors));
+      assert.equal(s.exitCode, 1);
+      assert.ok([...s.processes.values()].some((p) => (p.capabilities.get(0)?.denied ?? 0) > 0), "cap_chown denied");
+    } finally {
+      asked.dispose();
+    }
+  });
+
   test("run does a launch configuration's preLaunchTask first, and runs nothing when it fails", async () => {
     const { model } = await api();
     const marker = path.join(ws, "built.marker");
