@@ -92,5 +92,14 @@ export function parseEventLine(line: string): ParsedLine {
   if (typeof record.type !== "string" || !EVENT_TYPES.has(record.type)) {
     return { problem: `Unknown event type ${String(record.type)}`, skip: "type" };
   }
+  // Fields added within v1 (NDJSON.md), absent from an older captrace's events: the values that mean "not known".
+  for (const [field, absent] of ADDED[record.type] ?? []) if (!(field in record)) record[field] = absent;
   return { event: record as unknown as Event };
 }
+
+/** Per event type, the fields added within v1 and what their absence means. */
+const ADDED: Readonly<Record<string, readonly (readonly [string, unknown])[]>> = {
+  ready: [["cgroup", null]],
+  check: [["syscall_abi", null]],
+  exit: [["core_dumped", false]],
+};

@@ -1,5 +1,7 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { LineSplitter, parseEventLine } from "./ndjson.ts";
+import { loadEvents } from "./_testdata.ts";
+import { formatEvent } from "./output_lines.ts";
 
 Deno.test("line splitter joins a line split across chunks", () => {
   const s = new LineSplitter();
@@ -37,4 +39,15 @@ Deno.test("parser reports bad lines instead of throwing", () => {
     problem: "Unknown event type nope",
     skip: "type",
   });
+});
+
+Deno.test("an older captrace's event lacks fields added within v1: they read as unknown, not undefined", () => {
+  const check = loadEvents("deny_chown").find((e) => e.type === "check")!;
+  const { syscall_abi: _, ...old } = { ...check, syscall: 999, syscall_name: null };
+  const r = parseEventLine(JSON.stringify(old));
+  assert.ok("event" in r && r.event.type === "check");
+  assertEquals(r.event.syscall_abi, null);
+  assert.match(formatEvent(r.event), / syscall=999 at /);
+  const exit = parseEventLine('{"v":1,"type":"exit","ts":1,"pid":2,"code":0,"signal":null,"root":true}');
+  assert.ok("event" in exit && exit.event.type === "exit" && exit.event.core_dumped === false);
 });
