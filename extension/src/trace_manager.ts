@@ -175,7 +175,7 @@ export class TraceManager implements vscode.Disposable {
       onProblem: (message) => this.#log.warn(`Session ${session.id}: ${message}`),
       onExit: (code, signal) => {
         this.#runs.delete(session.id);
-        this.#model.endSession(session.id, code);
+        this.#model.endSession(session.id, code, signal);
         if (this.#disposed) {
           terminal?.dispose();
           return;

@@ -65,6 +65,8 @@ export interface SessionNode {
   state: SessionState;
   /** Exit status of captrace (the command's status) once it ended. */
   exitCode: number | null;
+  /** The signal that killed captrace itself ("SIGTERM"), when one did: it then has no exit status. */
+  signal: string | null;
   /** The user asked for its end (Stop): its exit status is the stop's SIGTERM, not the program's own. */
   stopped: boolean;
   ready: ReadyEvent | null;
@@ -127,6 +129,7 @@ export class TraceModel {
       note: start.note ?? null,
       state: "starting",
       exitCode: null,
+      signal: null,
       stopped: false,
       ready: null,
       summary: null,
@@ -140,11 +143,15 @@ export class TraceModel {
     return session;
   }
 
-  /** Marks a session as ended with captrace's exit status; "failed" when it never became ready. */
-  endSession(id: number, exitCode: number | null): void {
+  /**
+   * Marks a session as ended with captrace's exit status, or the signal that killed it; "failed" when it never
+   * became ready.
+   */
+  endSession(id: number, exitCode: number | null, signal: string | null = null): void {
     const session = this.session(id);
     if (!session) return;
     session.exitCode = exitCode;
+    session.signal = signal;
     session.state = session.ready ? "exited" : "failed";
   }
 

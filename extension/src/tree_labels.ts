@@ -9,15 +9,20 @@ export function nodeLabel(
   switch (node.kind) {
     case "session": {
       // Stopped by the user: the stop's SIGTERM (143) or SIGINT (130), not an ending of the program's own; or 0, a
-      // trace of a running process (--pid) ended normally, the process left running.
-      const state = node.state === "exited" && node.stopped && [0, 130, 143].includes(node.exitCode ?? -1)
+      // trace of a running process (--pid) ended normally, the process left running; or captrace killed by the
+      // stop's last resort.
+      const ended = node.signal !== null ? `killed by ${node.signal}` : `exited ${node.exitCode ?? "?"}`;
+      const byStop = [0, 130, 143].includes(node.exitCode ?? -1) || ["SIGTERM", "SIGKILL"].includes(node.signal ?? "");
+      const state = node.state === "exited" && node.stopped && byStop
         ? "stopped"
         : node.state === "exited" && node.stopped
-        ? `stopped, exited ${node.exitCode ?? "?"}`
+        ? `stopped, ${ended}`
         : node.state === "exited" && node.errors.length > 0
-        ? `error, exited ${node.exitCode ?? "?"}` // the trace failed while running: not the program's status
+        ? `error, ${ended}` // the trace failed while running: not the program's status
         : node.state === "exited"
-        ? `exited ${node.exitCode ?? "?"}`
+        ? ended
+        : node.state === "failed" && node.stopped
+        ? "stopped before it started"
         : node.state === "failed"
         ? "failed"
         : node.state;

@@ -42,6 +42,23 @@ Deno.test("a session the user stopped says so, not its SIGTERM status", () => {
   assertEquals(nodeLabel(s).description, "stopped · 0 allowed, 0 denied");
 });
 
+Deno.test("a trace stopped before it started, or captrace killed by a signal, says so", () => {
+  const model = new TraceModel();
+  const early = model.startSession({ label: "sleep 60" });
+  early.stopped = true;
+  model.endSession(early.id, 1);
+  assertEquals(nodeLabel(early).description, "stopped before it started · 0 allowed, 0 denied");
+  const killed = model.startSession({ label: "./server" });
+  model.apply(killed.id, readyEvent(7));
+  model.endSession(killed.id, null, "SIGKILL");
+  assertEquals(nodeLabel(killed).description, "killed by SIGKILL · 0 allowed, 0 denied");
+  // Killed by the stop's last resort: stopped.
+  killed.stopped = true;
+  assertEquals(nodeLabel(killed).description, "stopped · 0 allowed, 0 denied");
+  killed.signal = "SIGSEGV";
+  assertEquals(nodeLabel(killed).description, "stopped, killed by SIGSEGV · 0 allowed, 0 denied");
+});
+
 Deno.test("a trace that failed while running says so, not only its exit status", () => {
   const model = new TraceModel();
   const s = model.startSession({ label: "./server" });

@@ -83,7 +83,7 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
         item.contextValue = `session-${node.state}${node.summary ? "-summary" : ""}`;
         item.iconPath = node.state === "running" || node.state === "starting"
           ? new vscode.ThemeIcon("sync~spin")
-          : node.state === "failed"
+          : node.state === "failed" && !node.stopped
           ? new vscode.ThemeIcon(
             "error",
             new vscode.ThemeColor("errorForeground"),
