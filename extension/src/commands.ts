@@ -125,6 +125,15 @@ async function askInput(inputs: unknown[], id: string): Promise<unknown> {
   }
 }
 
+/** Where /proc/PID/exe or cwd leads (a deleted file's path without " (deleted)"), or null when it cannot be read. */
+function procLink(pid: number, link: "exe" | "cwd"): string | null {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/${link}`).replace(/ \(deleted\)$/, "");
+  } catch {
+    return null;
+  }
+}
+
 function isExecutableFile(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
@@ -313,11 +322,13 @@ export async function attachCommand(
     void vscode.window.showInformationMessage(`Captrace is already tracing pid ${pid} (trace ${already.id}).`);
     return already;
   }
+  // Its program and directory, as /proc gives them (not another user's, without root): a site denied in two
+  // attaches to one program is one problem, and a relative source path is the process's.
   const session = manager.start({
     label: `pid ${pid}`,
     target: { pid },
-    cwd: null,
-    program: null,
+    cwd: procLink(pid, "cwd"),
+    program: procLink(pid, "exe"),
     note: "Attached to a running process: checks made before the attach are not shown.",
   });
   if (session) onStart(session);

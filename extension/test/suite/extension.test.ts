@@ -140,6 +140,9 @@ suite("captrace extension", () => {
         () => session.processes.get(child.pid!)?.capabilities.get(0)?.denied,
       );
       assert.match(session.note ?? "", /before the attach are not shown/);
+      // Its program and directory come from /proc (setpriv's, or node's once it ran).
+      assert.ok(session.program?.startsWith("/") && fs.existsSync(session.program), String(session.program));
+      assert.equal(session.cwd, process.cwd());
       // A second attach to it is the same trace, not a second captrace showing every check twice.
       const again = await vscode.commands.executeCommand("captrace.attach", child.pid);
       assert.equal(again, session);
