@@ -145,8 +145,19 @@ function isExecutableFile(file: string): boolean {
 
 /** Asks what to run: a launch configuration with a program, the active file if executable, or a typed command. */
 async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
+  // In Restricted Mode a workspace's launch configurations and files are its code, which VS Code runs none of (no
+  // task, no debugging): only a command the user types is run.
+  const trusted = vscode.workspace.isTrusted;
   // Those with a program on Linux (perhaps in their `linux` section).
-  const configs = launchConfigs().filter(({ config }) => typeof effectiveConfig(config).program === "string");
+  const configs = trusted
+    ? launchConfigs().filter(({ config }) => typeof effectiveConfig(config).program === "string")
+    : [];
+  if (typeof name === "string" && !trusted) {
+    throw new TypeError(
+      "This workspace is not trusted, so its launch configurations are not run; trust it (Manage Workspace Trust) " +
+        "or enter a command",
+    );
+  }
   if (typeof name === "string") {
     const found = configs.find(({ config }) => config.name === name);
     if (!found) {
@@ -165,7 +176,7 @@ async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
     detail: `launch.json · ${folder.name}`,
   }));
   const active = vscode.window.activeTextEditor?.document.uri;
-  if (active?.scheme === "file" && isExecutableFile(active.fsPath)) {
+  if (trusted && active?.scheme === "file" && isExecutableFile(active.fsPath)) {
     items.push({
       what: "file",
       label: "Active file",
@@ -179,7 +190,9 @@ async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
   });
   const pick = await vscode.window.showQuickPick(items, {
     title: "Run with Capability Trace",
-    placeHolder: "Launch configuration or command to run",
+    placeHolder: trusted
+      ? "Launch configuration or command to run"
+      : "Command to run (this workspace is not trusted: its launch configurations and files are not run)",
   });
   if (!pick) return undefined;
   if (pick.what === "config") {
