@@ -29,6 +29,8 @@ export interface Options {
   stdinControl: boolean;
   /** A FIFO whose end (its last writer closing it) stops the trace, as --stdin-control's stdin does. */
   control: string | null;
+  /** A process whose end stops the trace, and any wait for -o's and --control's FIFOs (an editor running captrace). */
+  stopWith: number | null;
   help: boolean;
   version: boolean;
 }
@@ -108,6 +110,9 @@ Tracing:
       --control FIFO    as --stdin-control, with the FIFO's end (its last
                         writer closing it) in place of stdin's; the command
                         keeps captrace's stdin (captrace waits for a writer)
+      --stop-with PID   stop the trace as those do when process PID ends, and
+                        give up waiting for -o's or --control's FIFO then (for
+                        IDEs: their end leaves no captrace behind)
       --bpftrace PATH   bpftrace to run (default: bpftrace from PATH)
       --debug           show the bpftrace program, its stderr and odd lines
 
@@ -160,6 +165,7 @@ const VALUE_FLAGS = new Set([
   "--map-keys",
   "--cgroup",
   "--control",
+  "--stop-with",
 ]);
 const GO_FLAGS: Record<string, string> = { "-pid": "--pid", "-bpftrace": "--bpftrace", "-debug": "--debug" };
 
@@ -239,6 +245,7 @@ export function parseOptions(argv: readonly string[]): Options {
         debug: { type: "boolean" },
         "stdin-control": { type: "boolean" },
         control: { type: "string", multiple: true },
+        "stop-with": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -255,7 +262,7 @@ export function parseOptions(argv: readonly string[]): Options {
       const at = flags.findIndex((f, i) => spelled(f) && /^-./.test(flags[i + 1] ?? ""));
       const value = flags[at + 1] ?? "";
       // Numbers never start with '-': only a string option's value may, given with '='.
-      const numeric = long === "--pid" || long === "--map-keys";
+      const numeric = long === "--pid" || long === "--map-keys" || long === "--stop-with";
       throw new CaptraceError(
         `Invalid value '${value}' for ${long}`,
         numeric ? `Give ${long} a number` : `Give ${long} its value (one that starts with '-' as ${long}=${value})`,
@@ -279,6 +286,7 @@ export function parseOptions(argv: readonly string[]): Options {
     mapKeys: once("map-keys", values["map-keys"]),
     bpftrace: once("bpftrace", values.bpftrace),
     control: once("control", values.control),
+    stopWith: once("stop-with", values["stop-with"]),
   };
   if (values.follow && values["no-follow"]) throw _usage("Give --follow or --no-follow, not both");
   let pid: number | null = null;
@@ -292,6 +300,10 @@ export function parseOptions(argv: readonly string[]): Options {
     pid = Number(given);
   }
   if (pid !== null && command.length > 0) throw _usage("Give either a command or --pid, not both");
+  const stopWith = opt.stopWith ?? null;
+  if (stopWith !== null && (!/^\d+$/.test(stopWith) || Number(stopWith) <= 0 || Number(stopWith) > PID_MAX)) {
+    throw _usage(`Invalid pid '${stopWith}' for --stop-with`);
+  }
   const cgroup = opt.cgroup ?? null;
   if (cgroup !== null && (pid !== null || command.length > 0)) {
     throw _usage(
@@ -347,6 +359,7 @@ export function parseOptions(argv: readonly string[]): Options {
     debug: values.debug ?? false,
     stdinControl: values["stdin-control"] ?? false,
     control: opt.control ?? null,
+    stopWith: stopWith === null ? null : Number(stopWith),
     help: values.help ?? false,
     version: values.version ?? false,
   };

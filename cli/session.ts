@@ -31,7 +31,7 @@ import { hasFileCaps } from "./file_caps.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink } from "./sink.ts";
-import { fifoStop, stdinStop, type StopInput } from "./stop_input.ts";
+import { eitherStop, fifoStop, type ProcessStop, processStop, stdinStop, type StopInput } from "./stop_input.ts";
 import {
   cpuTicks,
   descendantsOf,
@@ -183,25 +183,54 @@ function _notice(options: Options, sink: Sink, text: string): void {
 
 /** Run the trace described by `options`; returns the exit code. Throws CaptraceError for reportable failures. */
 export async function runSession(options: Options, hooks: SessionHooks = {}): Promise<number> {
+  // --stop-with's process: its end stops the trace, and gives up any wait below (nobody would ever come).
+  const stopWith = options.stopWith === null ? null : await processStop(options.stopWith);
+  try {
+    return await _run(options, hooks, stopWith);
+  } finally {
+    stopWith?.close();
+  }
+}
+
+async function _run(options: Options, hooks: SessionHooks, stopWith: ProcessStop | null): Promise<number> {
+  const orEnd = <T>(waiting: Promise<T>, what: string): Promise<T> =>
+    stopWith === null ? waiting : Promise.race([
+      waiting,
+      stopWith.ended.then((): never => {
+        throw new CaptraceError(
+          `Process ${options.stopWith} ended while captrace waited for ${what} (--stop-with): nothing was traced`,
+          "Give --stop-with a process that runs for as long as the trace is to run",
+          ExitCode.TRACE_FAILED,
+        );
+      }),
+    ]);
   // Read before -o truncates its file (it may be the same one: a trace kept as its own baseline), and while a signal
   // still ends captrace as usual: a baseline on a FIFO may wait for its writer.
-  const baseline = options.baseline === null ? null : await readBaseline(options.baseline);
+  const baseline = options.baseline === null
+    ? null
+    : await orEnd(readBaseline(options.baseline), `the baseline '${options.baseline}'`);
   // Opening a FIFO waits for its reader: until then a signal must end captrace as usual, with nothing to clean up.
-  const sink = options.output === "-"
-    ? Sink.stdout(options.mode === "command")
-    : options.output
-    ? await Sink.open(options.output).catch((e) => {
-      throw new CaptraceError(
-        `Cannot write the trace to '${options.output}': ${(e as Error).message}`,
-        "Check the path, or leave out -o to write the trace to stderr",
-        ExitCode.USAGE,
-      );
-    })
+  const sink = options.output === "-" ? Sink.stdout(options.mode === "command") : options.output
+    ? await orEnd(
+      Sink.open(options.output).catch((e) => {
+        throw new CaptraceError(
+          `Cannot write the trace to '${options.output}': ${(e as Error).message}`,
+          "Check the path, or leave out -o to write the trace to stderr",
+          ExitCode.USAGE,
+        );
+      }),
+      `a reader of '${options.output}'`,
+    )
     : Sink.stderr(options.mode === "command");
   // The same for the control FIFO, which waits for its writer.
   let stopInput: StopInput | null;
   try {
-    stopInput = options.control !== null ? await fifoStop(options.control) : options.stdinControl ? stdinStop() : null;
+    const input = options.control !== null
+      ? await orEnd(fifoStop(options.control), `a writer of '${options.control}'`)
+      : options.stdinControl
+      ? stdinStop()
+      : null;
+    stopInput = input === null ? stopWith : stopWith === null ? input : eitherStop(input, stopWith);
   } catch (e) {
     _reportInTrace(options, sink, e);
     sink.close();

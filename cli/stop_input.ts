@@ -4,7 +4,7 @@
  */
 
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
-import { onOwnFd } from "./procfs.ts";
+import { onOwnFd, startTime } from "./procfs.ts";
 
 /** What is read until it ends, and how its end is told. */
 export interface StopInput {
@@ -87,4 +87,65 @@ async function _writerHeld(fifo: Deno.FileInfo): Promise<number | null> {
     if (flags && (parseInt(flags[1]!, 8) & 3) !== 0) return Number(entry.name);
   }
   return null;
+}
+
+/** A process whose end stops the trace (--stop-with): `ended` settles when it has ended. */
+export interface ProcessStop extends StopInput {
+  readonly ended: Promise<void>;
+  /** Stops watching. */
+  close(): void;
+}
+
+/** How often --stop-with's process is looked at. */
+const PROCESS_POLL_MS = 200;
+
+/**
+ * Process `pid` (--stop-with), looked at every 200 ms: its end (or another process given its pid) stops the trace
+ * as an input's end does. For an editor that runs captrace through sudo or pkexec, whose own end, even before
+ * captrace opened the FIFOs it is given, must not leave captrace behind. Not running at all, it has ended.
+ */
+export async function processStop(pid: number): Promise<ProcessStop> {
+  const started = await startTime(pid);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const ended = new Promise<void>((resolve) => {
+    if (started === null) return resolve();
+    timer = setInterval(async () => {
+      if ((await startTime(pid)) !== started) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, PROCESS_POLL_MS);
+  });
+  return {
+    ended,
+    read: () => ended.then(() => null),
+    close: () => clearInterval(timer),
+    closedNotice: `captrace: process ${pid} ended (--stop-with): stopping the trace`,
+    closedEarly: {
+      message: `Process ${pid} ended before the trace started (--stop-with): nothing was traced`,
+      hint: "Give --stop-with a process that runs for as long as the trace is to run",
+    },
+  };
+}
+
+/** The end of either input: the first to end is the one the notices name. */
+export function eitherStop(a: StopInput, b: ProcessStop): StopInput {
+  let first: StopInput = a;
+  const bEnded = b.ended.then(() => null);
+  return {
+    read: (buf) =>
+      Promise.race([
+        a.read(buf),
+        bEnded.then(() => {
+          first = b;
+          return null;
+        }),
+      ]),
+    get closedNotice() {
+      return first.closedNotice;
+    },
+    get closedEarly() {
+      return first.closedEarly;
+    },
+  };
 }

@@ -1118,6 +1118,68 @@ Deno.test("--control closed before the trace started: exit 1, said in the trace,
   await Promise.all([control.remove(), Deno.remove(out)]);
 });
 
+Deno.test("--stop-with: the end of its process stops the command and the trace", async () => {
+  await requireTracing();
+  const editor = new Deno.Command("sleep", { args: ["60"], stdout: "null", stderr: "null" }).spawn();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const marker = "32.7183";
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [...CLI, "--stop-with", String(editor.pid), "--json", "-o", out, "--", "/bin/sleep", marker],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await waitForReady(out);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(await isRunning(p.pid), "captrace runs on while the process does");
+  editor.kill("SIGKILL");
+  await editor.status;
+  const status = await p.output();
+  assert.equal(status.code, 128 + 15, "sleep got SIGTERM");
+  assert.match(
+    new TextDecoder().decode(status.stderr),
+    new RegExp(`^captrace: process ${editor.pid} ended \\(--stop-with\\): stopping the trace$`, "m"),
+  );
+  assert.deepEqual(await processesMatching(marker), []);
+  assert.equal(ndjson(await Deno.readTextFile(out)).at(-1)?.type, "summary");
+  await Deno.remove(out);
+});
+
+Deno.test("--stop-with: its process's end ends a wait for -o's reader or --control's writer, nothing run", async () => {
+  await requireTracing();
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [flag, what] of [["-o", "a reader of"], ["--control", "a writer of"]] as const) {
+      const fifo = `${dir}/${flag.replace(/-/g, "")}`;
+      assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0, "mkfifo");
+      const editor = new Deno.Command("sleep", { args: ["60"], stdout: "null", stderr: "null" }).spawn();
+      const marker = "33.1416";
+      const p = new Deno.Command(Deno.execPath(), {
+        args: [...CLI, "--stop-with", String(editor.pid), flag, fifo, "--", "/bin/sleep", marker],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      // Nobody opens the FIFO: captrace waits until the process ends.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(await isRunning(p.pid), `${flag}: captrace waits for the FIFO`);
+      editor.kill("SIGKILL");
+      await editor.status;
+      const status = await p.output();
+      const stderr = new TextDecoder().decode(status.stderr);
+      assert.equal(status.code, 1, stderr);
+      assert.equal(
+        stderr.split("\n")[0],
+        `captrace: Process ${editor.pid} ended while captrace waited for ${what} '${fifo}' (--stop-with): nothing ` +
+          "was traced",
+      );
+      assert.deepEqual(await processesMatching(marker), [], "the command never ran");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("signals ignored when captrace started (nohup, a background job) stay ignored, by captrace and the command", async () => {
   await requireTracing();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });

@@ -287,6 +287,11 @@ export interface CaptraceOptions {
   output: string;
   /** The FIFO whose end stops captrace (`--control`), held open for writing by the extension. */
   control: string;
+  /**
+   * The extension host's pid (`--stop-with`): its end stops captrace even before captrace opened the FIFOs (the
+   * window closed while pkexec asked), which would otherwise wait for them for good, as root.
+   */
+  stopWith?: number;
   /** Ask for source locations (`--sites`). */
   sites: boolean;
   target: TraceTarget;
@@ -317,6 +322,7 @@ export function captraceArgv(o: CaptraceOptions): string[] {
     "--summary",
     "--control",
     o.control,
+    ...(o.stopWith === undefined ? [] : ["--stop-with", String(o.stopWith)]),
     "-o",
     o.output,
   ];

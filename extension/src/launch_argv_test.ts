@@ -205,6 +205,35 @@ Deno.test("captrace argv for a command: options, user, separator, then the progr
   );
 });
 
+Deno.test("captrace argv asks captrace to stop with the extension host", () => {
+  const argv = captraceArgv({
+    binary: "c",
+    elevation: "sudo",
+    user: null,
+    output: "f",
+    control: "ctl",
+    stopWith: 4242,
+    sites: false,
+    target: { pid: 7 },
+  });
+  assertEquals(argv, [
+    "sudo",
+    "-n",
+    "--",
+    "c",
+    "--json",
+    "--summary",
+    "--control",
+    "ctl",
+    "--stop-with",
+    "4242",
+    "-o",
+    "f",
+    "--pid",
+    "7",
+  ]);
+});
+
 Deno.test("captrace argv carries env and cwd through env(1) under elevation", () => {
   const command = {
     argv: ["/ws/deny"],

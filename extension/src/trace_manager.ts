@@ -121,6 +121,7 @@ export class TraceManager implements vscode.Disposable {
       user,
       output: TraceProcess.OUTPUT,
       control: TraceProcess.CONTROL,
+      stopWith: process.pid,
       sites: settings.sites,
       target: req.target,
       ...(process.env.PATH ? { path: process.env.PATH } : {}),
