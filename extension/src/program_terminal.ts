@@ -23,6 +23,7 @@ export class ProgramTerminal implements vscode.Disposable {
   readonly #keys: LineInput;
   #buffer: string[] | null = [];
   #disposed = false;
+  #closed = false;
 
   constructor(name: string, to: ProgramTerminalInput) {
     this.#keys = new LineInput({
@@ -39,6 +40,7 @@ export class ProgramTerminal implements vscode.Disposable {
       },
       // Closed by the user while the program runs: it is stopped, as a terminal's hangup would end it.
       close: () => {
+        this.#closed = true;
         if (!this.#disposed) to.interrupt();
       },
       // Keys typed, and Terminal.sendText.
@@ -56,9 +58,14 @@ export class ProgramTerminal implements vscode.Disposable {
     this.#keys.close();
   }
 
-  /** Shows the terminal without taking focus from the editor. */
-  show(): void {
-    this.#terminal.show(true);
+  /** The terminal's name, as its tab shows it. */
+  get name(): string {
+    return this.#terminal.name;
+  }
+
+  /** True once the user closed the terminal: there is nothing left to keep open. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** Writes program output; bare newlines become CRLF, as a terminal needs. */

@@ -142,7 +142,9 @@ export class TraceManager implements vscode.Disposable {
         endInput: () => run.process.endInput(),
       })
       : null;
-    this.#line(`[${session.id}] Starting: ${req.label}`);
+    // The program's output is not in this channel: say where it is, and where it takes input.
+    const where = terminal ? ` (its output and input: terminal "${terminal.name}")` : "";
+    this.#line(`[${session.id}] Starting: ${req.label}${where}`);
     if (req.note) this.#line(`[${session.id}] ${req.note}`);
     const run: Run = {
       session,
@@ -153,6 +155,8 @@ export class TraceManager implements vscode.Disposable {
     let tail = ""; // last output, to explain a failed start (e.g. sudo wanting a password)
     run.process = new TraceProcess(argv, {
       onEvent: (event) => {
+        // Disposed (the window closes): the channels are gone, and the run is being stopped.
+        if (this.#disposed) return;
         this.#model.apply(session.id, event);
         // Stopped by the user before it started, the trace's error says only that (nothing was traced): logged.
         if (event.type === "error" && session.stopped && !session.ready) {
@@ -170,10 +174,13 @@ export class TraceManager implements vscode.Disposable {
       },
       onOutput: (text) => {
         tail = (tail + text).slice(-2000);
+        if (this.#disposed) return;
         if (terminal) terminal.write(text);
         else this.#log.info(`Session ${session.id}: ${text.trimEnd()}`);
       },
-      onProblem: (message) => this.#log.warn(`Session ${session.id}: ${message}`),
+      onProblem: (message) => {
+        if (!this.#disposed) this.#log.warn(`Session ${session.id}: ${message}`);
+      },
       onExit: (code, signal) => {
         this.#runs.delete(session.id);
         this.#model.endSession(session.id, code, signal);
@@ -186,7 +193,9 @@ export class TraceManager implements vscode.Disposable {
         this.#log.info(`Session ${session.id}: captrace ${how}`);
         terminal?.closeInput();
         terminal?.write(`\n[captrace ${how}]\n`);
-        if (terminal) this.#keepFinished(terminal);
+        // One the user closed (which stopped the run) keeps no place among the finished ones.
+        if (terminal?.closed) terminal.dispose();
+        else if (terminal) this.#keepFinished(terminal);
         const notice = endNotice({ session, how, tail, automatic: req.automatic === true });
         if (notice !== null) {
           const actions = notice.setting === null ? ["Show Log"] : ["Open Setting", "Show Log"];
@@ -250,6 +259,8 @@ export class TraceManager implements vscode.Disposable {
 
   // Output lines are batched: appending per event would flood the channel on busy traces.
   #line(text: string): void {
+    // Disposed, the channel is too (the window closes): runs still ending have no one to tell.
+    if (this.#disposed) return;
     this.#pending.push(text);
     if (this.#flushTimer) return;
     this.#flushTimer = setTimeout(() => this.flushOutput(), 100);

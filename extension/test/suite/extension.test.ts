@@ -212,6 +212,35 @@ suite("captrace extension", () => {
     assert.equal(session.exitCode, 0, "the command read the line and then the end of its input");
   });
 
+  test("a program terminal the user closed (which stops its run) takes no place among the finished ones kept", async () => {
+    const { manager } = await api();
+    await vscode.commands.executeCommand("captrace.clear");
+    const run = async (label: string, argv: string[], close = false) => {
+      const program = argv[0]!;
+      const s = manager.start({ label, target: { command: { argv, cwd: ws, env: {}, program } }, cwd: ws, program });
+      assert.ok(s);
+      await until(`${label} ready`, () => s.ready);
+      if (close) {
+        const t = await until(
+          `${label}'s terminal`,
+          () => vscode.window.terminals.find((t) => t.name === `Captrace: ${label}`),
+        );
+        t.dispose();
+      }
+      await manager.done(s.id);
+      return s;
+    };
+    await run("kept a", ["/bin/true"]);
+    const closed = await run("closed b", ["/usr/bin/sleep", "60"], true);
+    assert.ok(closed.stopped, "closing the terminal stopped the run");
+    await run("kept c", ["/bin/true"]);
+    await run("kept d", ["/bin/true"]);
+    // Three finished terminals are kept: a, c and d; b's, closed, is not one of them.
+    const names = vscode.window.terminals.map((t) => t.name);
+    for (const label of ["kept a", "kept c", "kept d"]) assert.ok(names.includes(`Captrace: ${label}`), names.join());
+    await vscode.commands.executeCommand("captrace.clear");
+  });
+
   test("a stop before captrace opened the control FIFO (pkexec still asking) still ends it", async () => {
     // Deaf to the SIGTERM a stop falls back to (as an elevated captrace is): only the FIFO's end can end it.
     const late = "trap '' TERM; sleep 0.3; cat \"$1\" >/dev/null; exit 3";
