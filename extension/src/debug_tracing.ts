@@ -309,8 +309,17 @@ export class DebugTracing implements vscode.Disposable {
       if (parent && s.id !== parent.root.id) parent.childEnded = true;
       return;
     }
+    // Still looking for its debuggee when it ended (a short program): nothing was traced.
+    const looking = t.poll !== null && t.traceSession === null && !t.restarting;
     this.#stopPolling(t);
     this.#tracked.delete(s.id);
+    if (looking) {
+      this.#warn(
+        t.root,
+        `Debug session "${t.root.name}": not traced, it ended before its debuggee's pid was known (Run with ` +
+          "Capability Trace traces a program from its start)",
+      );
+    }
     // captrace --pid ends by itself when the tree exits; this covers a debuggee that outlives its session.
     // Not once the debuggee has ended: its trace ends by itself then, and is not one the user stopped.
     if (t.traceSession !== null && t.traceSession > 0 && !t.adopted && (t.pid === undefined || !processEnded(t.pid))) {
