@@ -44,6 +44,8 @@ export interface TracedCommand {
   argv: string[];
   cwd: string | null;
   env: Record<string, string>;
+  /** Variables to take out of the environment the command would get (a launch configuration's `env` set to null). */
+  unset?: string[];
   /** The file shown as "the program" in the views (the script for interpreters). */
   program: string;
   /** The launch configuration's task to run first (a build), as F5 runs it, and the configuration's folder. */
@@ -222,6 +224,7 @@ export function commandFromLaunchConfig(
     ? _absolute(substituteVariables(config.cwd, ctx), ctx.workspaceFolder)
     : ctx.workspaceFolder;
   const env: Record<string, string> = {};
+  const unset: string[] = [];
   if (config.env !== undefined && config.env !== null) {
     if (typeof config.env !== "object" || Array.isArray(config.env)) {
       throw new TypeError("env must be an object");
@@ -229,6 +232,8 @@ export function commandFromLaunchConfig(
     for (
       const [k, v] of Object.entries(config.env as Record<string, unknown>)
     ) {
+      // null takes the variable away, as the debuggers do.
+      if (v === null) unset.push(k);
       if (v === null || v === undefined) continue;
       env[k] = substituteVariables(String(v), ctx);
     }
@@ -263,7 +268,14 @@ export function commandFromLaunchConfig(
   }
   const task = typeof config.preLaunchTask === "string" && config.preLaunchTask !== "" ? config.preLaunchTask : null;
   const folder = ctx.workspaceFolder === null ? {} : { folder: ctx.workspaceFolder };
-  return { argv, cwd, env, program, ...(task === null ? {} : { preLaunchTask: task, ...folder }) };
+  return {
+    argv,
+    cwd,
+    env,
+    ...(unset.length > 0 ? { unset } : {}),
+    program,
+    ...(task === null ? {} : { preLaunchTask: task, ...folder }),
+  };
 }
 
 function _absolute(path: string, base: string | null): string {
@@ -341,14 +353,18 @@ export function captraceArgv(o: CaptraceOptions): string[] {
   const env = o.elevation !== "none" && o.path && !("PATH" in command.env)
     ? { PATH: o.path, ...command.env }
     : command.env;
-  const vars = Object.entries(env).map(([k, v]) => {
+  const valid = (k: string) => {
     if (k === "" || k.includes("=")) {
       throw new TypeError(
         `Invalid environment variable name ${JSON.stringify(k)}`,
       );
     }
-    return `${k}=${v}`;
-  });
+    return k;
+  };
+  const vars = [
+    ...(command.unset ?? []).filter((k) => !(k in env)).map((k) => `--unset=${valid(k)}`),
+    ...Object.entries(env).map(([k, v]) => `${valid(k)}=${v}`),
+  ];
   // pkexec starts in another directory and both sudo and pkexec reset the environment: carry them in env's argv.
   const chdir = o.elevation === "pkexec" && command.cwd !== null ? [`--chdir=${command.cwd}`] : [];
   if (vars.length > 0 || chdir.length > 0) {

@@ -99,8 +99,31 @@ Deno.test("native launch configuration becomes program and args", () => {
     argv: ["/ws/deny", "a b", "$HOME"],
     cwd: "/ws/build",
     env: { A: "1", B: "2" },
+    unset: ["C"],
     program: "/ws/deny",
   });
+  // Taken out of the command's environment by env(1), with or without elevation.
+  for (const elevation of ["none", "sudo"] as const) {
+    const argv = captraceArgv({
+      binary: "c",
+      elevation,
+      user: null,
+      output: "f",
+      control: "ctl",
+      sites: false,
+      target: { command: c },
+    });
+    assertEquals(argv.slice(argv.lastIndexOf("--")), [
+      "--",
+      "env",
+      "--unset=C",
+      "A=1",
+      "B=2",
+      "/ws/deny",
+      "a b",
+      "$HOME",
+    ]);
+  }
 });
 
 Deno.test("a configuration's linux section overrides its other properties", () => {
