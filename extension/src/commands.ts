@@ -9,6 +9,7 @@ import {
   askedVariables,
   commandFromLaunchConfig,
   effectiveConfig,
+  isPythonConfig,
   type LaunchConfig,
   splitCommandLine,
   type TracedCommand,
@@ -60,6 +61,13 @@ function variables(
     lineNumber: editor ? editor.selection.active.line + 1 : null,
     selectedText: editor ? editor.document.getText(editor.selection) : null,
     execPath: process.execPath,
+    readFile: (file) => {
+      try {
+        return fs.readFileSync(file, "utf8");
+      } catch {
+        return null;
+      }
+    },
   };
 }
 
@@ -87,7 +95,16 @@ async function launchCommand(
     }
     resolved[name] = String(value);
   }
-  return commandFromLaunchConfig(config, { ...variables(folder), resolved });
+  // A Python configuration without its own interpreter runs with the one chosen in the editor, as F5 does (the
+  // Python extension's, when it is there), else python3.
+  let launch = config;
+  if (isPythonConfig(config) && effectiveConfig(config).python === undefined) {
+    const chosen = await Promise.resolve(
+      vscode.commands.executeCommand<unknown>("python.interpreterPath", { workspaceFolder: folder.uri.fsPath }),
+    ).catch(() => undefined);
+    if (typeof chosen === "string" && chosen !== "") launch = { ...config, python: chosen };
+  }
+  return commandFromLaunchConfig(launch, { ...variables(folder), resolved });
 }
 
 /** The answer to the launch.json input `id` (a promptString, a pickString or a command), undefined if cancelled. */

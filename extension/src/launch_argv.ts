@@ -37,6 +37,8 @@ export interface VariableContext {
   execPath?: string;
   /** `command:`, `input:` and `config:` variables resolved beforehand (see askedVariables), by their name. */
   resolved?: Readonly<Record<string, string>>;
+  /** Reads a configuration's envFile: its text, or null when there is no such file. */
+  readFile?: (path: string) => string | null;
 }
 
 /** A command to trace: argv, working directory and extra environment. */
@@ -189,6 +191,38 @@ function _strings(
 const NODE_TYPES = new Set(["node", "pwa-node", "node2"]);
 const PYTHON_TYPES = new Set(["python", "debugpy"]);
 
+/** True for a Python launch configuration (its script run by an interpreter the editor may have chosen). */
+export function isPythonConfig(launch: LaunchConfig): boolean {
+  return PYTHON_TYPES.has(effectiveConfig(launch).type ?? "");
+}
+
+/**
+ * The variables of an env file (`.env`): `NAME=value` lines, perhaps after `export`, values perhaps quoted ('as is',
+ * or "with \n escapes"); blank lines and `#` comments are passed over.
+ *
+ * @example
+ * ```ts
+ * import { parseEnvFile } from "./launch_argv.ts";
+ * const env = parseEnvFile("# db\nexport HOST=db.local\nGREETING=\"hi there\"  # comment\n");
+ * if (env.HOST !== "db.local" || env.GREETING !== "hi there") throw new Error(JSON.stringify(env));
+ * ```
+ */
+export function parseEnvFile(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m) continue;
+    const raw = m[2]!;
+    const quoted = /^(['"])(.*)\1(?:\s+#.*)?$/.exec(raw);
+    env[m[1]!] = quoted === null
+      ? raw.replace(/\s+#.*$/, "")
+      : quoted[1] === '"'
+      ? quoted[2]!.replace(/\\([nrt"\\])/g, (_, c: string) => ({ n: "\n", r: "\r", t: "\t" })[c] ?? c)
+      : quoted[2]!;
+  }
+  return env;
+}
+
 /**
  * The command a launch configuration runs: native programs directly, Node.js and Python scripts through their runtime.
  *
@@ -223,7 +257,17 @@ export function commandFromLaunchConfig(
   const cwd = typeof config.cwd === "string"
     ? _absolute(substituteVariables(config.cwd, ctx), ctx.workspaceFolder)
     : ctx.workspaceFolder;
-  const env: Record<string, string> = {};
+  // An envFile's variables first, then env's over them; a Python configuration's is the folder's .env unless given.
+  const envFile = typeof config.envFile === "string"
+    ? _absolute(substituteVariables(config.envFile, ctx), ctx.workspaceFolder)
+    : PYTHON_TYPES.has(config.type ?? "") && ctx.workspaceFolder !== null
+    ? `${ctx.workspaceFolder.replace(/\/$/, "")}/.env`
+    : null;
+  const envText = envFile === null ? null : ctx.readFile?.(envFile) ?? null;
+  if (envText === null && typeof config.envFile === "string" && ctx.readFile) {
+    throw new TypeError(`The envFile ${envFile} cannot be read`);
+  }
+  const env: Record<string, string> = envText === null ? {} : parseEnvFile(envText);
   const unset: string[] = [];
   if (config.env !== undefined && config.env !== null) {
     if (typeof config.env !== "object" || Array.isArray(config.env)) {
@@ -233,7 +277,10 @@ export function commandFromLaunchConfig(
       const [k, v] of Object.entries(config.env as Record<string, unknown>)
     ) {
       // null takes the variable away, as the debuggers do.
-      if (v === null) unset.push(k);
+      if (v === null) {
+        unset.push(k);
+        delete env[k];
+      }
       if (v === null || v === undefined) continue;
       env[k] = substituteVariables(String(v), ctx);
     }

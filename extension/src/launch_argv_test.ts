@@ -126,6 +126,33 @@ Deno.test("native launch configuration becomes program and args", () => {
   }
 });
 
+Deno.test("an envFile's variables come before env's; a Python configuration reads the folder's .env", () => {
+  const files: Record<string, string> = {
+    "/ws/.env": "# local\nexport DB=db.local\nNAME='a # b'\nMSG=\"x\\ny\" # note\nGONE=1\n\nnot a line\n",
+    "/ws/conf/app.env": "PORT=8080\nDB=other\n",
+  };
+  const read = { ...ctx, readFile: (p: string) => files[p] ?? null };
+  const py = commandFromLaunchConfig({
+    type: "debugpy",
+    program: "app.py",
+    env: { DB: "override", GONE: null },
+  }, read);
+  assertEquals(py.env, { DB: "override", NAME: "a # b", MSG: "x\ny" });
+  assertEquals(py.unset, ["GONE"]);
+  const node = commandFromLaunchConfig(
+    { type: "node", program: "a.js", envFile: "${workspaceFolder}/conf/app.env" },
+    read,
+  );
+  assertEquals(node.env, { PORT: "8080", DB: "other" });
+  // No default for others; a missing default is no error, a missing envFile given is.
+  assertEquals(commandFromLaunchConfig({ type: "cppdbg", program: "a" }, read).env, {});
+  assertEquals(commandFromLaunchConfig({ type: "python", program: "a.py" }, { ...read, readFile: () => null }).env, {});
+  throws(
+    () => commandFromLaunchConfig({ type: "node", program: "a.js", envFile: "missing.env" }, read),
+    /The envFile \/ws\/missing.env cannot be read/,
+  );
+});
+
 Deno.test("a configuration's linux section overrides its other properties", () => {
   const c = commandFromLaunchConfig({
     type: "cppdbg",

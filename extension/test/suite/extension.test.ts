@@ -350,6 +350,25 @@ suite("captrace extension", () => {
     }
   });
 
+  test("run gives a Python configuration the editor's interpreter and the folder's .env", async () => {
+    const { manager } = await api();
+    // The Python extension's command, which is not installed here: its interpreter is a shell.
+    const chosen = vscode.commands.registerCommand("python.interpreterPath", () => "/bin/sh");
+    try {
+      const s = await vscode.commands.executeCommand<SessionNode | undefined>(
+        "captrace.run",
+        "chown (Python stand-in)",
+      );
+      assert.ok(s, "the trace started");
+      await manager.done(s.id);
+      assert.equal(s.state, "exited", JSON.stringify(s.errors));
+      const chown = [...s.processes.values()].find((p) => p.comm === "chown");
+      assert.ok((chown?.capabilities.get(0)?.denied ?? 0) > 0, "chown of .env's TARGET, as /bin/sh ran it, denied");
+    } finally {
+      chosen.dispose();
+    }
+  });
+
   test("run does a launch configuration's preLaunchTask first, and runs nothing when it fails", async () => {
     const { model } = await api();
     const marker = path.join(ws, "built.marker");
