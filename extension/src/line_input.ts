@@ -18,6 +18,31 @@ export interface LineInputSink {
 
 const ESC = "\x1b";
 
+/** Characters a terminal shows two columns wide (East Asian wide and full-width forms, emoji). */
+const WIDE =
+  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]|\p{Emoji_Presentation}/u;
+/** Characters that take no column of their own (combining marks, joiners, variation selectors). */
+const ZERO = /[\p{Mn}\p{Me}\u200b-\u200f\ufe00-\ufe0f]/u;
+
+/**
+ * The column after `ch` shown at column `col`, as a terminal moves: a tab to the next multiple of 8, a wide
+ * character two columns on, a combining mark none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { columnAfter } from "./line_input.ts";
+ * assert.deepEqual([columnAfter("a", 3), columnAfter("\t", 3), columnAfter("漢", 3), columnAfter("\u0301", 3)], [4, 8, 5, 3]);
+ * ```
+ */
+export function columnAfter(ch: string, col: number): number {
+  if (ch === "\t") return col - (col % 8) + 8;
+  if (ch === "\r" || ch === "\n") return 0;
+  if (ch === "\b") return Math.max(0, col - 1);
+  if (ch < " " || ZERO.test(ch)) return col;
+  return col + (WIDE.test(ch) ? 2 : 1);
+}
+
 /**
  * Takes keys as a terminal sends them: Enter sends the line, Backspace erases a character, Ctrl-U the line, Ctrl-D
  * ends the input (on an empty line; on a line, sends it as it is), Ctrl-C interrupts. Escape sequences (arrows,
@@ -42,6 +67,8 @@ export class LineInput {
   #afterCr = false;
   /** Inside an escape sequence: what is left to skip ("[" or "O" expected, or its final byte). */
   #escape: "start" | "body" | null = null;
+  /** The terminal's column where the line typed began (after a prompt the program wrote). */
+  #start = 0;
 
   constructor(sink: LineInputSink) {
     this.#sink = sink;
@@ -50,6 +77,26 @@ export class LineInput {
   /** Whether the end of input was given (Ctrl-D on an empty line), or the program is gone (see close). */
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** The program wrote `text` to the terminal: the line typed next begins where it left the cursor. */
+  shown(text: string): void {
+    let col = this.#start;
+    for (const ch of text) col = columnAfter(ch, col);
+    this.#start = col;
+  }
+
+  /** The column after the line typed so far (its first `n` characters). */
+  #column(n = this.#line.length): number {
+    let col = this.#start;
+    for (let i = 0; i < n; i++) col = columnAfter(this.#line[i]!, col);
+    return col;
+  }
+
+  /** Erases, as shown, the columns from the line typed's end back to where it was at column `from`. */
+  #erase(from: number): void {
+    const n = from - this.#column();
+    if (n > 0) this.#sink.echo("\b".repeat(n) + " ".repeat(n) + "\b".repeat(n));
   }
 
   /** No more input is taken, nor shown (the program ended); Ctrl-C still interrupts. */
@@ -84,15 +131,32 @@ export class LineInput {
           this.#sink.echo("\r\n");
           this.#sink.send(this.#line.join("") + "\n");
           this.#line = [];
+          this.#start = 0;
           break;
         case "\x7f":
-        case "\b":
-          if (this.#line.pop() !== undefined) this.#sink.echo("\b \b");
+        case "\b": {
+          // As many columns as the character took: two for a wide one, up to eight for a tab.
+          const from = this.#column();
+          const gone = this.#line.pop();
+          if (gone === undefined) break;
+          if (columnAfter(gone, from) !== from) {
+            this.#erase(from);
+            break;
+          }
+          // A combining mark: its character is shown again without it.
+          let base = this.#line.length;
+          while (base > 0 && columnAfter(this.#line[base - 1]!, 0) === 0) base--;
+          base = Math.max(0, base - 1);
+          const back = from - this.#column(base);
+          if (back > 0) this.#sink.echo("\b".repeat(back) + this.#line.slice(base).join(""));
           break;
-        case "\x15":
-          this.#sink.echo("\b \b".repeat(this.#line.length));
+        }
+        case "\x15": {
+          const from = this.#column();
           this.#line = [];
+          this.#erase(from);
           break;
+        }
         case "\x04":
           if (this.#line.length === 0) {
             this.#ended = true;

@@ -38,17 +38,39 @@ Deno.test("Backspace erases one character (a whole one beyond the BMP), and noth
   input.take("a😀\x7f\b\x7fb\r");
   assertEquals(sent(), ["b\n"]);
   assertEquals(
-    log.filter((e) => e[1] === "\b \b").length,
-    2,
-    "two erasures shown, none for the empty line",
+    log.filter((e) => e[0] === "echo" && e[1]!.startsWith("\b")).map((e) => e[1]),
+    ["\b\b  \b\b", "\b \b"],
+    "two erasures shown (the emoji's two columns, a's one), none for the empty line",
   );
+});
+
+Deno.test("Backspace and Ctrl-U erase the columns a character took: a wide one's two, a tab's up to its stop", () => {
+  const { input, log, sent } = recorded();
+  // After a prompt of 5 columns: a tab takes columns 5 to 7, 漢 two, é (e and a combining accent) one.
+  input.shown("Name:");
+  input.take("\t漢e\u0301");
+  input.take("\x7f");
+  assertEquals(log.at(-1), ["echo", "\be"], "the accent: its e shown again without it");
+  input.take("\x7f");
+  assertEquals(log.at(-1), ["echo", "\b \b"], "e: one column");
+  input.take("\x7f");
+  assertEquals(log.at(-1), ["echo", "\b\b  \b\b"], "漢: two columns");
+  input.take("\x7f");
+  assertEquals(log.at(-1), ["echo", "\b\b\b   \b\b\b"], "the tab: from 5 to 8");
+  input.take("ab漢\x15");
+  assertEquals(log.at(-1), ["echo", "\b".repeat(4) + "    " + "\b".repeat(4)]);
+  input.take("x\r");
+  assertEquals(sent(), ["x\n"]);
+  // A new line starts at column 0: a tab there takes eight.
+  input.take("\t\x7f");
+  assertEquals(log.at(-1), ["echo", "\b".repeat(8) + " ".repeat(8) + "\b".repeat(8)]);
 });
 
 Deno.test("Ctrl-U erases the line typed so far", () => {
   const { input, log, sent } = recorded();
   input.take("abc\x15x\r");
   assertEquals(sent(), ["x\n"]);
-  assertEquals(log[3], ["echo", "\b \b\b \b\b \b"]);
+  assertEquals(log[3], ["echo", "\b\b\b   \b\b\b"]);
 });
 
 Deno.test("Ctrl-D ends the input on an empty line and sends a partial line as it is; nothing is taken after the end", () => {

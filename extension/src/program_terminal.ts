@@ -70,6 +70,8 @@ export class ProgramTerminal implements vscode.Disposable {
 
   /** Writes program output; bare newlines become CRLF, as a terminal needs. */
   write(text: string): void {
+    // Where it leaves the cursor is where the line typed next begins (after a prompt), for erasing it.
+    this.#keys.shown(text);
     this.#show(text.replace(/\r?\n/g, "\r\n"));
   }
 
