@@ -95,7 +95,7 @@ export function validateEvent(value: unknown): string[] {
     if (!(name in o)) {
       if (!ADDED.has(`${type}.${name}`)) problems.push(`${type}.${name}: missing`);
     } else if (!_is(kind, o[name])) problems.push(`${type}.${name}: expected ${kind}, got ${JSON.stringify(o[name])}`);
-    else if (ENUMS[name] && !ENUMS[name].includes(o[name] as string)) {
+    else if (ENUMS[name] && o[name] !== null && !ENUMS[name].includes(o[name] as string)) {
       problems.push(`${type}.${name}: ${JSON.stringify(o[name])} is not one of ${ENUMS[name].join(", ")}`);
     }
   }

@@ -71,3 +71,39 @@ Deno.test("validateEvent accepts events written before the fields added within v
   assert.deepEqual(validateEvent({ ...ready, cgroup: 5 }), ["ready.cgroup: expected str?, got 5"]);
   assert.deepEqual(validateEvent({ ...ready, pid: undefined }).length, 1, "the others stay required");
 });
+
+Deno.test("validateEvent accepts a check outside a syscall (syscall_abi null) and refuses an unknown abi", () => {
+  const check = {
+    v: 1,
+    type: "check",
+    ts: 0,
+    time: "2026-01-02T03:04:05.000Z",
+    pid: 10,
+    tid: 11,
+    ppid: 1,
+    uid: 0,
+    euid: 0,
+    comm: "iou-wrk-10",
+    cap: 1,
+    cap_name: "cap_dac_override",
+    ret: 0,
+    verdict: "allowed",
+    errno: null,
+    syscall: null,
+    syscall_name: null,
+    syscall_abi: null,
+    opts: 0,
+    audit: true,
+    insetid: false,
+    opts_source: "inferred",
+    userns: null,
+    target_userns: null,
+    site: null,
+    site_reason: null,
+    script: null,
+  };
+  assert.deepEqual(validateEvent(check), []);
+  assert.deepEqual(validateEvent({ ...check, syscall: 2, syscall_name: "open", syscall_abi: "arm64" }), [
+    'check.syscall_abi: "arm64" is not one of x86_64, i386, x32',
+  ]);
+});
