@@ -1162,10 +1162,7 @@ class _Session {
   #stopTracer(): void {
     const now = performance.now();
     // A tracer stopped (SIGSTOP, a debugger, Ctrl-Z on its own) answers nothing: no second signal is waited for.
-    if (processStopped(this.tracer.pid)) {
-      this.#gaveUp = "it was stopped";
-      this.#killTracer("SIGKILL");
-    }
+    this.#killIfStopped();
     if (this.#stoppedAt === Infinity) {
       this.#stoppedAt = now;
       if (this.#interruptedAt === Infinity) this.#interruptTracer();
@@ -1174,6 +1171,14 @@ class _Session {
       this.#killTracer("SIGKILL");
     }
   }
+  /** Kills bpftrace if it is stopped (it would answer no signal, nor ever print the summary): true if it was. */
+  #killIfStopped(): boolean {
+    if (this.tracerStatus !== null || !processStopped(this.tracer.pid)) return false;
+    this.#gaveUp = "it was stopped";
+    this.#killTracer("SIGKILL");
+    return true;
+  }
+
   /** When a signal first asked bpftrace to stop. */
   #stoppedAt = Infinity;
   /** Why captrace killed bpftrace when asked to stop, or null. */
@@ -1395,11 +1400,13 @@ class _Session {
    */
   #interruptTracer(): void {
     if (this.#interruptedAt === Infinity) this.#interruptedAt = performance.now();
+    // A tracer stopped (SIGSTOP, a debugger) would never act on it: killed at once, as by #stopTracer.
+    if (this.#killIfStopped()) return;
     this.#killTracer("SIGINT");
     if (this.#retryTimer !== undefined) return;
     let sentAt = performance.now();
     this.#retryTimer = setInterval(() => {
-      if (this.#summaryBegun || this.tracerStatus !== null || this.#complete) {
+      if (this.#summaryBegun || this.tracerStatus !== null || this.#complete || this.#killIfStopped()) {
         clearInterval(this.#retryTimer);
         return;
       }
