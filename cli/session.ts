@@ -1667,7 +1667,11 @@ class _Session {
           this.ready = true;
           if (!o.json) {
             const where = this.cgroup === null ? "" : ` in cgroup ${printable(this.cgroup)}`;
-            _notice(o, this.sink, `Tracing capability checks (${this.probe})${where}… Hit Ctrl-C to end.`);
+            // SIGINT ignored when captrace started (a script's background job): Ctrl-C, or kill -INT, ends nothing.
+            const end = this.signals.ignored.includes("SIGINT")
+              ? "SIGINT is ignored, as it was when captrace started: SIGTERM ends it."
+              : "Hit Ctrl-C to end.";
+            _notice(o, this.sink, `Tracing capability checks (${this.probe})${where}… ${end}`);
           } else this.sink.line(JSON.stringify({ ...event, bpftrace: version }));
           if (this.#stopInputClosedEarly) _notice(o, this.sink, this.stopInput!.closedNotice);
           this.sink.flush();

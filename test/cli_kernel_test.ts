@@ -1210,6 +1210,16 @@ Deno.test("signals ignored when captrace started (nohup, a background job) stay 
   assert.deepEqual(events.filter((e) => e.type === "exit" && e.root).map((e) => [e.code, e.signal]), [[0, null]]);
   assert.equal(events.at(-1)?.type, "summary");
   await Promise.all([Deno.remove(out), Deno.remove(seen)]);
+  // Its banner does not say Ctrl-C ends it.
+  const text = await new Deno.Command("/bin/sh", {
+    args: ["-c", ...ignoring, ...CLI, "-o", "/dev/null", "--", "/bin/true"],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.match(
+    new TextDecoder().decode(text.stderr),
+    /^Tracing capability checks \(tracepoint\)… SIGINT is ignored, as it was when captrace started: SIGTERM ends it\.$/m,
+  );
 });
 
 Deno.test("a second SIGTERM kills the command's whole tree, not only its root, followed or not", async () => {
