@@ -50,6 +50,12 @@ interface _Binary {
   frames: Map<bigint, SourceFrame | string>;
 }
 
+/** A process's argv and working directory, when known without /proc (the launched command's). */
+interface _Argv {
+  argv: readonly string[];
+  cwd: string;
+}
+
 /** What a process was running at some point: the binary and, for an interpreter, the script. */
 interface _Image {
   binary: _Binary | null;
@@ -196,29 +202,45 @@ export class SiteResolver implements SiteAnnotator {
     const name = this.#options.command[0];
     if (name === undefined) return;
     // The launcher's own execs are not traced: the root runs the command from its first shown check on.
+    // Its argv is the command's, known here: /proc may show the launcher's yet, or nothing once it ended.
+    const argv = { argv: this.#options.command, cwd: Deno.cwd() };
     const p = this.#track(
-      resolveCommand(name).then((path) => this.#imageFromPath(path, pid), () => this.#imageFromProc(pid)),
+      resolveCommand(name).then((path) => this.#imageFromPath(path, pid, argv), () => this.#imageFromProc(pid)),
     );
     this.#push(pid, 0, p);
   }
 
   #learnExec(pid: number, ppid: number, ts: number, filename: string): void {
+    // What the process ran before: a `#!/usr/bin/env python3` script, whose interpreter env executes next.
+    const before = this.#procs.get(pid)?.history.at(-1) ?? null;
     // Read /proc now, while the process most likely still exists: argv and cwd are gone once it exits.
     const p = this.#track((async () => {
-      let path: string | null = filename;
-      if (!_isAbsolute(filename)) {
-        // A short-lived child is often gone already; it forked from its parent (a shell) with the same cwd.
-        const cwd = (await _readlink(`/proc/${pid}/cwd`)) ?? (await _readlink(`/proc/${ppid}/cwd`));
-        path = cwd ? `${cwd}/${filename}` : null;
-      }
-      if (path) return await this.#imageFromPath(path, pid);
-      const img = await this.#imageFromProc(pid);
-      if (img.reason === _gone().reason) {
-        img.reason = `${Reason.notFound} (relative path ${filename}; the process exited before its directory was read)`;
+      const img = await this.#imageOfExec(pid, ppid, filename);
+      if (img.binary?.interpreter && img.script === null && before !== null) {
+        // Gone before its argv was read: the interpreter env ran for the script is running that script.
+        const prev = before.image ?? await before.pending!;
+        const runner = prev.binary?.path ?? "";
+        if (prev.script !== null && (/\/env$/.test(runner) || runner === img.binary.path)) img.script = prev.script;
       }
       return img;
     })());
     this.#push(pid, ts, p);
+  }
+
+  /** The image of an exec of `filename`, made absolute against the process's directory (or its parent's). */
+  async #imageOfExec(pid: number, ppid: number, filename: string): Promise<_Image> {
+    let path: string | null = filename;
+    if (!_isAbsolute(filename)) {
+      // A short-lived child is often gone already; it forked from its parent (a shell) with the same cwd.
+      const cwd = (await _readlink(`/proc/${pid}/cwd`)) ?? (await _readlink(`/proc/${ppid}/cwd`));
+      path = cwd ? `${cwd}/${filename}` : null;
+    }
+    if (path) return await this.#imageFromPath(path, pid);
+    const img = await this.#imageFromProc(pid);
+    if (img.reason === _gone().reason) {
+      img.reason = `${Reason.notFound} (relative path ${filename}; the process exited before its directory was read)`;
+    }
+    return img;
   }
 
   /** The history entry of the image a check ran in, or null when the process is not known yet. */
@@ -328,7 +350,7 @@ export class SiteResolver implements SiteAnnotator {
   }
 
   /** The image for a file that was exec'd: an ELF program, or a `#!` script run by its interpreter. */
-  async #imageFromPath(path: string, pid: number): Promise<_Image> {
+  async #imageFromPath(path: string, pid: number, known: _Argv | null = null): Promise<_Image> {
     const head = await _readHead(path);
     if (!head) return { binary: null, reason: `${Reason.notFound}: ${path}`, script: null, cs: null };
     let binPath = path;
@@ -349,21 +371,25 @@ export class SiteResolver implements SiteAnnotator {
       return { binary: null, reason: `${Reason.notElf}: ${path}`, script: null, cs: null };
     }
     const binary = await this.#binary(binPath);
-    if (binary.interpreter && script === null) script = await this.#scriptOf(pid);
+    if (binary.interpreter && script === null) script = await this.#scriptOf(pid, known);
     return { binary, reason: null, script, cs: null };
   }
 
-  async #scriptOf(pid: number): Promise<string | null> {
+  /** The script of an interpreter process: from its argv as given (`known`), else as /proc shows it. */
+  async #scriptOf(pid: number, known: _Argv | null): Promise<string | null> {
     let argv: string[];
-    try {
-      argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`)).split("\0");
-    } catch {
-      return null;
+    if (known !== null) argv = [...known.argv];
+    else {
+      try {
+        argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`)).split("\0");
+      } catch {
+        return null;
+      }
+      if (argv.at(-1) === "") argv.pop();
     }
-    if (argv.at(-1) === "") argv.pop();
     const s = scriptFromArgv(argv);
     if (s === null || _isAbsolute(s)) return s;
-    const cwd = await _readlink(`/proc/${pid}/cwd`);
+    const cwd = known?.cwd ?? await _readlink(`/proc/${pid}/cwd`);
     // `python3 ./app.py`: the file's path, as an editor names it, without the `./`.
     return cwd ? posix.normalize(`${cwd}/${s}`) : s;
   }

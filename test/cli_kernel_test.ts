@@ -623,6 +623,31 @@ Deno.test("exec events carry the file name as given to execve, relative and fd p
   assert.deepEqual(names.slice(1), ["./true", "/usr/bin/env", "/dev/fd/3", "./true"], JSON.stringify(names));
 });
 
+Deno.test("--sites names the script of a short-lived interpreter: the command's, and one run by #!/usr/bin/env", async () => {
+  await requireTracing();
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  try {
+    await Deno.chmod(dir, 0o755);
+    // The shell itself makes the check (its hard limit lowered, then raised: cap_sys_resource), and ends at once.
+    const body = "ulimit -n 512; ulimit -n 1024 2>/dev/null; exit 0\n";
+    const plain = `${dir}/limit.sh`;
+    const viaEnv = `${dir}/limit-env.sh`;
+    await Deno.writeTextFile(plain, body);
+    await Deno.writeTextFile(viaEnv, "#!/usr/bin/env sh\n" + body);
+    await Deno.chmod(viaEnv, 0o755);
+    for (const command of [["/bin/sh", plain], [viaEnv]]) {
+      const { code, stderr, events } = await runJson(["--sites", "-u", "nobody", "--", ...command]);
+      assert.equal(code, 0, stderr);
+      const checks = events.filter((e) => e.type === "check" && e.cap_name === "cap_sys_resource");
+      assert.ok(checks.length > 0, `${command.join(" ")}: the shell's check`);
+      const script = command.at(-1);
+      assert.deepEqual(checks.map((e) => e.script), checks.map(() => script), command.join(" "));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a traced exec of a file with capabilities makes a no-audit cap_sys_ptrace check, not one it needs", async () => {
   await requireTracing();
   // As under strace: the exec asks whether the tracer could have the capabilities the program gains
