@@ -76,12 +76,13 @@ export class Sink {
 
   /**
    * Counts the line queued next as one of those whose fate is told (see written): a check's. Those not written were
-   * queued once writing had failed, or went in the write that failed (part of it may be out).
+   * queued once writing had failed, or were not wholly out when the write failed (a full disk takes part of it).
    */
   mark(): void {
-    this.#queued++;
+    this.#marks.push(this.out.length);
   }
-  #queued = 0;
+  /** Where in `out` each marked line queued since the last flush starts. */
+  #marks: number[] = [];
   #written = 0;
 
   /** Marked lines written out. */
@@ -94,8 +95,8 @@ export class Sink {
     if (this.out.length === 0) return;
     const data = this.out.view();
     this.out.clear(); // the bytes stay valid until the next write into out
-    const marks = this.#queued;
-    this.#queued = 0;
+    const marks = this.#marks;
+    this.#marks = [];
     if (this.#broken) return;
     const w = this.#file ?? Deno.stderr;
     let off = 0;
@@ -108,10 +109,11 @@ export class Sink {
         // reports it. A reader of stderr a launched command shares that went away is not one: its run goes on.
         this.#broken = true;
         if (!(e instanceof Deno.errors.BrokenPipe) || !this.#sharedWithCommand) this.#failure ??= e as Error;
+        this.#written += linesWithin(data, marks, off);
         return;
       }
     }
-    this.#written += marks;
+    this.#written += marks.length;
   }
 
   #broken = false;
@@ -132,6 +134,30 @@ export class Sink {
     if (this.#file !== Deno.stdout) this.#file?.close();
     this.#file = null;
   }
+}
+
+/**
+ * How many of the lines starting at `starts` (ascending offsets into `data`) end, newline included, within its first
+ * `written` bytes: those a write that failed part way put out whole.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { linesWithin } from "./sink.ts";
+ * const data = new TextEncoder().encode("a\nbb\nccc\n");
+ * assert.equal(linesWithin(data, [0, 2, 5], 6), 2);
+ * assert.equal(linesWithin(data, [0, 2, 5], 5), 2);
+ * assert.equal(linesWithin(data, [0, 2, 5], 4), 1);
+ * ```
+ */
+export function linesWithin(data: Uint8Array, starts: readonly number[], written: number): number {
+  let n = 0;
+  for (const start of starts) {
+    const end = data.indexOf(10, start);
+    if (end < 0 || end >= written) break;
+    n++;
+  }
+  return n;
 }
 
 /** Where the piece of `data` from `off` ends: its last whole line within PIPE_BUF bytes (a longer line as it is). */

@@ -464,6 +464,29 @@ Deno.test("a trace that cannot be written stops the command and exits 1 with the
   assert.match(eio.stderr, /^Write the trace elsewhere with -o FILE$/m);
 });
 
+Deno.test("a disk that fills part way: the checks shown are those whose lines are in the file, the rest dropped", async () => {
+  await requireTracing();
+  const loop = await fixture("caps_loop");
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  const mount = await new Deno.Command("mount", { args: ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir] }).output();
+  assert.equal(mount.code, 0, "mount a small tmpfs");
+  try {
+    const r = await runCli(["-u", "nobody", "-o", `${dir}/trace.txt`, "--", loop, "100000"], { killAfterMs: 30_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /No space left on device/);
+    const lines = (await Deno.readTextFile(`${dir}/trace.txt`)).split("\n").filter((l) =>
+      / "cap_setgid" -> -1 /.test(l)
+    );
+    assert.ok(lines.length > 0, "part of the trace is in the file");
+    const m = / (\d+) checks seen, (\d+) shown, (\d+) dropped \(the trace could not be written\), /.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    assert.equal(Number(m[2]), lines.length, m[0]);
+  } finally {
+    await new Deno.Command("umount", { args: [dir] }).output();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a -o pipe whose reader goes away stops the command and exits 1: nobody reads the trace", async () => {
   await requireTracing();
   const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
