@@ -332,6 +332,7 @@ export function parseOptions(argv: readonly string[]): Options {
   // Nor an empty baseline (`--baseline "$UNSET"` in CI) "no baseline": the check would pass whatever is needed.
   if (opt.baseline === "") throw _usage("Invalid baseline file ''");
   if (opt.control === "") throw _usage("Invalid control FIFO ''");
+  if (opt.bpftrace === "") throw _usage("Invalid bpftrace path ''");
   if (opt.control !== undefined && values["stdin-control"]) throw _usage("Give --stdin-control or --control, not both");
   if (command.length === 0 && argv.includes("--") && pid === null) {
     throw _usage("No command after '--' (leave out '--' to trace the whole system)");

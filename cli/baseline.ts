@@ -19,9 +19,14 @@ export async function readBaseline(path: string): Promise<string[]> {
     return parseBaseline(text);
   } catch (e) {
     throw new CaptraceError(
-      `The baseline '${path}' is not valid: ${(e as Error).message}`,
+      `The baseline '${path}' is not valid: ${_lowerFirst((e as Error).message)}`,
       "Use a --json trace with a summary, or capability names",
       ExitCode.USAGE,
     );
   }
+}
+
+/** `text` with its first letter lower case, to follow a colon ("The baseline JSON..." → "the baseline JSON..."). */
+function _lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }

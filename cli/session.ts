@@ -753,7 +753,7 @@ class _Session {
     // The summary says so too: a --json reader, or a --baseline run in CI, sees no notice.
     const were = running.length === 1 ? "1 process it started was" : `${running.length} processes it started were`;
     this.#outliving = `The traced command ended while ${were} still running (${shown.join(", ")}): ` +
-      "checks they made later are not covered.";
+      `checks ${running.length === 1 ? "it" : "they"} made later are not covered.`;
   }
   /** The summary note's sentence about processes that outlived the root, if any did. */
   #outliving = "";

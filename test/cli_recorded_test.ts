@@ -416,6 +416,7 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
       [["--control", "", "--", "ls"], "Invalid control FIFO ''"],
       [["--control", "a", "--control", "b", "--", "ls"], "Give --control once"],
       [["--control", "a", "--stdin-control", "--", "ls"], "Give --stdin-control or --control, not both"],
+      [["--bpftrace=", "--", "ls"], "Invalid bpftrace path ''"],
       [["--stop-with", "0", "--", "ls"], "Invalid pid '0' for --stop-with"],
       [["--stop-with", "me", "--", "ls"], "Invalid pid 'me' for --stop-with"],
       [["--stop-with", "1", "--stop-with", "2", "--", "ls"], "Give --stop-with once"],
@@ -457,6 +458,11 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
   assert.equal(base.code, 2);
   assert.match(base.stderr, /^captrace: Cannot read the baseline '\/nonexistent\/base': /);
   assert.match(base.stderr, /\nGive a --json trace with a summary, or a file of capability names\n$/);
+  // A reason after a colon goes on the sentence, lower case.
+  const noSummary = await temp('{"v":1,"type":"lost","count":1}\n');
+  const bad = await runCli(["--baseline", noSummary, "--", "ls"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^captrace: The baseline '.*' is not valid: the baseline JSON has no summary event /);
   // --control needs a FIFO: a file's end would stop the trace at once; a missing one is said as such.
   const plain = await Deno.makeTempFile();
   for (
