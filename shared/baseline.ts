@@ -87,16 +87,18 @@ function _words(line: string): string[] {
 
 /**
  * A line without its comment. The comments of captrace's own setcap section name the capabilities of programs it
- * gives no plain setcap line for (a script, an interpreter, a file of a container's): `... run there: setcap
- * cap_chown+ep /bin/x` and `... grant cap_chown,cap_kill to ...` keep that command or that list, so that the section
- * pasted into a file is a baseline of all it recommends.
+ * gives no plain setcap line for (a script, an interpreter, a file of a container's, one it could not find or name):
+ * their command or list is kept, so that the section pasted into a file is a baseline of all it recommends. Other
+ * comments are only comments.
  */
 function _uncomment(line: string): string {
   const hash = line.indexOf("#");
   if (hash < 0) return line;
   const comment = line.slice(hash + 1);
-  const there = /\brun there: (setcap\s.*)$/.exec(comment);
-  const grant = /\bgrant (\S+) to /.exec(comment);
+  const there = /\(a container's files, not this system's\), run there: (setcap\s.*)$/.exec(comment);
+  const grant =
+    /[;:] grant (\S+) to (?:its service or container instead \(below\)|each program's file by its full path|that file by its full path)/
+      .exec(comment);
   return `${line.slice(0, hash)} ${there?.[1] ?? grant?.[1] ?? ""}`.trim();
 }
 

@@ -116,6 +116,11 @@ Deno.test("parseBaseline keeps the capabilities of captrace's own setcap comment
 
 Deno.test("parseBaseline ignores comments and blank lines", () => {
   assert.deepEqual(parseBaseline("# needed by ping\ncap_net_raw # raw sockets\n   \n# end"), ["CAP_NET_RAW"]);
+  // Only captrace's own comments name capabilities: a person's that reads alike is a comment.
+  assert.deepEqual(parseBaseline("# we grant these to the web service\ncap_net_bind_service"), [
+    "CAP_NET_BIND_SERVICE",
+  ]);
+  assert.deepEqual(parseBaseline("cap_chown # to run there: setcap is run by ansible"), ["CAP_CHOWN"]);
 });
 
 Deno.test("parseBaseline gives an empty list for an empty file", () => {

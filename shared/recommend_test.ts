@@ -1,6 +1,7 @@
 /** Tests of the recommendation: which capabilities, narrowing, and every paste-ready format. */
 
 import assert from "node:assert/strict";
+import { parseBaseline } from "./baseline.ts";
 import { formats, recommend } from "./recommend.ts";
 import type { AggEntry } from "./correlator.ts";
 import { ProgramUsage } from "./program_usage.ts";
@@ -87,6 +88,7 @@ Deno.test("recommend names no file when the program is not known (system-wide, i
       "an exec it saw): grant cap_chown to each program's file by its full path, or to its service or container " +
       "(below)",
   );
+  assert.deepEqual(parseBaseline(found.setcap), ["CAP_NET_RAW", "CAP_CHOWN"], "a baseline of it");
   // Nothing needed: nothing to remove from no file.
   assert.equal(
     recommend({ agg: [], narrowings: [], alone: new Map() }).setcap,
@@ -326,6 +328,7 @@ Deno.test("recommend comments out setcap for a script, and names its capabilitie
     "# '/opt/my tool/run.sh' is a script: the kernel ignores file capabilities on scripts; grant cap_sys_resource " +
       "to its service or container instead (below)\nsetcap cap_chown+ep /usr/bin/chown",
   );
+  assert.deepEqual(parseBaseline(r.setcap), ["CAP_SYS_RESOURCE", "CAP_CHOWN"], "a baseline of it");
   assert.deepEqual(r.programs[0], {
     path: "/opt/my tool/run.sh",
     placed: true,
@@ -418,6 +421,8 @@ Deno.test("recommend names a container's file with its mount namespace, apart fr
       "# /usr/bin/python3 (in mount namespace mnt:[4026532301]) is an interpreter: setcap on it would grant cap_chown " +
       "to every script it runs; grant cap_chown to its service or container instead (below)",
   );
+  // The section, comments and all, is a baseline of every capability it names.
+  assert.deepEqual(parseBaseline(r.setcap).sort(), [...new Set(r.programs.flatMap((p) => p.capabilities))].sort());
   // Nothing needed: not a line to run on the host, where the path may name another file.
   assert.equal(
     recommend({ agg: [], narrowings: [], alone: new Map(), root: inContainer }).setcap,
