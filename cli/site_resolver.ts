@@ -2,6 +2,7 @@
 
 import { posix } from "node:path";
 import { findTool } from "./system_tools.ts";
+import { sameFile } from "./procfs.ts";
 import type { Options } from "./args.ts";
 import type { SiteAnnotator } from "./session.ts";
 import { resolveCommand } from "./launcher.ts";
@@ -63,6 +64,8 @@ interface _Image {
   script: string | null;
   /** The process's start_code as first seen with this image, to catch a wrong guess. */
   cs: bigint | null;
+  /** An interpreter whose argv could not be read (the process gone): its script is not known, rather than none. */
+  argvGone?: boolean;
 }
 
 interface _Entry {
@@ -109,6 +112,13 @@ async function _readlink(path: string): Promise<string | null> {
   } catch {
     return null;
   }
+}
+
+/** True when paths `a` and `b` name one file (`/bin/sh` and `/usr/bin/sh` where /bin is a link to /usr/bin). */
+async function _sameFile(a: string, b: string | undefined): Promise<boolean> {
+  if (a === "" || b === undefined) return false;
+  const [x, y] = await Promise.all([Deno.stat(a).catch(() => null), Deno.stat(b).catch(() => null)]);
+  return sameFile(x, y);
 }
 
 function _isAbsolute(p: string): boolean {
@@ -216,11 +226,14 @@ export class SiteResolver implements SiteAnnotator {
     // Read /proc now, while the process most likely still exists: argv and cwd are gone once it exits.
     const p = this.#track((async () => {
       const img = await this.#imageOfExec(pid, ppid, filename);
-      if (img.binary?.interpreter && img.script === null && before !== null) {
-        // Gone before its argv was read: the interpreter env ran for the script is running that script.
+      if (img.argvGone && before !== null) {
+        // Gone before its argv was read: the interpreter env ran for the script (or that its #! line names, when
+        // env was gone too) is running that script.
         const prev = before.image ?? await before.pending!;
         const runner = prev.binary?.path ?? "";
-        if (prev.script !== null && (/\/env$/.test(runner) || runner === img.binary.path)) img.script = prev.script;
+        if (prev.script !== null && (/\/env$/.test(runner) || await _sameFile(runner, img.binary?.path))) {
+          img.script = prev.script;
+        }
       }
       return img;
     })());
@@ -371,19 +384,29 @@ export class SiteResolver implements SiteAnnotator {
       return { binary: null, reason: `${Reason.notElf}: ${path}`, script: null, cs: null };
     }
     const binary = await this.#binary(binPath);
-    if (binary.interpreter && script === null) script = await this.#scriptOf(pid, known);
-    return { binary, reason: null, script, cs: null };
+    if (!binary.interpreter || script !== null) return { binary, reason: null, script, cs: null };
+    const found = await this.#scriptOf(pid, known);
+    return {
+      binary,
+      reason: null,
+      script: found ?? null,
+      cs: null,
+      ...(found === undefined ? { argvGone: true } : {}),
+    };
   }
 
-  /** The script of an interpreter process: from its argv as given (`known`), else as /proc shows it. */
-  async #scriptOf(pid: number, known: _Argv | null): Promise<string | null> {
+  /**
+   * The script of an interpreter process: from its argv as given (`known`), else as /proc shows it; null when it
+   * runs none (`sh -c`), undefined when its argv is gone.
+   */
+  async #scriptOf(pid: number, known: _Argv | null): Promise<string | null | undefined> {
     let argv: string[];
     if (known !== null) argv = [...known.argv];
     else {
       try {
         argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`)).split("\0");
       } catch {
-        return null;
+        return undefined;
       }
       if (argv.at(-1) === "") argv.pop();
     }

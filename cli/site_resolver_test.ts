@@ -190,3 +190,37 @@ Deno.test("site resolver: no-audit checks are not resolved unless shown (-v)", a
   assert.equal(c.site_reason, null);
   await r.close();
 });
+
+Deno.test("an interpreter that a script's process runs next is given the script only when its argv is gone", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "captrace-resolver-" });
+  // A live `sh -c ...`: inline code, no script, whatever the process ran before.
+  const live = new Deno.Command("/bin/sh", { args: ["-c", "sleep 30; true"] }).spawn();
+  try {
+    const run = `${dir}/run.sh`;
+    const viaEnv = `${dir}/env.sh`;
+    await Deno.writeTextFile(run, "#!/bin/sh\ntrue\n");
+    await Deno.writeTextFile(viaEnv, "#!/usr/bin/env sh\ntrue\n");
+    const sh = Deno.realPathSync("/bin/sh");
+    const exec = (pid: number, filename: string, ts: number): Output => ({
+      event: { v: 1, type: "exec", ts, pid, ppid: 1, comm: "sh", filename } as Event,
+    });
+    const traced = async (pid: number, script: string) => {
+      const c = check(pid, { comm: "sh" });
+      const r = new SiteResolver(parseOptions(["--sites", "-p", "1"]));
+      await r.annotate([exec(pid, script, 1_000), exec(pid, sh, 1_500), {
+        event: c,
+        raw: { ra: 0x1234n, cs: 0x1000n },
+      }]);
+      await r.close();
+      return c.script;
+    };
+    await new Promise((r) => setTimeout(r, 100)); // its exec of sh -c done
+    assert.equal(await traced(live.pid, run), null, "sh -c runs no script");
+    // Gone: env ran the shell for the script (env was gone too: the #! line names it), which runs that script.
+    assert.equal(await traced(GONE, viaEnv), viaEnv);
+  } finally {
+    live.kill();
+    await live.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
