@@ -109,10 +109,12 @@ export function substituteVariables(
         return dir().split("/").pop() ?? "";
       case "fileWorkspaceFolder":
         return _need(ctx.fileWorkspaceFolder ?? null, whole);
+      case "fileWorkspaceFolderBasename":
+        return _need(ctx.fileWorkspaceFolder ?? null, whole).split("/").pop() ?? "";
       case "relativeFile":
         return relative(file());
       case "relativeFileDirname":
-        return relative(dir());
+        return relative(dir()) || ".";
       case "lineNumber":
         return String(_need(ctx.lineNumber ?? null, whole));
       case "selectedText":
@@ -157,7 +159,19 @@ export function askedVariables(launch: LaunchConfig): string[] {
     else if (typeof value === "object" && value !== null) Object.values(value).forEach(visit);
   };
   const config = effectiveConfig(launch);
-  for (const key of ["program", "args", "cwd", "env", "environment", "runtimeExecutable", "runtimeArgs", "python"]) {
+  for (
+    const key of [
+      "program",
+      "args",
+      "cwd",
+      "env",
+      "envFile",
+      "environment",
+      "runtimeExecutable",
+      "runtimeArgs",
+      "python",
+    ]
+  ) {
     visit(config[key]);
   }
   return [...found];

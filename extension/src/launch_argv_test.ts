@@ -32,7 +32,7 @@ Deno.test("variables are substituted, unknown ones refused", () => {
   );
 });
 
-Deno.test("every variable VS Code gives a launch configuration is substituted", () => {
+Deno.test("VS Code's variables for a launch configuration are substituted (all but the few about extensions and tasks)", () => {
   const full: VariableContext = {
     ...ctx,
     file: "/ws/app/src/main.test.c",
@@ -47,6 +47,7 @@ Deno.test("every variable VS Code gives a launch configuration is substituted", 
   const cases: [string, string][] = [
     ["${workspaceFolder:lib}/a", "/ws/lib/a"],
     ["${fileWorkspaceFolder}", "/ws/app"],
+    ["${fileWorkspaceFolderBasename}", "app"],
     ["${relativeFile}", "src/main.test.c"],
     ["${relativeFileDirname}", "src"],
     ["${fileExtname}", ".c"],
@@ -62,6 +63,8 @@ Deno.test("every variable VS Code gives a launch configuration is substituted", 
     substituteVariables("${fileBasenameNoExtension}${fileExtname}", { ...ctx, file: "/h/.bashrc" }),
     ".bashrc",
   );
+  // A file at its folder's root is in ".".
+  assertEquals(substituteVariables("${relativeFileDirname}", { ...full, file: "/ws/app/main.c" }), ".");
   throws(() => substituteVariables("${workspaceFolder:nope}", full), /No workspace folder is named "nope"/);
   throws(() => substituteVariables("${input:other}", full), /Cannot resolve \$\{input:other\} here/);
   throws(() => substituteVariables("${nope}", full), /Unsupported variable/);
@@ -75,6 +78,7 @@ Deno.test("askedVariables lists the variables the editor must resolve, once each
     env: { TOKEN: "${input:token}" },
     environment: [{ name: "A", value: "${input:a}" }],
     linux: { cwd: "${input:dir}" },
+    envFile: "${workspaceFolder}/${input:stage}.env",
     preLaunchTask: "${input:ignored}",
   });
   assertEquals(names, [
@@ -83,6 +87,7 @@ Deno.test("askedVariables lists the variables the editor must resolve, once each
     "config:app.level",
     "input:dir",
     "input:token",
+    "input:stage",
     "input:a",
   ]);
 });
