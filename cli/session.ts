@@ -185,6 +185,14 @@ function _notice(options: Options, sink: Sink, text: string): void {
 export async function runSession(options: Options, hooks: SessionHooks = {}): Promise<number> {
   // --stop-with's process: its end stops the trace, and gives up any wait below (nobody would ever come).
   const stopWith = options.stopWith === null ? null : await processStop(options.stopWith);
+  if (stopWith !== null && !stopWith.running) {
+    stopWith.close();
+    throw new CaptraceError(
+      `Process ${options.stopWith} given to --stop-with is not running: nothing was traced`,
+      "Give --stop-with a process that runs for as long as the trace is to run",
+      ExitCode.TRACE_FAILED,
+    );
+  }
   try {
     return await _run(options, hooks, stopWith);
   } finally {
@@ -1668,9 +1676,13 @@ class _Session {
           if (!o.json) {
             const where = this.cgroup === null ? "" : ` in cgroup ${printable(this.cgroup)}`;
             // SIGINT ignored when captrace started (a script's background job): Ctrl-C, or kill -INT, ends nothing.
-            const end = this.signals.ignored.includes("SIGINT")
-              ? "SIGINT is ignored, as it was when captrace started: SIGTERM ends it."
-              : "Hit Ctrl-C to end.";
+            const ignored = this.signals.ignored;
+            const ender = (["SIGTERM", "SIGHUP", "SIGQUIT"] as const).find((sig) => !ignored.includes(sig));
+            const end = !ignored.includes("SIGINT")
+              ? "Hit Ctrl-C to end."
+              : `SIGINT is ignored, as it was when captrace started: ${
+                ender ? `${ender} ends it.` : "so are SIGTERM, SIGHUP and SIGQUIT; only SIGKILL ends it (no summary)."
+              }`;
             _notice(o, this.sink, `Tracing capability checks (${this.probe})${where}… ${end}`);
           } else this.sink.line(JSON.stringify({ ...event, bpftrace: version }));
           if (this.#stopInputClosedEarly) _notice(o, this.sink, this.stopInput!.closedNotice);

@@ -91,6 +91,8 @@ async function _writerHeld(fifo: Deno.FileInfo): Promise<number | null> {
 
 /** A process whose end stops the trace (--stop-with): `ended` settles when it has ended. */
 export interface ProcessStop extends StopInput {
+  /** False when the process was not running when it was first looked at. */
+  readonly running: boolean;
   readonly ended: Promise<void>;
   /** Stops watching. */
   close(): void;
@@ -117,6 +119,7 @@ export async function processStop(pid: number): Promise<ProcessStop> {
     }, PROCESS_POLL_MS);
   });
   return {
+    running: started !== null,
     ended,
     read: () => ended.then(() => null),
     close: () => clearInterval(timer),

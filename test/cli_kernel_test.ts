@@ -1229,6 +1229,15 @@ Deno.test("--stop-with: its process's end ends a wait for -o's reader or --contr
       );
       assert.deepEqual(await processesMatching(marker), [], "the command never ran");
     }
+    // One not running at all (ended and reaped): said as such, whatever captrace would have opened.
+    const ended = new Deno.Command("/bin/true").spawn();
+    await ended.status;
+    const r = await runCli(["--stop-with", String(ended.pid), "-o", `${dir}/trace.txt`, "--", "/bin/true"]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr.split("\n")[0],
+      `captrace: Process ${ended.pid} given to --stop-with is not running: nothing was traced`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -1258,16 +1267,25 @@ Deno.test("signals ignored when captrace started (nohup, a background job) stay 
   assert.deepEqual(events.filter((e) => e.type === "exit" && e.root).map((e) => [e.code, e.signal]), [[0, null]]);
   assert.equal(events.at(-1)?.type, "summary");
   await Promise.all([Deno.remove(out), Deno.remove(seen)]);
-  // Its banner does not say Ctrl-C ends it.
-  const text = await new Deno.Command("/bin/sh", {
-    args: ["-c", ...ignoring, ...CLI, "-o", "/dev/null", "--", "/bin/true"],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.match(
-    new TextDecoder().decode(text.stderr),
-    /^Tracing capability checks \(tracepoint\)… SIGINT is ignored, as it was when captrace started: SIGTERM ends it\.$/m,
-  );
+  // Its banner does not say Ctrl-C ends it, but a signal that does.
+  for (
+    const [traps, end] of [
+      ["INT HUP", "SIGTERM ends it."],
+      ["INT TERM", "SIGHUP ends it."],
+      ["INT TERM HUP QUIT", "so are SIGTERM, SIGHUP and SIGQUIT; only SIGKILL ends it (no summary)."],
+    ]
+  ) {
+    const text = await new Deno.Command("/bin/sh", {
+      args: ["-c", `trap '' ${traps}; exec "$@"`, "sh", Deno.execPath(), ...CLI, "-o", "/dev/null", "--", "/bin/true"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const first = new TextDecoder().decode(text.stderr).split("\n").find((l) => l.startsWith("Tracing"));
+    assert.equal(
+      first,
+      `Tracing capability checks (tracepoint)… SIGINT is ignored, as it was when captrace started: ${end}`,
+    );
+  }
 });
 
 Deno.test("a second SIGTERM kills the command's whole tree, not only its root, followed or not", async () => {
