@@ -17,6 +17,9 @@ export interface LineInputSink {
 }
 
 const ESC = "\x1b";
+/** A terminal escape sequence: CSI (colours, cursor moves), OSC (a title, ended by BEL or ST), or ESC and one key. */
+// deno-lint-ignore no-control-regex
+const ESCAPE_SEQUENCE = /\x1b(?:\[[0-?]*[ -\/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/;
 
 /** Characters a terminal shows two columns wide (East Asian wide and full-width forms, emoji). */
 const WIDE =
@@ -79,10 +82,13 @@ export class LineInput {
     return this.#ended;
   }
 
-  /** The program wrote `text` to the terminal: the line typed next begins where it left the cursor. */
+  /**
+   * The program wrote `text` to the terminal: the line typed next begins where it left the cursor. Its escape
+   * sequences (a coloured prompt's) take no column.
+   */
   shown(text: string): void {
     let col = this.#start;
-    for (const ch of text) col = columnAfter(ch, col);
+    for (const part of text.split(ESCAPE_SEQUENCE)) for (const ch of part) col = columnAfter(ch, col);
     this.#start = col;
   }
 

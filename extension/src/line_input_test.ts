@@ -61,6 +61,12 @@ Deno.test("Backspace and Ctrl-U erase the columns a character took: a wide one's
   assertEquals(log.at(-1), ["echo", "\b".repeat(4) + "    " + "\b".repeat(4)]);
   input.take("x\r");
   assertEquals(sent(), ["x\n"]);
+  // A coloured prompt's escape sequences take no column: after "Name: " (6), a tab takes 2.
+  input.take("\r");
+  input.shown("\x1b[1;32mName:\x1b[0m \x1b]0;title\x07");
+  input.take("\t\x7f");
+  assertEquals(log.at(-1), ["echo", "\b\b  \b\b"]);
+  input.take("\r");
   // A new line starts at column 0: a tab there takes eight.
   input.take("\t\x7f");
   assertEquals(log.at(-1), ["echo", "\b".repeat(8) + " ".repeat(8) + "\b".repeat(8)]);
