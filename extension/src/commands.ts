@@ -16,6 +16,7 @@ import {
   type VariableContext,
 } from "./launch_argv.ts";
 import { runPreLaunchTask } from "./pre_launch_task.ts";
+import { interpreterName, scriptFromArgv } from "../../shared/interpreter.ts";
 import { processLabel } from "./process_match.ts";
 import { readProcessTable } from "./proc_table.ts";
 import type { TraceManager } from "./trace_manager.ts";
@@ -140,6 +141,21 @@ async function askInput(inputs: unknown[], id: string): Promise<unknown> {
     default:
       throw new TypeError(`The launch.json input ${JSON.stringify(id)} has a type captrace cannot ask for`);
   }
+}
+
+/** The program process `pid` runs, as a run's is named: its executable, or for an interpreter its script. */
+function attachedProgram(pid: number): string | null {
+  const exe = procLink(pid, "exe");
+  if (exe === null || interpreterName(exe) === null) return exe;
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
+    const script = scriptFromArgv(argv);
+    const cwd = procLink(pid, "cwd");
+    if (script !== null && (script.startsWith("/") || cwd !== null)) return path.resolve(cwd ?? "/", script);
+  } catch {
+    // gone: its executable it is
+  }
+  return exe;
 }
 
 /** Where /proc/PID/exe or cwd leads (a deleted file's path without " (deleted)"), or null when it cannot be read. */
@@ -358,7 +374,7 @@ export async function attachCommand(
     label: `pid ${pid}`,
     target: { pid },
     cwd: procLink(pid, "cwd"),
-    program: procLink(pid, "exe"),
+    program: attachedProgram(pid),
     note: "Attached to a running process: checks made before the attach are not shown.",
   });
   if (session) onStart(session);
