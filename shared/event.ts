@@ -227,3 +227,13 @@ export type Event =
   | LostEvent
   | SummaryEvent
   | ErrorEvent;
+
+/**
+ * Fields added within v1, per event type, and what their absence means: events written before a field existed have
+ * none, and a reader takes this value for it.
+ */
+export const ADDED_WITHIN_V1: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  ready: { cgroup: null },
+  check: { syscall_abi: null },
+  exit: { core_dumped: false },
+};

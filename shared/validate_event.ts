@@ -1,6 +1,6 @@
 /** Checks that a parsed JSON value is a valid NDJSON v1 event (the schema in NDJSON.md, the types in event.ts). */
 
-import type { Event } from "./event.ts";
+import { ADDED_WITHIN_V1, type Event } from "./event.ts";
 
 type Kind = "int" | "num" | "str" | "bool" | "int?" | "str?" | "bool?" | "obj?" | "array";
 
@@ -40,9 +40,6 @@ const SCHEMA: Record<Event["type"], Record<string, Kind>> = {
   summary: { capabilities: "array", recommendation: "obj?", totals: "obj?", probe: "str", limits: "array" },
   error: { message: "str", hint: "str?", exit_code: "int?" },
 };
-
-/** Fields added within v1: events written before them have none. */
-const ADDED = new Set(["ready.cgroup", "check.syscall_abi", "exit.core_dumped"]);
 
 const ENUMS: Record<string, readonly string[]> = {
   syscall_abi: ["x86_64", "i386", "x32"],
@@ -93,7 +90,7 @@ export function validateEvent(value: unknown): string[] {
   const problems: string[] = [];
   for (const [name, kind] of Object.entries(fields)) {
     if (!(name in o)) {
-      if (!ADDED.has(`${type}.${name}`)) problems.push(`${type}.${name}: missing`);
+      if (!(name in (ADDED_WITHIN_V1[type] ?? {}))) problems.push(`${type}.${name}: missing`);
     } else if (!_is(kind, o[name])) problems.push(`${type}.${name}: expected ${kind}, got ${JSON.stringify(o[name])}`);
     else if (ENUMS[name] && o[name] !== null && !ENUMS[name].includes(o[name] as string)) {
       problems.push(`${type}.${name}: ${JSON.stringify(o[name])} is not one of ${ENUMS[name].join(", ")}`);

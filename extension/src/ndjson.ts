@@ -1,6 +1,6 @@
 /** Splits a byte stream of NDJSON into lines and turns each line into a v1 event. */
 
-import type { ErrorEvent, Event } from "../../shared/event.ts";
+import { ADDED_WITHIN_V1, type ErrorEvent, type Event } from "../../shared/event.ts";
 
 const EVENT_TYPES: ReadonlySet<string> = new Set([
   "ready",
@@ -93,13 +93,8 @@ export function parseEventLine(line: string): ParsedLine {
     return { problem: `Unknown event type ${String(record.type)}`, skip: "type" };
   }
   // Fields added within v1 (NDJSON.md), absent from an older captrace's events: the values that mean "not known".
-  for (const [field, absent] of ADDED[record.type] ?? []) if (!(field in record)) record[field] = absent;
+  for (const [field, absent] of Object.entries(ADDED_WITHIN_V1[record.type] ?? {})) {
+    if (!(field in record)) record[field] = absent;
+  }
   return { event: record as unknown as Event };
 }
-
-/** Per event type, the fields added within v1 and what their absence means. */
-const ADDED: Readonly<Record<string, readonly (readonly [string, unknown])[]>> = {
-  ready: [["cgroup", null]],
-  check: [["syscall_abi", null]],
-  exit: [["core_dumped", false]],
-};
