@@ -167,6 +167,34 @@ const VALUE_FLAGS = new Set([
   "--control",
   "--stop-with",
 ]);
+/** captrace's options, for node:util's parseArgs. */
+const OPTIONS = {
+  pid: { type: "string", short: "p", multiple: true },
+  cgroup: { type: "string", multiple: true },
+  output: { type: "string", short: "o", multiple: true },
+  user: { type: "string", short: "u", multiple: true },
+  json: { type: "boolean" },
+  summary: { type: "boolean", short: "c" },
+  "summary-only": { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+  unique: { type: "boolean" },
+  sites: { type: "boolean" },
+  "no-follow": { type: "boolean" },
+  follow: { type: "boolean", short: "f" },
+  probe: { type: "string", multiple: true },
+  baseline: { type: "string", multiple: true },
+  "map-keys": { type: "string", multiple: true },
+  bpftrace: { type: "string", multiple: true },
+  debug: { type: "boolean" },
+  "stdin-control": { type: "boolean" },
+  control: { type: "string", multiple: true },
+  "stop-with": { type: "string", multiple: true },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
+/** captrace's long options, without their dashes. */
+const LONG_OPTIONS: readonly string[] = Object.keys(OPTIONS);
 const GO_FLAGS: Record<string, string> = { "-pid": "--pid", "-bpftrace": "--bpftrace", "-debug": "--debug" };
 
 function _usage(message: string): CaptraceError {
@@ -219,36 +247,23 @@ const PID_MAX = 4_194_303;
  */
 export function parseOptions(argv: readonly string[]): Options {
   const { flags, command } = _split(argv);
+  // A long option written with one dash (`-output f`) would be read as a group of short ones (`-o utput`): a
+  // mistake, not what its writer meant. (The original's -pid, -bpftrace and -debug are read as theirs.)
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i]!;
+    const name = /^-([a-z][a-z-]+)(?:=|$)/.exec(f)?.[1];
+    if (name !== undefined && LONG_OPTIONS.includes(name)) {
+      throw _usage(`Unknown option '-${name}' (one dash): did you mean --${name}?`);
+    }
+    if (_takesNext(f)) i++;
+  }
   let values;
   try {
     ({ values } = parseArgs({
       args: flags,
       strict: true,
       allowPositionals: false,
-      options: {
-        pid: { type: "string", short: "p", multiple: true },
-        cgroup: { type: "string", multiple: true },
-        output: { type: "string", short: "o", multiple: true },
-        user: { type: "string", short: "u", multiple: true },
-        json: { type: "boolean" },
-        summary: { type: "boolean", short: "c" },
-        "summary-only": { type: "boolean" },
-        verbose: { type: "boolean", short: "v" },
-        unique: { type: "boolean" },
-        sites: { type: "boolean" },
-        "no-follow": { type: "boolean" },
-        follow: { type: "boolean", short: "f" },
-        probe: { type: "string", multiple: true },
-        baseline: { type: "string", multiple: true },
-        "map-keys": { type: "string", multiple: true },
-        bpftrace: { type: "string", multiple: true },
-        debug: { type: "boolean" },
-        "stdin-control": { type: "boolean" },
-        control: { type: "string", multiple: true },
-        "stop-with": { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
+      options: OPTIONS,
     }));
   } catch (e) {
     // A value that starts with a dash (`-p -5`) is taken for an option: say which value is wrong, as for any other.
