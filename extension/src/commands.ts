@@ -29,7 +29,7 @@ interface ConfigPick extends vscode.QuickPickItem {
 }
 
 /** Launch configurations of every workspace folder, with their folder. */
-function launchConfigs(): {
+function _launchConfigs(): {
   config: LaunchConfig;
   folder: vscode.WorkspaceFolder;
 }[] {
@@ -45,7 +45,7 @@ function launchConfigs(): {
   return out;
 }
 
-function variables(
+function _variables(
   folder: vscode.WorkspaceFolder | undefined,
 ): VariableContext {
   const editor = vscode.window.activeTextEditor;
@@ -76,7 +76,7 @@ function variables(
  * The command of a launch configuration, its `command:`, `input:` and `config:` variables resolved first as F5
  * resolves them (running the command, asking the input); undefined when the user cancels an input.
  */
-async function launchCommand(
+async function _launchCommand(
   config: LaunchConfig,
   folder: vscode.WorkspaceFolder,
 ): Promise<TracedCommand | undefined> {
@@ -89,7 +89,7 @@ async function launchCommand(
       ? vscode.workspace.getConfiguration(undefined, folder.uri).get<unknown>(id)
       : kind === "command"
       ? await vscode.commands.executeCommand<unknown>(id, config)
-      : await askInput(inputs, id);
+      : await _askInput(inputs, id);
     if (value === undefined && kind !== "config") return undefined;
     if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
       throw new TypeError(`\${${name}} gave no text to put in the launch configuration`);
@@ -105,11 +105,11 @@ async function launchCommand(
     ).catch(() => undefined);
     if (typeof chosen === "string" && chosen !== "") launch = { ...config, python: chosen };
   }
-  return commandFromLaunchConfig(launch, { ...variables(folder), resolved });
+  return commandFromLaunchConfig(launch, { ..._variables(folder), resolved });
 }
 
 /** The answer to the launch.json input `id` (a promptString, a pickString or a command), undefined if cancelled. */
-async function askInput(inputs: unknown[], id: string): Promise<unknown> {
+async function _askInput(inputs: unknown[], id: string): Promise<unknown> {
   const input = inputs.find((i) => (i as { id?: unknown })?.id === id) as Record<string, unknown> | undefined;
   if (input === undefined) throw new TypeError(`No input with the id ${JSON.stringify(id)} in launch.json's inputs`);
   const description = typeof input.description === "string" ? input.description : undefined;
@@ -144,13 +144,13 @@ async function askInput(inputs: unknown[], id: string): Promise<unknown> {
 }
 
 /** The program process `pid` runs, as a run's is named: its executable, or for an interpreter its script. */
-function attachedProgram(pid: number): string | null {
-  const exe = procLink(pid, "exe");
+function _attachedProgram(pid: number): string | null {
+  const exe = _procLink(pid, "exe");
   if (exe === null || interpreterName(exe) === null) return exe;
   try {
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
     const script = scriptFromArgv(argv);
-    const cwd = procLink(pid, "cwd");
+    const cwd = _procLink(pid, "cwd");
     if (script !== null && (script.startsWith("/") || cwd !== null)) return path.resolve(cwd ?? "/", script);
   } catch {
     // gone: its executable it is
@@ -159,7 +159,7 @@ function attachedProgram(pid: number): string | null {
 }
 
 /** Where /proc/PID/exe or cwd leads (a deleted file's path without " (deleted)"), or null when it cannot be read. */
-function procLink(pid: number, link: "exe" | "cwd"): string | null {
+function _procLink(pid: number, link: "exe" | "cwd"): string | null {
   try {
     return fs.readlinkSync(`/proc/${pid}/${link}`).replace(/ \(deleted\)$/, "");
   } catch {
@@ -167,7 +167,7 @@ function procLink(pid: number, link: "exe" | "cwd"): string | null {
   }
 }
 
-function isExecutableFile(file: string): boolean {
+function _isExecutableFile(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();
@@ -177,13 +177,13 @@ function isExecutableFile(file: string): boolean {
 }
 
 /** Asks what to run: a launch configuration with a program, the active file if executable, or a typed command. */
-async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
+async function _pickCommand(name: unknown): Promise<TracedCommand | undefined> {
   // In Restricted Mode a workspace's launch configurations and files are its code, which VS Code runs none of (no
   // task, no debugging): only a command the user types is run.
   const trusted = vscode.workspace.isTrusted;
   // Those with a program on Linux (perhaps in their `linux` section).
   const configs = trusted
-    ? launchConfigs().filter(({ config }) => typeof effectiveConfig(config).program === "string")
+    ? _launchConfigs().filter(({ config }) => typeof effectiveConfig(config).program === "string")
     : [];
   if (typeof name === "string" && !trusted) {
     throw new TypeError(
@@ -198,7 +198,7 @@ async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
         `No launch configuration named ${JSON.stringify(name)} has a program`,
       );
     }
-    return await launchCommand(found.config, found.folder);
+    return await _launchCommand(found.config, found.folder);
   }
   const items: ConfigPick[] = configs.map(({ config, folder }) => ({
     what: "config",
@@ -209,7 +209,7 @@ async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
     detail: `launch.json · ${folder.name}`,
   }));
   const active = vscode.window.activeTextEditor?.document.uri;
-  if (trusted && active?.scheme === "file" && isExecutableFile(active.fsPath)) {
+  if (trusted && active?.scheme === "file" && _isExecutableFile(active.fsPath)) {
     items.push({
       what: "file",
       label: "Active file",
@@ -229,9 +229,9 @@ async function pickCommand(name: unknown): Promise<TracedCommand | undefined> {
   });
   if (!pick) return undefined;
   if (pick.what === "config") {
-    return await launchCommand(pick.config!, pick.folder!);
+    return await _launchCommand(pick.config!, pick.folder!);
   }
-  const cwd = variables(undefined).workspaceFolder;
+  const cwd = _variables(undefined).workspaceFolder;
   if (pick.what === "file") {
     return {
       argv: [active!.fsPath],
@@ -266,7 +266,7 @@ export async function runCommand(
 ): Promise<SessionNode | undefined> {
   let command: TracedCommand | undefined;
   try {
-    command = await pickCommand(name);
+    command = await _pickCommand(name);
   } catch (e) {
     void vscode.window.showErrorMessage(`Captrace: ${(e as Error).message}`);
     return undefined;
@@ -306,7 +306,7 @@ export async function debugCommand(
   debug: DebugTracing,
   name?: unknown,
 ): Promise<boolean> {
-  const configs = launchConfigs();
+  const configs = _launchConfigs();
   let chosen = typeof name === "string" ? configs.find(({ config }) => config.name === name) : undefined;
   if (typeof name === "string" && !chosen) {
     void vscode.window.showErrorMessage(
@@ -373,8 +373,8 @@ export async function attachCommand(
   const session = manager.start({
     label: `pid ${pid}`,
     target: { pid },
-    cwd: procLink(pid, "cwd"),
-    program: attachedProgram(pid),
+    cwd: _procLink(pid, "cwd"),
+    program: _attachedProgram(pid),
     note: "Attached to a running process: checks made before the attach are not shown.",
   });
   if (session) onStart(session);
