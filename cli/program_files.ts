@@ -70,8 +70,9 @@ export async function programFile(
       r !== null && r.kind !== "same" && r.ns === place.mntNs && (place.rootIno === 0 || r.ino === place.rootIno);
     const found = there(now) ? await _inItsRoot(path, pid, now) : null;
     if (found !== null) return found;
-    // Gone, or moved on since: its parent, where the exec was, can still read an absolute path.
-    const parent = there(now) || ppid === undefined || _ownPath(path, ppid) !== null ? null : await rootOf(ppid);
+    // Gone (perhaps since it was found there), or moved on since: its parent, where the exec was, can still read an
+    // absolute path.
+    const parent = ppid === undefined || _ownPath(path, ppid) !== null ? null : await rootOf(ppid);
     const viaParent = there(parent) ? await _inItsRoot(path, ppid!, parent) : null;
     if (viaParent !== null) return viaParent;
     return place.mntNs === here.mntNs
@@ -192,7 +193,7 @@ async function _executedIn(own: string, ino: number, ppid?: number): Promise<Pro
  */
 export type ProcessRoot =
   & { ns: number; ino: number }
-  & ({ kind: "same" } | { kind: "under"; dir: string } | { kind: "other" });
+  & ({ kind: "same" } | { kind: "under"; dir: string } | { kind: "other"; dir: string });
 
 let ours: Promise<{ ns: number; root: Deno.FileInfo } | null> | undefined;
 
@@ -214,12 +215,13 @@ export async function rootOf(pid: number): Promise<ProcessRoot | null> {
   const [theirs, ns, mine] = await Promise.all([_stat(`/proc/${pid}/root`), _nsOf(pid), _ourRoot()]);
   if (theirs === null || ns === null || mine === null) return null;
   const at = { ns, ino: theirs.ino! };
-  if (ns !== mine.ns) return { ...at, kind: "other" };
-  if (sameFile(theirs, mine.root)) return { ...at, kind: "same" };
-  // A chroot's link names its directory; a root out of captrace's tree reads as "/".
-  const dir = await Deno.readLink(`/proc/${pid}/root`).catch(() => null);
-  const there = dir !== null && dir !== "/" ? await _stat(dir) : null;
-  return sameFile(there, theirs) ? { ...at, kind: "under", dir: dir! } : { ...at, kind: "other" };
+  if (sameFile(theirs, mine.root) && ns === mine.ns) return { ...at, kind: "same" };
+  // A chroot's link names its directory: from captrace's root, or in another namespace from that namespace's root
+  // ("/" when the process is at that root); a root out of captrace's tree in its namespace reads as "/".
+  const dir = await Deno.readLink(`/proc/${pid}/root`).catch(() => null) ?? "/";
+  if (ns !== mine.ns) return { ...at, kind: "other", dir };
+  const there = dir !== "/" ? await _stat(dir) : null;
+  return sameFile(there, theirs) ? { ...at, kind: "under", dir } : { ...at, kind: "other", dir: "/" };
 }
 
 /**
@@ -234,17 +236,22 @@ async function _inItsRoot(
   root: Exclude<ProcessRoot, { kind: "same" }>,
 ): Promise<ProgramFile | null> {
   const base = root.kind === "under" ? root.dir : `/proc/${pid}/root`;
-  // The kernel's links (exe, cwd) name files from captrace's root under a chroot, from the process's otherwise.
+  // The kernel's links (exe, cwd) name files from captrace's root under a chroot, from the namespace's root in
+  // another namespace: from the process's root once its directory's path is taken off.
   const inside = (p: string | null): string | null => {
-    if (p === null || root.kind === "other") return p;
+    if (p === null || root.dir === "/") return p;
     return p === root.dir ? "/" : p.startsWith(`${root.dir}/`) ? p.slice(root.dir.length) : null;
   };
-  const named = async (p: string, script: boolean): Promise<ProgramFile> => {
+  // Null when the process is gone meanwhile: its root no longer tells whether the file is this system's too.
+  const named = async (p: string, script: boolean): Promise<ProgramFile | null> => {
     if (root.kind === "under") return { path: `${root.dir}${p}`, script };
     // A root out of captrace's reach in its own namespace (a chroot whose directory is gone): no container's.
     if (root.ns === (await _ourRoot())?.ns) return { path: p, script, unplaced: true };
-    const [there, here] = await Promise.all([_stat(`${base}${p}`), _stat(p)]);
-    return sameFile(there, here) ? { path: p, script } : { path: p, script, mountNs: root.ns };
+    // Its path in its namespace: below a chroot's directory there, as setcap run there needs it.
+    const path = root.dir === "/" ? p : `${root.dir}${p}`;
+    const [there, here] = await Promise.all([_stat(`${base}${p}`), _stat(path)]);
+    if (there === null) return null;
+    return sameFile(there, here) ? { path, script } : { path, script, mountNs: root.ns };
   };
   const exe = inside(await Deno.readLink(`/proc/${pid}/exe`).catch(() => null));
   const own = _ownPath(path, pid);

@@ -430,6 +430,55 @@ Deno.test("a chroot inside another mount namespace is not that namespace's root:
   });
 });
 
+Deno.test("a chroot in another mount namespace is named by its path in that namespace, not in the chroot", async () => {
+  await requireTracing();
+  const prog = await fixture("chown_in_root", ["-O2", "-static"]);
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-root-" });
+  try {
+    // A tmpfs only the namespace sees holds the program; in the chroot it waits 0.3 s, then chowns, and stays a
+    // moment: time to look it up there.
+    const script = `mount -t tmpfs x ${dir} && mkdir ${dir}/bin && cp ${prog} ${dir}/bin/prog && ` +
+      `chroot ${dir} /bin/prog 300`;
+    const { events, code } = await runJson(["--", "unshare", "-m", "sh", "-c", script]);
+    assert.equal(code, 0);
+    const rec = summaryOf(events).rec;
+    const programs = rec.programs as { path: string; mount_ns: number | null; capabilities: string[] }[];
+    const chowner = programs.find((p) => p.capabilities.includes("CAP_CHOWN"));
+    assert.ok(chowner?.path === `${dir}/bin/prog` && chowner.mount_ns !== null, JSON.stringify(programs));
+    assert.match(rec.setcap as string, new RegExp(`run there: setcap cap_chown\\+ep ${dir}/bin/prog$`, "m"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a program of this system run in another mount namespace, gone before captrace looked, is this system's", async () => {
+  await requireTracing();
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-root-" });
+  // A shell in a namespace of its own, attached to: again and again, setpriv (the host's file, seen there too)
+  // changes ids and execs a file only the namespace has, which ends at once. setpriv's file is looked up after it
+  // is gone: through the shell, still there.
+  const script = `mount -t tmpfs x ${dir} && cp /usr/bin/true ${dir}/t && for i in $(seq 10); do ` +
+    `setpriv --reuid=65534 --regid=65534 --clear-groups ${dir}/t; sleep 0.3; done`;
+  const loop = new Deno.Command("unshare", { args: ["-m", "sh", "-c", script], stdout: "null", stderr: "null" })
+    .spawn();
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const { events, code } = await runJson(["-c", "-p", String(loop.pid)]);
+    assert.equal(code, 0);
+    const programs = summaryOf(events).rec.programs as { path: string; mount_ns: number | null }[];
+    const setprivs = programs.filter((p) => p.path.endsWith("/setpriv"));
+    assert.deepEqual(setprivs.map((p) => p.mount_ns), [null], JSON.stringify(programs));
+  } finally {
+    try {
+      loop.kill("SIGKILL");
+    } catch {
+      // ended
+    }
+    await loop.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a program in another mount namespace gets its setcap line to run there, with the namespace", async () => {
   await requireTracing();
   await withRoot(async (dir) => {
