@@ -922,7 +922,7 @@ class _Session {
       clearInterval(this.#stragglerTimer);
       clearInterval(this.#quietTimer);
       clearInterval(this.#retryTimer);
-      clearInterval(this.#holdTimer);
+      clearTimeout(this.#holdTimer);
       clearTimeout(this.#killWait);
       clearTimeout(this.#forceTimer);
       this.signals.detach();
@@ -1532,12 +1532,6 @@ class _Session {
   async #readStdout(annotator: SiteAnnotator | null): Promise<void> {
     const reader = this.#reader = this.tracer.stdout.getReader({ mode: "byob" });
     let buf = new Uint8Array(1 << 16);
-    // Events held for their order are shown once the stream has been quiet for HOLD_MS.
-    this.#holdTimer = setInterval(() => {
-      if (this.#order.size > 0 && !this.#annotating && performance.now() - this.#lastOutput >= HOLD_MS) {
-        void this.#show(this.#order.takeAll([]));
-      }
-    }, HOLD_MS / 2);
     while (!this.#complete) {
       const { value, done } = await reader.read(buf).catch(() => ({ value: undefined, done: true }));
       if (done || !value) break;
@@ -1558,13 +1552,14 @@ class _Session {
       const busy = chunk.length > buf.length - FULL_SLACK;
       const rootExit = chunk.length < CAUGHT_UP && outs.some((o) => o.event.type === "exit" && o.event.root);
       await this.#show(this.#hold(outs, busy));
+      this.#armHold();
       // The root's exit, read while bpftrace keeps up (a small read): the summary is asked for once this chunk is
       // written, not once the exit is shown (HOLD_MS later) and the stream has been quiet (QUIET_MS); what it counts
       // and is unread is waited for. Read from a backlog, the quiet wait stands. A stop under way ends its own way.
       if (rootExit && this.ready && !this.#abandoned && this.stopping === 0) this.#requestSummary();
       this.#finishIfComplete();
     }
-    clearInterval(this.#holdTimer);
+    clearTimeout(this.#holdTimer);
     // Ended by captrace, a line left is one cut short by the kill, nothing the summary counts.
     const rest: Output[] = [];
     // Ended by captrace, a record held for the line after it is whole: it was waited for as a straggler.
@@ -1575,7 +1570,22 @@ class _Session {
     this.sink.flush();
   }
 
-  #holdTimer: ReturnType<typeof setInterval> | undefined;
+  /**
+   * Events held for their order are shown once the stream has been quiet for HOLD_MS. The timer runs only while some
+   * are held: an idle trace (an empty cgroup) wakes for nothing.
+   */
+  #armHold(): void {
+    if (this.#holdTimer !== undefined || this.#order.size === 0) return;
+    this.#holdTimer = setTimeout(() => {
+      this.#holdTimer = undefined;
+      if (this.#order.size > 0 && !this.#annotating && performance.now() - this.#lastOutput >= HOLD_MS) {
+        void this.#show(this.#order.takeAll([]));
+      }
+      this.#armHold();
+    }, HOLD_MS / 2);
+  }
+
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
   #annotating = false;
   #showing: Promise<void> = Promise.resolve();
 
