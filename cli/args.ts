@@ -102,8 +102,8 @@ Tracing:
                         131072); raise it when captrace says the summary map
                         was full (bigger maps take longer to set up)
       --baseline FILE   exit 5 when a capability outside FILE is needed; FILE
-                        is a --json summary or a list of capability names
-                        (setcap and getcap lines too)
+                        is a --json trace, a -c text trace, or a list of
+                        capability names (setcap and getcap lines too)
       --stdin-control   the command gets /dev/null as stdin; captrace stops the
                         trace when its own stdin closes (SIGTERM to the
                         command and its children, SIGKILL 3 s later; for IDEs)

@@ -20,7 +20,7 @@ export async function readBaseline(path: string): Promise<string[]> {
   } catch (e) {
     throw new CaptraceError(
       `The baseline '${path}' is not valid: ${_lowerFirst((e as Error).message)}`,
-      "Use a --json trace with a summary, or capability names",
+      "Use a --json trace or a text trace with its summary (-c), or capability names",
       ExitCode.USAGE,
     );
   }

@@ -3,8 +3,8 @@
 import { CAPABILITY_NAMES, capConstant, parseCap } from "./capabilities.ts";
 
 /**
- * Capability names (upper case) from a baseline file: a `--json` trace (its summary line), a summary object,
- * or a plain list of names separated by spaces, commas or new lines (`#` starts a comment; the capabilities named
+ * Capability names (upper case) from a baseline file: a `--json` trace (its summary line), a summary object, a
+ * text trace with its summary (`-c`: its recommendation line), or a plain list of names separated by spaces, commas or new lines (`#` starts a comment; the capabilities named
  * in the comments of captrace's setcap section count). A line may also be a setcap line (`setcap
  * cap_chown,cap_net_raw+ep /usr/bin/tool`, as captrace prints them, or with its capabilities quoted; `setcap -r PATH`
  * lists none) or getcap's (`/usr/bin/ping cap_net_raw=ep`, or older libcap's `/usr/bin/ping = cap_net_raw+ep`): the path
@@ -31,6 +31,11 @@ export function parseBaseline(text: string): string[] {
       if (obj?.type === "summary" && Array.isArray(caps)) return caps.map(String);
     }
     throw new SyntaxError("The baseline JSON has no summary event (make it with --json)");
+  }
+  // captrace's own text trace with its summary (-c): what its last recommendation line names.
+  const said = [...trimmed.matchAll(/^Recommendation: (.*)$/gm)].at(-1)?.[1];
+  if (said !== undefined && /^capability +checks +allowed +denied/m.test(trimmed)) {
+    return said === "no capabilities needed." ? [] : said.split(" ").filter(Boolean);
   }
   const out: string[] = [];
   // A line may hold several setcap commands (`setcap A /a; setcap B /b`): split where the next one starts, never in

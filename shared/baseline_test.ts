@@ -215,3 +215,26 @@ Deno.test("compareBaseline holds a narrowed capability also checked on its own t
   const unsaid = [{ cap: "CAP_PERFMON", instead_of: "CAP_SYS_ADMIN" }];
   assert.deepEqual(compareBaseline(["CAP_SYS_ADMIN"], ["CAP_PERFMON"], unsaid), ["CAP_PERFMON"]);
 });
+
+Deno.test("parseBaseline reads a text trace with its summary (-c) by its recommendation line", () => {
+  const trace = (rec: string) =>
+    [
+      "Tracing capability checks (tracepoint)… Hit Ctrl-C to end.",
+      '2026/11/30 17:21:41 chown            1229 opt=0 "cap_chown" -> -1 (operation not permitted) syscall=fchownat',
+      "+++ 1229 exited with 1 +++",
+      "",
+      "capability             checks allowed  denied audited noaudit procs syscalls",
+      "---------------------- ------ ------- ------- ------- ------- ----- -----------",
+      "cap_chown                   1       0       1       1       0     1 fchownat",
+      "",
+      `Recommendation: ${rec}`,
+      "  Covers only the code paths this run exercised; no-audit probing checks are left out.",
+      "",
+      "setcap:",
+      "  setcap cap_chown+ep /usr/bin/chown",
+    ].join("\n");
+  assert.deepEqual(parseBaseline(trace("CAP_CHOWN CAP_NET_RAW")), ["CAP_CHOWN", "CAP_NET_RAW"]);
+  assert.deepEqual(parseBaseline(trace("no capabilities needed.")), []);
+  // A line of that shape in a list is not captrace's summary without its table.
+  assert.throws(() => parseBaseline("Recommendation: CAP_CHOWN"), /'Recommendation:' is not a capability name/);
+});

@@ -1,6 +1,7 @@
 /** Tests of the summary: exact per-capability counts, the text table and the completeness line. */
 
 import assert from "node:assert/strict";
+import { parseBaseline } from "./baseline.ts";
 import { formatCompleteness, formatSummary, summarize, summaryEvent } from "./summary.ts";
 import { recommend } from "./recommend.ts";
 import type { AggEntry } from "./correlator.ts";
@@ -87,6 +88,8 @@ Deno.test("formatSummary prints an aligned table under 80 columns, then every fo
     "41                          1       0       1       1       0     1 9999",
   ]);
   for (const l of lines.slice(0, 8)) assert.ok(l.length < 80, l);
+  // The text is a baseline of its recommendation (--baseline of a -c trace).
+  assert.deepEqual(parseBaseline(text), rec.capabilities);
   assert.deepEqual(lines.slice(8), [
     "",
     "Recommendation: CAP_CHOWN CAP_SETUID CAP_SYS_ADMIN CAP_41",
