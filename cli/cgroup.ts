@@ -56,11 +56,13 @@ export function cgroupMounts(mountinfo: string, type: "cgroup" | "cgroup2"): str
  *   dir: "/sys/fs/cgroup/unified/system.slice/a.service",
  * });
  * assert.equal(cgroupLocation("/sys/fs/cgroup/unified/x", mounts)?.path, "/x");
+ * assert.equal(cgroupLocation("0::/system.slice", mounts)?.path, "/system.slice");
  * ```
  */
 export function cgroupLocation(given: string, mounts: readonly string[]): { path: string; dir: string } | null {
-  // "//sys/fs/cgroup" is the same directory as "/sys/fs/cgroup".
-  const arg = given.replace(/\/{2,}/g, "/");
+  // "//sys/fs/cgroup" is the same directory as "/sys/fs/cgroup"; "0::/system.slice" is /proc/PID/cgroup's line for
+  // the v2 hierarchy, pasted whole.
+  const arg = given.replace(/^0::(?=\/)/, "").replace(/\/{2,}/g, "/");
   let mount = mounts[0]!;
   let rest = arg;
   for (const m of mounts) {

@@ -29,8 +29,15 @@ Deno.test("cgroup2Mounts finds cgroup v2 mounts of the whole hierarchy, not v1 o
 Deno.test("cgroupLocation takes a path from the hierarchy's root, or a directory in a cgroup2 mount", () => {
   const mounts = ["/sys/fs/cgroup", "/mnt/cg"];
   const at = (arg: string) => cgroupLocation(arg, mounts);
-  // As /proc/PID/cgroup's 0:: line gives it, with or without the leading slash.
-  for (const arg of ["/system.slice/a.service", "system.slice/a.service", "system.slice//a.service/"]) {
+  // As /proc/PID/cgroup's 0:: line gives it, with or without the leading slash, or the line pasted whole.
+  for (
+    const arg of [
+      "/system.slice/a.service",
+      "system.slice/a.service",
+      "system.slice//a.service/",
+      "0::/system.slice/a.service",
+    ]
+  ) {
     assert.deepEqual(at(arg), { path: "/system.slice/a.service", dir: "/sys/fs/cgroup/system.slice/a.service" }, arg);
   }
   // A directory in either mount, the mount itself being the root.
