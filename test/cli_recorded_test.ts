@@ -465,6 +465,7 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
   // A reason after a colon goes on the sentence, lower case.
   const noSummary = await temp('{"v":1,"type":"lost","count":1}\n');
   const bad = await runCli(["--baseline", noSummary, "--", "ls"]);
+  await Deno.remove(noSummary);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^captrace: The baseline '.*' is not valid: the baseline JSON has no summary event /);
   // --control needs a FIFO: a file's end would stop the trace at once; a missing one is said as such.
