@@ -210,6 +210,12 @@ export function sameFile(a: Deno.FileInfo | null, b: Deno.FileInfo | null): bool
   return a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
 }
 
+/** True when paths `a` and `b` both lead to one file (`/bin/sh` and `/usr/bin/sh` where /bin links to /usr/bin). */
+export async function samePath(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([Deno.stat(a).catch(() => null), Deno.stat(b).catch(() => null)]);
+  return sameFile(x, y);
+}
+
 /** True when this process's descriptor `fd` is the file `info` describes. */
 export async function onOwnFd(fd: number | string, info: Deno.FileInfo | null): Promise<boolean> {
   return sameFile(await Deno.stat(`/proc/self/fd/${fd}`).catch(() => null), info);

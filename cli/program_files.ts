@@ -1,7 +1,7 @@
 /** Finds the file behind each exec record, for the recommendation's setcap lines (see shared/program_map.ts). */
 
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
-import { sameFile } from "./procfs.ts";
+import { sameFile, samePath } from "./procfs.ts";
 import {
   envCommand,
   interpreterName,
@@ -264,7 +264,7 @@ async function _inItsRoot(
   const found = wanted === null ? null : await resolveIn(base, wanted);
   if (found !== null) {
     // The same file, not just the same path: a binary from before the root changed may have a namesake here.
-    const isExe = sameFile(...await Promise.all([_stat(`/proc/${pid}/exe`), _stat(`${base}${found}`)]));
+    const isExe = await samePath(`/proc/${pid}/exe`, `${base}${found}`);
     const script = !isExe && await _isScript(`${base}${found}`);
     if (isExe || script || own === null) return await named(found, script);
   }
@@ -378,9 +378,7 @@ async function _liveThread(pid: number): Promise<number | null> {
  */
 async function _linked(root: ProcessRoot, link: string, path: string, script: boolean): Promise<ProgramFile> {
   if (root.kind !== "other") return { path, script };
-  return sameFile(...await Promise.all([_stat(link), _stat(path)]))
-    ? { path, script }
-    : { path, script, mountNs: root.ns };
+  return await samePath(link, path) ? { path, script } : { path, script, mountNs: root.ns };
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { posix } from "node:path";
 import { findTool } from "./system_tools.ts";
-import { sameFile } from "./procfs.ts";
+import { samePath } from "./procfs.ts";
 import type { Options } from "./args.ts";
 import type { SiteAnnotator } from "./session.ts";
 import { resolveCommand } from "./launcher.ts";
@@ -112,13 +112,6 @@ async function _readlink(path: string): Promise<string | null> {
   } catch {
     return null;
   }
-}
-
-/** True when paths `a` and `b` name one file (`/bin/sh` and `/usr/bin/sh` where /bin is a link to /usr/bin). */
-async function _sameFile(a: string, b: string | undefined): Promise<boolean> {
-  if (a === "" || b === undefined) return false;
-  const [x, y] = await Promise.all([Deno.stat(a).catch(() => null), Deno.stat(b).catch(() => null)]);
-  return sameFile(x, y);
 }
 
 function _isAbsolute(p: string): boolean {
@@ -231,7 +224,8 @@ export class SiteResolver implements SiteAnnotator {
         // env was gone too) is running that script.
         const prev = before.image ?? await before.pending!;
         const runner = prev.binary?.path ?? "";
-        if (prev.script !== null && (/\/env$/.test(runner) || await _sameFile(runner, img.binary?.path))) {
+        const ran = img.binary?.path;
+        if (prev.script !== null && (/\/env$/.test(runner) || (runner !== "" && ran && await samePath(runner, ran)))) {
           img.script = prev.script;
         }
       }
