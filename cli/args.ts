@@ -152,21 +152,6 @@ Examples:
   sudo captrace -c --cgroup system.slice/nginx.service
 `;
 
-const VALUE_FLAGS = new Set([
-  "-p",
-  "--pid",
-  "-o",
-  "--output",
-  "-u",
-  "--user",
-  "--probe",
-  "--bpftrace",
-  "--baseline",
-  "--map-keys",
-  "--cgroup",
-  "--control",
-  "--stop-with",
-]);
 /** captrace's options, for node:util's parseArgs. */
 const OPTIONS = {
   pid: { type: "string", short: "p", multiple: true },
@@ -195,6 +180,12 @@ const OPTIONS = {
 
 /** captrace's long options, without their dashes. */
 const LONG_OPTIONS: readonly string[] = Object.keys(OPTIONS);
+/** The flags that take a value (the next word, or after `=`): every spelling of a string option. */
+const VALUE_FLAGS = new Set(
+  Object.entries(OPTIONS).filter(([, o]) => o.type === "string").flatMap(([name, o]) =>
+    "short" in o ? [`--${name}`, `-${o.short}`] : [`--${name}`]
+  ),
+);
 const GO_FLAGS: Record<string, string> = { "-pid": "--pid", "-bpftrace": "--bpftrace", "-debug": "--debug" };
 
 function _usage(message: string): CaptraceError {
@@ -233,6 +224,11 @@ export function wantsJson(argv: readonly string[]): boolean {
 
 /** The highest pid Linux can give (PID_MAX_LIMIT on 64-bit is 2^22; pids stay below it). */
 const PID_MAX = 4_194_303;
+
+/** True for a process id as a word: digits, from 1 to PID_MAX. */
+function _isPid(word: string): boolean {
+  return /^\d+$/.test(word) && Number(word) > 0 && Number(word) <= PID_MAX;
+}
 
 /**
  * Parse captrace's arguments. Throws a CaptraceError with exit code 2 on a usage error.
@@ -307,7 +303,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let pid: number | null = null;
   if (values.pid !== undefined) {
     const given = values.pid.at(-1)!;
-    if (!/^\d+$/.test(given) || Number(given) <= 0 || Number(given) > PID_MAX) {
+    if (!_isPid(given)) {
       throw _usage(`Invalid pid '${given}'`);
     }
     // One tree: the last -p must not silently win over the others.
@@ -316,7 +312,7 @@ export function parseOptions(argv: readonly string[]): Options {
   }
   if (pid !== null && command.length > 0) throw _usage("Give either a command or --pid, not both");
   const stopWith = opt.stopWith ?? null;
-  if (stopWith !== null && (!/^\d+$/.test(stopWith) || Number(stopWith) <= 0 || Number(stopWith) > PID_MAX)) {
+  if (stopWith !== null && !_isPid(stopWith)) {
     throw _usage(`Invalid pid '${stopWith}' for --stop-with`);
   }
   const cgroup = opt.cgroup ?? null;
