@@ -189,7 +189,7 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
     stopWith.close();
     throw new CaptraceError(
       `Process ${options.stopWith} given to --stop-with is not running: nothing was traced`,
-      "Give --stop-with a process that runs for as long as the trace is to run",
+      stopWith.closedEarly.hint,
       ExitCode.TRACE_FAILED,
     );
   }
@@ -207,7 +207,7 @@ async function _run(options: Options, hooks: SessionHooks, stopWith: ProcessStop
       stopWith.ended.then((): never => {
         throw new CaptraceError(
           `Process ${options.stopWith} ended while captrace waited for ${what} (--stop-with): nothing was traced`,
-          "Give --stop-with a process that runs for as long as the trace is to run",
+          stopWith.closedEarly.hint,
           ExitCode.TRACE_FAILED,
         );
       }),
