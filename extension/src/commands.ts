@@ -18,7 +18,7 @@ import {
 import { runPreLaunchTask } from "./pre_launch_task.ts";
 import { interpreterName, scriptFromArgv } from "../../shared/interpreter.ts";
 import { processLabel } from "./process_match.ts";
-import { readProcessTable } from "./proc_table.ts";
+import { processArgv, processCwd, processExe, readProcessTable } from "./proc_table.ts";
 import type { TraceManager } from "./trace_manager.ts";
 import type { SessionNode, TraceModel } from "./trace_model.ts";
 
@@ -145,26 +145,18 @@ async function _askInput(inputs: unknown[], id: string): Promise<unknown> {
 
 /** The program process `pid` runs, as a run's is named: its executable, or for an interpreter its script. */
 function _attachedProgram(pid: number): string | null {
-  const exe = _procLink(pid, "exe");
+  const exe = processExe(pid);
   if (exe === null || interpreterName(exe) === null) return exe;
-  try {
-    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
-    const script = scriptFromArgv(argv);
-    const cwd = _procLink(pid, "cwd");
-    if (script !== null && (script.startsWith("/") || cwd !== null)) return path.resolve(cwd ?? "/", script);
-  } catch {
-    // gone: its executable it is
-  }
+  const argv = processArgv(pid);
+  const script = argv === null ? null : scriptFromArgv(argv);
+  const cwd = _attachedCwd(pid);
+  if (script !== null && (script.startsWith("/") || cwd !== null)) return path.resolve(cwd ?? "/", script);
   return exe;
 }
 
-/** Where /proc/PID/exe or cwd leads (a deleted file's path without " (deleted)"), or null when it cannot be read. */
-function _procLink(pid: number, link: "exe" | "cwd"): string | null {
-  try {
-    return fs.readlinkSync(`/proc/${pid}/${link}`).replace(/ \(deleted\)$/, "");
-  } catch {
-    return null;
-  }
+/** The working directory of process `pid` (a deleted one's path without " (deleted)"), or null. */
+function _attachedCwd(pid: number): string | null {
+  return processCwd(pid)?.replace(/ \(deleted\)$/, "") ?? null;
 }
 
 function _isExecutableFile(file: string): boolean {
@@ -373,7 +365,7 @@ export async function attachCommand(
   const session = manager.start({
     label: `pid ${pid}`,
     target: { pid },
-    cwd: _procLink(pid, "cwd"),
+    cwd: _attachedCwd(pid),
     program: _attachedProgram(pid),
     note: "Attached to a running process: checks made before the attach are not shown.",
   });

@@ -77,6 +77,15 @@ export function processEnded(pid: number): boolean {
   }
 }
 
+/** The executable a process runs (a deleted one's path without " (deleted)"), or null when it is gone or not readable. */
+export function processExe(pid: number): string | null {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, "");
+  } catch {
+    return null;
+  }
+}
+
 /** The working directory of a process, or null when it is gone or not readable. */
 export function processCwd(pid: number): string | null {
   try {
