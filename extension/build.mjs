@@ -18,6 +18,6 @@ await esbuild.build({
 });
 await esbuild.build({
   ...common,
-  entryPoints: ["test/suite/index.ts", "test/suite/extension.test.ts"],
+  entryPoints: ["test/suite/index.ts", "test/suite/extension.test.ts", "test/suite/multi_root.test.ts"],
   outdir: "dist/test/suite",
 });

@@ -25,24 +25,45 @@ import type { SessionNode, TraceModel } from "./trace_model.ts";
 interface ConfigPick extends vscode.QuickPickItem {
   what: "config" | "file" | "command";
   config?: LaunchConfig;
-  folder?: vscode.WorkspaceFolder;
+  folder?: vscode.WorkspaceFolder | undefined;
 }
 
-/** Launch configurations of every workspace folder, with their folder. */
-function _launchConfigs(): {
+/** A launch configuration and where it is written. */
+export interface LaunchEntry {
   config: LaunchConfig;
-  folder: vscode.WorkspaceFolder;
-}[] {
-  const out: { config: LaunchConfig; folder: vscode.WorkspaceFolder }[] = [];
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const configs = vscode.workspace.getConfiguration("launch", folder.uri).get<
-      LaunchConfig[]
-    >("configurations") ?? [];
-    for (const config of configs) {
-      if (config && typeof config === "object") out.push({ config, folder });
+  /** The folder of its launch.json; undefined for the workspace file's or the user's settings'. */
+  folder: vscode.WorkspaceFolder | undefined;
+  /** Where it is written, to show beside it: "launch.json · NAME", "workspace" or "user settings". */
+  where: string;
+}
+
+/**
+ * Every launch configuration once, as F5's list has them: each folder's launch.json, then a multi-root workspace
+ * file's, then the user's settings'. (A folder's merged `launch` setting would give the workspace file's again for
+ * each folder without a launch.json of its own.)
+ */
+export function launchConfigs(): LaunchEntry[] {
+  const out: LaunchEntry[] = [];
+  const add = (list: unknown, folder: vscode.WorkspaceFolder | undefined, where: string) => {
+    if (!Array.isArray(list)) return;
+    for (const config of list) {
+      if (config && typeof config === "object") out.push({ config: config as LaunchConfig, folder, where });
     }
+  };
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const set = vscode.workspace.getConfiguration("launch", folder.uri).inspect<unknown>("configurations");
+    add(set?.workspaceFolderValue, folder, `launch.json · ${folder.name}`);
   }
+  const set = vscode.workspace.getConfiguration("launch").inspect<unknown>("configurations");
+  if (vscode.workspace.workspaceFile !== undefined) add(set?.workspaceValue, undefined, "workspace");
+  add(set?.globalValue, undefined, "user settings");
   return out;
+}
+
+/** The folder `${workspaceFolder}` names in a configuration of no folder: the only one, as F5 takes it. */
+function _soleFolder(): vscode.WorkspaceFolder | undefined {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  return folders.length === 1 ? folders[0] : undefined;
 }
 
 function _variables(
@@ -51,8 +72,7 @@ function _variables(
   const editor = vscode.window.activeTextEditor;
   const active = editor?.document.uri.scheme === "file" ? editor.document.uri : null;
   return {
-    workspaceFolder: folder?.uri.fsPath ??
-      vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? null,
+    workspaceFolder: folder?.uri.fsPath ?? null,
     file: active?.fsPath ?? null,
     env: process.env,
     userHome: os.homedir(),
@@ -78,15 +98,16 @@ function _variables(
  */
 async function _launchCommand(
   config: LaunchConfig,
-  folder: vscode.WorkspaceFolder,
+  written: vscode.WorkspaceFolder | undefined,
 ): Promise<TracedCommand | undefined> {
   const resolved: Record<string, string> = {};
-  const inputs = vscode.workspace.getConfiguration("launch", folder.uri).get<unknown[]>("inputs") ?? [];
+  const inputs = vscode.workspace.getConfiguration("launch", written?.uri).get<unknown[]>("inputs") ?? [];
+  const folder = written ?? _soleFolder();
   for (const name of askedVariables(config)) {
     const colon = name.indexOf(":");
     const [kind, id] = [name.slice(0, colon), name.slice(colon + 1)];
     const value = kind === "config"
-      ? vscode.workspace.getConfiguration(undefined, folder.uri).get<unknown>(id)
+      ? vscode.workspace.getConfiguration(undefined, folder?.uri).get<unknown>(id)
       : kind === "command"
       ? await vscode.commands.executeCommand<unknown>(id, config)
       : await _askInput(inputs, id);
@@ -101,7 +122,7 @@ async function _launchCommand(
   let launch = config;
   if (isPythonConfig(config) && effectiveConfig(config).python === undefined) {
     const chosen = await Promise.resolve(
-      vscode.commands.executeCommand<unknown>("python.interpreterPath", { workspaceFolder: folder.uri.fsPath }),
+      vscode.commands.executeCommand<unknown>("python.interpreterPath", { workspaceFolder: folder?.uri.fsPath }),
     ).catch(() => undefined);
     if (typeof chosen === "string" && chosen !== "") launch = { ...config, python: chosen };
   }
@@ -175,7 +196,7 @@ async function _pickCommand(name: unknown): Promise<TracedCommand | undefined> {
   const trusted = vscode.workspace.isTrusted;
   // Those with a program on Linux (perhaps in their `linux` section).
   const configs = trusted
-    ? _launchConfigs().filter(({ config }) => typeof effectiveConfig(config).program === "string")
+    ? launchConfigs().filter(({ config }) => typeof effectiveConfig(config).program === "string")
     : [];
   if (typeof name === "string" && !trusted) {
     throw new TypeError(
@@ -192,13 +213,13 @@ async function _pickCommand(name: unknown): Promise<TracedCommand | undefined> {
     }
     return await _launchCommand(found.config, found.folder);
   }
-  const items: ConfigPick[] = configs.map(({ config, folder }) => ({
+  const items: ConfigPick[] = configs.map(({ config, folder, where }) => ({
     what: "config",
     config,
     folder,
     label: config.name ?? String(effectiveConfig(config).program),
     description: String(effectiveConfig(config).program),
-    detail: `launch.json · ${folder.name}`,
+    detail: where,
   }));
   const active = vscode.window.activeTextEditor?.document.uri;
   if (trusted && active?.scheme === "file" && _isExecutableFile(active.fsPath)) {
@@ -221,9 +242,10 @@ async function _pickCommand(name: unknown): Promise<TracedCommand | undefined> {
   });
   if (!pick) return undefined;
   if (pick.what === "config") {
-    return await _launchCommand(pick.config!, pick.folder!);
+    return await _launchCommand(pick.config!, pick.folder);
   }
-  const cwd = _variables(undefined).workspaceFolder;
+  // A typed command runs in the first folder, as a new terminal opens there.
+  const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? null;
   if (pick.what === "file") {
     return {
       argv: [active!.fsPath],
@@ -298,7 +320,7 @@ export async function debugCommand(
   debug: DebugTracing,
   name?: unknown,
 ): Promise<boolean> {
-  const configs = _launchConfigs();
+  const configs = launchConfigs();
   let chosen = typeof name === "string" ? configs.find(({ config }) => config.name === name) : undefined;
   if (typeof name === "string" && !chosen) {
     void vscode.window.showErrorMessage(
@@ -318,6 +340,7 @@ export async function debugCommand(
         ...c,
         label: c.config.name ?? "(unnamed)",
         description: `${c.config.type} · ${c.config.request}`,
+        detail: c.where,
       })),
       {
         title: "Debug with Capability Trace",

@@ -89,12 +89,21 @@ export function substituteVariables(
       const root = _need(ctx.fileWorkspaceFolder ?? ctx.workspaceFolder, whole).replace(/\/$/, "");
       return p.startsWith(root + "/") ? p.slice(root.length + 1) : p === root ? "" : p;
     };
+    const folder = () => {
+      // A configuration of the workspace file or the user's settings has no folder of its own when there are several.
+      if (ctx.workspaceFolder === null && Object.keys(ctx.folders ?? {}).length > 1) {
+        throw new TypeError(
+          `Cannot resolve ${whole} in a workspace of several folders; name the folder, as \${workspaceFolder:NAME}`,
+        );
+      }
+      return _need(ctx.workspaceFolder, whole);
+    };
     switch (name) {
       case "workspaceFolder":
       case "workspaceRoot":
-        return _need(ctx.workspaceFolder, whole);
+        return folder();
       case "workspaceFolderBasename":
-        return _need(ctx.workspaceFolder, whole).split("/").pop() ?? "";
+        return folder().split("/").pop() ?? "";
       case "file":
         return file();
       case "fileBasename":

@@ -70,6 +70,15 @@ Deno.test("VS Code's variables for a launch configuration are substituted (all b
   throws(() => substituteVariables("${nope}", full), /Unsupported variable/);
 });
 
+Deno.test("a configuration of no folder, in a workspace of several, cannot say ${workspaceFolder}: F5 wants it named", () => {
+  const several: VariableContext = { ...ctx, workspaceFolder: null, folders: { app: "/ws/app", lib: "/ws/lib" } };
+  for (const v of ["${workspaceFolder}", "${workspaceRoot}", "${workspaceFolderBasename}"]) {
+    throws(() => substituteVariables(`${v}/a`, several), /workspace of several folders; name the folder, as/, v);
+  }
+  assertEquals(substituteVariables("${workspaceFolder:lib}/a", several), "/ws/lib/a");
+  throws(() => substituteVariables("${workspaceFolder}", { ...ctx, workspaceFolder: null }), /Cannot resolve/);
+});
+
 Deno.test("askedVariables lists the variables the editor must resolve, once each, the linux section's too", () => {
   const names = askedVariables({
     type: "cppdbg",

@@ -23,6 +23,7 @@ const { chromium } = createRequire(path.join(APP, "package.json"))(
 const results = [];
 let server = null;
 let workFolder = null;
+let serverPort = null;
 let context = null;
 
 function log(msg) {
@@ -110,6 +111,12 @@ function prepare() {
   fs.writeFileSync(path.join(ws, "owned.txt"), "owned by root\n", {
     mode: 0o644,
   });
+  // A multi-root workspace (a .code-workspace file with launch configurations of its own, two folders, one with a
+  // launch.json), for the integration suite's second run.
+  const multi = path.join(work, "multi");
+  fs.cpSync(path.join(HERE, "multi_root"), multi, { recursive: true });
+  fs.copyFileSync(path.join(ws, "deny"), path.join(multi, "app/deny"));
+  fs.writeFileSync(path.join(multi, "app/owned.txt"), "owned by root\n", { mode: 0o644 });
   const wrapper = path.join(dirs.bin, "captrace");
   // The real CLI from this checkout, run as the captrace task in deno.json runs it (V8 flags included).
   const task = JSON.parse(fs.readFileSync(path.join(ROOT, "deno.json"), "utf8"))
@@ -143,7 +150,7 @@ function prepare() {
     );
   }
   fs.writeFileSync(path.join(work, "config.yaml"), "");
-  return { work, ws, dirs };
+  return { work, ws, multi: path.join(multi, "multi.code-workspace"), dirs };
 }
 
 function env(p) {
@@ -318,6 +325,52 @@ async function problemRows(page) {
     .map((t) => t.replace(/\s+/g, " "));
 }
 
+/**
+ * Runs the extension's mocha suite in a new page opened on `query` (a folder or a workspace file), and counts its
+ * tests among the results. `name` is the suite's result file in the work folder, less ".json".
+ */
+async function integrationSuite(title, query, name) {
+  const suiteFile = path.join(workFolder, `${name}.json`);
+  await check(title, null, async () => {
+    const suitePage = await context.newPage();
+    let exitCode = null;
+    await suitePage.exposeFunction("codeAutomationExit", (code) => {
+      exitCode = code;
+    });
+    const remote = (abs) => `vscode-remote://127.0.0.1:${serverPort}${abs}`;
+    const payload = JSON.stringify([
+      ["extensionDevelopmentPath", remote(EXT)],
+      ["extensionTestsPath", remote(path.join(EXT, "dist/test/suite"))],
+    ]);
+    await suitePage.goto(`http://127.0.0.1:${serverPort}/?${query}&payload=${encodeURIComponent(payload)}`);
+    await waitFor(
+      "the suite to finish",
+      () => Promise.resolve({ ok: exitCode !== null || fs.existsSync(suiteFile) }),
+      300_000,
+    );
+    await suitePage.waitForTimeout(500);
+    await suitePage.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+    assert(
+      fs.existsSync(suiteFile),
+      `the suite wrote no result (exit code ${exitCode})`,
+    );
+    const r = JSON.parse(fs.readFileSync(suiteFile, "utf8"));
+    console.log(`     ${name}: ${r.passed} passed, ${r.failed} failed`);
+    for (const f of r.failures) console.log(`     ${name} FAIL ${f}`);
+    for (let i = 0; i < r.passed; i++) {
+      results.push({ name, ok: true });
+    }
+    for (let i = 0; i < r.failed; i++) {
+      results.push({ name, ok: false });
+    }
+    assert(
+      r.failed === 0 && r.passed > 0,
+      `${name}: ${r.passed} passed, ${r.failed} failed`,
+    );
+    await suitePage.close();
+  });
+}
+
 async function main() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   assert(fs.existsSync(VSIX), `${VSIX} is missing: run deno task package`);
@@ -325,6 +378,7 @@ async function main() {
   workFolder = p.work;
   log(`work folder ${p.work}`);
   const port = await freePort();
+  serverPort = port;
   const t0 = Date.now();
   server = await startServer(p, port);
   log(`code-server healthy on ${port} after ${Date.now() - t0} ms`);
@@ -560,49 +614,15 @@ async function main() {
     assert(!problems.some((x) => /CAP_CHOWN/.test(x)), "Clear removes the problems");
   });
 
-  // The extension's own mocha suite, inside code-server's real extension host (development extension from source).
-  const suiteFile = path.join(p.work, "suite.json");
-  await check("integration suite in the extension host", null, async () => {
-    await page.close();
-    const suitePage = await context.newPage();
-    let exitCode = null;
-    await suitePage.exposeFunction("codeAutomationExit", (code) => {
-      exitCode = code;
-    });
-    const remote = (abs) => `vscode-remote://127.0.0.1:${port}${abs}`;
-    const payload = JSON.stringify([
-      ["extensionDevelopmentPath", remote(EXT)],
-      ["extensionTestsPath", remote(path.join(EXT, "dist/test/suite"))],
-    ]);
-    await suitePage.goto(
-      `http://127.0.0.1:${port}/?folder=${encodeURIComponent(p.ws)}&payload=${encodeURIComponent(payload)}`,
-    );
-    await waitFor(
-      "the suite to finish",
-      () => Promise.resolve({ ok: exitCode !== null || fs.existsSync(suiteFile) }),
-      300_000,
-    );
-    await suitePage.waitForTimeout(500);
-    await suitePage.screenshot({ path: path.join(ARTIFACTS, "suite.png") });
-    assert(
-      fs.existsSync(suiteFile),
-      `the suite wrote no result (exit code ${exitCode})`,
-    );
-    const r = JSON.parse(fs.readFileSync(suiteFile, "utf8"));
-    console.log(`     suite: ${r.passed} passed, ${r.failed} failed`);
-    for (const f of r.failures) console.log(`     suite FAIL ${f}`);
-    for (let i = 0; i < r.passed; i++) {
-      results.push({ name: "suite", ok: true });
-    }
-    for (let i = 0; i < r.failed; i++) {
-      results.push({ name: "suite", ok: false });
-    }
-    assert(
-      r.failed === 0 && r.passed > 0,
-      `suite: ${r.passed} passed, ${r.failed} failed`,
-    );
-    await suitePage.close();
-  });
+  // The extension's own mocha suite, inside code-server's real extension host (development extension from source):
+  // once in the fixture folder, once in a multi-root workspace (the suite's index picks its tests by which it is in).
+  await page.close();
+  await integrationSuite("integration suite in the extension host", `folder=${encodeURIComponent(p.ws)}`, "suite");
+  await integrationSuite(
+    "integration suite in a multi-root workspace",
+    `workspace=${encodeURIComponent(p.multi)}`,
+    "suite-multi-root",
+  );
 
   await check(
     "no captrace, bpftrace or traced process is left behind",

@@ -1,13 +1,18 @@
-/** Mocha entry point that VS Code's extension host calls (`extensionTestsPath`); it reports `N passed, N failed`. */
+/**
+ * Mocha entry point that VS Code's extension host calls (`extensionTestsPath`); it reports `N passed, N failed`.
+ * Opened on a multi-root workspace (a .code-workspace file) it runs that workspace's tests, else the main suite.
+ */
 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Mocha from "mocha";
+import * as vscode from "vscode";
 
 /** Runs the suite; rejects when a test failed so the host reports a failure exit. */
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "tdd", timeout: 60_000, color: false });
-  mocha.addFile(path.join(__dirname, "extension.test.js"));
+  const multiRoot = vscode.workspace.workspaceFile?.path.endsWith(".code-workspace") === true;
+  mocha.addFile(path.join(__dirname, multiRoot ? "multi_root.test.js" : "extension.test.js"));
   const failed: string[] = [];
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
@@ -17,7 +22,7 @@ export function run(): Promise<void> {
       const out = process.env.CAPTRACE_SUITE_RESULT;
       if (out) {
         fs.writeFileSync(
-          out,
+          multiRoot ? out.replace(/\.json$/, "-multi-root.json") : out,
           JSON.stringify({ passed, failed: failures, failures: failed }),
         );
       }

@@ -1,0 +1,64 @@
+/**
+ * Integration tests in a multi-root workspace (test/extension/multi_root, copied by the e2e script): folders "app",
+ * with a launch.json, and "lib", without one, and a workspace file with launch configurations of its own.
+ */
+
+import * as assert from "node:assert/strict";
+import * as vscode from "vscode";
+import type { CaptraceApi } from "../../src/extension.ts";
+import { launchConfigs } from "../../src/commands.ts";
+import type { SessionNode } from "../../src/trace_model.ts";
+
+async function api(): Promise<CaptraceApi> {
+  const ext = vscode.extensions.all.find((e) => e.packageJSON.name === "captrace");
+  assert.ok(ext, "the captrace extension is installed");
+  return (await ext.activate()) as CaptraceApi;
+}
+
+/** Runs launch configuration `name` with captrace.run and waits for its end; asserts its chown was denied. */
+async function runDenied(name: string): Promise<SessionNode> {
+  const { manager } = await api();
+  const s = await vscode.commands.executeCommand<SessionNode | undefined>("captrace.run", name);
+  assert.ok(s, "the trace started");
+  await manager.done(s.id);
+  assert.equal(s.state, "exited", JSON.stringify(s.errors));
+  assert.equal(s.exitCode, 1);
+  // deny exits 1 too when it finds no owned.txt: only a denied cap_chown shows it ran in the right folder.
+  assert.ok([...s.processes.values()].some((p) => (p.capabilities.get(0)?.denied ?? 0) > 0), "cap_chown denied");
+  return s;
+}
+
+suite("captrace extension in a multi-root workspace", () => {
+  test("the workspace is the fixture: two folders, from a workspace file", () => {
+    assert.deepEqual(vscode.workspace.workspaceFolders?.map((f) => f.name), ["app", "lib"]);
+    assert.match(vscode.workspace.workspaceFile?.path ?? "", /multi\.code-workspace$/);
+  });
+
+  test("each launch configuration is listed once, with where it is written", () => {
+    const listed = launchConfigs().map((c) => [c.config.name, c.where, c.folder?.name ?? null]);
+    assert.deepEqual(listed, [
+      ["deny (app)", "launch.json · app", "app"],
+      ["deny (workspace file)", "workspace", null],
+      ["deny (workspace file, unscoped)", "workspace", null],
+    ]);
+  });
+
+  test("run of a folder's configuration resolves ${workspaceFolder} to that folder", async () => {
+    await runDenied("deny (app)");
+  });
+
+  test("run of the workspace file's configuration resolves ${workspaceFolder:app}", async () => {
+    await runDenied("deny (workspace file)");
+  });
+
+  test("run of the workspace file's configuration saying ${workspaceFolder} starts nothing, as F5 refuses it", async () => {
+    const { model } = await api();
+    const before = model.sessions.length;
+    const s = await vscode.commands.executeCommand<SessionNode | undefined>(
+      "captrace.run",
+      "deny (workspace file, unscoped)",
+    );
+    assert.equal(s, undefined);
+    assert.equal(model.sessions.length, before);
+  });
+});
