@@ -90,6 +90,7 @@ function prepare() {
       "xdg-data",
       "xdg-cache",
       "ud",
+      "ud-restricted",
       "exts",
       "bin",
       "chromium",
@@ -142,12 +143,17 @@ function prepare() {
     "window.commandCenter": false,
     "workbench.secondarySideBar.defaultVisibility": "hidden",
   };
-  for (const scope of ["User", "Machine"]) {
-    fs.mkdirSync(path.join(dirs.ud, scope), { recursive: true });
-    fs.writeFileSync(
-      path.join(dirs.ud, scope, "settings.json"),
-      JSON.stringify(settings, null, 2),
-    );
+  // The second user-data folder is for Restricted Mode: workspace trust on, a folder opened untrusted, no prompt.
+  const restricted = {
+    ...settings,
+    "security.workspace.trust.enabled": true,
+    "security.workspace.trust.startupPrompt": "never",
+  };
+  for (const [ud, values] of [[dirs.ud, settings], [dirs["ud-restricted"], restricted]]) {
+    for (const scope of ["User", "Machine"]) {
+      fs.mkdirSync(path.join(ud, scope), { recursive: true });
+      fs.writeFileSync(path.join(ud, scope, "settings.json"), JSON.stringify(values, null, 2));
+    }
   }
   fs.writeFileSync(path.join(work, "config.yaml"), "");
   return { work, ws, multi: path.join(multi, "multi.code-workspace"), dirs };
@@ -166,18 +172,21 @@ function env(p) {
   };
 }
 
-async function startServer(p, port) {
-  run(CODE_SERVER, [
-    "--extensions-dir",
-    p.dirs.exts,
-    "--user-data-dir",
-    p.dirs.ud,
-    "--install-extension",
-    VSIX,
-  ], {
-    env: env(p),
-  });
-  const out = fs.openSync(path.join(ARTIFACTS, "code-server.log"), "w");
+/** Starts code-server on `port`; `restricted`, with workspace trust on (the .vsix installed by an earlier start). */
+async function startServer(p, port, { restricted = false } = {}) {
+  if (!restricted) {
+    run(CODE_SERVER, [
+      "--extensions-dir",
+      p.dirs.exts,
+      "--user-data-dir",
+      p.dirs.ud,
+      "--install-extension",
+      VSIX,
+    ], {
+      env: env(p),
+    });
+  }
+  const out = fs.openSync(path.join(ARTIFACTS, restricted ? "code-server-restricted.log" : "code-server.log"), "w");
   const child = spawn(CODE_SERVER, [
     "--config",
     path.join(p.work, "config.yaml"),
@@ -187,12 +196,12 @@ async function startServer(p, port) {
     "none",
     "--disable-telemetry",
     "--disable-update-check",
-    "--disable-workspace-trust",
+    ...(restricted ? [] : ["--disable-workspace-trust"]),
     "--disable-getting-started-override",
     "--vscode-option",
     "enable-smoke-test-driver",
     "--user-data-dir",
-    p.dirs.ud,
+    restricted ? p.dirs["ud-restricted"] : p.dirs.ud,
     "--extensions-dir",
     p.dirs.exts,
     p.ws,
@@ -623,6 +632,50 @@ async function main() {
     `workspace=${encodeURIComponent(p.multi)}`,
     "suite-multi-root",
   );
+
+  // Restricted Mode: a second code-server with workspace trust on opens the fixture folder untrusted.
+  await check("in Restricted Mode, Run offers only a typed command, and runs it", null, async () => {
+    await stopServer();
+    server = await startServer(p, port, { restricted: true });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.locator(".activitybar [aria-label^='Captrace']").first().waitFor({ timeout: 60_000 });
+    await palette(page, "Captrace: Run with Capability Trace");
+    const input = page.locator(".quick-input-widget .quick-input-box input");
+    // The palette's list goes, and Run's pick comes (its placeholder tells them apart).
+    const placeholder = await waitFor("Run's pick", async () => {
+      const t = await input.getAttribute("placeholder");
+      return { ok: /^(Command to run|Launch configuration)/.test(t ?? ""), value: t, seen: t };
+    }, 15_000);
+    await page.waitForTimeout(300);
+    const rows = await page.locator(".quick-input-widget .monaco-list-row").allInnerTexts();
+    fs.writeFileSync(path.join(ARTIFACTS, "restricted-pick.txt"), `${placeholder}\n${rows.join("\n")}`);
+    assert(
+      rows.length === 1 && /Enter a command/.test(rows[0]),
+      `only "Enter a command…" offered:\n${rows.join("\n")}`,
+    );
+    assert(/this workspace is not trusted/.test(placeholder ?? ""), `the pick says why: ${placeholder}`);
+    await pickItem(page, "Enter a command");
+    // The input box has the focus (its element is not the pick's).
+    await page.locator(".quick-input-widget .quick-input-message", { hasText: "Command and arguments" }).waitFor({
+      state: "visible",
+      timeout: 10_000,
+    });
+    await page.keyboard.type('sh -c "sleep 2; ./deny owned.txt"');
+    await page.keyboard.press("Enter");
+    // VS Code asks before it opens any terminal in Restricted Mode, the program's too; declined, the run goes on.
+    const cancel = page.locator(".monaco-dialog-box .monaco-button", { hasText: "Cancel" });
+    await cancel.waitFor({ state: "visible", timeout: 15_000 });
+    await cancel.click();
+    await showChannel(page, "Captrace");
+    const text = await waitFor("the typed command's trace", async () => {
+      const t = await outputText(page);
+      return { ok: /captrace exited with 1/.test(t), value: t, seen: t };
+    });
+    fs.writeFileSync(path.join(ARTIFACTS, "output-restricted.txt"), text);
+    assert(/deny +\d+ opt=0 "cap_chown" -> -1/.test(flat(text)), "the typed command's denied chown");
+    await page.close();
+  });
 
   await check(
     "no captrace, bpftrace or traced process is left behind",
