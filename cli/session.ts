@@ -162,6 +162,24 @@ function _harmless(line: string): boolean {
 }
 
 /** Sends `sig` to `pid`, if it is still there. */
+/**
+ * Stops `pids` and every process below them, looking at /proc again until no new one appears (stopped, they fork no
+ * more meanwhile). Returns them all, `pids` first.
+ */
+async function _freeze(pids: readonly number[]): Promise<number[]> {
+  const frozen = new Set(pids);
+  for (const pid of frozen) _kill(pid, "SIGSTOP");
+  for (let round = 0; round < 8; round++) {
+    const more = (await descendantsOfAll([...frozen])).filter((pid) => !frozen.has(pid));
+    if (more.length === 0) break;
+    for (const pid of more) {
+      frozen.add(pid);
+      _kill(pid, "SIGSTOP");
+    }
+  }
+  return [...frozen];
+}
+
 function _kill(pid: number, sig: Deno.Signal): void {
   try {
     Deno.kill(pid, sig);
@@ -1261,18 +1279,9 @@ class _Session {
    * the processes signalled.
    */
   async #stopAndKill(pids: readonly number[]): Promise<number[]> {
-    const doomed = new Set(pids);
-    for (const pid of doomed) _kill(pid, "SIGSTOP");
-    for (let round = 0; round < 8; round++) {
-      const more = (await descendantsOfAll([...doomed])).filter((pid) => !doomed.has(pid));
-      if (more.length === 0) break;
-      for (const pid of more) {
-        doomed.add(pid);
-        _kill(pid, "SIGSTOP");
-      }
-    }
+    const doomed = await _freeze(pids);
     for (const pid of doomed) _kill(pid, "SIGKILL");
-    return [...doomed];
+    return doomed;
   }
 
   #lastOutput = 0;
@@ -1509,7 +1518,14 @@ class _Session {
     // and one armed before (the stop input closed earlier) is dropped.
     this.#forceEnd(false);
     clearTimeout(this.#forceTimer);
-    this.#signalChild("SIGTERM", true);
+    // The fork records the dead tracer never printed are lost: the tree is taken from /proc too, stopped while it is
+    // looked at. Else a child of the command's, left to init when the command ends at SIGTERM, runs on untraced.
+    const root = this.gate!.pid;
+    const frozen = await _freeze([root]);
+    for (const pid of frozen) if (pid !== root) this.tracking(pid);
+    _kill(root, "SIGTERM");
+    for (const pid of await this.#stillStarted()) _kill(pid, "SIGTERM");
+    for (const pid of frozen) _kill(pid, "SIGCONT");
     const t = setTimeout(() => this.#signalChild("SIGKILL", true), 2000);
     this.childStatus = await _exitStatus(this.gate!.child);
     clearTimeout(t);

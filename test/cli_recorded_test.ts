@@ -300,6 +300,26 @@ Deno.test("bpftrace dying mid-trace: reported, exit 1, and the command is not or
   await Deno.remove(replay);
 });
 
+Deno.test("bpftrace dying before any fork record: the command's child it never reported is stopped too", async () => {
+  // The tracer dies 0.2 s in, having printed nothing after READY: the sleep that sh forked has no fork record, and
+  // sh, ended by SIGTERM, would leave it to init, running untraced.
+  const ready = await temp("READY 1000\n");
+  const none = await temp("");
+  const marker = "27.3141";
+  const r = await fake({ FAKE_REPLAY: ready, FAKE_REPLAY_LATER: none, FAKE_EXIT: "1", FAKE_STDERR: "ERROR: gone" }, [
+    "--",
+    "/bin/sh",
+    "-c",
+    `/bin/sleep ${marker} </dev/null >/dev/null 2>&1; echo after`,
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^captrace: bpftrace stopped unexpectedly \(exit status 1\): gone$/m);
+  assert.doesNotMatch(r.stdout + r.stderr, /after/);
+  assert.deepEqual(await processesMatching(marker), []);
+  await Deno.remove(ready);
+  await Deno.remove(none);
+});
+
 Deno.test("bpftrace dying gives its error, never the program line of a harmless warning", async () => {
   const replay = await temp("READY 1000\n");
   const warning = [
