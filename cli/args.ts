@@ -113,7 +113,8 @@ Tracing:
       --stop-with PID   stop the trace as those do when process PID ends, and
                         give up waiting for -o's or --control's FIFO then (for
                         IDEs: their end leaves no captrace behind)
-      --bpftrace PATH   bpftrace to run (default: bpftrace from PATH)
+      --bpftrace PATH   bpftrace to run (default: the one on PATH, else in
+                        /usr/local/sbin to /bin)
       --debug           show the bpftrace program, its stderr and odd lines
 
   -h, --help            this help;   -V, --version  print the version

@@ -4,8 +4,9 @@ import { CAPABILITY_NAMES, capConstant, parseCap } from "./capabilities.ts";
 
 /**
  * Capability names (upper case) from a baseline file: a `--json` trace (its summary line), a summary object, a
- * text trace with its summary (`-c`: its recommendation line), or a plain list of names separated by spaces, commas or new lines (`#` starts a comment; the capabilities named
- * in the comments of captrace's setcap section count). A line may also be a setcap line (`setcap
+ * text trace with its summary (`-c`: its recommendation line), or a plain list of names separated by spaces, commas or
+ * new lines (`#` starts a comment; the capabilities named in the comments of captrace's setcap section count, and its
+ * setcap and systemd sections' headings are passed over). A line may also be a setcap line (`setcap
  * cap_chown,cap_net_raw+ep /usr/bin/tool`, as captrace prints them, or with its capabilities quoted; `setcap -r PATH`
  * lists none) or getcap's (`/usr/bin/ping cap_net_raw=ep`, or older libcap's `/usr/bin/ping = cap_net_raw+ep`): the path
  * and the sets after `+` or `=` are passed over; or a systemd unit's `CapabilityBoundingSet=` or `AmbientCapabilities=`
@@ -42,6 +43,8 @@ export function parseBaseline(text: string): string[] {
   // a path (`setcap A '/opt/R&&D/x'`, getcap's `/opt/a;b cap_chown=ep`).
   const commands = (l: string) => _uncomment(l).split(/\s*(?:;|&&)\s*(?=(?:sudo\s+)?setcap\s)/);
   for (const raw of trimmed.split("\n").flatMap(commands)) {
+    // The headings of captrace's setcap and systemd sections, pasted with them.
+    if (/^(?:setcap|systemd unit \(\[Service\]\)):$/.test(raw.trim())) continue;
     for (const word of _words(raw.trim())) {
       if (/-[eip]*$/i.test(word) && /[a-z]-/i.test(word)) {
         throw new SyntaxError(`'${word}' takes capabilities away: a baseline lists those given`);

@@ -114,6 +114,21 @@ Deno.test("parseBaseline keeps the capabilities of captrace's own setcap comment
   assert.deepEqual(parseBaseline(section), ["CAP_CHOWN", "CAP_NET_RAW", "CAP_KILL", "CAP_SYS_NICE", "CAP_FOWNER"]);
 });
 
+Deno.test("parseBaseline reads captrace's setcap and systemd sections pasted with their headings", () => {
+  const text = [
+    "setcap:",
+    "  setcap cap_chown+ep /usr/bin/chown",
+    "  # /opt/run.sh is a script: grant cap_kill to its service or container instead (below)",
+    "systemd unit ([Service]):",
+    "  CapabilityBoundingSet=CAP_CHOWN CAP_NET_RAW",
+    "  AmbientCapabilities=CAP_CHOWN CAP_NET_RAW",
+  ].join("\n");
+  assert.deepEqual([...new Set(parseBaseline(text))].sort(), ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"]);
+  // Only those headings, whole: another word ending in a colon is still no capability.
+  assert.throws(() => parseBaseline("docker:\n  docker run --cap-add=CHOWN IMAGE"), /'docker:' is not a capability/);
+  assert.throws(() => parseBaseline("setcap: cap_chown"), /'setcap:' is not a capability/);
+});
+
 Deno.test("parseBaseline ignores comments and blank lines", () => {
   assert.deepEqual(parseBaseline("# needed by ping\ncap_net_raw # raw sockets\n   \n# end"), ["CAP_NET_RAW"]);
   // Only captrace's own comments name capabilities: a person's that reads alike is a comment.
