@@ -5,19 +5,17 @@ import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { ignoreDebugSignal } from "./debug_signal.ts";
 import { runSession } from "./session.ts";
 import { siteAnnotator } from "./site_resolver.ts";
+import { stderrQueue } from "./sink.ts";
 import { findTool, forgetDenoPath } from "./system_tools.ts";
 
 function _report(e: CaptraceError, json: boolean): void {
   _stderr(json ? JSON.stringify(e.toEvent()) : e.toText());
 }
 
-/** Writes a line to stderr, if anyone still reads it. */
+/** Writes a line to stderr, after the trace's and notices' lines queued there, if anyone still reads it. */
 function _stderr(text: string): void {
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
-  } catch {
-    // stderr is gone or full: the exit status is all that is left to tell.
-  }
+  // stderr gone or full, the exit status is all that is left to tell.
+  stderrQueue().push(new TextEncoder().encode(text + "\n"));
 }
 
 /** Writes `text` to stdout: exit 0, or 1 when it could not be written (a full disk), as coreutils do. */
@@ -57,5 +55,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  const code = await main(Deno.args);
+  // What is queued for stderr is written first (a signal still ends captrace meanwhile: its handlers are gone).
+  await stderrQueue().settle();
+  Deno.exit(code);
 }

@@ -30,7 +30,8 @@ import { mountOf, mounts } from "./mountinfo.ts";
 import { hasFileCaps } from "./file_caps.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
-import { Sink } from "./sink.ts";
+import { Sink, stderrQueue } from "./sink.ts";
+import { WriteStalled } from "./write_queue.ts";
 import { eitherStop, fifoStop, type ProcessStop, processStop, stdinStop, type StopInput } from "./stop_input.ts";
 import {
   cpuTicks,
@@ -188,15 +189,15 @@ function _kill(pid: number, sig: Deno.Signal): void {
   }
 }
 
+/** Bytes of trace queued for a slow reader before the reading of bpftrace waits for it. */
+const MAX_BACKLOG = 1 << 20;
+
 /** Human notices (header, completeness, warnings) go to stderr unless the trace itself is NDJSON there. */
 function _notice(options: Options, sink: Sink, text: string): void {
   if (options.json && sink.isStderr) return;
   sink.flush();
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
-  } catch {
-    // Nobody reads captrace's stderr any more (a closed pipe): the trace goes on, and the exit status still tells.
-  }
+  // Nobody reading captrace's stderr any more (a closed pipe), the trace goes on, and the exit status still tells.
+  stderrQueue().push(new TextEncoder().encode(text + "\n"));
 }
 
 /** Run the trace described by `options`; returns the exit code. Throws CaptraceError for reportable failures. */
@@ -238,7 +239,7 @@ async function _run(options: Options, hooks: SessionHooks, stopWith: ProcessStop
   // Opening a FIFO waits for its reader: until then a signal must end captrace as usual, with nothing to clean up.
   const sink = options.output === "-" ? Sink.stdout(options.mode === "command") : options.output
     ? await orEnd(
-      Sink.open(options.output).catch((e) => {
+      Sink.open(options.output, options.mode === "command").catch((e) => {
         throw new CaptraceError(
           `Cannot write the trace to '${options.output}': ${(e as Error).message}`,
           "Check the path, or leave out -o to write the trace to stderr",
@@ -259,7 +260,7 @@ async function _run(options: Options, hooks: SessionHooks, stopWith: ProcessStop
     stopInput = input === null ? stopWith : stopWith === null ? input : eitherStop(input, stopWith);
   } catch (e) {
     _reportInTrace(options, sink, e);
-    sink.close();
+    await sink.close();
     throw e;
   }
   const signals = new SignalRelay();
@@ -269,8 +270,9 @@ async function _run(options: Options, hooks: SessionHooks, stopWith: ProcessStop
     _reportInTrace(options, sink, e);
     throw e;
   } finally {
+    // Written out while a signal still ends a wait for a reader that reads nothing (see Sink.ending).
+    await sink.close();
     signals.close();
-    sink.close();
   }
 }
 
@@ -600,11 +602,14 @@ async function _trace(
     const code = await state.run(annotator);
     if (sink.failure) {
       const gone = sink.failure instanceof Deno.errors.BrokenPipe;
+      const stalled = sink.failure instanceof WriteStalled;
       throw new CaptraceError(
         `Cannot write the trace${options.output ? ` to '${options.output}'` : ""}: ${
           gone ? "its reader went away" : sink.failure.message
         }`,
-        gone ? "Keep the reader open until captrace ends" : /os error (28|122)\)/.test(sink.failure.message) // ENOSPC, EDQUOT
+        gone || stalled
+          ? "Keep reading the trace until captrace ends"
+          : /os error (28|122)\)/.test(sink.failure.message) // ENOSPC, EDQUOT
           ? "Free some space, or write the trace elsewhere with -o FILE"
           : "Write the trace elsewhere with -o FILE",
         ExitCode.TRACE_FAILED,
@@ -968,6 +973,7 @@ class _Session {
       if (this.gate && this.childStatus === null) await this.#terminateChild();
       await this.#killStragglers();
       await this.#programsKnown();
+      await this.sink.relieve(0);
       this.#finish();
       throw this.#gaveUp !== null
         ? new CaptraceError(
@@ -1009,6 +1015,8 @@ class _Session {
     await this.#programsKnown();
     await this.#rootCaps();
     await this.#noteSetuidRoot();
+    // The counts of what was written need the writes done (or given up: see Sink.ending).
+    await this.sink.relieve(0);
     this.#finish();
     if (this.gate && this.childStatus) {
       const s = this.childStatus;
@@ -1131,6 +1139,8 @@ class _Session {
   stop(sig: Deno.Signal): void {
     this.stopping++;
     this.stopSignal ??= sig;
+    // A reader of the trace (or of stderr) that reads nothing no longer holds captrace up.
+    this.sink.ending();
     if (this.gate) {
       if (!this.ready) {
         this.gate.abort();
@@ -1804,6 +1814,9 @@ class _Session {
       }
     }
     this.sink.flush();
+    // A reader slower than the trace holds the reading of bpftrace up here (its buffers then fill and it counts what
+    // it loses), as a blocking write would, but captrace still serves its signals and stop input meanwhile.
+    if (this.sink.backlog > MAX_BACKLOG) await this.sink.relieve(MAX_BACKLOG / 2);
     // The reader of a stream the command shares went away (`-o - | head`): the command runs on, untraced from here;
     // said once, on stderr, where it can still be read.
     if (this.sink.broken && this.sink.failure === null && !this.#saidBroken) {

@@ -2,6 +2,7 @@
 
 import { ByteBuffer } from "../shared/byte_buffer.ts";
 import { onOwnFd } from "./procfs.ts";
+import { WriteQueue } from "./write_queue.ts";
 
 /** Bytes queued before they are written out. */
 const BATCH = 1 << 16;
@@ -12,26 +13,65 @@ const BATCH = 1 << 16;
  */
 const PIPE_BUF = 4096;
 
+/** stderr's queue, which the trace on stderr and captrace's notices share, in the order they are written. */
+let _stderr: WriteQueue | null = null;
+
+/** The queue of captrace's stderr (whole lines of at most PIPE_BUF bytes: a launched command may write there too). */
+export function stderrQueue(): WriteQueue {
+  return _stderr ??= new WriteQueue(Deno.stderr, { piece: _piece, sync: _neverWaits(2, Deno.stderr) });
+}
+
+/**
+ * True when captrace's descriptor `fd` is a file whose writes never wait for a reader: a regular file or a device
+ * such as /dev/null, not a pipe, a FIFO, a socket or a terminal (which Ctrl-S or a stalled remote holds up).
+ */
+function _neverWaits(fd: number, file: { isTerminal(): boolean }): boolean {
+  try {
+    return _waitless(Deno.statSync(`/proc/self/fd/${fd}`), file);
+  } catch {
+    return false;
+  }
+}
+
+function _waitless(st: Deno.FileInfo, file: { isTerminal(): boolean }): boolean {
+  return st.isFile || ((st.isCharDevice ?? false) && !file.isTerminal()) || (st.isBlockDevice ?? false);
+}
+
 /**
  * A line-oriented writer with a batch buffer. Lines are queued as text (line) or written straight into the
- * buffer as bytes (out, then endLine), as the formatters of checks do.
+ * buffer as bytes (out, then endLine), as the formatters of checks do. Batches are written in the background, in
+ * order (see WriteQueue): a reader that does not read holds the trace up only where captrace waits for it (relieve,
+ * close), never its signals.
  */
 export class Sink {
-  #file: Deno.FsFile | typeof Deno.stdout | null;
+  #file: Deno.FsFile | null;
+  readonly #queue: WriteQueue;
   /** The queued bytes; a formatter writes a line here, then calls endLine(). */
   readonly out = new ByteBuffer(BATCH * 2);
   /** True when the trace shares stderr with captrace's own messages. */
   readonly isStderr: boolean;
   /** True for a regular file (-o FILE), which is read on its own later; not a pipe, a FIFO or a terminal. */
   readonly isFile: boolean;
-  /** On stderr, which a launched command writes to as well. */
+  /** On stdout or stderr, which a launched command writes to as well. */
   readonly #sharedWithCommand: boolean;
 
-  private constructor(file: Deno.FsFile | typeof Deno.stdout | null, sharedWithCommand = false, regular = false) {
-    this.#file = file;
-    this.isStderr = file === null;
+  private constructor(
+    to: "stderr" | "stdout" | Deno.FsFile,
+    sharedWithCommand = false,
+    regular = false,
+    neverWaits = false,
+  ) {
+    this.#file = typeof to === "string" ? null : to;
+    this.isStderr = to === "stderr";
     this.isFile = regular;
     this.#sharedWithCommand = sharedWithCommand;
+    const piece = sharedWithCommand ? _piece : undefined;
+    this.#queue = to === "stderr"
+      ? stderrQueue()
+      : to === "stdout"
+      ? new WriteQueue(Deno.stdout, { ...(piece ? { piece } : {}), sync: _neverWaits(1, Deno.stdout) })
+      : new WriteQueue(to, { ...(piece ? { piece } : {}), sync: neverWaits });
+    this.#writtenBefore = this.#queue.written;
   }
 
   /**
@@ -39,16 +79,19 @@ export class Sink {
    * stop the trace (the command runs on, and meets it itself).
    */
   static stderr(sharedWithCommand: boolean): Sink {
-    return new Sink(null, sharedWithCommand);
+    return new Sink("stderr", sharedWithCommand);
   }
 
   /** A sink on stdout (`-o -`), which a launched command writes to as well when `sharedWithCommand`. */
   static stdout(sharedWithCommand: boolean): Sink {
-    return new Sink(Deno.stdout, sharedWithCommand);
+    return new Sink("stdout", sharedWithCommand);
   }
 
-  /** A sink on `path`, created or truncated; a FIFO is opened for writing (waits for its reader). */
-  static async open(path: string): Promise<Sink> {
+  /**
+   * A sink on `path`, created or truncated; a FIFO is opened for writing (waits for its reader). A path to captrace's
+   * own stdout or stderr (`/dev/stdout`) is shared with a launched command as those are, when `sharedWithCommand`.
+   */
+  static async open(path: string, sharedWithCommand = false): Promise<Sink> {
     let fifo = false;
     try {
       fifo = (await Deno.stat(path)).isFifo ?? false;
@@ -58,8 +101,9 @@ export class Sink {
     const file = await Deno.open(path, fifo ? { write: true } : { write: true, create: true, truncate: true });
     // A regular file of its own: not stderr's, where the notices go too (-o /dev/stderr, 2> that file).
     const st = await file.stat().catch(() => null);
+    const ownStdio = (await onOwnFd(1, st)) || (await onOwnFd(2, st));
     const regular = st?.isFile === true && !(await onOwnFd(2, st));
-    return new Sink(file, false, regular);
+    return new Sink(file, sharedWithCommand && ownStdio, regular, st !== null && _waitless(st, file));
   }
 
   /** Queue one line. */
@@ -83,81 +127,65 @@ export class Sink {
   }
   /** Where in `out` each marked line queued since the last flush starts. */
   #marks: number[] = [];
-  #written = 0;
+  /** Marked lines the queue had written before this sink's (stderr's is shared). */
+  readonly #writtenBefore: number;
 
   /** Marked lines written out. */
   get written(): number {
-    return this.#written;
+    return this.#queue.written - this.#writtenBefore;
   }
 
-  /** Write out what is queued. */
+  /** Hands what is queued to the writer, which writes it in the background. */
   flush(): void {
     if (this.out.length === 0) return;
-    const data = this.out.view();
-    this.out.clear(); // the bytes stay valid until the next write into out
-    const marks = this.#marks;
+    // Unless written now, a copy: `out` is written into again at once.
+    this.#queue.push(this.#queue.sync ? this.out.view() : this.out.view().slice(), this.#marks);
+    this.out.clear();
     this.#marks = [];
-    if (this.#broken) return;
-    const w = this.#file ?? Deno.stderr;
-    let off = 0;
-    while (off < data.length) {
-      try {
-        off += w.writeSync(data.subarray(off, this.#sharedWithCommand ? _piece(data, off) : data.length));
-      } catch (e) {
-        // Further output is dropped. A failure (a full disk, or the reader of -o's FIFO or pipe, or of stderr with
-        // --pid or system-wide, gone: nobody reads the trace) is kept for the session, which stops the trace and
-        // reports it. A reader of stderr a launched command shares that went away is not one: its run goes on.
-        this.#broken = true;
-        if (!(e instanceof Deno.errors.BrokenPipe) || !this.#sharedWithCommand) this.#failure ??= e as Error;
-        this.#written += linesWithin(data, marks, off);
-        return;
-      }
-    }
-    this.#written += marks.length;
   }
 
-  #broken = false;
-  /** True once the reader of the trace went away, or writing failed. */
+  /** Bytes handed to the writer and not yet written. */
+  get backlog(): number {
+    return this.#queue.backlog;
+  }
+
+  /** Waits until at most `bytes` are left to write, or writing ended (see WriteQueue.relieve). */
+  relieve(bytes: number): Promise<void> {
+    return this.#queue.relieve(bytes);
+  }
+
+  /**
+   * captrace is ending (a signal, its stop input): waits for a reader that reads nothing end after STALL_MS, the rest of
+   * the trace and of stderr's notices given up.
+   */
+  ending(): void {
+    this.#queue.giveUpWhenStalled();
+    stderrQueue().giveUpWhenStalled();
+  }
+
+  /** True once the reader of the trace went away, or writing failed or was given up. */
   get broken(): boolean {
-    return this.#broken;
+    return this.#queue.error !== null;
   }
 
-  #failure: Error | null = null;
-  /** Why writing the trace failed (other than its reader going away), or null. */
+  /**
+   * Why writing the trace failed, or null: a failure (a full disk, or the reader of -o's FIFO or pipe, or of stderr
+   * with --pid or system-wide, gone: nobody reads the trace) is kept for the session, which stops the trace and
+   * reports it. A reader of a stream a launched command shares that went away is not one: its run goes on.
+   */
   get failure(): Error | null {
-    return this.#failure;
+    const e = this.#queue.error;
+    return e instanceof Deno.errors.BrokenPipe && this.#sharedWithCommand ? null : e;
   }
 
-  /** Flush and close (stdout stays open). */
-  close(): void {
+  /** Flushes, waits for it all to be written (see ending), and closes (stdout and stderr stay open). */
+  async close(): Promise<void> {
     this.flush();
-    if (this.#file !== Deno.stdout) this.#file?.close();
+    await this.#queue.settle();
+    await stderrQueue().settle();
+    this.#file?.close();
     this.#file = null;
   }
-}
-
-/**
- * How many of the lines starting at `starts` (ascending offsets into `data`) end, newline included, within its first
- * `written` bytes: those a write that failed part way put out whole.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { linesWithin } from "./sink.ts";
- * const data = new TextEncoder().encode("a\nbb\nccc\n");
- * assert.equal(linesWithin(data, [0, 2, 5], 6), 2);
- * assert.equal(linesWithin(data, [0, 2, 5], 5), 2);
- * assert.equal(linesWithin(data, [0, 2, 5], 4), 1);
- * ```
- */
-export function linesWithin(data: Uint8Array, starts: readonly number[], written: number): number {
-  let n = 0;
-  for (const start of starts) {
-    const end = data.indexOf(10, start);
-    if (end < 0 || end >= written) break;
-    n++;
-  }
-  return n;
 }
 
 /** Where the piece of `data` from `off` ends: its last whole line within PIPE_BUF bytes (a longer line as it is). */

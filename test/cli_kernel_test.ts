@@ -493,27 +493,80 @@ Deno.test("a -o pipe whose reader goes away stops the command and exits 1: nobod
   // Refused a check every 0.2 s for 4 s, unless stopped.
   const command =
     `/bin/sh -c 'for i in $(seq 20); do chown nobody ${OWNED} 2>/dev/null; sleep 0.2; done; echo alive >&2'`;
-  const script = `${cli} -o /dev/stdout -u nobody -- ${command} | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`;
+  // A pipe of the trace's own (not stdout, which the command shares: see below).
+  const script = `${cli} -o >(head -c 10 >/dev/null) -u nobody -- ${command}`;
   const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "null", stderr: "piped" }).output();
   const err = new TextDecoder().decode(r.stderr);
   assert.equal(r.code, 1, err);
-  assert.match(err, /^captrace: Cannot write the trace to '\/dev\/stdout': its reader went away$/m);
+  assert.match(err, /^captrace: Cannot write the trace to '\/dev\/fd\/\d+': its reader went away$/m);
   assert.ok(!err.includes("alive"), "the command was stopped");
 });
 
-Deno.test("-o - whose reader goes away: the command, which shares stdout, runs on, and stderr says the trace stops", async () => {
+Deno.test("-o - (or /dev/stdout) whose reader goes away: the command, which shares stdout, runs on, and stderr says so", async () => {
   await requireTracing();
   const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
   const command = `/bin/sh -c 'for i in $(seq 10); do chown nobody ${OWNED} 2>/dev/null; sleep 0.05; done; exit 7'`;
-  const script = `${cli} -c -o - -u nobody -- ${command} | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`;
-  const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "null", stderr: "piped" }).output();
-  const err = new TextDecoder().decode(r.stderr);
-  assert.equal(r.code, 7, err);
-  assert.match(err, /^captrace: the trace's reader went away: the rest of the trace is dropped$/m);
-  // The checks after that are dropped, not shown, and the completeness line counts them so.
-  const m = / (\d+) checks seen, (\d+) shown, (\d+) dropped \(the trace's reader went away\), /.exec(err);
-  assert.ok(m, err);
-  assert.ok(Number(m[3]) > 0 && Number(m[2]) + Number(m[3]) <= Number(m[1]), m[0]);
+  for (const output of ["-", "/dev/stdout"]) {
+    const script = `${cli} -c -o ${output} -u nobody -- ${command} | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`;
+    const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "null", stderr: "piped" }).output();
+    const err = new TextDecoder().decode(r.stderr);
+    assert.equal(r.code, 7, `-o ${output}: ${err}`);
+    assert.match(err, /^captrace: the trace's reader went away: the rest of the trace is dropped$/m);
+    // The checks after that are dropped, not shown, and the completeness line counts them so.
+    const m = / (\d+) checks seen, (\d+) shown, (\d+) dropped \(the trace's reader went away\), /.exec(err);
+    assert.ok(m, err);
+    assert.ok(Number(m[3]) > 0 && Number(m[2]) + Number(m[3]) <= Number(m[1]), m[0]);
+  }
+});
+
+Deno.test("a reader that stops reading keeps no signal from captrace: SIGTERM ends it, exit 1, the command stopped", async () => {
+  await requireTracing();
+  const loop = await fixture("caps_loop");
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  const fifo = `${dir}/trace`;
+  assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+  // Holds the FIFO open for reading, and reads nothing.
+  const holder = new Deno.Command("/bin/sh", { args: ["-c", `exec 3<${fifo}; exec sleep 60`] }).spawn();
+  // Its stderr is not captrace's: that pipe ends with captrace, whatever becomes of the command.
+  const command = ["/bin/sh", "-c", `exec 2>/dev/null; while :; do ${loop} 2000; done`];
+  try {
+    // The trace to the FIFO, then to a stderr pipe that is never read.
+    for (const output of [["-o", fifo], []]) {
+      const p = new Deno.Command(Deno.execPath(), {
+        args: [...CLI, ...output, "-u", "nobody", "--", ...command],
+        env: { TZ: "UTC" },
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      // Long enough for the trace to fill the pipe and its queue behind it.
+      await new Promise((r) => setTimeout(r, 4000));
+      p.kill("SIGTERM");
+      // A guard, not a measure: a captrace stuck in its write would end only when killed here (137).
+      const guard = setTimeout(() => p.kill("SIGKILL"), 30_000);
+      const status = await p.status;
+      clearTimeout(guard);
+      const err = output.length > 0 ? new TextDecoder().decode(await new Response(p.stderr).arrayBuffer()) : "";
+      if (output.length === 0) await p.stderr.cancel();
+      assert.equal(status.code, 1, `${output.join(" ") || "stderr"}: exit ${status.code} ${err}`);
+      if (output.length > 0) {
+        assert.match(err, /^captrace: Cannot write the trace to '.*\/trace': its reader stopped reading /m);
+        assert.match(err, /^Keep reading the trace until captrace ends$/m);
+        // What the pipe took is shown; the rest, queued when the reader stopped, is dropped and said so.
+        assert.match(
+          err,
+          /^captrace: \d+ checks seen, [1-9]\d* shown, [1-9]\d* dropped \(the trace could not be written\)/m,
+        );
+      }
+      assert.deepEqual(await processesMatching(loop), [], "the command was stopped");
+    }
+  } finally {
+    holder.kill("SIGKILL");
+    await holder.status;
+    await Deno.remove(dir, { recursive: true });
+    // Whatever a failure left running.
+    await new Deno.Command("pkill", { args: ["-KILL", "-f", loop] }).output();
+  }
 });
 
 /** A shell loop refused CAP_CHOWN every 0.1 s until killed, run as nobody. */
