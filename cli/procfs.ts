@@ -149,6 +149,24 @@ export function terminalSignalsReach(pid: number): boolean {
   return self !== null && other !== null && self.tty !== 0 && self.pgrp === self.tpgid && other.pgrp === self.pgrp;
 }
 
+/**
+ * True when one of `pids` in the foreground process group of captrace's terminal catches signal `sig`: a program that
+ * handles the Ctrl-C (or Ctrl-\\) typed there itself, as a REPL, a pager or an editor does.
+ */
+export function handlesTyped(pids: Iterable<number>, sig: number): boolean {
+  const self = terminalFields("self");
+  if (self === null || self.tty === 0) return false;
+  for (const pid of pids) {
+    if (terminalFields(pid)?.pgrp !== self.tpgid) continue;
+    try {
+      if (catches(Deno.readTextFileSync(`/proc/${pid}/status`), sig)) return true;
+    } catch {
+      // gone
+    }
+  }
+  return false;
+}
+
 /** Every process below `root` (not root itself), with its parent. */
 export async function descendantsOf(root: number): Promise<{ pid: number; ppid: number }[]> {
   return _below(await _children(), [root]);

@@ -38,6 +38,7 @@ import {
   descendantsOf,
   descendantsOfAll,
   effectiveCaps,
+  handlesTyped,
   hasEnded,
   isKernelThread,
   processState,
@@ -1137,6 +1138,13 @@ class _Session {
   }
 
   stop(sig: Deno.Signal): void {
+    // A Ctrl-C (or Ctrl-\\) typed at the terminal, where the command's foreground program catches it (a REPL, a
+    // pager, an editor): it reached the program already, which does with it what it would without captrace. It is
+    // no stop of the trace, nor, typed again, a reason to kill the program.
+    if (
+      this.gate && this.ready && this.childStatus === null && (sig === "SIGINT" || sig === "SIGQUIT") &&
+      terminalSignalsReach(this.gate.pid) && handlesTyped([this.gate.pid, ...this.#started.keys()], signalNumber(sig)!)
+    ) return;
     this.stopping++;
     this.stopSignal ??= sig;
     // A reader of the trace (or of stderr) that reads nothing no longer holds captrace up.
