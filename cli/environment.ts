@@ -3,7 +3,7 @@
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { VERSION } from "./args.ts";
 import { findTool } from "./system_tools.ts";
-import { pidExists } from "./procfs.ts";
+import { effectiveCaps, pidExists } from "./procfs.ts";
 import type { ProbeSupport } from "../shared/probe_choice.ts";
 import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
@@ -23,15 +23,63 @@ async function _exists(path: string): Promise<boolean> {
 
 /**
  * Throws unless captrace runs as root: bpftrace refuses any other user, whatever capabilities it holds (CAP_BPF and
- * CAP_PERFMON would do for the kernel), and tracefs is root's alone.
+ * CAP_PERFMON would do for the kernel), and tracefs is root's alone. Root must hold those capabilities too, in the
+ * initial user namespace. `status` and `userNs` are /proc/self/status and the /proc/self/ns/user link (null: not
+ * known, then not checked).
  */
-export function checkPrivileges(): void {
-  if (Deno.uid() === 0) return;
-  throw new CaptraceError(
-    "Tracing needs root: bpftrace runs as root only, whatever capabilities another user holds",
-    "Run it with sudo, e.g. 'sudo captrace -u $USER -- ./program'",
-    ExitCode.CANNOT_TRACE,
-  );
+export function checkPrivileges(
+  uid = Deno.uid(),
+  status = _readOr("/proc/self/status"),
+  userNs = _linkOr("/proc/self/ns/user"),
+): void {
+  if (uid !== 0) {
+    throw new CaptraceError(
+      "Tracing needs root: bpftrace runs as root only, whatever capabilities another user holds",
+      "Run it with sudo, e.g. 'sudo captrace -u $USER -- ./program'",
+      ExitCode.CANNOT_TRACE,
+    );
+  }
+  // Root of a user namespace of its own (unshare -r, a rootless container): its capabilities are that namespace's,
+  // and loading a tracing program needs them in the first one.
+  const ns = userNs === null ? null : /^user:\[(\d+)\]$/.exec(userNs)?.[1];
+  if (ns !== undefined && ns !== null && Number(ns) !== INIT_USER_NS) {
+    throw new CaptraceError(
+      "This root is that of a user namespace of its own, whose capabilities do not reach the kernel's tracing",
+      "Run it as root of the host (not under unshare -r, nor in a rootless container)",
+      ExitCode.CANNOT_TRACE,
+    );
+  }
+  // Root without the capabilities (a container's default set, a bounding set cut down).
+  const caps = status === null ? null : effectiveCaps(status);
+  if (caps !== null && !caps.includes(CAP_SYS_ADMIN) && !(caps.includes(CAP_BPF) && caps.includes(CAP_PERFMON))) {
+    throw new CaptraceError(
+      "This root lacks CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), which loading a tracing program needs",
+      "Run it with them (in a container: --cap-add BPF --cap-add PERFMON, or --privileged)",
+      ExitCode.CANNOT_TRACE,
+    );
+  }
+}
+
+/** The inode of the initial user namespace (PROC_USER_INIT_INO), the same on every kernel. */
+export const INIT_USER_NS = 4026531837;
+const CAP_SYS_ADMIN = 21;
+const CAP_PERFMON = 38;
+const CAP_BPF = 39;
+
+function _readOr(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function _linkOr(path: string): string | null {
+  try {
+    return Deno.readLinkSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** The inode of the initial PID namespace (PROC_PID_INIT_INO), the same on every kernel. */

@@ -399,6 +399,30 @@ Deno.test("without root: exit 3 saying what privilege is needed", async () => {
   await Deno.remove(denoDir, { recursive: true });
 });
 
+Deno.test("root without CAP_BPF and CAP_PERFMON, or root of a user namespace, is refused with exit 3, nothing run", async () => {
+  const marker = await Deno.makeTempFile();
+  await Deno.remove(marker);
+  const cli = [Deno.execPath(), "run", "--allow-all", `${ROOT}cli/main.ts`, "--", "/usr/bin/touch", marker];
+  const cases: [string[], RegExp][] = [
+    [
+      ["setpriv", "--bounding-set=-bpf,-perfmon,-sys_admin", "--"],
+      /^captrace: This root lacks CAP_BPF and CAP_PERFMON \(or CAP_SYS_ADMIN\), which loading a tracing program needs\nRun it with them \(in a container: --cap-add BPF --cap-add PERFMON, or --privileged\)\n$/,
+    ],
+    [
+      ["unshare", "-r"],
+      /^captrace: This root is that of a user namespace of its own, whose capabilities do not reach the kernel's tracing\n/,
+    ],
+  ];
+  for (const [prefix, message] of cases) {
+    const argv = [...prefix, ...cli];
+    const out = await new Deno.Command(argv[0]!, { args: argv.slice(1), stdout: "piped", stderr: "piped" }).output();
+    const err = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 3, `${prefix[0]}: ${err}`);
+    assert.match(err, message);
+    await assert.rejects(Deno.stat(marker), "the command never ran");
+  }
+});
+
 Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2 and a hint", async () => {
   const help = await runCli(["--help"]);
   assert.equal(help.code, 0);
