@@ -8,6 +8,8 @@ export { ExitCode } from "../shared/exit_code.ts";
 export class CaptraceError extends Error {
   readonly hint: string | null;
   readonly exitCode: number;
+  /** Reported as an `error` event in a `--json` trace of its own (not stderr): stderr then gets the text. */
+  inTrace = false;
 
   constructor(message: string, hint: string | null, exitCode: number) {
     super(message);

@@ -8,8 +8,9 @@ import { siteAnnotator } from "./site_resolver.ts";
 import { stderrQueue } from "./sink.ts";
 import { findTool, forgetDenoPath } from "./system_tools.ts";
 
+/** An error on stderr: an `error` event with --json, unless the trace (not stderr) has it already; else text. */
 function _report(e: CaptraceError, json: boolean): void {
-  _stderr(json ? JSON.stringify(e.toEvent()) : e.toText());
+  _stderr(json && !e.inTrace ? JSON.stringify(e.toEvent()) : e.toText());
 }
 
 /** Writes a line to stderr, after the trace's and notices' lines queued there, if anyone still reads it. */

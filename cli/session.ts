@@ -283,8 +283,10 @@ async function _run(options: Options, hooks: SessionHooks, stopWith: ProcessStop
  */
 function _reportInTrace(options: Options, sink: Sink, e: unknown): void {
   if (e instanceof CaptraceError && !sink.isStderr) {
-    if (options.json) sink.line(JSON.stringify(e.toEvent()));
-    else if (sink.isFile) sink.line(e.toText());
+    if (options.json) {
+      sink.line(JSON.stringify(e.toEvent()));
+      e.inTrace = true;
+    } else if (sink.isFile) sink.line(e.toText());
   }
 }
 

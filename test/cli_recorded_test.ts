@@ -423,6 +423,22 @@ Deno.test("root without CAP_BPF and CAP_PERFMON, or root of a user namespace, is
   }
 });
 
+Deno.test("--json with a trace of its own: an error is an event in the trace, and text on stderr, where a person reads it", async () => {
+  const trace = await Deno.makeTempFile();
+  const r = await runCli(["--json", "-o", trace, "--", "/nonexistent/command"]);
+  assert.equal(r.code, 127);
+  assert.equal(r.stderr, "captrace: Command '/nonexistent/command' was not found\nCheck the path\n");
+  const last = (await Deno.readTextFile(trace)).trim().split("\n").at(-1)!;
+  assert.deepEqual(JSON.parse(last), {
+    v: 1,
+    type: "error",
+    message: "Command '/nonexistent/command' was not found",
+    hint: "Check the path",
+    exit_code: 127,
+  });
+  await Deno.remove(trace);
+});
+
 Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2 and a hint", async () => {
   const help = await runCli(["--help"]);
   assert.equal(help.code, 0);
