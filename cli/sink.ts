@@ -92,11 +92,11 @@ export class Sink {
    * own stdout or stderr (`/dev/stdout`) is shared with a launched command as those are, when `sharedWithCommand`.
    */
   static async open(path: string, sharedWithCommand = false): Promise<Sink> {
-    let fifo = false;
-    try {
-      fifo = (await Deno.stat(path)).isFifo ?? false;
-    } catch {
-      // does not exist yet
+    const before = await Deno.stat(path).catch(() => null); // null: does not exist yet
+    const fifo = before?.isFifo ?? false;
+    // A program (`-o ./tool -- ./tool`, a slip of the keyboard) is not truncated into a trace.
+    if (before?.isFile && before.size > 0 && ((before.mode ?? 0) & 0o111) !== 0) {
+      throw new Error("it is an executable file, which the trace would overwrite");
     }
     const file = await Deno.open(path, fifo ? { write: true } : { write: true, create: true, truncate: true });
     // A regular file of its own: not stderr's, where the notices go too (-o /dev/stderr, 2> that file).

@@ -439,6 +439,22 @@ Deno.test("--json with a trace of its own: an error is an event in the trace, an
   await Deno.remove(trace);
 });
 
+Deno.test("-o naming an executable file is refused, exit 2, the file left whole: no program is truncated into a trace", async () => {
+  const tool = await Deno.makeTempFile();
+  await Deno.copyFile("/bin/true", tool);
+  await Deno.chmod(tool, 0o755);
+  const size = (await Deno.stat(tool)).size;
+  const r = await runCli(["-o", tool, "--", tool]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(
+    r.stderr,
+    `captrace: Cannot write the trace to '${tool}': it is an executable file, which the trace would overwrite\n` +
+      "Check the path, or leave out -o to write the trace to stderr\n",
+  );
+  assert.equal((await Deno.stat(tool)).size, size);
+  await Deno.remove(tool);
+});
+
 Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2 and a hint", async () => {
   const help = await runCli(["--help"]);
   assert.equal(help.code, 0);
