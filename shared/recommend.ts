@@ -222,6 +222,7 @@ export function recommend(input: RecommendInput): Recommendation {
       "name, and leave it out here.";
   }
   const programs = _programs(all, covered, byProgram, root);
+  note += _systemTools(programs);
   return {
     capabilities: list,
     narrowed,
@@ -354,6 +355,26 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile, c
       : `is a multi-call binary: setcap on it would grant ${lower} to every command it provides`;
     return `# ${_shellWord(p.path)}${where} ${why}; grant ${lower} to its service or container instead (below)`;
   }).join("\n");
+}
+
+/** A file of the system's command directories, which every user runs. */
+const SYSTEM_DIRS = /^\/(?:usr\/(?:local\/)?)?s?bin\//;
+
+/**
+ * The note's sentence for the programs of this system's command directories that get a setcap line (/usr/bin/chown):
+ * their capabilities would reach every user who runs them, which for most (CAP_CHOWN, CAP_DAC_OVERRIDE) is root's
+ * power in all but name. "" when there are none.
+ */
+function _systemTools(programs: Recommendation["programs"]): string {
+  const tools = programs.filter((p) =>
+    p.placed !== false && p.mount_ns === null && !p.script && !p.interpreter && !_multiCall(p.path) &&
+    p.capabilities.length > 0 && SYSTEM_DIRS.test(p.path)
+  ).map((p) => p.path);
+  if (tools.length === 0) return "";
+  const one = tools.length === 1;
+  return ` ${tools.join(", ")} ${one ? "is a system tool" : "are system tools"}: setcap on ${one ? "it" : "them"} ` +
+    `gives every user who runs ${one ? "it its" : "them their"} capabilities; a copy of ${one ? "its" : "their"} ` +
+    `own, or ${one ? "its" : "their"} service or container (below), keeps them to this use.`;
 }
 
 /** True for a multi-call binary (busybox): setcap on it would reach every command it provides. */

@@ -5,6 +5,7 @@ import { parseBaseline } from "./baseline.ts";
 import { formats, recommend } from "./recommend.ts";
 import type { AggEntry } from "./correlator.ts";
 import { ProgramUsage } from "./program_usage.ts";
+import type { ProgramFile } from "./program_map.ts";
 
 function agg(cap: number, over: Partial<AggEntry> = {}): AggEntry {
   return { pid: 1, cap, ret: 0, sys: 260, initialNs: true, opts: 0, count: 1, ...over };
@@ -764,4 +765,34 @@ Deno.test("recommend keeps each setcap line on one line, whatever the path holds
     }).output();
     assert.equal(new TextDecoder().decode(out.stdout), path);
   }
+});
+
+Deno.test("recommend's note says when a setcap line names a system tool, whose capabilities every user would get", () => {
+  const note = (programs: [ProgramFile, number][]) =>
+    recommend({
+      agg: programs.map(([, cap], i) => agg(cap, { pid: 100 + i })),
+      narrowings: [],
+      alone: new Map(),
+      root: programs[0]![0],
+      programOf: (pid) => programs[pid - 100]![0],
+    }).note;
+  const file = (path: string, more: Partial<ProgramFile> = {}): ProgramFile => ({ path, script: false, ...more });
+  assert.match(
+    note([[file("/usr/bin/chown"), 0]]),
+    /left out\. \/usr\/bin\/chown is a system tool: setcap on it gives every user who runs it its capabilities; a copy of its own, or its service or container \(below\), keeps them to this use\.$/,
+  );
+  assert.match(
+    note([[file("/usr/sbin/tool"), 12], [file("/usr/local/bin/other"), 0]]),
+    / \/usr\/sbin\/tool, \/usr\/local\/bin\/other are system tools: setcap on them gives every user who runs them their capabilities/,
+  );
+  // Not for a program of one's own, a script, an interpreter, busybox, nor a container's file.
+  for (
+    const p of [
+      file("/opt/app/bin/server"),
+      file("/usr/bin/tool.sh", { script: true }),
+      file("/usr/bin/python3"),
+      file("/bin/busybox"),
+      file("/usr/bin/chown", { mountNs: 4026532000 }),
+    ]
+  ) assert.doesNotMatch(note([[p, 12]]), /system tool/, p.path);
 });

@@ -95,7 +95,8 @@ Deno.test("formatSummary prints an aligned table under 80 columns, then every fo
     "Recommendation: CAP_CHOWN CAP_SETUID CAP_SYS_ADMIN CAP_41",
     "  Covers only the code paths this run exercised; no-audit probing checks are left out. CAP_41 is a " +
     "capability this version of captrace has no name for: setcap and systemd take it by number; docker, compose " +
-    "and Kubernetes only by name, and leave it out here.",
+    "and Kubernetes only by name, and leave it out here. /usr/bin/chown is a system tool: setcap on it gives every " +
+    "user who runs it its capabilities; a copy of its own, or its service or container (below), keeps them to this use.",
     "",
     "setcap:",
     "  setcap cap_chown,cap_setuid,cap_sys_admin,41+ep /usr/bin/chown",
