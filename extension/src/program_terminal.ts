@@ -2,6 +2,7 @@
 
 import * as vscode from "vscode";
 import { LineInput } from "./line_input.ts";
+import { noteText } from "./terminal_note.ts";
 
 /** What the terminal's keys do to the traced program. */
 export interface ProgramTerminalInput {
@@ -72,8 +73,20 @@ export class ProgramTerminal implements vscode.Disposable {
   write(text: string): void {
     // Where it leaves the cursor is where the line typed next begins (after a prompt), for erasing it.
     this.#keys.shown(text);
+    if (text !== "") this.#last = text.slice(-1);
     this.#show(text.replace(/\r?\n/g, "\r\n"));
   }
+
+  /**
+   * Writes a line of the extension's own (`[captrace exited with 0]`): on a line of its own, in the terminal's own
+   * colours, whatever the program's output left (a last line without its newline, a colour never reset).
+   */
+  note(line: string): void {
+    this.write(noteText(this.#last, line));
+  }
+
+  /** The last character of the output so far, "" for none. */
+  #last = "";
 
   #show(text: string): void {
     if (this.#buffer) this.#buffer.push(text);

@@ -192,11 +192,13 @@ export class TraceManager implements vscode.Disposable {
         this.#line(`[${session.id}] captrace ${how}`);
         this.#log.info(`Session ${session.id}: captrace ${how}`);
         terminal?.closeInput();
-        terminal?.write(`\n[captrace ${how}]\n`);
+        terminal?.note(`[captrace ${how}]`);
         // One the user closed (which stopped the run) keeps no place among the finished ones.
         if (terminal?.closed) terminal.dispose();
         else if (terminal) this.#keepFinished(terminal);
         const notice = endNotice({ session, how, tail, automatic: req.automatic === true });
+        // Why it never started (a working directory gone, pkexec missing) belongs next to its Starting line too.
+        if (notice !== null && code === null && signal === null) this.#line(`[${session.id}] ${notice.message}`);
         if (notice !== null) {
           const actions = notice.setting === null ? ["Show Log"] : ["Open Setting", "Show Log"];
           void vscode.window.showErrorMessage(notice.message, ...actions).then((choice) => {
