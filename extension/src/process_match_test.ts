@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { findProgramProcess, parseProcEntry, processLabel } from "./process_match.ts";
+import { findProgramProcess, parseProcEntry, processLabel, rootAbove } from "./process_match.ts";
 
 Deno.test("proc stat with odd comm is parsed", () => {
   assertEquals(parseProcEntry("12 ((sd-pam)) S 3 12 12 0", "(sd-pam)\0"), {
@@ -68,4 +68,28 @@ Deno.test("picker label cuts long command lines", () => {
   });
   assertEquals(l.label, "x (1)");
   assertEquals(l.description.length, 118);
+});
+
+Deno.test("rootAbove finds the trace a process is part of: itself a root, or one above it; none for others", () => {
+  const table = [
+    { pid: 100, ppid: 1, comm: "sudo", argv: ["sudo"] },
+    { pid: 101, ppid: 100, comm: "deno", argv: ["captrace"] },
+    { pid: 102, ppid: 101, comm: "bpftrace", argv: ["bpftrace"] },
+    { pid: 103, ppid: 101, comm: "app", argv: ["./app"] },
+    { pid: 104, ppid: 103, comm: "child", argv: ["child"] },
+    { pid: 200, ppid: 1, comm: "server", argv: ["server"] },
+    { pid: 201, ppid: 200, comm: "worker", argv: ["worker"] },
+    { pid: 300, ppid: 1, comm: "other", argv: ["other"] },
+  ];
+  // A run's captrace (behind sudo), and a process attached to.
+  const roots = new Map([[100, "run 1"], [200, "attach 2"]]);
+  assertEquals([100, 101, 102, 103, 104].map((p) => rootAbove(table, p, roots)), Array(5).fill("run 1"));
+  assertEquals([200, 201].map((p) => rootAbove(table, p, roots)), ["attach 2", "attach 2"]);
+  assertEquals(rootAbove(table, 300, roots), undefined);
+  assertEquals(rootAbove(table, 999, roots), undefined, "gone");
+  // A loop in a table read while pids were reused ends.
+  assertEquals(
+    rootAbove([{ pid: 5, ppid: 6, comm: "a", argv: [] }, { pid: 6, ppid: 5, comm: "b", argv: [] }], 5, roots),
+    undefined,
+  );
 });

@@ -7,6 +7,8 @@ import { findBinary } from "./binary_lookup.ts";
 import { endNotice } from "./end_notice.ts";
 import { captraceArgv, type TraceTarget } from "./launch_argv.ts";
 import { formatEvent, tagged } from "./output_lines.ts";
+import { type ProcessEntry, rootAbove } from "./process_match.ts";
+import { readProcessTable } from "./proc_table.ts";
 import { ProgramTerminal } from "./program_terminal.ts";
 import { openSetting, readSettings } from "./settings.ts";
 import type { SessionNode, TraceModel } from "./trace_model.ts";
@@ -76,10 +78,25 @@ export class TraceManager implements vscode.Disposable {
     return this.#runs.size;
   }
 
-  /** The running trace attached to `pid`, if any: a second would show every check twice. */
-  tracing(pid: number): SessionNode | undefined {
-    for (const run of this.#runs.values()) if (run.pid === pid) return run.session;
-    return undefined;
+  /**
+   * The running trace that covers `pid`, if any: attached to it or to a process above it, or running it under its
+   * captrace (bpftrace, captrace itself, the command and its children). A second would show every check twice.
+   */
+  tracing(pid: number, table: readonly ProcessEntry[] = readProcessTable()): SessionNode | undefined {
+    return rootAbove(table, pid, this.roots());
+  }
+
+  /**
+   * The processes each running trace covers from: its captrace (or the sudo or pkexec before it), under which run
+   * its bpftrace and its command, and a process attached to, whose children it follows.
+   */
+  roots(): Map<number, SessionNode> {
+    const roots = new Map<number, SessionNode>();
+    for (const run of this.#runs.values()) {
+      if (run.process.pid !== undefined) roots.set(run.process.pid, run.session);
+      if (run.pid !== null) roots.set(run.pid, run.session);
+    }
+    return roots;
   }
 
   /** Resolves the binary, starts captrace and returns the new session, or undefined when it could not start. */

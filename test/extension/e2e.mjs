@@ -640,7 +640,17 @@ async function main() {
     const page = await context.newPage();
     await page.goto(url);
     await page.locator(".activitybar [aria-label^='Captrace']").first().waitFor({ timeout: 60_000 });
-    await palette(page, "Captrace: Run with Capability Trace");
+    // A window still starting may not list the command yet: asked again, after Escape.
+    for (let attempt = 1;; attempt++) {
+      try {
+        await palette(page, "Captrace: Run with Capability Trace");
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+        await page.keyboard.press("Escape");
+        await page.waitForTimeout(2000);
+      }
+    }
     const input = page.locator(".quick-input-widget .quick-input-box input");
     // The palette's list goes, and Run's pick comes (its placeholder tells them apart).
     const placeholder = await waitFor("Run's pick", async () => {

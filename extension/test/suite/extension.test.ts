@@ -178,6 +178,13 @@ suite("captrace extension", () => {
     await until("ready", () => session.ready);
     const pid = session.ready!.pid!;
     assert.ok(alive(pid));
+    // Its program, and its captrace, are covered by this trace: an attach to either is this one, not a second.
+    const ours = [...manager.roots()].filter(([, s]) => s === session).map(([p]) => p);
+    assert.equal(ours.length, 1, "its captrace");
+    for (const p of [pid, ...ours]) {
+      assert.equal(await vscode.commands.executeCommand("captrace.attach", p), session, `pid ${p}`);
+    }
+    assert.equal(manager.runningCount, before + 1);
     const t0 = Date.now();
     await vscode.commands.executeCommand("captrace.stop");
     await manager.done(session.id);
