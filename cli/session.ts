@@ -286,7 +286,7 @@ function _reportInTrace(options: Options, sink: Sink, e: unknown): void {
     if (options.json) {
       sink.line(JSON.stringify(e.toEvent()));
       e.inTrace = true;
-    } else if (sink.isFile) sink.line(e.toText());
+    } else if (sink.isOwn) sink.line(e.toText());
   }
 }
 
@@ -1133,8 +1133,8 @@ class _Session {
     } else if (c.lost > 0) {
       _notice(this.options, this.sink, `captrace: ${c.lost} events lost by the tracer; summary counts are still exact`);
     }
-    // A text trace kept in a file ends with it too: read later, it says what it holds and what was lost.
-    if (!this.options.json && this.sink.isFile) this.sink.line(line);
+    // A text trace in a file of its own (a FIFO or pipe too) ends with it: read apart, it says what it holds and lost.
+    if (!this.options.json && this.sink.isOwn) this.sink.line(line);
     _notice(this.options, this.sink, line);
     this.sink.flush();
   }

@@ -50,20 +50,23 @@ export class Sink {
   readonly out = new ByteBuffer(BATCH * 2);
   /** True when the trace shares stderr with captrace's own messages. */
   readonly isStderr: boolean;
-  /** True for a regular file (-o FILE), which is read on its own later; not a pipe, a FIFO or a terminal. */
-  readonly isFile: boolean;
+  /**
+   * True for a file of the trace's own (-o FILE, a FIFO or a pipe too), read apart from captrace's stderr: not
+   * captrace's stdout or stderr (`-o -`, `/dev/stderr`), whose reader sees stderr's lines as well.
+   */
+  readonly isOwn: boolean;
   /** On stdout or stderr, which a launched command writes to as well. */
   readonly #sharedWithCommand: boolean;
 
   private constructor(
     to: "stderr" | "stdout" | Deno.FsFile,
     sharedWithCommand = false,
-    regular = false,
+    own = false,
     neverWaits = false,
   ) {
     this.#file = typeof to === "string" ? null : to;
     this.isStderr = to === "stderr";
-    this.isFile = regular;
+    this.isOwn = own;
     this.#sharedWithCommand = sharedWithCommand;
     const piece = sharedWithCommand ? _piece : undefined;
     this.#queue = to === "stderr"
@@ -102,8 +105,7 @@ export class Sink {
     // A regular file of its own: not stderr's, where the notices go too (-o /dev/stderr, 2> that file).
     const st = await file.stat().catch(() => null);
     const ownStdio = (await onOwnFd(1, st)) || (await onOwnFd(2, st));
-    const regular = st?.isFile === true && !(await onOwnFd(2, st));
-    return new Sink(file, sharedWithCommand && ownStdio, regular, st !== null && _waitless(st, file));
+    return new Sink(file, sharedWithCommand && ownStdio, !ownStdio, st !== null && _waitless(st, file));
   }
 
   /** Queue one line. */

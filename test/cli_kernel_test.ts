@@ -1524,6 +1524,17 @@ Deno.test("-o FILE takes the text trace, leaving stderr to the program; both end
   assert.match(r.stderr.split(/(?<=\n)/).at(-1)!, complete);
   assert.equal(trace.split(/(?<=\n)/).at(-1), r.stderr.split(/(?<=\n)/).at(-1), "the same line ends the file");
   await Deno.remove(out);
+  // So does a FIFO's reader, who may read nothing else: it learns the trace is whole, or what it lacks.
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  const fifo = `${dir}/trace`;
+  assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+  const reader = new Deno.Command("cat", { args: [fifo], stdout: "piped" }).output();
+  const viaFifo = await runCli(["-o", fifo, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
+  const read = new TextDecoder().decode((await reader).stdout);
+  assert.equal(viaFifo.code, 1);
+  assert.match(read, CHOWN_DENIED);
+  assert.match(read.split(/(?<=\n)/).at(-1)!, complete);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("--pid on a process of 5,000 threads traces them all, the program passed to bpftrace in a file", async () => {
