@@ -190,6 +190,22 @@ function _kill(pid: number, sig: Deno.Signal): void {
   }
 }
 
+/** How long a wait for a FIFO's other end goes on before captrace says what it waits for. */
+const WAIT_NOTICE_MS = 1000;
+
+/**
+ * Says on stderr what captrace waits for (`what`: "a reader of 'trace.fifo'") once `waiting` has taken
+ * WAIT_NOTICE_MS: a FIFO nobody opens would otherwise hang captrace with no word. Not with an NDJSON trace on stderr,
+ * which takes no text.
+ */
+function _sayWhileWaiting(waiting: Promise<unknown>, what: string, options: Options): void {
+  if (options.json && options.output === null) return;
+  const timer = setTimeout(() => {
+    stderrQueue().push(new TextEncoder().encode(`captrace: waiting for ${what}…\n`));
+  }, WAIT_NOTICE_MS);
+  waiting.then(() => clearTimeout(timer), () => clearTimeout(timer));
+}
+
 /** Bytes of trace queued for a slow reader before the reading of bpftrace waits for it. */
 const MAX_BACKLOG = 1 << 20;
 
@@ -221,8 +237,9 @@ export async function runSession(options: Options, hooks: SessionHooks = {}): Pr
 }
 
 async function _run(options: Options, hooks: SessionHooks, stopWith: ProcessStop | null): Promise<number> {
-  const orEnd = <T>(waiting: Promise<T>, what: string): Promise<T> =>
-    stopWith === null ? waiting : Promise.race([
+  const orEnd = <T>(waiting: Promise<T>, what: string): Promise<T> => {
+    _sayWhileWaiting(waiting, what, options);
+    return stopWith === null ? waiting : Promise.race([
       waiting,
       stopWith.ended.then((): never => {
         throw new CaptraceError(
@@ -232,6 +249,7 @@ async function _run(options: Options, hooks: SessionHooks, stopWith: ProcessStop
         );
       }),
     ]);
+  };
   // Read before -o truncates its file (it may be the same one: a trace kept as its own baseline), and while a signal
   // still ends captrace as usual: a baseline on a FIFO may wait for its writer.
   const baseline = options.baseline === null

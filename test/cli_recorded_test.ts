@@ -455,6 +455,22 @@ Deno.test("-o naming an executable file is refused, exit 2, the file left whole:
   await Deno.remove(tool);
 });
 
+Deno.test("a FIFO whose other end is not opened within a second: stderr says what captrace waits for", async () => {
+  const dir = await Deno.makeTempDir();
+  const fifo = `${dir}/trace`;
+  assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+  for (const [delay, said] of [["1.5", true], ["0", false]] as const) {
+    const reader = new Deno.Command("sh", { args: ["-c", `sleep ${delay}; cat "$1" >/dev/null`, "sh", fifo] }).output();
+    // No such process: captrace ends once the FIFO is open.
+    const r = await runCli(["-o", fifo, "-p", "999999"], { killAfterMs: 20_000 });
+    await reader;
+    assert.equal(r.code, 4, r.stderr);
+    const line = `captrace: waiting for a reader of '${fifo}'…\n`;
+    assert.equal(r.stderr.startsWith(line), said, `reader after ${delay} s: ${r.stderr}`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2 and a hint", async () => {
   const help = await runCli(["--help"]);
   assert.equal(help.code, 0);
