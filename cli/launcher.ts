@@ -201,8 +201,10 @@ export async function privateTempDir(prefix: string): Promise<string> {
     // Named with captrace's pid: a later run removes it if captrace was killed before it could (SIGKILL).
     return await Deno.makeTempDir({ prefix: `${prefix}${Deno.pid}-` });
   } catch (e) {
+    // Deno's "No such file or directory (os error 2): tmpdir": the reason, and the directory it was to go in.
+    const why = (e as Error).message.replace(/ \(os error \d+\).*$/s, "");
     throw new CaptraceError(
-      `Cannot make a temporary directory: ${(e as Error).message}`,
+      `Cannot make a temporary directory in '${Deno.env.get("TMPDIR") || "/tmp"}': ${why}`,
       "Check that TMPDIR names a writable directory, or unset it",
       ExitCode.CANNOT_TRACE,
     );

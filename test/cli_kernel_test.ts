@@ -870,7 +870,10 @@ Deno.test("an unusable TMPDIR is a clear error (3), for a command and for --pid"
   for (const args of [["--", "/bin/true"], ["-p", String(Deno.pid)]]) {
     const r = await runCli(args, { env: { TMPDIR: "/nonexistent/tmp" }, killAfterMs: 20_000 });
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /^captrace: Cannot make a temporary directory: /m);
+    assert.match(
+      r.stderr,
+      /^captrace: Cannot make a temporary directory in '\/nonexistent\/tmp': No such file or directory$/m,
+    );
     assert.match(r.stderr, /^Check that TMPDIR names a writable directory, or unset it$/m);
   }
 });
