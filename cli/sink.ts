@@ -57,16 +57,20 @@ export class Sink {
   readonly isOwn: boolean;
   /** On stdout or stderr, which a launched command writes to as well. */
   readonly #sharedWithCommand: boolean;
+  /** On captrace's stdout, or a path to its stdout or stderr: a file of another queue than stderr's notices. */
+  readonly #onStdio: boolean;
 
   private constructor(
     to: "stderr" | "stdout" | Deno.FsFile,
     sharedWithCommand = false,
     own = false,
     neverWaits = false,
+    onStdio = false,
   ) {
     this.#file = typeof to === "string" ? null : to;
     this.isStderr = to === "stderr";
     this.isOwn = own;
+    this.#onStdio = to === "stdout" || onStdio;
     this.#sharedWithCommand = sharedWithCommand;
     const piece = sharedWithCommand ? _piece : undefined;
     this.#queue = to === "stderr"
@@ -97,15 +101,16 @@ export class Sink {
   static async open(path: string, sharedWithCommand = false): Promise<Sink> {
     const before = await Deno.stat(path).catch(() => null); // null: does not exist yet
     const fifo = before?.isFifo ?? false;
-    // A program (`-o ./tool -- ./tool`, a slip of the keyboard) is not truncated into a trace.
-    if (before?.isFile && before.size > 0 && ((before.mode ?? 0) & 0o111) !== 0) {
+    // A program (`-o ./tool -- ./tool`, a slip of the keyboard) is not truncated into a trace: an executable file
+    // that starts as one does (ELF, `#!`); on vfat or drvfs every file has execute bits.
+    if (before?.isFile && ((before.mode ?? 0) & 0o111) !== 0 && (await _startsAsProgram(path))) {
       throw new Error("it is an executable file, which the trace would overwrite");
     }
     const file = await Deno.open(path, fifo ? { write: true } : { write: true, create: true, truncate: true });
     // A regular file of its own: not stderr's, where the notices go too (-o /dev/stderr, 2> that file).
     const st = await file.stat().catch(() => null);
     const ownStdio = (await onOwnFd(1, st)) || (await onOwnFd(2, st));
-    return new Sink(file, sharedWithCommand && ownStdio, !ownStdio, st !== null && _waitless(st, file));
+    return new Sink(file, sharedWithCommand && ownStdio, !ownStdio, st !== null && _waitless(st, file), ownStdio);
   }
 
   /** Queue one line. */
@@ -144,6 +149,14 @@ export class Sink {
     this.#queue.push(this.#queue.sync ? this.out.view() : this.out.view().slice(), this.#marks);
     this.out.clear();
     this.#marks = [];
+  }
+
+  /**
+   * What a notice on stderr is to be written after: the trace's lines queued before it, when they go to captrace's
+   * stdout (perhaps the same terminal) through a queue of their own; else nothing to wait for.
+   */
+  noticeAfter(): Promise<void> | undefined {
+    return this.#onStdio && !this.#queue.sync && this.#queue.backlog > 0 ? this.#queue.idle() : undefined;
   }
 
   /** Bytes handed to the writer and not yet written. */
@@ -187,6 +200,22 @@ export class Sink {
     await stderrQueue().settle();
     this.#file?.close();
     this.#file = null;
+  }
+}
+
+/** True when the file at `path` starts as a program does: ELF's magic number, or `#!`. */
+async function _startsAsProgram(path: string): Promise<boolean> {
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(path, { read: true });
+    const head = new Uint8Array(4);
+    const n = (await file.read(head)) ?? 0;
+    return (n >= 2 && head[0] === 0x23 && head[1] === 0x21) ||
+      (n === 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46);
+  } catch {
+    return false;
+  } finally {
+    file?.close();
   }
 }
 

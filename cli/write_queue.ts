@@ -20,10 +20,18 @@ export class WriteStalled extends Error {
 /** How long a queue waits for a reader that reads nothing, once told to give up (see giveUpWhenStalled). */
 export const STALL_MS = 2000;
 
+/**
+ * The most one write of a queue that is not sync puts out: a blocking write returns once all of it is taken, so a
+ * reader slow but reading shows progress this often (not once per batch).
+ */
+const MAX_WRITE = 16 << 10;
+
 interface _Chunk {
   data: Uint8Array;
   /** Where the lines that count (see written) start in data. */
   marks: readonly number[];
+  /** What the chunk is written after (another queue's writes to the same terminal, see idle). */
+  after?: Promise<unknown> | undefined;
 }
 
 /**
@@ -54,13 +62,13 @@ export class WriteQueue {
 
   /**
    * Queues `data`, which the queue keeps (not to be changed after, unless the queue is sync), `marks` the lines in it
-   * that count.
+   * that count; a queue that is not sync writes it once `after` has settled too.
    */
-  push(data: Uint8Array, marks: readonly number[] = []): void {
+  push(data: Uint8Array, marks: readonly number[] = [], after?: Promise<unknown>): void {
     if (this.#error !== null || data.length === 0) return;
     if (this.sync) return this.#writeNow(data, marks);
     if (this.#chunks.length === 0) this.#lastProgress = performance.now();
-    this.#chunks.push({ data, marks });
+    this.#chunks.push({ data, marks, after });
     this.#backlog += data.length;
     if (!this.#pumping) void this.#pump();
   }
@@ -85,7 +93,10 @@ export class WriteQueue {
    * ending, and a reader that reads nothing must not keep it.
    */
   giveUpWhenStalled(): void {
+    if (this.#givingUp) return;
     this.#givingUp = true;
+    // A reader idle before is given STALL_MS from now, not taken for stalled at once.
+    this.#lastProgress = performance.now();
     this.#notify();
   }
 
@@ -98,6 +109,11 @@ export class WriteQueue {
       }
       await this.#progress(Math.min(250, stallMs));
     }
+  }
+
+  /** Resolves once what is queued now is written, or the queue ends; it never gives anything up itself. */
+  async idle(): Promise<void> {
+    while (this.#backlog > 0 && this.#error === null) await this.#progress(250);
   }
 
   /** Waits until everything queued is written, or the queue ends; true when all of it was written. */
@@ -125,8 +141,11 @@ export class WriteQueue {
       const chunk = this.#chunks[0]!;
       let off = 0;
       try {
+        if (chunk.after) await chunk.after;
+        if (this.#error !== null) break;
         while (off < chunk.data.length) {
-          const n = await this.#target.write(chunk.data.subarray(off, this.#piece(chunk.data, off)));
+          const end = Math.min(this.#piece(chunk.data, off), off + MAX_WRITE);
+          const n = await this.#target.write(chunk.data.subarray(off, end));
           // Given up while it was in flight: what it wrote is no longer counted.
           if (this.#error !== null) break;
           off += n;

@@ -8,15 +8,20 @@ const dec = new TextDecoder();
 class _Target {
   readonly got: string[] = [];
   held = false;
+  /** Milliseconds a write takes per KiB it is given, all taken at once (a blocking pipe write). */
+  perKiB = 0;
   fail: Error | null = null;
   #waiting: (() => void)[] = [];
-  constructor(readonly max = Infinity) {}
+  constructor(readonly max = Infinity, readonly delayMs = 0, readonly log: string[] = []) {}
 
   async write(p: Uint8Array): Promise<number> {
     if (this.held) await new Promise<void>((r) => this.#waiting.push(r));
+    const ms = this.delayMs + this.perKiB * p.length / 1024;
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
     if (this.fail) throw this.fail;
     const n = Math.min(p.length, this.max);
     this.got.push(dec.decode(p.subarray(0, n)));
+    this.log.push(dec.decode(p.subarray(0, n)));
     return n;
   }
 
@@ -135,4 +140,42 @@ Deno.test("a sync WriteQueue writes as it is pushed (the caller may reuse its by
   q.push(enc.encode("cc\n"), [0]);
   assert.equal(q.error, t.fail);
   assert.equal(q.written, 2);
+});
+
+Deno.test("WriteQueue, told to give up: a reader slow but reading is not taken for stalled", async () => {
+  // A blocking pipe write returns once its reader took all of it: 8 KiB each 20 ms, so the 256 KiB chunk takes
+  // about 640 ms, more than the stall time, but in writes of at most 16 KiB it shows progress every 40 ms.
+  const t = new _Target(Infinity, 0);
+  t.perKiB = 20 / 8;
+  const q = new WriteQueue(t);
+  q.push(new Uint8Array(256 << 10).fill(97), []);
+  q.giveUpWhenStalled();
+  assert.equal(await q.settle(200), true, String(q.error));
+  assert.equal(t.got.join("").length, 256 << 10);
+});
+
+Deno.test("WriteQueue, told to give up: a reader idle before is given the stall time from then", async () => {
+  const t = new _Target();
+  t.held = true;
+  const q = new WriteQueue(t);
+  q.push(enc.encode("x\n"), [0]);
+  // Idle for longer than the stall time before captrace is told to end...
+  await new Promise((r) => setTimeout(r, 150));
+  q.giveUpWhenStalled();
+  // ...then reading again within it.
+  setTimeout(() => t.release(), 50);
+  assert.equal(await q.settle(100), true, String(q.error));
+});
+
+Deno.test("WriteQueue writes a chunk pushed with `after` once that has settled: another queue's lines first", async () => {
+  const log: string[] = [];
+  const slow = new _Target(Infinity, 30, log);
+  const other = new _Target(Infinity, 0, log);
+  const trace = new WriteQueue(slow);
+  const notices = new WriteQueue(other);
+  trace.push(enc.encode("a\n"));
+  trace.push(enc.encode("b\n"));
+  notices.push(enc.encode("notice\n"), [], trace.idle());
+  await notices.settle();
+  assert.deepEqual(log, ["a\n", "b\n", "notice\n"]);
 });

@@ -453,6 +453,14 @@ Deno.test("-o naming an executable file is refused, exit 2, the file left whole:
   );
   assert.equal((await Deno.stat(tool)).size, size);
   await Deno.remove(tool);
+  // A file with execute bits that is no program (on vfat or drvfs every file has them) takes the trace.
+  const notes = await Deno.makeTempFile();
+  await Deno.writeTextFile(notes, "an old trace\n");
+  await Deno.chmod(notes, 0o755);
+  const kept = await runCli(["-o", notes, "-p", "999999"]);
+  assert.equal(kept.code, 4, kept.stderr);
+  assert.match(await Deno.readTextFile(notes), /^captrace: No process with pid 999999\n/);
+  await Deno.remove(notes);
 });
 
 Deno.test("a FIFO whose other end is not opened within a second: stderr says what captrace waits for", async () => {
