@@ -151,20 +151,50 @@ export function terminalSignalsReach(pid: number): boolean {
 
 /**
  * True when one of `pids` in the foreground process group of captrace's terminal catches signal `sig`: a program that
- * handles the Ctrl-C (or Ctrl-\\) typed there itself, as a REPL, a pager or an editor does.
+ * handles the Ctrl-C (or Ctrl-\\) typed there itself, as a REPL, a pager or an editor does. One with a child among
+ * them does not count: a shell catches SIGINT while it waits for its foreground child, and leaves it to the child.
  */
 export function handlesTyped(pids: Iterable<number>, sig: number): boolean {
   const self = terminalFields("self");
   if (self === null || self.tty === 0) return false;
-  for (const pid of pids) {
-    if (terminalFields(pid)?.pgrp !== self.tpgid) continue;
+  const fg: { pid: number; ppid: number | null }[] = [];
+  for (const pid of new Set(pids)) {
     try {
-      if (catches(Deno.readTextFileSync(`/proc/${pid}/status`), sig)) return true;
+      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      if (terminalFromStat(stat)?.pgrp === self.tpgid) fg.push({ pid, ppid: ppidFromStat(stat) });
     } catch {
       // gone
     }
   }
-  return false;
+  const parents = new Set(fg.map((p) => p.ppid));
+  return fg.some(({ pid }) => {
+    if (parents.has(pid)) return false;
+    try {
+      return catches(Deno.readTextFileSync(`/proc/${pid}/status`), sig);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * `root` and every process below it, as the kernel's lists of each task's children say now (read at once, with no
+ * look at all of /proc); as far as they can be read (a kernel without them gives `root` alone).
+ */
+export function treeNow(root: number): number[] {
+  const tree = [root];
+  for (let i = 0; i < tree.length && tree.length < 65536; i++) {
+    const pid = tree[i]!;
+    try {
+      for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+        const children = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim();
+        if (children !== "") tree.push(...children.split(" ").map(Number));
+      }
+    } catch {
+      // gone, or no such lists
+    }
+  }
+  return tree;
 }
 
 /** Every process below `root` (not root itself), with its parent. */

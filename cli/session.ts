@@ -47,6 +47,7 @@ import {
   startTime,
   stateFromStatus,
   terminalSignalsReach,
+  treeNow,
 } from "./procfs.ts";
 import { readBaseline } from "./baseline.ts";
 import { chooseProbe, kprobeOptsArg, probeLimits } from "../shared/probe_choice.ts";
@@ -163,7 +164,6 @@ function _harmless(line: string): boolean {
   return HARMLESS_STDERR.some((re) => re.test(line));
 }
 
-/** Sends `sig` to `pid`, if it is still there. */
 /**
  * Stops `pids` and every process below them, looking at /proc again until no new one appears (stopped, they fork no
  * more meanwhile). Returns them all, `pids` first.
@@ -182,6 +182,7 @@ async function _freeze(pids: readonly number[]): Promise<number[]> {
   return [...frozen];
 }
 
+/** Sends `sig` to `pid`, if it is still there. */
 function _kill(pid: number, sig: Deno.Signal): void {
   try {
     Deno.kill(pid, sig);
@@ -214,7 +215,7 @@ function _notice(options: Options, sink: Sink, text: string): void {
   if (options.json && sink.isStderr) return;
   sink.flush();
   // Nobody reading captrace's stderr any more (a closed pipe), the trace goes on, and the exit status still tells.
-  stderrQueue().push(new TextEncoder().encode(text + "\n"));
+  stderrQueue().push(new TextEncoder().encode(text + "\n"), [], sink.noticeAfter());
 }
 
 /** Run the trace described by `options`; returns the exit code. Throws CaptraceError for reportable failures. */
@@ -303,7 +304,8 @@ function _reportInTrace(options: Options, sink: Sink, e: unknown): void {
   if (e instanceof CaptraceError && !sink.isStderr) {
     if (options.json) {
       sink.line(JSON.stringify(e.toEvent()));
-      e.inTrace = true;
+      // A trace already broken takes it no more: stderr gets the event then.
+      e.inTrace = !sink.broken;
     } else if (sink.isOwn) sink.line(e.toText());
   }
 }
@@ -621,6 +623,8 @@ async function _trace(
     if (options.mode === "pid" && rootPid !== null) state.programs.map.mark(rootPid, state.programs.map.root);
     annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
     const code = await state.run(annotator);
+    // The summary and the completeness line are written (or that failed) before the outcome is told.
+    await sink.relieve(0);
     if (sink.failure) {
       const gone = sink.failure instanceof Deno.errors.BrokenPipe;
       const stalled = sink.failure instanceof WriteStalled;
@@ -969,7 +973,8 @@ class _Session {
       clearTimeout(this.#holdTimer);
       clearTimeout(this.#killWait);
       clearTimeout(this.#forceTimer);
-      this.signals.detach();
+      // From here a signal only gives up waits for a reader that reads nothing (see Sink.ending).
+      this.signals.attach(() => this.sink.ending());
     }
 
     if (!this.ready) {
@@ -1034,10 +1039,11 @@ class _Session {
     await this.#killStragglers();
     await this.#noteOutliving();
     await this.#programsKnown();
+    // The counts of what was written need the writes done (or given up: see Sink.ending), before the summary is made
+    // (#rootCaps makes it).
+    await this.sink.relieve(0);
     await this.#rootCaps();
     await this.#noteSetuidRoot();
-    // The counts of what was written need the writes done (or given up: see Sink.ending).
-    await this.sink.relieve(0);
     this.#finish();
     if (this.gate && this.childStatus) {
       const s = this.childStatus;
@@ -1163,7 +1169,8 @@ class _Session {
     // no stop of the trace, nor, typed again, a reason to kill the program.
     if (
       this.gate && this.ready && this.childStatus === null && (sig === "SIGINT" || sig === "SIGQUIT") &&
-      terminalSignalsReach(this.gate.pid) && handlesTyped([this.gate.pid, ...this.#started.keys()], signalNumber(sig)!)
+      terminalSignalsReach(this.gate.pid) &&
+      handlesTyped([...treeNow(this.gate.pid), ...this.#started.keys()], signalNumber(sig)!)
     ) return;
     this.stopping++;
     this.stopSignal ??= sig;
@@ -1852,7 +1859,8 @@ class _Session {
       _notice(this.options, this.sink, "captrace: the trace's reader went away: the rest of the trace is dropped");
     }
     // The trace can no longer be written (a full disk): stop as Ctrl-C would; run()'s caller reports why.
-    if (this.sink.failure && !this.#stoppedForOutput) {
+    // A reader given up as stalled was so once captrace was ending: the stop under way goes on as it is.
+    if (this.sink.failure && !(this.sink.failure instanceof WriteStalled) && !this.#stoppedForOutput) {
       this.#stoppedForOutput = true;
       this.#forceEnd();
       this.stop("SIGTERM");

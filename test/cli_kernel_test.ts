@@ -530,10 +530,12 @@ Deno.test("a reader that stops reading keeps no signal from captrace: SIGTERM en
   // Its stderr is not captrace's: that pipe ends with captrace, whatever becomes of the command.
   const command = ["/bin/sh", "-c", `exec 2>/dev/null; while :; do ${loop} 2000; done`];
   try {
-    // The trace to the FIFO, then to a stderr pipe that is never read.
-    for (const output of [["-o", fifo], []]) {
+    // The trace to the FIFO, then to a stderr pipe that is never read; then, to the FIFO, a command that ends on its
+    // own, leaving less queued than holds the reading of bpftrace up: captrace waits for the reader at its end.
+    const ended = ["/bin/sh", "-c", `exec 2>/dev/null; ${loop} 3000`];
+    for (const [output, cmd] of [[["-o", fifo], command], [[], command], [["-o", fifo], ended]]) {
       const p = new Deno.Command(Deno.execPath(), {
-        args: [...CLI, ...output, "-u", "nobody", "--", ...command],
+        args: [...CLI, ...output!, "-u", "nobody", "--", ...cmd!],
         env: { TZ: "UTC" },
         stdin: "null",
         stdout: "null",
@@ -546,16 +548,16 @@ Deno.test("a reader that stops reading keeps no signal from captrace: SIGTERM en
       const guard = setTimeout(() => p.kill("SIGKILL"), 30_000);
       const status = await p.status;
       clearTimeout(guard);
-      const err = output.length > 0 ? new TextDecoder().decode(await new Response(p.stderr).arrayBuffer()) : "";
-      if (output.length === 0) await p.stderr.cancel();
-      assert.equal(status.code, 1, `${output.join(" ") || "stderr"}: exit ${status.code} ${err}`);
-      if (output.length > 0) {
+      const err = output!.length > 0 ? new TextDecoder().decode(await new Response(p.stderr).arrayBuffer()) : "";
+      if (output!.length === 0) await p.stderr.cancel();
+      assert.equal(status.code, 1, `${output!.join(" ") || "stderr"} ${cmd!.at(-1)}: exit ${status.code} ${err}`);
+      if (output!.length > 0) {
         assert.match(err, /^captrace: Cannot write the trace to '.*\/trace': its reader stopped reading /m);
         assert.match(err, /^Keep reading the trace until captrace ends$/m);
         // What the pipe took is shown; the rest, queued when the reader stopped, is dropped and said so.
         assert.match(
           err,
-          /^captrace: \d+ checks seen, [1-9]\d* shown, [1-9]\d* dropped \(the trace could not be written\)/m,
+          /^captrace: \d+ checks seen, \d+ shown, [1-9]\d* dropped \(the trace could not be written\)/m,
         );
       }
       assert.deepEqual(await processesMatching(loop), [], "the command was stopped");
@@ -1806,16 +1808,18 @@ Deno.test("a terminal's Ctrl-C reaches captrace alone: bpftrace runs in a sessio
  */
 async function inTerminal(
   act: (captrace: number, type: (bytes: number[]) => Promise<void>) => Promise<void>,
-  options: { ms?: number; redirect?: string; ignore?: boolean } = {},
+  options: { ms?: number; redirect?: string; ignore?: boolean; bash?: boolean } = {},
 ) {
   await requireTracing();
   const bin = await fixture("count_sigint");
   // exec: a shell left waiting in between would take the Ctrl-C too, and die of it (dash does not exec by itself).
   // env resets the signals to their defaults: a suite run as a background job has SIGINT and SIGQUIT ignored, which
   // captrace and the command would keep ignoring, as a terminal's job started so would.
+  const command = [bin, String(options.ms ?? 500), ...(options.ignore ? ["ignore"] : [])];
   const argv = [
-    ...["env", "--default-signal", Deno.execPath(), ...CLI, "--", bin, String(options.ms ?? 500)],
-    ...(options.ignore ? ["ignore"] : []),
+    ...["env", "--default-signal", Deno.execPath(), ...CLI, "--"],
+    // bash waits for it, catching SIGINT meanwhile (as shells do), and echoes nothing if killed.
+    ...(options.bash ? ["/bin/bash", "-c", `${command.join(" ")}; echo after`] : command),
   ];
   const cmd = "exec " + argv.map((a) => `'${a}'`).join(" ") + (options.redirect ?? "");
   const p = new Deno.Command("script", {
@@ -1903,6 +1907,17 @@ Deno.test("in a terminal, a command that catches Ctrl-C gets each one typed, as 
   assert.equal(code, 0, out);
   assert.doesNotMatch(out, /captrace: Ctrl-C|killed by/, out);
   assert.match(out, /\+\+\+ \d+ exited with 0 \+\+\+/, "the trace followed the command to its end");
+});
+
+Deno.test("in a terminal, a shell waiting for a program that ignores Ctrl-C does not count as catching it", async () => {
+  const { out, code } = await inTerminal(async (_, type) => {
+    await type([3]);
+    await new Promise((r) => setTimeout(r, 200));
+    await type([3]);
+  }, { ms: 3_000, ignore: true, bash: true });
+  assert.match(out, /captrace: Ctrl-C: tracing the command until it exits \(again within 3 s to kill it\)\r$/m, out);
+  assert.doesNotMatch(out, /^slept|^after/m, out);
+  assert.equal(code, 137, out);
 });
 
 Deno.test("in a terminal, a second Ctrl-C kills a command that ignores it and goes on", async () => {
