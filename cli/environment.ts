@@ -3,7 +3,7 @@
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { VERSION } from "./args.ts";
 import { findTool } from "./system_tools.ts";
-import { effectiveCaps, pidExists } from "./procfs.ts";
+import { pidExists } from "./procfs.ts";
 import type { ProbeSupport } from "../shared/probe_choice.ts";
 import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
@@ -49,8 +49,9 @@ export function checkPrivileges(
       ExitCode.CANNOT_TRACE,
     );
   }
-  // Root without the capabilities (a container's default set, a bounding set cut down).
-  const caps = status === null ? null : effectiveCaps(status);
+  // Root without the capabilities (a container's default set, a bounding set cut down): bpftrace, run by root, gets
+  // the bounding set (and the inheritable one) at its exec, whatever captrace's own effective set.
+  const caps = status === null ? null : _rootExecCaps(status);
   if (caps !== null && !caps.includes(CAP_SYS_ADMIN) && !(caps.includes(CAP_BPF) && caps.includes(CAP_PERFMON))) {
     throw new CaptraceError(
       "This root lacks CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), which loading a tracing program needs",
@@ -65,6 +66,18 @@ export const INIT_USER_NS = 4026531837;
 const CAP_SYS_ADMIN = 21;
 const CAP_PERFMON = 38;
 const CAP_BPF = 39;
+
+/** The capabilities a program root runs gets: CapBnd | CapInh of /proc/PID/status, or null when not there. */
+function _rootExecCaps(status: string): number[] | null {
+  const set = (field: string) => {
+    const hex = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1];
+    return hex === undefined ? null : BigInt(`0x${hex}`);
+  };
+  const bnd = set("CapBnd");
+  if (bnd === null) return null;
+  const bits = bnd | (set("CapInh") ?? 0n);
+  return Array.from({ length: 64 }, (_, cap) => cap).filter((cap) => (bits >> BigInt(cap)) & 1n);
+}
 
 function _readOr(path: string): string | null {
   try {

@@ -141,7 +141,9 @@ Deno.test("only bpftrace 0.17 is given the typeless BTF", () => {
 });
 
 Deno.test("captrace refuses a root without the tracing capabilities, or the root of a user namespace, exit 3", () => {
-  const status = (capEff: string) => `Name:\tcaptrace\nCapInh:\t0000000000000000\nCapEff:\t${capEff}\n`;
+  // What bpftrace gets at its exec: the bounding set (and the inheritable one), not captrace's effective set.
+  const status = (capBnd: string) =>
+    `Name:\tcaptrace\nCapInh:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t${capBnd}\n`;
   const host = "user:[4026531837]";
   const refused = (f: () => void, why: RegExp) =>
     assert.throws(f, (e) => e instanceof CaptraceError && e.exitCode === ExitCode.CANNOT_TRACE && why.test(e.message));
@@ -153,6 +155,12 @@ Deno.test("captrace refuses a root without the tracing capabilities, or the root
   for (const caps of ["00000000a80425fb", "0000008000000000"]) {
     refused(() => checkPrivileges(0, status(caps), host), /lacks CAP_BPF and CAP_PERFMON \(or CAP_SYS_ADMIN\)/);
   }
+  // Given by the inheritable set instead.
+  checkPrivileges(
+    0,
+    status("0000000000000000").replace("CapInh:\t0000000000000000", "CapInh:\t000000c000000000"),
+    host,
+  );
   refused(() => checkPrivileges(0, status("000001ffffffffff"), "user:[4026532841]"), /user namespace of its own/);
   refused(() => checkPrivileges(1000, status("000001ffffffffff"), host), /^Tracing needs root/);
   // Not known: not checked (the trace then shows whether it works).
