@@ -17,7 +17,7 @@ import {
 } from "./launch_argv.ts";
 import { runPreLaunchTask } from "./pre_launch_task.ts";
 import { interpreterName, scriptFromArgv } from "../../shared/interpreter.ts";
-import { processLabel, rootAbove } from "./process_match.ts";
+import { parentsOf, processLabel, rootAbove } from "./process_match.ts";
 import { processArgv, processCwd, processExe, readProcessTable } from "./proc_table.ts";
 import type { TraceManager } from "./trace_manager.ts";
 import type { SessionNode, TraceModel } from "./trace_model.ts";
@@ -366,10 +366,11 @@ export async function attachCommand(
   if (pid === undefined) {
     const me = process.pid;
     const table = readProcessTable();
+    const parents = parentsOf(table);
     const roots = manager.roots();
     const items = table
       // Not the editor's own, nor what a trace covers already (its captrace and bpftrace too).
-      .filter((p) => p.pid !== me && p.argv.length > 0 && rootAbove(table, p.pid, roots) === undefined)
+      .filter((p) => p.pid !== me && p.argv.length > 0 && rootAbove(parents, p.pid, roots) === undefined)
       // Newest first, by start time: pids wrap.
       .sort((a, b) => (b.start ?? 0) - (a.start ?? 0) || b.pid - a.pid)
       .map((p) => ({ ...processLabel(p), pid: p.pid }));

@@ -122,24 +122,28 @@ export function listeningInodes(table: string, port: number): Set<number> {
   return out;
 }
 
+/** Each process's parent, by pid, for rootAbove. */
+export function parentsOf(table: readonly ProcessEntry[]): Map<number, number> {
+  return new Map(table.map((p) => [p.pid, p.ppid]));
+}
+
 /**
- * The first of `roots` found going up from `pid` through the parents `table` gives, `pid` itself included, or
+ * The first of `roots` found going up from `pid` through `parent` (see parentsOf), `pid` itself included, or
  * undefined: which trace a process is part of (a run's captrace and all below it, an attached process and its
  * children).
  *
  * @example
  * ```ts
- * import { rootAbove } from "./process_match.ts";
+ * import { parentsOf, rootAbove } from "./process_match.ts";
  * const table = [{ pid: 10, ppid: 1, comm: "captrace", argv: [] }, { pid: 11, ppid: 10, comm: "prog", argv: [] }];
- * if (rootAbove(table, 11, new Map([[10, "run 1"]])) !== "run 1") throw new Error("unexpected");
+ * if (rootAbove(parentsOf(table), 11, new Map([[10, "run 1"]])) !== "run 1") throw new Error("unexpected");
  * ```
  */
 export function rootAbove<T>(
-  table: readonly ProcessEntry[],
+  parent: ReadonlyMap<number, number>,
   pid: number,
   roots: ReadonlyMap<number, T>,
 ): T | undefined {
-  const parent = new Map(table.map((p) => [p.pid, p.ppid]));
   const seen = new Set<number>();
   for (let at: number | undefined = pid; at !== undefined && at > 0 && !seen.has(at); at = parent.get(at)) {
     const found = roots.get(at);

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { findProgramProcess, parseProcEntry, processLabel, rootAbove } from "./process_match.ts";
+import { findProgramProcess, parentsOf, parseProcEntry, processLabel, rootAbove } from "./process_match.ts";
 
 Deno.test("proc stat with odd comm is parsed", () => {
   assertEquals(parseProcEntry("12 ((sd-pam)) S 3 12 12 0", "(sd-pam)\0"), {
@@ -83,13 +83,10 @@ Deno.test("rootAbove finds the trace a process is part of: itself a root, or one
   ];
   // A run's captrace (behind sudo), and a process attached to.
   const roots = new Map([[100, "run 1"], [200, "attach 2"]]);
-  assertEquals([100, 101, 102, 103, 104].map((p) => rootAbove(table, p, roots)), Array(5).fill("run 1"));
-  assertEquals([200, 201].map((p) => rootAbove(table, p, roots)), ["attach 2", "attach 2"]);
-  assertEquals(rootAbove(table, 300, roots), undefined);
-  assertEquals(rootAbove(table, 999, roots), undefined, "gone");
+  assertEquals([100, 101, 102, 103, 104].map((p) => rootAbove(parentsOf(table), p, roots)), Array(5).fill("run 1"));
+  assertEquals([200, 201].map((p) => rootAbove(parentsOf(table), p, roots)), ["attach 2", "attach 2"]);
+  assertEquals(rootAbove(parentsOf(table), 300, roots), undefined);
+  assertEquals(rootAbove(parentsOf(table), 999, roots), undefined, "gone");
   // A loop in a table read while pids were reused ends.
-  assertEquals(
-    rootAbove([{ pid: 5, ppid: 6, comm: "a", argv: [] }, { pid: 6, ppid: 5, comm: "b", argv: [] }], 5, roots),
-    undefined,
-  );
+  assertEquals(rootAbove(new Map([[5, 6], [6, 5]]), 5, roots), undefined);
 });

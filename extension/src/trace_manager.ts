@@ -7,7 +7,7 @@ import { findBinary } from "./binary_lookup.ts";
 import { endNotice } from "./end_notice.ts";
 import { captraceArgv, type TraceTarget } from "./launch_argv.ts";
 import { formatEvent, tagged } from "./output_lines.ts";
-import { type ProcessEntry, rootAbove } from "./process_match.ts";
+import { parentsOf, type ProcessEntry, rootAbove } from "./process_match.ts";
 import { readProcessTable } from "./proc_table.ts";
 import { ProgramTerminal } from "./program_terminal.ts";
 import { openSetting, readSettings } from "./settings.ts";
@@ -83,7 +83,7 @@ export class TraceManager implements vscode.Disposable {
    * captrace (bpftrace, captrace itself, the command and its children). A second would show every check twice.
    */
   tracing(pid: number, table: readonly ProcessEntry[] = readProcessTable()): SessionNode | undefined {
-    return rootAbove(table, pid, this.roots());
+    return rootAbove(parentsOf(table), pid, this.roots());
   }
 
   /**
