@@ -338,32 +338,15 @@ async function problemRows(page) {
  * Runs the extension's mocha suite in a new page opened on `query` (a folder or a workspace file), and counts its
  * tests among the results. `name` is the suite's result file in the work folder, less ".json".
  */
-async function integrationSuite(title, query, name) {
+async function integrationSuite(title, query, name, retryIf = () => false) {
   const suiteFile = path.join(workFolder, `${name}.json`);
   await check(title, null, async () => {
-    const suitePage = await context.newPage();
-    let exitCode = null;
-    await suitePage.exposeFunction("codeAutomationExit", (code) => {
-      exitCode = code;
-    });
-    const remote = (abs) => `vscode-remote://127.0.0.1:${serverPort}${abs}`;
-    const payload = JSON.stringify([
-      ["extensionDevelopmentPath", remote(EXT)],
-      ["extensionTestsPath", remote(path.join(EXT, "dist/test/suite"))],
-    ]);
-    await suitePage.goto(`http://127.0.0.1:${serverPort}/?${query}&payload=${encodeURIComponent(payload)}`);
-    await waitFor(
-      "the suite to finish",
-      () => Promise.resolve({ ok: exitCode !== null || fs.existsSync(suiteFile) }),
-      300_000,
-    );
-    await suitePage.waitForTimeout(500);
-    await suitePage.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
-    assert(
-      fs.existsSync(suiteFile),
-      `the suite wrote no result (exit code ${exitCode})`,
-    );
-    const r = JSON.parse(fs.readFileSync(suiteFile, "utf8"));
+    let r = await _suiteRun(query, name, suiteFile);
+    if (retryIf(r)) {
+      console.log(`     ${name}: the window had not the workspace it was opened on; opened again`);
+      fs.rmSync(suiteFile, { force: true });
+      r = await _suiteRun(query, name, suiteFile);
+    }
     console.log(`     ${name}: ${r.passed} passed, ${r.failed} failed`);
     for (const f of r.failures) console.log(`     ${name} FAIL ${f}`);
     for (let i = 0; i < r.passed; i++) {
@@ -376,8 +359,36 @@ async function integrationSuite(title, query, name) {
       r.failed === 0 && r.passed > 0,
       `${name}: ${r.passed} passed, ${r.failed} failed`,
     );
-    await suitePage.close();
   });
+}
+
+/** One run of the suite in a new page opened on `query`; its results as the suite wrote them. */
+async function _suiteRun(query, name, suiteFile) {
+  const suitePage = await context.newPage();
+  let exitCode = null;
+  await suitePage.exposeFunction("codeAutomationExit", (code) => {
+    exitCode = code;
+  });
+  const remote = (abs) => `vscode-remote://127.0.0.1:${serverPort}${abs}`;
+  const payload = JSON.stringify([
+    ["extensionDevelopmentPath", remote(EXT)],
+    ["extensionTestsPath", remote(path.join(EXT, "dist/test/suite"))],
+  ]);
+  await suitePage.goto(`http://127.0.0.1:${serverPort}/?${query}&payload=${encodeURIComponent(payload)}`);
+  await waitFor(
+    "the suite to finish",
+    () => Promise.resolve({ ok: exitCode !== null || fs.existsSync(suiteFile) }),
+    300_000,
+  );
+  await suitePage.waitForTimeout(500);
+  await suitePage.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+  assert(
+    fs.existsSync(suiteFile),
+    `the suite wrote no result (exit code ${exitCode})`,
+  );
+  const r = JSON.parse(fs.readFileSync(suiteFile, "utf8"));
+  await suitePage.close();
+  return r;
 }
 
 async function main() {
@@ -627,10 +638,13 @@ async function main() {
   // once in the fixture folder, once in a multi-root workspace (the suite's index picks its tests by which it is in).
   await page.close();
   await integrationSuite("integration suite in the extension host", `folder=${encodeURIComponent(p.ws)}`, "suite");
+  // A window that opened the workspace file without its folders (seen once, in a cold run) is opened once more; the
+  // suite's first test says so (it checks the fixture's two folders), and only that failure is retried.
   await integrationSuite(
     "integration suite in a multi-root workspace",
     `workspace=${encodeURIComponent(p.multi)}`,
     "suite-multi-root",
+    (r) => r.failures.some((f) => /the workspace is the fixture/.test(f)),
   );
 
   // Restricted Mode: a second code-server with workspace trust on opens the fixture folder untrusted.
@@ -677,7 +691,19 @@ async function main() {
     const cancel = page.locator(".monaco-dialog-box .monaco-button", { hasText: "Cancel" });
     await cancel.waitFor({ state: "visible", timeout: 15_000 });
     await cancel.click();
-    await showChannel(page, "Captrace");
+    await cancel.waitFor({ state: "hidden", timeout: 10_000 });
+    // The workbench may ask again, or take a moment to give the palette back: asked again, after Escape.
+    for (let attempt = 1;; attempt++) {
+      try {
+        await showChannel(page, "Captrace");
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+        await page.keyboard.press("Escape");
+        if (await cancel.isVisible()) await cancel.click();
+        await page.waitForTimeout(2000);
+      }
+    }
     const text = await waitFor("the typed command's trace", async () => {
       const t = await outputText(page);
       return { ok: /captrace exited with 1/.test(t), value: t, seen: t };

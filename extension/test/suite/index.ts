@@ -8,10 +8,25 @@ import * as path from "node:path";
 import Mocha from "mocha";
 import * as vscode from "vscode";
 
+/** Resolves once the workspace has folders, or after `ms` (a window may get a workspace file's folders late). */
+function _folders(ms: number): Promise<void> {
+  if ((vscode.workspace.workspaceFolders ?? []).length > 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    const sub = vscode.workspace.onDidChangeWorkspaceFolders(done);
+    function done() {
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    }
+  });
+}
+
 /** Runs the suite; rejects when a test failed so the host reports a failure exit. */
-export function run(): Promise<void> {
+export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: "tdd", timeout: 60_000, color: false });
   const multiRoot = vscode.workspace.workspaceFile?.path.endsWith(".code-workspace") === true;
+  if (multiRoot) await _folders(20_000);
   mocha.addFile(path.join(__dirname, multiRoot ? "multi_root.test.js" : "extension.test.js"));
   const failed: string[] = [];
   return new Promise((resolve, reject) => {
