@@ -1,6 +1,7 @@
 /** Finds the file behind each exec record, for the recommendation's setcap lines (see shared/program_map.ts). */
 
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
+import { fileHead, hasShebang } from "./file_head.ts";
 import { sameFile, samePath } from "./procfs.ts";
 import {
   envCommand,
@@ -142,8 +143,8 @@ async function _executedAs(file: string, ino: number, anyRelative: boolean): Pro
   const st = await _stat(file);
   if (!st?.isFile) return null;
   if (st.ino === ino) return { path: file, script: false };
-  const head = await _head(file, 256);
-  if (head === null || !_shebang(head)) return null;
+  const head = await fileHead(file, 256);
+  if (head === null || !hasShebang(head)) return null;
   const interpreter = await _interpreterIno(head);
   return interpreter === ino || (anyRelative && interpreter === 0) ? { path: file, script: true } : null;
 }
@@ -415,30 +416,8 @@ function _ownPath(path: string, pid: number): string | null {
 
 /** True when `path` is a regular file that starts with `#!`. */
 async function _isScript(path: string): Promise<boolean> {
-  const head = await _head(path, 2);
-  return head !== null && _shebang(head);
-}
-
-/** True when a file's first bytes are `#!`. */
-function _shebang(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x23 && head[1] === 0x21;
-}
-
-/** The first bytes of `path` (at most `n`, one read) when it is a regular file; null otherwise. */
-async function _head(path: string, n: number): Promise<Uint8Array | null> {
-  const st = await _stat(path);
-  if (!st?.isFile) return null;
-  let file: Deno.FsFile | null = null;
-  try {
-    file = await Deno.open(path);
-    const head = new Uint8Array(n);
-    const got = await file.read(head);
-    return head.subarray(0, got ?? 0);
-  } catch {
-    return null;
-  } finally {
-    file?.close();
-  }
+  const head = await fileHead(path, 2);
+  return head !== null && hasShebang(head);
 }
 
 /**
@@ -498,7 +477,7 @@ export class ProgramFiles {
     if (!script.script || script.unplaced || this.#forScript.has(script)) return;
     // A container's script is read through the process's root, while it runs.
     const where = script.mountNs === undefined ? script.path : `/proc/${pid}/root${script.path}`;
-    const head = await _head(where, 256);
+    const head = await fileHead(where, 256);
     const shebang = head === null ? null : parseShebang(new TextDecoder().decode(head).split("\n")[0]!);
     if (shebang === null || _base(shebang[0]!) !== "env") return;
     const command = envCommand(shebang.slice(1));

@@ -1,6 +1,8 @@
 /** Where the trace goes: stderr or a file (or FIFO), written in batches so a busy trace stays cheap. */
 
 import { ByteBuffer } from "../shared/byte_buffer.ts";
+import { hasElfMagic } from "../shared/elf_layout.ts";
+import { fileHead, hasShebang } from "./file_head.ts";
 import { onOwnFd } from "./procfs.ts";
 import { WriteQueue } from "./write_queue.ts";
 
@@ -205,18 +207,8 @@ export class Sink {
 
 /** True when the file at `path` starts as a program does: ELF's magic number, or `#!`. */
 async function _startsAsProgram(path: string): Promise<boolean> {
-  let file: Deno.FsFile | undefined;
-  try {
-    file = await Deno.open(path, { read: true });
-    const head = new Uint8Array(4);
-    const n = (await file.read(head)) ?? 0;
-    return (n >= 2 && head[0] === 0x23 && head[1] === 0x21) ||
-      (n === 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46);
-  } catch {
-    return false;
-  } finally {
-    file?.close();
-  }
+  const head = await fileHead(path, 4);
+  return head !== null && (hasElfMagic(head) || hasShebang(head));
 }
 
 /** Where the piece of `data` from `off` ends: its last whole line within PIPE_BUF bytes (a longer line as it is). */

@@ -2,6 +2,7 @@
 
 import { posix } from "node:path";
 import { findTool } from "./system_tools.ts";
+import { hasShebang } from "./file_head.ts";
 import { samePath } from "./procfs.ts";
 import type { Options } from "./args.ts";
 import type { SiteAnnotator } from "./session.ts";
@@ -362,7 +363,7 @@ export class SiteResolver implements SiteAnnotator {
     if (!head) return { binary: null, reason: `${Reason.notFound}: ${path}`, script: null, cs: null };
     let binPath = path;
     let script: string | null = null;
-    if (head[0] === 0x23 && head[1] === 0x21) {
+    if (hasShebang(head)) {
       script = path;
       const words = parseShebang(new TextDecoder().decode(head));
       // The kernel ran the interpreter: /proc has its exact path; the #! line is the fallback.
