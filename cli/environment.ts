@@ -3,7 +3,7 @@
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { VERSION } from "./args.ts";
 import { findTool } from "./system_tools.ts";
-import { pidExists } from "./procfs.ts";
+import { capSet, pidExists } from "./procfs.ts";
 import type { ProbeSupport } from "../shared/probe_choice.ts";
 import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
@@ -69,14 +69,8 @@ const CAP_BPF = 39;
 
 /** The capabilities a program root runs gets: CapBnd | CapInh of /proc/PID/status, or null when not there. */
 function _rootExecCaps(status: string): number[] | null {
-  const set = (field: string) => {
-    const hex = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1];
-    return hex === undefined ? null : BigInt(`0x${hex}`);
-  };
-  const bnd = set("CapBnd");
-  if (bnd === null) return null;
-  const bits = bnd | (set("CapInh") ?? 0n);
-  return Array.from({ length: 64 }, (_, cap) => cap).filter((cap) => (bits >> BigInt(cap)) & 1n);
+  const bnd = capSet(status, "CapBnd");
+  return bnd === null ? null : [...new Set([...bnd, ...(capSet(status, "CapInh") ?? [])])];
 }
 
 function _readOr(path: string): string | null {

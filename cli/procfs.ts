@@ -245,7 +245,12 @@ function _below(children: Map<number, number[]>, roots: readonly number[]): { pi
  * ```
  */
 export function effectiveCaps(status: string): number[] | null {
-  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return capSet(status, "CapEff");
+}
+
+/** The capabilities of a process's `/proc/PID/status` set `field` (CapEff, CapBnd, CapInh…), or null when not there. */
+export function capSet(status: string, field: string): number[] | null {
+  const hex = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1];
   if (hex === undefined) return null;
   const bits = BigInt(`0x${hex}`);
   const out: number[] = [];
