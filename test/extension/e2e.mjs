@@ -260,6 +260,23 @@ function leftovers(work) {
   return found;
 }
 
+/**
+ * Runs `act` up to three times: after a failure, Escape closes what it left open, `tidy` does the rest, and the
+ * workbench gets 2 s before the next try.
+ */
+async function thrice(page, act, tidy = async () => {}) {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await act();
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await page.keyboard.press("Escape");
+      await tidy();
+      await page.waitForTimeout(2000);
+    }
+  }
+}
+
 async function palette(page, command) {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget .quick-input-box input");
@@ -654,17 +671,8 @@ async function main() {
     const page = await context.newPage();
     await page.goto(url);
     await page.locator(".activitybar [aria-label^='Captrace']").first().waitFor({ timeout: 60_000 });
-    // A window still starting may not list the command yet: asked again, after Escape.
-    for (let attempt = 1;; attempt++) {
-      try {
-        await palette(page, "Captrace: Run with Capability Trace");
-        break;
-      } catch (e) {
-        if (attempt === 3) throw e;
-        await page.keyboard.press("Escape");
-        await page.waitForTimeout(2000);
-      }
-    }
+    // A window still starting may not list the command yet: asked again.
+    await thrice(page, () => palette(page, "Captrace: Run with Capability Trace"));
     const input = page.locator(".quick-input-widget .quick-input-box input");
     // The palette's list goes, and Run's pick comes (its placeholder tells them apart).
     const placeholder = await waitFor("Run's pick", async () => {
@@ -692,18 +700,10 @@ async function main() {
     await cancel.waitFor({ state: "visible", timeout: 15_000 });
     await cancel.click();
     await cancel.waitFor({ state: "hidden", timeout: 10_000 });
-    // The workbench may ask again, or take a moment to give the palette back: asked again, after Escape.
-    for (let attempt = 1;; attempt++) {
-      try {
-        await showChannel(page, "Captrace");
-        break;
-      } catch (e) {
-        if (attempt === 3) throw e;
-        await page.keyboard.press("Escape");
-        if (await cancel.isVisible()) await cancel.click();
-        await page.waitForTimeout(2000);
-      }
-    }
+    // The workbench may ask again, or take a moment to give the palette back: asked again.
+    await thrice(page, () => showChannel(page, "Captrace"), async () => {
+      if (await cancel.isVisible()) await cancel.click();
+    });
     const text = await waitFor("the typed command's trace", async () => {
       const t = await outputText(page);
       return { ok: /captrace exited with 1/.test(t), value: t, seen: t };
