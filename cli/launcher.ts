@@ -69,8 +69,12 @@ export async function resolveCommand(
 ): Promise<string> {
   const candidates = name.includes("/") ? [name] : path.split(":").map((d) => `${d || "."}/${name}`);
   let found: string | null = null;
+  let loop: string | null = null;
   for (const c of candidates) {
-    const st = await Deno.stat(c).catch(() => null);
+    const st = await Deno.stat(c).catch((e) => {
+      if (e instanceof Deno.errors.FilesystemLoop) loop ??= c;
+      return null;
+    });
     if (st?.isDirectory && name.includes("/")) {
       throw new CaptraceError(
         `Command '${name}' is a directory`,
@@ -111,6 +115,22 @@ export async function resolveCommand(
         ExitCode.NOT_FOUND,
       );
     }
+  }
+  if (loop !== null) {
+    // As bash: "Too many levels of symbolic links", exit 126.
+    throw new CaptraceError(
+      `Command '${name}' is a loop of symbolic links`,
+      `See where they point with 'namei ${loop}'`,
+      ExitCode.NOT_EXECUTABLE,
+    );
+  }
+  const link = name.includes("/") ? await Deno.readLink(name).catch(() => null) : null;
+  if (link !== null) {
+    throw new CaptraceError(
+      `Command '${name}' is a symbolic link to '${printable(link)}', which was not found`,
+      "Check the link's target",
+      ExitCode.NOT_FOUND,
+    );
   }
   throw new CaptraceError(
     `Command '${name}' was not found`,

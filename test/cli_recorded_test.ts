@@ -439,6 +439,30 @@ Deno.test("--json with a trace of its own: an error is an event in the trace, an
   await Deno.remove(trace);
 });
 
+Deno.test("a command that is a symbolic link loop, or a link to nothing, says so, with bash's exit codes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  try {
+    await Deno.symlink(`${dir}/b`, `${dir}/a`);
+    await Deno.symlink(`${dir}/a`, `${dir}/b`);
+    await Deno.symlink(`${dir}/missing`, `${dir}/dangling`);
+    const loop = await runCli(["--", `${dir}/a`]);
+    assert.equal(loop.code, 126);
+    assert.equal(
+      loop.stderr,
+      `captrace: Command '${dir}/a' is a loop of symbolic links\nSee where they point with 'namei ${dir}/a'\n`,
+    );
+    const dangling = await runCli(["--", `${dir}/dangling`]);
+    assert.equal(dangling.code, 127);
+    assert.equal(
+      dangling.stderr,
+      `captrace: Command '${dir}/dangling' is a symbolic link to '${dir}/missing', which was not found\n` +
+        "Check the link's target\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("-o naming an executable file is refused, exit 2, the file left whole: no program is truncated into a trace", async () => {
   const tool = await Deno.makeTempFile();
   await Deno.copyFile("/bin/true", tool);
