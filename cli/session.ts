@@ -1092,6 +1092,7 @@ class _Session {
       programNow: (pid) => programs.programOf(pid),
       usage: this.usage,
       rootCapless: this.#rootCapless,
+      arch: Deno.build.arch,
     });
     const totals = {
       seen,

@@ -77,6 +77,17 @@ export const FALLBACK_OF: ReadonlyMap<number, number> = new Map([
 export const FALLBACK_CALLS: ReadonlyMap<number, readonly string[]> = new Map([
   [3, ["utime", "utimes", "futimesat", "utimensat", "utimensat_time64"]],
 ]);
+/**
+ * The syscalls (by name, of the x86_64 and i386 tables) in which CAP_DAC_READ_SEARCH is asked for on its own: opening
+ * a file by handle, and linking an open file. Elsewhere it is a file's read or a directory's search permission
+ * (generic_permission), which CAP_DAC_OVERRIDE grants too.
+ */
+export const READ_SEARCH_OWN_CALLS: readonly string[] = ["open_by_handle_at", "linkat"];
+/**
+ * The chmod calls, which ask for CAP_FSETID of every caller outside the file's group, whatever mode it asks for
+ * (setattr_prepare): refused, the kernel only clears the set-group-ID bit of the mode, and the call succeeds.
+ */
+export const FSETID_CHMOD_CALLS: readonly string[] = ["chmod", "fchmod", "fchmodat", "fchmodat2"];
 /** The capabilities FALLBACK_OF falls back to. */
 export const BROAD: ReadonlySet<number> = new Set(FALLBACK_OF.values());
 

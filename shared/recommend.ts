@@ -1,7 +1,8 @@
 /** The minimal capability set a traced program needs, printed ready to paste for each way of granting it. */
 
 import { isAudited } from "./audit.ts";
-import { BROAD, capConstant, FALLBACK_OF } from "./capabilities.ts";
+import { BROAD, capConstant, FALLBACK_OF, FSETID_CHMOD_CALLS, READ_SEARCH_OWN_CALLS } from "./capabilities.ts";
+import { syscallName } from "./syscalls.ts";
 import type { Recommendation } from "./event.ts";
 import type { AggEntry, Narrowing } from "./correlator.ts";
 import { type ProgramFile, programKey } from "./program_map.ts";
@@ -57,7 +58,13 @@ export interface RecommendInput {
    * command that needs nothing names, rather than the launcher's. `root` when not given.
    */
   rootLast?: ProgramFile;
+  /** The kernel's architecture, for the syscalls of the counts (x86_64 when not given). */
+  arch?: string;
 }
+
+const CAP_DAC_OVERRIDE = 1;
+const CAP_DAC_READ_SEARCH = 2;
+const CAP_FSETID = 4;
 
 const _encoder = new TextEncoder();
 
@@ -104,11 +111,20 @@ export function recommend(input: RecommendInput): Recommendation {
   const fromCounts = input.narrowFromCounts === true;
   // A file's path is known once looked up, after it was charged: shares merge under the path they have now. How a
   // broad capability stood comes from the counts instead when the stream lacks checks (one lost may be its partner).
-  const counts = input.agg.filter((a) => isAudited(a.opts) && a.count > 0);
+  const call = (a: AggEntry) => syscallName(a.sys, input.arch);
+  // CAP_FSETID in a chmod is asked of every caller outside the file's group: refused, the call succeeds all the same,
+  // and only a set-group-ID bit asked for is cleared. Not a need, unless the program sets that bit (the note says so).
+  let chmodFsetid = 0;
+  const counts = input.agg.filter((a) => {
+    if (!isAudited(a.opts) || a.count <= 0) return false;
+    if (a.cap !== CAP_FSETID || !FSETID_CHMOD_CALLS.includes(call(a) ?? "")) return true;
+    if (!_outside(a)) chmodFsetid += a.count;
+    return false;
+  });
   // Each count's program: marked by the kernel with one it knows, that one's. Else the one its pid ran at the end,
   // unless the stream charged its checks before an exec already (null).
   const charged = counts.map((a) => {
-    if ((a.ret === 0 && !a.initialNs) || (a.ret !== 0 && a.againstInitial)) return undefined;
+    if (_outside(a)) return undefined;
     const marked = a.program === undefined ? undefined : input.programMarked?.(a.program);
     if (marked !== undefined) return marked;
     const last = programOf(a.pid);
@@ -185,6 +201,17 @@ export function recommend(input: RecommendInput): Recommendation {
   // fallback (with CAP_DAC_OVERRIDE for its writes, a program's reads need no CAP_DAC_READ_SEARCH).
   const covered = new Set<number>();
   for (const n of narrowings) if (fallbackOnly(n) && (alone.get(n.insteadOf) ?? 0) > 0) covered.add(n.cap);
+  // So is CAP_DAC_READ_SEARCH allowed (a second run, with it granted) where CAP_DAC_OVERRIDE is needed on its own:
+  // every read and search it allowed, that allows too. Not where it was asked for on its own (open_by_handle_at), or
+  // in a call not known.
+  const readSearchOwn = counts.some((a) => {
+    if (a.cap !== CAP_DAC_READ_SEARCH) return false;
+    const name = call(a);
+    return name === null || READ_SEARCH_OWN_CALLS.includes(name);
+  });
+  const readsCovered = caps.has(CAP_DAC_READ_SEARCH) && !covered.has(CAP_DAC_READ_SEARCH) && !readSearchOwn &&
+    !input.countsIncomplete && (alone.get(CAP_DAC_OVERRIDE) ?? 0) > 0;
+  if (readsCovered) covered.add(CAP_DAC_READ_SEARCH);
   const narrowed: Recommendation["narrowed"] = [];
   for (const n of narrowings) {
     caps.add(n.cap);
@@ -214,6 +241,15 @@ export function recommend(input: RecommendInput): Recommendation {
     note += ` ${n === 1 ? "1 check" : `${n} checks`} (${names}) ${n === 1 ? "was" : "were"} refused to processes ` +
       "in a user namespace other than the initial one, against the initial one: no capability granted passes " +
       "that, so none is recommended for them; such a program has to run outside its user namespace.";
+  }
+  if (readsCovered) {
+    note +=
+      " CAP_DAC_READ_SEARCH, allowed for reads, is left out: CAP_DAC_OVERRIDE, needed on its own, allows them too.";
+  }
+  if (chmodFsetid > 0) {
+    note += ` CAP_FSETID, asked of every chmod by a user outside the file's group (${chmodFsetid}×), is left out: ` +
+      "without it, the chmod succeeds and only clears a set-group-ID bit asked for; grant it if the program sets " +
+      "that bit on such files.";
   }
   const unknown = list.filter((c) => _UNKNOWN.test(c));
   if (unknown.length > 0) {
@@ -355,6 +391,14 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile, c
       : `is a multi-call binary: setcap on it would grant ${lower} to every command it provides`;
     return `# ${_shellWord(p.path)}${where} ${why}; grant ${lower} to its service or container instead (below)`;
   }).join("\n");
+}
+
+/**
+ * True for a count that asks nothing of the initial namespace: allowed in a user namespace other than the initial one
+ * (or to its owner), or refused there against the initial one, which no capability granted passes.
+ */
+function _outside(a: AggEntry): boolean {
+  return (a.ret === 0 && !a.initialNs) || (a.ret !== 0 && a.againstInitial === true);
 }
 
 /** A file of the system's command directories, which every user runs. */

@@ -275,6 +275,51 @@ Deno.test("recommend gives CAP_DAC_READ_SEARCH alone for reads, and keeps CAP_DA
   assert.deepEqual(write.narrowed, []);
 });
 
+Deno.test("recommend leaves out CAP_DAC_READ_SEARCH allowed for reads where CAP_DAC_OVERRIDE is needed on its own", () => {
+  // A second run, with CAP_DAC_READ_SEARCH granted after the first: the read is allowed by it (openat), and the write
+  // refused CAP_DAC_OVERRIDE, which would allow the read as well.
+  const input = {
+    agg: [agg(2, { sys: 257 }), agg(1, { ret: -1, sys: 257 })],
+    narrowings: [],
+    alone: new Map([[1, 1]]),
+    binary: "/usr/bin/dd",
+  };
+  const r = recommend(input);
+  assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE"]);
+  assert.equal(r.setcap, "setcap cap_dac_override+ep /usr/bin/dd");
+  assert.match(r.note, /CAP_DAC_READ_SEARCH, allowed for reads, is left out: CAP_DAC_OVERRIDE, needed on its own/);
+  // Asked for on its own (open_by_handle_at), in a call not known, or with counts that lack checks: kept.
+  for (
+    const other of [
+      { ...input, agg: [...input.agg, agg(2, { sys: 304 })] },
+      { ...input, agg: [...input.agg, agg(2, { sys: -1 })] },
+      { ...input, countsIncomplete: true },
+    ]
+  ) {
+    const kept = recommend(other);
+    assert.deepEqual(kept.capabilities, ["CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH"]);
+    assert.doesNotMatch(kept.note, /CAP_DAC_READ_SEARCH/);
+  }
+  // CAP_DAC_OVERRIDE only a fallback of reads: the narrow one is what is needed.
+  const reads = recommend({ ...input, alone: new Map() });
+  assert.doesNotMatch(reads.note, /CAP_DAC_READ_SEARCH/);
+});
+
+Deno.test("recommend leaves out CAP_FSETID of a chmod, which succeeds without it, says so, and keeps it elsewhere", () => {
+  // chmod, fchmod and fchmodat ask for it of every caller outside the file's group, allowed or refused.
+  const chmods = [agg(4, { ret: -1, sys: 90 }), agg(4, { ret: -1, sys: 91 }), agg(4, { sys: 268, count: 2 })];
+  const r = recommend({ agg: [...chmods, agg(0, { ret: -1 })], narrowings: [], alone: new Map() });
+  assert.deepEqual(r.capabilities, ["CAP_CHOWN"]);
+  assert.match(r.note, /CAP_FSETID, asked of every chmod by a user outside the file's group \(4×\), is left out/);
+  // A write that clears a setuid file's bits (write, 1) asks for it only of such files: kept.
+  const write = recommend({ agg: [...chmods, agg(4, { ret: -1, sys: 1 })], narrowings: [], alone: new Map() });
+  assert.deepEqual(write.capabilities, ["CAP_FSETID"]);
+  // Not known as a chmod on another architecture: kept.
+  const other = recommend({ agg: chmods, narrowings: [], alone: new Map(), arch: "aarch64" });
+  assert.deepEqual(other.capabilities, ["CAP_FSETID"]);
+  assert.doesNotMatch(other.note, /CAP_FSETID/);
+});
+
 Deno.test("recommend gives one setcap line per program, the root program first", () => {
   const programs = new Map([
     [2, { path: "/usr/bin/ping", script: false }],

@@ -616,6 +616,51 @@ Deno.test("reading a file takes CAP_DAC_READ_SEARCH alone; writing one still nee
   assert.ok((summaryOf(write.events).rec.capabilities as string[]).includes("CAP_DAC_OVERRIDE"));
 });
 
+Deno.test("run again with CAP_DAC_READ_SEARCH granted, a program that reads and writes gets CAP_DAC_OVERRIDE alone, which works", async () => {
+  await requireTracing();
+  const secret = await rootOwnedFile();
+  await Deno.chmod(secret, 0o600);
+  const dir = secret.slice(0, secret.lastIndexOf("/"));
+  const out = `${dir}/out`;
+  await Deno.writeTextFile(out, "");
+  await Deno.chmod(out, 0o644);
+  // The first run's advice for its read, granted: the read is allowed, and only the write is refused.
+  const dd = `${dir}/dd`;
+  await Deno.copyFile("/usr/bin/dd", dd);
+  const grant = (caps: string) => new Deno.Command("setcap", { args: [caps, dd] }).output().then((o) => o.success);
+  assert.ok(await grant("cap_dac_read_search+ep"));
+  for (const mode of [[], ["--unique"], ["--summary-only"]]) {
+    const r = await runJson([...mode, "-u", "nobody", "--", dd, `if=${secret}`, `of=${out}`]);
+    assert.equal(r.code, 1, `dd could not open its output (${mode.join(" ")}): ${r.stderr}`);
+    const rec = summaryOf(r.events).rec;
+    assert.deepEqual(rec.capabilities, ["CAP_DAC_OVERRIDE"], `${mode.join(" ")}: ${JSON.stringify(rec)}`);
+    assert.equal(rec.setcap, `setcap cap_dac_override+ep ${dd}`);
+    assert.match(rec.note as string, /CAP_DAC_READ_SEARCH, allowed for reads, is left out/);
+  }
+  // The recommendation, applied, is enough.
+  assert.ok(await grant("cap_dac_override+ep"));
+  const run = await new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", dd, `if=${secret}`, `of=${out}`],
+    stderr: "null",
+  }).output();
+  assert.ok(run.success, "dd as nobody with CAP_DAC_OVERRIDE alone");
+  assert.equal(await Deno.readTextFile(out), "x");
+});
+
+Deno.test("chmod by a user outside the file's group needs no CAP_FSETID, though the kernel refuses it: the note says why", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  await new Deno.Command("chown", { args: ["nobody:root", file] }).output();
+  const r = await runJson(["-c", "-u", "nobody", "--", "/usr/bin/chmod", "600", file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await Deno.stat(file)).mode! & 0o7777, 0o600, "the chmod succeeded");
+  const refused = r.events.filter((e) => e.type === "check" && e.cap_name === "cap_fsetid" && e.ret !== 0);
+  assert.ok(refused.length > 0, "the kernel asked for CAP_FSETID and refused it");
+  const rec = summaryOf(r.events).rec;
+  assert.deepEqual(rec.capabilities, [], JSON.stringify(rec));
+  assert.match(rec.note as string, /CAP_FSETID, asked of every chmod by a user outside the file's group \(\d+×\)/);
+});
+
 Deno.test("--unique and --summary-only narrow by the kernel's counts as the full stream does", async () => {
   await requireTracing();
   const file = await rootOwnedFile();
