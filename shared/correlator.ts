@@ -69,6 +69,11 @@ export interface AggEntry {
    * right before, in the same syscall, refused that one; absent otherwise, or when not counted.
    */
   fallbackFor?: number;
+  /**
+   * A setuid(0) or setgid(0) refused to a process whose real and saved ids are not 0: how a program checks that it
+   * cannot get root's ids (CERT POS37-C), and it stops if it can. The recommendation leaves it out and names it.
+   */
+  regain?: true;
   opts: number;
   count: number;
 }
@@ -250,6 +255,8 @@ export class Correlator {
         const { pid, cap, ret, sys, initialNs, againstInitial, program, fallbackFor, count } = rec;
         const call = syscallNameOf(syscallOf(sys, this.#arch));
         const tolerated = rec.tolerated === true && doneWithout(call, cap, ret) ? CAP_OPT_NOAUDIT : 0;
+        // Refused only: allowed, the kprobe's entry marked it all the same.
+        const regain = rec.regain === true && ret !== 0 && doneWithout(call, cap, ret) && call !== "capset";
         const opts = (rec.opts ?? optsFromStack(rec.stack ?? [])) | tolerated;
         this.agg.push({
           pid,
@@ -260,6 +267,7 @@ export class Correlator {
           ...(againstInitial ? { againstInitial: true as const } : {}),
           ...(program === null ? {} : { program }),
           ...(fallbackFor === null ? {} : { fallbackFor }),
+          ...(regain ? { regain: true as const } : {}),
           opts,
           count,
         });

@@ -583,9 +583,18 @@ Deno.test("correlator takes a refusal its syscall does without for a probe, in t
     { ...agg, ret: -1, tolerated: true, opts: 4, count: 2 } as TraceRecord,
     { ...agg, ret: 0, tolerated: true, opts: 4, count: 1 } as TraceRecord,
     { ...agg, ret: -1, tolerated: false, opts: 4, count: 1 } as TraceRecord,
+    // setuid(0) of a process with no root id: refused, a need marked so; allowed (the kprobe's entry marks both), not.
+    { ...agg, ret: -1, regain: true, opts: 4, count: 3 } as TraceRecord,
+    { ...agg, ret: 0, regain: true, opts: 4, count: 1 } as TraceRecord,
     { kind: "summary_end" },
   ]);
-  assert.deepEqual(k.agg.map((a) => [a.ret, a.opts, a.count]), [[-1, 6, 2], [0, 4, 1], [-1, 4, 1]]);
+  assert.deepEqual(k.agg.map((a) => [a.ret, a.opts, a.count, a.regain ?? false]), [
+    [-1, 6, 2, false],
+    [0, 4, 1, false],
+    [-1, 4, 1, false],
+    [-1, 4, 3, true],
+    [0, 4, 1, false],
+  ]);
 });
 
 Deno.test("correlator applies a tolerated mark to the next check or entry of its thread only, if a set-id one", () => {

@@ -95,6 +95,8 @@ export type TraceRecord =
     againstInitial?: boolean;
     /** The check is one its syscall does without when refused (see the `tolerated` record); false when absent. */
     tolerated?: boolean;
+    /** A setuid(0) or setgid(0) of a process with no root id (init 9; see _tolerated in program.ts). */
+    regain?: boolean;
     /** The mark of the program the process ran (see AggEntry.program); null when not counted. */
     program: number | null;
     /** The narrow capability this broad check stood in for (see AggEntry.fallbackFor); null for none. */
@@ -643,7 +645,8 @@ export class LineParser {
   #aggDone(line: string, stack: string[]): TraceRecord {
     // @agg[cpu, pid, cap, ret, sys, init, program, fallback, <stack or opts>]: count (the CPU only splits the count;
     // see program.ts). `init` is 1 when the checking process was in the initial user namespace, 3 when the check was
-    // also one its syscall does without (see the tolerated record), 4 when it was in another and checked against the
+    // also one its syscall does without (see the tolerated record), 9 for a setuid(0) or setgid(0) of a process with
+    // no root id (in the initial namespace too), 4 when it was in another and checked against the
     // initial one, 0 otherwise (or allowed to the owner of the namespace checked against). Summaries made before
     // `init` was counted lack it, and their checks count as made there; older ones lack `program` (the mark of the
     // process's program) and `fallback` (the narrow capability a broad check stood in for) too.
@@ -653,7 +656,7 @@ export class LineParser {
     const keyed = ints.length - (withStack ? 0 : 1); // pid, cap, ret, sys, then perhaps init, program, fallback
     if (
       !m || keyed < 4 || keyed > 7 ||
-      (keyed >= 5 && ints[4] !== 0 && ints[4] !== 1 && ints[4] !== 3 && ints[4] !== 4) ||
+      (keyed >= 5 && ints[4] !== 0 && ints[4] !== 1 && ints[4] !== 3 && ints[4] !== 4 && ints[4] !== 9) ||
       (keyed >= 6 && ints[5]! < 0) || (keyed === 7 && ints[6]! < 0)
     ) {
       return this.#malformed(line, "bad summary entry");
@@ -664,9 +667,10 @@ export class LineParser {
       cap: ints[1]!,
       ret: ints[2]!,
       sys: ints[3]!,
-      initialNs: keyed === 4 || ints[4] === 1 || ints[4] === 3,
+      initialNs: keyed === 4 || ints[4] === 1 || ints[4] === 3 || ints[4] === 9,
       ...(keyed >= 5 && ints[4] === 4 ? { againstInitial: true } : {}),
       tolerated: keyed >= 5 && ints[4] === 3,
+      ...(keyed >= 5 && ints[4] === 9 ? { regain: true } : {}),
       program: keyed >= 6 ? ints[5]! : null,
       fallbackFor: keyed === 7 && ints[6]! > 0 ? ints[6]! : null,
       stack: withStack ? stack : null,

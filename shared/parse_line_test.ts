@@ -497,7 +497,7 @@ Deno.test("parser rejects a summary entry whose namespace field is not 0 or 1, o
   ]);
 });
 
-Deno.test("parser reads tolerated records, and summary entries counted as tolerated (init 3)", () => {
+Deno.test("parser reads tolerated records, and summary entries counted as tolerated (init 3, or 9 for setuid(0))", () => {
   const recs = parseAll([
     "T 832350166387 9137",
     "S begin",
@@ -506,13 +506,18 @@ Deno.test("parser reads tolerated records, and summary entries counted as tolera
     "]: 2",
     "@agg[0, 9137, 7, -1, 105, 1, 0]: 1",
     "@agg[0, 9137, 7, -1, 105, 2, 0]: 1",
+    "@agg[0, 9137, 7, -1, 105, 9, 0, 0, 4]: 5",
     "S end",
     "T 832350166387 0",
     "T 9137",
   ]);
   assert.deepEqual(recs[0], { kind: "tolerated", tid: 9137 });
   const aggs = recs.filter((r) => r.kind === "agg");
-  assert.deepEqual(aggs.map((a) => [a.initialNs, a.tolerated, a.count]), [[true, true, 2], [true, false, 1]]);
+  assert.deepEqual(aggs.map((a) => [a.initialNs, a.tolerated, a.regain ?? false, a.count]), [
+    [true, true, false, 2],
+    [true, false, false, 1],
+    [true, false, true, 5],
+  ]);
   assert.deepEqual(recs.filter((r) => r.kind === "malformed").map((r) => r.reason), [
     "bad summary entry",
     "bad tolerated record",

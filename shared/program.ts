@@ -436,7 +436,7 @@ export function generateProgram(options: ProgramOptions): string {
     const key = "pid, $cap, $ret, $sys, $init, $k";
     body.push(`  ${_countExact(`pid, $cap, $ret, $sys, $init, ${mark}, $fb, $k`)}`);
     const print = [
-      `  if ($tol) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }`,
+      `  if ($tol == 1) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }`,
       "  @p = count();",
       `  printf("C %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s%s\\n", nsecs, pid, tid,`,
       `    ${f.ppid}, ${f.uid("$cred")}, ${f.euid("$cred")}, $cap, $ret, $sys,`,
@@ -471,7 +471,7 @@ export function generateProgram(options: ProgramOptions): string {
     if (siteKey) body.push("  @ra[tid] = $ra;");
     if (!options.summaryOnly) {
       body.push(
-        `  if ($tol) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }`,
+        `  if ($tol == 1) { @p = count(); printf("T %llu %d\\n", nsecs, tid); }`,
         "  @p = count();",
         `  printf("B %llu %d %d %d %d %d %d %d %lld %u %u %lx %lx %s\\n", nsecs, pid, tid,`,
         `    ${f.ppid}, ${f.uid(cred0)}, ${f.euid(cred0)}, arg2, ` + opts + ", $sys,",
@@ -830,6 +830,10 @@ export function doneWithout(syscall: string | null, cap: number, ret: number): b
  * - setuid and setgid check CAP_SETUID or CAP_SETGID first, then allow an id the process has already (its real or
  *   saved one) all the same, as a program dropping root's ids does when it runs as that user already (refused only:
  *   allowed, the call sets the real and saved ids too);
+ * - setuid(0) and setgid(0) refused to a process whose real and saved ids are not 0 get `$tol` 2 and `$init` 9, and
+ *   no tolerated record: that is how a program checks that it cannot get root's ids (util-linux's mount, after
+ *   dropping them or not, and others after dropping them), and it stops if it can. They are shown as the refusals
+ *   they are, and left out of the recommendation, which names them (see AggEntry.regain);
  * - capset checks CAP_SETPCAP on every call (cap_inh_is_capped, past the LSMs), and needs it only to raise the
  *   inheritable set beyond the inheritable and permitted ones it holds: a program dropping its capabilities (ping,
  *   ip) does without, refused or allowed (as root). Read from the call's arguments in user memory, where the
@@ -867,9 +871,12 @@ function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: st
     `  else { $a0 = ${f.reg("di")}; $a1 = ${f.reg("si")}; }`,
     ...capset,
     `  $id = (uint32)$a0;`,
-    `  if (${_isCall(_CALLS.setuid)}) { if ($id == ${f.uid(cred)} || $id == ${f.suid(cred)}) { $tol = 1; } }`,
-    `  if (${_isCall(_CALLS.setgid)}) { if ($id == ${f.gid(cred)} || $id == ${f.sgid(cred)}) { $tol = 1; } }`,
-    "  if ($tol) { $init = 3; }",
+    `  if (${_isCall(_CALLS.setuid)}) { if ($id == ${f.uid(cred)} || $id == ${f.suid(cred)}) { $tol = 1; } ` +
+    "else if ($id == 0) { $tol = 2; } }",
+    `  if (${_isCall(_CALLS.setgid)}) { if ($id == ${f.gid(cred)} || $id == ${f.sgid(cred)}) { $tol = 1; } ` +
+    "else if ($id == 0) { $tol = 2; } }",
+    "  if ($tol == 1) { $init = 3; }",
+    "  if ($tol == 2) { $init = 9; }",
     "}",
   ];
 }

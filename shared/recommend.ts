@@ -65,6 +65,7 @@ export interface RecommendInput {
 const CAP_DAC_OVERRIDE = 1;
 const CAP_DAC_READ_SEARCH = 2;
 const CAP_FSETID = 4;
+const CAP_SETUID = 7;
 
 const _encoder = new TextEncoder();
 
@@ -115,8 +116,15 @@ export function recommend(input: RecommendInput): Recommendation {
   // CAP_FSETID in a chmod is asked of every caller outside the file's group: refused, the call succeeds all the same,
   // and only a set-group-ID bit asked for is cleared. Not a need, unless the program sets that bit (the note says so).
   let chmodFsetid = 0;
+  // setuid(0) or setgid(0) refused to a process with no root id: its check that it cannot get root's ids, which it
+  // stops on if it can (see AggEntry.regain). Left out, and named in the note.
+  const regained = new Map<number, number>();
   const counts = input.agg.filter((a) => {
     if (!isAudited(a.opts) || a.count <= 0) return false;
+    if (a.regain) {
+      regained.set(a.cap, (regained.get(a.cap) ?? 0) + a.count);
+      return false;
+    }
     if (a.cap !== CAP_FSETID || !FSETID_CHMOD_CALLS.includes(call(a) ?? "")) return true;
     if (!_outside(a)) chmodFsetid += a.count;
     return false;
@@ -251,6 +259,7 @@ export function recommend(input: RecommendInput): Recommendation {
       "without it, the chmod succeeds and only clears a set-group-ID bit asked for; grant it if the program sets " +
       "that bit on such files.";
   }
+  note += _regainNote(regained);
   const unknown = list.filter((c) => _UNKNOWN.test(c));
   if (unknown.length > 0) {
     note += ` ${unknown.join(" ")} ${unknown.length === 1 ? "is a capability" : "are capabilities"} this version ` +
@@ -391,6 +400,21 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile, c
       : `is a multi-call binary: setcap on it would grant ${lower} to every command it provides`;
     return `# ${_shellWord(p.path)}${where} ${why}; grant ${lower} to its service or container instead (below)`;
   }).join("\n");
+}
+
+/**
+ * The note's sentence for the setuid(0) and setgid(0) refused to processes with no root id (AggEntry.regain), left
+ * out: their counts by capability; "" when there were none.
+ */
+function _regainNote(byCap: ReadonlyMap<number, number>): string {
+  if (byCap.size === 0) return "";
+  const what = [...byCap].sort(([a], [b]) => a - b).map(([cap, n]) =>
+    `${capConstant(cap)} (${cap === CAP_SETUID ? "setuid" : "setgid"}(0), ${n}×)`
+  ).join(" and ");
+  const one = byCap.size === 1;
+  return ` ${what}, refused to a process with no root id, ${one ? "is" : "are"} left out: that is how a program ` +
+    "checks that it cannot get root's ids (util-linux's mount does), and it stops if it can; grant " +
+    `${one ? "it" : "them"} only to a program meant to become root.`;
 }
 
 /**

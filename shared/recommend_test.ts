@@ -320,6 +320,31 @@ Deno.test("recommend leaves out CAP_FSETID of a chmod, which succeeds without it
   assert.doesNotMatch(other.note, /CAP_FSETID/);
 });
 
+Deno.test("recommend leaves out setuid(0) and setgid(0) refused to a process with no root id, and names them", () => {
+  // mount as nobody checks that setuid(0) fails (marked by the kernel: AggEntry.regain), and stops if it does not.
+  const regain = (cap: number, sys: number, count = 1) => agg(cap, { ret: -1, sys, opts: 4, regain: true, count });
+  const r = recommend({
+    agg: [regain(7, 105, 2), agg(1, { ret: -1, sys: 21 }), agg(21, { ret: -1, sys: 165 })],
+    narrowings: [],
+    alone: new Map(),
+  });
+  assert.deepEqual(r.capabilities, ["CAP_DAC_OVERRIDE", "CAP_SYS_ADMIN"]);
+  assert.match(
+    r.note,
+    / CAP_SETUID \(setuid\(0\), 2×\), refused to a process with no root id, is left out: that is how a program checks that it cannot get root's ids \(util-linux's mount does\), and it stops if it can; grant it only to a program meant to become root\.$/,
+  );
+  const both = recommend({ agg: [regain(6, 106), regain(7, 105)], narrowings: [], alone: new Map() });
+  assert.deepEqual(both.capabilities, []);
+  assert.match(
+    both.note,
+    / CAP_SETGID \(setgid\(0\), 1×\) and CAP_SETUID \(setuid\(0\), 1×\), refused .* are left out: /,
+  );
+  // Any other refused setgid (to another user's group): needed.
+  const other = recommend({ agg: [agg(6, { ret: -1, sys: 106, opts: 4 })], narrowings: [], alone: new Map() });
+  assert.deepEqual(other.capabilities, ["CAP_SETGID"]);
+  assert.doesNotMatch(other.note, /setgid\(0\)/);
+});
+
 Deno.test("recommend gives one setcap line per program, the root program first", () => {
   const programs = new Map([
     [2, { path: "/usr/bin/ping", script: false }],

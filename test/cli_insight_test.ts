@@ -907,7 +907,7 @@ Deno.test("a program that drops its capabilities needs none; one that raises its
   }
 });
 
-Deno.test("setuid and setgid to the ids a program has need nothing; to root's they do", async () => {
+Deno.test("setuid and setgid to the ids a program has need nothing; to another's they do; to root's, named, not", async () => {
   await requireTracing();
   const bin = await fixture("setid_same");
   for (const mode of [[], ["--unique"], ["--summary-only"]]) {
@@ -925,8 +925,42 @@ Deno.test("setuid and setgid to the ids a program has need nothing; to root's th
         ["setuid", "denied", 6, false],
       ]);
     }
-    assert.deepEqual(await _recommendedAsNobody(mode, [bin, "root"], 1, "setgid(0) fails"), ["CAP_SETGID"]);
+    assert.deepEqual(await _recommendedAsNobody(mode, [bin, "1"], 1, "setgid(1) fails"), ["CAP_SETGID"]);
+    // Asked of a process with no root id, setgid(0) is how a program checks that it cannot get root's ids.
+    const root = await runJson([...mode, "-c", "-u", "nobody", "--", bin, "root"]);
+    assert.equal(root.code, 1, "setgid(0) fails");
+    const asRoot = summaryOf(root.events).rec;
+    assert.deepEqual(asRoot.capabilities, [], mode.join(" "));
+    assert.match(asRoot.note as string, /CAP_SETGID \(setgid\(0\), 1×\), refused to a process with no root id/);
   }
+});
+
+Deno.test("setuid(0) as a program checks that root's ids cannot be had is named, not recommended: granted, it would stop", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  const bin = `${dir}/setid_regain`;
+  await Deno.copyFile(await fixture("setid_regain"), bin);
+  for (const mode of [[], ["--unique"], ["--summary-only"]]) {
+    const r = await runJson([...mode, "-c", "-u", "nobody", "--", bin, file]);
+    assert.equal(r.code, 1, `the chown was refused (${mode.join(" ")}): ${r.stderr}`);
+    const rec = summaryOf(r.events).rec;
+    assert.deepEqual(rec.capabilities, ["CAP_CHOWN"], `${mode.join(" ")}: ${JSON.stringify(rec)}`);
+    assert.match(rec.note as string, /CAP_SETUID \(setuid\(0\), 1×\), refused to a process with no root id/);
+    if (mode.length === 0) {
+      // Still shown: a refusal, though not a need.
+      const setuid = r.events.filter((e) => e.type === "check" && e.cap_name === "cap_setuid" && e.audit === true);
+      assert.deepEqual(setuid.map((e) => [e.syscall_name, e.verdict]), [["setuid", "denied"]]);
+    }
+  }
+  // The recommendation, applied, is enough; CAP_SETUID too would stop the program.
+  const asNobody = async (caps: string) => {
+    assert.ok((await new Deno.Command("setcap", { args: [caps, bin] }).output()).success);
+    const args = ["--reuid=65534", "--regid=65534", "--clear-groups", "--", bin, file];
+    return (await new Deno.Command("setpriv", { args, stderr: "null" }).output()).code;
+  };
+  assert.equal(await asNobody("cap_chown+ep"), 0);
+  assert.equal(await asNobody("cap_chown,cap_setuid+ep"), 2);
 });
 
 Deno.test("32-bit syscalls are named from the i386 table, and their set-id and capset refusals judged alike", async () => {
@@ -955,8 +989,11 @@ Deno.test("32-bit syscalls are named from the i386 table, and their set-id and c
         ["cap_setpcap", 185, "capset", "i386", false],
       ]);
     }
-    const root = await _recommendedAsNobody(mode, [bin, file, "root"], 1, "setgid32(0) fails");
-    assert.deepEqual(root, ["CAP_CHOWN", "CAP_SETGID"], mode.join(" "));
+    const root = await runJson([...mode, "-c", "-u", "nobody", "--", bin, file, "root"]);
+    assert.equal(root.code, 1, "setgid32(0) fails");
+    const rec32 = summaryOf(root.events).rec;
+    assert.deepEqual(rec32.capabilities, ["CAP_CHOWN"], mode.join(" "));
+    assert.match(rec32.note as string, /CAP_SETGID \(setgid\(0\), 1×\), refused to a process with no root id/);
   }
 });
 
