@@ -27,7 +27,7 @@ import { reachable, userPath } from "./user_path.ts";
 import { escapeForPrintf, isUtf8, rawTail } from "./raw_args.ts";
 import { unusableVariables } from "./user_env.ts";
 import { mountOf, mounts } from "./mountinfo.ts";
-import { hasFileCaps } from "./file_caps.ts";
+import { fileCapsOf, hasFileCaps } from "./file_caps.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
 import { Sink, stderrQueue } from "./sink.ts";
@@ -925,6 +925,33 @@ class _Session {
   #setuidNote = "";
 
   /**
+   * A program whose setcap line gives nothing its file's capabilities do not give already, though the kernel refused
+   * one of them: the program drops them itself (iproute2's ip keeps only those also in its inheritable set), or the
+   * kernel ignores them (a nosuid mount). Run again after setcap, that line comes again: the note says that setcap
+   * changes nothing there, and what does.
+   */
+  async #noteCapsHeld(): Promise<void> {
+    const summary = this.summary();
+    if (summary === null) return;
+    const refused = new Set(summary.capabilities.filter((c) => c.denied > 0).map((c) => capConstant(c.cap)));
+    const held: string[] = [];
+    for (const p of summary.recommendation.programs) {
+      if (!p.placed || p.mount_ns !== null || p.script || p.interpreter) continue;
+      if (!p.capabilities.some((c) => refused.has(c))) continue;
+      const has = await fileCapsOf(p.path);
+      if (has !== null && p.capabilities.every((c) => has.includes(c))) held.push(printable(p.path));
+    }
+    if (held.length === 0) return;
+    const [have, their] = held.length === 1 ? ["has", "its"] : ["have", "their"];
+    this.#heldNote = `${held.join(" and ")} already ${have} the capabilities of ${their} setcap line, yet they were ` +
+      "refused: a program may drop them itself (iproute2's ip drops those not also in its inheritable set), and on a " +
+      "nosuid mount the kernel ignores them. setcap changes nothing then; grant them as ambient capabilities (the " +
+      "systemd lines, or setpriv --inh-caps and --ambient-caps).";
+    this.#summary = undefined;
+  }
+  #heldNote = "";
+
+  /**
    * The program the root ends up running: past a launcher it execs (`env VAR=1 prog`, a wrapper script's `exec`),
    * which the setcap line of a command that needs nothing would otherwise name (see RecommendInput.rootLast).
    */
@@ -1044,6 +1071,7 @@ class _Session {
     await this.sink.relieve(0);
     await this.#rootCaps();
     await this.#noteSetuidRoot();
+    await this.#noteCapsHeld();
     this.#finish();
     if (this.gate && this.childStatus) {
       const s = this.childStatus;
@@ -1104,6 +1132,7 @@ class _Session {
     };
     if (this.#outliving !== "") rec.note += ` ${this.#outliving}`;
     if (this.#setuidNote !== "") rec.note += ` ${this.#setuidNote}`;
+    if (this.#heldNote !== "") rec.note += ` ${this.#heldNote}`;
     return summaryEvent(rows, rec, totals, this.probe, this.limits);
   }
 

@@ -963,6 +963,33 @@ Deno.test("setuid(0) as a program checks that root's ids cannot be had is named,
   assert.equal(await asNobody("cap_chown,cap_setuid+ep"), 2);
 });
 
+Deno.test("a program refused what its file capabilities give (it drops them) is told that setcap changes nothing", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  const bin = `${dir}/drop_caps`;
+  await Deno.copyFile(await fixture("drop_caps"), bin);
+  const recommended = async () => {
+    const r = await runJson(["-c", "-u", "nobody", "--", bin, "chown", file]);
+    assert.equal(r.code, 1, `the chown was refused: ${r.stderr}`);
+    return summaryOf(r.events).rec;
+  };
+  const first = await recommended();
+  assert.deepEqual(first.capabilities, ["CAP_CHOWN"]);
+  assert.doesNotMatch(first.note as string, /already has/);
+  // The first run's line, applied: the program drops CAP_CHOWN before its chown, and the same line comes again.
+  assert.ok((await new Deno.Command("setcap", { args: ["cap_chown+ep", bin] }).output()).success);
+  const again = await recommended();
+  assert.equal(again.setcap, `setcap cap_chown+ep ${bin}`);
+  assert.match(
+    again.note as string,
+    new RegExp(
+      `${bin} already has the capabilities of its setcap line, yet they were refused: .* setcap changes ` +
+        "nothing then; grant them as ambient capabilities",
+    ),
+  );
+});
+
 Deno.test("32-bit syscalls are named from the i386 table, and their set-id and capset refusals judged alike", async () => {
   await requireTracing();
   // int 0x80 from a 64-bit program: the kernel runs it as a 32-bit call, numbered from the i386 table.
