@@ -950,6 +950,8 @@ class _Session {
     this.#summary = undefined;
   }
   #heldNote = "";
+  /** The exit status of each process seen to end, the oldest dropped past 65,536 (see RecommendInput.exitOf). */
+  #exitCodes = new BoundedMap<number, number | null>(65536);
 
   /**
    * The program the root ends up running: past a launcher it execs (`env VAR=1 prog`, a wrapper script's `exec`),
@@ -1121,6 +1123,7 @@ class _Session {
       usage: this.usage,
       rootCapless: this.#rootCapless,
       arch: Deno.build.arch,
+      exitOf: (pid) => this.#exitCodes.get(pid),
     });
     const totals = {
       seen,
@@ -1838,6 +1841,7 @@ class _Session {
           continue;
         case "exit":
           if (event.root) this.#rootSeen = true;
+          this.#exitCodes.set(event.pid, event.code);
           this.usage.exited(
             event.pid,
             this.programs.map.programOf(event.pid),

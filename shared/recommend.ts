@@ -3,6 +3,7 @@
 import { isAudited } from "./audit.ts";
 import { BROAD, capConstant, FALLBACK_OF, FSETID_CHMOD_CALLS, READ_SEARCH_OWN_CALLS } from "./capabilities.ts";
 import { syscallName } from "./syscalls.ts";
+import { printable } from "./format_text.ts";
 import type { Recommendation } from "./event.ts";
 import type { AggEntry, Narrowing } from "./correlator.ts";
 import { type ProgramFile, programKey } from "./program_map.ts";
@@ -60,6 +61,11 @@ export interface RecommendInput {
   rootLast?: ProgramFile;
   /** The kernel's architecture, for the syscalls of the counts (x86_64 when not given). */
   arch?: string;
+  /**
+   * A process's exit status as seen in the trace: null when a signal killed it, undefined when its end was not seen.
+   * For the note's capabilities refused only to processes that exited 0 all the same.
+   */
+  exitOf?: (pid: number) => number | null | undefined;
 }
 
 const CAP_DAC_OVERRIDE = 1;
@@ -260,6 +266,7 @@ export function recommend(input: RecommendInput): Recommendation {
       "that bit on such files.";
   }
   note += _regainNote(regained);
+  note += _shruggedNote(sorted, counts.filter((a) => !_outside(a)), input.exitOf, programOf);
   const unknown = list.filter((c) => _UNKNOWN.test(c));
   if (unknown.length > 0) {
     note += ` ${unknown.join(" ")} ${unknown.length === 1 ? "is a capability" : "are capabilities"} this version ` +
@@ -415,6 +422,38 @@ function _regainNote(byCap: ReadonlyMap<number, number>): string {
   return ` ${what}, refused to a process with no root id, ${one ? "is" : "are"} left out: that is how a program ` +
     "checks that it cannot get root's ids (util-linux's mount does), and it stops if it can; grant " +
     `${one ? "it" : "them"} only to a program meant to become root.`;
+}
+
+/**
+ * The note's sentence for the capabilities of `caps` that every audited check of `counts` refused, only to processes
+ * that exited 0 all the same (`ps` refused other users' /proc files, `cp -p` a file's owner): they may do without, or
+ * did less. "" when there are none, or no exit status is known.
+ */
+function _shruggedNote(
+  caps: readonly number[],
+  counts: readonly AggEntry[],
+  exitOf: RecommendInput["exitOf"],
+  programOf: (pid: number) => ProgramFile,
+): string {
+  if (exitOf === undefined) return "";
+  const shrugged: string[] = [];
+  const names = new Set<string>();
+  for (const cap of caps) {
+    const mine = counts.filter((a) => a.cap === cap);
+    if (mine.length === 0 || !mine.every((a) => a.ret !== 0 && exitOf(a.pid) === 0)) continue;
+    shrugged.push(capConstant(cap));
+    for (const a of mine) names.add(printable(_baseName(programOf(a.pid).path)));
+  }
+  if (shrugged.length === 0) return "";
+  const one = shrugged.length === 1;
+  const who = [...names].sort().slice(0, 3).join(", ") + (names.size > 3 ? ", …" : "");
+  return ` ${shrugged.join(" and ")} ${one ? "was" : "were"} only refused, to processes that exited 0 all the same ` +
+    `(${who}): the program may do without ${one ? "it" : "them"}, or did less without; see whether that is enough.`;
+}
+
+/** The last part of a path. */
+function _baseName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 /**

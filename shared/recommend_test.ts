@@ -345,6 +345,28 @@ Deno.test("recommend leaves out setuid(0) and setgid(0) refused to a process wit
   assert.doesNotMatch(other.note, /setgid\(0\)/);
 });
 
+Deno.test("recommend's note names capabilities only refused, to processes that exited 0 all the same", () => {
+  const cp = { path: "/usr/bin/cp", script: false };
+  const chown = { path: "/usr/bin/chown", script: false };
+  const programOf = (pid: number) => pid === 2 ? cp : chown;
+  // cp -p (pid 2) refused CAP_CHOWN for a file's owner, and exited 0.
+  const exits = new Map<number, number | null>([[2, 0], [3, 1], [4, null]]);
+  const input = { agg: [agg(0, { pid: 2, ret: -1 })], narrowings: [], alone: new Map(), programOf };
+  const r = recommend({ ...input, exitOf: (pid) => exits.get(pid) });
+  assert.deepEqual(r.capabilities, ["CAP_CHOWN"]);
+  assert.match(
+    r.note,
+    / CAP_CHOWN was only refused, to processes that exited 0 all the same \(cp\): the program may do without it, or did less without; see whether that is enough\. /,
+  );
+  // Not when a process that was refused it failed (chown), was killed, or was not seen to end; nor when it was allowed.
+  for (const other of [agg(0, { pid: 3, ret: -1 }), agg(0, { pid: 4, ret: -1 }), agg(0, { pid: 5, ret: -1 }), agg(0)]) {
+    const note = recommend({ ...input, agg: [...input.agg, other], exitOf: (pid) => exits.get(pid) }).note;
+    assert.doesNotMatch(note, /only refused/, JSON.stringify(other));
+  }
+  // Nor without exit statuses (a caller that has none).
+  assert.doesNotMatch(recommend(input).note, /only refused/);
+});
+
 Deno.test("recommend gives one setcap line per program, the root program first", () => {
   const programs = new Map([
     [2, { path: "/usr/bin/ping", script: false }],

@@ -990,6 +990,30 @@ Deno.test("a program refused what its file capabilities give (it drops them) is 
   );
 });
 
+Deno.test("a capability only refused, to processes that exited 0 all the same (cp -p), is said to be one they may do without", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  await Deno.mkdir(`${dir}/out`, { mode: 0o777 });
+  await Deno.chmod(`${dir}/out`, 0o777);
+  for (const mode of [[], ["--unique"], ["--summary-only"]]) {
+    // cp -p as a user keeps the mode and times, and the owner only if it may: refused CAP_CHOWN, it goes on.
+    const cp = await runJson([...mode, "-c", "-u", "nobody", "--", "/usr/bin/cp", "-p", file, `${dir}/out/copy`]);
+    assert.equal(cp.code, 0, cp.stderr);
+    const rec = summaryOf(cp.events).rec;
+    assert.deepEqual(rec.capabilities, ["CAP_CHOWN"], mode.join(" "));
+    assert.match(
+      rec.note as string,
+      /CAP_CHOWN was only refused, to processes that exited 0 all the same \(cp\): the program may do without it/,
+    );
+    // chown itself fails without it: no such word.
+    const chown = await runJson([...mode, "-c", "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
+    assert.equal(chown.code, 1);
+    assert.doesNotMatch(summaryOf(chown.events).rec.note as string, /only refused/, mode.join(" "));
+    await Deno.remove(`${dir}/out/copy`);
+  }
+});
+
 Deno.test("32-bit syscalls are named from the i386 table, and their set-id and capset refusals judged alike", async () => {
   await requireTracing();
   // int 0x80 from a 64-bit program: the kernel runs it as a 32-bit call, numbered from the i386 table.
