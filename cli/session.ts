@@ -1023,14 +1023,22 @@ class _Session {
       );
     }
     const complete = this.correlator.summaryComplete;
-    if (!complete) {
-      // The tracer died mid-trace: do not leave the command running untraced.
+    if (!complete || this.#endedByOther) {
+      // The tracer died, or was ended by another process, mid-trace: do not leave the command running untraced.
       if (this.gate && this.childStatus === null) await this.#terminateChild();
       await this.#killStragglers();
       await this.#programsKnown();
       await this.sink.relieve(0);
       this.#finish();
-      throw this.#gaveUp !== null
+      throw this.#endedByOther
+        ? new CaptraceError(
+          "bpftrace ended before captrace stopped it: another process ended it (with SIGTERM or SIGINT)",
+          this.gate
+            ? "The trace above ends there, without its summary; the command was stopped with it"
+            : "The trace above ends there, without its summary",
+          ExitCode.TRACE_FAILED,
+        )
+        : this.#gaveUp !== null
         ? new CaptraceError(
           `bpftrace was killed when the trace was stopped: ${this.#gaveUp}`,
           "The trace above is incomplete: its summary is lost",
@@ -1142,7 +1150,8 @@ class _Session {
   #finish(): void {
     const c = this.correlator;
     const s = this.summary() ?? this.#buildSummary();
-    if (c.summaryComplete) {
+    // A trace something else ended early has no summary: its "nothing needed" would be no finding.
+    if (c.summaryComplete && !this.#endedByOther) {
       if (this.options.json) this.sink.line(JSON.stringify(s));
       if (this.options.summary && !this.options.json) {
         this.sink.line("");
@@ -1438,6 +1447,8 @@ class _Session {
 
   #partialTimer: ReturnType<typeof setInterval> | undefined;
   #complete = false;
+  /** bpftrace printed END's summary unasked: something else ended it. */
+  #endedByOther = false;
   #stragglerTimer: ReturnType<typeof setInterval> | undefined;
   #reader: ReadableStreamBYOBReader | null = null;
   #streamEnded = Promise.withResolvers<void>();
@@ -1464,6 +1475,9 @@ class _Session {
       return;
     }
     if (!ended()) return;
+    // END's summary that captrace did not ask for (nor bpftrace's own exit after the root's, see EXIT_FALLBACK_MS):
+    // bpftrace was told to end by another process (SIGTERM, SIGINT), and the trace ends here, early.
+    if (!this.#summaryRequested && this.#interruptedAt === Infinity && !this.#rootExited) this.#endedByOther = true;
     if (this.#summaryRequested && this.correlator.lost > this.#lostAsked) {
       // Events were lost while the summary was printed: it may lack lines. END prints it again, whole.
       this.#fallBack("events were lost around the summary");

@@ -661,6 +661,59 @@ Deno.test("a stopped bpftrace is killed at the first signal, in every mode, and 
   }
 });
 
+Deno.test("bpftrace ended by another process is a failed trace in every mode, with no summary; the command is stopped", async () => {
+  await requireTracing();
+  const loop = _loopChown();
+  try {
+    for (
+      const [mode, signal] of [
+        [["-u", "nobody", "--", "/bin/sh", "-c", "sleep 61.25; echo never"], "SIGTERM"],
+        [["-p", String(loop.pid)], "SIGINT"],
+        [[], "SIGTERM"],
+      ] as const
+    ) {
+      const what = mode.length === 0 ? "system-wide" : mode.join(" ");
+      const file = await Deno.makeTempFile({ suffix: ".ndjson" });
+      const p = new Deno.Command(Deno.execPath(), {
+        args: [...CLI, "-c", "--json", "-o", file, ...mode],
+        env: { TZ: "UTC" },
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const output = p.output();
+      try {
+        await waitForReady(file);
+        const tracer = await tracerOf(p.pid);
+        assert.ok(tracer !== null, `${what}: no bpftrace`);
+        // As an admin's kill, or a script's pkill bpftrace, would.
+        Deno.kill(tracer, signal);
+        const deadline = setTimeout(() => p.kill("SIGKILL"), 15_000);
+        const out = await output;
+        clearTimeout(deadline);
+        const err = new TextDecoder().decode(out.stderr);
+        assert.equal(out.code, 1, `${what}: ${err}`);
+        assert.match(err, /^captrace: bpftrace ended before captrace stopped it: another process ended it/m, what);
+        const events = ndjson(await Deno.readTextFile(file));
+        assert.equal(events.at(-1)?.type, "error", what);
+        assert.ok(!events.some((e) => e.type === "summary"), `${what}: no summary`);
+      } finally {
+        try {
+          p.kill("SIGKILL");
+        } catch {
+          // ended
+        }
+        await output;
+        await Deno.remove(file);
+      }
+    }
+    assert.deepEqual(await processesMatching("sleep 61.25"), [], "the command's tree was stopped");
+  } finally {
+    loop.kill("SIGKILL");
+    await loop.status;
+  }
+});
+
 Deno.test("a reader of captrace's stderr that goes away early does not change the exit status", async () => {
   await requireTracing();
   const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
