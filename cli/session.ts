@@ -1475,9 +1475,6 @@ class _Session {
       return;
     }
     if (!ended()) return;
-    // END's summary that captrace did not ask for (nor bpftrace's own exit after the root's, see EXIT_FALLBACK_MS):
-    // bpftrace was told to end by another process (SIGTERM, SIGINT), and the trace ends here, early.
-    if (!this.#summaryRequested && this.#interruptedAt === Infinity && !this.#rootExited) this.#endedByOther = true;
     if (this.#summaryRequested && this.correlator.lost > this.#lostAsked) {
       // Events were lost while the summary was printed: it may lack lines. END prints it again, whole.
       this.#fallBack("events were lost around the summary");
@@ -1740,7 +1737,14 @@ class _Session {
       if (rec.kind === "malformed" && this.options.debug) {
         _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
       }
-      if (rec.kind === "summary_begin") this.#summaryBegun = true;
+      if (rec.kind === "summary_begin") {
+        this.#summaryBegun = true;
+        // END's summary that captrace did not ask for (nor bpftrace's own end after the root's, EXIT_FALLBACK_MS):
+        // something else ended bpftrace (SIGTERM, SIGINT), and the trace ends here, early.
+        if (rec.atEnd && !this.#summaryRequested && this.#interruptedAt === Infinity && !this.#rootExited) {
+          this.#endedByOther = true;
+        }
+      }
       // captrace's own namespace and root, as exec records name them: READY comes before any.
       if (rec.kind === "ready" && rec.mntNs !== undefined) this.programs.here = { mntNs: rec.mntNs, root: rec.root! };
       // The command's exec names it as it was given (./tool), from the directory it started in: the file resolved.

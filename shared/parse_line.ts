@@ -105,7 +105,11 @@ export type TraceRecord =
     opts: number | null;
     count: number;
   }
-  | { kind: "summary_begin" }
+  | {
+    kind: "summary_begin";
+    /** END's summary (`S begin <ts> END`): bpftrace is ending. */
+    atEnd?: true;
+  }
   | { kind: "summary_end" }
   | { kind: "malformed"; line: string; reason: string };
 
@@ -454,11 +458,11 @@ export class LineParser {
         return { kind: "exit", ts: n[0]!, pid: n[1]!, status: n[2]!, root: n[3] === 1 };
       }
       case "S":
-        if (line === "S begin" || /^S begin \d+$/.test(line)) {
+        if (line === "S begin" || /^S begin \d+( END)?$/.test(line)) {
           // A second summary (END's, when the first came incomplete) is read like the first.
           this.#inSummary = true;
           this.#summaryDone = false;
-          return { kind: "summary_begin" };
+          return line.endsWith(" END") ? { kind: "summary_begin", atEnd: true } : { kind: "summary_begin" };
         }
         if (line === "S end" || /^S end \d+$/.test(line)) {
           this.#inSummary = false;

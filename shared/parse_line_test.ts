@@ -704,3 +704,14 @@ Deno.test("parser reads a second summary after the first, as END prints one afte
   );
   assert.deepEqual(kinds, ["summary_begin", "total 1", "summary_end", "summary_begin", "total 2", "summary_end"]);
 });
+
+Deno.test("parser tells END's summary (S begin <ts> END) from one captrace asked for", () => {
+  const recs = parseAll(["S begin 42", "S end 43", "S begin 44 END", "S end 45", "S begin 46 EN", "S begin END"]);
+  assert.deepEqual(recs.slice(0, 4), [
+    { kind: "summary_begin" },
+    { kind: "summary_end" },
+    { kind: "summary_begin", atEnd: true },
+    { kind: "summary_end" },
+  ]);
+  assert.deepEqual(recs.slice(4).map((r) => r.kind), ["malformed", "malformed"]);
+});

@@ -350,7 +350,7 @@ function _orPid(cond: string, pid: number): string {
  *   <root>` for a process's end (older programs printed execs as `E`, without the end); system-wide, execs only;
  * - `F <ts> <child> <pid> <mark>` for a new process (not a thread) of the traced tree, with the mark of its
  *   parent's program (below);
- * - between `S begin <ts>` and `S end <ts>` at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
+ * - between `S begin <ts>` (`S begin <ts> END` at END) and `S end <ts>`, asked for or at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
  *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, program, fallback, kstack or opts]: n`, one per CPU the key
  *   was counted on: `init` is 1 when the checking process was in the initial user namespace, 0 for any other, 3
  *   for a check its syscall does without (in the initial namespace);
@@ -580,8 +580,9 @@ export function generateProgram(options: ProgramOptions): string {
   }
 
   out.push("END {");
-  // Printed again even after the requested summary: captrace asks for END only when that one came incomplete.
-  out.push(...summary.map((l) => `  ${l}`));
+  // Printed again even after the requested summary: captrace asks for END only when that one came incomplete. Its
+  // begin marker says it is END's: one captrace did not ask for means something else ended bpftrace.
+  out.push(..._summary(options, true).map((l) => `  ${l}`));
   const maps = [
     "@agg",
     "@n",
@@ -947,10 +948,10 @@ function _owned(f: _Fields, cred: string, tns: string): string[] {
 }
 
 /** The summary: the kernel's exact counts between markers. */
-function _summary(options: ProgramOptions): string[] {
+function _summary(options: ProgramOptions, atEnd = false): string[] {
   // The markers end with the time: longer than a comm, so never the rest of one (see LineParser).
   // @p counts printed records (exec records at least, in every mode).
-  const out = ['printf("S begin %llu\\n", nsecs);', "print(@n);", "print(@p);"];
+  const out = [`printf("S begin %llu${atEnd ? " END" : ""}\\n", nsecs);`, "print(@n);", "print(@p);"];
   if (_hasGate(options)) out.push("print(@launcher);");
   out.push("print(@agg);", 'printf("S end %llu\\n", nsecs);');
   return out;

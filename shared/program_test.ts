@@ -273,9 +273,14 @@ Deno.test("program reads where an exec looked its file up, its mount namespace a
   );
 });
 
-Deno.test("program prints the summary between S begin and S end at END, then clears its maps", () => {
+Deno.test("program prints the summary between S begin (marked END's) and S end at END, then clears its maps", () => {
   const end = probe(gen(), "END");
-  const order = ['printf("S begin %llu\\n", nsecs);', "print(@n);", "print(@agg);", 'printf("S end %llu\\n", nsecs);'];
+  const order = [
+    'printf("S begin %llu END\\n", nsecs);',
+    "print(@n);",
+    "print(@agg);",
+    'printf("S end %llu\\n", nsecs);',
+  ];
   const at = order.map((s) => end.indexOf(s));
   assert.ok(at.every((i) => i >= 0), end);
   assert.deepEqual([...at].sort((a, b) => a - b), at);
@@ -687,7 +692,7 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
     exit,
   );
   const end = probe(prog, "END");
-  assert.ok(end.startsWith('END {\n  printf("S begin %llu\\n", nsecs);'), end);
+  assert.ok(end.startsWith('END {\n  printf("S begin %llu END\\n", nsecs);'), end);
   assert.ok(end.includes("clear(@fin);"));
   const kp = probe(gen({ probe: "kprobe", controlPid: 77 }), "kprobe:cap_capable");
   assert.ok(kp.includes("if (pid == 77) {\n    if (arg2 == 0 && @fin == 0) {"), kp);
@@ -713,7 +718,7 @@ Deno.test("program prints its summary when captrace's own pid makes a CAP_CHOWN 
   );
   assert.ok(!gen({ mode: "system", excludePids: [77] }).includes("exit();"));
   // Without a control pid the program is as before: END prints the summary unconditionally.
-  assert.ok(probe(gen(), "END").startsWith('END {\n  printf("S begin %llu\\n", nsecs);'));
+  assert.ok(probe(gen(), "END").startsWith('END {\n  printf("S begin %llu END\\n", nsecs);'));
 });
 
 Deno.test("program with --summary-only counts every check in the kernel and prints none", () => {
