@@ -5,6 +5,7 @@ import { capLabel } from "./capabilities.ts";
 import { errnoText } from "./errno.ts";
 import type { CheckEvent, ExecEvent, ExitEvent } from "./event.ts";
 import { syscallLabel } from "./syscalls.ts";
+import { INIT_USER_NS } from "./program.ts";
 
 function _pad(n: number, width = 2): string {
   return String(n).padStart(width, "0");
@@ -30,6 +31,7 @@ const _CACHE_MAX = 4096;
 const _PLUS_BRACE = _encoder.encode("+{");
 const _OPT = _encoder.encode(" opt=");
 const _SYSCALL = _encoder.encode(" syscall=");
+const _USERNS = _encoder.encode(" userns=");
 
 /** The bytes for small number `n` from `table`, made on first use; numbers out of range are not kept. */
 function _indexed(table: (Uint8Array | undefined)[], n: number, make: (n: number) => string): Uint8Array {
@@ -127,6 +129,13 @@ export function writeCheck(out: ByteBuffer, e: CheckEvent): void {
   out.raw(_SYSCALL);
   // The name or number: "-" outside a syscall.
   out.raw(_cached(_names, syscallLabel(e.syscall_name, e.syscall, e.syscall_abi), _same));
+  // Checked against a user namespace other than the initial one (a container's, one `unshare -U` made): the verdict
+  // holds there only.
+  const ns = e.target_userns;
+  if (ns !== null && ns !== 0 && ns !== INIT_USER_NS) {
+    out.raw(_USERNS);
+    out.int(ns);
+  }
   if (e.site?.file && e.site.line !== null) {
     out.text(` at ${e.site.file}:${e.site.line}` + (e.site.function ? ` (${e.site.function})` : ""));
   } else if (e.site?.function) {

@@ -74,6 +74,18 @@ Deno.test("formatCheck prints the opts bits", () => {
   assert.equal(line, `${STAMP} chown            2155 opt=2 "cap_sys_admin" -> 0 syscall=fchownat`);
 });
 
+Deno.test("formatCheck names the user namespace a check was made against, when it is not the initial one", () => {
+  // chown in `unshare -Ur`: allowed there, though the file's owner, not mapped into it, makes the call fail.
+  const inside = formatCheck(
+    ev({ ret: 0, verdict: "allowed", errno: null, userns: 4026532178, target_userns: 4026532178 }),
+  );
+  assert.equal(inside, `${STAMP} chown            2155 opt=0 "cap_chown" -> 0 syscall=fchownat userns=4026532178`);
+  // The initial one, or not known: as the original.
+  for (const target_userns of [4026531837, 0, null]) {
+    assert.ok(formatCheck(ev({ target_userns })).endsWith("syscall=fchownat"), String(target_userns));
+  }
+});
+
 Deno.test("formatCheck quotes an unknown capability's number, as Go's %q of cap.Value does", () => {
   const line = formatCheck(ev({ cap: 41, cap_name: null }));
   assert.equal(line, `${STAMP} chown            2155 opt=0 "41" -> -1 (operation not permitted) syscall=fchownat`);

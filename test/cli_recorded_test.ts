@@ -120,7 +120,7 @@ Deno.test("--pid of a process that ends between the attach and the ready record 
   const files: string[] = [];
   const { result: r } = await goneBeforeReady(async (pid, env) => {
     const replay = await temp(
-      `READY 1000\nC 2000 ${pid} ${pid} 1 0 0 13 -1 41 1 1 0 0 sleep\n    cap_capable+131\n\n` +
+      `READY 1000\nC 2000 ${pid} ${pid} 1 0 0 13 -1 41 4026531837 4026531837 0 0 sleep\n    cap_capable+131\n\n` +
         `X 3000 ${pid} 0 1\n`,
     );
     const end = await temp(`S begin\n@n: 1\n@p: 2\n@agg[0, ${pid}, 13, -1, 41, 0]: 1\nS end\n`);
@@ -286,7 +286,9 @@ Deno.test("bpftrace failing to start: exit 3 with its error, and the command nev
 });
 
 Deno.test("bpftrace dying mid-trace: reported, exit 1, and the command is not orphaned", async () => {
-  const replay = await temp("READY 1000\nC 2000 5 5 1 0 0 0 -1 92 1 1 0 0 chown\n    cap_capable+131\n\n");
+  const replay = await temp(
+    "READY 1000\nC 2000 5 5 1 0 0 0 -1 92 4026531837 4026531837 0 0 chown\n    cap_capable+131\n\n",
+  );
   const marker = "27.1828";
   const r = await fake({ FAKE_REPLAY: replay, FAKE_EXIT: "1", FAKE_STDERR: "ERROR: perf buffer gone" }, [
     "--",
@@ -346,7 +348,7 @@ Deno.test("malformed and oversized tracer lines are counted, shown with --debug,
   const huge = "C " + "9".repeat(1 << 20);
   const replay = await temp(
     "READY 1000\r\nthis is not a record\n" + huge + "\nC 1 2 x\n" +
-      "C 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nS begin\n@n: 1\n@agg[0, 5, 13, -1, 41, 0]: 1\nS end\n",
+      "C 2000 5 5 1 0 0 13 -1 41 4026531837 4026531837 0 0 ping\n    cap_capable+131\n\nS begin\n@n: 1\n@agg[0, 5, 13, -1, 41, 0]: 1\nS end\n",
   );
   const quiet = await fake({ FAKE_REPLAY: replay }, ["-p", String(Deno.pid)]);
   assert.equal(quiet.code, 0, quiet.stderr);
@@ -642,7 +644,8 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
 });
 
 /** One denied check (ping's CAP_NET_RAW), then the root's exit: captrace asks for the summary at once. */
-const PING_THEN_EXIT = "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n";
+const PING_THEN_EXIT =
+  "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 4026531837 4026531837 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n";
 
 /** END's summary of PING_THEN_EXIT, counting `n` checks. */
 function endSummary(n: number): string {
@@ -676,9 +679,9 @@ async function summaryFromEnd(more: string, why: RegExp): Promise<void> {
 Deno.test("--unique shows a key once when two threads both passed the kernel's test for it", async () => {
   // Two threads on two CPUs, the same process, capability, verdict and syscall: the kernel printed both.
   const replay = await temp(
-    "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\n" +
-      "C 2001 5 6 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\n" +
-      "C 2500 5 6 1 0 0 13 -1 54 1 1 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n",
+    "READY 1000\nC 2000 5 5 1 0 0 13 -1 41 4026531837 4026531837 0 0 ping\n    cap_capable+131\n\n" +
+      "C 2001 5 6 1 0 0 13 -1 41 4026531837 4026531837 0 0 ping\n    cap_capable+131\n\n" +
+      "C 2500 5 6 1 0 0 13 -1 54 4026531837 4026531837 0 0 ping\n    cap_capable+131\n\nX 3000 5 0 1\n",
   );
   const end = await temp("S begin\n@n: 5\n@p: 4\n@agg[0, 5, 13, -1, 41, 0]: 4\n@agg[0, 5, 13, -1, 54, 0]: 1\nS end\n");
   try {
@@ -698,7 +701,8 @@ Deno.test("--unique shows a key once when two threads both passed the kernel's t
 Deno.test("--unique shows the checks of a process that took an earlier one's pid, once each", async () => {
   // pid 5 ended, and a new process took its pid: the kernel printed its first check after a P record, then two
   // threads of it both passed the kernel's test for its second.
-  const c = (ts: number, tid: number) => `C ${ts} 5 ${tid} 1 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\n`;
+  const c = (ts: number, tid: number) =>
+    `C ${ts} 5 ${tid} 1 0 0 13 -1 41 4026531837 4026531837 0 0 ping\n    cap_capable+131\n\n`;
   const replay = await temp(`READY 1000\n${c(2000, 5)}P 3000 5 2900\n${c(3100, 5)}${c(3101, 6)}X 4000 5 0 1\n`);
   const end = await temp("S begin\n@n: 3\n@p: 5\n@agg[0, 5, 13, -1, 41, 0]: 3\nS end\n");
   try {
@@ -715,7 +719,7 @@ Deno.test("--unique shows the checks of a process that took an earlier one's pid
 Deno.test("a kprobe entry read last, after the summary, is counted as read, not lost", async () => {
   // Its return never comes (the probes stop counting at the summary), and no line comes after it: the parser holds
   // an entry for the line after it (its comm may go on there) until captrace ends the tracer.
-  const b = (ts: number, comm: string) => `B ${ts} 5 5 1 0 0 13 0 41 1 1 0 0 ${comm}\n`;
+  const b = (ts: number, comm: string) => `B ${ts} 5 5 1 0 0 13 0 41 4026531837 4026531837 0 0 ${comm}\n`;
   const summary = "S begin 4000\n@n: 1\n@p: 4\n@agg[0, 5, 13, -1, 41, 1, 0, 0, 0]: 1\nS end 4001\n";
   // The summary as a requested one comes, then the late entry; the tracer goes on until captrace ends it.
   const replay = await temp(`READY 1000\n${b(2000, "ping")}R 2500 5 -1\nX 3000 5 0 1\n${summary}${b(3500, "sh")}`);
@@ -914,7 +918,7 @@ Deno.test("a signal while READY waits for bpftrace's version ends captrace as be
   // (On the kprobe path: the tracepoint's waits for the version before starting bpftrace.) What the tracer prints
   // after READY is not shown either.
   const replay = await temp(
-    "READY 1000\nC 2000 77 77 1 0 0 13 -1 41 1 1 0 0 sleep\n    cap_capable+131\n\nX 3000 77 9 1\n",
+    "READY 1000\nC 2000 77 77 1 0 0 13 -1 41 4026531837 4026531837 0 0 sleep\n    cap_capable+131\n\nX 3000 77 9 1\n",
   );
   const end = await temp("S begin\n@n: 0\n@p: 0\nS end\n");
   const env = { FAKE_REPLAY: replay, FAKE_ON_SIGINT: end, FAKE_VERSION_SLEEP: "3" };
@@ -956,7 +960,7 @@ Deno.test("a signal after captrace itself interrupted the tracer does not kill i
 
 Deno.test("events read out of time order (one CPU's buffer after another's) are shown in time order", async () => {
   // bpftrace read the exit of process 7 (CPU 0) before its thread's last check (CPU 1), and the root's exit last.
-  const check = (ts: number) => `C ${ts} 7 8 5 0 0 13 -1 41 1 1 0 0 ping\n    cap_capable+131\n\n`;
+  const check = (ts: number) => `C ${ts} 7 8 5 0 0 13 -1 41 4026531837 4026531837 0 0 ping\n    cap_capable+131\n\n`;
   const replay = await temp(`READY 1000\n${check(2000)}X 6000 7 0 0\n${check(5000)}X 9000 5 0 1\n`);
   const end = await temp("S begin\n@n: 2\n@p: 5\n@agg[0, 7, 13, -1, 41, 1, 0]: 2\nS end\n");
   const r = await fake({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end }, ["-p", String(Deno.pid)]);
@@ -1004,7 +1008,7 @@ Deno.test("a check read after its process's next exec or exit, but made before, 
   // that exec, and its CAP_SYS_ADMIN check before its exit, come from another CPU's buffer 0.2 s after the records
   // that follow them: too late to be put in order.
   const check = (ts: number, cap: number) =>
-    `C ${ts} 4200007 4200007 4200005 0 0 ${cap} -1 41 1 1 0 0 tool\n    cap_capable+131\n\n`;
+    `C ${ts} 4200007 4200007 4200005 0 0 ${cap} -1 41 4026531837 4026531837 0 0 tool\n    cap_capable+131\n\n`;
   const programs = await programsWhenLate((dir) => ({
     replay: `READY 1000\nE 1500 4200007 4200005 0 0 0 ${dir}/tool-a\nE 2000 4200007 4200005 0 0 0 ${dir}/tool-b\n${
       check(2500, 12)
@@ -1020,7 +1024,7 @@ Deno.test("a fork's first check, read after the fork's exit or exec, is charged 
   // Process 4200007 runs tool-a and forks 4200008 and 4200009 (above any pid). Their first checks come 0.2 s late,
   // after the one's exit and the other's exec: until then nothing said whose children they were.
   const check = (ts: number, pid: number, cap: number) =>
-    `C ${ts} ${pid} ${pid} 4200007 0 0 ${cap} -1 41 1 1 0 0 tool\n    cap_capable+131\n\n`;
+    `C ${ts} ${pid} ${pid} 4200007 0 0 ${cap} -1 41 4026531837 4026531837 0 0 tool\n    cap_capable+131\n\n`;
   const programs = await programsWhenLate((dir) => ({
     replay:
       `READY 1000\nE 1500 4200007 4200005 0 0 0 ${dir}/tool-a\nX 2000 4200008 0 0\nE 2100 4200009 4200007 0 0 0 ${dir}/tool-b\n${
@@ -1056,7 +1060,8 @@ Deno.test("Ctrl-C while captrace waits for a reader of its -o FIFO ends it", asy
 
 Deno.test("an event still held for its order when the stream ends is shown, even after a later last record", async () => {
   // The last record comes without its terminator: the parser gives it at the end, 60 ms after the one held.
-  const check = (ts: number, comm: string) => `C ${ts} 5 5 1 0 0 13 -1 41 1 1 0 0 ${comm}\n    cap_capable+131`;
+  const check = (ts: number, comm: string) =>
+    `C ${ts} 5 5 1 0 0 13 -1 41 4026531837 4026531837 0 0 ${comm}\n    cap_capable+131`;
   const replay = await temp(`READY 1000\n${check(2000, "first")}\n\n${check(60_000_000, "second")}`);
   const r = await fake({ FAKE_REPLAY: replay }, ["-p", String(Deno.pid)]);
   assert.match(r.stderr, / first +5 opt=0 "cap_net_raw"/);
