@@ -366,11 +366,17 @@ async function _prepare(
       const status = await readStatus(rootPid);
       const state = stateFromStatus(rootPid, status);
       if (hasEnded(state)) {
-        throw new CaptraceError(
-          state.kind === "gone" ? `No process with pid ${rootPid}` : `Process ${rootPid} has already exited`,
-          "Check the pid with 'ps -p PID'",
-          ExitCode.NO_SUCH_PROCESS,
-        );
+        throw state.kind === "gone"
+          ? new CaptraceError(
+            `No process with pid ${rootPid}`,
+            "Check the pid with 'ps -p PID'",
+            ExitCode.NO_SUCH_PROCESS,
+          )
+          : new CaptraceError(
+            `Process ${rootPid} has already exited`,
+            `It is a zombie, which 'ps -p ${rootPid}' lists as <defunct> until its parent reaps it: nothing is left to trace`,
+            ExitCode.NO_SUCH_PROCESS,
+          );
       }
       if (rootPid === Deno.pid) {
         throw new CaptraceError("captrace cannot trace itself", "Give the pid of another process", ExitCode.USAGE);
@@ -405,9 +411,14 @@ async function _prepare(
       binary = await runningProgram(rootPid) ?? undefined;
       // What it did before is not seen: a daemon's capabilities were often used at its start (binding a port).
       const held = effectiveCaps(status ?? "") ?? [];
+      // Held in a user namespace of its own (a rootless container's), they count there only.
+      const [its, ours] = await Promise.all(
+        [`/proc/${rootPid}/ns/user`, "/proc/self/ns/user"].map((l) => Deno.readLink(l).catch(() => null)),
+      );
+      const where = its !== null && ours !== null && its !== ours ? ` in ${its}, a user namespace of its own` : "";
       const holds = held.length === 0
         ? ""
-        : `; it holds ${held.length > 6 ? `${held.length} capabilities` : held.map(capConstant).join(" ")}`;
+        : `; it holds ${held.length > 6 ? `${held.length} capabilities` : held.map(capConstant).join(" ")}${where}`;
       limits.push(`checks process ${rootPid} made before the attach are not seen${holds}`);
     }
     const user = options.user ? await resolveUser(options.user, signals.early) : null;

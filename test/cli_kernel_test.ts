@@ -97,6 +97,29 @@ Deno.test("each thread of a multi-threaded program shows its own tid", async () 
   assert.ok(!tids.has([...pids][0]!), "no worker thread is the main thread");
 });
 
+Deno.test("--pid of a process in a user namespace of its own says that the capabilities it holds are held there", async () => {
+  await requireTracing();
+  const inside = new Deno.Command("unshare", { args: ["-Ur", "sleep", "30"], stdin: "null" }).spawn();
+  try {
+    // unshare execs sleep: the same pid, once in its namespace.
+    const ns = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const link = await Deno.readLink(`/proc/${inside.pid}/ns/user`).catch(() => "");
+        if (link !== "" && link !== Deno.readLinkSync("/proc/self/ns/user")) return link;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error("unshare made no user namespace");
+    })();
+    const trace = await traceInBackground(["-p", String(inside.pid)]);
+    const limits = trace.ready.limits as string[];
+    assert.ok(limits.some((l) => l.endsWith(` capabilities in ${ns}, a user namespace of its own`)), limits.join("\n"));
+    await trace.stop();
+  } finally {
+    inside.kill("SIGKILL");
+    await inside.status;
+  }
+});
+
 Deno.test("--pid traces a running process and ends when it exits", async () => {
   await requireTracing();
   const bin = await fixture("wait_signal");
@@ -1002,6 +1025,10 @@ Deno.test("--pid of a zombie fails with 4; of a thread or a kernel thread, with 
     const z = await runCli(["-p", String(zombie)], { killAfterMs: 20_000 });
     assert.equal(z.code, 4, z.stderr);
     assert.match(z.stderr, new RegExp(`^captrace: Process ${zombie} has already exited$`, "m"));
+    assert.match(
+      z.stderr,
+      new RegExp(`^It is a zombie, which 'ps -p ${zombie}' lists as <defunct> until its parent`, "m"),
+    );
   } finally {
     parent.kill("SIGKILL");
     await parent.status;
