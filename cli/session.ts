@@ -1460,6 +1460,23 @@ class _Session {
   #complete = false;
   /** bpftrace printed END's summary unasked: something else ended it. */
   #endedByOther = false;
+
+  /**
+   * True while the root of the trace (the command, or the --pid process) runs, as far as captrace knows; always
+   * system-wide. bpftrace ends on its own only after the root's end (EXIT_FALLBACK_MS), whose record may be lost.
+   */
+  #rootRuns(): boolean {
+    if (this.#rootExited) return false;
+    if (this.gate) return this.childStatus === null;
+    if (this.rootPid === null) return true;
+    let status: string | null = null;
+    try {
+      status = Deno.readTextFileSync(`/proc/${this.rootPid}/status`);
+    } catch {
+      // gone
+    }
+    return !hasEnded(stateFromStatus(this.rootPid, status));
+  }
   #stragglerTimer: ReturnType<typeof setInterval> | undefined;
   #reader: ReadableStreamBYOBReader | null = null;
   #streamEnded = Promise.withResolvers<void>();
@@ -1752,7 +1769,7 @@ class _Session {
         this.#summaryBegun = true;
         // END's summary that captrace did not ask for (nor bpftrace's own end after the root's, EXIT_FALLBACK_MS):
         // something else ended bpftrace (SIGTERM, SIGINT), and the trace ends here, early.
-        if (rec.atEnd && !this.#summaryRequested && this.#interruptedAt === Infinity && !this.#rootExited) {
+        if (rec.atEnd && !this.#summaryRequested && this.#interruptedAt === Infinity && this.#rootRuns()) {
           this.#endedByOther = true;
         }
       }

@@ -772,6 +772,34 @@ Deno.test("a tracer that ignores the summary request is stopped with SIGINT and 
   await summaryFromEnd("", /^captrace: no summary 500 ms after asking: sending SIGINT$/m);
 });
 
+Deno.test("END's summary unasked is a trace another process ended, unless the --pid process had ended (bpftrace's own end)", async () => {
+  // READY, then, a second later, END's summary, which captrace never asked for.
+  const replay = await temp("READY 1000\n");
+  const slow = await temp("\n".repeat(4) + "S begin 5000 END\n@n: 0\n@p: 1\nS end 6000\n");
+  for (const [argv, ends] of [[["sleep", "30"], false], [["sleep", "0.2"], true]] as const) {
+    const target = new Deno.Command(argv[0], { args: [argv[1]], stdin: "null" }).spawn();
+    try {
+      const r = await fake({ FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow }, ["-p", String(target.pid)]);
+      if (ends) {
+        // Its exit record lost (here, never made): bpftrace ends on its own after the root's end, not told by another.
+        assert.equal(r.code, 0, r.stderr);
+      } else {
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /^captrace: bpftrace ended before captrace stopped it: another process ended it/m);
+      }
+    } finally {
+      try {
+        target.kill("SIGKILL");
+      } catch {
+        // ended
+      }
+      await target.status;
+    }
+  }
+  await Deno.remove(replay);
+  await Deno.remove(slow);
+});
+
 Deno.test("a summary that begins but stops coming is replaced by END's, asked for with SIGINT", async () => {
   await summaryFromEnd("S begin\n@n: 1\n", /^captrace: the summary stopped before its end: sending SIGINT$/m);
 });
