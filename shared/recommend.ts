@@ -266,7 +266,6 @@ export function recommend(input: RecommendInput): Recommendation {
       "that bit on such files.";
   }
   note += _regainNote(regained);
-  note += _shruggedNote(sorted, counts.filter((a) => !_outside(a)), input.exitOf, programOf);
   const unknown = list.filter((c) => _UNKNOWN.test(c));
   if (unknown.length > 0) {
     note += ` ${unknown.join(" ")} ${unknown.length === 1 ? "is a capability" : "are capabilities"} this version ` +
@@ -274,6 +273,7 @@ export function recommend(input: RecommendInput): Recommendation {
       "name, and leave it out here.";
   }
   const programs = _programs(all, covered, byProgram, root);
+  note += _shruggedNote(sorted, counts.filter((a) => !_outside(a)), input.exitOf, programs);
   note += _systemTools(programs);
   return {
     capabilities: list,
@@ -426,29 +426,30 @@ function _regainNote(byCap: ReadonlyMap<number, number>): string {
 
 /**
  * The note's sentence for the capabilities of `caps` that every audited check of `counts` refused, only to processes
- * that exited 0 all the same (`ps` refused other users' /proc files, `cp -p` a file's owner): they may do without, or
- * did less. "" when there are none, or no exit status is known.
+ * that exited 0 all the same (`ps` refused other users' /proc files, `cp -p` a file's owner), named with the programs
+ * whose lines have them: they may do without, or did less. "" when there are none, or no exit status is known.
  */
 function _shruggedNote(
   caps: readonly number[],
   counts: readonly AggEntry[],
   exitOf: RecommendInput["exitOf"],
-  programOf: (pid: number) => ProgramFile,
+  programs: Recommendation["programs"],
 ): string {
   if (exitOf === undefined) return "";
-  const shrugged: string[] = [];
-  const names = new Set<string>();
-  for (const cap of caps) {
+  const shrugged = caps.filter((cap) => {
     const mine = counts.filter((a) => a.cap === cap);
-    if (mine.length === 0 || !mine.every((a) => a.ret !== 0 && exitOf(a.pid) === 0)) continue;
-    shrugged.push(capConstant(cap));
-    for (const a of mine) names.add(printable(_baseName(programOf(a.pid).path)));
-  }
+    return mine.length > 0 && mine.every((a) => a.ret !== 0 && exitOf(a.pid) === 0);
+  }).map(capConstant);
   if (shrugged.length === 0) return "";
+  const names = [
+    ...new Set(
+      programs.filter((p) => p.capabilities.some((c) => shrugged.includes(c))).map((p) => printable(_baseName(p.path))),
+    ),
+  ].sort();
   const one = shrugged.length === 1;
-  const who = [...names].sort().slice(0, 3).join(", ") + (names.size > 3 ? ", …" : "");
-  return ` ${shrugged.join(" and ")} ${one ? "was" : "were"} only refused, to processes that exited 0 all the same ` +
-    `(${who}): the program may do without ${one ? "it" : "them"}, or did less without; see whether that is enough.`;
+  const who = names.length === 0 ? "" : ` (${names.slice(0, 3).join(", ")}${names.length > 3 ? ", …" : ""})`;
+  return ` ${shrugged.join(" and ")} ${one ? "was" : "were"} only refused, to processes that exited 0 all the ` +
+    `same${who}: the program may do without ${one ? "it" : "them"}, or did less without; see whether that is enough.`;
 }
 
 /** The last part of a path. */

@@ -1006,6 +1006,10 @@ Deno.test("a capability only refused, to processes that exited 0 all the same (c
       rec.note as string,
       /CAP_CHOWN was only refused, to processes that exited 0 all the same \(cp\): the program may do without it/,
     );
+    // nice, refused, runs its program all the same: named by the program that was refused, not the one it ran.
+    const nice = await runJson([...mode, "-c", "-u", "nobody", "--", "/usr/bin/nice", "-n", "-3", "/bin/true"]);
+    assert.equal(nice.code, 0, nice.stderr);
+    assert.match(summaryOf(nice.events).rec.note as string, /CAP_SYS_NICE was only refused, .* \(nice\): /);
     // chown itself fails without it: no such word.
     const chown = await runJson([...mode, "-c", "-u", "nobody", "--", "/usr/bin/chown", "nobody", file]);
     assert.equal(chown.code, 1);
