@@ -16,6 +16,11 @@ export interface DiagnosticEntry {
   url: string;
   /** The program its trace ran (the session's), when known: one site's problems from runs of it are one. */
   program: string | null;
+  /**
+   * False when the trace's summary leaves the capability out of its recommendation (a refusal the program does
+   * without: CAP_FSETID in a chmod, a setuid(0) that must fail): shown as information, not as a warning.
+   */
+  needed: boolean;
 }
 
 /**
@@ -31,7 +36,7 @@ export interface DiagnosticEntry {
  * ```
  */
 export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
-  type Gathered = DiagnosticEntry & {
+  type Gathered = Omit<DiagnosticEntry, "needed"> & {
     count: number;
     syscalls: Set<string>;
     reason: string | null;
@@ -95,13 +100,18 @@ export function diagnosticEntries(session: SessionNode): DiagnosticEntry[] {
       const where = unknown ? ` (${by}call site unknown${why})` : "";
       const calls = e.syscalls.size > 0 ? ` in ${[...e.syscalls].join(", ")}` : "";
       const times = e.count === 1 ? "once" : `${e.count} times`;
+      const needed = rec === null || rec.capabilities.includes(e.code);
+      const advice = needed
+        ? `Grant ${e.code}${_grantHint(rec, e.code)}.`
+        : "Not needed: the recommendation leaves it out (its note says why).";
       out.push({
         file: e.file,
         line: e.line,
         code: e.code,
         url: e.url,
         program: e.program,
-        message: `${e.code} denied${calls}, ${times}${where}. Grant ${e.code}${_grantHint(rec, e.code)}.`,
+        message: `${e.code} denied${calls}, ${times}${where}. ${advice}`,
+        needed,
       });
     }
   }

@@ -88,6 +88,24 @@ Deno.test("diagnostics give as example the setcap line that grants the capabilit
   ]);
 });
 
+Deno.test("a denial the summary's recommendation leaves out is information, saying it is not needed", () => {
+  const s = session();
+  // As for CAP_FSETID in a chmod, or a setuid(0) that must fail: refused, and left out with a note.
+  s.summary = { ...s.summary!, recommendation: { ...s.summary!.recommendation, capabilities: ["CAP_CHOWN"] } };
+  const entries = diagnosticEntries(s);
+  assertEquals(entries.map((e) => [e.code, e.needed]), [
+    ["CAP_CHOWN", true],
+    ["CAP_NET_RAW", false],
+    ["CAP_SYS_RESOURCE", false],
+  ]);
+  assertEquals(
+    entries[1]!.message,
+    "CAP_NET_RAW denied in socket, once. Not needed: the recommendation leaves it out (its note says why).",
+  );
+  // Before the summary, every denial is one to grant.
+  assert.ok(diagnosticEntries(session((t) => t === "summary")).every((e) => e.needed));
+});
+
 Deno.test("a denial whose site has a file but no line goes on the binary, not on that bare name", () => {
   const model = new TraceModel();
   const s = model.startSession({

@@ -42,7 +42,7 @@ export class Problems implements vscode.Disposable {
           const d = new vscode.Diagnostic(
             new vscode.Range(line, 0, line, 1000),
             e.message,
-            vscode.DiagnosticSeverity.Warning,
+            e.needed ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information,
           );
           d.source = "captrace";
           d.code = { value: e.code, target: vscode.Uri.parse(e.url) };

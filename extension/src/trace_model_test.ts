@@ -65,6 +65,7 @@ Deno.test("tree model counts session totals and keeps the summary", () => {
   assertEquals(session.summary?.recommendation.capabilities, [
     "CAP_CHOWN",
     "CAP_NET_RAW",
+    "CAP_SYS_RESOURCE",
   ]);
 });
 
