@@ -70,9 +70,11 @@ export async function resolveCommand(
   const candidates = name.includes("/") ? [name] : path.split(":").map((d) => `${d || "."}/${name}`);
   let found: string | null = null;
   let loop: string | null = null;
+  let missing = false;
   for (const c of candidates) {
     const st = await Deno.stat(c).catch((e) => {
       if (e instanceof Deno.errors.FilesystemLoop) loop ??= c;
+      if (e instanceof Deno.errors.NotFound) missing = true;
       return null;
     });
     if (st?.isDirectory && name.includes("/")) {
@@ -116,18 +118,19 @@ export async function resolveCommand(
       );
     }
   }
-  if (loop !== null) {
-    // As bash: "Too many levels of symbolic links", exit 126.
+  // A path (a name is looked for on PATH, where the shell passes such a file over): as bash, "Too many levels of
+  // symbolic links", exit 126.
+  if (loop !== null && name.includes("/")) {
     throw new CaptraceError(
       `Command '${name}' is a loop of symbolic links`,
-      `See where they point with 'namei ${loop}'`,
+      `See where they point with 'namei ${printable(loop)}'`,
       ExitCode.NOT_EXECUTABLE,
     );
   }
-  const link = name.includes("/") ? await Deno.readLink(name).catch(() => null) : null;
+  const link = name.includes("/") && missing ? await Deno.readLink(name).catch(() => null) : null;
   if (link !== null) {
     throw new CaptraceError(
-      `Command '${name}' is a symbolic link to '${printable(link)}', which was not found`,
+      `Command '${name}' is a symbolic link that leads to no file (to '${printable(link)}')`,
       "Check the link's target",
       ExitCode.NOT_FOUND,
     );

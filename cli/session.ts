@@ -68,6 +68,7 @@ import { Correlator, type Output } from "../shared/correlator.ts";
 import type { CheckEvent, ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
 import { formatExec, formatExit, printable, writeCheck } from "../shared/format_text.ts";
 import { capConstant } from "../shared/capabilities.ts";
+import { isAudited } from "../shared/audit.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
 import { recommend, UNKNOWN_PROGRAM } from "../shared/recommend.ts";
 import type { ProgramFile } from "../shared/program_map.ts";
@@ -91,6 +92,13 @@ export interface SessionHooks {
 const START_TIMEOUT_MS = 60_000;
 /** After the command has exited, how long to wait for bpftrace to stop before interrupting it anyway. */
 const DRAIN_TIMEOUT_MS = 5_000;
+/**
+ * A stop signal to captrace this long before an unasked END of bpftrace's came with the signal that ended it
+ * (`systemctl stop`, a Ctrl-C reaching both): the trace was stopped, not ended by another process.
+ */
+const STOP_NEAR_MS = 1_000;
+/** How long after an unasked END a stop signal to captrace is waited for (one sent with it comes within ms). */
+const STOP_AFTER_MS = 300;
 /** After a second signal, how long the command may take to die of its SIGKILL before bpftrace is stopped anyway. */
 const KILL_WAIT_MS = 2_000;
 /** After a second signal killed the command, how long its exit record may take before bpftrace is stopped anyway. */
@@ -374,7 +382,7 @@ async function _prepare(
           )
           : new CaptraceError(
             `Process ${rootPid} has already exited`,
-            `It is a zombie, which 'ps -p ${rootPid}' lists as <defunct> until its parent reaps it: nothing is left to trace`,
+            `Give the pid of a running process: ${rootPid} is a zombie ('ps -p ${rootPid}' shows <defunct>)`,
             ExitCode.NO_SUCH_PROCESS,
           );
       }
@@ -937,27 +945,32 @@ class _Session {
 
   /**
    * A program whose setcap line gives nothing its file's capabilities do not give already, though the kernel refused
-   * one of them: the program drops them itself (iproute2's ip keeps only those also in its inheritable set), or the
+   * one of them: the program drops them itself (iproute2's ip drops all unless CAP_NET_ADMIN is inheritable), or the
    * kernel ignores them (a nosuid mount). Run again after setcap, that line comes again: the note says that setcap
    * changes nothing there, and what does.
    */
   async #noteCapsHeld(): Promise<void> {
     const summary = this.summary();
     if (summary === null) return;
-    const refused = new Set(summary.capabilities.filter((c) => c.denied > 0).map((c) => capConstant(c.cap)));
+    // Each program's refused capabilities, as far as the program a pid ran at the end tells.
+    const refused = new Set<string>();
+    for (const a of this.correlator.agg) {
+      if (a.ret === 0 || !isAudited(a.opts) || a.count === 0) continue;
+      refused.add(`${this.programs.map.programOf(a.pid).path}\0${capConstant(a.cap)}`);
+    }
     const held: string[] = [];
     for (const p of summary.recommendation.programs) {
       if (!p.placed || p.mount_ns !== null || p.script || p.interpreter) continue;
-      if (!p.capabilities.some((c) => refused.has(c))) continue;
+      if (!p.capabilities.some((c) => refused.has(`${p.path}\0${c}`))) continue;
       const has = await fileCapsOf(p.path);
       if (has !== null && p.capabilities.every((c) => has.includes(c))) held.push(printable(p.path));
     }
     if (held.length === 0) return;
     const [have, their] = held.length === 1 ? ["has", "its"] : ["have", "their"];
     this.#heldNote = `${held.join(" and ")} already ${have} the capabilities of ${their} setcap line, yet they were ` +
-      "refused: a program may drop them itself (iproute2's ip drops those not also in its inheritable set), and on a " +
-      "nosuid mount the kernel ignores them. setcap changes nothing then; grant them as ambient capabilities (the " +
-      "systemd lines, or setpriv --inh-caps and --ambient-caps).";
+      "refused: a program may drop them itself (iproute2's ip drops them all unless CAP_NET_ADMIN is also in its " +
+      "inheritable set), and on a nosuid mount the kernel ignores them. setcap changes nothing then; grant them as " +
+      "ambient capabilities (the systemd lines, or setpriv --inh-caps and --ambient-caps).";
     this.#summary = undefined;
   }
   #heldNote = "";
@@ -1034,6 +1047,7 @@ class _Session {
       );
     }
     const complete = this.correlator.summaryComplete;
+    this.#endedByOther = await this.#endedByOtherNow();
     if (!complete || this.#endedByOther) {
       // The tracer died, or was ended by another process, mid-trace: do not leave the command running untraced.
       if (this.gate && this.childStatus === null) await this.#terminateChild();
@@ -1217,6 +1231,7 @@ class _Session {
   }
 
   stop(sig: Deno.Signal): void {
+    this.#signalledAt = performance.now();
     // A Ctrl-C (or Ctrl-\\) typed at the terminal, where the command's foreground program catches it (a REPL, a
     // pager, an editor): it reached the program already, which does with it what it would without captrace. It is
     // no stop of the trace, nor, typed again, a reason to kill the program.
@@ -1458,15 +1473,35 @@ class _Session {
 
   #partialTimer: ReturnType<typeof setInterval> | undefined;
   #complete = false;
-  /** bpftrace printed END's summary unasked: something else ended it. */
+  /**
+   * bpftrace printed END's summary unasked while the root ran, and captrace was sent no stop at about that time (as
+   * `systemctl stop` sends one to every process of the unit): something else ended bpftrace. Decided once the stream
+   * has ended (see #endedByOtherNow).
+   */
   #endedByOther = false;
+  /** When END's summary was read unasked, while the root ran; -Infinity if it was not. */
+  #unaskedEndAt = -Infinity;
+  /** The root's exit record was read. */
+  #rootExitRead = false;
+  /** When captrace was last sent a signal that asks for a stop (typed at a terminal too); -Infinity if never. */
+  #signalledAt = -Infinity;
+
+  /** Whether the unasked END came from another process, waiting a moment for captrace's own stop signal. */
+  async #endedByOtherNow(): Promise<boolean> {
+    if (this.#unaskedEndAt === -Infinity) return false;
+    const near = () =>
+      this.#signalledAt > this.#unaskedEndAt - STOP_NEAR_MS && this.#signalledAt < this.#unaskedEndAt + STOP_AFTER_MS;
+    const until = this.#unaskedEndAt + STOP_AFTER_MS;
+    while (!near() && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
+    return !near();
+  }
 
   /**
    * True while the root of the trace (the command, or the --pid process) runs, as far as captrace knows; always
    * system-wide. bpftrace ends on its own only after the root's end (EXIT_FALLBACK_MS), whose record may be lost.
    */
   #rootRuns(): boolean {
-    if (this.#rootExited) return false;
+    if (this.#rootExited || this.#rootExitRead) return false;
     if (this.gate) return this.childStatus === null;
     if (this.rootPid === null) return true;
     let status: string | null = null;
@@ -1765,12 +1800,14 @@ class _Session {
       if (rec.kind === "malformed" && this.options.debug) {
         _notice(this.options, this.sink, `captrace: unreadable tracer line (${rec.reason}): ${rec.line}`);
       }
+      // Read, if not yet shown: a reader behind by seconds gets it in the chunk that ends the trace.
+      if (rec.kind === "exit" && rec.root) this.#rootExitRead = true;
       if (rec.kind === "summary_begin") {
         this.#summaryBegun = true;
         // END's summary that captrace did not ask for (nor bpftrace's own end after the root's, EXIT_FALLBACK_MS):
         // something else ended bpftrace (SIGTERM, SIGINT), and the trace ends here, early.
         if (rec.atEnd && !this.#summaryRequested && this.#interruptedAt === Infinity && this.#rootRuns()) {
-          this.#endedByOther = true;
+          this.#unaskedEndAt = performance.now();
         }
       }
       // captrace's own namespace and root, as exec records name them: READY comes before any.

@@ -78,11 +78,11 @@ export const FALLBACK_CALLS: ReadonlyMap<number, readonly string[]> = new Map([
   [3, ["utime", "utimes", "futimesat", "utimensat", "utimensat_time64"]],
 ]);
 /**
- * The syscalls (by name, of the x86_64 and i386 tables) in which CAP_DAC_READ_SEARCH is asked for on its own: opening
- * a file by handle, and linking an open file. Elsewhere it is a file's read or a directory's search permission
- * (generic_permission), which CAP_DAC_OVERRIDE grants too.
+ * The syscalls (by name, of the x86_64 and i386 tables) in which CAP_DAC_READ_SEARCH may be asked for on its own:
+ * opening a file by handle, linking an open file, and ioctl (btrfs's INO_PATHS). Elsewhere it is a file's read or a
+ * directory's search permission (generic_permission), which CAP_DAC_OVERRIDE grants too.
  */
-export const READ_SEARCH_OWN_CALLS: readonly string[] = ["open_by_handle_at", "linkat"];
+export const READ_SEARCH_OWN_CALLS: readonly string[] = ["open_by_handle_at", "linkat", "ioctl"];
 /**
  * The chmod calls, which ask for CAP_FSETID of every caller outside the file's group, whatever mode it asks for
  * (setattr_prepare): refused, the kernel only clears the set-group-ID bit of the mode, and the call succeeds.

@@ -5,7 +5,7 @@ import { capLabel } from "./capabilities.ts";
 import { errnoText } from "./errno.ts";
 import type { CheckEvent, ExecEvent, ExitEvent } from "./event.ts";
 import { syscallLabel } from "./syscalls.ts";
-import { INIT_USER_NS } from "./program.ts";
+import { INIT_USER_NS } from "./user_namespace.ts";
 
 function _pad(n: number, width = 2): string {
   return String(n).padStart(width, "0");

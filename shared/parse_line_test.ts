@@ -497,7 +497,7 @@ Deno.test("parser rejects a summary entry whose namespace field is not 0 or 1, o
   ]);
 });
 
-Deno.test("parser reads tolerated records, and summary entries counted as tolerated (init 3, or 9 for setuid(0))", () => {
+Deno.test("parser reads tolerated records, and summary entries counted as tolerated (init 3; 9: setuid(0))", () => {
   const recs = parseAll([
     "T 832350166387 9137",
     "S begin",

@@ -6,6 +6,7 @@ import type { KernelOffsets } from "./kernel_offsets.ts";
 import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
 import { I386_SYSCALLS } from "./syscalls_i386.ts";
 import { I386_SYSCALL } from "./syscalls.ts";
+import { INIT_USER_NS } from "./user_namespace.ts";
 
 /** What the generated program should trace and how. */
 export interface ProgramOptions {
@@ -350,10 +351,12 @@ function _orPid(cond: string, pid: number): string {
  *   <root>` for a process's end (older programs printed execs as `E`, without the end); system-wide, execs only;
  * - `F <ts> <child> <pid> <mark>` for a new process (not a thread) of the traced tree, with the mark of its
  *   parent's program (below);
- * - between `S begin <ts>` (`S begin <ts> END` at END) and `S end <ts>`, asked for or at END: `@n: <checks>`, `@launcher: <launcher checks>` and the exact
- *   per-key counts `@agg[cpu, pid, cap, ret, sys, init, program, fallback, kstack or opts]: n`, one per CPU the key
- *   was counted on: `init` is 1 when the checking process was in the initial user namespace, 0 for any other, 3
- *   for a check its syscall does without (in the initial namespace);
+ * - between `S begin <ts>` and `S end <ts>`, asked for or at END (`S begin <ts> END` while the root runs):
+ *   `@n: <checks>`, `@launcher: <launcher checks>` and the exact per-key counts
+ *   `@agg[cpu, pid, cap, ret, sys, init, program, fallback, kstack or opts]: n`, one per CPU the key was counted on:
+ *   `init` is 1 when the checking process was in the initial user namespace, 0 for any other, 3 for a check its
+ *   syscall does without (in the initial namespace), 9 for a setuid(0) or setgid(0) refused to a process with no
+ *   root id (there too), 4 for one of another namespace checked against the initial one (see _initNs, _tolerated);
  *   `program` marks the program the process ran: the `ts` of its exec record, which a new process takes from its
  *   parent, or for one that ran before the trace (or a child of the root before its exec), its process's pid;
  *   system-wide, the `ts` of its exec record, or 0 for a process that executed nothing while traced; `fallback` is
@@ -581,8 +584,10 @@ export function generateProgram(options: ProgramOptions): string {
 
   out.push("END {");
   // Printed again even after the requested summary: captrace asks for END only when that one came incomplete. Its
-  // begin marker says it is END's: one captrace did not ask for means something else ended bpftrace.
-  out.push(..._summary(options, true).map((l) => `  ${l}`));
+  // begin marker says it is END's, unless the root had ended (@done: bpftrace's own exit() may follow it): one
+  // captrace did not ask for, while the root runs, means something else ended bpftrace.
+  const ending = _summary(options, _uses(out, "@done") ? "@done == 0" : "1");
+  out.push(...ending.map((l) => `  ${l}`));
   const maps = [
     "@agg",
     "@n",
@@ -882,8 +887,7 @@ function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: st
   ];
 }
 
-/** The inode number of the initial user namespace, the same on every kernel (PROC_USER_INIT_INO). */
-export const INIT_USER_NS = 4026531837;
+export { INIT_USER_NS };
 
 /**
  * 1 when the checking process is in the initial user namespace (`inum` is its credentials' namespace), 0 for any
@@ -948,10 +952,16 @@ function _owned(f: _Fields, cred: string, tns: string): string[] {
 }
 
 /** The summary: the kernel's exact counts between markers. */
-function _summary(options: ProgramOptions, atEnd = false): string[] {
-  // The markers end with the time: longer than a comm, so never the rest of one (see LineParser).
+function _summary(options: ProgramOptions, atEnd?: string): string[] {
+  // The markers end with the time: longer than a comm, so never the rest of one (see LineParser). END's, while
+  // `atEnd` holds, says so.
+  const begin = atEnd === undefined
+    ? 'printf("S begin %llu\\n", nsecs);'
+    : atEnd === "1"
+    ? 'printf("S begin %llu END\\n", nsecs);'
+    : `if (${atEnd}) { printf("S begin %llu END\\n", nsecs); } else { printf("S begin %llu\\n", nsecs); }`;
   // @p counts printed records (exec records at least, in every mode).
-  const out = [`printf("S begin %llu${atEnd ? " END" : ""}\\n", nsecs);`, "print(@n);", "print(@p);"];
+  const out = [begin, "print(@n);", "print(@p);"];
   if (_hasGate(options)) out.push("print(@launcher);");
   out.push("print(@agg);", 'printf("S end %llu\\n", nsecs);');
   return out;

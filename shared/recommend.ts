@@ -260,12 +260,13 @@ export function recommend(input: RecommendInput): Recommendation {
     note +=
       " CAP_DAC_READ_SEARCH, allowed for reads, is left out: CAP_DAC_OVERRIDE, needed on its own, allows them too.";
   }
-  if (chmodFsetid > 0) {
+  // Not said of one needed all the same (by other checks, or the stream's when the counts lack checks).
+  if (chmodFsetid > 0 && !sorted.includes(CAP_FSETID)) {
     note += ` CAP_FSETID, asked of every chmod by a user outside the file's group (${chmodFsetid}×), is left out: ` +
       "without it, the chmod succeeds and only clears a set-group-ID bit asked for; grant it if the program sets " +
       "that bit on such files.";
   }
-  note += _regainNote(regained);
+  note += _regainNote(new Map([...regained].filter(([cap]) => !sorted.includes(cap))));
   const unknown = list.filter((c) => _UNKNOWN.test(c));
   if (unknown.length > 0) {
     note += ` ${unknown.join(" ")} ${unknown.length === 1 ? "is a capability" : "are capabilities"} this version ` +

@@ -1027,7 +1027,10 @@ Deno.test("--pid of a zombie fails with 4; of a thread or a kernel thread, with 
     assert.match(z.stderr, new RegExp(`^captrace: Process ${zombie} has already exited$`, "m"));
     assert.match(
       z.stderr,
-      new RegExp(`^It is a zombie, which 'ps -p ${zombie}' lists as <defunct> until its parent`, "m"),
+      new RegExp(
+        `^Give the pid of a running process: ${zombie} is a zombie \\('ps -p ${zombie}' shows <defunct>\\)`,
+        "m",
+      ),
     );
   } finally {
     parent.kill("SIGKILL");

@@ -457,9 +457,17 @@ Deno.test("a command that is a symbolic link loop, or a link to nothing, says so
     assert.equal(dangling.code, 127);
     assert.equal(
       dangling.stderr,
-      `captrace: Command '${dir}/dangling' is a symbolic link to '${dir}/missing', which was not found\n` +
+      `captrace: Command '${dir}/dangling' is a symbolic link that leads to no file (to '${dir}/missing')\n` +
         "Check the link's target\n",
     );
+    // A link to what is no regular file (a FIFO) is none of those: not executable, as any other non-program.
+    await Deno.symlink("/dev/null", `${dir}/device`);
+    const device = await runCli(["--", `${dir}/device`]);
+    assert.doesNotMatch(device.stderr, /symbolic link/);
+    // A name on PATH whose only match is a loop is not found, as the shell's search passes it over.
+    const onPath = await runCli(["--", "a"], { env: { PATH: dir } });
+    assert.equal(onPath.code, 127);
+    assert.equal(onPath.stderr, "captrace: Command 'a' was not found\nCheck the name, or give its path\n");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -649,7 +657,7 @@ const PING_THEN_EXIT =
 
 /** END's summary of PING_THEN_EXIT, counting `n` checks. */
 function endSummary(n: number): string {
-  return `S begin\n@n: ${n}\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: ${n}\nS end\n`;
+  return `S begin 9000 END\n@n: ${n}\n@p: 2\n@agg[0, 5, 13, -1, 41, 0]: ${n}\nS end 9001\n`;
 }
 
 /**
@@ -798,6 +806,41 @@ Deno.test("END's summary unasked is a trace another process ended, unless the --
   }
   await Deno.remove(replay);
   await Deno.remove(slow);
+});
+
+Deno.test("END's summary unasked while the command runs fails the trace, unless captrace was sent a stop with it", async () => {
+  // READY, then, a second later, END's summary, unasked: another process ended bpftrace. The command ignores SIGTERM.
+  const replay = await temp("READY 1000\n");
+  const slow = await temp("\n".repeat(4) + "S begin 5000 END\n@n: 0\n@p: 0\nS end 6000\n");
+  const command = ["--", "/bin/sh", "-c", "trap '' TERM; sleep 6; echo command-done"];
+  const start = (env: Record<string, string>) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [...CLI, "--bpftrace", FAKE, ...command],
+      env: { FAKE_PROBES: "tracepoint kprobe", FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow, TZ: "UTC", ...env },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  try {
+    // Alone: the command is stopped, the trace failed.
+    const alone = await start({}).output();
+    const dec = new TextDecoder();
+    const [out, err] = [dec.decode(alone.stdout), dec.decode(alone.stderr)];
+    assert.equal(alone.code, 1, err);
+    assert.match(err, /^captrace: bpftrace ended before captrace stopped it: another process ended it/m);
+    assert.doesNotMatch(out + err, /command-done/, "the command was stopped");
+    // With captrace's own SIGTERM at about that time (systemctl stop signals the whole unit): a stop, as asked.
+    const p = start({});
+    await new Promise((r) => setTimeout(r, 900));
+    p.kill("SIGTERM");
+    const stopped = await p.output();
+    const said = new TextDecoder().decode(stopped.stderr);
+    assert.equal(stopped.code, 0, said);
+    assert.doesNotMatch(said, /ended before captrace stopped it/);
+  } finally {
+    await Deno.remove(replay);
+    await Deno.remove(slow);
+  }
 });
 
 Deno.test("a summary that begins but stops coming is replaced by END's, asked for with SIGINT", async () => {
