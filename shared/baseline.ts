@@ -24,6 +24,12 @@ import { CAPABILITY_NAMES, capConstant, parseCap } from "./capabilities.ts";
 export function parseBaseline(text: string): string[] {
   const trimmed = text.trim();
   // JSON: a trace of --json (with the program's own output before it, as `--json 2> file` gives), or a summary.
+  // captrace's own text trace with its summary (-c): what its last recommendation line names. First: the program's
+  // own lines in it may be JSON (a service that logs JSON).
+  const said = [...trimmed.matchAll(/^Recommendation: (.*)$/gm)].at(-1)?.[1];
+  if (said !== undefined && /^capability +checks +allowed +denied/m.test(trimmed)) {
+    return said === "no capabilities needed." ? [] : said.split(" ").filter(Boolean);
+  }
   if (trimmed.split("\n").some((l) => l.trimStart().startsWith("{"))) {
     // The whole text (a pretty-printed summary object), else the last summary line of an NDJSON trace.
     for (const candidate of [trimmed, ...trimmed.split("\n").reverse()]) {
@@ -32,11 +38,6 @@ export function parseBaseline(text: string): string[] {
       if (obj?.type === "summary" && Array.isArray(caps)) return caps.map(String);
     }
     throw new SyntaxError("The baseline JSON has no summary event (make it with --json)");
-  }
-  // captrace's own text trace with its summary (-c): what its last recommendation line names.
-  const said = [...trimmed.matchAll(/^Recommendation: (.*)$/gm)].at(-1)?.[1];
-  if (said !== undefined && /^capability +checks +allowed +denied/m.test(trimmed)) {
-    return said === "no capabilities needed." ? [] : said.split(" ").filter(Boolean);
   }
   const out: string[] = [];
   // A line may hold several setcap commands (`setcap A /a; setcap B /b`): split where the next one starts, never in

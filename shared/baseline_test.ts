@@ -250,6 +250,9 @@ Deno.test("parseBaseline reads a text trace with its summary (-c) by its recomme
     ].join("\n");
   assert.deepEqual(parseBaseline(trace("CAP_CHOWN CAP_NET_RAW")), ["CAP_CHOWN", "CAP_NET_RAW"]);
   assert.deepEqual(parseBaseline(trace("no capabilities needed.")), []);
+  // The program's own lines in it may be JSON (a service that logs JSON on stderr, where the trace goes).
+  const logged = trace("CAP_CHOWN").replace("+++ 1229", '{"level":"info","msg":"started"}\n+++ 1229');
+  assert.deepEqual(parseBaseline(logged), ["CAP_CHOWN"]);
   // A line of that shape in a list is not captrace's summary without its table.
   assert.throws(() => parseBaseline("Recommendation: CAP_CHOWN"), /'Recommendation:' is not a capability name/);
 });
