@@ -85,7 +85,7 @@ export interface SiteAnnotator {
 /** Hooks for parts built elsewhere. */
 export interface SessionHooks {
   /** Builds the annotator for --sites; called once the probe is known. */
-  sites?: (options: Options) => SiteAnnotator;
+  sites?: (options: Options, commandPath: string | null) => SiteAnnotator;
 }
 
 /** How long bpftrace may take to attach its probes before captrace gives up. */
@@ -365,6 +365,7 @@ async function _prepare(
     let preTracked: number[] = [];
     const running: { pid: number; ppid: number; file: ProgramFile }[] = [];
     let binary: ProgramFile | undefined;
+    let commandPath: string | null = null;
     let commandAs: { name: string; path: string } | null = null;
     const escaped: number[] = [];
     let argv: string[] = [];
@@ -453,6 +454,7 @@ async function _prepare(
       if (name.includes("/") && !name.startsWith("/") && argv[0] === name) commandAs = { name, path };
       // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
       binary = await programFile(path);
+      commandPath = path;
     }
     if (tracefs.note) _notice(options, sink, `captrace: ${tracefs.note}`);
     if (user !== null && options.mode === "command") {
@@ -489,6 +491,7 @@ async function _prepare(
       preTracked,
       running,
       binary,
+      commandPath,
       argv,
       escaped,
       commandAs,
@@ -523,6 +526,8 @@ interface _Plan {
   /** Processes below the root that run already (--pid), with their binaries. */
   running: { pid: number; ppid: number; file: ProgramFile }[];
   binary: ProgramFile | undefined;
+  /** The command's file, as its exec finds it on the PATH it gets (-u's), a link kept a link; null without one. */
+  commandPath: string | null;
   argv: string[];
   /** Which words of `argv` are escaped for `printf %b`: arguments that were not UTF-8 (see raw_args.ts). */
   escaped: number[];
@@ -640,7 +645,7 @@ async function _trace(
       state.tracking(r.pid);
     }
     if (options.mode === "pid" && rootPid !== null) state.programs.map.mark(rootPid, state.programs.map.root);
-    annotator = options.sites && hooks.sites ? hooks.sites(options) : null;
+    annotator = options.sites && hooks.sites ? hooks.sites(options, plan.commandPath) : null;
     const code = await state.run(annotator);
     // The summary and the completeness line are written (or that failed) before the outcome is told.
     await sink.relieve(0);

@@ -131,9 +131,15 @@ export class SiteResolver implements SiteAnnotator {
   #binaries = new BoundedMap<string, Promise<_Binary>>(MAX_BINARIES);
   #inflight = new Set<Promise<unknown>>();
 
-  constructor(options: Options) {
+  /**
+   * `commandPath`: the command's file as its exec finds it, on the PATH it gets (-u's, not captrace's own); null to look
+   * it up here.
+   */
+  constructor(options: Options, commandPath: string | null = null) {
     this.#options = options;
+    this.#commandPath = commandPath;
   }
+  readonly #commandPath: string | null;
 
   annotate(batch: Output[]): Promise<void> {
     const slow: _Check[] = [];
@@ -209,7 +215,8 @@ export class SiteResolver implements SiteAnnotator {
     // Its argv is the command's, known here: /proc may show the launcher's yet, or nothing once it ended.
     const argv = { argv: this.#options.command, cwd: Deno.cwd() };
     const p = this.#track(
-      resolveCommand(name).then((path) => this.#imageFromPath(path, pid, argv), () => this.#imageFromProc(pid)),
+      (this.#commandPath === null ? resolveCommand(name) : Promise.resolve(this.#commandPath))
+        .then((path) => this.#imageFromPath(path, pid, argv), () => this.#imageFromProc(pid)),
     );
     this.#push(pid, 0, p);
   }
@@ -477,6 +484,6 @@ function _whyNoLine(layout: ElfLayout): string {
 }
 
 /** The annotator session.ts asks for with --sites. */
-export function siteAnnotator(options: Options): SiteAnnotator {
-  return new SiteResolver(options);
+export function siteAnnotator(options: Options, commandPath: string | null = null): SiteAnnotator {
+  return new SiteResolver(options, commandPath);
 }

@@ -73,8 +73,9 @@ interface Run {
 }
 
 /** Runs the real CLI as the compiled binary would: `cli/main.ts --sites -u nobody [--json] -- argv…`. */
-async function captrace(argv: string[], json = true): Promise<Run> {
+async function captrace(argv: string[], json = true, env: Record<string, string> = {}): Promise<Run> {
   const out = await new Deno.Command(Deno.execPath(), {
+    env,
     args: [
       "run",
       "--allow-all",
@@ -205,6 +206,27 @@ Deno.test("sites: a static binary is not guessed at", async () => {
   const [c] = denied(await captrace([`${dir}/site_setuid_static`]), "cap_setuid");
   assert.equal(c!.site, null);
   assert.match(c!.site_reason ?? "", /^static binary: /);
+});
+
+Deno.test("sites: under -u, the interpreter found by name is the one on the user's PATH, not root's shim", async () => {
+  const dir = await fixtures();
+  // Root's PATH first names a shim for sh in a directory nobody cannot search (as pyenv's for python3, in /root):
+  // nobody's PATH leaves it out, and runs /usr/bin/sh, whose script is the argument.
+  for (
+    const [sub, mode, name, body] of [
+      ["private", 0o700, "sh", '#!/bin/sh\nexec /bin/sh "$@"\n'],
+      ["public", 0o755, "job.sh", "echo x > /root/captrace-sites-denied 2>/dev/null\n"],
+    ] as const
+  ) {
+    await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
+    await Deno.chmod(`${dir}/${sub}`, mode);
+    await Deno.writeTextFile(`${dir}/${sub}/${name}`, body, { mode: 0o755 });
+    await Deno.chmod(`${dir}/${sub}/${name}`, 0o755);
+  }
+  const run = await captrace(["sh", `${dir}/public/job.sh`], true, { PATH: `${dir}/private:/usr/bin:/bin` });
+  const own = denied(run, "cap_dac_override").filter((c) => c.comm === "sh");
+  assert.ok(own.length > 0, run.stderr);
+  for (const c of own) assert.equal(c.script, `${dir}/public/job.sh`);
 });
 
 Deno.test("sites: a shell script's own checks carry the script; its child program resolves to its line", async () => {
