@@ -143,6 +143,12 @@ export function writeCheck(out: ByteBuffer, e: CheckEvent): void {
   } else if (e.site) {
     // No symbols (a stripped binary): where in which file, for addr2line or a debugger with the debug file.
     out.text(` at ${printable(e.site.binary)}+${e.site.address}`);
+  } else if (e.script) {
+    // An interpreter's check: the script it ran (--sites).
+    out.text(` in script ${printable(e.script)}`);
+  } else if (e.site_reason) {
+    // Asked for (--sites), not found: why, in short ("static binary", not its whole explanation).
+    out.text(` (no site: ${printable(e.site_reason.split(": ")[0]!)})`);
   }
 }
 

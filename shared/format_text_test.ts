@@ -86,6 +86,17 @@ Deno.test("formatCheck names the user namespace a check was made against, when i
   }
 });
 
+Deno.test("formatCheck says, with --sites, the script of an interpreter's check, or why no site was found", () => {
+  const script = formatCheck(
+    ev({ script: "/srv/job.sh", site_reason: "interpreter dash: its script's line is not read" }),
+  );
+  assert.ok(script.endsWith("syscall=fchownat in script /srv/job.sh"), script);
+  const reason = formatCheck(ev({ site_reason: "static binary: its C library is part of the program's code" }));
+  assert.ok(reason.endsWith("syscall=fchownat (no site: static binary)"), reason);
+  // Not asked for: as the original.
+  assert.ok(formatCheck(ev()).endsWith("syscall=fchownat"));
+});
+
 Deno.test("formatCheck quotes an unknown capability's number, as Go's %q of cap.Value does", () => {
   const line = formatCheck(ev({ cap: 41, cap_name: null }));
   assert.equal(line, `${STAMP} chown            2155 opt=0 "41" -> -1 (operation not permitted) syscall=fchownat`);
