@@ -256,13 +256,34 @@ function _siteCode(options: ProgramOptions, arch: string, f: _Fields): string {
   if (!options.sites || arch !== "x86_64") {
     return "$ra = (uint64)0; $cs = (uint64)0;";
   }
-  // libc's syscall wrappers push no frame, so ustack misses the caller: scan the raw user stack instead.
+  // libc's syscall wrappers push no frame, so ustack misses the caller: scan the raw user stack instead. A word into
+  // the program's code is a return address only after a call instruction ($ra0, the first such): not a function
+  // pointer kept on the stack (nftw's callback). The caller of the library is the first whose call goes through the
+  // PLT ($ra): a stale return address of an earlier call to one of the program's own functions, left in the library's
+  // frame below, is passed over. None of those (the program made the syscall itself): the first after a call.
   return [
     "$ra = (uint64)0; $cs = (uint64)0;",
     `if (${f.mm} != 0 && ${f.ioWorker} == 0) {`,
-    `    $cs = ${f.startCode}; $ce = ${f.endCode}; $sp = ${f.sp};`,
+    `    $cs = ${f.startCode}; $ce = ${f.endCode}; $sp = ${f.sp}; $ra0 = (uint64)0;`,
     `    unroll(${SITE_SCAN_WORDS}) { if ($ra == 0) { $w = (uint64)*(uint64 *)uptr($sp);`,
-    "      if ($w >= $cs && $w < $ce) { $ra = $w; } $sp += 8; } }",
+    "      if ($w >= $cs + 8 && $w < $ce) {",
+    // The 8 bytes before it, read at once: call rel32 (E8 at -5), call *disp32(%rip) (FF 15 at -6: through the GOT,
+    // -fno-plt), call *%reg (FF D0+r at -2).
+    "        $b = *(uint64 *)uptr($w - 8); $e8 = (($b >> 24) & 0xff) == 0xe8; $got = (($b >> 16) & 0xffff) == 0x15ff;",
+    "        if ($e8 || $got || (($b >> 48) & 0xf8ff) == 0xd0ff) {",
+    "          if ($ra0 == 0) { $ra0 = $w; }",
+    "          if ($got) { $ra = $w; }",
+    "          if ($e8) {",
+    // The callee's first bytes: a PLT entry jumps through the GOT (FF 25), after endbr64 (F3 0F 1E FA) and a bnd
+    // prefix (F2) with IBT.
+    "            $t = $w + (uint64)(int64)(int32)($b >> 32); $i = *(uint64 *)uptr($t);",
+    "            if (($i & 0xffff) == 0x25ff || (($i & 0xffffffff) == 0xfa1e0ff3 && (($i >> 32) & 0xffff) == 0x25ff) ||",
+    "              (($i & 0xffffffff) == 0xfa1e0ff3 && (($i >> 32) & 0xffffff) == 0x25fff2)) { $ra = $w; }",
+    "          }",
+    "        }",
+    "      }",
+    "      $sp += 8; } }",
+    "    if ($ra == 0) { $ra = $ra0; }",
     "  }",
   ].join("\n  ");
 }

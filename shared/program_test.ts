@@ -480,7 +480,17 @@ Deno.test("program with sites scans the user stack for a return address into the
   const p = probe(gen({ sites: true }), "tracepoint:capability:cap_capable");
   assert.ok(p.includes("$cs = (uint64)curtask->mm->start_code; $ce = (uint64)curtask->mm->end_code;"));
   assert.ok(p.includes(`unroll(${SITE_SCAN_WORDS}) { if ($ra == 0) { $w = (uint64)*(uint64 *)uptr($sp);`));
-  assert.ok(p.includes("if ($w >= $cs && $w < $ce) { $ra = $w; }"));
+  assert.ok(p.includes("if ($w >= $cs + 8 && $w < $ce) {"), p);
+  // Only a word after a call instruction (E8 at -5, FF 15 at -6, FF D0+r at -2) is a return address: the first one.
+  assert.ok(p.includes("$b = *(uint64 *)uptr($w - 8); $e8 = (($b >> 24) & 0xff) == 0xe8;"), p);
+  assert.ok(p.includes("if ($e8 || $got || (($b >> 48) & 0xf8ff) == 0xd0ff) {"), p);
+  assert.ok(p.includes("if ($ra0 == 0) { $ra0 = $w; }"), p);
+  // The caller of the library is the first whose call goes through the PLT (FF 25, endbr64 before it, a bnd prefix)
+  // or the GOT; else the first after a call.
+  assert.ok(p.includes("$t = $w + (uint64)(int64)(int32)($b >> 32); $i = *(uint64 *)uptr($t);"), p);
+  assert.ok(p.includes("if (($i & 0xffff) == 0x25ff ||"), p);
+  assert.ok(p.includes("if ($got) { $ra = $w; }"), p);
+  assert.ok(p.includes("if ($ra == 0) { $ra = $ra0; }"), p);
   assert.ok(!probe(gen(), "tracepoint:capability:cap_capable").includes("uptr($sp)"));
 });
 

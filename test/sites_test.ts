@@ -41,6 +41,10 @@ async function _build(): Promise<string> {
     }
   }
   jobs.push(_sh("gcc", ["-g", "-O0", "-no-pie", "-o", `${dir}/site_setuid_nopie`, `${FIXTURES}/site_setuid.c`]));
+  for (const name of ["site_stale", "site_callback"]) {
+    jobs.push(_sh("gcc", ["-g", "-O0", "-o", `${dir}/${name}_O0`, `${FIXTURES}/${name}.c`]));
+    jobs.push(_sh("gcc", ["-g", "-O0", "-fno-plt", "-o", `${dir}/${name}_noplt`, `${FIXTURES}/${name}.c`]));
+  }
   jobs.push(_sh("gcc", ["-g", "-O2", "-static", "-o", `${dir}/site_setuid_static`, `${FIXTURES}/site_setuid.c`]));
   jobs.push(_sh("gcc", ["-O0", "-o", `${dir}/site_chown_nodebug`, `${FIXTURES}/site_chown_twice.c`]));
   jobs.push(
@@ -161,6 +165,23 @@ Deno.test("sites: chown in a helper called twice (-O2): tail call, so the two ca
   assert.equal(rest.length, 0);
   assertSite(first!, `${dir}/site_chown_twice_O2`, "site_chown_twice.c", "first", "main");
   assertSite(second!, `${dir}/site_chown_twice_O2`, "site_chown_twice.c", "second", "main");
+});
+
+Deno.test("sites: stale return addresses of earlier calls, and function pointers, on the stack are not the caller", async () => {
+  const dir = await fixtures();
+  for (const build of ["O0", "noplt"]) {
+    // Three helpers deep, then open: their return addresses stay in the stack open's frame takes over.
+    const stale = await captrace([`${dir}/site_stale_${build}`]);
+    for (const c of denied(stale, "cap_dac_read_search")) {
+      assertSite(c, `${dir}/site_stale_${build}`, "site_stale.c", "open", "main");
+    }
+    // nftw keeps its callback's address on its stack while it opens the directory.
+    const callback = await captrace([`${dir}/site_callback_${build}`]);
+    for (const c of denied(callback, "cap_dac_read_search")) {
+      if (c.site === null) continue; // not found within the words scanned: no line, rather than a wrong one
+      assertSite(c, `${dir}/site_callback_${build}`, "site_callback.c", "nftw", "main");
+    }
+  }
 });
 
 Deno.test("sites: a fixed-address (non-PIE) program resolves the same line", async () => {
