@@ -35,9 +35,13 @@ export function parseBaseline(text: string): string[] {
     for (const candidate of [trimmed, ...trimmed.split("\n").reverse()]) {
       const obj = _object(candidate);
       const caps = obj?.recommendation?.capabilities;
-      if (obj?.type === "summary" && Array.isArray(caps)) return caps.map(String);
+      if (obj?.type === "summary" && Array.isArray(caps)) return caps.map(_capName);
     }
     throw new SyntaxError("The baseline JSON has no summary event (make it with --json)");
+  }
+  // captrace's text trace without its summary: its lines are no list of capabilities.
+  if (/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d .* opt=\d+ "[^"]*" -> -?\d+/m.test(trimmed)) {
+    throw new SyntaxError("The baseline is a text trace without its summary (make it with -c, or with --json)");
   }
   const out: string[] = [];
   // A line may hold several setcap commands (`setcap A /a; setcap B /b`): split where the next one starts, never in
@@ -65,6 +69,16 @@ export function parseBaseline(text: string): string[] {
     }
   }
   return out;
+}
+
+/** A capability of a JSON summary's recommendation, as captrace writes them (CAP_CHOWN, CAP_41); else a SyntaxError. */
+function _capName(word: unknown): string {
+  const number = typeof word === "string" ? /^CAP_(\d+)$/i.exec(word) : null;
+  const cap = number ? Number(number[1]) : typeof word === "string" && /^CAP_\w+$/i.test(word) ? parseCap(word) : null;
+  if (cap === null) {
+    throw new SyntaxError(`${JSON.stringify(word)} in the summary's recommendation is not a capability name`);
+  }
+  return capConstant(cap);
 }
 
 /**

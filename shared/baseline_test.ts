@@ -197,6 +197,23 @@ Deno.test("parseBaseline reads an empty recommendation as an empty baseline", ()
   assert.deepEqual(parseBaseline(JSON.stringify({ ...SUMMARY, recommendation: { capabilities: [] } })), []);
 });
 
+Deno.test("parseBaseline checks the capabilities of a JSON summary, and refuses a text trace without its summary", () => {
+  const summary = (caps: unknown[]) => JSON.stringify({ type: "summary", recommendation: { capabilities: caps } });
+  assert.deepEqual(parseBaseline(summary(["CAP_CHOWN", "cap_net_raw", "CAP_41"])), [
+    "CAP_CHOWN",
+    "CAP_NET_RAW",
+    "CAP_41",
+  ]);
+  assert.throws(() => parseBaseline(summary(["CAP_CHOWNX"])), /"CAP_CHOWNX" in the summary's recommendation is not a/);
+  assert.throws(() => parseBaseline(summary([5])), /5 in the summary's recommendation is not a capability name/);
+  const trace = [
+    "Tracing capability checks (tracepoint)… Hit Ctrl-C to end.",
+    '2026/11/30 17:21:41 chown            1229 opt=0 "cap_chown" -> -1 (operation not permitted) syscall=fchownat',
+    "+++ 1229 exited with 1 +++",
+  ].join("\n");
+  assert.throws(() => parseBaseline(trace), /^SyntaxError: The baseline is a text trace without its summary \(make it/);
+});
+
 Deno.test("parseBaseline throws a SyntaxError for JSON without a summary event", () => {
   for (const text of ['{"v":1,"type":"ready"}', "{}", "{ not json"]) {
     assert.throws(() => parseBaseline(text), {
