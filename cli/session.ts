@@ -979,7 +979,10 @@ class _Session {
     this.#summary = undefined;
   }
   #heldNote = "";
-  /** The exit status of each process seen to end, the oldest dropped past 65,536 (see RecommendInput.exitOf). */
+  /**
+   * The exit status of each pid's processes seen to end: the first that is not 0 (null: killed), else 0; the oldest
+   * pids dropped past 65,536 (see RecommendInput.exitOf).
+   */
   #exitCodes = new BoundedMap<number, number | null>(65536);
 
   /**
@@ -1929,7 +1932,10 @@ class _Session {
           continue;
         case "exit":
           if (event.root) this.#rootSeen = true;
-          this.#exitCodes.set(event.pid, event.code);
+          // A pid's processes share its counts: one that failed (or was killed) is not undone by a later one's 0.
+          if (!this.#exitCodes.has(event.pid) || this.#exitCodes.get(event.pid) === 0) {
+            this.#exitCodes.set(event.pid, event.code);
+          }
           this.usage.exited(
             event.pid,
             this.programs.map.programOf(event.pid),

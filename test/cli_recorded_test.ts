@@ -843,6 +843,29 @@ Deno.test("END's summary unasked while the command runs fails the trace, unless 
   }
 });
 
+Deno.test("a capability refused to a pid one of whose processes failed is not said to be done without", async () => {
+  // pid 7 refused CAP_NET_RAW twice, as two processes (the pid reused): the first exits `first`, the second 0.
+  const ns = "4026531837 4026531837";
+  const check = (ts: number) => `C ${ts} 7 7 5 0 0 13 -1 41 ${ns} 0 0 ping\n    cap_capable+131\n\n`;
+  const note = async (first: number) => {
+    const replay = await temp(
+      `READY 1000\n${check(2000)}X 2100 7 ${first} 0\n${check(2200)}X 2300 7 0 0\nX 3000 5 0 1\n`,
+    );
+    const end = await temp("S begin 9000 END\n@n: 2\n@p: 6\n@agg[0, 7, 13, -1, 41, 0]: 2\nS end 9001\n");
+    try {
+      const r = await fake({ FAKE_REPLAY: replay, FAKE_ON_SIGINT: end }, ["-c", "-p", String(Deno.pid)]);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stderr;
+    } finally {
+      await Deno.remove(replay);
+      await Deno.remove(end);
+    }
+  };
+  assert.match(await note(0), /CAP_NET_RAW was only refused, to processes that exited 0 all the same/);
+  // Exit status 1 (256 as the kernel keeps it): a process that failed, perhaps for want of it.
+  assert.doesNotMatch(await note(256), /only refused/);
+});
+
 Deno.test("a summary that begins but stops coming is replaced by END's, asked for with SIGINT", async () => {
   await summaryFromEnd("S begin\n@n: 1\n", /^captrace: the summary stopped before its end: sending SIGINT$/m);
 });
