@@ -35,12 +35,20 @@ export function formatEvent(e: Event): string {
       const lines = [
         `Summary: ${t.seen} checks seen, ${t.shown} shown, ${t.hidden} hidden, ${t.lost} lost`,
       ];
+      const recommended = new Set(e.recommendation.capabilities);
       for (const c of e.capabilities) {
         // No-audit checks (memory accounting, probing) are counted, never needed: said, since they are often denied.
-        const noaudit = c.noaudit > 0 ? `  (${c.noaudit === c.checks ? "all" : c.noaudit} no-audit, not needed)` : "";
+        // An audited one left out of the recommendation (a narrowing's fallback, a chmod's CAP_FSETID, a setuid(0)
+        // that must fail) is said to be too: the note below says why.
+        const name = capabilityName(c.cap, c.cap_name);
+        const why = c.noaudit > 0
+          ? `  (${c.noaudit === c.checks ? "all" : c.noaudit} no-audit, not needed)`
+          : c.denied > 0 && !recommended.has(name.toUpperCase())
+          ? "  (not recommended: see the note)"
+          : "";
         lines.push(
-          `  ${capabilityName(c.cap, c.cap_name).padEnd(22)} ${String(c.allowed).padStart(6)} allowed ` +
-            `${String(c.denied).padStart(6)} denied  ${c.syscalls.join(",")}${noaudit}`,
+          `  ${name.padEnd(22)} ${String(c.allowed).padStart(6)} allowed ` +
+            `${String(c.denied).padStart(6)} denied  ${c.syscalls.join(",")}${why}`,
         );
       }
       const label = "Recommendation: ";
@@ -53,6 +61,7 @@ export function formatEvent(e: Event): string {
         }
         setcap.forEach((l, i) => lines.push(`${i ? " ".repeat(label.length) : label}${l}`));
       } else lines.push(`${label}no capabilities needed`);
+      if (e.recommendation.note !== "") lines.push(`Note: ${e.recommendation.note}`);
       return lines.join("\n");
     }
   }

@@ -64,3 +64,18 @@ Deno.test("output channel gives the service's form where a setcap comment points
     "                for a service: CapabilityBoundingSet=CAP_CHOWN AmbientCapabilities=CAP_CHOWN",
   ]);
 });
+
+Deno.test("output channel gives the recommendation's note, and marks a denied capability it leaves out", () => {
+  // setuid(0) refused to nobody: an audited refusal the recommendation leaves out, which its note names.
+  const setuid = { cap: 7, cap_name: "cap_setuid", checks: 1, allowed: 0, denied: 1, audited: 1, noaudit: 0 };
+  const note = "Covers only the code paths this run exercised. CAP_SETUID (setuid(0), 1×), refused to a process " +
+    "with no root id, is left out.";
+  const lines = summaryLines({ capabilities: [], setcap: "setcap -r /ws/deny", note }, {
+    capabilities: [{ ...setuid, syscalls: ["setuid"], pids: [4242] }],
+  });
+  assertEquals(lines.slice(1), [
+    "  cap_setuid                  0 allowed      1 denied  setuid  (not recommended: see the note)",
+    "Recommendation: no capabilities needed",
+    `Note: ${note}`,
+  ]);
+});
