@@ -8,6 +8,8 @@ import type { ProbeSupport } from "../shared/probe_choice.ts";
 import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
 import { hasElfMagic } from "../shared/elf_layout.ts";
+import { CAP_SYS_ADMIN } from "../shared/capabilities.ts";
+import { INIT_USER_NS } from "../shared/user_namespace.ts";
 import { type KernelOffsets, kernelOffsets, readSavedOffsets, savedOffsets } from "../shared/kernel_offsets.ts";
 
 const TRACEFS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
@@ -61,9 +63,6 @@ export function checkPrivileges(
   }
 }
 
-/** The inode of the initial user namespace (PROC_USER_INIT_INO), the same on every kernel. */
-export const INIT_USER_NS = 4026531837;
-const CAP_SYS_ADMIN = 21;
 const CAP_PERFMON = 38;
 const CAP_BPF = 39;
 

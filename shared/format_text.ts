@@ -5,7 +5,7 @@ import { capLabel } from "./capabilities.ts";
 import { errnoText } from "./errno.ts";
 import type { CheckEvent, ExecEvent, ExitEvent } from "./event.ts";
 import { syscallLabel } from "./syscalls.ts";
-import { INIT_USER_NS } from "./user_namespace.ts";
+import { initialOrUnknown } from "./user_namespace.ts";
 
 function _pad(n: number, width = 2): string {
   return String(n).padStart(width, "0");
@@ -131,10 +131,9 @@ export function writeCheck(out: ByteBuffer, e: CheckEvent): void {
   out.raw(_cached(_names, syscallLabel(e.syscall_name, e.syscall, e.syscall_abi), _same));
   // Checked against a user namespace other than the initial one (a container's, one `unshare -U` made): the verdict
   // holds there only.
-  const ns = e.target_userns;
-  if (ns !== null && ns !== 0 && ns !== INIT_USER_NS) {
+  if (!initialOrUnknown(e.target_userns)) {
     out.raw(_USERNS);
-    out.int(ns);
+    out.int(e.target_userns!);
   }
   if (e.site?.file && e.site.line !== null) {
     out.text(` at ${e.site.file}:${e.site.line}` + (e.site.function ? ` (${e.site.function})` : ""));

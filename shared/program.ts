@@ -6,7 +6,7 @@ import type { KernelOffsets } from "./kernel_offsets.ts";
 import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
 import { I386_SYSCALLS } from "./syscalls_i386.ts";
 import { I386_SYSCALL } from "./syscalls.ts";
-import { INIT_USER_NS } from "./user_namespace.ts";
+import { INIT_USER_NS, initialOrUnknown } from "./user_namespace.ts";
 
 /** What the generated program should trace and how. */
 export interface ProgramOptions {
@@ -607,7 +607,7 @@ export function generateProgram(options: ProgramOptions): string {
   // Printed again even after the requested summary: captrace asks for END only when that one came incomplete. Its
   // begin marker says it is END's, unless the root had ended (@done: bpftrace's own exit() may follow it): one
   // captrace did not ask for, while the root runs, means something else ended bpftrace.
-  const ending = _summary(options, _uses(out, "@done") ? "@done == 0" : "1");
+  const ending = _summary(options, { while: _uses(out, "@done") ? "@done == 0" : null });
   out.push(...ending.map((l) => `  ${l}`));
   const maps = [
     "@agg",
@@ -908,8 +908,6 @@ function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: st
   ];
 }
 
-export { INIT_USER_NS };
-
 /**
  * 1 when the checking process is in the initial user namespace (`inum` is its credentials' namespace), 0 for any
  * other, 4 for another checked against the initial one (`target`). A process in another namespace (one it made, as
@@ -932,7 +930,8 @@ function _initNs(inum: string, target: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { countsOutside, INIT_USER_NS } from "./program.ts";
+ * import { countsOutside } from "./program.ts";
+ * import { INIT_USER_NS } from "./user_namespace.ts";
  * assert.ok(countsOutside(INIT_USER_NS, 4026532177, 0));
  * assert.ok(!countsOutside(4026532177, 4026532177, 0));
  * assert.ok(countsOutside(4026532177, 4026532177, -1));
@@ -940,7 +939,7 @@ function _initNs(inum: string, target: string): string {
  * ```
  */
 export function countsOutside(userns: number | null, target: number | null, ret: number): boolean {
-  return !userns || userns === INIT_USER_NS || (ret !== 0 && target !== INIT_USER_NS);
+  return initialOrUnknown(userns) || (ret !== 0 && target !== INIT_USER_NS);
 }
 
 /** How many levels below the process's own user namespace the one checked against is looked for (see _owned). */
@@ -973,14 +972,16 @@ function _owned(f: _Fields, cred: string, tns: string): string[] {
 }
 
 /** The summary: the kernel's exact counts between markers. */
-function _summary(options: ProgramOptions, atEnd?: string): string[] {
-  // The markers end with the time: longer than a comm, so never the rest of one (see LineParser). END's, while
-  // `atEnd` holds, says so.
+function _summary(options: ProgramOptions, atEnd?: { while: string | null }): string[] {
+  // The markers end with the time: longer than a comm, so never the rest of one (see LineParser). END's says so,
+  // always or while `atEnd.while` holds.
+  const plain = 'printf("S begin %llu\\n", nsecs);';
+  const marked = 'printf("S begin %llu END\\n", nsecs);';
   const begin = atEnd === undefined
-    ? 'printf("S begin %llu\\n", nsecs);'
-    : atEnd === "1"
-    ? 'printf("S begin %llu END\\n", nsecs);'
-    : `if (${atEnd}) { printf("S begin %llu END\\n", nsecs); } else { printf("S begin %llu\\n", nsecs); }`;
+    ? plain
+    : atEnd.while === null
+    ? marked
+    : `if (${atEnd.while}) { ${marked} } else { ${plain} }`;
   // @p counts printed records (exec records at least, in every mode).
   const out = [begin, "print(@n);", "print(@p);"];
   if (_hasGate(options)) out.push("print(@launcher);");

@@ -488,7 +488,7 @@ function _systemTools(programs: Recommendation["programs"]): string {
 
 /** True for a multi-call binary (busybox): setcap on it would reach every command it provides. */
 function _multiCall(path: string): boolean {
-  return MULTI_CALL.test(path.slice(path.lastIndexOf("/") + 1));
+  return MULTI_CALL.test(_baseName(path));
 }
 
 /** " (in mount namespace mnt:[N])" for a file of another mount namespace, "" for one of this system. */
