@@ -1112,9 +1112,13 @@ class _Session {
     // The counts of what was written need the writes done (or given up: see Sink.ending), before the summary is made
     // (#rootCaps makes it).
     await this.sink.relieve(0);
-    await this.#rootCaps();
-    await this.#noteSetuidRoot();
-    await this.#noteCapsHeld();
+    // The setcap line of a program that needs nothing and the notes are the written summary's alone (--baseline holds
+    // the capabilities only): their getcap runs and /proc reads are not made for a trace that writes none.
+    if (this.options.summary || this.options.json) {
+      await this.#rootCaps();
+      await this.#noteSetuidRoot();
+      await this.#noteCapsHeld();
+    }
     this.#finish();
     if (this.gate && this.childStatus) {
       const s = this.childStatus;
@@ -1509,7 +1513,7 @@ class _Session {
    * system-wide. bpftrace ends on its own only after the root's end (EXIT_FALLBACK_MS), whose record may be lost.
    */
   #rootRuns(): boolean {
-    if (this.#rootExited || this.#rootExitRead) return false;
+    if (this.#rootExitRead) return false;
     if (this.gate) return this.childStatus === null;
     if (this.rootPid === null) return true;
     let status: string | null = null;
