@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { CLI, fixture } from "../helpers.ts";
 import { background, type Row, show, spread, table, timed } from "./measure.ts";
+import { type Stage, STAGES } from "./stages.ts";
 import { writeStream } from "./stream.ts";
 import { generateProgram } from "../../shared/program.ts";
 
@@ -15,6 +16,8 @@ const FAKE = `${ROOT}test/fixtures/fake_bpftrace.sh`;
 const DENO = Deno.execPath();
 /** captrace as `deno task captrace` runs it, V8 flags included. */
 const CAPTRACE = [DENO, ...CLI];
+/** The V8 flags captrace runs with, for the stages run on their own. */
+const V8_FLAGS = CLI.filter((w) => w.startsWith("--v8-flags="));
 const AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
 const READY = 'BEGIN { printf("READY\\n"); }';
 
@@ -159,6 +162,7 @@ async function pipeline(tmp: string): Promise<void> {
         pass: rate.median >= 1_000_000 && ratio.median <= 2,
       });
     }
+    await _stages(mix);
     const rss = spread(rssMix);
     rows.push({
       figure: "2. peak RSS, 2M-line stream",
@@ -182,6 +186,44 @@ async function pipeline(tmp: string): Promise<void> {
     });
   } finally {
     await _kill(idle);
+  }
+}
+
+/**
+ * Where the pipeline's CPU time goes: the stream, read into memory first, taken as far as each stage in a process of
+ * its own (test/bench/stages.ts), start-up and reads left out, against splitting it into lines only in the same round.
+ * What the whole CLI takes beyond the last stage is its start, its reads of the pipe and its session's work: time
+ * order, the programs' accounting, the writes.
+ */
+async function _stages(mix: string): Promise<void> {
+  const names: Record<Stage, string> = {
+    lines: "split into lines only",
+    parse: "+ parse into records",
+    correlate: "+ correlate into events",
+    format: "+ format checks as text",
+  };
+  const ms = new Map<Stage, number[]>(STAGES.map((s) => [s, []]));
+  for (let round = 0; round < RUNS + 2; round++) {
+    _log(`pipeline stages: round ${round + 1}`);
+    for (const stage of STAGES) {
+      const r = await timed([DENO, "run", "--allow-read", ...V8_FLAGS, `${ROOT}test/bench/stages.ts`, mix, stage]);
+      const m = /^([\d.]+) \d+$/m.exec(r.stdout);
+      if (r.code !== 0 || !m) throw new Error(`stages.ts ${stage} failed (exit ${r.code}): ${r.stderr.slice(-400)}`);
+      ms.get(stage)!.push(Number(m[1]));
+    }
+  }
+  const lines = ms.get("lines")!;
+  for (const stage of STAGES) {
+    const runs = ms.get(stage)!;
+    const ratio = spread(runs.map((m, round) => m / lines[round]!));
+    rows.push({
+      figure: `1. pipeline stages, CPU only: ${names[stage]}`,
+      value: show(spread(runs), " ms"),
+      baseline: stage === "lines" ? "" : show(spread(lines), " ms (lines only)"),
+      ratio: stage === "lines" ? "" : `${_fmt(ratio.median, 2)}× time [${_fmt(ratio.min, 2)}–${_fmt(ratio.max, 2)}]`,
+      target: "",
+      pass: null,
+    });
   }
 }
 
