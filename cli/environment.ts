@@ -8,7 +8,7 @@ import type { ProbeSupport } from "../shared/probe_choice.ts";
 import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
 import { hasElfMagic } from "../shared/elf_layout.ts";
-import { CAP_SYS_ADMIN } from "../shared/capabilities.ts";
+import { CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN } from "../shared/capabilities.ts";
 import { INIT_USER_NS } from "../shared/user_namespace.ts";
 import { type KernelOffsets, kernelOffsets, readSavedOffsets, savedOffsets } from "../shared/kernel_offsets.ts";
 
@@ -62,9 +62,6 @@ export function checkPrivileges(
     );
   }
 }
-
-const CAP_PERFMON = 38;
-const CAP_BPF = 39;
 
 /** The capabilities a program root runs gets: CapBnd | CapInh of /proc/PID/status, or null when not there. */
 function _rootExecCaps(status: string): number[] | null {

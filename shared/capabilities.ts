@@ -45,8 +45,19 @@ export const CAPABILITY_NAMES: readonly string[] = [
   "cap_checkpoint_restore",
 ];
 
+// The capabilities captrace's rules name, by number (capabilities_test.ts checks them against CAPABILITY_NAMES).
+export const CAP_DAC_OVERRIDE = 1;
+export const CAP_DAC_READ_SEARCH = 2;
+export const CAP_FOWNER = 3;
+export const CAP_FSETID = 4;
+export const CAP_SETGID = 6;
+export const CAP_SETUID = 7;
+export const CAP_SETPCAP = 8;
 /** CAP_SYS_ADMIN, the catch-all that narrow capabilities were split from. */
 export const CAP_SYS_ADMIN = 21;
+export const CAP_PERFMON = 38;
+export const CAP_BPF = 39;
+export const CAP_CHECKPOINT_RESTORE = 40;
 /**
  * Narrow capabilities the kernel tries first, and the broad one it falls back to when they are refused, in the same
  * syscall with no check between: CAP_PERFMON, CAP_BPF and CAP_CHECKPOINT_RESTORE before CAP_SYS_ADMIN; for a read or
@@ -63,11 +74,11 @@ export const CAP_SYS_ADMIN = 21;
  * CAP_NET_ADMIN first.
  */
 export const FALLBACK_OF: ReadonlyMap<number, number> = new Map([
-  [38, 21], // CAP_PERFMON, CAP_SYS_ADMIN
-  [39, 21], // CAP_BPF, CAP_SYS_ADMIN
-  [40, 21], // CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN
-  [2, 1], // CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE
-  [3, 1], // CAP_FOWNER, CAP_DAC_OVERRIDE
+  [CAP_PERFMON, CAP_SYS_ADMIN],
+  [CAP_BPF, CAP_SYS_ADMIN],
+  [CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN],
+  [CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE],
+  [CAP_FOWNER, CAP_DAC_OVERRIDE],
 ]);
 /**
  * The syscalls (by name, of the x86_64 and i386 tables) to which a pair of FALLBACK_OF is limited, by its narrow
@@ -75,7 +86,7 @@ export const FALLBACK_OF: ReadonlyMap<number, number> = new Map([
  * the file itself for CAP_FOWNER before it. Where the syscall is not known (another architecture), no pair is made.
  */
 export const FALLBACK_CALLS: ReadonlyMap<number, readonly string[]> = new Map([
-  [3, ["utime", "utimes", "futimesat", "utimensat", "utimensat_time64"]],
+  [CAP_FOWNER, ["utime", "utimes", "futimesat", "utimensat", "utimensat_time64"]],
 ]);
 /**
  * The syscalls (by name, of the x86_64 and i386 tables) in which CAP_DAC_READ_SEARCH may be asked for on its own:

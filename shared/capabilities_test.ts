@@ -1,6 +1,7 @@
 /** Tests of the capability table and its name conversions. */
 
 import assert from "node:assert/strict";
+import * as capabilities from "./capabilities.ts";
 import {
   BROAD,
   CAP_SYS_ADMIN,
@@ -15,6 +16,12 @@ import {
 } from "./capabilities.ts";
 import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
 import { I386_SYSCALLS } from "./syscalls_i386.ts";
+
+Deno.test("each exported CAP_ constant is the number of the capability it names", () => {
+  const constants = Object.entries(capabilities).filter(([name]) => /^CAP_[A-Z_]+$/.test(name));
+  assert.equal(constants.length, 11);
+  for (const [name, value] of constants) assert.equal(CAPABILITY_NAMES[value as number], name.toLowerCase(), name);
+});
 
 Deno.test("capability table follows linux/capability.h up to cap_checkpoint_restore", () => {
   assert.equal(CAPABILITY_NAMES.length, 41);

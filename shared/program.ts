@@ -1,6 +1,6 @@
 /** Generates the bpftrace program for either probe kind, with the traced set kept in the kernel. */
 
-import { CAPABILITY_NAMES, FALLBACK_CALLS, FALLBACK_OF, parseCap } from "./capabilities.ts";
+import { CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAPABILITY_NAMES, FALLBACK_CALLS, FALLBACK_OF } from "./capabilities.ts";
 import type { ProbeKind } from "./event.ts";
 import type { KernelOffsets } from "./kernel_offsets.ts";
 import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
@@ -791,11 +791,11 @@ function _orphaned(f: _Fields): string {
  * checks: the stream's tolerated marks count only for these (see doneWithout).
  */
 export const TOLERATED_CALLS: ReadonlyMap<string, number> = new Map([
-  ["setuid", parseCap("CAP_SETUID")!],
-  ["setuid32", parseCap("CAP_SETUID")!],
-  ["setgid", parseCap("CAP_SETGID")!],
-  ["setgid32", parseCap("CAP_SETGID")!],
-  ["capset", parseCap("CAP_SETPCAP")!],
+  ["setuid", CAP_SETUID],
+  ["setuid32", CAP_SETUID],
+  ["setgid", CAP_SETGID],
+  ["setgid32", CAP_SETGID],
+  ["capset", CAP_SETPCAP],
 ]);
 
 /**

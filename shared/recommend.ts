@@ -1,7 +1,17 @@
 /** The minimal capability set a traced program needs, printed ready to paste for each way of granting it. */
 
 import { isAudited } from "./audit.ts";
-import { BROAD, capConstant, FALLBACK_OF, FSETID_CHMOD_CALLS, READ_SEARCH_OWN_CALLS } from "./capabilities.ts";
+import {
+  BROAD,
+  CAP_DAC_OVERRIDE,
+  CAP_DAC_READ_SEARCH,
+  CAP_FSETID,
+  CAP_SETUID,
+  capConstant,
+  FALLBACK_OF,
+  FSETID_CHMOD_CALLS,
+  READ_SEARCH_OWN_CALLS,
+} from "./capabilities.ts";
 import { syscallName } from "./syscalls.ts";
 import { printable } from "./format_text.ts";
 import type { Recommendation } from "./event.ts";
@@ -67,11 +77,6 @@ export interface RecommendInput {
    */
   exitOf?: (pid: number) => number | null | undefined;
 }
-
-const CAP_DAC_OVERRIDE = 1;
-const CAP_DAC_READ_SEARCH = 2;
-const CAP_FSETID = 4;
-const CAP_SETUID = 7;
 
 const _encoder = new TextEncoder();
 
