@@ -9,7 +9,7 @@ import type { ProbeKind } from "../shared/event.ts";
 import { parseBtf } from "../shared/btf.ts";
 import { hasElfMagic } from "../shared/elf_layout.ts";
 import { CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN } from "../shared/capabilities.ts";
-import { INIT_USER_NS } from "../shared/user_namespace.ts";
+import { initialOrUnknown } from "../shared/user_namespace.ts";
 import { type KernelOffsets, kernelOffsets, readSavedOffsets, savedOffsets } from "../shared/kernel_offsets.ts";
 
 const TRACEFS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
@@ -44,7 +44,7 @@ export function checkPrivileges(
   // Root of a user namespace of its own (unshare -r, a rootless container): its capabilities are that namespace's,
   // and loading a tracing program needs them in the first one.
   const ns = userNs === null ? null : /^user:\[(\d+)\]$/.exec(userNs)?.[1];
-  if (ns !== undefined && ns !== null && Number(ns) !== INIT_USER_NS) {
+  if (!initialOrUnknown(ns === undefined ? null : Number(ns))) {
     throw new CaptraceError(
       "This root is that of a user namespace of its own, whose capabilities do not reach the kernel's tracing",
       "Run it as root of the host (not under unshare -r, nor in a rootless container)",
