@@ -1,6 +1,7 @@
 /** A file's file capabilities (its `security.capability` attribute), as getcap(8) reads them. */
 
-import { CAPABILITY_NAMES, capConstant, parseCap } from "../shared/capabilities.ts";
+import { CAPABILITY_NAMES, capConstant } from "../shared/capabilities.ts";
+import { type CapClause, capSets, parseCapClause } from "../shared/cap_text.ts";
 import { findTool } from "./system_tools.ts";
 
 /**
@@ -25,8 +26,9 @@ export async function fileCapsOf(path: string, getcap = findTool("getcap") ?? "g
 
 /**
  * The capabilities in both the permitted and the effective sets of getcap's line (`PATH CLAUSE...`, each clause as
- * cap_to_text(3) writes it: `cap_a,cap_b=ep`, `cap_c+i`, `=ep cap_d-e`), in capability order; null when a clause is not
- * one. The path may hold spaces: the clauses are read from the end.
+ * cap_to_text(3) writes it: `cap_a,cap_b=ep`, `cap_c+i`, `=ep cap_d-e`; see cap_text.ts), in capability order; null
+ * when no clause ends the line, or one names a capability beyond the table. The path may hold spaces: the clauses are
+ * read from the end.
  *
  * @example
  * ```ts
@@ -37,31 +39,20 @@ export async function fileCapsOf(path: string, getcap = findTool("getcap") ?? "g
  */
 export function effectivePermitted(line: string): string[] | null {
   const words = line.trim().split(/\s+/);
-  const clauses: string[] = [];
+  const clauses: CapClause[] = [];
   // The clauses end the line; older getcap writes `PATH = CLAUSES`.
-  while (words.length > 1 && _CLAUSE.test(words.at(-1)!)) clauses.unshift(words.pop()!);
-  if (words.length === 0 || clauses.length === 0) return line.trim() === "" ? [] : null;
-  const sets = CAPABILITY_NAMES.map(() => new Set<string>());
-  for (const clause of clauses) {
-    const m = /^([a-z0-9_,]*)((?:[=+-][eip]*)+)$/i.exec(clause)!;
-    const names = m[1]!.toLowerCase();
-    const caps = names === "" || names === "all"
-      ? CAPABILITY_NAMES.map((_, i) => i)
-      : names.split(",").map((n) => parseCap(n));
-    if (caps.some((c) => c === null || c >= CAPABILITY_NAMES.length)) return null;
-    for (const [, op, flags] of m[2]!.matchAll(/([=+-])([eip]*)/gi)) {
-      for (const cap of caps as number[]) {
-        const set = sets[cap]!;
-        if (op === "=") set.clear();
-        for (const f of flags!.toLowerCase()) op === "-" ? set.delete(f) : set.add(f);
-      }
-    }
+  while (words.length > 1) {
+    const clause = parseCapClause(words.at(-1)!);
+    if (clause === null) break;
+    clauses.unshift(clause);
+    words.pop();
   }
-  return sets.flatMap((set, cap) => set.has("e") && set.has("p") ? [capConstant(cap)] : []);
+  if (clauses.length === 0) return line.trim() === "" ? [] : null;
+  const sets = capSets(clauses);
+  if ([...sets.keys()].some((cap) => cap >= CAPABILITY_NAMES.length)) return null;
+  return [...sets].filter(([, set]) => set.has("e") && set.has("p")).map(([cap]) => cap).sort((a, b) => a - b)
+    .map(capConstant);
 }
-
-/** One clause of cap_to_text(3)'s form: names (or none, or `all`) and the operations on their sets. */
-const _CLAUSE = /^(?:[a-z0-9_,]*)(?:[=+-][eip]*)+$/i;
 
 /** getcap's line for `path` ("" for a file with none), or null when it cannot be had. */
 async function _getcap(path: string, getcap: string): Promise<string | null> {

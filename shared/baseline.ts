@@ -1,6 +1,7 @@
 /** Baselines for CI: the capabilities a program is known to need, and what a new run needs beyond them. */
 
 import { CAPABILITY_NAMES, capConstant, parseCap } from "./capabilities.ts";
+import { capSets, parseCapClause } from "./cap_text.ts";
 
 /**
  * Capability names (upper case) from a baseline file: a `--json` trace (its summary line), a summary object, a
@@ -51,19 +52,21 @@ export function parseBaseline(text: string): string[] {
     // The headings of captrace's setcap and systemd sections, pasted with them.
     if (/^(?:setcap|systemd unit \(\[Service\]\)):$/.test(raw.trim())) continue;
     for (const word of _words(raw.trim())) {
-      if (/-[eip]*$/i.test(word) && /[a-z]-/i.test(word)) {
-        throw new SyntaxError(`'${word}' takes capabilities away: a baseline lists those given`);
+      // `cap_net_raw+ep`, `cap_chown=eip`: the capabilities it puts in a set; `=ep` or `all=ep`: every one (setcap's
+      // and getcap's text for all of them); older getcap's lone `=` (`PATH = CAPS`) puts none.
+      const clause = parseCapClause(word);
+      if (clause !== null) {
+        if (clause.ops.some((o) => o.op === "-")) {
+          throw new SyntaxError(`'${word}' takes capabilities away: a baseline lists those given`);
+        }
+        for (const [cap, sets] of capSets([clause])) if (sets.size > 0) out.push(capConstant(cap));
+        continue;
       }
-      // `cap_net_raw+ep`, `cap_chown=eip`: the name before the sets it goes in.
-      const name = word.replace(/(?:[+=][eip]*)+$/i, "");
-      // `=ep` or `all=ep`: every capability (setcap's and getcap's text for all of them); older getcap's lone `=`
-      // (`PATH = CAPS`) names none.
-      if ((name === "" && /^=[eip]+/i.test(word)) || /^all$/i.test(name)) {
+      if (/^all$/i.test(word)) {
         out.push(...CAPABILITY_NAMES.map((_, cap) => capConstant(cap)));
         continue;
       }
-      if (name === "") continue;
-      const cap = parseCap(name);
+      const cap = parseCap(word);
       if (cap === null) throw new SyntaxError(`'${word}' is not a capability name`);
       out.push(capConstant(cap));
     }
@@ -137,10 +140,10 @@ function _unquote(w: string): string {
  */
 function _capWord(word: string): boolean {
   const w = _unquote(word);
-  if (/^(?:all)?[+=-]/i.test(w)) return true;
+  if (parseCapClause(w) !== null) return true;
   const bare = !/[+=-]/.test(w);
   return w.split(",").every((part) =>
-    (!bare || /^cap_/i.test(part)) && parseCap(part.replace(/(?:[+=-][eip]*)+$/i, "")) !== null
+    parseCapClause(part) !== null || (bare && /^cap_/i.test(part) && parseCap(part) !== null)
   );
 }
 
