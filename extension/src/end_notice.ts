@@ -21,6 +21,33 @@ export interface Notice {
 }
 
 /**
+ * True when captrace's end is what a stop the user asked for gives: the stop's SIGTERM (143) or SIGINT (130) of the
+ * program, or 0 (a trace of a running process, `--pid`, ended, the process left running), or captrace killed by the
+ * stop's SIGTERM or its last resort, SIGKILL.
+ */
+export function endedByStop(code: number | null, signal: string | null): boolean {
+  return [0, 130, 143].includes(code ?? -1) || ["SIGTERM", "SIGKILL"].includes(signal ?? "");
+}
+
+/**
+ * How captrace ended, in words: "exited with 1", "killed by SIGKILL", "did not start", or "stopped" for a run the
+ * user stopped that ended as a stop does (see endedByStop).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { howEnded } from "./end_notice.ts";
+ * assert.equal(howEnded(143, null, true), "stopped");
+ * assert.equal(howEnded(143, null, false), "exited with 143");
+ * assert.equal(howEnded(1, null, true), "exited with 1");
+ * ```
+ */
+export function howEnded(code: number | null, signal: string | null, stopped: boolean): string {
+  if (stopped && endedByStop(code, signal)) return "stopped";
+  return signal ? `killed by ${signal}` : code === null ? "did not start" : `exited with ${code}`;
+}
+
+/**
  * The message to pop up, or null when the end needs none: a trace the user stopped before it started, or a debug
  * session's whose debuggee ended before the attach, is logged only; an error after the trace started is shown.
  *

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as vscode from "vscode";
 import { findBinary } from "./binary_lookup.ts";
-import { endNotice } from "./end_notice.ts";
+import { endNotice, howEnded } from "./end_notice.ts";
 import { captraceArgv, type TraceTarget } from "./launch_argv.ts";
 import { formatEvent, tagged } from "./output_lines.ts";
 import { parentsOf, type ProcessEntry, rootAbove } from "./process_match.ts";
@@ -205,7 +205,7 @@ export class TraceManager implements vscode.Disposable {
           terminal?.dispose();
           return;
         }
-        const how = signal ? `killed by ${signal}` : code === null ? "did not start" : `exited with ${code}`;
+        const how = howEnded(code, signal, session.stopped);
         this.#line(`[${session.id}] captrace ${how}`);
         this.#log.info(`Session ${session.id}: captrace ${how}`);
         terminal?.closeInput();

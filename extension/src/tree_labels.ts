@@ -1,5 +1,6 @@
 /** The label and description of each tree row, from the model (pure, so it is unit-tested without VS Code). */
 
+import { endedByStop } from "./end_notice.ts";
 import type { TreeNode } from "./trace_model.ts";
 
 /** What the tree shows for a node; pure, so the mocha suite can compare labels. */
@@ -8,11 +9,9 @@ export function nodeLabel(
 ): { label: string; description: string } {
   switch (node.kind) {
     case "session": {
-      // Stopped by the user: the stop's SIGTERM (143) or SIGINT (130), not an ending of the program's own; or 0, a
-      // trace of a running process (--pid) ended normally, the process left running; or captrace killed by the
-      // stop's last resort.
+      // Stopped by the user: an end of the stop's, not of the program's own.
       const ended = node.signal !== null ? `killed by ${node.signal}` : `exited ${node.exitCode ?? "?"}`;
-      const byStop = [0, 130, 143].includes(node.exitCode ?? -1) || ["SIGTERM", "SIGKILL"].includes(node.signal ?? "");
+      const byStop = endedByStop(node.exitCode, node.signal);
       const state = node.state === "exited" && node.stopped && byStop
         ? "stopped"
         : node.state === "exited" && node.stopped
