@@ -1067,19 +1067,19 @@ class _Session {
         ? new CaptraceError(
           "bpftrace ended before captrace stopped it: another process ended it (with SIGTERM or SIGINT)",
           this.gate
-            ? "The trace above ends there, without its summary; the command was stopped with it"
-            : "The trace above ends there, without its summary",
+            ? "The trace ends where bpftrace did, without its summary; the command was stopped with it"
+            : "The trace ends where bpftrace did, without its summary",
           ExitCode.TRACE_FAILED,
         )
         : this.#gaveUp !== null
         ? new CaptraceError(
           `bpftrace was killed when the trace was stopped: ${this.#gaveUp}`,
-          "The trace above is incomplete: its summary is lost",
+          "The trace is incomplete: its summary is lost",
           ExitCode.TRACE_FAILED,
         )
         : new CaptraceError(
           `bpftrace stopped unexpectedly (${this.#describeStatus(this.tracerStatus)}): ${this.#tracerError()}`,
-          "The trace above is incomplete; run with --debug for details",
+          "The trace is incomplete; run with --debug for details",
           ExitCode.TRACE_FAILED,
         );
     }

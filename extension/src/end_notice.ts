@@ -67,7 +67,9 @@ export function endNotice(end: TraceEnd): Notice | null {
   const err = session.errors.at(-1);
   const said = err ? ` ${err.message}${err.hint ? ` (${err.hint})` : ""}` : "";
   if (session.state === "exited") {
-    return err ? { message: `Captrace stopped tracing ${session.label} (${how}).${said}`, setting: null } : null;
+    return err
+      ? { message: `Captrace stopped tracing ${session.label} (captrace ${how}).${said}`, setting: null }
+      : null;
   }
   if (session.state !== "failed" || session.stopped) return null;
   if (automatic && err?.exit_code === ExitCode.NO_SUCH_PROCESS) return null;
@@ -83,7 +85,7 @@ export function endNotice(end: TraceEnd): Notice | null {
     const user = /\bleave out -u$/.test(err.hint ?? "");
     const hint = err.hint?.replace(/\bleave out -u$/, "clear the captrace.user setting") ?? null;
     return {
-      message: `Captrace could not run ${session.label} (${how}). ${err.message}${hint ? ` (${hint})` : ""}`,
+      message: `Captrace could not run ${session.label} (captrace ${how}). ${err.message}${hint ? ` (${hint})` : ""}`,
       setting: user ? "captrace.user" : null,
     };
   }

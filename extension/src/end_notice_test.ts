@@ -75,7 +75,7 @@ Deno.test("a trace stopped before it started, or a debuggee gone before the atta
 Deno.test("an error after the trace started is shown; a program's own exit status is not", () => {
   assertEquals(
     said({ session: ended({ ready: true, error: died, code: 1 }), how: "exited with 1", tail: "", automatic: true }),
-    "Captrace stopped tracing ./server (exited with 1). bpftrace ended (Run it again)",
+    "Captrace stopped tracing ./server (captrace exited with 1). bpftrace ended (Run it again)",
   );
   assertEquals(
     said({ session: ended({ ready: true, code: 1 }), how: "exited with 1", tail: "", automatic: false }),
@@ -99,7 +99,8 @@ Deno.test("a program that cannot run says so, with captrace.user where the CLI's
       automatic: false,
     }),
     {
-      message: "Captrace could not run ./server (exited with 126). Command './deny.c' is not executable by nobody " +
+      message:
+        "Captrace could not run ./server (captrace exited with 126). Command './deny.c' is not executable by nobody " +
         "(Let nobody run it (chmod o+x ./deny.c, and o+x on the directories above it), or clear the captrace.user " +
         "setting)",
       setting: "captrace.user",
@@ -119,7 +120,8 @@ Deno.test("a program that cannot run says so, with captrace.user where the CLI's
       automatic: false,
     }),
     {
-      message: "Captrace could not run ./server (exited with 127). Command './x' was not found (Check the path)",
+      message:
+        "Captrace could not run ./server (captrace exited with 127). Command './x' was not found (Check the path)",
       setting: null,
     },
   );
