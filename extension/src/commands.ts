@@ -8,6 +8,7 @@ import type { DebugTracing } from "./debug_tracing.ts";
 import {
   askedVariables,
   commandFromLaunchConfig,
+  commandLabel,
   effectiveConfig,
   isPythonConfig,
   type LaunchConfig,
@@ -296,10 +297,7 @@ export async function runCommand(
     }
   }
   const session = manager.start({
-    label: [
-      path.basename(command.argv[0] ?? ""),
-      ...command.argv.slice(1).map(_short),
-    ].join(" "),
+    label: commandLabel(command.argv),
     // The label shortens paths: two programs of one name in different directories are different commands.
     key: `run ${JSON.stringify([command.cwd, command.argv])}`,
     target: { command },
@@ -308,11 +306,6 @@ export async function runCommand(
   });
   if (session) onStart(session);
   return session;
-}
-
-// Session labels stay readable in the tree: workspace paths lose their directory, the full command is in the log.
-function _short(arg: string): string {
-  return arg.startsWith("/") && arg.length > 24 ? path.basename(arg) : arg;
 }
 
 /** "Debug with Capability Trace": starts a launch configuration with a trace attached to its process. */

@@ -491,3 +491,30 @@ export function splitCommandLine(line: string): string[] {
   if (inWord) argv.push(word);
   return argv;
 }
+
+/**
+ * The label of a traced command in the views: its words as splitCommandLine would read them back (a word with white
+ * space, quotes or a shell's special characters in single quotes), the program's directory left out, and a long
+ * absolute path among the arguments shortened to its file name (the full command is in the log).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { commandLabel } from "./launch_argv.ts";
+ * assert.equal(commandLabel(["/ws/build/tool", "a b", "it's", "", "-v"]), `tool 'a b' 'it'\\''s' '' -v`);
+ * ```
+ */
+export function commandLabel(argv: readonly string[]): string {
+  const program = argv[0] ?? "";
+  const words = [program.slice(program.lastIndexOf("/") + 1), ...argv.slice(1).map(_shortPath)];
+  return words.map(_shellWord).join(" ");
+}
+
+function _shortPath(arg: string): string {
+  return arg.startsWith("/") && arg.length > 24 ? arg.slice(arg.lastIndexOf("/") + 1) : arg;
+}
+
+/** `word` as a shell reads it back: as it is when it holds nothing special, else single-quoted. */
+function _shellWord(word: string): string {
+  return /^[\p{L}\p{N}_@%+=:,./-]+$/u.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}

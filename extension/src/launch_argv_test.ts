@@ -3,6 +3,7 @@ import {
   askedVariables,
   captraceArgv,
   commandFromLaunchConfig,
+  commandLabel,
   splitCommandLine,
   substituteVariables,
   type VariableContext,
@@ -410,4 +411,12 @@ Deno.test("typed command lines split into argv without expansion", () => {
   ]);
   assertEquals(splitCommandLine("echo $(id) *"), ["echo", "$(id)", "*"]);
   throws(() => splitCommandLine("a 'b"), SyntaxError);
+});
+
+Deno.test("a command's label reads back as its words, the program's directory and long paths left out", () => {
+  const argv = ["/ws/a.out", "two words", `say "hi"`, "it's", "", "$HOME", "*.c", "a;b", "--x=1", "ünï"];
+  const label = commandLabel(argv);
+  assertEquals(splitCommandLine(label), ["a.out", ...argv.slice(1)]);
+  assertEquals(commandLabel(["./a.out", "/home/user/projects/long/input.txt", "/tmp/x"]), "a.out input.txt /tmp/x");
+  assertEquals(commandLabel(["./ünï", "ß"]), "ünï ß");
 });
