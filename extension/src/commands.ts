@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { DebugTracing } from "./debug_tracing.ts";
+import { debugUserNote } from "./debug_user_note.ts";
 import {
   askedVariables,
   commandFromLaunchConfig,
@@ -17,6 +18,7 @@ import {
   type VariableContext,
 } from "./launch_argv.ts";
 import { runPreLaunchTask } from "./pre_launch_task.ts";
+import { readSettings } from "./settings.ts";
 import { interpreterName, scriptFromArgv } from "../../shared/interpreter.ts";
 import { parentsOf, processLabel, rootAbove } from "./process_match.ts";
 import { processArgv, processCwd, processExe, readProcessTable } from "./proc_table.ts";
@@ -343,6 +345,13 @@ export async function debugCommand(
     if (!pick) return false;
     chosen = pick;
   }
+  const me = os.userInfo();
+  const note = debugUserNote(
+    readSettings().user,
+    { name: me.username, uid: me.uid },
+    chosen.config.name ?? "(unnamed)",
+  );
+  if (note !== null) void vscode.window.showInformationMessage(note);
   return await debug.startDebugging(
     chosen.folder,
     chosen.config as vscode.DebugConfiguration,
