@@ -2,6 +2,7 @@
 
 import type { CheckEvent, ErrorEvent, Event, ReadyEvent, SummaryEvent } from "../../shared/event.ts";
 import { syscallLabel } from "../../shared/syscalls.ts";
+import { initialOrUnknown } from "../../shared/user_namespace.ts";
 
 /** One call site of a capability within a process: a source location, or the syscall when none is known. */
 export interface SiteNode {
@@ -31,6 +32,11 @@ export interface CapabilityNode {
   allowed: number;
   denied: number;
   readonly sites: Map<string, SiteNode>;
+  /**
+   * The user namespaces other than the initial one its checks were made against (a program in `unshare -Ur`): what
+   * is allowed or denied there is that namespace's capability, not the host's.
+   */
+  readonly namespaces: Set<number>;
 }
 
 /** One process (tgid) of a traced tree. */
@@ -233,9 +239,11 @@ function _applyCheck(session: SessionNode, check: CheckEvent): void {
       allowed: 0,
       denied: 0,
       sites: new Map(),
+      namespaces: new Set(),
     };
     p.capabilities.set(check.cap, cap);
   }
+  if (!initialOrUnknown(check.target_userns)) cap.namespaces.add(check.target_userns!);
   const site = check.site;
   // A source file without a line is only the name the symbol table gives (no directory): not a place to go to.
   const line = site?.line ?? null;

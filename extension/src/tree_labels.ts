@@ -42,11 +42,13 @@ export function nodeLabel(
         description: exit.slice(3),
       };
     }
-    case "capability":
+    case "capability": {
+      const ns = node.namespaces.size > 0 ? ` · userns ${[...node.namespaces].join(", ")}` : "";
       return {
         label: node.name,
-        description: `${node.allowed} allowed, ${node.denied} denied`,
+        description: `${node.allowed} allowed, ${node.denied} denied${ns}`,
       };
+    }
     case "site": {
       const where = node.file !== null
         ? `${node.function ?? "?"} ${_basename(node.file)}:${node.line ?? "?"}`

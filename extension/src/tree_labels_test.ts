@@ -67,3 +67,15 @@ Deno.test("a trace that failed while running says so, not only its exit status",
   model.endSession(s.id, 1);
   assertEquals(nodeLabel(s).description, "error, exited 1 · 0 allowed, 0 denied");
 });
+
+Deno.test("a capability checked against a user namespace of a program's own names it, as the CLI's lines do", () => {
+  const model = new TraceModel();
+  const s = model.startSession({ label: "unshare -Ur chown" });
+  const [, , check] = loadEvents("deny_chown");
+  model.apply(s.id, readyEvent(4242));
+  if (check?.type !== "check") throw new Error("the fixture's third event is a check");
+  model.apply(s.id, check);
+  model.apply(s.id, { ...check, userns: 4026532841, target_userns: 4026532841 });
+  const cap = s.processes.get(4242)!.capabilities.get(0)!;
+  assertEquals(nodeLabel(cap), { label: "cap_chown", description: "0 allowed, 2 denied · userns 4026532841" });
+});
