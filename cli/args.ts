@@ -106,7 +106,8 @@ Tracing:
                         capability names (setcap and getcap lines too)
       --stdin-control   the command gets /dev/null as stdin; captrace stops the
                         trace when its own stdin closes (SIGTERM to the
-                        command and its children, SIGKILL 3 s later; for IDEs)
+                        command and its children, SIGKILL 3 s later; for IDEs);
+                        a byte 0x03 (Ctrl-C's) read there is SIGINT to them
       --control FIFO    as --stdin-control, with the FIFO's end (its last
                         writer closing it) in place of stdin's; the command
                         keeps captrace's stdin (captrace waits for a writer)

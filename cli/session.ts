@@ -141,6 +141,8 @@ const STOP_INPUT_GRACE_MS = 3_000;
 const UNIQUE_SHOWN_MIN = 1 << 17;
 /** After a typed Ctrl-C, how long another one kills the command; a later one is a first one again. */
 const TYPED_AGAIN_MS = 3_000;
+/** The byte Ctrl-C types (ETX), an interrupt when written to the stop input (see #interrupt). */
+const ETX = 3;
 
 const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mismatch/, /^\s+[~^]+\s*$/];
 
@@ -1640,8 +1642,9 @@ class _Session {
   async #watchStopInput(input: StopInput): Promise<void> {
     const buf = new Uint8Array(4096);
     try {
-      while ((await input.read(buf)) !== null) {
-        // Anything written is ignored: only the end of input means stop.
+      for (let n = await input.read(buf); n !== null; n = await input.read(buf)) {
+        // Ctrl-C's byte, passed on by an editor's terminal, interrupts; anything else written is ignored.
+        if (buf.subarray(0, n).includes(ETX)) this.#interrupt(input.name);
       }
     } catch {
       // closed
@@ -1662,6 +1665,25 @@ class _Session {
     }, SIGINT_RETRY_MS);
     await this.#streamEnded.promise;
     clearInterval(last);
+  }
+
+  /**
+   * A Ctrl-C passed on by an editor (a byte 0x03 written to the stop input), which runs the command with no terminal:
+   * SIGINT to the command and the processes it started, as a terminal's Ctrl-C reaches its foreground programs; the
+   * trace follows the command to its end (the editor stops the trace for a second Ctrl-C). Before the command runs, or
+   * without one (--pid, system-wide), it stops the trace, as a Ctrl-C at captrace's terminal does.
+   */
+  #interrupt(from: string): void {
+    if (this.tracerStatus !== null || (this.gate !== null && this.childStatus !== null)) return;
+    if (this.gate === null || !this.ready || this.stopping > 0) return this.stop("SIGINT");
+    _notice(this.options, this.sink, `captrace: Ctrl-C (${from}): SIGINT to the command and what it started`);
+    // Each once (a second SIGINT is "force quit" to many programs): those running now, from /proc, which has a child
+    // whose fork record is not read yet, then those the trace saw started that have left the tree.
+    const now = new Set(treeNow(this.gate.pid));
+    for (const pid of now) _kill(pid, "SIGINT");
+    void this.#stillStarted((pid) => {
+      if (!now.has(pid)) _kill(pid, "SIGINT");
+    });
   }
 
   async #watchChild(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * An input whose end stops the trace, for an editor that runs captrace (maybe as root, through sudo or pkexec, which
- * it cannot signal): captrace's stdin (--stdin-control) or a FIFO (--control), which leaves stdin to the command.
+ * it cannot signal): captrace's stdin (--stdin-control) or a FIFO (--control), which leaves stdin to the command. A
+ * byte 0x03 written to it (what Ctrl-C types) is an interrupt of the command (see Session's #interrupt).
  */
 
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
@@ -8,6 +9,8 @@ import { onOwnFd, startTime } from "./procfs.ts";
 
 /** What is read until it ends, and how its end is told. */
 export interface StopInput {
+  /** The option that gave it (`--control`), for notices. */
+  readonly name: string;
   /** Reads into `buf`: null at the end of input. */
   read(buf: Uint8Array): Promise<number | null>;
   /** The notice that the input ended while the trace ran. */
@@ -19,6 +22,7 @@ export interface StopInput {
 /** captrace's own stdin (--stdin-control). */
 export function stdinStop(): StopInput {
   return {
+    name: "--stdin-control",
     read: (buf) => Deno.stdin.read(buf),
     closedNotice: "captrace: standard input closed (--stdin-control): stopping the trace",
     closedEarly: {
@@ -67,6 +71,7 @@ export async function fifoStop(path: string): Promise<StopInput> {
     throw e;
   }
   return {
+    name: "--control",
     read: (buf) => file.read(buf),
     closedNotice: "captrace: the control FIFO closed (--control): stopping the trace",
     closedEarly: {
@@ -119,6 +124,7 @@ export async function processStop(pid: number): Promise<ProcessStop> {
     }, PROCESS_POLL_MS);
   });
   return {
+    name: "--stop-with",
     running: started !== null,
     ended,
     read: () => ended.then(() => null),
@@ -136,6 +142,7 @@ export function eitherStop(a: StopInput, b: ProcessStop): StopInput {
   let first: StopInput = a;
   const bEnded = b.ended.then(() => null);
   return {
+    name: a.name,
     read: (buf) =>
       Promise.race([
         a.read(buf),

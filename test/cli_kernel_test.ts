@@ -1279,6 +1279,61 @@ Deno.test("--control: the command reads captrace's stdin; closing the FIFO stops
   await Promise.all([control.remove(), Deno.remove(out), Deno.remove(got)]);
 });
 
+Deno.test("--control: Ctrl-C's byte is SIGINT to the command and its children; the trace follows it to its end", async () => {
+  await requireTracing();
+  const control = await controlFifo();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const got = await Deno.makeTempFile();
+  const marker = "27.1828";
+  // The shell waits for its child, as a foreground program in a terminal: both get the SIGINT, as Ctrl-C gives it.
+  const script = `trap 'echo "got INT" > ${got}; exit 7' INT; echo started > ${got}; /bin/sleep ${marker}; exit 3`;
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [...CLI, "--control", control.path, "--json", "-o", out, "--", "/bin/sh", "-c", script],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await waitForReady(out);
+  await written(got, "the command did not start");
+  await control.writer.write(new Uint8Array([3]));
+  const status = await p.output();
+  assert.equal(status.code, 7, "the command's trap ran, and its status is captrace's");
+  assert.equal(await Deno.readTextFile(got), "got INT\n");
+  assert.match(
+    new TextDecoder().decode(status.stderr),
+    /^captrace: Ctrl-C \(--control\): SIGINT to the command and what it started$/m,
+  );
+  assert.deepEqual(await processesMatching(marker), []);
+  const events = ndjson(await Deno.readTextFile(out));
+  assert.equal(events.at(-1)?.type, "summary");
+  assert.ok(events.some((e) => e.type === "exit" && e.root === true && e.code === 7), "the command's exit is traced");
+  control.writer.close();
+  await Promise.all([control.remove(), Deno.remove(out), Deno.remove(got)]);
+});
+
+Deno.test("--control with --pid: Ctrl-C's byte ends the trace with its summary, as Ctrl-C does; the process runs on", async () => {
+  await requireTracing();
+  const control = await controlFifo();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const target = new Deno.Command("/bin/sleep", { args: ["26.5358"], stdin: "null" }).spawn();
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [...CLI, "--control", control.path, "--json", "-o", out, "-p", String(target.pid)],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await waitForReady(out);
+  await control.writer.write(new Uint8Array([3]));
+  const status = await p.output();
+  assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+  assert.equal(ndjson(await Deno.readTextFile(out)).at(-1)?.type, "summary");
+  assert.ok(await isRunning(target.pid), "the process traced is left running");
+  target.kill("SIGKILL");
+  await target.status;
+  control.writer.close();
+  await Promise.all([control.remove(), Deno.remove(out)]);
+});
+
 Deno.test("--control closed before the trace started: exit 1, said in the trace, nothing run", async () => {
   await requireTracing();
   const control = await controlFifo();
