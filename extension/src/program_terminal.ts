@@ -6,8 +6,10 @@ import { noteText } from "./terminal_note.ts";
 
 /** What the terminal's keys do to the traced program. */
 export interface ProgramTerminalInput {
-  /** Ctrl-C, or the terminal closed (a terminal's hangup): stop the trace. */
+  /** Ctrl-C. */
   interrupt(): void;
+  /** The terminal closed (a terminal's hangup): stop the trace. */
+  hangup(): void;
   /** A line typed (or given with Ctrl-D) for the program's stdin. */
   input(text: string): void;
   /** Ctrl-D on an empty line: the end of the program's stdin. */
@@ -16,7 +18,7 @@ export interface ProgramTerminalInput {
 
 /**
  * A pseudoterminal that shows the program's output and takes lines for its stdin (a pipe, not a tty), echoing and
- * editing them as a terminal would; Ctrl-C in it asks to stop the trace, as closing it does.
+ * editing them as a terminal would; Ctrl-C in it is the program's (see CtrlC), and closing it stops the trace.
  */
 export class ProgramTerminal implements vscode.Disposable {
   readonly #write = new vscode.EventEmitter<string>();
@@ -42,7 +44,7 @@ export class ProgramTerminal implements vscode.Disposable {
       // Closed by the user while the program runs: it is stopped, as a terminal's hangup would end it.
       close: () => {
         this.#closed = true;
-        if (!this.#disposed) to.interrupt();
+        if (!this.#disposed) to.hangup();
       },
       // Keys typed, and Terminal.sendText.
       handleInput: (data) => this.#keys.take(data),

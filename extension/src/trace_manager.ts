@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as vscode from "vscode";
 import { findBinary } from "./binary_lookup.ts";
+import { CtrlC } from "./ctrl_c.ts";
 import { endNotice, howEnded } from "./end_notice.ts";
 import { captraceArgv, type TraceTarget } from "./launch_argv.ts";
 import { formatEvent, tagged } from "./output_lines.ts";
@@ -152,9 +153,14 @@ export class TraceManager implements vscode.Disposable {
     });
     const fifo = (a: string) => a === TraceProcess.OUTPUT || a === TraceProcess.CONTROL;
     this.#log.info(`Session ${session.id}: ${argv.map((a) => fifo(a) ? "FIFO" : a).join(" ")}`);
+    const ctrlC = new CtrlC();
     const terminal = "command" in req.target
       ? new ProgramTerminal(`Captrace: ${req.label}`.slice(0, 60), {
-        interrupt: () => this.stop(session.id),
+        interrupt: () => {
+          if (ctrlC.press(Date.now(), session.state === "running") === "interrupt") run.process.interrupt();
+          else this.stop(session.id);
+        },
+        hangup: () => this.stop(session.id),
         input: (text) => run.process.input(text),
         endInput: () => run.process.endInput(),
       })

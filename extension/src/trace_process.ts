@@ -205,6 +205,19 @@ export class TraceProcess {
     if (!this.#exited && stdin && !stdin.writableEnded) stdin.write(text);
   }
 
+  /**
+   * Ctrl-C for the traced program: its byte written to the control FIFO, which captrace passes on as SIGINT to the
+   * program and what it started (it runs with no terminal of its own to do that).
+   */
+  interrupt(): void {
+    if (this.#control === null || this.#exited) return;
+    try {
+      fs.writeSync(this.#control, new Uint8Array([3]));
+    } catch {
+      // captrace is ending: nothing left to interrupt
+    }
+  }
+
   /** Ends the traced program's stdin. */
   endInput(): void {
     this.#child?.stdin?.end();

@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as cp from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { CaptraceApi } from "../../src/extension.ts";
@@ -219,6 +220,36 @@ suite("captrace extension", () => {
     await manager.done(session.id);
     assert.equal(session.state, "exited", JSON.stringify(session.errors));
     assert.equal(session.exitCode, 0, "the command read the line and then the end of its input");
+  });
+
+  test("Ctrl-C in the program's terminal is the program's SIGINT, as in a terminal; the trace follows it to its end", async () => {
+    const { manager } = await api();
+    const label = "trap INT";
+    // Where the program, run as captrace.user (nobody), may write.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "captrace-ctrl-c-"));
+    fs.chmodSync(dir, 0o777);
+    const got = path.join(dir, "got");
+    // The shell and its child both get the SIGINT, as Ctrl-C gives it; its trap's status is the run's.
+    const script = `trap 'echo "got INT" > ${got}; exit 7' INT; echo started > ${got}; /usr/bin/sleep 60; exit 3`;
+    const session = manager.start({
+      label,
+      target: { command: { argv: ["/bin/sh", "-c", script], cwd: ws, env: {}, program: "/bin/sh" } },
+      cwd: ws,
+      program: "/bin/sh",
+    });
+    assert.ok(session);
+    await until("the command started", () => session.ready && fs.existsSync(got));
+    const terminal = await until("the program's terminal", () => {
+      return vscode.window.terminals.find((t) => t.name === `Captrace: ${label}`);
+    });
+    terminal.show(true);
+    terminal.sendText("\x03", false);
+    await manager.done(session.id);
+    assert.equal(session.state, "exited", JSON.stringify(session.errors));
+    assert.equal(session.exitCode, 7, "the program's trap ended it, and the trace followed it to its end");
+    assert.equal(session.stopped, false, "one Ctrl-C is not a stop");
+    assert.equal(fs.readFileSync(got, "utf8"), "got INT\n");
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test("a program terminal the user closed (which stops its run) takes no place among the finished ones kept", async () => {
