@@ -127,9 +127,12 @@ const SUMMARY_WAIT_MS = 500;
 const STRAGGLER_QUIET_MS = 500;
 /**
  * How long events are held to be put back in time order (bpftrace reads each CPU's buffer in turn): an event is
- * shown once events this much later have come, or once the stream has been quiet this long.
+ * shown once events this much later have come, or once the stream has been quiet this long; longer, up to MAX_HOLD_MS,
+ * once events came later than that (see TimeOrder).
  */
 const HOLD_MS = 10;
+/** The most the time-order hold widens to after events came later than it (see TimeOrder). */
+const MAX_HOLD_MS = 250;
 /** How long a command may outlive the SIGTERM sent when the stop input (--stdin-control, --control) closed. */
 const STOP_INPUT_GRACE_MS = 3_000;
 /**
@@ -1773,14 +1776,16 @@ class _Session {
   }
 
   /**
-   * Events held for their order are shown once the stream has been quiet for HOLD_MS. The timer runs only while some
-   * are held: an idle trace (an empty cgroup) wakes for nothing.
+   * Events held for their order are shown once the stream has been quiet for as long as they are held (HOLD_MS, or
+   * more once events came later than that: bpftrace, held up between its reads of two CPUs' buffers, is quiet
+   * meanwhile). The timer runs only while some are held: an idle trace (an empty cgroup) wakes for nothing.
    */
   #armHold(): void {
     if (this.#holdTimer !== undefined || this.#order.size === 0) return;
     this.#holdTimer = setTimeout(() => {
       this.#holdTimer = undefined;
-      if (this.#order.size > 0 && !this.#annotating && performance.now() - this.#lastOutput >= HOLD_MS) {
+      const quiet = performance.now() - this.#lastOutput;
+      if (this.#order.size > 0 && !this.#annotating && quiet >= this.#order.holdNs / 1e6) {
         void this.#show(this.#order.takeAll([]));
       }
       this.#armHold();
@@ -1809,7 +1814,7 @@ class _Session {
   /** Milliseconds captrace has spent writing events out (see #awaitSummary). */
   #writing = 0;
 
-  #order = new TimeOrder<Output>(HOLD_MS * 1e6);
+  #order = new TimeOrder<Output>(HOLD_MS * 1e6, MAX_HOLD_MS * 1e6);
 
   /**
    * Holds `outs` to be put back in time order and returns the events due now, oldest first; when `busy`, every

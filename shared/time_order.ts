@@ -1,7 +1,10 @@
 /**
  * Events put back in time order. bpftrace reads each CPU's buffer in turn, so an event can come out after later
  * events of another CPU: a process's exit before its own last checks on the other CPU. Each event is held until
- * events `holdNs` later have arrived (or the caller takes everything, when the stream is quiet or ends).
+ * events `holdNs` later have arrived (or the caller takes everything, when the stream is quiet or ends). An event that
+ * comes later still, older than one given out already (bpftrace held up between its reads of two CPUs' buffers), is
+ * given out late, and widens the hold to twice how late it was (at most `maxHoldNs`), so that the rest of the trace
+ * keeps its order.
  *
  * @example
  * ```ts
@@ -16,15 +19,20 @@
  * ```
  */
 export class TimeOrder<T> {
-  readonly holdNs: number;
+  /** How long each event is held for older ones: widened by events that came later than that. */
+  holdNs: number;
+  readonly maxHoldNs: number;
   // Sorted by key from #head on; equal keys keep their arrival order.
   #keys: number[] = [];
   #items: T[] = [];
   #head = 0;
   #newest = -Infinity;
+  /** The latest time given out so far. */
+  #given = -Infinity;
 
-  constructor(holdNs: number) {
+  constructor(holdNs: number, maxHoldNs = holdNs) {
     this.holdNs = holdNs;
+    this.maxHoldNs = Math.max(holdNs, maxHoldNs);
   }
 
   /** Events held. */
@@ -40,6 +48,7 @@ export class TimeOrder<T> {
   /** Holds `item`, which happened at `key`. In-order items (the usual case) cost an append. */
   push(key: number, item: T): void {
     if (key > this.#newest) this.#newest = key;
+    if (key < this.#given) this.holdNs = Math.min(this.maxHoldNs, Math.max(this.holdNs, 2 * (this.#given - key)));
     const keys = this.#keys;
     let at = keys.length;
     while (at > this.#head && keys[at - 1]! > key) at--;
@@ -67,6 +76,7 @@ export class TimeOrder<T> {
     const items = this.#items;
     let h = this.#head;
     while (h < keys.length && keys[h]! <= upTo) out.push(items[h++]!);
+    if (h > this.#head && keys[h - 1]! > this.#given) this.#given = keys[h - 1]!;
     if (h === keys.length) {
       keys.length = 0;
       items.length = 0;

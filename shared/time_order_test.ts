@@ -41,3 +41,20 @@ Deno.test("TimeOrder sorts a shuffled stream and compacts what it gave away", ()
   assert.deepEqual(got, sorted);
   assert.equal(got.length, 2000 + 399);
 });
+
+Deno.test("TimeOrder widens its hold to twice how late an event came, up to its most", () => {
+  const o = new TimeOrder<string>(10, 100);
+  o.push(100, "a");
+  o.push(120, "b");
+  assert.deepEqual(o.takeSettled([]), ["a"]);
+  // 15 older than what was given out: given out late, and the hold is 30 from now on.
+  o.push(85, "late");
+  assert.equal(o.holdNs, 30);
+  o.push(140, "c");
+  assert.deepEqual(o.takeSettled([]), ["late"], "held 30: b (120) waits for 150");
+  o.push(125, "within");
+  o.push(160, "d");
+  assert.deepEqual(o.takeSettled([]), ["b", "within"], "125, 15 after b was due by the old hold, still in order");
+  o.push(0, "very late");
+  assert.equal(o.holdNs, 100, "no more than its most");
+});
