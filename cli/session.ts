@@ -46,6 +46,7 @@ import {
   readStatus,
   startTime,
   stateFromStatus,
+  terminalFields,
   terminalSignalsReach,
   treeNow,
 } from "./procfs.ts";
@@ -575,6 +576,9 @@ async function _trace(
     });
     rootPid = gate.pid;
   }
+  // The command's process group, when it is captrace's too (see ProgramOptions.sharedPgid).
+  const pgrp = gate === null ? undefined : terminalFields(gate.pid)?.pgrp;
+  const sharedPgid = pgrp !== undefined && pgrp === terminalFields("self")?.pgrp ? pgrp : null;
 
   // captrace asks for the summary by chowning a file of its own in `control` (see ProgramOptions.controlPid); a
   // directory only root can enter, so nothing can swap the file for a link to another.
@@ -598,6 +602,7 @@ async function _trace(
       excludeChildrenOf: Deno.pid,
       ...(plan.cgroup ? { cgroup: { path: plan.cgroup.path, ids: plan.cgroup.ids } } : {}),
       controlPid: Deno.pid,
+      ...(sharedPgid === null ? {} : { sharedPgid }),
       arch,
       ...(offsets ? { offsets } : {}),
     };

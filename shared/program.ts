@@ -1,6 +1,14 @@
 /** Generates the bpftrace program for either probe kind, with the traced set kept in the kernel. */
 
-import { CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAPABILITY_NAMES, FALLBACK_CALLS, FALLBACK_OF } from "./capabilities.ts";
+import {
+  CAP_KILL,
+  CAP_SETGID,
+  CAP_SETPCAP,
+  CAP_SETUID,
+  CAPABILITY_NAMES,
+  FALLBACK_CALLS,
+  FALLBACK_OF,
+} from "./capabilities.ts";
 import type { ProbeKind } from "./event.ts";
 import type { KernelOffsets } from "./kernel_offsets.ts";
 import { X86_64_SYSCALLS } from "./syscalls_x86_64.ts";
@@ -51,6 +59,11 @@ export interface ProgramOptions {
    * tracepoint first, about 75 ms each, before END prints the same.
    */
   controlPid?: number;
+  /**
+   * Command mode: the process group the command starts in when captrace (root) is in it too: a `-u` command's
+   * kill(0, …) is then refused captrace alone, a check without captrace would not be made (see _tolerated).
+   */
+  sharedPgid?: number;
   /** Kernel architecture; the syscall number is read from saved registers only on x86_64. */
   arch?: string;
   /**
@@ -394,6 +407,7 @@ export function generateProgram(options: ProgramOptions): string {
   const follow = _follows(options);
   // The mark of the program a check's process runs: by pid, but for the root alone (--no-follow).
   const mark = follow || options.mode === "system" ? "@t[pid]" : "@m";
+  const pgid = options.mode === "command" && options.sharedPgid !== undefined ? options.sharedPgid : null;
   const out: string[] = [];
 
   out.push("BEGIN {");
@@ -454,7 +468,7 @@ export function generateProgram(options: ProgramOptions): string {
     // Each kstack() is a stack walk of its own (bpf_get_stackid): take it once per check.
     body.push(`  @n = count();`, `  $k = kstack(${KSTACK_DEPTH});`);
     body.push(`  $init = ${_initNs(f.credNs("$cred"), f.nsInum("$tns"))};`);
-    body.push(..._tolerated(arch, f, "$cred", "$cap", "$ret").map((l) => `  ${l}`));
+    body.push(..._tolerated(arch, f, "$cred", "$cap", "$ret", pgid).map((l) => `  ${l}`));
     body.push(..._owned(f, "$cred", "$tns").map((l) => `  ${l}`));
     body.push(..._fallback("$cap", "$ret", "$sys", arch).map((l) => `  ${l}`));
     const key = "pid, $cap, $ret, $sys, $init, $k";
@@ -486,7 +500,7 @@ export function generateProgram(options: ProgramOptions): string {
     body.push(`  $init = ${_initNs(f.credNs(cred0), f.nsInum(ns1))};`);
     // The verdict comes at the return: the entry tells only whether a refusal would be done without (a check the
     // process owes to owning the namespace is allowed, whatever it holds).
-    body.push(..._tolerated(arch, f, cred0, "arg2", null).map((l) => `  ${l}`));
+    body.push(..._tolerated(arch, f, cred0, "arg2", null, pgid).map((l) => `  ${l}`));
     body.push(..._owned(f, cred0, ns1).map((l) => `  ${l}`));
     body.push(`  @in[tid] = 1; @cap[tid] = arg2; @opt[tid] = ${opts}; @sys[tid] = $sys; @init[tid] = $init;`);
     // --unique with --sites: the call site is part of the key the return is printed for, as on the tracepoint (where
@@ -796,6 +810,7 @@ export const TOLERATED_CALLS: ReadonlyMap<string, number> = new Map([
   ["setgid", CAP_SETGID],
   ["setgid32", CAP_SETGID],
   ["capset", CAP_SETPCAP],
+  ["kill", CAP_KILL],
 ]);
 
 /**
@@ -806,6 +821,7 @@ const _CALLS = {
   setuid: [X86_64_SYSCALLS.indexOf("setuid"), I386_SYSCALL + I386_SYSCALLS.indexOf("setuid32")],
   setgid: [X86_64_SYSCALLS.indexOf("setgid"), I386_SYSCALL + I386_SYSCALLS.indexOf("setgid32")],
   capset: [X86_64_SYSCALLS.indexOf("capset"), I386_SYSCALL + I386_SYSCALLS.indexOf("capset")],
+  kill: [X86_64_SYSCALLS.indexOf("kill"), I386_SYSCALL + I386_SYSCALLS.indexOf("kill")],
 };
 /** The capabilities this version knows, as a mask: those the kernel keeps of a set capset is given. */
 const _VALID_CAPS = `0x${((1n << BigInt(CAPABILITY_NAMES.length)) - 1n).toString(16)}`;
@@ -864,13 +880,24 @@ export function doneWithout(syscall: string | null, cap: number, ret: number): b
  * - capset checks CAP_SETPCAP on every call (cap_inh_is_capped, past the LSMs), and needs it only to raise the
  *   inheritable set beyond the inheritable and permitted ones it holds: a program dropping its capabilities (ping,
  *   ip) does without, refused or allowed (as root). Read from the call's arguments in user memory, where the
- *   named-struct form does not read the sets (capsHeld null): that check then stays a need.
+ *   named-struct form does not read the sets (capsHeld null): that check then stays a need;
+ * - kill(0, sig) and kill(-pgid, sig) of the process group `pgid` a launched command shares with captrace check
+ *   CAP_KILL for captrace itself, root, the one process there a `-u` command may not signal: refused, the call
+ *   signals the others all the same, and without captrace the check would not be made (a shell's `trap 'kill 0'
+ *   EXIT`, an editor's suspend). `pgid` null: not marked (--pid, system-wide).
  * The arguments are in di and si, or for a 32-bit call, bx and cx (its pointers 32 bits wide). `$init` then becomes
  * 3 (bit 2 set), which the counts keep. Only in the initial user namespace, where ids are as given, and only on
  * x86_64 (syscall numbers and registers; $regs and $sys set). `ret` null: not known yet (the kprobe's entry), so
  * refused or not.
  */
-function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: string | null): string[] {
+function _tolerated(
+  arch: string,
+  f: _Fields,
+  cred: string,
+  cap: string,
+  ret: string | null,
+  pgid: number | null,
+): string[] {
   if (arch !== "x86_64") return ["$tol = (uint64)0;"];
   const caps = { setuid: TOLERATED_CALLS.get("setuid")!, setgid: TOLERATED_CALLS.get("setgid")! };
   const ids = [
@@ -879,10 +906,15 @@ function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: st
   ].join(" || ");
   // An allowed setuid or setgid sets the saved id too, which a refused one does not: only a refusal is done without.
   // capset's check is done without, refused or allowed, when it does not raise the inheritable set.
+  const refused = (test: string) => ret === null ? test : `(${ret} != 0 && (${test}))`;
   const calls = [
-    ret === null ? ids : `(${ret} != 0 && (${ids}))`,
+    refused(ids),
     ...(f.capsHeld === null ? [] : [`(${_isCall(_CALLS.capset)} && ${cap} == ${TOLERATED_CALLS.get("capset")})`]),
+    ...(pgid === null ? [] : [refused(`${_isCall(_CALLS.kill)} && ${cap} == ${CAP_KILL}`)]),
   ].join(" || ");
+  const kill = pgid === null
+    ? []
+    : [`  if (${_isCall(_CALLS.kill)}) { $pg = (int32)$a0; if ($pg == 0 || $pg == -${pgid}) { $tol = 1; } }`];
   const capset = f.capsHeld === null ? [] : [
     `  if (${_isCall(_CALLS.capset)}) {`,
     `    $in = (uint64)*(uint32 *)uptr($a1 + 8);`,
@@ -902,6 +934,7 @@ function _tolerated(arch: string, f: _Fields, cred: string, cap: string, ret: st
     "else if ($id == 0) { $tol = 2; } }",
     `  if (${_isCall(_CALLS.setgid)}) { if ($id == ${f.gid(cred)} || $id == ${f.sgid(cred)}) { $tol = 1; } ` +
     "else if ($id == 0) { $tol = 2; } }",
+    ...kill,
     "  if ($tol == 1) { $init = 3; }",
     "  if ($tol == 2) { $init = 9; }",
     "}",

@@ -5,6 +5,7 @@ import type { KernelOffsets } from "./kernel_offsets.ts";
 import { I386_SYSCALL } from "./syscalls.ts";
 import {
   CGROUP_PATH_MAX,
+  doneWithout,
   EXIT_FALLBACK_MS,
   generateProgram,
   KSTACK_DEPTH,
@@ -901,3 +902,17 @@ function _before(text: string, first: string, then: string): boolean {
   const at = text.indexOf(first);
   return at >= 0 && text.indexOf(then, at) > at;
 }
+
+Deno.test("a command's kill(0) or kill(-pgid) of the process group it shares with captrace is marked, only then", () => {
+  const shared = generateProgram({ probe: "tracepoint", mode: "command", rootPid: 4242, sharedPgid: 4200 });
+  assert.match(shared, /\$pg = \(int32\)\$a0; if \(\$pg == 0 \|\| \$pg == -4200\) \{ \$tol = 1; \}/);
+  assert.match(shared, /\(\$sys == 62 \|\| \$sys == \d+\) && \$cap == 5/);
+  for (const other of [{}, { mode: "pid", sharedPgid: 4200 }]) {
+    const program = generateProgram(
+      { probe: "tracepoint", mode: "command", rootPid: 4242, ...other } as ProgramOptions,
+    );
+    assert.doesNotMatch(program, /\$pg = /, JSON.stringify(other));
+  }
+  // The stream's mark counts for a refused CAP_KILL in kill only.
+  assert.ok(doneWithout("kill", 5, -1) && !doneWithout("kill", 5, 0) && !doneWithout("tgkill", 5, -1));
+});

@@ -78,6 +78,25 @@ Deno.test("a child of sh -c is followed and keeps its own pid", async () => {
   assert.deepEqual(exits.map((e) => [e.pid === root, e.code]).sort(), [[false, 1], [true, 3]]);
 });
 
+Deno.test("-u: kill(0) reaching captrace in the command's process group is no need; a kill of root's process is", async () => {
+  await requireTracing();
+  // A shell's `kill 0` (trap 'kill 0' EXIT): captrace, root, shares the group; without captrace no check is made.
+  const own = await runJson(["-v", "-c", "-u", "nobody", "--", "/bin/sh", "-c", "kill -WINCH 0; exit 3"]);
+  assert.equal(own.code, 3, own.stderr);
+  const kills = own.events.filter((e) => e.type === "check" && e.cap_name === "cap_kill");
+  assert.ok(kills.length > 0, "the checks are shown with -v");
+  for (const k of kills) assert.deepEqual([k.verdict, k.syscall_name, k.opts, k.audit], ["denied", "kill", 2, false]);
+  const summary = own.events.at(-1)!;
+  assert.equal(summary.type, "summary");
+  assert.deepEqual((summary.recommendation as { capabilities: string[] }).capabilities, []);
+  // Signalling a process of root's (pid 1) needs CAP_KILL indeed.
+  const other = await runJson(["-c", "-u", "nobody", "--", "/bin/sh", "-c", "kill -0 1 2>/dev/null; exit 3"]);
+  assert.equal(other.code, 3, other.stderr);
+  const kill = other.events.find((e) => e.type === "check" && e.cap_name === "cap_kill");
+  assert.deepEqual([kill?.verdict, kill?.opts, kill?.audit], ["denied", 0, true]);
+  assert.deepEqual((other.events.at(-1)!.recommendation as { capabilities: string[] }).capabilities, ["CAP_KILL"]);
+});
+
 Deno.test("each thread of a multi-threaded program shows its own tid", async () => {
   await requireTracing();
   const bin = await fixture("caps_threads");

@@ -28,8 +28,17 @@ Deno.test("every program variant compiles in bpftrace, with and without BTF offs
   const variants: ProgramOptions[] = [];
   for (const probe of ["tracepoint", "kprobe"] as const) {
     variants.push(
-      { probe, mode: "command", rootPid: 4242, launcherExecs: 2, sites: true },
-      { probe, mode: "command", rootPid: 4242, launcherExecs: 1, unique: true, offsets, controlPid: 7 },
+      { probe, mode: "command", rootPid: 4242, launcherExecs: 2, sites: true, sharedPgid: 4200 },
+      {
+        probe,
+        mode: "command",
+        rootPid: 4242,
+        launcherExecs: 1,
+        unique: true,
+        offsets,
+        controlPid: 7,
+        sharedPgid: 4200,
+      },
       { probe, mode: "pid", rootPid: 4242, preTracked: [4242, 4243], follow: true, sites: true, offsets },
       { probe, mode: "pid", rootPid: 4242, follow: false, unique: true },
       { probe, mode: "pid", rootPid: 4242, follow: false, unique: true, sites: true, offsets },
