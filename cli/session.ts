@@ -30,7 +30,7 @@ import { mountOf, mounts } from "./mountinfo.ts";
 import { fileCapsOf, hasFileCaps } from "./file_caps.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
-import { Sink, stderrQueue } from "./sink.ts";
+import { readerGone, Sink, stderrQueue } from "./sink.ts";
 import { WriteStalled } from "./write_queue.ts";
 import { eitherStop, fifoStop, type ProcessStop, processStop, stdinStop, type StopInput } from "./stop_input.ts";
 import {
@@ -660,7 +660,7 @@ async function _trace(
     // The summary and the completeness line are written (or that failed) before the outcome is told.
     await sink.relieve(0);
     if (sink.failure) {
-      const gone = sink.failure instanceof Deno.errors.BrokenPipe;
+      const gone = readerGone(sink.failure);
       const stalled = sink.failure instanceof WriteStalled;
       throw new CaptraceError(
         `Cannot write the trace${options.output ? ` to '${options.output}'` : ""}: ${

@@ -188,11 +188,12 @@ export class Sink {
   /**
    * Why writing the trace failed, or null: a failure (a full disk, or the reader of -o's FIFO or pipe, or of stderr
    * with --pid or system-wide, gone: nobody reads the trace) is kept for the session, which stops the trace and
-   * reports it. A reader of a stream a launched command shares that went away is not one: its run goes on.
+   * reports it. A reader of a stream a launched command shares that went away is not one, nor a terminal hung up (an
+   * ssh connection dropped: EIO): its run goes on, as it would without captrace.
    */
   get failure(): Error | null {
     const e = this.#queue.error;
-    return e instanceof Deno.errors.BrokenPipe && this.#sharedWithCommand ? null : e;
+    return this.#sharedWithCommand && readerGone(e) ? null : e;
   }
 
   /** Flushes, waits for it all to be written (see ending), and closes (stdout and stderr stay open). */
@@ -203,6 +204,22 @@ export class Sink {
     this.#file?.close();
     this.#file = null;
   }
+}
+
+/**
+ * True for a write error that says the stream's reader is gone: a pipe's (EPIPE) or a terminal's, hung up (EIO).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readerGone } from "./sink.ts";
+ * assert.ok(readerGone(new Deno.errors.BrokenPipe()));
+ * assert.ok(readerGone(Object.assign(new Error("Input/output error (os error 5)"), { code: "EIO" })));
+ * assert.ok(!readerGone(Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" })));
+ * ```
+ */
+export function readerGone(e: Error | null): boolean {
+  return e instanceof Deno.errors.BrokenPipe || (e as { code?: unknown } | null)?.code === "EIO";
 }
 
 /** True when the file at `path` starts as a program does: ELF's magic number, or `#!`. */

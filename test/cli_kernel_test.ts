@@ -97,6 +97,38 @@ Deno.test("-u: kill(0) reaching captrace in the command's process group is no ne
   assert.deepEqual((other.events.at(-1)!.recommendation as { capabilities: string[] }).capabilities, ["CAP_KILL"]);
 });
 
+Deno.test("a terminal hung up (EIO on stderr) drops the trace; a command that survives the hangup runs to its end", async () => {
+  await requireTracing();
+  const dir = await Deno.makeTempDir();
+  await Deno.chmod(dir, 0o777);
+  const [started, done] = [`${dir}/started`, `${dir}/done`];
+  await Deno.writeTextFile(started, "", { mode: 0o666 });
+  await Deno.chmod(started, 0o666);
+  // SIGHUP caught: the hangup does not end the command. Its checks after it have trace lines written to the terminal,
+  // which fail.
+  const file = await rootOwnedFile();
+  const command = `trap 'echo hup >> ${started}' HUP; echo > ${started}; i=0; while [ $i -lt 20 ]; do ` +
+    `chown nobody ${file} 2>/dev/null; sleep 0.1; i=$((i + 1)); done; echo ok > ${done}`;
+  const quote = (w: string) => `'${w.replaceAll("'", `'\\''`)}'`;
+  const line = [Deno.execPath(), ...CLI, "-u", "nobody", "--", "/bin/sh", "-c", command].map(quote).join(" ");
+  // script(1) gives captrace a terminal; killing it hangs that terminal up, as a dropped ssh connection does.
+  const term = new Deno.Command("script", { args: ["-q", "-c", line, "/dev/null"], stdin: "piped", stdout: "null" })
+    .spawn();
+  await written(started, "the command did not start");
+  term.kill("SIGKILL");
+  await term.status;
+  for (let i = 0; !(await Deno.stat(done).then(() => true, () => false)); i++) {
+    if (i === 100) throw new Error("the command was ended with captrace's trace: no 'done' within 5 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(await Deno.readTextFile(done), "ok\n");
+  for (let i = 0; (await processesMatching(done)).length > 0; i++) {
+    if (i === 100) throw new Error(`left running: ${await processesMatching(done)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("each thread of a multi-threaded program shows its own tid", async () => {
   await requireTracing();
   const bin = await fixture("caps_threads");

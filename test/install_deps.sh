@@ -13,6 +13,7 @@ command -v addr2line >/dev/null || need_apt+=(binutils)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
 command -v getcap >/dev/null || need_apt+=(libcap2-bin)
 command -v setfacl >/dev/null || need_apt+=(acl) # the tests' ACLs
+command -v script >/dev/null || need_apt+=(bsdutils) # a terminal for the tests (Debian's is always there)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "install_deps: apt-get install ${need_apt[*]}" >&2
   apt-get update -qq
