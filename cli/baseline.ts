@@ -3,12 +3,22 @@
 import { parseBaseline } from "../shared/baseline.ts";
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 
-/** The capability names in the baseline file; throws a usage error when it is unreadable or invalid. */
-export async function readBaseline(path: string): Promise<string[]> {
+/**
+ * The most of a baseline read, in bytes: of a longer file, its end, which holds a --json trace's summary and a -c
+ * trace's recommendation; a stream (a FIFO, a device) longer than this is refused.
+ */
+export const BASELINE_MAX = 64 * 1024 * 1024;
+
+/**
+ * The capability names in the baseline file; throws a usage error when it is unreadable, longer than `max` bytes
+ * without an end to read (a stream), or invalid.
+ */
+export async function readBaseline(path: string, max = BASELINE_MAX): Promise<string[]> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await _readEnd(path, max);
   } catch (e) {
+    if (e instanceof CaptraceError) throw e;
     throw new CaptraceError(
       `Cannot read the baseline '${path}': ${(e as Error).message}`,
       "Give a --json trace with a summary, or a file of capability names",
@@ -23,6 +33,34 @@ export async function readBaseline(path: string): Promise<string[]> {
       "Use a --json trace or a text trace with its summary (-c), or capability names",
       ExitCode.USAGE,
     );
+  }
+}
+
+/** The file's text, or its last `max` bytes when it is a longer file; a stream longer than that is refused. */
+async function _readEnd(path: string, max: number): Promise<string> {
+  const file = await Deno.open(path);
+  try {
+    const info = await file.stat();
+    if (info.isFile && info.size > max) await file.seek(info.size - max, Deno.SeekMode.Start);
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(1 << 16);
+    let n = 0;
+    for (let got = await file.read(buf); got !== null; got = await file.read(buf)) {
+      n += got;
+      if (n > max) {
+        throw new CaptraceError(
+          `The baseline '${path}' is longer than ${max.toLocaleString("en-US")} bytes, and has no end to read`,
+          "Give a --json trace with a summary, a text trace with its summary (-c), or a file of capability names",
+          ExitCode.USAGE,
+        );
+      }
+      chunks.push(buf.slice(0, got));
+    }
+    const all = new Uint8Array(n);
+    for (let at = 0, i = 0; i < chunks.length; at += chunks[i]!.length, i++) all.set(chunks[i]!, at);
+    return new TextDecoder().decode(all);
+  } finally {
+    file.close();
   }
 }
 
