@@ -1,7 +1,7 @@
 /** Reads a --baseline file. */
 
 import { parseBaseline } from "../shared/baseline.ts";
-import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import { CaptraceError, ExitCode, reason } from "./exit_codes.ts";
 
 /**
  * The most of a baseline read, in bytes: of a longer file, its end, which holds a --json trace's summary and a -c
@@ -20,7 +20,7 @@ export async function readBaseline(path: string, max = BASELINE_MAX): Promise<st
   } catch (e) {
     if (e instanceof CaptraceError) throw e;
     throw new CaptraceError(
-      `Cannot read the baseline '${path}': ${(e as Error).message}`,
+      `Cannot read the baseline '${path}': ${reason(e)}`,
       "Give a --json trace with a summary, or a file of capability names",
       ExitCode.USAGE,
     );

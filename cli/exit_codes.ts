@@ -28,3 +28,21 @@ export class CaptraceError extends Error {
     return { v: 1, type: "error", message: this.message, hint: this.hint, exit_code: this.exitCode };
   }
 }
+
+/**
+ * The system's words for why an operation failed, as strerror(3) gives them: without Deno's ` (os error N)` and the
+ * operation and path it adds (`: open '/x'`), which the sentence around it says already.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reason } from "./exit_codes.ts";
+ * assert.equal(reason(new Error("Is a directory (os error 21): open '/tmp/x'")), "Is a directory");
+ * assert.equal(reason(new Error("No space left on device (os error 28)")), "No space left on device");
+ * assert.equal(reason(new Error("no such user")), "no such user");
+ * ```
+ */
+export function reason(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.replace(/ \(os error \d+\)(?:: \w+ '.*')?$/s, "");
+}

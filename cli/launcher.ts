@@ -1,7 +1,7 @@
 /** Launches the traced command held at a gate, so it runs only once the probes are attached. */
 
 import { dirname, resolve } from "node:path";
-import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import { CaptraceError, ExitCode, reason } from "./exit_codes.ts";
 import { kernelAllows, reachableByModes, searchable } from "./user_path.ts";
 import { shebangInterpreter } from "../shared/interpreter.ts";
 import { printable } from "../shared/format_text.ts";
@@ -354,7 +354,7 @@ export async function launchGated(
     await Deno.remove(dir, { recursive: true });
     // As a shell says it: an argument list too long for the kernel (E2BIG) is the one cause of note.
     throw new CaptraceError(
-      `Cannot start the command: ${(e as Error).message}`,
+      `Cannot start the command: ${reason(e)}`,
       /too long/i.test((e as Error).message) ? "Give the command fewer or shorter arguments" : null,
       ExitCode.NOT_EXECUTABLE,
     );

@@ -1,7 +1,7 @@
 /** captrace's entry point: parse arguments, run the trace, and exit. The only place that exits. */
 
 import { HELP, parseOptions, VERSION, wantsJson } from "./args.ts";
-import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import { CaptraceError, ExitCode, reason } from "./exit_codes.ts";
 import { ignoreDebugSignal } from "./debug_signal.ts";
 import { runSession } from "./session.ts";
 import { siteAnnotator } from "./site_resolver.ts";
@@ -27,7 +27,7 @@ function _print(text: string): number {
     return ExitCode.OK;
   } catch (e) {
     if (e instanceof Deno.errors.BrokenPipe) return ExitCode.OK;
-    _report(new CaptraceError(`Cannot write to stdout: ${(e as Error).message}`, null, 1), false);
+    _report(new CaptraceError(`Cannot write to stdout: ${reason(e)}`, null, 1), false);
     return ExitCode.TRACE_FAILED;
   }
 }

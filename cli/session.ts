@@ -1,6 +1,6 @@
 /** One trace from start to end: check the machine, start bpftrace, release the command, stream, summarize. */
 
-import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import { CaptraceError, ExitCode, reason } from "./exit_codes.ts";
 import { MAX_MAP_KEYS, type Options } from "./args.ts";
 import {
   capableOptsParam,
@@ -275,7 +275,7 @@ async function _run(options: Options, hooks: SessionHooks, stopWith: ProcessStop
     ? await orEnd(
       Sink.open(options.output, options.mode === "command").catch((e) => {
         throw new CaptraceError(
-          `Cannot write the trace to '${options.output}': ${(e as Error).message}`,
+          `Cannot write the trace to '${options.output}': ${reason(e)}`,
           "Check the path, or leave out -o to write the trace to stderr",
           ExitCode.USAGE,
         );
@@ -664,7 +664,7 @@ async function _trace(
       const stalled = sink.failure instanceof WriteStalled;
       throw new CaptraceError(
         `Cannot write the trace${options.output ? ` to '${options.output}'` : ""}: ${
-          gone ? "its reader went away" : sink.failure.message
+          gone ? "its reader went away" : reason(sink.failure)
         }`,
         gone || stalled
           ? "Keep reading the trace until captrace ends"
@@ -736,7 +736,7 @@ async function _exitStatus(child: Deno.ChildProcess): Promise<Deno.CommandStatus
 async function _writePrivate(path: string, data: Uint8Array): Promise<void> {
   await Deno.writeFile(path, data, { mode: 0o600 }).catch((e) => {
     throw new CaptraceError(
-      `Cannot write to a temporary directory: ${(e as Error).message}`,
+      `Cannot write to a temporary directory: ${reason(e)}`,
       "Check that TMPDIR names a writable directory with room, or unset it",
       ExitCode.CANNOT_TRACE,
     );

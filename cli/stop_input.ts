@@ -4,7 +4,7 @@
  * byte 0x03 written to it (what Ctrl-C types) is an interrupt of the command (see Session's #interrupt).
  */
 
-import { CaptraceError, ExitCode } from "./exit_codes.ts";
+import { CaptraceError, ExitCode, reason } from "./exit_codes.ts";
 import { onOwnFd, startTime } from "./procfs.ts";
 
 /** What is read until it ends, and how its end is told. */
@@ -42,11 +42,11 @@ export async function fifoStop(path: string): Promise<StopInput> {
   const hint = "Give --control a FIFO (mkfifo) and keep it open for writing for as long as the trace is to run";
   const fail = (message: string, why = hint) => new CaptraceError(message, why, ExitCode.USAGE);
   const info = await Deno.stat(path).catch((e) => {
-    throw fail(`Cannot use '${path}' for --control: ${(e as Error).message}`);
+    throw fail(`Cannot use '${path}' for --control: ${reason(e)}`);
   });
   if (!info.isFifo) throw fail(`'${path}' given to --control is not a FIFO`);
   const file = await Deno.open(path, { read: true }).catch((e) => {
-    throw fail(`Cannot read '${path}' given to --control: ${(e as Error).message}`);
+    throw fail(`Cannot read '${path}' given to --control: ${reason(e)}`);
   });
   try {
     // What was opened, which may not be what was looked at.
