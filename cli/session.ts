@@ -1362,8 +1362,13 @@ class _Session {
       );
       return;
     }
-    _kill(this.gate!.pid, sig); // captrace's own child: its pid is not reused before captrace reaps it
-    if (tree) void this.#stillStarted((pid) => _kill(pid, sig));
+    // A process stopped (SIGSTOP, Ctrl-Z) holds the signal pending until continued: continued, as timeout(1) does.
+    const send = (pid: number) => {
+      _kill(pid, sig);
+      if (processStopped(pid)) _kill(pid, "SIGCONT");
+    };
+    send(this.gate!.pid); // captrace's own child: its pid is not reused before captrace reaps it
+    if (tree) void this.#stillStarted(send);
   }
 
   /** The end is forced (the stop input closed, the trace's reader gone): signals go to the command's whole tree. */

@@ -129,6 +129,32 @@ Deno.test("a terminal hung up (EIO on stderr) drops the trace; a command that su
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("SIGTERM to captrace while the command is stopped ends it: the command is continued to take it", async () => {
+  await requireTracing();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [...CLI, "--json", "-o", out, "--", "/bin/sleep", "28.1828"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const ready = await waitForReady(out);
+  const sleep = ready.pid as number;
+  Deno.kill(sleep, "SIGSTOP");
+  await new Promise((r) => setTimeout(r, 200));
+  Deno.kill(p.pid, "SIGTERM");
+  // Not ended within 10 s: both killed (the stopped command holds the stderr pipe open), and the test fails.
+  const timer = setTimeout(() => {
+    p.kill("SIGKILL");
+    Deno.kill(sleep, "SIGKILL");
+  }, 10_000);
+  const status = await p.output();
+  clearTimeout(timer);
+  assert.equal(status.code, 128 + 15, "the command ended by the SIGTERM it was given, not left stopped");
+  assert.deepEqual(await processesMatching("28.1828"), []);
+  await Deno.remove(out);
+});
+
 Deno.test("each thread of a multi-threaded program shows its own tid", async () => {
   await requireTracing();
   const bin = await fixture("caps_threads");
