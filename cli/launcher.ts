@@ -67,6 +67,8 @@ export async function resolveCommand(
   user?: User,
   dropped: readonly string[] = [],
 ): Promise<string> {
+  // As the name is shown in messages: a newline in it would split them.
+  const shown = printable(name);
   const candidates = name.includes("/") ? [name] : path.split(":").map((d) => `${d || "."}/${name}`);
   let found: string | null = null;
   let loop: string | null = null;
@@ -79,7 +81,7 @@ export async function resolveCommand(
     });
     if (st?.isDirectory && name.includes("/")) {
       throw new CaptraceError(
-        `Command '${name}' is a directory`,
+        `Command '${shown}' is a directory`,
         "Give the path of a program",
         ExitCode.NOT_EXECUTABLE,
       );
@@ -96,14 +98,14 @@ export async function resolveCommand(
   }
   if (found && user !== undefined && user.uid !== 0) {
     throw new CaptraceError(
-      `Command '${name}' is not executable by ${user.name}`,
+      `Command '${shown}' is not executable by ${user.name}`,
       `Let ${user.name} run it (chmod o+x ${found}, and o+x on the directories above it), or leave out -u`,
       ExitCode.NOT_EXECUTABLE,
     );
   }
   if (found) {
     throw new CaptraceError(
-      `Command '${name}' is not executable`,
+      `Command '${shown}' is not executable`,
       `Make it executable with 'chmod +x ${found}'`,
       ExitCode.NOT_EXECUTABLE,
     );
@@ -112,7 +114,7 @@ export async function resolveCommand(
     for (const dir of dropped) {
       if (!(await Deno.stat(`${dir}/${name}`).catch(() => null))?.isFile) continue;
       throw new CaptraceError(
-        `Command '${name}' was not found on the PATH ${user.name} gets: it is in ${dir}, which ${user.name} cannot search`,
+        `Command '${shown}' was not found on the PATH ${user.name} gets: it is in ${dir}, which ${user.name} cannot search`,
         `Let ${user.name} search ${dir} (and the directories above it), or give the command's path, or leave out -u`,
         ExitCode.NOT_FOUND,
       );
@@ -122,7 +124,7 @@ export async function resolveCommand(
   // symbolic links", exit 126.
   if (loop !== null && name.includes("/")) {
     throw new CaptraceError(
-      `Command '${name}' is a loop of symbolic links`,
+      `Command '${shown}' is a loop of symbolic links`,
       `See where they point with 'namei ${printable(loop)}'`,
       ExitCode.NOT_EXECUTABLE,
     );
@@ -130,13 +132,13 @@ export async function resolveCommand(
   const link = name.includes("/") && missing ? await Deno.readLink(name).catch(() => null) : null;
   if (link !== null) {
     throw new CaptraceError(
-      `Command '${name}' is a symbolic link that leads to no file (to '${printable(link)}')`,
+      `Command '${shown}' is a symbolic link that leads to no file (to '${printable(link)}')`,
       "Check the link's target",
       ExitCode.NOT_FOUND,
     );
   }
   throw new CaptraceError(
-    `Command '${name}' was not found`,
+    `Command '${shown}' was not found`,
     name.includes("/") ? "Check the path" : "Check the name, or give its path",
     ExitCode.NOT_FOUND,
   );

@@ -1269,3 +1269,9 @@ Deno.test("an error after the version check started leaves no bpftrace --version
   assert.equal(r.code, 2, r.stderr);
   assert.deepEqual(await processesWithEnv(marker), [], "the version check was left running");
 });
+
+Deno.test("a command name with a newline or a control character is shown escaped in the error, on one line", async () => {
+  const r = await runCli(["--", "./no\nsuch\x1b[31m"]);
+  assert.equal(r.code, 127);
+  assert.equal(r.stderr, "captrace: Command './no\\nsuch\\x1b[31m' was not found\nCheck the path\n");
+});
