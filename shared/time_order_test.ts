@@ -58,3 +58,14 @@ Deno.test("TimeOrder widens its hold to twice how late an event came, up to its 
   o.push(0, "very late");
   assert.equal(o.holdNs, 100, "no more than its most");
 });
+
+Deno.test("TimeOrder learns nothing from what takeAll gives out unless settled: a busy stream's reads", () => {
+  const o = new TimeOrder<string>(10, 100);
+  o.push(100, "a");
+  o.takeAll([]);
+  o.push(60, "other CPU");
+  assert.equal(o.holdNs, 10, "a busy read's events from another CPU come later by design");
+  o.takeAll([], true);
+  o.push(40, "late after a quiet flush");
+  assert.equal(o.holdNs, 40);
+});
