@@ -156,12 +156,19 @@ export function terminalSignalsReach(pid: number): boolean {
  */
 export function handlesTyped(pids: Iterable<number>, sig: number): boolean {
   const self = terminalFields("self");
-  if (self === null || self.tty === 0) return false;
+  return self !== null && self.tty !== 0 && catchesInGroup(pids, sig, self.tpgid);
+}
+
+/**
+ * True when one of `pids` in process group `pgrp` catches signal `sig`, as handlesTyped tells it for the terminal's
+ * foreground group: one with a child among them does not count.
+ */
+export function catchesInGroup(pids: Iterable<number>, sig: number, pgrp: number): boolean {
   const fg: { pid: number; ppid: number | null }[] = [];
   for (const pid of new Set(pids)) {
     try {
       const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-      if (terminalFromStat(stat)?.pgrp === self.tpgid) fg.push({ pid, ppid: ppidFromStat(stat) });
+      if (terminalFromStat(stat)?.pgrp === pgrp) fg.push({ pid, ppid: ppidFromStat(stat) });
     } catch {
       // gone
     }

@@ -30,10 +30,11 @@ import { mountOf, mounts } from "./mountinfo.ts";
 import { fileCapsOf, hasFileCaps } from "./file_caps.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
-import { readerGone, Sink, stderrQueue } from "./sink.ts";
+import { Sink, stderrQueue } from "./sink.ts";
 import { WriteStalled } from "./write_queue.ts";
 import { eitherStop, fifoStop, type ProcessStop, processStop, stdinStop, type StopInput } from "./stop_input.ts";
 import {
+  catchesInGroup,
   cpuTicks,
   descendantsOf,
   descendantsOfAll,
@@ -660,7 +661,7 @@ async function _trace(
     // The summary and the completeness line are written (or that failed) before the outcome is told.
     await sink.relieve(0);
     if (sink.failure) {
-      const gone = readerGone(sink.failure);
+      const gone = sink.failure instanceof Deno.errors.BrokenPipe;
       const stalled = sink.failure instanceof WriteStalled;
       throw new CaptraceError(
         `Cannot write the trace${options.output ? ` to '${options.output}'` : ""}: ${
@@ -1689,15 +1690,35 @@ class _Session {
   #interrupt(from: string): void {
     if (this.tracerStatus !== null || (this.gate !== null && this.childStatus !== null)) return;
     if (this.gate === null || !this.ready || this.stopping > 0) return this.stop("SIGINT");
-    _notice(this.options, this.sink, `captrace: Ctrl-C (${from}): SIGINT to the command and what it started`);
-    // Each once (a second SIGINT is "force quit" to many programs): those running now, from /proc, which has a child
-    // whose fork record is not read yet, then those the trace saw started that have left the tree.
+    const group = terminalFields(this.gate.pid)?.pgrp ?? -1;
     const now = new Set(treeNow(this.gate.pid));
-    for (const pid of now) _kill(pid, "SIGINT");
+    // Again soon after, to a command that does not catch it: killed, as a second Ctrl-C at captrace's terminal kills
+    // it. One that catches it (a REPL) gets each one.
+    const again = performance.now() - this.#ctrlCAt <= TYPED_AGAIN_MS;
+    this.#ctrlCAt = performance.now();
+    if (again && !catchesInGroup([...now, ...this.#started.keys()], signalNumber("SIGINT")!, group)) {
+      _notice(this.options, this.sink, `captrace: Ctrl-C again (${from}): killing the command`);
+      this.#signalChild("SIGKILL", true);
+      return;
+    }
+    _notice(
+      this.options,
+      this.sink,
+      `captrace: Ctrl-C (${from}): SIGINT to the command and what it started (again within ${
+        TYPED_AGAIN_MS / 1000
+      } s to kill it, unless it catches SIGINT)`,
+    );
+    // Each once (a second SIGINT is "force quit" to many programs), and only those in the command's process group, as
+    // a terminal's: not a daemon that left it (setsid). Those running now, from /proc, which has a child whose fork
+    // record is not read yet, then those the trace saw started that have left the tree.
+    const inGroup = (pid: number) => pid === this.gate!.pid || terminalFields(pid)?.pgrp === group;
+    for (const pid of now) if (inGroup(pid)) _kill(pid, "SIGINT");
     void this.#stillStarted((pid) => {
-      if (!now.has(pid)) _kill(pid, "SIGINT");
+      if (!now.has(pid) && inGroup(pid)) _kill(pid, "SIGINT");
     });
   }
+
+  #ctrlCAt = -Infinity;
 
   async #watchChild(): Promise<void> {
     this.childStatus = await _exitStatus(this.gate!.child);
@@ -1796,7 +1817,7 @@ class _Session {
       this.#holdTimer = undefined;
       const quiet = performance.now() - this.#lastOutput;
       if (this.#order.size > 0 && !this.#annotating && quiet >= this.#order.holdNs / 1e6) {
-        void this.#show(this.#order.takeAll([]));
+        void this.#show(this.#order.takeAll([], true));
       }
       this.#armHold();
     }, HOLD_MS / 2);

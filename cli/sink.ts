@@ -61,6 +61,8 @@ export class Sink {
   readonly #sharedWithCommand: boolean;
   /** On captrace's stdout, or a path to its stdout or stderr: a file of another queue than stderr's notices. */
   readonly #onStdio: boolean;
+  /** On a terminal, whose hangup (EIO) is its reader gone. */
+  readonly #terminal: boolean;
 
   private constructor(
     to: "stderr" | "stdout" | Deno.FsFile,
@@ -70,6 +72,7 @@ export class Sink {
     onStdio = false,
   ) {
     this.#file = typeof to === "string" ? null : to;
+    this.#terminal = (to === "stderr" ? Deno.stderr : to === "stdout" ? Deno.stdout : to).isTerminal();
     this.isStderr = to === "stderr";
     this.isOwn = own;
     this.#onStdio = to === "stdout" || onStdio;
@@ -193,7 +196,7 @@ export class Sink {
    */
   get failure(): Error | null {
     const e = this.#queue.error;
-    return this.#sharedWithCommand && readerGone(e) ? null : e;
+    return this.#sharedWithCommand && readerGone(e, this.#terminal) ? null : e;
   }
 
   /** Flushes, waits for it all to be written (see ending), and closes (stdout and stderr stay open). */
@@ -207,19 +210,21 @@ export class Sink {
 }
 
 /**
- * True for a write error that says the stream's reader is gone: a pipe's (EPIPE) or a terminal's, hung up (EIO).
+ * True for a write error that says the stream's reader is gone: a pipe's (EPIPE), or when `terminal`, its hangup
+ * (EIO; on a disk, EIO is a failure).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { readerGone } from "./sink.ts";
- * assert.ok(readerGone(new Deno.errors.BrokenPipe()));
- * assert.ok(readerGone(Object.assign(new Error("Input/output error (os error 5)"), { code: "EIO" })));
- * assert.ok(!readerGone(Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" })));
+ * const eio = Object.assign(new Error("Input/output error (os error 5)"), { code: "EIO" });
+ * assert.ok(readerGone(new Deno.errors.BrokenPipe(), false));
+ * assert.ok(readerGone(eio, true) && !readerGone(eio, false));
+ * assert.ok(!readerGone(Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" }), true));
  * ```
  */
-export function readerGone(e: Error | null): boolean {
-  return e instanceof Deno.errors.BrokenPipe || (e as { code?: unknown } | null)?.code === "EIO";
+export function readerGone(e: Error | null, terminal: boolean): boolean {
+  return e instanceof Deno.errors.BrokenPipe || (terminal && (e as { code?: unknown } | null)?.code === "EIO");
 }
 
 /** True when the file at `path` starts as a program does: ELF's magic number, or `#!`. */

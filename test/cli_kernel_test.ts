@@ -1378,7 +1378,7 @@ Deno.test("--control: Ctrl-C's byte is SIGINT to the command and its children; t
   assert.equal(await Deno.readTextFile(got), "got INT\n");
   assert.match(
     new TextDecoder().decode(status.stderr),
-    /^captrace: Ctrl-C \(--control\): SIGINT to the command and what it started$/m,
+    /^captrace: Ctrl-C \(--control\): SIGINT to the command and what it started \(again within 3 s to kill it, unless it catches SIGINT\)$/m,
   );
   assert.deepEqual(await processesMatching(marker), []);
   const events = ndjson(await Deno.readTextFile(out));
@@ -1386,6 +1386,42 @@ Deno.test("--control: Ctrl-C's byte is SIGINT to the command and its children; t
   assert.ok(events.some((e) => e.type === "exit" && e.root === true && e.code === 7), "the command's exit is traced");
   control.writer.close();
   await Promise.all([control.remove(), Deno.remove(out), Deno.remove(got)]);
+});
+
+Deno.test("--control: a second Ctrl-C byte within 3 s kills a command that ignores SIGINT, as at a terminal", async () => {
+  await requireTracing();
+  const control = await controlFifo();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const marker = "23.0258";
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [
+      ...CLI,
+      "--control",
+      control.path,
+      "--json",
+      "-o",
+      out,
+      "--",
+      "/bin/sh",
+      "-c",
+      `trap '' INT; sleep ${marker}`,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await waitForReady(out);
+  await new Promise((r) => setTimeout(r, 200));
+  await control.writer.write(new Uint8Array([3]));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(await isRunning(p.pid), "one Ctrl-C, ignored, ends nothing");
+  await control.writer.write(new Uint8Array([3]));
+  const status = await p.output();
+  assert.equal(status.code, 128 + 9, new TextDecoder().decode(status.stderr));
+  assert.match(new TextDecoder().decode(status.stderr), /^captrace: Ctrl-C again \(--control\): killing the command$/m);
+  assert.deepEqual(await processesMatching(marker), []);
+  control.writer.close();
+  await Promise.all([control.remove(), Deno.remove(out)]);
 });
 
 Deno.test("--control with --pid: Ctrl-C's byte ends the trace with its summary, as Ctrl-C does; the process runs on", async () => {

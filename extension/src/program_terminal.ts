@@ -18,7 +18,7 @@ export interface ProgramTerminalInput {
 
 /**
  * A pseudoterminal that shows the program's output and takes lines for its stdin (a pipe, not a tty), echoing and
- * editing them as a terminal would; Ctrl-C in it is the program's (see CtrlC), and closing it stops the trace.
+ * editing them as a terminal would; Ctrl-C in it is the program's (captrace passes it on), and closing it stops the trace.
  */
 export class ProgramTerminal implements vscode.Disposable {
   readonly #write = new vscode.EventEmitter<string>();

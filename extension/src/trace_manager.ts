@@ -4,7 +4,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as vscode from "vscode";
 import { findBinary } from "./binary_lookup.ts";
-import { CtrlC } from "./ctrl_c.ts";
 import { endNotice, howEnded } from "./end_notice.ts";
 import { captraceArgv, type TraceTarget } from "./launch_argv.ts";
 import { formatEvent, tagged } from "./output_lines.ts";
@@ -153,13 +152,11 @@ export class TraceManager implements vscode.Disposable {
     });
     const fifo = (a: string) => a === TraceProcess.OUTPUT || a === TraceProcess.CONTROL;
     this.#log.info(`Session ${session.id}: ${argv.map((a) => fifo(a) ? "FIFO" : a).join(" ")}`);
-    const ctrlC = new CtrlC();
     const terminal = "command" in req.target
       ? new ProgramTerminal(`Captrace: ${req.label}`.slice(0, 60), {
-        interrupt: () => {
-          if (ctrlC.press(Date.now(), session.state === "running") === "interrupt") run.process.interrupt();
-          else this.stop(session.id);
-        },
+        // Each Ctrl-C is the program's (captrace kills one that does not catch it at the second within 3 s); before
+        // it runs, there is nothing to interrupt but the start.
+        interrupt: () => session.state === "running" ? run.process.interrupt() : this.stop(session.id),
         hangup: () => this.stop(session.id),
         input: (text) => run.process.input(text),
         endInput: () => run.process.endInput(),

@@ -238,18 +238,22 @@ suite("captrace extension", () => {
       program: "/bin/sh",
     });
     assert.ok(session);
-    await until("the command started", () => session.ready && fs.existsSync(got));
-    const terminal = await until("the program's terminal", () => {
-      return vscode.window.terminals.find((t) => t.name === `Captrace: ${label}`);
-    });
-    terminal.show(true);
-    terminal.sendText("\x03", false);
-    await manager.done(session.id);
-    assert.equal(session.state, "exited", JSON.stringify(session.errors));
-    assert.equal(session.exitCode, 7, "the program's trap ended it, and the trace followed it to its end");
-    assert.equal(session.stopped, false, "one Ctrl-C is not a stop");
-    assert.equal(fs.readFileSync(got, "utf8"), "got INT\n");
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      await until("the command started", () => session.ready && fs.existsSync(got));
+      const terminal = await until("the program's terminal", () => {
+        return vscode.window.terminals.find((t) => t.name === `Captrace: ${label}`);
+      });
+      terminal.show(true);
+      terminal.sendText("\x03", false);
+      await manager.done(session.id);
+      assert.equal(session.state, "exited", JSON.stringify(session.errors));
+      assert.equal(session.exitCode, 7, "the program's trap ended it, and the trace followed it to its end");
+      assert.equal(session.stopped, false, "one Ctrl-C is not a stop");
+      assert.equal(fs.readFileSync(got, "utf8"), "got INT\n");
+    } finally {
+      manager.stop(session.id);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("a program terminal the user closed (which stops its run) takes no place among the finished ones kept", async () => {
