@@ -1,7 +1,7 @@
 /** A file's file capabilities (its `security.capability` attribute), as getcap(8) reads them. */
 
 import { CAPABILITY_NAMES, capConstant } from "../shared/capabilities.ts";
-import { type CapClause, capSets, parseCapClause } from "../shared/cap_text.ts";
+import { type CapClause, capSets, hasClauseForm, parseCapClause } from "../shared/cap_text.ts";
 import { findTool } from "./system_tools.ts";
 
 /**
@@ -41,11 +41,11 @@ export function effectivePermitted(line: string): string[] | null {
   const words = line.trim().split(/\s+/);
   const clauses: CapClause[] = [];
   // The clauses end the line; older getcap writes `PATH = CLAUSES`.
-  while (words.length > 1) {
-    const clause = parseCapClause(words.at(-1)!);
-    if (clause === null) break;
+  while (words.length > 1 && hasClauseForm(words.at(-1)!)) {
+    const clause = parseCapClause(words.pop()!);
+    // A name this version does not know (a newer kernel's, by name): what the file holds cannot be told.
+    if (clause === null) return null;
     clauses.unshift(clause);
-    words.pop();
   }
   if (clauses.length === 0) return line.trim() === "" ? [] : null;
   const sets = capSets(clauses);

@@ -50,3 +50,7 @@ Deno.test("effectivePermitted reads getcap's clauses as cap_to_text writes them,
   assert.equal(effectivePermitted("/x cap_nonsense=ep"), null);
   assert.equal(effectivePermitted("/x"), null);
 });
+
+Deno.test("effectivePermitted cannot tell a file whose clauses name a capability it does not know", () => {
+  assert.equal(effectivePermitted("/x cap_new+e cap_chown+ep"), null);
+});

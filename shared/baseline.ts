@@ -52,23 +52,26 @@ export function parseBaseline(text: string): string[] {
     // The headings of captrace's setcap and systemd sections, pasted with them.
     if (/^(?:setcap|systemd unit \(\[Service\]\)):$/.test(raw.trim())) continue;
     for (const word of _words(raw.trim())) {
-      // `cap_net_raw+ep`, `cap_chown=eip`: the capabilities it puts in a set; `=ep` or `all=ep`: every one (setcap's
-      // and getcap's text for all of them); older getcap's lone `=` (`PATH = CAPS`) puts none.
-      const clause = parseCapClause(word);
-      if (clause !== null) {
-        if (clause.ops.some((o) => o.op === "-")) {
-          throw new SyntaxError(`'${word}' takes capabilities away: a baseline lists those given`);
+      // `cap_net_raw+ep`, `cap_chown,cap_kill=eip`: the capabilities it puts in a set; `=ep` or `all=ep`: every one
+      // (setcap's and getcap's text for all of them); older getcap's lone `=` (`PATH = CAPS`) puts none. Else a list,
+      // its names separated by commas (`cap_chown,`), or clauses so joined.
+      for (const part of parseCapClause(word) !== null ? [word] : word.split(",").filter(Boolean)) {
+        const clause = parseCapClause(part);
+        if (clause !== null) {
+          if (clause.ops.some((o) => o.op === "-")) {
+            throw new SyntaxError(`'${part}' takes capabilities away: a baseline lists those given`);
+          }
+          for (const [cap, sets] of capSets([clause])) if (sets.size > 0) out.push(capConstant(cap));
+          continue;
         }
-        for (const [cap, sets] of capSets([clause])) if (sets.size > 0) out.push(capConstant(cap));
-        continue;
+        if (/^all$/i.test(part)) {
+          out.push(...CAPABILITY_NAMES.map((_, cap) => capConstant(cap)));
+          continue;
+        }
+        const cap = parseCap(part);
+        if (cap === null) throw new SyntaxError(`'${part}' is not a capability name`);
+        out.push(capConstant(cap));
       }
-      if (/^all$/i.test(word)) {
-        out.push(...CAPABILITY_NAMES.map((_, cap) => capConstant(cap)));
-        continue;
-      }
-      const cap = parseCap(word);
-      if (cap === null) throw new SyntaxError(`'${word}' is not a capability name`);
-      out.push(capConstant(cap));
     }
   }
   return out;
@@ -89,7 +92,7 @@ function _capName(word: unknown): string {
  * or the line's own.
  */
 function _words(line: string): string[] {
-  const split = (text: string) => text.split(/[\s,]+/).map(_unquote).filter(Boolean);
+  const split = (text: string) => text.split(/\s+/).map(_unquote).filter(Boolean);
   // A unit's CapabilityBoundingSet= or AmbientCapabilities= line, as captrace prints them; `~` lists those taken away.
   const unit = /^(CapabilityBoundingSet|AmbientCapabilities)=(.*)$/.exec(line);
   if (unit) {

@@ -77,7 +77,7 @@ Deno.test("parseBaseline reads setcap and getcap lines as their capabilities", (
   assert.throws(() => parseBaseline("cap_sys_admin-ep"), /'cap_sys_admin-ep' takes capabilities away/);
   assert.throws(
     () => parseBaseline("/x cap_chown,cap_sys_nice-ep"),
-    /'cap_sys_nice-ep' takes capabilities away/,
+    /'cap_chown,cap_sys_nice-ep' takes capabilities away/,
   );
   // A setcap line's path, relative or not, is passed over; a list's word that is no capability is said.
   assert.deepEqual(parseBaseline("setcap cap_chown+ep ./tool"), ["CAP_CHOWN"]);
@@ -272,4 +272,10 @@ Deno.test("parseBaseline reads a text trace with its summary (-c) by its recomme
   assert.deepEqual(parseBaseline(logged), ["CAP_CHOWN"]);
   // A line of that shape in a list is not captrace's summary without its table.
   assert.throws(() => parseBaseline("Recommendation: CAP_CHOWN"), /'Recommendation:' is not a capability name/);
+});
+
+Deno.test("parseBaseline reads a clause whole: a list before '=' with no sets grants none, a nameless '+' is no clause", () => {
+  assert.deepEqual(parseBaseline("/x cap_chown,cap_kill= cap_net_raw+p"), ["CAP_NET_RAW"]);
+  assert.deepEqual(parseBaseline("cap_chown+e,cap_kill+p"), ["CAP_CHOWN", "CAP_KILL"]);
+  assert.throws(() => parseBaseline("+ep"), /'\+ep' is not a capability name/);
 });

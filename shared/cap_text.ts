@@ -7,7 +7,10 @@ import { CAPABILITY_NAMES, parseCap } from "./capabilities.ts";
 
 /** One clause: the capabilities it names and what it does to their sets, in order. */
 export interface CapClause {
-  /** The capabilities named (numbers, perhaps beyond the table); every known one for none named, or `all`. */
+  /**
+   * The capabilities named (numbers, perhaps beyond the table); every known one for `all`, or for none named before a
+   * leading `=` (cap_from_text(3)).
+   */
   caps: number[];
   /** Each operation (`=` sets exactly, `+` adds, `-` takes away) with the sets it applies to (`e`, `i`, `p`). */
   ops: { op: "=" | "+" | "-"; sets: string }[];
@@ -15,8 +18,14 @@ export interface CapClause {
 
 const _CLAUSE = /^([a-z0-9_,]*)((?:[=+-][eip]*)+)$/i;
 
+/** True when `word` has a clause's form (see parseCapClause), whatever names it holds. */
+export function hasClauseForm(word: string): boolean {
+  return _CLAUSE.test(word);
+}
+
 /**
- * The clause `word`, or null when it is not one: no operation, or a name no capability has.
+ * The clause `word`, or null when it is not one: no operation, a name no capability has, or no name before an
+ * operation other than `=`.
  *
  * @example
  * ```ts
@@ -26,12 +35,14 @@ const _CLAUSE = /^([a-z0-9_,]*)((?:[=+-][eip]*)+)$/i;
  * assert.equal(parseCapClause("=ep")?.caps.length, 41);
  * assert.equal(parseCapClause("cap_chown"), null);
  * assert.equal(parseCapClause("cap_nonsense=ep"), null);
+ * assert.equal(parseCapClause("+ep"), null);
  * ```
  */
 export function parseCapClause(word: string): CapClause | null {
   const m = _CLAUSE.exec(word);
   if (m === null) return null;
   const names = m[1]!.toLowerCase();
+  if (names === "" && !m[2]!.startsWith("=")) return null;
   const caps = names === "" || names === "all" ? CAPABILITY_NAMES.map((_, i) => i) : names.split(",").map(parseCap);
   if (caps.some((c) => c === null)) return null;
   const ops = [...m[2]!.matchAll(/([=+-])([eip]*)/gi)].map(([, op, sets]) => ({
