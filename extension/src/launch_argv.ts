@@ -507,7 +507,8 @@ export function splitCommandLine(line: string): string[] {
 export function commandLabel(argv: readonly string[]): string {
   const program = argv[0] ?? "";
   const words = [program.slice(program.lastIndexOf("/") + 1), ...argv.slice(1).map(_shortPath)];
-  return words.map(_shellWord).join(" ");
+  // A first word with `=` would be read as a variable's assignment.
+  return words.map((w, i) => i === 0 && w.includes("=") ? `'${w}'` : _shellWord(w)).join(" ");
 }
 
 function _shortPath(arg: string): string {

@@ -419,4 +419,5 @@ Deno.test("a command's label reads back as its words, the program's directory an
   assertEquals(splitCommandLine(label), ["a.out", ...argv.slice(1)]);
   assertEquals(commandLabel(["./a.out", "/home/user/projects/long/input.txt", "/tmp/x"]), "a.out input.txt /tmp/x");
   assertEquals(commandLabel(["./ünï", "ß"]), "ünï ß");
+  assertEquals(commandLabel(["/ws/build=debug/a=b", "x=1"]), "'a=b' x=1");
 });
