@@ -107,7 +107,9 @@ Tracing:
       --stdin-control   the command gets /dev/null as stdin; captrace stops the
                         trace when its own stdin closes (SIGTERM to the
                         command and its children, SIGKILL 3 s later; for IDEs);
-                        a byte 0x03 (Ctrl-C's) read there is SIGINT to them
+                        a byte 0x03 read there is a Ctrl-C: SIGINT to the
+                        command's process group, a second within 3 s kills it
+                        unless it catches SIGINT
       --control FIFO    as --stdin-control, with the FIFO's end (its last
                         writer closing it) in place of stdin's; the command
                         keeps captrace's stdin (captrace waits for a writer)

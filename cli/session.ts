@@ -30,7 +30,7 @@ import { mountOf, mounts } from "./mountinfo.ts";
 import { fileCapsOf, hasFileCaps } from "./file_caps.ts";
 import { type Cgroup, resolveCgroup } from "./cgroup.ts";
 import { SignalRelay } from "./signal_relay.ts";
-import { Sink, stderrQueue } from "./sink.ts";
+import { readerGone, Sink, stderrQueue } from "./sink.ts";
 import { WriteStalled } from "./write_queue.ts";
 import { eitherStop, fifoStop, type ProcessStop, processStop, stdinStop, type StopInput } from "./stop_input.ts";
 import {
@@ -661,7 +661,7 @@ async function _trace(
     // The summary and the completeness line are written (or that failed) before the outcome is told.
     await sink.relieve(0);
     if (sink.failure) {
-      const gone = sink.failure instanceof Deno.errors.BrokenPipe;
+      const gone = readerGone(sink.failure, sink.isTerminal);
       const stalled = sink.failure instanceof WriteStalled;
       throw new CaptraceError(
         `Cannot write the trace${options.output ? ` to '${options.output}'` : ""}: ${
@@ -1657,8 +1657,9 @@ class _Session {
     const buf = new Uint8Array(4096);
     try {
       for (let n = await input.read(buf); n !== null; n = await input.read(buf)) {
-        // Ctrl-C's byte, passed on by an editor's terminal, interrupts; anything else written is ignored.
-        if (buf.subarray(0, n).includes(ETX)) this.#interrupt(input.name);
+        // Ctrl-C's byte, passed on by an editor's terminal, interrupts, each one (two quick presses may come in one
+        // read); anything else written is ignored.
+        for (const b of buf.subarray(0, n)) if (b === ETX) this.#interrupt(input.name);
       }
     } catch {
       // closed
@@ -1683,22 +1684,23 @@ class _Session {
 
   /**
    * A Ctrl-C passed on by an editor (a byte 0x03 written to the stop input), which runs the command with no terminal:
-   * SIGINT to the command and the processes it started, as a terminal's Ctrl-C reaches its foreground programs; the
-   * trace follows the command to its end (the editor stops the trace for a second Ctrl-C). Before the command runs, or
-   * without one (--pid, system-wide), it stops the trace, as a Ctrl-C at captrace's terminal does.
+   * SIGINT to the processes of the command's process group, as a terminal's Ctrl-C reaches its foreground programs; the
+   * trace follows the command to its end. Another within TYPED_AGAIN_MS kills them (SIGKILL), unless one of them
+   * catches SIGINT (a REPL), which gets each one. Before the command runs, once it has ended, or without one (--pid,
+   * system-wide), it stops the trace, as a signal to captrace does.
    */
   #interrupt(from: string): void {
-    if (this.tracerStatus !== null || (this.gate !== null && this.childStatus !== null)) return;
-    if (this.gate === null || !this.ready || this.stopping > 0) return this.stop("SIGINT");
+    if (this.tracerStatus !== null) return;
+    if (this.gate === null || !this.ready || this.stopping > 0 || this.childStatus !== null) {
+      return this.stop("SIGINT");
+    }
     const group = terminalFields(this.gate.pid)?.pgrp ?? -1;
-    const now = new Set(treeNow(this.gate.pid));
-    // Again soon after, to a command that does not catch it: killed, as a second Ctrl-C at captrace's terminal kills
-    // it. One that catches it (a REPL) gets each one.
+    const now = treeNow(this.gate.pid);
     const again = performance.now() - this.#ctrlCAt <= TYPED_AGAIN_MS;
     this.#ctrlCAt = performance.now();
     if (again && !catchesInGroup([...now, ...this.#started.keys()], signalNumber("SIGINT")!, group)) {
       _notice(this.options, this.sink, `captrace: Ctrl-C again (${from}): killing the command`);
-      this.#signalChild("SIGKILL", true);
+      this.#signalGroup(group, now, "SIGKILL");
       return;
     }
     _notice(
@@ -1708,13 +1710,21 @@ class _Session {
         TYPED_AGAIN_MS / 1000
       } s to kill it, unless it catches SIGINT)`,
     );
-    // Each once (a second SIGINT is "force quit" to many programs), and only those in the command's process group, as
-    // a terminal's: not a daemon that left it (setsid). Those running now, from /proc, which has a child whose fork
-    // record is not read yet, then those the trace saw started that have left the tree.
-    const inGroup = (pid: number) => pid === this.gate!.pid || terminalFields(pid)?.pgrp === group;
-    for (const pid of now) if (inGroup(pid)) _kill(pid, "SIGINT");
+    this.#signalGroup(group, now, "SIGINT");
+  }
+
+  /**
+   * `sig` to the command and the processes it started in its process group `group`, each once (a second SIGINT is
+   * "force quit" to many programs), not to a daemon that left it (setsid): those running now (`now`, from /proc, which
+   * has a child whose fork record is not read yet), then those the trace saw started that have left the tree.
+   */
+  #signalGroup(group: number, now: readonly number[], sig: Deno.Signal): void {
+    const root = this.gate!.pid;
+    const inGroup = (pid: number) => pid === root || terminalFields(pid)?.pgrp === group;
+    const sent = new Set(now.filter(inGroup));
+    for (const pid of sent) _kill(pid, sig);
     void this.#stillStarted((pid) => {
-      if (!now.has(pid) && inGroup(pid)) _kill(pid, "SIGINT");
+      if (!sent.has(pid) && inGroup(pid)) _kill(pid, sig);
     });
   }
 

@@ -64,6 +64,11 @@ export class Sink {
   /** On a terminal, whose hangup (EIO) is its reader gone. */
   readonly #terminal: boolean;
 
+  /** True when the trace goes to a terminal. */
+  get isTerminal(): boolean {
+    return this.#terminal;
+  }
+
   private constructor(
     to: "stderr" | "stdout" | Deno.FsFile,
     sharedWithCommand = false,

@@ -55,7 +55,7 @@ export function parseBaseline(text: string): string[] {
       // `cap_net_raw+ep`, `cap_chown,cap_kill=eip`: the capabilities it puts in a set; `=ep` or `all=ep`: every one
       // (setcap's and getcap's text for all of them); older getcap's lone `=` (`PATH = CAPS`) puts none. Else a list,
       // its names separated by commas (`cap_chown,`), or clauses so joined.
-      for (const part of parseCapClause(word) !== null ? [word] : word.split(",").filter(Boolean)) {
+      for (const part of parseCapClause(word) !== null ? [word] : word.split(",").map(_unquoteLoose).filter(Boolean)) {
         const clause = parseCapClause(part);
         if (clause !== null) {
           if (clause.ops.some((o) => o.op === "-")) {
@@ -131,6 +131,11 @@ function _uncomment(line: string): string {
   return `${line.slice(0, hash)} ${there?.[1] ?? grant?.[1] ?? ""}`.trim();
 }
 
+/** A list's item without the quotes it may have, whole or in part (`"CAP_CHOWN","CAP_KILL"` unquoted as one word). */
+function _unquoteLoose(w: string): string {
+  return w.replace(/^['"]+|['"]+$/g, "");
+}
+
 /** `w` without the quotes a shell line may have around it: 'cap_chown+ep'. */
 function _unquote(w: string): string {
   return w.replace(/^(['"])(.*)\1$/, "$2");
@@ -145,9 +150,9 @@ function _capWord(word: string): boolean {
   const w = _unquote(word);
   if (parseCapClause(w) !== null) return true;
   const bare = !/[+=-]/.test(w);
-  return w.split(",").every((part) =>
-    parseCapClause(part) !== null || (bare && /^cap_/i.test(part) && parseCap(part) !== null)
-  );
+  const parts = w.split(",").filter(Boolean);
+  return parts.length > 0 &&
+    parts.every((part) => parseCapClause(part) !== null || (bare && /^cap_/i.test(part) && parseCap(part) !== null));
 }
 
 /** A JSON object, or null for anything else (other text mixed into a trace, a line cut short). */

@@ -279,3 +279,9 @@ Deno.test("parseBaseline reads a clause whole: a list before '=' with no sets gr
   assert.deepEqual(parseBaseline("cap_chown+e,cap_kill+p"), ["CAP_CHOWN", "CAP_KILL"]);
   assert.throws(() => parseBaseline("+ep"), /'\+ep' is not a capability name/);
 });
+
+Deno.test("parseBaseline reads a list of quoted names, and a getcap line whose list has a space after its comma", () => {
+  assert.deepEqual(parseBaseline(`'cap_chown', 'cap_kill'`), ["CAP_CHOWN", "CAP_KILL"]);
+  assert.deepEqual(parseBaseline(`"CAP_CHOWN","CAP_KILL"`), ["CAP_CHOWN", "CAP_KILL"]);
+  assert.deepEqual(parseBaseline("cap_chown, cap_kill+ep"), ["CAP_CHOWN", "CAP_KILL"]);
+});

@@ -1424,6 +1424,45 @@ Deno.test("--control: a second Ctrl-C byte within 3 s kills a command that ignor
   await Promise.all([control.remove(), Deno.remove(out)]);
 });
 
+Deno.test("--control: a command that catches SIGINT gets each Ctrl-C byte, two in one read too; none kills it", async () => {
+  await requireTracing();
+  const bin = await fixture("count_sigint");
+  const control = await controlFifo();
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const said = await Deno.makeTempFile();
+  const p = new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      'exec "$@" > "$0"',
+      said,
+      Deno.execPath(),
+      ...CLI,
+      "--control",
+      control.path,
+      "--json",
+      "-o",
+      out,
+      "--",
+      bin,
+      "1500",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await written(said, "the command did not start");
+  await control.writer.write(new Uint8Array([3, 3]));
+  const status = await p.output();
+  const stderr = new TextDecoder().decode(status.stderr);
+  assert.equal(status.code, 0, stderr);
+  // Each byte is a Ctrl-C of its own (two signals sent at once may reach the program as one: it counts 1 or 2).
+  assert.equal(stderr.match(/^captrace: Ctrl-C \(--control\): SIGINT to the command/gm)?.length, 2, stderr);
+  assert.doesNotMatch(stderr, /killing the command/);
+  assert.match(await Deno.readTextFile(said), /^ready\nsigints [12]\n$/);
+  control.writer.close();
+  await Promise.all([control.remove(), Deno.remove(out), Deno.remove(said)]);
+});
+
 Deno.test("--control with --pid: Ctrl-C's byte ends the trace with its summary, as Ctrl-C does; the process runs on", async () => {
   await requireTracing();
   const control = await controlFifo();

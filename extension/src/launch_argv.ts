@@ -508,7 +508,7 @@ export function commandLabel(argv: readonly string[]): string {
   const program = argv[0] ?? "";
   const words = [program.slice(program.lastIndexOf("/") + 1), ...argv.slice(1).map(_shortPath)];
   // A first word with `=` would be read as a variable's assignment.
-  return words.map((w, i) => i === 0 && w.includes("=") ? `'${w}'` : _shellWord(w)).join(" ");
+  return words.map((w, i) => i === 0 && w.includes("=") ? _quoted(w) : _shellWord(w)).join(" ");
 }
 
 function _shortPath(arg: string): string {
@@ -517,5 +517,10 @@ function _shortPath(arg: string): string {
 
 /** `word` as a shell reads it back: as it is when it holds nothing special, else single-quoted. */
 function _shellWord(word: string): string {
-  return /^[\p{L}\p{N}_@%+=:,./-]+$/u.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+  return /^[\p{L}\p{N}_@%+=:,./-]+$/u.test(word) ? word : _quoted(word);
+}
+
+/** `word` in single quotes, a quote in it closed, escaped and opened again. */
+function _quoted(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -420,4 +420,5 @@ Deno.test("a command's label reads back as its words, the program's directory an
   assertEquals(commandLabel(["./a.out", "/home/user/projects/long/input.txt", "/tmp/x"]), "a.out input.txt /tmp/x");
   assertEquals(commandLabel(["./ünï", "ß"]), "ünï ß");
   assertEquals(commandLabel(["/ws/build=debug/a=b", "x=1"]), "'a=b' x=1");
+  assertEquals(splitCommandLine(commandLabel(["/x/it's=1", "a"])), ["it's=1", "a"]);
 });
