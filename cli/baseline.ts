@@ -42,8 +42,9 @@ async function _readEnd(path: string, max: number): Promise<string> {
   try {
     const info = await file.stat();
     if (info.isFile && info.size > max) await file.seek(info.size - max, Deno.SeekMode.Start);
-    const chunks: Uint8Array[] = [];
+    const decoder = new TextDecoder();
     const buf = new Uint8Array(1 << 16);
+    let text = "";
     let n = 0;
     for (let got = await file.read(buf); got !== null; got = await file.read(buf)) {
       n += got;
@@ -54,11 +55,9 @@ async function _readEnd(path: string, max: number): Promise<string> {
           ExitCode.USAGE,
         );
       }
-      chunks.push(buf.slice(0, got));
+      text += decoder.decode(buf.subarray(0, got), { stream: true });
     }
-    const all = new Uint8Array(n);
-    for (let at = 0, i = 0; i < chunks.length; at += chunks[i]!.length, i++) all.set(chunks[i]!, at);
-    return new TextDecoder().decode(all);
+    return text + decoder.decode();
   } finally {
     file.close();
   }

@@ -1696,8 +1696,9 @@ class _Session {
     }
     const group = terminalFields(this.gate.pid)?.pgrp ?? -1;
     const now = treeNow(this.gate.pid);
-    const again = performance.now() - this.#ctrlCAt <= TYPED_AGAIN_MS;
-    this.#ctrlCAt = performance.now();
+    const at = performance.now();
+    const again = at - this.#ctrlCAt <= TYPED_AGAIN_MS;
+    this.#ctrlCAt = at;
     if (again && !catchesInGroup([...now, ...this.#started.keys()], signalNumber("SIGINT")!, group)) {
       _notice(this.options, this.sink, `captrace: Ctrl-C again (${from}): killing the command`);
       this.#signalGroup(group, now, "SIGKILL");

@@ -62,12 +62,7 @@ export class Sink {
   /** On captrace's stdout, or a path to its stdout or stderr: a file of another queue than stderr's notices. */
   readonly #onStdio: boolean;
   /** On a terminal, whose hangup (EIO) is its reader gone. */
-  readonly #terminal: boolean;
-
-  /** True when the trace goes to a terminal. */
-  get isTerminal(): boolean {
-    return this.#terminal;
-  }
+  readonly isTerminal: boolean;
 
   private constructor(
     to: "stderr" | "stdout" | Deno.FsFile,
@@ -77,7 +72,7 @@ export class Sink {
     onStdio = false,
   ) {
     this.#file = typeof to === "string" ? null : to;
-    this.#terminal = (to === "stderr" ? Deno.stderr : to === "stdout" ? Deno.stdout : to).isTerminal();
+    this.isTerminal = (to === "stderr" ? Deno.stderr : to === "stdout" ? Deno.stdout : to).isTerminal();
     this.isStderr = to === "stderr";
     this.isOwn = own;
     this.#onStdio = to === "stdout" || onStdio;
@@ -201,7 +196,7 @@ export class Sink {
    */
   get failure(): Error | null {
     const e = this.#queue.error;
-    return this.#sharedWithCommand && readerGone(e, this.#terminal) ? null : e;
+    return this.#sharedWithCommand && readerGone(e, this.isTerminal) ? null : e;
   }
 
   /** Flushes, waits for it all to be written (see ending), and closes (stdout and stderr stay open). */

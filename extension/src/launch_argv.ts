@@ -1,5 +1,7 @@
 /** Turns a launch configuration into the argv of a traced command, and that into captrace's argv (never a shell string). */
 
+import { basename } from "node:path";
+
 /** The subset of a launch.json configuration that matters here. */
 export interface LaunchConfig {
   type?: string;
@@ -505,14 +507,13 @@ export function splitCommandLine(line: string): string[] {
  * ```
  */
 export function commandLabel(argv: readonly string[]): string {
-  const program = argv[0] ?? "";
-  const words = [program.slice(program.lastIndexOf("/") + 1), ...argv.slice(1).map(_shortPath)];
+  const words = [basename(argv[0] ?? ""), ...argv.slice(1).map(_shortPath)];
   // A first word with `=` would be read as a variable's assignment.
   return words.map((w, i) => i === 0 && w.includes("=") ? _quoted(w) : _shellWord(w)).join(" ");
 }
 
 function _shortPath(arg: string): string {
-  return arg.startsWith("/") && arg.length > 24 ? arg.slice(arg.lastIndexOf("/") + 1) : arg;
+  return arg.startsWith("/") && arg.length > 24 ? basename(arg) : arg;
 }
 
 /** `word` as a shell reads it back: as it is when it holds nothing special, else single-quoted. */
