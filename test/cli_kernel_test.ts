@@ -1322,19 +1322,31 @@ async function controlFifo(): Promise<{ path: string; writer: Deno.FsFile; remov
   return { path, writer, remove: () => Deno.remove(dir, { recursive: true }) };
 }
 
-Deno.test("--control: the command reads captrace's stdin; closing the FIFO stops the command and the trace", async () => {
-  await requireTracing();
+/**
+ * captrace started with `--control` on a FIFO of controlFifo's and `--json -o` a file of its own, then `args`; stdin
+ * as asked, stdout dropped, stderr piped.
+ */
+async function startControlled(
+  args: string[],
+  stdin: "null" | "piped" = "null",
+): Promise<{ p: Deno.ChildProcess; control: Awaited<ReturnType<typeof controlFifo>>; out: string }> {
   const control = await controlFifo();
   const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-  const got = await Deno.makeTempFile();
-  const marker = "29.9795";
-  const script = `read line; echo "got $line" > ${got}; exec /bin/sleep ${marker}`;
   const p = new Deno.Command(Deno.execPath(), {
-    args: [...CLI, "--control", control.path, "--json", "-o", out, "--", "/bin/sh", "-c", script],
-    stdin: "piped",
+    args: [...CLI, "--control", control.path, "--json", "-o", out, ...args],
+    stdin,
     stdout: "null",
     stderr: "piped",
   }).spawn();
+  return { p, control, out };
+}
+
+Deno.test("--control: the command reads captrace's stdin; closing the FIFO stops the command and the trace", async () => {
+  await requireTracing();
+  const got = await Deno.makeTempFile();
+  const marker = "29.9795";
+  const script = `read line; echo "got $line" > ${got}; exec /bin/sleep ${marker}`;
+  const { p, control, out } = await startControlled(["--", "/bin/sh", "-c", script], "piped");
   await waitForReady(out);
   const w = p.stdin.getWriter();
   await w.write(new TextEncoder().encode("hello there\n"));
@@ -1358,18 +1370,11 @@ Deno.test("--control: the command reads captrace's stdin; closing the FIFO stops
 
 Deno.test("--control: Ctrl-C's byte is SIGINT to the command and its children; the trace follows it to its end", async () => {
   await requireTracing();
-  const control = await controlFifo();
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const got = await Deno.makeTempFile();
   const marker = "27.1828";
   // The shell waits for its child, as a foreground program in a terminal: both get the SIGINT, as Ctrl-C gives it.
   const script = `trap 'echo "got INT" > ${got}; exit 7' INT; echo started > ${got}; /bin/sleep ${marker}; exit 3`;
-  const p = new Deno.Command(Deno.execPath(), {
-    args: [...CLI, "--control", control.path, "--json", "-o", out, "--", "/bin/sh", "-c", script],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  const { p, control, out } = await startControlled(["--", "/bin/sh", "-c", script]);
   await waitForReady(out);
   await written(got, "the command did not start");
   await control.writer.write(new Uint8Array([3]));
@@ -1390,26 +1395,8 @@ Deno.test("--control: Ctrl-C's byte is SIGINT to the command and its children; t
 
 Deno.test("--control: a second Ctrl-C byte within 3 s kills a command that ignores SIGINT, as at a terminal", async () => {
   await requireTracing();
-  const control = await controlFifo();
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const marker = "23.0258";
-  const p = new Deno.Command(Deno.execPath(), {
-    args: [
-      ...CLI,
-      "--control",
-      control.path,
-      "--json",
-      "-o",
-      out,
-      "--",
-      "/bin/sh",
-      "-c",
-      `trap '' INT; sleep ${marker}`,
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  const { p, control, out } = await startControlled(["--", "/bin/sh", "-c", `trap '' INT; sleep ${marker}`]);
   await waitForReady(out);
   await new Promise((r) => setTimeout(r, 200));
   await control.writer.write(new Uint8Array([3]));
@@ -1465,15 +1452,8 @@ Deno.test("--control: a command that catches SIGINT gets each Ctrl-C byte, two i
 
 Deno.test("--control with --pid: Ctrl-C's byte ends the trace with its summary, as Ctrl-C does; the process runs on", async () => {
   await requireTracing();
-  const control = await controlFifo();
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const target = new Deno.Command("/bin/sleep", { args: ["26.5358"], stdin: "null" }).spawn();
-  const p = new Deno.Command(Deno.execPath(), {
-    args: [...CLI, "--control", control.path, "--json", "-o", out, "-p", String(target.pid)],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  const { p, control, out } = await startControlled(["-p", String(target.pid)]);
   await waitForReady(out);
   await control.writer.write(new Uint8Array([3]));
   const status = await p.output();
@@ -1488,15 +1468,8 @@ Deno.test("--control with --pid: Ctrl-C's byte ends the trace with its summary, 
 
 Deno.test("--control closed before the trace started: exit 1, said in the trace, nothing run", async () => {
   await requireTracing();
-  const control = await controlFifo();
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
   const marker = "31.4162";
-  const p = new Deno.Command(Deno.execPath(), {
-    args: [...CLI, "--control", control.path, "--json", "-o", out, "--", "/bin/sleep", marker],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  const { p, control, out } = await startControlled(["--", "/bin/sleep", marker]);
   // Closed once captrace holds the FIFO open (else it would wait for a writer), before bpftrace could attach.
   const holds = async () => {
     for await (const fd of Deno.readDir(`/proc/${p.pid}/fd`)) {
