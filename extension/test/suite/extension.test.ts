@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { CaptraceApi } from "../../src/extension.ts";
+import type { TraceManager } from "../../src/trace_manager.ts";
 import type { SessionNode } from "../../src/trace_model.ts";
 import { TraceProcess } from "../../src/trace_process.ts";
 
@@ -33,6 +34,17 @@ async function until<T>(
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Starts a trace of `argv` (its program argv[0]) in the workspace, labelled `label`. */
+function startCommand(manager: TraceManager, label: string, argv: string[]): SessionNode | undefined {
+  const program = argv[0]!;
+  return manager.start({ label, target: { command: { argv, cwd: ws, env: {}, program } }, cwd: ws, program });
+}
+
+/** The program terminal of the run labelled `label`, once it is open. */
+function programTerminal(label: string): Promise<vscode.Terminal> {
+  return until(`${label}'s terminal`, () => vscode.window.terminals.find((t) => t.name === `Captrace: ${label}`));
 }
 
 function alive(pid: number): boolean {
@@ -162,19 +174,7 @@ suite("captrace extension", () => {
     const { manager } = await api();
     const before = manager.runningCount;
     await vscode.commands.executeCommand("captrace.clear");
-    const session = await manager.start({
-      label: "sleep 60",
-      target: {
-        command: {
-          argv: ["/usr/bin/sleep", "60"],
-          cwd: ws,
-          env: {},
-          program: "/usr/bin/sleep",
-        },
-      },
-      cwd: ws,
-      program: "/usr/bin/sleep",
-    });
+    const session = startCommand(manager, "sleep 60", ["/usr/bin/sleep", "60"]);
     assert.ok(session);
     await until("ready", () => session.ready);
     const pid = session.ready!.pid!;
@@ -202,17 +202,10 @@ suite("captrace extension", () => {
     const label = "read stdin";
     // Exit 0 only for the line as edited, then the end of input; /dev/null as stdin would give 3, no end a hang.
     const script = 'read a; [ "$a" = "hello there" ] || exit 3; if read b; then exit 4; fi; echo "read: $a"';
-    const session = manager.start({
-      label,
-      target: { command: { argv: ["/bin/sh", "-c", script], cwd: ws, env: {}, program: "/bin/sh" } },
-      cwd: ws,
-      program: "/bin/sh",
-    });
+    const session = startCommand(manager, label, ["/bin/sh", "-c", script]);
     assert.ok(session);
     await until("ready", () => session.ready);
-    const terminal = await until("the program's terminal", () => {
-      return vscode.window.terminals.find((t) => t.name === `Captrace: ${label}`);
-    });
+    const terminal = await programTerminal(label);
     terminal.show(true);
     // Keys as typed: a slip erased with Backspace; sendText ends the line with Enter.
     terminal.sendText("hello therx\x7fe");
@@ -231,18 +224,11 @@ suite("captrace extension", () => {
     const got = path.join(dir, "got");
     // The shell and its child both get the SIGINT, as Ctrl-C gives it; its trap's status is the run's.
     const script = `trap 'echo "got INT" > ${got}; exit 7' INT; echo started > ${got}; /usr/bin/sleep 60; exit 3`;
-    const session = manager.start({
-      label,
-      target: { command: { argv: ["/bin/sh", "-c", script], cwd: ws, env: {}, program: "/bin/sh" } },
-      cwd: ws,
-      program: "/bin/sh",
-    });
+    const session = startCommand(manager, label, ["/bin/sh", "-c", script]);
     assert.ok(session);
     try {
       await until("the command started", () => session.ready && fs.existsSync(got));
-      const terminal = await until("the program's terminal", () => {
-        return vscode.window.terminals.find((t) => t.name === `Captrace: ${label}`);
-      });
+      const terminal = await programTerminal(label);
       terminal.show(true);
       terminal.sendText("\x03", false);
       await manager.done(session.id);
@@ -260,17 +246,10 @@ suite("captrace extension", () => {
     const { manager } = await api();
     await vscode.commands.executeCommand("captrace.clear");
     const run = async (label: string, argv: string[], close = false) => {
-      const program = argv[0]!;
-      const s = manager.start({ label, target: { command: { argv, cwd: ws, env: {}, program } }, cwd: ws, program });
+      const s = startCommand(manager, label, argv);
       assert.ok(s);
       await until(`${label} ready`, () => s.ready);
-      if (close) {
-        const t = await until(
-          `${label}'s terminal`,
-          () => vscode.window.terminals.find((t) => t.name === `Captrace: ${label}`),
-        );
-        t.dispose();
-      }
+      if (close) (await programTerminal(label)).dispose();
       await manager.done(s.id);
       return s;
     };
@@ -302,13 +281,7 @@ suite("captrace extension", () => {
 
   test("stop given a trace ends that one only", async () => {
     const { manager } = await api();
-    const sleep = (label: string) =>
-      manager.start({
-        label,
-        target: { command: { argv: ["/usr/bin/sleep", "60"], cwd: ws, env: {}, program: "/usr/bin/sleep" } },
-        cwd: ws,
-        program: "/usr/bin/sleep",
-      })!;
+    const sleep = (label: string) => startCommand(manager, label, ["/usr/bin/sleep", "60"])!;
     const [a, b] = [sleep("sleep a"), sleep("sleep b")];
     await until("both ready", () => a.ready && b.ready);
     await vscode.commands.executeCommand("captrace.stop", a);
@@ -330,12 +303,7 @@ suite("captrace extension", () => {
       await manager.done(run.id);
       assert.equal(run.state, "exited", JSON.stringify(run.errors));
       assert.ok([...run.processes.values()].some((p) => (p.capabilities.get(0)?.denied ?? 0) > 0), "cap_chown denied");
-      const sleep = manager.start({
-        label: "sleep 60",
-        target: { command: { argv: ["/usr/bin/sleep", "60"], cwd: ws, env: {}, program: "/usr/bin/sleep" } },
-        cwd: ws,
-        program: "/usr/bin/sleep",
-      });
+      const sleep = startCommand(manager, "sleep 60", ["/usr/bin/sleep", "60"]);
       assert.ok(sleep);
       await until("ready", () => sleep.ready);
       const pid = sleep.ready!.pid!;
