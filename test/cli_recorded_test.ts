@@ -75,11 +75,19 @@ async function goneBeforeReady<T>(
  * asked for its version, `program.bt` once it traces. Not only whether processes with its settings run: the
  * command's launcher has them too, and so does the stand-in asked for its version, before the tracer starts.
  */
-async function standInRuns(marker: string, arg: string): Promise<boolean> {
+async function standInRuns(marker: string, arg: string, ignoringTerm = false): Promise<boolean> {
   for (const pid of await processesWithEnv(marker)) {
-    if ((await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).includes(arg)) return true;
+    if (!(await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).includes(arg)) continue;
+    if (!ignoringTerm || await ignoresTerm(pid)) return true;
   }
   return false;
+}
+
+/** Whether process `pid` ignores SIGTERM: its status's SigIgn mask has bit 15 - 1. */
+async function ignoresTerm(pid: string): Promise<boolean> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");
+  const mask = status.match(/^SigIgn:\s*([0-9a-f]+)$/m)?.[1];
+  return mask !== undefined && (BigInt(`0x${mask}`) & (1n << 14n)) !== 0n;
 }
 
 Deno.test("--pid of a process that ends before the probes are attached: exit 4 and no summary, --baseline too", async () => {
@@ -926,7 +934,9 @@ async function signalled(
           err += r.value;
         }
       } else {
-        for (let i = 0; !(await standInRuns("FAKE_TEST=signalled", "program.bt")); i++) {
+        // A stuck one is waited for until it ignores signals: signalled as it starts, it would end at once.
+        const stuck = env.FAKE_STUCK !== undefined;
+        for (let i = 0; !(await standInRuns("FAKE_TEST=signalled", "program.bt", stuck)); i++) {
           assert.ok(i < 200, "the stand-in tracer started within 10 s");
           await _sleep(50);
         }
