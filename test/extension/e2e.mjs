@@ -46,8 +46,10 @@ async function check(name, page, fn) {
   } catch (e) {
     results.push({ name, ok: false });
     console.log(`FAIL ${name}: ${e?.stack ?? e}`);
-    if (page) {
-      await page.screenshot({
+    // A check that opens its own page (null here) is shown by the newest page open.
+    const shown = page ?? context?.pages().at(-1);
+    if (shown) {
+      await shown.screenshot({
         path: path.join(ARTIFACTS, `fail-${name.replace(/\W+/g, "_")}.png`),
       }).catch(() => {});
     }
@@ -94,6 +96,7 @@ function prepare() {
       "exts",
       "bin",
       "chromium",
+      "chromium-restricted",
     ]
   ) {
     dirs[d] = path.join(work, d);
@@ -277,6 +280,24 @@ async function thrice(page, act, tidy = async () => {}) {
   }
 }
 
+/** Headless Chromium with its profile in `dir`. */
+async function launchBrowser(dir) {
+  return await chromium.launchPersistentContext(dir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1600, height: 1000 },
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
 async function palette(page, command) {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget .quick-input-box input");
@@ -419,20 +440,7 @@ async function main() {
   const t0 = Date.now();
   server = await startServer(p, port);
   log(`code-server healthy on ${port} after ${Date.now() - t0} ms`);
-  context = await chromium.launchPersistentContext(p.dirs.chromium, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1600, height: 1000 },
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  context = await launchBrowser(p.dirs.chromium);
   const page = context.pages()[0] ?? await context.newPage();
   const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(p.ws)}`;
 
@@ -668,7 +676,11 @@ async function main() {
   await check("in Restricted Mode, Run offers only a typed command, and runs it", null, async () => {
     await stopServer();
     server = await startServer(p, port, { restricted: true });
-    const page = await context.newPage();
+    // A browser of its own: the first one's storage holds the same folder's workbench state (its open editors and
+    // terminals), whose restored terminal VS Code asks about in Restricted Mode, in a dialog that closes any pick.
+    await context.close();
+    context = await launchBrowser(p.dirs["chromium-restricted"]);
+    const page = context.pages()[0] ?? await context.newPage();
     await page.goto(url);
     await page.locator(".activitybar [aria-label^='Captrace']").first().waitFor({ timeout: 60_000 });
     // A window still starting may not list the command yet: asked again.
