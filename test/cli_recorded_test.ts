@@ -1,7 +1,7 @@
 /** The CLI against a stand-in tracer replaying recorded output: both probe paths, tracer failures, bad input. */
 
 import assert from "node:assert/strict";
-import { CLI, ndjson, onKernel, processesMatching, processesWithEnv, runCli } from "./helpers.ts";
+import { CLI, ndjson, onKernel, processesMatching, processesWithEnv, readWatching, runCli } from "./helpers.ts";
 import { typelessBtf } from "../shared/btf.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -11,7 +11,7 @@ const KPROBE = `${ROOT}shared/testdata/kprobe_pid.txt`;
 const STAMP = String.raw`\d{4}/\d\d/\d\d \d\d:\d\d:\d\d`;
 
 /** The CLI on the stand-in tracer, on a kernel with the capability:cap_capable tracepoint (and kprobes). */
-function fake(env: Record<string, string>, args: string[], killAfterMs?: number) {
+function fake(env: Record<string, string>, args: string[], killAfterMs?: number, onTracing?: () => void) {
   return onKernel(
     true,
     (wrapper) =>
@@ -19,6 +19,7 @@ function fake(env: Record<string, string>, args: string[], killAfterMs?: number)
         env: { FAKE_PROBES: "kprobe", ...env },
         wrapper,
         ...(killAfterMs ? { killAfterMs } : {}),
+        ...(onTracing ? { onTracing } : {}),
       }),
   );
 }
@@ -792,10 +793,16 @@ Deno.test("END's summary unasked is a trace another process ended, unless the --
   // READY, then, a second later, END's summary, which captrace never asked for.
   const replay = await temp("READY 1000\n");
   const slow = await temp("\n".repeat(4) + "S begin 5000 END\n@n: 0\n@p: 1\nS end 6000\n");
-  for (const [argv, ends] of [[["sleep", "30"], false], [["sleep", "0.2"], true]] as const) {
-    const target = new Deno.Command(argv[0], { args: [argv[1]], stdin: "null" }).spawn();
+  for (const ends of [false, true]) {
+    const target = new Deno.Command("sleep", { args: ["30"], stdin: "null" }).spawn();
     try {
-      const r = await fake({ FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow }, ["-p", String(target.pid)]);
+      // The one that ends does so once the trace runs (captrace's banner), before END's summary comes.
+      const r = await fake(
+        { FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow },
+        ["-p", String(target.pid)],
+        undefined,
+        ends ? () => target.kill("SIGKILL") : undefined,
+      );
       if (ends) {
         // Its exit record lost (here, never made): bpftrace ends on its own after the root's end, not told by another.
         assert.equal(r.code, 0, r.stderr);
@@ -817,9 +824,9 @@ Deno.test("END's summary unasked is a trace another process ended, unless the --
 });
 
 Deno.test("END's summary unasked while the command runs fails the trace, unless captrace was sent a stop with it", async () => {
-  // READY, then, a second later, END's summary, unasked: another process ended bpftrace. The command ignores SIGTERM.
+  // READY, then, 0.4 s later, END's summary, unasked: another process ended bpftrace. The command ignores SIGTERM.
   const replay = await temp("READY 1000\n");
-  const slow = await temp("\n".repeat(4) + "S begin 5000 END\n@n: 0\n@p: 0\nS end 6000\n");
+  const slow = await temp("\n".repeat(2) + "S begin 5000 END\n@n: 0\n@p: 0\nS end 6000\n");
   const command = ["--", "/bin/sh", "-c", "trap '' TERM; sleep 6; echo command-done"];
   const start = (env: Record<string, string>) =>
     new Deno.Command(Deno.execPath(), {
@@ -837,12 +844,14 @@ Deno.test("END's summary unasked while the command runs fails the trace, unless 
     assert.equal(alone.code, 1, err);
     assert.match(err, /^captrace: bpftrace ended before captrace stopped it: another process ended it/m);
     assert.doesNotMatch(out + err, /command-done/, "the command was stopped");
-    // With captrace's own SIGTERM at about that time (systemctl stop signals the whole unit): a stop, as asked.
+    // With captrace's own SIGTERM at about that time (systemctl stop signals the whole unit): a stop, as asked. Sent
+    // once the trace runs (its banner), 0.4 s before END's summary comes, within the second a stop is near it.
     const p = start({});
-    await new Promise((r) => setTimeout(r, 900));
-    p.kill("SIGTERM");
-    const stopped = await p.output();
-    const said = new TextDecoder().decode(stopped.stderr);
+    const [said, stopped] = await Promise.all([
+      readWatching(p.stderr, "Hit Ctrl-C", () => p.kill("SIGTERM")),
+      p.status,
+      new Response(p.stdout).text(),
+    ]);
     assert.equal(stopped.code, 0, said);
     assert.doesNotMatch(said, /ended before captrace stopped it/);
   } finally {

@@ -18,7 +18,14 @@ export interface Run {
 /** Run the CLI with explicit arguments (no shell), as the compiled binary would be run. */
 export async function runCli(
   args: string[],
-  options: { stdin?: "null" | "piped"; env?: Record<string, string>; wrapper?: string[]; killAfterMs?: number } = {},
+  options: {
+    stdin?: "null" | "piped";
+    env?: Record<string, string>;
+    wrapper?: string[];
+    killAfterMs?: number;
+    /** Called once captrace's banner says the trace runs ("Hit Ctrl-C"). */
+    onTracing?: () => void;
+  } = {},
 ): Promise<Run> {
   const argv = [...(options.wrapper ?? []), Deno.execPath(), ...CLI, ...args];
   const child = new Deno.Command(argv[0]!, {
@@ -36,10 +43,37 @@ export async function runCli(
       // ended meanwhile
     }
   }, options.killAfterMs);
+  const dec = new TextDecoder();
+  if (options.onTracing !== undefined) {
+    const [stdout, stderr, status] = await Promise.all([
+      new Response(child.stdout).text(),
+      readWatching(child.stderr, "Hit Ctrl-C", options.onTracing),
+      child.status,
+    ]);
+    clearTimeout(deadline);
+    return { code: status.code, stdout, stderr };
+  }
   const out = await child.output();
   clearTimeout(deadline);
-  const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** All of `stream`'s text; `then` is called once `needle` has come. */
+export async function readWatching(
+  stream: ReadableStream<Uint8Array>,
+  needle: string,
+  then: () => void,
+): Promise<string> {
+  let text = "";
+  let seen = false;
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    if (!seen && text.includes(needle)) {
+      seen = true;
+      then();
+    }
+  }
+  return text;
 }
 
 /**
