@@ -454,17 +454,20 @@ Deno.test("a chroot in another mount namespace is named by its path in that name
 Deno.test("a program of this system run in another mount namespace, gone before captrace looked, is this system's", async () => {
   await requireTracing();
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-root-" });
+  const go = await Deno.makeTempFile();
+  await Deno.remove(go);
   // A shell in a namespace of its own, attached to: again and again, setpriv (the host's file, seen there too)
   // changes ids and execs a file only the namespace has, which ends at once. setpriv's file is looked up after it
-  // is gone: through the shell, still there.
-  const script = `mount -t tmpfs x ${dir} && cp /usr/bin/true ${dir}/t && for i in $(seq 10); do ` +
+  // is gone: through the shell, still there. It begins once the trace runs (the file `go` made).
+  const script = `mount -t tmpfs x ${dir} && cp /usr/bin/true ${dir}/t && ` +
+    `while [ ! -e ${go} ]; do sleep 0.05; done && for i in $(seq 10); do ` +
     `setpriv --reuid=65534 --regid=65534 --clear-groups ${dir}/t; sleep 0.3; done`;
   const loop = new Deno.Command("unshare", { args: ["-m", "sh", "-c", script], stdout: "null", stderr: "null" })
     .spawn();
   try {
-    await new Promise((r) => setTimeout(r, 300));
-    const { events, code } = await runJson(["-c", "-p", String(loop.pid)]);
-    assert.equal(code, 0);
+    const trace = await traceInBackground(["-c", "-p", String(loop.pid)]);
+    await Deno.writeTextFile(go, "");
+    const events = await trace.end();
     const programs = summaryOf(events).rec.programs as { path: string; mount_ns: number | null }[];
     const setprivs = programs.filter((p) => p.path.endsWith("/setpriv"));
     assert.deepEqual(setprivs.map((p) => p.mount_ns), [null], JSON.stringify(programs));
@@ -476,6 +479,7 @@ Deno.test("a program of this system run in another mount namespace, gone before 
     }
     await loop.status;
     await Deno.remove(dir, { recursive: true });
+    await Deno.remove(go).catch(() => {});
   }
 });
 

@@ -8,6 +8,7 @@ import {
   isRunning,
   ndjson,
   processesMatching,
+  readWatching,
   requireTracing,
   rootOwnedFile,
   runCli,
@@ -1547,19 +1548,18 @@ Deno.test("--stop-with: its process's end ends a wait for -o's reader or --contr
         stdout: "null",
         stderr: "piped",
       }).spawn();
-      // Nobody opens the FIFO: captrace waits until the process ends.
-      await new Promise((r) => setTimeout(r, 500));
-      assert.ok(await isRunning(p.pid), `${flag}: captrace waits for the FIFO`);
-      editor.kill("SIGKILL");
-      await editor.status;
-      const status = await p.output();
-      const stderr = new TextDecoder().decode(status.stderr);
+      // Nobody opens the FIFO: captrace waits, says so after a second, and waits on until the process ends.
+      const [stderr, status] = await Promise.all([
+        readWatching(p.stderr, `waiting for ${what}`, () => editor.kill("SIGKILL")),
+        p.status,
+        editor.status,
+      ]);
       assert.equal(status.code, 1, stderr);
-      assert.equal(
-        stderr.split("\n")[0],
+      assert.deepEqual(stderr.split("\n").slice(0, 2), [
+        `captrace: waiting for ${what} '${fifo}'…`,
         `captrace: Process ${editor.pid} ended while captrace waited for ${what} '${fifo}' (--stop-with): nothing ` +
-          "was traced",
-      );
+        "was traced",
+      ]);
       assert.deepEqual(await processesMatching(marker), [], "the command never ran");
     }
     // One not running at all (ended and reaped): said as such, whatever captrace would have opened.
