@@ -316,7 +316,11 @@ async function pickItem(page, label, fillTimeout = 30_000) {
   }).first();
   await row.waitFor({ state: "visible", timeout: 15_000 });
   await page.locator(".quick-input-widget .quick-input-box input").fill(label, { timeout: fillTimeout });
-  await page.waitForTimeout(200);
+  // Enter takes the focused row: once the list, filtered, has put the label's row there.
+  await page.locator(".quick-input-widget .monaco-list-row.focused", { hasText: label }).waitFor({
+    state: "visible",
+    timeout: 15_000,
+  });
   await page.keyboard.press("Enter");
 }
 
