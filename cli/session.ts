@@ -1941,6 +1941,10 @@ class _Session {
             return;
           }
           this.ready = true;
+          // A process that ended after captrace first looked and before the probes were attached leaves no exit
+          // record to end the trace on: looked at again, before the banner (what ends after it, the probes see).
+          const endedBeforeAttach = o.mode === "pid" && this.rootPid !== null &&
+            hasEnded(await processState(this.rootPid));
           if (!o.json) {
             const where = this.cgroup === null ? "" : ` in cgroup ${printable(this.cgroup)}`;
             // SIGINT ignored when captrace started (a script's background job): Ctrl-C, or kill -INT, ends nothing.
@@ -1957,13 +1961,9 @@ class _Session {
           this.sink.flush();
           // Only now may the command run: every probe is attached.
           if (this.gate) await this.gate.release();
-          // A process that ended after captrace first looked and before the probes were attached leaves no exit
-          // record to end the trace on: look again now.
-          if (o.mode === "pid" && this.rootPid !== null) {
-            if (hasEnded(await processState(this.rootPid))) {
-              this.#endedBeforeAttach = true;
-              this.#stopWhenQuiet();
-            }
+          if (endedBeforeAttach) {
+            this.#endedBeforeAttach = true;
+            this.#stopWhenQuiet();
           }
           continue;
         }

@@ -807,37 +807,55 @@ Deno.test("a tracer that ignores the summary request is stopped with SIGINT and 
 });
 
 Deno.test("END's summary unasked is a trace another process ended, unless the --pid process had ended (bpftrace's own end)", async () => {
-  // READY, then, a second later, END's summary, which captrace never asked for.
+  // READY, then END's summary, which captrace never asked for. It comes through a FIFO the test writes once the
+  // trace runs (captrace's banner), and for the process that ends, once it has ended and been reaped.
   const replay = await temp("READY 1000\n");
-  const slow = await temp("\n".repeat(4) + "S begin 5000 END\n@n: 0\n@p: 1\nS end 6000\n");
-  for (const ends of [false, true]) {
-    const target = new Deno.Command("sleep", { args: ["30"], stdin: "null" }).spawn();
-    try {
-      // The one that ends does so once the trace runs (captrace's banner), before END's summary comes.
-      const r = await fake(
-        { FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow },
-        ["-p", String(target.pid)],
-        undefined,
-        ends ? () => target.kill("SIGKILL") : undefined,
-      );
-      if (ends) {
-        // Its exit record lost (here, never made): bpftrace ends on its own after the root's end, not told by another.
-        assert.equal(r.code, 0, r.stderr);
-      } else {
-        assert.equal(r.code, 1, r.stderr);
-        assert.match(r.stderr, /^captrace: bpftrace ended before captrace stopped it: another process ended it/m);
-      }
-    } finally {
+  const dir = await Deno.makeTempDir();
+  const slow = `${dir}/slow`;
+  try {
+    for (const ends of [false, true]) {
+      assert.equal((await new Deno.Command("mkfifo", { args: [slow] }).output()).code, 0, "mkfifo");
+      const target = new Deno.Command("sleep", { args: ["30"], stdin: "null" }).spawn();
+      let sent: Promise<void> | undefined;
       try {
-        target.kill("SIGKILL");
-      } catch {
-        // ended
+        const r = await fake(
+          { FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow },
+          ["-p", String(target.pid)],
+          20_000,
+          () =>
+            sent = (async () => {
+              if (ends) {
+                target.kill("SIGKILL");
+                await target.status;
+              }
+              await Deno.writeTextFile(slow, "S begin 5000 END\n@n: 0\n@p: 1\nS end 6000\n");
+            })(),
+        );
+        await sent;
+        if (ends) {
+          // Its exit record lost (here, never made): bpftrace ends on its own after the root's end, not told by
+          // another.
+          assert.equal(r.code, 0, r.stderr);
+        } else {
+          assert.equal(r.code, 1, r.stderr);
+          assert.match(r.stderr, /^captrace: bpftrace ended before captrace stopped it: another process ended it/m);
+        }
+      } finally {
+        try {
+          target.kill("SIGKILL");
+        } catch {
+          // ended
+        }
+        await target.status;
+        // Never written (no banner came): a stand-in waiting to read it gets its end, and ends.
+        if (sent === undefined) (await Deno.open(slow, { read: true, write: true })).close();
+        await Deno.remove(slow);
       }
-      await target.status;
     }
+  } finally {
+    await Deno.remove(replay);
+    await Deno.remove(dir, { recursive: true });
   }
-  await Deno.remove(replay);
-  await Deno.remove(slow);
 });
 
 Deno.test("END's summary unasked while the command runs fails the trace, unless captrace was sent a stop with it", async () => {
