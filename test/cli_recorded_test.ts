@@ -859,39 +859,52 @@ Deno.test("END's summary unasked is a trace another process ended, unless the --
 });
 
 Deno.test("END's summary unasked while the command runs fails the trace, unless captrace was sent a stop with it", async () => {
-  // READY, then, 0.4 s later, END's summary, unasked: another process ended bpftrace. The command ignores SIGTERM.
+  // READY, then END's summary, unasked: another process ended bpftrace. The command ignores SIGTERM.
   const replay = await temp("READY 1000\n");
-  const slow = await temp("\n".repeat(2) + "S begin 5000 END\n@n: 0\n@p: 0\nS end 6000\n");
+  const end = "S begin 5000 END\n@n: 0\n@p: 0\nS end 6000\n";
+  const slow = await temp("\n".repeat(2) + end);
+  const dir = await Deno.makeTempDir();
+  const fifo = `${dir}/slow`;
   const command = ["--", "/bin/sh", "-c", "trap '' TERM; sleep 6; echo command-done"];
-  const start = (env: Record<string, string>) =>
+  const start = (slow: string) =>
     new Deno.Command(Deno.execPath(), {
       args: [...CLI, "--bpftrace", FAKE, ...command],
-      env: { FAKE_PROBES: "tracepoint kprobe", FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow, TZ: "UTC", ...env },
+      env: { FAKE_PROBES: "tracepoint kprobe", FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow, TZ: "UTC" },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
   try {
     // Alone: the command is stopped, the trace failed.
-    const alone = await start({}).output();
+    const alone = await start(slow).output();
     const dec = new TextDecoder();
     const [out, err] = [dec.decode(alone.stdout), dec.decode(alone.stderr)];
     assert.equal(alone.code, 1, err);
     assert.match(err, /^captrace: bpftrace ended before captrace stopped it: another process ended it/m);
     assert.doesNotMatch(out + err, /command-done/, "the command was stopped");
     // With captrace's own SIGTERM at about that time (systemctl stop signals the whole unit): a stop, as asked. Sent
-    // once the trace runs (its banner), 0.4 s before END's summary comes, within the second a stop is near it.
-    const p = start({});
+    // once the trace runs (its banner); END's summary follows through a FIFO, written once the signal is sent.
+    assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0, "mkfifo");
+    const p = start(fifo);
+    let sent: Promise<void> | undefined;
+    const deadline = setTimeout(() => p.kill("SIGKILL"), 20_000);
     const [said, stopped] = await Promise.all([
-      readWatching(p.stderr, "Hit Ctrl-C", () => p.kill("SIGTERM")),
+      readWatching(p.stderr, "Hit Ctrl-C", () => {
+        p.kill("SIGTERM");
+        sent = Deno.writeTextFile(fifo, end);
+      }),
       p.status,
       new Response(p.stdout).text(),
     ]);
+    clearTimeout(deadline);
+    assert.ok(sent !== undefined, `no banner: ${said}`);
+    await sent;
     assert.equal(stopped.code, 0, said);
     assert.doesNotMatch(said, /ended before captrace stopped it/);
   } finally {
     await Deno.remove(replay);
     await Deno.remove(slow);
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
