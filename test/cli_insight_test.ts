@@ -343,11 +343,11 @@ Deno.test("a short-lived program run by a relative path is found by its parent's
     };
     // tool is gone before captrace looks; the shell that ran it is still in its directory.
     assert.equal(
-      await setcapOf(`cd ${top}/run && ./tool nobody ${file}; sleep 0.3`),
+      await setcapOf(`cd ${top}/run && ./tool nobody ${file}; sleep 1`),
       `setcap cap_chown+ep ${top}/run/tool`,
     );
     // The shell has moved to the decoy's directory since: that tool is not the file run, and is never named.
-    const moved = await setcapOf(`cd ${top}/run && { ./tool nobody ${file} & } ; cd ${top}/decoy; sleep 0.3`);
+    const moved = await setcapOf(`cd ${top}/run && { ./tool nobody ${file} & } ; cd ${top}/decoy; sleep 1`);
     assert.ok(!moved.includes(`${top}/decoy/tool`), moved);
     assert.ok(
       [
@@ -415,7 +415,7 @@ Deno.test("a chroot inside another mount namespace is not that namespace's root:
   await requireTracing();
   await withRoot(async (dir) => {
     // The namespace's root is this system's; its shell stays there while the chroot's program exits at once.
-    const script = `chroot ${dir} /usr/bin/true 0 /missing; sleep 0.5`;
+    const script = `chroot ${dir} /usr/bin/true 0 /missing; sleep 1.5`;
     const { events } = await runJson(["--", "unshare", "-m", "sh", "-c", script]);
     const rec = summaryOf(events).rec;
     const programs = rec.programs as {

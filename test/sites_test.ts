@@ -265,7 +265,7 @@ Deno.test("sites: a shell script's own checks carry the script; its child progra
   assertSite(child!, `${dir}/site_setuid_O0`, "site_setuid.c", "setuid", "main");
   // Given to the shell by a relative path: the script's path as an editor names it, without `./`. (Read from the
   // shell's command line, while it runs: this one waits a little.)
-  await Deno.writeTextFile(`${dir}/slow.sh`, "echo x > /root/captrace-sites-denied 2>/dev/null\nsleep 0.5\n");
+  await Deno.writeTextFile(`${dir}/slow.sh`, "echo x > /root/captrace-sites-denied 2>/dev/null\nsleep 1.5\n");
   const relative = await captrace(["/bin/sh", "-c", `cd ${dir} && exec /bin/sh ./slow.sh`]);
   const own = denied(relative, "cap_dac_override").filter((c) => c.comm === "sh");
   assert.ok(own.length > 0, relative.stderr);
