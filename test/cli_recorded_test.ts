@@ -771,12 +771,12 @@ Deno.test("a kprobe entry read last, after the summary, is counted as read, not 
 });
 
 Deno.test("the tracer's losses are shown where they happen, at most a line a second, and totalled at the end", async () => {
-  // Three losses at once, then one every 0.2 s for 1.4 s, then the root's exit: a line at once, the next one a second
-  // later with all that was lost since, and the rest only in the end's total.
+  // Three losses at once, then one every 0.2 s for 2.4 s, then the root's exit: a line at once, the next ones a second
+  // apart with all that was lost since, and the rest only in the end's total.
   const lost = "Lost 1 events\n";
   const [exit] = PING_THEN_EXIT.match(/^X .*\n/m)!;
   const replay = await temp(PING_THEN_EXIT.replace(exit, lost.repeat(3)));
-  const slow = await temp(lost.repeat(7) + exit);
+  const slow = await temp(lost.repeat(12) + exit);
   const end = await temp(endSummary(1));
   try {
     const r = await fake({ FAKE_REPLAY: replay, FAKE_REPLAY_SLOW: slow, FAKE_ON_SIGINT: end }, [
@@ -785,8 +785,9 @@ Deno.test("the tracer's losses are shown where they happen, at most a line a sec
     ]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stderr.split("\n").filter((l) => /tracer lost/.test(l));
-    // Two lines, or a third if the stand-in's 1.4 s of losses took over 2 s on a loaded machine.
-    assert.ok(lines.length === 2 || lines.length === 3, r.stderr);
+    // Three lines; two if captrace read the first ones late, four if the stand-in's 2.4 s took over 3 s (a loaded
+    // machine). A line for each read would be thirteen.
+    assert.ok(lines.length >= 2 && lines.length <= 4, r.stderr);
     assert.equal(lines[0], "captrace: tracer lost 1 events");
     let shown = 1;
     for (const line of lines.slice(1)) {
@@ -794,8 +795,8 @@ Deno.test("the tracer's losses are shown where they happen, at most a line a sec
       assert.equal(Number(total), shown + Number(since), line);
       shown = Number(total);
     }
-    assert.ok(shown >= 6 && shown <= 10, lines.at(-1));
-    assert.match(r.stderr, /^captrace: 10 events lost by the tracer; summary counts are still exact$/m);
+    assert.ok(shown >= 6 && shown <= 15, lines.at(-1));
+    assert.match(r.stderr, /^captrace: 15 events lost by the tracer; summary counts are still exact$/m);
   } finally {
     for (const f of [replay, slow, end]) await Deno.remove(f);
   }
