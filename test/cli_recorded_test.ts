@@ -866,7 +866,7 @@ Deno.test("END's summary unasked while the command runs fails the trace, unless 
   const slow = await temp("\n".repeat(2) + end);
   const dir = await Deno.makeTempDir();
   const fifo = `${dir}/slow`;
-  const command = ["--", "/bin/sh", "-c", "trap '' TERM; sleep 6; echo command-done"];
+  const command = ["--", "/bin/sh", "-c", "trap '' TERM; sleep 6.0125; echo command-done"];
   const start = (slow: string) =>
     new Deno.Command(Deno.execPath(), {
       args: [...CLI, "--bpftrace", FAKE, ...command],
@@ -884,16 +884,22 @@ Deno.test("END's summary unasked while the command runs fails the trace, unless 
     assert.match(err, /^captrace: bpftrace ended before captrace stopped it: another process ended it/m);
     assert.doesNotMatch(out + err, /command-done/, "the command was stopped");
     // With captrace's own SIGTERM at about that time (systemctl stop signals the whole unit): a stop, as asked. Sent
-    // once the trace runs (its banner); END's summary follows through a FIFO, written once the signal is sent.
+    // once the trace runs (its banner) and the command's sleep does (its trap has run: SIGTERM would end it before);
+    // END's summary follows through a FIFO, written once the signal is sent.
     assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0, "mkfifo");
     const p = start(fifo);
     let sent: Promise<void> | undefined;
     const deadline = setTimeout(() => p.kill("SIGKILL"), 20_000);
     const [said, stopped] = await Promise.all([
-      readWatching(p.stderr, "Hit Ctrl-C", () => {
-        p.kill("SIGTERM");
-        sent = Deno.writeTextFile(fifo, end);
-      }),
+      readWatching(p.stderr, "Hit Ctrl-C", () =>
+        sent = (async () => {
+          for (let i = 0; (await processesMatching("sleep\x006.0125")).length === 0; i++) {
+            assert.ok(i < 200, "the command's sleep did not start within 10 s");
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          p.kill("SIGTERM");
+          await Deno.writeTextFile(fifo, end);
+        })()),
       p.status,
       new Response(p.stdout).text(),
     ]);
