@@ -31,7 +31,7 @@ export class CaptraceError extends Error {
 
 /**
  * The system's words for why an operation failed, as strerror(3) gives them: without Deno's ` (os error N)` and the
- * operation and path it adds (`: open '/x'`), which the sentence around it says already.
+ * operation and path it adds (`: open '/x'`, or `: tmpdir` alone), which the sentence around it says already.
  *
  * @example
  * ```ts
@@ -39,10 +39,11 @@ export class CaptraceError extends Error {
  * import { reason } from "./exit_codes.ts";
  * assert.equal(reason(new Error("Is a directory (os error 21): open '/tmp/x'")), "Is a directory");
  * assert.equal(reason(new Error("No space left on device (os error 28)")), "No space left on device");
+ * assert.equal(reason(new Error("No such file or directory (os error 2): tmpdir")), "No such file or directory");
  * assert.equal(reason(new Error("no such user")), "no such user");
  * ```
  */
 export function reason(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
-  return message.replace(/ \(os error \d+\)(?:: \w+ '.*')?$/s, "");
+  return message.replace(/ \(os error \d+\)(?:: \w+(?: '.*')?)?$/s, "");
 }

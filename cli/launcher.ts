@@ -227,9 +227,8 @@ export async function privateTempDir(prefix: string): Promise<string> {
     return await Deno.makeTempDir({ prefix: `${prefix}${Deno.pid}-` });
   } catch (e) {
     // Deno's "No such file or directory (os error 2): tmpdir": the reason, and the directory it was to go in.
-    const why = (e as Error).message.replace(/ \(os error \d+\).*$/s, "");
     throw new CaptraceError(
-      `Cannot make a temporary directory in '${Deno.env.get("TMPDIR") || "/tmp"}': ${why}`,
+      `Cannot make a temporary directory in '${Deno.env.get("TMPDIR") || "/tmp"}': ${reason(e)}`,
       "Check that TMPDIR names a writable directory, or unset it",
       ExitCode.CANNOT_TRACE,
     );
