@@ -15,6 +15,7 @@ import {
   runJson,
   traceInBackground,
   tracerOf,
+  waitForProcess,
   waitForReady,
 } from "./helpers.ts";
 import { relative } from "node:path";
@@ -731,25 +732,25 @@ Deno.test("a stopped bpftrace is killed at the first signal, in every mode, and 
           }
         }
         assert.ok(tracer !== undefined, `${what}: no bpftrace`);
+        const stopped = tracer;
         // Stopped once the trace runs: its probes attached, as captrace's banner says (not a guess at how long that
         // takes, which a loaded machine can outrun).
-        const reader = p.stderr.pipeThrough(new TextDecoderStream()).getReader();
-        let err = "";
-        while (!err.includes("Hit Ctrl-C")) {
-          const r = await reader.read();
-          assert.ok(!r.done, `${what}: captrace ended before its trace began:\n${err}`);
-          err += r.value;
-        }
-        Deno.kill(tracer, "SIGSTOP");
-        const started = performance.now();
-        // One signal: where it asks for the summary first (system-wide), the SIGINT that follows finds bpftrace
-        // stopped; with a command, the command's end does.
-        p.kill(signal);
-        // Not ended by then (a second signal waited for), it is killed: the exit status says so.
-        const deadline = setTimeout(() => p.kill("SIGKILL"), 10_000);
-        for (let r = await reader.read(); !r.done; r = await reader.read()) err += r.value;
-        const out = await p.status;
+        let started: number | undefined;
+        let deadline: ReturnType<typeof setTimeout> | undefined;
+        const [err, out] = await Promise.all([
+          readWatching(p.stderr, "Hit Ctrl-C", () => {
+            Deno.kill(stopped, "SIGSTOP");
+            started = performance.now();
+            // One signal: where it asks for the summary first (system-wide), the SIGINT that follows finds bpftrace
+            // stopped; with a command, the command's end does.
+            p.kill(signal);
+            // Not ended by then (a second signal waited for), it is killed: the exit status says so.
+            deadline = setTimeout(() => p.kill("SIGKILL"), 10_000);
+          }),
+          p.status,
+        ]);
         clearTimeout(deadline);
+        assert.ok(started !== undefined, `${what}: captrace ended before its trace began:\n${err}`);
         assert.equal(out.code, 1, `${what}: ${err}`);
         assert.match(err, /^captrace: bpftrace was killed when the trace was stopped: it was stopped$/m, what);
         assert.ok(performance.now() - started < 10_000, `${what}: ended by the first signal`);
@@ -1408,10 +1409,7 @@ Deno.test("--control: a second Ctrl-C byte within 3 s kills a command that ignor
   const { p, control, out } = await startControlled(["--", "/bin/sh", "-c", `trap '' INT; sleep ${marker}`]);
   await waitForReady(out);
   // Its sleep runs, so the shell's trap has run: a Ctrl-C before it would end the shell.
-  for (let i = 0; (await processesMatching(`sleep\0${marker}`)).length === 0; i++) {
-    assert.ok(i < 200, "the command's sleep did not start within 10 s");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForProcess(`sleep\0${marker}`, "the command's sleep did not start");
   await control.writer.write(new Uint8Array([3]));
   await new Promise((r) => setTimeout(r, 300));
   assert.ok(await isRunning(p.pid), "one Ctrl-C, ignored, ends nothing");

@@ -1,7 +1,16 @@
 /** The CLI against a stand-in tracer replaying recorded output: both probe paths, tracer failures, bad input. */
 
 import assert from "node:assert/strict";
-import { CLI, ndjson, onKernel, processesMatching, processesWithEnv, readWatching, runCli } from "./helpers.ts";
+import {
+  CLI,
+  ndjson,
+  onKernel,
+  processesMatching,
+  processesWithEnv,
+  readWatching,
+  runCli,
+  waitForProcess,
+} from "./helpers.ts";
 import { typelessBtf } from "../shared/btf.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -893,10 +902,7 @@ Deno.test("END's summary unasked while the command runs fails the trace, unless 
     const [said, stopped] = await Promise.all([
       readWatching(p.stderr, "Hit Ctrl-C", () =>
         sent = (async () => {
-          for (let i = 0; (await processesMatching("sleep\x006.0125")).length === 0; i++) {
-            assert.ok(i < 200, "the command's sleep did not start within 10 s");
-            await new Promise((r) => setTimeout(r, 50));
-          }
+          await waitForProcess("sleep\x006.0125", "the command's sleep did not start");
           p.kill("SIGTERM");
           await Deno.writeTextFile(fifo, end);
         })()),

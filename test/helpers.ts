@@ -184,6 +184,14 @@ export async function processesMatching(needle: string): Promise<string[]> {
   return out;
 }
 
+/** Waits until a process other than this one has `needle` in its command line; fails after 10 s, saying `what`. */
+export async function waitForProcess(needle: string, what: string): Promise<void> {
+  for (let i = 0; (await processesMatching(needle)).length === 0; i++) {
+    if (i === 200) throw new Error(`${what} within 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** The ready event of a --json trace being written to `file`, once it is there. */
 export async function waitForReady(file: string): Promise<Record<string, unknown>> {
   for (let i = 0; i < 300; i++) {
