@@ -43,19 +43,13 @@ export async function runCli(
       // ended meanwhile
     }
   }, options.killAfterMs);
-  const dec = new TextDecoder();
-  if (options.onTracing !== undefined) {
-    const [stdout, stderr, status] = await Promise.all([
-      new Response(child.stdout).text(),
-      readWatching(child.stderr, "Hit Ctrl-C", options.onTracing),
-      child.status,
-    ]);
-    clearTimeout(deadline);
-    return { code: status.code, stdout, stderr };
-  }
-  const out = await child.output();
+  const [stdout, stderr, status] = await Promise.all([
+    new Response(child.stdout).text(),
+    options.onTracing ? readWatching(child.stderr, "Hit Ctrl-C", options.onTracing) : new Response(child.stderr).text(),
+    child.status,
+  ]);
   clearTimeout(deadline);
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return { code: status.code, stdout, stderr };
 }
 
 /** All of `stream`'s text; `then` is called once `needle` has come. */
