@@ -94,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
     ),
     vscode.commands.registerCommand(
       "captrace.openSite",
-      (file: string, line: number) => openSite(file, line),
+      (file: string, line: number, session?: number) => openSite(file, problems.lineNow(file, line, session)),
     ),
   );
   context.subscriptions.push({ dispose: () => clearTimeout(viewTimer) });

@@ -1,26 +1,60 @@
-/** Problems-panel entries for denied capabilities, one `set(uri, all)` per file: each command's latest trace's. */
+/**
+ * Problems-panel entries for denied capabilities, one `set(uri, all)` per file: each command's latest trace's, moved
+ * with the edits made to their files since the trace began.
+ */
 
 import * as vscode from "vscode";
 import { diagnosticEntries, groupByFile, problemSessions } from "./diagnostic_entries.ts";
+import { type LineChange, LineShifts } from "./line_shifts.ts";
 import type { TraceModel } from "./trace_model.ts";
 
 const UPDATE_MS = 500;
 
-/** Owns the "captrace" diagnostic collection. */
+/** Owns the "captrace" diagnostic collection, and follows the edits of source files to keep its lines. */
 export class Problems implements vscode.Disposable {
   readonly #collection = vscode.languages.createDiagnosticCollection(
     "captrace",
   );
   readonly #model: TraceModel;
+  readonly #shifts = new LineShifts();
+  /** The clock reading (see LineShifts) at which each session of the model was first seen: its trace's start. */
+  readonly #since = new Map<number, number>();
+  /** The files problems are shown on. */
+  #files = new Set<string>();
+  readonly #watches: vscode.Disposable[];
   #timer: ReturnType<typeof setTimeout> | null = null;
 
   /** Shows the problems of `model`'s sessions (see problemSessions): cleared sessions' go with them. */
   constructor(model: TraceModel) {
     this.#model = model;
+    const touched = (file: string) => {
+      if (this.#files.has(file)) this.scheduleUpdate();
+    };
+    this.#watches = [
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        // No trace, nothing to move: edits are not kept.
+        if (
+          e.document.uri.scheme !== "file" || e.contentChanges.length === 0 ||
+          this.#since.size === 0
+        ) return;
+        this.#shifts.change(
+          e.document.uri.fsPath,
+          e.contentChanges.map(_lineChange),
+          e.document.lineCount,
+        );
+        touched(e.document.uri.fsPath);
+      }),
+      vscode.workspace.onDidSaveTextDocument((d) => this.#shifts.saved(d.uri.fsPath)),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.#shifts.closed(d.uri.fsPath);
+        touched(d.uri.fsPath);
+      }),
+    ];
   }
 
   /** Recomputes soon; many calls become one. */
   scheduleUpdate(): void {
+    this.#stamp();
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
@@ -30,9 +64,17 @@ export class Problems implements vscode.Disposable {
 
   /** Recomputes now. */
   update(): void {
+    this.#stamp();
+    const sessions = problemSessions(this.#model.sessions);
     const grouped = groupByFile(
-      problemSessions(this.#model.sessions).flatMap(diagnosticEntries),
+      sessions.flatMap((s) =>
+        diagnosticEntries(s).map((e) => ({
+          ...e,
+          line: this.#shifts.line(e.file, e.line, this.#since.get(s.id)!),
+        }))
+      ),
     );
+    this.#files = new Set(grouped.keys());
     this.#collection.clear();
     for (const [file, entries] of grouped) {
       this.#collection.set(
@@ -52,8 +94,44 @@ export class Problems implements vscode.Disposable {
     }
   }
 
+  /** Where 1-based `line` of `file`, as the trace of session `id` saw it, is in the text now. */
+  lineNow(file: string, line: number, id: number | undefined): number {
+    const since = id === undefined ? undefined : this.#since.get(id);
+    return since === undefined ? line : this.#shifts.line(file, line, since);
+  }
+
+  /** Notes when each new session began, and forgets the sessions cleared and the edits no session needs. */
+  #stamp(): void {
+    const live = new Set<number>();
+    for (const s of this.#model.sessions) {
+      live.add(s.id);
+      if (!this.#since.has(s.id)) this.#since.set(s.id, this.#shifts.now);
+    }
+    for (const id of [...this.#since.keys()]) {
+      if (!live.has(id)) this.#since.delete(id);
+    }
+    this.#shifts.forgetBefore(
+      Math.min(this.#shifts.now, ...this.#since.values()),
+    );
+  }
+
   dispose(): void {
     if (this.#timer) clearTimeout(this.#timer);
+    for (const w of this.#watches) w.dispose();
     this.#collection.dispose();
   }
+}
+
+/** An editor's change as LineShifts takes it. */
+function _lineChange(c: vscode.TextDocumentContentChangeEvent): LineChange {
+  let newLines = 0;
+  for (let i = c.text.indexOf("\n"); i >= 0; i = c.text.indexOf("\n", i + 1)) {
+    newLines++;
+  }
+  return {
+    startLine: c.range.start.line,
+    startColumn: c.range.start.character,
+    endLine: c.range.end.line,
+    newLines,
+  };
 }

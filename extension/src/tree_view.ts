@@ -68,6 +68,13 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     return this.#parents.get(node);
   }
 
+  /** The session `node` is in, once the tree has given it as a child. */
+  #sessionOf(node: TreeNode): SessionNode | undefined {
+    let at: TreeNode | undefined = node;
+    while (at !== undefined && at.kind !== "session") at = this.#parents.get(at);
+    return at;
+  }
+
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const { label, description } = nodeLabel(node);
     const C = vscode.TreeItemCollapsibleState;
@@ -124,7 +131,8 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
           item.command = {
             command: "captrace.openSite",
             title: "Open Call Site",
-            arguments: [node.file, node.line ?? 1],
+            // Its session's: the line is moved with the edits made since that trace began (see Problems.lineNow).
+            arguments: [node.file, node.line ?? 1, this.#sessionOf(node)?.id],
           };
         }
         break;

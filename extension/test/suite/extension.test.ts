@@ -131,6 +131,38 @@ suite("captrace extension", () => {
     assert.equal(model.sessions.includes(session), true);
   });
 
+  test("a problem moves with lines typed above it, and back to the traced line when the file is reverted", async () => {
+    const { manager, problems } = await api();
+    const session = (await vscode.commands.executeCommand("captrace.run", "deny (C)")) as SessionNode | undefined;
+    assert.ok(session, "a session started");
+    await manager.done(session.id);
+    const file = path.join(ws, "deny.c");
+    const uri = vscode.Uri.file(file);
+    const lineOf = () =>
+      vscode.languages.getDiagnostics(uri).find((d) => (d.code as { value: string }).value === "CAP_CHOWN")?.range
+        .start.line;
+    await until("the problem at line 6", () => lineOf() === 5, 5000);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    try {
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(uri, new vscode.Position(1, 0), "// one\n// two\n");
+      assert.ok(await vscode.workspace.applyEdit(edit), "the edit applied");
+      await until("the problem at line 8", () => lineOf() === 7, 5000);
+      // Recomputed from the trace, as each new event of a running trace has it, it stays with its text.
+      problems.update();
+      assert.equal(lineOf(), 7);
+      // The tree's call site opens there too.
+      assert.equal(problems.lineNow(file, 6, session.id), 8);
+      await vscode.commands.executeCommand("workbench.action.files.revert");
+      await until("the problem back at line 6", () => lineOf() === 5, 5000);
+      assert.equal(problems.lineNow(file, 6, session.id), 6);
+    } finally {
+      if (doc.isDirty) await vscode.commands.executeCommand("workbench.action.files.revert");
+      await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
+    }
+  });
+
   test("attach traces a running process and its later checks", async () => {
     const { manager } = await api();
     const child = cp.spawn("setpriv", [
