@@ -247,8 +247,6 @@ async function _pickCommand(name: unknown): Promise<TracedCommand | undefined> {
   if (pick.what === "config") {
     return await _launchCommand(pick.config!, pick.folder);
   }
-  // A typed command runs in the first folder, as a new terminal opens there.
-  const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? null;
   if (pick.what === "file") {
     return {
       argv: [active!.fsPath],
@@ -269,10 +267,25 @@ async function _pickCommand(name: unknown): Promise<TracedCommand | undefined> {
     },
   });
   if (line === undefined) return undefined;
+  const cwd = await _typedCommandFolder();
+  if (cwd === undefined) return undefined;
   const argv = splitCommandLine(line);
   const first = argv[0]!;
   const program = first.includes("/") && cwd !== null ? path.resolve(cwd, first) : first;
   return { argv, cwd, env: {}, program };
+}
+
+/**
+ * The folder a typed command runs in: the workspace's folder, or in a multi-root workspace the one the user picks, as
+ * a new terminal asks there; null with no folder open, undefined when the pick was dismissed.
+ */
+async function _typedCommandFolder(): Promise<string | null | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length <= 1) return folders[0]?.uri.fsPath ?? null;
+  const folder = await vscode.window.showWorkspaceFolderPick({
+    placeHolder: "Folder to run the command in",
+  });
+  return folder?.uri.fsPath;
 }
 
 /** "Run with Capability Trace": launches the program under captrace. */

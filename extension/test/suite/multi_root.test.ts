@@ -28,6 +28,37 @@ async function runDenied(name: string): Promise<SessionNode> {
   return s;
 }
 
+/** The user's answers to Run's questions: the item picked, the command typed, the folder picked (undefined: dismissed). */
+interface Answers {
+  pick: string;
+  input: string;
+  folder: vscode.WorkspaceFolder | undefined;
+}
+
+/** Runs `act` with Run's pick, input box and folder pick answered as `answers` says; returns what it gave and asked. */
+async function answering<T>(answers: Answers, act: () => Thenable<T>): Promise<{ result: T; asked: string[] }> {
+  const w = vscode.window as unknown as Record<string, unknown>;
+  const saved = ["showQuickPick", "showInputBox", "showWorkspaceFolderPick"].map((k) => [k, w[k]] as const);
+  const asked: string[] = [];
+  w.showQuickPick = async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>) => {
+    asked.push("pick");
+    return (await items).find((i) => i.label.startsWith(answers.pick));
+  };
+  w.showInputBox = () => {
+    asked.push("input");
+    return Promise.resolve(answers.input);
+  };
+  w.showWorkspaceFolderPick = () => {
+    asked.push("folder");
+    return Promise.resolve(answers.folder);
+  };
+  try {
+    return { result: await act(), asked };
+  } finally {
+    for (const [k, v] of saved) w[k] = v;
+  }
+}
+
 suite("captrace extension in a multi-root workspace", () => {
   test("the workspace is the fixture: two folders, from a workspace file", () => {
     assert.deepEqual(vscode.workspace.workspaceFolders?.map((f) => f.name), ["app", "lib"]);
@@ -49,6 +80,33 @@ suite("captrace extension in a multi-root workspace", () => {
 
   test("run of the workspace file's configuration resolves ${workspaceFolder:app}", async () => {
     await runDenied("deny (workspace file)");
+  });
+
+  test("a typed command runs in the folder picked, as a new terminal asks for one in a multi-root workspace", async () => {
+    const { manager } = await api();
+    const lib = vscode.workspace.workspaceFolders?.find((f) => f.name === "lib");
+    assert.ok(lib, "folder lib");
+    const { result: s, asked } = await answering(
+      { pick: "Enter a command", input: "sh -c pwd", folder: lib },
+      () => vscode.commands.executeCommand<SessionNode | undefined>("captrace.run"),
+    );
+    assert.deepEqual(asked, ["pick", "input", "folder"]);
+    assert.ok(s, "the trace started");
+    await manager.done(s.id);
+    assert.equal(s.cwd, lib.uri.fsPath);
+    assert.equal(s.exitCode, 0, JSON.stringify(s.errors));
+  });
+
+  test("a typed command whose folder pick is dismissed runs nothing", async () => {
+    const { model } = await api();
+    const before = model.sessions.length;
+    const { result: s, asked } = await answering(
+      { pick: "Enter a command", input: "sh -c pwd", folder: undefined },
+      () => vscode.commands.executeCommand<SessionNode | undefined>("captrace.run"),
+    );
+    assert.deepEqual(asked, ["pick", "input", "folder"]);
+    assert.equal(s, undefined);
+    assert.equal(model.sessions.length, before);
   });
 
   test("run of the workspace file's configuration saying ${workspaceFolder} starts nothing, as F5 refuses it", async () => {
