@@ -413,7 +413,7 @@ suite("captrace extension", () => {
     }
   });
 
-  test("run does a launch configuration's preLaunchTask first, and runs nothing when it fails", async () => {
+  test("run does a launch configuration's preLaunchTask (or the default build task) first, and runs nothing when it fails", async () => {
     const { model } = await api();
     const marker = path.join(ws, "built.marker");
     fs.rmSync(marker, { force: true });
@@ -421,6 +421,16 @@ suite("captrace extension", () => {
     assert.ok(s, "the trace started");
     assert.ok(fs.existsSync(marker), "the task ran before the program");
     await until("the run's end", () => s.state === "exited" || s.state === "failed");
+    // `${defaultBuildTask}`, as F5 resolves it: the task of group build marked isDefault.
+    const defaultMarker = path.join(ws, "default-built.marker");
+    fs.rmSync(defaultMarker, { force: true });
+    const d = await vscode.commands.executeCommand<SessionNode | undefined>(
+      "captrace.run",
+      "deny after the default build task",
+    );
+    assert.ok(d, "the trace after the default build task started");
+    assert.ok(fs.existsSync(defaultMarker), "the default build task ran before the program");
+    await until("the run's end", () => d.state === "exited" || d.state === "failed");
     const n = model.sessions.length;
     const failed = await vscode.commands.executeCommand("captrace.run", "deny after a failed build");
     assert.equal(failed, undefined);

@@ -69,6 +69,7 @@ suite("captrace extension in a multi-root workspace", () => {
     const listed = launchConfigs().map((c) => [c.config.name, c.where, c.folder?.name ?? null]);
     assert.deepEqual(listed, [
       ["deny (app)", "launch.json · app", "app"],
+      ["deny after the default build task (none set)", "launch.json · app", "app"],
       ["deny (workspace file)", "workspace", null],
       ["deny (workspace file, unscoped)", "workspace", null],
     ]);
@@ -80,6 +81,32 @@ suite("captrace extension in a multi-root workspace", () => {
 
   test("run of the workspace file's configuration resolves ${workspaceFolder:app}", async () => {
     await runDenied("deny (workspace file)");
+  });
+
+  test("a preLaunchTask of ${defaultBuildTask} with no default build task set runs nothing, and says why", async () => {
+    const { model } = await api();
+    const before = model.sessions.length;
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const saved = w.showErrorMessage;
+    const shown: string[] = [];
+    w.showErrorMessage = (message: string) => {
+      shown.push(message);
+      return Promise.resolve(undefined);
+    };
+    try {
+      const s = await vscode.commands.executeCommand<SessionNode | undefined>(
+        "captrace.run",
+        "deny after the default build task (none set)",
+      );
+      assert.equal(s, undefined);
+    } finally {
+      w.showErrorMessage = saved;
+    }
+    assert.equal(model.sessions.length, before);
+    assert.deepEqual(shown, [
+      "Captrace: The preLaunchTask ${defaultBuildTask} names the default build task, and none is set (Tasks: " +
+      "Configure Default Build Task sets one); nothing was run.",
+    ]);
   });
 
   test("a typed command runs in the folder picked, as a new terminal asks for one in a multi-root workspace", async () => {
