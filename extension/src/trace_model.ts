@@ -46,8 +46,8 @@ export interface ProcessNode {
   comm: string;
   /** Last executable it exec'd, when seen. */
   filename: string | null;
-  /** Exit status, signal, or null while running. */
-  exit: { code: number | null; signal: number | null } | null;
+  /** Exit status, or the signal that killed it (and whether it dumped core); null while running, or not seen. */
+  exit: { code: number | null; signal: number | null; coreDumped: boolean } | null;
   readonly capabilities: Map<number, CapabilityNode>;
 }
 
@@ -186,7 +186,7 @@ export class TraceModel {
       }
       case "exit": {
         const p = session.processes.get(event.pid);
-        if (p) p.exit = { code: event.code, signal: event.signal };
+        if (p) p.exit = { code: event.code, signal: event.signal, coreDumped: event.core_dumped === true };
         break;
       }
       case "lost":

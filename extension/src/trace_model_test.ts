@@ -20,7 +20,7 @@ Deno.test("tree model groups checks by process, capability and call site", () =>
   const deny = session.processes.get(4242)!;
   assertEquals(deny.comm, "deny");
   assertEquals(deny.filename, "/ws/deny");
-  assertEquals(deny.exit, { code: 1, signal: null });
+  assertEquals(deny.exit, { code: 1, signal: null, coreDumped: false });
   assertEquals(
     [...deny.capabilities.values()].map((c) => [c.name, c.allowed, c.denied]),
     [

@@ -1,11 +1,16 @@
 /** The label and description of each tree row, from the model (pure, so it is unit-tested without VS Code). */
 
 import { endedByStop } from "./end_notice.ts";
-import type { TreeNode } from "./trace_model.ts";
+import { signalName } from "../../shared/signals.ts";
+import type { SessionNode, TreeNode } from "./trace_model.ts";
 
-/** What the tree shows for a node; pure, so the mocha suite can compare labels. */
+/**
+ * What the tree shows for a node; pure, so the mocha suite can compare labels. `session`, the node's, tells a process
+ * whose exit was not seen in an ended trace (it outlived the trace's root) from one still running.
+ */
 export function nodeLabel(
   node: TreeNode,
+  session?: SessionNode,
 ): { label: string; description: string } {
   switch (node.kind) {
     case "session": {
@@ -32,15 +37,14 @@ export function nodeLabel(
       };
     }
     case "process": {
-      const exit = node.exit === null
-        ? ""
+      // As the CLI's `+++ 42 killed by SIGSEGV (core dumped) +++`.
+      const ended = session !== undefined && (session.state === "exited" || session.state === "failed");
+      const description = node.exit === null
+        ? (ended ? "running at the trace's end" : "")
         : node.exit.signal !== null
-        ? ` · killed by signal ${node.exit.signal}`
-        : ` · exited ${node.exit.code}`;
-      return {
-        label: `${node.comm} (${node.pid})`,
-        description: exit.slice(3),
-      };
+        ? `killed by ${signalName(node.exit.signal)}${node.exit.coreDumped ? " (core dumped)" : ""}`
+        : `exited ${node.exit.code}`;
+      return { label: `${node.comm} (${node.pid})`, description };
     }
     case "capability": {
       const ns = node.namespaces.size > 0 ? ` · userns ${[...node.namespaces].join(", ")}` : "";

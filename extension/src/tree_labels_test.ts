@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import type { Event } from "../../shared/event.ts";
 import { loadEvents, readyEvent } from "./_testdata.ts";
 import { TraceModel } from "./trace_model.ts";
 import { nodeLabel } from "./tree_labels.ts";
@@ -78,4 +79,32 @@ Deno.test("a capability checked against a user namespace of a program's own name
   model.apply(s.id, { ...check, userns: 4026532841, target_userns: 4026532841 });
   const cap = s.processes.get(4242)!.capabilities.get(0)!;
   assertEquals(nodeLabel(cap), { label: "cap_chown", description: "0 allowed, 2 denied · userns 4026532841" });
+});
+
+Deno.test("tree rows: a killed process names its signal; one whose exit an ended trace did not see ran at its end", () => {
+  const model = new TraceModel();
+  const s = model.startSession({ label: "sh -c …" });
+  model.apply(s.id, readyEvent(10));
+  const check = (pid: number, comm: string) => ({
+    ...loadEvents("deny_chown").find((e) => e.type === "check")!,
+    pid,
+    comm,
+  });
+  for (const [pid, comm] of [[10, "sh"], [11, "crash"], [12, "daemon"], [13, "sleep"]] as const) {
+    model.apply(s.id, check(pid, comm) as Event);
+  }
+  const exit = { v: 1, type: "exit", ts: 1, code: null, root: false } as const;
+  model.apply(s.id, { ...exit, pid: 11, signal: 11, core_dumped: true });
+  model.apply(s.id, { ...exit, pid: 13, signal: 9, core_dumped: false });
+  model.apply(s.id, { ...exit, pid: 10, code: 0, signal: null, core_dumped: false, root: true });
+  const row = (pid: number) => nodeLabel(s.processes.get(pid)!, s).description;
+  assertEquals([row(10), row(11), row(12), row(13)], [
+    "exited 0",
+    "killed by SIGSEGV (core dumped)",
+    "",
+    "killed by SIGKILL",
+  ]);
+  model.endSession(s.id, 0);
+  assertEquals(row(12), "running at the trace's end");
+  assertEquals(nodeLabel(s.processes.get(12)!).description, "");
 });

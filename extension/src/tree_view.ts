@@ -76,7 +76,7 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    const { label, description } = nodeLabel(node);
+    const { label, description } = nodeLabel(node, this.#sessionOf(node));
     const C = vscode.TreeItemCollapsibleState;
     // Open where there is something to see: sessions, and processes with a denial (capabilities decide below).
     const open = node.kind === "session" || (node.kind === "process" && _denied(node));
