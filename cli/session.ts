@@ -1,7 +1,8 @@
 /** One trace from start to end: check the machine, start bpftrace, release the command, stream, summarize. */
 
 import { CaptraceError, ExitCode, reason } from "./exit_codes.ts";
-import { MAX_MAP_KEYS, type Options } from "./args.ts";
+import type { Options } from "./args.ts";
+import { mapKeysAfterFull } from "./map_keys.ts";
 import {
   capableOptsParam,
   checkPidNamespace,
@@ -1242,7 +1243,9 @@ class _Session {
         this.options,
         this.sink,
         `captrace: the kernel's map of exact counts was full: ${s.totals.unsummarized} checks are missing from ` +
-          `${missing}\nRun again with --map-keys ${Math.min(this.options.mapKeys * 4, MAX_MAP_KEYS)}`,
+          `${missing}\nRun again with --map-keys ${
+            mapKeysAfterFull(this.options.mapKeys, s.totals.seen, s.totals.unsummarized)
+          }`,
       );
     } else if (c.lost > 0) {
       _notice(this.options, this.sink, `captrace: ${c.lost} events lost by the tracer; summary counts are still exact`);
