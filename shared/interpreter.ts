@@ -1,7 +1,7 @@
 /** Recognizes script interpreters and finds the script a process runs from its argv or a `#!` line. */
 
 const INTERPRETERS =
-  /^(?:python|pypy|node|nodejs|bun|sh|bash|dash|ash|zsh|ksh|mksh|fish|perl|ruby|php|lua|luajit|tclsh|wish|Rscript|gawk|mawk|awk)(?:[\d.]*)$/;
+  /^(?:python|pypy|node|nodejs|bun|deno|java|sh|bash|dash|ash|zsh|ksh|mksh|fish|perl|ruby|php|lua|luajit|tclsh|wish|Rscript|gawk|mawk|awk)(?:[\d.]*)$/;
 
 /** Per interpreter family, options after which there is no script file (inline code, a module, stdin). */
 const NO_SCRIPT: [RegExp, Set<string>][] = [
@@ -10,6 +10,9 @@ const NO_SCRIPT: [RegExp, Set<string>][] = [
   [/^(?:node|nodejs|bun)/, new Set(["-e", "-p", "--eval", "--print", "-"])],
   [/^(?:perl|ruby|lua|luajit)/, new Set(["-e", "-E", "-"])],
   [/^php/, new Set(["-r", "-"])],
+  // Subcommands that run no file of the user's (`deno run` and the like are read past: see SUBCOMMANDS).
+  [/^deno/, new Set(["eval", "repl", "task", "-"])],
+  [/^java/, new Set(["-m", "--module", "-version", "--version", "-h", "--help"])],
 ];
 /** Per interpreter family, options that take the argument after them (which is not the script). */
 const TAKES_VALUE: [RegExp, Set<string>][] = [
@@ -23,11 +26,28 @@ const TAKES_VALUE: [RegExp, Set<string>][] = [
   [/^ruby/, new Set(["-I", "-r", "-C"])],
   [/^(?:lua|luajit)/, new Set(["-l"])],
   [/^php/, new Set(["-c", "-d"])],
+  [
+    /^deno/,
+    new Set(["-c", "--config", "--import-map", "--location", "--seed", "--cert", "--ext", "-L", "--log-level"]),
+  ],
+  [/^java/, new Set(["-cp", "-classpath", "--class-path", "-p", "--module-path", "--add-modules", "--add-opens"])],
+];
+/** Per interpreter family, the option whose value is the script (awk's program file, java's jar). */
+const SCRIPT_AFTER: [RegExp, string][] = [[/awk$/, "-f"], [/^java/, "-jar"]];
+/** Per interpreter family, subcommands that come before the script (`deno run app.ts`). */
+const SUBCOMMANDS: [RegExp, Set<string>][] = [[/^deno/, new Set(["run", "serve", "test", "bench"])]];
+/**
+ * Per interpreter family, which first operand is a script file: awk's is the program text itself, java's a class name
+ * unless it is a source file (`java Hello.java`).
+ */
+const OPERAND_IS_SCRIPT: [RegExp, (operand: string) => boolean][] = [
+  [/awk$/, () => false],
+  [/^java/, (a) => a.endsWith(".java")],
 ];
 
 /**
- * The interpreter's base name when `path` is a known script interpreter (python3.11, node, sh, bash, perl…),
- * else null.
+ * The interpreter's base name when `path` is a known script interpreter (python3.11, node, deno, java, sh, bash,
+ * perl…), else null.
  *
  * @example
  * ```ts
@@ -56,14 +76,17 @@ export function interpreterName(path: string): string | null {
  */
 export function scriptFromArgv(argv: readonly string[]): string | null {
   const name = interpreterName(argv[0] ?? "") ?? "";
-  const awk = /awk$/.test(name);
-  const noScript = NO_SCRIPT.find(([re]) => re.test(name))?.[1] ?? new Set(["-"]);
-  const takesValue = TAKES_VALUE.find(([re]) => re.test(name))?.[1] ?? new Set();
+  const of = <T>(table: [RegExp, T][]) => table.find(([re]) => re.test(name))?.[1];
+  const noScript = of(NO_SCRIPT) ?? new Set(["-"]);
+  const takesValue = of(TAKES_VALUE) ?? new Set();
+  const scriptAfter = of(SCRIPT_AFTER);
+  let subcommands = of(SUBCOMMANDS);
+  const isScript = of(OPERAND_IS_SCRIPT) ?? (() => true);
   const shell = NO_SCRIPT[0]![0].test(name);
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--") return argv[i + 1] ?? null;
-    if (awk && a === "-f") return argv[i + 1] ?? null;
+    if (a === scriptAfter) return argv[i + 1] ?? null;
     if (noScript.has(a)) return null;
     if (takesValue.has(a)) {
       i++;
@@ -74,7 +97,12 @@ export function scriptFromArgv(argv: readonly string[]): string | null {
       if (shell && /^-[a-zA-Z]*c$/.test(a)) return null;
       continue;
     }
-    return awk ? null : a; // awk's first operand is the program text itself
+    // Only the first operand may be a subcommand.
+    if (subcommands?.has(a)) {
+      subcommands = undefined;
+      continue;
+    }
+    return isScript(a) ? a : null;
   }
   return null;
 }

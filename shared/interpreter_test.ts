@@ -4,10 +4,21 @@ import assert from "node:assert/strict";
 import { envCommand, interpreterName, parseShebang, scriptFromArgv, shebangInterpreter } from "./interpreter.ts";
 
 Deno.test("interpreters are recognized by base name, versions included", () => {
-  for (const p of ["/usr/bin/python3", "python3.11", "/bin/sh", "/usr/bin/bash", "/usr/bin/perl5.36.0", "node"]) {
+  for (
+    const p of [
+      "/usr/bin/python3",
+      "python3.11",
+      "/bin/sh",
+      "/usr/bin/bash",
+      "/usr/bin/perl5.36.0",
+      "node",
+      "deno",
+      "java",
+    ]
+  ) {
     assert.notEqual(interpreterName(p), null, p);
   }
-  for (const p of ["/usr/bin/chown", "/tmp/shell", "pythonic", "/usr/bin/nodemon"]) {
+  for (const p of ["/usr/bin/chown", "/tmp/shell", "pythonic", "/usr/bin/nodemon", "/usr/bin/javac", "denon"]) {
     assert.equal(interpreterName(p), null, p);
   }
 });
@@ -27,6 +38,21 @@ Deno.test("script from argv: first non-option argument, skipping option values",
   assert.equal(scriptFromArgv(["perl", "-I", "lib", "x.pl"]), "x.pl");
   assert.equal(scriptFromArgv(["ruby", "-r", "json", "x.rb"]), "x.rb");
   assert.equal(scriptFromArgv(["node", "-r", "./hook.js", "x.js"]), "x.js");
+});
+
+Deno.test("script from argv: deno's subcommand and java's jar are read past to the script", () => {
+  assert.equal(
+    scriptFromArgv(["/usr/bin/deno", "run", "-A", "--config", "deno.json", "server.ts", "run"]),
+    "server.ts",
+  );
+  assert.equal(scriptFromArgv(["deno", "-A", "app.ts"]), "app.ts", "deno 2 runs a file given without run");
+  assert.equal(scriptFromArgv(["deno", "serve", "--port=80", "main.ts"]), "main.ts");
+  assert.equal(scriptFromArgv(["deno", "eval", "Deno.chownSync('f', 0, 0)"]), null);
+  assert.equal(scriptFromArgv(["deno", "task", "start"]), null);
+  assert.equal(scriptFromArgv(["java", "-Xmx1g", "-jar", "/opt/app.jar", "--port", "80"]), "/opt/app.jar");
+  assert.equal(scriptFromArgv(["java", "-cp", "lib/*", "com.example.Main"]), null, "a class, no file");
+  assert.equal(scriptFromArgv(["java", "Hello.java"]), "Hello.java");
+  assert.equal(scriptFromArgv(["java", "--module", "app/com.example.Main"]), null);
 });
 
 Deno.test("script from argv: inline code, modules and stdin have no script", () => {
