@@ -41,6 +41,52 @@ Deno.test("chown as nobody (-u) gives a denied cap_chown in the original's line 
   );
 });
 
+/** The command of the README's `## Quick start` that runs captrace: its first `sh` block. */
+async function _quickStart(): Promise<string> {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const section = readme.slice(readme.indexOf("## Quick start"));
+  const m = /```sh\n(.+)\n```/.exec(section);
+  assert.ok(m, "the README's Quick start has a sh block");
+  return m[1]!;
+}
+
+Deno.test("the README's quick start, as written, shows chown's denied cap_chown", async () => {
+  await requireTracing();
+  const command = await _quickStart();
+  assert.match(command, /deno task captrace .*chown/);
+  const r = await new Deno.Command("bash", {
+    args: ["-c", command],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdin: "null",
+    env: { TZ: "UTC", NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(r.stderr);
+  assert.match(stderr, CHOWN_DENIED);
+  assert.equal(r.code, 1, `chown's own exit status: ${stderr.slice(-500)}`);
+});
+
+Deno.test("deno task captrace runs where it was typed: a relative command and -o are found there", async () => {
+  await requireTracing();
+  const dir = await Deno.makeTempDir({ prefix: "captrace-task-" });
+  try {
+    await Deno.copyFile("/bin/true", `${dir}/my-true`);
+    await Deno.chmod(`${dir}/my-true`, 0o755);
+    const root = new URL("..", import.meta.url).pathname;
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "--config", `${root}deno.json`, "captrace", "-o", "trace.txt", "--", "./my-true"],
+      cwd: dir,
+      stdin: "null",
+      env: { TZ: "UTC", NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(r.stderr);
+    assert.equal(r.code, 0, stderr);
+    assert.match(await Deno.readTextFile(`${dir}/trace.txt`), /^captrace: \d+ checks seen, /m);
+    assert.equal(await Deno.stat(`${root}trace.txt`).then(() => true, () => false), false, "none in the repository");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("chown under setpriv as nobody is traced through the setpriv exec", async () => {
   await requireTracing();
   const file = await rootOwnedFile();

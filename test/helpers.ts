@@ -4,9 +4,13 @@ const ROOT = new URL("..", import.meta.url).pathname;
 /** The CLI entry point. */
 export const MAIN = `${ROOT}cli/main.ts`;
 
+/** The `captrace` task of deno.json: it goes back to the directory it was run from, then runs `deno run …`. */
+export const TASK = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks.captrace as string;
+
 /** Deno's arguments that run the CLI exactly as the `captrace` task in deno.json does, V8 flags included. */
-export const CLI: string[] = (JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks.captrace as string)
-  .split(" ").slice(1).map((w) => w === "cli/main.ts" ? MAIN : w);
+export const CLI: string[] = TASK.slice(TASK.indexOf("deno run ") + "deno ".length)
+  .split(" ").map((w) => w === '"$CAPTRACE_REPO/cli/main.ts"' ? MAIN : w);
+if (CLI[0] !== "run" || CLI.at(-1) !== MAIN) throw new Error(`The captrace task is not as the tests expect: ${TASK}`);
 
 /** What a CLI run produced. */
 export interface Run {

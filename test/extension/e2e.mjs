@@ -123,8 +123,12 @@ function prepare() {
   fs.writeFileSync(path.join(multi, "app/owned.txt"), "owned by root\n", { mode: 0o644 });
   const wrapper = path.join(dirs.bin, "captrace");
   // The real CLI from this checkout, run as the captrace task in deno.json runs it (V8 flags included).
-  const task = JSON.parse(fs.readFileSync(path.join(ROOT, "deno.json"), "utf8"))
-    .tasks.captrace.replace(" cli/main.ts", ` ${ROOT}/cli/main.ts`);
+  const line = JSON.parse(fs.readFileSync(path.join(ROOT, "deno.json"), "utf8")).tasks.captrace;
+  // Its `deno run …`, with the entry point's path (the task goes back to where it was run from first).
+  const task = line.slice(line.indexOf("deno run ")).replace('"$CAPTRACE_REPO/cli/main.ts"', `${ROOT}/cli/main.ts`);
+  if (!task.startsWith("deno run ") || !task.endsWith(`${ROOT}/cli/main.ts`)) {
+    throw new Error(`The captrace task is not as e2e.mjs expects: ${line}`);
+  }
   fs.writeFileSync(
     wrapper,
     `#!/bin/sh\n# The real CLI from this checkout (no compiled binary here).\n` +
