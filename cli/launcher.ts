@@ -200,18 +200,20 @@ export interface Gated {
 }
 
 // The gate: block on opening a FIFO until captrace writes to it, then exec the target in place, so the
-// launcher's pid becomes the command's pid. Its $0 (SHELL_NAME) is the name sh puts before an error of its own.
-const GATE = 'read -r _ < "$1" || exit 125; shift; exec "$@"';
+// launcher's pid becomes the command's pid. Its $0 (SHELL_NAME) is the name sh puts before an error of its own. Its
+// variables have names of captrace's own: one of the environment's (`_`, `e`) set here would reach the command changed.
+const GATE = 'read -r __captrace_go < "$1" || exit 125; shift; exec "$@"';
 /**
  * The gate when some words are escaped for `printf %b` (see raw_args.ts): the word after the FIFO lists their
  * positions (" 3 7 "), and each of those is decoded (past a sentinel x, which keeps a trailing newline from command
  * substitution) before the exec; the others are passed as they are. Linear in the words: thousands take no time.
  */
-const GATE_ESCAPED = 'read -r _ < "$1" || exit 125; m=$2; shift 2; ' +
-  // Each escaped word decoded into a variable, a$k; then one exec of the words, by reference, in one pass.
-  'for k in $m; do eval "e=\\${$k}"; e=$(printf "%bx" "$e"); eval "a$k=\\${e%x}"; done; ' +
-  'c=$(i=0; for e do i=$((i + 1)); case " $m " in *" $i "*) printf \' "$a%d"\' "$i";; ' +
-  '*) printf \' "${%d}"\' "$i";; esac; done); eval "exec$c"';
+const GATE_ESCAPED = 'read -r __captrace_go < "$1" || exit 125; __captrace_m=$2; shift 2; ' +
+  // Each escaped word decoded into a variable, __captrace_a$k; then one exec of the words, by reference, in one pass.
+  'for __captrace_k in $__captrace_m; do eval "__captrace_e=\\${$__captrace_k}"; ' +
+  '__captrace_e=$(printf "%bx" "$__captrace_e"); eval "__captrace_a$__captrace_k=\\${__captrace_e%x}"; done; ' +
+  '__captrace_c=$(i=0; for e do i=$((i + 1)); case " $__captrace_m " in *" $i "*) printf \' "$__captrace_a%d"\' "$i";; ' +
+  '*) printf \' "${%d}"\' "$i";; esac; done); eval "exec$__captrace_c"';
 /**
  * The $0 of the launcher's shells: an exec that fails (an interpreter the user may not run) reads "captrace: the
  * command: 1: exec: ./prog: Permission denied", the command's failure, not captrace's.

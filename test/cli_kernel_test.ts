@@ -474,6 +474,20 @@ Deno.test("the command gets arguments that are not UTF-8 as the bytes they were,
   assert.equal(new TextDecoder().decode(r.stdout), "5001\nw5000\n", new TextDecoder().decode(r.stderr));
 });
 
+Deno.test("the command gets captrace's environment unchanged by the launcher's own variables", async () => {
+  await requireTracing();
+  // bash gives captrace `_` (the path it ran) and the variables exported; the command prints them. The gate that decodes
+  // words that are not UTF-8 (the second run) has variables of its own too.
+  const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
+  const show = `/bin/sh -c 'printf "%s|" "$_" "$e" "$m" "$k" "$c"' x`;
+  for (const arg of ["plain", "$'\\xff'"]) {
+    const script = `export e=E m=M k=K c=C; ${cli} -o /dev/null -- ${show} ${arg}`;
+    const r = await new Deno.Command("bash", { args: ["-c", script], stdout: "piped", stderr: "piped" }).output();
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    assert.equal(new TextDecoder().decode(r.stdout), `${Deno.execPath()}|E|M|K|C|`, arg);
+  }
+});
+
 Deno.test("the command's exit status and death by signal are passed through", async () => {
   await requireTracing();
   assert.equal((await runCli(["--", "/bin/sh", "-c", "exit 42"])).code, 42);
