@@ -103,7 +103,8 @@ Tracing:
                         was full (bigger maps take longer to set up)
       --baseline FILE   exit 5 when a capability outside FILE is needed; FILE
                         is a --json trace, a -c text trace, or a list of
-                        capability names (setcap and getcap lines too)
+                        capability names (setcap and getcap lines too); - is
+                        standard input, read to its end before the command runs
       --stdin-control   the command gets /dev/null as stdin; captrace stops the
                         trace when its own stdin closes (SIGTERM to the
                         command and its children, SIGKILL 3 s later; for IDEs);
@@ -349,6 +350,9 @@ export function parseOptions(argv: readonly string[]): Options {
   if (opt.control === "") throw _usage("Invalid control FIFO ''");
   if (opt.bpftrace === "") throw _usage("Invalid bpftrace path ''");
   if (opt.control !== undefined && values["stdin-control"]) throw _usage("Give --stdin-control or --control, not both");
+  if (opt.baseline === "-" && values["stdin-control"]) {
+    throw _usage("--baseline - reads standard input, which --stdin-control watches for the trace's end");
+  }
   if (command.length === 0 && argv.includes("--") && pid === null) {
     throw _usage("No command after '--' (leave out '--' to trace the whole system)");
   }

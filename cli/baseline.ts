@@ -10,8 +10,8 @@ import { CaptraceError, ExitCode, reason } from "./exit_codes.ts";
 export const BASELINE_MAX = 64 * 1024 * 1024;
 
 /**
- * The capability names in the baseline file; throws a usage error when it is unreadable, longer than `max` bytes
- * without an end to read (a stream), or invalid.
+ * The capability names in the baseline file (`-`: standard input, read to its end); throws a usage error when it is
+ * unreadable, longer than `max` bytes without an end to read (a stream), or invalid.
  */
 export async function readBaseline(path: string, max = BASELINE_MAX): Promise<string[]> {
   let text: string;
@@ -36,12 +36,16 @@ export async function readBaseline(path: string, max = BASELINE_MAX): Promise<st
   }
 }
 
-/** The file's text, or its last `max` bytes when it is a longer file; a stream longer than that is refused. */
+/**
+ * The file's text, or its last `max` bytes when it is a longer file (from the first line that begins in them: a name
+ * cut in two is no name); a stream longer than that is refused.
+ */
 async function _readEnd(path: string, max: number): Promise<string> {
-  const file = await Deno.open(path);
+  const file = await Deno.open(path === "-" ? "/dev/stdin" : path);
   try {
     const info = await file.stat();
-    if (info.isFile && info.size > max) await file.seek(info.size - max, Deno.SeekMode.Start);
+    const cut = info.isFile && info.size > max;
+    if (cut) await file.seek(info.size - max, Deno.SeekMode.Start);
     const decoder = new TextDecoder();
     const buf = new Uint8Array(1 << 16);
     let text = "";
@@ -57,7 +61,8 @@ async function _readEnd(path: string, max: number): Promise<string> {
       }
       text += decoder.decode(buf.subarray(0, got), { stream: true });
     }
-    return text + decoder.decode();
+    text += decoder.decode();
+    return cut ? text.slice(text.indexOf("\n") + 1) : text;
   } finally {
     file.close();
   }

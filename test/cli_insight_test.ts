@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { validateEvent } from "../shared/validate_event.ts";
-import { fixture, requireTracing, rootOwnedFile, runCli, runJson, traceInBackground } from "./helpers.ts";
+import { CLI, fixture, requireTracing, rootOwnedFile, runCli, runJson, traceInBackground } from "./helpers.ts";
 
 /** The shell `/bin/sh` is, as setcap lines name it (the file, not the link). */
 const SH = Deno.realPathSync("/bin/sh");
@@ -1135,6 +1135,18 @@ Deno.test("--baseline passes when nothing new is needed and fails with 5 naming 
   const again = ["--json", "-o", list, "--baseline", list, "-u", "nobody", "--", "/usr/bin/chown", "nobody", file];
   assert.equal((await runCli(again)).code, 1, "CAP_CHOWN was in the old trace");
   assert.equal((await runCli(again)).code, 1, "and is in the new one, written over it");
+  // `-` is standard input, read to its end before the command runs.
+  for (const [names, code] of [["CAP_CHOWN", 1], ["CAP_SETUID", 5]] as const) {
+    const cli = [Deno.execPath(), ...CLI, "--baseline", "-", "-u", "nobody", "--", "/usr/bin/chown", "nobody", file];
+    const piped = await new Deno.Command("sh", {
+      args: ["-c", 'n=$1; shift; printf "%s\\n" "$n" | "$@"', "sh", names, ...cli],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(piped.stderr);
+    assert.equal(piped.code, code, err);
+    if (code === 5) assert.match(err, /^captrace: CAP_CHOWN needed, not in baseline -$/m);
+  }
   await Deno.writeTextFile(list, "cap_nonsense\n");
   const invalid = await runCli(["--baseline", list, "--", "/bin/true"]);
   assert.equal(invalid.code, 2);

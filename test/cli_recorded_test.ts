@@ -578,6 +578,10 @@ Deno.test("--help goes to stdout with exit 0; usage errors to stderr with exit 2
       [["-o", "a", "--output", "b", "--", "ls"], "Give --output once"],
       [["--cgroup", "/", "--cgroup", "/x"], "Give --cgroup once"],
       [["-f", "--no-follow", "--", "ls"], "Give --follow or --no-follow, not both"],
+      [
+        ["--baseline", "-", "--stdin-control", "--", "ls"],
+        "--baseline - reads standard input, which --stdin-control watches for the trace's end",
+      ],
       [["-u", "", "--", "ls"], "Invalid user '' (a user name or uid)"],
       [["-o", "", "--", "ls"], "Invalid output file ''"],
       [["--baseline", "", "--", "ls"], "Invalid baseline file ''"],
