@@ -10,8 +10,15 @@ const NO_SCRIPT: [RegExp, Set<string>][] = [
   [/^(?:node|nodejs|bun)/, new Set(["-e", "-p", "--eval", "--print", "-"])],
   [/^(?:perl|ruby|lua|luajit)/, new Set(["-e", "-E", "-"])],
   [/^php/, new Set(["-r", "-"])],
-  // Subcommands that run no file of the user's (`deno run` and the like are read past: see SUBCOMMANDS).
-  [/^deno/, new Set(["eval", "repl", "task", "-"])],
+  // Subcommands that run no script of the user's (`deno run` and the like are read past: see SUBCOMMANDS).
+  [
+    /^deno/,
+    new Set([
+      ..."add approve-scripts bundle cache check clean compile completions coverage deploy doc eval fmt help info init"
+        .split(" "),
+      ..."install jupyter lint lsp outdated publish remove repl task types uninstall update upgrade x -".split(" "),
+    ]),
+  ],
   [/^java/, new Set(["-m", "--module", "-version", "--version", "-h", "--help"])],
 ];
 /** Per interpreter family, options that take the argument after them (which is not the script). */
@@ -28,9 +35,19 @@ const TAKES_VALUE: [RegExp, Set<string>][] = [
   [/^php/, new Set(["-c", "-d"])],
   [
     /^deno/,
-    new Set(["-c", "--config", "--import-map", "--location", "--seed", "--cert", "--ext", "-L", "--log-level"]),
+    new Set([
+      ..."-c --config --import-map --location --seed --cert --ext -L --log-level --port --host --preload --require"
+        .split(" "),
+      ..."--conditions --node-modules-linker --min-dep-age --inspect-publish-uid".split(" "),
+    ]),
   ],
-  [/^java/, new Set(["-cp", "-classpath", "--class-path", "-p", "--module-path", "--add-modules", "--add-opens"])],
+  [
+    /^java/,
+    new Set([
+      ..."-cp -classpath --class-path -p --module-path --upgrade-module-path --add-modules --limit-modules".split(" "),
+      ..."--add-opens --add-exports --add-reads --patch-module --enable-native-access --source".split(" "),
+    ]),
+  ],
 ];
 /** Per interpreter family, the option whose value is the script (awk's program file, java's jar). */
 const SCRIPT_AFTER: [RegExp, string][] = [[/awk$/, "-f"], [/^java/, "-jar"]];
@@ -92,7 +109,8 @@ export function scriptFromArgv(argv: readonly string[]): string | null {
       i++;
       continue;
     }
-    if (a.startsWith("-") || a.startsWith("+")) {
+    // java's @argfile holds options (read from the file: a -jar in it is not seen).
+    if (a.startsWith("-") || a.startsWith("+") || (a.startsWith("@") && /^java/.test(name))) {
       // A shell's bundled short options such as `-ec` end in the inline-code flag too.
       if (shell && /^-[a-zA-Z]*c$/.test(a)) return null;
       continue;

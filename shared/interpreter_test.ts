@@ -53,6 +53,16 @@ Deno.test("script from argv: deno's subcommand and java's jar are read past to t
   assert.equal(scriptFromArgv(["java", "-cp", "lib/*", "com.example.Main"]), null, "a class, no file");
   assert.equal(scriptFromArgv(["java", "Hello.java"]), "Hello.java");
   assert.equal(scriptFromArgv(["java", "--module", "app/com.example.Main"]), null);
+  // Options that take their value as the next word; subcommands that run nothing of the user's.
+  assert.equal(scriptFromArgv(["deno", "serve", "--port", "8000", "main.ts"]), "main.ts");
+  assert.equal(scriptFromArgv(["deno", "run", "--preload", "setup.ts", "main.ts"]), "main.ts");
+  for (const sub of ["fmt", "compile", "install", "lint", "check", "x"]) {
+    assert.equal(scriptFromArgv(["deno", sub, "-o", "x", "main.ts"]), null, sub);
+  }
+  assert.equal(scriptFromArgv(["java", "--add-exports", "java.base/x=ALL-UNNAMED", "-jar", "app.jar"]), "app.jar");
+  assert.equal(scriptFromArgv(["java", "--source", "21", "Hello.java"]), "Hello.java");
+  assert.equal(scriptFromArgv(["java", "@opts", "-jar", "app.jar"]), "app.jar");
+  assert.equal(scriptFromArgv(["java", "-Dfoo=bar", "-XX:+UseG1GC", "-jar", "x.jar"]), "x.jar");
 });
 
 Deno.test("script from argv: inline code, modules and stdin have no script", () => {
