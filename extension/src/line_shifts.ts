@@ -20,15 +20,20 @@ interface FileEdits {
   edits: Edit[];
   /** The clock reading at the file's last save: later edits are gone when it is closed unsaved. */
   saved: number;
+  /** Traces begun before this clock reading are not followed: edits made until then were dropped (too many). */
+  dropped: number;
 }
 
-/** Edits kept per file; beyond, its lines are no longer moved (its problems go back to the trace's lines). */
+/**
+ * Edits kept per file; beyond, they are dropped, and the lines of the traces begun before are no longer moved (their
+ * problems go back to the trace's lines).
+ */
 const MAX_EDITS = 10_000;
 
 /**
  * The line-moving edits of each file, in order, stamped with a clock. A trace's lines are mapped through the edits
- * made since it began (`now` then): the program it ran was built from the text as it was. Edits within a line, and
- * edits of files no trace needs, are not kept.
+ * made since it began (`now` then): the program it ran was built from the text as it was. Edits within a line are not
+ * kept, nor those older than every trace still shown (see forgetBefore).
  *
  * @example
  * ```ts
@@ -54,8 +59,9 @@ export class LineShifts {
 
   /**
    * Records the changes of one edit of `file`, applied in order as the editor applies them; `lineCount` is the
-   * document's line count after them. A change that replaces the whole text (a revert, a reload from disk) leaves
-   * no way to follow a line: the file's edits are dropped, and its lines are the trace's again.
+   * document's line count after them. A change that replaces the whole text at once (select all and paste; VS Code's
+   * own revert and reload send the lines that changed, which are followed) leaves no way to follow a line: the file's
+   * edits are dropped, and its lines are the trace's again, moved by later edits only.
    */
   change(
     file: string,
@@ -79,13 +85,14 @@ export class LineShifts {
     }
     const moving = changes.filter((c) => c.newLines > 0 || c.endLine > c.startLine);
     if (moving.length === 0) return;
-    const f = this.#files.get(file) ?? { edits: [], saved: 0 };
+    const f = this.#files.get(file) ?? { edits: [], saved: 0, dropped: 0 };
+    this.#files.set(file, f);
     if (f.edits.length + moving.length > MAX_EDITS) {
-      this.#files.delete(file);
+      f.edits = [];
+      f.dropped = this.#clock;
       return;
     }
     for (const c of moving) f.edits.push({ ...c, at: this.#clock });
-    this.#files.set(file, f);
   }
 
   /** `file` was saved: its edits so far stay when it is closed. */
@@ -99,14 +106,14 @@ export class LineShifts {
     const f = this.#files.get(file);
     if (!f) return;
     f.edits = f.edits.filter((e) => e.at <= f.saved);
-    if (f.edits.length === 0) this.#files.delete(file);
+    if (f.edits.length === 0 && f.dropped === 0) this.#files.delete(file);
   }
 
   /** Forgets edits made before `since`: no trace that began before it is shown any more. */
   forgetBefore(since: number): void {
     for (const [file, f] of this.#files) {
       f.edits = f.edits.filter((e) => e.at > since);
-      if (f.edits.length === 0) this.#files.delete(file);
+      if (f.edits.length === 0 && f.dropped <= since) this.#files.delete(file);
     }
   }
 
@@ -116,7 +123,7 @@ export class LineShifts {
    */
   line(file: string, line: number, since: number): number {
     const f = this.#files.get(file);
-    if (!f || line <= 0) return line;
+    if (!f || line <= 0 || since < f.dropped) return line;
     let at = line - 1;
     for (const e of f.edits) {
       if (

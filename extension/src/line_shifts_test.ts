@@ -76,7 +76,7 @@ Deno.test("changes of one edit apply in order, each to the text the one before l
   assertEquals([2, 3, 20, 21].map((l) => s.line(F, l, since)), [2, 4, 21, 23]);
 });
 
-Deno.test("a revert or reload (the whole text replaced) puts the lines back where the trace saw them", () => {
+Deno.test("the whole text replaced at once (select all, paste) puts the lines back where the trace saw them", () => {
   const s = new LineShifts();
   const since = s.now;
   s.change(F, [change(1, 0, 1, 2)], 32);
@@ -104,5 +104,12 @@ Deno.test("a file edited past the bound of kept edits goes back to the trace's l
   for (let i = 0; i < 10_000; i++) s.change(F, [change(1, 0, 1, 1)], 31 + i);
   assertEquals(s.line(F, 6, since), 10_006);
   s.change(F, [change(1, 0, 1, 1)], 10_031);
+  assertEquals(s.line(F, 6, since), 6);
+  // Later edits do not move it through a part of its history; a trace begun since is followed again.
+  const later = s.now;
+  s.change(F, [change(1, 0, 1, 1)], 10_032);
+  assertEquals(s.line(F, 6, since), 6);
+  assertEquals(s.line(F, 6, later), 7);
+  s.forgetBefore(since);
   assertEquals(s.line(F, 6, since), 6);
 });

@@ -12,11 +12,15 @@ const DEFAULT_BUILD_TASK = "${defaultBuildTask}";
  */
 export async function runPreLaunchTask(name: string, folder?: string): Promise<string | null> {
   const tasks = await vscode.tasks.fetchTasks();
+  const ours = (t: vscode.Task) => folder !== undefined && typeof t.scope === "object" && t.scope.uri.fsPath === folder;
+  // The default build task of the configuration's folder or of the workspace file, as F5 resolves it: not another
+  // folder's.
   const named = name === DEFAULT_BUILD_TASK
-    ? (t: vscode.Task) => t.group?.id === vscode.TaskGroup.Build.id && t.group.isDefault === true
+    ? (t: vscode.Task) =>
+      t.group?.id === vscode.TaskGroup.Build.id && t.group.isDefault === true &&
+      (folder === undefined || ours(t) || t.scope === vscode.TaskScope.Workspace)
     : (t: vscode.Task) => t.name === name || `${t.source}: ${t.name}` === name;
   // The launch configuration's folder's, as F5 takes it; else any tasks.json's; else an auto-detected one.
-  const ours = (t: vscode.Task) => folder !== undefined && typeof t.scope === "object" && t.scope.uri.fsPath === folder;
   const task = tasks.find((t) => named(t) && ours(t)) ?? tasks.find((t) => named(t) && t.source === "Workspace") ??
     tasks.find(named);
   if (!task && name === DEFAULT_BUILD_TASK) {

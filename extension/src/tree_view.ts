@@ -132,7 +132,8 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
             command: "captrace.openSite",
             title: "Open Call Site",
             // Its session's: the line is moved with the edits made since that trace began (see Problems.lineNow).
-            arguments: [node.file, node.line ?? 1, this.#sessionOf(node)?.id],
+            // Line 0 without one: the file's start, which edits do not move.
+            arguments: [node.file, node.line ?? 0, this.#sessionOf(node)?.id],
           };
         }
         break;
