@@ -44,15 +44,17 @@ async function _readEnd(path: string, max: number): Promise<string> {
   const file = await Deno.open(path === "-" ? "/dev/stdin" : path);
   try {
     const info = await file.stat();
+    // Of a longer file, the byte before its last `max` too: the line that byte ends, or is in, is left out.
     const cut = info.isFile && info.size > max;
-    if (cut) await file.seek(info.size - max, Deno.SeekMode.Start);
+    if (cut) await file.seek(info.size - max - 1, Deno.SeekMode.Start);
+    const most = cut ? max + 1 : max;
     const decoder = new TextDecoder();
     const buf = new Uint8Array(1 << 16);
     let text = "";
     let n = 0;
     for (let got = await file.read(buf); got !== null; got = await file.read(buf)) {
       n += got;
-      if (n > max) {
+      if (n > most) {
         throw new CaptraceError(
           `The baseline '${path}' is longer than ${max.toLocaleString("en-US")} bytes, and has no end to read`,
           "Give a --json trace with a summary, a text trace with its summary (-c), or a file of capability names",

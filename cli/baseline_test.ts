@@ -33,3 +33,14 @@ Deno.test("a list of names longer than the most read is read from its first whol
     await Deno.remove(file);
   }
 });
+
+Deno.test("a list of names whose end to read begins with a line keeps that line", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    // The last 19 bytes begin with CAP_CHOWN's line.
+    await Deno.writeTextFile(file, "CAP_SETUID\nCAP_CHOWN\nCAP_KILL\n");
+    assert.deepEqual(await readBaseline(file, 19), ["CAP_CHOWN", "CAP_KILL"]);
+  } finally {
+    await Deno.remove(file);
+  }
+});
