@@ -76,6 +76,9 @@ export async function programFile(
     const parent = ppid === undefined || _ownPath(path, ppid) !== null ? null : await rootOf(ppid);
     const viaParent = there(parent) ? await _inItsRoot(path, ppid!, parent) : null;
     if (viaParent !== null) return viaParent;
+    // None left there to read it through: the file of that path here, if it has the executed file's inode number.
+    const same = await _sameInodeHere(path, place.exeIno ?? 0);
+    if (same !== null) return same;
     return place.mntNs === here.mntNs
       ? { path, script: false, unplaced: true }
       : { path, script: false, mountNs: place.mntNs };
@@ -83,6 +86,20 @@ export async function programFile(
   if (now === null || now.kind === "same") return await _inOurRoot(path, pid, gone);
   const other = now.kind === "other" ? { path, script: false, mountNs: now.ns } : { path, script: false };
   return await _inItsRoot(path, pid, now) ?? other;
+}
+
+/**
+ * The file of absolute `path` in captrace's root, when it has inode number `ino` (the exec record's, not 0): the very
+ * file a process gone from another root executed, as a namespace sharing captrace's files (`unshare -m`, a systemd
+ * service's PrivateTmp) or a chroot of a directory of them has it. The record gives no device to be sure by: a file of
+ * another filesystem at that path with that number too is taken for it. A script is not (its record gives its
+ * interpreter's number, which another script of that path here may share).
+ */
+async function _sameInodeHere(path: string, ino: number): Promise<ProgramFile | null> {
+  if (ino === 0 || !path.startsWith("/")) return null;
+  const real = await Deno.realPath(path).catch(() => null);
+  const st = real === null ? null : await _stat(real);
+  return st?.isFile && st.ino === ino ? { path: real!, script: false } : null;
 }
 
 /**

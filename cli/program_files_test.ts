@@ -388,5 +388,25 @@ Deno.test("programFile reads a file where its exec looked it up, as the kernel's
       script: false,
       mountNs: 4026532999,
     });
+    // Unless the file of that path here is the very file executed, by its inode number (`unshare -m`, a systemd
+    // service's private namespace); in a chroot too, then. Through a link, named by its own path. Another number: as
+    // before.
+    const ino = (await Deno.stat(`${dir}/tool`)).ino!;
+    for (const place of [container, chroot]) {
+      assert.deepEqual(await programFile(`${dir}/link`, 0x7ffffff0, { ...place, exeIno: ino }, undefined, here), {
+        path: `${dir}/tool`,
+        script: false,
+      });
+    }
+    assert.deepEqual(await programFile(`${dir}/link`, 0x7ffffff0, { ...container, exeIno: ino + 1 }, undefined, here), {
+      path: `${dir}/link`,
+      script: false,
+      mountNs: 4026532999,
+    });
+    assert.deepEqual(await programFile(`${dir}/link`, 0x7ffffff0, { ...chroot, exeIno: ino + 1 }, undefined, here), {
+      path: `${dir}/link`,
+      script: false,
+      unplaced: true,
+    });
   });
 });

@@ -483,6 +483,22 @@ Deno.test("a program of this system run in another mount namespace, gone before 
   }
 });
 
+Deno.test("a program of this system gone from another mount namespace, its parent too, is this system's by inode", async () => {
+  await requireTracing();
+  // unshare -m execs setpriv, which execs nice there: the same files as here, all gone at once, none left to read
+  // them through.
+  const { events, code } = await runJson([
+    "--",
+    ..."unshare -m setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/nice -n -2 /bin/true".split(" "),
+  ]);
+  assert.equal(code, 0);
+  const rec = summaryOf(events).rec;
+  const programs = rec.programs as { path: string; mount_ns: number | null; capabilities: string[] }[];
+  const nice = programs.find((p) => p.capabilities.includes("CAP_SYS_NICE"));
+  assert.ok(nice?.path === "/usr/bin/nice" && nice.mount_ns === null, JSON.stringify(programs));
+  assert.match(rec.setcap as string, /^setcap \S*cap_sys_nice\S*\+ep \/usr\/bin\/nice$/m);
+});
+
 Deno.test("a program in another mount namespace gets its setcap line to run there, with the namespace", async () => {
   await requireTracing();
   await withRoot(async (dir) => {
