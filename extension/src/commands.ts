@@ -343,11 +343,14 @@ export async function debugCommand(
       );
       return false;
     }
+    const types = _debugTypes();
     const pick = await vscode.window.showQuickPick(
       configs.map((c) => ({
         ...c,
         label: c.config.name ?? "(unnamed)",
-        description: `${c.config.type} · ${c.config.request}`,
+        description: `${c.config.type} · ${c.config.request}${
+          types.has(String(c.config.type)) ? "" : " · no debugger installed for it"
+        }`,
         detail: c.where,
       })),
       {
@@ -357,6 +360,17 @@ export async function debugCommand(
     );
     if (!pick) return false;
     chosen = pick;
+  }
+  // VS Code would say only that the type is not supported.
+  const type = String(chosen.config.type);
+  if (!_debugTypes().has(type)) {
+    const from = DEBUGGER_EXTENSIONS[type];
+    void vscode.window.showErrorMessage(
+      `Captrace: no installed extension debugs "${type}" configurations such as ${
+        JSON.stringify(chosen.config.name ?? "(unnamed)")
+      }; install one${from ? ` (${from})` : ""}, or use Run with Capability Trace, which needs no debugger.`,
+    );
+    return false;
   }
   const me = os.userInfo();
   const note = debugUserNote(
@@ -369,6 +383,27 @@ export async function debugCommand(
     chosen.folder,
     chosen.config as vscode.DebugConfiguration,
   );
+}
+
+/** Where the debuggers of common launch configuration types come from, for the message when none is installed. */
+const DEBUGGER_EXTENSIONS: Record<string, string> = {
+  cppdbg: "the C/C++ extension, ms-vscode.cpptools",
+  lldb: "CodeLLDB, vadimcn.vscode-lldb",
+  debugpy: "the Python Debugger, ms-python.debugpy",
+  python: "the Python Debugger, ms-python.debugpy",
+  go: "Go, golang.go",
+  java: "the Debugger for Java, vscjava.vscode-java-debug",
+};
+
+/** The launch configuration types the installed extensions, built-in ones included, have a debugger for. */
+function _debugTypes(): Set<string> {
+  const types = new Set<string>();
+  for (const e of vscode.extensions.all) {
+    const debuggers: unknown = e.packageJSON?.contributes?.debuggers;
+    if (!Array.isArray(debuggers)) continue;
+    for (const d of debuggers) if (typeof d?.type === "string") types.add(d.type);
+  }
+  return types;
 }
 
 /** "Attach to Process…": picks a running process and traces it and its children. */

@@ -467,6 +467,29 @@ suite("captrace extension", () => {
     );
   });
 
+  test("debug of a configuration no installed extension debugs (cppdbg here) says so, and starts nothing", async () => {
+    const { model } = await api();
+    const n = model.sessions.length;
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const saved = w.showErrorMessage;
+    const shown: string[] = [];
+    w.showErrorMessage = (message: string) => {
+      shown.push(message);
+      return Promise.resolve(undefined);
+    };
+    try {
+      assert.equal(await vscode.commands.executeCommand("captrace.debug", "deny (C)"), false);
+    } finally {
+      w.showErrorMessage = saved;
+    }
+    assert.deepEqual(shown, [
+      'Captrace: no installed extension debugs "cppdbg" configurations such as "deny (C)"; install one (the C/C++ ' +
+      "extension, ms-vscode.cpptools), or use Run with Capability Trace, which needs no debugger.",
+    ]);
+    assert.equal(vscode.debug.activeDebugSession, undefined);
+    assert.equal(model.sessions.length, n);
+  });
+
   test("traceDebugSessions attaches to a debug session started the ordinary way", async () => {
     const { model } = await api();
     const conf = vscode.workspace.getConfiguration("captrace");
