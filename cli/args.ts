@@ -135,13 +135,15 @@ file, for the boot (private to root).
 
 Signals: SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGALRM and SIGVTALRM go on to
 the command (with -p or system-wide, they end the trace), and a second one
-kills it and its tree. A Ctrl-C typed at captrace's terminal already
-reaches the command: captrace traces it until it exits; another Ctrl-C
-within 3 s kills it. A signal a second or more after bpftrace was
-interrupted kills bpftrace too, giving its summary up. SIGUSR2 goes on to
-the command alone. SIGUSR1 does nothing to captrace: on it, Deno would
-open a debugger that any local user could reach, in captrace, which runs
-as root (the command's own SIGUSR1 is untouched).
+kills it and its tree; sent to captrace's whole process group (timeout
+without --foreground, kill %1), the command gets it twice. A Ctrl-C typed
+at captrace's terminal already reaches the command: captrace traces it
+until it exits; another Ctrl-C within 3 s kills it, unless the command
+catches SIGINT (a REPL: each one is its own). A signal a second or more
+after bpftrace was interrupted kills bpftrace too, giving its summary up.
+SIGUSR2 goes on to the command alone. SIGUSR1 does nothing to captrace: on
+it, Deno would open a debugger that any local user could reach, in
+captrace, which runs as root (the command's own SIGUSR1 is untouched).
 
 Exit status: the command's own (128+N if killed by signal N), but 5 when
 --baseline is exceeded and 1 when the trace failed; otherwise 0 ok, 1 the

@@ -1285,8 +1285,11 @@ class _Session {
         if (typed && this.stopping === 1) {
           // A Ctrl-C typed at the terminal: the command has its own SIGINT, and a second one is "force quit" to many
           // programs (or a stray interrupt to a REPL). The trace follows the command to its end; a second signal
-          // soon after kills it, as it would have if this one had come from elsewhere.
+          // soon after kills it, as it would have if this one had come from elsewhere. None of its foreground
+          // processes catches the signal (see above): sent on all the same, it changes nothing for a typed one, and a
+          // `kill -INT` of captrace alone (Deno does not say who sent it) reaches the command as it would otherwise.
           this.#typedAt = performance.now();
+          this.#signalChild(sig, this.#stopTree);
           _notice(
             this.options,
             this.sink,

@@ -2157,14 +2157,18 @@ Deno.test("a terminal's Ctrl-C reaches captrace alone: bpftrace runs in a sessio
  */
 async function inTerminal(
   act: (captrace: number, type: (bytes: number[]) => Promise<void>) => Promise<void>,
-  options: { ms?: number; redirect?: string; ignore?: boolean; bash?: boolean } = {},
+  options: { ms?: number; redirect?: string; ignore?: boolean; keepDefault?: boolean; bash?: boolean } = {},
 ) {
   await requireTracing();
   const bin = await fixture("count_sigint");
   // exec: a shell left waiting in between would take the Ctrl-C too, and die of it (dash does not exec by itself).
   // env resets the signals to their defaults: a suite run as a background job has SIGINT and SIGQUIT ignored, which
   // captrace and the command would keep ignoring, as a terminal's job started so would.
-  const command = [bin, String(options.ms ?? 500), ...(options.ignore ? ["ignore"] : [])];
+  const command = [
+    bin,
+    String(options.ms ?? 500),
+    ...(options.ignore ? ["ignore"] : options.keepDefault ? ["default"] : []),
+  ];
   const argv = [
     ...["env", "--default-signal", Deno.execPath(), ...CLI, "--"],
     // bash waits for it, catching SIGINT meanwhile (as shells do), and echoes nothing if killed.
@@ -2267,6 +2271,17 @@ Deno.test("in a terminal, a shell waiting for a program that ignores Ctrl-C does
   assert.match(out, /captrace: Ctrl-C: tracing the command until it exits \(again within 3 s to kill it\)\r$/m, out);
   assert.doesNotMatch(out, /^slept|^after/m, out);
   assert.equal(code, 137, out);
+});
+
+Deno.test("in a terminal, a kill -INT of captrace alone reaches a command that does not catch SIGINT", async () => {
+  // Not typed (the terminal sent the command nothing): `timeout --foreground -s INT`, a kill from another terminal.
+  const { out, code } = await inTerminal((captrace) => {
+    Deno.kill(captrace, "SIGINT");
+    return Promise.resolve();
+  }, { ms: 20_000, keepDefault: true });
+  assert.doesNotMatch(out, /^slept/m, out);
+  assert.match(out, /\+\+\+ \d+ killed by SIGINT \+\+\+\r$/m, out);
+  assert.equal(code, 130, out);
 });
 
 Deno.test("in a terminal, a second Ctrl-C kills a command that ignores it and goes on", async () => {
