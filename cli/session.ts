@@ -35,6 +35,7 @@ import { readerGone, Sink, stderrQueue } from "./sink.ts";
 import { WriteStalled } from "./write_queue.ts";
 import { eitherStop, fifoStop, type ProcessStop, processStop, stdinStop, type StopInput } from "./stop_input.ts";
 import {
+  catches,
   catchesInGroup,
   cpuTicks,
   descendantsOf,
@@ -42,6 +43,7 @@ import {
   effectiveCaps,
   handlesTyped,
   hasEnded,
+  ignores,
   isKernelThread,
   processState,
   processStopped,
@@ -1280,16 +1282,21 @@ class _Session {
       if (this.childStatus === null) {
         // Ctrl-C and Ctrl-\ alike: the terminal sends their signal to the command's process group itself.
         const typed = (sig === "SIGINT" || sig === "SIGQUIT") && terminalSignalsReach(this.gate.pid);
-        // A typed Ctrl-C long after the last one (a REPL the user went on with) is a first one again.
-        if (typed && this.stopping > 1 && performance.now() - this.#typedAt > TYPED_AGAIN_MS) this.stopping = 1;
+        // A typed Ctrl-C long after a typed one before (a REPL the user went on with) is a first one again; after a
+        // stop of another kind (a SIGTERM), it is the second that kills.
+        const again = typed && this.stopping > 1 && this.#lastStopTyped;
+        if (again && performance.now() - this.#typedAt > TYPED_AGAIN_MS) this.stopping = 1;
+        this.#lastStopTyped = typed;
         if (typed && this.stopping === 1) {
           // A Ctrl-C typed at the terminal: the command has its own SIGINT, and a second one is "force quit" to many
           // programs (or a stray interrupt to a REPL). The trace follows the command to its end; a second signal
-          // soon after kills it, as it would have if this one had come from elsewhere. None of its foreground
-          // processes catches the signal (see above): sent on all the same, it changes nothing for a typed one, and a
-          // `kill -INT` of captrace alone (Deno does not say who sent it) reaches the command as it would otherwise.
+          // soon after kills it, as it would have if this one had come from elsewhere.
           this.#typedAt = performance.now();
-          this.#signalChild(sig, this.#stopTree);
+          // Deno does not say who sent it: a `kill -INT` of captrace alone (`timeout --foreground -s INT`) is taken
+          // for a typed one too, and reaches the command only if sent on. Sent to a command that neither catches nor
+          // ignores SIGINT (nor is stopped, keeping it pending), it changes nothing for a typed one, which ends it
+          // already. Not SIGQUIT: a second core dump is no help.
+          if (sig === "SIGINT") this.#sendIfDefault(sig);
           _notice(
             this.options,
             this.sink,
@@ -1320,6 +1327,21 @@ class _Session {
   }
 
   #typedAt = -Infinity;
+  /** The last stop request was a signal typed at the terminal (see stop). */
+  #lastStopTyped = false;
+
+  /** Sends `sig` to the command when it does with it what the kernel does by default, and is not stopped. */
+  #sendIfDefault(sig: "SIGINT"): void {
+    const pid = this.gate!.pid;
+    let status: string;
+    try {
+      status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    } catch {
+      return; // ended
+    }
+    const n = signalNumber(sig)!;
+    if (!catches(status, n) && !ignores(status, n) && !processStopped(pid)) _kill(pid, sig);
+  }
   #killWait: ReturnType<typeof setTimeout> | undefined;
 
   /**

@@ -2157,7 +2157,15 @@ Deno.test("a terminal's Ctrl-C reaches captrace alone: bpftrace runs in a sessio
  */
 async function inTerminal(
   act: (captrace: number, type: (bytes: number[]) => Promise<void>) => Promise<void>,
-  options: { ms?: number; redirect?: string; ignore?: boolean; keepDefault?: boolean; bash?: boolean } = {},
+  options: {
+    ms?: number;
+    redirect?: string;
+    ignore?: boolean;
+    keepDefault?: boolean;
+    bash?: boolean;
+    /** bash's command line around the command (`CMD` in it stands for it), in place of `CMD; echo after`. */
+    around?: string;
+  } = {},
 ) {
   await requireTracing();
   const bin = await fixture("count_sigint");
@@ -2172,7 +2180,9 @@ async function inTerminal(
   const argv = [
     ...["env", "--default-signal", Deno.execPath(), ...CLI, "--"],
     // bash waits for it, catching SIGINT meanwhile (as shells do), and echoes nothing if killed.
-    ...(options.bash ? ["/bin/bash", "-c", `${command.join(" ")}; echo after`] : command),
+    ...(options.bash || options.around
+      ? ["/bin/bash", "-c", (options.around ?? "CMD; echo after").replace("CMD", command.join(" "))]
+      : command),
   ];
   const cmd = "exec " + argv.map((a) => `'${a}'`).join(" ") + (options.redirect ?? "");
   const p = new Deno.Command("script", {
@@ -2282,6 +2292,18 @@ Deno.test("in a terminal, a kill -INT of captrace alone reaches a command that d
   assert.doesNotMatch(out, /^slept/m, out);
   assert.match(out, /\+\+\+ \d+ killed by SIGINT \+\+\+\r$/m, out);
   assert.equal(code, 130, out);
+});
+
+Deno.test("in a terminal, a typed Ctrl-C reaches a shell whose trap catches it once, its child dying of it", async () => {
+  // The shell (the command) catches SIGINT, its child does not: the terminal's one is all either gets.
+  const { out, code } = await inTerminal((_, type) => type([3]), {
+    ms: 20_000,
+    keepDefault: true,
+    around: 'trap "echo trap-ran" INT; CMD; echo after; sleep 0.5; echo end',
+  });
+  assert.equal(out.match(/^(?:\^C)?trap-ran\r$/gm)?.length, 1, out);
+  assert.match(out, /^end\r$/m, out);
+  assert.equal(code, 0, out);
 });
 
 Deno.test("in a terminal, a second Ctrl-C kills a command that ignores it and goes on", async () => {
