@@ -17,6 +17,8 @@ import { DEFAULT_MAP_KEYS, MAX_MAP_KEYS } from "./args.ts";
  * assert.equal(mapKeysAfterFull(1024, 10_800, 9_000), 16384);
  * // 5,000 new processes' first checks missed among a million repeats: room for each.
  * assert.equal(mapKeysAfterFull(1024, 1_005_000, 5_000), 8192);
+ * // Up to the default size, not beyond, for a key per missing check.
+ * assert.equal(mapKeysAfterFull(65536, 1_000_000, 100_000), 131072);
  * // A million checks of new keys missed: as many more keys per check as the first million took.
  * assert.equal(mapKeysAfterFull(131072, 2_000_000, 1_000_000), 524288);
  * // Never beyond what --map-keys takes.
@@ -26,7 +28,7 @@ import { DEFAULT_MAP_KEYS, MAX_MAP_KEYS } from "./args.ts";
 export function mapKeysAfterFull(keys: number, seen: number, missing: number): number {
   const counted = Math.max(1, seen - missing);
   const likely = keys + Math.min(missing, Math.ceil(keys * (missing / counted)));
-  const needed = Math.max(likely, Math.min(keys + missing, DEFAULT_MAP_KEYS));
+  const needed = Math.max(likely, Math.min(keys + missing, DEFAULT_MAP_KEYS / 1.25));
   let n = keys * 2;
   while (n < needed * 1.25 && n < MAX_MAP_KEYS) n *= 2;
   return Math.min(n, MAX_MAP_KEYS);

@@ -76,8 +76,10 @@ export async function programFile(
     const parent = ppid === undefined || _ownPath(path, ppid) !== null ? null : await rootOf(ppid);
     const viaParent = there(parent) ? await _inItsRoot(path, ppid!, parent) : null;
     if (viaParent !== null) return viaParent;
-    // None left there to read it through: the file of that path here, if it has the executed file's inode number.
-    const same = await _sameInodeHere(path, place.exeIno ?? 0);
+    // None left there to read it through: in a namespace whose root is captrace's root directory, the file of that
+    // path here, if it has the executed file's inode number.
+    const sameRoot = place.root.split(":")[0] === here.root.split(":")[0] && place.root !== "0";
+    const same = sameRoot ? await _sameInodeHere(path, place.exeIno ?? 0) : null;
     if (same !== null) return same;
     return place.mntNs === here.mntNs
       ? { path, script: false, unplaced: true }
@@ -90,9 +92,9 @@ export async function programFile(
 
 /**
  * The file of absolute `path` in captrace's root, when it has inode number `ino` (the exec record's, not 0): the very
- * file a process gone from another root executed, as a namespace sharing captrace's files (`unshare -m`, a systemd
- * service's PrivateTmp) or a chroot of a directory of them has it. The record gives no device to be sure by: a file of
- * another filesystem at that path with that number too is taken for it. A script is not (its record gives its
+ * file a process gone from a namespace with captrace's root directory executed (`unshare -m`, a systemd service's
+ * PrivateTmp), unless a mount there covered it. The record gives no device to be sure by: a file of another file
+ * system mounted at that path there, with that number too, is taken for it. A script is not (its record gives its
  * interpreter's number, which another script of that path here may share).
  */
 async function _sameInodeHere(path: string, ino: number): Promise<ProgramFile | null> {

@@ -388,22 +388,27 @@ Deno.test("programFile reads a file where its exec looked it up, as the kernel's
       script: false,
       mountNs: 4026532999,
     });
-    // Unless the file of that path here is the very file executed, by its inode number (`unshare -m`, a systemd
-    // service's private namespace); in a chroot too, then. Through a link, named by its own path. Another number: as
-    // before.
+    // Unless its namespace's root is captrace's root directory (`unshare -m`, a systemd service's private namespace:
+    // the same dentry, another mount) and the file of that path here is the very file executed, by its inode number.
+    // Through a link, named by its own path. Another number, or another root (a container's, a chroot's, a clone's
+    // with the same numbers): as before.
     const ino = (await Deno.stat(`${dir}/tool`)).ino!;
-    for (const place of [container, chroot]) {
-      assert.deepEqual(await programFile(`${dir}/link`, 0x7ffffff0, { ...place, exeIno: ino }, undefined, here), {
-        path: `${dir}/tool`,
-        script: false,
-      });
-    }
-    assert.deepEqual(await programFile(`${dir}/link`, 0x7ffffff0, { ...container, exeIno: ino + 1 }, undefined, here), {
+    const shared = { mntNs: 4026532998, root: "ffff0001:ffff00d0", rootIno: 2 };
+    assert.deepEqual(await programFile(`${dir}/link`, 0x7ffffff0, { ...shared, exeIno: ino }, undefined, here), {
+      path: `${dir}/tool`,
+      script: false,
+    });
+    assert.deepEqual(await programFile(`${dir}/link`, 0x7ffffff0, { ...shared, exeIno: ino + 1 }, undefined, here), {
+      path: `${dir}/link`,
+      script: false,
+      mountNs: 4026532998,
+    });
+    assert.deepEqual(await programFile(`${dir}/link`, 0x7ffffff0, { ...container, exeIno: ino }, undefined, here), {
       path: `${dir}/link`,
       script: false,
       mountNs: 4026532999,
     });
-    assert.deepEqual(await programFile(`${dir}/link`, 0x7ffffff0, { ...chroot, exeIno: ino + 1 }, undefined, here), {
+    assert.deepEqual(await programFile(`${dir}/link`, 0x7ffffff0, { ...chroot, exeIno: ino }, undefined, here), {
       path: `${dir}/link`,
       script: false,
       unplaced: true,

@@ -38,7 +38,8 @@ const TAKES_VALUE: [RegExp, Set<string>][] = [
     new Set([
       ..."-c --config --import-map --location --seed --cert --ext -L --log-level --port --host --preload --require"
         .split(" "),
-      ..."--conditions --node-modules-linker --min-dep-age --inspect-publish-uid".split(" "),
+      ..."--conditions --node-modules-linker --min-dep-age --inspect-publish-uid --filter --reporter --junit-path"
+        .split(" "),
     ]),
   ],
   [
@@ -98,7 +99,8 @@ export function scriptFromArgv(argv: readonly string[]): string | null {
   const takesValue = of(TAKES_VALUE) ?? new Set();
   const scriptAfter = of(SCRIPT_AFTER);
   let subcommands = of(SUBCOMMANDS);
-  const isScript = of(OPERAND_IS_SCRIPT) ?? (() => true);
+  // java --source N runs a source file, whatever its name.
+  const isScript = /^java/.test(name) && argv.includes("--source") ? () => true : of(OPERAND_IS_SCRIPT) ?? (() => true);
   const shell = NO_SCRIPT[0]![0].test(name);
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;

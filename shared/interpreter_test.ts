@@ -61,6 +61,8 @@ Deno.test("script from argv: deno's subcommand and java's jar are read past to t
   }
   assert.equal(scriptFromArgv(["java", "--add-exports", "java.base/x=ALL-UNNAMED", "-jar", "app.jar"]), "app.jar");
   assert.equal(scriptFromArgv(["java", "--source", "21", "Hello.java"]), "Hello.java");
+  assert.equal(scriptFromArgv(["java", "--source", "21", "hello"]), "hello");
+  assert.equal(scriptFromArgv(["deno", "test", "--filter", "foo", "--reporter", "dot", "a_test.ts"]), "a_test.ts");
   assert.equal(scriptFromArgv(["java", "@opts", "-jar", "app.jar"]), "app.jar");
   assert.equal(scriptFromArgv(["java", "-Dfoo=bar", "-XX:+UseG1GC", "-jar", "x.jar"]), "x.jar");
 });

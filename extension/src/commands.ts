@@ -349,7 +349,7 @@ export async function debugCommand(
         ...c,
         label: c.config.name ?? "(unnamed)",
         description: `${c.config.type} · ${c.config.request}${
-          types.has(String(c.config.type)) ? "" : " · no debugger installed for it"
+          typeof c.config.type !== "string" || types.has(c.config.type) ? "" : " · no debugger installed for it"
         }`,
         detail: c.where,
       })),
@@ -362,8 +362,8 @@ export async function debugCommand(
     chosen = pick;
   }
   // VS Code would say only that the type is not supported.
-  const type = String(chosen.config.type);
-  if (!_debugTypes().has(type)) {
+  const type = chosen.config.type;
+  if (typeof type === "string" && !_debugTypes().has(type)) {
     const from = DEBUGGER_EXTENSIONS[type];
     void vscode.window.showErrorMessage(
       `Captrace: no installed extension debugs "${type}" configurations such as ${

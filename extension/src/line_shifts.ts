@@ -61,7 +61,7 @@ export class LineShifts {
    * Records the changes of one edit of `file`, applied in order as the editor applies them; `lineCount` is the
    * document's line count after them. A change that replaces the whole text at once (select all and paste; VS Code's
    * own revert and reload send the lines that changed, which are followed) leaves no way to follow a line: the file's
-   * edits are dropped, and its lines are the trace's again, moved by later edits only.
+   * edits are dropped as past the bound of kept edits (the lines of traces begun before are theirs again, for good).
    */
   change(
     file: string,
@@ -74,20 +74,14 @@ export class LineShifts {
       0,
     );
     const before = lineCount - delta;
-    if (
-      changes.some((c) =>
-        c.startLine === 0 && c.startColumn === 0 && c.endLine >= before - 1 &&
-        before > 1
-      )
-    ) {
-      this.#files.delete(file);
-      return;
-    }
+    const whole = changes.some((c) =>
+      c.startLine === 0 && c.startColumn === 0 && c.endLine >= before - 1 && before > 1
+    );
     const moving = changes.filter((c) => c.newLines > 0 || c.endLine > c.startLine);
     if (moving.length === 0) return;
     const f = this.#files.get(file) ?? { edits: [], saved: 0, dropped: 0 };
     this.#files.set(file, f);
-    if (f.edits.length + moving.length > MAX_EDITS) {
+    if (whole || f.edits.length + moving.length > MAX_EDITS) {
       f.edits = [];
       f.dropped = this.#clock;
       return;

@@ -83,6 +83,10 @@ Deno.test("the whole text replaced at once (select all, paste) puts the lines ba
   assertEquals(s.line(F, 6, since), 8);
   s.change(F, [change(1, 0, 32, 29)], 30);
   assertEquals(s.line(F, 6, since), 6);
+  // For good, as past the bound of kept edits; a trace begun since is followed.
+  const later = s.now;
+  s.change(F, [change(1, 0, 1, 1)], 31);
+  assertEquals([s.line(F, 6, since), s.line(F, 6, later)], [6, 7]);
 });
 
 Deno.test("closing a file unsaved drops the edits since its last save, and only those", () => {
