@@ -13,6 +13,7 @@ import type { CaptraceApi } from "../../src/extension.ts";
 import type { TraceManager } from "../../src/trace_manager.ts";
 import type { SessionNode } from "../../src/trace_model.ts";
 import { TraceProcess } from "../../src/trace_process.ts";
+import { errorsShown } from "./window_stubs.ts";
 
 const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
 
@@ -470,21 +471,11 @@ suite("captrace extension", () => {
   test("debug of a configuration no installed extension debugs (cppdbg here) says so, and starts nothing", async () => {
     const { model } = await api();
     const n = model.sessions.length;
-    const w = vscode.window as unknown as Record<string, unknown>;
-    const saved = w.showErrorMessage;
-    const shown: string[] = [];
-    w.showErrorMessage = (message: string) => {
-      shown.push(message);
-      return Promise.resolve(undefined);
-    };
     const started: string[] = [];
     const watch = vscode.debug.onDidStartDebugSession((s) => started.push(s.name));
-    try {
-      assert.equal(await vscode.commands.executeCommand("captrace.debug", "deny (C)"), false);
-    } finally {
-      w.showErrorMessage = saved;
-      watch.dispose();
-    }
+    const { result, shown } = await errorsShown(() => vscode.commands.executeCommand("captrace.debug", "deny (C)"))
+      .finally(() => watch.dispose());
+    assert.equal(result, false);
     assert.deepEqual(shown, [
       'Captrace: no installed extension debugs "cppdbg" configurations such as "deny (C)"; install one (the C/C++ ' +
       "extension, ms-vscode.cpptools), or use Run with Capability Trace, which needs no debugger.",

@@ -8,6 +8,7 @@ import * as vscode from "vscode";
 import type { CaptraceApi } from "../../src/extension.ts";
 import { launchConfigs } from "../../src/commands.ts";
 import type { SessionNode } from "../../src/trace_model.ts";
+import { errorsShown, withWindow } from "./window_stubs.ts";
 
 async function api(): Promise<CaptraceApi> {
   const ext = vscode.extensions.all.find((e) => e.packageJSON.name === "captrace");
@@ -37,26 +38,18 @@ interface Answers {
 
 /** Runs `act` with Run's pick, input box and folder pick answered as `answers` says; returns what it gave and asked. */
 async function answering<T>(answers: Answers, act: () => Thenable<T>): Promise<{ result: T; asked: string[] }> {
-  const w = vscode.window as unknown as Record<string, unknown>;
-  const saved = ["showQuickPick", "showInputBox", "showWorkspaceFolderPick"].map((k) => [k, w[k]] as const);
   const asked: string[] = [];
-  w.showQuickPick = async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>) => {
-    asked.push("pick");
-    return (await items).find((i) => i.label.startsWith(answers.pick));
+  const answer = <A>(question: string, a: A) => {
+    asked.push(question);
+    return Promise.resolve(a);
   };
-  w.showInputBox = () => {
-    asked.push("input");
-    return Promise.resolve(answers.input);
-  };
-  w.showWorkspaceFolderPick = () => {
-    asked.push("folder");
-    return Promise.resolve(answers.folder);
-  };
-  try {
-    return { result: await act(), asked };
-  } finally {
-    for (const [k, v] of saved) w[k] = v;
-  }
+  const result = await withWindow({
+    showQuickPick: async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>) =>
+      answer("pick", (await items).find((i) => i.label.startsWith(answers.pick))),
+    showInputBox: () => answer("input", answers.input),
+    showWorkspaceFolderPick: () => answer("folder", answers.folder),
+  }, act);
+  return { result, asked };
 }
 
 suite("captrace extension in a multi-root workspace", () => {
@@ -86,22 +79,13 @@ suite("captrace extension in a multi-root workspace", () => {
   test("a preLaunchTask of ${defaultBuildTask} with no default build task set runs nothing, and says why", async () => {
     const { model } = await api();
     const before = model.sessions.length;
-    const w = vscode.window as unknown as Record<string, unknown>;
-    const saved = w.showErrorMessage;
-    const shown: string[] = [];
-    w.showErrorMessage = (message: string) => {
-      shown.push(message);
-      return Promise.resolve(undefined);
-    };
-    try {
-      const s = await vscode.commands.executeCommand<SessionNode | undefined>(
+    const { result: s, shown } = await errorsShown(() =>
+      vscode.commands.executeCommand<SessionNode | undefined>(
         "captrace.run",
         "deny after the default build task (none set)",
-      );
-      assert.equal(s, undefined);
-    } finally {
-      w.showErrorMessage = saved;
-    }
+      )
+    );
+    assert.equal(s, undefined);
     assert.equal(model.sessions.length, before);
     assert.deepEqual(shown, [
       "Captrace: The preLaunchTask ${defaultBuildTask} names the default build task, and none is set (Tasks: " +
