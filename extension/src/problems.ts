@@ -54,7 +54,7 @@ export class Problems implements vscode.Disposable {
 
   /** Recomputes soon; many calls become one. */
   scheduleUpdate(): void {
-    this.#stamp();
+    this.#noteStarts();
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
@@ -64,15 +64,11 @@ export class Problems implements vscode.Disposable {
 
   /** Recomputes now. */
   update(): void {
-    this.#stamp();
+    this.#noteStarts();
+    this.#forgetEnded();
     const sessions = problemSessions(this.#model.sessions);
     const grouped = groupByFile(
-      sessions.flatMap((s) =>
-        diagnosticEntries(s).map((e) => ({
-          ...e,
-          line: this.#shifts.line(e.file, e.line, this.#since.get(s.id)!),
-        }))
-      ),
+      sessions.flatMap((s) => diagnosticEntries(s).map((e) => ({ ...e, line: this.lineNow(e.file, e.line, s.id) }))),
     );
     this.#files = new Set(grouped.keys());
     this.#collection.clear();
@@ -100,19 +96,20 @@ export class Problems implements vscode.Disposable {
     return since === undefined ? line : this.#shifts.line(file, line, since);
   }
 
-  /** Notes when each new session began, and forgets the sessions cleared and the edits no session needs. */
-  #stamp(): void {
-    const live = new Set<number>();
+  /** Notes when each new session began (called as soon as the model changes, not only when problems are made). */
+  #noteStarts(): void {
     for (const s of this.#model.sessions) {
-      live.add(s.id);
       if (!this.#since.has(s.id)) this.#since.set(s.id, this.#shifts.now);
     }
+  }
+
+  /** Forgets the sessions cleared, and the edits that no session left needs. */
+  #forgetEnded(): void {
+    const live = new Set(this.#model.sessions.map((s) => s.id));
     for (const id of [...this.#since.keys()]) {
       if (!live.has(id)) this.#since.delete(id);
     }
-    this.#shifts.forgetBefore(
-      Math.min(this.#shifts.now, ...this.#since.values()),
-    );
+    this.#shifts.forgetBefore(Math.min(this.#shifts.now, ...this.#since.values()));
   }
 
   dispose(): void {
