@@ -12,6 +12,7 @@ import {
   waitForProcess,
 } from "./helpers.ts";
 import { typelessBtf } from "../shared/btf.ts";
+import { ignores, readStatus } from "../cli/procfs.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const FAKE = `${ROOT}test/fixtures/fake_bpftrace.sh`;
@@ -93,11 +94,10 @@ async function standInRuns(marker: string, arg: string, ignoringTerm = false): P
   return false;
 }
 
-/** Whether process `pid` ignores SIGTERM: its status's SigIgn mask has bit 15 - 1. */
+/** Whether process `pid` ignores SIGTERM, as its /proc status says. */
 async function ignoresTerm(pid: string): Promise<boolean> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");
-  const mask = status.match(/^SigIgn:\s*([0-9a-f]+)$/m)?.[1];
-  return mask !== undefined && (BigInt(`0x${mask}`) & (1n << 14n)) !== 0n;
+  const status = await readStatus(Number(pid));
+  return status !== null && ignores(status, 15);
 }
 
 Deno.test("--pid of a process that ends before the probes are attached: exit 4 and no summary, --baseline too", async () => {
