@@ -134,6 +134,11 @@ async function pipeline(tmp: string): Promise<void> {
         return r;
       });
     const baseline = () => timed([DENO, "run", "--allow-all", `${ROOT}test/bench/read_lines.ts`, mix], { rss: true });
+    const floor = () =>
+      timed([DENO, "run", "--allow-all", ...V8_FLAGS, `${ROOT}test/bench/floor_reader.ts`, mix]).then((r) => {
+        if (r.code !== 0) throw new Error(`floor_reader.ts failed (exit ${r.code}): ${r.stderr.slice(-400)}`);
+        return r;
+      });
     const variants: [string, string[]][] = [
       ["text → /dev/null", ["-o", "/dev/null"]],
       ["text → file", ["-o", `${tmp}/trace.txt`]],
@@ -142,10 +147,12 @@ async function pipeline(tmp: string): Promise<void> {
     // Rounds of the baseline, then each variant: a slow spell of the machine slows a round's runs alike, and each
     // variant is compared with the baseline of its own round.
     const base: Awaited<ReturnType<typeof baseline>>[] = [];
+    const floors: number[] = [];
     const runs = variants.map(() => [] as Awaited<ReturnType<typeof cli>>[]);
     for (let round = 0; round < RUNS + 2; round++) {
-      _log(`pipeline: round ${round + 1}: baseline (read lines, do nothing), then captrace`);
+      _log(`pipeline: round ${round + 1}: baseline (read lines, do nothing), the floor reader, then captrace`);
       base.push(await baseline());
+      floors.push((await floor()).ms);
       for (const [i, [, extra]] of variants.entries()) runs[i]!.push(await cli(mix, extra));
     }
     const rssMix = runs[0]!.map((r) => r.rssMb!);
@@ -162,6 +169,15 @@ async function pipeline(tmp: string): Promise<void> {
         pass: rate.median >= 1_000_000 && ratio.median <= 2,
       });
     }
+    const floorRatio = spread(floors.map((m, round) => m / base[round]!.ms));
+    rows.push({
+      figure: "1. pipeline floor: a minimal reader (numbers and audit flags, 5 fields a check) → /dev/null",
+      value: show(spread(floors.map((m) => LINES / (m / 1000))), " lines/s"),
+      baseline: show(spread(base.map((r) => LINES / (r.ms / 1000))), " lines/s"),
+      ratio: `${_fmt(floorRatio.median, 2)}× time [${_fmt(floorRatio.min, 2)}–${_fmt(floorRatio.max, 2)}]`,
+      target: "",
+      pass: null,
+    });
     await _stages(mix);
     const rss = spread(rssMix);
     rows.push({
