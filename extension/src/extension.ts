@@ -15,6 +15,7 @@ export interface CaptraceApi {
   manager: TraceManager;
   debug: DebugTracing;
   problems: Problems;
+  tree: CaptraceTree;
 }
 
 let manager: TraceManager | undefined;
@@ -100,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): CaptraceApi {
   context.subscriptions.push({ dispose: () => clearTimeout(viewTimer) });
   status.update();
   log.info("Captrace activated");
-  return { model, manager: m, debug, problems };
+  return { model, manager: m, debug, problems, tree };
 }
 
 /** Stops every running trace and waits for them to end. */

@@ -84,8 +84,23 @@ export interface SessionNode {
   readonly processes: Map<number, ProcessNode>;
 }
 
+/**
+ * The processes of a session that ran one program, shown under one row once a session has many (see
+ * process_groups.ts); made by the view from the model's processes, never kept in the model.
+ */
+export interface ProgramNode {
+  readonly kind: "program";
+  /** Stable key within its session: the program's file, or its comm when no exec was seen. */
+  readonly key: string;
+  /** The file's base name, or the comm. */
+  readonly name: string;
+  /** The file executed, when an exec was seen. */
+  readonly file: string | null;
+  readonly processes: ProcessNode[];
+}
+
 /** Any node of the tree. */
-export type TreeNode = SessionNode | ProcessNode | CapabilityNode | SiteNode;
+export type TreeNode = SessionNode | ProgramNode | ProcessNode | CapabilityNode | SiteNode;
 
 /** What a new session is started with. */
 export interface SessionStart {

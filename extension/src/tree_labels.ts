@@ -2,6 +2,7 @@
 
 import { endedByStop } from "./end_notice.ts";
 import { signalName } from "../../shared/signals.ts";
+import { programCounts } from "./process_groups.ts";
 import type { SessionNode, TreeNode } from "./trace_model.ts";
 
 /**
@@ -34,6 +35,13 @@ export function nodeLabel(
       return {
         label: node.label,
         description: `${state} · ${node.allowed} allowed, ${node.denied} denied${lost}`,
+      };
+    }
+    case "program": {
+      const { allowed, denied } = programCounts(node);
+      return {
+        label: node.name,
+        description: `${node.processes.length} processes · ${allowed} allowed, ${denied} denied`,
       };
     }
     case "process": {

@@ -1,7 +1,11 @@
-/** The "Capability Checks" tree: session → process → capability → call site, refreshed at most a few times a second. */
+/**
+ * The "Capability Checks" tree: session → (program, when there are many processes) → process → capability → call
+ * site, refreshed at most a few times a second.
+ */
 
 import * as vscode from "vscode";
-import type { ProcessNode, SessionNode, TraceModel, TreeNode } from "./trace_model.ts";
+import { hasDenial, sessionRows } from "./process_groups.ts";
+import type { SessionNode, TraceModel, TreeNode } from "./trace_model.ts";
 import { nodeLabel } from "./tree_labels.ts";
 
 const REFRESH_MS = 250;
@@ -38,8 +42,12 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       prefix = this.#ids.get(node) ?? "";
       switch (node.kind) {
         case "session":
-          // Processes that made no check (a build's many compilers) would only bury those that did.
-          children = [...node.processes.values()].filter((p) => p.capabilities.size > 0);
+          // Processes that made no check (a build's many compilers) would only bury those that did; many that did
+          // are gathered by program.
+          children = sessionRows([...node.processes.values()].filter((p) => p.capabilities.size > 0));
+          break;
+        case "program":
+          children = node.processes;
           break;
         case "process":
           children = [...node.capabilities.values()].sort((a, b) => b.denied - a.denied || a.cap - b.cap);
@@ -55,7 +63,9 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       if (node) this.#parents.set(c, node);
       const own = c.kind === "session" ? `s${c.id}` : c.kind === "process"
         // VS Code keeps an item's first collapse state by its id: a process's first denial makes it a new item, open.
-        ? `p${c.pid}${_denied(c) ? "!" : ""}`
+        ? `p${c.pid}${hasDenial(c) ? "!" : ""}`
+        : c.kind === "program"
+        ? `g${c.key}${c.processes.some(hasDenial) ? "!" : ""}` // opened by its first denial too
         : c.kind === "capability"
         ? `c${c.cap}${c.denied > 0 ? "!" : ""}` // opened by its first denial too (see the process's)
         : c.key;
@@ -79,7 +89,8 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     const { label, description } = nodeLabel(node, this.#sessionOf(node));
     const C = vscode.TreeItemCollapsibleState;
     // Open where there is something to see: sessions, and processes with a denial (capabilities decide below).
-    const open = node.kind === "session" || (node.kind === "process" && _denied(node));
+    const open = node.kind === "session" || (node.kind === "process" && hasDenial(node)) ||
+      (node.kind === "program" && node.processes.some(hasDenial));
     const item = new vscode.TreeItem(label, node.kind === "site" ? C.None : open ? C.Expanded : C.Collapsed);
     const id = this.#ids.get(node);
     if (id !== undefined) item.id = id;
@@ -97,6 +108,11 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
           )
           : new vscode.ThemeIcon("debug-stop");
         item.tooltip = _sessionTooltip(node);
+        break;
+      case "program":
+        item.contextValue = "program";
+        item.iconPath = new vscode.ThemeIcon("layers");
+        item.tooltip = `${node.file ?? node.name}: ${node.processes.length} processes`;
         break;
       case "process":
         item.contextValue = "process";
@@ -172,9 +188,4 @@ export async function openSite(file: string, line: number): Promise<void> {
     selection: new vscode.Range(pos, pos),
     preview: true,
   });
-}
-
-function _denied(p: ProcessNode): boolean {
-  for (const c of p.capabilities.values()) if (c.denied > 0) return true;
-  return false;
 }

@@ -230,6 +230,32 @@ suite("captrace extension", () => {
     assert.equal(manager.runningCount, before);
   });
 
+  test("a run of many processes lists those of one program under one row, opened by their denials", async () => {
+    const { manager, tree } = await api();
+    const label = "many chowns";
+    // Run as captrace.user (nobody): each chown is refused cap_chown.
+    const script = "for i in $(seq 14); do chown nobody /etc/hostname 2>/dev/null; done; exit 0";
+    const session = startCommand(manager, label, ["/bin/sh", "-c", script]);
+    assert.ok(session);
+    await manager.done(session.id);
+    assert.equal(session.state, "exited", JSON.stringify(session.errors));
+    const rows = tree.getChildren(session);
+    const group = rows.find((r) => r.kind === "program" && r.name === "chown");
+    assert.ok(group && group.kind === "program", rows.map((r) => tree.getTreeItem(r).label).join());
+    assert.equal(group.processes.length, 14);
+    const item = tree.getTreeItem(group);
+    assert.equal(item.label, "chown");
+    assert.match(String(item.description), /^14 processes · \d+ allowed, (\d+) denied$/);
+    assert.ok(Number(/(\d+) denied$/.exec(String(item.description))![1]) >= 14, String(item.description));
+    assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+    assert.equal(item.contextValue, "program");
+    const procs = tree.getChildren(group);
+    assert.equal(procs.length, 14);
+    assert.equal(tree.getParent(procs[0]!), group);
+    assert.equal(tree.getParent(group), session);
+    assert.match(String(tree.getTreeItem(procs[0]!).label), /^chown \(\d+\)$/);
+  });
+
   test("the program's terminal gives typed lines to its stdin, edited as typed; Ctrl-D ends it", async () => {
     const { manager } = await api();
     const label = "read stdin";
