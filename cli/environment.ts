@@ -1,5 +1,6 @@
 /** What this machine offers for tracing: privileges, tracefs, bpftrace and its probes. */
 
+import { basename } from "node:path";
 import { CaptraceError, ExitCode } from "./exit_codes.ts";
 import { VERSION } from "./args.ts";
 import { findTool } from "./system_tools.ts";
@@ -385,7 +386,7 @@ function _sameContent(a: Omit<_Identity, "key">, b: Omit<_Identity, "key">): boo
 /** The identity of the file `bin` leads to, if it is an ELF file named bpftrace… with every time known; else null. */
 async function _bpftraceIdentity(bin: string): Promise<_Identity | null> {
   const real = await Deno.realPath(bin).catch(() => null);
-  if (real === null || !/^bpftrace/.test(real.slice(real.lastIndexOf("/") + 1))) return null;
+  if (real === null || !/^bpftrace/.test(basename(real))) return null;
   const st = await Deno.stat(real).catch(() => null);
   if (!st?.isFile || st.mtime === null || st.ctime === null) return null;
   const head = new Uint8Array(4);

@@ -1,5 +1,6 @@
 /** Finds the file behind each exec record, for the recommendation's setcap lines (see shared/program_map.ts). */
 
+import { basename } from "node:path";
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
 import { fileHead, hasShebang } from "./file_head.ts";
 import { sameFile, samePath } from "./procfs.ts";
@@ -147,7 +148,7 @@ async function _inOurRoot(
   }
   // The process moved, or already runs something else (it exec'd again): its binary is the file only if it goes by
   // the same name, and is the file executed when the record says which.
-  if (exe !== null && _base(exe) === _base(path) && (ino === 0 || (await _stat(exe))?.ino === ino)) {
+  if (exe !== null && basename(exe) === basename(path) && (ino === 0 || (await _stat(exe))?.ino === ino)) {
     return { path: exe, script: false };
   }
   return { path, script: false };
@@ -289,7 +290,7 @@ async function _inItsRoot(
     if (isExe || script || own === null) return await named(found, script);
   }
   // As for captrace's root: a path of the process's own that leads elsewhere is its binary only by the same name.
-  if (own !== null && exe !== null && _base(exe) === _base(path)) return await named(exe, false);
+  if (own !== null && exe !== null && basename(exe) === basename(path)) return await named(exe, false);
   return null;
 }
 
@@ -327,10 +328,6 @@ export async function resolveIn(base: string, path: string): Promise<string | nu
     rest = [...target.split("/").filter((c) => c !== "" && c !== "."), ...rest];
   }
   return `/${done.join("/")}`;
-}
-
-function _base(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 /** stat of `path`, null when it cannot be read. */
@@ -498,9 +495,9 @@ export class ProgramFiles {
     const where = script.mountNs === undefined ? script.path : `/proc/${pid}/root${script.path}`;
     const head = await fileHead(where, 256);
     const shebang = head === null ? null : parseShebang(new TextDecoder().decode(head).split("\n")[0]!);
-    if (shebang === null || _base(shebang[0]!) !== "env") return;
+    if (shebang === null || basename(shebang[0]!) !== "env") return;
     const command = envCommand(shebang.slice(1));
-    if (command === null || _base(command) !== _base(filename)) return;
+    if (command === null || basename(command) !== basename(filename)) return;
     next.path = script.path;
     next.script = true;
     if (script.mountNs === undefined) delete next.mountNs;

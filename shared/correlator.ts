@@ -1,5 +1,6 @@
 /** Turns parsed tracer records into v1 events: pairs kprobe entries with returns, decodes flags, keeps counts. */
 
+import { basename } from "node:path";
 import { CAP_OPT_INSETID, CAP_OPT_NOAUDIT, isAudited, optsFromStack } from "./audit.ts";
 import { BROAD, capName, FALLBACK_CALLS, FALLBACK_OF } from "./capabilities.ts";
 import { errnoName } from "./errno.ts";
@@ -411,7 +412,7 @@ export class Correlator {
   }
 
   #exec(rec: { ts: number; pid: number; ppid: number; filename: string }): ExecEvent {
-    const base = rec.filename.slice(rec.filename.lastIndexOf("/") + 1);
+    const base = basename(rec.filename);
     return {
       v: 1,
       type: "exec",

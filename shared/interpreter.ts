@@ -1,5 +1,7 @@
 /** Recognizes script interpreters and finds the script a process runs from its argv or a `#!` line. */
 
+import { basename } from "node:path";
+
 const INTERPRETERS =
   /^(?:python|pypy|node|nodejs|bun|deno|java|sh|bash|dash|ash|zsh|ksh|mksh|fish|perl|ruby|php|lua|luajit|tclsh|wish|Rscript|gawk|mawk|awk)(?:[\d.]*)$/;
 
@@ -76,7 +78,7 @@ const OPERAND_IS_SCRIPT: [RegExp, (operand: string) => boolean][] = [
  * ```
  */
 export function interpreterName(path: string): string | null {
-  const base = path.slice(path.lastIndexOf("/") + 1);
+  const base = basename(path);
   return INTERPRETERS.test(base) ? base : null;
 }
 

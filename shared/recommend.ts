@@ -1,5 +1,6 @@
 /** The minimal capability set a traced program needs, printed ready to paste for each way of granting it. */
 
+import { basename } from "node:path";
 import { isAudited } from "./audit.ts";
 import {
   BROAD,
@@ -449,18 +450,13 @@ function _shruggedNote(
   if (shrugged.length === 0) return "";
   const names = [
     ...new Set(
-      programs.filter((p) => p.capabilities.some((c) => shrugged.includes(c))).map((p) => printable(_baseName(p.path))),
+      programs.filter((p) => p.capabilities.some((c) => shrugged.includes(c))).map((p) => printable(basename(p.path))),
     ),
   ].sort();
   const one = shrugged.length === 1;
   const who = names.length === 0 ? "" : ` (${names.slice(0, 3).join(", ")}${names.length > 3 ? ", …" : ""})`;
   return ` ${shrugged.join(" and ")} ${one ? "was" : "were"} only refused, to processes that exited 0 all the ` +
     `same${who}: the program may do without ${one ? "it" : "them"}, or did less without; see whether that is enough.`;
-}
-
-/** The last part of a path. */
-function _baseName(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 /**
@@ -493,7 +489,7 @@ function _systemTools(programs: Recommendation["programs"]): string {
 
 /** True for a multi-call binary (busybox): setcap on it would reach every command it provides. */
 function _multiCall(path: string): boolean {
-  return MULTI_CALL.test(_baseName(path));
+  return MULTI_CALL.test(basename(path));
 }
 
 /** " (in mount namespace mnt:[N])" for a file of another mount namespace, "" for one of this system. */

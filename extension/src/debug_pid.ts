@@ -1,5 +1,7 @@
 /** Where a debug session's process id comes from: the DAP `process` event, or an attach configuration. */
 
+import { basename } from "node:path";
+
 /** The pid a DAP message announces (`process` event with `systemProcessId`), or null for any other message. */
 export function pidFromDapMessage(m: unknown): number | null {
   if (typeof m !== "object" || m === null) return null;
@@ -78,7 +80,7 @@ function _isJs(config: Record<string, unknown>): boolean {
  * ```
  */
 export function isInspectorProcess(argv: readonly string[]): boolean {
-  const name = (argv[0] ?? "").slice((argv[0] ?? "").lastIndexOf("/") + 1);
+  const name = basename(argv[0] ?? "");
   return /^(?:node|nodejs|bun|deno|electron)(?:\d[\w.]*)?$/.test(name) ||
     argv.some((a) => /^--inspect(?:-brk)?(?:=|$)/.test(a));
 }

@@ -3,6 +3,7 @@
  * processes of each program run more than once gathered under one row, so that the few that matter are not buried.
  */
 
+import { basename } from "node:path";
 import type { ProcessNode, ProgramNode } from "./trace_model.ts";
 
 /** Up to this many processes (those with checks), a session lists them one by one. */
@@ -11,7 +12,7 @@ export const GROUP_OVER = 12;
 /** The program a process ran: its last exec's file, or its comm when no exec of it was seen. */
 function _program(p: ProcessNode): { key: string; name: string; file: string | null } {
   if (p.filename !== null) {
-    return { key: `f${p.filename}`, name: p.filename.slice(p.filename.lastIndexOf("/") + 1), file: p.filename };
+    return { key: `f${p.filename}`, name: basename(p.filename), file: p.filename };
   }
   return { key: `c${p.comm}`, name: p.comm, file: null };
 }

@@ -1,5 +1,7 @@
 /** Reading the process table: entries for the "Attach to Process…" picker, and finding a debugged program's process when its adapter never reports the pid. */
 
+import { basename } from "node:path";
+
 /** A process as read from /proc. */
 export interface ProcessEntry {
   pid: number;
@@ -62,7 +64,7 @@ export function findProgramProcess(
   exclude: ReadonlySet<number> = new Set(),
   cwdOf: (pid: number) => string | null = () => null,
 ): number | null {
-  const base = program.slice(program.lastIndexOf("/") + 1);
+  const base = basename(program);
   const names = (p: ProcessEntry, a: string) => {
     if (a === program || a.endsWith(`=${program}`)) return true;
     if (a.startsWith("/") || (a !== base && !a.endsWith(`/${base}`))) {

@@ -1,5 +1,6 @@
 /** The label and description of each tree row, from the model (pure, so it is unit-tested without VS Code). */
 
+import { basename } from "node:path";
 import { endedByStop } from "./end_notice.ts";
 import { signalName } from "../../shared/signals.ts";
 import { programCounts } from "./process_groups.ts";
@@ -63,11 +64,11 @@ export function nodeLabel(
     }
     case "site": {
       const where = node.file !== null
-        ? `${node.function ?? "?"} ${_basename(node.file)}:${node.line ?? "?"}`
+        ? `${node.function ?? "?"} ${basename(node.file)}:${node.line ?? "?"}`
         : node.function !== null
-        ? `${node.function} (${_basename(node.binary ?? "?")})`
+        ? `${node.function} (${basename(node.binary ?? "?")})`
         : node.script !== null
-        ? _basename(node.script)
+        ? basename(node.script)
         : "unknown site";
       const count = node.allowed + node.denied;
       return {
@@ -76,8 +77,4 @@ export function nodeLabel(
       };
     }
   }
-}
-
-function _basename(p: string): string {
-  return p.slice(p.lastIndexOf("/") + 1);
 }
