@@ -448,6 +448,8 @@ export class ProgramFiles {
   #lookups = new WeakMap<ProgramFile, Promise<void>>();
   /** The files of execs that env made for a script (see #throughEnv): the script's, not the interpreter's. */
   #forScript = new WeakSet<ProgramFile>();
+  /** The inode number of the file each exec record executed, when it says. */
+  #inodes = new WeakMap<ProgramFile, number>();
 
   /** captrace's own namespace and root as the kernel names them, from the ready record; unknown before it. */
   here: KernelRoot | undefined;
@@ -468,6 +470,7 @@ export class ProgramFiles {
     const file: ProgramFile = { path: filename, script: false };
     if (place && here && place.mntNs !== 0 && place.mntNs !== here.mntNs) file.mountNs = place.mntNs;
     this.#resolving.set(key, file);
+    if (place?.exeIno) this.#inodes.set(file, place.exeIno);
     // The kernel's counts and fork records mark the program with this time.
     this.map.mark(ts, file);
     // A lookup that fails unforeseen leaves the name as run: the trace goes on (see track).
@@ -515,7 +518,24 @@ export class ProgramFiles {
     // Shown in time order: what the process executed right before, if it is the same process.
     const before = this.map.ownExec(pid);
     if (before !== undefined) this.track(this.#throughEnv(pid, before, file, filename));
+    this.track(this.#again(file, this.map.programOf(pid)));
     this.map.exec(pid, ppid, file);
+  }
+
+  /**
+   * A process that executes its program again by a path of its own (`/proc/self/exe`, as Go programs, runc and other
+   * re-executing tools do; `/dev/fd/N` of it) can be gone before that path is read: its file is then the program it
+   * ran before (its own, or its parent's), when that one is the file the exec record names by its inode.
+   */
+  async #again(file: ProgramFile, prior: ProgramFile): Promise<void> {
+    await Promise.all([this.#lookups.get(file), this.#lookups.get(prior)]);
+    const ino = this.#inodes.get(file);
+    if (ino === undefined || !file.path.startsWith("/") || _ownPath(file.path, 0) === null) return;
+    if (file.mountNs !== undefined || prior.mountNs !== undefined || prior.unplaced || prior.script) return;
+    if ((await _stat(prior.path))?.ino !== ino) return;
+    file.path = prior.path;
+    file.script = false;
+    delete file.unplaced;
   }
 
   /** Counts `lookup`, which tells the map a process's file, among those settled() waits for. */

@@ -263,6 +263,46 @@ Deno.test("an exec by the env a #!/usr/bin/env script ran is the script's; not a
   });
 });
 
+/** The pid of a process that has ended (and been waited for). */
+async function _gonePid(): Promise<number> {
+  const child = new Deno.Command("/bin/true", { stdout: "null", stderr: "null" }).spawn();
+  await child.status;
+  return child.pid;
+}
+
+Deno.test("a gone process's exec of /proc/self/exe or /dev/fd/N is the program it ran before, if its inode", async () => {
+  const dir = await _dir();
+  try {
+    const tool = `${dir}/tool`;
+    const ino = (await Deno.stat(tool)).ino!;
+    const place = (exeIno: number) => ({ mntNs: 0, root: "0", rootIno: 0, exeIno, ppid: 1 });
+    const files = new ProgramFiles({ path: "/bin/sh", script: false });
+    const run = async (pid: number, ts: number, filename: string, exeIno: number) => {
+      files.resolve(pid, ts, filename, place(exeIno));
+      await files.settled();
+      files.exec(pid, 1, ts, filename);
+      await files.settled();
+      return files.map.programOf(pid).path;
+    };
+    // Re-executed by its own path (Go programs, runc) and gone before that path could be read.
+    const pid = await _gonePid();
+    assert.equal(await run(pid, 1000, `${dir}/link`, ino), tool);
+    assert.equal(await run(pid, 1001, "/proc/self/exe", ino), tool);
+    assert.equal(await run(pid, 1002, "/dev/fd/3", ino), tool);
+    // Another file's inode: not the program it ran; kept as it was run.
+    assert.equal(await run(pid, 1003, "/proc/self/exe", ino + 1), "/proc/self/exe");
+    // A forked child that executes its parent's program so: the program it ran before is its parent's.
+    const child = await _gonePid();
+    files.map.forked(child, pid);
+    assert.equal(await run(pid, 1004, tool, ino), tool);
+    assert.equal(await run(child, 1005, "/proc/thread-self/exe", ino), tool);
+    // Not a path of the process's own: left to the lookup (a file of that name, or none).
+    assert.equal(await run(await _gonePid(), 1006, `${dir}/gone`, ino), `${dir}/gone`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("runningProgram names a binary deleted or replaced since it started as it was, unplaced", async () => {
   const dir = await _dir();
   await Deno.copyFile("/bin/sleep", `${dir}/old-sleep`);

@@ -300,6 +300,19 @@ Deno.test("a command given by a relative path is named by its file in the recomm
   }
 });
 
+Deno.test("a program that executes itself again through /proc/self/exe, and ends at once, is named by its file", async () => {
+  await requireTracing();
+  const bin = await fixture("reexec_self");
+  // Several runs: the second process is gone before its exec is read in some, not in others.
+  for (let run = 0; run < 3; run++) {
+    const r = await runJson(["-c", "-u", "nobody", "--", bin]);
+    assert.equal(r.code, 0, r.stderr);
+    const programs = summaryOf(r.events).rec.programs as { path: string; placed: boolean; capabilities: string[] }[];
+    assert.deepEqual(programs.map((p) => [p.path, p.placed, p.capabilities]), [[bin, true, ["CAP_SYS_NICE"]]]);
+    assert.equal(summaryOf(r.events).rec.setcap, `setcap cap_sys_nice+ep ${bin}`);
+  }
+});
+
 Deno.test("a program run by a relative path is not named after what it exec'd next", async () => {
   await requireTracing();
   const { events } = await runJson(["--", "/bin/sh", "-c", "cd /usr/sbin && ./chroot / /bin/sleep 0.2"]);
