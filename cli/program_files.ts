@@ -27,6 +27,8 @@ export interface ExecPlace {
   rootIno: number;
   /** The inode number of the file executed, 0 when not known. */
   exeIno?: number;
+  /** The path is captrace's own for the command it launched, whole, not the record's (which may be cut short). */
+  whole?: boolean;
 }
 
 /** captrace's own mount namespace and root directory, as the kernel names them in exec records (the ready record). */
@@ -59,7 +61,7 @@ export async function programFile(
 ): Promise<ProgramFile> {
   if (pid === undefined) return await _inOurRoot(path);
   // A path as long as bpftrace's strings may have been cut short: it may name another file.
-  if (ENCODER.encode(path).length >= MAX_PATH - 1) return { path, script: false, unplaced: true };
+  if (!place?.whole && ENCODER.encode(path).length >= MAX_PATH - 1) return { path, script: false, unplaced: true };
   const known = place !== undefined && place.mntNs !== 0 && here !== undefined;
   // Most execs are here: read the process's links at once, while it still runs what it exec'd.
   const gone = { ppid, exeIno: place?.exeIno ?? 0 };

@@ -158,6 +158,18 @@ const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mism
  * bpftrace's stderr without its harmless lines, nor the program line and marker that follow a harmless warning
  * (`program.bt:30:33-34: WARNING: Addrspace mismatch`, the line, `~`): none of them is a reason for a failure.
  */
+/** True when exec records name `path` cut short: it is as long as bpftrace's strings, or longer. */
+function _cutInRecords(path: string): boolean {
+  return new TextEncoder().encode(path).length >= MAX_PATH - 1;
+}
+
+/** True when an exec record's file name is `name`, or `name` cut short as bpftrace cuts its strings and decoded. */
+function _recordedAs(recorded: string, name: string): boolean {
+  if (recorded === name) return true;
+  const bytes = new TextEncoder().encode(name);
+  return bytes.length >= MAX_PATH - 1 && new TextDecoder().decode(bytes.subarray(0, MAX_PATH - 1)) === recorded;
+}
+
 function _meaningful(lines: readonly string[]): string[] {
   const out: string[] = [];
   let context = 0;
@@ -460,8 +472,11 @@ async function _prepare(
         argv[i] = escapeForPrintf(raw[i]!);
         escaped.push(i);
       }
-      // Its exec record names it by that relative path: the file is the one resolved here.
-      if (name.includes("/") && !name.startsWith("/") && argv[0] === name) commandAs = { name, path };
+      // Its exec record names it by that relative path, or cut short (bpftrace's strings stop at MAX_PATH bytes): the
+      // file is the one resolved here.
+      if ((name.includes("/") && !name.startsWith("/") && argv[0] === name) || _cutInRecords(path)) {
+        commandAs = { name: argv[0]!, path };
+      }
       // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
       binary = await programFile(path);
       commandPath = path;
@@ -1921,14 +1936,20 @@ class _Session {
       }
       // captrace's own namespace and root, as exec records name them: READY comes before any.
       if (rec.kind === "ready" && rec.mntNs !== undefined) this.programs.here = { mntNs: rec.mntNs, root: rec.root! };
-      // The command's exec names it as it was given (./tool), from the directory it started in: the file resolved.
-      if (rec.kind === "exec" && rec.pid === this.rootPid && this.commandAs?.name === rec.filename) {
-        rec.filename = this.commandAs.path;
-        this.commandAs = null;
+      // The command's exec names it as it was given (./tool), from the directory it started in, or cut short: the
+      // file resolved, whole.
+      let whole = false;
+      if (rec.kind === "exec" && rec.pid === this.rootPid && this.commandAs !== null) {
+        const { name, path } = this.commandAs;
+        if (_recordedAs(rec.filename, name) || _recordedAs(rec.filename, path)) {
+          rec.filename = path;
+          this.commandAs = null;
+          whole = true;
+        }
       }
       // Looked up as soon as read, not once shown: a relative path needs the process's working directory, and a
       // short-lived process may be gone already.
-      if (rec.kind === "exec") this.programs.resolve(rec.pid, rec.ts, rec.filename, rec);
+      if (rec.kind === "exec") this.programs.resolve(rec.pid, rec.ts, rec.filename, whole ? { ...rec, whole } : rec);
       this.correlator.push(rec, outs);
       if (rec.kind === "ready" && !this.ready) outs.push({ event: this.#readyEvent() });
     }

@@ -313,6 +313,34 @@ Deno.test("a program that executes itself again through /proc/self/exe, and ends
   }
 });
 
+Deno.test("a command whose path is too long for the exec record is named by its whole path, absolute or relative", async () => {
+  await requireTracing();
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-" }));
+  try {
+    // Past the 199 bytes of bpftrace's strings: the exec record's name is cut short.
+    const deep = ["a", "b", "c"].map((c) => c.repeat(90)).join("/");
+    let at = dir;
+    for (const part of ["", ...deep.split("/")]) {
+      at = part === "" ? at : `${at}/${part}`;
+      await Deno.mkdir(at, { recursive: true });
+      await Deno.chmod(at, 0o755);
+    }
+    const nice = `${dir}/${deep}/nice`;
+    await Deno.copyFile(await Deno.realPath("/usr/bin/nice"), nice);
+    await Deno.chmod(nice, 0o755);
+    // nice, refused as nobody, runs its command all the same.
+    for (const [name, wrapper] of [[nice, []], [`./${deep}/nice`, ["env", "-C", dir]]] as const) {
+      const r = await runJson(["-c", "-u", "nobody", "--", name, "-n", "-1", "/bin/true"], { wrapper: [...wrapper] });
+      assert.equal(r.code, 0, r.stderr);
+      const programs = summaryOf(r.events).rec.programs as { path: string; placed: boolean; capabilities: string[] }[];
+      assert.deepEqual(programs.map((p) => [p.path, p.placed, p.capabilities]), [[nice, true, ["CAP_SYS_NICE"]]], name);
+      assert.equal(r.events.find((e) => e.type === "exec")?.filename, nice, name);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a program run by a relative path is not named after what it exec'd next", async () => {
   await requireTracing();
   const { events } = await runJson(["--", "/bin/sh", "-c", "cd /usr/sbin && ./chroot / /bin/sleep 0.2"]);
