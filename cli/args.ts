@@ -96,7 +96,8 @@ Tracing:
                         USER cannot write, no XDG_RUNTIME_DIR not USER's)
                         while captrace itself stays root
   -f, --follow          follow children (the default, as strace -f)
-      --no-follow       trace only the root process and its threads
+      --no-follow       trace only the root process and its threads (the
+                        summary's note says its children are not covered)
       --probe KIND      auto (default), tracepoint or kprobe
       --map-keys N      room for N distinct keys in the kernel's maps (default
                         131072); raise it when captrace says the summary map

@@ -1207,6 +1207,12 @@ class _Session {
       malformed: c.malformed,
       unsummarized: c.summaryComplete ? Math.max(0, seen - summarized) : 0,
     };
+    // The children were not traced: their needs are not known, and may well be there.
+    if (!this.options.follow && this.options.mode !== "system") {
+      rec.note +=
+        ` With --no-follow only process ${this.rootPid} was traced: what the processes it started needed is ` +
+        "not covered.";
+    }
     if (this.#outliving !== "") rec.note += ` ${this.#outliving}`;
     if (this.#setuidNote !== "") rec.note += ` ${this.#setuidNote}`;
     if (this.#heldNote !== "") rec.note += ` ${this.#heldNote}`;

@@ -341,6 +341,22 @@ Deno.test("a command whose path is too long for the exec record is named by its 
   }
 });
 
+Deno.test("with --no-follow the recommendation's note says the processes the command started are not covered", async () => {
+  await requireTracing();
+  const file = await rootOwnedFile();
+  for (const follow of [true, false]) {
+    const mode = follow ? [] : ["--no-follow"];
+    const r = await runJson([...mode, "-c", "-u", "nobody", "--", "/bin/sh", "-c", `chown nobody ${file}; true`]);
+    assert.equal(r.code, 0, r.stderr);
+    const { rec } = summaryOf(r.events);
+    assert.deepEqual(rec.capabilities, follow ? ["CAP_CHOWN"] : []);
+    const said = /With --no-follow only process (\d+) was traced: what the processes it started needed is not covered/
+      .exec(rec.note as string);
+    assert.equal(said !== null, !follow, rec.note as string);
+    if (said) assert.equal(Number(said[1]), r.events.find((e) => e.type === "ready")?.pid);
+  }
+});
+
 Deno.test("a program run by a relative path is not named after what it exec'd next", async () => {
   await requireTracing();
   const { events } = await runJson(["--", "/bin/sh", "-c", "cd /usr/sbin && ./chroot / /bin/sleep 0.2"]);
