@@ -158,6 +158,16 @@ const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mism
  * bpftrace's stderr without its harmless lines, nor the program line and marker that follow a harmless warning
  * (`program.bt:30:33-34: WARNING: Addrspace mismatch`, the line, `~`): none of them is a reason for a failure.
  */
+/** True when no file is at `path` now (deleted since it ran); false when one is, or when that cannot be told. */
+function _gone(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
+  }
+}
+
 /** True when exec records name `path` cut short: it is as long as bpftrace's strings, or longer. */
 function _cutInRecords(path: string): boolean {
   return new TextEncoder().encode(path).length >= MAX_PATH - 1;
@@ -1198,6 +1208,7 @@ class _Session {
       rootCapless: this.#rootCapless,
       arch: Deno.build.arch,
       exitOf: (pid) => this.#exitCodes.get(pid),
+      gone: _gone,
     });
     const totals = {
       seen,

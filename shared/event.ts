@@ -169,6 +169,11 @@ export interface Recommendation {
      * root captrace could not look into); absent from summaries before it.
      */
     placed?: boolean;
+    /**
+     * True when the file no longer existed at the trace's end (deleted, as `go run` deletes the program it built): no
+     * setcap line names it. Present only then; added within v1.
+     */
+    deleted?: true;
     mount_ns?: number | null;
     script: boolean;
     interpreter: boolean;

@@ -77,6 +77,11 @@ export interface RecommendInput {
    * For the note's capabilities refused only to processes that exited 0 all the same.
    */
   exitOf?: (pid: number) => number | null | undefined;
+  /**
+   * True for a program's file (a path of captrace's file system) that no longer exists: deleted before the trace
+   * ended, as `go run` deletes the program it built. Its setcap line is a comment. Without it, every file is there.
+   */
+  gone?: (path: string) => boolean;
 }
 
 const _encoder = new TextEncoder();
@@ -279,14 +284,14 @@ export function recommend(input: RecommendInput): Recommendation {
       "of captrace has no name for: setcap and systemd take it by number; docker, compose and Kubernetes only by " +
       "name, and leave it out here.";
   }
-  const programs = _programs(all, covered, byProgram, root);
+  const programs = _programs(all, covered, byProgram, root, input.gone);
   note += _shruggedNote(sorted, counts.filter((a) => !_outside(a)), input.exitOf, programs);
   note += _systemTools(programs);
   return {
     capabilities: list,
     narrowed,
     ...formats(list, root.path),
-    setcap: _setcapLines(programs, input.rootLast ?? root, input.rootCapless === true),
+    setcap: _setcapLines(programs, input.rootLast ?? root, input.rootCapless === true, input.gone),
     programs,
     note,
   };
@@ -303,6 +308,7 @@ function _programs(
   covered: ReadonlySet<number>,
   byProgram: ReadonlyMap<string, ProgramShare>,
   root: ProgramFile,
+  gone?: (path: string) => boolean,
 ): Recommendation["programs"] {
   const sorted = all.filter((c) => !covered.has(c));
   const claimed = new Set<number>();
@@ -328,23 +334,29 @@ function _programs(
       caps.has(c) && needs(c) && !(covered.has(c) && caps.has(FALLBACK_OF.get(c)!) && needs(FALLBACK_OF.get(c)!))
     );
     own.forEach((c) => claimed.add(c));
-    if (own.length) out.push(_program(file, own.map(capConstant)));
+    if (own.length) out.push(_program(file, own.map(capConstant), gone));
     if (own.length && isRoot(file)) mine = out.at(-1);
   }
   const rest = sorted.filter((c) => !claimed.has(c)).map(capConstant);
   if (rest.length) {
     if (mine) {
       mine.capabilities = all.map(capConstant).filter((c) => mine.capabilities.includes(c) || rest.includes(c));
-    } else if (unknown) out.push(_program(root, rest));
-    else out.unshift(_program(root, rest));
+    } else if (unknown) out.push(_program(root, rest, gone));
+    else out.unshift(_program(root, rest, gone));
   }
   return out;
 }
 
-function _program(file: ProgramFile, capabilities: string[]): Recommendation["programs"][number] {
+function _program(
+  file: ProgramFile,
+  capabilities: string[],
+  gone?: (path: string) => boolean,
+): Recommendation["programs"][number] {
   // A path as the process gave it, which captrace could not place (relative, one of the process's own files, or in a
   // root captrace could not look into).
   const placed = !file.unplaced && file.path.startsWith("/") && !/^\/(?:proc|dev)\//.test(file.path);
+  // Only a file of captrace's own file system can be looked for here.
+  const deleted = placed && file.mountNs === undefined && file.path !== UNKNOWN_PROGRAM && gone?.(file.path) === true;
   return {
     path: file.path,
     placed,
@@ -352,6 +364,7 @@ function _program(file: ProgramFile, capabilities: string[]): Recommendation["pr
     script: file.script,
     interpreter: interpreterName(file.path) !== null,
     capabilities,
+    ...(deleted ? { deleted: true as const } : {}),
   };
 }
 
@@ -360,9 +373,14 @@ function _program(file: ProgramFile, capabilities: string[]): Recommendation["pr
  * comment instead: setcap has no effect on a script, on an interpreter (python3, sh, node…) it would grant the
  * capabilities to every script it runs, and on busybox to every command it provides.
  */
-function _setcapLines(programs: Recommendation["programs"], root: ProgramFile, capless: boolean): string {
+function _setcapLines(
+  programs: Recommendation["programs"],
+  root: ProgramFile,
+  capless: boolean,
+  gone?: (path: string) => boolean,
+): string {
   if (programs.length === 0) {
-    const p = _program(root, []);
+    const p = _program(root, [], gone);
     const multiCall = _multiCall(p.path);
     const where = _inNamespace(p.mount_ns);
     // No program known (system-wide): no file to remove capabilities from.
@@ -371,6 +389,7 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile, c
     if (!p.placed) {
       return `# ${_shellWord(p.path)} (as it was run; captrace could not find the file) needs no capability`;
     }
+    if (p.deleted) return `# ${_shellWord(p.path)} (deleted before the trace ended) needs no capability`;
     if (p.script) {
       return `# ${_shellWord(p.path)}${where} is a script: it needs no capability, and the kernel ignores file ` +
         "capabilities on scripts";
@@ -397,6 +416,12 @@ function _setcapLines(programs: Recommendation["programs"], root: ProgramFile, c
     if (p.placed === false) {
       return `# ${_shellWord(p.path)} (as it was run; captrace could not find the file): grant ${lower} to that file ` +
         "by its full path, or to its service or container (below)";
+    }
+    if (p.deleted) {
+      return `# ${
+        _shellWord(p.path)
+      } (deleted before the trace ended, as a temporary build is): grant ${lower} to the ` +
+        "program's file where it is kept, or to its service or container (below)";
     }
     const multiCall = _multiCall(p.path);
     // A file of another mount namespace (a container's), not of this system: on the host the path may name another

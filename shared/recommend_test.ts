@@ -499,6 +499,35 @@ Deno.test("recommend removes no file capabilities from a file that is not the pr
   );
 });
 
+Deno.test("recommend comments out the setcap line of a program file deleted before the trace ended", () => {
+  const built = { path: "/tmp/go-build1/b001/exe/server", script: false };
+  const kept = { path: "/usr/local/bin/helper", script: false };
+  const gone = (path: string) => path.startsWith("/tmp/go-build1/");
+  const r = recommend({
+    agg: [agg(10, { pid: 1 }), agg(13, { pid: 2 })],
+    narrowings: [],
+    alone: new Map(),
+    root: built,
+    programOf: (pid) => pid === 1 ? built : kept,
+    gone,
+  });
+  assert.equal(
+    r.setcap,
+    "# /tmp/go-build1/b001/exe/server (deleted before the trace ended, as a temporary build is): grant " +
+      "cap_net_bind_service to the program's file where it is kept, or to its service or container (below)\n" +
+      "setcap cap_net_raw+ep /usr/local/bin/helper",
+  );
+  assert.deepEqual(r.programs.map((p) => [p.path, p.placed, p.deleted]), [
+    [built.path, true, true],
+    [kept.path, true, undefined],
+  ]);
+  const none = recommend({ agg: [], narrowings: [], alone: new Map(), root: built, gone }).setcap;
+  assert.equal(none, "# /tmp/go-build1/b001/exe/server (deleted before the trace ended) needs no capability");
+  // Not asked: every file is taken to be there.
+  const unasked = recommend({ agg: [agg(10)], narrowings: [], alone: new Map(), root: built }).setcap;
+  assert.equal(unasked, "setcap cap_net_bind_service+ep /tmp/go-build1/b001/exe/server");
+});
+
 Deno.test("recommend names a container's file with its mount namespace, apart from the host's file of that path", () => {
   const host = { path: "/usr/bin/ping", script: false };
   const inContainer = { path: "/usr/bin/ping", script: false, mountNs: 4026532301 };

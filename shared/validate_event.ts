@@ -129,6 +129,10 @@ export function validateEvent(value: unknown): string[] {
         if (p?.placed !== undefined && typeof p.placed !== "boolean") {
           problems.push(`summary.recommendation.programs[${i}].placed: expected bool`);
         }
+        // Added within v1, and present only when true.
+        if (p?.deleted !== undefined && p.deleted !== true) {
+          problems.push(`summary.recommendation.programs[${i}].deleted: expected true or absent`);
+        }
         // Added later still: absent, null, or a namespace's inode number.
         const ns = p?.mount_ns;
         if (ns !== undefined && ns !== null && !(Number.isSafeInteger(ns) && ns > 0)) {

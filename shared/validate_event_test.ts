@@ -43,6 +43,16 @@ Deno.test("validateEvent accepts a program's placed absent or a boolean", () => 
   ]);
 });
 
+Deno.test("validateEvent accepts a program's deleted absent or true, and nothing else", () => {
+  const program = { path: "/tmp/go-build1/exe/x", script: false, interpreter: false, capabilities: [] };
+  assert.deepEqual(validateEvent(summary([{ ...program, deleted: true }])), []);
+  for (const deleted of [false, "yes", 1]) {
+    assert.deepEqual(validateEvent(summary([{ ...program, deleted }])), [
+      "summary.recommendation.programs[0].deleted: expected true or absent",
+    ]);
+  }
+});
+
 Deno.test("validateEvent accepts a program's mount_ns absent, null or an inode number, and nothing else", () => {
   const program = { path: "/x", script: false, interpreter: false, capabilities: [] };
   for (const mount_ns of [undefined, null, 4026532177]) {

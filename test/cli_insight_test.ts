@@ -357,6 +357,33 @@ Deno.test("with --no-follow the recommendation's note says the processes the com
   }
 });
 
+Deno.test("a program deleted before the trace ended (a temporary build) gets a comment, not a setcap line", async () => {
+  await requireTracing();
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-" }));
+  try {
+    await Deno.chmod(dir, 0o777);
+    const built = `${dir}/server`;
+    // As `go run` does: the program is built into a temporary directory, run, and deleted. nice, refused as nobody,
+    // runs its command all the same.
+    const script = `cp /usr/bin/nice ${built} && ${built} -n -1 /bin/sleep 0.5; rm -f ${built}`;
+    const r = await runJson(["-c", "-u", "nobody", "--", "/bin/sh", "-c", script]);
+    assert.equal(r.code, 0, r.stderr);
+    const { rec } = summaryOf(r.events);
+    const programs = rec.programs as { path: string; deleted?: boolean; capabilities: string[] }[];
+    assert.deepEqual(programs.filter((p) => p.deleted).map((p) => [p.path, p.capabilities]), [
+      [built, ["CAP_SYS_NICE"]],
+    ]);
+    assert.match(
+      rec.setcap as string,
+      new RegExp(`^# ${built} \\(deleted before the trace ended, as a temporary build is\\): grant cap_sys_nice `, "m"),
+    );
+    assert.doesNotMatch(rec.setcap as string, /^setcap cap_sys_nice/m);
+    for (const e of r.events) assert.deepEqual(validateEvent(e), [], JSON.stringify(e));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a program run by a relative path is not named after what it exec'd next", async () => {
   await requireTracing();
   const { events } = await runJson(["--", "/bin/sh", "-c", "cd /usr/sbin && ./chroot / /bin/sleep 0.2"]);
