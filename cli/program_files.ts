@@ -17,6 +17,40 @@ export const MAX_PATH = 200;
 
 const ENCODER = new TextEncoder();
 
+/** True when exec records name `path` cut short: it is as long as bpftrace's strings, or longer. */
+export function cutInRecords(path: string): boolean {
+  return ENCODER.encode(path).length >= MAX_PATH - 1;
+}
+
+/**
+ * True when an exec record's file name is `name`, or `name` cut short as bpftrace cuts its strings (and decoded as
+ * the parser decodes them: a character cut in two ends as U+FFFD).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_PATH, recordedAs } from "./program_files.ts";
+ * const long = "/opt/" + "d".repeat(300) + "/tool";
+ * assert(recordedAs(long.slice(0, MAX_PATH - 1), long));
+ * assert(!recordedAs("/opt/tool", "/opt/tool2"));
+ * ```
+ */
+export function recordedAs(recorded: string, name: string): boolean {
+  if (recorded === name) return true;
+  const bytes = ENCODER.encode(name);
+  return bytes.length >= MAX_PATH - 1 && new TextDecoder().decode(bytes.subarray(0, MAX_PATH - 1)) === recorded;
+}
+
+/** True when no file is at `path` now (deleted since it ran); false when one is, or when that cannot be told. */
+export function fileGone(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
+  }
+}
+
 /**
  * Where an exec looked its file up, as the kernel's record says: the mount namespace, and the root directory (its
  * dentry's address, and its inode number, 0 when not known). A namespace of 0: the record does not say.

@@ -1,7 +1,15 @@
 /** Tests of programFile and ProgramFiles against real files and real processes. */
 
 import assert from "node:assert/strict";
-import { MAX_PATH, programFile, ProgramFiles, resolveIn, runningProgram } from "./program_files.ts";
+import {
+  fileGone,
+  MAX_PATH,
+  programFile,
+  ProgramFiles,
+  recordedAs,
+  resolveIn,
+  runningProgram,
+} from "./program_files.ts";
 
 async function _dir(): Promise<string> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-programs-" }));
@@ -454,4 +462,28 @@ Deno.test("programFile reads a file where its exec looked it up, as the kernel's
       unplaced: true,
     });
   });
+});
+
+Deno.test("recordedAs matches a name cut short as bpftrace cuts it, a character cut in two included", () => {
+  const long = `/opt/${"d".repeat(193)}é/tool`; // "é" takes bytes 198 and 199: cut after its first
+  const cut = new TextDecoder().decode(new TextEncoder().encode(long).subarray(0, MAX_PATH - 1));
+  assert(cut.endsWith("\ufffd"));
+  assert(recordedAs(cut, long));
+  assert(recordedAs(long, long));
+  // Shorter than the cut: the whole name or nothing.
+  assert(!recordedAs("/opt/tool", "/opt/tool2"));
+  assert(!recordedAs(cut.slice(0, -2), long));
+});
+
+Deno.test("fileGone is true for a missing file only, not for one there or one that cannot be looked at", async () => {
+  const dir = await _dir();
+  try {
+    assert.equal(fileGone(`${dir}/tool`), false);
+    assert.equal(fileGone(`${dir}/missing`), true);
+    assert.equal(fileGone(`${dir}/missing/below`), true);
+    // A file below a file: ENOTDIR, not a deletion captrace can tell.
+    assert.equal(fileGone(`${dir}/tool/below`), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

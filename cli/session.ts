@@ -77,7 +77,16 @@ import { isAudited } from "../shared/audit.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
 import { recommend, UNKNOWN_PROGRAM } from "../shared/recommend.ts";
 import type { ProgramFile } from "../shared/program_map.ts";
-import { currentDir, MAX_PATH, programFile, ProgramFiles, runningProgram } from "./program_files.ts";
+import {
+  currentDir,
+  cutInRecords,
+  fileGone,
+  MAX_PATH,
+  programFile,
+  ProgramFiles,
+  recordedAs,
+  runningProgram,
+} from "./program_files.ts";
 import { formatCompleteness, formatSummary, summarize, summaryEvent } from "../shared/summary.ts";
 import { compareBaseline } from "../shared/baseline.ts";
 
@@ -158,28 +167,6 @@ const HARMLESS_STDERR = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace mism
  * bpftrace's stderr without its harmless lines, nor the program line and marker that follow a harmless warning
  * (`program.bt:30:33-34: WARNING: Addrspace mismatch`, the line, `~`): none of them is a reason for a failure.
  */
-/** True when no file is at `path` now (deleted since it ran); false when one is, or when that cannot be told. */
-function _gone(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return false;
-  } catch (e) {
-    return e instanceof Deno.errors.NotFound;
-  }
-}
-
-/** True when exec records name `path` cut short: it is as long as bpftrace's strings, or longer. */
-function _cutInRecords(path: string): boolean {
-  return new TextEncoder().encode(path).length >= MAX_PATH - 1;
-}
-
-/** True when an exec record's file name is `name`, or `name` cut short as bpftrace cuts its strings and decoded. */
-function _recordedAs(recorded: string, name: string): boolean {
-  if (recorded === name) return true;
-  const bytes = new TextEncoder().encode(name);
-  return bytes.length >= MAX_PATH - 1 && new TextDecoder().decode(bytes.subarray(0, MAX_PATH - 1)) === recorded;
-}
-
 function _meaningful(lines: readonly string[]): string[] {
   const out: string[] = [];
   let context = 0;
@@ -484,7 +471,7 @@ async function _prepare(
       }
       // Its exec record names it by that relative path, or cut short (bpftrace's strings stop at MAX_PATH bytes): the
       // file is the one resolved here.
-      if ((name.includes("/") && !name.startsWith("/") && argv[0] === name) || _cutInRecords(path)) {
+      if ((name.includes("/") && !name.startsWith("/") && argv[0] === name) || cutInRecords(path)) {
         commandAs = { name: argv[0]!, path };
       }
       // For the setcap line: setcap refuses a symbolic link, and /bin/sh or python3 often are one.
@@ -1208,7 +1195,7 @@ class _Session {
       rootCapless: this.#rootCapless,
       arch: Deno.build.arch,
       exitOf: (pid) => this.#exitCodes.get(pid),
-      gone: _gone,
+      gone: fileGone,
     });
     const totals = {
       seen,
@@ -1958,7 +1945,7 @@ class _Session {
       let whole = false;
       if (rec.kind === "exec" && rec.pid === this.rootPid && this.commandAs !== null) {
         const { name, path } = this.commandAs;
-        if (_recordedAs(rec.filename, name) || _recordedAs(rec.filename, path)) {
+        if (recordedAs(rec.filename, name) || recordedAs(rec.filename, path)) {
           rec.filename = path;
           this.commandAs = null;
           whole = true;
