@@ -453,6 +453,16 @@ async function _prepare(
     const envPath = Deno.env.get("PATH");
     const forUser = user === null || envPath === undefined ? null : await userPath(envPath, user);
     if (options.mode === "command") {
+      const raw = rawTail(options.command.length);
+      // Deno's strings cannot name a file whose name is not UTF-8 (each such byte becomes U+FFFD): captrace could
+      // neither look it up nor have it run. As an argument, escaped, it passes through (see below).
+      if (raw !== null && !isUtf8(raw[0]!)) {
+        throw new CaptraceError(
+          "The command's name is not UTF-8, which captrace cannot look up",
+          `Run it through a shell, which gets it as given: captrace [options] -- sh -c 'exec "$0" "$@"' COMMAND [ARGS]`,
+          ExitCode.USAGE,
+        );
+      }
       // Looked up on the PATH the command gets: the file the launcher's exec finds.
       const path = await resolveCommand(options.command[0]!, forUser?.path, user ?? undefined, forUser?.dropped);
       await checkInterpreter(path, options.command[0]!);
@@ -461,9 +471,7 @@ async function _prepare(
       // "/usr/bin/bash"; "./tool", not "/home/me/tool"). But for one the launcher's exec would take for an option.
       const name = options.command[0]!;
       argv = [name.startsWith("-") ? path : name, ...options.command.slice(1)];
-      // The name is found as Deno's string says; arguments that are not UTF-8 go to the command as the bytes they
-      // were, escaped (see raw_args.ts).
-      const raw = rawTail(options.command.length);
+      // Arguments that are not UTF-8 go to the command as the bytes they were, escaped (see raw_args.ts).
       for (let i = 1; raw !== null && i < raw.length; i++) {
         if (isUtf8(raw[i]!)) continue;
         argv[i] = escapeForPrintf(raw[i]!);

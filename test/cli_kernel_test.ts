@@ -490,6 +490,34 @@ Deno.test("the command gets arguments that are not UTF-8 as the bytes they were,
   assert.equal(new TextDecoder().decode(r.stdout), "5001\nw5000\n", new TextDecoder().decode(r.stderr));
 });
 
+Deno.test("a command whose name is not UTF-8 is refused with a hint, and the hint's shell runs it", async () => {
+  await requireTracing();
+  const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
+  try {
+    // Deno cannot name such a file either: bash makes it, and gives its name to captrace.
+    const cli = [Deno.execPath(), ...CLI].map((w) => `'${w}'`).join(" ");
+    const tool = `'${dir}/'$'t\\xffl'`;
+    const make = `printf '#!/bin/sh\\necho ran "$@"\\n' > ${tool} && chmod 755 ${tool}`;
+    const run = async (args: string) => {
+      const r = await new Deno.Command("bash", { args: ["-c", `${make} && ${cli} -o /dev/null ${args}`] }).output();
+      return { code: r.code, stdout: new TextDecoder().decode(r.stdout), stderr: new TextDecoder().decode(r.stderr) };
+    };
+    const refused = await run(`-- ${tool} a`);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.equal(refused.stdout, "");
+    assert.equal(
+      refused.stderr,
+      "captrace: The command's name is not UTF-8, which captrace cannot look up\n" +
+        `Run it through a shell, which gets it as given: captrace [options] -- sh -c 'exec "$0" "$@"' COMMAND [ARGS]\n`,
+    );
+    const through = await run(`-- sh -c 'exec "$0" "$@"' ${tool} a`);
+    assert.equal(through.code, 0, through.stderr);
+    assert.equal(through.stdout, "ran a\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("the command gets captrace's environment unchanged by the launcher's own variables", async () => {
   await requireTracing();
   // bash gives captrace `_` (the path it ran) and the variables exported; the command prints them. The gate that decodes
