@@ -71,7 +71,7 @@ import { BoundedMap } from "../shared/bounded_map.ts";
 import { LineSplitter } from "../shared/line_splitter.ts";
 import { Correlator, type Output } from "../shared/correlator.ts";
 import type { CheckEvent, ProbeKind, ReadyEvent, SummaryEvent } from "../shared/event.ts";
-import { formatExec, formatExit, printable, writeCheck } from "../shared/format_text.ts";
+import { andList, formatExec, formatExit, printable, writeCheck } from "../shared/format_text.ts";
 import { capConstant } from "../shared/capabilities.ts";
 import { isAudited } from "../shared/audit.ts";
 import { signalName, signalNumber } from "../shared/signals.ts";
@@ -975,7 +975,7 @@ class _Session {
     }
     if (setuid.length === 0) return;
     const one = setuid.length === 1;
-    this.#setuidNote = `${setuid.join(" and ")} ${one ? "is" : "are"} set-user-ID root: run by ${this.user.name}, ` +
+    this.#setuidNote = `${andList(setuid)} ${one ? "is" : "are"} set-user-ID root: run by ${this.user.name}, ` +
       `${one ? "it" : "they"} ran as root, whose files are ${one ? "its" : "their"} own and whose checks pass, so ` +
       `what ${one ? "it needs" : "they need"} without that bit is not seen.`;
     this.#summary = undefined;
@@ -1006,7 +1006,7 @@ class _Session {
     }
     if (held.length === 0) return;
     const [have, their] = held.length === 1 ? ["has", "its"] : ["have", "their"];
-    this.#heldNote = `${held.join(" and ")} already ${have} the capabilities of ${their} setcap line, yet they were ` +
+    this.#heldNote = `${andList(held)} already ${have} the capabilities of ${their} setcap line, yet they were ` +
       "refused: a program may drop them itself (iproute2's ip drops them all unless CAP_NET_ADMIN is also in its " +
       "inheritable set), and on a nosuid mount the kernel ignores them. setcap changes nothing then; grant them as " +
       "ambient capabilities (the systemd lines, or setpriv --inh-caps and --ambient-caps).";

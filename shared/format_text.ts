@@ -78,6 +78,21 @@ const _CONTROL = /[\x00-\x1f\x7f-\x9f\\]/g;
 const _NAMED: Record<string, string> = { "\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\" };
 
 /**
+ * Items as a sentence lists them: "A", "A and B", "A, B and C".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { andList } from "./format_text.ts";
+ * assert.equal(andList(["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"]), "CAP_CHOWN, CAP_KILL and CAP_NET_RAW");
+ * assert.equal(andList(["CAP_CHOWN", "CAP_KILL"]), "CAP_CHOWN and CAP_KILL");
+ * ```
+ */
+export function andList(items: readonly string[]): string {
+  return items.length <= 2 ? items.join(" and ") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+
+/**
  * `text` with its control characters escaped (`\n`, `\x1b`…) and its backslashes doubled: a comm or a file name is
  * chosen by the traced process, and written raw it could move the terminal's cursor, or make lines of its own.
  *

@@ -14,7 +14,7 @@ import {
   READ_SEARCH_OWN_CALLS,
 } from "./capabilities.ts";
 import { syscallName } from "./syscalls.ts";
-import { printable } from "./format_text.ts";
+import { andList, printable } from "./format_text.ts";
 import type { Recommendation } from "./event.ts";
 import type { AggEntry, Narrowing } from "./correlator.ts";
 import { type ProgramFile, programKey } from "./program_map.ts";
@@ -449,9 +449,11 @@ function _regainNote(byCap: ReadonlyMap<number, number>): string {
   if (byCap.size === 0) return "";
   const what = [...byCap].sort(([a], [b]) => a - b).map(([cap, n]) =>
     `${capConstant(cap)} (${cap === CAP_SETUID ? "setuid" : "setgid"}(0), ${n}×)`
-  ).join(" and ");
+  );
   const one = byCap.size === 1;
-  return ` ${what}, refused to a process with no root id, ${one ? "is" : "are"} left out: that is how a program ` +
+  return ` ${andList(what)}, refused to a process with no root id, ${
+    one ? "is" : "are"
+  } left out: that is how a program ` +
     "checks that it cannot get root's ids (util-linux's mount does), and it stops if it can; grant " +
     `${one ? "it" : "them"} only to a program meant to become root.`;
 }
@@ -480,7 +482,7 @@ function _shruggedNote(
   ].sort();
   const one = shrugged.length === 1;
   const who = names.length === 0 ? "" : ` (${names.slice(0, 3).join(", ")}${names.length > 3 ? ", …" : ""})`;
-  return ` ${shrugged.join(" and ")} ${one ? "was" : "were"} only refused, to processes that exited 0 all the ` +
+  return ` ${andList(shrugged)} ${one ? "was" : "were"} only refused, to processes that exited 0 all the ` +
     `same${who}: the program may do without ${one ? "it" : "them"}, or did less without; see whether that is enough.`;
 }
 

@@ -372,6 +372,12 @@ Deno.test("recommend's note names capabilities only refused, to processes that e
   }
   // Nor without exit statuses (a caller that has none).
   assert.doesNotMatch(recommend(input).note, /only refused/);
+  // Three are listed as a sentence lists them.
+  const three = [agg(0, { pid: 2, ret: -1 }), agg(5, { pid: 2, ret: -1 }), agg(13, { pid: 2, ret: -1 })];
+  assert.match(
+    recommend({ ...input, agg: three, exitOf: (pid) => exits.get(pid) }).note,
+    / CAP_CHOWN, CAP_KILL and CAP_NET_RAW were only refused, /,
+  );
 });
 
 Deno.test("recommend gives one setcap line per program, the root program first", () => {
