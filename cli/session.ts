@@ -971,16 +971,20 @@ class _Session {
       const st = await Deno.stat(path).catch(() => null);
       if (st === null || st.uid !== 0 || ((st.mode ?? 0) & 0o4000) === 0) continue;
       const real = await Deno.realPath(path).catch(() => null);
-      if (real !== null && mountOf(real, all)?.options.includes("nosuid") === false) setuid.push(printable(path));
+      if (real !== null && mountOf(real, all)?.options.includes("nosuid") === false) setuid.push(path);
     }
     if (setuid.length === 0) return;
+    this.#setuidRoot = new Set(setuid);
     const one = setuid.length === 1;
-    this.#setuidNote = `${andList(setuid)} ${one ? "is" : "are"} set-user-ID root: run by ${this.user.name}, ` +
+    this.#setuidNote =
+      `${andList(setuid.map(printable))} ${one ? "is" : "are"} set-user-ID root: run by ${this.user.name}, ` +
       `${one ? "it" : "they"} ran as root, whose files are ${one ? "its" : "their"} own and whose checks pass, so ` +
       `what ${one ? "it needs" : "they need"} without that bit is not seen.`;
     this.#summary = undefined;
   }
   #setuidNote = "";
+  /** The files of the setuid note, whose setcap lines are comments (see recommend's setuidRoot). */
+  #setuidRoot = new Set<string>();
 
   /**
    * A program whose setcap line gives nothing its file's capabilities do not give already, though the kernel refused
@@ -1204,6 +1208,7 @@ class _Session {
       arch: Deno.build.arch,
       exitOf: (pid) => this.#exitCodes.get(pid),
       gone: fileGone,
+      setuidRoot: (path) => this.#setuidRoot.has(path),
     });
     const totals = {
       seen,

@@ -82,6 +82,11 @@ export interface RecommendInput {
    * ended, as `go run` deletes the program it built. Its setcap line is a comment. Without it, every file is there.
    */
   gone?: (path: string) => boolean;
+  /**
+   * True for a program's file that is set-user-ID root and ran so (run by another user, not on a nosuid mount): its
+   * checks were root's, so its setcap line is a comment that says how to see what it needs without the bit.
+   */
+  setuidRoot?: (path: string) => boolean;
 }
 
 const _encoder = new TextEncoder();
@@ -291,7 +296,7 @@ export function recommend(input: RecommendInput): Recommendation {
     capabilities: list,
     narrowed,
     ...formats(list, root.path),
-    setcap: _setcapLines(programs, input.rootLast ?? root, input.rootCapless === true, input.gone),
+    setcap: _setcapLines(programs, input.rootLast ?? root, input.rootCapless === true, input),
     programs,
     note,
   };
@@ -377,8 +382,14 @@ function _setcapLines(
   programs: Recommendation["programs"],
   root: ProgramFile,
   capless: boolean,
-  gone?: (path: string) => boolean,
+  { gone, setuidRoot }: Pick<RecommendInput, "gone" | "setuidRoot">,
 ): string {
+  // Its checks were root's: a setcap line would give it what root's run asked for, and do nothing while the bit stays.
+  const asRoot = (file: string, needs: string) =>
+    `# ${file} is set-user-ID root: it ran as root, so what it needs without the bit${needs} is not seen; trace a ` +
+    "copy without the bit (cp, then chmod u-s) for its setcap line";
+  const setuid = (p: Recommendation["programs"][number]) =>
+    (p.mount_ns ?? null) === null && !p.deleted && setuidRoot?.(p.path) === true;
   if (programs.length === 0) {
     const p = _program(root, [], gone);
     const multiCall = _multiCall(p.path);
@@ -400,6 +411,7 @@ function _setcapLines(
       return `# ${_shellWord(p.path)}${where} is ${what}: this run needed no capability, but ${others} may; ` +
         "leave its file capabilities as they are";
     }
+    if (setuid(p)) return asRoot(_shellWord(p.path), "");
     if (capless && root.mountNs === undefined) {
       return `# ${_shellWord(p.path)} needs no capability, and has no file capabilities to remove`;
     }
@@ -417,17 +429,17 @@ function _setcapLines(
       return `# ${_shellWord(p.path)} (as it was run; captrace could not find the file): grant ${lower} to that file ` +
         "by its full path, or to its service or container (below)";
     }
-    if (p.deleted) {
-      return `# ${
-        _shellWord(p.path)
-      } (deleted before the trace ended, as a temporary build is): grant ${lower} to the ` +
-        "program's file where it is kept, or to its service or container (below)";
-    }
     const multiCall = _multiCall(p.path);
     // A file of another mount namespace (a container's), not of this system: on the host the path may name another
     // file, so the line is one to run there (in the image's build).
     const ns = p.mount_ns ?? null;
     if (!p.script && !p.interpreter && !multiCall) {
+      const file = _shellWord(p.path);
+      if (p.deleted) {
+        const where = "to the program's file where it is kept, or to its service or container (below)";
+        return `# ${file} (deleted before the trace ended, as a temporary build is): grant ${lower} ${where}`;
+      }
+      if (setuid(p)) return asRoot(file, ` (${lower} as root)`);
       const setcap = formats(p.capabilities, p.path).setcap;
       return ns === null ? setcap : _runThere(ns, setcap);
     }

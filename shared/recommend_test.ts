@@ -532,6 +532,41 @@ Deno.test("recommend comments out the setcap line of a program file deleted befo
   // Not asked: every file is taken to be there.
   const unasked = recommend({ agg: [agg(10)], narrowings: [], alone: new Map(), root: built }).setcap;
   assert.equal(unasked, "setcap cap_net_bind_service+ep /tmp/go-build1/b001/exe/server");
+  // A deleted script is still a script: file capabilities would do nothing on it, deleted or not.
+  const script = { path: "/tmp/ansible-1/mod.py", script: true };
+  const scripted = recommend({ agg: [agg(13)], narrowings: [], alone: new Map(), root: script, gone: () => true });
+  assert.equal(
+    scripted.setcap,
+    "# /tmp/ansible-1/mod.py is a script: the kernel ignores file capabilities on scripts; grant cap_net_raw to its " +
+      "service or container instead (below)",
+  );
+});
+
+Deno.test("recommend comments out the setcap line of a set-user-ID-root program that ran as root", () => {
+  const mount = { path: "/usr/bin/mount", script: false };
+  const ping = { path: "/usr/bin/ping", script: false };
+  const setuidRoot = (path: string) => path === mount.path;
+  const r = recommend({
+    agg: [agg(21, { pid: 1 }), agg(6, { pid: 1 }), agg(13, { pid: 2 })],
+    narrowings: [],
+    alone: new Map(),
+    root: mount,
+    programOf: (pid) => pid === 1 ? mount : ping,
+    setuidRoot,
+  });
+  assert.equal(
+    r.setcap,
+    "# /usr/bin/mount is set-user-ID root: it ran as root, so what it needs without the bit (cap_setgid,cap_sys_admin " +
+      "as root) is not seen; trace a copy without the bit (cp, then chmod u-s) for its setcap line\n" +
+      "setcap cap_net_raw+ep /usr/bin/ping",
+  );
+  // Nothing needed: no `setcap -r` either, which would take away nothing the bit does not give.
+  const none = recommend({ agg: [], narrowings: [], alone: new Map(), root: mount, setuidRoot }).setcap;
+  assert.equal(
+    none,
+    "# /usr/bin/mount is set-user-ID root: it ran as root, so what it needs without the bit is not seen; trace a " +
+      "copy without the bit (cp, then chmod u-s) for its setcap line",
+  );
 });
 
 Deno.test("recommend names a container's file with its mount namespace, apart from the host's file of that path", () => {

@@ -925,18 +925,25 @@ Deno.test("a program that does nothing privileged needs no capabilities", async 
   }
 });
 
-Deno.test("a set-user-ID-root program run as another user is noted as having run as root", async () => {
+Deno.test("a set-user-ID-root program run as another user is noted as having run as root, and gets no setcap line", async () => {
   await requireTracing();
   await inTmpfs("mode=755", async (dir) => {
     for (const name of ["suid", "plain"]) await Deno.copyFile("/bin/true", `${dir}/${name}`);
     await Deno.chmod(`${dir}/suid`, 0o4755);
     await Deno.chmod(`${dir}/plain`, 0o755);
+    let setcap = "";
     const note = async (args: string[]) => {
       const r = await runJson(["-c", ...args]);
       assert.equal(r.code, 0, r.stderr);
+      setcap = summaryOf(r.events).rec.setcap as string;
       return summaryOf(r.events).rec.note as string;
     };
     const suid = await note(["-u", "nobody", "--", `${dir}/suid`]);
+    assert.equal(
+      setcap,
+      `# ${dir}/suid is set-user-ID root: it ran as root, so what it needs without the bit is not seen; trace a copy ` +
+        "without the bit (cp, then chmod u-s) for its setcap line",
+    );
     assert.ok(
       suid.endsWith(
         ` ${dir}/suid is set-user-ID root: run by nobody, it ran as root, whose files are its own and whose checks ` +
@@ -945,12 +952,19 @@ Deno.test("a set-user-ID-root program run as another user is noted as having run
       suid,
     );
     assert.doesNotMatch(await note(["-u", "nobody", "--", `${dir}/plain`]), /set-user-ID/);
+    assert.doesNotMatch(setcap, /set-user-ID/);
     assert.doesNotMatch(await note(["--", `${dir}/suid`]), /set-user-ID/, "run as root, the bit changes nothing");
+    assert.doesNotMatch(setcap, /set-user-ID/);
     // Run by the command, one that made checks (chown, as root: an allowed CAP_CHOWN) is named too.
     await Deno.copyFile("/usr/bin/chown", `${dir}/suid_chown`);
     await Deno.chmod(`${dir}/suid_chown`, 0o4755);
     const file = await rootOwnedFile();
     const child = await note(["-u", "nobody", "--", "/bin/sh", "-c", `${dir}/suid_chown 65534 ${file}; true`]);
+    assert.equal(
+      setcap,
+      `# ${dir}/suid_chown is set-user-ID root: it ran as root, so what it needs without the bit (cap_chown as root) ` +
+        "is not seen; trace a copy without the bit (cp, then chmod u-s) for its setcap line",
+    );
     assert.ok(
       child.endsWith(
         ` ${dir}/suid_chown is set-user-ID root: run by nobody, it ran as root, whose files are ` +
