@@ -16,6 +16,8 @@ import {
 export const MAX_PATH = 200;
 
 const ENCODER = new TextEncoder();
+/** Decodes as the parser decodes records: a byte that is not UTF-8, or a character cut short, becomes U+FFFD. */
+const DECODER = new TextDecoder();
 
 /** True when exec records name `path` cut short: it is as long as bpftrace's strings, or longer. */
 export function cutInRecords(path: string): boolean {
@@ -38,7 +40,7 @@ export function cutInRecords(path: string): boolean {
 export function recordedAs(recorded: string, name: string): boolean {
   if (recorded === name) return true;
   const bytes = ENCODER.encode(name);
-  return bytes.length >= MAX_PATH - 1 && new TextDecoder().decode(bytes.subarray(0, MAX_PATH - 1)) === recorded;
+  return bytes.length >= MAX_PATH - 1 && DECODER.decode(bytes.subarray(0, MAX_PATH - 1)) === recorded;
 }
 
 /** True when no file is at `path` now (deleted since it ran); false when one is, or when that cannot be told. */
@@ -95,7 +97,7 @@ export async function programFile(
 ): Promise<ProgramFile> {
   if (pid === undefined) return await _inOurRoot(path);
   // A path as long as bpftrace's strings may have been cut short: it may name another file.
-  if (!place?.whole && ENCODER.encode(path).length >= MAX_PATH - 1) return { path, script: false, unplaced: true };
+  if (!place?.whole && cutInRecords(path)) return { path, script: false, unplaced: true };
   const known = place !== undefined && place.mntNs !== 0 && here !== undefined;
   // Most execs are here: read the process's links at once, while it still runs what it exec'd.
   const gone = { ppid, exeIno: place?.exeIno ?? 0 };
@@ -210,7 +212,7 @@ async function _executedAs(file: string, ino: number, anyRelative: boolean): Pro
  * exec record gives for a script; 0 when it names none, or a relative one (found from the process's directory then).
  */
 async function _interpreterIno(head: Uint8Array): Promise<number> {
-  const interpreter = shebangInterpreter(new TextDecoder().decode(head));
+  const interpreter = shebangInterpreter(DECODER.decode(head));
   if (interpreter === null || !interpreter.startsWith("/")) return 0;
   return (await _stat(interpreter))?.ino ?? 0;
 }
@@ -533,7 +535,7 @@ export class ProgramFiles {
     // A container's script is read through the process's root, while it runs.
     const where = script.mountNs === undefined ? script.path : `/proc/${pid}/root${script.path}`;
     const head = await fileHead(where, 256);
-    const shebang = head === null ? null : parseShebang(new TextDecoder().decode(head).split("\n")[0]!);
+    const shebang = head === null ? null : parseShebang(DECODER.decode(head).split("\n")[0]!);
     if (shebang === null || basename(shebang[0]!) !== "env") return;
     const command = envCommand(shebang.slice(1));
     if (command === null || basename(command) !== basename(filename)) return;
@@ -553,8 +555,12 @@ export class ProgramFiles {
     this.#resolving.delete(key);
     // Shown in time order: what the process executed right before, if it is the same process.
     const before = this.map.ownExec(pid);
-    if (before !== undefined) this.track(this.#throughEnv(pid, before, file, filename));
-    this.track(this.#again(file, this.map.programOf(pid)));
+    const fixes = [this.#again(file, this.map.programOf(pid))];
+    if (before !== undefined) fixes.push(this.#throughEnv(pid, before, file, filename));
+    for (const fix of fixes) this.track(fix);
+    // What comes next may take this file for the program run before (a re-exec, a child's): it waits for these too.
+    const found = this.#lookups.get(file);
+    this.#lookups.set(file, Promise.all([found, ...fixes]).then(() => {}, () => {}));
     this.map.exec(pid, ppid, file);
   }
 
@@ -568,6 +574,8 @@ export class ProgramFiles {
     const ino = this.#inodes.get(file);
     if (ino === undefined || !file.path.startsWith("/") || _ownPath(file.path, 0) === null) return;
     if (file.mountNs !== undefined || prior.mountNs !== undefined || prior.unplaced || prior.script) return;
+    // Not found itself (a path of its process's own still): no file to compare with.
+    if (!prior.path.startsWith("/") || _ownPath(prior.path, 0) !== null) return;
     if ((await _stat(prior.path))?.ino !== ino) return;
     file.path = prior.path;
     file.script = false;

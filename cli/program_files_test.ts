@@ -306,6 +306,20 @@ Deno.test("a gone process's exec of /proc/self/exe or /dev/fd/N is the program i
     assert.equal(await run(child, 1005, "/proc/thread-self/exe", ino), tool);
     // Not a path of the process's own: left to the lookup (a file of that name, or none).
     assert.equal(await run(await _gonePid(), 1006, `${dir}/gone`, ino), `${dir}/gone`);
+    // Read in one batch, as a busy trace reads them, nothing settled in between: each re-exec waits for the one
+    // before, a child's (forked with the program its parent then ran) too.
+    const again = await _gonePid();
+    const kid = await _gonePid();
+    const batch: [number, number, string][] = [[again, 2000, tool], [again, 2001, "/proc/self/exe"]];
+    batch.push([again, 2002, "/proc/self/exe"], [kid, 2003, "/proc/self/exe"]);
+    for (const [p, ts, filename] of batch) files.resolve(p, ts, filename, place(ino));
+    for (const [p, ts, filename] of batch) {
+      if (p === kid) files.map.forked(kid, again, 2002);
+      files.exec(p, 1, ts, filename);
+    }
+    await files.settled();
+    assert.equal(files.map.programOf(again).path, tool);
+    assert.equal(files.map.programOf(kid).path, tool);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -429,6 +443,15 @@ Deno.test("programFile reads a file where its exec looked it up, as the kernel's
       script: false,
       unplaced: true,
     });
+    // Unless it is captrace's own, whole (the command it launched): then it is looked up as any path is.
+    const deep = `${dir}/${"d".repeat(120)}/${"e".repeat(120)}`;
+    await Deno.mkdir(deep, { recursive: true });
+    await Deno.symlink(`${dir}/tool`, `${deep}/tool`);
+    assert.deepEqual(await programFile(`${deep}/tool`, pid, { ...ours, whole: true }, undefined, here), {
+      path: `${dir}/tool`,
+      script: false,
+    });
+    assert.equal((await programFile(`${deep}/tool`, pid, ours, undefined, here)).unplaced, true);
     // In another namespace, its process gone: the name it was run by, in that namespace.
     const container = { mntNs: 4026532999, root: "ffff0003:ffff00b0", rootIno: 256 };
     assert.deepEqual(await programFile("/usr/bin/ping", 0x7ffffff0, container, undefined, here), {
