@@ -1219,7 +1219,7 @@ class _Session {
       unsummarized: c.summaryComplete ? Math.max(0, seen - summarized) : 0,
     };
     // The children were not traced: their needs are not known, and may well be there.
-    if (!this.options.follow && this.options.mode !== "system") {
+    if (!this.options.follow) {
       rec.note +=
         ` With --no-follow only process ${this.rootPid} was traced: what the processes it started needed is ` +
         "not covered.";

@@ -65,7 +65,8 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
         // VS Code keeps an item's first collapse state by its id: a process's first denial makes it a new item, open.
         ? `p${c.pid}${hasDenial(c) ? "!" : ""}`
         : c.kind === "program"
-        ? `g${c.key}${c.processes.some(hasDenial) ? "!" : ""}` // opened by its first denial too
+        // Its key is a path or a comm: encoded, it cannot make an id that reads as a row below another.
+        ? `g${encodeURIComponent(c.key)}${c.processes.some(hasDenial) ? "!" : ""}` // opened by its first denial too
         : c.kind === "capability"
         ? `c${c.cap}${c.denied > 0 ? "!" : ""}` // opened by its first denial too (see the process's)
         : c.key;
@@ -88,7 +89,8 @@ export class CaptraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const { label, description } = nodeLabel(node, this.#sessionOf(node));
     const C = vscode.TreeItemCollapsibleState;
-    // Open where there is something to see: sessions, and processes with a denial (capabilities decide below).
+    // Open where there is something to see: sessions, and programs and processes with a denial (capabilities decide
+    // below).
     const open = node.kind === "session" || (node.kind === "process" && hasDenial(node)) ||
       (node.kind === "program" && node.processes.some(hasDenial));
     const item = new vscode.TreeItem(label, node.kind === "site" ? C.None : open ? C.Expanded : C.Collapsed);

@@ -4,6 +4,7 @@
  * `--only N,M` runs some sections; `--quick` does fewer runs.
  */
 
+import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { CLI, fixture } from "../helpers.ts";
 import { background, type Row, show, spread, table, timed } from "./measure.ts";
@@ -53,7 +54,7 @@ function _loopMs(r: { code: number; stdout: string; stderr: string }, what: stri
 
 /** The kernel's comm of a program: its file name cut to 15 bytes. */
 function _comm(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1).slice(0, 15);
+  return basename(path).slice(0, 15);
 }
 
 /** Waits until no bpftrace process is left, exiting ones included (at most 10 s; the bench runs alone). */
