@@ -35,6 +35,7 @@ import { readerGone, Sink, stderrQueue } from "./sink.ts";
 import { WriteStalled } from "./write_queue.ts";
 import { eitherStop, fifoStop, type ProcessStop, processStop, stdinStop, type StopInput } from "./stop_input.ts";
 import {
+  capSet,
   catches,
   catchesInGroup,
   cpuTicks,
@@ -388,10 +389,13 @@ async function _prepare(
     let commandAs: { name: string; path: string } | null = null;
     const escaped: number[] = [];
     let argv: string[] = [];
+    // The traced processes' bounding set: the command's is captrace's own, which it inherits.
+    let bounding: number[] | null = null;
     if (options.mode === "pid") {
       rootPid = options.pid!;
-      // Read once: its state now, and below, the capabilities it holds.
+      // Read once: its state now, and below, the capabilities it holds and may be granted.
       const status = await readStatus(rootPid);
+      bounding = capSet(status ?? "", "CapBnd");
       const state = stateFromStatus(rootPid, status);
       if (hasEnded(state)) {
         throw state.kind === "gone"
@@ -453,6 +457,7 @@ async function _prepare(
     const envPath = Deno.env.get("PATH");
     const forUser = user === null || envPath === undefined ? null : await userPath(envPath, user);
     if (options.mode === "command") {
+      bounding = capSet(await readStatus(Deno.pid) ?? "", "CapBnd");
       const raw = rawTail(options.command.length);
       // Deno's strings cannot name a file whose name is not UTF-8 (each such byte becomes U+FFFD): captrace could
       // neither look it up nor have it run. As an argument, escaped, it passes through (see below).
@@ -525,6 +530,7 @@ async function _prepare(
       argv,
       escaped,
       commandAs,
+      bounding,
       user,
       userPath: forUser?.path ?? null,
       dropEnv: unusable.map((v) => v.name),
@@ -563,6 +569,8 @@ interface _Plan {
   escaped: number[];
   /** The command given by a relative path (./tool), and the file it names, from captrace's directory. */
   commandAs: { name: string; path: string } | null;
+  /** The bounding set of the traced processes (the command's, the pid's); null when not known (system-wide). */
+  bounding: number[] | null;
   user: User | null;
   /** The command's PATH as the user (see userPath); null to keep captrace's. */
   userPath: string | null;
@@ -672,6 +680,7 @@ async function _trace(
     state.cgroup = plan.cgroup?.path ?? null;
     state.stopInput = plan.stopInput;
     state.commandAs = plan.commandAs;
+    state.bounding = plan.bounding;
     // What the processes already running run; the kernel marks their programs with their pids.
     for (const r of plan.running) {
       state.programs.map.exec(r.pid, r.ppid, r.file);
@@ -811,6 +820,8 @@ class _Session {
   cgroup: string | null = null;
   /** The command as given by a relative path, until its exec record is read (see _Plan). */
   commandAs: { name: string; path: string } | null = null;
+  /** The traced processes' bounding set, for the setcap lines (see recommend's bounding); null when not known. */
+  bounding: number[] | null = null;
   /** The input whose end stops the trace (see _Plan). */
   stopInput: StopInput | null = null;
 
@@ -1209,6 +1220,7 @@ class _Session {
       exitOf: (pid) => this.#exitCodes.get(pid),
       gone: fileGone,
       setuidRoot: (path) => this.#setuidRoot.has(path),
+      ...(this.bounding === null ? {} : { bounding: this.bounding }),
     });
     const totals = {
       seen,

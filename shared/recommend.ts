@@ -11,6 +11,7 @@ import {
   capConstant,
   FALLBACK_OF,
   FSETID_CHMOD_CALLS,
+  parseCap,
   READ_SEARCH_OWN_CALLS,
 } from "./capabilities.ts";
 import { syscallName } from "./syscalls.ts";
@@ -87,6 +88,11 @@ export interface RecommendInput {
    * checks were root's, so its setcap line is a comment that says how to see what it needs without the bit.
    */
   setuidRoot?: (path: string) => boolean;
+  /**
+   * The bounding set of the traced processes (a container's, or one cut down at boot), when known: a capability
+   * outside it no file capability grants there, and a file whose setcap line holds one fails to execute (EPERM).
+   */
+  bounding?: readonly number[];
 }
 
 const _encoder = new TextEncoder();
@@ -292,6 +298,7 @@ export function recommend(input: RecommendInput): Recommendation {
   const programs = _programs(all, covered, byProgram, root, input.gone);
   note += _shruggedNote(sorted, counts.filter((a) => !_outside(a)), input.exitOf, programs);
   note += _systemTools(programs);
+  note += _boundingNote(sorted, input.bounding);
   return {
     capabilities: list,
     narrowed,
@@ -382,7 +389,7 @@ function _setcapLines(
   programs: Recommendation["programs"],
   root: ProgramFile,
   capless: boolean,
-  { gone, setuidRoot }: Pick<RecommendInput, "gone" | "setuidRoot">,
+  { gone, setuidRoot, bounding }: Pick<RecommendInput, "gone" | "setuidRoot" | "bounding">,
 ): string {
   // Its checks were root's: a setcap line would give it what root's run asked for, and do nothing while the bit stays.
   const asRoot = (file: string, needs: string) =>
@@ -440,8 +447,20 @@ function _setcapLines(
         return `# ${file} (deleted before the trace ended, as a temporary build is): grant ${lower} ${where}`;
       }
       if (setuid(p)) return asRoot(file, ` (${lower} as root)`);
-      const setcap = formats(p.capabilities, p.path).setcap;
-      return ns === null ? setcap : _runThere(ns, setcap);
+      // Outside the bounding set, a capability would keep the file from being executed at all: left out of the line.
+      const out = ns !== null || bounding === undefined
+        ? []
+        : p.capabilities.filter((c) => !bounding.includes(_capNumber(c)));
+      const grant = p.capabilities.filter((c) => !out.includes(c));
+      const outside = (also: string) => {
+        const it = out.length === 1 ? "it" : "them";
+        return `# ${file}${also} asked for ${out.map(_setcapName).join(",")}, outside the bounding set here: no file ` +
+          `capability grants ${it}, and in a setcap line ${it} would keep the program from running`;
+      };
+      if (grant.length === 0) return outside("");
+      const setcap = formats(grant, p.path).setcap;
+      if (ns !== null) return _runThere(ns, setcap);
+      return out.length === 0 ? setcap : `${setcap}\n${outside(" also")}`;
     }
     const where = _inNamespace(ns);
     const why = p.script
@@ -451,6 +470,25 @@ function _setcapLines(
       : `is a multi-call binary: setcap on it would grant ${lower} to every command it provides`;
     return `# ${_shellWord(p.path)}${where} ${why}; grant ${lower} to its service or container instead (below)`;
   }).join("\n");
+}
+
+/** The number of a capability as recommendations name them (CAP_CHOWN, CAP_41). */
+function _capNumber(name: string): number {
+  const n = /^CAP_(\d+)$/.exec(name);
+  return n ? Number(n[1]) : parseCap(name) ?? -1;
+}
+
+/**
+ * The note's sentence for the capabilities of `caps` outside the traced processes' `bounding` set; "" when none is,
+ * or the set is not known.
+ */
+function _boundingNote(caps: readonly number[], bounding: readonly number[] | undefined): string {
+  const out = bounding === undefined ? [] : caps.filter((c) => !bounding.includes(c)).map(capConstant);
+  if (out.length === 0) return "";
+  const [it, is] = out.length === 1 ? ["it", "is"] : ["them", "are"];
+  return ` ${andList(out)} ${is} outside the bounding set of the traced processes (a container's, or one cut down ` +
+    `at boot): nothing grants ${it} here, and a setcap line with ${it} keeps its program from running (EPERM), so ` +
+    `the setcap lines leave ${it} out; the service and container forms need ${it} in the bounding set where they run.`;
 }
 
 /**

@@ -542,6 +542,45 @@ Deno.test("recommend comments out the setcap line of a program file deleted befo
   );
 });
 
+Deno.test("recommend leaves capabilities outside the bounding set out of setcap lines, and says why", () => {
+  const rlim = { path: "/opt/rlim", script: false };
+  const ping = { path: "/opt/ping", script: false };
+  const full = Array.from({ length: 41 }, (_, c) => c);
+  const bounding = full.filter((c) => c !== 24); // no CAP_SYS_RESOURCE, as in a container
+  const input = {
+    agg: [agg(24, { pid: 1, ret: -1 }), agg(6, { pid: 1 }), agg(24, { pid: 2, ret: -1 }), agg(13, { pid: 3 })],
+    narrowings: [],
+    alone: new Map(),
+    root: rlim,
+    programOf: (pid: number) => pid === 1 ? rlim : pid === 2 ? ping : { path: "/opt/other", script: false },
+  };
+  const r = recommend({ ...input, bounding });
+  assert.deepEqual(r.capabilities, ["CAP_SETGID", "CAP_NET_RAW", "CAP_SYS_RESOURCE"]);
+  assert.equal(
+    r.setcap,
+    [
+      "setcap cap_setgid+ep /opt/rlim",
+      "# /opt/rlim also asked for cap_sys_resource, outside the bounding set here: no file capability grants it, and " +
+      "in a setcap line it would keep the program from running",
+      "setcap cap_net_raw+ep /opt/other",
+      "# /opt/ping asked for cap_sys_resource, outside the bounding set here: no file capability grants it, and in " +
+      "a setcap line it would keep the program from running",
+    ].join("\n"),
+  );
+  assert.match(
+    r.note,
+    / CAP_SYS_RESOURCE is outside the bounding set of the traced processes \(a container's, or one cut down at boot\): nothing grants it here, and a setcap line with it keeps its program from running \(EPERM\), so the setcap lines leave it out; the service and container forms need it in the bounding set where they run\.$/,
+  );
+  // The other forms still name it: they are for where the program will run.
+  assert.match(r.systemd, /CAP_SYS_RESOURCE/);
+  // With every capability in the bounding set, or none known, nothing changes.
+  for (const b of [full, undefined]) {
+    const plain = recommend(b === undefined ? input : { ...input, bounding: b });
+    assert.match(plain.setcap, /^setcap cap_setgid,cap_sys_resource\+ep \/opt\/rlim$/m);
+    assert.doesNotMatch(plain.note, /bounding set/);
+  }
+});
+
 Deno.test("recommend comments out the setcap line of a set-user-ID-root program that ran as root", () => {
   const mount = { path: "/usr/bin/mount", script: false };
   const ping = { path: "/usr/bin/ping", script: false };

@@ -384,6 +384,42 @@ Deno.test("a program deleted before the trace ended (a temporary build) gets a c
   }
 });
 
+Deno.test("a capability outside the bounding set is left out of the setcap line, which would keep the program from running", async () => {
+  await requireTracing();
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-" }));
+  try {
+    await Deno.chmod(dir, 0o755);
+    const prlimit = `${dir}/prlimit`;
+    await Deno.copyFile(await Deno.realPath("/usr/bin/prlimit"), prlimit);
+    await Deno.chmod(prlimit, 0o755);
+    // captrace, and so the command, without CAP_SYS_RESOURCE in the bounding set, as in a container; raising a hard
+    // limit asks for it.
+    const r = await runJson([
+      "-c",
+      "-u",
+      "nobody",
+      "--",
+      "/bin/sh",
+      "-c",
+      `ulimit -n 1024; exec ${prlimit} -n1024:8192 true`,
+    ], {
+      wrapper: ["setpriv", "--bounding-set", "-sys_resource", "--"],
+    });
+    assert.equal(r.code, 1, r.stderr);
+    const { rec } = summaryOf(r.events);
+    assert.deepEqual(rec.capabilities, ["CAP_SYS_RESOURCE"]);
+    assert.equal(
+      rec.setcap,
+      `# ${prlimit} asked for cap_sys_resource, outside the bounding set here: no file capability grants it, and in ` +
+        "a setcap line it would keep the program from running",
+    );
+    assert.match(rec.note as string, / CAP_SYS_RESOURCE is outside the bounding set of the traced processes /);
+    assert.match(rec.systemd as string, /AmbientCapabilities=CAP_SYS_RESOURCE/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a program run by a relative path is not named after what it exec'd next", async () => {
   await requireTracing();
   const { events } = await runJson(["--", "/bin/sh", "-c", "cd /usr/sbin && ./chroot / /bin/sleep 0.2"]);
