@@ -1,6 +1,6 @@
 /** The --sites adapter: learns each traced process's executable and resolves return addresses with binutils. */
 
-import { posix } from "node:path";
+import { basename, posix } from "node:path";
 import { findTool } from "./system_tools.ts";
 import { hasShebang } from "./file_head.ts";
 import { samePath } from "./procfs.ts";
@@ -12,7 +12,7 @@ import type { CheckEvent, Site } from "../shared/event.ts";
 import { type ElfLayout, hasElfMagic, isStatic, parseElfLayout } from "../shared/elf_layout.ts";
 import { hexAddress, linkAddress } from "../shared/site_address.ts";
 import { callSiteFrame, parseAddr2line, type SourceFrame } from "../shared/addr2line.ts";
-import { interpreterName, parseShebang, scriptFromArgv } from "../shared/interpreter.ts";
+import { envCommand, interpreterName, parseShebang, scriptFromArgv } from "../shared/interpreter.ts";
 import { BoundedMap } from "../shared/bounded_map.ts";
 
 /** Most addresses given to one addr2line run (its command line stays far below ARG_MAX). */
@@ -67,6 +67,8 @@ interface _Image {
   cs: bigint | null;
   /** An interpreter whose argv could not be read (the process gone): its script is not known, rather than none. */
   argvGone?: boolean;
+  /** For a `#!/usr/bin/env python3` script: the command env runs for it (python3), which the process executes next. */
+  envRuns?: string;
 }
 
 interface _Entry {
@@ -233,7 +235,12 @@ export class SiteResolver implements SiteAnnotator {
         const prev = before.image ?? await before.pending!;
         const runner = prev.binary?.path ?? "";
         const ran = img.binary?.path;
-        if (prev.script !== null && (/\/env$/.test(runner) || (runner !== "" && ran && await samePath(runner, ran)))) {
+        // env executes the command by the name its #! line gives (python3): whatever file captrace's PATH finds.
+        const named = prev.envRuns !== undefined && basename(filename) === basename(prev.envRuns);
+        if (
+          prev.script !== null &&
+          (named || /\/env$/.test(runner) || (runner !== "" && ran && await samePath(runner, ran)))
+        ) {
           img.script = prev.script;
         }
       }
@@ -368,25 +375,25 @@ export class SiteResolver implements SiteAnnotator {
   async #imageFromPath(path: string, pid: number, known: _Argv | null = null): Promise<_Image> {
     const head = await _readHead(path);
     if (!head) return { binary: null, reason: `${Reason.notFound}: ${path}`, script: null, cs: null };
-    let binPath = path;
-    let script: string | null = null;
     if (hasShebang(head)) {
-      script = path;
+      const script = path;
       const words = parseShebang(new TextDecoder().decode(head));
+      const envRuns = words !== null && basename(words[0]!) === "env" ? envCommand(words.slice(1)) : null;
       // The kernel ran the interpreter: /proc has its exact path; the #! line is the fallback.
       const exe = await _readlink(`/proc/${pid}/exe`);
       let interp = exe && !exe.endsWith(" (deleted)") ? exe : words?.[0] ?? null;
       if (!exe && words && /\/env$/.test(words[0]!)) {
-        const name = words.slice(1).find((w) => !w.startsWith("-"));
-        interp = name ? await resolveCommand(name).catch(() => null) : null;
+        interp = envRuns ? await resolveCommand(envRuns).catch(() => null) : null;
       }
-      if (!interp) return { binary: null, reason: `${Reason.notFound}: interpreter of ${path}`, script, cs: null };
-      binPath = interp;
-    } else if (!hasElfMagic(head)) {
-      return { binary: null, reason: `${Reason.notElf}: ${path}`, script: null, cs: null };
+      const via = envRuns === null ? {} : { envRuns };
+      if (!interp) {
+        return { binary: null, reason: `${Reason.notFound}: interpreter of ${path}`, script, cs: null, ...via };
+      }
+      return { binary: await this.#binary(interp), reason: null, script, cs: null, ...via };
     }
-    const binary = await this.#binary(binPath);
-    if (!binary.interpreter || script !== null) return { binary, reason: null, script, cs: null };
+    if (!hasElfMagic(head)) return { binary: null, reason: `${Reason.notElf}: ${path}`, script: null, cs: null };
+    const binary = await this.#binary(path);
+    if (!binary.interpreter) return { binary, reason: null, script: null, cs: null };
     const found = await this.#scriptOf(pid, known);
     return {
       binary,

@@ -204,10 +204,10 @@ Deno.test("an interpreter that a script's process runs next is given the script 
     const exec = (pid: number, filename: string, ts: number): Output => ({
       event: { v: 1, type: "exec", ts, pid, ppid: 1, comm: "sh", filename } as Event,
     });
-    const traced = async (pid: number, script: string) => {
+    const traced = async (pid: number, script: string, ran = sh) => {
       const c = check(pid, { comm: "sh" });
       const r = new SiteResolver(parseOptions(["--sites", "-p", "1"]));
-      await r.annotate([exec(pid, script, 1_000), exec(pid, sh, 1_500), {
+      await r.annotate([exec(pid, script, 1_000), exec(pid, ran, 1_500), {
         event: c,
         raw: { ra: 0x1234n, cs: 0x1000n },
       }]);
@@ -218,6 +218,17 @@ Deno.test("an interpreter that a script's process runs next is given the script 
     assert.equal(await traced(live.pid, run), null, "sh -c runs no script");
     // Gone: env ran the shell for the script (env was gone too: the #! line names it), which runs that script.
     assert.equal(await traced(GONE, viaEnv), viaEnv);
+    // So too when captrace's own PATH finds another file by that name first (a pyenv shim in root's PATH): env, on
+    // the command's PATH, ran the one the record names.
+    await Deno.mkdir(`${dir}/shims`);
+    await Deno.writeTextFile(`${dir}/shims/sh`, '#!/bin/sh\nexec /bin/sh "$@"\n', { mode: 0o755 });
+    const path = Deno.env.get("PATH") ?? "";
+    Deno.env.set("PATH", `${dir}/shims:${path}`);
+    try {
+      assert.equal(await traced(GONE, viaEnv, "/bin/sh"), viaEnv);
+    } finally {
+      Deno.env.set("PATH", path);
+    }
   } finally {
     live.kill();
     await live.status;
