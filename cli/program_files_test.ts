@@ -310,11 +310,13 @@ Deno.test("a gone process's exec of /proc/self/exe or /dev/fd/N is the program i
     // before, a child's (forked with the program its parent then ran) too.
     const again = await _gonePid();
     const kid = await _gonePid();
-    const batch: [number, number, string][] = [[again, 2000, tool], [again, 2001, "/proc/self/exe"]];
-    batch.push([again, 2002, "/proc/self/exe"], [kid, 2003, "/proc/self/exe"]);
+    // Times as the kernel's are, past any pid (marks below PID_MAX_LIMIT are taken for pids).
+    const t = 1_000_000_000;
+    const batch: [number, number, string][] = [[again, t, tool], [again, t + 1, "/proc/self/exe"]];
+    batch.push([again, t + 2, "/proc/self/exe"], [kid, t + 3, "/proc/self/exe"]);
     for (const [p, ts, filename] of batch) files.resolve(p, ts, filename, place(ino));
     for (const [p, ts, filename] of batch) {
-      if (p === kid) files.map.forked(kid, again, 2002);
+      if (p === kid) files.map.forked(kid, again, t + 2);
       files.exec(p, 1, ts, filename);
     }
     await files.settled();

@@ -297,13 +297,21 @@ export function recommend(input: RecommendInput): Recommendation {
   }
   const programs = _programs(all, covered, byProgram, root, input.gone);
   note += _shruggedNote(sorted, counts.filter((a) => !_outside(a)), input.exitOf, programs);
-  note += _systemTools(programs);
-  note += _boundingNote(sorted, input.bounding);
+  // Outside the bounding set and never allowed: a capability a process was granted could be had, though the bounding
+  // set read now lacks it (a daemon that cut its own after it started).
+  const held = new Set(counts.filter((a) => a.ret === 0 && a.count > 0).map((a) => a.cap));
+  const bounding = input.bounding;
+  const unobtainable = new Set(
+    bounding === undefined ? [] : sorted.filter((c) => !bounding.includes(c) && !held.has(c)),
+  );
+  const lines = _setcapLines(programs, input.rootLast ?? root, input.rootCapless === true, { ...input, unobtainable });
+  note += _systemTools(lines.granted);
+  note += _boundingNote(lines.leftOut);
   return {
     capabilities: list,
     narrowed,
     ...formats(list, root.path),
-    setcap: _setcapLines(programs, input.rootLast ?? root, input.rootCapless === true, input),
+    setcap: lines.text,
     programs,
     note,
   };
@@ -389,15 +397,23 @@ function _setcapLines(
   programs: Recommendation["programs"],
   root: ProgramFile,
   capless: boolean,
-  { gone, setuidRoot, bounding }: Pick<RecommendInput, "gone" | "setuidRoot" | "bounding">,
-): string {
+  { gone, setuidRoot, unobtainable }: Pick<RecommendInput, "gone" | "setuidRoot"> & {
+    unobtainable: ReadonlySet<number>;
+  },
+): { text: string; granted: string[]; leftOut: number[] } {
+  // The files given a setcap line that grants something (for the note on system tools), and the capabilities left out
+  // of the lines for being outside the bounding set (for the note on those).
+  const granted: string[] = [];
+  const leftOut = new Set<number>();
+  const done = (text: string) => ({ text, granted, leftOut: [...leftOut].sort((a, b) => a - b) });
   // Its checks were root's: a setcap line would give it what root's run asked for, and do nothing while the bit stays.
   const asRoot = (file: string, needs: string) =>
     `# ${file} is set-user-ID root: it ran as root, so what it needs without the bit${needs} is not seen; trace a ` +
     "copy without the bit (cp, then chmod u-s) for its setcap line";
   const setuid = (p: Recommendation["programs"][number]) =>
     (p.mount_ns ?? null) === null && !p.deleted && setuidRoot?.(p.path) === true;
-  if (programs.length === 0) {
+  // The line of a program that needed nothing.
+  const noneLine = (): string => {
     const p = _program(root, [], gone);
     const multiCall = _multiCall(p.path);
     const where = _inNamespace(p.mount_ns);
@@ -425,70 +441,76 @@ function _setcapLines(
     const none = formats([], root.path).setcap;
     // On the host, the same path may name another file, whose capabilities this would remove.
     return root.mountNs === undefined ? none : _runThere(root.mountNs, none);
-  }
-  return programs.map((p) => {
-    const lower = p.capabilities.map(_setcapName).join(",");
-    if (p.path === UNKNOWN_PROGRAM) {
-      return `# programs captrace could not name (gone before it looked, or run before an exec it saw): grant ${lower} ` +
-        "to each program's file by its full path, or to its service or container (below)";
-    }
-    if (p.placed === false) {
-      return `# ${_shellWord(p.path)} (as it was run; captrace could not find the file): grant ${lower} to that file ` +
-        "by its full path, or to its service or container (below)";
-    }
-    const multiCall = _multiCall(p.path);
-    // A file of another mount namespace (a container's), not of this system: on the host the path may name another
-    // file, so the line is one to run there (in the image's build).
-    const ns = p.mount_ns ?? null;
-    if (!p.script && !p.interpreter && !multiCall) {
-      const file = _shellWord(p.path);
-      if (p.deleted) {
-        const where = "to the program's file where it is kept, or to its service or container (below)";
-        return `# ${file} (deleted before the trace ended, as a temporary build is): grant ${lower} ${where}`;
+  };
+  if (programs.length === 0) return done(noneLine());
+  return done(
+    programs.map((p) => {
+      const lower = p.capabilities.map(_setcapName).join(",");
+      if (p.path === UNKNOWN_PROGRAM) {
+        return `# programs captrace could not name (gone before it looked, or run before an exec it saw): grant ${lower} ` +
+          "to each program's file by its full path, or to its service or container (below)";
       }
-      if (setuid(p)) return asRoot(file, ` (${lower} as root)`);
-      // Outside the bounding set, a capability would keep the file from being executed at all: left out of the line.
-      const out = ns !== null || bounding === undefined
-        ? []
-        : p.capabilities.filter((c) => !bounding.includes(_capNumber(c)));
-      const grant = p.capabilities.filter((c) => !out.includes(c));
-      const outside = (also: string) => {
-        const it = out.length === 1 ? "it" : "them";
-        return `# ${file}${also} asked for ${out.map(_setcapName).join(",")}, outside the bounding set here: no file ` +
-          `capability grants ${it}, and in a setcap line ${it} would keep the program from running`;
-      };
-      if (grant.length === 0) return outside("");
-      const setcap = formats(grant, p.path).setcap;
-      if (ns !== null) return _runThere(ns, setcap);
-      return out.length === 0 ? setcap : `${setcap}\n${outside(" also")}`;
-    }
-    const where = _inNamespace(ns);
-    const why = p.script
-      ? "is a script: the kernel ignores file capabilities on scripts"
-      : p.interpreter
-      ? `is an interpreter: setcap on it would grant ${lower} to every script it runs`
-      : `is a multi-call binary: setcap on it would grant ${lower} to every command it provides`;
-    return `# ${_shellWord(p.path)}${where} ${why}; grant ${lower} to its service or container instead (below)`;
-  }).join("\n");
+      if (p.placed === false) {
+        return `# ${
+          _shellWord(p.path)
+        } (as it was run; captrace could not find the file): grant ${lower} to that file ` +
+          "by its full path, or to its service or container (below)";
+      }
+      const multiCall = _multiCall(p.path);
+      // A file of another mount namespace (a container's), not of this system: on the host the path may name another
+      // file, so the line is one to run there (in the image's build).
+      const ns = p.mount_ns ?? null;
+      if (!p.script && !p.interpreter && !multiCall) {
+        const file = _shellWord(p.path);
+        if (p.deleted) {
+          const where = "to the program's file where it is kept, or to its service or container (below)";
+          return `# ${file} (deleted before the trace ended, as a temporary build is): grant ${lower} ${where}`;
+        }
+        if (setuid(p)) return asRoot(file, ` (${lower} as root)`);
+        // A file of another namespace is set there, in its image, whose bounding set is the container's to choose.
+        if (ns !== null) return _runThere(ns, formats(p.capabilities, p.path).setcap);
+        // Outside the bounding set, a capability would keep the file from being executed at all: left out of the line.
+        const out = p.capabilities.filter((c) => unobtainable.has(_capNumber(c)));
+        for (const c of out) leftOut.add(_capNumber(c));
+        const grant = p.capabilities.filter((c) => !out.includes(c));
+        const outside = (also: string) => {
+          const it = out.length === 1 ? "it" : "them";
+          return `# ${file}${also} asked for ${
+            out.map(_setcapName).join(",")
+          }, outside the bounding set here: no file ` +
+            `capability grants ${it}, and in a setcap line ${it} would keep the program from running; add ${it} to ` +
+            "the line where the bounding set has it";
+        };
+        if (grant.length === 0) return outside("");
+        granted.push(p.path);
+        const setcap = formats(grant, p.path).setcap;
+        return out.length === 0 ? setcap : `${setcap}\n${outside(" also")}`;
+      }
+      const where = _inNamespace(ns);
+      const why = p.script
+        ? "is a script: the kernel ignores file capabilities on scripts"
+        : p.interpreter
+        ? `is an interpreter: setcap on it would grant ${lower} to every script it runs`
+        : `is a multi-call binary: setcap on it would grant ${lower} to every command it provides`;
+      return `# ${_shellWord(p.path)}${where} ${why}; grant ${lower} to its service or container instead (below)`;
+    }).join("\n"),
+  );
 }
 
 /** The number of a capability as recommendations name them (CAP_CHOWN, CAP_41). */
 function _capNumber(name: string): number {
-  const n = /^CAP_(\d+)$/.exec(name);
-  return n ? Number(n[1]) : parseCap(name) ?? -1;
+  return _UNKNOWN.test(name) ? Number(name.slice(4)) : parseCap(name) ?? -1;
 }
 
-/**
- * The note's sentence for the capabilities of `caps` outside the traced processes' `bounding` set; "" when none is,
- * or the set is not known.
- */
-function _boundingNote(caps: readonly number[], bounding: readonly number[] | undefined): string {
-  const out = bounding === undefined ? [] : caps.filter((c) => !bounding.includes(c)).map(capConstant);
+/** The note's sentence for the capabilities the setcap lines left out, outside the bounding set; "" for none. */
+function _boundingNote(leftOut: readonly number[]): string {
+  const out = leftOut.map(capConstant);
   if (out.length === 0) return "";
   const [it, is] = out.length === 1 ? ["it", "is"] : ["them", "are"];
-  return ` ${andList(out)} ${is} outside the bounding set of the traced processes (a container's, or one cut down ` +
-    `at boot): nothing grants ${it} here, and a setcap line with ${it} keeps its program from running (EPERM), so ` +
-    `the setcap lines leave ${it} out; the service and container forms need ${it} in the bounding set where they run.`;
+  return ` ${andList(out)} ${is} outside the bounding set of the traced processes (a container's or a service's, or ` +
+    `one cut down at boot or by a wrapper such as setpriv): nothing grants ${it} here, and a setcap line with ${it} ` +
+    `keeps its program from running (EPERM), so the setcap lines leave ${it} out; the service and container forms ` +
+    `need ${it} in the bounding set where they run.`;
 }
 
 /**
@@ -552,11 +574,8 @@ const SYSTEM_DIRS = /^\/(?:usr\/(?:local\/)?)?s?bin\//;
  * their capabilities would reach every user who runs them, which for most (CAP_CHOWN, CAP_DAC_OVERRIDE) is root's
  * power in all but name. "" when there are none.
  */
-function _systemTools(programs: Recommendation["programs"]): string {
-  const tools = programs.filter((p) =>
-    p.placed !== false && p.mount_ns === null && !p.script && !p.interpreter && !_multiCall(p.path) &&
-    p.capabilities.length > 0 && SYSTEM_DIRS.test(p.path)
-  ).map((p) => p.path);
+function _systemTools(granted: readonly string[]): string {
+  const tools = granted.filter((path) => SYSTEM_DIRS.test(path));
   if (tools.length === 0) return "";
   const one = tools.length === 1;
   return ` ${tools.join(", ")} ${one ? "is a system tool" : "are system tools"}: setcap on ${one ? "it" : "them"} ` +

@@ -547,29 +547,28 @@ Deno.test("recommend leaves capabilities outside the bounding set out of setcap 
   const ping = { path: "/opt/ping", script: false };
   const full = Array.from({ length: 41 }, (_, c) => c);
   const bounding = full.filter((c) => c !== 24); // no CAP_SYS_RESOURCE, as in a container
+  const base = { narrowings: [], alone: new Map(), root: rlim };
   const input = {
+    ...base,
     agg: [agg(24, { pid: 1, ret: -1 }), agg(6, { pid: 1 }), agg(24, { pid: 2, ret: -1 }), agg(13, { pid: 3 })],
-    narrowings: [],
-    alone: new Map(),
-    root: rlim,
     programOf: (pid: number) => pid === 1 ? rlim : pid === 2 ? ping : { path: "/opt/other", script: false },
   };
+  const outside = "outside the bounding set here: no file capability grants it, and in a setcap line it would keep " +
+    "the program from running; add it to the line where the bounding set has it";
   const r = recommend({ ...input, bounding });
   assert.deepEqual(r.capabilities, ["CAP_SETGID", "CAP_NET_RAW", "CAP_SYS_RESOURCE"]);
   assert.equal(
     r.setcap,
     [
       "setcap cap_setgid+ep /opt/rlim",
-      "# /opt/rlim also asked for cap_sys_resource, outside the bounding set here: no file capability grants it, and " +
-      "in a setcap line it would keep the program from running",
+      `# /opt/rlim also asked for cap_sys_resource, ${outside}`,
       "setcap cap_net_raw+ep /opt/other",
-      "# /opt/ping asked for cap_sys_resource, outside the bounding set here: no file capability grants it, and in " +
-      "a setcap line it would keep the program from running",
+      `# /opt/ping asked for cap_sys_resource, ${outside}`,
     ].join("\n"),
   );
   assert.match(
     r.note,
-    / CAP_SYS_RESOURCE is outside the bounding set of the traced processes \(a container's, or one cut down at boot\): nothing grants it here, and a setcap line with it keeps its program from running \(EPERM\), so the setcap lines leave it out; the service and container forms need it in the bounding set where they run\.$/,
+    / CAP_SYS_RESOURCE is outside the bounding set of the traced processes \(a container's or a service's, or one cut down at boot or by a wrapper such as setpriv\): nothing grants it here, and a setcap line with it keeps its program from running \(EPERM\), so the setcap lines leave it out; the service and container forms need it in the bounding set where they run\.$/,
   );
   // The other forms still name it: they are for where the program will run.
   assert.match(r.systemd, /CAP_SYS_RESOURCE/);
@@ -579,6 +578,26 @@ Deno.test("recommend leaves capabilities outside the bounding set out of setcap 
     assert.match(plain.setcap, /^setcap cap_setgid,cap_sys_resource\+ep \/opt\/rlim$/m);
     assert.doesNotMatch(plain.note, /bounding set/);
   }
+  // Allowed to a process, it could be had, whatever the bounding set read now (a daemon that cut its own later).
+  const allowed = recommend({ ...input, agg: [...input.agg, agg(24, { pid: 3 })], bounding });
+  assert.match(allowed.setcap, /^setcap cap_setgid,cap_sys_resource\+ep \/opt\/rlim$/m);
+  assert.doesNotMatch(allowed.note, /bounding set/);
+  // A file of another mount namespace is set there, in its image: its line keeps it, and the note does not count it.
+  const inContainer = { path: "/app/rlim", script: false, mountNs: 4026532301 };
+  const container = recommend({ ...base, agg: [agg(24, { ret: -1 })], root: inContainer, bounding });
+  assert.match(container.setcap, /run there: setcap cap_sys_resource\+ep \/app\/rlim$/);
+  assert.doesNotMatch(container.note, /bounding set/);
+  // A capability this version has no name for, by its number.
+  const unnamed = recommend({ ...base, agg: [agg(41, { ret: -1 })], bounding });
+  assert.equal(unnamed.setcap, `# /opt/rlim asked for 41, ${outside}`);
+  assert.equal(
+    recommend({ ...base, agg: [agg(41, { ret: -1 })], bounding: [41] }).setcap,
+    "setcap 41+ep /opt/rlim",
+  );
+  // A system tool whose line grants nothing says nothing of every user getting its capabilities.
+  const tool = { path: "/usr/bin/prlimit", script: false };
+  const tools = recommend({ ...base, agg: [agg(24, { ret: -1 })], root: tool, bounding });
+  assert.doesNotMatch(tools.note, /system tool/);
 });
 
 Deno.test("recommend comments out the setcap line of a set-user-ID-root program that ran as root", () => {
@@ -599,6 +618,9 @@ Deno.test("recommend comments out the setcap line of a set-user-ID-root program 
       "as root) is not seen; trace a copy without the bit (cp, then chmod u-s) for its setcap line\n" +
       "setcap cap_net_raw+ep /usr/bin/ping",
   );
+  // Given no setcap line, it is no system tool whose capabilities every user would get; ping's line is.
+  assert.doesNotMatch(r.note, /\/usr\/bin\/mount is a system tool/);
+  assert.match(r.note, / \/usr\/bin\/ping is a system tool: /);
   // Nothing needed: no `setcap -r` either, which would take away nothing the bit does not give.
   const none = recommend({ agg: [], narrowings: [], alone: new Map(), root: mount, setuidRoot }).setcap;
   assert.equal(

@@ -411,7 +411,7 @@ Deno.test("a capability outside the bounding set is left out of the setcap line,
     assert.equal(
       rec.setcap,
       `# ${prlimit} asked for cap_sys_resource, outside the bounding set here: no file capability grants it, and in ` +
-        "a setcap line it would keep the program from running",
+        "a setcap line it would keep the program from running; add it to the line where the bounding set has it",
     );
     assert.match(rec.note as string, / CAP_SYS_RESOURCE is outside the bounding set of the traced processes /);
     assert.match(rec.systemd as string, /AmbientCapabilities=CAP_SYS_RESOURCE/);

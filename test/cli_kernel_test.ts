@@ -18,7 +18,7 @@ import {
   waitForProcess,
   waitForReady,
 } from "./helpers.ts";
-import { relative } from "node:path";
+import { basename, relative } from "node:path";
 import { effectiveCaps, ignores } from "../cli/procfs.ts";
 
 /** A file of root's that nobody may read but not chown: each test's refused cap_chown, whatever this machine's files. */
@@ -428,6 +428,45 @@ Deno.test("--pid charges a subshell to the traced shell, though the shell has ex
       await shell.status;
       await Deno.remove(out);
     }
+  }
+});
+
+Deno.test("--pid of a process whose bounding set lacks a capability leaves it out of its setcap line", async () => {
+  await requireTracing();
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-" }));
+  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const prlimit = `${dir}/prlimit`;
+  await Deno.copyFile(await Deno.realPath("/usr/bin/prlimit"), prlimit);
+  await Deno.chmod(prlimit, 0o755);
+  // Root without CAP_SYS_RESOURCE in its bounding set (so not in its sets either once sh runs), as in a container;
+  // raising a hard limit asks for it. captrace's own bounding set is not the one read.
+  const script = `read go; ulimit -n 1024; exec ${prlimit} -n1024:8192 true`;
+  const target = new Deno.Command("setpriv", {
+    args: ["--bounding-set", "-sys_resource", "--", "/bin/sh", "-c", script],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    // Until setpriv has cut the set and exec'd the shell.
+    while (basename(await Deno.readLink(`/proc/${target.pid}/exe`).catch(() => "setpriv")) === "setpriv") {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const rec = await _recommendationAfterGo(out, _traceToFile(out, ["-p", String(target.pid)]), target);
+    assert.deepEqual(rec.capabilities, ["CAP_SYS_RESOURCE"]);
+    assert.match(
+      rec.setcap as string,
+      new RegExp(`^# ${prlimit} asked for cap_sys_resource, outside the bounding set`),
+    );
+  } finally {
+    try {
+      target.kill("SIGKILL");
+    } catch {
+      // ended
+    }
+    await target.status;
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(out);
   }
 });
 
