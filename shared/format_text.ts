@@ -5,6 +5,7 @@ import { capLabel } from "./capabilities.ts";
 import { errnoText } from "./errno.ts";
 import type { CheckEvent, ExecEvent, ExitEvent } from "./event.ts";
 import { syscallLabel } from "./syscalls.ts";
+import { escapedByte } from "./lossless_text.ts";
 import { initialOrUnknown } from "./user_namespace.ts";
 
 function _pad(n: number, width = 2): string {
@@ -72,9 +73,9 @@ function _paddedComm(comm: string): string {
   return shown + " ".repeat(Math.max(0, 16 - [...shown].length)) + " ";
 }
 
-// Control characters (C0, DEL, C1) and the backslash that escapes them.
+// Control characters (C0, DEL, C1), the backslash that escapes them, and bytes that were not UTF-8 (lossless_text.ts).
 // deno-lint-ignore no-control-regex
-const _CONTROL = /[\x00-\x1f\x7f-\x9f\\]/g;
+const _CONTROL = /[\x00-\x1f\x7f-\x9f\\\udc80-\udcff]/g;
 const _NAMED: Record<string, string> = { "\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\" };
 
 /**
@@ -105,7 +106,10 @@ export function andList(items: readonly string[]): string {
  * ```
  */
 export function printable(text: string): string {
-  return text.replace(_CONTROL, (c) => _NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return text.replace(_CONTROL, (c) => {
+    const unit = c.charCodeAt(0);
+    return _NAMED[c] ?? `\\x${(escapedByte(unit) ?? unit).toString(16).padStart(2, "0")}`;
+  });
 }
 
 /** The quoted capability name and the arrow. */

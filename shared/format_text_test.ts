@@ -138,6 +138,12 @@ Deno.test("formatCheck appends the source line and function when known", () => {
   assert.ok(formatCheck(ev({ site: bare })).endsWith(" syscall=fchownat at /usr/bin/x+0x1189"));
 });
 
+Deno.test("formatCheck and formatExec write bytes that were not UTF-8 as \\xNN, as strace does", () => {
+  assert.match(formatCheck(ev({ comm: "\udcff\udcfex\x1b" })), / \\xff\\xfex\\x1b {4}2155 opt=0 /);
+  const exec = formatExec({ v: 1, type: "exec", ts: 0, pid: 7, ppid: 1, comm: "x", filename: "/tmp/a\udce9b" });
+  assert.equal(exec, "+++ 7 exec /tmp/a\\xe9b +++");
+});
+
 Deno.test("formatExec prints an strace-style marker", () => {
   assert.equal(
     formatExec({ v: 1, type: "exec", ts: 1, pid: 42, ppid: 1, comm: "true", filename: "/usr/bin/true" }),

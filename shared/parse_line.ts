@@ -2,6 +2,7 @@
 
 import { frameOpts, frameOptsAt } from "./audit.ts";
 import { ByteLines } from "./byte_lines.ts";
+import { decodeLossless } from "./lossless_text.ts";
 
 /** A capability check from the tracepoint, with the audit flags its kernel stack frames (symbol+offset) imply. */
 export interface CheckRecord {
@@ -146,12 +147,12 @@ function _startsBlank(line: string): boolean {
 }
 
 // Lines are read as bytes (see LineParser.pushChunk); the rare ones that are not checks, entries, returns or
-// stack frames are decoded and parsed as text.
-const _decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+// stack frames are decoded and parsed as text, as are comms. A comm or a file name is the process's bytes: one that is
+// not UTF-8 is kept (see lossless_text.ts).
 const _encoder = new TextEncoder();
 
 function _text(b: Uint8Array, start: number, end: number): string {
-  return _decoder.decode(b.subarray(start, end));
+  return decodeLossless(b.subarray(start, end));
 }
 
 /** bpftrace's report of events its buffers dropped. */

@@ -119,6 +119,23 @@ Deno.test("parser keeps leading and trailing spaces of a comm", () => {
   assert.equal(r?.kind === "check" && r.comm, " a b ");
 });
 
+Deno.test("parser keeps the bytes of a comm or an exec's file name that are not UTF-8, as escaped code units", () => {
+  const p = new LineParser();
+  const enc = new TextEncoder();
+  const bytes = (text: string, raw: number[]) => {
+    const [head, tail] = text.split("@");
+    return new Uint8Array([...enc.encode(head), ...raw, ...enc.encode(tail)]);
+  };
+  const recs = [
+    ...p.pushChunk(bytes(CHECK.replace(/chown$/, "@x\n"), [0xff, 0xfe])),
+    ...p.pushChunk(enc.encode(`${STACK[0]}\n\n`)),
+    ...p.pushChunk(bytes("E 1000 7 1 4026531841 0 0 /tmp/a@b\n", [0xe9])),
+    ...p.end(),
+  ];
+  assert.equal(recs[0]?.kind === "check" && recs[0].comm, "\udcff\udcfex");
+  assert.equal(recs[1]?.kind === "exec" && recs[1].filename, "/tmp/a\udce9b");
+});
+
 Deno.test("parser accepts a capability number it does not know", () => {
   const [r] = parseAll([CHECK.replace(" 0 -1 260 ", " 41 -1 260 "), ""]);
   assert.equal(r?.kind === "check" && r.cap, 41);

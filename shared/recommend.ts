@@ -21,6 +21,7 @@ import type { AggEntry, Narrowing } from "./correlator.ts";
 import { type ProgramFile, programKey } from "./program_map.ts";
 import { type ProgramShare, type ProgramUsage, shareOf } from "./program_usage.ts";
 import { interpreterName } from "./interpreter.ts";
+import { escapedByte } from "./lossless_text.ts";
 
 /** What the recommendation is computed from. */
 export interface RecommendInput {
@@ -635,15 +636,18 @@ export function formats(
 function _shellWord(s: string): string {
   if (/^[\w@%+=:,./-]+$/.test(s)) return s;
   // deno-lint-ignore no-control-regex
-  if (!/[\x00-\x1f\x7f-\x9f]/.test(s)) return `'${s.replaceAll("'", `'\\''`)}'`;
+  if (!/[\x00-\x1f\x7f-\x9f\udc80-\udcff]/.test(s)) return `'${s.replaceAll("'", `'\\''`)}'`;
   const escaped = s.replace(
     // deno-lint-ignore no-control-regex
-    /[\x00-\x1f\x7f-\x9f\\']/g,
-    (c) =>
-      // C1 characters as their UTF-8 bytes: a shell reads \u only in a UTF-8 locale.
-      c === "\\" || c === "'"
-        ? `\\${c}`
-        : [..._encoder.encode(c)].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join(""),
+    /[\x00-\x1f\x7f-\x9f\\'\udc80-\udcff]/g,
+    (c) => {
+      if (c === "\\" || c === "'") return `\\${c}`;
+      // A byte that was not UTF-8 (lossless_text.ts) as itself; C1 characters as their UTF-8 bytes: a shell reads \u
+      // only in a UTF-8 locale.
+      const byte = escapedByte(c.charCodeAt(0));
+      const bytes = byte === null ? [..._encoder.encode(c)] : [byte];
+      return bytes.map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
+    },
   );
   return `$'${escaped}'`;
 }

@@ -503,6 +503,11 @@ Deno.test("recommend removes no file capabilities from a file that is not the pr
     none({ path: "/opt/x", script: false, unplaced: true }),
     "# /opt/x (as it was run; captrace could not find the file) needs no capability",
   );
+  // A name with bytes that are not UTF-8, as those bytes, which the shell reads back.
+  assert.equal(
+    none({ path: "/opt/\udcffx\u0085", script: false, unplaced: true }),
+    "# $'/opt/\\xffx\\xc2\\x85' (as it was run; captrace could not find the file) needs no capability",
+  );
 });
 
 Deno.test("recommend comments out the setcap line of a program file deleted before the trace ended", () => {

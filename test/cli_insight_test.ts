@@ -1261,6 +1261,32 @@ Deno.test("a process cannot forge tracer records through its comm or the path it
   }
 });
 
+Deno.test("a comm and a file name that are not UTF-8 keep their bytes: \\xNN in text, \\udcNN in NDJSON", async () => {
+  await requireTracing();
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-" }));
+  try {
+    await Deno.chmod(dir, 0o777);
+    // Deno cannot name such a file: sh makes it (a copy of nice, refused CAP_SYS_NICE as nobody, which runs its
+    // command all the same), and the shell renames itself with bytes 0xff 0xfe, then raises a limit (CAP_SYS_RESOURCE).
+    const script = `t=$(printf '${dir}/n\\351'); cp /usr/bin/nice "$t" && "$t" -n -1 /bin/true; rm -f "$t"; ` +
+      `printf '\\377\\376x' > /proc/self/comm; ulimit -n 1024; ulimit -n 8192; true`;
+    const json = await runJson(["-c", "-u", "nobody", "--", "/bin/sh", "-c", script]);
+    assert.equal(json.code, 0, json.stderr);
+    const comms = json.events.filter((e) => e.type === "check" && e.cap_name === "cap_sys_resource").map((e) => e.comm);
+    assert.deepEqual(comms, ["\udcff\udcfex"]);
+    const execs = json.events.filter((e) => e.type === "exec").map((e) => e.filename as string);
+    assert.deepEqual(execs.filter((f) => f.startsWith(dir)), [`${dir}/n\udce9`]);
+    // Deleted by then: a comment naming it by its bytes, as the shell reads them back.
+    assert.match(summaryOf(json.events).rec.setcap as string, new RegExp(`^# \\$'${dir}/n\\\\xe9' `, "m"));
+    const text = await runCli(["-v", "-u", "nobody", "--", "/bin/sh", "-c", script]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stderr, /^.* \\xff\\xfex +\d+ opt=0 "cap_sys_resource" -> -1 /m);
+    assert.match(text.stderr, new RegExp(`^\\+\\+\\+ \\d+ exec ${dir}/n\\\\xe9 \\+\\+\\+$`, "m"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("--baseline passes when nothing new is needed and fails with 5 naming what is", async () => {
   await requireTracing();
   const file = await rootOwnedFile();

@@ -2,6 +2,7 @@
 
 import { basename } from "node:path";
 import { endedByStop } from "./end_notice.ts";
+import { printable } from "../../shared/format_text.ts";
 import { signalName } from "../../shared/signals.ts";
 import { programCounts } from "./process_groups.ts";
 import type { SessionNode, TreeNode } from "./trace_model.ts";
@@ -41,7 +42,7 @@ export function nodeLabel(
     case "program": {
       const { allowed, denied } = programCounts(node);
       return {
-        label: node.name,
+        label: printable(node.name),
         description: `${node.processes.length} processes · ${allowed} allowed, ${denied} denied`,
       };
     }
@@ -53,7 +54,8 @@ export function nodeLabel(
         : node.exit.signal !== null
         ? `killed by ${signalName(node.exit.signal)}${node.exit.coreDumped ? " (core dumped)" : ""}`
         : `exited ${node.exit.code}`;
-      return { label: `${node.comm} (${node.pid})`, description };
+      // A comm is the process's bytes: control characters and bytes that were not UTF-8 as the CLI shows them.
+      return { label: `${printable(node.comm)} (${node.pid})`, description };
     }
     case "capability": {
       const ns = node.namespaces.size > 0 ? ` · userns ${[...node.namespaces].join(", ")}` : "";

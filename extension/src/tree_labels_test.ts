@@ -108,3 +108,12 @@ Deno.test("tree rows: a killed process names its signal; one whose exit an ended
   assertEquals(row(12), "running at the trace's end");
   assertEquals(nodeLabel(s.processes.get(12)!).description, "");
 });
+
+Deno.test("tree rows: a comm's control characters and bytes that were not UTF-8 read as the CLI shows them", () => {
+  const model = new TraceModel();
+  const s = model.startSession({ label: "x" });
+  model.apply(s.id, readyEvent(77));
+  const [check] = loadEvents("deny_chown").filter((e) => e.type === "check");
+  model.apply(s.id, { ...check, pid: 77, tid: 77, comm: "\udcff\udcfex\n" } as Event);
+  assertEquals(nodeLabel(s.processes.get(77)!).label, "\\xff\\xfex\\n (77)");
+});
