@@ -91,7 +91,9 @@ export interface RecommendInput {
   setuidRoot?: (path: string) => boolean;
   /**
    * The bounding set of the traced processes (a container's, or one cut down at boot), when known: a capability
-   * outside it no file capability grants there, and a file whose setcap line holds one fails to execute (EPERM).
+   * outside it no file capability grants there, and a file whose setcap line holds one fails to execute (EPERM). But
+   * for a program whose processes were allowed it (in the initial user namespace): they had it, so the set they were
+   * executed with held it (a daemon may cut its own after it starts).
    */
   bounding?: readonly number[];
 }
@@ -298,16 +300,23 @@ export function recommend(input: RecommendInput): Recommendation {
   }
   const programs = _programs(all, covered, byProgram, root, input.gone);
   note += _shruggedNote(sorted, counts.filter((a) => !_outside(a)), input.exitOf, programs);
-  // Outside the bounding set and never allowed: a capability a process was granted could be had, though the bounding
-  // set read now lacks it (a daemon that cut its own after it started).
-  const held = new Set(counts.filter((a) => a.ret === 0 && a.count > 0).map((a) => a.cap));
+  // Each program's capabilities allowed to its processes in the initial namespace, by path (this system's files only):
+  // held, so to be had, though the bounding set read may lack them (a daemon that cut its own after it started).
+  const heldBy = new Map<string, Set<number>>();
+  for (const [i, a] of counts.entries()) {
+    const to = charged[i];
+    if (a.ret !== 0 || !to || to.mountNs !== undefined) continue;
+    heldBy.set(to.path, (heldBy.get(to.path) ?? new Set<number>()).add(a.cap));
+  }
   const bounding = input.bounding;
-  const unobtainable = new Set(
-    bounding === undefined ? [] : sorted.filter((c) => !bounding.includes(c) && !held.has(c)),
-  );
-  const lines = _setcapLines(programs, input.rootLast ?? root, input.rootCapless === true, { ...input, unobtainable });
+  const outsideBounding = new Set(bounding === undefined ? [] : sorted.filter((c) => !bounding.includes(c)));
+  const lines = _setcapLines(programs, input.rootLast ?? root, input.rootCapless === true, {
+    ...input,
+    outsideBounding,
+    heldBy,
+  });
   note += _systemTools(lines.granted);
-  note += _boundingNote(lines.leftOut);
+  note += _boundingNote(lines.leftOut, lines.kept);
   return {
     capabilities: list,
     narrowed,
@@ -398,15 +407,24 @@ function _setcapLines(
   programs: Recommendation["programs"],
   root: ProgramFile,
   capless: boolean,
-  { gone, setuidRoot, unobtainable }: Pick<RecommendInput, "gone" | "setuidRoot"> & {
-    unobtainable: ReadonlySet<number>;
+  { gone, setuidRoot, outsideBounding, heldBy }: Pick<RecommendInput, "gone" | "setuidRoot"> & {
+    outsideBounding: ReadonlySet<number>;
+    heldBy: ReadonlyMap<string, ReadonlySet<number>>;
   },
-): { text: string; granted: string[]; leftOut: number[] } {
-  // The files given a setcap line that grants something (for the note on system tools), and the capabilities left out
-  // of the lines for being outside the bounding set (for the note on those).
+): { text: string; granted: string[]; leftOut: number[]; kept: { caps: number[]; programs: string[] } } {
+  // For the notes: the files given a setcap line that grants something (system tools); the capabilities outside the
+  // bounding set left out of this system's lines, or named by a comment or a line to run elsewhere; those kept in a
+  // line all the same, for having been allowed to its program's processes, and those programs.
   const granted: string[] = [];
   const leftOut = new Set<number>();
-  const done = (text: string) => ({ text, granted, leftOut: [...leftOut].sort((a, b) => a - b) });
+  const kept = { caps: new Set<number>(), programs: new Set<string>() };
+  const outside = (caps: readonly string[]) => caps.map(_capNumber).filter((c) => outsideBounding.has(c));
+  const done = (text: string) => ({
+    text,
+    granted,
+    leftOut: [...leftOut].sort((a, b) => a - b),
+    kept: { caps: [...kept.caps].sort((a, b) => a - b), programs: [...kept.programs] },
+  });
   // Its checks were root's: a setcap line would give it what root's run asked for, and do nothing while the bit stays.
   const asRoot = (file: string, needs: string) =>
     `# ${file} is set-user-ID root: it ran as root, so what it needs without the bit${needs} is not seen; trace a ` +
@@ -443,59 +461,66 @@ function _setcapLines(
     // On the host, the same path may name another file, whose capabilities this would remove.
     return root.mountNs === undefined ? none : _runThere(root.mountNs, none);
   };
-  if (programs.length === 0) return done(noneLine());
-  return done(
-    programs.map((p) => {
-      const lower = p.capabilities.map(_setcapName).join(",");
-      if (p.path === UNKNOWN_PROGRAM) {
-        return `# programs captrace could not name (gone before it looked, or run before an exec it saw): grant ${lower} ` +
-          "to each program's file by its full path, or to its service or container (below)";
-      }
-      if (p.placed === false) {
-        return `# ${
-          _shellWord(p.path)
-        } (as it was run; captrace could not find the file): grant ${lower} to that file ` +
-          "by its full path, or to its service or container (below)";
-      }
-      const multiCall = _multiCall(p.path);
-      // A file of another mount namespace (a container's), not of this system: on the host the path may name another
-      // file, so the line is one to run there (in the image's build).
-      const ns = p.mount_ns ?? null;
-      if (!p.script && !p.interpreter && !multiCall) {
-        const file = _shellWord(p.path);
-        if (p.deleted) {
-          const where = "to the program's file where it is kept, or to its service or container (below)";
-          return `# ${file} (deleted before the trace ended, as a temporary build is): grant ${lower} ${where}`;
-        }
-        if (setuid(p)) return asRoot(file, ` (${lower} as root)`);
-        // A file of another namespace is set there, in its image, whose bounding set is the container's to choose.
-        if (ns !== null) return _runThere(ns, formats(p.capabilities, p.path).setcap);
-        // Outside the bounding set, a capability would keep the file from being executed at all: left out of the line.
-        const out = p.capabilities.filter((c) => unobtainable.has(_capNumber(c)));
-        for (const c of out) leftOut.add(_capNumber(c));
-        const grant = p.capabilities.filter((c) => !out.includes(c));
-        const outside = (also: string) => {
-          const it = out.length === 1 ? "it" : "them";
-          return `# ${file}${also} asked for ${
-            out.map(_setcapName).join(",")
-          }, outside the bounding set here: no file ` +
-            `capability grants ${it}, and in a setcap line ${it} would keep the program from running; add ${it} to ` +
-            "the line where the bounding set has it";
-        };
-        if (grant.length === 0) return outside("");
-        granted.push(p.path);
-        const setcap = formats(grant, p.path).setcap;
-        return out.length === 0 ? setcap : `${setcap}\n${outside(" also")}`;
-      }
-      const where = _inNamespace(ns);
+  // The line of each program that needed something.
+  const line = (p: Recommendation["programs"][number]): string => {
+    const lower = p.capabilities.map(_setcapName).join(",");
+    const file = _shellWord(p.path);
+    if (p.path === UNKNOWN_PROGRAM) {
+      return `# programs captrace could not name (gone before it looked, or run before an exec it saw): grant ${lower} ` +
+        "to each program's file by its full path, or to its service or container (below)";
+    }
+    const elsewhere = "or to its service or container (below)";
+    if (p.placed === false) {
+      for (const c of outside(p.capabilities)) leftOut.add(c);
+      return `# ${file} (as it was run; captrace could not find the file): grant ${lower} to that file by its full ` +
+        `path, ${elsewhere}`;
+    }
+    const multiCall = _multiCall(p.path);
+    // A file of another mount namespace (a container's), not of this system: on the host the path may name another
+    // file, so the line is one to run there (in the image's build).
+    const ns = p.mount_ns ?? null;
+    if (p.script || p.interpreter || multiCall) {
       const why = p.script
         ? "is a script: the kernel ignores file capabilities on scripts"
         : p.interpreter
         ? `is an interpreter: setcap on it would grant ${lower} to every script it runs`
         : `is a multi-call binary: setcap on it would grant ${lower} to every command it provides`;
-      return `# ${_shellWord(p.path)}${where} ${why}; grant ${lower} to its service or container instead (below)`;
-    }).join("\n"),
-  );
+      return `# ${file}${_inNamespace(ns)} ${why}; grant ${lower} to its service or container instead (below)`;
+    }
+    if (p.deleted) {
+      for (const c of outside(p.capabilities)) leftOut.add(c);
+      return `# ${file} (deleted before the trace ended, as a temporary build is): grant ${lower} to the program's ` +
+        `file where it is kept, ${elsewhere}`;
+    }
+    if (setuid(p)) return asRoot(file, ` (${lower} as root)`);
+    // A file of another namespace is set there, in its image: the container needs them in its bounding set (the note).
+    if (ns !== null) {
+      for (const c of outside(p.capabilities)) leftOut.add(c);
+      return _runThere(ns, formats(p.capabilities, p.path).setcap);
+    }
+    // Outside the bounding set, a capability would keep the file from being executed at all: left out of the line,
+    // unless its processes were allowed it, so had it.
+    const held = heldBy.get(p.path);
+    for (const c of outside(p.capabilities)) {
+      if (!held?.has(c)) leftOut.add(c);
+      else {
+        kept.caps.add(c);
+        kept.programs.add(p.path);
+      }
+    }
+    const out = p.capabilities.filter((c) => outsideBounding.has(_capNumber(c)) && !held?.has(_capNumber(c)));
+    const grant = p.capabilities.filter((c) => !out.includes(c));
+    const them = out.length === 1 ? "it" : "them";
+    const named = (also: string) =>
+      `# ${file}${also} asked for ${out.map(_setcapName).join(",")}, outside the bounding set here: no file ` +
+      `capability grants ${them}, and in a setcap line ${them} would keep the program from running; add ${them} to ` +
+      "the line where the bounding set has it";
+    if (grant.length === 0) return named("");
+    granted.push(p.path);
+    const setcap = formats(grant, p.path).setcap;
+    return out.length === 0 ? setcap : `${setcap}\n${named(" also")}`;
+  };
+  return done(programs.length === 0 ? noneLine() : programs.map(line).join("\n"));
 }
 
 /** The number of a capability as recommendations name them (CAP_CHOWN, CAP_41). */
@@ -503,15 +528,32 @@ function _capNumber(name: string): number {
   return _UNKNOWN.test(name) ? Number(name.slice(4)) : parseCap(name) ?? -1;
 }
 
-/** The note's sentence for the capabilities the setcap lines left out, outside the bounding set; "" for none. */
-function _boundingNote(leftOut: readonly number[]): string {
-  const out = leftOut.map(capConstant);
-  if (out.length === 0) return "";
-  const [it, is] = out.length === 1 ? ["it", "is"] : ["them", "are"];
-  return ` ${andList(out)} ${is} outside the bounding set of the traced processes (a container's or a service's, or ` +
-    `one cut down at boot or by a wrapper such as setpriv): nothing grants ${it} here, and a setcap line with ${it} ` +
-    `keeps its program from running (EPERM), so the setcap lines leave ${it} out; the service and container forms ` +
-    `need ${it} in the bounding set where they run.`;
+/**
+ * The note's sentences for the capabilities outside the bounding set: those left out of this system's setcap lines (or
+ * named by comments, or by lines to run in another namespace), and those `kept` in lines for having been allowed to
+ * the programs' processes. "" for none.
+ */
+function _boundingNote(
+  leftOut: readonly number[],
+  kept: { caps: readonly number[]; programs: readonly string[] },
+): string {
+  let note = "";
+  if (leftOut.length > 0) {
+    const [it, is] = leftOut.length === 1 ? ["it", "is"] : ["them", "are"];
+    note += ` ${andList(leftOut.map(capConstant))} ${is} outside the bounding set of the traced processes (a ` +
+      `container's or a service's, or one cut down at boot or by a wrapper such as setpriv): nothing grants ${it} ` +
+      `where that set holds, and a file whose setcap line holds ${it} fails to execute there (EPERM), so this ` +
+      `system's setcap lines leave ${it} out; lines to run in a container, and the service and container forms, need ` +
+      `${it} in the bounding set where they run.`;
+  }
+  if (kept.caps.length > 0) {
+    const [it, is, was] = kept.caps.length === 1 ? ["it", "is", "was"] : ["them", "are", "were"];
+    const whose = kept.programs.length === 1 ? "whose line keeps" : "whose lines keep";
+    note += ` ${andList(kept.caps.map(capConstant))} ${is} outside the bounding set read, yet ${was} allowed to the ` +
+      `processes of ${andList(kept.programs.map((p) => printable(p)))}, ${whose} ${it}: a set cut down after a ` +
+      "program started (as some daemons do) is not the one its file is executed with; where it is, such a line fails.";
+  }
+  return note;
 }
 
 /**

@@ -560,6 +560,8 @@ Deno.test("recommend leaves capabilities outside the bounding set out of setcap 
   };
   const outside = "outside the bounding set here: no file capability grants it, and in a setcap line it would keep " +
     "the program from running; add it to the line where the bounding set has it";
+  const leftOut =
+    / CAP_SYS_RESOURCE is outside the bounding set of the traced processes \(a container's or a service's, or one cut down at boot or by a wrapper such as setpriv\): nothing grants it where that set holds, and a file whose setcap line holds it fails to execute there \(EPERM\), so this system's setcap lines leave it out; lines to run in a container, and the service and container forms, need it in the bounding set where they run\./;
   const r = recommend({ ...input, bounding });
   assert.deepEqual(r.capabilities, ["CAP_SETGID", "CAP_NET_RAW", "CAP_SYS_RESOURCE"]);
   assert.equal(
@@ -571,10 +573,8 @@ Deno.test("recommend leaves capabilities outside the bounding set out of setcap 
       `# /opt/ping asked for cap_sys_resource, ${outside}`,
     ].join("\n"),
   );
-  assert.match(
-    r.note,
-    / CAP_SYS_RESOURCE is outside the bounding set of the traced processes \(a container's or a service's, or one cut down at boot or by a wrapper such as setpriv\): nothing grants it here, and a setcap line with it keeps its program from running \(EPERM\), so the setcap lines leave it out; the service and container forms need it in the bounding set where they run\.$/,
-  );
+  assert.match(r.note, leftOut);
+  assert.doesNotMatch(r.note, /bounding set read/);
   // The other forms still name it: they are for where the program will run.
   assert.match(r.systemd, /CAP_SYS_RESOURCE/);
   // With every capability in the bounding set, or none known, nothing changes.
@@ -583,26 +583,41 @@ Deno.test("recommend leaves capabilities outside the bounding set out of setcap 
     assert.match(plain.setcap, /^setcap cap_setgid,cap_sys_resource\+ep \/opt\/rlim$/m);
     assert.doesNotMatch(plain.note, /bounding set/);
   }
-  // Allowed to a process, it could be had, whatever the bounding set read now (a daemon that cut its own later).
-  const allowed = recommend({ ...input, agg: [...input.agg, agg(24, { pid: 3 })], bounding });
+  // Allowed to a program's processes, it was to be had there (a daemon that cut its own set after it started): that
+  // program's line keeps it, and the note says why; another program's, refused it, does not.
+  const allowed = recommend({ ...input, agg: [...input.agg, agg(24, { pid: 1 })], bounding });
   assert.match(allowed.setcap, /^setcap cap_setgid,cap_sys_resource\+ep \/opt\/rlim$/m);
-  assert.doesNotMatch(allowed.note, /bounding set/);
-  // A file of another mount namespace is set there, in its image: its line keeps it, and the note does not count it.
+  assert.match(allowed.setcap, new RegExp(`^# /opt/ping asked for cap_sys_resource, ${outside.slice(0, 30)}`, "m"));
+  assert.match(
+    allowed.note,
+    / CAP_SYS_RESOURCE is outside the bounding set read, yet was allowed to the processes of \/opt\/rlim, whose line keeps it: a set cut down after a program started \(as some daemons do\) is not the one its file is executed with; where it is, such a line fails\./,
+  );
+  // Allowed in another user namespace only, where the kernel gives every capability, it proves nothing here.
+  const userns = recommend({ ...input, agg: [...input.agg, agg(24, { pid: 1, initialNs: false })], bounding });
+  assert.equal(userns.setcap, r.setcap);
+  // A file of another mount namespace is set there, in its image: its line keeps it, and the note says the container
+  // needs it in its bounding set.
   const inContainer = { path: "/app/rlim", script: false, mountNs: 4026532301 };
   const container = recommend({ ...base, agg: [agg(24, { ret: -1 })], root: inContainer, bounding });
   assert.match(container.setcap, /run there: setcap cap_sys_resource\+ep \/app\/rlim$/);
-  assert.doesNotMatch(container.note, /bounding set/);
+  assert.match(container.note, leftOut);
+  // So do a program's comments that say to grant it (not found, deleted).
+  for (const root of [{ path: "tools/x", script: false }, { path: "/tmp/gone/x", script: false }]) {
+    const said = recommend({ ...base, agg: [agg(24, { ret: -1 })], root, bounding, gone: () => true });
+    assert.match(said.setcap, /^# .*grant cap_sys_resource /);
+    assert.match(said.note, leftOut);
+  }
   // A capability this version has no name for, by its number.
   const unnamed = recommend({ ...base, agg: [agg(41, { ret: -1 })], bounding });
   assert.equal(unnamed.setcap, `# /opt/rlim asked for 41, ${outside}`);
-  assert.equal(
-    recommend({ ...base, agg: [agg(41, { ret: -1 })], bounding: [41] }).setcap,
-    "setcap 41+ep /opt/rlim",
-  );
-  // A system tool whose line grants nothing says nothing of every user getting its capabilities.
+  assert.equal(recommend({ ...base, agg: [agg(41, { ret: -1 })], bounding: [41] }).setcap, "setcap 41+ep /opt/rlim");
+  // A system tool whose line grants nothing says nothing of every user getting its capabilities; one whose line grants
+  // some of them does.
   const tool = { path: "/usr/bin/prlimit", script: false };
   const tools = recommend({ ...base, agg: [agg(24, { ret: -1 })], root: tool, bounding });
   assert.doesNotMatch(tools.note, /system tool/);
+  const some = recommend({ ...base, agg: [agg(24, { ret: -1 }), agg(13)], root: tool, bounding });
+  assert.match(some.note, / \/usr\/bin\/prlimit is a system tool: /);
 });
 
 Deno.test("recommend comments out the setcap line of a set-user-ID-root program that ran as root", () => {
