@@ -485,7 +485,9 @@ function _setcapLines(
         : p.interpreter
         ? `is an interpreter: setcap on it would grant ${lower} to every script it runs`
         : `is a multi-call binary: setcap on it would grant ${lower} to every command it provides`;
-      return `# ${file}${_inNamespace(ns)} ${why}; grant ${lower} to its service or container instead (below)`;
+      // An interpreter can have a copy of its own, run by this program alone, as a file of capabilities.
+      const copy = p.interpreter ? ", or to a copy of it kept for this program alone" : "";
+      return `# ${file}${_inNamespace(ns)} ${why}; grant ${lower} to its service or container instead (below)${copy}`;
     }
     if (p.deleted) {
       for (const c of outside(p.capabilities)) leftOut.add(c);

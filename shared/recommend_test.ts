@@ -455,7 +455,7 @@ Deno.test("recommend comments out setcap for an interpreter, which would pass it
   assert.equal(
     r.setcap,
     "# /usr/bin/python3.11 is an interpreter: setcap on it would grant cap_net_raw to every script it runs; grant " +
-      "cap_net_raw to its service or container instead (below)",
+      "cap_net_raw to its service or container instead (below), or to a copy of it kept for this program alone",
   );
   assert.deepEqual(r.programs, [
     {
@@ -670,7 +670,8 @@ Deno.test("recommend names a container's file with its mount namespace, apart fr
       "# in mount namespace mnt:[4026532301] (a container's files, not this system's), run there: " +
       "setcap cap_net_admin+ep /usr/bin/ping\n" +
       "# /usr/bin/python3 (in mount namespace mnt:[4026532301]) is an interpreter: setcap on it would grant cap_chown " +
-      "to every script it runs; grant cap_chown to its service or container instead (below)",
+      "to every script it runs; grant cap_chown to its service or container instead (below), or to a copy of it kept " +
+      "for this program alone",
   );
   // The section, comments and all, is a baseline of every capability it names.
   assert.deepEqual(parseBaseline(r.setcap).sort(), [...new Set(r.programs.flatMap((p) => p.capabilities))].sort());
