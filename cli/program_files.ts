@@ -1,6 +1,7 @@
 /** Finds the file behind each exec record, for the recommendation's setcap lines (see shared/program_map.ts). */
 
 import { basename } from "node:path";
+import { decodeLossless } from "../shared/lossless_text.ts";
 import { type ProgramFile, ProgramMap } from "../shared/program_map.ts";
 import { fileHead, hasShebang } from "./file_head.ts";
 import { sameFile, samePath } from "./procfs.ts";
@@ -16,7 +17,7 @@ import {
 export const MAX_PATH = 200;
 
 const ENCODER = new TextEncoder();
-/** Decodes as the parser decodes records: a byte that is not UTF-8, or a character cut short, becomes U+FFFD. */
+/** Decodes a file's head (its #! line). */
 const DECODER = new TextDecoder();
 
 /** True when exec records name `path` cut short: it is as long as bpftrace's strings, or longer. */
@@ -26,7 +27,7 @@ export function cutInRecords(path: string): boolean {
 
 /**
  * True when an exec record's file name is `name`, or `name` cut short as bpftrace cuts its strings (and decoded as
- * the parser decodes them: a character cut in two ends as U+FFFD).
+ * the parser decodes them: the first byte of a character cut in two kept as an escaped byte, see lossless_text.ts).
  *
  * @example
  * ```ts
@@ -40,7 +41,7 @@ export function cutInRecords(path: string): boolean {
 export function recordedAs(recorded: string, name: string): boolean {
   if (recorded === name) return true;
   const bytes = ENCODER.encode(name);
-  return bytes.length >= MAX_PATH - 1 && DECODER.decode(bytes.subarray(0, MAX_PATH - 1)) === recorded;
+  return bytes.length >= MAX_PATH - 1 && decodeLossless(bytes.subarray(0, MAX_PATH - 1)) === recorded;
 }
 
 /** True when no file is at `path` now (deleted since it ran); false when one is, or when that cannot be told. */

@@ -10,6 +10,7 @@ import {
   resolveIn,
   runningProgram,
 } from "./program_files.ts";
+import { LineParser } from "../shared/parse_line.ts";
 
 async function _dir(): Promise<string> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-programs-" }));
@@ -491,8 +492,12 @@ Deno.test("programFile reads a file where its exec looked it up, as the kernel's
 
 Deno.test("recordedAs matches a name cut short as bpftrace cuts it, a character cut in two included", () => {
   const long = `/opt/${"d".repeat(193)}é/tool`; // "é" takes bytes 198 and 199: cut after its first
-  const cut = new TextDecoder().decode(new TextEncoder().encode(long).subarray(0, MAX_PATH - 1));
-  assert(cut.endsWith("\ufffd"));
+  // The exec record of it, cut as bpftrace cuts it, read by the parser.
+  const enc = new TextEncoder();
+  const line = [...enc.encode("E 1000 7 1 4026531841 0 0 "), ...enc.encode(long).subarray(0, MAX_PATH - 1), 10];
+  const [rec] = new LineParser().pushChunk(new Uint8Array(line));
+  const cut = rec?.kind === "exec" ? rec.filename : "";
+  assert(cut.endsWith("\udcc3"), JSON.stringify(cut.slice(-3)));
   assert(recordedAs(cut, long));
   assert(recordedAs(long, long));
   // Shorter than the cut: the whole name or nothing.
