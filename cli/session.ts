@@ -346,7 +346,9 @@ async function _prepare(
   baseline: string[] | null,
   stopInput: StopInput | null,
 ): Promise<number> {
-  checkPrivileges();
+  // captrace's own status, read once: its privileges, and the bounding set a launched command inherits.
+  const own = await readStatus(Deno.pid);
+  checkPrivileges(Deno.uid(), own);
   await checkPidNamespace();
   // Reading and parsing BTF takes about 25 ms: done while the rest starts (up to the command's launcher).
   // CAPTRACE_BTF_OFFSETS=0 makes the program name the structs instead (slower start; for troubleshooting).
@@ -457,7 +459,7 @@ async function _prepare(
     const envPath = Deno.env.get("PATH");
     const forUser = user === null || envPath === undefined ? null : await userPath(envPath, user);
     if (options.mode === "command") {
-      bounding = capSet(await readStatus(Deno.pid) ?? "", "CapBnd");
+      bounding = capSet(own ?? "", "CapBnd");
       const raw = rawTail(options.command.length);
       // Deno's strings cannot name a file whose name is not UTF-8 (each such byte becomes U+FFFD): captrace could
       // neither look it up nor have it run. As an argument, escaped, it passes through (see below).

@@ -378,13 +378,12 @@ export class SiteResolver implements SiteAnnotator {
     if (hasShebang(head)) {
       const script = path;
       const words = parseShebang(new TextDecoder().decode(head));
-      const envRuns = words !== null && basename(words[0]!) === "env" ? envCommand(words.slice(1)) : null;
+      const viaEnv = words !== null && /\/env$/.test(words[0]!);
+      const envRuns = viaEnv ? envCommand(words.slice(1)) : null;
       // The kernel ran the interpreter: /proc has its exact path; the #! line is the fallback.
       const exe = await _readlink(`/proc/${pid}/exe`);
       let interp = exe && !exe.endsWith(" (deleted)") ? exe : words?.[0] ?? null;
-      if (!exe && words && /\/env$/.test(words[0]!)) {
-        interp = envRuns ? await resolveCommand(envRuns).catch(() => null) : null;
-      }
+      if (!exe && viaEnv) interp = envRuns ? await resolveCommand(envRuns).catch(() => null) : null;
       const via = envRuns === null ? {} : { envRuns };
       if (!interp) {
         return { binary: null, reason: `${Reason.notFound}: interpreter of ${path}`, script, cs: null, ...via };

@@ -430,7 +430,7 @@ function _setcapLines(
     `# ${file} is set-user-ID root: it ran as root, so what it needs without the bit${needs} is not seen; trace a ` +
     "copy without the bit (cp, then chmod u-s) for its setcap line";
   const setuid = (p: Recommendation["programs"][number]) =>
-    (p.mount_ns ?? null) === null && !p.deleted && setuidRoot?.(p.path) === true;
+    (p.mount_ns ?? null) === null && setuidRoot?.(p.path) === true;
   // The line of a program that needed nothing.
   const noneLine = (): string => {
     const p = _program(root, [], gone);
@@ -503,14 +503,18 @@ function _setcapLines(
     // Outside the bounding set, a capability would keep the file from being executed at all: left out of the line,
     // unless its processes were allowed it, so had it.
     const held = heldBy.get(p.path);
-    for (const c of outside(p.capabilities)) {
-      if (!held?.has(c)) leftOut.add(c);
-      else {
-        kept.caps.add(c);
+    const out: string[] = [];
+    for (const c of p.capabilities) {
+      const n = _capNumber(c);
+      if (!outsideBounding.has(n)) continue;
+      if (held?.has(n)) {
+        kept.caps.add(n);
         kept.programs.add(p.path);
+      } else {
+        out.push(c);
+        leftOut.add(n);
       }
     }
-    const out = p.capabilities.filter((c) => outsideBounding.has(_capNumber(c)) && !held?.has(_capNumber(c)));
     const grant = p.capabilities.filter((c) => !out.includes(c));
     const them = out.length === 1 ? "it" : "them";
     const named = (also: string) =>
@@ -567,12 +571,10 @@ function _regainNote(byCap: ReadonlyMap<number, number>): string {
   const what = [...byCap].sort(([a], [b]) => a - b).map(([cap, n]) =>
     `${capConstant(cap)} (${cap === CAP_SETUID ? "setuid" : "setgid"}(0), ${n}×)`
   );
-  const one = byCap.size === 1;
-  return ` ${andList(what)}, refused to a process with no root id, ${
-    one ? "is" : "are"
-  } left out: that is how a program ` +
-    "checks that it cannot get root's ids (util-linux's mount does), and it stops if it can; grant " +
-    `${one ? "it" : "them"} only to a program meant to become root.`;
+  const [it, is] = byCap.size === 1 ? ["it", "is"] : ["them", "are"];
+  return ` ${andList(what)}, refused to a process with no root id, ${is} left out: that is how a program checks that ` +
+    `it cannot get root's ids (util-linux's mount does), and it stops if it can; grant ${it} only to a program meant ` +
+    "to become root.";
 }
 
 /**
