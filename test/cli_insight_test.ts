@@ -2,7 +2,17 @@
 
 import assert from "node:assert/strict";
 import { validateEvent } from "../shared/validate_event.ts";
-import { CLI, fixture, requireTracing, rootOwnedFile, runCli, runJson, traceInBackground } from "./helpers.ts";
+import {
+  CLI,
+  copyProgram,
+  fixture,
+  inTempDir,
+  requireTracing,
+  rootOwnedFile,
+  runCli,
+  runJson,
+  traceInBackground,
+} from "./helpers.ts";
 
 /** The shell `/bin/sh` is, as setcap lines name it (the file, not the link). */
 const SH = Deno.realPathSync("/bin/sh");
@@ -315,19 +325,16 @@ Deno.test("a program that executes itself again through /proc/self/exe, and ends
 
 Deno.test("a command whose path is too long for the exec record is named by its whole path, absolute or relative", async () => {
   await requireTracing();
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-" }));
-  try {
+  await inTempDir(0o755, async (dir) => {
     // Past the 199 bytes of bpftrace's strings: the exec record's name is cut short.
     const deep = ["a", "b", "c"].map((c) => c.repeat(90)).join("/");
     let at = dir;
-    for (const part of ["", ...deep.split("/")]) {
-      at = part === "" ? at : `${at}/${part}`;
-      await Deno.mkdir(at, { recursive: true });
+    for (const part of deep.split("/")) {
+      at = `${at}/${part}`;
+      await Deno.mkdir(at);
       await Deno.chmod(at, 0o755);
     }
-    const nice = `${dir}/${deep}/nice`;
-    await Deno.copyFile(await Deno.realPath("/usr/bin/nice"), nice);
-    await Deno.chmod(nice, 0o755);
+    const nice = await copyProgram("/usr/bin/nice", `${dir}/${deep}/nice`);
     // nice, refused as nobody, runs its command all the same.
     for (const [name, wrapper] of [[nice, []], [`./${deep}/nice`, ["env", "-C", dir]]] as const) {
       const r = await runJson(["-c", "-u", "nobody", "--", name, "-n", "-1", "/bin/true"], { wrapper: [...wrapper] });
@@ -336,9 +343,7 @@ Deno.test("a command whose path is too long for the exec record is named by its 
       assert.deepEqual(programs.map((p) => [p.path, p.placed, p.capabilities]), [[nice, true, ["CAP_SYS_NICE"]]], name);
       assert.equal(r.events.find((e) => e.type === "exec")?.filename, nice, name);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("with --no-follow the recommendation's note says the processes the command started are not covered", async () => {
@@ -359,9 +364,7 @@ Deno.test("with --no-follow the recommendation's note says the processes the com
 
 Deno.test("a program deleted before the trace ended (a temporary build) gets a comment, not a setcap line", async () => {
   await requireTracing();
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-" }));
-  try {
-    await Deno.chmod(dir, 0o777);
+  await inTempDir(0o777, async (dir) => {
     const built = `${dir}/server`;
     // As `go run` does: the program is built into a temporary directory, run, and deleted. nice, refused as nobody,
     // runs its command all the same.
@@ -379,19 +382,13 @@ Deno.test("a program deleted before the trace ended (a temporary build) gets a c
     );
     assert.doesNotMatch(rec.setcap as string, /^setcap cap_sys_nice/m);
     for (const e of r.events) assert.deepEqual(validateEvent(e), [], JSON.stringify(e));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a capability outside the bounding set is left out of the setcap line, which would keep the program from running", async () => {
   await requireTracing();
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-" }));
-  try {
-    await Deno.chmod(dir, 0o755);
-    const prlimit = `${dir}/prlimit`;
-    await Deno.copyFile(await Deno.realPath("/usr/bin/prlimit"), prlimit);
-    await Deno.chmod(prlimit, 0o755);
+  await inTempDir(0o755, async (dir) => {
+    const prlimit = await copyProgram("/usr/bin/prlimit", `${dir}/prlimit`);
     // captrace, and so the command, without CAP_SYS_RESOURCE in the bounding set, as in a container; raising a hard
     // limit asks for it.
     const r = await runJson([
@@ -415,9 +412,7 @@ Deno.test("a capability outside the bounding set is left out of the setcap line,
     );
     assert.match(rec.note as string, / CAP_SYS_RESOURCE is outside the bounding set of the traced processes /);
     assert.match(rec.systemd as string, /AmbientCapabilities=CAP_SYS_RESOURCE/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a program run by a relative path is not named after what it exec'd next", async () => {
@@ -1263,9 +1258,7 @@ Deno.test("a process cannot forge tracer records through its comm or the path it
 
 Deno.test("a comm and a file name that are not UTF-8 keep their bytes: \\xNN in text, \\udcNN in NDJSON", async () => {
   await requireTracing();
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-" }));
-  try {
-    await Deno.chmod(dir, 0o777);
+  await inTempDir(0o777, async (dir) => {
     // Deno cannot name such a file: sh makes it (a copy of nice, refused CAP_SYS_NICE as nobody, which runs its
     // command all the same), and the shell renames itself with bytes 0xff 0xfe, then raises a limit (CAP_SYS_RESOURCE).
     const script = `t=$(printf '${dir}/n\\351'); cp /usr/bin/nice "$t" && "$t" -n -1 /bin/true; rm -f "$t"; ` +
@@ -1282,9 +1275,7 @@ Deno.test("a comm and a file name that are not UTF-8 keep their bytes: \\xNN in 
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stderr, /^.* \\xff\\xfex +\d+ opt=0 "cap_sys_resource" -> -1 /m);
     assert.match(text.stderr, new RegExp(`^\\+\\+\\+ \\d+ exec ${dir}/n\\\\xe9 \\+\\+\\+$`, "m"));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--baseline passes when nothing new is needed and fails with 5 naming what is", async () => {

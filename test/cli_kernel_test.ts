@@ -3,8 +3,10 @@
 import assert from "node:assert/strict";
 import {
   CLI,
+  copyProgram,
   endsSoon,
   fixture,
+  inTempDir,
   isRunning,
   ndjson,
   processesMatching,
@@ -433,46 +435,45 @@ Deno.test("--pid charges a subshell to the traced shell, though the shell has ex
 
 Deno.test("--pid of a process whose bounding set lacks a capability leaves it out of its setcap line", async () => {
   await requireTracing();
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-" }));
-  const out = await Deno.makeTempFile({ suffix: ".ndjson" });
-  const prlimit = `${dir}/prlimit`;
-  await Deno.copyFile(await Deno.realPath("/usr/bin/prlimit"), prlimit);
-  await Deno.chmod(prlimit, 0o755);
-  // Root without CAP_SYS_RESOURCE in its bounding set (so not in its sets either once sh runs), as in a container;
-  // raising a hard limit asks for it. captrace's own bounding set is not the one read.
-  const script = `read go; ulimit -n 1024; exec ${prlimit} -n1024:8192 true`;
-  const target = new Deno.Command("setpriv", {
-    args: ["--bounding-set", "-sys_resource", "--", "/bin/sh", "-c", script],
-    stdin: "piped",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  try {
-    // Until setpriv has cut the set and exec'd the shell (or failed: then the test does, within 5 s).
-    for (
-      let i = 0;
-      basename(await Deno.readLink(`/proc/${target.pid}/exe`).catch(() => "setpriv")) === "setpriv";
-      i++
-    ) {
-      assert.ok(i < 500, "setpriv did not run the shell");
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const rec = await _recommendationAfterGo(out, _traceToFile(out, ["-p", String(target.pid)]), target);
-    assert.deepEqual(rec.capabilities, ["CAP_SYS_RESOURCE"]);
-    assert.match(
-      rec.setcap as string,
-      new RegExp(`^# ${prlimit} asked for cap_sys_resource, outside the bounding set`),
-    );
-  } finally {
+  await inTempDir(0o700, async (dir) => {
+    // There before captrace writes it, as waitForReady reads it.
+    const out = `${dir}/trace.ndjson`;
+    await Deno.writeTextFile(out, "");
+    const prlimit = await copyProgram("/usr/bin/prlimit", `${dir}/prlimit`);
+    // Root without CAP_SYS_RESOURCE in its bounding set (so not in its sets either once sh runs), as in a container;
+    // raising a hard limit asks for it. captrace's own bounding set is not the one read.
+    const script = `read go; ulimit -n 1024; exec ${prlimit} -n1024:8192 true`;
+    const target = new Deno.Command("setpriv", {
+      args: ["--bounding-set", "-sys_resource", "--", "/bin/sh", "-c", script],
+      stdin: "piped",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
     try {
-      target.kill("SIGKILL");
-    } catch {
-      // ended
+      // Until setpriv has cut the set and exec'd the shell (or failed: then the test does, within 5 s).
+      for (
+        let i = 0;
+        basename(await Deno.readLink(`/proc/${target.pid}/exe`).catch(() => "setpriv")) === "setpriv";
+        i++
+      ) {
+        assert.ok(i < 500, "setpriv did not run the shell");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const rec = await _recommendationAfterGo(out, _traceToFile(out, ["-p", String(target.pid)]), target);
+      assert.deepEqual(rec.capabilities, ["CAP_SYS_RESOURCE"]);
+      assert.match(
+        rec.setcap as string,
+        new RegExp(`^# ${prlimit} asked for cap_sys_resource, outside the bounding set`),
+      );
+    } finally {
+      try {
+        target.kill("SIGKILL");
+      } catch {
+        // ended
+      }
+      await target.status;
     }
-    await target.status;
-    await Deno.remove(dir, { recursive: true });
-    await Deno.remove(out);
-  }
+  });
 });
 
 Deno.test("--pid of a process whose main thread has ended names its program, read through another thread", async () => {

@@ -142,6 +142,24 @@ globalThis.addEventListener("unload", () => {
   }
 });
 
+/** Runs `f` with a new temporary directory (its real path), of mode `mode`; removes it afterwards. */
+export async function inTempDir<T>(mode: number, f: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "captrace-test-" }));
+  try {
+    await Deno.chmod(dir, mode);
+    return await f(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A copy of the program at `path` (its file, links followed) as `to`, which any user may run; returns `to`. */
+export async function copyProgram(path: string, to: string): Promise<string> {
+  await Deno.copyFile(await Deno.realPath(path), to);
+  await Deno.chmod(to, 0o755);
+  return to;
+}
+
 /** A root-owned file in a temporary directory that nobody can reach (removed when the test module unloads). */
 export async function rootOwnedFile(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "captrace-test-" });
